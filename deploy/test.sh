@@ -1,0 +1,8 @@
+#!/bin/sh
+# The README's test command: installs the packages, builds, runs every test
+# (unit, integration with real clients and Prometheus, crash, format check).
+set -eu
+cd "$(dirname "$0")/.."
+./deploy/install-deps.sh
+BUILD_DIR=${BUILD_DIR:-build} ./deploy/build.sh
+ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j 2

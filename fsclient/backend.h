@@ -1,0 +1,96 @@
+// Backend: the one narrow interface between fsclient and a filesystem.
+//
+// Implementations: PosixBackend (a local directory, the default), CephfsBackend
+// (libcephfs), and test decorators (fault injection, simulated power cut).
+//
+// Invariants every implementation keeps:
+//  - Paths are relative to the backend's root, '/'-separated, with no empty,
+//    "." or ".." component and no leading '/'. A path that breaks this is
+//    refused with EINVAL: nothing above may reach outside the root.
+//  - Nothing here assumes the Linux VFS: no file descriptors or OS paths leak
+//    out, so libcephfs can implement every call.
+//  - Calls are thread-safe; a File is used by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fsclient/status.h"
+
+namespace fsgate::fsclient {
+
+struct FileStat {
+  uint64_t ino = 0;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;  // nanoseconds since the Unix epoch
+  bool is_dir = false;
+  bool is_regular = false;
+};
+
+struct DirEntry {
+  enum class Type { kRegular, kDirectory, kOther, kUnknown };
+  std::string name;
+  Type type = Type::kUnknown;
+};
+
+// An open file. Closed by its destructor (RAII); Close() reports the error.
+class File {
+ public:
+  virtual ~File() = default;
+  // Reads up to buf.size() bytes at `offset`; 0 at end of file.
+  virtual Result<size_t> PRead(uint64_t offset, std::span<char> buf) = 0;
+  // Writes all of `data` at `offset`.
+  virtual Status PWrite(uint64_t offset, std::span<const char> data) = 0;
+  virtual Status Truncate(uint64_t size) = 0;
+  // fsync: data and metadata (size, xattrs) on stable storage.
+  virtual Status Sync() = 0;
+  virtual Result<FileStat> Stat() = 0;
+  // ENODATA when the attribute is absent.
+  virtual Result<std::string> GetXattr(const std::string& name) = 0;
+  virtual Status SetXattr(const std::string& name, std::string_view value) = 0;
+  virtual Status RemoveXattr(const std::string& name) = 0;
+  virtual Result<std::vector<std::string>> ListXattrs() = 0;
+  // Appends `len` bytes of `src` starting at `src_offset` at `dst_offset` of this
+  // file, in the kernel/cluster where the filesystem allows (copy_file_range).
+  virtual Status CopyFrom(File& src, uint64_t src_offset, uint64_t dst_offset, uint64_t len) = 0;
+  virtual Status Close() = 0;
+};
+
+class Backend {
+ public:
+  enum class OpenMode {
+    kRead,             // existing file, read only
+    kReadWrite,        // existing file
+    kCreateExclusive,  // new file; EEXIST if the name exists
+    kCreateTruncate,   // create or truncate
+  };
+
+  virtual ~Backend() = default;
+  virtual std::string Name() const = 0;
+
+  virtual Result<std::unique_ptr<File>> Open(const std::string& path, OpenMode mode) = 0;
+  // Does not follow a symlink at the last component.
+  virtual Result<FileStat> Stat(const std::string& path) = 0;
+  virtual Status Mkdir(const std::string& path) = 0;  // EEXIST when present
+  virtual Status Rmdir(const std::string& path) = 0;  // ENOTEMPTY when not empty
+  virtual Status Unlink(const std::string& path) = 0;
+  // Atomically replaces `to` if it exists (rename(2) semantics).
+  virtual Status Rename(const std::string& from, const std::string& to) = 0;
+  // Entries other than "." and "..", in no particular order. "" is the root.
+  virtual Result<std::vector<DirEntry>> ReadDir(const std::string& path) = 0;
+  // fsync of a directory: its entries (creates, renames, unlinks) made durable.
+  virtual Status SyncDir(const std::string& path) = 0;
+  // Everything written so far made durable (syncfs).
+  virtual Status SyncFs() = 0;
+  // Path-based xattrs, for directories (directory objects, bucket state).
+  virtual Result<std::string> GetXattr(const std::string& path, const std::string& name) = 0;
+  virtual Status SetXattr(const std::string& path, const std::string& name,
+                          std::string_view value) = 0;
+  virtual Status RemoveXattr(const std::string& path, const std::string& name) = 0;
+};
+
+}  // namespace fsgate::fsclient
