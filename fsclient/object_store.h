@@ -60,7 +60,7 @@ struct PutRequest {
   std::string key;
   ObjectMeta meta;  // content type, headers, user metadata, checksums
   WriteConditions conditions;
-  bool sync_dirops = false;  // x-fsgate-dirops: sync
+  bool sync_dirops = false;    // x-fsgate-dirops: sync
   int64_t expected_size = -1;  // Content-Length of the decoded body, -1 when unknown
 };
 
@@ -144,8 +144,7 @@ class ObjectStore {
   // Opens the store on `backend`: checks the on-disk format, replays the intent
   // journal, and returns only when every answered operation is in place.
   static Result<std::unique_ptr<ObjectStore>> Open(std::unique_ptr<Backend> backend,
-                                                   StoreOptions options,
-                                                   metrics::Metrics& metrics);
+                                                   StoreOptions options, metrics::Metrics& metrics);
   virtual ~ObjectStore() = default;
 
   // Buckets.
@@ -179,8 +178,7 @@ class ObjectStore {
                                                      const WriteConditions& conditions) = 0;
   virtual Status AbortMultipartUpload(const std::string& bucket, const std::string& key,
                                       const std::string& upload_id) = 0;
-  virtual Result<std::vector<PartInfo>> ListParts(const std::string& bucket,
-                                                  const std::string& key,
+  virtual Result<std::vector<PartInfo>> ListParts(const std::string& bucket, const std::string& key,
                                                   const std::string& upload_id) = 0;
   virtual Result<std::vector<UploadInfo>> ListMultipartUploads(const std::string& bucket) = 0;
 

@@ -22,7 +22,7 @@ struct MetricsServerOptions {
   uint16_t port = 9464;  // 0 picks a free port; see MetricsServer::port()
   std::string version;
   std::string commit;
-  std::function<bool()> ready;                  // for /readyz
+  std::function<bool()> ready;                    // for /readyz
   std::function<std::string()> admin_async_json;  // for /admin/async
 };
 
