@@ -2,10 +2,10 @@
 
 #include <dirent.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <fstream>
-#include <limits>
 #include <sstream>
 #include <string>
 
@@ -19,19 +19,15 @@ struct Stat {
   double resident_bytes = 0;
 };
 
-// Seconds since the epoch at which the system booted (/proc/stat "btime").
+// Seconds since the epoch at which the system booted: the wall clock minus the
+// time since boot (what /proc/stat "btime" holds, without needing /proc/stat,
+// which a hardened unit may hide).
 double BootTime() {
-  std::ifstream in("/proc/stat");
-  std::string key;
-  while (in >> key) {
-    if (key == "btime") {
-      double btime = 0;
-      in >> btime;
-      return btime;
-    }
-    in.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
-  }
-  return 0;
+  timespec real{}, boot{};
+  clock_gettime(CLOCK_REALTIME, &real);
+  clock_gettime(CLOCK_BOOTTIME, &boot);
+  return static_cast<double>(real.tv_sec - boot.tv_sec) +
+         static_cast<double>(real.tv_nsec - boot.tv_nsec) / 1e9;
 }
 
 // /proc/self/stat, fields as in proc(5). The command name (field 2) may hold
