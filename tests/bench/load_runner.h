@@ -13,6 +13,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tests/bench/op_stats.h"
@@ -74,6 +75,8 @@ struct PhaseResult {
   uint64_t indices_started = 0;  // operations begun (for a put phase: keys written)
   std::map<Op, OpStats> by_op;
   OpStats total;
+  // With --metrics: fsgate_async_pending{op=create|unlink} read just after the last response.
+  std::optional<std::pair<double, double>> pending_at_end;
   std::optional<double> all_applied_s;  // tree mode with --metrics
 };
 

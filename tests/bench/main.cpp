@@ -141,6 +141,9 @@ PhaseResult RunTree(const Options& o, const S3Endpoint& endpoint, const Tree& tr
                              std::chrono::duration<double>(o.apply_timeout));
     while (std::chrono::steady_clock::now() < give_up) {
       const auto pending = probe.Read();
+      if (pending && !result.pending_at_end) {
+        result.pending_at_end = {pending->create, pending->unlink};
+      }
       if (pending && pending->none()) {
         result.all_applied_s =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - result.start).count();
@@ -170,39 +173,54 @@ int Run(const Options& o, const std::string& command_line) {
   }
 
   std::vector<PhaseResult> phases;
+  std::optional<MetricsProbe> probe;
+  if (!o.metrics.empty()) {
+    const auto [metrics_host, metrics_port] = SplitHostPort(o.metrics);
+    probe.emplace(metrics_host, metrics_port);
+  }
+  // The backlog a phase leaves: what was answered but is not applied yet.
+  const auto add = [&](PhaseResult result) {
+    if (probe && !result.pending_at_end) {
+      if (const auto pending = probe->Read()) {
+        result.pending_at_end = {pending->create, pending->unlink};
+      }
+    }
+    phases.push_back(std::move(result));
+  };
   if (!o.tree.empty() || o.tree_synthetic > 0) {
     const auto tree = !o.tree.empty() ? LoadTree(o.tree, o.prefix)
                                       : SyntheticTree(o.tree_synthetic, o.prefix, o.seed);
-    phases.push_back(RunTree(o, endpoint, *tree));
+    add(RunTree(o, endpoint, *tree));
   } else {
     // Without a put phase in this run, get/delete/mixed use keys 0..key_space-1 written earlier.
     uint64_t key_space = o.keys > 0 ? o.keys : o.count;
     const uint64_t put_limit = o.count > 0 ? o.count : kUnlimited;
     if (o.op == "put" || o.op == "putget" || o.op == "putgetdelete") {
-      phases.push_back(RunPut(o, endpoint, keys, body, "put", put_limit));
+      add(RunPut(o, endpoint, keys, body, "put", put_limit));
       key_space = phases.back().indices_started;
     }
     if (o.op == "mixed") {
       Options preload = o;
       preload.duration = 0;
       key_space = o.keys > 0 ? o.keys : 1000;
-      phases.push_back(RunPut(preload, endpoint, keys, body, "preload", key_space));
+      add(RunPut(preload, endpoint, keys, body, "preload", key_space));
     }
     if ((o.op != "put" && o.op != "list") && key_space == 0) {
       std::cerr << "fsgate_load: --op " << o.op << " needs --keys or --count (the keys to use)\n";
       return 2;
     }
     if (o.op == "get" || o.op == "putget" || o.op == "putgetdelete") {
-      phases.push_back(RunGet(o, endpoint, keys, key_space));
+      add(RunGet(o, endpoint, keys, key_space));
     }
     if (o.op == "delete" || o.op == "putgetdelete") {
-      phases.push_back(RunDelete(o, endpoint, keys, key_space));
+      add(RunDelete(o, endpoint, keys, key_space));
     }
-    if (o.op == "list") phases.push_back(RunList(o, endpoint, keys));
-    if (o.op == "mixed") phases.push_back(RunMixed(o, endpoint, keys, key_space, body));
+    if (o.op == "list") add(RunList(o, endpoint, keys));
+    if (o.op == "mixed") add(RunMixed(o, endpoint, keys, key_space, body));
   }
 
   const RunInfo info{o.endpoint, o.bucket, command_line};
+
   if (o.json) {
     PrintJson(std::cout, info, phases);
   } else {

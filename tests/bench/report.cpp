@@ -80,6 +80,10 @@ void PrintText(std::ostream& out, const RunInfo& info, std::vector<PhaseResult>&
         PrintStatsText(out, std::string(OpName(op)), stats, phase.seconds);
       }
     }
+    if (phase.pending_at_end) {
+      out << "  pending at the last response: create " << phase.pending_at_end->first << ", unlink "
+          << phase.pending_at_end->second << "\n";
+    }
     if (phase.name == "tree") {
       out << "  all answered: " << Format("%.3f", phase.seconds) << " s\n";
       out << "  all applied:  "
@@ -121,6 +125,15 @@ void PrintJson(std::ostream& out, const RunInfo& info, std::vector<PhaseResult>&
       WriteStatsJson(w, stats, phase.seconds);
     }
     w.EndObject();
+    if (phase.pending_at_end) {
+      w.Key("pending_at_end");
+      w.StartObject();
+      w.Key("create");
+      w.Double(phase.pending_at_end->first);
+      w.Key("unlink");
+      w.Double(phase.pending_at_end->second);
+      w.EndObject();
+    }
     if (phase.name == "tree") {
       w.Key("all_answered_s");
       w.Double(phase.seconds);
