@@ -149,7 +149,7 @@ PhaseResult RunTree(const Options& o, const S3Endpoint& endpoint, const Tree& tr
             std::chrono::duration<double>(std::chrono::steady_clock::now() - result.start).count();
         break;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   }
   return result;
