@@ -61,7 +61,7 @@ Result<std::unique_ptr<ObjectWriter>> FsObjectStore::BeginPut(PutRequest request
     if (dir_key && meta.size > 0) return DirectoryObjectHasData();
     OpOptions op;
     op.sync = shared->sync_dirops;
-    return ns_->Publish(shared->bucket, shared->key, StagedObject{staged, std::move(meta)},
+    return ns_->Publish(shared->bucket, shared->key, StagedObject{staged, std::move(meta), nullptr},
                         shared->conditions, op);
   };
   auto discard = [this, staged] { ns_->ReleaseStaging(staged); };
@@ -110,7 +110,7 @@ Result<ObjectMeta> FsObjectStore::PublishStaged(const std::string& bucket, const
   OpOptions op;
   op.sync = sync_dirops;
   auto published =
-      ns_->Publish(bucket, key, StagedObject{staging, std::move(meta)}, conditions, op);
+      ns_->Publish(bucket, key, StagedObject{staging, std::move(meta), nullptr}, conditions, op);
   if (!published.ok()) ns_->ReleaseStaging(staging);
   return published;
 }

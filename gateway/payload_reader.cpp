@@ -53,7 +53,7 @@ std::string PayloadReader::Validate(std::string* message) {
   // The additional checksum: a value in a header, or announced in x-amz-trailer.
   for (const auto& [name, value] : request_.headers) {
     if (name.starts_with(kChecksumPrefix) && name != "x-amz-checksum-type" &&
-        name != "x-amz-checksum-algorithm") {
+        name != "x-amz-checksum-algorithm" && name != "x-amz-checksum-mode") {
       auto algorithm = auth::ChecksumAlgorithmFromName(name.substr(kChecksumPrefix.size()));
       if (!algorithm) {
         *message = "Invalid checksum header " + name;
