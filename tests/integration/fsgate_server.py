@@ -269,9 +269,10 @@ class FsgateServer:
             region_name=REGION,
             signature_version="s3v4",
             s3={"addressing_style": "path"},
-            retries={"max_attempts": 1, "mode": "standard"},
+            # One attempt in all: no retry may hide an error or replay a request.
+            retries={"total_max_attempts": 1, "mode": "standard"},
             connect_timeout=10,
-            read_timeout=120,
+            read_timeout=30,  # per socket read: a stalled answer fails instead of hanging
         )
         cfg.update(config)
         cache_key = (self.port, access_key, secret_key, repr(sorted(cfg.items())))
