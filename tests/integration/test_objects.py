@@ -11,8 +11,13 @@ import datetime
 import hashlib
 import os
 import random
+import re
+import socket
 import time
 
+import botocore.auth
+import botocore.awsrequest
+import botocore.credentials
 import pytest
 from botocore.exceptions import ClientError
 
@@ -134,6 +139,60 @@ def test_empty_put_then_put_on_the_same_connection_does_not_stall(server, bucket
         s3.put_object(Bucket=bucket, Key=f"full{i}", Body=b"x")
         assert time.monotonic() - start < 5, "a PUT after an empty PUT stalled on the same connection"
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 6
+
+
+def _raw_exchange(sock, data, timeout=5.0):
+    """Send `data`, read one HTTP response (headers + Content-Length body)."""
+    sock.settimeout(timeout)
+    if data:
+        sock.sendall(data)
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return buf
+        buf += chunk
+    head, _, rest = buf.partition(b"\r\n\r\n")
+    m = re.search(rb"(?i)\r\ncontent-length:\s*(\d+)", head)
+    need = int(m.group(1)) if m else 0
+    while len(rest) < need:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        rest += chunk
+    return head + b"\r\n\r\n" + rest
+
+
+def test_early_answer_to_expect_continue_put_keeps_the_connection_honest(server, bucket):
+    """A PUT with `Expect: 100-continue` refused from its headers alone (here
+    MetadataTooLarge) is answered without reading the body. If the gateway then closes
+    the connection, that answer must say `Connection: close`: botocore otherwise reuses
+    the connection and reports a stale, header-less "400" for the next request."""
+    headers = {"Expect": "100-continue", "x-amz-meta-big": "v" * 2100, "Content-Length": "5"}
+    signed_req = botocore.awsrequest.AWSRequest(method="PUT", url=f"{server.endpoint}/{bucket}/k",
+                                                data=b"hello", headers=headers)
+    botocore.auth.S3SigV4Auth(botocore.credentials.Credentials(server.access_key, server.secret_key),
+                              "s3", "us-east-1").add_auth(signed_req)
+    head = f"PUT /{bucket}/k HTTP/1.1\r\nHost: {server.host}\r\n" + "".join(
+        f"{k}: {v}\r\n" for k, v in signed_req.headers.items()) + "\r\n"
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        answer = _raw_exchange(sock, head.encode())
+        assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+        assert b"<Code>MetadataTooLarge</Code>" in answer
+        if re.search(rb"(?i)\r\nconnection:\s*close", answer):
+            return  # closing is fine when announced
+        # Not announced: the connection must still serve the next request.
+        req = botocore.awsrequest.AWSRequest(method="GET", url=f"{server.endpoint}/{bucket}")
+        botocore.auth.S3SigV4Auth(botocore.credentials.Credentials(server.access_key, server.secret_key),
+                                  "s3", "us-east-1").add_auth(req)
+        msg = f"GET /{bucket} HTTP/1.1\r\nHost: {server.host}\r\n" + "".join(
+            f"{k}: {v}\r\n" for k, v in req.headers.items()) + "\r\n"
+        try:
+            answer = _raw_exchange(sock, msg.encode())
+        except OSError as e:
+            answer = repr(e).encode()
+        assert answer.startswith(b"HTTP/1.1 200"), (
+            f"keep-alive answer without Connection: close, but the next request got {answer[:120]!r}")
 
 
 def test_overwrite_and_put_delete_put_order(any_bucket):
