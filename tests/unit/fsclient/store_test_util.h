@@ -11,6 +11,7 @@
 
 #include "fsclient/fs_object_store.h"
 #include "fsclient/posix_backend.h"
+#include "metrics/metrics.h"
 
 namespace fsgate::fsclient::testing {
 
@@ -51,7 +52,7 @@ class StoreTest : public ::testing::Test {
     StoreOptions options;
     options.async_dirops = false;
     options.fsync = false;  // the page cache is enough for logic tests
-    auto store = OpenFsObjectStore(std::move(*backend), options, nullptr);
+    auto store = ObjectStore::Open(std::move(*backend), options, metrics_);
     ASSERT_TRUE(store.ok()) << store.status().message();
     store_ = std::move(*store);
   }
@@ -101,6 +102,7 @@ class StoreTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  metrics::Metrics metrics_;
   std::unique_ptr<ObjectStore> store_;
 };
 
