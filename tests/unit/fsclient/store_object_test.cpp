@@ -402,3 +402,28 @@ TEST_F(ObjectStoreTest, CommitMetadataMergesOverTheRequest) {
 
 }  // namespace
 }  // namespace fsgate::fsclient
+
+namespace fsgate::fsclient {
+namespace {
+
+// The same paths with fsync on: every file and directory sync must succeed.
+TEST_F(ObjectStoreTest, WorksWithFsyncOn) {
+  fsync_ = true;
+  Reopen();
+  ASSERT_TRUE(store_->CreateBucket("durable").ok());
+  ASSERT_TRUE(Put("durable", "a/b/small", "x").ok());
+  ASSERT_TRUE(Put("durable", "a/b/large", std::string(kInlineObjectMax + 1, 'y')).ok());
+  ASSERT_TRUE(Put("durable", "a/dir/", "").ok());
+  CopyRequest copy;
+  copy.src_bucket = copy.dst_bucket = "durable";
+  copy.src_key = "a/b/large";
+  copy.dst_key = "c/copy";
+  ASSERT_TRUE(store_->CopyObject(copy).ok());
+  EXPECT_EQ(Get("durable", "c/copy")->size(), kInlineObjectMax + 1);
+  ASSERT_TRUE(store_->DeleteObject("durable", "a/b/small").ok());
+  ASSERT_TRUE(store_->DeleteObject("durable", "a/dir/").ok());
+  EXPECT_EQ(AllKeys("durable"), (std::vector<std::string>{"a/b/large", "c/copy"}));
+}
+
+}  // namespace
+}  // namespace fsgate::fsclient

@@ -51,7 +51,7 @@ class StoreTest : public ::testing::Test {
     ASSERT_TRUE(backend.ok()) << backend.status().message();
     StoreOptions options;
     options.async_dirops = false;
-    options.fsync = false;  // the page cache is enough for logic tests
+    options.fsync = fsync_;
     auto store = ObjectStore::Open(std::move(*backend), options, metrics_);
     ASSERT_TRUE(store.ok()) << store.status().message();
     store_ = std::move(*store);
@@ -101,6 +101,7 @@ class StoreTest : public ::testing::Test {
     return keys;
   }
 
+  bool fsync_ = false;  // the page cache is enough for logic tests
   TempDir dir_;
   metrics::Metrics metrics_;
   std::unique_ptr<ObjectStore> store_;
