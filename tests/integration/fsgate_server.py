@@ -455,6 +455,20 @@ def signing_key(secret_key, date8):
     return k
 
 
+def s3_view(client, bucket):
+    """(files {key: bytes}, directory-object dirs) as served through S3, for wait_posix_view."""
+    files, dirs = {}, set()
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for o in page.get("Contents", []):
+            if o["Key"].endswith("/"):
+                dirs.add(o["Key"])
+            else:
+                files[o["Key"]] = client.get_object(Bucket=bucket, Key=o["Key"])["Body"].read()
+    # A directory object with objects under it is not an empty directory on disk.
+    empty = {d for d in dirs if not any(k.startswith(d) and k != d for k in list(files) + list(dirs))}
+    return files, empty
+
+
 def posix_view(top):
     files = {}
     empty_dirs = set()
