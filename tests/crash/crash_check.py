@@ -202,6 +202,7 @@ def run(cycles, seed=None, log=print, dirops="async"):
         srv.start()
         srv.client().create_bucket(Bucket=BUCKET)
         for cycle in range(cycles):
+            slow = bool(srv.extra_args)
             stop = threading.Event()
             threads = [StormThread(srv, t, expected, random.Random(rnd.getrandbits(64)), stop)
                        for t in range(THREADS)]
@@ -219,12 +220,16 @@ def run(cycles, seed=None, log=print, dirops="async"):
             total_answered += answered
             for t in threads:
                 violations += [f"cycle {cycle}: refused during storm: {r}" for r in t.refused]
+            # Every third run is restarted with a slowed applier, so that the next kill
+            # meets many answered-but-unapplied intents that recovery must replay.
+            srv.extra_args = ["--test-apply-delay-ms", "20"] if cycle % 3 == 1 else []
             srv.start()
             cycle_violations, resolved = check_cycle(srv, expected, in_flight, log)
             # A wrong POSIX view does not change what S3 serves: note it and go on, so
             # one run shows every kind of failure; an S3-visible violation stops the run.
             posix_violations = [] if cycle_violations else check_posix(srv, resolved)
-            log(f"cycle {cycle}: killed after {delay:.2f}s, {answered} answered ops, "
+            log(f"cycle {cycle}: killed after {delay:.2f}s{' (slow applier)' if slow else ''}, "
+                f"{answered} answered ops, "
                 f"{len(in_flight)} in flight, {sum(v is not None for v in resolved.values())} objects, "
                 f"{len(cycle_violations) + len(posix_violations)} violations")
             violations += [f"cycle {cycle}: {v}" for v in cycle_violations + posix_violations]
