@@ -48,6 +48,9 @@ std::string ReasonLine(int status) {
   return "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason) + "\r\n";
 }
 
+// An unread request body up to this size is drained to keep the connection.
+constexpr uint64_t kMaxDrainBytes = 1 << 20;
+
 bool StatusHasNoBody(int status) { return status == 204 || status == 304 || status < 200; }
 
 template <class Stream>
@@ -167,6 +170,12 @@ class Connection final : public BodyReader, public ResponseWriter {
       head = "HTTP/1.1 100 Continue\r\n\r\n";
     }
     head += ReasonLine(status);
+    if (!parser_->is_done()) {
+      // Answered before the body was read (an error): the connection is kept
+      // only if the rest of the body can be drained cheaply afterwards.
+      auto remaining = parser_->content_length_remaining();
+      if (expect_continue_ || !remaining || *remaining > kMaxDrainBytes) keep_alive_ = false;
+    }
     for (const auto& [name, value] : headers) {
       head += name;
       head += ": ";
@@ -202,20 +211,16 @@ class Connection final : public BodyReader, public ResponseWriter {
     if (broken_) return;
     // The handler may answer without reading the body (an error). A small
     // unread body is drained to keep the connection; a large one closes it.
-    if (!parser_->is_done()) {
-      if (expect_continue_ || DrainBody(1 << 20) != true) keep_alive_ = false;
-    }
+    if (!parser_->is_done() && keep_alive_ && !DrainBody()) broken_ = true;
   }
 
-  bool DrainBody(size_t limit) {
+  bool DrainBody() {
     std::array<char, 16384> scratch;
-    size_t drained = 0;
-    while (!parser_->is_done() && drained < limit) {
+    while (!parser_->is_done()) {
       auto n = Read(scratch);
       if (!n.ok() || *n == 0) return false;
-      drained += *n;
     }
-    return parser_->is_done();
+    return true;
   }
 
   void SendBadRequest(beast::error_code ec) {
