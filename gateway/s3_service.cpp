@@ -11,8 +11,10 @@
 #include "fsclient/object_store.h"
 #include "gateway/access_log.h"
 #include "gateway/payload_reader.h"
+#include "gateway/s3_error.h"
 #include "gateway/s3_handlers.h"
 #include "gateway/s3_router.h"
+#include "gateway/url.h"
 #include "metrics/metrics.h"
 
 namespace fsgate::gateway {
@@ -123,7 +125,9 @@ void S3Service::Handle(HttpRequest& request, BodyReader& body, ResponseWriter& r
                 .bytes_out = 0,
                 .error_code = {}};
 
-  if (!auth.ok) {
+  if (!HasValidEscapes(request.target)) {
+    ctx.Error("InvalidURI");
+  } else if (!auth.ok) {
     ctx.Error(auth.error_code, auth.error_message);
   } else {
     ctx.user = auth.credentials;
