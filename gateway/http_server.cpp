@@ -213,6 +213,11 @@ class Connection final : public BodyReader, public ResponseWriter {
   void SendBadRequest(beast::error_code ec) {
     keep_alive_ = false;
     int status = ec == http::error::header_limit ? 431 : 400;
+    if (options_.protocol_error) {
+      options_.protocol_error(status, remote_, *this);
+      if (!started_ && !broken_) Send(status, {}, "");
+      return;
+    }
     Send(status, {{"Content-Type", "text/plain"}}, "bad request\n");
   }
 

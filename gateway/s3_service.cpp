@@ -155,4 +155,18 @@ void S3Service::Handle(HttpRequest& request, BodyReader& body, ResponseWriter& r
                      ctx.bytes_out, seconds});
 }
 
+void S3Service::ProtocolError(int status, std::string_view remote, ResponseWriter& response) {
+  std::string_view code = status == 431 ? "RequestHeaderSectionTooLarge" : "BadRequest";
+  std::string request_id = NewRequestId();
+  Headers headers = S3BaseHeaders(request_id, NewHostId());
+  headers.emplace_back("Content-Type", "application/xml");
+  std::string body = ErrorXml(code, DefaultErrorMessage(code), "/", request_id);
+  int http_status = HttpStatusForError(code);
+  response.Send(http_status, std::move(headers), body);
+  metrics_.HttpRequest("Unknown", http_status, 0);
+  metrics_.HttpBytes(metrics::Direction::kOut, body.size());
+  access_log_.Write(
+      {request_id, remote, "", "Unknown", "", "", http_status, code, 0, body.size(), 0});
+}
+
 }  // namespace fsgate::gateway
