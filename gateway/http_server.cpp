@@ -154,7 +154,10 @@ class Connection final : public BodyReader, public ResponseWriter {
 
   Result<size_t> Broken(const char* what, beast::error_code ec) {
     broken_ = true;
-    return Status::Errno(EPIPE, std::string(what) + ": " + ec.message());
+    keep_alive_ = false;  // an error answer still goes out, saying the connection closes
+    // ETIMEDOUT tells a stalled peer from one that went away.
+    int err = ec == beast::error::timeout ? ETIMEDOUT : EPIPE;
+    return Status::Errno(err, std::string(what) + ": " + ec.message());
   }
 
   std::string Head(int status, const Headers& headers, int64_t content_length) {

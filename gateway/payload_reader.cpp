@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 
 namespace fsgate::gateway {
 namespace {
@@ -16,6 +17,22 @@ bool IsStreaming(auth::PayloadMode mode) {
 
 Status PayloadError(std::string_view code, std::string message) {
   return Status::S3(code, std::move(message));
+}
+
+// The connection failing under the body is the client's doing (it went away,
+// or stalled past the read timeout): an S3 client error, never InternalError.
+Status BodyReadError(const Status& s) {
+  if (s.err() == ETIMEDOUT) {
+    return PayloadError("RequestTimeout",
+                        "Your socket connection to the server was not read from or written to "
+                        "within the timeout period.");
+  }
+  if (s.err() != 0) {
+    return PayloadError(
+        "IncompleteBody",
+        "You did not provide the number of bytes specified by the Content-Length HTTP header.");
+  }
+  return s;
 }
 
 }  // namespace
@@ -101,7 +118,7 @@ Result<size_t> PayloadReader::ReadDecoded(std::span<char> buf) {
   if (!decoder_) {
     if (raw_eof_) return size_t{0};
     auto n = body_.Read(buf);
-    if (!n.ok()) return n;
+    if (!n.ok()) return BodyReadError(n.status());
     if (*n == 0) raw_eof_ = true;
     return n;
   }
@@ -113,7 +130,7 @@ Result<size_t> PayloadReader::ReadDecoded(std::span<char> buf) {
     if (raw_eof_)
       return PayloadError("IncompleteBody", "The request body ended before its last chunk.");
     auto n = body_.Read(raw);
-    if (!n.ok()) return n;
+    if (!n.ok()) return BodyReadError(n.status());
     if (*n == 0) {
       raw_eof_ = true;
       continue;
