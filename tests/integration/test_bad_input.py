@@ -717,6 +717,44 @@ def test_presigned_expires_over_a_week(srv):
     assert r.status == 200 and r.body == EXISTING["existing"], r
 
 
+@pytest.mark.parametrize("auth,code", [
+    ("AWS4-HMAC-SHA256 garbage", "AuthorizationHeaderMalformed"),
+    ("AWS4-HMAC-SHA256 Credential=, SignedHeaders=, Signature=", "AuthorizationHeaderMalformed"),
+    ("AWS4-HMAC-SHA256 Credential=" + "A" * 5000, "AuthorizationHeaderMalformed"),
+    ("Bearer x", "InvalidRequest"),
+    ("AWS AKIA:sig", "InvalidRequest"),
+])
+def test_authorization_garbage(srv, auth, code):
+    expect(srv, 400, code, "GET", obj("existing"), headers={"Authorization": auth}, sign=False)
+    expect(srv, 400, code, "PUT", obj("existing"), headers={"Authorization": auth}, sign=False,
+           body=b"overwritten")
+
+
+@pytest.mark.parametrize("date", ["garbage", "20990101T000000Z", ""])
+def test_presigned_garbage(srv, date):
+    expect(srv, 400, "AuthorizationQueryParametersError", "GET",
+           obj("existing") + f"?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date={date}", sign=False)
+
+
+def test_delete_objects_with_bad_keys_deletes_nothing(srv):
+    keys = ["../existing", "dir/../existing", ".fsgate/journal", "", "a//b", "/existing",
+            "k" * 1025]
+    body = ("<Delete>" + "".join(f"<Object><Key>{k}</Key></Object>" for k in keys) +
+            "</Delete>").encode()
+    with unchanged(srv):
+        r = request(srv, "POST", f"/{BUCKET}?delete", body=body)
+        assert r.status == 200, r
+        errors = re.findall(rb"<Error><Key>([^<]*)</Key><Code>([^<]*)</Code>", r.body)
+        assert [k.decode() for k, _ in errors] == keys, r
+        assert [c.decode() for _, c in errors] == ["InvalidArgument"] * 6 + ["KeyTooLongError"], r
+        assert b"<Deleted>" not in r.body, r
+
+
+@pytest.mark.parametrize("key", ["../x", "a//b", ".fsgate/x", "a/./b"])
+def test_multipart_on_bad_keys(srv, key):
+    expect(srv, 400, "InvalidArgument", "POST", obj(key) + "?uploads")
+
+
 # -- last: abandoned connections and descriptors ------------------------------------------
 
 
