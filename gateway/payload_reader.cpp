@@ -19,6 +19,13 @@ Status PayloadError(std::string_view code, std::string message) {
   return Status::S3(code, std::move(message));
 }
 
+// A checksum value is the base64 of exactly one digest of its algorithm;
+// anything else is refused up front rather than reported as a mismatch.
+bool IsChecksumValue(auth::HashAlgorithm algorithm, std::string_view base64) {
+  auto raw = auth::Base64Decode(base64);
+  return raw && raw->size() == auth::Hasher(algorithm).Finish().size();
+}
+
 // The connection failing under the body is the client's doing (it went away,
 // or stalled past the read timeout): an S3 client error, never InternalError.
 Status BodyReadError(const Status& s) {
@@ -79,6 +86,10 @@ std::string PayloadReader::Validate(std::string* message) {
       if (checksum_algorithm_) {
         *message =
             "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.";
+        return "InvalidRequest";
+      }
+      if (!IsChecksumValue(*algorithm, value)) {
+        *message = "Value for " + name + " header is invalid.";
         return "InvalidRequest";
       }
       checksum_algorithm_ = algorithm;
@@ -187,6 +198,10 @@ Status PayloadReader::Finish() {
       }
       if (checksum_expected_.empty()) {
         return PayloadError("InvalidRequest", "The trailer " + checksum_header_ + " is missing.");
+      }
+      if (!IsChecksumValue(*checksum_algorithm_, checksum_expected_)) {
+        return PayloadError("InvalidRequest",
+                            "Value for " + checksum_header_ + " trailing header is invalid.");
       }
     }
     if (!checksum_expected_.empty() && checksum_expected_ != actual) {
