@@ -234,7 +234,7 @@ def send_bytes(srv, data, shut_wr=False):
             return None
 
 
-def assert_error(r, status, code, head=False):
+def assert_error(r, status, code, head=False, message=None):
     assert r is not None, f"no response, expected {status} {code}"
     assert (r.status, None if head else r.field("Code")) == (status, None if head else code), r
     request_id = r.headers.get("x-amz-request-id")
@@ -243,19 +243,21 @@ def assert_error(r, status, code, head=False):
         return
     assert r.headers.get("Content-Type") == "application/xml", r
     assert r.field("RequestId") == request_id, f"body RequestId != x-amz-request-id: {r}"
-    message = r.field("Message")
-    assert message, f"no Message: {r}"
-    if code in AWS_MESSAGES:
-        assert message == AWS_MESSAGES[code], r
+    got = r.field("Message")
+    assert got, f"no Message: {r}"
+    if message is not None:
+        assert got == message, r
+    elif code in AWS_MESSAGES:
+        assert got == AWS_MESSAGES[code], r
     if code in AWS_MESSAGE_PREFIXES:
-        assert message.startswith(AWS_MESSAGE_PREFIXES[code]), r
+        assert got.startswith(AWS_MESSAGE_PREFIXES[code]), r
 
 
-def expect(srv, status, code, method, target, **kw):
+def expect(srv, status, code, method, target, message=None, **kw):
     """The request is refused with exactly (status, code) and the tree is unchanged."""
     with unchanged(srv):
         r = request(srv, method, target, **kw)
-        assert_error(r, status, code, head=method == "HEAD")
+        assert_error(r, status, code, head=method == "HEAD", message=message)
     return r
 
 
@@ -281,6 +283,10 @@ def get_ok(srv, key):
     b"GET /robust-bucket/existing HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
     b"PUT /robust-bucket/k HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
     b"GET /robust-bucket/existing HTTP/1.1\r\nHost: x\r\nRange: \x7f\r\n\r\n",
+    b"PUT /robust-bucket/k HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
+    b"0\r\n\r\n",
+    b"PUT /robust-bucket/k HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999999\r\n\r\n",
+    b"PUT /robust-bucket/k HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
 ])
 def test_malformed_request_is_400_and_closed(srv, raw):
     with unchanged(srv):
@@ -551,6 +557,66 @@ def test_wrong_content_sha256(srv):
     assert get_ok(srv, "existing") == EXISTING["existing"]
 
 
+@pytest.mark.parametrize("name,value", [
+    ("x-amz-checksum-crc32", "!!"),
+    ("x-amz-checksum-crc32", ""),
+    ("x-amz-checksum-crc32", base64.b64encode(b"12345").decode()),
+    ("x-amz-checksum-sha256", base64.b64encode(b"x" * 20).decode()),
+])
+def test_checksum_header_garbage_is_invalid_request(srv, name, value):
+    r = expect(srv, 400, "InvalidRequest", "PUT", obj("existing"), body=b"overwritten",
+               headers={name: value})
+    assert r.field("Message") == f"Value for {name} header is invalid.", r
+
+
+def test_checksum_mismatch_and_unknown_algorithm(srv):
+    zero = base64.b64encode(b"\0\0\0\0").decode()
+    expect(srv, 400, "BadDigest", "PUT", obj("existing"), body=b"overwritten",
+           headers={"x-amz-checksum-crc32": zero},
+           message="The CRC32 you specified did not match the calculated checksum.")
+    expect(srv, 400, "InvalidRequest", "PUT", obj("existing"), body=b"overwritten",
+           headers={"x-amz-checksum-foo": zero})
+
+
+def test_checksum_trailer_garbage(srv):
+    with unchanged(srv):
+        r = srv.put_unsigned_trailer(obj("existing"), b"overwritten", checksum_b64="!!")
+        assert (r.status, r.error_code()) == (400, "InvalidRequest"), r
+        assert r.error_field("RequestId") == r.headers.get("x-amz-request-id"), r
+        r = srv.put_unsigned_trailer(obj("existing"), b"overwritten",
+                                     checksum_b64=base64.b64encode(b"\0\0\0\0").decode())
+        assert (r.status, r.error_code()) == (400, "BadDigest"), r
+
+
+@pytest.mark.parametrize("headers,payload_hash,body,status,code", [
+    ({"x-amz-meta-big": "v" * 3000}, None, b"x", 400, "MetadataTooLarge"),
+    ({}, "zzzz", b"x", 400, "InvalidArgument"),
+    ({"content-encoding": "aws-chunked", "x-amz-decoded-content-length": "abc"},
+     "STREAMING-UNSIGNED-PAYLOAD-TRAILER", b"0\r\n\r\n", 400, "InvalidArgument"),
+    ({"x-amz-copy-source": f"/{BUCKET}/existing"}, None, b"", 400, "InvalidRequest"),
+    ({"x-amz-copy-source": f"/{BUCKET}/dir/inner", "x-amz-metadata-directive": "BOGUS"}, None, b"",
+     400, "InvalidArgument"),
+])
+def test_put_header_garbage(srv, headers, payload_hash, body, status, code):
+    expect(srv, status, code, "PUT", obj("existing"), headers=headers, payload_hash=payload_hash,
+           body=body)
+
+
+def test_put_over_five_gib_is_entity_too_large(srv):
+    expect(srv, 400, "EntityTooLarge", "PUT", obj("huge"), content_length=6 * 2**30,
+           payload_hash="UNSIGNED-PAYLOAD", send=b"")
+
+
+@pytest.mark.parametrize("target,code", [
+    ("/robust-bucket/a%FFb", "InvalidArgument"),         # not UTF-8
+    ("/robust-bucket/adir/", "InvalidArgument"),         # a directory key cannot hold bytes
+    ("/robust-bucket/existing/x", "InvalidRequest"),     # 'existing' is an object, not a prefix
+    ("/robust-bucket/dir", "InvalidRequest"),            # 'dir' is a prefix, not an object
+])
+def test_keys_the_tree_refuses(srv, target, code):
+    expect(srv, 400, code, "PUT", target, body=b"payload")
+
+
 # -- XML bodies ---------------------------------------------------------------------------
 
 
@@ -563,6 +629,24 @@ BAD_XML = [b"", b"not xml at all", b"<Delete><Object><Key>existing</Key>", b"<<<
 @pytest.mark.parametrize("body", BAD_XML)
 def test_delete_objects_malformed_xml(srv, body):
     expect(srv, 400, "MalformedXML", "POST", f"/{BUCKET}?delete", body=body)
+    assert get_ok(srv, "existing") == EXISTING["existing"]
+
+
+def test_delete_objects_hostile_xml(srv):
+    deep = b"<Delete>" + b"<a>" * 200000 + b"</a>" * 200000 + b"</Delete>"
+    expect(srv, 400, "MalformedXML", "POST", f"/{BUCKET}?delete", body=deep)
+    expect(srv, 400, "MalformedXML", "POST", f"/{BUCKET}?delete",
+           body=b"<Delete>" + b" " * (3 * 2**20) + b"</Delete>",
+           message="The request body is too large.")
+    # Entities are not expanded: the key is the literal text, no such object, nothing deleted.
+    bomb = (b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "existing">'
+            b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+            b"<Delete><Object><Key>&a;</Key></Object><Object><Key>&b;</Key></Object></Delete>")
+    with unchanged(srv):
+        r = request(srv, "POST", f"/{BUCKET}?delete", body=bomb)
+        assert r.status in (200, 400), r
+        if r.status == 400:
+            assert_error(r, 400, "MalformedXML")
     assert get_ok(srv, "existing") == EXISTING["existing"]
 
 
