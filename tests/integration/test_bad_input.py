@@ -4,9 +4,10 @@ Every refused request here is checked for its HTTP status, its XML Code and
 Message, a RequestId in the body equal to the x-amz-request-id header, and a
 tree under ROOT (ROOT/.fsgate aside) identical before and after. Requests are
 built by hand on raw sockets so that nothing is cleaned up by a client
-library on the way. The module ends by abandoning 200 connections mid-request
-and checking that the gateway's open descriptors come back to where they
-started once its read timeout has cut them.
+library on the way. The module runs once with async and once with sync
+dirops; each run ends by abandoning 200 connections mid-request and checking
+that the gateway's open descriptors come back to where they started once its
+read timeout has cut them.
 """
 
 import base64
@@ -56,9 +57,10 @@ AWS_MESSAGE_PREFIXES = {
 # -- the module's gateway ------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def srv():
-    server = FsgateServer(extra_args=["--read-timeout", str(READ_TIMEOUT),
+@pytest.fixture(scope="module", params=["async", "sync"])
+def srv(request):
+    server = FsgateServer(dirops=request.param,
+                          extra_args=["--read-timeout", str(READ_TIMEOUT),
                                       "--idle-timeout", str(READ_TIMEOUT)])
     server.start()
     try:
