@@ -164,7 +164,15 @@ class Connection final : public BodyReader, public ResponseWriter {
   }
 
   std::string Head(int status, const Headers& headers, int64_t content_length) {
-    std::string head = ReasonLine(status);
+    std::string head;
+    if (expect_continue_ && parser_->is_done()) {
+      // An empty body the client still waits to be asked for: answer the
+      // expectation first. botocore keeps the status line of an unexpected
+      // early answer and misreads the connection's next response after it.
+      expect_continue_ = false;
+      head = "HTTP/1.1 100 Continue\r\n\r\n";
+    }
+    head += ReasonLine(status);
     for (const auto& [name, value] : headers) {
       head += name;
       head += ": ";
