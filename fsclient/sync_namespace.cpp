@@ -24,6 +24,10 @@ bool IsMissing(const Status& s) {
          s.IsErrno(EINVAL);
 }
 
+// A name on the key's path that is not a directory: a file, or a symlink (the
+// backend never follows one, and refuses it with ELOOP or ENOTDIR).
+bool IsNotADirectory(const Status& s) { return s.IsErrno(ENOTDIR) || s.IsErrno(ELOOP); }
+
 Status NoSuchKey() { return Status::S3(s3err::kNoSuchKey, "The specified key does not exist."); }
 
 int64_t NowNs() {
@@ -99,7 +103,7 @@ Status SyncNamespace::MakeParents(const std::string& bucket, const std::string& 
         continue;
       }
       if (s.IsErrno(EEXIST)) continue;  // a file there shows up as ENOTDIR next
-      if (s.IsErrno(ENOTDIR)) return Conflict(key);
+      if (IsNotADirectory(s)) return Conflict(key);
       if (s.IsErrno(ENOENT)) {
         if (parent == bucket) {
           return Status::S3(s3err::kNoSuchBucket, "The specified bucket does not exist");
@@ -120,7 +124,7 @@ Status SyncNamespace::PublishFile(const std::string& bucket, const std::string& 
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     Status s = backend_.Rename(file.path, path);
     if (s.ok()) return fsync_ ? backend_.SyncDir(ParentOf(path)) : Status::Ok();
-    if (s.IsErrno(ENOTDIR) || s.IsErrno(EISDIR) || s.IsErrno(ENOTEMPTY) || s.IsErrno(EEXIST)) {
+    if (IsNotADirectory(s) || s.IsErrno(EISDIR) || s.IsErrno(ENOTEMPTY) || s.IsErrno(EEXIST)) {
       return Conflict(key);
     }
     if (!s.IsErrno(ENOENT)) return s;
@@ -145,7 +149,7 @@ Status SyncNamespace::PublishDir(const std::string& bucket, const std::string& k
     if (Status s = MakeParents(bucket, key, path, true); !s.ok()) return s;
     auto st = backend_.Stat(path);
     if (!st.ok() && st.status().IsErrno(ENOENT)) continue;
-    if (!st.ok()) return st.status().IsErrno(ENOTDIR) ? Conflict(key) : st.status();
+    if (!st.ok()) return IsNotADirectory(st.status()) ? Conflict(key) : st.status();
     if (!st->is_dir) return Conflict(key);
     Status s = WriteDirObjectMeta(backend_, path, meta);
     if (s.IsErrno(ENOENT)) continue;
