@@ -87,6 +87,7 @@ Status IntentJournal::Recover(std::vector<Intent>* live) {
       auto intent = DecodeIntentRecord(std::string_view(*data).substr(pos), &consumed);
       if (!intent) break;
       next_seq_ = std::max(next_seq_, intent->seq + 1);
+      live_.insert(intent->seq);
       live->push_back(std::move(*intent));
       pos += consumed;
     }
@@ -156,9 +157,10 @@ Status IntentJournal::Append(Intent& intent) {
   std::unique_lock lock(mu_);
   if (!broken_.ok()) return broken_;
   intent.seq = next_seq_++;
-  if (queued_count_ == 0) queued_first_seq_ = intent.seq;
+  if (queued_seqs_.empty()) queued_first_seq_ = intent.seq;
   AppendIntentRecord(intent, &queued_);
-  ++queued_count_;
+  queued_seqs_.push_back(intent.seq);
+  live_.insert(intent.seq);
   const uint64_t my_batch = open_batch_;
   while (done_batch_ < my_batch) {
     if (flushing_) {
@@ -170,7 +172,8 @@ Status IntentJournal::Append(Intent& intent) {
     const uint64_t batch = open_batch_++;
     std::string records = std::move(queued_);
     queued_.clear();
-    const size_t count = std::exchange(queued_count_, 0);
+    const std::vector<uint64_t> seqs = std::exchange(queued_seqs_, {});
+    const size_t count = seqs.size();
     const uint64_t first_seq = queued_first_seq_;
     lock.unlock();
     const auto start = std::chrono::steady_clock::now();
@@ -182,6 +185,7 @@ Status IntentJournal::Append(Intent& intent) {
       spdlog::error("intent journal: append of {} records failed: {} (errno {})", count,
                     s.message(), s.err());
       failed_batches_[batch] = s;
+      for (uint64_t seq : seqs) live_.erase(seq);
       // Waiters of older failed batches have read theirs long ago.
       while (failed_batches_.size() > 64) failed_batches_.erase(failed_batches_.begin());
     }
@@ -191,6 +195,16 @@ Status IntentJournal::Append(Intent& intent) {
   }
   if (auto it = failed_batches_.find(my_batch); it != failed_batches_.end()) return it->second;
   return Status::Ok();
+}
+
+Status IntentJournal::Retire(const std::vector<uint64_t>& seqs) {
+  uint64_t trim_point = 0;
+  {
+    std::lock_guard lock(mu_);
+    for (uint64_t seq : seqs) live_.erase(seq);
+    trim_point = live_.empty() ? next_seq_ : *live_.begin();
+  }
+  return TrimBefore(trim_point);
 }
 
 Status IntentJournal::TrimBefore(uint64_t seq) {
@@ -213,6 +227,11 @@ Status IntentJournal::TrimBefore(uint64_t seq) {
 uint64_t IntentJournal::next_seq() const {
   std::lock_guard lock(mu_);
   return next_seq_;
+}
+
+size_t IntentJournal::live_count() const {
+  std::lock_guard lock(mu_);
+  return live_.size();
 }
 
 size_t IntentJournal::segment_count() const {

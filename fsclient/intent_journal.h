@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -50,12 +51,19 @@ class IntentJournal {
   // cache state after a failed fsync cannot be trusted).
   Status Append(Intent& intent);
 
+  // The applied effects of these intents are durable (directories synced, or a
+  // syncfs): they stop being live, and segments holding no live intent go.
+  // Every appended or recovered intent is live until retired, so an intent is
+  // never trimmed between its append and its hand-over to the applier.
+  Status Retire(const std::vector<uint64_t>& seqs);
+
   // Every intent with seq < `seq` has a durable applied effect: removes the
   // segments that hold nothing else (never the segment being appended to).
   Status TrimBefore(uint64_t seq);
 
   uint64_t next_seq() const;
   size_t segment_count() const;
+  size_t live_count() const;
 
  private:
   struct Segment {
@@ -75,14 +83,15 @@ class IntentJournal {
   mutable std::mutex mu_;
   std::condition_variable flushed_;
   std::string queued_;  // framed records not yet handed to a leader
-  size_t queued_count_ = 0;
+  std::vector<uint64_t> queued_seqs_;
   uint64_t queued_first_seq_ = 0;
   uint64_t next_seq_ = 1;
   uint64_t open_batch_ = 1;  // the batch new records join
   uint64_t done_batch_ = 0;  // every batch <= this has finished (ok or not)
   bool flushing_ = false;
   std::map<uint64_t, Status> failed_batches_;
-  Status broken_;  // sticky after a failed sync
+  Status broken_;            // sticky after a failed sync
+  std::set<uint64_t> live_;  // appended or recovered, not yet retired
 
   // Owned by the flushing leader (one at a time).
   std::unique_ptr<File> file_;
