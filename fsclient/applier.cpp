@@ -289,6 +289,7 @@ void Applier::SyncLoop() {
       // Let more applies land so one syncfs covers them.
       sync_wake_.wait_for(lock, options_.sync_window, [&] { return sync_stop_; });
     }
+    if (applied_.empty()) continue;  // a crash-like stop dropped them
     std::vector<uint64_t> seqs = std::exchange(applied_, {});
     lock.unlock();
     Status s = options_.fsync ? backend_.SyncFs() : Status::Ok();
