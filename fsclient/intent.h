@@ -11,7 +11,15 @@
 
 namespace fsgate::fsclient {
 
-enum class IntentOp : uint8_t { kCreate = 1, kUnlink = 2 };
+enum class IntentOp : uint8_t {
+  kCreate = 1,
+  kUnlink = 2,
+  // Journal-internal: every intent with a seq below this record's seq has a
+  // durable applied effect, so replay skips them (the MDS journal's expire
+  // pointer). Without it a restart would re-apply retired unlinks, and an
+  // inode number reused since could match one of them.
+  kCheckpoint = 3,
+};
 
 struct Intent {
   IntentOp op = IntentOp::kCreate;

@@ -170,8 +170,8 @@ std::optional<Intent> DecodeIntentRecord(std::string_view data, size_t* consumed
   if (r.Int<uint8_t>() != 0) intent.inline_data = std::make_shared<const std::string>(r.String());
   // A record that passed its CRC but does not parse was written by a different
   // layout of the same version: never guess.
-  if (!r.ok() || (op != static_cast<uint8_t>(IntentOp::kCreate) &&
-                  op != static_cast<uint8_t>(IntentOp::kUnlink))) {
+  if (!r.ok() || op < static_cast<uint8_t>(IntentOp::kCreate) ||
+      op > static_cast<uint8_t>(IntentOp::kCheckpoint)) {
     return std::nullopt;
   }
   intent.op = static_cast<IntentOp>(op);

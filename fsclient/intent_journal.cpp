@@ -86,9 +86,13 @@ Status IntentJournal::Recover(std::vector<Intent>* live) {
       size_t consumed = 0;
       auto intent = DecodeIntentRecord(std::string_view(*data).substr(pos), &consumed);
       if (!intent) break;
-      next_seq_ = std::max(next_seq_, intent->seq + 1);
-      live_.insert(intent->seq);
-      live->push_back(std::move(*intent));
+      if (intent->op == IntentOp::kCheckpoint) {
+        checkpoint_ = std::max(checkpoint_, intent->seq);
+        next_seq_ = std::max(next_seq_, intent->seq);
+      } else {
+        next_seq_ = std::max(next_seq_, intent->seq + 1);
+        live->push_back(std::move(*intent));
+      }
       pos += consumed;
     }
     if (pos < data->size()) {
@@ -112,6 +116,9 @@ Status IntentJournal::Recover(std::vector<Intent>* live) {
       offset_ = pos;
     }
   }
+  // Intents below the last checkpoint were applied durably before the restart.
+  std::erase_if(*live, [&](const Intent& in) { return in.seq < checkpoint_; });
+  for (const Intent& in : *live) live_.insert(in.seq);
   if (!file_) return StartSegment(next_seq_);
   return Status::Ok();
 }
@@ -157,10 +164,17 @@ Status IntentJournal::Append(Intent& intent) {
   std::unique_lock lock(mu_);
   if (!broken_.ok()) return broken_;
   intent.seq = next_seq_++;
-  if (queued_seqs_.empty()) queued_first_seq_ = intent.seq;
-  AppendIntentRecord(intent, &queued_);
-  queued_seqs_.push_back(intent.seq);
   live_.insert(intent.seq);
+  return CommitLocked(intent, lock);
+}
+
+Status IntentJournal::CommitLocked(const Intent& record, std::unique_lock<std::mutex>& lock) {
+  if (queued_records_ == 0) {
+    queued_first_seq_ = record.op == IntentOp::kCheckpoint ? next_seq_ : record.seq;
+  }
+  AppendIntentRecord(record, &queued_);
+  ++queued_records_;
+  if (record.op != IntentOp::kCheckpoint) queued_seqs_.push_back(record.seq);
   const uint64_t my_batch = open_batch_;
   while (done_batch_ < my_batch) {
     if (flushing_) {
@@ -173,7 +187,7 @@ Status IntentJournal::Append(Intent& intent) {
     std::string records = std::move(queued_);
     queued_.clear();
     const std::vector<uint64_t> seqs = std::exchange(queued_seqs_, {});
-    const size_t count = seqs.size();
+    const size_t count = std::exchange(queued_records_, 0);
     const uint64_t first_seq = queued_first_seq_;
     lock.unlock();
     const auto start = std::chrono::steady_clock::now();
@@ -200,9 +214,16 @@ Status IntentJournal::Append(Intent& intent) {
 Status IntentJournal::Retire(const std::vector<uint64_t>& seqs) {
   uint64_t trim_point = 0;
   {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
     for (uint64_t seq : seqs) live_.erase(seq);
     trim_point = live_.empty() ? next_seq_ : *live_.begin();
+    if (trim_point > checkpoint_ && broken_.ok()) {
+      Intent checkpoint;
+      checkpoint.op = IntentOp::kCheckpoint;
+      checkpoint.seq = trim_point;
+      if (Status s = CommitLocked(checkpoint, lock); !s.ok()) return s;
+      checkpoint_ = std::max(checkpoint_, trim_point);
+    }
   }
   return TrimBefore(trim_point);
 }

@@ -74,6 +74,8 @@ class IntentJournal {
   Status Recover(std::vector<Intent>* live);
   Status StartSegment(uint64_t first_seq);
   Status WriteBatch(const std::string& records, uint64_t first_seq);
+  // Queues `record` and returns once its batch is flushed (group commit).
+  Status CommitLocked(const Intent& record, std::unique_lock<std::mutex>& lock);
 
   Backend& backend_;
   const JournalOptions options_;
@@ -82,8 +84,9 @@ class IntentJournal {
   // Group commit state.
   mutable std::mutex mu_;
   std::condition_variable flushed_;
-  std::string queued_;  // framed records not yet handed to a leader
-  std::vector<uint64_t> queued_seqs_;
+  std::string queued_;                 // framed records not yet handed to a leader
+  std::vector<uint64_t> queued_seqs_;  // intents (not checkpoints) queued
+  size_t queued_records_ = 0;
   uint64_t queued_first_seq_ = 0;
   uint64_t next_seq_ = 1;
   uint64_t open_batch_ = 1;  // the batch new records join
@@ -92,6 +95,7 @@ class IntentJournal {
   std::map<uint64_t, Status> failed_batches_;
   Status broken_;            // sticky after a failed sync
   std::set<uint64_t> live_;  // appended or recovered, not yet retired
+  uint64_t checkpoint_ = 0;  // the last checkpoint written or read
 
   // Owned by the flushing leader (one at a time).
   std::unique_ptr<File> file_;

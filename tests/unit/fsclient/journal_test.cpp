@@ -222,3 +222,39 @@ TEST_F(JournalTest, RotatesAndTrimsOnlyWholeSegmentsBelowTheTrimPoint) {
 
 }  // namespace
 }  // namespace fsgate::fsclient
+
+namespace fsgate::fsclient {
+namespace {
+
+TEST_F(JournalTest, RetiredIntentsAreNotReplayedAfterARestart) {
+  std::vector<Intent> live;
+  auto journal = OpenJournal(&live);
+  std::vector<uint64_t> seqs;
+  for (int i = 0; i < 10; ++i) {
+    Intent in = MakeCreate("k" + std::to_string(i), "x");
+    ASSERT_TRUE(journal->Append(in).ok());
+    seqs.push_back(in.seq);
+  }
+  EXPECT_EQ(journal->live_count(), 10u);
+  // Intents 0..3 and 5 retired: the checkpoint stops at the oldest live one (4).
+  ASSERT_TRUE(journal->Retire({seqs[0], seqs[1], seqs[2], seqs[3], seqs[5]}).ok());
+  EXPECT_EQ(journal->live_count(), 5u);
+  journal.reset();
+  live.clear();
+  journal = OpenJournal(&live);
+  ASSERT_EQ(live.size(), 6u);  // 4..9: a retired intent above the checkpoint replays (idempotent)
+  EXPECT_EQ(live.front().seq, seqs[4]);
+  std::vector<uint64_t> rest;
+  for (const auto& in : live) rest.push_back(in.seq);
+  ASSERT_TRUE(journal->Retire(rest).ok());
+  EXPECT_EQ(journal->live_count(), 0u);
+  const uint64_t next = journal->next_seq();
+  journal.reset();
+  live.clear();
+  journal = OpenJournal(&live);
+  EXPECT_TRUE(live.empty());
+  EXPECT_EQ(journal->next_seq(), next);  // seqs keep increasing across restarts
+}
+
+}  // namespace
+}  // namespace fsgate::fsclient
