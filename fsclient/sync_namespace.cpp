@@ -4,6 +4,7 @@
 
 #include "fsclient/key_cursor.h"
 #include "fsclient/key_path.h"
+#include "fsclient/object_io.h"
 #include "fsclient/object_meta_codec.h"
 #include "fsclient/store_layout.h"
 
@@ -172,6 +173,12 @@ Result<ObjectMeta> SyncNamespace::Publish(const std::string& bucket, const std::
     }
   }
   ObjectMeta meta = std::move(object.meta);
+  if (object.inline_data && !IsDirectoryKey(key)) {
+    if (Status s = MaterializeInline(backend_, object.file.path, *object.inline_data, meta, fsync_);
+        !s.ok()) {
+      return s;
+    }
+  }
   if (IsDirectoryKey(key)) {
     if (Status s = PublishDir(bucket, key, meta, object.file); !s.ok()) return s;
     return meta;
