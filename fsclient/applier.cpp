@@ -55,25 +55,15 @@ std::string ErrnoName(int err) {
 
 bool IsMissing(const Status& s) { return s.IsErrno(ENOENT) || s.IsErrno(ENOTDIR); }
 
-}  // namespace
-
-Status FillStaging(Backend& backend, const StagingFile& staging, const ObjectMeta& meta,
-                   const std::string* inline_data, uint64_t seq, bool sync) {
-  auto file = backend.Open(staging.path, Backend::OpenMode::kReadWrite);
+// Marks the staging file with the create's seq before it is linked.
+Status StampSeq(Backend& backend, const std::string& path, uint64_t seq) {
+  auto file = backend.Open(path, Backend::OpenMode::kReadWrite);
   if (!file.ok()) return file.status();
-  if (inline_data) {
-    if (Status s = (*file)->Truncate(0); !s.ok()) return s;
-    if (Status s = (*file)->PWrite(0, *inline_data); !s.ok()) return s;
-    if (Status s = WriteObjectMeta(**file, meta); !s.ok()) return s;
-  }
-  if (seq > 0) {
-    if (Status s = (*file)->SetXattr(kXattrSeq, std::to_string(seq)); !s.ok()) return s;
-  }
-  if (sync) {
-    if (Status s = (*file)->Sync(); !s.ok()) return s;
-  }
+  if (Status s = (*file)->SetXattr(kXattrSeq, std::to_string(seq)); !s.ok()) return s;
   return (*file)->Close();
 }
+
+}  // namespace
 
 Applier::Applier(Backend& backend, SyncNamespace& apply_ns, Overlay& overlay, DirCaps& caps,
                  IntentJournal& journal, metrics::Metrics& metrics, ApplierOptions options)
@@ -198,12 +188,11 @@ Status Applier::ApplyOnce(const Intent& intent) {
 }
 
 Status Applier::ApplyCreate(const Intent& in) {
-  if (Status s = FillStaging(backend_, in.staging, in.meta, in.inline_data.get(), in.seq, false);
-      !s.ok()) {
-    return s;
-  }
-  auto published =
-      apply_ns_.Publish(in.bucket, in.key, StagedObject{in.staging, in.meta, nullptr}, {}, {});
+  if (Status s = StampSeq(backend_, in.staging.path, in.seq); !s.ok()) return s;
+  // The applier's SyncNamespace writes an inline body out and links the file,
+  // without syncs: the applier's batched syncfs makes it durable before retiring.
+  auto published = apply_ns_.Publish(in.bucket, in.key,
+                                     StagedObject{in.staging, in.meta, in.inline_data}, {}, {});
   if (!published.ok()) return published.status();
   const std::string path = ObjectPath(in.bucket, in.key);
   caps_.Grant(ParentPath(path));

@@ -47,11 +47,6 @@ struct ApplierOptions {
   size_t max_failed_listed = 1000;
 };
 
-// Writes what a delegated staging file lacks before it is linked: the inline
-// body (if any), the metadata xattrs, and (seq > 0) the async create's seq.
-Status FillStaging(Backend& backend, const StagingFile& staging, const ObjectMeta& meta,
-                   const std::string* inline_data, uint64_t seq, bool sync);
-
 class Applier {
  public:
   Applier(Backend& backend, SyncNamespace& apply_ns, Overlay& overlay, DirCaps& caps,

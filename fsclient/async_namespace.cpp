@@ -172,15 +172,7 @@ Result<ObjectMeta> AsyncNamespace::PublishSync(const std::string& bucket, const 
                                                const WriteConditions& conditions,
                                                OpOptions options) {
   WaitAround(bucket, key);
-  if (object.inline_data) {
-    if (Status s = FillStaging(backend_, object.file, object.meta, object.inline_data.get(), 0,
-                               options_.fsync);
-        !s.ok()) {
-      return s;
-    }
-  }
-  auto published = sync_.Publish(
-      bucket, key, StagedObject{object.file, std::move(object.meta), nullptr}, conditions, options);
+  auto published = sync_.Publish(bucket, key, std::move(object), conditions, options);
   if (published.ok()) {
     const std::string path = ObjectPath(bucket, key);
     if (IsDirectoryKey(key)) caps_.Grant(path);

@@ -35,8 +35,8 @@ std::optional<StagingFile> DelegatedInodePool::Acquire() {
       files_.pop_front();
     }
     if (files_.size() < options_.low_watermark) wake_.notify_one();
+    PublishLevelLocked();
   }
-  PublishLevel();
   return file;
 }
 
@@ -45,9 +45,9 @@ void DelegatedInodePool::Adopt(StagingFile file) {
   {
     std::lock_guard lock(mu_);
     files_.push_back(std::move(file));
+    PublishLevelLocked();
   }
   filled_.notify_all();
-  PublishLevel();
 }
 
 size_t DelegatedInodePool::available() const {
@@ -60,8 +60,9 @@ bool DelegatedInodePool::WaitAvailable(size_t n, std::chrono::milliseconds timeo
   return filled_.wait_for(lock, timeout, [&] { return files_.size() >= n; });
 }
 
-void DelegatedInodePool::PublishLevel() {
-  metrics_.SetDelegatedInodesAvailable(static_cast<int64_t>(available()));
+// Under mu_, so the gauge never lags behind a waiter that saw the new level.
+void DelegatedInodePool::PublishLevelLocked() {
+  metrics_.SetDelegatedInodesAvailable(static_cast<int64_t>(files_.size()));
 }
 
 std::deque<StagingFile> DelegatedInodePool::CreateBatch(size_t n) {
@@ -112,10 +113,8 @@ void DelegatedInodePool::RefillLoop() {
         break;
       }
       for (auto& f : batch) files_.push_back(std::move(f));
+      PublishLevelLocked();
       filled_.notify_all();
-      lock.unlock();
-      PublishLevel();
-      lock.lock();
     }
   }
 }

@@ -57,7 +57,7 @@ class DelegatedInodePool {
   void RefillLoop();
   // Creates up to `n` files and makes their names durable.
   std::deque<StagingFile> CreateBatch(size_t n);
-  void PublishLevel();
+  void PublishLevelLocked();
 
   Backend& backend_;
   const DelegatedInodeOptions options_;

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "fsclient/backend_util.h"
 
 namespace fsgate::fsclient {
@@ -53,36 +55,38 @@ PowerCutBackend::~PowerCutBackend() = default;
 
 std::string PowerCutBackend::Name() const { return "powercut(" + inner_->Name() + ")"; }
 
-std::optional<PowerCutBackend::Copy> PowerCutBackend::CopyOf(const std::string& path) {
+namespace {
+constexpr const char* kTrashDir = ".fsgate/powercut-trash";
+}  // namespace
+
+Result<std::string> PowerCutBackend::TrashLocked(const std::string& path) {
   auto st = inner_->Stat(path);
-  if (!st.ok() || !st->is_regular) return std::nullopt;
-  auto file = inner_->Open(path, OpenMode::kRead);
-  if (!file.ok()) return std::nullopt;
-  Copy copy;
-  // Only the synced part of its data would survive the cut.
-  auto data = ReadWholeFile(**file);
-  if (!data.ok()) return std::nullopt;
-  copy.data = std::move(*data);
-  if (auto it = files_.find(path);
-      it != files_.end() && copy.data.size() > it->second->synced_size) {
-    copy.data.resize(it->second->synced_size);
-  }
-  if (auto names = (*file)->ListXattrs(); names.ok()) {
-    for (const auto& name : *names) {
-      if (auto v = (*file)->GetXattr(name); v.ok()) copy.xattrs.emplace_back(name, *v);
-    }
-  }
-  return copy;
+  if (!st.ok() || !st->is_regular) return std::string();
+  if (Status s = MakeDirs(*inner_, kTrashDir, false); !s.ok()) return s;
+  std::string trash = std::string(kTrashDir) + "/" + std::to_string(++trash_counter_);
+  if (Status s = inner_->Rename(path, trash); !s.ok()) return s;
+  MoveStateLocked(path, trash);
+  return trash;
 }
 
-Status PowerCutBackend::Restore(const std::string& path, const Copy& copy) {
-  auto file = inner_->Open(path, OpenMode::kCreateTruncate);
-  if (!file.ok()) return file.status();
-  if (Status s = (*file)->PWrite(0, copy.data); !s.ok()) return s;
-  for (const auto& [name, value] : copy.xattrs) {
-    if (Status s = (*file)->SetXattr(name, value); !s.ok()) return s;
+void PowerCutBackend::MoveStateLocked(const std::string& from, const std::string& to) {
+  auto it = files_.find(from);
+  if (it == files_.end()) {
+    files_.erase(to);
+    return;
   }
-  return Status::Ok();
+  files_[to] = it->second;
+  files_.erase(it);
+}
+
+void PowerCutBackend::ForgetLocked(std::vector<NameOp>::iterator first,
+                                   std::vector<NameOp>::iterator last) {
+  for (auto it = first; it != last; ++it) {
+    if (!it->trash.empty()) {
+      (void)inner_->Unlink(it->trash);
+      files_.erase(it->trash);
+    }
+  }
 }
 
 std::shared_ptr<PowerCutBackend::FileState> PowerCutBackend::StateFor(const std::string& path,
@@ -99,80 +103,103 @@ Result<std::unique_ptr<File>> PowerCutBackend::Open(const std::string& path, Ope
   std::lock_guard lock(mu_);
   auto before = inner_->Stat(path);
   const bool existed = before.ok();
-  std::optional<Copy> replaced;
-  if (existed && mode == OpenMode::kCreateTruncate) replaced = CopyOf(path);
+  if (mode == OpenMode::kCreateTruncate && existed && before->is_regular) {
+    // The truncation is not durable either: keep the old inode to bring back.
+    auto trash = TrashLocked(path);
+    if (!trash.ok()) return trash.status();
+    auto file = inner_->Open(path, OpenMode::kCreateExclusive);
+    if (!file.ok()) {
+      (void)inner_->Rename(*trash, path);
+      MoveStateLocked(*trash, path);
+      return file.status();
+    }
+    log_.push_back({NameOp::Kind::kUnlink, path, "", *trash});
+    log_.push_back({NameOp::Kind::kCreate, path, "", ""});
+    files_.erase(path);
+    return std::unique_ptr<File>(
+        std::make_unique<PowerCutFile>(std::move(*file), StateFor(path, 0)));
+  }
   auto file = inner_->Open(path, mode);
   if (!file.ok()) return file.status();
   std::shared_ptr<FileState> state;
   if (mode != OpenMode::kRead) {
     state = StateFor(path, existed ? before->size : 0);
-    if (mode == OpenMode::kCreateTruncate && existed) {
-      // The truncation is not durable either: the old content may come back.
-      log_.push_back({NameOp::Kind::kUnlink, path, "", std::move(replaced)});
-      log_.push_back({NameOp::Kind::kCreate, path, "", std::nullopt});
-      state->synced_size = 0;
-    } else if (!existed) {
-      log_.push_back({NameOp::Kind::kCreate, path, "", std::nullopt});
-      state->synced_size = 0;
-    }
+    if (!existed) log_.push_back({NameOp::Kind::kCreate, path, "", ""});
   }
   return std::unique_ptr<File>(std::make_unique<PowerCutFile>(std::move(*file), std::move(state)));
 }
 
-Result<FileStat> PowerCutBackend::Stat(const std::string& path) { return inner_->Stat(path); }
+Result<FileStat> PowerCutBackend::Stat(const std::string& path) {
+  std::lock_guard lock(mu_);
+  return inner_->Stat(path);
+}
 
 Status PowerCutBackend::Mkdir(const std::string& path) {
   std::lock_guard lock(mu_);
   if (Status s = inner_->Mkdir(path); !s.ok()) return s;
-  log_.push_back({NameOp::Kind::kMkdir, path, "", std::nullopt});
+  log_.push_back({NameOp::Kind::kMkdir, path, "", ""});
   return Status::Ok();
 }
 
 Status PowerCutBackend::Rmdir(const std::string& path) {
   std::lock_guard lock(mu_);
   if (Status s = inner_->Rmdir(path); !s.ok()) return s;
-  log_.push_back({NameOp::Kind::kRmdir, path, "", std::nullopt});
+  log_.push_back({NameOp::Kind::kRmdir, path, "", ""});
   return Status::Ok();
 }
 
 Status PowerCutBackend::Unlink(const std::string& path) {
   std::lock_guard lock(mu_);
-  std::optional<Copy> copy = CopyOf(path);
-  if (Status s = inner_->Unlink(path); !s.ok()) return s;
-  log_.push_back({NameOp::Kind::kUnlink, path, "", std::move(copy)});
-  files_.erase(path);
+  auto st = inner_->Stat(path);
+  if (!st.ok()) return Status::Errno(st.status().err(), "unlink " + path);
+  if (!st->is_regular) return inner_->Unlink(path);
+  auto trash = TrashLocked(path);
+  if (!trash.ok()) return trash.status();
+  log_.push_back({NameOp::Kind::kUnlink, path, "", *trash});
   return Status::Ok();
 }
 
 Status PowerCutBackend::Rename(const std::string& from, const std::string& to) {
   std::lock_guard lock(mu_);
-  std::optional<Copy> replaced = CopyOf(to);
-  if (Status s = inner_->Rename(from, to); !s.ok()) return s;
-  log_.push_back({NameOp::Kind::kRename, to, from, std::move(replaced)});
-  auto it = files_.find(from);
-  if (it != files_.end()) {
-    files_[to] = it->second;
-    files_.erase(it);
-  } else {
-    files_.erase(to);
+  auto src = inner_->Stat(from);
+  if (!src.ok()) return Status::Errno(src.status().err(), "rename " + from);
+  std::string trash;
+  if (src->is_regular) {
+    auto t = TrashLocked(to);
+    if (!t.ok()) return t.status();
+    trash = *t;
   }
+  if (Status s = inner_->Rename(from, to); !s.ok()) {
+    if (!trash.empty()) {
+      (void)inner_->Rename(trash, to);
+      MoveStateLocked(trash, to);
+    }
+    return s;
+  }
+  MoveStateLocked(from, to);
+  log_.push_back({NameOp::Kind::kRename, to, from, trash});
   return Status::Ok();
 }
 
 Result<std::vector<DirEntry>> PowerCutBackend::ReadDir(const std::string& path) {
+  std::lock_guard lock(mu_);
   return inner_->ReadDir(path);
 }
 
 Status PowerCutBackend::SyncDir(const std::string& path) {
   if (Status s = inner_->SyncDir(path); !s.ok()) return s;
   std::lock_guard lock(mu_);
-  std::erase_if(log_, [&](const NameOp& op) { return ParentPath(op.path) == path; });
+  auto durable = std::stable_partition(
+      log_.begin(), log_.end(), [&](const NameOp& op) { return ParentPath(op.path) != path; });
+  ForgetLocked(durable, log_.end());
+  log_.erase(durable, log_.end());
   return Status::Ok();
 }
 
 Status PowerCutBackend::SyncFs() {
   if (Status s = inner_->SyncFs(); !s.ok()) return s;
   std::lock_guard lock(mu_);
+  ForgetLocked(log_.begin(), log_.end());
   log_.clear();
   for (auto& [path, state] : files_) {
     if (auto st = inner_->Stat(path); st.ok()) state->synced_size = st->size;
@@ -204,10 +231,10 @@ Status PowerCutBackend::SimulatePowerCut() {
         break;
       case NameOp::Kind::kRename:
         s = inner_->Rename(op->path, op->from);
-        if (s.ok() && op->replaced) s = Restore(op->path, *op->replaced);
+        if (s.ok() && !op->trash.empty()) s = inner_->Rename(op->trash, op->path);
         break;
       case NameOp::Kind::kUnlink:
-        if (op->replaced && !inner_->Stat(op->path).ok()) s = Restore(op->path, *op->replaced);
+        if (!op->trash.empty()) s = inner_->Rename(op->trash, op->path);
         break;
     }
     if (!s.ok()) {
@@ -221,6 +248,7 @@ Status PowerCutBackend::SimulatePowerCut() {
 }
 
 Result<std::string> PowerCutBackend::GetXattr(const std::string& path, const std::string& name) {
+  std::lock_guard lock(mu_);
   return inner_->GetXattr(path, name);
 }
 

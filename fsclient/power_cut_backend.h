@@ -7,9 +7,12 @@
 // synced afterwards (the target's directory, for a rename); everything after
 // SyncFs(). SimulatePowerCut() rolls the real directory back to that state:
 // files are truncated to their synced size, and unsynced name changes are
-// undone newest first (a replaced or unlinked file comes back from a copy kept
-// in memory). Overwrites inside the synced size are not undone; the model is
-// meant for append-and-rename code such as fsclient's.
+// undone newest first. A file that an unsynced unlink or rename took away is
+// kept, same inode, under .fsgate/powercut-trash/ until the change is durable,
+// so the cut brings back the very inode. Overwrites inside the synced size are
+// not undone; the model is meant for append-and-rename code such as fsclient's.
+// Name operations and lookups are serialized, so the two renames that replace
+// a file look atomic to every caller.
 #pragma once
 
 #include <map>
@@ -53,24 +56,24 @@ class PowerCutBackend final : public Backend {
   };
 
  private:
-  struct Copy {
-    std::string data;
-    std::vector<std::pair<std::string, std::string>> xattrs;
-  };
   struct NameOp {
     enum class Kind { kCreate, kMkdir, kRename, kUnlink, kRmdir } kind;
-    std::string path;              // the created/removed name, or a rename's target
-    std::string from;              // a rename's source
-    std::optional<Copy> replaced;  // the file an unlink or rename took away
+    std::string path;   // the created/removed name, or a rename's target
+    std::string from;   // a rename's source
+    std::string trash;  // where the file an unlink or rename took away waits
   };
-  std::optional<Copy> CopyOf(const std::string& path);
-  Status Restore(const std::string& path, const Copy& copy);
+  // Moves the regular file at `path` (if any) into the trash; its trash name, or "".
+  Result<std::string> TrashLocked(const std::string& path);
+  void MoveStateLocked(const std::string& from, const std::string& to);
+  // Forgets durable changes: their trashed files are gone for good.
+  void ForgetLocked(std::vector<NameOp>::iterator first, std::vector<NameOp>::iterator last);
   std::shared_ptr<FileState> StateFor(const std::string& path, uint64_t synced_size);
 
   std::unique_ptr<Backend> inner_;
   mutable std::mutex mu_;
   std::vector<NameOp> log_;                                  // unsynced name changes, oldest first
   std::map<std::string, std::shared_ptr<FileState>> files_;  // by current name
+  uint64_t trash_counter_ = 0;
 };
 
 }  // namespace fsgate::fsclient
