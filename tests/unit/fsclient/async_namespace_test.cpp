@@ -137,7 +137,12 @@ TEST_F(AsyncNamespaceTest, ApplyEioIsRetried) {
 TEST_F(AsyncNamespaceTest, PermanentFailureIsCountedListedAndResolved) {
   OpenNs();
   ASSERT_TRUE(Put("f", "old").ok());  // sync (first in bucket dir): on disk
-  fault_->AddRule({.op = FaultOp::kRename, .path_contains = "bkt/f", .err = EROFS, .count = -1});
+  fault_->AddRule({.op = FaultOp::kRename,
+                   .path_contains = "bkt/f",
+                   .err = EROFS,
+                   .count = -1,
+                   .skip = 0,
+                   .delay = std::chrono::milliseconds(100)});
   ASSERT_TRUE(Put("f", "new").ok());  // answered: durable intent
   EXPECT_EQ(Get("f"), "new");
   ASSERT_TRUE(ns_->Drain().ok());
@@ -303,6 +308,30 @@ TEST_F(AsyncNamespaceTest, ConcurrentStressOnFewKeys) {
   EXPECT_EQ(Metric("fsgate_async_errors_total"), 0);
   EXPECT_EQ(Metric("fsgate_async_ops_total", {{"result", "ok"}}),
             Metric("fsgate_async_apply_seconds"));
+}
+
+}  // namespace
+}  // namespace fsgate::fsclient
+
+namespace fsgate::fsclient {
+namespace {
+
+TEST_F(AsyncNamespaceTest, PermanentUnlinkFailureShowsWhatTheFilesystemHolds) {
+  OpenNs();
+  ASSERT_TRUE(Put("u", "still-here").ok());
+  fault_->AddRule({.op = FaultOp::kUnlink,
+                   .path_contains = "bkt/u",
+                   .err = EACCES,
+                   .count = -1,
+                   .skip = 0,
+                   .delay = std::chrono::milliseconds(100)});
+  ASSERT_TRUE(ns_->Remove("bkt", "u", {}).ok());
+  EXPECT_EQ(Get("u"), "<absent>");  // as answered, while pending
+  ASSERT_TRUE(ns_->Drain().ok());
+  EXPECT_EQ(Metric("fsgate_async_errors_total", {{"op", "unlink"}, {"errno", "EACCES"}}), 1);
+  EXPECT_EQ(Get("u"), "still-here");  // resolved to the filesystem's truth
+  EXPECT_NE(ns_->StatusJson().find("\"op\":\"unlink\""), std::string::npos);
+  EXPECT_EQ(metrics_.AsyncPending(metrics::AsyncOp::kUnlink), 0);
 }
 
 }  // namespace

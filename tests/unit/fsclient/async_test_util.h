@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <map>
@@ -14,6 +13,7 @@
 #include "fsclient/backend.h"
 #include "fsclient/posix_backend.h"
 #include "metrics/metrics.h"
+#include "store_test_util.h"
 
 namespace fsgate::fsclient::testing {
 
@@ -49,25 +49,14 @@ inline double MetricValue(metrics::Metrics& m, const std::string& name,
   return total;
 }
 
-class ScratchDir {
+// A temporary root that also hands out PosixBackends over itself.
+class ScratchDir : public TempDir {
  public:
-  ScratchDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "fsgate-async-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
   std::unique_ptr<Backend> NewBackend() const {
-    auto b = MakePosixBackend(path_);
+    auto b = MakePosixBackend(path());
     EXPECT_TRUE(b.ok()) << b.status().message();
     return std::move(*b);
   }
-
- private:
-  std::string path_;
 };
 
 }  // namespace fsgate::fsclient::testing
