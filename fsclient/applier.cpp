@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstring>
+#include <set>
 
 #include "fsclient/backend_util.h"
 #include "fsclient/key_path.h"
@@ -160,7 +161,8 @@ void Applier::WorkerLoop() {
       b->second.erase(key);
       if (b->second.empty()) queues_.erase(b);
     }
-    applied_.push_back(op.intent.seq);
+    applied_.push_back({op.intent.seq, op.intent.op, outcome == Outcome::kApplied, bucket,
+                        ObjectPath(bucket, key)});
     metrics_.AddAsyncPending(MetricOp(op.intent.op), -1);
     sync_wake_.notify_one();
     done_.notify_all();
@@ -230,11 +232,12 @@ Status Applier::Replay(const Intent& in) {
     auto st = backend_.Stat(path);
     if (!st.ok()) return IsMissing(st.status()) ? Status::Ok() : st.status();
     if (!st->is_regular) return Status::Ok();
-    if (in.target_ino != 0 && st->ino != in.target_ino) {
-      // Another file holds the name: unlink it only if an older async create put it there.
-      auto seq = backend_.GetXattr(path, kXattrSeq);
-      if (!seq.ok() || std::strtoull(seq->c_str(), nullptr, 10) >= in.seq) return Status::Ok();
-    }
+    // A later async create's file is never the one this unlink was answered against.
+    auto seq = backend_.GetXattr(path, kXattrSeq);
+    const uint64_t file_seq = seq.ok() ? std::strtoull(seq->c_str(), nullptr, 10) : 0;
+    if (file_seq > in.seq) return Status::Ok();
+    // Another file holds the name: unlink it only if an older async create put it there.
+    if (in.target_ino != 0 && st->ino != in.target_ino && file_seq == 0) return Status::Ok();
   }
   Op op{in, std::chrono::steady_clock::now()};
   Status last;
@@ -272,30 +275,69 @@ void Applier::RecordFailure(const Intent& in, const Status& status, int attempts
 void Applier::SyncLoop() {
   std::unique_lock lock(mu_);
   for (;;) {
-    sync_wake_.wait(lock, [&] { return sync_stop_ || !applied_.empty(); });
+    if (!sync_wake_.wait_for(lock, std::chrono::seconds(1),
+                             [&] { return sync_stop_ || !applied_.empty(); })) {
+      // Idle: the last checkpoint has no intent to ride along with.
+      lock.unlock();
+      (void)journal_.FlushIdle(std::chrono::seconds(1));
+      lock.lock();
+      continue;
+    }
     if (applied_.empty()) return;  // stopping, nothing left to retire
     if (!sync_stop_) {
       // Let more applies land so one syncfs covers them.
       sync_wake_.wait_for(lock, options_.sync_window, [&] { return sync_stop_; });
     }
     if (applied_.empty()) continue;  // a crash-like stop dropped them
-    std::vector<uint64_t> seqs = std::exchange(applied_, {});
+    std::vector<Applied> batch = std::exchange(applied_, {});
     lock.unlock();
-    Status s = options_.fsync ? backend_.SyncFs() : Status::Ok();
+    Status s = MakeDurable(batch);
     if (s.ok()) {
+      std::vector<uint64_t> seqs;
+      seqs.reserve(batch.size());
+      for (const Applied& a : batch) seqs.push_back(a.seq);
       if (Status t = journal_.Retire(seqs); !t.ok()) {
         spdlog::warn("intent journal: trim failed: {}", t.message());
       }
     } else {
-      spdlog::error("async applier: syncfs failed ({}), journal kept", s.message());
+      spdlog::error("async applier: making applied ops durable failed ({}), journal kept",
+                    s.message());
     }
     lock.lock();
     if (!s.ok()) {
-      applied_.insert(applied_.end(), seqs.begin(), seqs.end());
+      applied_.insert(applied_.end(), batch.begin(), batch.end());
       if (sync_stop_) return;
       sync_wake_.wait_for(lock, std::chrono::milliseconds(200), [&] { return sync_stop_; });
     }
   }
+}
+
+Status Applier::MakeDurable(const std::vector<Applied>& batch) {
+  if (!options_.fsync) return Status::Ok();
+  if (options_.durability == ApplyDurability::kSyncFs) return backend_.SyncFs();
+  std::set<std::string> files, dirs;
+  for (const Applied& a : batch) {
+    if (!a.ok) continue;
+    if (a.op == IntentOp::kCreate) files.insert(a.path);
+    // Every directory from the parent up to the bucket: new ones are entries of the next.
+    for (std::string dir = ParentPath(a.path); !dir.empty(); dir = ParentPath(dir)) {
+      if (!dirs.insert(dir).second || dir.size() <= a.bucket.size()) break;
+    }
+  }
+  for (const std::string& path : files) {
+    auto file = backend_.Open(path, Backend::OpenMode::kRead);
+    if (!file.ok()) {
+      if (IsMissing(file.status())) continue;  // replaced or deleted since: a later op's turn
+      return file.status();
+    }
+    if (Status s = (*file)->Sync(); !s.ok()) return s;
+  }
+  // Deepest first, so a directory's own entries are durable before its name is.
+  for (auto dir = dirs.rbegin(); dir != dirs.rend(); ++dir) {
+    Status s = backend_.SyncDir(*dir);
+    if (!s.ok() && !IsMissing(s)) return s;
+  }
+  return Status::Ok();
 }
 
 bool Applier::HasPendingLocked(const std::string& bucket, const std::string& prefix,

@@ -7,7 +7,7 @@
 // permanent failure is counted, logged with errno and key, kept for
 // StatusJson(), and its overlay entry resolved so readers see what the
 // filesystem really holds. Applied ops are retired from the journal only after
-// a syncfs has made their renames and unlinks durable.
+// their files and directories are synced (or a syncfs), in batches.
 #pragma once
 
 #include <chrono>
@@ -37,11 +37,21 @@ namespace fsgate::fsclient {
 // create from the file a later op left at the name.
 inline constexpr const char* kXattrSeq = "user.fsgate.seq";
 
+// How applied ops are made durable before the journal lets go of them.
+enum class ApplyDurability {
+  // fsync of every file created and of every directory touched (up to the
+  // bucket): costs only what the ops wrote, whatever else the filesystem holds.
+  kFsyncTouched,
+  // One syncfs per batch: fewest calls, but it flushes the whole filesystem.
+  kSyncFs,
+};
+
 struct ApplierOptions {
   int workers = 3;
   int max_attempts = 6;
   std::chrono::milliseconds backoff{20};  // doubled after each failed attempt
   bool fsync = true;
+  ApplyDurability durability = ApplyDurability::kFsyncTouched;
   // How long applied ops gather before one syncfs retires them together.
   std::chrono::milliseconds sync_window{5};
   size_t max_failed_listed = 1000;
@@ -124,7 +134,15 @@ class Applier {
   size_t pending_ = 0;
   size_t pending_by_op_[2] = {0, 0};
   uint64_t pending_bytes_ = 0;
-  std::vector<uint64_t> applied_;  // applied (or given up), not yet durable
+  struct Applied {
+    uint64_t seq;
+    IntentOp op;
+    bool ok;  // false: given up, nothing to make durable
+    std::string bucket;
+    std::string path;
+  };
+  Status MakeDurable(const std::vector<Applied>& batch);
+  std::vector<Applied> applied_;  // applied (or given up), not yet durable
   std::deque<Failure> failed_;
   size_t failed_total_ = 0;
   bool stop_ = false;

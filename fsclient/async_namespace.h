@@ -67,6 +67,8 @@ class AsyncNamespace final : public Namespace {
   // sync, as a crash would (the destructor then leaves everything pending).
   void Abandon();
   size_t overlay_size() const { return overlay_.size(); }
+  // Intents the journal still holds live (applied effects not yet durable).
+  size_t unretired() const { return journal_->live_count(); }
   size_t delegated_available() const { return pool_->available(); }
   DelegatedInodePool& pool() { return *pool_; }
 

@@ -39,7 +39,11 @@ std::optional<uint64_t> ParseSegmentName(const std::string& name) {
 IntentJournal::IntentJournal(Backend& backend, JournalOptions options, metrics::Metrics& metrics)
     : backend_(backend), options_(std::move(options)), metrics_(metrics) {}
 
-IntentJournal::~IntentJournal() = default;
+IntentJournal::~IntentJournal() {
+  // A clean close writes the last checkpoint: the next start replays nothing.
+  std::unique_lock lock(mu_);
+  if (queued_records_ > 0 && broken_.ok() && file_) (void)FlushLocked(lock);
+}
 
 Result<std::unique_ptr<IntentJournal>> IntentJournal::Open(Backend& backend, JournalOptions options,
                                                            metrics::Metrics& metrics,
@@ -175,6 +179,10 @@ Status IntentJournal::CommitLocked(const Intent& record, std::unique_lock<std::m
   AppendIntentRecord(record, &queued_);
   ++queued_records_;
   if (record.op != IntentOp::kCheckpoint) queued_seqs_.push_back(record.seq);
+  return FlushLocked(lock);
+}
+
+Status IntentJournal::FlushLocked(std::unique_lock<std::mutex>& lock) {
   const uint64_t my_batch = open_batch_;
   while (done_batch_ < my_batch) {
     if (flushing_) {
@@ -214,18 +222,34 @@ Status IntentJournal::CommitLocked(const Intent& record, std::unique_lock<std::m
 Status IntentJournal::Retire(const std::vector<uint64_t>& seqs) {
   uint64_t trim_point = 0;
   {
-    std::unique_lock lock(mu_);
+    std::lock_guard lock(mu_);
     for (uint64_t seq : seqs) live_.erase(seq);
     trim_point = live_.empty() ? next_seq_ : *live_.begin();
     if (trim_point > checkpoint_ && broken_.ok()) {
+      // Queued, not flushed: it rides along with the next batch of intents
+      // (losing it only means replaying more), so it costs no sync of its own.
       Intent checkpoint;
       checkpoint.op = IntentOp::kCheckpoint;
       checkpoint.seq = trim_point;
-      if (Status s = CommitLocked(checkpoint, lock); !s.ok()) return s;
-      checkpoint_ = std::max(checkpoint_, trim_point);
+      if (queued_records_ == 0) {
+        queued_first_seq_ = next_seq_;
+        checkpoint_queued_at_ = std::chrono::steady_clock::now();
+      }
+      AppendIntentRecord(checkpoint, &queued_);
+      ++queued_records_;
+      checkpoint_ = trim_point;
     }
   }
   return TrimBefore(trim_point);
+}
+
+Status IntentJournal::FlushIdle(std::chrono::steady_clock::duration older_than) {
+  std::unique_lock lock(mu_);
+  if (queued_records_ == 0 || flushing_ || !queued_seqs_.empty() || !broken_.ok() ||
+      std::chrono::steady_clock::now() - checkpoint_queued_at_ < older_than) {
+    return Status::Ok();
+  }
+  return FlushLocked(lock);
 }
 
 Status IntentJournal::TrimBefore(uint64_t seq) {

@@ -8,6 +8,7 @@
 // once every intent in them has an applied effect that is itself durable.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -56,6 +57,8 @@ class IntentJournal {
   // Every appended or recovered intent is live until retired, so an intent is
   // never trimmed between its append and its hand-over to the applier.
   Status Retire(const std::vector<uint64_t>& seqs);
+  // Writes a checkpoint that has waited `older_than` with no intent to carry it.
+  Status FlushIdle(std::chrono::steady_clock::duration older_than);
 
   // Every intent with seq < `seq` has a durable applied effect: removes the
   // segments that hold nothing else (never the segment being appended to).
@@ -76,6 +79,8 @@ class IntentJournal {
   Status WriteBatch(const std::string& records, uint64_t first_seq);
   // Queues `record` and returns once its batch is flushed (group commit).
   Status CommitLocked(const Intent& record, std::unique_lock<std::mutex>& lock);
+  // Flushes what is queued (leading or following a batch) and waits for it.
+  Status FlushLocked(std::unique_lock<std::mutex>& lock);
 
   Backend& backend_;
   const JournalOptions options_;
@@ -95,7 +100,8 @@ class IntentJournal {
   std::map<uint64_t, Status> failed_batches_;
   Status broken_;            // sticky after a failed sync
   std::set<uint64_t> live_;  // appended or recovered, not yet retired
-  uint64_t checkpoint_ = 0;  // the last checkpoint written or read
+  uint64_t checkpoint_ = 0;  // the last checkpoint queued, written or read
+  std::chrono::steady_clock::time_point checkpoint_queued_at_;
 
   // Owned by the flushing leader (one at a time).
   std::unique_ptr<File> file_;

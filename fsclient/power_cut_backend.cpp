@@ -45,7 +45,7 @@ class PowerCutFile final : public File {
 
  private:
   std::unique_ptr<File> inner_;
-  std::shared_ptr<PowerCutBackend::FileState> state_;  // null for read-only opens
+  std::shared_ptr<PowerCutBackend::FileState> state_;  // null: nothing unsynced tracked
 };
 
 }  // namespace
@@ -125,6 +125,8 @@ Result<std::unique_ptr<File>> PowerCutBackend::Open(const std::string& path, Ope
   if (mode != OpenMode::kRead) {
     state = StateFor(path, existed ? before->size : 0);
     if (!existed) log_.push_back({NameOp::Kind::kCreate, path, "", ""});
+  } else if (auto it = files_.find(path); it != files_.end()) {
+    state = it->second;  // fsync through a read-only descriptor syncs the data too
   }
   return std::unique_ptr<File>(std::make_unique<PowerCutFile>(std::move(*file), std::move(state)));
 }

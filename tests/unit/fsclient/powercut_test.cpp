@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "async_fixture.h"
 #include "fsclient/power_cut_backend.h"
@@ -149,6 +150,48 @@ TEST_F(PowerCutAsyncTest, AppliedButUnsyncedRenamesAreRedoneFromTheJournal) {
   for (int i = 0; i < 30; ++i) EXPECT_EQ(OnDisk("k" + std::to_string(i)), "v" + std::to_string(i));
   EXPECT_EQ(OnDisk("seed"), "<absent>");
 }
+
+// Once the journal lets go of applied ops, they must be durable on their own:
+// both ways of making them so are checked against the cut.
+class PowerCutDurabilityTest : public PowerCutAsyncTest,
+                               public ::testing::WithParamInterface<ApplyDurability> {
+ protected:
+  void WaitRetired() {
+    for (int i = 0; i < 500 && ns_->unretired() > 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_EQ(ns_->unretired(), 0u);
+  }
+};
+
+TEST_P(PowerCutDurabilityTest, RetiredOpsSurviveTheCutWithoutTheJournal) {
+  auto options = TestOptions();
+  options.applier.durability = GetParam();
+  OpenNs(options);
+  ASSERT_TRUE(Put("a/seed", "s").ok());
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_TRUE(
+        Put("a/b" + std::to_string(i % 3) + "/k" + std::to_string(i), "v" + std::to_string(i))
+            .ok());
+  }
+  ASSERT_TRUE(ns_->Remove("bkt", "a/seed", {}).ok());
+  ASSERT_TRUE(ns_->Drain().ok());
+  WaitRetired();
+  ASSERT_TRUE(Put("a/last", "l").ok());  // carries the checkpoint: replay skips all of the above
+  ASSERT_TRUE(ns_->Drain().ok());
+  WaitRetired();
+  CrashCutAndRecover();
+  for (int i = 0; i < 30; ++i) {
+    EXPECT_EQ(OnDisk("a/b" + std::to_string(i % 3) + "/k" + std::to_string(i)),
+              "v" + std::to_string(i));
+  }
+  EXPECT_EQ(OnDisk("a/seed"), "<absent>");
+  EXPECT_EQ(OnDisk("a/last"), "l");
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, PowerCutDurabilityTest,
+                         ::testing::Values(ApplyDurability::kFsyncTouched,
+                                           ApplyDurability::kSyncFs));
 
 TEST_F(PowerCutAsyncTest, ReplayIsIdempotent) {
   OpenNs();
