@@ -53,7 +53,7 @@ struct ApplierOptions {
   bool fsync = true;
   ApplyDurability durability = ApplyDurability::kFsyncTouched;
   // How long applied ops gather before one syncfs retires them together.
-  std::chrono::milliseconds sync_window{5};
+  std::chrono::milliseconds sync_window{10};
   size_t max_failed_listed = 1000;
 };
 
