@@ -108,6 +108,26 @@ void FaultBackend::AddRule(FaultRule rule) {
 }
 
 bool FaultBackend::AddRuleSpec(std::string_view spec) {
+  if (spec.starts_with("swap:") || spec == "swap") {
+    // "swap[:path=S][:count=N]": inode swapped under the name after a rename.
+    std::string pattern;
+    int count = 1;
+    std::string_view rest = spec.substr(std::min<size_t>(spec.size(), 5));
+    while (!rest.empty()) {
+      auto colon = rest.find(':');
+      std::string_view part = rest.substr(0, colon);
+      rest = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
+      if (part.starts_with("path=")) {
+        pattern = std::string(part.substr(5));
+      } else if (auto n = part.starts_with("count=") ? ParseInt(part.substr(6)) : std::nullopt) {
+        count = *n;
+      } else {
+        return false;
+      }
+    }
+    SwapInodeAfterRename(std::move(pattern), count);
+    return true;
+  }
   FaultRule rule;
   bool first = true;
   while (!spec.empty()) {

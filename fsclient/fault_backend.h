@@ -52,7 +52,10 @@ class FaultBackend final : public Backend {
 
   void AddRule(FaultRule rule);
   // "op[:ERRNO|:delay=MS][:path=S][:count=N][:skip=N]", e.g. "rename:delay=50:count=-1"
-  // or "write:ENOSPC:path=journal". Returns false for a malformed spec.
+  // (a slow applier) or "write:ENOSPC:path=journal"; or "swap[:path=S][:count=N]"
+  // for SwapInodeAfterRename. Ops: open stat mkdir rmdir unlink rename readdir
+  // syncdir syncfs getxattr setxattr removexattr read write truncate fsync.
+  // Returns false for a malformed spec.
   bool AddRuleSpec(std::string_view spec);
   void ClearRules();
   // After the next `count` renames onto a path containing `pattern`, the target

@@ -88,6 +88,8 @@ TEST(FaultSpec, ParsesAndRejects) {
   EXPECT_FALSE(fault.AddRuleSpec("bogus:EIO"));
   EXPECT_FALSE(fault.AddRuleSpec("write:EWHAT"));
   EXPECT_FALSE(fault.AddRuleSpec(""));
+  EXPECT_TRUE(fault.AddRuleSpec("swap:path=bkt/:count=-1"));
+  EXPECT_FALSE(fault.AddRuleSpec("swap:bogus"));
 }
 
 TEST(FaultSwap, RenameOntoPatternGetsANewInode) {
