@@ -116,6 +116,7 @@ void Applier::Enqueue(Intent intent) {
     ++pending_;
     ++pending_by_op_[op == IntentOp::kCreate ? 0 : 1];
     pending_bytes_ += bytes;
+    if (op == IntentOp::kCreate && !q.ops.back().intent.inline_data) ++pending_files_;
   }
   metrics_.AddAsyncPending(MetricOp(op), +1);
   work_.notify_one();
@@ -153,6 +154,7 @@ void Applier::WorkerLoop() {
     --pending_;
     --pending_by_op_[op.intent.op == IntentOp::kCreate ? 0 : 1];
     pending_bytes_ -= op.intent.inline_data ? op.intent.inline_data->size() : 0;
+    if (op.intent.op == IntentOp::kCreate && !op.intent.inline_data) --pending_files_;
     if (!queue.ops.empty()) {
       ready_.emplace_back(bucket, key);
       work_.notify_one();
@@ -377,6 +379,11 @@ size_t Applier::pending() const {
 uint64_t Applier::pending_bytes() const {
   std::lock_guard lock(mu_);
   return pending_bytes_;
+}
+
+size_t Applier::pending_files() const {
+  std::lock_guard lock(mu_);
+  return pending_files_;
 }
 
 size_t Applier::failed_count() const {

@@ -48,8 +48,8 @@ enum class ApplyDurability {
 
 struct ApplierOptions {
   int workers = 3;
-  int max_attempts = 6;
-  std::chrono::milliseconds backoff{20};  // doubled after each failed attempt
+  int max_attempts = 8;                   // about 6 s of retrying in all
+  std::chrono::milliseconds backoff{50};  // doubled after each failed attempt
   bool fsync = true;
   ApplyDurability durability = ApplyDurability::kFsyncTouched;
   // How long applied ops gather before one syncfs retires them together.
@@ -86,6 +86,8 @@ class Applier {
 
   size_t pending() const;
   uint64_t pending_bytes() const;
+  // Pending creates whose bytes are in an (open) staging file, not inline.
+  size_t pending_files() const;
   size_t failed_count() const;
   std::string StatusJson() const;
 
@@ -134,6 +136,7 @@ class Applier {
   size_t pending_ = 0;
   size_t pending_by_op_[2] = {0, 0};
   uint64_t pending_bytes_ = 0;
+  size_t pending_files_ = 0;
   struct Applied {
     uint64_t seq;
     IntentOp op;

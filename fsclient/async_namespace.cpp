@@ -149,6 +149,9 @@ const char* AsyncNamespace::CreateFallbackReason(const std::string& bucket, cons
   if (IsDirectoryKey(key)) return "directory_object";
   if (!object.file.delegated) return "no_delegated_inode";
   if (BacklogFull()) return "backlog_full";
+  if (!object.inline_data && applier_->pending_files() >= options_.max_pending_files) {
+    return "backlog_full";
+  }
   const std::string path = ObjectPath(bucket, key);
   if (!caps_.Has(ParentPath(path))) return "parent_unknown";
   // Pending deletes around the key decide whether it can be a file at all:

@@ -38,6 +38,8 @@ struct AsyncOptions {
   // Bounded backlog: beyond either limit new ops go synchronous.
   size_t max_pending_ops = 20000;
   uint64_t max_pending_bytes = 512ull << 20;
+  // Each pending streamed (non-inline) create keeps its staging file open for readers.
+  size_t max_pending_files = 256;
   // Apply everything pending when destroyed (false only to simulate a crash).
   bool drain_on_close = true;
 };

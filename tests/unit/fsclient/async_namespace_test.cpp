@@ -336,3 +336,22 @@ TEST_F(AsyncNamespaceTest, PermanentUnlinkFailureShowsWhatTheFilesystemHolds) {
 
 }  // namespace
 }  // namespace fsgate::fsclient
+
+namespace fsgate::fsclient {
+namespace {
+
+TEST_F(AsyncNamespaceTest, PendingStreamedCreatesAreBounded) {
+  auto options = TestOptions();
+  options.max_pending_files = 2;
+  OpenNs(options);
+  ASSERT_TRUE(Put("seed", "s").ok());
+  SlowRenames(30);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(PutStreamed("big" + std::to_string(i), "data").ok());
+  EXPECT_GE(Metric("fsgate_sync_fallbacks_total", {{"reason", "backlog_full"}}), 1);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(Get("big" + std::to_string(i)), "data");
+  ASSERT_TRUE(ns_->Drain().ok());
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(OnDisk("big" + std::to_string(i)), "data");
+}
+
+}  // namespace
+}  // namespace fsgate::fsclient
