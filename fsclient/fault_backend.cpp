@@ -112,6 +112,7 @@ bool FaultBackend::AddRuleSpec(std::string_view spec) {
     // "swap[:path=S][:count=N]": inode swapped under the name after a rename.
     std::string pattern;
     int count = 1;
+    int every = 0;
     std::string_view rest = spec.substr(std::min<size_t>(spec.size(), 5));
     while (!rest.empty()) {
       auto colon = rest.find(':');
@@ -121,11 +122,18 @@ bool FaultBackend::AddRuleSpec(std::string_view spec) {
         pattern = std::string(part.substr(5));
       } else if (auto n = part.starts_with("count=") ? ParseInt(part.substr(6)) : std::nullopt) {
         count = *n;
+      } else if (auto e = part.starts_with("every=") ? ParseInt(part.substr(6)) : std::nullopt) {
+        if (*e <= 0) return false;
+        every = *e;
       } else {
         return false;
       }
     }
-    SwapInodeAfterRename(std::move(pattern), count);
+    if (every > 0) {
+      SwapInodeEvery(every, std::move(pattern));
+    } else {
+      SwapInodeAfterRename(std::move(pattern), count);
+    }
     return true;
   }
   FaultRule rule;
@@ -169,12 +177,20 @@ void FaultBackend::ClearRules() {
   std::lock_guard lock(mu_);
   rules_.clear();
   swap_count_ = 0;
+  swap_every_ = 0;
 }
 
 void FaultBackend::SwapInodeAfterRename(std::string pattern, int count) {
   std::lock_guard lock(mu_);
   swap_pattern_ = std::move(pattern);
   swap_count_ = count;
+}
+
+void FaultBackend::SwapInodeEvery(int every, std::string pattern) {
+  std::lock_guard lock(mu_);
+  swap_pattern_ = std::move(pattern);
+  swap_every_ = every;
+  swap_seen_ = 0;
 }
 
 int FaultBackend::injected() const {
@@ -257,9 +273,13 @@ Status FaultBackend::Rename(const std::string& from, const std::string& to) {
   bool swap = false;
   {
     std::lock_guard lock(mu_);
-    if (swap_count_ != 0 && to.find(swap_pattern_) != std::string::npos) {
-      if (swap_count_ > 0) --swap_count_;
-      swap = true;
+    if (to.find(swap_pattern_) != std::string::npos) {
+      if (swap_count_ != 0) {
+        if (swap_count_ > 0) --swap_count_;
+        swap = true;
+      } else if (swap_every_ > 0 && ++swap_seen_ % swap_every_ == 0) {
+        swap = true;
+      }
     }
   }
   if (swap) {

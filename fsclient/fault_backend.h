@@ -53,14 +53,17 @@ class FaultBackend final : public Backend {
   void AddRule(FaultRule rule);
   // "op[:ERRNO|:delay=MS][:path=S][:count=N][:skip=N]", e.g. "rename:delay=50:count=-1"
   // (a slow applier) or "write:ENOSPC:path=journal"; or "swap[:path=S][:count=N]"
-  // for SwapInodeAfterRename. Ops: open stat mkdir rmdir unlink rename readdir
-  // syncdir syncfs getxattr setxattr removexattr read write truncate fsync.
-  // Returns false for a malformed spec.
+  // for SwapInodeAfterRename, "swap:every=N[:path=S]" for SwapInodeEvery. Ops: open stat mkdir
+  // rmdir unlink rename readdir syncdir syncfs getxattr setxattr removexattr read write truncate
+  // fsync. Returns false for a malformed spec.
   bool AddRuleSpec(std::string_view spec);
   void ClearRules();
   // After the next `count` renames onto a path containing `pattern`, the target
   // is replaced by a copy with a new inode number.
   void SwapInodeAfterRename(std::string pattern, int count = 1);
+  // Swaps the inode after every `every`-th rename onto a path containing
+  // `pattern` (0 turns it off) — the binary's --test-swap-inode-every.
+  void SwapInodeEvery(int every, std::string pattern = "");
   // How many calls failed by a rule so far.
   int injected() const;
 
@@ -95,6 +98,8 @@ class FaultBackend final : public Backend {
   std::vector<ArmedRule> rules_;
   std::string swap_pattern_;
   int swap_count_ = 0;
+  int swap_every_ = 0;
+  int swap_seen_ = 0;
   int injected_ = 0;
 };
 

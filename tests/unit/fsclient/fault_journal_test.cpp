@@ -92,6 +92,22 @@ TEST(FaultSpec, ParsesAndRejects) {
   EXPECT_FALSE(fault.AddRuleSpec("swap:bogus"));
 }
 
+TEST(FaultSwap, EveryNthRenameIsSwapped) {
+  ScratchDir dir;
+  FaultBackend fault(dir.NewBackend());
+  ASSERT_TRUE(fault.AddRuleSpec("swap:every=3:path=dst"));
+  int swapped = 0;
+  for (int i = 0; i < 9; ++i) {
+    auto f = fault.Open("src", Backend::OpenMode::kCreateExclusive);
+    ASSERT_TRUE(f.ok());
+    const uint64_t ino = (*f)->Stat()->ino;
+    const std::string to = "dst" + std::to_string(i);
+    ASSERT_TRUE(fault.Rename("src", to).ok());
+    swapped += fault.Stat(to)->ino != ino;
+  }
+  EXPECT_EQ(swapped, 3);
+}
+
 TEST(FaultSwap, RenameOntoPatternGetsANewInode) {
   ScratchDir dir;
   FaultBackend fault(dir.NewBackend());
