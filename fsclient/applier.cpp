@@ -232,7 +232,12 @@ Status Applier::Replay(const Intent& in) {
     if (st->ino != in.staging.ino) return Status::Ok();
   } else {
     auto st = backend_.Stat(path);
-    if (!st.ok()) return IsMissing(st.status()) ? Status::Ok() : st.status();
+    if (!st.ok() && IsMissing(st.status())) {
+      // Unlinked before the crash, maybe not pruned: finish the prune.
+      apply_ns_.PruneEmptyDirs(in.bucket, ParentPath(path));
+      return Status::Ok();
+    }
+    if (!st.ok()) return st.status();
     if (!st->is_regular) return Status::Ok();
     // A later async create's file is never the one this unlink was answered against.
     auto seq = backend_.GetXattr(path, kXattrSeq);

@@ -246,3 +246,26 @@ TEST_F(PowerCutAsyncTest, TornJournalTailIsDroppedAtRecovery) {
 
 }  // namespace
 }  // namespace fsgate::fsclient
+
+namespace fsgate::fsclient {
+namespace {
+
+TEST_F(PowerCutAsyncTest, ReplayFinishesAPruneCutShortByACrash) {
+  OpenNs();
+  ASSERT_TRUE(Put("x/y/seed", "s").ok());
+  // The applier keeps failing (and retrying) the unlink until the crash.
+  fault_->AddRule(
+      {.op = FaultOp::kUnlink, .path_contains = "bkt/x/y/seed", .err = EIO, .count = -1});
+  ASSERT_TRUE(ns_->Remove("bkt", "x/y/seed", {}).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ns_->Abandon();
+  ns_.reset();
+  // The crash came between the unlink and the prune.
+  ASSERT_TRUE(std::filesystem::remove(std::filesystem::path(dir_.path()) / "bkt/x/y/seed"));
+  fault_->ClearRules();
+  OpenNs();
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(dir_.path()) / "bkt/x"));
+}
+
+}  // namespace
+}  // namespace fsgate::fsclient
