@@ -274,7 +274,7 @@ void Applier::RecordFailure(const Intent& in, const Status& status, int attempts
   overlay_.Resolve(in.bucket, in.key, in.seq);
   std::lock_guard lock(mu_);
   failed_.push_back(
-      {in.op, in.bucket, in.key, in.seq, err, status.message(), std::chrono::system_clock::now()});
+      {in.op, in.bucket, in.key, in.seq, err, status, std::chrono::system_clock::now()});
   ++failed_total_;
   while (failed_.size() > options_.max_failed_listed) failed_.pop_front();
 }
@@ -361,6 +361,21 @@ void Applier::WaitKey(const std::string& bucket, const std::string& key) {
   done_.wait(lock, [&] { return stop_ || !HasPendingLocked(bucket, key, true); });
 }
 
+Status Applier::WaitApplied(const std::string& bucket, const std::string& key, uint64_t seq) {
+  std::unique_lock lock(mu_);
+  done_.wait(lock, [&] {
+    if (stop_) return true;
+    auto b = queues_.find(bucket);
+    if (b == queues_.end()) return true;
+    auto q = b->second.find(key);
+    return q == b->second.end() || q->second.ops.front().intent.seq > seq;
+  });
+  for (auto f = failed_.rbegin(); f != failed_.rend(); ++f) {
+    if (f->seq == seq) return f->status;
+  }
+  return Status::Ok();
+}
+
 void Applier::WaitPrefix(const std::string& bucket, const std::string& prefix) {
   std::unique_lock lock(mu_);
   done_.wait(lock, [&] { return stop_ || !HasPendingLocked(bucket, prefix, false); });
@@ -441,7 +456,8 @@ std::string Applier::StatusJson() const {
     w.Key("error");
     w.String(ErrnoName(f.err).c_str());
     w.Key("message");
-    w.String(f.message.c_str(), static_cast<rapidjson::SizeType>(f.message.size()));
+    w.String(f.status.message().c_str(),
+             static_cast<rapidjson::SizeType>(f.status.message().size()));
     w.Key("time_unix");
     w.Int64(std::chrono::duration_cast<std::chrono::seconds>(f.when.time_since_epoch()).count());
     w.EndObject();

@@ -79,6 +79,8 @@ class Applier {
   Status Replay(const Intent& intent);
 
   void WaitKey(const std::string& bucket, const std::string& key);
+  // Waits until op `seq` on bucket/key has been applied; its failure if it failed.
+  Status WaitApplied(const std::string& bucket, const std::string& key, uint64_t seq);
   // Waits for every pending op whose key starts with `prefix`.
   void WaitPrefix(const std::string& bucket, const std::string& prefix);
   void WaitBucket(const std::string& bucket);
@@ -105,7 +107,7 @@ class Applier {
     std::string bucket, key;
     uint64_t seq;
     int err;
-    std::string message;
+    Status status;
     std::chrono::system_clock::time_point when;
   };
   enum class Outcome { kApplied, kFailed, kStopped };

@@ -128,6 +128,14 @@ bool AsyncNamespace::BacklogFull() const {
          applier_->pending_bytes() >= options_.max_pending_bytes;
 }
 
+Status AsyncNamespace::KeyConflict(const std::string& key) {
+  return Status::S3(kKeyConflictCode,
+                    "The key '" + key +
+                        "' conflicts with an existing object: on this filesystem-backed store a "
+                        "key cannot be both an object and a prefix of other objects ('a' and "
+                        "'a/...')");
+}
+
 Status AsyncNamespace::AnsweredConflict(const std::string& bucket, const std::string& key) const {
   bool conflict = overlay_.HasCreateUnder(bucket, key + "/");
   for (const std::string& a : AncestorKeys(key)) {
@@ -135,12 +143,7 @@ Status AsyncNamespace::AnsweredConflict(const std::string& bucket, const std::st
     auto e = overlay_.Get(bucket, a);
     conflict = e && !e->tombstone;
   }
-  if (!conflict) return Status::Ok();
-  return Status::S3(kKeyConflictCode,
-                    "The key '" + key +
-                        "' conflicts with an existing object: on this filesystem-backed store a "
-                        "key cannot be both an object and a prefix of other objects ('a' and "
-                        "'a/...')");
+  return conflict ? KeyConflict(key) : Status::Ok();
 }
 
 const char* AsyncNamespace::CreateFallbackReason(const std::string& bucket, const std::string& key,
@@ -153,7 +156,6 @@ const char* AsyncNamespace::CreateFallbackReason(const std::string& bucket, cons
     return "backlog_full";
   }
   const std::string path = ObjectPath(bucket, key);
-  if (!caps_.Has(ParentPath(path))) return "parent_unknown";
   // Pending deletes around the key decide whether it can be a file at all:
   // let them land, then create synchronously.
   if (!overlay_.Range(bucket, key + "/", "").empty()) return "pending_conflict";
@@ -168,6 +170,21 @@ void AsyncNamespace::WaitAround(const std::string& bucket, const std::string& ke
   applier_->WaitKey(bucket, key);
   for (const std::string& a : AncestorKeys(key)) applier_->WaitKey(bucket, a);
   applier_->WaitPrefix(bucket, IsDirectoryKey(key) ? key : key + "/");
+}
+
+// The first create under a directory not known yet: refuse what the directory
+// tree already rules out (no bucket; a file where a directory is needed).
+Status AsyncNamespace::CheckParentsOnDisk(const std::string& bucket, const std::string& key) {
+  auto st = backend_.Stat(bucket);
+  if (!st.ok() || !st->is_dir) {
+    return Status::S3(s3err::kNoSuchBucket, "The specified bucket does not exist");
+  }
+  for (const std::string& a : AncestorKeys(key)) {
+    auto parent = backend_.Stat(ObjectPath(bucket, a));
+    if (!parent.ok()) break;  // missing from here on: the applier makes them
+    if (!parent->is_dir) return KeyConflict(key);
+  }
+  return Status::Ok();
 }
 
 Result<ObjectMeta> AsyncNamespace::PublishSync(const std::string& bucket, const std::string& key,
@@ -194,6 +211,14 @@ Result<ObjectMeta> AsyncNamespace::Publish(const std::string& bucket, const std:
   if (const char* reason = CreateFallbackReason(bucket, key, object, options)) {
     metrics_.SyncFallback(reason);
     return PublishSync(bucket, key, std::move(object), conditions, options);
+  }
+  // The first create under a directory is synchronous: answered once applied.
+  // It still goes through the journal first, so a crash between making the
+  // directories and linking the file leaves nothing half done.
+  const bool parent_unknown = !caps_.Has(ParentPath(ObjectPath(bucket, key)));
+  if (parent_unknown) {
+    metrics_.SyncFallback("parent_unknown");
+    if (Status s = CheckParentsOnDisk(bucket, key); !s.ok()) return s;
   }
   if (conditions.if_match || conditions.if_none_match) {
     std::optional<ObjectMeta> current;
@@ -232,7 +257,11 @@ Result<ObjectMeta> AsyncNamespace::Publish(const std::string& bucket, const std:
   entry.seq = intent.seq;
   ObjectMeta answered = entry.meta;
   overlay_.Put(bucket, key, std::move(entry));
+  const uint64_t seq = intent.seq;
   applier_->Enqueue(std::move(intent));
+  if (parent_unknown) {
+    if (Status s = applier_->WaitApplied(bucket, key, seq); !s.ok()) return s;
+  }
   return answered;
 }
 

@@ -6,9 +6,10 @@
 // in the overlay; the applier makes it on disk behind the answer. Find/List
 // answer from the overlay first and never wait. An op goes synchronous when
 // async is not safe or not possible: sync requested (header), no delegated
-// inode, parent directory not known yet, backlog full, a directory object, or
-// pending ops around the key that must land first — each counted in
-// fsgate_sync_fallbacks_total{reason}.
+// inode, backlog full, a directory object, or pending ops around the key that
+// must land first — each counted in fsgate_sync_fallbacks_total{reason}. The
+// first create under a directory not yet known (reason "parent_unknown") is
+// journaled like an async one but answered only once applied.
 #pragma once
 
 #include <memory>
@@ -88,6 +89,8 @@ class AsyncNamespace final : public Namespace {
                                  OpOptions options);
   bool BacklogFull() const;
   Status AnsweredConflict(const std::string& bucket, const std::string& key) const;
+  Status CheckParentsOnDisk(const std::string& bucket, const std::string& key);
+  static Status KeyConflict(const std::string& key);
 
   Backend& backend_;
   const AsyncOptions options_;
