@@ -104,14 +104,18 @@ void Applier::Stop(bool drain) {
   if (syncer_.joinable()) syncer_.join();
 }
 
-void Applier::Enqueue(Intent intent) {
+void Applier::Enqueue(Intent intent, bool urgent) {
   const IntentOp op = intent.op;
   const uint64_t bytes = intent.inline_data ? intent.inline_data->size() : 0;
   {
     std::lock_guard lock(mu_);
     KeyQueue& q = queues_[intent.bucket][intent.key];
     const bool idle = q.ops.empty() && !q.busy;
-    if (idle) ready_.emplace_back(intent.bucket, intent.key);
+    if (idle && urgent) {
+      ready_.emplace_front(intent.bucket, intent.key);
+    } else if (idle) {
+      ready_.emplace_back(intent.bucket, intent.key);
+    }
     q.ops.push_back({std::move(intent), std::chrono::steady_clock::now()});
     ++pending_;
     ++pending_by_op_[op == IntentOp::kCreate ? 0 : 1];

@@ -71,8 +71,9 @@ class Applier {
   // the filesystem sees it).
   void Stop(bool drain);
 
-  // Hands over an answered intent: durable in the journal, published in the overlay.
-  void Enqueue(Intent intent);
+  // Hands over an answered intent: durable in the journal, published in the
+  // overlay. An `urgent` one (a caller waits for it) jumps the queue of keys.
+  void Enqueue(Intent intent, bool urgent = false);
 
   // Recovery: applies a journal intent now unless its effect is already there.
   // Fails only for an error that may go away (the journal keeps the intent).

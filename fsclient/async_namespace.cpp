@@ -258,7 +258,7 @@ Result<ObjectMeta> AsyncNamespace::Publish(const std::string& bucket, const std:
   ObjectMeta answered = entry.meta;
   overlay_.Put(bucket, key, std::move(entry));
   const uint64_t seq = intent.seq;
-  applier_->Enqueue(std::move(intent));
+  applier_->Enqueue(std::move(intent), /*urgent=*/parent_unknown);
   if (parent_unknown) {
     if (Status s = applier_->WaitApplied(bucket, key, seq); !s.ok()) return s;
   }
