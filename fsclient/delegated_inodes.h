@@ -28,9 +28,11 @@ namespace fsgate::fsclient {
 
 struct DelegatedInodeOptions {
   std::string dir = ".fsgate/staging";
-  size_t low_watermark = 64;
-  size_t high_watermark = 256;
-  size_t batch = 64;
+  // Sized for a few thousand creates per second: an empty pool sends creates
+  // down the sync path, so refills start early and come in large batches.
+  size_t low_watermark = 512;
+  size_t high_watermark = 2048;
+  size_t batch = 256;
   bool fsync = true;
 };
 
