@@ -31,11 +31,16 @@ struct StagingFile {
   bool delegated = false;
 };
 
-// A fully written object, its data and xattrs synced (with --fsync on),
-// waiting to be linked at its key.
+// A fully written object waiting to be linked at its key. Either its data and
+// xattrs are in `file` (synced with --fsync on), or — for small objects — the
+// body is in `inline_data` and `file` is an empty delegated staging file that
+// the namespace fills later: the async namespace then makes the object durable
+// by its journal record alone (one shared append instead of a file fsync on
+// the request path, as the MDS journal does for metadata).
 struct StagedObject {
   StagingFile file;
   ObjectMeta meta;
+  std::shared_ptr<const std::string> inline_data;
 };
 
 // The current version of a key, as the namespace answers it.
@@ -56,6 +61,9 @@ class KeyCursor {
   // prefix), without reading the subtree when it maps to a directory.
   virtual void SkipPrefix(const std::string& prefix) = 0;
 };
+
+// Objects up to this size are handed to Publish() as inline_data.
+inline constexpr uint64_t kInlineObjectMax = 64 * 1024;
 
 struct OpOptions {
   bool sync = false;  // this op must be on disk before returning (header or sync mode)

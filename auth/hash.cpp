@@ -1,0 +1,268 @@
+#include "auth/hash.h"
+
+#include <isa-l/crc.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <stdexcept>
+
+#include "auth/crc64nvme.h"
+
+namespace fsgate::auth {
+namespace {
+
+struct EvpMdCtxFree {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+using EvpMdCtx = std::unique_ptr<EVP_MD_CTX, EvpMdCtxFree>;
+
+const EVP_MD* EvpDigest(HashAlgorithm algorithm) {
+  switch (algorithm) {
+    case HashAlgorithm::kMd5:
+      return EVP_md5();
+    case HashAlgorithm::kSha1:
+      return EVP_sha1();
+    case HashAlgorithm::kSha256:
+      return EVP_sha256();
+    default:
+      return nullptr;
+  }
+}
+
+const auto* Bytes(std::string_view data) {
+  return reinterpret_cast<const unsigned char*>(data.data());
+}
+
+// CRC32C with the standard pre/post inversion; ISA-L's crc32_iscsi does
+// neither and takes an int length, so feed it in bounded pieces.
+uint32_t ExtendCrc32c(uint32_t crc, std::string_view data) {
+  uint32_t state = ~crc;
+  while (!data.empty()) {
+    const size_t n = std::min<size_t>(data.size(), 1u << 30);
+    state = crc32_iscsi(const_cast<unsigned char*>(Bytes(data)), static_cast<int>(n), state);
+    data.remove_prefix(n);
+  }
+  return ~state;
+}
+
+template <typename T>
+std::string BigEndian(T value) {
+  std::string out(sizeof(T), '\0');
+  for (size_t i = 0; i < sizeof(T); ++i) {
+    out[sizeof(T) - 1 - i] = static_cast<char>(value & 0xff);
+    value >>= 8;
+  }
+  return out;
+}
+
+}  // namespace
+
+struct Hasher::Impl {
+  HashAlgorithm algorithm;
+  EvpMdCtx ctx;
+  uint64_t crc = 0;  // CRC32/CRC32C/CRC64NVME running value (ISA-L "seed" convention)
+
+  void Reset() {
+    crc = 0;
+    if (const EVP_MD* md = EvpDigest(algorithm)) {
+      if (!ctx) ctx.reset(EVP_MD_CTX_new());
+      if (!ctx || EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1) {
+        throw std::runtime_error("EVP_DigestInit_ex failed");
+      }
+    }
+  }
+};
+
+Hasher::Hasher(HashAlgorithm algorithm) : impl_(std::make_unique<Impl>()) {
+  impl_->algorithm = algorithm;
+  impl_->Reset();
+}
+
+Hasher::~Hasher() = default;
+Hasher::Hasher(Hasher&&) noexcept = default;
+Hasher& Hasher::operator=(Hasher&&) noexcept = default;
+
+void Hasher::Update(std::string_view data) {
+  switch (impl_->algorithm) {
+    case HashAlgorithm::kCrc32:
+      // crc32_gzip_refl inverts on entry and exit, so results chain directly.
+      impl_->crc = crc32_gzip_refl(static_cast<uint32_t>(impl_->crc), Bytes(data), data.size());
+      break;
+    case HashAlgorithm::kCrc32c:
+      impl_->crc = ExtendCrc32c(static_cast<uint32_t>(impl_->crc), data);
+      break;
+    case HashAlgorithm::kCrc64Nvme:
+      impl_->crc = Crc64Nvme(impl_->crc, data);
+      break;
+    default:
+      if (EVP_DigestUpdate(impl_->ctx.get(), data.data(), data.size()) != 1) {
+        throw std::runtime_error("EVP_DigestUpdate failed");
+      }
+  }
+}
+
+// Returns the digest and resets the hasher, so it can be reused.
+std::string Hasher::Finish() {
+  std::string out;
+  switch (impl_->algorithm) {
+    case HashAlgorithm::kCrc32:
+    case HashAlgorithm::kCrc32c:
+      out = BigEndian(static_cast<uint32_t>(impl_->crc));
+      break;
+    case HashAlgorithm::kCrc64Nvme:
+      out = BigEndian(impl_->crc);
+      break;
+    default: {
+      std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+      unsigned int len = 0;
+      if (EVP_DigestFinal_ex(impl_->ctx.get(), md.data(), &len) != 1) {
+        throw std::runtime_error("EVP_DigestFinal_ex failed");
+      }
+      out.assign(reinterpret_cast<const char*>(md.data()), len);
+    }
+  }
+  impl_->Reset();
+  return out;
+}
+
+std::string Digest(HashAlgorithm algorithm, std::string_view data) {
+  Hasher hasher(algorithm);
+  hasher.Update(data);
+  return hasher.Finish();
+}
+
+std::string HmacSha256(std::string_view key, std::string_view data) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+  unsigned int len = 0;
+  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), Bytes(data), data.size(),
+           md.data(), &len) == nullptr) {
+    throw std::runtime_error("HMAC-SHA256 failed");
+  }
+  return std::string(reinterpret_cast<const char*>(md.data()), len);
+}
+
+uint32_t Crc32c(std::string_view data, uint32_t seed) { return ExtendCrc32c(seed, data); }
+
+std::string HexEncode(std::string_view raw) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(raw.size() * 2);
+  for (unsigned char c : raw) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 0xf]);
+  }
+  return out;
+}
+
+namespace {
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+int Base64Value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+}  // namespace
+
+std::optional<std::string> HexDecode(std::string_view hex) {
+  if (hex.size() % 2 != 0) return std::nullopt;
+  std::string out;
+  out.reserve(hex.size() / 2);
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    const int hi = HexValue(hex[i]);
+    const int lo = HexValue(hex[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<char>(hi << 4 | lo));
+  }
+  return out;
+}
+
+std::string Base64Encode(std::string_view raw) {
+  std::string out(4 * ((raw.size() + 2) / 3), '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), Bytes(raw),
+                                static_cast<int>(raw.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+// Strict: no whitespace, padding required, unused trailing bits zero — so
+// every value has exactly one accepted spelling.
+std::optional<std::string> Base64Decode(std::string_view text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  size_t padding = 0;
+  if (!text.empty() && text.back() == '=') ++padding;
+  if (text.size() >= 2 && text[text.size() - 2] == '=') ++padding;
+  std::string out;
+  out.reserve(text.size() / 4 * 3);
+  for (size_t i = 0; i < text.size(); i += 4) {
+    const bool last = i + 4 == text.size();
+    const size_t pad = last ? padding : 0;
+    uint32_t group = 0;
+    for (size_t k = 0; k < 4; ++k) {
+      int v = 0;
+      if (k < 4 - pad) {
+        v = Base64Value(text[i + k]);
+        if (v < 0) return std::nullopt;
+      }
+      group = group << 6 | static_cast<uint32_t>(v);
+    }
+    out.push_back(static_cast<char>(group >> 16));
+    if (pad < 2) out.push_back(static_cast<char>(group >> 8 & 0xff));
+    if (pad < 1) out.push_back(static_cast<char>(group & 0xff));
+    if ((pad == 1 && (group & 0xff) != 0) || (pad == 2 && (group & 0xffff) != 0)) {
+      return std::nullopt;
+    }
+  }
+  return out;
+}
+
+std::optional<HashAlgorithm> ChecksumAlgorithmFromName(std::string_view name) {
+  for (HashAlgorithm algorithm :
+       {HashAlgorithm::kCrc32, HashAlgorithm::kCrc32c, HashAlgorithm::kCrc64Nvme,
+        HashAlgorithm::kSha1, HashAlgorithm::kSha256}) {
+    const std::string_view candidate = ChecksumAlgorithmName(algorithm);
+    if (std::equal(
+            name.begin(), name.end(), candidate.begin(), candidate.end(),
+            [](char a, char b) { return std::toupper(static_cast<unsigned char>(a)) == b; })) {
+      return algorithm;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string_view ChecksumAlgorithmName(HashAlgorithm algorithm) {
+  switch (algorithm) {
+    case HashAlgorithm::kMd5:
+      return "MD5";
+    case HashAlgorithm::kSha1:
+      return "SHA1";
+    case HashAlgorithm::kSha256:
+      return "SHA256";
+    case HashAlgorithm::kCrc32:
+      return "CRC32";
+    case HashAlgorithm::kCrc32c:
+      return "CRC32C";
+    case HashAlgorithm::kCrc64Nvme:
+      return "CRC64NVME";
+  }
+  return "";
+}
+
+bool ConstantTimeEqual(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace fsgate::auth

@@ -1,0 +1,438 @@
+#include "auth/sigv4.h"
+
+#include <algorithm>
+#include <array>
+#include <set>
+
+#include "auth/hash.h"
+#include "auth/sigv4_canonical.h"
+
+namespace fsgate::auth {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto kMaxSkew = 15min;
+constexpr long kMaxPresignedExpires = 604800;  // seven days
+constexpr std::string_view kService = "s3";
+constexpr std::string_view kTerminator = "aws4_request";
+
+constexpr std::string_view kHeaderMalformed = "AuthorizationHeaderMalformed";
+constexpr std::string_view kQueryError = "AuthorizationQueryParametersError";
+
+AuthResult Fail(std::string_view code, std::string message) {
+  AuthResult result;
+  result.error_code = code;
+  result.error_message = std::move(message);
+  return result;
+}
+
+char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+std::string ToLower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), Lower);
+  return out;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](char x, char y) { return Lower(x) == Lower(y); });
+}
+
+std::string_view Trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+std::optional<std::string_view> FindHeader(const RequestView& request, std::string_view name) {
+  for (const auto& [header, value] : request.headers) {
+    if (EqualsIgnoreCase(header, name)) return Trim(value);
+  }
+  return std::nullopt;
+}
+
+// "AKID/20130524/us-east-1/s3/aws4_request": the key id is everything before
+// the last four components.
+struct CredentialScope {
+  std::string_view access_key;
+  std::string_view date;
+  std::string_view region;
+  std::string_view service;
+  std::string_view terminator;
+  std::string_view scope;  // date/region/service/terminator
+};
+
+std::optional<CredentialScope> ParseCredential(std::string_view text) {
+  std::array<size_t, 4> slashes{};
+  size_t end = text.size();
+  for (size_t i = 0; i < 4; ++i) {
+    if (end == 0) return std::nullopt;
+    const size_t slash = text.rfind('/', end - 1);
+    if (slash == std::string_view::npos) return std::nullopt;
+    slashes[3 - i] = slash;
+    end = slash;
+  }
+  CredentialScope c;
+  c.access_key = text.substr(0, slashes[0]);
+  c.date = text.substr(slashes[0] + 1, slashes[1] - slashes[0] - 1);
+  c.region = text.substr(slashes[1] + 1, slashes[2] - slashes[1] - 1);
+  c.service = text.substr(slashes[2] + 1, slashes[3] - slashes[2] - 1);
+  c.terminator = text.substr(slashes[3] + 1);
+  c.scope = text.substr(slashes[0] + 1);
+  const bool date_ok = c.date.size() == 8 && std::all_of(c.date.begin(), c.date.end(), [](char ch) {
+                         return ch >= '0' && ch <= '9';
+                       });
+  if (c.access_key.empty() || !date_ok || c.region.empty()) return std::nullopt;
+  return c;
+}
+
+// The scope problems AWS reports, phrased for the header or the query form.
+std::optional<std::string> ScopeProblem(const CredentialScope& c, std::string_view amz_date) {
+  if (c.service != kService) {
+    return "incorrect service \"" + std::string(c.service) + "\". This endpoint belongs to \"s3\".";
+  }
+  if (c.terminator != kTerminator) {
+    return "incorrect terminal \"" + std::string(c.terminator) +
+           "\". This endpoint uses \"aws4_request\".";
+  }
+  if (amz_date.substr(0, 8) != c.date) {
+    return std::string("Invalid credential date. Date is not the same as X-Amz-Date.");
+  }
+  return std::nullopt;
+}
+
+bool IsSha256Hex(std::string_view value) {
+  return value.size() == 64 && std::all_of(value.begin(), value.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+         });
+}
+
+// Sets result.payload (and payload_sha256) from x-amz-content-sha256.
+bool ParsePayloadMode(std::string_view value, AuthResult& result) {
+  if (value == sigv4::kUnsignedPayload) {
+    result.payload = PayloadMode::kUnsigned;
+  } else if (value == "STREAMING-AWS4-HMAC-SHA256-PAYLOAD") {
+    result.payload = PayloadMode::kStreamingSigned;
+  } else if (value == "STREAMING-UNSIGNED-PAYLOAD-TRAILER") {
+    result.payload = PayloadMode::kStreamingUnsignedTrailer;
+  } else if (value == "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER") {
+    result.payload = PayloadMode::kStreamingSignedTrailer;
+  } else if (IsSha256Hex(value)) {
+    result.payload = PayloadMode::kSha256;
+    result.payload_sha256 = ToLower(value);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+bool IsStreaming(PayloadMode mode) {
+  return mode == PayloadMode::kStreamingSigned || mode == PayloadMode::kStreamingUnsignedTrailer ||
+         mode == PayloadMode::kStreamingSignedTrailer;
+}
+
+// What both forms need once parsed: the last steps are common.
+struct Claim {
+  CredentialScope credential;
+  std::string_view signed_headers;
+  std::string_view signature;
+  std::string amz_date;
+  std::string_view payload_hash;
+  std::string_view exclude_query_parameter;
+};
+
+AuthResult Verify(const RequestView& request, const CredentialStore& users, const Claim& claim,
+                  AuthResult result) {
+  const Credentials* user = users.Find(claim.credential.access_key);
+  if (user == nullptr) {
+    return Fail("InvalidAccessKeyId",
+                "The AWS Access Key Id you provided does not exist in our records.");
+  }
+  const sigv4::HeaderList headers(request.headers.begin(), request.headers.end());
+  const std::string canonical = sigv4::CanonicalRequest({
+      .method = request.method,
+      .target = request.target,
+      .headers = &headers,
+      .signed_headers = claim.signed_headers,
+      .payload_hash = claim.payload_hash,
+      .exclude_query_parameter = claim.exclude_query_parameter,
+  });
+  std::string key = sigv4::SigningKey(user->secret_key, claim.credential.date,
+                                      claim.credential.region, claim.credential.service);
+  const std::string signature =
+      sigv4::Signature(key, sigv4::StringToSign(claim.amz_date, claim.credential.scope, canonical));
+  if (!ConstantTimeEqual(signature, claim.signature)) {
+    return Fail("SignatureDoesNotMatch",
+                "The request signature we calculated does not match the signature you provided. "
+                "Check your key and signing method.");
+  }
+  result.ok = true;
+  result.credentials = user;
+  if (IsStreaming(result.payload)) {
+    result.signing = SigningContext{.signing_key = std::move(key),
+                                    .scope = std::string(claim.credential.scope),
+                                    .amz_date = claim.amz_date,
+                                    .seed_signature = signature};
+  }
+  return result;
+}
+
+AuthResult AuthenticateHeader(const RequestView& request, std::string_view authorization,
+                              const CredentialStore& users,
+                              std::chrono::system_clock::time_point now) {
+  const size_t space = authorization.find(' ');
+  if (authorization.substr(0, space) != sigv4::kAlgorithm) {
+    return Fail("InvalidRequest",
+                "The authorization mechanism you have provided is not supported. Please use "
+                "AWS4-HMAC-SHA256.");
+  }
+  std::optional<std::string_view> credential, signed_headers, signature;
+  std::string_view rest =
+      space == std::string_view::npos ? std::string_view{} : authorization.substr(space + 1);
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    const std::string_view field = Trim(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    const size_t eq = field.find('=');
+    const std::string_view name = field.substr(0, eq);
+    const std::string_view value =
+        eq == std::string_view::npos ? std::string_view{} : field.substr(eq + 1);
+    auto* slot = name == "Credential"      ? &credential
+                 : name == "SignedHeaders" ? &signed_headers
+                 : name == "Signature"     ? &signature
+                                           : nullptr;
+    if (slot == nullptr || slot->has_value() || eq == std::string_view::npos) {
+      return Fail(kHeaderMalformed, "The authorization header is malformed; unexpected field \"" +
+                                        std::string(name) + "\".");
+    }
+    *slot = value;
+  }
+  if (!credential || !signed_headers || !signature || signed_headers->empty()) {
+    return Fail(kHeaderMalformed,
+                "The authorization header is malformed; it requires Credential, SignedHeaders and "
+                "Signature.");
+  }
+  const auto scope = ParseCredential(*credential);
+  if (!scope) {
+    return Fail(kHeaderMalformed,
+                "The authorization header is malformed; the Credential is mal-formed; expecting "
+                "\"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".");
+  }
+
+  // The request time: x-amz-date, else Date (then re-spelt for the string to sign).
+  std::optional<std::chrono::system_clock::time_point> time;
+  std::string amz_date;
+  if (auto x_amz_date = FindHeader(request, "x-amz-date")) {
+    time = sigv4::ParseAmzDate(*x_amz_date);
+    amz_date = *x_amz_date;
+  } else if (auto date = FindHeader(request, "date")) {
+    time = sigv4::ParseHttpDate(*date);
+    if (time) amz_date = sigv4::FormatAmzDate(*time);
+  }
+  if (!time) {
+    return Fail("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header");
+  }
+  if (auto problem = ScopeProblem(*scope, amz_date)) {
+    return Fail(kHeaderMalformed, "The authorization header is malformed; " + *problem);
+  }
+  if (*time > now + kMaxSkew || *time < now - kMaxSkew) {
+    return Fail("RequestTimeTooSkewed",
+                "The difference between the request time and the current time is too large.");
+  }
+
+  AuthResult result;
+  const auto content_sha256 = FindHeader(request, "x-amz-content-sha256");
+  if (!content_sha256) {
+    return Fail("InvalidRequest", "Missing required header for this request: x-amz-content-sha256");
+  }
+  if (!ParsePayloadMode(*content_sha256, result)) {
+    return Fail(
+        "InvalidArgument",
+        "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, "
+        "STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or "
+        "a valid sha256 value.");
+  }
+
+  // S3 refuses x-amz-* headers that the signature does not cover: they change
+  // what a request does (copy source, metadata, ACL), so they must be signed.
+  std::set<std::string, std::less<>> signed_names;
+  for (std::string_view list = *signed_headers; !list.empty();) {
+    const size_t semi = list.find(';');
+    signed_names.insert(ToLower(list.substr(0, semi)));
+    list = semi == std::string_view::npos ? std::string_view{} : list.substr(semi + 1);
+  }
+  for (const auto& [name, value] : request.headers) {
+    if (name.size() >= 6 && EqualsIgnoreCase(name.substr(0, 6), "x-amz-") &&
+        !signed_names.contains(ToLower(name))) {
+      return Fail("AccessDenied",
+                  "There were headers present in the request which were not signed");
+    }
+  }
+
+  return Verify(request, users,
+                Claim{.credential = *scope,
+                      .signed_headers = *signed_headers,
+                      .signature = *signature,
+                      .amz_date = std::move(amz_date),
+                      .payload_hash = *content_sha256,
+                      .exclude_query_parameter = {}},
+                std::move(result));
+}
+
+// Decoded query parameters, for reading the X-Amz-* values.
+std::vector<std::pair<std::string, std::string>> QueryParameters(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> params;
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view param = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    const size_t eq = param.find('=');
+    params.emplace_back(sigv4::PercentDecode(param.substr(0, eq)),
+                        sigv4::PercentDecode(eq == std::string_view::npos ? std::string_view{}
+                                                                          : param.substr(eq + 1)));
+  }
+  return params;
+}
+
+const std::string* FindParameter(const std::vector<std::pair<std::string, std::string>>& params,
+                                 std::string_view name) {
+  for (const auto& [key, value] : params) {
+    if (key == name) return &value;
+  }
+  return nullptr;
+}
+
+AuthResult AuthenticatePresigned(const RequestView& request,
+                                 const std::vector<std::pair<std::string, std::string>>& params,
+                                 const CredentialStore& users,
+                                 std::chrono::system_clock::time_point now) {
+  const std::string* algorithm = FindParameter(params, "X-Amz-Algorithm");
+  const std::string* credential = FindParameter(params, "X-Amz-Credential");
+  const std::string* date = FindParameter(params, "X-Amz-Date");
+  const std::string* expires = FindParameter(params, "X-Amz-Expires");
+  const std::string* signed_headers = FindParameter(params, "X-Amz-SignedHeaders");
+  const std::string* signature = FindParameter(params, "X-Amz-Signature");
+  if (!algorithm || !credential || !date || !expires || !signed_headers || !signature) {
+    return Fail(kQueryError,
+                "Query-string authentication version 4 requires the X-Amz-Algorithm, "
+                "X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and "
+                "X-Amz-Expires parameters.");
+  }
+  if (*algorithm != sigv4::kAlgorithm) {
+    return Fail(kQueryError, "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"");
+  }
+  const auto time = sigv4::ParseAmzDate(*date);
+  if (!time) {
+    return Fail(kQueryError,
+                "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
+  }
+  if (expires->empty() || expires->size() > 9 ||
+      !std::all_of(expires->begin(), expires->end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return Fail(kQueryError, "X-Amz-Expires should be a number");
+  }
+  const long expires_seconds = std::stol(*expires);
+  if (expires_seconds > kMaxPresignedExpires) {
+    return Fail(kQueryError, "X-Amz-Expires must be less than a week (in seconds) that is 604800");
+  }
+  const auto scope = ParseCredential(*credential);
+  if (!scope) {
+    return Fail(kQueryError,
+                "Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; "
+                "expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".");
+  }
+  if (auto problem = ScopeProblem(*scope, *date)) {
+    return Fail(kQueryError, "Error parsing the X-Amz-Credential parameter; " + *problem);
+  }
+  if (*time > now + kMaxSkew) {
+    return Fail("AccessDenied", "Request is not valid yet");
+  }
+  if (now > *time + std::chrono::seconds(expires_seconds)) {
+    return Fail("AccessDenied", "Request has expired");
+  }
+
+  AuthResult result;
+  std::string_view payload_hash = sigv4::kUnsignedPayload;
+  if (auto content_sha256 = FindHeader(request, "x-amz-content-sha256")) {
+    if (!ParsePayloadMode(*content_sha256, result)) {
+      return Fail("InvalidArgument",
+                  "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, a streaming "
+                  "mode or a valid sha256 value.");
+    }
+    payload_hash = *content_sha256;
+  }
+  return Verify(request, users,
+                Claim{.credential = *scope,
+                      .signed_headers = *signed_headers,
+                      .signature = *signature,
+                      .amz_date = *date,
+                      .payload_hash = payload_hash,
+                      .exclude_query_parameter = "X-Amz-Signature"},
+                std::move(result));
+}
+
+}  // namespace
+
+AuthResult Authenticate(const RequestView& request, const CredentialStore& users,
+                        std::chrono::system_clock::time_point now) {
+  const size_t question = request.target.find('?');
+  const auto params =
+      QueryParameters(question == std::string_view::npos ? std::string_view{}
+                                                         : request.target.substr(question + 1));
+  const bool presigned = FindParameter(params, "X-Amz-Signature") != nullptr ||
+                         FindParameter(params, "X-Amz-Algorithm") != nullptr ||
+                         FindParameter(params, "X-Amz-Credential") != nullptr;
+  const auto authorization = FindHeader(request, "authorization");
+  if (authorization && presigned) {
+    return Fail("InvalidArgument",
+                "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "
+                "Signature query string parameter or the Authorization header should be "
+                "specified");
+  }
+  if (authorization) return AuthenticateHeader(request, *authorization, users, now);
+  if (presigned) return AuthenticatePresigned(request, params, users, now);
+  return Fail("AccessDenied", "Access Denied");
+}
+
+void SignRequest(std::string_view method, std::string_view target,
+                 std::vector<std::pair<std::string, std::string>>& headers,
+                 std::string_view payload_sha256_hex, const Credentials& credentials,
+                 std::string_view region, std::chrono::system_clock::time_point now) {
+  const std::string amz_date = sigv4::FormatAmzDate(now);
+  const std::string date = amz_date.substr(0, 8);
+  std::erase_if(headers, [](const auto& header) {
+    return EqualsIgnoreCase(header.first, "authorization") ||
+           EqualsIgnoreCase(header.first, "x-amz-date") ||
+           EqualsIgnoreCase(header.first, "x-amz-content-sha256");
+  });
+  headers.emplace_back("x-amz-date", amz_date);
+  headers.emplace_back("x-amz-content-sha256", payload_sha256_hex);
+
+  std::set<std::string> names;
+  for (const auto& header : headers) names.insert(ToLower(header.first));
+  std::string signed_headers;
+  for (const auto& name : names) {
+    if (!signed_headers.empty()) signed_headers.push_back(';');
+    signed_headers += name;
+  }
+  sigv4::HeaderList views;
+  for (const auto& [name, value] : headers) views.emplace_back(name, value);
+  const std::string canonical = sigv4::CanonicalRequest({.method = method,
+                                                         .target = target,
+                                                         .headers = &views,
+                                                         .signed_headers = signed_headers,
+                                                         .payload_hash = payload_sha256_hex,
+                                                         .exclude_query_parameter = {}});
+  const std::string scope = date + "/" + std::string(region) + "/" + std::string(kService) + "/" +
+                            std::string(kTerminator);
+  const std::string signature =
+      sigv4::Signature(sigv4::SigningKey(credentials.secret_key, date, region, kService),
+                       sigv4::StringToSign(amz_date, scope, canonical));
+  headers.emplace_back("Authorization", std::string(sigv4::kAlgorithm) +
+                                            " Credential=" + credentials.access_key + "/" + scope +
+                                            ", SignedHeaders=" + signed_headers +
+                                            ", Signature=" + signature);
+}
+
+}  // namespace fsgate::auth

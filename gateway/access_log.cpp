@@ -1,0 +1,62 @@
+#include "gateway/access_log.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+namespace fsgate::gateway {
+
+AccessLog::AccessLog(std::string format) : json_(format == "json") {
+  logger_ = spdlog::get("access");
+  if (!logger_) {
+    logger_ = spdlog::stdout_logger_mt("access");
+    // The record carries its own fields; JSON lines stay pure JSON.
+    logger_->set_pattern(json_ ? "%v" : "%Y-%m-%dT%H:%M:%S.%eZ access %v", spdlog::pattern_time_type::utc);
+  }
+}
+
+void AccessLog::Write(const AccessRecord& r) {
+  if (!logger_->should_log(spdlog::level::info)) return;
+  if (!json_) {
+    logger_->info("{} {} {} {} {} {} {} {} {} {} {:.3f}ms", r.request_id, r.remote,
+                  r.access_key.empty() ? "-" : r.access_key, r.api,
+                  r.bucket.empty() ? "-" : r.bucket, r.key.empty() ? "-" : r.key, r.status,
+                  r.error_code.empty() ? "-" : r.error_code, r.bytes_in, r.bytes_out,
+                  r.seconds * 1000);
+    return;
+  }
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  auto str = [&](const char* name, std::string_view v) {
+    w.Key(name);
+    w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+  };
+  w.StartObject();
+  char time[40];
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  std::strftime(time, sizeof time, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  str("time", time);
+  str("request_id", r.request_id);
+  str("remote", r.remote);
+  str("access_key", r.access_key);
+  str("api", r.api);
+  str("bucket", r.bucket);
+  str("key", r.key);
+  w.Key("status");
+  w.Int(r.status);
+  str("error", r.error_code);
+  w.Key("bytes_in");
+  w.Uint64(r.bytes_in);
+  w.Key("bytes_out");
+  w.Uint64(r.bytes_out);
+  w.Key("duration_ms");
+  w.Double(r.seconds * 1000);
+  w.EndObject();
+  logger_->info("{}", buf.GetString());
+}
+
+}  // namespace fsgate::gateway

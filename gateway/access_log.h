@@ -1,0 +1,41 @@
+// AccessLog: one line per request (time, request id, remote address, access
+// key, api, bucket, key, status, bytes in/out, duration), as text or JSON.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace spdlog {
+class logger;
+}
+
+namespace fsgate::gateway {
+
+struct AccessRecord {
+  std::string_view request_id;
+  std::string_view remote;
+  std::string_view access_key;
+  std::string_view api;
+  std::string_view bucket;
+  std::string_view key;
+  int status = 0;
+  std::string_view error_code;
+  uint64_t bytes_in = 0;
+  uint64_t bytes_out = 0;
+  double seconds = 0;
+};
+
+class AccessLog {
+ public:
+  // `format` is "text" or "json"; lines go to the "access" logger at info level.
+  explicit AccessLog(std::string format);
+  void Write(const AccessRecord& record);
+
+ private:
+  bool json_;
+  std::shared_ptr<spdlog::logger> logger_;
+};
+
+}  // namespace fsgate::gateway

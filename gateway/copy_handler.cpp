@@ -1,0 +1,126 @@
+#include <vector>
+
+#include "gateway/conditions.h"
+#include "gateway/object_headers.h"
+#include "gateway/payload_reader.h"
+#include "gateway/s3_handlers.h"
+#include "gateway/s3_time.h"
+#include "gateway/url.h"
+
+namespace fsgate::gateway {
+namespace {
+
+struct CopySource {
+  std::string bucket;
+  std::string key;
+};
+
+// x-amz-copy-source: "[/]bucket/key[?versionId=null]", percent-encoded.
+bool ParseCopySource(S3Context& ctx, CopySource& source) {
+  const std::string* header = ctx.request.Header("x-amz-copy-source");
+  std::string_view raw = *header;
+  auto query = raw.find('?');
+  if (query != std::string_view::npos) {
+    std::string_view q = raw.substr(query + 1);
+    if (q != "versionId=null") {
+      ctx.Error("InvalidArgument", "Invalid version id specified");
+      return false;
+    }
+    raw = raw.substr(0, query);
+  }
+  std::string decoded = PercentDecode(raw);
+  std::string_view path = decoded;
+  if (!path.empty() && path.front() == '/') path.remove_prefix(1);
+  auto slash = path.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == path.size()) {
+    ctx.Error("InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
+    return false;
+  }
+  source.bucket = std::string(path.substr(0, slash));
+  source.key = std::string(path.substr(slash + 1));
+  return true;
+}
+
+}  // namespace
+
+void CopyObject(S3Context& ctx) {
+  CopySource source;
+  if (!ParseCopySource(ctx, source)) return;
+  fsclient::CopyRequest copy;
+  copy.src_bucket = source.bucket;
+  copy.src_key = source.key;
+  copy.dst_bucket = ctx.bucket;
+  copy.dst_key = ctx.key;
+  std::string directive = "COPY";
+  if (const std::string* d = ctx.request.Header("x-amz-metadata-directive")) directive = *d;
+  if (directive != "COPY" && directive != "REPLACE") {
+    return ctx.Error("InvalidArgument", "Unknown metadata directive.");
+  }
+  copy.replace_metadata = directive == "REPLACE";
+  if (copy.replace_metadata) {
+    if (Status s = MetaFromRequest(ctx.request, copy.new_meta); !s.ok()) return ctx.Error(s);
+  }
+  const HttpRequest& request = ctx.request;
+  copy.check_source = [&request](const fsclient::ObjectMeta& meta) {
+    std::string failed = EvaluateCopySourceConditions(request, meta);
+    return failed.empty() ? Status::Ok() : Status::S3(failed, "At least one of the pre-conditions you specified did not hold");
+  };
+  if (const std::string* v = ctx.request.Header("if-match")) copy.conditions.if_match = UnquoteEtag(*v);
+  if (const std::string* v = ctx.request.Header("if-none-match")) {
+    copy.conditions.if_none_match = UnquoteEtag(*v);
+  }
+  copy.sync_dirops = ctx.SyncDiropsRequested();
+  auto result = ctx.store.CopyObject(copy);
+  if (!result.ok()) return ctx.Error(result.status());
+  XmlResponse xml("CopyObjectResult");
+  AddText(xml.root(), "LastModified", FormatIso8601(result->mtime_ns));
+  AddText(xml.root(), "ETag", QuotedEtag(result->etag));
+  ctx.SendXml(200, xml);
+}
+
+// UploadPartCopy: the part's bytes come from (a range of) an existing object.
+void UploadPartCopy(S3Context& ctx) {
+  CopySource source;
+  if (!ParseCopySource(ctx, source)) return;
+  int part_number = 0;
+  if (!ParsePartNumber(ctx, part_number)) return;
+  auto reader = ctx.store.GetObject(source.bucket, source.key);
+  if (!reader.ok()) return ctx.Error(reader.status());
+  const fsclient::ObjectMeta& meta = (*reader)->meta();
+  if (std::string failed = EvaluateCopySourceConditions(ctx.request, meta); !failed.empty()) {
+    return ctx.Error(failed);
+  }
+  ByteRange range{0, meta.size == 0 ? 0 : meta.size - 1};
+  uint64_t length = meta.size;
+  if (const std::string* r = ctx.request.Header("x-amz-copy-source-range")) {
+    if (ParseRange(*r, meta.size, range) != RangeResult::kSatisfiable) {
+      return ctx.Error("InvalidArgument", "The x-amz-copy-source-range value must be of the form "
+                                          "bytes=first-last where first and last are the "
+                                          "zero-based offsets of the first and last bytes to copy");
+    }
+    length = range.last - range.first + 1;
+  }
+  auto writer = ctx.store.BeginUploadPart(ctx.bucket, ctx.key, *ctx.request.Query("uploadId"),
+                                          part_number);
+  if (!writer.ok()) return ctx.Error(writer.status());
+  std::vector<char> buf(256 * 1024);
+  uint64_t done = 0;
+  while (done < length) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), length - done));
+    auto n = (*reader)->Read(range.first + done, std::span(buf.data(), want));
+    if (!n.ok()) return ctx.Error(n.status());
+    if (*n == 0) return ctx.Error("InternalError");
+    if (Status s = (*writer)->Write(std::span<const char>(buf.data(), *n)); !s.ok()) {
+      return ctx.Error(s);
+    }
+    done += *n;
+  }
+  auto part = (*writer)->Commit({});
+  if (!part.ok()) return ctx.Error(part.status());
+  XmlResponse xml("CopyPartResult");
+  AddText(xml.root(), "LastModified", FormatIso8601(part->mtime_ns));
+  AddText(xml.root(), "ETag", QuotedEtag(part->etag));
+  ctx.SendXml(200, xml);
+}
+
+}  // namespace fsgate::gateway

@@ -1,0 +1,53 @@
+// HttpServer: HTTP/1.1 (optionally TLS) on one listening address.
+//
+// One thread per open connection: a request's handler blocks on the
+// filesystem and on the intent journal's group commit, and it is exactly the
+// many requests blocked at once that share one journal flush. Connections are
+// bounded (--max-connections); idle and read timeouts cut stalled peers.
+// Stop() drains: no new connections, idle ones closed, in-flight requests
+// finished and answered.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "gateway/http_message.h"
+
+namespace fsgate::gateway {
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 9000;  // 0 picks a free port
+  size_t max_connections = 1024;
+  size_t max_header_bytes = 16 * 1024;
+  std::chrono::seconds idle_timeout{60};  // waiting for the next request on a kept-alive connection
+  std::chrono::seconds read_timeout{60};  // no byte for this long within a request
+  std::string tls_cert_file;              // both set: TLS
+  std::string tls_key_file;
+};
+
+using HttpHandler = std::function<void(HttpRequest&, BodyReader&, ResponseWriter&)>;
+
+class HttpServer {
+ public:
+  HttpServer(HttpServerOptions options, HttpHandler handler);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and starts accepting on a thread of its own. Throws
+  // std::runtime_error with a one-line reason when it cannot bind or load TLS.
+  void Start();
+  uint16_t port() const;
+  // Stops accepting, closes idle connections, waits for in-flight requests.
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fsgate::gateway

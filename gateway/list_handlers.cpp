@@ -1,0 +1,200 @@
+#include <charconv>
+
+#include "auth/hash.h"
+#include "gateway/object_headers.h"
+#include "gateway/s3_handlers.h"
+#include "gateway/s3_time.h"
+#include "gateway/url.h"
+
+namespace fsgate::gateway {
+namespace {
+
+constexpr size_t kMaxKeysLimit = 1000;
+
+struct ListParams {
+  std::string prefix;
+  std::string delimiter;
+  size_t max_keys = kMaxKeysLimit;
+  bool url_encoding = false;
+};
+
+// Parses the parameters every listing shares; false after answering an error.
+bool ParseListParams(S3Context& ctx, const char* max_name, ListParams& p) {
+  const HttpRequest& r = ctx.request;
+  if (const std::string* v = r.Query("prefix")) p.prefix = *v;
+  if (const std::string* v = r.Query("delimiter")) p.delimiter = *v;
+  if (const std::string* v = r.Query(max_name)) {
+    long long n = -1;
+    auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+    if (ec != std::errc() || ptr != v->data() + v->size() || n < 0) {
+      ctx.Error("InvalidArgument", "Provided max-keys not an integer or within integer range");
+      return false;
+    }
+    p.max_keys = std::min<size_t>(static_cast<size_t>(n), kMaxKeysLimit);
+  }
+  if (const std::string* v = r.Query("encoding-type")) {
+    if (*v != "url") {
+      ctx.Error("InvalidArgument", "Invalid Encoding Method specified in Request");
+      return false;
+    }
+    p.url_encoding = true;
+  }
+  return true;
+}
+
+// A marker naming a common prefix ("photos/") resumes after every key under
+// it: 0xFF never occurs in UTF-8, so prefix+"\xff" sorts after all of them.
+std::string ResumeMarker(const std::string& marker, const ListParams& p) {
+  if (!p.delimiter.empty() && marker.size() > p.prefix.size() && marker.starts_with(p.prefix) &&
+      marker.ends_with(p.delimiter)) {
+    return marker + "\xff";
+  }
+  return marker;
+}
+
+std::string Encoded(const ListParams& p, const std::string& value) {
+  return p.url_encoding ? UriEncode(value, false) : value;
+}
+
+Result<fsclient::ListResult> RunListing(S3Context& ctx, const ListParams& p,
+                                        const std::string& marker) {
+  fsclient::ListRequest request;
+  request.prefix = p.prefix;
+  request.delimiter = p.delimiter;
+  request.marker = ResumeMarker(marker, p);
+  request.max_keys = p.max_keys;
+  if (p.max_keys == 0) {
+    auto info = ctx.store.HeadBucket(ctx.bucket);
+    if (!info.ok()) return info.status();
+    return fsclient::ListResult{};
+  }
+  return ctx.store.ListObjects(ctx.bucket, request);
+}
+
+void AppendObject(pugi::xml_node parent, const fsclient::ListEntry& entry, const ListParams& p,
+                  const S3Context* owner_ctx) {
+  auto node = parent.append_child("Contents");
+  AddText(node, "Key", Encoded(p, entry.key));
+  AddText(node, "LastModified", FormatIso8601(entry.meta.mtime_ns));
+  AddText(node, "ETag", QuotedEtag(entry.meta.etag));
+  AddText(node, "Size", std::to_string(entry.meta.size));
+  AddText(node, "StorageClass", "STANDARD");
+  if (owner_ctx != nullptr) AppendOwner(node, *owner_ctx);
+}
+
+void AppendCommon(pugi::xml_node root, const ListParams& p, const fsclient::ListResult& result) {
+  for (const auto& prefix : result.common_prefixes) {
+    AddText(root.append_child("CommonPrefixes"), "Prefix", Encoded(p, prefix));
+  }
+}
+
+void AppendHeader(pugi::xml_node root, const S3Context& ctx, const ListParams& p) {
+  AddText(root, "Name", ctx.bucket);
+  AddText(root, "Prefix", Encoded(p, p.prefix));
+}
+
+}  // namespace
+
+void ListObjects(S3Context& ctx) {
+  ListParams p;
+  if (!ParseListParams(ctx, "max-keys", p)) return;
+  std::string marker;
+  if (const std::string* v = ctx.request.Query("marker")) marker = *v;
+  auto result = RunListing(ctx, p, marker);
+  if (!result.ok()) return ctx.Error(result.status());
+
+  XmlResponse xml("ListBucketResult");
+  auto root = xml.root();
+  AppendHeader(root, ctx, p);
+  AddText(root, "Marker", Encoded(p, marker));
+  AddText(root, "MaxKeys", std::to_string(p.max_keys));
+  if (!p.delimiter.empty()) AddText(root, "Delimiter", Encoded(p, p.delimiter));
+  AddText(root, "IsTruncated", result->truncated ? "true" : "false");
+  if (result->truncated && !p.delimiter.empty()) {
+    AddText(root, "NextMarker", Encoded(p, result->next_marker));
+  }
+  if (p.url_encoding) AddText(root, "EncodingType", "url");
+  for (const auto& entry : result->objects) AppendObject(root, entry, p, &ctx);
+  AppendCommon(root, p, *result);
+  ctx.SendXml(200, xml);
+}
+
+void ListObjectsV2(S3Context& ctx) {
+  ListParams p;
+  if (!ParseListParams(ctx, "max-keys", p)) return;
+  std::string marker;
+  std::string start_after;
+  const std::string* token = ctx.request.Query("continuation-token");
+  if (const std::string* v = ctx.request.Query("start-after")) start_after = *v;
+  if (token != nullptr) {
+    auto decoded = auth::Base64Decode(*token);
+    if (!decoded || token->empty()) {
+      return ctx.Error("InvalidArgument", "The continuation token provided is incorrect");
+    }
+    marker = *decoded;
+  } else {
+    marker = start_after;
+  }
+  bool fetch_owner = false;
+  if (const std::string* v = ctx.request.Query("fetch-owner")) fetch_owner = *v == "true";
+  auto result = RunListing(ctx, p, marker);
+  if (!result.ok()) return ctx.Error(result.status());
+
+  XmlResponse xml("ListBucketResult");
+  auto root = xml.root();
+  AppendHeader(root, ctx, p);
+  if (token != nullptr) AddText(root, "ContinuationToken", *token);
+  if (!start_after.empty()) AddText(root, "StartAfter", Encoded(p, start_after));
+  AddText(root, "KeyCount", std::to_string(result->objects.size() + result->common_prefixes.size()));
+  AddText(root, "MaxKeys", std::to_string(p.max_keys));
+  if (!p.delimiter.empty()) AddText(root, "Delimiter", Encoded(p, p.delimiter));
+  AddText(root, "IsTruncated", result->truncated ? "true" : "false");
+  if (result->truncated) {
+    AddText(root, "NextContinuationToken", auth::Base64Encode(result->next_marker));
+  }
+  if (p.url_encoding) AddText(root, "EncodingType", "url");
+  for (const auto& entry : result->objects) {
+    AppendObject(root, entry, p, fetch_owner ? &ctx : nullptr);
+  }
+  AppendCommon(root, p, *result);
+  ctx.SendXml(200, xml);
+}
+
+// Versioning is never enabled: every current object is its only version, "null".
+void ListObjectVersions(S3Context& ctx) {
+  ListParams p;
+  if (!ParseListParams(ctx, "max-keys", p)) return;
+  std::string key_marker;
+  if (const std::string* v = ctx.request.Query("key-marker")) key_marker = *v;
+  auto result = RunListing(ctx, p, key_marker);
+  if (!result.ok()) return ctx.Error(result.status());
+
+  XmlResponse xml("ListVersionsResult");
+  auto root = xml.root();
+  AppendHeader(root, ctx, p);
+  AddText(root, "KeyMarker", Encoded(p, key_marker));
+  AddText(root, "VersionIdMarker", "");
+  AddText(root, "MaxKeys", std::to_string(p.max_keys));
+  if (!p.delimiter.empty()) AddText(root, "Delimiter", Encoded(p, p.delimiter));
+  AddText(root, "IsTruncated", result->truncated ? "true" : "false");
+  if (result->truncated) {
+    AddText(root, "NextKeyMarker", Encoded(p, result->next_marker));
+    AddText(root, "NextVersionIdMarker", "null");
+  }
+  if (p.url_encoding) AddText(root, "EncodingType", "url");
+  for (const auto& entry : result->objects) {
+    auto node = root.append_child("Version");
+    AddText(node, "Key", Encoded(p, entry.key));
+    AddText(node, "VersionId", "null");
+    AddText(node, "IsLatest", "true");
+    AddText(node, "LastModified", FormatIso8601(entry.meta.mtime_ns));
+    AddText(node, "ETag", QuotedEtag(entry.meta.etag));
+    AddText(node, "Size", std::to_string(entry.meta.size));
+    AddText(node, "StorageClass", "STANDARD");
+    AppendOwner(node, ctx);
+  }
+  AppendCommon(root, p, *result);
+  ctx.SendXml(200, xml);
+}
+
+}  // namespace fsgate::gateway

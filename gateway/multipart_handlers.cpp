@@ -1,0 +1,228 @@
+#include <algorithm>
+#include <charconv>
+
+#include "gateway/object_headers.h"
+#include "gateway/payload_reader.h"
+#include "gateway/s3_handlers.h"
+#include "auth/credentials.h"
+#include "gateway/s3_time.h"
+
+namespace fsgate::gateway {
+namespace {
+
+constexpr int kMaxPartNumber = 10000;
+constexpr size_t kMaxListParts = 1000;
+
+bool ParseInt(const std::string& text, long long& out) {
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && ptr == text.data() + text.size();
+}
+
+const std::string& UploadId(const S3Context& ctx) { return *ctx.request.Query("uploadId"); }
+
+void AppendInitiatorAndOwner(pugi::xml_node node, const S3Context& ctx) {
+  auto initiator = node.append_child("Initiator");
+  std::string id = ctx.user != nullptr ? ctx.user->user : "fsgate";
+  AddText(initiator, "ID", id);
+  AddText(initiator, "DisplayName", id);
+  AppendOwner(node, ctx);
+}
+
+}  // namespace
+
+bool ParsePartNumber(S3Context& ctx, int& part_number) {
+  long long n = 0;
+  const std::string* v = ctx.request.Query("partNumber");
+  if (v == nullptr || !ParseInt(*v, n) || n < 1 || n > kMaxPartNumber) {
+    ctx.Error("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive");
+    return false;
+  }
+  part_number = static_cast<int>(n);
+  return true;
+}
+
+void CreateMultipartUpload(S3Context& ctx) {
+  fsclient::PutRequest put;
+  put.bucket = ctx.bucket;
+  put.key = ctx.key;
+  if (Status s = MetaFromRequest(ctx.request, put.meta); !s.ok()) return ctx.Error(s);
+  put.sync_dirops = ctx.SyncDiropsRequested();
+  auto upload_id = ctx.store.CreateMultipartUpload(put);
+  if (!upload_id.ok()) return ctx.Error(upload_id.status());
+  XmlResponse xml("InitiateMultipartUploadResult");
+  AddText(xml.root(), "Bucket", ctx.bucket);
+  AddText(xml.root(), "Key", ctx.key);
+  AddText(xml.root(), "UploadId", *upload_id);
+  ctx.SendXml(200, xml);
+}
+
+void UploadPart(S3Context& ctx) {
+  int part_number = 0;
+  if (!ParsePartNumber(ctx, part_number)) return;
+  if (!ctx.payload.declared_length() && ctx.request.Header("transfer-encoding") == nullptr) {
+    return ctx.Error("MissingContentLength");
+  }
+  auto writer = ctx.store.BeginUploadPart(ctx.bucket, ctx.key, UploadId(ctx), part_number);
+  if (!writer.ok()) return ctx.Error(writer.status());
+  auto part = StreamIntoWriter(ctx, **writer, {});
+  if (!part.ok()) return ctx.Error(part.status());
+  Headers extra = {{"ETag", QuotedEtag(part->etag)}};
+  AppendChecksumHeaders(*part, extra);
+  ctx.SendEmpty(200, std::move(extra));
+}
+
+void CompleteMultipartUpload(S3Context& ctx) {
+  auto body = ctx.payload.ReadAll(4 * 1024 * 1024);
+  if (!body.ok()) return ctx.Error(body.status());
+  pugi::xml_document doc;
+  if (!ParseXml(*body, doc)) return ctx.Error("MalformedXML");
+  auto root = doc.document_element();
+  if (!std::string_view(root.name()).ends_with("CompleteMultipartUpload")) {
+    return ctx.Error("MalformedXML");
+  }
+  std::vector<fsclient::CompletedPart> parts;
+  for (auto node : root.children()) {
+    if (!std::string_view(node.name()).ends_with("Part")) continue;
+    long long number = 0;
+    if (!ParseInt(ChildText(node, "PartNumber"), number) || number < 1 || number > kMaxPartNumber) {
+      return ctx.Error("MalformedXML");
+    }
+    parts.push_back({static_cast<int>(number), UnquoteEtag(ChildText(node, "ETag"))});
+  }
+  if (parts.empty()) {
+    return ctx.Error("MalformedXML");
+  }
+  fsclient::WriteConditions conditions;
+  if (const std::string* v = ctx.request.Header("if-match")) conditions.if_match = UnquoteEtag(*v);
+  if (const std::string* v = ctx.request.Header("if-none-match")) {
+    conditions.if_none_match = UnquoteEtag(*v);
+  }
+  auto meta = ctx.store.CompleteMultipartUpload(ctx.bucket, ctx.key, UploadId(ctx), parts,
+                                                conditions);
+  if (!meta.ok()) return ctx.Error(meta.status());
+  XmlResponse xml("CompleteMultipartUploadResult");
+  AddText(xml.root(), "Location", ctx.Resource());
+  AddText(xml.root(), "Bucket", ctx.bucket);
+  AddText(xml.root(), "Key", ctx.key);
+  AddText(xml.root(), "ETag", QuotedEtag(meta->etag));
+  ctx.SendXml(200, xml);
+}
+
+void AbortMultipartUpload(S3Context& ctx) {
+  Status s = ctx.store.AbortMultipartUpload(ctx.bucket, ctx.key, UploadId(ctx));
+  if (!s.ok()) return ctx.Error(s);
+  ctx.SendEmpty(204);
+}
+
+void ListParts(S3Context& ctx) {
+  long long marker = 0;
+  long long max_parts = kMaxListParts;
+  if (const std::string* v = ctx.request.Query("part-number-marker")) {
+    if (!ParseInt(*v, marker) || marker < 0) {
+      return ctx.Error("InvalidArgument", "Argument part-number-marker must be an integer");
+    }
+  }
+  if (const std::string* v = ctx.request.Query("max-parts")) {
+    if (!ParseInt(*v, max_parts) || max_parts < 0) {
+      return ctx.Error("InvalidArgument", "Argument max-parts must be an integer");
+    }
+    max_parts = std::min<long long>(max_parts, kMaxListParts);
+  }
+  auto parts = ctx.store.ListParts(ctx.bucket, ctx.key, UploadId(ctx));
+  if (!parts.ok()) return ctx.Error(parts.status());
+  std::sort(parts->begin(), parts->end(),
+            [](const auto& a, const auto& b) { return a.number < b.number; });
+
+  XmlResponse xml("ListPartsResult");
+  auto root = xml.root();
+  AddText(root, "Bucket", ctx.bucket);
+  AddText(root, "Key", ctx.key);
+  AddText(root, "UploadId", UploadId(ctx));
+  AppendInitiatorAndOwner(root, ctx);
+  AddText(root, "StorageClass", "STANDARD");
+  AddText(root, "PartNumberMarker", std::to_string(marker));
+  std::vector<const fsclient::PartInfo*> page;
+  bool truncated = false;
+  for (const auto& part : *parts) {
+    if (part.number <= marker) continue;
+    if (static_cast<long long>(page.size()) == max_parts) {
+      truncated = true;
+      break;
+    }
+    page.push_back(&part);
+  }
+  if (!page.empty()) AddText(root, "NextPartNumberMarker", std::to_string(page.back()->number));
+  AddText(root, "MaxParts", std::to_string(max_parts));
+  AddText(root, "IsTruncated", truncated ? "true" : "false");
+  for (const auto* part : page) {
+    auto node = root.append_child("Part");
+    AddText(node, "PartNumber", std::to_string(part->number));
+    AddText(node, "LastModified", FormatIso8601(part->mtime_ns));
+    AddText(node, "ETag", QuotedEtag(part->etag));
+    AddText(node, "Size", std::to_string(part->size));
+  }
+  ctx.SendXml(200, xml);
+}
+
+void ListMultipartUploads(S3Context& ctx) {
+  auto uploads = ctx.store.ListMultipartUploads(ctx.bucket);
+  if (!uploads.ok()) return ctx.Error(uploads.status());
+  std::string prefix;
+  std::string key_marker;
+  std::string upload_id_marker;
+  long long max_uploads = 1000;
+  if (const std::string* v = ctx.request.Query("prefix")) prefix = *v;
+  if (const std::string* v = ctx.request.Query("key-marker")) key_marker = *v;
+  if (const std::string* v = ctx.request.Query("upload-id-marker")) upload_id_marker = *v;
+  if (const std::string* v = ctx.request.Query("max-uploads")) {
+    if (!ParseInt(*v, max_uploads) || max_uploads < 0) {
+      return ctx.Error("InvalidArgument", "Argument max-uploads must be an integer");
+    }
+    max_uploads = std::min<long long>(max_uploads, 1000);
+  }
+  std::sort(uploads->begin(), uploads->end(), [](const auto& a, const auto& b) {
+    return std::tie(a.key, a.initiated_ns, a.upload_id) <
+           std::tie(b.key, b.initiated_ns, b.upload_id);
+  });
+
+  XmlResponse xml("ListMultipartUploadsResult");
+  auto root = xml.root();
+  AddText(root, "Bucket", ctx.bucket);
+  AddText(root, "KeyMarker", key_marker);
+  AddText(root, "UploadIdMarker", upload_id_marker);
+  AddText(root, "Prefix", prefix);
+  std::vector<const fsclient::UploadInfo*> page;
+  bool truncated = false;
+  for (const auto& upload : *uploads) {
+    if (!upload.key.starts_with(prefix)) continue;
+    if (!key_marker.empty()) {
+      if (upload.key < key_marker) continue;
+      if (upload.key == key_marker &&
+          (upload_id_marker.empty() || upload.upload_id <= upload_id_marker)) {
+        continue;
+      }
+    }
+    if (static_cast<long long>(page.size()) == max_uploads) {
+      truncated = true;
+      break;
+    }
+    page.push_back(&upload);
+  }
+  if (truncated && !page.empty()) {
+    AddText(root, "NextKeyMarker", page.back()->key);
+    AddText(root, "NextUploadIdMarker", page.back()->upload_id);
+  }
+  AddText(root, "MaxUploads", std::to_string(max_uploads));
+  AddText(root, "IsTruncated", truncated ? "true" : "false");
+  for (const auto* upload : page) {
+    auto node = root.append_child("Upload");
+    AddText(node, "Key", upload->key);
+    AddText(node, "UploadId", upload->upload_id);
+    AppendInitiatorAndOwner(node, ctx);
+    AddText(node, "StorageClass", "STANDARD");
+    AddText(node, "Initiated", FormatIso8601(upload->initiated_ns));
+  }
+  ctx.SendXml(200, xml);
+}
+
+}  // namespace fsgate::gateway

@@ -1,0 +1,80 @@
+#include "gateway/object_headers.h"
+
+#include "gateway/s3_time.h"
+
+namespace fsgate::gateway {
+namespace {
+
+constexpr std::string_view kMetaPrefix = "x-amz-meta-";
+constexpr size_t kMaxUserMetadataBytes = 2048;
+constexpr const char* kStoredHeaders[] = {"content-encoding", "content-disposition",
+                                          "content-language", "cache-control", "expires"};
+
+// Canonical spelling for a response header we stored lower-cased.
+std::string CanonicalHeaderName(std::string_view lower) {
+  std::string out(lower);
+  bool upper = true;
+  for (auto& c : out) {
+    if (upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    upper = c == '-';
+  }
+  return out;
+}
+
+}  // namespace
+
+Status MetaFromRequest(const HttpRequest& request, fsclient::ObjectMeta& meta) {
+  if (const std::string* type = request.Header("content-type")) meta.content_type = *type;
+  for (const char* name : kStoredHeaders) {
+    if (const std::string* value = request.Header(name)) {
+      meta.system_headers.emplace_back(name, *value);
+    }
+  }
+  size_t user_bytes = 0;
+  for (const auto& [name, value] : request.headers) {
+    if (!name.starts_with(kMetaPrefix)) continue;
+    std::string key = name.substr(kMetaPrefix.size());
+    user_bytes += key.size() + value.size();
+    meta.user_meta.emplace_back(std::move(key), value);
+  }
+  if (user_bytes > kMaxUserMetadataBytes) {
+    return Status::S3(s3err::kMetadataTooLarge,
+                      "Your metadata headers exceed the maximum allowed metadata size.");
+  }
+  return Status::Ok();
+}
+
+void AppendMetaHeaders(const fsclient::ObjectMeta& meta, bool include_checksums, Headers& out) {
+  out.emplace_back("ETag", QuotedEtag(meta.etag));
+  out.emplace_back("Last-Modified", FormatHttpDate(meta.mtime_ns));
+  out.emplace_back("Content-Type",
+                   meta.content_type.empty() ? "binary/octet-stream" : meta.content_type);
+  out.emplace_back("Accept-Ranges", "bytes");
+  for (const auto& [name, value] : meta.system_headers) {
+    out.emplace_back(CanonicalHeaderName(name), value);
+  }
+  for (const auto& [name, value] : meta.user_meta) {
+    out.emplace_back(std::string(kMetaPrefix) + name, value);
+  }
+  if (include_checksums) AppendChecksumHeaders(meta, out);
+}
+
+void AppendChecksumHeaders(const fsclient::ObjectMeta& meta, Headers& out) {
+  for (const auto& [algorithm, value] : meta.checksums) {
+    std::string name = "x-amz-checksum-";
+    for (char c : algorithm) name.push_back(static_cast<char>(std::tolower(c)));
+    out.emplace_back(std::move(name), value);
+  }
+}
+
+std::string QuotedEtag(const std::string& etag) { return "\"" + etag + "\""; }
+
+std::string UnquoteEtag(std::string_view etag) {
+  if (etag.starts_with("W/")) etag.remove_prefix(2);
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
+    etag = etag.substr(1, etag.size() - 2);
+  }
+  return std::string(etag);
+}
+
+}  // namespace fsgate::gateway

@@ -1,0 +1,28 @@
+// Object metadata in HTTP headers: what a PUT stores and what GET/HEAD return.
+#pragma once
+
+#include <string>
+
+#include "fsclient/object_store.h"
+#include "gateway/http_message.h"
+
+namespace fsgate::gateway {
+
+// Content-Type, Content-Encoding, Content-Disposition, Content-Language,
+// Cache-Control, Expires and x-amz-meta-* from the request. Fails with
+// MetadataTooLarge over AWS's 2 KB user-metadata limit.
+Status MetaFromRequest(const HttpRequest& request, fsclient::ObjectMeta& meta);
+
+// ETag, Last-Modified, Content-Type, the stored headers, x-amz-meta-*,
+// x-amz-mp-parts-count (when asked for) and checksums (when asked for).
+void AppendMetaHeaders(const fsclient::ObjectMeta& meta, bool include_checksums, Headers& out);
+
+// x-amz-checksum-<algorithm> headers for the stored checksums.
+void AppendChecksumHeaders(const fsclient::ObjectMeta& meta, Headers& out);
+
+// "\"<etag>\""
+std::string QuotedEtag(const std::string& etag);
+// Strips surrounding quotes (and a W/ prefix) from an ETag a client sent.
+std::string UnquoteEtag(std::string_view etag);
+
+}  // namespace fsgate::gateway

@@ -1,0 +1,65 @@
+// PayloadReader: the request body as the S3 payload — aws-chunked framing
+// removed and its chunk signatures checked, x-amz-content-sha256 verified at
+// the end, and the additional checksum (x-amz-checksum-*, in a header or a
+// trailer) computed as the bytes stream.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "auth/aws_chunked.h"
+#include "auth/hash.h"
+#include "auth/sigv4.h"
+#include "gateway/http_message.h"
+
+namespace fsgate::gateway {
+
+class PayloadReader {
+ public:
+  PayloadReader(const HttpRequest& request, BodyReader& body, const auth::AuthResult& auth);
+
+  // Checks the request's payload headers before any byte is read (declared
+  // checksum algorithm, decoded length); an S3 error code, or empty.
+  std::string Validate(std::string* message);
+
+  // Reads decoded payload bytes; 0 at the end. On failure the Status carries
+  // the S3 error (XAmzContentSHA256Mismatch, SignatureDoesNotMatch,
+  // IncompleteBody, BadDigest for a wrong checksum, ...).
+  Result<size_t> Read(std::span<char> buf);
+
+  // Payload length the client declared (decoded length for aws-chunked), if any.
+  std::optional<uint64_t> declared_length() const { return declared_length_; }
+  uint64_t bytes_read() const { return bytes_read_; }
+  // After the end: the additional checksum (algorithm name upper case, base64
+  // value), verified against the client's value when it sent one.
+  std::optional<std::pair<std::string, std::string>> checksum() const { return checksum_; }
+
+  // Reads the whole (small) payload, up to `limit` bytes.
+  Result<std::string> ReadAll(size_t limit);
+
+ private:
+  Status Finish();
+  Result<size_t> ReadDecoded(std::span<char> buf);
+
+  const HttpRequest& request_;
+  BodyReader& body_;
+  auth::PayloadMode mode_;
+  std::string expected_sha256_;
+  std::optional<auth::Hasher> sha256_;
+  std::unique_ptr<auth::AwsChunkedDecoder> decoder_;
+  std::string decoded_;  // decoded bytes not yet returned
+  size_t decoded_pos_ = 0;
+  bool raw_eof_ = false;
+  bool finished_ = false;
+  std::optional<uint64_t> declared_length_;
+  uint64_t bytes_read_ = 0;
+  std::optional<auth::HashAlgorithm> checksum_algorithm_;
+  std::string checksum_header_;    // "x-amz-checksum-crc32"
+  std::string checksum_expected_;  // base64 from the header, or from the trailer at the end
+  std::optional<auth::Hasher> checksum_hasher_;
+  std::optional<std::pair<std::string, std::string>> checksum_;
+};
+
+}  // namespace fsgate::gateway

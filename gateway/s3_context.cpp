@@ -1,0 +1,75 @@
+#include "gateway/s3_context.h"
+
+#include <spdlog/spdlog.h>
+
+#include "gateway/s3_error.h"
+#include "gateway/s3_time.h"
+#include "gateway/xml.h"
+
+namespace fsgate::gateway {
+
+Headers S3Context::BaseHeaders() const {
+  return {{"x-amz-request-id", request_id},
+          {"x-amz-id-2", host_id},
+          {"Date", FormatHttpDate(NowNanos())},
+          {"Server", "fsgate"}};
+}
+
+std::string S3Context::Resource() const {
+  if (bucket.empty()) return "/";
+  return key.empty() ? "/" + bucket : "/" + bucket + "/" + key;
+}
+
+void S3Context::Error(std::string_view code, std::string_view message) {
+  // Once a streamed body has begun, the status is out: the server can only
+  // cut the connection short, which it does when the body falls short.
+  if (response.started()) return;
+  if (message.empty()) message = DefaultErrorMessage(code);
+  error_code = code;
+  status = HttpStatusForError(code);
+  auto headers = BaseHeaders();
+  if (status == 304 || request.method == "HEAD") {
+    // No body: HEAD answers carry none, and a 304 never does.
+    response.Send(status, std::move(headers), "");
+    return;
+  }
+  std::string body = ErrorXml(code, message, Resource(), request_id);
+  headers.emplace_back("Content-Type", "application/xml");
+  bytes_out += body.size();
+  response.Send(status, std::move(headers), body);
+}
+
+void S3Context::Error(const Status& s) {
+  if (s.err() != 0) {
+    // The errno stays in the server's log; the client gets AWS's words.
+    spdlog::error("request {} {} {}: {} (errno {})", request_id, api, Resource(), s.message(),
+                  s.err());
+    Error(s.code());
+    return;
+  }
+  Error(s.code(), s.message());
+}
+
+void S3Context::SendXml(int http_status, const XmlResponse& xml, Headers extra) {
+  status = http_status;
+  auto headers = BaseHeaders();
+  headers.emplace_back("Content-Type", "application/xml");
+  for (auto& h : extra) headers.push_back(std::move(h));
+  std::string body = xml.str();
+  bytes_out += body.size();
+  response.Send(http_status, std::move(headers), body);
+}
+
+void S3Context::SendEmpty(int http_status, Headers extra) {
+  status = http_status;
+  auto headers = BaseHeaders();
+  for (auto& h : extra) headers.push_back(std::move(h));
+  response.Send(http_status, std::move(headers), "");
+}
+
+bool S3Context::SyncDiropsRequested() const {
+  const std::string* h = request.Header("x-fsgate-dirops");
+  return h != nullptr && *h == "sync";
+}
+
+}  // namespace fsgate::gateway

@@ -1,0 +1,108 @@
+#include "gateway/s3_error.h"
+
+#include <unordered_map>
+
+#include "gateway/xml.h"
+
+namespace fsgate::gateway {
+namespace {
+
+struct ErrorInfo {
+  int status;
+  std::string_view message;
+};
+
+const std::unordered_map<std::string_view, ErrorInfo>& ErrorTable() {
+  static const std::unordered_map<std::string_view, ErrorInfo> table = {
+      {"AccessDenied", {403, "Access Denied"}},
+      {"AuthorizationHeaderMalformed", {400, "The authorization header is malformed."}},
+      {"AuthorizationQueryParametersError", {400, "Error parsing the X-Amz-Credential parameter."}},
+      {"BadDigest", {400, "The Content-MD5 you specified did not match what we received."}},
+      {"BucketAlreadyExists",
+       {409, "The requested bucket name is not available. The bucket namespace is shared by all "
+             "users of the system. Please select a different name and try again."}},
+      {"BucketAlreadyOwnedByYou",
+       {409, "Your previous request to create the named bucket succeeded and you already own it."}},
+      {"BucketNotEmpty", {409, "The bucket you tried to delete is not empty"}},
+      {"ConditionalRequestConflict",
+       {409, "A conflicting operation occurred. If using PutObject you can retry the request."}},
+      {"EntityTooLarge", {400, "Your proposed upload exceeds the maximum allowed size"}},
+      {"EntityTooSmall", {400, "Your proposed upload is smaller than the minimum allowed object size."}},
+      {"IncompleteBody", {400, "You did not provide the number of bytes specified by the Content-Length HTTP header."}},
+      {"InternalError", {500, "We encountered an internal error. Please try again."}},
+      {"InvalidAccessKeyId",
+       {403, "The AWS Access Key Id you provided does not exist in our records."}},
+      {"InvalidArgument", {400, "Invalid Argument"}},
+      {"InvalidBucketName", {400, "The specified bucket is not valid."}},
+      {"InvalidChunkSizeError", {403, "Only the last chunk is allowed to have a size less than 8192 bytes"}},
+      {"InvalidDigest", {400, "The Content-MD5 you specified is not valid."}},
+      {"InvalidPart",
+       {400, "One or more of the specified parts could not be found. The part may not have been "
+             "uploaded, or the specified entity tag may not match the part's entity tag."}},
+      {"InvalidPartOrder",
+       {400, "The list of parts was not in ascending order. Parts must be ordered by part number."}},
+      {"InvalidRange", {416, "The requested range is not satisfiable"}},
+      {"InvalidRequest", {400, "Invalid Request"}},
+      {"KeyTooLongError", {400, "Your key is too long"}},
+      {"MalformedXML",
+       {400, "The XML you provided was not well-formed or did not validate against our published "
+             "schema"}},
+      {"MetadataTooLarge", {400, "Your metadata headers exceed the maximum allowed metadata size."}},
+      {"MethodNotAllowed", {405, "The specified method is not allowed against this resource."}},
+      {"MissingContentLength", {411, "You must provide the Content-Length HTTP header."}},
+      {"NoSuchBucket", {404, "The specified bucket does not exist"}},
+      {"NoSuchKey", {404, "The specified key does not exist."}},
+      {"NoSuchUpload",
+       {404, "The specified upload does not exist. The upload ID may be invalid, or the upload may "
+             "have been aborted or completed."}},
+      {"NoSuchLifecycleConfiguration", {404, "The lifecycle configuration does not exist"}},
+      {"NoSuchBucketPolicy", {404, "The bucket policy does not exist"}},
+      {"NoSuchCORSConfiguration", {404, "The CORS configuration does not exist"}},
+      {"NoSuchTagSet", {404, "The TagSet does not exist"}},
+      {"NotImplemented", {501, "A header you provided implies functionality that is not implemented"}},
+      {"NotModified", {304, "Not Modified"}},
+      {"PreconditionFailed", {412, "At least one of the pre-conditions you specified did not hold"}},
+      {"RequestTimeTooSkewed",
+       {403, "The difference between the request time and the current time is too large."}},
+      {"RequestTimeout",
+       {400, "Your socket connection to the server was not read from or written to within the "
+             "timeout period."}},
+      {"SignatureDoesNotMatch",
+       {403, "The request signature we calculated does not match the signature you provided. "
+             "Check your key and signing method."}},
+      {"SlowDown", {503, "Please reduce your request rate."}},
+      {"XAmzContentSHA256Mismatch",
+       {400, "The provided 'x-amz-content-sha256' header does not match what was computed."}},
+      {"InvalidObjectState", {403, "The operation is not valid for the current state of the object."}},
+      {"ObjectConflict", {409, "The key conflicts with an existing object or directory of objects."}},
+      {"MissingSecurityHeader", {400, "Your request was missing a required header"}},
+      {"InvalidEncryptionAlgorithmError", {400, "The encryption request you specified is not valid."}},
+      {"UnexpectedContent", {400, "This request does not support content"}},
+  };
+  return table;
+}
+
+}  // namespace
+
+int HttpStatusForError(std::string_view code) {
+  auto it = ErrorTable().find(code);
+  return it == ErrorTable().end() ? 500 : it->second.status;
+}
+
+std::string_view DefaultErrorMessage(std::string_view code) {
+  auto it = ErrorTable().find(code);
+  return it == ErrorTable().end() ? std::string_view("We encountered an internal error.")
+                                  : it->second.message;
+}
+
+std::string ErrorXml(std::string_view code, std::string_view message, std::string_view resource,
+                     std::string_view request_id) {
+  XmlResponse doc("Error", false);
+  AddText(doc.root(), "Code", code);
+  AddText(doc.root(), "Message", message);
+  AddText(doc.root(), "Resource", resource);
+  AddText(doc.root(), "RequestId", request_id);
+  return doc.str();
+}
+
+}  // namespace fsgate::gateway

@@ -1,0 +1,70 @@
+// The S3 operations, one function each, grouped by file:
+//   bucket_handlers.cpp     buckets and bucket sub-resources
+//   list_handlers.cpp       ListObjects, ListObjectsV2, ListObjectVersions
+//   object_handlers.cpp     PutObject, GetObject, HeadObject, DeleteObject(s)
+//   copy_handler.cpp        CopyObject, UploadPartCopy
+//   multipart_handlers.cpp  multipart uploads
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "gateway/s3_context.h"
+#include "gateway/xml.h"
+
+namespace fsgate::gateway {
+
+using S3Handler = void (*)(S3Context&);
+
+// The handler for an S3 operation name, or nullptr.
+S3Handler FindHandler(std::string_view api);
+
+void ListBuckets(S3Context& ctx);
+void CreateBucket(S3Context& ctx);
+void DeleteBucket(S3Context& ctx);
+void HeadBucket(S3Context& ctx);
+void GetBucketLocation(S3Context& ctx);
+void GetBucketVersioning(S3Context& ctx);
+void GetBucketAcl(S3Context& ctx);
+void BucketConfigurationAbsent(S3Context& ctx);
+
+void ListObjects(S3Context& ctx);
+void ListObjectsV2(S3Context& ctx);
+void ListObjectVersions(S3Context& ctx);
+
+void PutObject(S3Context& ctx);
+void GetObject(S3Context& ctx);
+void HeadObject(S3Context& ctx);
+void DeleteObject(S3Context& ctx);
+void DeleteObjects(S3Context& ctx);
+void GetObjectAcl(S3Context& ctx);
+void GetObjectTagging(S3Context& ctx);
+
+void CopyObject(S3Context& ctx);
+void UploadPartCopy(S3Context& ctx);
+
+void CreateMultipartUpload(S3Context& ctx);
+void UploadPart(S3Context& ctx);
+void CompleteMultipartUpload(S3Context& ctx);
+void AbortMultipartUpload(S3Context& ctx);
+void ListParts(S3Context& ctx);
+void ListMultipartUploads(S3Context& ctx);
+
+// Shared by handlers.
+// The owner element every listing carries.
+void AppendOwner(pugi::xml_node parent, const S3Context& ctx);
+// The error document for `code` with AWS's message.
+std::string ErrorXmlFor(const S3Context& ctx, std::string_view code);
+// Content-MD5, base64 of 16 bytes (InvalidDigest otherwise); unset when absent.
+Status ReadContentMd5(const HttpRequest& request, std::optional<std::string>& md5);
+// partNumber of an UploadPart(Copy), 1..10000; false after answering an error.
+bool ParsePartNumber(S3Context& ctx, int& part_number);
+// Streams the payload into `writer`, checks Content-MD5 and the additional
+// checksum, and commits with `meta`.
+Result<fsclient::ObjectMeta> StreamIntoWriter(S3Context& ctx, fsclient::ObjectWriter& writer,
+                                              fsclient::ObjectMeta meta);
+
+
+}  // namespace fsgate::gateway

@@ -1,0 +1,44 @@
+// S3Service: the HttpHandler behind the S3 port. Routes a request to its S3
+// operation, authenticates it (SigV4), hands the operation a verified
+// payload, and records metrics and one access-log line per request.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "gateway/http_message.h"
+
+namespace fsgate::auth {
+class CredentialStore;
+}
+namespace fsgate::fsclient {
+class ObjectStore;
+}
+namespace fsgate::metrics {
+class Metrics;
+}
+
+namespace fsgate::gateway {
+
+class AccessLog;
+
+struct S3ServiceOptions {
+  std::string domain;  // virtual-hosted style: "<bucket>.<domain>"
+};
+
+class S3Service {
+ public:
+  S3Service(fsclient::ObjectStore& store, const auth::CredentialStore& users,
+            metrics::Metrics& metrics, AccessLog& access_log, S3ServiceOptions options);
+
+  void Handle(HttpRequest& request, BodyReader& body, ResponseWriter& response);
+
+ private:
+  fsclient::ObjectStore& store_;
+  const auth::CredentialStore& users_;
+  metrics::Metrics& metrics_;
+  AccessLog& access_log_;
+  S3ServiceOptions options_;
+};
+
+}  // namespace fsgate::gateway

@@ -1,0 +1,162 @@
+#include "gateway/serve.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <cstdlib>
+
+#include "auth/credentials.h"
+#include "build_config.h"
+#include "fsclient/backend_factory.h"
+#include "fsclient/object_store.h"
+#include "gateway/access_log.h"
+#include "gateway/http_server.h"
+#include "gateway/s3_service.h"
+#include "metrics/metrics.h"
+#include "metrics/metrics_server.h"
+
+namespace fsgate::gateway {
+namespace {
+
+std::string Mask(const std::string& secret) {
+  return secret.size() <= 4 ? "****" : secret.substr(0, 4) + "****";
+}
+
+void LogConfig(const ServeConfig& c) {
+  spdlog::info("fsgate {} ({}) serve: root={} backend={} listen={} metrics-listen={} dirops={} fsync={}",
+               FSGATE_VERSION, FSGATE_COMMIT, c.root, c.backend, c.listen, c.metrics_listen,
+               c.dirops, c.fsync);
+  spdlog::info("config: tls={} domain={} max-connections={} idle-timeout={}s read-timeout={}s "
+               "log-level={} log-format={} credentials-file={}",
+               c.tls_cert.empty() ? "off" : "on", c.domain.empty() ? "-" : c.domain,
+               c.max_connections, c.idle_timeout_seconds, c.read_timeout_seconds, c.log_level,
+               c.log_format, c.credentials.empty() ? "-" : c.credentials);
+  if (c.fsync == "off") {
+    spdlog::warn("--fsync off: answers come from the page cache; a power cut or kernel crash can "
+                 "lose answered writes. Use it for scratch data only.");
+  }
+  if (c.test_apply_delay_ms > 0 || c.test_swap_inode_every > 0) {
+    spdlog::warn("test hooks on: apply delay {} ms, inode swap every {} creates",
+                 c.test_apply_delay_ms, c.test_swap_inode_every);
+  }
+}
+
+auth::CredentialStore LoadUsers(const ServeConfig& c) {
+  auth::CredentialStore users;
+  users.AddFromEnvironment();
+  if (!c.credentials.empty()) users.AddFromFile(c.credentials);
+  if (users.empty()) {
+    auto generated = auth::Credentials::Generate();
+    // Printed once so that a first start is usable; set FSGATE_ACCESS_KEY /
+    // FSGATE_SECRET_KEY or --credentials to keep keys across restarts.
+    std::printf("fsgate: no credentials configured; generated for this run:\n"
+                "  access key: %s\n  secret key: %s\n",
+                generated.access_key.c_str(), generated.secret_key.c_str());
+    std::fflush(stdout);
+    users.Add(std::move(generated));
+  }
+  for (const char* name : {"FSGATE_ACCESS_KEY", "FSGATE_SECRET_KEY"}) {
+    if (const char* v = std::getenv(name)) spdlog::info("{}={}", name, Mask(v));
+  }
+  spdlog::info("{} user(s) configured", users.size());
+  return users;
+}
+
+}  // namespace
+
+int RunServe(const ServeConfig& config) {
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  LogConfig(config);
+
+  // Every thread started from here on inherits the blocked mask, so the
+  // signals are only ever taken by sigwait below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auth::CredentialStore users;
+  try {
+    users = LoadUsers(config);
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 2;
+  }
+
+  metrics::Metrics metrics;
+  std::atomic<bool> ready{false};
+  std::unique_ptr<fsclient::ObjectStore> store;
+
+  metrics::MetricsServerOptions metrics_options;
+  SplitHostPort(config.metrics_listen, "--metrics-listen", metrics_options.host,
+                metrics_options.port);
+  metrics_options.version = FSGATE_VERSION;
+  metrics_options.commit = FSGATE_COMMIT;
+  metrics_options.ready = [&ready] { return ready.load(); };
+  metrics_options.admin_async_json = [&store, &ready]() -> std::string {
+    return ready ? store->AsyncStatusJson() : "{\"ready\":false}";
+  };
+  metrics::MetricsServer metrics_server(metrics, metrics_options);
+  try {
+    metrics_server.Start();
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
+
+  auto backend = fsclient::MakeBackend(config);
+  if (!backend.ok()) {
+    spdlog::critical("cannot open the {} backend: {}", config.backend, backend.status().message());
+    return 1;
+  }
+  fsclient::StoreOptions store_options;
+  store_options.async_dirops = config.dirops == "async";
+  store_options.fsync = config.fsync == "on";
+  auto opened = fsclient::ObjectStore::Open(std::move(*backend), store_options, metrics);
+  if (!opened.ok()) {
+    spdlog::critical("cannot open the store: {}", opened.status().message());
+    return 1;
+  }
+  store = std::move(*opened);
+
+  AccessLog access_log(config.log_format);
+  S3Service service(*store, users, metrics, access_log, S3ServiceOptions{config.domain});
+  HttpServerOptions http_options;
+  SplitHostPort(config.listen, "--listen", http_options.host, http_options.port);
+  http_options.max_connections = static_cast<size_t>(config.max_connections);
+  http_options.idle_timeout = std::chrono::seconds(config.idle_timeout_seconds);
+  http_options.read_timeout = std::chrono::seconds(config.read_timeout_seconds);
+  http_options.tls_cert_file = config.tls_cert;
+  http_options.tls_key_file = config.tls_key;
+  HttpServer server(http_options, [&service](HttpRequest& request, BodyReader& body,
+                                             ResponseWriter& response) {
+    service.Handle(request, body, response);
+  });
+  try {
+    server.Start();
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
+  ready = true;
+  spdlog::info("serving S3 on {}://{}:{} (metrics on http://{}:{}/metrics)",
+               config.tls_cert.empty() ? "http" : "https", http_options.host, server.port(),
+               metrics_options.host, metrics_server.port());
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  spdlog::info("signal {}: draining", signal_number);
+  ready = false;
+  server.Stop();
+  if (Status s = store->Drain(); !s.ok()) {
+    spdlog::error("drain: {}", s.message());
+    return 1;
+  }
+  spdlog::info("drained; exiting");
+  return 0;
+}
+
+}  // namespace fsgate::gateway

@@ -1,0 +1,130 @@
+#include "gateway/serve_config.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+namespace fsgate::gateway {
+namespace {
+
+using Setter = std::function<void(const rapidjson::Value&, ServeConfig&)>;
+
+Setter String(std::string ServeConfig::*field, const char* key) {
+  return [field, key](const rapidjson::Value& v, ServeConfig& c) {
+    if (!v.IsString()) throw std::runtime_error(std::string("config: \"") + key + "\" must be a string");
+    c.*field = v.GetString();
+  };
+}
+
+Setter Integer(int64_t ServeConfig::*field, const char* key) {
+  return [field, key](const rapidjson::Value& v, ServeConfig& c) {
+    if (!v.IsInt64()) throw std::runtime_error(std::string("config: \"") + key + "\" must be an integer");
+    c.*field = v.GetInt64();
+  };
+}
+
+const std::map<std::string, Setter>& Keys() {
+  static const std::map<std::string, Setter> keys = {
+      {"root", String(&ServeConfig::root, "root")},
+      {"listen", String(&ServeConfig::listen, "listen")},
+      {"metrics_listen", String(&ServeConfig::metrics_listen, "metrics_listen")},
+      {"dirops", String(&ServeConfig::dirops, "dirops")},
+      {"fsync", String(&ServeConfig::fsync, "fsync")},
+      {"backend", String(&ServeConfig::backend, "backend")},
+      {"credentials", String(&ServeConfig::credentials, "credentials")},
+      {"tls_cert", String(&ServeConfig::tls_cert, "tls_cert")},
+      {"tls_key", String(&ServeConfig::tls_key, "tls_key")},
+      {"domain", String(&ServeConfig::domain, "domain")},
+      {"log_level", String(&ServeConfig::log_level, "log_level")},
+      {"log_format", String(&ServeConfig::log_format, "log_format")},
+      {"max_connections", Integer(&ServeConfig::max_connections, "max_connections")},
+      {"idle_timeout_seconds", Integer(&ServeConfig::idle_timeout_seconds, "idle_timeout_seconds")},
+      {"read_timeout_seconds", Integer(&ServeConfig::read_timeout_seconds, "read_timeout_seconds")},
+      {"ceph_conf", String(&ServeConfig::ceph_conf, "ceph_conf")},
+      {"ceph_id", String(&ServeConfig::ceph_id, "ceph_id")},
+      {"ceph_fs", String(&ServeConfig::ceph_fs, "ceph_fs")},
+      {"ceph_root", String(&ServeConfig::ceph_root, "ceph_root")},
+  };
+  return keys;
+}
+
+void OneOf(const std::string& value, const char* flag, std::initializer_list<const char*> allowed) {
+  for (const char* a : allowed) {
+    if (value == a) return;
+  }
+  std::string list;
+  for (const char* a : allowed) list += (list.empty() ? "" : "|") + std::string(a);
+  throw std::runtime_error(std::string(flag) + ": '" + value + "' is not one of " + list);
+}
+
+}  // namespace
+
+void LoadConfigFile(const std::string& path, ServeConfig& config) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("--config: cannot read " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  rapidjson::Document doc;
+  doc.Parse(text.str().c_str());
+  if (doc.HasParseError()) {
+    throw std::runtime_error("--config: " + path + ": " +
+                             rapidjson::GetParseError_En(doc.GetParseError()) + " at offset " +
+                             std::to_string(doc.GetErrorOffset()));
+  }
+  if (!doc.IsObject()) throw std::runtime_error("--config: " + path + ": not a JSON object");
+  for (auto it = doc.MemberBegin(); it != doc.MemberEnd(); ++it) {
+    auto key = Keys().find(it->name.GetString());
+    if (key == Keys().end()) {
+      throw std::runtime_error("--config: " + path + ": unknown key \"" +
+                               std::string(it->name.GetString()) + "\"");
+    }
+    key->second(it->value, config);
+  }
+}
+
+void SplitHostPort(const std::string& text, const char* flag, std::string& host, uint16_t& port) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    throw std::runtime_error(std::string(flag) + ": expected HOST:PORT, got '" + text + "'");
+  }
+  host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  unsigned value = 0;
+  std::string_view p(text.data() + colon + 1, text.size() - colon - 1);
+  auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
+  if (ec != std::errc() || ptr != p.data() + p.size() || value > 65535) {
+    throw std::runtime_error(std::string(flag) + ": invalid port in '" + text + "'");
+  }
+  port = static_cast<uint16_t>(value);
+}
+
+void ValidateConfig(const ServeConfig& c) {
+  if (c.backend == "posix" && c.root.empty()) throw std::runtime_error("--root is required");
+  OneOf(c.dirops, "--dirops", {"async", "sync"});
+  OneOf(c.fsync, "--fsync", {"on", "off"});
+  OneOf(c.backend, "--backend", {"posix", "cephfs"});
+  OneOf(c.log_level, "--log-level", {"trace", "debug", "info", "warn", "error", "off"});
+  OneOf(c.log_format, "--log-format", {"text", "json"});
+  if (c.tls_cert.empty() != c.tls_key.empty()) {
+    throw std::runtime_error("--tls-cert and --tls-key must be given together");
+  }
+  if (c.max_connections < 1) throw std::runtime_error("--max-connections must be at least 1");
+  if (c.idle_timeout_seconds < 1 || c.read_timeout_seconds < 1) {
+    throw std::runtime_error("timeouts must be at least 1 second");
+  }
+  std::string host;
+  uint16_t port = 0;
+  SplitHostPort(c.listen, "--listen", host, port);
+  SplitHostPort(c.metrics_listen, "--metrics-listen", host, port);
+  if (c.listen == c.metrics_listen) {
+    throw std::runtime_error("--listen and --metrics-listen must differ");
+  }
+}
+
+}  // namespace fsgate::gateway

@@ -1,0 +1,46 @@
+// ServeConfig: everything `fsgate serve` is told, from flags and an optional
+// JSON config file (flags win). Errors are one clear line (exit code 2).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace fsgate::gateway {
+
+struct ServeConfig {
+  std::string root;
+  std::string listen = "127.0.0.1:9000";
+  std::string metrics_listen = "127.0.0.1:9464";
+  std::string dirops = "async";  // async | sync
+  std::string fsync = "on";      // on | off
+  std::string backend = "posix";  // posix | cephfs
+  std::string credentials;       // JSON users file
+  std::string tls_cert;
+  std::string tls_key;
+  std::string domain;            // virtual-hosted style
+  std::string log_level = "info";
+  std::string log_format = "text";  // text | json
+  int64_t max_connections = 1024;
+  int64_t idle_timeout_seconds = 60;
+  int64_t read_timeout_seconds = 60;
+  // CephFS backend.
+  std::string ceph_conf;
+  std::string ceph_id = "admin";
+  std::string ceph_fs;
+  std::string ceph_root = "/";
+  // Test hooks (hidden flags): slow the applier, swap inodes under names.
+  int64_t test_apply_delay_ms = 0;
+  int64_t test_swap_inode_every = 0;
+};
+
+// Loads a JSON config file over `config`; throws std::runtime_error with a
+// one-line reason (unreadable, malformed, unknown key, wrong type).
+void LoadConfigFile(const std::string& path, ServeConfig& config);
+
+// Checks values and their combinations; throws std::runtime_error.
+void ValidateConfig(const ServeConfig& config);
+
+// "host:port" -> parts; throws std::runtime_error naming `flag`.
+void SplitHostPort(const std::string& text, const char* flag, std::string& host, uint16_t& port);
+
+}  // namespace fsgate::gateway
