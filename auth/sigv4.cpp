@@ -195,6 +195,7 @@ AuthResult AuthenticateHeader(const RequestView& request, std::string_view autho
     const size_t comma = rest.find(',');
     const std::string_view field = Trim(rest.substr(0, comma));
     rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    if (field.empty()) continue;  // a stray or trailing comma
     const size_t eq = field.find('=');
     const std::string_view name = field.substr(0, eq);
     const std::string_view value =

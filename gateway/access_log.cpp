@@ -12,7 +12,8 @@ AccessLog::AccessLog(std::string format) : json_(format == "json") {
   if (!logger_) {
     logger_ = spdlog::stdout_logger_mt("access");
     // The record carries its own fields; JSON lines stay pure JSON.
-    logger_->set_pattern(json_ ? "%v" : "%Y-%m-%dT%H:%M:%S.%eZ access %v", spdlog::pattern_time_type::utc);
+    logger_->set_pattern(json_ ? "%v" : "%Y-%m-%dT%H:%M:%S.%eZ access %v",
+                         spdlog::pattern_time_type::utc);
   }
 }
 

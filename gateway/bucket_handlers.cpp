@@ -35,8 +35,9 @@ void CreateBucket(S3Context& ctx) {
   if (!body.ok()) return ctx.Error(body.status());
   if (!body->empty()) {
     pugi::xml_document doc;
-    if (!ParseXml(*body, doc) || std::string_view(doc.document_element().name())
-                                         .ends_with("CreateBucketConfiguration") == false) {
+    if (!ParseXml(*body, doc) ||
+        std::string_view(doc.document_element().name()).ends_with("CreateBucketConfiguration") ==
+            false) {
       return ctx.Error("MalformedXML");
     }
   }
@@ -105,7 +106,7 @@ void BucketConfigurationAbsent(S3Context& ctx) {
   auto it = kAbsent.find(ctx.api);
   if (it != kAbsent.end()) {
     return ctx.Error(it->second, it->second == "NoSuchTagSet" ? "The TagSet does not exist"
-                                                               : "The configuration does not exist");
+                                                              : "The configuration does not exist");
   }
   if (ctx.api == "GetBucketLogging") {
     XmlResponse xml("BucketLoggingStatus");

@@ -33,7 +33,8 @@ bool ParseCopySource(S3Context& ctx, CopySource& source) {
   if (!path.empty() && path.front() == '/') path.remove_prefix(1);
   auto slash = path.find('/');
   if (slash == std::string_view::npos || slash == 0 || slash + 1 == path.size()) {
-    ctx.Error("InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
+    ctx.Error("InvalidArgument",
+              "Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
     return false;
   }
   source.bucket = std::string(path.substr(0, slash));
@@ -63,9 +64,13 @@ void CopyObject(S3Context& ctx) {
   const HttpRequest& request = ctx.request;
   copy.check_source = [&request](const fsclient::ObjectMeta& meta) {
     std::string failed = EvaluateCopySourceConditions(request, meta);
-    return failed.empty() ? Status::Ok() : Status::S3(failed, "At least one of the pre-conditions you specified did not hold");
+    return failed.empty()
+               ? Status::Ok()
+               : Status::S3(failed,
+                            "At least one of the pre-conditions you specified did not hold");
   };
-  if (const std::string* v = ctx.request.Header("if-match")) copy.conditions.if_match = UnquoteEtag(*v);
+  if (const std::string* v = ctx.request.Header("if-match"))
+    copy.conditions.if_match = UnquoteEtag(*v);
   if (const std::string* v = ctx.request.Header("if-none-match")) {
     copy.conditions.if_none_match = UnquoteEtag(*v);
   }
@@ -94,14 +99,15 @@ void UploadPartCopy(S3Context& ctx) {
   uint64_t length = meta.size;
   if (const std::string* r = ctx.request.Header("x-amz-copy-source-range")) {
     if (ParseRange(*r, meta.size, range) != RangeResult::kSatisfiable) {
-      return ctx.Error("InvalidArgument", "The x-amz-copy-source-range value must be of the form "
-                                          "bytes=first-last where first and last are the "
-                                          "zero-based offsets of the first and last bytes to copy");
+      return ctx.Error("InvalidArgument",
+                       "The x-amz-copy-source-range value must be of the form "
+                       "bytes=first-last where first and last are the "
+                       "zero-based offsets of the first and last bytes to copy");
     }
     length = range.last - range.first + 1;
   }
-  auto writer = ctx.store.BeginUploadPart(ctx.bucket, ctx.key, *ctx.request.Query("uploadId"),
-                                          part_number);
+  auto writer =
+      ctx.store.BeginUploadPart(ctx.bucket, ctx.key, *ctx.request.Query("uploadId"), part_number);
   if (!writer.ok()) return ctx.Error(writer.status());
   std::vector<char> buf(256 * 1024);
   uint64_t done = 0;

@@ -21,7 +21,7 @@ struct HttpRequest {
   std::string target;  // as received: percent-encoded path '?' raw query
   std::string path;    // percent-decoded path
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
-  Headers headers;     // names lower-cased, values as received
+  Headers headers;                                         // names lower-cased, values as received
   std::optional<uint64_t> content_length;
   std::string remote_address;
 

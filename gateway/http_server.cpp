@@ -68,9 +68,8 @@ class Connection final : public BodyReader, public ResponseWriter {
       parser_->body_limit(boost::none);
       state_.idle = true;
       if (state_.closing) break;
-      auto ec = Run(options_.idle_timeout, [&](auto done) {
-        http::async_read_header(stream_, buffer_, *parser_, done);
-      });
+      auto ec = Run(options_.idle_timeout,
+                    [&](auto done) { http::async_read_header(stream_, buffer_, *parser_, done); });
       state_.idle = false;
       if (ec) {
         if (ec != http::error::end_of_stream && ec != asio::error::operation_aborted &&
@@ -112,7 +111,8 @@ class Connection final : public BodyReader, public ResponseWriter {
   void Send(int status, Headers headers, std::string_view body) override {
     std::string head = Head(status, headers, StatusHasNoBody(status) ? -1 : int64_t(body.size()));
     started_ = true;
-    std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(body.data(), body.size())};
+    std::array<asio::const_buffer, 2> bufs{asio::buffer(head),
+                                           asio::buffer(body.data(), body.size())};
     if (WriteAll(bufs)) broken_ = true;
   }
 
@@ -261,7 +261,8 @@ struct HttpServer::Impl {
       acceptor.accept(socket, ec);
       if (stopping) break;
       if (ec) {
-        if (ec == asio::error::no_descriptors) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        if (ec == asio::error::no_descriptors)
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
         continue;
       }
       ReapFinished();

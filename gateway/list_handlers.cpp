@@ -145,7 +145,8 @@ void ListObjectsV2(S3Context& ctx) {
   AppendHeader(root, ctx, p);
   if (token != nullptr) AddText(root, "ContinuationToken", *token);
   if (!start_after.empty()) AddText(root, "StartAfter", Encoded(p, start_after));
-  AddText(root, "KeyCount", std::to_string(result->objects.size() + result->common_prefixes.size()));
+  AddText(root, "KeyCount",
+          std::to_string(result->objects.size() + result->common_prefixes.size()));
   AddText(root, "MaxKeys", std::to_string(p.max_keys));
   if (!p.delimiter.empty()) AddText(root, "Delimiter", Encoded(p, p.delimiter));
   AddText(root, "IsTruncated", result->truncated ? "true" : "false");

@@ -37,7 +37,8 @@ int main(int argc, char** argv) {
   }
 
   CLI::App app{"fsgate: an S3 gateway whose namespace is a filesystem"};
-  app.set_version_flag("--version", std::string("fsgate ") + FSGATE_VERSION + " (" + FSGATE_COMMIT + ")");
+  app.set_version_flag("--version",
+                       std::string("fsgate ") + FSGATE_VERSION + " (" + FSGATE_COMMIT + ")");
   app.require_subcommand(1);
   auto* serve = app.add_subcommand("serve", "Serve S3 over a directory or a CephFS");
   std::string config_path;

@@ -1,10 +1,10 @@
 #include <algorithm>
 #include <charconv>
 
+#include "auth/credentials.h"
 #include "gateway/object_headers.h"
 #include "gateway/payload_reader.h"
 #include "gateway/s3_handlers.h"
-#include "auth/credentials.h"
 #include "gateway/s3_time.h"
 
 namespace fsgate::gateway {
@@ -97,8 +97,8 @@ void CompleteMultipartUpload(S3Context& ctx) {
   if (const std::string* v = ctx.request.Header("if-none-match")) {
     conditions.if_none_match = UnquoteEtag(*v);
   }
-  auto meta = ctx.store.CompleteMultipartUpload(ctx.bucket, ctx.key, UploadId(ctx), parts,
-                                                conditions);
+  auto meta =
+      ctx.store.CompleteMultipartUpload(ctx.bucket, ctx.key, UploadId(ctx), parts, conditions);
   if (!meta.ok()) return ctx.Error(meta.status());
   XmlResponse xml("CompleteMultipartUploadResult");
   AddText(xml.root(), "Location", ctx.Resource());

@@ -102,8 +102,8 @@ void GetOrHead(S3Context& ctx) {
   Headers headers = ObjectResponseHeaders(ctx, meta);
   ByteRange range;
   const std::string* range_header = ctx.request.Header("range");
-  RangeResult rr = range_header != nullptr ? ParseRange(*range_header, meta.size, range)
-                                           : RangeResult::kNone;
+  RangeResult rr =
+      range_header != nullptr ? ParseRange(*range_header, meta.size, range) : RangeResult::kNone;
   if (rr == RangeResult::kUnsatisfiable) {
     ctx.error_code = "InvalidRange";
     ctx.status = 416;
@@ -234,7 +234,8 @@ void DeleteObjects(S3Context& ctx) {
     auto error = xml.root().append_child("Error");
     AddText(error, "Key", key);
     AddText(error, "Code", s.code());
-    AddText(error, "Message", s.err() != 0 ? std::string(DefaultErrorMessage(s.code())) : s.message());
+    AddText(error, "Message",
+            s.err() != 0 ? std::string(DefaultErrorMessage(s.code())) : s.message());
   }
   ctx.SendXml(200, xml);
 }

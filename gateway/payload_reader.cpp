@@ -1,5 +1,6 @@
 #include "gateway/payload_reader.h"
 
+#include <algorithm>
 #include <array>
 
 namespace fsgate::gateway {
@@ -52,14 +53,15 @@ std::string PayloadReader::Validate(std::string* message) {
   // The additional checksum: a value in a header, or announced in x-amz-trailer.
   for (const auto& [name, value] : request_.headers) {
     if (name.starts_with(kChecksumPrefix) && name != "x-amz-checksum-type" &&
-        name != "x-amz-checksum-algorithm") {
+        name != "x-amz-checksum-algorithm" && name != "x-amz-checksum-mode") {
       auto algorithm = auth::ChecksumAlgorithmFromName(name.substr(kChecksumPrefix.size()));
       if (!algorithm) {
         *message = "Invalid checksum header " + name;
         return "InvalidRequest";
       }
       if (checksum_algorithm_) {
-        *message = "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.";
+        *message =
+            "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.";
         return "InvalidRequest";
       }
       checksum_algorithm_ = algorithm;
@@ -83,8 +85,9 @@ std::string PayloadReader::Validate(std::string* message) {
     if (const std::string* sdk = request_.Header("x-amz-sdk-checksum-algorithm")) {
       auto algorithm = auth::ChecksumAlgorithmFromName(*sdk);
       if (!algorithm) {
-        *message = "Checksum algorithm provided is unsupported. Please try again with any of the "
-                   "valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]";
+        *message =
+            "Checksum algorithm provided is unsupported. Please try again with any of the "
+            "valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]";
         return "InvalidRequest";
       }
       checksum_algorithm_ = algorithm;
@@ -107,7 +110,8 @@ Result<size_t> PayloadReader::ReadDecoded(std::span<char> buf) {
     decoded_.clear();
     decoded_pos_ = 0;
     if (decoder_->done()) return size_t{0};
-    if (raw_eof_) return PayloadError("IncompleteBody", "The request body ended before its last chunk.");
+    if (raw_eof_)
+      return PayloadError("IncompleteBody", "The request body ended before its last chunk.");
     auto n = body_.Read(raw);
     if (!n.ok()) return n;
     if (*n == 0) {
@@ -145,7 +149,9 @@ Result<size_t> PayloadReader::Read(std::span<char> buf) {
 Status PayloadReader::Finish() {
   finished_ = true;
   if (declared_length_ && bytes_read_ != *declared_length_) {
-    return PayloadError("IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header.");
+    return PayloadError(
+        "IncompleteBody",
+        "You did not provide the number of bytes specified by the Content-Length HTTP header.");
   }
   if (sha256_) {
     std::string actual = auth::HexEncode(sha256_->Finish());
@@ -167,8 +173,8 @@ Status PayloadReader::Finish() {
       }
     }
     if (!checksum_expected_.empty() && checksum_expected_ != actual) {
-      return PayloadError("BadDigest", "The " + name +
-                                           " you specified did not match the calculated checksum.");
+      return PayloadError("BadDigest",
+                          "The " + name + " you specified did not match the calculated checksum.");
     }
     checksum_ = std::make_pair(name, actual);
   }

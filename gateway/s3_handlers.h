@@ -66,5 +66,4 @@ bool ParsePartNumber(S3Context& ctx, int& part_number);
 Result<fsclient::ObjectMeta> StreamIntoWriter(S3Context& ctx, fsclient::ObjectWriter& writer,
                                               fsclient::ObjectMeta meta);
 
-
 }  // namespace fsgate::gateway

@@ -109,12 +109,19 @@ void S3Service::Handle(HttpRequest& request, BodyReader& body, ResponseWriter& r
   auth::AuthResult auth = auth::Authenticate(view, users_, std::chrono::system_clock::now());
 
   PayloadReader payload(request, body, auth);
-  S3Context ctx{request, payload, response, store_};
-  ctx.bucket = std::move(target.bucket);
-  ctx.key = std::move(target.key);
-  ctx.api = std::move(target.api);
-  ctx.request_id = NewRequestId();
-  ctx.host_id = NewHostId();
+  S3Context ctx{.request = request,
+                .payload = payload,
+                .response = response,
+                .store = store_,
+                .bucket = std::move(target.bucket),
+                .key = std::move(target.key),
+                .request_id = NewRequestId(),
+                .host_id = NewHostId(),
+                .api = std::move(target.api),
+                .user = nullptr,
+                .status = 0,
+                .bytes_out = 0,
+                .error_code = {}};
 
   if (!auth.ok) {
     ctx.Error(auth.error_code, auth.error_message);

@@ -17,7 +17,7 @@ std::string FormatIso8601(int64_t unix_nanos) {
   int millis = static_cast<int>((unix_nanos / 1000000) % 1000);
   struct tm tm;
   gmtime_r(&seconds, &tm);
-  char buf[40];
+  char buf[64];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
   return buf;

@@ -8,9 +8,9 @@
 
 #include "auth/credentials.h"
 #include "build_config.h"
-#include "fsclient/backend_factory.h"
 #include "fsclient/object_store.h"
 #include "gateway/access_log.h"
+#include "gateway/backend_factory.h"
 #include "gateway/http_server.h"
 #include "gateway/s3_service.h"
 #include "metrics/metrics.h"
@@ -24,17 +24,20 @@ std::string Mask(const std::string& secret) {
 }
 
 void LogConfig(const ServeConfig& c) {
-  spdlog::info("fsgate {} ({}) serve: root={} backend={} listen={} metrics-listen={} dirops={} fsync={}",
-               FSGATE_VERSION, FSGATE_COMMIT, c.root, c.backend, c.listen, c.metrics_listen,
-               c.dirops, c.fsync);
-  spdlog::info("config: tls={} domain={} max-connections={} idle-timeout={}s read-timeout={}s "
-               "log-level={} log-format={} credentials-file={}",
-               c.tls_cert.empty() ? "off" : "on", c.domain.empty() ? "-" : c.domain,
-               c.max_connections, c.idle_timeout_seconds, c.read_timeout_seconds, c.log_level,
-               c.log_format, c.credentials.empty() ? "-" : c.credentials);
+  spdlog::info(
+      "fsgate {} ({}) serve: root={} backend={} listen={} metrics-listen={} dirops={} fsync={}",
+      FSGATE_VERSION, FSGATE_COMMIT, c.root, c.backend, c.listen, c.metrics_listen, c.dirops,
+      c.fsync);
+  spdlog::info(
+      "config: tls={} domain={} max-connections={} idle-timeout={}s read-timeout={}s "
+      "log-level={} log-format={} credentials-file={}",
+      c.tls_cert.empty() ? "off" : "on", c.domain.empty() ? "-" : c.domain, c.max_connections,
+      c.idle_timeout_seconds, c.read_timeout_seconds, c.log_level, c.log_format,
+      c.credentials.empty() ? "-" : c.credentials);
   if (c.fsync == "off") {
-    spdlog::warn("--fsync off: answers come from the page cache; a power cut or kernel crash can "
-                 "lose answered writes. Use it for scratch data only.");
+    spdlog::warn(
+        "--fsync off: answers come from the page cache; a power cut or kernel crash can "
+        "lose answered writes. Use it for scratch data only.");
   }
   if (c.test_apply_delay_ms > 0 || c.test_swap_inode_every > 0) {
     spdlog::warn("test hooks on: apply delay {} ms, inode swap every {} creates",
@@ -50,9 +53,10 @@ auth::CredentialStore LoadUsers(const ServeConfig& c) {
     auto generated = auth::Credentials::Generate();
     // Printed once so that a first start is usable; set FSGATE_ACCESS_KEY /
     // FSGATE_SECRET_KEY or --credentials to keep keys across restarts.
-    std::printf("fsgate: no credentials configured; generated for this run:\n"
-                "  access key: %s\n  secret key: %s\n",
-                generated.access_key.c_str(), generated.secret_key.c_str());
+    std::printf(
+        "fsgate: no credentials configured; generated for this run:\n"
+        "  access key: %s\n  secret key: %s\n",
+        generated.access_key.c_str(), generated.secret_key.c_str());
     std::fflush(stdout);
     users.Add(std::move(generated));
   }
@@ -107,7 +111,7 @@ int RunServe(const ServeConfig& config) {
     return 1;
   }
 
-  auto backend = fsclient::MakeBackend(config);
+  auto backend = MakeBackend(config);
   if (!backend.ok()) {
     spdlog::critical("cannot open the {} backend: {}", config.backend, backend.status().message());
     return 1;
@@ -131,10 +135,10 @@ int RunServe(const ServeConfig& config) {
   http_options.read_timeout = std::chrono::seconds(config.read_timeout_seconds);
   http_options.tls_cert_file = config.tls_cert;
   http_options.tls_key_file = config.tls_key;
-  HttpServer server(http_options, [&service](HttpRequest& request, BodyReader& body,
-                                             ResponseWriter& response) {
-    service.Handle(request, body, response);
-  });
+  HttpServer server(http_options,
+                    [&service](HttpRequest& request, BodyReader& body, ResponseWriter& response) {
+                      service.Handle(request, body, response);
+                    });
   try {
     server.Start();
   } catch (const std::exception& e) {

@@ -17,14 +17,16 @@ using Setter = std::function<void(const rapidjson::Value&, ServeConfig&)>;
 
 Setter String(std::string ServeConfig::*field, const char* key) {
   return [field, key](const rapidjson::Value& v, ServeConfig& c) {
-    if (!v.IsString()) throw std::runtime_error(std::string("config: \"") + key + "\" must be a string");
+    if (!v.IsString())
+      throw std::runtime_error(std::string("config: \"") + key + "\" must be a string");
     c.*field = v.GetString();
   };
 }
 
 Setter Integer(int64_t ServeConfig::*field, const char* key) {
   return [field, key](const rapidjson::Value& v, ServeConfig& c) {
-    if (!v.IsInt64()) throw std::runtime_error(std::string("config: \"") + key + "\" must be an integer");
+    if (!v.IsInt64())
+      throw std::runtime_error(std::string("config: \"") + key + "\" must be an integer");
     c.*field = v.GetInt64();
   };
 }
@@ -94,7 +96,8 @@ void SplitHostPort(const std::string& text, const char* flag, std::string& host,
     throw std::runtime_error(std::string(flag) + ": expected HOST:PORT, got '" + text + "'");
   }
   host = text.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   unsigned value = 0;
   std::string_view p(text.data() + colon + 1, text.size() - colon - 1);
   auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), value);

@@ -11,13 +11,13 @@ struct ServeConfig {
   std::string root;
   std::string listen = "127.0.0.1:9000";
   std::string metrics_listen = "127.0.0.1:9464";
-  std::string dirops = "async";  // async | sync
-  std::string fsync = "on";      // on | off
+  std::string dirops = "async";   // async | sync
+  std::string fsync = "on";       // on | off
   std::string backend = "posix";  // posix | cephfs
-  std::string credentials;       // JSON users file
+  std::string credentials;        // JSON users file
   std::string tls_cert;
   std::string tls_key;
-  std::string domain;            // virtual-hosted style
+  std::string domain;  // virtual-hosted style
   std::string log_level = "info";
   std::string log_format = "text";  // text | json
   int64_t max_connections = 1024;

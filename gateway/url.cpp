@@ -62,7 +62,8 @@ void SplitTarget(std::string_view target, std::string& path,
     if (!part.empty()) {
       auto eq = part.find('=');
       std::string name = PercentDecode(part.substr(0, eq), true);
-      std::string value = eq == std::string_view::npos ? "" : PercentDecode(part.substr(eq + 1), true);
+      std::string value =
+          eq == std::string_view::npos ? "" : PercentDecode(part.substr(eq + 1), true);
       query.emplace_back(std::move(name), std::move(value));
     }
     if (amp == std::string_view::npos) break;

@@ -1,0 +1,138 @@
+// Buckets: a directory under ROOT, its creation time in .fsgate/buckets/<name>.
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+
+#include "fsclient/fs_object_store.h"
+#include "fsclient/key_path.h"
+#include "fsclient/store_layout.h"
+
+namespace fsgate::fsclient {
+namespace {
+
+Status NoSuchBucket() {
+  return Status::S3(s3err::kNoSuchBucket, "The specified bucket does not exist");
+}
+
+std::string BucketRecord(const std::string& bucket) {
+  return std::string(layout::kBuckets) + "/" + bucket;
+}
+
+}  // namespace
+
+Status FsObjectStore::CheckBucket(const std::string& bucket) {
+  if (Status s = ValidateBucketName(bucket); !s.ok()) return s;
+  auto st = backend_->Stat(bucket);
+  if (st.ok() && st->is_dir) return Status::Ok();
+  if (st.ok() || st.status().IsErrno(ENOENT) || st.status().IsErrno(ENOTDIR)) {
+    return NoSuchBucket();
+  }
+  return st.status();
+}
+
+Status FsObjectStore::CheckObject(const std::string& bucket, const std::string& key) {
+  if (Status s = ValidateBucketName(bucket); !s.ok()) return s;
+  if (Status s = ValidateKey(key); !s.ok()) return s;
+  return CheckBucket(bucket);
+}
+
+Status FsObjectStore::KeyMissing(const std::string& bucket, Status status) {
+  if (status.Is(s3err::kNoSuchKey)) {
+    if (Status s = CheckBucket(bucket); !s.ok()) return s;
+  }
+  return status;
+}
+
+Status FsObjectStore::CreateBucket(const std::string& bucket) {
+  if (Status s = ValidateBucketName(bucket); !s.ok()) return s;
+  Status s = backend_->Mkdir(bucket);
+  if (s.IsErrno(EEXIST)) {
+    return Status::S3(s3err::kBucketAlreadyOwnedByYou,
+                      "Your previous request to create the named bucket succeeded and you "
+                      "already own it.");
+  }
+  if (!s.ok()) return s;
+  auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  if (Status rec = WriteFileAtomic(*backend_, BucketRecord(bucket), std::to_string(now) + "\n",
+                                   options_.fsync);
+      !rec.ok()) {
+    (void)backend_->Rmdir(bucket);
+    return rec;
+  }
+  return options_.fsync ? backend_->SyncDir("") : Status::Ok();
+}
+
+Result<BucketInfo> FsObjectStore::HeadBucket(const std::string& bucket) {
+  if (Status s = CheckBucket(bucket); !s.ok()) return s;
+  BucketInfo info;
+  info.name = bucket;
+  auto record = ReadSmallFile(*backend_, BucketRecord(bucket));
+  if (record.ok()) {
+    const char* end = record->data() + record->size();
+    while (end > record->data() && end[-1] == '\n') --end;
+    (void)std::from_chars(record->data(), end, info.created_ns);
+  }
+  if (info.created_ns == 0) {  // a directory made by another program
+    auto st = backend_->Stat(bucket);
+    if (st.ok()) info.created_ns = st->mtime_ns;
+  }
+  return info;
+}
+
+Result<std::vector<BucketInfo>> FsObjectStore::ListBuckets() {
+  auto entries = backend_->ReadDir("");
+  if (!entries.ok()) return entries.status();
+  std::vector<BucketInfo> buckets;
+  for (const auto& entry : *entries) {
+    if (entry.type != DirEntry::Type::kDirectory && entry.type != DirEntry::Type::kUnknown) {
+      continue;
+    }
+    if (!ValidateBucketName(entry.name).ok()) continue;  // also excludes ".fsgate"
+    auto info = HeadBucket(entry.name);
+    if (info.ok()) buckets.push_back(std::move(*info));
+  }
+  std::sort(buckets.begin(), buckets.end(),
+            [](const BucketInfo& a, const BucketInfo& b) { return a.name < b.name; });
+  return buckets;
+}
+
+Status FsObjectStore::DeleteBucket(const std::string& bucket) {
+  if (Status s = CheckBucket(bucket); !s.ok()) return s;
+  if (Status s = ns_->WaitBucket(bucket); !s.ok()) return s;
+  auto cursor = ns_->List(bucket, "", "");
+  if (!cursor.ok()) return cursor.status();
+  auto first = (*cursor)->Next();
+  if (!first.ok()) return first.status();
+  const Status not_empty =
+      Status::S3(s3err::kBucketNotEmpty, "The bucket you tried to delete is not empty");
+  if (first->has_value()) return not_empty;
+  // Only directories without objects remain: remove them bottom-up. Anything
+  // else found (a symlink, a special file) keeps the bucket.
+  std::vector<std::string> dirs{bucket};
+  for (size_t i = 0; i < dirs.size(); ++i) {
+    auto entries = backend_->ReadDir(dirs[i]);
+    if (!entries.ok()) return entries.status();
+    for (const auto& entry : *entries) {
+      std::string path = dirs[i] + "/" + entry.name;
+      bool is_dir = entry.type == DirEntry::Type::kDirectory;
+      if (entry.type == DirEntry::Type::kUnknown) {
+        auto st = backend_->Stat(path);
+        is_dir = st.ok() && st->is_dir;
+      }
+      if (!is_dir) return not_empty;
+      dirs.push_back(std::move(path));
+    }
+  }
+  for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) {
+    Status s = backend_->Rmdir(*it);
+    if (s.IsErrno(ENOTEMPTY) || s.IsErrno(EEXIST)) return not_empty;  // a PUT raced us
+    if (!s.ok() && !s.IsErrno(ENOENT)) return s;
+  }
+  (void)backend_->Unlink(BucketRecord(bucket));
+  if (Status s = RemoveUploadsOf(bucket); !s.ok()) return s;
+  return options_.fsync ? backend_->SyncDir("") : Status::Ok();
+}
+
+}  // namespace fsgate::fsclient

@@ -1,0 +1,50 @@
+// Key mapping: S3 bucket names and keys -> backend paths.
+//
+//   bucket "photos", key "2024/jan/a.jpg"  ->  "photos/2024/jan/a.jpg"
+//   bucket "photos", key "2024/"           ->  "photos/2024" (a directory object:
+//                                              the directory itself, metadata in
+//                                              its xattrs)
+//
+// Keys a POSIX tree cannot hold get a clear S3 error here, before any path is
+// built: over 1024 bytes or a component over 255 bytes (KeyTooLongError), empty
+// key, invalid UTF-8, NUL, empty components ("a//b", "/a"), "." or ".."
+// components, and anything at or under ".fsgate" at the top of a bucket
+// (InvalidArgument). An object "a" next to an object "a/b" is a conflict found
+// only at write time (see kKeyConflictCode).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "fsclient/status.h"
+
+namespace fsgate::fsclient {
+
+inline constexpr size_t kMaxKeyBytes = 1024;
+inline constexpr size_t kMaxComponentBytes = 255;
+// The internal directory: ROOT/.fsgate, and reserved at the top of every bucket.
+inline constexpr std::string_view kInternalDir = ".fsgate";
+
+// The S3 error for "a" and "a/b" at once (a file where a directory is needed or
+// the reverse). 400 InvalidRequest with a message naming the conflict: every S3
+// client shows it, and it is never retried as a server fault.
+inline constexpr std::string_view kKeyConflictCode = "InvalidRequest";
+
+// S3 bucket naming rules: 3-63 characters of [a-z0-9.-], starting and ending
+// with a letter or digit, no "..", not an IPv4 address, not "xn--..." nor
+// "...-s3alias" / "...--ol-s3". InvalidBucketName otherwise.
+Status ValidateBucketName(std::string_view bucket);
+
+// The rules above for keys. Ok for a valid key, trailing '/' included.
+Status ValidateKey(std::string_view key);
+
+// True for "dir/" keys (directory objects).
+inline bool IsDirectoryKey(std::string_view key) { return !key.empty() && key.back() == '/'; }
+
+// Backend path of a (validated) bucket and key; a directory key loses its '/'.
+std::string ObjectPath(std::string_view bucket, std::string_view key);
+
+// True when `text` is well-formed UTF-8 (no overlongs, no surrogates).
+bool IsValidUtf8(std::string_view text);
+
+}  // namespace fsgate::fsclient

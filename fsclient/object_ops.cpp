@@ -1,0 +1,186 @@
+// PutObject, GetObject, HeadObject, DeleteObject, CopyObject.
+#include "fsclient/fs_object_store.h"
+#include "fsclient/key_path.h"
+#include "fsclient/md5.h"
+#include "fsclient/object_io.h"
+#include "fsclient/object_meta_codec.h"
+
+namespace fsgate::fsclient {
+namespace {
+
+Status CheckUserMeta(const ObjectMeta& meta) {
+  if (UserMetaBytes(meta) > kMaxUserMetaBytes) {
+    return Status::S3(s3err::kMetadataTooLarge,
+                      "Your metadata headers exceed the maximum allowed metadata size of 2 KB "
+                      "(" +
+                          std::to_string(UserMetaBytes(meta)) + " bytes)");
+  }
+  return Status::Ok();
+}
+
+Status DirectoryObjectHasData() {
+  return Status::S3(s3err::kInvalidArgument,
+                    "A key ending in '/' is stored as a directory and cannot hold data");
+}
+
+// A plain (single-part) MD5 ETag, which a copy of the same bytes keeps.
+bool IsPlainMd5Etag(const std::string& etag) {
+  return etag.size() == 32 && etag.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+Result<std::string> HashFile(File& file, uint64_t size) {
+  Md5 md5;
+  std::string buf(1 << 20, '\0');
+  for (uint64_t offset = 0; offset < size;) {
+    auto n = file.PRead(offset, std::span<char>(buf.data(), buf.size()));
+    if (!n.ok()) return n.status();
+    if (*n == 0) break;
+    md5.Update(std::string_view(buf.data(), *n));
+    offset += *n;
+  }
+  return ToHex(md5.Digest());
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ObjectWriter>> FsObjectStore::BeginPut(PutRequest request) {
+  if (Status s = CheckObject(request.bucket, request.key); !s.ok()) return s;
+  if (Status s = CheckUserMeta(request.meta); !s.ok()) return s;
+  const bool dir_key = IsDirectoryKey(request.key);
+  if (dir_key && request.expected_size > 0) return DirectoryObjectHasData();
+  auto staging = ns_->AcquireStaging();
+  if (!staging.ok()) return staging.status();
+  auto file = backend_->Open(staging->path, Backend::OpenMode::kReadWrite);
+  if (!file.ok()) {
+    ns_->ReleaseStaging(*staging);
+    return file.status();
+  }
+  auto shared = std::make_shared<PutRequest>(std::move(request));
+  StagingFile staged = *staging;
+  auto publish = [this, shared, staged, dir_key](ObjectMeta meta) -> Result<ObjectMeta> {
+    if (dir_key && meta.size > 0) return DirectoryObjectHasData();
+    OpOptions op;
+    op.sync = shared->sync_dirops;
+    return ns_->Publish(shared->bucket, shared->key, StagedObject{staged, std::move(meta), nullptr},
+                        shared->conditions, op);
+  };
+  auto discard = [this, staged] { ns_->ReleaseStaging(staged); };
+  return std::unique_ptr<ObjectWriter>(std::make_unique<StagingWriter>(
+      std::move(*file), shared->meta, options_.fsync, shared->expected_size, std::move(publish),
+      std::move(discard)));
+}
+
+Result<std::unique_ptr<ObjectReader>> FsObjectStore::GetObject(const std::string& bucket,
+                                                               const std::string& key) {
+  if (Status s = ValidateBucketName(bucket); !s.ok()) return s;
+  if (Status s = ValidateKey(key); !s.ok()) return s;
+  auto version = ns_->Find(bucket, key);
+  if (!version.ok()) return KeyMissing(bucket, version.status());
+  return std::unique_ptr<ObjectReader>(
+      std::make_unique<FileReader>(std::move(version->meta), std::move(version->data)));
+}
+
+Result<ObjectMeta> FsObjectStore::HeadObject(const std::string& bucket, const std::string& key) {
+  if (Status s = ValidateBucketName(bucket); !s.ok()) return s;
+  if (Status s = ValidateKey(key); !s.ok()) return s;
+  auto version = ns_->Find(bucket, key);
+  if (!version.ok()) return KeyMissing(bucket, version.status());
+  return std::move(version->meta);
+}
+
+Status FsObjectStore::DeleteObject(const std::string& bucket, const std::string& key,
+                                   bool sync_dirops) {
+  if (Status s = CheckObject(bucket, key); !s.ok()) return s;
+  OpOptions op;
+  op.sync = sync_dirops;
+  return ns_->Remove(bucket, key, op);
+}
+
+Result<ObjectMeta> FsObjectStore::PublishStaged(const std::string& bucket, const std::string& key,
+                                                StagingFile staging, File& file, ObjectMeta meta,
+                                                const WriteConditions& conditions,
+                                                bool sync_dirops) {
+  Status s = WriteObjectMeta(file, meta);
+  if (s.ok() && options_.fsync) s = file.Sync();
+  if (s.ok()) s = file.Close();
+  if (!s.ok()) {
+    ns_->ReleaseStaging(staging);
+    return s;
+  }
+  OpOptions op;
+  op.sync = sync_dirops;
+  auto published =
+      ns_->Publish(bucket, key, StagedObject{staging, std::move(meta), nullptr}, conditions, op);
+  if (!published.ok()) ns_->ReleaseStaging(staging);
+  return published;
+}
+
+Result<ObjectMeta> FsObjectStore::CopyObject(const CopyRequest& request) {
+  if (Status s = CheckObject(request.dst_bucket, request.dst_key); !s.ok()) return s;
+  if (Status s = ValidateBucketName(request.src_bucket); !s.ok()) return s;
+  if (Status s = ValidateKey(request.src_key); !s.ok()) return s;
+  if (request.replace_metadata) {
+    if (Status s = CheckUserMeta(request.new_meta); !s.ok()) return s;
+  }
+  if (request.src_bucket == request.dst_bucket && request.src_key == request.dst_key &&
+      !request.replace_metadata) {
+    return Status::S3(s3err::kInvalidRequest,
+                      "This copy request is illegal because it is trying to copy an object to "
+                      "itself without changing the object's metadata, storage class, website "
+                      "redirect location or encryption attributes.");
+  }
+  auto source = ns_->Find(request.src_bucket, request.src_key);
+  if (!source.ok()) return KeyMissing(request.src_bucket, source.status());
+  if (request.check_source) {
+    if (Status s = request.check_source(source->meta); !s.ok()) return s;
+  }
+  const ObjectMeta& src = source->meta;
+  if (IsDirectoryKey(request.dst_key) && src.size > 0) return DirectoryObjectHasData();
+
+  ObjectMeta meta;
+  if (request.replace_metadata) {
+    meta = request.new_meta;
+    if (meta.checksums.empty()) meta.checksums = src.checksums;  // same bytes, same sums
+  } else {
+    meta.content_type = src.content_type;
+    meta.system_headers = src.system_headers;
+    meta.user_meta = src.user_meta;
+    meta.checksums = src.checksums;
+  }
+  if (meta.content_type.empty()) meta.content_type = kDefaultContentType;
+  meta.size = src.size;
+  meta.parts_count = 0;  // a copy is a single-part object
+
+  auto staging = ns_->AcquireStaging();
+  if (!staging.ok()) return staging.status();
+  auto file = backend_->Open(staging->path, Backend::OpenMode::kReadWrite);
+  if (!file.ok()) {
+    ns_->ReleaseStaging(*staging);
+    return file.status();
+  }
+  if (source->data && src.size > 0) {
+    Status s = (*file)->CopyFrom(*source->data, 0, 0, src.size);
+    if (!s.ok()) {
+      file->reset();
+      ns_->ReleaseStaging(*staging);
+      return s;
+    }
+  }
+  if (IsPlainMd5Etag(src.etag) && src.parts_count == 0) {
+    meta.etag = src.etag;
+  } else if (source->data) {
+    auto etag = HashFile(**file, src.size);
+    if (!etag.ok()) {
+      file->reset();
+      ns_->ReleaseStaging(*staging);
+      return etag.status();
+    }
+    meta.etag = std::move(*etag);
+  } else {
+    meta.etag = Md5Hex("");
+  }
+  return PublishStaged(request.dst_bucket, request.dst_key, *staging, **file, std::move(meta),
+                       request.conditions, request.sync_dirops);
+}
+
+}  // namespace fsgate::fsclient

@@ -1,0 +1,41 @@
+#include "fsclient/fs_object_store.h"
+#include "fsclient/store_layout.h"
+#include "fsclient/sync_namespace.h"
+
+namespace fsgate::fsclient {
+
+Result<std::unique_ptr<Namespace>> MakeNamespace(Backend& backend, const StoreOptions& options,
+                                                 metrics::Metrics* /*metrics*/) {
+  // Async dirops (AsyncNamespace over this SyncNamespace) plug in here.
+  return std::unique_ptr<Namespace>(std::make_unique<SyncNamespace>(backend, options.fsync));
+}
+
+Result<std::unique_ptr<ObjectStore>> OpenFsObjectStore(std::unique_ptr<Backend> backend,
+                                                       StoreOptions options,
+                                                       metrics::Metrics* metrics) {
+  if (!backend) return Status::Errno(EINVAL, "no backend");
+  if (Status s = InitStoreLayout(*backend, options.fsync); !s.ok()) return s;
+  auto ns = MakeNamespace(*backend, options, metrics);
+  if (!ns.ok()) return ns.status();
+  return std::unique_ptr<ObjectStore>(
+      std::make_unique<FsObjectStore>(std::move(backend), std::move(*ns), options, metrics));
+}
+
+Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(std::unique_ptr<Backend> backend,
+                                                       StoreOptions options,
+                                                       metrics::Metrics& metrics) {
+  return OpenFsObjectStore(std::move(backend), options, &metrics);
+}
+
+FsObjectStore::FsObjectStore(std::unique_ptr<Backend> backend, std::unique_ptr<Namespace> ns,
+                             StoreOptions options, metrics::Metrics* metrics)
+    : backend_(std::move(backend)), ns_(std::move(ns)), options_(options), metrics_(metrics) {}
+
+// The namespace goes first: its applier may still use the backend.
+FsObjectStore::~FsObjectStore() { ns_.reset(); }
+
+Status FsObjectStore::Drain() { return ns_->Drain(); }
+
+std::string FsObjectStore::AsyncStatusJson() { return ns_->StatusJson(); }
+
+}  // namespace fsgate::fsclient

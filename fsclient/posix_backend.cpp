@@ -1,0 +1,498 @@
+#include "fsclient/posix_backend.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <utility>
+
+namespace fsgate::fsclient {
+namespace {
+
+// An owned file descriptor, closed on destruction.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept {
+    if (this != &other) {
+      Reset();
+      fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd() { Reset(); }
+
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+  // close(2)'s result; the fd is gone either way.
+  int Reset() {
+    int rc = 0;
+    if (fd_ >= 0) rc = ::close(fd_);
+    fd_ = -1;
+    return rc;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+Status ErrnoStatus(const char* what, const std::string& path) {
+  return Status::Errno(errno, std::string(what) + " " + (path.empty() ? "." : path));
+}
+
+FileStat ToFileStat(const struct stat& st) {
+  FileStat out;
+  out.ino = st.st_ino;
+  out.size = static_cast<uint64_t>(st.st_size);
+  out.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  out.is_dir = S_ISDIR(st.st_mode);
+  out.is_regular = S_ISREG(st.st_mode);
+  return out;
+}
+
+// fgetxattr with a growing buffer (the value may change size between calls).
+Result<std::string> FdGetXattr(int fd, const std::string& name, const std::string& what) {
+  std::string value(256, '\0');
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    ssize_t n = ::fgetxattr(fd, name.c_str(), value.data(), value.size());
+    if (n >= 0) {
+      value.resize(static_cast<size_t>(n));
+      return value;
+    }
+    if (errno != ERANGE) return ErrnoStatus("getxattr", what);
+    n = ::fgetxattr(fd, name.c_str(), nullptr, 0);
+    if (n < 0) return ErrnoStatus("getxattr", what);
+    value.resize(static_cast<size_t>(n) + 1);
+  }
+  return Status::Errno(ERANGE, "getxattr " + what);
+}
+
+Status FdSetXattr(int fd, const std::string& name, std::string_view value,
+                  const std::string& what) {
+  if (::fsetxattr(fd, name.c_str(), value.data(), value.size(), 0) != 0) {
+    return ErrnoStatus("setxattr", what);
+  }
+  return Status::Ok();
+}
+
+Status FdRemoveXattr(int fd, const std::string& name, const std::string& what) {
+  if (::fremovexattr(fd, name.c_str()) != 0) return ErrnoStatus("removexattr", what);
+  return Status::Ok();
+}
+
+class PosixFile final : public File {
+ public:
+  PosixFile(UniqueFd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
+
+  int fd() const { return fd_.get(); }
+
+  Result<size_t> PRead(uint64_t offset, std::span<char> buf) override {
+    for (;;) {
+      ssize_t n = ::pread(fd_.get(), buf.data(), buf.size(), static_cast<off_t>(offset));
+      if (n >= 0) return static_cast<size_t>(n);
+      if (errno != EINTR) return ErrnoStatus("read", path_);
+    }
+  }
+
+  Status PWrite(uint64_t offset, std::span<const char> data) override {
+    while (!data.empty()) {
+      ssize_t n = ::pwrite(fd_.get(), data.data(), data.size(), static_cast<off_t>(offset));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoStatus("write", path_);
+      }
+      data = data.subspan(static_cast<size_t>(n));
+      offset += static_cast<uint64_t>(n);
+    }
+    return Status::Ok();
+  }
+
+  Status Truncate(uint64_t size) override {
+    if (::ftruncate(fd_.get(), static_cast<off_t>(size)) != 0) {
+      return ErrnoStatus("truncate", path_);
+    }
+    return Status::Ok();
+  }
+
+  Status Sync() override {
+    if (::fsync(fd_.get()) != 0) return ErrnoStatus("fsync", path_);
+    return Status::Ok();
+  }
+
+  Result<FileStat> Stat() override {
+    struct stat st {};
+    if (::fstat(fd_.get(), &st) != 0) return ErrnoStatus("fstat", path_);
+    return ToFileStat(st);
+  }
+
+  Result<std::string> GetXattr(const std::string& name) override {
+    return FdGetXattr(fd_.get(), name, path_);
+  }
+  Status SetXattr(const std::string& name, std::string_view value) override {
+    return FdSetXattr(fd_.get(), name, value, path_);
+  }
+  Status RemoveXattr(const std::string& name) override {
+    return FdRemoveXattr(fd_.get(), name, path_);
+  }
+
+  Result<std::vector<std::string>> ListXattrs() override {
+    std::string buf(1024, '\0');
+    for (int attempt = 0; attempt < 8; ++attempt) {
+      ssize_t n = ::flistxattr(fd_.get(), buf.data(), buf.size());
+      if (n >= 0) {
+        std::vector<std::string> names;
+        for (size_t pos = 0; pos < static_cast<size_t>(n);) {
+          size_t end = buf.find('\0', pos);
+          if (end == std::string::npos || end > static_cast<size_t>(n)) end = n;
+          if (end > pos) names.emplace_back(buf.substr(pos, end - pos));
+          pos = end + 1;
+        }
+        return names;
+      }
+      if (errno != ERANGE) return ErrnoStatus("listxattr", path_);
+      buf.resize(buf.size() * 4);
+    }
+    return Status::Errno(ERANGE, "listxattr " + path_);
+  }
+
+  Status CopyFrom(File& src, uint64_t src_offset, uint64_t dst_offset, uint64_t len) override {
+    if (auto* posix_src = dynamic_cast<PosixFile*>(&src)) {
+      auto in = static_cast<off_t>(src_offset);
+      auto out = static_cast<off_t>(dst_offset);
+      while (len > 0) {
+        ssize_t n = ::copy_file_range(posix_src->fd(), &in, fd_.get(), &out, len, 0);
+        if (n > 0) {
+          len -= static_cast<uint64_t>(n);
+          continue;
+        }
+        if (n == 0) return Status::Errno(EIO, "copy_file_range: source shorter than expected");
+        if (errno == EINTR) continue;
+        if (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP) break;
+        return ErrnoStatus("copy_file_range", path_);
+      }
+      if (len == 0) return Status::Ok();
+      src_offset = static_cast<uint64_t>(in);
+      dst_offset = static_cast<uint64_t>(out);
+    }
+    // Fallback: through user space.
+    std::string buf(1 << 20, '\0');
+    while (len > 0) {
+      size_t want = static_cast<size_t>(std::min<uint64_t>(len, buf.size()));
+      auto n = src.PRead(src_offset, std::span<char>(buf.data(), want));
+      if (!n.ok()) return n.status();
+      if (*n == 0) return Status::Errno(EIO, "copy: source shorter than expected");
+      if (Status s = PWrite(dst_offset, std::span<const char>(buf.data(), *n)); !s.ok()) return s;
+      src_offset += *n;
+      dst_offset += *n;
+      len -= *n;
+    }
+    return Status::Ok();
+  }
+
+  Status Close() override {
+    if (fd_.get() < 0) return Status::Ok();
+    if (fd_.Reset() != 0) return ErrnoStatus("close", path_);
+    return Status::Ok();
+  }
+
+ private:
+  UniqueFd fd_;
+  std::string path_;
+};
+
+// openat2(2) through syscall(2): glibc 2.36 has no wrapper.
+long OpenBeneath(int dirfd, const char* path, uint64_t flags) {
+  struct open_how how {};
+  how.flags = flags;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  return ::syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+
+class PosixBackend final : public Backend {
+ public:
+  PosixBackend(UniqueFd root, std::string root_path)
+      : root_(std::move(root)), root_path_(std::move(root_path)) {}
+
+  std::string Name() const override { return "posix:" + root_path_; }
+
+  Result<std::unique_ptr<File>> Open(const std::string& path, OpenMode mode) override {
+    if (path.empty()) return Status::Errno(EISDIR, "open of the root");
+    auto parent = ResolveParent(path);
+    if (!parent.ok()) return parent.status();
+    int flags = O_CLOEXEC | O_NOFOLLOW;
+    switch (mode) {
+      case OpenMode::kRead:
+        flags |= O_RDONLY | O_NONBLOCK;  // O_NONBLOCK: never hang on a FIFO placed in the tree
+        break;
+      case OpenMode::kReadWrite:
+        flags |= O_RDWR | O_NONBLOCK;
+        break;
+      case OpenMode::kCreateExclusive:
+        flags |= O_RDWR | O_CREAT | O_EXCL;
+        break;
+      case OpenMode::kCreateTruncate:
+        flags |= O_RDWR | O_CREAT | O_TRUNC;
+        break;
+    }
+    UniqueFd fd(::openat(parent->fd, parent->name.c_str(), flags, 0644));
+    if (fd.get() < 0) return ErrnoStatus("open", path);
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return ErrnoStatus("fstat", path);
+    if (S_ISDIR(st.st_mode)) return Status::Errno(EISDIR, "open " + path);
+    if (!S_ISREG(st.st_mode)) return Status::Errno(EINVAL, "open of a non-regular file " + path);
+    return std::unique_ptr<File>(std::make_unique<PosixFile>(std::move(fd), path));
+  }
+
+  Result<FileStat> Stat(const std::string& path) override {
+    struct stat st {};
+    if (path.empty()) {
+      if (::fstat(root_.get(), &st) != 0) return ErrnoStatus("fstat", path);
+      return ToFileStat(st);
+    }
+    auto parent = ResolveParent(path);
+    if (!parent.ok()) return parent.status();
+    if (::fstatat(parent->fd, parent->name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      return ErrnoStatus("stat", path);
+    }
+    return ToFileStat(st);
+  }
+
+  Status Mkdir(const std::string& path) override {
+    auto parent = ResolveParentOf(path, "mkdir");
+    if (!parent.ok()) return parent.status();
+    if (::mkdirat(parent->fd, parent->name.c_str(), 0755) != 0) return ErrnoStatus("mkdir", path);
+    return Status::Ok();
+  }
+
+  Status Rmdir(const std::string& path) override {
+    auto parent = ResolveParentOf(path, "rmdir");
+    if (!parent.ok()) return parent.status();
+    if (::unlinkat(parent->fd, parent->name.c_str(), AT_REMOVEDIR) != 0) {
+      return ErrnoStatus("rmdir", path);
+    }
+    return Status::Ok();
+  }
+
+  Status Unlink(const std::string& path) override {
+    auto parent = ResolveParentOf(path, "unlink");
+    if (!parent.ok()) return parent.status();
+    if (::unlinkat(parent->fd, parent->name.c_str(), 0) != 0) return ErrnoStatus("unlink", path);
+    return Status::Ok();
+  }
+
+  Status Rename(const std::string& from, const std::string& to) override {
+    auto src = ResolveParentOf(from, "rename");
+    if (!src.ok()) return src.status();
+    auto dst = ResolveParentOf(to, "rename");
+    if (!dst.ok()) return dst.status();
+    if (::renameat(src->fd, src->name.c_str(), dst->fd, dst->name.c_str()) != 0) {
+      return ErrnoStatus("rename", from + " -> " + to);
+    }
+    return Status::Ok();
+  }
+
+  Result<std::vector<DirEntry>> ReadDir(const std::string& path) override {
+    auto fd = OpenNode(path, O_RDONLY | O_DIRECTORY);
+    if (!fd.ok()) return fd.status();
+    DIR* dir = ::fdopendir(fd->get());
+    if (dir == nullptr) return ErrnoStatus("opendir", path);
+    fd->release();  // owned by `dir` now
+    std::unique_ptr<DIR, int (*)(DIR*)> closer(dir, &::closedir);
+    std::vector<DirEntry> entries;
+    for (;;) {
+      errno = 0;
+      struct dirent* ent = ::readdir(dir);
+      if (ent == nullptr) {
+        if (errno != 0) return ErrnoStatus("readdir", path);
+        break;
+      }
+      if (std::strcmp(ent->d_name, ".") == 0 || std::strcmp(ent->d_name, "..") == 0) continue;
+      DirEntry entry;
+      entry.name = ent->d_name;
+      switch (ent->d_type) {
+        case DT_REG:
+          entry.type = DirEntry::Type::kRegular;
+          break;
+        case DT_DIR:
+          entry.type = DirEntry::Type::kDirectory;
+          break;
+        case DT_UNKNOWN:
+          entry.type = DirEntry::Type::kUnknown;
+          break;
+        default:
+          entry.type = DirEntry::Type::kOther;
+          break;
+      }
+      entries.push_back(std::move(entry));
+    }
+    return entries;
+  }
+
+  Status SyncDir(const std::string& path) override {
+    auto fd = OpenNode(path, O_RDONLY | O_DIRECTORY);
+    if (!fd.ok()) return fd.status();
+    if (::fsync(fd->get()) != 0) return ErrnoStatus("fsync", path);
+    return Status::Ok();
+  }
+
+  Status SyncFs() override {
+    if (::syncfs(root_.get()) != 0) return ErrnoStatus("syncfs", root_path_);
+    return Status::Ok();
+  }
+
+  Result<std::string> GetXattr(const std::string& path, const std::string& name) override {
+    auto fd = OpenNode(path, O_RDONLY | O_NONBLOCK);
+    if (!fd.ok()) return fd.status();
+    return FdGetXattr(fd->get(), name, path);
+  }
+
+  Status SetXattr(const std::string& path, const std::string& name,
+                  std::string_view value) override {
+    auto fd = OpenNode(path, O_RDONLY | O_NONBLOCK);
+    if (!fd.ok()) return fd.status();
+    return FdSetXattr(fd->get(), name, value, path);
+  }
+
+  Status RemoveXattr(const std::string& path, const std::string& name) override {
+    auto fd = OpenNode(path, O_RDONLY | O_NONBLOCK);
+    if (!fd.ok()) return fd.status();
+    return FdRemoveXattr(fd->get(), name, path);
+  }
+
+ private:
+  // The directory holding a path's last component, and that component.
+  struct Parent {
+    UniqueFd owned;  // empty when the parent is the root
+    int fd = -1;
+    std::string name;
+  };
+
+  Result<Parent> ResolveParent(const std::string& path) {
+    if (!IsValidBackendPath(path) || path.empty()) {
+      return Status::Errno(EINVAL, "invalid backend path '" + path + "'");
+    }
+    Parent parent;
+    size_t slash = path.rfind('/');
+    if (slash == std::string::npos) {
+      parent.fd = root_.get();
+      parent.name = path;
+      return parent;
+    }
+    auto dir = OpenDirBeneath(path.substr(0, slash));
+    if (!dir.ok()) return dir.status();
+    parent.owned = std::move(*dir);
+    parent.fd = parent.owned.get();
+    parent.name = path.substr(slash + 1);
+    return parent;
+  }
+
+  Result<Parent> ResolveParentOf(const std::string& path, const char* what) {
+    if (path.empty()) return Status::Errno(EINVAL, std::string(what) + " of the root");
+    return ResolveParent(path);
+  }
+
+  // An O_PATH fd of directory `dir` (non-empty, validated) beneath the root,
+  // refusing any symlink on the way.
+  Result<UniqueFd> OpenDirBeneath(const std::string& dir) {
+    if (have_openat2_.load(std::memory_order_relaxed)) {
+      long fd = OpenBeneath(root_.get(), dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (fd >= 0) return UniqueFd(static_cast<int>(fd));
+      if (errno != ENOSYS && errno != EPERM) return ErrnoStatus("open", dir);
+      have_openat2_.store(false, std::memory_order_relaxed);  // old kernel or seccomp
+    }
+    UniqueFd current;
+    int at = root_.get();
+    size_t pos = 0;
+    while (pos <= dir.size()) {
+      size_t end = dir.find('/', pos);
+      if (end == std::string::npos) end = dir.size();
+      std::string component = dir.substr(pos, end - pos);
+      UniqueFd next(::openat(at, component.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      if (next.get() < 0) {
+        // A symlink opened with O_PATH|O_NOFOLLOW|O_DIRECTORY fails ENOTDIR: refused.
+        return ErrnoStatus("open", dir);
+      }
+      current = std::move(next);
+      at = current.get();
+      pos = end + 1;
+    }
+    return current;
+  }
+
+  // A real (not O_PATH) fd of `path` itself, for fsync, readdir and xattrs.
+  Result<UniqueFd> OpenNode(const std::string& path, int flags) {
+    if (path.empty()) {
+      UniqueFd fd(::openat(root_.get(), ".", flags | O_CLOEXEC));
+      if (fd.get() < 0) return ErrnoStatus("open", path);
+      return fd;
+    }
+    auto parent = ResolveParent(path);
+    if (!parent.ok()) return parent.status();
+    UniqueFd fd(::openat(parent->fd, parent->name.c_str(), flags | O_NOFOLLOW | O_CLOEXEC));
+    if (fd.get() < 0) return ErrnoStatus("open", path);
+    return fd;
+  }
+
+  UniqueFd root_;
+  std::string root_path_;
+  std::atomic<bool> have_openat2_{true};
+};
+
+}  // namespace
+
+bool IsValidBackendPath(const std::string& path) {
+  if (path.empty()) return true;
+  if (path.find('\0') != std::string::npos) return false;
+  size_t pos = 0;
+  while (pos <= path.size()) {
+    size_t end = path.find('/', pos);
+    if (end == std::string::npos) end = path.size();
+    std::string_view component(path.data() + pos, end - pos);
+    if (component.empty() || component == "." || component == "..") return false;
+    pos = end + 1;
+  }
+  return true;
+}
+
+Result<std::unique_ptr<Backend>> MakePosixBackend(const std::string& root) {
+  UniqueFd fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    return Status::Errno(errno, "cannot open root directory " + root + ": " + std::strerror(errno));
+  }
+  // Object metadata lives in user.* xattrs: refuse a filesystem without them now,
+  // rather than failing the first PUT.
+  static const std::string kProbe = "user.fsgate.probe";
+  std::string failure;
+  if (::fsetxattr(fd.get(), kProbe.c_str(), "1", 1, 0) != 0) {
+    failure = "set";
+  } else {
+    char value[4];
+    ssize_t n = ::fgetxattr(fd.get(), kProbe.c_str(), value, sizeof(value));
+    if (n != 1 || value[0] != '1') {
+      failure = "read back";
+    } else if (::fremovexattr(fd.get(), kProbe.c_str()) != 0) {
+      failure = "remove";
+    }
+  }
+  if (!failure.empty()) {
+    int err = errno == 0 ? ENOTSUP : errno;
+    return Status::Errno(err, "root directory " + root + " does not support user extended " +
+                                  "attributes (could not " + failure + " " + kProbe + ": " +
+                                  std::strerror(err) +
+                                  "); fsgate keeps object metadata in user.* xattrs — use a "
+                                  "filesystem that has them (ext4, xfs, btrfs, tmpfs >= 6.6)");
+  }
+  return std::unique_ptr<Backend>(std::make_unique<PosixBackend>(std::move(fd), root));
+}
+
+}  // namespace fsgate::fsclient

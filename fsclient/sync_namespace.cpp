@@ -1,0 +1,264 @@
+#include "fsclient/sync_namespace.h"
+
+#include <chrono>
+
+#include "fsclient/key_cursor.h"
+#include "fsclient/key_path.h"
+#include "fsclient/object_meta_codec.h"
+#include "fsclient/store_layout.h"
+
+namespace fsgate::fsclient {
+namespace {
+
+// Bounded retries of a create that raced a concurrent prune of its parents.
+constexpr int kMaxAttempts = 16;
+
+std::string ParentOf(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? std::string() : path.substr(0, slash);
+}
+
+bool IsMissing(const Status& s) {
+  return s.IsErrno(ENOENT) || s.IsErrno(ENOTDIR) || s.IsErrno(ELOOP) || s.IsErrno(EISDIR) ||
+         s.IsErrno(EINVAL);
+}
+
+Status NoSuchKey() { return Status::S3(s3err::kNoSuchKey, "The specified key does not exist."); }
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Status CheckWriteConditions(const ObjectMeta* current, const WriteConditions& conditions) {
+  if (conditions.if_none_match) {
+    const std::string& want = *conditions.if_none_match;
+    if (current != nullptr && (want == "*" || want == current->etag)) {
+      return Status::S3(s3err::kPreconditionFailed,
+                        "At least one of the pre-conditions you specified did not hold");
+    }
+  }
+  if (conditions.if_match) {
+    if (current == nullptr) return NoSuchKey();
+    if (*conditions.if_match != "*" && *conditions.if_match != current->etag) {
+      return Status::S3(s3err::kPreconditionFailed,
+                        "At least one of the pre-conditions you specified did not hold");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<StagingFile> SyncNamespace::AcquireStaging() {
+  StagingFile staging;
+  staging.path = std::string(layout::kStaging) + "/" + RandomHex(12);
+  auto file = backend_.Open(staging.path, Backend::OpenMode::kCreateExclusive);
+  if (!file.ok()) return file.status();
+  auto st = (*file)->Stat();
+  if (!st.ok()) {
+    (void)backend_.Unlink(staging.path);
+    return st.status();
+  }
+  staging.ino = st->ino;
+  return staging;
+}
+
+void SyncNamespace::ReleaseStaging(const StagingFile& file) { (void)backend_.Unlink(file.path); }
+
+Status SyncNamespace::Conflict(const std::string& key) {
+  return Status::S3(kKeyConflictCode,
+                    "The key '" + key +
+                        "' conflicts with an existing object: on this filesystem-backed store "
+                        "a key cannot be both an object and a prefix of other objects ('a' "
+                        "and 'a/...')");
+}
+
+Status SyncNamespace::MakeParents(const std::string& bucket, const std::string& key,
+                                  const std::string& path, bool include_last) {
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    std::string dir = bucket;
+    size_t pos = bucket.size() + 1;
+    bool restart = false;
+    while (pos < path.size()) {
+      size_t end = path.find('/', pos);
+      if (end == std::string::npos) {
+        if (!include_last) break;
+        end = path.size();
+      }
+      std::string parent = dir;
+      dir = path.substr(0, end);
+      pos = end + 1;
+      Status s = backend_.Mkdir(dir);
+      if (s.ok()) {
+        if (fsync_) {
+          if (Status sync = backend_.SyncDir(parent); !sync.ok()) return sync;
+        }
+        continue;
+      }
+      if (s.IsErrno(EEXIST)) continue;  // a file there shows up as ENOTDIR next
+      if (s.IsErrno(ENOTDIR)) return Conflict(key);
+      if (s.IsErrno(ENOENT)) {
+        if (parent == bucket) {
+          return Status::S3(s3err::kNoSuchBucket, "The specified bucket does not exist");
+        }
+        restart = true;  // a concurrent prune removed `parent`: walk again
+        break;
+      }
+      return s;
+    }
+    if (!restart) return Status::Ok();
+  }
+  return Status::Errno(EAGAIN, "creating the directories of " + path);
+}
+
+Status SyncNamespace::PublishFile(const std::string& bucket, const std::string& key,
+                                  const StagingFile& file) {
+  const std::string path = ObjectPath(bucket, key);
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    Status s = backend_.Rename(file.path, path);
+    if (s.ok()) return fsync_ ? backend_.SyncDir(ParentOf(path)) : Status::Ok();
+    if (s.IsErrno(ENOTDIR) || s.IsErrno(EISDIR) || s.IsErrno(ENOTEMPTY) || s.IsErrno(EEXIST)) {
+      return Conflict(key);
+    }
+    if (!s.IsErrno(ENOENT)) return s;
+    // The parent is missing (first key under it, or pruned meanwhile).
+    if (ParentOf(path) == bucket) {
+      auto st = backend_.Stat(bucket);
+      if (!st.ok() || !st->is_dir) {
+        return Status::S3(s3err::kNoSuchBucket, "The specified bucket does not exist");
+      }
+    }
+    if (Status made = MakeParents(bucket, key, path, false); !made.ok()) return made;
+  }
+  return Status::Errno(EAGAIN, "publishing " + path);
+}
+
+Status SyncNamespace::PublishDir(const std::string& bucket, const std::string& key,
+                                 ObjectMeta& meta, const StagingFile& file) {
+  const std::string path = ObjectPath(bucket, key);
+  meta.size = 0;
+  meta.mtime_ns = NowNs();
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    if (Status s = MakeParents(bucket, key, path, true); !s.ok()) return s;
+    auto st = backend_.Stat(path);
+    if (!st.ok() && st.status().IsErrno(ENOENT)) continue;
+    if (!st.ok()) return st.status().IsErrno(ENOTDIR) ? Conflict(key) : st.status();
+    if (!st->is_dir) return Conflict(key);
+    Status s = WriteDirObjectMeta(backend_, path, meta);
+    if (s.IsErrno(ENOENT)) continue;
+    if (!s.ok()) return s;
+    ReleaseStaging(file);
+    if (fsync_) {
+      if (Status sync = backend_.SyncDir(path); !sync.ok()) return sync;
+      return backend_.SyncDir(ParentOf(path));
+    }
+    return Status::Ok();
+  }
+  return Status::Errno(EAGAIN, "publishing " + path);
+}
+
+Result<ObjectMeta> SyncNamespace::Publish(const std::string& bucket, const std::string& key,
+                                          StagedObject object, const WriteConditions& conditions,
+                                          OpOptions /*options: always synchronous here*/) {
+  auto lock = locks_.Lock(bucket, key);
+  if (conditions.if_match || conditions.if_none_match) {
+    auto current = FindLocked(bucket, key);
+    if (!current.ok() && !current.status().Is(s3err::kNoSuchKey)) return current.status();
+    if (Status s = CheckWriteConditions(current.ok() ? &current->meta : nullptr, conditions);
+        !s.ok()) {
+      return s;
+    }
+  }
+  ObjectMeta meta = std::move(object.meta);
+  if (IsDirectoryKey(key)) {
+    if (Status s = PublishDir(bucket, key, meta, object.file); !s.ok()) return s;
+    return meta;
+  }
+  if (Status s = PublishFile(bucket, key, object.file); !s.ok()) return s;
+  auto st = backend_.Stat(ObjectPath(bucket, key));
+  if (st.ok()) meta.mtime_ns = st->mtime_ns;
+  return meta;
+}
+
+void SyncNamespace::PruneEmptyDirs(const std::string& bucket, std::string dir) {
+  while (dir.size() > bucket.size() + 1 && dir.compare(0, bucket.size() + 1, bucket + "/") == 0) {
+    // Under the directory-object key's lock: a concurrent PUT of "dir/" waits.
+    auto lock = locks_.Lock(bucket, dir.substr(bucket.size() + 1) + "/");
+    auto meta = ReadDirObjectMeta(backend_, dir);
+    if (!meta.ok() || meta->has_value()) return;
+    if (!backend_.Rmdir(dir).ok()) return;  // not empty (or gone): stop
+    std::string parent = ParentOf(dir);
+    if (fsync_ && !backend_.SyncDir(parent).ok()) return;
+    dir = std::move(parent);
+  }
+}
+
+Status SyncNamespace::Remove(const std::string& bucket, const std::string& key,
+                             OpOptions /*options*/) {
+  const std::string path = ObjectPath(bucket, key);
+  {
+    auto lock = locks_.Lock(bucket, key);
+    if (IsDirectoryKey(key)) {
+      auto st = backend_.Stat(path);
+      if (!st.ok() || !st->is_dir) return IsMissing(st.status()) ? Status::Ok() : st.status();
+      auto meta = ReadDirObjectMeta(backend_, path);
+      if (!meta.ok()) return IsMissing(meta.status()) ? Status::Ok() : meta.status();
+      if (!meta->has_value()) return Status::Ok();
+      if (Status s = RemoveDirObjectMeta(backend_, path); !s.ok()) return s;
+      if (fsync_) {
+        if (Status s = backend_.SyncDir(path); !s.ok()) return s;
+      }
+    } else {
+      Status s = backend_.Unlink(path);
+      if (!s.ok()) return IsMissing(s) || s.IsErrno(EPERM) ? Status::Ok() : s;
+      if (fsync_) {
+        if (Status sync = backend_.SyncDir(ParentOf(path)); !sync.ok()) return sync;
+      }
+    }
+  }
+  PruneEmptyDirs(bucket, IsDirectoryKey(key) ? path : ParentOf(path));
+  return Status::Ok();
+}
+
+Result<ObjectVersion> SyncNamespace::Find(const std::string& bucket, const std::string& key) {
+  return FindLocked(bucket, key);
+}
+
+// Reads need no lock: a rename replaces the name atomically, and the open file
+// stays this version's data whatever happens to the name afterwards.
+Result<ObjectVersion> SyncNamespace::FindLocked(const std::string& bucket, const std::string& key) {
+  const std::string path = ObjectPath(bucket, key);
+  ObjectVersion version;
+  if (IsDirectoryKey(key)) {
+    auto st = backend_.Stat(path);
+    if (!st.ok()) return IsMissing(st.status()) ? NoSuchKey() : st.status();
+    if (!st->is_dir) return NoSuchKey();
+    auto meta = ReadDirObjectMeta(backend_, path);
+    if (!meta.ok()) return IsMissing(meta.status()) ? NoSuchKey() : meta.status();
+    if (!meta->has_value()) return NoSuchKey();
+    version.meta = std::move(**meta);
+    return version;
+  }
+  auto file = backend_.Open(path, Backend::OpenMode::kRead);
+  if (!file.ok()) return IsMissing(file.status()) ? NoSuchKey() : file.status();
+  auto meta = ReadObjectMeta(**file);
+  if (!meta.ok()) return meta.status();
+  version.meta = std::move(*meta);
+  version.data = std::shared_ptr<File>(std::move(*file));
+  return version;
+}
+
+Result<std::unique_ptr<KeyCursor>> SyncNamespace::List(const std::string& bucket,
+                                                       const std::string& prefix,
+                                                       const std::string& marker) {
+  return MakeDirKeyCursor(backend_, bucket, prefix, marker);
+}
+
+std::string SyncNamespace::StatusJson() {
+  return R"({"dirops":"sync","pending":{"create":0,"unlink":0},"oldest_pending_seconds":0,)"
+         R"("failed":[]})";
+}
+
+}  // namespace fsgate::fsclient

@@ -1,0 +1,55 @@
+// SyncNamespace: the Namespace applied directly on the Backend. Every create
+// and unlink is on disk before the call returns (and, with fsync on, its
+// directory entries are durable). Also the applier's tool under async dirops.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "fsclient/backend.h"
+#include "fsclient/key_locks.h"
+#include "fsclient/namespace.h"
+
+namespace fsgate::fsclient {
+
+class SyncNamespace final : public Namespace {
+ public:
+  SyncNamespace(Backend& backend, bool fsync) : backend_(backend), fsync_(fsync) {}
+
+  Result<StagingFile> AcquireStaging() override;
+  void ReleaseStaging(const StagingFile& file) override;
+  Result<ObjectMeta> Publish(const std::string& bucket, const std::string& key, StagedObject object,
+                             const WriteConditions& conditions, OpOptions options) override;
+  Status Remove(const std::string& bucket, const std::string& key, OpOptions options) override;
+  Result<ObjectVersion> Find(const std::string& bucket, const std::string& key) override;
+  Result<std::unique_ptr<KeyCursor>> List(const std::string& bucket, const std::string& prefix,
+                                          const std::string& marker) override;
+  Status WaitKey(const std::string&, const std::string&) override { return Status::Ok(); }
+  Status WaitBucket(const std::string&) override { return Status::Ok(); }
+  Status Drain() override { return Status::Ok(); }
+  std::string StatusJson() override;
+
+  // Removes empty directories from `dir` up to (not including) the bucket,
+  // stopping at a directory object or a non-empty directory.
+  void PruneEmptyDirs(const std::string& bucket, std::string dir);
+
+ private:
+  Result<ObjectVersion> FindLocked(const std::string& bucket, const std::string& key);
+  Status PublishFile(const std::string& bucket, const std::string& key, const StagingFile& file);
+  Status PublishDir(const std::string& bucket, const std::string& key, ObjectMeta& meta,
+                    const StagingFile& file);
+  // mkdir -p of the directories between the bucket and `path` (exclusive of
+  // `path` unless `include_last`), fsyncing the parents of new ones.
+  Status MakeParents(const std::string& bucket, const std::string& key, const std::string& path,
+                     bool include_last);
+  Status Conflict(const std::string& key);
+
+  Backend& backend_;
+  const bool fsync_;
+  KeyLocks locks_;
+};
+
+// Checks S3 write conditions against the current version (nullptr: absent).
+Status CheckWriteConditions(const ObjectMeta* current, const WriteConditions& conditions);
+
+}  // namespace fsgate::fsclient

@@ -1,0 +1,13 @@
+// The Backend `fsgate serve` runs on, from --backend and the test hooks.
+#pragma once
+
+#include <memory>
+
+#include "fsclient/backend.h"
+#include "gateway/serve_config.h"
+
+namespace fsgate::gateway {
+
+Result<std::unique_ptr<fsclient::Backend>> MakeBackend(const ServeConfig& config);
+
+}  // namespace fsgate::gateway

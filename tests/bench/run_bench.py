@@ -1,0 +1,363 @@
+#!/usr/bin/python3
+"""fsgate benchmark: sync vs async dirops, side by side, in one table.
+
+For each --fsync setting (on, off) and each --dirops mode (sync, async) it
+starts a fresh fsgate on a fresh root (all roots on the same disk) and drives
+it with fsgate_load: 4 KiB PUT, GET, DELETE at 1 and 32 connections, and a
+source-like tree of files at 16 connections. Optionally the same workloads
+against another S3 server (--other-endpoint) for comparison.
+
+A benchmark, not a test: nothing here asserts a speed. See README.md.
+"""
+
+import argparse
+import json
+import os
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+ACCESS_KEY = "fsgatebenchaccesskey"
+SECRET_KEY = "fsgatebenchsecretkey0000000000000000000"
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_get(url, timeout=5.0):
+    """(status, body) of a plain GET; status 0 when nothing answered."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        return e.code, ""
+    except (urllib.error.URLError, OSError):
+        return 0, ""
+
+
+def parse_pending(exposition):
+    """Sum of fsgate_async_pending{op=create|unlink}, None when absent."""
+    total, seen = 0.0, 0
+    for line in exposition.splitlines():
+        if line.startswith("fsgate_async_pending{") and (
+            'op="create"' in line or 'op="unlink"' in line
+        ):
+            try:
+                total += float(line.split("}", 1)[1].split()[0])
+                seen += 1
+            except (IndexError, ValueError):
+                pass
+    return total if seen else None
+
+
+class Server:
+    """One fsgate process on a fresh root; stopped and its root removed on exit."""
+
+    def __init__(self, binary, scratch, dirops, fsync, keep):
+        self.root = tempfile.mkdtemp(prefix=f"fsgate-bench-{dirops}-fsync{fsync}-", dir=scratch)
+        self.port, self.metrics_port = free_port(), free_port()
+        self.keep = keep
+        self.log_path = self.root + ".log"
+        env = dict(os.environ, FSGATE_ACCESS_KEY=ACCESS_KEY, FSGATE_SECRET_KEY=SECRET_KEY)
+        self.command = [
+            binary, "serve", "--root", self.root,
+            "--listen", f"127.0.0.1:{self.port}",
+            "--metrics-listen", f"127.0.0.1:{self.metrics_port}",
+            "--dirops", dirops, "--fsync", fsync,
+        ]
+        self.log_file = open(self.log_path, "wb")
+        self.process = subprocess.Popen(self.command, env=env, stdout=self.log_file,
+                                        stderr=subprocess.STDOUT)
+        self._wait_ready()
+
+    @property
+    def endpoint(self):
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def metrics(self):
+        return f"127.0.0.1:{self.metrics_port}"
+
+    def _wait_ready(self, timeout=60.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"fsgate exited with {self.process.returncode} at start:\n"
+                                   + self.log_tail())
+            if http_get(f"http://{self.metrics}/readyz", timeout=1.0)[0] == 200:
+                return
+            time.sleep(0.05)
+        raise RuntimeError("fsgate not ready after %.0f s:\n%s" % (timeout, self.log_tail()))
+
+    def log_tail(self, lines=20):
+        self.log_file.flush()
+        with open(self.log_path, "rb") as f:
+            return b"\n".join(f.read().splitlines()[-lines:]).decode("utf-8", "replace")
+
+    def peak_rss_mib(self):
+        try:
+            with open(f"/proc/{self.process.pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1]) / 1024.0
+        except OSError:
+            pass
+        return None
+
+    def pending(self):
+        status, body = http_get(f"http://{self.metrics}/metrics")
+        return parse_pending(body) if status == 200 else None
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                log(f"fsgate {self.process.pid} ignored SIGTERM for 60 s; killing it")
+                self.process.kill()
+                self.process.wait()
+        self.log_file.close()
+        if not self.keep:
+            shutil.rmtree(self.root, ignore_errors=True)
+            os.unlink(self.log_path)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class Target:
+    """Where the load goes: an fsgate we started, or another S3 endpoint."""
+
+    def __init__(self, endpoint, access_key, secret_key, server=None):
+        self.endpoint, self.access_key, self.secret_key = endpoint, access_key, secret_key
+        self.server = server
+
+
+def run_load(args, target, bucket, extra, verbose):
+    command = [args.load, "--endpoint", target.endpoint, "--bucket", bucket, "--json"] + extra
+    if target.server is not None:
+        command += ["--metrics", target.server.metrics]
+    env = dict(os.environ, FSGATE_ACCESS_KEY=target.access_key,
+               FSGATE_SECRET_KEY=target.secret_key)
+    if verbose:
+        log("  $ " + shlex.join(command))
+    done = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True)
+    if done.returncode not in (0, 1) or not done.stdout.strip():
+        raise RuntimeError(f"fsgate_load failed ({done.returncode}): {done.stderr.strip()}")
+    if done.stderr.strip():
+        log("  fsgate_load: " + done.stderr.strip())
+    return json.loads(done.stdout)
+
+
+def measure(target, phase):
+    """One table cell group from a fsgate_load phase and the server's state after it."""
+    stats = phase["all"]
+    cell = {
+        "ops_per_sec": stats["ops_per_sec"],
+        "p50": stats["latency_ms"]["p50"],
+        "p99": stats["latency_ms"]["p99"],
+        "errors": stats["errors"],
+        "status": stats["status"],
+        "ops": stats["ops"],
+        "rss": None,
+        "pending": None,
+    }
+    if target.server is not None:
+        cell["rss"] = target.server.peak_rss_mib()
+        # fsgate_load reads the backlog right after the phase's last response.
+        at_end = phase.get("pending_at_end")
+        cell["pending"] = (at_end["create"] + at_end["unlink"] if at_end
+                           else target.server.pending())
+    if phase["name"] == "tree":
+        cell["answered_s"] = phase.get("all_answered_s")
+        cell["applied_s"] = phase.get("all_applied_s")
+    return cell
+
+
+def workloads(args, target, verbose):
+    """Runs every workload against `target`; returns {row name: cell}."""
+    plan = PLANS["quick" if args.quick else "full"]
+    cells = {}
+    for connections, put_s, get_s, delete_s in ((1,) + plan["c1"], (32,) + plan["c32"]):
+        bucket = f"bench-c{connections}-{int(time.time() * 1000) % 10**9}"
+        common = ["--connections", str(connections), "--size", "4096",
+                  "--prefix", "k", "--dirs", "16"]
+        put = run_load(args, target, bucket,
+                       common + ["--create-bucket", "--op", "put", "--duration", str(put_s)],
+                       verbose)["phases"][0]
+        cells[f"PUT 4KiB c{connections}"] = measure(target, put)
+        keys = str(put["indices"])
+        get = run_load(args, target, bucket,
+                       common + ["--op", "get", "--keys", keys, "--duration", str(get_s)],
+                       verbose)["phases"][0]
+        cells[f"GET 4KiB c{connections}"] = measure(target, get)
+        delete = run_load(args, target, bucket,
+                          common + ["--op", "delete", "--keys", keys, "--duration", str(delete_s)],
+                          verbose)["phases"][0]
+        cells[f"DELETE 4KiB c{connections}"] = measure(target, delete)
+    files = plan["tree_files"]
+    tree = run_load(args, target, f"bench-tree-{int(time.time() * 1000) % 10**9}",
+                    ["--create-bucket", "--connections", "16", "--prefix", "src",
+                     "--tree-synthetic", str(files)], verbose)["phases"][0]
+    cells[f"tree {files} files c16"] = measure(target, tree)
+    return cells
+
+
+# Seconds per phase: (PUT, GET, DELETE) at 1 and at 32 connections; DELETE
+# stops earlier once every key the PUT wrote is gone.
+PLANS = {
+    "quick": {"c1": (2, 2, 2), "c32": (3, 2, 3), "tree_files": 5000},
+    "full": {"c1": (10, 10, 10), "c32": (30, 10, 30), "tree_files": 20000},
+}
+
+
+def fmt(value, spec):
+    return "-" if value is None else format(value, spec)
+
+
+def ratio(a, b):
+    return "-" if not a or not b else f"{a / b:.2f}x"
+
+
+def tree_throughput(cell, key):
+    seconds = cell.get(key)
+    return cell["ops"] / seconds if seconds else None
+
+
+def print_table(results, other):
+    """results: {fsync: {dirops: {row: cell}}}; other: {row: cell} or None."""
+    header = ["workload", "fsync",
+              "sync ops/s", "p50 ms", "p99 ms", "RSS MiB", "pend",
+              "async ops/s", "p50 ms", "p99 ms", "RSS MiB", "pend", "async/sync"]
+    if other is not None:
+        header += ["other ops/s", "p50 ms", "p99 ms", "async/other"]
+    rows = []
+    notes = []
+    for fsync, modes in results.items():
+        sync, asynchronous = modes["sync"], modes["async"]
+        for name in sync:
+            s, a = sync[name], asynchronous[name]
+            o = other.get(name) if other is not None else None
+            lines = [(name, s["ops_per_sec"], a["ops_per_sec"],
+                      o["ops_per_sec"] if o else None)]
+            if "answered_s" in s:  # the tree: throughput to "all answered" and "all applied"
+                lines = [
+                    (name + " answered", tree_throughput(s, "answered_s"),
+                     tree_throughput(a, "answered_s"), o and tree_throughput(o, "answered_s")),
+                    (name + " applied", tree_throughput(s, "applied_s"),
+                     tree_throughput(a, "applied_s"), None),
+                ]
+            for label, s_rate, a_rate, o_rate in lines:
+                applied = label.endswith(" applied")  # no latencies, nothing left pending
+                lat = lambda cell, key: None if applied or not cell else cell[key]
+                pend = lambda cell: 0 if applied and cell["applied_s"] else cell["pending"]
+                row = [label, fsync,
+                       fmt(s_rate, ".0f"), fmt(lat(s, "p50"), ".3f"), fmt(lat(s, "p99"), ".3f"),
+                       fmt(s["rss"], ".0f"), fmt(pend(s), ".0f"),
+                       fmt(a_rate, ".0f"), fmt(lat(a, "p50"), ".3f"), fmt(lat(a, "p99"), ".3f"),
+                       fmt(a["rss"], ".0f"), fmt(pend(a), ".0f"), ratio(a_rate, s_rate)]
+                if other is not None:
+                    row += [fmt(o_rate, ".0f"), fmt(lat(o, "p50"), ".3f"),
+                            fmt(lat(o, "p99"), ".3f"), ratio(a_rate, o_rate)]
+                rows.append(row)
+            for mode, cell in (("sync", s), ("async", a), ("other", o)):
+                if cell and cell["errors"]:
+                    notes.append(f"{name} fsync {fsync} {mode}: {cell['errors']} errors "
+                                 f"of {cell['ops']}, statuses {cell['status']}")
+                if cell and "answered_s" in cell and mode != "other":
+                    notes.append(f"{name} fsync {fsync} {mode}: all answered "
+                                 f"{fmt(cell['answered_s'], '.2f')} s, all applied "
+                                 f"{fmt(cell['applied_s'], '.2f')} s")
+    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+
+    def line(cells):  # the workload name left-aligned, numbers right-aligned
+        return "  ".join(str(v).rjust(w) if i else str(v).ljust(w)
+                         for i, (v, w) in enumerate(zip(cells, widths)))
+
+    print(line(header))
+    print("  ".join("-" * w for w in widths))
+    for r in rows:
+        print(line(r))
+    if notes:
+        print()
+        for n in notes:
+            print(n)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("fsgate", nargs="?", default="./build/gateway/fsgate",
+                        help="fsgate binary (default ./build/gateway/fsgate)")
+    parser.add_argument("--load", default="./build/tests/bench/fsgate_load",
+                        help="fsgate_load binary (default ./build/tests/bench/fsgate_load)")
+    parser.add_argument("--quick", action="store_true",
+                        help="short phases and a 5,000-file tree (about 2 minutes)")
+    parser.add_argument("--fsync", choices=["on", "off", "both"], default="both")
+    parser.add_argument("--scratch", default=tempfile.gettempdir(),
+                        help="where the fresh roots go (one disk for all)")
+    parser.add_argument("--keep", action="store_true", help="keep the roots and server logs")
+    parser.add_argument("--other-endpoint", help="another S3 server host:port to compare with")
+    parser.add_argument("--other-access-key",
+                        default=os.environ.get("OTHER_ACCESS_KEY",
+                                               os.environ.get("FSGATE_ACCESS_KEY", "")),
+                        help="default $OTHER_ACCESS_KEY, else $FSGATE_ACCESS_KEY")
+    parser.add_argument("--other-secret-key",
+                        default=os.environ.get("OTHER_SECRET_KEY",
+                                               os.environ.get("FSGATE_SECRET_KEY", "")),
+                        help="default $OTHER_SECRET_KEY, else $FSGATE_SECRET_KEY")
+    parser.add_argument("--verbose", "-v", action="store_true",
+                        help="log every fsgate_load command on stderr")
+    args = parser.parse_args()
+
+    for path in (args.fsgate, args.load):
+        if not os.access(path, os.X_OK):
+            sys.exit(f"run_bench: {path} is not an executable (build it first)")
+
+    print("command: " + shlex.join([sys.executable] + sys.argv))
+    print(f"mode: {'quick' if args.quick else 'full'}; scratch {args.scratch}; "
+          f"{os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d %H:%M:%S %Z')}")
+    sys.stdout.flush()
+
+    started = time.monotonic()
+    results = {}
+    for fsync in (["on", "off"] if args.fsync == "both" else [args.fsync]):
+        results[fsync] = {}
+        for dirops in ("sync", "async"):
+            log(f"fsync {fsync}, dirops {dirops}")
+            with Server(args.fsgate, args.scratch, dirops, fsync, args.keep) as server:
+                if args.verbose:
+                    log("  $ " + shlex.join(server.command))
+                target = Target(server.endpoint, ACCESS_KEY, SECRET_KEY, server)
+                results[fsync][dirops] = workloads(args, target, args.verbose)
+    other = None
+    if args.other_endpoint:
+        log(f"other endpoint {args.other_endpoint}")
+        other = workloads(args, Target(args.other_endpoint, args.other_access_key,
+                                       args.other_secret_key), args.verbose)
+    print()
+    print_table(results, other)
+    print(f"\n(total {time.monotonic() - started:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+// Shared fixture for fsclient unit tests: a temporary root and an open store.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "fsclient/fs_object_store.h"
+#include "fsclient/posix_backend.h"
+
+namespace fsgate::fsclient::testing {
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "fsgate-test-XXXXXX").string();
+    path_ = ::mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+inline void WriteLocalFile(const std::string& path, const std::string& data) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  std::ofstream(path, std::ios::binary) << data;
+}
+
+inline std::string ReadLocalFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Reopen(); }
+
+  void Reopen() {
+    store_.reset();
+    auto backend = MakePosixBackend(dir_.path());
+    ASSERT_TRUE(backend.ok()) << backend.status().message();
+    StoreOptions options;
+    options.async_dirops = false;
+    options.fsync = false;  // the page cache is enough for logic tests
+    auto store = OpenFsObjectStore(std::move(*backend), options, nullptr);
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    store_ = std::move(*store);
+  }
+
+  std::string Root(const std::string& rel = "") const { return dir_.path() + "/" + rel; }
+
+  Result<ObjectMeta> Put(const std::string& bucket, const std::string& key, const std::string& data,
+                         ObjectMeta meta = {}, WriteConditions conditions = {}) {
+    PutRequest request;
+    request.bucket = bucket;
+    request.key = key;
+    request.meta = meta;
+    request.conditions = conditions;
+    request.expected_size = static_cast<int64_t>(data.size());
+    auto writer = store_->BeginPut(std::move(request));
+    if (!writer.ok()) return writer.status();
+    if (Status s = (*writer)->Write(data); !s.ok()) return s;
+    return (*writer)->Commit(ObjectMeta{});
+  }
+
+  Result<std::string> Get(const std::string& bucket, const std::string& key) {
+    auto reader = store_->GetObject(bucket, key);
+    if (!reader.ok()) return reader.status();
+    std::string data((*reader)->meta().size, '\0');
+    size_t got = 0;
+    while (got < data.size()) {
+      auto n = (*reader)->Read(got, std::span<char>(data.data() + got, data.size() - got));
+      if (!n.ok()) return n.status();
+      if (*n == 0) break;
+      got += *n;
+    }
+    data.resize(got);
+    return data;
+  }
+
+  std::vector<std::string> AllKeys(const std::string& bucket, const std::string& prefix = "") {
+    ListRequest request;
+    request.prefix = prefix;
+    request.max_keys = 1000000;
+    auto result = store_->ListObjects(bucket, request);
+    EXPECT_TRUE(result.ok()) << result.status().message();
+    std::vector<std::string> keys;
+    if (result.ok()) {
+      for (auto& e : result->objects) keys.push_back(e.key);
+    }
+    return keys;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<ObjectStore> store_;
+};
+
+}  // namespace fsgate::fsclient::testing

@@ -1,0 +1,77 @@
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+#include <cstdio>
+#include <fstream>
+
+#include "gateway/s3_error.h"
+#include "gateway/serve_config.h"
+
+namespace fsgate::gateway {
+namespace {
+
+std::string WriteTemp(const std::string& text) {
+  char path[] = "/tmp/fsgate-config-XXXXXX";
+  int fd = mkstemp(path);
+  EXPECT_GE(fd, 0);
+  ::close(fd);
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(ServeConfigTest, FileValuesAndErrors) {
+  ServeConfig c;
+  std::string ok = WriteTemp(R"({"root":"/srv/s3","dirops":"sync","max_connections":7})");
+  LoadConfigFile(ok, c);
+  EXPECT_EQ(c.root, "/srv/s3");
+  EXPECT_EQ(c.dirops, "sync");
+  EXPECT_EQ(c.max_connections, 7);
+  std::remove(ok.c_str());
+
+  for (const char* bad : {R"({"root": 5})", R"({"nope": "x"})", "{not json", "[]"}) {
+    std::string path = WriteTemp(bad);
+    ServeConfig d;
+    EXPECT_THROW(LoadConfigFile(path, d), std::runtime_error) << bad;
+    std::remove(path.c_str());
+  }
+  ServeConfig missing;
+  EXPECT_THROW(LoadConfigFile("/nonexistent/fsgate.json", missing), std::runtime_error);
+}
+
+TEST(ServeConfigTest, Validation) {
+  ServeConfig c;
+  c.root = "/tmp";
+  EXPECT_NO_THROW(ValidateConfig(c));
+  auto invalid = [](auto mutate) {
+    ServeConfig x;
+    x.root = "/tmp";
+    mutate(x);
+    EXPECT_THROW(ValidateConfig(x), std::runtime_error);
+  };
+  invalid([](ServeConfig& x) { x.dirops = "maybe"; });
+  invalid([](ServeConfig& x) { x.fsync = "yes"; });
+  invalid([](ServeConfig& x) { x.root.clear(); });
+  invalid([](ServeConfig& x) { x.listen = "nohostport"; });
+  invalid([](ServeConfig& x) { x.listen = "127.0.0.1:99999"; });
+  invalid([](ServeConfig& x) { x.tls_cert = "a.pem"; });
+  invalid([](ServeConfig& x) { x.metrics_listen = x.listen; });
+}
+
+TEST(S3ErrorTest, StatusesAndXml) {
+  EXPECT_EQ(HttpStatusForError("NoSuchKey"), 404);
+  EXPECT_EQ(HttpStatusForError("BucketNotEmpty"), 409);
+  EXPECT_EQ(HttpStatusForError("PreconditionFailed"), 412);
+  EXPECT_EQ(HttpStatusForError("InvalidRange"), 416);
+  EXPECT_EQ(HttpStatusForError("SignatureDoesNotMatch"), 403);
+  EXPECT_EQ(HttpStatusForError("SlowDown"), 503);
+  EXPECT_EQ(HttpStatusForError("NotImplemented"), 501);
+  EXPECT_EQ(HttpStatusForError("SomethingElse"), 500);
+  std::string xml = ErrorXml("NoSuchKey", "gone <here>", "/b/k", "REQ1");
+  EXPECT_NE(xml.find("<Code>NoSuchKey</Code>"), std::string::npos);
+  EXPECT_NE(xml.find("<Message>gone &lt;here&gt;</Message>"), std::string::npos);
+  EXPECT_NE(xml.find("<Resource>/b/k</Resource>"), std::string::npos);
+  EXPECT_NE(xml.find("<RequestId>REQ1</RequestId>"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fsgate::gateway

@@ -1,0 +1,74 @@
+#include <gtest/gtest.h>
+
+#include "gateway/s3_router.h"
+#include "gateway/url.h"
+
+namespace fsgate::gateway {
+namespace {
+
+HttpRequest Make(std::string method, std::string target, std::string host = "127.0.0.1:9000") {
+  HttpRequest r;
+  r.method = std::move(method);
+  r.target = std::move(target);
+  SplitTarget(r.target, r.path, r.query);
+  r.headers.emplace_back("host", std::move(host));
+  return r;
+}
+
+TEST(UrlTest, SplitsAndDecodesPathAndQuery) {
+  std::string path;
+  std::vector<std::pair<std::string, std::string>> query;
+  SplitTarget("/b/a%20b%2Bc/%C3%BC?prefix=x%2Fy+z&uploads&max-keys=5", path, query);
+  EXPECT_EQ(path, "/b/a b+c/\xC3\xBC");
+  ASSERT_EQ(query.size(), 3u);
+  EXPECT_EQ(query[0], (std::pair<std::string, std::string>{"prefix", "x/y z"}));
+  EXPECT_EQ(query[1], (std::pair<std::string, std::string>{"uploads", ""}));
+  EXPECT_EQ(query[2].second, "5");
+}
+
+TEST(UrlTest, PlusIsLiteralInPathAndMalformedEscapesKept) {
+  EXPECT_EQ(PercentDecode("a+b"), "a+b");
+  EXPECT_EQ(PercentDecode("a+b", true), "a b");
+  EXPECT_EQ(PercentDecode("100%"), "100%");
+  EXPECT_EQ(PercentDecode("%zz%4"), "%zz%4");
+}
+
+TEST(UrlTest, UriEncodeKeepsUnreserved) {
+  EXPECT_EQ(UriEncode("a b/c~d+e", false), "a%20b/c~d%2Be");
+  EXPECT_EQ(UriEncode("a/b", true), "a%2Fb");
+}
+
+TEST(RouterTest, PathStyleOperations) {
+  EXPECT_EQ(RouteRequest(Make("GET", "/"), "").api, "ListBuckets");
+  EXPECT_EQ(RouteRequest(Make("PUT", "/bkt"), "").api, "CreateBucket");
+  EXPECT_EQ(RouteRequest(Make("GET", "/bkt?list-type=2"), "").api, "ListObjectsV2");
+  EXPECT_EQ(RouteRequest(Make("GET", "/bkt"), "").api, "ListObjects");
+  EXPECT_EQ(RouteRequest(Make("GET", "/bkt?versions"), "").api, "ListObjectVersions");
+  EXPECT_EQ(RouteRequest(Make("POST", "/bkt?delete"), "").api, "DeleteObjects");
+  EXPECT_EQ(RouteRequest(Make("POST", "/bkt/k?uploads"), "").api, "CreateMultipartUpload");
+  EXPECT_EQ(RouteRequest(Make("PUT", "/bkt/k?partNumber=1&uploadId=x"), "").api, "UploadPart");
+  EXPECT_EQ(RouteRequest(Make("POST", "/bkt/k?uploadId=x"), "").api, "CompleteMultipartUpload");
+  EXPECT_EQ(RouteRequest(Make("DELETE", "/bkt/k?uploadId=x"), "").api, "AbortMultipartUpload");
+  EXPECT_EQ(RouteRequest(Make("GET", "/bkt/k?uploadId=x"), "").api, "ListParts");
+  auto copy = Make("PUT", "/bkt/k");
+  copy.headers.emplace_back("x-amz-copy-source", "/src/k");
+  EXPECT_EQ(RouteRequest(copy, "").api, "CopyObject");
+  auto target = RouteRequest(Make("GET", "/bkt/dir/sub/"), "");
+  EXPECT_EQ(target.bucket, "bkt");
+  EXPECT_EQ(target.key, "dir/sub/");
+  EXPECT_EQ(target.api, "GetObject");
+}
+
+TEST(RouterTest, VirtualHostedStyle) {
+  auto t = RouteRequest(Make("GET", "/a/b.txt", "photos.s3.local:9000"), "s3.local");
+  EXPECT_EQ(t.bucket, "photos");
+  EXPECT_EQ(t.key, "a/b.txt");
+  EXPECT_EQ(t.api, "GetObject");
+  // The bare domain is path style.
+  auto p = RouteRequest(Make("GET", "/photos/x", "s3.local:9000"), "s3.local");
+  EXPECT_EQ(p.bucket, "photos");
+  EXPECT_EQ(p.key, "x");
+}
+
+}  // namespace
+}  // namespace fsgate::gateway
