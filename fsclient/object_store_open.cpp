@@ -1,3 +1,6 @@
+#include <spdlog/spdlog.h>
+
+#include "fsclient/async_namespace.h"
 #include "fsclient/fs_object_store.h"
 #include "fsclient/store_layout.h"
 #include "fsclient/sync_namespace.h"
@@ -5,8 +8,19 @@
 namespace fsgate::fsclient {
 
 Result<std::unique_ptr<Namespace>> MakeNamespace(Backend& backend, const StoreOptions& options,
-                                                 metrics::Metrics* /*metrics*/) {
-  // Async dirops (AsyncNamespace over this SyncNamespace) plug in here.
+                                                 metrics::Metrics* metrics) {
+  if (options.async_dirops) {
+    if (metrics == nullptr) {
+      spdlog::warn("async dirops need a metrics registry; running with sync dirops");
+    } else {
+      // Replays the intent journal before returning: every answered op is in place.
+      AsyncOptions async;
+      async.fsync = options.fsync;
+      auto ns = AsyncNamespace::Open(backend, async, *metrics);
+      if (!ns.ok()) return ns.status();
+      return std::unique_ptr<Namespace>(std::move(*ns));
+    }
+  }
   return std::unique_ptr<Namespace>(std::make_unique<SyncNamespace>(backend, options.fsync));
 }
 

@@ -1,5 +1,6 @@
 #include "gateway/backend_factory.h"
 
+#include "fsclient/fault_backend.h"
 #include "fsclient/posix_backend.h"
 
 namespace fsgate::gateway {
@@ -8,7 +9,19 @@ Result<std::unique_ptr<fsclient::Backend>> MakeBackend(const ServeConfig& config
   if (config.backend != "posix") {
     return Status::S3(s3err::kNotImplemented, "the cephfs backend is not available in this build");
   }
-  return fsclient::MakePosixBackend(config.root);
+  auto backend = fsclient::MakePosixBackend(config.root);
+  if (!backend.ok()) return backend;
+  if (config.test_apply_delay_ms <= 0 && config.test_swap_inode_every <= 0) return backend;
+  // Test hooks: the fault-injecting decorator slows every rename (the
+  // applier's link into place) or swaps inodes under names.
+  auto fault = std::make_unique<fsclient::FaultBackend>(std::move(*backend));
+  if (config.test_apply_delay_ms > 0) {
+    fault->AddRuleSpec("rename:delay=" + std::to_string(config.test_apply_delay_ms) + ":count=-1");
+  }
+  if (config.test_swap_inode_every > 0) {
+    fault->SwapInodeEvery(static_cast<int>(config.test_swap_inode_every));
+  }
+  return std::unique_ptr<fsclient::Backend>(std::move(fault));
 }
 
 }  // namespace fsgate::gateway

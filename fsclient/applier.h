@@ -1,0 +1,160 @@
+// Applier: carries answered intents out on the filesystem, behind the answer.
+//
+// Ops on one key apply one at a time in answer order (so PUT k; DELETE k; PUT k
+// leaves the last PUT, and an unlink followed by a re-create waits for the
+// unlink, as ceph_wait_on_conflict_unlink does); different keys apply in
+// parallel on a few workers. A failed apply is retried with backoff; a
+// permanent failure is counted, logged with errno and key, kept for
+// StatusJson(), and its overlay entry resolved so readers see what the
+// filesystem really holds. Applied ops are retired from the journal only after
+// their files and directories are synced (or a syncfs), in batches.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fsclient/backend.h"
+#include "fsclient/dir_caps.h"
+#include "fsclient/intent.h"
+#include "fsclient/intent_journal.h"
+#include "fsclient/overlay.h"
+#include "fsclient/sync_namespace.h"
+
+namespace fsgate::metrics {
+class Metrics;
+}
+
+namespace fsgate::fsclient {
+
+// The async create's seq, on the object file: lets replay tell an older async
+// create from the file a later op left at the name.
+inline constexpr const char* kXattrSeq = "user.fsgate.seq";
+
+// How applied ops are made durable before the journal lets go of them.
+enum class ApplyDurability {
+  // fsync of every file created and of every directory touched (up to the
+  // bucket): costs only what the ops wrote, whatever else the filesystem holds.
+  kFsyncTouched,
+  // One syncfs per batch: fewest calls, but it flushes the whole filesystem.
+  kSyncFs,
+};
+
+struct ApplierOptions {
+  int workers = 3;
+  int max_attempts = 8;                   // about 6 s of retrying in all
+  std::chrono::milliseconds backoff{50};  // doubled after each failed attempt
+  bool fsync = true;
+  ApplyDurability durability = ApplyDurability::kFsyncTouched;
+  // How long applied ops gather before one syncfs retires them together.
+  std::chrono::milliseconds sync_window{10};
+  size_t max_failed_listed = 1000;
+};
+
+class Applier {
+ public:
+  Applier(Backend& backend, SyncNamespace& apply_ns, Overlay& overlay, DirCaps& caps,
+          IntentJournal& journal, metrics::Metrics& metrics, ApplierOptions options);
+  ~Applier();
+  Applier(const Applier&) = delete;
+  Applier& operator=(const Applier&) = delete;
+
+  void Start();
+  // Stops the workers after their current op. With `drain`, every queued op is
+  // applied first; without, queued ops stay only in the journal (a crash, as
+  // the filesystem sees it).
+  void Stop(bool drain);
+
+  // Hands over an answered intent: durable in the journal, published in the
+  // overlay. An `urgent` one (a caller waits for it) jumps the queue of keys.
+  void Enqueue(Intent intent, bool urgent = false);
+
+  // Recovery: applies a journal intent now unless its effect is already there.
+  // Fails only for an error that may go away (the journal keeps the intent).
+  Status Replay(const Intent& intent);
+
+  void WaitKey(const std::string& bucket, const std::string& key);
+  // Waits until op `seq` on bucket/key has been applied; its failure if it failed.
+  Status WaitApplied(const std::string& bucket, const std::string& key, uint64_t seq);
+  // Waits for every pending op whose key starts with `prefix`.
+  void WaitPrefix(const std::string& bucket, const std::string& prefix);
+  void WaitBucket(const std::string& bucket);
+  void Drain();
+
+  size_t pending() const;
+  uint64_t pending_bytes() const;
+  // Pending creates whose bytes are in an (open) staging file, not inline.
+  size_t pending_files() const;
+  size_t failed_count() const;
+  std::string StatusJson() const;
+
+ private:
+  struct Op {
+    Intent intent;
+    std::chrono::steady_clock::time_point answered;
+  };
+  struct KeyQueue {
+    std::deque<Op> ops;
+    bool busy = false;
+  };
+  struct Failure {
+    IntentOp op;
+    std::string bucket, key;
+    uint64_t seq;
+    int err;
+    Status status;
+    std::chrono::system_clock::time_point when;
+  };
+  enum class Outcome { kApplied, kFailed, kStopped };
+
+  void WorkerLoop();
+  void SyncLoop();
+  Outcome ApplyWithRetries(const Op& op, Status* last, int* attempts);
+  Status ApplyOnce(const Intent& intent);
+  Status ApplyCreate(const Intent& intent);
+  Status ApplyUnlink(const Intent& intent);
+  void RecordFailure(const Intent& intent, const Status& status, int attempts);
+  bool HasPendingLocked(const std::string& bucket, const std::string& prefix, bool exact) const;
+
+  Backend& backend_;
+  SyncNamespace& apply_ns_;
+  Overlay& overlay_;
+  DirCaps& caps_;
+  IntentJournal& journal_;
+  metrics::Metrics& metrics_;
+  const ApplierOptions options_;
+
+  mutable std::mutex mu_;
+  std::condition_variable work_;
+  std::condition_variable done_;
+  std::condition_variable sync_wake_;
+  std::map<std::string, std::map<std::string, KeyQueue>> queues_;
+  std::deque<std::pair<std::string, std::string>> ready_;
+  size_t pending_ = 0;
+  size_t pending_by_op_[2] = {0, 0};
+  uint64_t pending_bytes_ = 0;
+  size_t pending_files_ = 0;
+  struct Applied {
+    uint64_t seq;
+    IntentOp op;
+    bool ok;  // false: given up, nothing to make durable
+    std::string bucket;
+    std::string path;
+  };
+  Status MakeDurable(const std::vector<Applied>& batch);
+  std::vector<Applied> applied_;  // applied (or given up), not yet durable
+  std::deque<Failure> failed_;
+  size_t failed_total_ = 0;
+  bool stop_ = false;
+  bool sync_stop_ = false;
+  std::vector<std::thread> workers_;
+  std::thread syncer_;
+};
+
+}  // namespace fsgate::fsclient

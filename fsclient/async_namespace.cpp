@@ -1,0 +1,347 @@
+#include "fsclient/async_namespace.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "fsclient/backend_util.h"
+#include "fsclient/key_path.h"
+#include "metrics/metrics.h"
+
+namespace fsgate::fsclient {
+namespace {
+
+bool IsMissing(const Status& s) { return s.IsErrno(ENOENT) || s.IsErrno(ENOTDIR); }
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// "a/b/c" -> "a", "a/b".
+std::vector<std::string> AncestorKeys(const std::string& key) {
+  std::vector<std::string> out;
+  for (size_t pos = key.find('/'); pos != std::string::npos && pos + 1 < key.size();
+       pos = key.find('/', pos + 1)) {
+    out.push_back(key.substr(0, pos));
+  }
+  return out;
+}
+
+}  // namespace
+
+AsyncNamespace::AsyncNamespace(Backend& backend, AsyncOptions options, metrics::Metrics& metrics)
+    : backend_(backend),
+      options_(std::move(options)),
+      metrics_(metrics),
+      sync_(backend, options_.fsync),
+      apply_ns_(backend, /*fsync=*/false) {}
+
+Result<std::unique_ptr<AsyncNamespace>> AsyncNamespace::Open(Backend& backend, AsyncOptions options,
+                                                             metrics::Metrics& metrics) {
+  options.journal.fsync = options.fsync;
+  options.pool.fsync = options.fsync;
+  options.applier.fsync = options.fsync;
+  std::unique_ptr<AsyncNamespace> ns(new AsyncNamespace(backend, std::move(options), metrics));
+  if (Status s = ns->Recover(); !s.ok()) return s;
+  return ns;
+}
+
+AsyncNamespace::~AsyncNamespace() {
+  if (!abandoned_ && applier_) applier_->Stop(options_.drain_on_close);
+}
+
+void AsyncNamespace::Abandon() {
+  abandoned_ = true;
+  applier_->Stop(/*drain=*/false);
+}
+
+Status AsyncNamespace::Recover() {
+  if (Status s = MakeDirs(backend_, options_.pool.dir, options_.fsync); !s.ok()) return s;
+  std::vector<Intent> live;
+  auto journal = IntentJournal::Open(backend_, options_.journal, metrics_, &live);
+  if (!journal.ok()) return journal.status();
+  journal_ = std::move(*journal);
+  pool_ = std::make_unique<DelegatedInodePool>(backend_, options_.pool, metrics_);
+  applier_ = std::make_unique<Applier>(backend_, apply_ns_, overlay_, caps_, *journal_, metrics_,
+                                       options_.applier);
+  std::vector<uint64_t> seqs;
+  for (const Intent& in : live) {
+    if (Status s = applier_->Replay(in); !s.ok()) {
+      return Status::Errno(s.err(), "replaying the intent journal (seq " + std::to_string(in.seq) +
+                                        ", " + in.bucket + "/" + in.key + "): " + s.message());
+    }
+    seqs.push_back(in.seq);
+  }
+  if (!live.empty()) {
+    spdlog::info("intent journal: replayed {} answered ops", live.size());
+    if (options_.fsync) {
+      if (Status s = backend_.SyncFs(); !s.ok()) return s;
+    }
+  }
+  if (Status s = journal_->Retire(seqs); !s.ok()) return s;
+  if (Status s = SweepStaging(); !s.ok()) return s;
+  pool_->Start();
+  applier_->Start();
+  return Status::Ok();
+}
+
+// After replay no intent names a staging file: empty delegated files go back to
+// the pool, anything else is an abandoned partial write.
+Status AsyncNamespace::SweepStaging() {
+  auto entries = backend_.ReadDir(options_.pool.dir);
+  if (!entries.ok()) return entries.status();
+  size_t adopted = 0, removed = 0;
+  for (const DirEntry& e : *entries) {
+    const std::string path = options_.pool.dir + "/" + e.name;
+    if (e.name.starts_with(kDelegatedPrefix)) {
+      auto file = backend_.Open(path, Backend::OpenMode::kRead);
+      if (file.ok()) {
+        auto st = (*file)->Stat();
+        auto xattrs = (*file)->ListXattrs();
+        if (st.ok() && st->is_regular && st->size == 0 && xattrs.ok() && xattrs->empty()) {
+          pool_->Adopt({path, st->ino, true});
+          ++adopted;
+          continue;
+        }
+      }
+    }
+    if (backend_.Unlink(path).ok()) ++removed;
+  }
+  if (adopted + removed > 0) {
+    spdlog::info("staging: {} delegated inodes back in the pool, {} abandoned files removed",
+                 adopted, removed);
+  }
+  return Status::Ok();
+}
+
+Result<StagingFile> AsyncNamespace::AcquireStaging() {
+  if (auto file = pool_->Acquire()) return *file;
+  return sync_.AcquireStaging();
+}
+
+void AsyncNamespace::ReleaseStaging(const StagingFile& file) { sync_.ReleaseStaging(file); }
+
+bool AsyncNamespace::BacklogFull() const {
+  return applier_->pending() >= options_.max_pending_ops ||
+         applier_->pending_bytes() >= options_.max_pending_bytes;
+}
+
+Status AsyncNamespace::KeyConflict(const std::string& key) {
+  return Status::S3(kKeyConflictCode,
+                    "The key '" + key +
+                        "' conflicts with an existing object: on this filesystem-backed store a "
+                        "key cannot be both an object and a prefix of other objects ('a' and "
+                        "'a/...')");
+}
+
+Status AsyncNamespace::AnsweredConflict(const std::string& bucket, const std::string& key) const {
+  bool conflict = overlay_.HasCreateUnder(bucket, key + "/");
+  for (const std::string& a : AncestorKeys(key)) {
+    if (conflict) break;
+    auto e = overlay_.Get(bucket, a);
+    conflict = e && !e->tombstone;
+  }
+  return conflict ? KeyConflict(key) : Status::Ok();
+}
+
+const char* AsyncNamespace::CreateFallbackReason(const std::string& bucket, const std::string& key,
+                                                 const StagedObject& object, OpOptions options) {
+  if (options.sync) return "header";
+  if (IsDirectoryKey(key)) return "directory_object";
+  if (!object.file.delegated) return "no_delegated_inode";
+  if (BacklogFull()) return "backlog_full";
+  if (!object.inline_data && applier_->pending_files() >= options_.max_pending_files) {
+    return "backlog_full";
+  }
+  const std::string path = ObjectPath(bucket, key);
+  // Pending deletes around the key decide whether it can be a file at all:
+  // let them land, then create synchronously.
+  if (!overlay_.Range(bucket, key + "/", "").empty()) return "pending_conflict";
+  for (const std::string& a : AncestorKeys(key)) {
+    if (overlay_.Get(bucket, a)) return "pending_conflict";
+  }
+  if (auto st = backend_.Stat(path); st.ok() && st->is_dir) return "pending_conflict";
+  return nullptr;
+}
+
+void AsyncNamespace::WaitAround(const std::string& bucket, const std::string& key) {
+  applier_->WaitKey(bucket, key);
+  for (const std::string& a : AncestorKeys(key)) applier_->WaitKey(bucket, a);
+  applier_->WaitPrefix(bucket, IsDirectoryKey(key) ? key : key + "/");
+}
+
+// The first create under a directory not known yet: refuse what the directory
+// tree already rules out (no bucket; a file where a directory is needed).
+Status AsyncNamespace::CheckParentsOnDisk(const std::string& bucket, const std::string& key) {
+  auto st = backend_.Stat(bucket);
+  if (!st.ok() || !st->is_dir) {
+    return Status::S3(s3err::kNoSuchBucket, "The specified bucket does not exist");
+  }
+  for (const std::string& a : AncestorKeys(key)) {
+    auto parent = backend_.Stat(ObjectPath(bucket, a));
+    if (!parent.ok()) break;  // missing from here on: the applier makes them
+    if (!parent->is_dir) return KeyConflict(key);
+  }
+  return Status::Ok();
+}
+
+Result<ObjectMeta> AsyncNamespace::PublishSync(const std::string& bucket, const std::string& key,
+                                               StagedObject object,
+                                               const WriteConditions& conditions,
+                                               OpOptions options) {
+  WaitAround(bucket, key);
+  auto published = sync_.Publish(bucket, key, std::move(object), conditions, options);
+  if (published.ok()) {
+    const std::string path = ObjectPath(bucket, key);
+    if (IsDirectoryKey(key)) caps_.Grant(path);
+    caps_.Grant(ParentPath(path));
+  }
+  return published;
+}
+
+Result<ObjectMeta> AsyncNamespace::Publish(const std::string& bucket, const std::string& key,
+                                           StagedObject object, const WriteConditions& conditions,
+                                           OpOptions options) {
+  auto lock = locks_.Lock(bucket, key);
+  if (!IsDirectoryKey(key)) {
+    if (Status s = AnsweredConflict(bucket, key); !s.ok()) return s;
+  }
+  if (const char* reason = CreateFallbackReason(bucket, key, object, options)) {
+    metrics_.SyncFallback(reason);
+    return PublishSync(bucket, key, std::move(object), conditions, options);
+  }
+  // The first create under a directory is synchronous: answered once applied.
+  // It still goes through the journal first, so a crash between making the
+  // directories and linking the file leaves nothing half done.
+  const bool parent_unknown = !caps_.Has(ParentPath(ObjectPath(bucket, key)));
+  if (parent_unknown) {
+    metrics_.SyncFallback("parent_unknown");
+    if (Status s = CheckParentsOnDisk(bucket, key); !s.ok()) return s;
+  }
+  if (conditions.if_match || conditions.if_none_match) {
+    std::optional<ObjectMeta> current;
+    if (auto e = overlay_.Get(bucket, key)) {
+      if (!e->tombstone) current = e->meta;
+    } else if (auto v = sync_.Find(bucket, key); v.ok()) {
+      current = std::move(v->meta);
+    } else if (!v.status().Is(s3err::kNoSuchKey)) {
+      return v.status();
+    }
+    if (Status s = CheckWriteConditions(current ? &*current : nullptr, conditions); !s.ok()) {
+      return s;
+    }
+  }
+
+  OverlayEntry entry;
+  entry.meta = std::move(object.meta);
+  if (entry.meta.mtime_ns == 0) entry.meta.mtime_ns = NowNs();
+  entry.inline_data = object.inline_data;
+  entry.ino = object.file.ino;
+  if (!entry.inline_data) {
+    // Readers of the pending object read the staging file it will become.
+    auto file = backend_.Open(object.file.path, Backend::OpenMode::kRead);
+    if (!file.ok()) return file.status();
+    entry.file = std::shared_ptr<File>(std::move(*file));
+  }
+
+  Intent intent;
+  intent.op = IntentOp::kCreate;
+  intent.bucket = bucket;
+  intent.key = key;
+  intent.staging = object.file;
+  intent.meta = entry.meta;
+  intent.inline_data = object.inline_data;
+  if (Status s = journal_->Append(intent); !s.ok()) return s;
+  entry.seq = intent.seq;
+  ObjectMeta answered = entry.meta;
+  overlay_.Put(bucket, key, std::move(entry));
+  const uint64_t seq = intent.seq;
+  applier_->Enqueue(std::move(intent), /*urgent=*/parent_unknown);
+  if (parent_unknown) {
+    if (Status s = applier_->WaitApplied(bucket, key, seq); !s.ok()) return s;
+  }
+  return answered;
+}
+
+Status AsyncNamespace::Remove(const std::string& bucket, const std::string& key,
+                              OpOptions options) {
+  auto lock = locks_.Lock(bucket, key);
+  const char* reason = nullptr;
+  if (IsDirectoryKey(key)) reason = "directory_object";
+  uint64_t target_ino = 0;
+  if (!reason) {
+    if (auto e = overlay_.Get(bucket, key)) {
+      if (e->tombstone) return Status::Ok();  // already deleted, as answered
+      target_ino = e->ino;
+    } else {
+      auto st = backend_.Stat(ObjectPath(bucket, key));
+      if (!st.ok()) return IsMissing(st.status()) ? Status::Ok() : st.status();
+      if (!st->is_regular) return Status::Ok();
+      target_ino = st->ino;
+    }
+    if (options.sync) {
+      reason = "header";
+    } else if (BacklogFull()) {
+      reason = "backlog_full";
+    }
+  }
+  if (reason) {
+    metrics_.SyncFallback(reason);
+    applier_->WaitKey(bucket, key);
+    return sync_.Remove(bucket, key, options);
+  }
+  Intent intent;
+  intent.op = IntentOp::kUnlink;
+  intent.bucket = bucket;
+  intent.key = key;
+  intent.target_ino = target_ino;
+  if (Status s = journal_->Append(intent); !s.ok()) return s;
+  OverlayEntry tombstone;
+  tombstone.seq = intent.seq;
+  tombstone.tombstone = true;
+  overlay_.Put(bucket, key, std::move(tombstone));
+  applier_->Enqueue(std::move(intent));
+  return Status::Ok();
+}
+
+Result<ObjectVersion> AsyncNamespace::Find(const std::string& bucket, const std::string& key) {
+  if (!IsDirectoryKey(key)) {
+    if (auto e = overlay_.Get(bucket, key)) {
+      if (e->tombstone) return Status::S3(s3err::kNoSuchKey, "The specified key does not exist.");
+      return e->Version();
+    }
+  }
+  return sync_.Find(bucket, key);
+}
+
+Result<std::unique_ptr<KeyCursor>> AsyncNamespace::List(const std::string& bucket,
+                                                        const std::string& prefix,
+                                                        const std::string& marker) {
+  OverlayRange pending = overlay_.Range(bucket, prefix, marker);
+  auto disk = sync_.List(bucket, prefix, marker);
+  if (!disk.ok()) return disk.status();
+  return MergeOverlay(std::move(pending), std::move(*disk));
+}
+
+Status AsyncNamespace::WaitKey(const std::string& bucket, const std::string& key) {
+  applier_->WaitKey(bucket, key);
+  return Status::Ok();
+}
+
+Status AsyncNamespace::WaitBucket(const std::string& bucket) {
+  // Used before a bucket goes away: its directories must be re-verified after.
+  caps_.RevokeTree(bucket);
+  applier_->WaitBucket(bucket);
+  return Status::Ok();
+}
+
+Status AsyncNamespace::Drain() {
+  applier_->Drain();
+  return Status::Ok();
+}
+
+std::string AsyncNamespace::StatusJson() { return applier_->StatusJson(); }
+
+}  // namespace fsgate::fsclient

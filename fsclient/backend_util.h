@@ -1,0 +1,20 @@
+// Small helpers over the Backend interface shared by the async dirops code.
+#pragma once
+
+#include <string>
+
+#include "fsclient/backend.h"
+#include "fsclient/status.h"
+
+namespace fsgate::fsclient {
+
+// mkdir -p; with `sync`, each directory created is made durable in its parent.
+Status MakeDirs(Backend& backend, const std::string& path, bool sync);
+
+// The whole content of an open file.
+Result<std::string> ReadWholeFile(File& file);
+
+// The parent of a backend path ("" for a top-level name).
+std::string ParentPath(const std::string& path);
+
+}  // namespace fsgate::fsclient

@@ -1,0 +1,75 @@
+// DelegatedInodePool: pre-created empty staging files whose inode numbers are
+// known ahead — the inode numbers the MDS delegates to a CephFS session.
+//
+// A background thread keeps the pool between the low and high watermarks,
+// creating files in batches; a batch's names are made durable (one directory
+// fsync) before any of them is handed out, so an intent that names a
+// delegated file can always find it after a crash. Acquire() never blocks on
+// the filesystem: an empty pool answers nullopt and the caller falls back to
+// a synchronous create.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "fsclient/backend.h"
+#include "fsclient/namespace.h"
+
+namespace fsgate::metrics {
+class Metrics;
+}
+
+namespace fsgate::fsclient {
+
+struct DelegatedInodeOptions {
+  std::string dir = ".fsgate/staging";
+  // Sized for a few thousand creates per second: an empty pool sends creates
+  // down the sync path, so refills start early and come in large batches.
+  size_t low_watermark = 512;
+  size_t high_watermark = 2048;
+  size_t batch = 256;
+  bool fsync = true;
+};
+
+// Names of delegated staging files start with this.
+inline constexpr std::string_view kDelegatedPrefix = "d.";
+
+class DelegatedInodePool {
+ public:
+  DelegatedInodePool(Backend& backend, DelegatedInodeOptions options, metrics::Metrics& metrics);
+  ~DelegatedInodePool();
+  DelegatedInodePool(const DelegatedInodePool&) = delete;
+  DelegatedInodePool& operator=(const DelegatedInodePool&) = delete;
+
+  // Starts the refill thread (after recovery has adopted leftover files).
+  void Start();
+  std::optional<StagingFile> Acquire();
+  // Puts a known-empty, durable delegated file (found at recovery) back.
+  void Adopt(StagingFile file);
+  size_t available() const;
+  // Waits until the pool holds at least `n` files (tests, start-up).
+  bool WaitAvailable(size_t n, std::chrono::milliseconds timeout);
+
+ private:
+  void RefillLoop();
+  // Creates up to `n` files and makes their names durable.
+  std::deque<StagingFile> CreateBatch(size_t n);
+  void PublishLevelLocked();
+
+  Backend& backend_;
+  const DelegatedInodeOptions options_;
+  metrics::Metrics& metrics_;
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  std::condition_variable filled_;
+  std::deque<StagingFile> files_;
+  bool stop_ = false;
+  std::thread refiller_;
+};
+
+}  // namespace fsgate::fsclient

@@ -1,0 +1,287 @@
+#include "fsclient/intent_journal.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include "fsclient/backend_util.h"
+#include "fsclient/intent_codec.h"
+#include "metrics/metrics.h"
+
+namespace fsgate::fsclient {
+namespace {
+
+constexpr std::string_view kSegmentSuffix = ".log";
+
+std::string SegmentName(uint64_t first_seq) {
+  char name[32];
+  std::snprintf(name, sizeof(name), "%020llu", static_cast<unsigned long long>(first_seq));
+  return std::string(name) + std::string(kSegmentSuffix);
+}
+
+// The first seq a segment name stands for, or nullopt for any other file.
+std::optional<uint64_t> ParseSegmentName(const std::string& name) {
+  if (name.size() != 20 + kSegmentSuffix.size() || !name.ends_with(kSegmentSuffix)) {
+    return std::nullopt;
+  }
+  uint64_t v = 0;
+  for (size_t i = 0; i < 20; ++i) {
+    if (name[i] < '0' || name[i] > '9') return std::nullopt;
+    v = v * 10 + static_cast<uint64_t>(name[i] - '0');
+  }
+  return v;
+}
+
+}  // namespace
+
+IntentJournal::IntentJournal(Backend& backend, JournalOptions options, metrics::Metrics& metrics)
+    : backend_(backend), options_(std::move(options)), metrics_(metrics) {}
+
+IntentJournal::~IntentJournal() {
+  // A clean close writes the last checkpoint: the next start replays nothing.
+  std::unique_lock lock(mu_);
+  if (queued_records_ > 0 && broken_.ok() && file_) (void)FlushLocked(lock);
+}
+
+Result<std::unique_ptr<IntentJournal>> IntentJournal::Open(Backend& backend, JournalOptions options,
+                                                           metrics::Metrics& metrics,
+                                                           std::vector<Intent>* live) {
+  std::unique_ptr<IntentJournal> journal(new IntentJournal(backend, std::move(options), metrics));
+  if (Status s = journal->Recover(live); !s.ok()) return s;
+  return journal;
+}
+
+Status IntentJournal::Recover(std::vector<Intent>* live) {
+  if (Status s = MakeDirs(backend_, options_.dir, options_.fsync); !s.ok()) return s;
+  auto entries = backend_.ReadDir(options_.dir);
+  if (!entries.ok()) return entries.status();
+  for (const DirEntry& e : *entries) {
+    if (auto first = ParseSegmentName(e.name)) {
+      segments_.push_back({*first, options_.dir + "/" + e.name});
+    }
+  }
+  std::sort(segments_.begin(), segments_.end(),
+            [](const Segment& a, const Segment& b) { return a.first_seq < b.first_seq; });
+
+  for (size_t i = 0; i < segments_.size(); ++i) {
+    const bool last = i + 1 == segments_.size();
+    auto file = backend_.Open(segments_[i].path,
+                              last ? Backend::OpenMode::kReadWrite : Backend::OpenMode::kRead);
+    if (!file.ok()) return file.status();
+    auto data = ReadWholeFile(**file);
+    if (!data.ok()) return data.status();
+    uint64_t first_seq = segments_[i].first_seq;
+    if (auto header = DecodeSegmentHeader(*data); header.ok()) {
+      first_seq = *header;
+    } else if (data->size() < kSegmentHeaderSize && last) {
+      // Cut while the segment was being started: nothing in it was answered.
+      *data = EncodeSegmentHeader(first_seq);
+      if (Status s = (*file)->Truncate(0); !s.ok()) return s;
+      if (Status s = (*file)->PWrite(0, *data); !s.ok()) return s;
+    } else {
+      return Status::Errno(header.status().err(),
+                           segments_[i].path + ": " + header.status().message());
+    }
+    next_seq_ = std::max(next_seq_, first_seq);
+    size_t pos = kSegmentHeaderSize;
+    while (pos < data->size()) {
+      size_t consumed = 0;
+      auto intent = DecodeIntentRecord(std::string_view(*data).substr(pos), &consumed);
+      if (!intent) break;
+      if (intent->op == IntentOp::kCheckpoint) {
+        checkpoint_ = std::max(checkpoint_, intent->seq);
+        next_seq_ = std::max(next_seq_, intent->seq);
+      } else {
+        next_seq_ = std::max(next_seq_, intent->seq + 1);
+        live->push_back(std::move(*intent));
+      }
+      pos += consumed;
+    }
+    if (pos < data->size()) {
+      if (last) {
+        spdlog::warn(
+            "intent journal: dropping torn tail of {} at offset {} ({} bytes, never answered)",
+            segments_[i].path, pos, data->size() - pos);
+        if (Status s = (*file)->Truncate(pos); !s.ok()) return s;
+        if (options_.fsync) {
+          if (Status s = (*file)->Sync(); !s.ok()) return s;
+        }
+      } else {
+        spdlog::error(
+            "intent journal: corrupt record in {} at offset {}: the rest of this segment "
+            "is ignored",
+            segments_[i].path, pos);
+      }
+    }
+    if (last) {
+      file_ = std::move(*file);
+      offset_ = pos;
+    }
+  }
+  // Intents below the last checkpoint were applied durably before the restart.
+  std::erase_if(*live, [&](const Intent& in) { return in.seq < checkpoint_; });
+  for (const Intent& in : *live) live_.insert(in.seq);
+  if (!file_) return StartSegment(next_seq_);
+  return Status::Ok();
+}
+
+Status IntentJournal::StartSegment(uint64_t first_seq) {
+  std::string path = options_.dir + "/" + SegmentName(first_seq);
+  auto file = backend_.Open(path, Backend::OpenMode::kCreateTruncate);
+  if (!file.ok()) return file.status();
+  std::string header = EncodeSegmentHeader(first_seq);
+  if (Status s = (*file)->PWrite(0, header); !s.ok()) return s;
+  if (options_.fsync) {
+    if (Status s = (*file)->Sync(); !s.ok()) return s;
+    if (Status s = backend_.SyncDir(options_.dir); !s.ok()) return s;
+  }
+  file_ = std::move(*file);
+  offset_ = header.size();
+  std::lock_guard lock(segments_mu_);
+  segments_.push_back({first_seq, std::move(path)});
+  return Status::Ok();
+}
+
+Status IntentJournal::WriteBatch(const std::string& records, uint64_t first_seq) {
+  if (offset_ > kSegmentHeaderSize && offset_ + records.size() > options_.segment_bytes) {
+    if (Status s = StartSegment(first_seq); !s.ok()) return s;
+  }
+  if (Status s = file_->PWrite(offset_, records); !s.ok()) {
+    // A partial write left a torn record: cut it so later batches follow valid data.
+    (void)file_->Truncate(offset_);
+    return s;
+  }
+  if (options_.fsync) {
+    if (Status s = file_->Sync(); !s.ok()) {
+      std::lock_guard lock(mu_);
+      broken_ = Status::Errno(s.err(), "intent journal sync failed earlier: " + s.message());
+      return s;
+    }
+  }
+  offset_ += records.size();
+  return Status::Ok();
+}
+
+Status IntentJournal::Append(Intent& intent) {
+  std::unique_lock lock(mu_);
+  if (!broken_.ok()) return broken_;
+  intent.seq = next_seq_++;
+  live_.insert(intent.seq);
+  return CommitLocked(intent, lock);
+}
+
+Status IntentJournal::CommitLocked(const Intent& record, std::unique_lock<std::mutex>& lock) {
+  if (queued_records_ == 0) {
+    queued_first_seq_ = record.op == IntentOp::kCheckpoint ? next_seq_ : record.seq;
+  }
+  AppendIntentRecord(record, &queued_);
+  ++queued_records_;
+  if (record.op != IntentOp::kCheckpoint) queued_seqs_.push_back(record.seq);
+  return FlushLocked(lock);
+}
+
+Status IntentJournal::FlushLocked(std::unique_lock<std::mutex>& lock) {
+  const uint64_t my_batch = open_batch_;
+  while (done_batch_ < my_batch) {
+    if (flushing_) {
+      flushed_.wait(lock);
+      continue;
+    }
+    // Lead: flush everything queued so far, this record included, as one batch.
+    flushing_ = true;
+    const uint64_t batch = open_batch_++;
+    std::string records = std::move(queued_);
+    queued_.clear();
+    const std::vector<uint64_t> seqs = std::exchange(queued_seqs_, {});
+    const size_t count = std::exchange(queued_records_, 0);
+    const uint64_t first_seq = queued_first_seq_;
+    lock.unlock();
+    const auto start = std::chrono::steady_clock::now();
+    Status s = WriteBatch(records, first_seq);
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    if (s.ok()) metrics_.Commit(count, took.count());
+    lock.lock();
+    if (!s.ok()) {
+      spdlog::error("intent journal: append of {} records failed: {} (errno {})", count,
+                    s.message(), s.err());
+      failed_batches_[batch] = s;
+      for (uint64_t seq : seqs) live_.erase(seq);
+      // Waiters of older failed batches have read theirs long ago.
+      while (failed_batches_.size() > 64) failed_batches_.erase(failed_batches_.begin());
+    }
+    done_batch_ = batch;
+    flushing_ = false;
+    flushed_.notify_all();
+  }
+  if (auto it = failed_batches_.find(my_batch); it != failed_batches_.end()) return it->second;
+  return Status::Ok();
+}
+
+Status IntentJournal::Retire(const std::vector<uint64_t>& seqs) {
+  uint64_t trim_point = 0;
+  {
+    std::lock_guard lock(mu_);
+    for (uint64_t seq : seqs) live_.erase(seq);
+    trim_point = live_.empty() ? next_seq_ : *live_.begin();
+    if (trim_point > checkpoint_ && broken_.ok()) {
+      // Queued, not flushed: it rides along with the next batch of intents
+      // (losing it only means replaying more), so it costs no sync of its own.
+      Intent checkpoint;
+      checkpoint.op = IntentOp::kCheckpoint;
+      checkpoint.seq = trim_point;
+      if (queued_records_ == 0) {
+        queued_first_seq_ = next_seq_;
+        checkpoint_queued_at_ = std::chrono::steady_clock::now();
+      }
+      AppendIntentRecord(checkpoint, &queued_);
+      ++queued_records_;
+      checkpoint_ = trim_point;
+    }
+  }
+  return TrimBefore(trim_point);
+}
+
+Status IntentJournal::FlushIdle(std::chrono::steady_clock::duration older_than) {
+  std::unique_lock lock(mu_);
+  if (queued_records_ == 0 || flushing_ || !queued_seqs_.empty() || !broken_.ok() ||
+      std::chrono::steady_clock::now() - checkpoint_queued_at_ < older_than) {
+    return Status::Ok();
+  }
+  return FlushLocked(lock);
+}
+
+Status IntentJournal::TrimBefore(uint64_t seq) {
+  std::vector<std::string> doomed;
+  {
+    std::lock_guard lock(segments_mu_);
+    size_t keep = 0;
+    // Segment i holds seqs in [first_i, first_{i+1}): gone once first_{i+1} <= seq.
+    while (keep + 1 < segments_.size() && segments_[keep + 1].first_seq <= seq) ++keep;
+    for (size_t i = 0; i < keep; ++i) doomed.push_back(segments_[i].path);
+    segments_.erase(segments_.begin(), segments_.begin() + static_cast<ptrdiff_t>(keep));
+  }
+  Status result;
+  for (const std::string& path : doomed) {
+    if (Status s = backend_.Unlink(path); !s.ok() && !s.IsErrno(ENOENT)) result = s;
+  }
+  return result;
+}
+
+uint64_t IntentJournal::next_seq() const {
+  std::lock_guard lock(mu_);
+  return next_seq_;
+}
+
+size_t IntentJournal::live_count() const {
+  std::lock_guard lock(mu_);
+  return live_.size();
+}
+
+size_t IntentJournal::segment_count() const {
+  std::lock_guard lock(segments_mu_);
+  return segments_.size();
+}
+
+}  // namespace fsgate::fsclient

@@ -1,0 +1,114 @@
+// IntentJournal: the durable log of answered async creates and unlinks.
+//
+// Append() returns only once the record is on stable storage (with fsync on),
+// and concurrent appends share one write + sync: the first caller to find no
+// flush in progress becomes the leader and flushes every record queued so far;
+// the others wait for that flush (group commit, as the MDS journal batches
+// its events). Segments rotate at a size limit and are removed by TrimBefore()
+// once every intent in them has an applied effect that is itself durable.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "fsclient/backend.h"
+#include "fsclient/intent.h"
+#include "fsclient/status.h"
+
+namespace fsgate::metrics {
+class Metrics;
+}
+
+namespace fsgate::fsclient {
+
+struct JournalOptions {
+  std::string dir = ".fsgate/journal";
+  bool fsync = true;
+  uint64_t segment_bytes = 16 * 1024 * 1024;
+};
+
+class IntentJournal {
+ public:
+  // Opens (or creates) the journal and returns in `live` every intent it still
+  // holds, in journal order. A torn tail is cut off (truncated on disk); a
+  // segment of a newer format version is refused with a clear message.
+  static Result<std::unique_ptr<IntentJournal>> Open(Backend& backend, JournalOptions options,
+                                                     metrics::Metrics& metrics,
+                                                     std::vector<Intent>* live);
+  ~IntentJournal();
+  IntentJournal(const IntentJournal&) = delete;
+  IntentJournal& operator=(const IntentJournal&) = delete;
+
+  // Assigns intent.seq and makes the intent durable. On failure nothing was
+  // answered: ENOSPC gives a SlowDown status, anything else InternalError, and
+  // a failed sync leaves the journal refusing every later append (the page
+  // cache state after a failed fsync cannot be trusted).
+  Status Append(Intent& intent);
+
+  // The applied effects of these intents are durable (directories synced, or a
+  // syncfs): they stop being live, and segments holding no live intent go.
+  // Every appended or recovered intent is live until retired, so an intent is
+  // never trimmed between its append and its hand-over to the applier.
+  Status Retire(const std::vector<uint64_t>& seqs);
+  // Writes a checkpoint that has waited `older_than` with no intent to carry it.
+  Status FlushIdle(std::chrono::steady_clock::duration older_than);
+
+  // Every intent with seq < `seq` has a durable applied effect: removes the
+  // segments that hold nothing else (never the segment being appended to).
+  Status TrimBefore(uint64_t seq);
+
+  uint64_t next_seq() const;
+  size_t segment_count() const;
+  size_t live_count() const;
+
+ private:
+  struct Segment {
+    uint64_t first_seq;
+    std::string path;
+  };
+  IntentJournal(Backend& backend, JournalOptions options, metrics::Metrics& metrics);
+  Status Recover(std::vector<Intent>* live);
+  Status StartSegment(uint64_t first_seq);
+  Status WriteBatch(const std::string& records, uint64_t first_seq);
+  // Queues `record` and returns once its batch is flushed (group commit).
+  Status CommitLocked(const Intent& record, std::unique_lock<std::mutex>& lock);
+  // Flushes what is queued (leading or following a batch) and waits for it.
+  Status FlushLocked(std::unique_lock<std::mutex>& lock);
+
+  Backend& backend_;
+  const JournalOptions options_;
+  metrics::Metrics& metrics_;
+
+  // Group commit state.
+  mutable std::mutex mu_;
+  std::condition_variable flushed_;
+  std::string queued_;                 // framed records not yet handed to a leader
+  std::vector<uint64_t> queued_seqs_;  // intents (not checkpoints) queued
+  size_t queued_records_ = 0;
+  uint64_t queued_first_seq_ = 0;
+  uint64_t next_seq_ = 1;
+  uint64_t open_batch_ = 1;  // the batch new records join
+  uint64_t done_batch_ = 0;  // every batch <= this has finished (ok or not)
+  bool flushing_ = false;
+  std::map<uint64_t, Status> failed_batches_;
+  Status broken_;            // sticky after a failed sync
+  std::set<uint64_t> live_;  // appended or recovered, not yet retired
+  uint64_t checkpoint_ = 0;  // the last checkpoint queued, written or read
+  std::chrono::steady_clock::time_point checkpoint_queued_at_;
+
+  // Owned by the flushing leader (one at a time).
+  std::unique_ptr<File> file_;
+  uint64_t offset_ = 0;
+
+  mutable std::mutex segments_mu_;
+  std::vector<Segment> segments_;  // by first_seq; the last is being appended to
+};
+
+}  // namespace fsgate::fsclient

@@ -1,0 +1,383 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "async_fixture.h"
+
+namespace fsgate::fsclient {
+namespace {
+
+using testing::AsyncFixture;
+using testing::TestOptions;
+
+class AsyncNamespaceTest : public AsyncFixture {};
+
+TEST_F(AsyncNamespaceTest, FirstCreateInADirectoryIsSyncLaterOnesAsync) {
+  OpenNs();
+  ASSERT_TRUE(Put("d/a", "one").ok());
+  EXPECT_EQ(Metric("fsgate_sync_fallbacks_total", {{"reason", "parent_unknown"}}), 1);
+  EXPECT_EQ(OnDisk("d/a"), "one");  // synchronous: on disk at the answer
+  ASSERT_TRUE(Put("d/b", "two").ok());
+  ASSERT_TRUE(Put("d/c", "three").ok());
+  EXPECT_EQ(Metric("fsgate_sync_fallbacks_total", {{"reason", "parent_unknown"}}), 1);
+  EXPECT_EQ(Get("d/b"), "two");
+  ASSERT_TRUE(ns_->Drain().ok());
+  EXPECT_EQ(OnDisk("d/b"), "two");
+  EXPECT_EQ(OnDisk("d/c"), "three");
+  // The first went through the journal and the applier too, answered once applied.
+  EXPECT_EQ(Metric("fsgate_async_ops_total", {{"op", "create"}, {"result", "ok"}}), 3);
+  EXPECT_EQ(metrics_.AsyncPending(metrics::AsyncOp::kCreate), 0);
+  EXPECT_EQ(ns_->overlay_size(), 0u);
+}
+
+TEST_F(AsyncNamespaceTest, SlowApplierWithHundredsPendingReadsStayExact) {
+  auto options = TestOptions();
+  options.pool.low_watermark = 400;
+  options.pool.high_watermark = 400;
+  options.pool.batch = 100;
+  OpenNs(options);
+  ASSERT_TRUE(ns_->pool().WaitAvailable(400, std::chrono::seconds(20)));
+  ASSERT_TRUE(Put("p/seed", "seed").ok());  // makes p/ known
+  SlowRenames(20, "bkt/p/");
+  std::vector<std::string> expected{"p/seed"};
+  for (int i = 0; i < 300; ++i) {
+    char key[32];
+    std::snprintf(key, sizeof(key), "p/k%03d", i);
+    ASSERT_TRUE(Put(key, "v" + std::to_string(i)).ok());
+    expected.push_back(key);
+  }
+  std::sort(expected.begin(), expected.end());
+  EXPECT_GT(metrics_.AsyncPending(metrics::AsyncOp::kCreate), 100);
+  EXPECT_EQ(ListKeys("p/"), expected);
+  EXPECT_EQ(Get("p/k123"), "v123");
+  // Delete every third key while creates are still pending.
+  std::vector<std::string> kept;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    if (i % 3 == 0) {
+      ASSERT_TRUE(ns_->Remove("bkt", expected[i], {}).ok());
+    } else {
+      kept.push_back(expected[i]);
+    }
+  }
+  EXPECT_EQ(ListKeys("p/"), kept);
+  EXPECT_EQ(Get(expected[0]), "<absent>");
+  EXPECT_GT(ns_->overlay_size(), 50u);
+  ASSERT_TRUE(ns_->Drain().ok());
+  EXPECT_EQ(ListKeys("p/"), kept);
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(OnDisk(expected[i]) == "<absent>", i % 3 == 0) << expected[i];
+  }
+  EXPECT_EQ(ns_->overlay_size(), 0u);
+  EXPECT_EQ(metrics_.AsyncPending(metrics::AsyncOp::kCreate), 0);
+  EXPECT_EQ(metrics_.AsyncPending(metrics::AsyncOp::kUnlink), 0);
+  EXPECT_EQ(Metric("fsgate_async_apply_seconds", {{"op", "create"}}), 301);  // seed too
+}
+
+TEST_F(AsyncNamespaceTest, PutDeletePutLeavesTheLastPut) {
+  OpenNs();
+  ASSERT_TRUE(Put("k", "first").ok());
+  SlowRenames(5);
+  for (int round = 0; round < 5; ++round) {
+    ASSERT_TRUE(Put("k", "v1-" + std::to_string(round)).ok());
+    ASSERT_TRUE(ns_->Remove("bkt", "k", {}).ok());
+    EXPECT_EQ(Get("k"), "<absent>");
+    ASSERT_TRUE(Put("k", "v3-" + std::to_string(round)).ok());
+    EXPECT_EQ(Get("k"), "v3-" + std::to_string(round));
+  }
+  ASSERT_TRUE(ns_->WaitKey("bkt", "k").ok());
+  EXPECT_EQ(OnDisk("k"), "v3-4");
+  EXPECT_EQ(Get("k"), "v3-4");
+}
+
+TEST_F(AsyncNamespaceTest, StreamedObjectsAreReadableWhilePending) {
+  OpenNs();
+  ASSERT_TRUE(Put("s0", "x").ok());
+  SlowRenames(20);
+  std::string big(200000, 'b');
+  ASSERT_TRUE(PutStreamed("big", big).ok());
+  EXPECT_EQ(Get("big"), big);
+  ASSERT_TRUE(ns_->Drain().ok());
+  EXPECT_EQ(OnDisk("big"), big);
+  EXPECT_EQ(Get("big"), big);
+}
+
+TEST_F(AsyncNamespaceTest, JournalWriteFailureIsAnErrorNeverASuccess) {
+  OpenNs();
+  ASSERT_TRUE(Put("a", "known").ok());
+  fault_->AddRule({.op = FaultOp::kWrite, .path_contains = "journal", .err = EIO});
+  auto r = Put("b", "lost");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), "InternalError");
+  EXPECT_EQ(Get("b"), "<absent>");
+  fault_->AddRule({.op = FaultOp::kWrite, .path_contains = "journal", .err = ENOSPC});
+  Status s = ns_->Remove("bkt", "a", {});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), "SlowDown");
+  EXPECT_EQ(Get("a"), "known");
+  ASSERT_TRUE(Put("c", "fine").ok());
+  ASSERT_TRUE(ns_->Drain().ok());
+  EXPECT_EQ(OnDisk("b"), "<absent>");
+  EXPECT_EQ(OnDisk("a"), "known");
+  EXPECT_EQ(OnDisk("c"), "fine");
+}
+
+TEST_F(AsyncNamespaceTest, ApplyEioIsRetried) {
+  OpenNs();
+  ASSERT_TRUE(Put("seed", "s").ok());
+  fault_->AddRule({.op = FaultOp::kRename, .path_contains = "bkt/r", .err = EIO, .count = 2});
+  ASSERT_TRUE(Put("r", "retried").ok());
+  ASSERT_TRUE(ns_->Drain().ok());
+  EXPECT_EQ(fault_->injected(), 2);
+  EXPECT_EQ(OnDisk("r"), "retried");
+  EXPECT_EQ(Metric("fsgate_async_errors_total"), 0);
+  EXPECT_EQ(Metric("fsgate_async_ops_total", {{"op", "create"}, {"result", "ok"}}), 2);
+}
+
+TEST_F(AsyncNamespaceTest, PermanentFailureIsCountedListedAndResolved) {
+  OpenNs();
+  ASSERT_TRUE(Put("f", "old").ok());  // sync (first in bucket dir): on disk
+  fault_->AddRule({.op = FaultOp::kRename,
+                   .path_contains = "bkt/f",
+                   .err = EROFS,
+                   .count = -1,
+                   .skip = 0,
+                   .delay = std::chrono::milliseconds(100)});
+  ASSERT_TRUE(Put("f", "new").ok());  // answered: durable intent
+  EXPECT_EQ(Get("f"), "new");
+  ASSERT_TRUE(ns_->Drain().ok());
+  EXPECT_EQ(Metric("fsgate_async_errors_total", {{"op", "create"}}), 1);
+  EXPECT_EQ(Metric("fsgate_async_ops_total", {{"op", "create"}, {"result", "error"}}), 1);
+  EXPECT_EQ(Get("f"), "old");  // the overlay gave way to what the filesystem holds
+  const std::string json = ns_->StatusJson();
+  EXPECT_NE(json.find("\"key\":\"f\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"errno\":30"), std::string::npos) << json;
+  EXPECT_NE(json.find("EROFS"), std::string::npos) << json;
+  // No staging file leaks from the failed create.
+  size_t staged_with_data = 0;
+  for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(dir_.path()) /
+                                                           ".fsgate/staging")) {
+    staged_with_data += std::filesystem::file_size(e.path()) > 0;
+  }
+  EXPECT_EQ(staged_with_data, 0u);
+}
+
+TEST_F(AsyncNamespaceTest, SwappedInodeIsCountedAndTheFilesystemTrusted) {
+  OpenNs();
+  ASSERT_TRUE(Put("seed", "s").ok());
+  const double before = metrics_.InoMismatchTotal();
+  fault_->SwapInodeAfterRename("bkt/swapped");
+  ASSERT_TRUE(Put("swapped", "content").ok());
+  ASSERT_TRUE(ns_->Drain().ok());
+  EXPECT_EQ(metrics_.InoMismatchTotal(), before + 1);
+  EXPECT_EQ(OnDisk("swapped"), "content");
+  EXPECT_EQ(Get("swapped"), "content");
+  ASSERT_TRUE(ns_->Remove("bkt", "swapped", {}).ok());
+  ASSERT_TRUE(ns_->Drain().ok());
+  EXPECT_EQ(OnDisk("swapped"), "<absent>");
+}
+
+TEST_F(AsyncNamespaceTest, EmptyPoolFallsBackToSyncCounted) {
+  auto options = TestOptions();
+  options.pool.low_watermark = options.pool.high_watermark = 0;
+  OpenNs(options);
+  ASSERT_TRUE(Put("a", "1").ok());
+  ASSERT_TRUE(Put("b", "2").ok());
+  EXPECT_EQ(Metric("fsgate_sync_fallbacks_total", {{"reason", "no_delegated_inode"}}), 2);
+  EXPECT_EQ(OnDisk("b"), "2");  // synchronous
+  EXPECT_EQ(Metric("fsgate_async_ops_total"), 0);
+}
+
+TEST_F(AsyncNamespaceTest, PoolRefillsAndDrainsToFallback) {
+  auto options = TestOptions();
+  options.pool.low_watermark = 2;
+  options.pool.high_watermark = 4;
+  options.pool.batch = 4;
+  OpenNs(options);
+  ASSERT_TRUE(ns_->pool().WaitAvailable(4, std::chrono::seconds(5)));
+  EXPECT_EQ(Metric("fsgate_delegated_inodes_available"), 4);
+  std::vector<StagingFile> taken;
+  while (auto f = ns_->pool().Acquire()) {
+    EXPECT_TRUE(f->delegated);
+    EXPECT_GT(f->ino, 0u);
+    EXPECT_EQ(std::filesystem::status(std::filesystem::path(dir_.path()) / f->path).type(),
+              std::filesystem::file_type::regular);
+    taken.push_back(*f);
+    if (taken.size() > 50) break;  // the refiller keeps up: fine too
+  }
+  EXPECT_GE(taken.size(), 4u);
+  ASSERT_TRUE(ns_->pool().WaitAvailable(2, std::chrono::seconds(5)));
+}
+
+TEST_F(AsyncNamespaceTest, BacklogFullFallsBackToSync) {
+  auto options = TestOptions();
+  options.max_pending_ops = 5;
+  OpenNs(options);
+  ASSERT_TRUE(Put("seed", "s").ok());
+  SlowRenames(30);
+  for (int i = 0; i < 12; ++i) ASSERT_TRUE(Put("k" + std::to_string(i), "v").ok());
+  EXPECT_GE(Metric("fsgate_sync_fallbacks_total", {{"reason", "backlog_full"}}), 1);
+  ASSERT_TRUE(ns_->Drain().ok());
+  for (int i = 0; i < 12; ++i) EXPECT_EQ(OnDisk("k" + std::to_string(i)), "v");
+}
+
+TEST_F(AsyncNamespaceTest, ConditionalWritesSeeTheOverlay) {
+  OpenNs();
+  ASSERT_TRUE(Put("seed", "s").ok());
+  SlowRenames(20);
+  ASSERT_TRUE(Put("c", "pending").ok());
+  WriteConditions none_match;
+  none_match.if_none_match = "*";
+  auto r = Put("c", "again", {}, none_match);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), "PreconditionFailed");
+  WriteConditions match;
+  match.if_match = MetaFor("pending").etag;
+  ASSERT_TRUE(Put("c", "second", {}, match).ok());
+  ASSERT_TRUE(ns_->Remove("bkt", "c", {}).ok());
+  ASSERT_TRUE(Put("c", "third", {}, none_match).ok());  // deleted as answered
+  ASSERT_TRUE(ns_->Drain().ok());
+  EXPECT_EQ(OnDisk("c"), "third");
+}
+
+TEST_F(AsyncNamespaceTest, KeyConflictsWithPendingCreatesAreRefused) {
+  OpenNs();
+  ASSERT_TRUE(Put("x/seed", "s").ok());
+  SlowRenames(20);
+  ASSERT_TRUE(Put("x/file", "f").ok());
+  auto r = Put("x/file/child", "c");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), "InvalidRequest");
+  auto r2 = Put("x", "parent");
+  ASSERT_FALSE(r2.ok());
+  EXPECT_EQ(r2.status().code(), "InvalidRequest");
+  ASSERT_TRUE(ns_->Remove("bkt", "x/file", {}).ok());
+  ASSERT_TRUE(Put("x/file/child", "c").ok());  // fine once x/file is deleted as answered
+  ASSERT_TRUE(ns_->Drain().ok());
+  EXPECT_EQ(OnDisk("x/file/child"), "c");
+}
+
+TEST_F(AsyncNamespaceTest, SyncHeaderWaitsForPendingOps) {
+  OpenNs();
+  ASSERT_TRUE(Put("h", "s").ok());
+  SlowRenames(20);
+  ASSERT_TRUE(Put("h", "async").ok());
+  ASSERT_TRUE(ns_->Remove("bkt", "h", OpOptions{.sync = true}).ok());
+  EXPECT_EQ(OnDisk("h"), "<absent>");
+  EXPECT_EQ(Get("h"), "<absent>");
+  EXPECT_EQ(Metric("fsgate_sync_fallbacks_total", {{"reason", "header"}}), 1);
+}
+
+// In the spirit of xfstests generic/531: many threads creating, overwriting and
+// deleting the same few keys and directories; afterwards tree, overlay and
+// metrics agree.
+TEST_F(AsyncNamespaceTest, ConcurrentStressOnFewKeys) {
+  OpenNs();
+  const std::vector<std::string> keys{"s/a", "s/b", "s/d1/x", "s/d1/y", "s/d2/z", "t"};
+  constexpr int kThreads = 8, kOps = 250;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937 rng(t);
+      for (int i = 0; i < kOps; ++i) {
+        const std::string& key = keys[rng() % keys.size()];
+        if (rng() % 3 == 0) {
+          if (!ns_->Remove("bkt", key, {}).ok()) ++failures;
+        } else if (!Put(key, "t" + std::to_string(t) + "-" + std::to_string(i)).ok()) {
+          ++failures;
+        }
+        if (i % 50 == 0) (void)ListKeys("s/");
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures, 0);
+  std::map<std::string, std::string> answered;
+  for (const auto& k : keys) answered[k] = Get(k);
+  std::vector<std::string> listed = ListKeys();
+  ASSERT_TRUE(ns_->Drain().ok());
+  for (const auto& k : keys) {
+    EXPECT_EQ(OnDisk(k), answered[k]) << k;
+    EXPECT_EQ(Get(k), answered[k]) << k;
+  }
+  EXPECT_EQ(ListKeys(), listed);
+  EXPECT_EQ(ns_->overlay_size(), 0u);
+  EXPECT_EQ(metrics_.AsyncPending(metrics::AsyncOp::kCreate), 0);
+  EXPECT_EQ(metrics_.AsyncPending(metrics::AsyncOp::kUnlink), 0);
+  EXPECT_EQ(Metric("fsgate_async_errors_total"), 0);
+  EXPECT_EQ(Metric("fsgate_async_ops_total", {{"result", "ok"}}),
+            Metric("fsgate_async_apply_seconds"));
+}
+
+}  // namespace
+}  // namespace fsgate::fsclient
+
+namespace fsgate::fsclient {
+namespace {
+
+TEST_F(AsyncNamespaceTest, PermanentUnlinkFailureShowsWhatTheFilesystemHolds) {
+  OpenNs();
+  ASSERT_TRUE(Put("u", "still-here").ok());
+  fault_->AddRule({.op = FaultOp::kUnlink,
+                   .path_contains = "bkt/u",
+                   .err = EACCES,
+                   .count = -1,
+                   .skip = 0,
+                   .delay = std::chrono::milliseconds(100)});
+  ASSERT_TRUE(ns_->Remove("bkt", "u", {}).ok());
+  EXPECT_EQ(Get("u"), "<absent>");  // as answered, while pending
+  ASSERT_TRUE(ns_->Drain().ok());
+  EXPECT_EQ(Metric("fsgate_async_errors_total", {{"op", "unlink"}, {"errno", "EACCES"}}), 1);
+  EXPECT_EQ(Get("u"), "still-here");  // resolved to the filesystem's truth
+  EXPECT_NE(ns_->StatusJson().find("\"op\":\"unlink\""), std::string::npos);
+  EXPECT_EQ(metrics_.AsyncPending(metrics::AsyncOp::kUnlink), 0);
+}
+
+}  // namespace
+}  // namespace fsgate::fsclient
+
+namespace fsgate::fsclient {
+namespace {
+
+TEST_F(AsyncNamespaceTest, PendingStreamedCreatesAreBounded) {
+  auto options = TestOptions();
+  options.max_pending_files = 2;
+  OpenNs(options);
+  ASSERT_TRUE(Put("seed", "s").ok());
+  SlowRenames(30);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(PutStreamed("big" + std::to_string(i), "data").ok());
+  EXPECT_GE(Metric("fsgate_sync_fallbacks_total", {{"reason", "backlog_full"}}), 1);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(Get("big" + std::to_string(i)), "data");
+  ASSERT_TRUE(ns_->Drain().ok());
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(OnDisk("big" + std::to_string(i)), "data");
+}
+
+}  // namespace
+}  // namespace fsgate::fsclient
+
+namespace fsgate::fsclient {
+namespace {
+
+TEST_F(AsyncNamespaceTest, FirstCreateUnderAFileIsAConflictNotAnAsyncError) {
+  OpenNs();
+  ASSERT_TRUE(Put("file", "f").ok());
+  auto r = Put("file/child", "c");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), "InvalidRequest");
+  auto missing = ns_->AcquireStaging();
+  ASSERT_TRUE(missing.ok());
+  auto nb = ns_->Publish(
+      "nobucket", "k",
+      StagedObject{*missing, MetaFor("x"), std::make_shared<const std::string>("x")}, {}, {});
+  ASSERT_FALSE(nb.ok());
+  EXPECT_EQ(nb.status().code(), "NoSuchBucket");
+  ns_->ReleaseStaging(*missing);
+  ASSERT_TRUE(ns_->Drain().ok());
+  EXPECT_EQ(Metric("fsgate_async_errors_total"), 0);
+  EXPECT_EQ(OnDisk("file"), "f");
+}
+
+}  // namespace
+}  // namespace fsgate::fsclient

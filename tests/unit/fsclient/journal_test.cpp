@@ -1,0 +1,260 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "async_test_util.h"
+#include "auth/hash.h"
+#include "fsclient/intent_codec.h"
+#include "fsclient/intent_journal.h"
+
+namespace fsgate::fsclient {
+namespace {
+
+using testing::MetricValue;
+using testing::ScratchDir;
+namespace fs = std::filesystem;
+
+Intent MakeCreate(const std::string& key, const std::string& body) {
+  Intent in;
+  in.op = IntentOp::kCreate;
+  in.bucket = "bkt";
+  in.key = key;
+  in.staging = {".fsgate/staging/d.1", 42, true};
+  in.meta.etag = "0123456789abcdef0123456789abcdef";
+  in.meta.size = body.size();
+  in.meta.mtime_ns = 1700000000123456789;
+  in.meta.content_type = "text/plain";
+  in.meta.system_headers = {{"cache-control", "no-cache"}};
+  in.meta.user_meta = {{"color", "blue"}, {"empty", ""}};
+  in.meta.checksums = {{"CRC32C", "AAAAAA=="}};
+  in.meta.parts_count = 3;
+  in.inline_data = std::make_shared<const std::string>(body);
+  return in;
+}
+
+std::vector<fs::path> Segments(const ScratchDir& dir) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(fs::path(dir.path()) / ".fsgate/journal")) {
+    out.push_back(e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(JournalCodec, RoundTripsEveryField) {
+  Intent in = MakeCreate("a/b/c.txt", std::string("x\0y", 3));
+  in.seq = 77;
+  in.target_ino = 9;
+  std::string buf;
+  AppendIntentRecord(in, &buf);
+  size_t consumed = 0;
+  auto out = DecodeIntentRecord(buf, &consumed);
+  ASSERT_TRUE(out);
+  EXPECT_EQ(consumed, buf.size());
+  EXPECT_EQ(out->op, IntentOp::kCreate);
+  EXPECT_EQ(out->seq, 77u);
+  EXPECT_EQ(out->key, "a/b/c.txt");
+  EXPECT_EQ(out->staging.path, ".fsgate/staging/d.1");
+  EXPECT_EQ(out->staging.ino, 42u);
+  EXPECT_TRUE(out->staging.delegated);
+  EXPECT_EQ(out->target_ino, 9u);
+  EXPECT_EQ(out->meta.etag, in.meta.etag);
+  EXPECT_EQ(out->meta.mtime_ns, in.meta.mtime_ns);
+  EXPECT_EQ(out->meta.user_meta, in.meta.user_meta);
+  EXPECT_EQ(out->meta.system_headers, in.meta.system_headers);
+  EXPECT_EQ(out->meta.checksums, in.meta.checksums);
+  EXPECT_EQ(out->meta.parts_count, 3);
+  ASSERT_TRUE(out->inline_data);
+  EXPECT_EQ(*out->inline_data, std::string("x\0y", 3));
+}
+
+TEST(JournalCodec, EveryTruncationAndBitFlipIsRejected) {
+  Intent in = MakeCreate("k", "hello");
+  std::string buf;
+  AppendIntentRecord(in, &buf);
+  size_t consumed = 0;
+  for (size_t n = 0; n < buf.size(); ++n) {
+    EXPECT_FALSE(DecodeIntentRecord(std::string_view(buf).substr(0, n), &consumed)) << n;
+  }
+  for (size_t i = 0; i < buf.size(); ++i) {
+    std::string bad = buf;
+    bad[i] ^= 0x10;
+    EXPECT_FALSE(DecodeIntentRecord(bad, &consumed)) << i;
+  }
+}
+
+TEST(JournalCodec, NewerFormatVersionIsRefusedClearly) {
+  std::string header = EncodeSegmentHeader(5);
+  ASSERT_TRUE(DecodeSegmentHeader(header).ok());
+  EXPECT_EQ(*DecodeSegmentHeader(header), 5u);
+  header[8] = 2;  // version 2, CRC fixed up so only the version is wrong
+  std::string body = header.substr(0, 24);
+  uint32_t crc = auth::Crc32c(body);
+  for (int i = 0; i < 4; ++i) header[24 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
+  auto r = DecodeSegmentHeader(header);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("newer"), std::string::npos) << r.status().message();
+}
+
+class JournalTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<IntentJournal> OpenJournal(std::vector<Intent>* live,
+                                             uint64_t segment_bytes = 1 << 20) {
+    JournalOptions options;
+    options.segment_bytes = segment_bytes;
+    auto j = IntentJournal::Open(*backend_, options, metrics_, live);
+    EXPECT_TRUE(j.ok()) << j.status().message();
+    return j.ok() ? std::move(*j) : nullptr;
+  }
+
+  ScratchDir dir_;
+  std::unique_ptr<Backend> backend_ = dir_.NewBackend();
+  metrics::Metrics metrics_;
+};
+
+TEST_F(JournalTest, ConcurrentAppendsShareFlushesAndAllSurviveReopen) {
+  std::vector<Intent> live;
+  auto journal = OpenJournal(&live);
+  ASSERT_TRUE(live.empty());
+  constexpr int kThreads = 8, kPerThread = 50;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        Intent in = MakeCreate("t" + std::to_string(t) + "/" + std::to_string(i), "body");
+        ASSERT_TRUE(journal->Append(in).ok());
+        ASSERT_GT(in.seq, 0u);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double batches = MetricValue(metrics_, "fsgate_commit_seconds");
+  EXPECT_GT(batches, 0);
+  EXPECT_LE(batches, kThreads * kPerThread);
+  journal.reset();
+
+  auto reopened = OpenJournal(&live);
+  ASSERT_EQ(live.size(), size_t{kThreads * kPerThread});
+  std::set<std::string> keys;
+  for (size_t i = 0; i < live.size(); ++i) {
+    keys.insert(live[i].key);
+    if (i > 0) {
+      EXPECT_LT(live[i - 1].seq, live[i].seq);
+    }
+  }
+  EXPECT_EQ(keys.size(), live.size());
+  EXPECT_EQ(reopened->next_seq(), live.back().seq + 1);
+}
+
+TEST_F(JournalTest, TornTailIsDroppedAndTruncated) {
+  std::vector<Intent> live;
+  auto journal = OpenJournal(&live);
+  for (int i = 0; i < 3; ++i) {
+    Intent in = MakeCreate("k" + std::to_string(i), "data");
+    ASSERT_TRUE(journal->Append(in).ok());
+  }
+  journal.reset();
+  auto segs = Segments(dir_);
+  ASSERT_EQ(segs.size(), 1u);
+  const auto full = fs::file_size(segs[0]);
+  fs::resize_file(segs[0], full - 5);  // the last record loses its end
+  {
+    std::ofstream garbage(segs[0], std::ios::app | std::ios::binary);
+    garbage << "zz";
+  }
+  journal = OpenJournal(&live);
+  ASSERT_EQ(live.size(), 2u);
+  EXPECT_EQ(live[1].key, "k1");
+  EXPECT_LT(fs::file_size(segs[0]), full - 5);  // cut at the torn record
+  Intent in = MakeCreate("k3", "data");
+  ASSERT_TRUE(journal->Append(in).ok());
+  journal.reset();
+  live.clear();
+  journal = OpenJournal(&live);
+  ASSERT_EQ(live.size(), 3u);
+  EXPECT_EQ(live[2].key, "k3");
+  EXPECT_GT(live[2].seq, live[1].seq);
+}
+
+TEST_F(JournalTest, NewerSegmentVersionRefusesToOpen) {
+  std::vector<Intent> live;
+  OpenJournal(&live).reset();
+  auto segs = Segments(dir_);
+  ASSERT_EQ(segs.size(), 1u);
+  std::string header = EncodeSegmentHeader(1);
+  header[8] = 9;
+  uint32_t crc = auth::Crc32c(std::string_view(header).substr(0, 24));
+  for (int i = 0; i < 4; ++i) header[24 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
+  std::ofstream(segs[0], std::ios::binary | std::ios::trunc) << header;
+  JournalOptions options;
+  auto j = IntentJournal::Open(*backend_, options, metrics_, &live);
+  ASSERT_FALSE(j.ok());
+  EXPECT_NE(j.status().message().find("newer than this fsgate supports"), std::string::npos);
+}
+
+TEST_F(JournalTest, RotatesAndTrimsOnlyWholeSegmentsBelowTheTrimPoint) {
+  std::vector<Intent> live;
+  auto journal = OpenJournal(&live, 4096);
+  std::vector<uint64_t> seqs;
+  for (int i = 0; i < 100; ++i) {
+    Intent in = MakeCreate("key" + std::to_string(i), std::string(200, 'a'));
+    ASSERT_TRUE(journal->Append(in).ok());
+    seqs.push_back(in.seq);
+  }
+  const size_t before = journal->segment_count();
+  ASSERT_GT(before, 3u);
+  ASSERT_EQ(Segments(dir_).size(), before);
+  ASSERT_TRUE(journal->TrimBefore(seqs[50]).ok());
+  EXPECT_LT(journal->segment_count(), before);
+  EXPECT_EQ(Segments(dir_).size(), journal->segment_count());
+  journal.reset();
+  live.clear();
+  journal = OpenJournal(&live, 4096);
+  ASSERT_FALSE(live.empty());
+  EXPECT_LE(live.front().seq, seqs[50]);  // nothing at or past the trim point is gone
+  EXPECT_EQ(live.back().seq, seqs.back());
+  ASSERT_TRUE(journal->TrimBefore(journal->next_seq()).ok());
+  EXPECT_EQ(journal->segment_count(), 1u);  // the segment in use stays
+}
+
+}  // namespace
+}  // namespace fsgate::fsclient
+
+namespace fsgate::fsclient {
+namespace {
+
+TEST_F(JournalTest, RetiredIntentsAreNotReplayedAfterARestart) {
+  std::vector<Intent> live;
+  auto journal = OpenJournal(&live);
+  std::vector<uint64_t> seqs;
+  for (int i = 0; i < 10; ++i) {
+    Intent in = MakeCreate("k" + std::to_string(i), "x");
+    ASSERT_TRUE(journal->Append(in).ok());
+    seqs.push_back(in.seq);
+  }
+  EXPECT_EQ(journal->live_count(), 10u);
+  // Intents 0..3 and 5 retired: the checkpoint stops at the oldest live one (4).
+  ASSERT_TRUE(journal->Retire({seqs[0], seqs[1], seqs[2], seqs[3], seqs[5]}).ok());
+  EXPECT_EQ(journal->live_count(), 5u);
+  journal.reset();
+  live.clear();
+  journal = OpenJournal(&live);
+  ASSERT_EQ(live.size(), 6u);  // 4..9: a retired intent above the checkpoint replays (idempotent)
+  EXPECT_EQ(live.front().seq, seqs[4]);
+  std::vector<uint64_t> rest;
+  for (const auto& in : live) rest.push_back(in.seq);
+  ASSERT_TRUE(journal->Retire(rest).ok());
+  EXPECT_EQ(journal->live_count(), 0u);
+  const uint64_t next = journal->next_seq();
+  journal.reset();
+  live.clear();
+  journal = OpenJournal(&live);
+  EXPECT_TRUE(live.empty());
+  EXPECT_EQ(journal->next_seq(), next);  // seqs keep increasing across restarts
+}
+
+}  // namespace
+}  // namespace fsgate::fsclient
