@@ -225,7 +225,7 @@ def workloads(args, target, verbose):
 # Seconds per phase: (PUT, GET, DELETE) at 1 and at 32 connections; DELETE
 # stops earlier once every key the PUT wrote is gone.
 PLANS = {
-    "quick": {"c1": (2, 2, 2), "c32": (2, 2, 2), "tree_files": 4000},
+    "quick": {"c1": (2, 2, 2), "c32": (2, 2, 2), "tree_files": 10000},
     "full": {"c1": (10, 10, 10), "c32": (30, 10, 30), "tree_files": 20000},
 }
 
@@ -311,7 +311,7 @@ def main():
     parser.add_argument("--load", default="./build/tests/bench/fsgate_load",
                         help="fsgate_load binary (default ./build/tests/bench/fsgate_load)")
     parser.add_argument("--quick", action="store_true",
-                        help="short phases and a 4,000-file tree (about 2 minutes)")
+                        help="short phases and a 10,000-file tree (about 2 minutes)")
     parser.add_argument("--fsync", choices=["on", "off", "both"], default="both")
     parser.add_argument("--scratch", default=tempfile.gettempdir(),
                         help="where the fresh roots go (one disk for all)")
