@@ -1,34 +1,358 @@
-// Multipart uploads (to be completed).
+// Multipart uploads, kept under .fsgate/multipart/<upload-id>/:
+//   upload       JSON: bucket, key, initiation time, the object's metadata
+//   part-00001   one file per uploaded part, its ETag in user.fsgate.* xattrs
+// Completion joins the parts with copy_file_range into a staging file and
+// publishes it through the namespace like any PUT.
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include "auth/hash.h"
 #include "fsclient/fs_object_store.h"
+#include "fsclient/key_path.h"
+#include "fsclient/object_io.h"
+#include "fsclient/object_meta_codec.h"
+#include "fsclient/store_layout.h"
 
 namespace fsgate::fsclient {
 namespace {
-Status NotYet() { return Status::S3(s3err::kNotImplemented, "multipart uploads: not yet"); }
+
+constexpr int kMaxPartNumber = 10000;
+constexpr uint64_t kMinPartSize = 5ull << 20;
+
+struct Upload {
+  std::string bucket;
+  std::string key;
+  int64_t initiated_ns = 0;
+  ObjectMeta meta;
+};
+
+// 32 lower-case hex digits: nothing else can name an upload directory.
+bool IsValidUploadId(const std::string& id) {
+  return id.size() == 32 && id.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+std::string UploadDir(const std::string& id) { return std::string(layout::kMultipart) + "/" + id; }
+
+std::string PartName(int number) {
+  char name[16];
+  std::snprintf(name, sizeof(name), "part-%05d", number);
+  return name;
+}
+
+// The part number of a "part-NNNNN" name, 0 for anything else.
+int ParsePartName(const std::string& name) {
+  if (name.size() != 10 || name.compare(0, 5, "part-") != 0) return 0;
+  int number = 0;
+  for (size_t i = 5; i < name.size(); ++i) {
+    if (name[i] < '0' || name[i] > '9') return 0;
+    number = number * 10 + (name[i] - '0');
+  }
+  return number >= 1 && number <= kMaxPartNumber ? number : 0;
+}
+
+Status NoSuchUpload() {
+  return Status::S3(s3err::kNoSuchUpload,
+                    "The specified upload does not exist. The upload ID may be invalid, or the "
+                    "upload may have been aborted or completed.");
+}
+
+Status InvalidPart() {
+  return Status::S3(s3err::kInvalidPart,
+                    "One or more of the specified parts could not be found. The part may not "
+                    "have been uploaded, or the specified entity tag may not match the part's "
+                    "entity tag.");
+}
+
+std::string Unquote(std::string etag) {
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
+    etag = etag.substr(1, etag.size() - 2);
+  }
+  return etag;
+}
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string EncodeUpload(const Upload& upload) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  std::string meta = EncodeMetaJson(upload.meta);
+  w.StartObject();
+  w.Key("bucket");
+  w.String(upload.bucket.c_str());
+  w.Key("key");
+  w.String(upload.key.data(), static_cast<rapidjson::SizeType>(upload.key.size()));
+  w.Key("initiated");
+  w.Int64(upload.initiated_ns);
+  w.Key("meta");
+  w.String(meta.data(), static_cast<rapidjson::SizeType>(meta.size()));
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+Result<Upload> LoadUpload(Backend& backend, const std::string& id) {
+  if (!IsValidUploadId(id)) return NoSuchUpload();
+  auto text = ReadSmallFile(backend, UploadDir(id) + "/upload");
+  if (!text.ok()) return text.status().IsErrno(ENOENT) ? NoSuchUpload() : text.status();
+  rapidjson::Document doc;
+  doc.Parse(text->data(), text->size());
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("bucket") ||
+      !doc["bucket"].IsString() || !doc.HasMember("key") || !doc["key"].IsString() ||
+      !doc.HasMember("initiated") || !doc["initiated"].IsInt64() || !doc.HasMember("meta") ||
+      !doc["meta"].IsString()) {
+    return Status::S3(s3err::kInternalError, "multipart upload record is corrupt: " + id);
+  }
+  Upload upload;
+  upload.bucket = doc["bucket"].GetString();
+  upload.key.assign(doc["key"].GetString(), doc["key"].GetStringLength());
+  upload.initiated_ns = doc["initiated"].GetInt64();
+  auto meta =
+      DecodeMetaJson(std::string_view(doc["meta"].GetString(), doc["meta"].GetStringLength()));
+  if (!meta.ok()) return meta.status();
+  upload.meta = std::move(*meta);
+  return upload;
+}
+
+// The upload `id` of exactly bucket/key.
+Result<Upload> LoadUploadOf(Backend& backend, const std::string& bucket, const std::string& key,
+                            const std::string& id) {
+  auto upload = LoadUpload(backend, id);
+  if (!upload.ok()) return upload;
+  if (upload->bucket != bucket || upload->key != key) return NoSuchUpload();
+  return upload;
+}
+
+// Makes the upload disappear at once (one rename), then deletes its files.
+Status RemoveUploadDir(Backend& backend, const std::string& id, bool fsync) {
+  const std::string dir = UploadDir(id);
+  const std::string doomed = dir + ".removed-" + RandomHex(6);
+  Status s = backend.Rename(dir, doomed);
+  if (s.IsErrno(ENOENT)) return NoSuchUpload();
+  if (!s.ok()) return s;
+  if (fsync) {
+    if (Status sync = backend.SyncDir(layout::kMultipart); !sync.ok()) return sync;
+  }
+  auto entries = backend.ReadDir(doomed);
+  if (entries.ok()) {
+    for (const auto& entry : *entries) (void)backend.Unlink(doomed + "/" + entry.name);
+  }
+  (void)backend.Rmdir(doomed);
+  return Status::Ok();
+}
+
 }  // namespace
 
-Result<std::string> FsObjectStore::CreateMultipartUpload(const PutRequest&) { return NotYet(); }
-Result<std::unique_ptr<ObjectWriter>> FsObjectStore::BeginUploadPart(const std::string&,
-                                                                     const std::string&,
-                                                                     const std::string&, int) {
-  return NotYet();
+Result<std::string> FsObjectStore::CreateMultipartUpload(const PutRequest& request) {
+  if (Status s = CheckObject(request.bucket, request.key); !s.ok()) return s;
+  if (IsDirectoryKey(request.key)) {
+    return Status::S3(s3err::kInvalidArgument,
+                      "A key ending in '/' is stored as a directory and cannot hold data");
+  }
+  if (UserMetaBytes(request.meta) > kMaxUserMetaBytes) {
+    return Status::S3(s3err::kMetadataTooLarge,
+                      "Your metadata headers exceed the maximum allowed metadata size of 2 KB");
+  }
+  Upload upload;
+  upload.bucket = request.bucket;
+  upload.key = request.key;
+  upload.initiated_ns = NowNs();
+  upload.meta = request.meta;
+  const std::string id = RandomHex(16);
+  if (Status s = backend_->Mkdir(UploadDir(id)); !s.ok()) return s;
+  if (Status s = WriteFileAtomic(*backend_, UploadDir(id) + "/upload", EncodeUpload(upload),
+                                 options_.fsync);
+      !s.ok()) {
+    (void)RemoveUploadDir(*backend_, id, false);
+    return s;
+  }
+  if (options_.fsync) {
+    if (Status s = backend_->SyncDir(layout::kMultipart); !s.ok()) return s;
+  }
+  return id;
 }
-Result<ObjectMeta> FsObjectStore::CompleteMultipartUpload(const std::string&, const std::string&,
-                                                          const std::string&,
-                                                          const std::vector<CompletedPart>&,
-                                                          const WriteConditions&) {
-  return NotYet();
+
+Result<std::unique_ptr<ObjectWriter>> FsObjectStore::BeginUploadPart(const std::string& bucket,
+                                                                     const std::string& key,
+                                                                     const std::string& upload_id,
+                                                                     int part_number) {
+  if (Status s = CheckObject(bucket, key); !s.ok()) return s;
+  if (part_number < 1 || part_number > kMaxPartNumber) {
+    return Status::S3(s3err::kInvalidArgument,
+                      "Part number must be an integer between 1 and 10000, inclusive");
+  }
+  auto upload = LoadUploadOf(*backend_, bucket, key, upload_id);
+  if (!upload.ok()) return upload.status();
+  const std::string dir = UploadDir(upload_id);
+  const std::string part = dir + "/" + PartName(part_number);
+  const std::string tmp = part + ".tmp-" + RandomHex(6);
+  auto created = backend_->Open(tmp, Backend::OpenMode::kCreateExclusive);
+  if (!created.ok()) return created.status().IsErrno(ENOENT) ? NoSuchUpload() : created.status();
+  (void)(*created)->Close();
+  Backend& backend = *backend_;
+  const bool fsync = options_.fsync;
+  auto publish = [&backend, dir, part, tmp, fsync](
+                     ObjectMeta meta, std::shared_ptr<const std::string>) -> Result<ObjectMeta> {
+    // Re-uploading a part number replaces the previous part.
+    Status s = backend.Rename(tmp, part);
+    if (s.IsErrno(ENOENT)) return NoSuchUpload();  // aborted meanwhile
+    if (!s.ok()) return s;
+    if (fsync) {
+      if (Status sync = backend.SyncDir(dir); !sync.ok()) return sync;
+    }
+    return meta;
+  };
+  auto discard = [&backend, tmp] { (void)backend.Unlink(tmp); };
+  StagingWriter::Options writer_options;
+  writer_options.fsync = options_.fsync;
+  writer_options.inline_max = 0;  // parts always go to their file
+  return std::unique_ptr<ObjectWriter>(std::make_unique<StagingWriter>(
+      *backend_, tmp, ObjectMeta{}, writer_options, std::move(publish), std::move(discard)));
 }
-Status FsObjectStore::AbortMultipartUpload(const std::string&, const std::string&,
-                                           const std::string&) {
-  return NotYet();
+
+Result<std::vector<PartInfo>> FsObjectStore::ListParts(const std::string& bucket,
+                                                       const std::string& key,
+                                                       const std::string& upload_id) {
+  if (Status s = CheckObject(bucket, key); !s.ok()) return s;
+  auto upload = LoadUploadOf(*backend_, bucket, key, upload_id);
+  if (!upload.ok()) return upload.status();
+  auto entries = backend_->ReadDir(UploadDir(upload_id));
+  if (!entries.ok()) return entries.status().IsErrno(ENOENT) ? NoSuchUpload() : entries.status();
+  std::vector<PartInfo> parts;
+  for (const auto& entry : *entries) {
+    int number = ParsePartName(entry.name);
+    if (number == 0) continue;
+    auto file = backend_->Open(UploadDir(upload_id) + "/" + entry.name, Backend::OpenMode::kRead);
+    if (!file.ok()) continue;  // replaced or aborted meanwhile
+    auto meta = ReadObjectMeta(**file);
+    if (!meta.ok()) return meta.status();
+    parts.push_back(PartInfo{number, meta->etag, meta->size, meta->mtime_ns});
+  }
+  std::sort(parts.begin(), parts.end(),
+            [](const PartInfo& a, const PartInfo& b) { return a.number < b.number; });
+  return parts;
 }
-Result<std::vector<PartInfo>> FsObjectStore::ListParts(const std::string&, const std::string&,
-                                                       const std::string&) {
-  return NotYet();
+
+Result<ObjectMeta> FsObjectStore::CompleteMultipartUpload(const std::string& bucket,
+                                                          const std::string& key,
+                                                          const std::string& upload_id,
+                                                          const std::vector<CompletedPart>& parts,
+                                                          const WriteConditions& conditions) {
+  if (Status s = CheckObject(bucket, key); !s.ok()) return s;
+  auto upload = LoadUploadOf(*backend_, bucket, key, upload_id);
+  if (!upload.ok()) return upload.status();
+  if (parts.empty()) {
+    return Status::S3(s3err::kMalformedXML,
+                      "The XML you provided was not well-formed or did not validate against our "
+                      "published schema: at least one part must be specified");
+  }
+  for (size_t i = 1; i < parts.size(); ++i) {
+    if (parts[i].number <= parts[i - 1].number) {
+      return Status::S3(s3err::kInvalidPartOrder,
+                        "The list of parts was not in ascending order. Parts must be ordered by "
+                        "part number.");
+    }
+  }
+  // Open every part once: the data copied is exactly the data checked.
+  std::vector<std::unique_ptr<File>> files;
+  std::vector<uint64_t> sizes;
+  std::string md5s;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const CompletedPart& part = parts[i];
+    if (part.number < 1 || part.number > kMaxPartNumber) return InvalidPart();
+    auto file = backend_->Open(UploadDir(upload_id) + "/" + PartName(part.number),
+                               Backend::OpenMode::kRead);
+    if (!file.ok()) return file.status().IsErrno(ENOENT) ? InvalidPart() : file.status();
+    auto meta = ReadObjectMeta(**file);
+    if (!meta.ok()) return meta.status();
+    auto raw = auth::HexDecode(meta->etag);
+    if (Unquote(part.etag) != meta->etag || !raw) return InvalidPart();
+    if (i + 1 < parts.size() && meta->size < kMinPartSize) {
+      return Status::S3(s3err::kEntityTooSmall,
+                        "Your proposed upload is smaller than the minimum allowed object size. "
+                        "Each part but the last must be at least 5 MB (part " +
+                            std::to_string(part.number) + " is " + std::to_string(meta->size) +
+                            " bytes).");
+    }
+    md5s += *raw;
+    sizes.push_back(meta->size);
+    files.push_back(std::move(*file));
+  }
+
+  auto staging = ns_->AcquireStaging();
+  if (!staging.ok()) return staging.status();
+  auto target = backend_->Open(staging->path, Backend::OpenMode::kReadWrite);
+  if (!target.ok()) {
+    ns_->ReleaseStaging(*staging);
+    return target.status();
+  }
+  uint64_t offset = 0;
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (Status s = (*target)->CopyFrom(*files[i], 0, offset, sizes[i]); !s.ok()) {
+      target->reset();
+      ns_->ReleaseStaging(*staging);
+      return s;
+    }
+    offset += sizes[i];
+  }
+  files.clear();
+  ObjectMeta meta = upload->meta;
+  if (meta.content_type.empty()) meta.content_type = kDefaultContentType;
+  meta.checksums.clear();  // per-part checksums do not carry over to the whole object
+  meta.size = offset;
+  meta.parts_count = static_cast<int>(parts.size());
+  meta.etag = auth::HexEncode(auth::Digest(auth::HashAlgorithm::kMd5, md5s)) + "-" +
+              std::to_string(parts.size());
+  auto published = PublishStaged(bucket, key, *staging, **target, std::move(meta), conditions,
+                                 /*sync_dirops=*/false);
+  if (!published.ok()) return published;
+  (void)RemoveUploadDir(*backend_, upload_id, options_.fsync);
+  return published;
 }
-Result<std::vector<UploadInfo>> FsObjectStore::ListMultipartUploads(const std::string&) {
-  return NotYet();
+
+Status FsObjectStore::AbortMultipartUpload(const std::string& bucket, const std::string& key,
+                                           const std::string& upload_id) {
+  if (Status s = CheckObject(bucket, key); !s.ok()) return s;
+  auto upload = LoadUploadOf(*backend_, bucket, key, upload_id);
+  if (!upload.ok()) return upload.status();
+  return RemoveUploadDir(*backend_, upload_id, options_.fsync);
 }
-Status FsObjectStore::RemoveUploadsOf(const std::string&) { return Status::Ok(); }
+
+Result<std::vector<UploadInfo>> FsObjectStore::ListMultipartUploads(const std::string& bucket) {
+  if (Status s = CheckBucket(bucket); !s.ok()) return s;
+  auto entries = backend_->ReadDir(layout::kMultipart);
+  if (!entries.ok()) return entries.status();
+  std::vector<UploadInfo> uploads;
+  for (const auto& entry : *entries) {
+    if (!IsValidUploadId(entry.name)) continue;
+    auto upload = LoadUpload(*backend_, entry.name);
+    if (!upload.ok() || upload->bucket != bucket) continue;
+    uploads.push_back(UploadInfo{upload->key, entry.name, upload->initiated_ns});
+  }
+  std::sort(uploads.begin(), uploads.end(), [](const UploadInfo& a, const UploadInfo& b) {
+    return a.key != b.key ? a.key < b.key : a.initiated_ns < b.initiated_ns;
+  });
+  return uploads;
+}
+
+// Runs after the bucket directory is gone: a scan without the bucket check.
+Status FsObjectStore::RemoveUploadsOf(const std::string& bucket) {
+  auto entries = backend_->ReadDir(layout::kMultipart);
+  if (!entries.ok()) return entries.status();
+  for (const auto& entry : *entries) {
+    auto upload = LoadUpload(*backend_, entry.name);
+    if (upload.ok() && upload->bucket == bucket) {
+      (void)RemoveUploadDir(*backend_, entry.name, options_.fsync);
+    }
+  }
+  return Status::Ok();
+}
 
 }  // namespace fsgate::fsclient

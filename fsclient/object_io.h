@@ -3,41 +3,61 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "auth/hash.h"
 #include "fsclient/backend.h"
-#include "fsclient/md5.h"
 #include "fsclient/object_store.h"
 
 namespace fsgate::fsclient {
 
-// Streams a body into an open staging file, hashing it as it goes. Commit()
-// merges its metadata over `base` (the request's: a field Commit() leaves empty
-// keeps the request's value), fills etag and size, writes the metadata xattrs, syncs the file (with
-// fsync), closes it and hands it to `publish`. A writer destroyed without a
-// successful publish calls `discard` (which removes the staging file).
+// Streams a body towards a staging file, hashing it as it goes.
+//
+// With `inline_max` > 0 a body that stays within it is kept in memory and
+// handed to `publish` as inline data, the staging file untouched (the
+// namespace writes it: see StagedObject::inline_data). A larger body goes to
+// the staging file; Commit() then writes the metadata xattrs, syncs (with
+// fsync), closes, and calls `publish` without inline data.
+//
+// Commit() merges its metadata over `base` (the request's: a field Commit()
+// leaves empty keeps the request's value) and fills etag and size. A writer
+// destroyed without a successful publish calls `discard` (removing the staging file).
 class StagingWriter final : public ObjectWriter {
  public:
-  using Publish = std::function<Result<ObjectMeta>(ObjectMeta meta)>;
+  using Publish = std::function<Result<ObjectMeta>(ObjectMeta meta,
+                                                   std::shared_ptr<const std::string> inline_data)>;
   using Discard = std::function<void()>;
+  struct Options {
+    bool fsync = true;
+    int64_t expected_size = -1;
+    uint64_t inline_max = 0;
+  };
 
-  StagingWriter(std::unique_ptr<File> file, ObjectMeta base, bool fsync, int64_t expected_size,
+  StagingWriter(Backend& backend, std::string staging_path, ObjectMeta base, Options options,
                 Publish publish, Discard discard);
   ~StagingWriter() override;
 
   Status Write(std::span<const char> data) override;
   uint64_t bytes_written() const override { return bytes_; }
-  std::string Md5() override { return md5_.Digest(); }
+  // Finishes the digest: no Write() may follow (the gateway checks Content-MD5 last).
+  std::string Md5() override;
   Result<ObjectMeta> Commit(ObjectMeta meta) override;
 
  private:
-  std::unique_ptr<File> file_;
+  // Opens the staging file and moves the buffered bytes into it.
+  Status Spill();
+
+  Backend& backend_;
+  const std::string path_;
   const ObjectMeta base_;
-  const bool fsync_;
-  const int64_t expected_size_;
+  const Options options_;
   Publish publish_;
   Discard discard_;
-  fsclient::Md5 md5_;
+  std::unique_ptr<File> file_;
+  std::string buffer_;
+  auth::Hasher md5_{auth::HashAlgorithm::kMd5};
+  std::optional<std::string> digest_;
   uint64_t bytes_ = 0;
   bool done_ = false;
 };
@@ -54,5 +74,10 @@ class FileReader final : public ObjectReader {
   ObjectMeta meta_;
   std::shared_ptr<File> data_;
 };
+
+// Writes an inline body and its metadata into an (empty) staging file, synced
+// with `fsync` and closed: what a file-backed StagedObject would have held.
+Status MaterializeInline(Backend& backend, const std::string& staging_path, const std::string& data,
+                         const ObjectMeta& meta, bool fsync);
 
 }  // namespace fsgate::fsclient

@@ -7,7 +7,7 @@
 #include <charconv>
 #include <functional>
 
-#include "fsclient/md5.h"
+#include "auth/hash.h"
 
 namespace fsgate::fsclient {
 namespace {
@@ -88,8 +88,9 @@ Result<bool> ReadVersioned(const Getter& get, ObjectMeta& meta) {
 }  // namespace
 
 std::string DerivedEtag(const FileStat& st) {
-  return Md5Hex(std::to_string(st.ino) + ":" + std::to_string(st.size) + ":" +
-                std::to_string(st.mtime_ns)) +
+  return auth::HexEncode(auth::Digest(auth::HashAlgorithm::kMd5, std::to_string(st.ino) + ":" +
+                                                                     std::to_string(st.size) + ":" +
+                                                                     std::to_string(st.mtime_ns))) +
          "-1";
 }
 

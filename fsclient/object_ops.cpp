@@ -1,7 +1,7 @@
 // PutObject, GetObject, HeadObject, DeleteObject, CopyObject.
+#include "auth/hash.h"
 #include "fsclient/fs_object_store.h"
 #include "fsclient/key_path.h"
-#include "fsclient/md5.h"
 #include "fsclient/object_io.h"
 #include "fsclient/object_meta_codec.h"
 
@@ -29,7 +29,7 @@ bool IsPlainMd5Etag(const std::string& etag) {
 }
 
 Result<std::string> HashFile(File& file, uint64_t size) {
-  Md5 md5;
+  auth::Hasher md5(auth::HashAlgorithm::kMd5);
   std::string buf(1 << 20, '\0');
   for (uint64_t offset = 0; offset < size;) {
     auto n = file.PRead(offset, std::span<char>(buf.data(), buf.size()));
@@ -38,7 +38,7 @@ Result<std::string> HashFile(File& file, uint64_t size) {
     md5.Update(std::string_view(buf.data(), *n));
     offset += *n;
   }
-  return ToHex(md5.Digest());
+  return auth::HexEncode(md5.Finish());
 }
 
 }  // namespace
@@ -50,24 +50,27 @@ Result<std::unique_ptr<ObjectWriter>> FsObjectStore::BeginPut(PutRequest request
   if (dir_key && request.expected_size > 0) return DirectoryObjectHasData();
   auto staging = ns_->AcquireStaging();
   if (!staging.ok()) return staging.status();
-  auto file = backend_->Open(staging->path, Backend::OpenMode::kReadWrite);
-  if (!file.ok()) {
-    ns_->ReleaseStaging(*staging);
-    return file.status();
-  }
   auto shared = std::make_shared<PutRequest>(std::move(request));
   StagingFile staged = *staging;
-  auto publish = [this, shared, staged, dir_key](ObjectMeta meta) -> Result<ObjectMeta> {
+  auto publish = [this, shared, staged, dir_key](
+                     ObjectMeta meta,
+                     std::shared_ptr<const std::string> inline_data) -> Result<ObjectMeta> {
     if (dir_key && meta.size > 0) return DirectoryObjectHasData();
+    if (Status s = CheckUserMeta(meta); !s.ok()) return s;
     OpOptions op;
     op.sync = shared->sync_dirops;
-    return ns_->Publish(shared->bucket, shared->key, StagedObject{staged, std::move(meta), nullptr},
+    return ns_->Publish(shared->bucket, shared->key,
+                        StagedObject{staged, std::move(meta), std::move(inline_data)},
                         shared->conditions, op);
   };
   auto discard = [this, staged] { ns_->ReleaseStaging(staged); };
-  return std::unique_ptr<ObjectWriter>(std::make_unique<StagingWriter>(
-      std::move(*file), shared->meta, options_.fsync, shared->expected_size, std::move(publish),
-      std::move(discard)));
+  StagingWriter::Options writer_options;
+  writer_options.fsync = options_.fsync;
+  writer_options.expected_size = shared->expected_size;
+  writer_options.inline_max = kInlineObjectMax;
+  return std::unique_ptr<ObjectWriter>(
+      std::make_unique<StagingWriter>(*backend_, staged.path, shared->meta, writer_options,
+                                      std::move(publish), std::move(discard)));
 }
 
 Result<std::unique_ptr<ObjectReader>> FsObjectStore::GetObject(const std::string& bucket,
@@ -177,7 +180,7 @@ Result<ObjectMeta> FsObjectStore::CopyObject(const CopyRequest& request) {
     }
     meta.etag = std::move(*etag);
   } else {
-    meta.etag = Md5Hex("");
+    meta.etag = auth::HexEncode(auth::Digest(auth::HashAlgorithm::kMd5, ""));
   }
   return PublishStaged(request.dst_bucket, request.dst_key, *staging, **file, std::move(meta),
                        request.conditions, request.sync_dirops);

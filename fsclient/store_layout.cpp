@@ -5,7 +5,7 @@
 #include <charconv>
 #include <stdexcept>
 
-#include "fsclient/md5.h"
+#include "auth/hash.h"
 
 namespace fsgate::fsclient {
 namespace {
@@ -23,7 +23,7 @@ std::string RandomHex(size_t bytes) {
   if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
     throw std::runtime_error("RAND_bytes failed");
   }
-  return ToHex(raw);
+  return auth::HexEncode(raw);
 }
 
 Status WriteFileAtomic(Backend& backend, const std::string& path, const std::string& data,

@@ -4,6 +4,7 @@
 
 #include "fsclient/key_cursor.h"
 #include "fsclient/key_path.h"
+#include "fsclient/object_io.h"
 #include "fsclient/object_meta_codec.h"
 #include "fsclient/store_layout.h"
 
@@ -22,6 +23,10 @@ bool IsMissing(const Status& s) {
   return s.IsErrno(ENOENT) || s.IsErrno(ENOTDIR) || s.IsErrno(ELOOP) || s.IsErrno(EISDIR) ||
          s.IsErrno(EINVAL);
 }
+
+// A name on the key's path that is not a directory: a file, or a symlink (the
+// backend never follows one, and refuses it with ELOOP or ENOTDIR).
+bool IsNotADirectory(const Status& s) { return s.IsErrno(ENOTDIR) || s.IsErrno(ELOOP); }
 
 Status NoSuchKey() { return Status::S3(s3err::kNoSuchKey, "The specified key does not exist."); }
 
@@ -98,7 +103,7 @@ Status SyncNamespace::MakeParents(const std::string& bucket, const std::string& 
         continue;
       }
       if (s.IsErrno(EEXIST)) continue;  // a file there shows up as ENOTDIR next
-      if (s.IsErrno(ENOTDIR)) return Conflict(key);
+      if (IsNotADirectory(s)) return Conflict(key);
       if (s.IsErrno(ENOENT)) {
         if (parent == bucket) {
           return Status::S3(s3err::kNoSuchBucket, "The specified bucket does not exist");
@@ -119,7 +124,7 @@ Status SyncNamespace::PublishFile(const std::string& bucket, const std::string& 
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     Status s = backend_.Rename(file.path, path);
     if (s.ok()) return fsync_ ? backend_.SyncDir(ParentOf(path)) : Status::Ok();
-    if (s.IsErrno(ENOTDIR) || s.IsErrno(EISDIR) || s.IsErrno(ENOTEMPTY) || s.IsErrno(EEXIST)) {
+    if (IsNotADirectory(s) || s.IsErrno(EISDIR) || s.IsErrno(ENOTEMPTY) || s.IsErrno(EEXIST)) {
       return Conflict(key);
     }
     if (!s.IsErrno(ENOENT)) return s;
@@ -144,7 +149,7 @@ Status SyncNamespace::PublishDir(const std::string& bucket, const std::string& k
     if (Status s = MakeParents(bucket, key, path, true); !s.ok()) return s;
     auto st = backend_.Stat(path);
     if (!st.ok() && st.status().IsErrno(ENOENT)) continue;
-    if (!st.ok()) return st.status().IsErrno(ENOTDIR) ? Conflict(key) : st.status();
+    if (!st.ok()) return IsNotADirectory(st.status()) ? Conflict(key) : st.status();
     if (!st->is_dir) return Conflict(key);
     Status s = WriteDirObjectMeta(backend_, path, meta);
     if (s.IsErrno(ENOENT)) continue;
@@ -172,6 +177,12 @@ Result<ObjectMeta> SyncNamespace::Publish(const std::string& bucket, const std::
     }
   }
   ObjectMeta meta = std::move(object.meta);
+  if (object.inline_data && !IsDirectoryKey(key)) {
+    if (Status s = MaterializeInline(backend_, object.file.path, *object.inline_data, meta, fsync_);
+        !s.ok()) {
+      return s;
+    }
+  }
   if (IsDirectoryKey(key)) {
     if (Status s = PublishDir(bucket, key, meta, object.file); !s.ok()) return s;
     return meta;

@@ -19,6 +19,7 @@
 #include <condition_variable>
 #include <list>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -35,7 +36,9 @@ using tcp = asio::ip::tcp;
 // Shared by the accept loop and Stop(): lets Stop() wake a connection that
 // sits idle between requests.
 struct ConnectionState {
-  asio::io_context ioc;
+  // Reset when the connection ends: an io_context holds descriptors of its own
+  // (epoll, eventfd, timerfd), which must not wait for the next accept's reaping.
+  std::optional<asio::io_context> ioc{std::in_place};
   std::atomic<bool> idle{true};
   std::atomic<bool> closing{false};
   std::function<void()> close_socket;  // set and cleared under HttpServer::Impl::mu; runs on ioc
@@ -47,6 +50,9 @@ std::string ReasonLine(int status) {
   auto reason = http::obsolete_reason(static_cast<http::status>(status));
   return "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason) + "\r\n";
 }
+
+// An unread request body up to this size is drained to keep the connection.
+constexpr uint64_t kMaxDrainBytes = 1 << 20;
 
 bool StatusHasNoBody(int status) { return status == 204 || status == 304 || status < 200; }
 
@@ -140,8 +146,8 @@ class Connection final : public BodyReader, public ResponseWriter {
     beast::error_code result;
     beast::get_lowest_layer(stream_).expires_after(timeout);
     start([&](beast::error_code ec, std::size_t) { result = ec; });
-    state_.ioc.restart();
-    state_.ioc.run();
+    state_.ioc->restart();
+    state_.ioc->run();
     beast::get_lowest_layer(stream_).expires_never();
     return result;
   }
@@ -154,11 +160,28 @@ class Connection final : public BodyReader, public ResponseWriter {
 
   Result<size_t> Broken(const char* what, beast::error_code ec) {
     broken_ = true;
-    return Status::Errno(EPIPE, std::string(what) + ": " + ec.message());
+    keep_alive_ = false;  // an error answer still goes out, saying the connection closes
+    // ETIMEDOUT tells a stalled peer from one that went away.
+    int err = ec == beast::error::timeout ? ETIMEDOUT : EPIPE;
+    return Status::Errno(err, std::string(what) + ": " + ec.message());
   }
 
   std::string Head(int status, const Headers& headers, int64_t content_length) {
-    std::string head = ReasonLine(status);
+    std::string head;
+    if (expect_continue_ && parser_->is_done()) {
+      // An empty body the client still waits to be asked for: answer the
+      // expectation first. botocore keeps the status line of an unexpected
+      // early answer and misreads the connection's next response after it.
+      expect_continue_ = false;
+      head = "HTTP/1.1 100 Continue\r\n\r\n";
+    }
+    head += ReasonLine(status);
+    if (!parser_->is_done()) {
+      // Answered before the body was read (an error): the connection is kept
+      // only if the rest of the body can be drained cheaply afterwards.
+      auto remaining = parser_->content_length_remaining();
+      if (expect_continue_ || !remaining || *remaining > kMaxDrainBytes) keep_alive_ = false;
+    }
     for (const auto& [name, value] : headers) {
       head += name;
       head += ": ";
@@ -194,25 +217,26 @@ class Connection final : public BodyReader, public ResponseWriter {
     if (broken_) return;
     // The handler may answer without reading the body (an error). A small
     // unread body is drained to keep the connection; a large one closes it.
-    if (!parser_->is_done()) {
-      if (expect_continue_ || DrainBody(1 << 20) != true) keep_alive_ = false;
-    }
+    if (!parser_->is_done() && keep_alive_ && !DrainBody()) broken_ = true;
   }
 
-  bool DrainBody(size_t limit) {
+  bool DrainBody() {
     std::array<char, 16384> scratch;
-    size_t drained = 0;
-    while (!parser_->is_done() && drained < limit) {
+    while (!parser_->is_done()) {
       auto n = Read(scratch);
       if (!n.ok() || *n == 0) return false;
-      drained += *n;
     }
-    return parser_->is_done();
+    return true;
   }
 
   void SendBadRequest(beast::error_code ec) {
     keep_alive_ = false;
     int status = ec == http::error::header_limit ? 431 : 400;
+    if (options_.protocol_error) {
+      options_.protocol_error(status, remote_, *this);
+      if (!started_ && !broken_) Send(status, {}, "");
+      return;
+    }
     Send(status, {{"Content-Type", "text/plain"}}, "bad request\n");
   }
 
@@ -280,8 +304,16 @@ struct HttpServer::Impl {
   }
 
   void ServeConnection(ConnectionState& state, int fd) {
+    ServeSocket(state, fd);
+    std::lock_guard lock(mu);
+    state.close_socket = nullptr;
+    state.ioc.reset();  // every socket and timer on it is gone with ServeSocket's frame
+    state.finished = true;
+  }
+
+  void ServeSocket(ConnectionState& state, int fd) {
     beast::error_code ec;
-    tcp::socket socket(state.ioc);
+    tcp::socket socket(*state.ioc);
     socket.assign(acceptor.local_endpoint().protocol(), fd, ec);
     std::string remote;
     if (auto endpoint = socket.remote_endpoint(ec); !ec) {
@@ -298,7 +330,7 @@ struct HttpServer::Impl {
         bool handshake_ok = false;
         stream.async_handshake(asio::ssl::stream_base::server,
                                [&](beast::error_code e) { handshake_ok = !e; });
-        state.ioc.run();
+        state.ioc->run();
         if (handshake_ok) {
           Connection<beast::ssl_stream<beast::tcp_stream>> connection(state, stream, options,
                                                                       handler, remote);
@@ -314,9 +346,6 @@ struct HttpServer::Impl {
         connection.Serve();
       }
     }
-    std::lock_guard lock(mu);
-    state.close_socket = nullptr;
-    state.finished = true;
   }
 
   void SetCloser(ConnectionState& state, std::function<void()> closer) {
@@ -396,7 +425,7 @@ void HttpServer::Stop() {
       // request, answers with "Connection: close", and ends.
       // Runs on the connection's own thread, so `idle` cannot change under it.
       if (state->close_socket) {
-        asio::post(state->ioc, [s = state.get(), closer = state->close_socket] {
+        asio::post(*state->ioc, [s = state.get(), closer = state->close_socket] {
           if (s->idle) closer();
         });
       }

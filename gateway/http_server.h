@@ -13,10 +13,17 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "gateway/http_message.h"
 
 namespace fsgate::gateway {
+
+using HttpHandler = std::function<void(HttpRequest&, BodyReader&, ResponseWriter&)>;
+// Answers a request that could not be parsed (`status` 400, or 431 when its
+// header section is over the limit), from `remote`; the connection closes after.
+using ProtocolErrorHandler =
+    std::function<void(int status, std::string_view remote, ResponseWriter&)>;
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
@@ -27,9 +34,8 @@ struct HttpServerOptions {
   std::chrono::seconds read_timeout{60};  // no byte for this long within a request
   std::string tls_cert_file;              // both set: TLS
   std::string tls_key_file;
+  ProtocolErrorHandler protocol_error;  // unset: a plain-text answer
 };
-
-using HttpHandler = std::function<void(HttpRequest&, BodyReader&, ResponseWriter&)>;
 
 class HttpServer {
  public:

@@ -170,8 +170,10 @@ void ListMultipartUploads(S3Context& ctx) {
   std::string prefix;
   std::string key_marker;
   std::string upload_id_marker;
+  std::string delimiter;
   long long max_uploads = 1000;
   if (const std::string* v = ctx.request.Query("prefix")) prefix = *v;
+  if (const std::string* v = ctx.request.Query("delimiter")) delimiter = *v;
   if (const std::string* v = ctx.request.Query("key-marker")) key_marker = *v;
   if (const std::string* v = ctx.request.Query("upload-id-marker")) upload_id_marker = *v;
   if (const std::string* v = ctx.request.Query("max-uploads")) {
@@ -192,9 +194,20 @@ void ListMultipartUploads(S3Context& ctx) {
   AddText(root, "UploadIdMarker", upload_id_marker);
   AddText(root, "Prefix", prefix);
   std::vector<const fsclient::UploadInfo*> page;
+  std::vector<std::string> common_prefixes;
   bool truncated = false;
   for (const auto& upload : *uploads) {
     if (!upload.key.starts_with(prefix)) continue;
+    if (!delimiter.empty()) {
+      auto cut = upload.key.find(delimiter, prefix.size());
+      if (cut != std::string::npos) {
+        std::string common = upload.key.substr(0, cut + delimiter.size());
+        if (common_prefixes.empty() || common_prefixes.back() != common) {
+          common_prefixes.push_back(std::move(common));
+        }
+        continue;
+      }
+    }
     if (!key_marker.empty()) {
       if (upload.key < key_marker) continue;
       if (upload.key == key_marker &&
@@ -212,6 +225,7 @@ void ListMultipartUploads(S3Context& ctx) {
     AddText(root, "NextKeyMarker", page.back()->key);
     AddText(root, "NextUploadIdMarker", page.back()->upload_id);
   }
+  if (!delimiter.empty()) AddText(root, "Delimiter", delimiter);
   AddText(root, "MaxUploads", std::to_string(max_uploads));
   AddText(root, "IsTruncated", truncated ? "true" : "false");
   for (const auto* upload : page) {
@@ -221,6 +235,9 @@ void ListMultipartUploads(S3Context& ctx) {
     AppendInitiatorAndOwner(node, ctx);
     AddText(node, "StorageClass", "STANDARD");
     AddText(node, "Initiated", FormatIso8601(upload->initiated_ns));
+  }
+  for (const auto& common : common_prefixes) {
+    AddText(root.append_child("CommonPrefixes"), "Prefix", common);
   }
   ctx.SendXml(200, xml);
 }

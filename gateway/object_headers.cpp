@@ -21,14 +21,35 @@ std::string CanonicalHeaderName(std::string_view lower) {
   return out;
 }
 
+// aws-chunked is the transfer framing of this request, not a property of the
+// object: S3 drops it from the stored Content-Encoding.
+std::string WithoutAwsChunked(std::string_view value) {
+  std::string out;
+  while (!value.empty()) {
+    auto comma = value.find(',');
+    std::string_view item = value.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty() && item != "aws-chunked") {
+      if (!out.empty()) out += ",";
+      out += item;
+    }
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
 }  // namespace
 
 Status MetaFromRequest(const HttpRequest& request, fsclient::ObjectMeta& meta) {
   if (const std::string* type = request.Header("content-type")) meta.content_type = *type;
   for (const char* name : kStoredHeaders) {
-    if (const std::string* value = request.Header(name)) {
-      meta.system_headers.emplace_back(name, *value);
-    }
+    const std::string* value = request.Header(name);
+    if (value == nullptr) continue;
+    std::string stored =
+        std::string_view(name) == "content-encoding" ? WithoutAwsChunked(*value) : *value;
+    if (!stored.empty()) meta.system_headers.emplace_back(name, std::move(stored));
   }
   size_t user_bytes = 0;
   for (const auto& [name, value] : request.headers) {

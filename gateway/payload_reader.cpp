@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 
 namespace fsgate::gateway {
 namespace {
@@ -16,6 +17,29 @@ bool IsStreaming(auth::PayloadMode mode) {
 
 Status PayloadError(std::string_view code, std::string message) {
   return Status::S3(code, std::move(message));
+}
+
+// A checksum value is the base64 of exactly one digest of its algorithm;
+// anything else is refused up front rather than reported as a mismatch.
+bool IsChecksumValue(auth::HashAlgorithm algorithm, std::string_view base64) {
+  auto raw = auth::Base64Decode(base64);
+  return raw && raw->size() == auth::Hasher(algorithm).Finish().size();
+}
+
+// The connection failing under the body is the client's doing (it went away,
+// or stalled past the read timeout): an S3 client error, never InternalError.
+Status BodyReadError(const Status& s) {
+  if (s.err() == ETIMEDOUT) {
+    return PayloadError("RequestTimeout",
+                        "Your socket connection to the server was not read from or written to "
+                        "within the timeout period.");
+  }
+  if (s.err() != 0) {
+    return PayloadError(
+        "IncompleteBody",
+        "You did not provide the number of bytes specified by the Content-Length HTTP header.");
+  }
+  return s;
 }
 
 }  // namespace
@@ -64,6 +88,10 @@ std::string PayloadReader::Validate(std::string* message) {
             "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.";
         return "InvalidRequest";
       }
+      if (!IsChecksumValue(*algorithm, value)) {
+        *message = "Value for " + name + " header is invalid.";
+        return "InvalidRequest";
+      }
       checksum_algorithm_ = algorithm;
       checksum_header_ = name;
       checksum_expected_ = value;
@@ -101,7 +129,7 @@ Result<size_t> PayloadReader::ReadDecoded(std::span<char> buf) {
   if (!decoder_) {
     if (raw_eof_) return size_t{0};
     auto n = body_.Read(buf);
-    if (!n.ok()) return n;
+    if (!n.ok()) return BodyReadError(n.status());
     if (*n == 0) raw_eof_ = true;
     return n;
   }
@@ -113,7 +141,7 @@ Result<size_t> PayloadReader::ReadDecoded(std::span<char> buf) {
     if (raw_eof_)
       return PayloadError("IncompleteBody", "The request body ended before its last chunk.");
     auto n = body_.Read(raw);
-    if (!n.ok()) return n;
+    if (!n.ok()) return BodyReadError(n.status());
     if (*n == 0) {
       raw_eof_ = true;
       continue;
@@ -170,6 +198,10 @@ Status PayloadReader::Finish() {
       }
       if (checksum_expected_.empty()) {
         return PayloadError("InvalidRequest", "The trailer " + checksum_header_ + " is missing.");
+      }
+      if (!IsChecksumValue(*checksum_algorithm_, checksum_expected_)) {
+        return PayloadError("InvalidRequest",
+                            "Value for " + checksum_header_ + " trailing header is invalid.");
       }
     }
     if (!checksum_expected_.empty() && checksum_expected_ != actual) {

@@ -8,12 +8,14 @@
 
 namespace fsgate::gateway {
 
-Headers S3Context::BaseHeaders() const {
-  return {{"x-amz-request-id", request_id},
-          {"x-amz-id-2", host_id},
+Headers S3BaseHeaders(std::string_view request_id, std::string_view host_id) {
+  return {{"x-amz-request-id", std::string(request_id)},
+          {"x-amz-id-2", std::string(host_id)},
           {"Date", FormatHttpDate(NowNanos())},
           {"Server", "fsgate"}};
 }
+
+Headers S3Context::BaseHeaders() const { return S3BaseHeaders(request_id, host_id); }
 
 std::string S3Context::Resource() const {
   if (bucket.empty()) return "/";

@@ -20,6 +20,9 @@ namespace fsgate::gateway {
 class XmlResponse;
 class PayloadReader;
 
+// x-amz-request-id, x-amz-id-2, Date, Server: on every S3 answer.
+Headers S3BaseHeaders(std::string_view request_id, std::string_view host_id);
+
 struct S3Context {
   HttpRequest& request;
   PayloadReader& payload;

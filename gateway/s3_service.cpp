@@ -11,8 +11,10 @@
 #include "fsclient/object_store.h"
 #include "gateway/access_log.h"
 #include "gateway/payload_reader.h"
+#include "gateway/s3_error.h"
 #include "gateway/s3_handlers.h"
 #include "gateway/s3_router.h"
+#include "gateway/url.h"
 #include "metrics/metrics.h"
 
 namespace fsgate::gateway {
@@ -123,7 +125,9 @@ void S3Service::Handle(HttpRequest& request, BodyReader& body, ResponseWriter& r
                 .bytes_out = 0,
                 .error_code = {}};
 
-  if (!auth.ok) {
+  if (!HasValidEscapes(request.target)) {
+    ctx.Error("InvalidURI");
+  } else if (!auth.ok) {
     ctx.Error(auth.error_code, auth.error_message);
   } else {
     ctx.user = auth.credentials;
@@ -149,6 +153,20 @@ void S3Service::Handle(HttpRequest& request, BodyReader& body, ResponseWriter& r
                      ctx.user != nullptr ? std::string_view(ctx.user->access_key) : "", ctx.api,
                      ctx.bucket, ctx.key, ctx.status, ctx.error_code, payload.bytes_read(),
                      ctx.bytes_out, seconds});
+}
+
+void S3Service::ProtocolError(int status, std::string_view remote, ResponseWriter& response) {
+  std::string_view code = status == 431 ? "RequestHeaderSectionTooLarge" : "BadRequest";
+  std::string request_id = NewRequestId();
+  Headers headers = S3BaseHeaders(request_id, NewHostId());
+  headers.emplace_back("Content-Type", "application/xml");
+  std::string body = ErrorXml(code, DefaultErrorMessage(code), "/", request_id);
+  int http_status = HttpStatusForError(code);
+  response.Send(http_status, std::move(headers), body);
+  metrics_.HttpRequest("Unknown", http_status, 0);
+  metrics_.HttpBytes(metrics::Direction::kOut, body.size());
+  access_log_.Write(
+      {request_id, remote, "", "Unknown", "", "", http_status, code, 0, body.size(), 0});
 }
 
 }  // namespace fsgate::gateway

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "gateway/http_message.h"
 
@@ -32,6 +33,9 @@ class S3Service {
             metrics::Metrics& metrics, AccessLog& access_log, S3ServiceOptions options);
 
   void Handle(HttpRequest& request, BodyReader& body, ResponseWriter& response);
+  // A request the HTTP layer could not parse: S3's BadRequest (or
+  // RequestHeaderSectionTooLarge for HTTP `status` 431), with a request id.
+  void ProtocolError(int status, std::string_view remote, ResponseWriter& response);
 
  private:
   fsclient::ObjectStore& store_;

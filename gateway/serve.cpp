@@ -135,6 +135,10 @@ int RunServe(const ServeConfig& config) {
   http_options.read_timeout = std::chrono::seconds(config.read_timeout_seconds);
   http_options.tls_cert_file = config.tls_cert;
   http_options.tls_key_file = config.tls_key;
+  http_options.protocol_error = [&service](int status, std::string_view remote,
+                                           ResponseWriter& response) {
+    service.ProtocolError(status, remote, response);
+  };
   HttpServer server(http_options,
                     [&service](HttpRequest& request, BodyReader& body, ResponseWriter& response) {
                       service.Handle(request, body, response);

@@ -31,6 +31,15 @@ std::string PercentDecode(std::string_view in, bool plus_is_space) {
   return out;
 }
 
+bool HasValidEscapes(std::string_view in) {
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') continue;
+    if (i + 2 >= in.size() || HexValue(in[i + 1]) < 0 || HexValue(in[i + 2]) < 0) return false;
+    i += 2;
+  }
+  return true;
+}
+
 std::string UriEncode(std::string_view in, bool encode_slash) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;

@@ -12,6 +12,11 @@ namespace fsgate::gateway {
 // escapes are kept literally.
 std::string PercentDecode(std::string_view in, bool plus_is_space = false);
 
+// True when every '%' in `in` starts a %XX escape. A request target with a
+// stray '%' is refused (InvalidURI) rather than decoded literally: no client
+// that encodes correctly sends one, and two readings of one name must not exist.
+bool HasValidEscapes(std::string_view in);
+
 // S3's URI encoding (SigV4 rules): unreserved A-Za-z0-9-._~ kept, everything
 // else %XX upper case; '/' kept unless `encode_slash`.
 std::string UriEncode(std::string_view in, bool encode_slash);

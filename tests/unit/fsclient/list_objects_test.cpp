@@ -228,8 +228,9 @@ TEST(ListObjectsLazy, MarkerAndDelimiterDoNotReadSkippedSubtrees) {
   std::vector<std::string> reads;
   auto posix = MakePosixBackend(dir.path());
   ASSERT_TRUE(posix.ok());
-  auto store = OpenFsObjectStore(std::make_unique<ReadDirRecorder>(std::move(*posix), &reads),
-                                 StoreOptions{false, false}, nullptr);
+  metrics::Metrics metrics;
+  auto store = ObjectStore::Open(std::make_unique<ReadDirRecorder>(std::move(*posix), &reads),
+                                 StoreOptions{false, false}, metrics);
   ASSERT_TRUE(store.ok());
   ASSERT_TRUE((*store)->CreateBucket("bkt").ok());
   for (std::string d : {"a", "b", "c"}) {

@@ -4,8 +4,8 @@
 
 #include <filesystem>
 
+#include "auth/hash.h"
 #include "fsclient/key_path.h"
-#include "fsclient/md5.h"
 #include "fsclient/object_meta_codec.h"
 #include "store_test_util.h"
 
@@ -37,7 +37,7 @@ TEST_F(ObjectStoreTest, RefusesNewerStoreFormat) {
   WriteLocalFile(Root(".fsgate/format"), "2\n");
   auto backend = MakePosixBackend(dir_.path());
   ASSERT_TRUE(backend.ok());
-  auto store = OpenFsObjectStore(std::move(*backend), StoreOptions{}, nullptr);
+  auto store = ObjectStore::Open(std::move(*backend), StoreOptions{}, metrics_);
   ASSERT_FALSE(store.ok());
   EXPECT_NE(store.status().message().find("newer fsgate"), std::string::npos);
 }
@@ -255,8 +255,10 @@ TEST_F(ObjectStoreTest, ExternalFilesHaveStableDerivedEtag) {
   fs.ino = st.st_ino;
   fs.size = static_cast<uint64_t>(st.st_size);
   fs.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-  EXPECT_EQ(head->etag,
-            Md5Hex(std::to_string(fs.ino) + ":12:" + std::to_string(fs.mtime_ns)) + "-1");
+  EXPECT_EQ(head->etag, auth::HexEncode(auth::Digest(
+                            auth::HashAlgorithm::kMd5,
+                            std::to_string(fs.ino) + ":12:" + std::to_string(fs.mtime_ns))) +
+                            "-1");
   EXPECT_EQ(store_->HeadObject("bkt", "ext/file.bin")->etag, head->etag);  // stable
   EXPECT_EQ(*Get("bkt", "ext/file.bin"), "placed by cp");
   ListRequest list;
@@ -350,6 +352,77 @@ TEST_F(ObjectStoreTest, CopyObject) {
   copy.conditions.if_none_match = "*";
   EXPECT_TRUE(store_->CopyObject(copy).status().Is(s3err::kPreconditionFailed));
   EXPECT_TRUE(std::filesystem::is_empty(Root(".fsgate/staging")));
+}
+
+}  // namespace
+}  // namespace fsgate::fsclient
+
+namespace fsgate::fsclient {
+namespace {
+
+TEST_F(ObjectStoreTest, LargeObjectsStreamThroughTheStagingFile) {
+  std::string body(kInlineObjectMax * 3 + 17, '\0');
+  for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>(i * 7 + i / 251);
+  PutRequest request;
+  request.bucket = "bkt";
+  request.key = "big/object";
+  auto writer = store_->BeginPut(std::move(request));
+  ASSERT_TRUE(writer.ok());
+  for (size_t off = 0; off < body.size(); off += 10000) {
+    ASSERT_TRUE((*writer)->Write(std::string_view(body).substr(off, 10000)).ok());
+  }
+  std::string md5 = auth::Digest(auth::HashAlgorithm::kMd5, body);
+  EXPECT_EQ((*writer)->Md5(), md5);  // Content-MD5 check before the commit
+  auto meta = (*writer)->Commit({});
+  ASSERT_TRUE(meta.ok()) << meta.status().message();
+  EXPECT_EQ(meta->etag, auth::HexEncode(md5));
+  EXPECT_EQ(meta->size, body.size());
+  EXPECT_EQ(*Get("bkt", "big/object"), body);
+  EXPECT_EQ(ReadLocalFile(Root("bkt/big/object")), body);
+  EXPECT_EQ(store_->HeadObject("bkt", "big/object")->etag, auth::HexEncode(md5));
+}
+
+TEST_F(ObjectStoreTest, CommitMetadataMergesOverTheRequest) {
+  PutRequest request;
+  request.bucket = "bkt";
+  request.key = "k";
+  request.meta.content_type = "text/html";
+  request.meta.user_meta = {{"a", "1"}};
+  auto writer = store_->BeginPut(std::move(request));
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Write(std::string_view("x")).ok());
+  ObjectMeta at_commit;
+  at_commit.checksums = {{"CRC32", "jHNlIQ=="}};
+  ASSERT_TRUE((*writer)->Commit(at_commit).ok());
+  auto head = store_->HeadObject("bkt", "k");
+  EXPECT_EQ(head->content_type, "text/html");
+  EXPECT_EQ(head->user_meta, (HeaderList{{"a", "1"}}));
+  EXPECT_EQ(head->checksums, at_commit.checksums);
+}
+
+}  // namespace
+}  // namespace fsgate::fsclient
+
+namespace fsgate::fsclient {
+namespace {
+
+// The same paths with fsync on: every file and directory sync must succeed.
+TEST_F(ObjectStoreTest, WorksWithFsyncOn) {
+  fsync_ = true;
+  Reopen();
+  ASSERT_TRUE(store_->CreateBucket("durable").ok());
+  ASSERT_TRUE(Put("durable", "a/b/small", "x").ok());
+  ASSERT_TRUE(Put("durable", "a/b/large", std::string(kInlineObjectMax + 1, 'y')).ok());
+  ASSERT_TRUE(Put("durable", "a/dir/", "").ok());
+  CopyRequest copy;
+  copy.src_bucket = copy.dst_bucket = "durable";
+  copy.src_key = "a/b/large";
+  copy.dst_key = "c/copy";
+  ASSERT_TRUE(store_->CopyObject(copy).ok());
+  EXPECT_EQ(Get("durable", "c/copy")->size(), kInlineObjectMax + 1);
+  ASSERT_TRUE(store_->DeleteObject("durable", "a/b/small").ok());
+  ASSERT_TRUE(store_->DeleteObject("durable", "a/dir/").ok());
+  EXPECT_EQ(AllKeys("durable"), (std::vector<std::string>{"a/b/large", "c/copy"}));
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include "fsclient/fs_object_store.h"
 #include "fsclient/posix_backend.h"
+#include "metrics/metrics.h"
 
 namespace fsgate::fsclient::testing {
 
@@ -50,8 +51,8 @@ class StoreTest : public ::testing::Test {
     ASSERT_TRUE(backend.ok()) << backend.status().message();
     StoreOptions options;
     options.async_dirops = false;
-    options.fsync = false;  // the page cache is enough for logic tests
-    auto store = OpenFsObjectStore(std::move(*backend), options, nullptr);
+    options.fsync = fsync_;
+    auto store = ObjectStore::Open(std::move(*backend), options, metrics_);
     ASSERT_TRUE(store.ok()) << store.status().message();
     store_ = std::move(*store);
   }
@@ -100,7 +101,9 @@ class StoreTest : public ::testing::Test {
     return keys;
   }
 
+  bool fsync_ = false;  // the page cache is enough for logic tests
   TempDir dir_;
+  metrics::Metrics metrics_;
   std::unique_ptr<ObjectStore> store_;
 };
 

@@ -1,0 +1,262 @@
+#!/usr/bin/python3
+"""kill -9 under a PUT/DELETE storm, restart, check every answered operation.
+
+Each cycle: start fsgate (--fsync on, async dirops) on the same root, run a storm of
+PUT/DELETE from several threads over a small key set, kill -9 the gateway at a random
+moment, restart it on the same root, and check every key:
+
+  * an answered PUT is there with its exact bytes, Content-Type and user metadata,
+    unless a later answered op on that key replaced it;
+  * an answered DELETE is gone;
+  * the one op that was in flight on a key at the kill may have either outcome: the
+    key holds the last answered state OR the in-flight op's state;
+  * the bucket lists exactly the keys that exist (no staging or partial files
+    visible through S3), with the right ETags and sizes;
+  * once the applier has drained, ROOT/<bucket> holds exactly those objects.
+
+Each thread owns its keys, so the ops on one key are sequential and their answer
+order is their order. The state checked after a cycle is the base of the next one,
+so recovery is also exercised over a root that has been recovered before.
+
+Usage: FSGATE_BIN=build/gateway/fsgate tests/crash/crash_check.py [--cycles N] [--seed S]
+"""
+
+import argparse
+import hashlib
+import os
+import random
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+
+from botocore.exceptions import BotoCoreError, ClientError  # noqa: E402
+
+from fsgate_server import FsgateServer, posix_view  # noqa: E402
+
+BUCKET = "crash"
+THREADS = 6
+KEYS_PER_THREAD = 6
+MAX_SIZE = 100 * 1024
+
+
+class State:
+    """What a key holds: absent (None), or bytes with content type and metadata."""
+
+    __slots__ = ("data", "ctype", "meta")
+
+    def __init__(self, data, ctype=None, meta=None):
+        self.data, self.ctype, self.meta = data, ctype, meta or {}
+
+    def describe(self):
+        return f"{len(self.data)}B md5={hashlib.md5(self.data).hexdigest()} ctype={self.ctype} meta={self.meta}"
+
+
+def describe(state):
+    return "absent" if state is None else state.describe()
+
+
+def keys_of(tid):
+    # Some nested, so that the applier creates and prunes directories.
+    return [f"t{tid}/k{i}" if i % 2 == 0 else f"t{tid}/d{i % 3}/sub/k{i}" for i in range(KEYS_PER_THREAD)]
+
+
+class StormThread(threading.Thread):
+    def __init__(self, srv, tid, expected, rnd, stop):
+        super().__init__(daemon=True)
+        self.s3 = srv.client(connect_timeout=2, read_timeout=10)
+        self.tid = tid
+        self.expected = expected  # key -> State|None, last answered state (shared dict, own keys only)
+        self.rnd = rnd
+        self.stop = stop
+        self.in_flight = None  # (key, State|None) sent but not answered
+        self.answered = 0
+        self.refused = []
+
+    def run(self):
+        keys = keys_of(self.tid)
+        while not self.stop.is_set():
+            key = self.rnd.choice(keys)
+            if self.rnd.random() < 0.65:
+                size = self.rnd.choice([0, 1, self.rnd.randrange(MAX_SIZE + 1), self.rnd.randrange(4096)])
+                data = self.rnd.randbytes(size)
+                if self.rnd.random() < 0.4:
+                    state = State(data, "application/x-crash-%d" % self.rnd.randrange(100),
+                                  {"token": "%08x" % self.rnd.getrandbits(32), "thread": str(self.tid)})
+                else:
+                    state = State(data)
+                self.in_flight = (key, state)
+                args = {"Bucket": BUCKET, "Key": key, "Body": data, "Metadata": state.meta}
+                if state.ctype:
+                    args["ContentType"] = state.ctype
+                try:
+                    resp = self.s3.put_object(**args)
+                except ClientError as e:  # an answer, but an error: never expected here
+                    self.refused.append(f"PUT {key}: {e}")
+                    return
+                except (BotoCoreError, OSError):
+                    return  # the gateway died: the op stays in flight
+                if resp["ETag"] != '"%s"' % hashlib.md5(data).hexdigest():
+                    self.refused.append(f"PUT {key}: ETag {resp['ETag']}")
+            else:
+                state = None
+                self.in_flight = (key, None)
+                try:
+                    self.s3.delete_object(Bucket=BUCKET, Key=key)
+                except ClientError as e:
+                    self.refused.append(f"DELETE {key}: {e}")
+                    return
+                except (BotoCoreError, OSError):
+                    return
+            # Answered: the client's log of this key moves on.
+            self.expected[key] = state
+            self.in_flight = None
+            self.answered += 1
+
+
+def read_state(s3, key):
+    try:
+        head = s3.head_object(Bucket=BUCKET, Key=key)
+    except ClientError as e:
+        if e.response["ResponseMetadata"]["HTTPStatusCode"] == 404:
+            return None
+        raise
+    body = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+    ctype = head.get("ContentType")
+    return State(body, ctype, head.get("Metadata", {})), head["ETag"]
+
+
+def same(state, got):
+    """Does the served object `got` (State, etag) or None match the logged `state`?"""
+    if state is None or got is None:
+        return state is None and got is None
+    obj, etag = got
+    if obj.data != state.data or obj.meta != state.meta:
+        return False
+    if etag != '"%s"' % hashlib.md5(state.data).hexdigest():
+        return False
+    if state.ctype is not None and obj.ctype != state.ctype:
+        return False
+    if state.ctype is None and (obj.ctype or "").startswith("application/x-crash-"):
+        return False  # a PUT without Content-Type must not keep an earlier one
+    return True
+
+
+def check_cycle(srv, expected, in_flight, log):
+    """Compare every key with the client's log; returns (violations, resolved state)."""
+    s3 = srv.client()
+    violations = []
+    resolved = {}
+    for key, want in sorted(expected.items()):
+        got = read_state(s3, key)
+        candidates = [want]
+        if key in in_flight:
+            candidates.append(in_flight[key])
+        if any(same(c, got) for c in candidates):
+            resolved[key] = None if got is None else got[0]
+        else:
+            violations.append(
+                f"{key}: served {describe(got[0]) if got else 'absent'}; expected {describe(want)}"
+                + (f" or (in flight) {describe(in_flight[key])}" if key in in_flight else ""))
+            resolved[key] = None if got is None else got[0]
+    # Nothing but the logged keys, and each listed exactly when it exists.
+    listed = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
+        for o in page.get("Contents", []):
+            listed[o["Key"]] = (o["ETag"], o["Size"])
+    want_listed = {k: ('"%s"' % hashlib.md5(v.data).hexdigest(), len(v.data))
+                   for k, v in resolved.items() if v is not None}
+    if listed != want_listed:
+        violations.append(f"listing: extra {sorted(set(listed) - set(want_listed))} missing "
+                          f"{sorted(set(want_listed) - set(listed))} differing "
+                          f"{sorted(k for k in listed if k in want_listed and listed[k] != want_listed[k])}")
+    return violations, resolved
+
+
+def check_posix(srv, resolved, timeout=30.0):
+    srv.wait_drained(timeout)
+    want = {k: v.data for k, v in resolved.items() if v is not None}
+    deadline = time.monotonic() + timeout
+    while True:
+        files, empty_dirs = posix_view(os.path.join(srv.root, BUCKET))
+        if files == want and not empty_dirs:
+            return []
+        if time.monotonic() > deadline:
+            return [f"POSIX view: extra {sorted(set(files) - set(want))} missing {sorted(set(want) - set(files))} "
+                    f"differing {sorted(k for k in files if k in want and files[k] != want[k])} "
+                    f"empty dirs {sorted(empty_dirs)}"]
+        time.sleep(0.05)
+
+
+def run(cycles, seed=None, log=print, dirops="async"):
+    """Run `cycles` kill -9 cycles; returns a list of violations (empty when all held)."""
+    seed = seed if seed is not None else random.randrange(1 << 30)
+    log(f"crash_check: {cycles} cycles, seed {seed}, FSGATE_BIN={os.environ.get('FSGATE_BIN')}")
+    rnd = random.Random(seed)
+    srv = FsgateServer(fsync="on", dirops=dirops)
+    violations = []
+    expected = {k: None for t in range(THREADS) for k in keys_of(t)}
+    total_answered = 0
+    try:
+        srv.start()
+        srv.client().create_bucket(Bucket=BUCKET)
+        for cycle in range(cycles):
+            stop = threading.Event()
+            threads = [StormThread(srv, t, expected, random.Random(rnd.getrandbits(64)), stop)
+                       for t in range(THREADS)]
+            for t in threads:
+                t.start()
+            delay = rnd.uniform(0.2, 1.5)
+            time.sleep(delay)
+            srv.kill9()
+            stop.set()
+            for t in threads:
+                t.join(30)
+                assert not t.is_alive(), "a storm thread hung after the kill"
+            in_flight = dict(t.in_flight for t in threads if t.in_flight is not None)
+            answered = sum(t.answered for t in threads)
+            total_answered += answered
+            for t in threads:
+                violations += [f"cycle {cycle}: refused during storm: {r}" for r in t.refused]
+            srv.start()
+            cycle_violations, resolved = check_cycle(srv, expected, in_flight, log)
+            if not cycle_violations:
+                cycle_violations = check_posix(srv, resolved)
+            log(f"cycle {cycle}: killed after {delay:.2f}s, {answered} answered ops, "
+                f"{len(in_flight)} in flight, {sum(v is not None for v in resolved.values())} objects, "
+                f"{len(cycle_violations)} violations")
+            violations += [f"cycle {cycle}: {v}" for v in cycle_violations]
+            if cycle_violations:
+                log("\n".join(cycle_violations[:20]))
+                log(srv.log_tail(40))
+                break
+            expected.clear()
+            expected.update(resolved)
+        if total_answered < cycles * 5:
+            violations.append(f"only {total_answered} ops answered in {cycles} cycles: the storm did not run")
+        if not violations:
+            srv.stop()
+    finally:
+        srv.cleanup()
+    return violations
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cycles", type=int, default=int(os.environ.get("CRASH_CYCLES", "20")))
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--dirops", default="async", choices=["async", "sync"])
+    args = parser.parse_args()
+    violations = run(args.cycles, args.seed, dirops=args.dirops)
+    if violations:
+        print(f"FAILED: {len(violations)} violations", file=sys.stderr)
+        for v in violations[:50]:
+            print("  " + v, file=sys.stderr)
+        return 1
+    print("crash_check: all answered operations survived")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

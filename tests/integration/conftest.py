@@ -1,0 +1,72 @@
+"""Shared pytest fixtures: a real fsgate per test module, a fresh bucket per test."""
+
+import itertools
+import os
+import sys
+import uuid
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from fsgate_server import FsgateServer  # noqa: E402
+
+_bucket_seq = itertools.count()
+
+
+def pytest_report_header(config):
+    return f"FSGATE_BIN={os.environ.get('FSGATE_BIN', '(unset)')}"
+
+
+@pytest.fixture(scope="module")
+def server():
+    """The gateway with its defaults (async dirops, fsync on)."""
+    srv = FsgateServer()
+    srv.start()
+    yield srv
+    try:
+        srv.stop()
+    finally:
+        srv.cleanup()
+
+
+@pytest.fixture(scope="module", params=["async", "sync"])
+def any_server(request):
+    """The gateway once with async dirops and once with sync dirops."""
+    srv = FsgateServer(dirops=request.param)
+    srv.start()
+    yield srv
+    try:
+        srv.stop()
+    finally:
+        srv.cleanup()
+
+
+@pytest.fixture
+def s3(server):
+    # Per test: a test may restart the server, which moves it to new ports.
+    return server.client()
+
+
+def _new_bucket_name():
+    return f"it-{next(_bucket_seq)}-{uuid.uuid4().hex[:10]}"
+
+
+def _make_bucket(srv):
+    client = srv.client()
+    name = _new_bucket_name()
+    client.create_bucket(Bucket=name)
+    return client, name
+
+
+@pytest.fixture
+def bucket(server):
+    """A fresh, empty bucket on `server`."""
+    return _make_bucket(server)[1]
+
+
+@pytest.fixture
+def any_bucket(any_server):
+    """(server, client, bucket) with a fresh bucket on the async and on the sync gateway."""
+    client, name = _make_bucket(any_server)
+    return any_server, client, name

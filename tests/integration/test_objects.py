@@ -1,0 +1,653 @@
+"""Object APIs through the real gateway: bytes, metadata, ranges, conditions, copies,
+batch deletes, keys a POSIX tree cannot hold, and the POSIX view after each test.
+
+Tests taking `any_bucket` run twice, against a gateway with async dirops and one with
+sync dirops, and end by checking that ROOT/<bucket> holds exactly the expected files.
+"""
+
+import base64
+import concurrent.futures
+import datetime
+import hashlib
+import os
+import random
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+from fsgate_server import (etag_of, expect_4xx, expect_error, md5_hex, quote_key)
+
+AWKWARD_KEYS = [
+    "plain",
+    "with space",
+    "two  spaces and trailing ",
+    "plus+sign",
+    "percent%20literal",
+    "percent%",
+    "question?mark",
+    "hash#tag",
+    "amp&equals=semi;colon:comma,",
+    "tilde~star*paren(1)!$@",
+    "quote'dquote\"back\\slash",
+    "xml<lt>&amp;gt",
+    "brackets[]{}|^`",
+    "unicode-ü-é-日本語-🙂",
+    "ＦＵＬＬ　ＷＩＤＴＨ",
+    "-dash-first",
+    "_under",
+    ".hidden-file",
+    "dir/sub dir/file name.txt",
+    "/".join(["deep"] * 40) + "/leaf",
+    # 1024 bytes, every path component within NAME_MAX.
+    "/".join(["k" * 200] * 5) + "/" + "z" * 19,
+]
+assert len(AWKWARD_KEYS[-1].encode()) == 1024
+
+
+def rand_bytes(n, seed):
+    return random.Random(seed).randbytes(n)
+
+
+def b64md5(data):
+    return base64.b64encode(hashlib.md5(data).digest()).decode()
+
+
+def check_error_xml(resp, code, status):
+    """An S3 error answer: status, <Error> with Code, Message, RequestId = x-amz-request-id."""
+    assert resp.status == status, resp
+    assert resp.error_code() == code, resp
+    assert resp.error_field("Message"), f"error without a Message: {resp}"
+    request_id = resp.headers.get("x-amz-request-id")
+    assert request_id, "every answer carries x-amz-request-id"
+    assert resp.error_field("RequestId") == request_id, resp
+    ctype = resp.headers.get("Content-Type", "")
+    assert "xml" in ctype, f"error Content-Type {ctype!r}"
+
+
+# --------------------------------------------------------------------------------------
+# Round trips
+
+
+@pytest.mark.parametrize("key", AWKWARD_KEYS, ids=range(len(AWKWARD_KEYS)))
+def test_awkward_key_round_trip(any_bucket, key):
+    srv, s3, bucket = any_bucket
+    data = key.encode() * 3
+    put = s3.put_object(Bucket=bucket, Key=key, Body=data)
+    assert put["ETag"] == etag_of(data)
+    got = s3.get_object(Bucket=bucket, Key=key)
+    assert got["Body"].read() == data
+    assert got["ETag"] == etag_of(data)
+    head = s3.head_object(Bucket=bucket, Key=key)
+    assert head["ContentLength"] == len(data)
+    assert head["ETag"] == etag_of(data)
+    listed = s3.list_objects_v2(Bucket=bucket)
+    assert [o["Key"] for o in listed["Contents"]] == [key]
+    srv.wait_posix_view(bucket, {key: data})
+    assert s3.delete_object(Bucket=bucket, Key=key)["ResponseMetadata"]["HTTPStatusCode"] == 204
+    expect_error(s3.head_object, "404", 404, Bucket=bucket, Key=key)
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+    srv.wait_posix_view(bucket, {})
+
+
+def test_awkward_keys_through_raw_paths(server, bucket):
+    """The same keys sent with our own encoding (not boto3's): the server decodes once."""
+    for i, key in enumerate(AWKWARD_KEYS):
+        path = f"/{bucket}/{quote_key(key)}"
+        body = f"raw-{i}".encode()
+        resp = server.raw("PUT", path, body=body)
+        assert resp.status == 200, (key, resp)
+        resp = server.raw("GET", path)
+        assert resp.status == 200 and resp.body == body, (key, resp)
+    s3 = server.client()
+    listed = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert listed == sorted(AWKWARD_KEYS, key=lambda k: k.encode())
+
+
+@pytest.mark.parametrize("size", [0, 1, 4095, 4096, 65537, 3 * 1024 * 1024 + 7])
+def test_byte_exact_round_trip(any_bucket, size):
+    srv, s3, bucket = any_bucket
+    data = rand_bytes(size, size)
+    put = s3.put_object(Bucket=bucket, Key=f"obj-{size}", Body=data)
+    assert put["ETag"] == etag_of(data)
+    got = s3.get_object(Bucket=bucket, Key=f"obj-{size}")
+    body = got["Body"].read()
+    assert len(body) == size and body == data
+    assert got["ContentLength"] == size
+    assert got["ETag"] == etag_of(data)
+    head = s3.head_object(Bucket=bucket, Key=f"obj-{size}")
+    assert head["ContentLength"] == size
+    assert isinstance(head["LastModified"], datetime.datetime)
+    srv.wait_posix_view(bucket, {f"obj-{size}": data})
+
+
+def test_overwrite_and_put_delete_put_order(any_bucket):
+    srv, s3, bucket = any_bucket
+    for i in range(5):
+        s3.put_object(Bucket=bucket, Key="k", Body=f"v{i}".encode())
+        assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == f"v{i}".encode()
+    s3.delete_object(Bucket=bucket, Key="k")
+    expect_error(s3.get_object, "NoSuchKey", 404, Bucket=bucket, Key="k")
+    s3.put_object(Bucket=bucket, Key="k", Body=b"last")
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"last"
+    srv.wait_posix_view(bucket, {"k": b"last"})
+
+
+def test_content_md5(any_bucket):
+    srv, s3, bucket = any_bucket
+    data = b"checked body"
+    s3.put_object(Bucket=bucket, Key="good", Body=data, ContentMD5=b64md5(data))
+    # A well-formed digest of other bytes: BadDigest, and nothing stored.
+    expect_error(s3.put_object, "BadDigest", 400, Bucket=bucket, Key="bad", Body=data,
+                 ContentMD5=b64md5(b"other bytes"))
+    # Not base64 / not 16 bytes: InvalidDigest.
+    expect_error(s3.put_object, "InvalidDigest", 400, Bucket=bucket, Key="bad", Body=data,
+                 ContentMD5="not-base64!!")
+    expect_error(s3.put_object, "InvalidDigest", 400, Bucket=bucket, Key="bad", Body=data,
+                 ContentMD5=base64.b64encode(b"short").decode())
+    # A bad digest on an existing key leaves the old object in place.
+    expect_error(s3.put_object, "BadDigest", 400, Bucket=bucket, Key="good", Body=b"new",
+                 ContentMD5=b64md5(b"something else"))
+    assert s3.get_object(Bucket=bucket, Key="good")["Body"].read() == data
+    expect_error(s3.head_object, "404", 404, Bucket=bucket, Key="bad")
+    srv.wait_posix_view(bucket, {"good": data})
+
+
+def test_system_and_user_metadata_returned_as_sent(any_bucket):
+    srv, s3, bucket = any_bucket
+    expires = datetime.datetime(2031, 5, 17, 8, 30, 0, tzinfo=datetime.timezone.utc)
+    meta = {"color": "blue", "mixed-case-name": "Value With Spaces", "empty": "", "n": "42"}
+    data = b"\x1f\x8b fake gzip"
+    s3.put_object(Bucket=bucket, Key="m", Body=data, ContentType="application/x-fsgate-test",
+                  ContentEncoding="gzip", ContentDisposition='attachment; filename="a b.txt"',
+                  ContentLanguage="de-CH", CacheControl="max-age=3600, must-revalidate",
+                  Expires=expires, Metadata=meta)
+    for resp in (s3.head_object(Bucket=bucket, Key="m"), s3.get_object(Bucket=bucket, Key="m")):
+        assert resp["ContentType"] == "application/x-fsgate-test"
+        assert resp["ContentEncoding"] == "gzip"
+        assert resp["ContentDisposition"] == 'attachment; filename="a b.txt"'
+        assert resp["ContentLanguage"] == "de-CH"
+        assert resp["CacheControl"] == "max-age=3600, must-revalidate"
+        assert resp["Expires"] == expires
+        assert resp["Metadata"] == meta
+        assert resp["ContentLength"] == len(data)
+    # A PUT without metadata replaces it all.
+    s3.put_object(Bucket=bucket, Key="m", Body=b"plain")
+    head = s3.head_object(Bucket=bucket, Key="m")
+    assert head["Metadata"] == {}
+    assert "ContentEncoding" not in head and "CacheControl" not in head
+    assert head["ContentType"] in ("binary/octet-stream", "application/octet-stream")
+    srv.wait_posix_view(bucket, {"m": b"plain"})
+
+
+def test_user_metadata_case_is_folded(server, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x", Metadata={"Camel-Case": "KeepValueCase"})
+    assert s3.head_object(Bucket=bucket, Key="k")["Metadata"] == {"camel-case": "KeepValueCase"}
+
+
+def test_metadata_too_large(any_bucket):
+    srv, s3, bucket = any_bucket
+    expect_error(s3.put_object, "MetadataTooLarge", 400, Bucket=bucket, Key="big", Body=b"x",
+                 Metadata={"big": "v" * 2100})
+    expect_error(s3.put_object, "MetadataTooLarge", 400, Bucket=bucket, Key="big", Body=b"x",
+                 Metadata={f"k{i:02d}": "v" * 100 for i in range(25)})
+    # Just under the 2 KB limit (names + values) is accepted.
+    s3.put_object(Bucket=bucket, Key="ok", Body=b"y", Metadata={"a": "v" * 1900})
+    expect_error(s3.head_object, "404", 404, Bucket=bucket, Key="big")
+    srv.wait_posix_view(bucket, {"ok": b"y"})
+
+
+# --------------------------------------------------------------------------------------
+# Ranges and conditions
+
+
+def test_range_get(server, s3, bucket):
+    data = rand_bytes(1000, 7)
+    s3.put_object(Bucket=bucket, Key="r", Body=data)
+    cases = {
+        "bytes=0-9": (0, 9),
+        "bytes=10-": (10, 999),
+        "bytes=-5": (995, 999),
+        "bytes=990-5000": (990, 999),
+        "bytes=999-999": (999, 999),
+        "bytes=-5000": (0, 999),
+    }
+    for rng, (a, b) in cases.items():
+        got = s3.get_object(Bucket=bucket, Key="r", Range=rng)
+        assert got["ResponseMetadata"]["HTTPStatusCode"] == 206, rng
+        assert got["ContentRange"] == f"bytes {a}-{b}/1000", rng
+        assert got["ContentLength"] == b - a + 1, rng
+        assert got["Body"].read() == data[a:b + 1], rng
+        assert got["ETag"] == etag_of(data)
+    for rng in ("bytes=1000-", "bytes=1000-2000", "bytes=5000-6000"):
+        err = expect_error(s3.get_object, "InvalidRange", 416, Bucket=bucket, Key="r", Range=rng)
+        assert err["ResponseMetadata"]["HTTPHeaders"].get("content-range") == "bytes */1000", rng
+
+
+def test_range_on_empty_object(server, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="empty", Body=b"")
+    err = expect_error(s3.get_object, "InvalidRange", 416, Bucket=bucket, Key="empty", Range="bytes=0-0")
+    assert err["ResponseMetadata"]["HTTPHeaders"].get("content-range") == "bytes */0"
+
+
+def test_conditional_get_and_head(server, s3, bucket):
+    data = b"conditional"
+    s3.put_object(Bucket=bucket, Key="c", Body=data)
+    head = s3.head_object(Bucket=bucket, Key="c")
+    etag, mtime = head["ETag"], head["LastModified"]
+    later = mtime + datetime.timedelta(days=1)
+    earlier = mtime - datetime.timedelta(days=1)
+    for op in (s3.get_object, s3.head_object):
+        # Matching conditions: served.
+        assert op(Bucket=bucket, Key="c", IfMatch=etag)["ETag"] == etag
+        assert op(Bucket=bucket, Key="c", IfNoneMatch='"0123456789abcdef0123456789abcdef"')["ETag"] == etag
+        assert op(Bucket=bucket, Key="c", IfModifiedSince=earlier)["ETag"] == etag
+        assert op(Bucket=bucket, Key="c", IfUnmodifiedSince=later)["ETag"] == etag
+        assert op(Bucket=bucket, Key="c", IfMatch="*")["ETag"] == etag
+        # Failing conditions.
+        # Bound methods are new objects on every access: compare by name.
+        code412 = "PreconditionFailed" if op.__name__ == "get_object" else "412"
+        expect_error(op, code412, 412, Bucket=bucket, Key="c", IfMatch='"0123456789abcdef0123456789abcdef"')
+        expect_error(op, code412, 412, Bucket=bucket, Key="c", IfUnmodifiedSince=earlier)
+        expect_error(op, "304", 304, Bucket=bucket, Key="c", IfNoneMatch=etag)
+        expect_error(op, "304", 304, Bucket=bucket, Key="c", IfNoneMatch="*")
+        expect_error(op, "304", 304, Bucket=bucket, Key="c", IfModifiedSince=mtime)
+        expect_error(op, "304", 304, Bucket=bucket, Key="c", IfModifiedSince=later)
+        # RFC 7232 order: If-Match true beats a failing If-Unmodified-Since; If-None-Match
+        # false beats a true If-Modified-Since.
+        assert op(Bucket=bucket, Key="c", IfMatch=etag, IfUnmodifiedSince=earlier)["ETag"] == etag
+        expect_error(op, "304", 304, Bucket=bucket, Key="c", IfNoneMatch=etag, IfModifiedSince=earlier)
+
+
+def test_not_modified_carries_etag(server, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="c", Body=b"x")
+    resp = server.raw("GET", f"/{bucket}/c", headers={"If-None-Match": etag_of(b"x")})
+    assert resp.status == 304 and resp.body == b""
+    assert resp.headers.get("ETag") == etag_of(b"x")
+
+
+def test_conditional_put(any_bucket):
+    srv, s3, bucket = any_bucket
+    path = f"/{bucket}/cp"
+    # If-None-Match: * creates only when absent.
+    assert srv.raw("PUT", path, body=b"first", headers={"If-None-Match": "*"}).status == 200
+    resp = srv.raw("PUT", path, body=b"second", headers={"If-None-Match": "*"})
+    assert resp.status == 412 and resp.error_code() == "PreconditionFailed", resp
+    assert s3.get_object(Bucket=bucket, Key="cp")["Body"].read() == b"first"
+    # If-Match: replaces only the version we saw.
+    resp = srv.raw("PUT", path, body=b"third", headers={"If-Match": etag_of(b"stale")})
+    assert resp.status == 412 and resp.error_code() == "PreconditionFailed", resp
+    resp = srv.raw("PUT", path, body=b"third", headers={"If-Match": etag_of(b"first")})
+    assert resp.status == 200, resp
+    assert resp.headers.get("ETag") == etag_of(b"third")
+    assert s3.get_object(Bucket=bucket, Key="cp")["Body"].read() == b"third"
+    # If-Match on an absent key: NoSuchKey.
+    resp = srv.raw("PUT", f"/{bucket}/absent", body=b"x", headers={"If-Match": etag_of(b"x")})
+    assert resp.status == 404 and resp.error_code() == "NoSuchKey", resp
+    # A pending delete counts as absent at once.
+    s3.delete_object(Bucket=bucket, Key="cp")
+    assert srv.raw("PUT", path, body=b"again", headers={"If-None-Match": "*"}).status == 200
+    srv.wait_posix_view(bucket, {"cp": b"again"})
+
+
+def test_response_content_overrides(server, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="o", Body=b"body", ContentType="text/plain")
+    exp = datetime.datetime(2030, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+    got = s3.get_object(Bucket=bucket, Key="o", ResponseContentType="image/png",
+                        ResponseContentDisposition="inline; filename=x.png",
+                        ResponseCacheControl="no-cache", ResponseContentEncoding="identity",
+                        ResponseContentLanguage="fr", ResponseExpires=exp)
+    assert got["ContentType"] == "image/png"
+    assert got["ContentDisposition"] == "inline; filename=x.png"
+    assert got["CacheControl"] == "no-cache"
+    assert got["ContentEncoding"] == "identity"
+    assert got["ContentLanguage"] == "fr"
+    assert got["Expires"] == exp
+    assert got["Body"].read() == b"body"
+    # The stored metadata is unchanged.
+    assert s3.head_object(Bucket=bucket, Key="o")["ContentType"] == "text/plain"
+
+
+# --------------------------------------------------------------------------------------
+# Deletes and errors
+
+
+def test_delete_absent_object_is_204(any_bucket):
+    srv, s3, bucket = any_bucket
+    resp = s3.delete_object(Bucket=bucket, Key="never/was/here")
+    assert resp["ResponseMetadata"]["HTTPStatusCode"] == 204
+    srv.wait_posix_view(bucket, {})
+
+
+def test_no_such_key_and_bucket_errors_are_complete(server, bucket):
+    for method in ("GET",):
+        resp = server.raw(method, f"/{bucket}/missing%20key")
+        check_error_xml(resp, "NoSuchKey", 404)
+        assert resp.error_field("Key") in (None, "missing key")
+        resp = server.raw(method, "/no-such-bucket-fsgate-it/k")
+        check_error_xml(resp, "NoSuchBucket", 404)
+        resp = server.raw(method, "/no-such-bucket-fsgate-it")
+        check_error_xml(resp, "NoSuchBucket", 404)
+    # HEAD has no body but still a request id.
+    resp = server.raw("HEAD", f"/{bucket}/missing")
+    assert resp.status == 404 and resp.body == b""
+    assert resp.headers.get("x-amz-request-id")
+    # Request ids differ between requests.
+    ids = {server.raw("GET", f"/{bucket}/missing").headers.get("x-amz-request-id") for _ in range(5)}
+    assert len(ids) == 5
+
+
+def test_get_of_a_directory_is_no_such_key(any_bucket):
+    srv, s3, bucket = any_bucket
+    s3.put_object(Bucket=bucket, Key="dir/child", Body=b"c")
+    expect_error(s3.get_object, "NoSuchKey", 404, Bucket=bucket, Key="dir")
+    expect_error(s3.head_object, "404", 404, Bucket=bucket, Key="dir")
+    s3.delete_object(Bucket=bucket, Key="dir")  # deleting a directory's name is a no-op
+    assert s3.get_object(Bucket=bucket, Key="dir/child")["Body"].read() == b"c"
+    srv.wait_posix_view(bucket, {"dir/child": b"c"})
+
+
+def test_directory_object(any_bucket):
+    srv, s3, bucket = any_bucket
+    s3.put_object(Bucket=bucket, Key="folder/", Body=b"")
+    head = s3.head_object(Bucket=bucket, Key="folder/")
+    assert head["ContentLength"] == 0
+    assert head["ETag"] == etag_of(b"")
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["folder/"]
+    srv.wait_posix_view(bucket, {}, empty_dirs={"folder/"})
+    s3.put_object(Bucket=bucket, Key="folder/inside", Body=b"i")
+    assert sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]) == ["folder/", "folder/inside"]
+    s3.delete_object(Bucket=bucket, Key="folder/inside")
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["folder/"]
+    srv.wait_posix_view(bucket, {}, empty_dirs={"folder/"})
+    s3.delete_object(Bucket=bucket, Key="folder/")
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+    srv.wait_posix_view(bucket, {})
+
+
+def test_non_empty_directory_object_is_refused(any_bucket):
+    srv, s3, bucket = any_bucket
+    expect_4xx(s3.put_object, Bucket=bucket, Key="folder/", Body=b"a directory cannot hold bytes")
+    srv.wait_posix_view(bucket, {})
+
+
+# --------------------------------------------------------------------------------------
+# Copies
+
+
+def test_copy_object_directives(any_bucket):
+    srv, s3, bucket = any_bucket
+    data = rand_bytes(70000, 3)
+    s3.put_object(Bucket=bucket, Key="src", Body=data, ContentType="text/x-src", Metadata={"a": "1"})
+    resp = s3.copy_object(Bucket=bucket, Key="dst copy", CopySource={"Bucket": bucket, "Key": "src"})
+    assert resp["CopyObjectResult"]["ETag"] == etag_of(data)
+    head = s3.head_object(Bucket=bucket, Key="dst copy")
+    assert head["Metadata"] == {"a": "1"} and head["ContentType"] == "text/x-src"
+    assert s3.get_object(Bucket=bucket, Key="dst copy")["Body"].read() == data
+    s3.copy_object(Bucket=bucket, Key="dst replace", CopySource={"Bucket": bucket, "Key": "src"},
+                   MetadataDirective="REPLACE", ContentType="text/x-new", Metadata={"b": "2"})
+    head = s3.head_object(Bucket=bucket, Key="dst replace")
+    assert head["Metadata"] == {"b": "2"} and head["ContentType"] == "text/x-new"
+    assert head["ETag"] == etag_of(data)
+    # The source is untouched.
+    head = s3.head_object(Bucket=bucket, Key="src")
+    assert head["Metadata"] == {"a": "1"} and head["ContentType"] == "text/x-src"
+    srv.wait_posix_view(bucket, {"src": data, "dst copy": data, "dst replace": data})
+
+
+def test_copy_across_buckets_and_from_pending_put(any_bucket):
+    srv, s3, bucket = any_bucket
+    other = bucket + "-other"
+    s3.create_bucket(Bucket=other)
+    try:
+        # Copy immediately after the PUT: the source may still be pending.
+        for i in range(5):
+            body = f"pending source {i}".encode()
+            s3.put_object(Bucket=bucket, Key="fresh", Body=body)
+            s3.copy_object(Bucket=other, Key=f"c/{i}", CopySource={"Bucket": bucket, "Key": "fresh"})
+            assert s3.get_object(Bucket=other, Key=f"c/{i}")["Body"].read() == body
+        srv.wait_posix_view(other, {f"c/{i}": f"pending source {i}".encode() for i in range(5)})
+        for i in range(5):
+            s3.delete_object(Bucket=other, Key=f"c/{i}")
+    finally:
+        s3.delete_bucket(Bucket=other)
+    srv.wait_posix_view(bucket, {"fresh": b"pending source 4"})
+
+
+def test_copy_source_conditions(server, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="src", Body=b"s")
+    head = s3.head_object(Bucket=bucket, Key="src")
+    etag, mtime = head["ETag"], head["LastModified"]
+    earlier = mtime - datetime.timedelta(days=1)
+    later = mtime + datetime.timedelta(days=1)
+    src = {"Bucket": bucket, "Key": "src"}
+    bad = '"0123456789abcdef0123456789abcdef"'
+    s3.copy_object(Bucket=bucket, Key="ok1", CopySource=src, CopySourceIfMatch=etag)
+    s3.copy_object(Bucket=bucket, Key="ok2", CopySource=src, CopySourceIfNoneMatch=bad)
+    s3.copy_object(Bucket=bucket, Key="ok3", CopySource=src, CopySourceIfModifiedSince=earlier)
+    s3.copy_object(Bucket=bucket, Key="ok4", CopySource=src, CopySourceIfUnmodifiedSince=later)
+    expect_error(s3.copy_object, "PreconditionFailed", 412, Bucket=bucket, Key="no1", CopySource=src,
+                 CopySourceIfMatch=bad)
+    expect_error(s3.copy_object, "PreconditionFailed", 412, Bucket=bucket, Key="no2", CopySource=src,
+                 CopySourceIfNoneMatch=etag)
+    expect_error(s3.copy_object, "PreconditionFailed", 412, Bucket=bucket, Key="no3", CopySource=src,
+                 CopySourceIfModifiedSince=later)
+    expect_error(s3.copy_object, "PreconditionFailed", 412, Bucket=bucket, Key="no4", CopySource=src,
+                 CopySourceIfUnmodifiedSince=earlier)
+    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"])
+    assert keys == ["ok1", "ok2", "ok3", "ok4", "src"]
+
+
+def test_copy_onto_itself(any_bucket):
+    srv, s3, bucket = any_bucket
+    s3.put_object(Bucket=bucket, Key="self", Body=b"me", Metadata={"v": "1"})
+    src = {"Bucket": bucket, "Key": "self"}
+    expect_error(s3.copy_object, "InvalidRequest", 400, Bucket=bucket, Key="self", CopySource=src)
+    assert s3.head_object(Bucket=bucket, Key="self")["Metadata"] == {"v": "1"}
+    s3.copy_object(Bucket=bucket, Key="self", CopySource=src, MetadataDirective="REPLACE",
+                   Metadata={"v": "2"}, ContentType="text/plain")
+    head = s3.head_object(Bucket=bucket, Key="self")
+    assert head["Metadata"] == {"v": "2"} and head["ContentType"] == "text/plain"
+    assert s3.get_object(Bucket=bucket, Key="self")["Body"].read() == b"me"
+    srv.wait_posix_view(bucket, {"self": b"me"})
+
+
+def test_copy_source_url_encoded(server, s3, bucket):
+    key = "dir with space/ünïcode 日本 +plus%.txt"
+    s3.put_object(Bucket=bucket, Key=key, Body=b"encoded source")
+    # boto3 encodes CopySource itself.
+    s3.copy_object(Bucket=bucket, Key="copy1", CopySource={"Bucket": bucket, "Key": key})
+    # By hand, with and without the leading slash.
+    for i, src in enumerate([f"/{bucket}/{quote_key(key)}", f"{bucket}/{quote_key(key)}"]):
+        resp = server.raw("PUT", f"/{bucket}/copy-raw-{i}", headers={"x-amz-copy-source": src})
+        assert resp.status == 200 and b"<ETag>" in resp.body, resp
+        assert s3.get_object(Bucket=bucket, Key=f"copy-raw-{i}")["Body"].read() == b"encoded source"
+    assert s3.get_object(Bucket=bucket, Key="copy1")["Body"].read() == b"encoded source"
+
+
+def test_copy_errors(server, s3, bucket):
+    expect_error(s3.copy_object, "NoSuchKey", 404, Bucket=bucket, Key="d",
+                 CopySource={"Bucket": bucket, "Key": "missing"})
+    expect_error(s3.copy_object, "NoSuchBucket", 404, Bucket=bucket, Key="d",
+                 CopySource={"Bucket": "no-such-bucket-fsgate-it", "Key": "k"})
+    resp = server.raw("PUT", f"/{bucket}/d", headers={"x-amz-copy-source": "nobucketnokey"})
+    assert 400 <= resp.status < 500 and resp.error_code(), resp
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+
+
+# --------------------------------------------------------------------------------------
+# DeleteObjects
+
+
+def _put_many(s3, bucket, keys, body=b"x"):
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda k: s3.put_object(Bucket=bucket, Key=k, Body=body), keys))
+
+
+def test_delete_objects_1000(any_bucket):
+    srv, s3, bucket = any_bucket
+    keys = [f"d{i % 10}/k{i:04d}" for i in range(1000)]
+    _put_many(s3, bucket, keys)
+    s3.put_object(Bucket=bucket, Key="keep", Body=b"keep")
+    resp = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys]})
+    assert sorted(d["Key"] for d in resp.get("Deleted", [])) == sorted(keys)
+    assert not resp.get("Errors")
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["keep"]
+    srv.wait_posix_view(bucket, {"keep": b"keep"})
+
+
+def test_delete_objects_quiet_and_absent_keys(any_bucket):
+    srv, s3, bucket = any_bucket
+    keys = [f"q/{i}" for i in range(20)]
+    _put_many(s3, bucket, keys)
+    resp = s3.delete_objects(Bucket=bucket, Delete={"Quiet": True,
+                                                    "Objects": [{"Key": k} for k in keys + ["absent"]]})
+    assert not resp.get("Deleted"), "Quiet mode reports only errors"
+    assert not resp.get("Errors")
+    # Absent keys are reported as deleted (S3 semantics).
+    resp = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "absent2"}]})
+    assert [d["Key"] for d in resp["Deleted"]] == ["absent2"]
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+    srv.wait_posix_view(bucket, {})
+
+
+def test_delete_objects_over_1000_is_malformed(server, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="k0", Body=b"x")
+    expect_error(s3.delete_objects, "MalformedXML", 400, Bucket=bucket,
+                 Delete={"Objects": [{"Key": f"k{i}"} for i in range(1001)]})
+    assert s3.get_object(Bucket=bucket, Key="k0")["Body"].read() == b"x"
+
+
+def test_delete_objects_malformed_body(server, s3, bucket):
+    body = b"<Delete><Object><Key>a</Key></Object>"
+    resp = server.raw("POST", f"/{bucket}", query={"delete": ""}, body=body,
+                      headers={"Content-MD5": b64md5(body)})
+    assert resp.status == 400 and resp.error_code() == "MalformedXML", resp
+
+
+# --------------------------------------------------------------------------------------
+# Keys a POSIX tree cannot hold
+
+
+UNHOLDABLE_RAW_PATHS = [
+    "a/../b",
+    "a/%2E%2E/b",
+    "../escape",
+    "%2E%2E/escape",
+    "..",
+    ".",
+    "a//b",
+    "./a",
+    "a/./b",
+    "x" * 256,
+    "d/" + "y" * 256 + "/z",
+    ".fsgate/x",
+    "%2Efsgate/staging/x",
+]
+
+
+@pytest.mark.parametrize("path", UNHOLDABLE_RAW_PATHS, ids=lambda p: p[:40])
+def test_unholdable_keys_are_refused(any_bucket, path):
+    srv, s3, bucket = any_bucket
+    before_root = sorted(os.listdir(os.path.dirname(srv.root)))
+    for method, body in (("PUT", b"data"), ("GET", b""), ("HEAD", b""), ("DELETE", b"")):
+        resp = srv.raw(method, f"/{bucket}/{path}", body=body)
+        if method == "PUT":
+            assert 400 <= resp.status < 500, (method, path, resp)
+            assert resp.error_code(), (method, path, resp)
+        elif method in ("GET", "HEAD"):
+            assert 400 <= resp.status < 500, (method, path, resp)
+        else:
+            assert resp.status == 204 or 400 <= resp.status < 500, (method, path, resp)
+    # Through boto3 too (it sends the key percent-encoded).
+    key = path.replace("%2E", ".")
+    expect_4xx(s3.put_object, Bucket=bucket, Key=key, Body=b"data")
+    expect_4xx(s3.copy_object, Bucket=bucket, Key=key, CopySource={"Bucket": bucket, "Key": "nothing"})
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+    srv.wait_posix_view(bucket, {})
+    assert sorted(os.listdir(os.path.dirname(srv.root))) == before_root, "nothing written outside ROOT"
+    assert not os.path.exists(os.path.join(srv.root, bucket, "b"))
+    assert not os.path.exists(os.path.join(srv.root, "escape"))
+
+
+def test_multipart_on_unholdable_key_is_refused(server, s3, bucket):
+    try:
+        up = s3.create_multipart_upload(Bucket=bucket, Key="a/../b")
+    except ClientError as e:  # refusing at create is the expected answer
+        assert 400 <= e.response["ResponseMetadata"]["HTTPStatusCode"] < 500, e.response
+        return
+    # Refusing at complete is acceptable too, but then with a 4xx.
+    part = s3.upload_part(Bucket=bucket, Key="a/../b", UploadId=up["UploadId"], PartNumber=1, Body=b"x")
+    expect_4xx(s3.complete_multipart_upload, Bucket=bucket, Key="a/../b", UploadId=up["UploadId"],
+               MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+
+
+def test_object_where_a_directory_stands_and_vice_versa(any_bucket):
+    srv, s3, bucket = any_bucket
+    s3.put_object(Bucket=bucket, Key="dir/child", Body=b"child")
+    s3.put_object(Bucket=bucket, Key="file", Body=b"file")
+    # Both still pending (async): the conflict must be seen in the overlay already.
+    expect_4xx(s3.put_object, Bucket=bucket, Key="dir", Body=b"would replace a directory")
+    expect_4xx(s3.put_object, Bucket=bucket, Key="file/child", Body=b"would need file to be a dir")
+    expect_4xx(s3.put_object, Bucket=bucket, Key="file/deeper/child", Body=b"x")
+    expect_4xx(s3.copy_object, Bucket=bucket, Key="dir", CopySource={"Bucket": bucket, "Key": "file"})
+    assert s3.get_object(Bucket=bucket, Key="dir/child")["Body"].read() == b"child"
+    assert s3.get_object(Bucket=bucket, Key="file")["Body"].read() == b"file"
+    srv.wait_posix_view(bucket, {"dir/child": b"child", "file": b"file"})
+    # Once the blocker is deleted, the other shape is allowed at once.
+    s3.delete_object(Bucket=bucket, Key="file")
+    s3.put_object(Bucket=bucket, Key="file/child", Body=b"now a dir")
+    s3.delete_object(Bucket=bucket, Key="dir/child")
+    s3.put_object(Bucket=bucket, Key="dir", Body=b"now a file")
+    assert s3.get_object(Bucket=bucket, Key="file/child")["Body"].read() == b"now a dir"
+    assert s3.get_object(Bucket=bucket, Key="dir")["Body"].read() == b"now a file"
+    srv.wait_posix_view(bucket, {"file/child": b"now a dir", "dir": b"now a file"})
+
+
+def test_empty_key_component_edge_cases_do_not_500(server, s3, bucket):
+    for path in ("a/b//", "//a", "a\x00b".replace("\x00", "%00")):
+        resp = server.raw("PUT", f"/{bucket}/{path}", body=b"x")
+        assert resp.status < 500, (path, resp)
+        if resp.status >= 400:
+            assert resp.error_code(), (path, resp)
+    assert not os.path.exists(os.path.join(os.path.dirname(server.root), "a"))
+
+
+# --------------------------------------------------------------------------------------
+# The POSIX view in the other direction: files written by other programs
+
+
+def test_files_written_by_other_programs_are_objects(any_bucket):
+    srv, s3, bucket = any_bucket
+    top = os.path.join(srv.root, bucket)
+    os.makedirs(os.path.join(top, "ext dir"))
+    data = rand_bytes(5000, 11)
+    with open(os.path.join(top, "ext dir", "file.bin"), "wb") as f:
+        f.write(data)
+    got = s3.get_object(Bucket=bucket, Key="ext dir/file.bin")
+    assert got["Body"].read() == data
+    etag1 = got["ETag"]
+    assert etag1.startswith('"') and etag1.endswith('"') and len(etag1) > 2
+    assert s3.head_object(Bucket=bucket, Key="ext dir/file.bin")["ETag"] == etag1, "stable ETag"
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["ext dir/file.bin"]
+    # Changing the file changes the ETag.
+    time.sleep(0.01)
+    with open(os.path.join(top, "ext dir", "file.bin"), "ab") as f:
+        f.write(b"more")
+    head = s3.head_object(Bucket=bucket, Key="ext dir/file.bin")
+    assert head["ContentLength"] == 5004 and head["ETag"] != etag1
+    s3.delete_object(Bucket=bucket, Key="ext dir/file.bin")
+    expect_error(s3.head_object, "404", 404, Bucket=bucket, Key="ext dir/file.bin")
+    srv.wait_posix_view(bucket, {})
+
+
+def test_fsgate_files_are_plain_with_md5_etag_after_restart(server, s3, bucket):
+    data = rand_bytes(12345, 5)
+    s3.put_object(Bucket=bucket, Key="p/q", Body=data, Metadata={"m": "v"}, ContentType="a/b")
+    server.wait_posix_view(bucket, {"p/q": data})
+    server.restart()
+    s3 = server.client()
+    head = s3.head_object(Bucket=bucket, Key="p/q")
+    assert head["ETag"] == etag_of(data) and head["Metadata"] == {"m": "v"} and head["ContentType"] == "a/b"
+    assert md5_hex(open(os.path.join(server.root, bucket, "p", "q"), "rb").read()) == md5_hex(data)
