@@ -240,40 +240,33 @@ def test_http_requests_match_client_counts(start_stack):
 
 
 def test_async_pending_seen_while_applier_is_slow(start_stack):
+    # The hook delays every rename, i.e. the applier's link of a create into place;
+    # unlinks are not slowed themselves, but queue behind the slowed creates.
     srv, prom = start_stack("--test-apply-delay-ms", "200")
     s3 = srv.client()
     s3.create_bucket(Bucket="slow")
-    s3.put_object(Bucket="slow", Key="warm", Body=b"first create in the bucket may be sync")
-    srv.wait_drained(timeout=60)
-    # The baseline is what fsgate itself counts now; Prometheus must catch up
-    # to it (a scrape may still be due) before the counted traffic starts.
-    base = collections.defaultdict(float)
-    for op in ("create", "unlink"):
-        base[(op,)] = srv.metric_sum("fsgate_async_ops_total", op=op, result="ok")
-    prom.wait_equal('sum by (op) (fsgate_async_ops_total{result="ok"})', ("op",), dict(base),
-                    "baseline of applied ops")
-
-    creates = 40
-    for i in range(creates):
-        s3.put_object(Bucket="slow", Key=f"k{i:03}", Body=b"x" * 100)
-    # max_over_time: any scraped sample counts, however fast the applier turns out to be.
-    prom.wait_for('max_over_time(fsgate_async_pending{op="create"}[5m]) > 0', lambda r: len(r) == 1,
-                  "pending creates > 0 while the applier is slowed")
-    srv.wait_drained(timeout=120)
-    prom.wait_for("sum(fsgate_async_pending) == 0", lambda r: len(r) == 1, "pending back to 0")
-
     unlinks = 15
     for i in range(unlinks):
-        s3.delete_object(Bucket="slow", Key=f"k{i:03}")
+        s3.put_object(Bucket="slow", Key=f"old{i:03}", Body=b"o")
+    srv.wait_drained(timeout=120)
+    # The baseline from the gateway itself: Prometheus may still hold a sample from before the drain.
+    base = {op: srv.metric_sum("fsgate_async_ops_total", op=op, result="ok") for op in ("create", "unlink")}
+
+    creates = 60  # a few seconds of backlog at 200 ms a rename, whatever the worker count
+    for i in range(creates):
+        s3.put_object(Bucket="slow", Key=f"new{i:03}", Body=b"x" * 100)
+    for i in range(unlinks):
+        s3.delete_object(Bucket="slow", Key=f"old{i:03}")
     # max_over_time: any scraped sample counts, however fast the applier turns out to be.
-    prom.wait_for('max_over_time(fsgate_async_pending{op="unlink"}[5m]) > 0', lambda r: len(r) == 1,
-                  "pending unlinks > 0 while the applier is slowed")
+    for op in ("create", "unlink"):
+        prom.wait_for(f'max_over_time(fsgate_async_pending{{op="{op}"}}[5m]) > 0', lambda r: len(r) == 1,
+                      f"pending {op}s > 0 while the applier is slowed")
     srv.wait_drained(timeout=120)
     prom.wait_for("sum(fsgate_async_pending) == 0", lambda r: len(r) == 1, "pending back to 0")
 
     # Every answered op was applied, once, successfully.
     prom.wait_equal('sum by (op) (fsgate_async_ops_total{result="ok"})', ("op",),
-                    {("create",): base[("create",)] + creates, ("unlink",): base[("unlink",)] + unlinks},
+                    {("create",): base["create"] + creates, ("unlink",): base["unlink"] + unlinks},
                     "applied ops")
     prom.wait_equal('sum(fsgate_async_ops_total{result="error"})', (), {(): 0.0}, "failed applies")
     # The slowed applier shows in the lag histogram: most creates waited at least the delay.
@@ -292,9 +285,8 @@ def test_ino_mismatch_counts_every_swap(start_stack):
     s3.create_bucket(Bucket="swap")
     s3.put_object(Bucket="swap", Key="warm", Body=b"w")
     srv.wait_drained(timeout=60)
-    prom.wait_for("fsgate_ino_mismatch_total", lambda r: len(r) == 1, "fsgate_ino_mismatch_total scraped")
-    time.sleep(2)  # let Prometheus hold a few samples of the baseline
-    (_, before), = prom.query("fsgate_ino_mismatch_total")
+    before = srv.metric_sum("fsgate_ino_mismatch_total")  # the gateway's own count, once drained
+    prom.wait_equal("fsgate_ino_mismatch_total", (), {(): before}, "baseline scraped")
     logged_before = len(MISMATCH_LOG.findall(open(srv.log_path, errors="replace").read()))
 
     puts = 10 * SWAP_EVERY  # a run of consecutive creates holds exactly puts/N swaps, whatever the phase
