@@ -206,17 +206,30 @@ Result<ObjectMeta> AsyncNamespace::Publish(const std::string& bucket, const std:
   if (!IsDirectoryKey(key)) {
     if (Status s = AnsweredConflict(bucket, key); !s.ok()) return s;
   }
-  if (const char* reason = CreateFallbackReason(bucket, key, object, options)) {
-    metrics_.SyncFallback(reason);
+  const char* reason = CreateFallbackReason(bucket, key, object, options);
+  if (reason) metrics_.SyncFallback(reason);
+  // A small object refused async for want of a delegated inode or of backlog
+  // room is still journaled (its body rides in the record) and answered once
+  // applied: a crash between making its directories and linking it then
+  // leaves nothing half done. Other fallbacks take the plain sync path.
+  const bool journaled_fallback = reason != nullptr && object.inline_data &&
+                                  (std::string_view(reason) == "no_delegated_inode" ||
+                                   std::string_view(reason) == "backlog_full");
+  if (reason != nullptr && !journaled_fallback) {
     return PublishSync(bucket, key, std::move(object), conditions, options);
   }
   // The first create under a directory is synchronous: answered once applied.
-  // It still goes through the journal first, so a crash between making the
-  // directories and linking the file leaves nothing half done.
+  // It still goes through the journal first, for the same reason.
   const bool parent_unknown = !caps_.Has(ParentPath(ObjectPath(bucket, key)));
   if (parent_unknown) {
-    metrics_.SyncFallback("parent_unknown");
+    if (!reason) metrics_.SyncFallback("parent_unknown");
     if (Status s = CheckParentsOnDisk(bucket, key); !s.ok()) return s;
+  }
+  const bool answer_when_applied = parent_unknown || journaled_fallback;
+  if (journaled_fallback && !object.file.delegated && options_.fsync) {
+    // A staging file made on the spot: its name must be durable before an
+    // intent names it (the pool does this for delegated ones in batches).
+    if (Status s = backend_.SyncDir(ParentPath(object.file.path)); !s.ok()) return s;
   }
   if (conditions.if_match || conditions.if_none_match) {
     std::optional<ObjectMeta> current;
@@ -256,8 +269,8 @@ Result<ObjectMeta> AsyncNamespace::Publish(const std::string& bucket, const std:
   ObjectMeta answered = entry.meta;
   overlay_.Put(bucket, key, std::move(entry));
   const uint64_t seq = intent.seq;
-  applier_->Enqueue(std::move(intent), /*urgent=*/parent_unknown);
-  if (parent_unknown) {
+  applier_->Enqueue(std::move(intent), /*urgent=*/answer_when_applied);
+  if (answer_when_applied) {
     if (Status s = applier_->WaitApplied(bucket, key, seq); !s.ok()) return s;
   }
   return answered;

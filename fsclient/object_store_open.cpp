@@ -1,6 +1,7 @@
 #include <spdlog/spdlog.h>
 
 #include "fsclient/async_namespace.h"
+#include "fsclient/empty_dir_sweep.h"
 #include "fsclient/fs_object_store.h"
 #include "fsclient/store_layout.h"
 #include "fsclient/sync_namespace.h"
@@ -31,6 +32,15 @@ Result<std::unique_ptr<ObjectStore>> OpenFsObjectStore(std::unique_ptr<Backend> 
   if (Status s = InitStoreLayout(*backend, options.fsync); !s.ok()) return s;
   auto ns = MakeNamespace(*backend, options, metrics);
   if (!ns.ok()) return ns.status();
+  auto clean = TakeCleanShutdownMarker(*backend, options.fsync);
+  if (!clean.ok()) return clean.status();
+  if (!*clean) {
+    auto removed = SweepEmptyDirectories(*backend, options.fsync);
+    if (!removed.ok()) return removed.status();
+    if (*removed > 0) {
+      spdlog::info("unclean stop: removed {} empty directories left half made", *removed);
+    }
+  }
   return std::unique_ptr<ObjectStore>(
       std::make_unique<FsObjectStore>(std::move(backend), std::move(*ns), options, metrics));
 }
@@ -48,7 +58,10 @@ FsObjectStore::FsObjectStore(std::unique_ptr<Backend> backend, std::unique_ptr<N
 // The namespace goes first: its applier may still use the backend.
 FsObjectStore::~FsObjectStore() { ns_.reset(); }
 
-Status FsObjectStore::Drain() { return ns_->Drain(); }
+Status FsObjectStore::Drain() {
+  if (Status s = ns_->Drain(); !s.ok()) return s;
+  return MarkCleanShutdown(*backend_, options_.fsync);
+}
 
 std::string FsObjectStore::AsyncStatusJson() { return ns_->StatusJson(); }
 

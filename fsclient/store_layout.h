@@ -23,6 +23,8 @@ inline constexpr const char* kStaging = ".fsgate/staging";
 inline constexpr const char* kJournal = ".fsgate/journal";
 inline constexpr const char* kMultipart = ".fsgate/multipart";
 inline constexpr const char* kBuckets = ".fsgate/buckets";
+// Present only between a drained shutdown and the next start.
+inline constexpr const char* kCleanShutdown = ".fsgate/clean-shutdown";
 }  // namespace layout
 
 // Creates the internal directories and the format file when missing; refuses a

@@ -226,7 +226,10 @@ Status SyncNamespace::Remove(const std::string& bucket, const std::string& key,
       Status s = backend_.Unlink(path);
       if (!s.ok()) return IsMissingForS3(s) || s.IsErrno(EPERM) ? Status::Ok() : s;
       if (fsync_) {
-        if (Status sync = backend_.SyncDir(ParentOf(path)); !sync.ok()) return sync;
+        // A concurrent delete may have pruned the emptied parent already; its
+        // removal is made durable by that pruner.
+        Status sync = backend_.SyncDir(ParentOf(path));
+        if (!sync.ok() && !IsMissing(sync)) return sync;
       }
     }
   }
