@@ -10,6 +10,7 @@
 #include "fsclient/backend_util.h"
 #include "fsclient/key_path.h"
 #include "fsclient/object_meta_codec.h"
+#include "metrics/errno_name.h"
 #include "metrics/metrics.h"
 
 namespace fsgate::fsclient {
@@ -48,13 +49,6 @@ int FailureErrno(const Status& s) {
   if (s.Is(kKeyConflictCode)) return ENOTDIR;
   return EINVAL;
 }
-
-std::string ErrnoName(int err) {
-  const char* name = strerrorname_np(err);
-  return name ? name : std::to_string(err);
-}
-
-bool IsMissing(const Status& s) { return s.IsErrno(ENOENT) || s.IsErrno(ENOTDIR); }
 
 // Marks the staging file with the create's seq before it is linked.
 Status StampSeq(Backend& backend, const std::string& path, uint64_t seq) {
@@ -271,7 +265,8 @@ void Applier::RecordFailure(const Intent& in, const Status& status, int attempts
   spdlog::error(
       "async {} failed permanently: bucket={} key={} seq={} errno={} ({}) after {} "
       "attempt(s): {}",
-      OpName(in.op), in.bucket, in.key, in.seq, err, ErrnoName(err), attempts, status.message());
+      OpName(in.op), in.bucket, in.key, in.seq, err, metrics::ErrnoName(err), attempts,
+      status.message());
   metrics_.AsyncError(MetricOp(in.op), err);
   if (in.op == IntentOp::kCreate) (void)backend_.Unlink(in.staging.path);
   // Readers now see what the filesystem holds.
@@ -458,7 +453,7 @@ std::string Applier::StatusJson() const {
     w.Key("errno");
     w.Int(f.err);
     w.Key("error");
-    w.String(ErrnoName(f.err).c_str());
+    w.String(metrics::ErrnoName(f.err).c_str());
     w.Key("message");
     w.String(f.status.message().c_str(),
              static_cast<rapidjson::SizeType>(f.status.message().size()));

@@ -11,8 +11,6 @@
 namespace fsgate::fsclient {
 namespace {
 
-bool IsMissing(const Status& s) { return s.IsErrno(ENOENT) || s.IsErrno(ENOTDIR); }
-
 int64_t NowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())

@@ -1,5 +1,7 @@
 #include "fsclient/sync_namespace.h"
 
+#include "fsclient/backend_util.h"
+
 #include <chrono>
 
 #include "fsclient/key_cursor.h"
@@ -19,9 +21,8 @@ std::string ParentOf(const std::string& path) {
   return slash == std::string::npos ? std::string() : path.substr(0, slash);
 }
 
-bool IsMissing(const Status& s) {
-  return s.IsErrno(ENOENT) || s.IsErrno(ENOTDIR) || s.IsErrno(ELOOP) || s.IsErrno(EISDIR) ||
-         s.IsErrno(EINVAL);
+bool IsMissingForS3(const Status& s) {
+  return IsMissing(s) || s.IsErrno(EISDIR) || s.IsErrno(EINVAL);
 }
 
 // A name on the key's path that is not a directory: a file, or a symlink (the
@@ -213,9 +214,9 @@ Status SyncNamespace::Remove(const std::string& bucket, const std::string& key,
     auto lock = locks_.Lock(bucket, key);
     if (IsDirectoryKey(key)) {
       auto st = backend_.Stat(path);
-      if (!st.ok() || !st->is_dir) return IsMissing(st.status()) ? Status::Ok() : st.status();
+      if (!st.ok() || !st->is_dir) return IsMissingForS3(st.status()) ? Status::Ok() : st.status();
       auto meta = ReadDirObjectMeta(backend_, path);
-      if (!meta.ok()) return IsMissing(meta.status()) ? Status::Ok() : meta.status();
+      if (!meta.ok()) return IsMissingForS3(meta.status()) ? Status::Ok() : meta.status();
       if (!meta->has_value()) return Status::Ok();
       if (Status s = RemoveDirObjectMeta(backend_, path); !s.ok()) return s;
       if (fsync_) {
@@ -223,7 +224,7 @@ Status SyncNamespace::Remove(const std::string& bucket, const std::string& key,
       }
     } else {
       Status s = backend_.Unlink(path);
-      if (!s.ok()) return IsMissing(s) || s.IsErrno(EPERM) ? Status::Ok() : s;
+      if (!s.ok()) return IsMissingForS3(s) || s.IsErrno(EPERM) ? Status::Ok() : s;
       if (fsync_) {
         if (Status sync = backend_.SyncDir(ParentOf(path)); !sync.ok()) return sync;
       }
@@ -244,16 +245,16 @@ Result<ObjectVersion> SyncNamespace::FindLocked(const std::string& bucket, const
   ObjectVersion version;
   if (IsDirectoryKey(key)) {
     auto st = backend_.Stat(path);
-    if (!st.ok()) return IsMissing(st.status()) ? NoSuchKey() : st.status();
+    if (!st.ok()) return IsMissingForS3(st.status()) ? NoSuchKey() : st.status();
     if (!st->is_dir) return NoSuchKey();
     auto meta = ReadDirObjectMeta(backend_, path);
-    if (!meta.ok()) return IsMissing(meta.status()) ? NoSuchKey() : meta.status();
+    if (!meta.ok()) return IsMissingForS3(meta.status()) ? NoSuchKey() : meta.status();
     if (!meta->has_value()) return NoSuchKey();
     version.meta = std::move(**meta);
     return version;
   }
   auto file = backend_.Open(path, Backend::OpenMode::kRead);
-  if (!file.ok()) return IsMissing(file.status()) ? NoSuchKey() : file.status();
+  if (!file.ok()) return IsMissingForS3(file.status()) ? NoSuchKey() : file.status();
   auto meta = ReadObjectMeta(**file);
   if (!meta.ok()) return meta.status();
   version.meta = std::move(*meta);

@@ -13,10 +13,13 @@ Result<std::unique_ptr<fsclient::Backend>> MakeBackend(const ServeConfig& config
   if (!backend.ok()) return backend;
   if (config.test_apply_delay_ms <= 0 && config.test_swap_inode_every <= 0) return backend;
   // Test hooks: the fault-injecting decorator slows every rename (the
-  // applier's link into place) or swaps inodes under names.
+  // applier's link into place) and unlink, or swaps inodes under names.
   auto fault = std::make_unique<fsclient::FaultBackend>(std::move(*backend));
   if (config.test_apply_delay_ms > 0) {
-    fault->AddRuleSpec("rename:delay=" + std::to_string(config.test_apply_delay_ms) + ":count=-1");
+    for (const char* op : {"rename", "unlink"}) {
+      fault->AddRuleSpec(std::string(op) + ":delay=" + std::to_string(config.test_apply_delay_ms) +
+                         ":count=-1");
+    }
   }
   if (config.test_swap_inode_every > 0) {
     fault->SwapInodeEvery(static_cast<int>(config.test_swap_inode_every));

@@ -82,7 +82,12 @@ class Server:
         self.log_file = open(self.log_path, "wb")
         self.process = subprocess.Popen(self.command, env=env, stdout=self.log_file,
                                         stderr=subprocess.STDOUT)
-        self._wait_ready()
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.keep = True  # leave the log for the error message's reader
+            self.stop()
+            raise
 
     @property
     def endpoint(self):
@@ -96,12 +101,13 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"fsgate exited with {self.process.returncode} at start:\n"
-                                   + self.log_tail())
+                raise RuntimeError(f"fsgate exited with {self.process.returncode} at start "
+                                   f"(log {self.log_path}):\n" + self.log_tail())
             if http_get(f"http://{self.metrics}/readyz", timeout=1.0)[0] == 200:
                 return
             time.sleep(0.05)
-        raise RuntimeError("fsgate not ready after %.0f s:\n%s" % (timeout, self.log_tail()))
+        raise RuntimeError(f"fsgate not ready after {timeout:.0f} s (log {self.log_path}):\n"
+                           + self.log_tail())
 
     def log_tail(self, lines=20):
         self.log_file.flush()
@@ -225,7 +231,7 @@ def workloads(args, target, verbose):
 # Seconds per phase: (PUT, GET, DELETE) at 1 and at 32 connections; DELETE
 # stops earlier once every key the PUT wrote is gone.
 PLANS = {
-    "quick": {"c1": (2, 2, 2), "c32": (3, 2, 3), "tree_files": 5000},
+    "quick": {"c1": (2, 2, 2), "c32": (2, 2, 2), "tree_files": 10000},
     "full": {"c1": (10, 10, 10), "c32": (30, 10, 30), "tree_files": 20000},
 }
 
@@ -311,7 +317,7 @@ def main():
     parser.add_argument("--load", default="./build/tests/bench/fsgate_load",
                         help="fsgate_load binary (default ./build/tests/bench/fsgate_load)")
     parser.add_argument("--quick", action="store_true",
-                        help="short phases and a 5,000-file tree (about 2 minutes)")
+                        help="short phases and a 10,000-file tree (about 2 minutes)")
     parser.add_argument("--fsync", choices=["on", "off", "both"], default="both")
     parser.add_argument("--scratch", default=tempfile.gettempdir(),
                         help="where the fresh roots go (one disk for all)")
@@ -338,6 +344,13 @@ def main():
           f"{os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d %H:%M:%S %Z')}")
     sys.stdout.flush()
 
+    try:
+        run(args)
+    except RuntimeError as e:
+        sys.exit(f"run_bench: {e}")
+
+
+def run(args):
     started = time.monotonic()
     results = {}
     for fsync in (["on", "off"] if args.fsync == "both" else [args.fsync]):

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "metrics/metrics.h"
 #include "tests/unit/metrics/exposition_parse.h"
@@ -153,6 +154,33 @@ TEST_F(MetricsServerTest, GarbageDoesNotKillTheListener) {
   }
   close(fd);
   EXPECT_EQ(Fetch(server_->port(), "GET", "/healthz").status, 200);
+}
+
+// Scrapes run on the listener's thread while request threads add series.
+TEST_F(MetricsServerTest, ScrapesWhileSeriesAreAdded) {
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int i = 0; !stop; ++i) {
+      metrics_.HttpRequest("Api" + std::to_string(i % 50), 200 + i % 7, 0.001);
+      metrics_.SyncFallback("reason" + std::to_string(i % 5));
+    }
+  });
+  for (int i = 0; i < 20; ++i) {
+    const HttpReply r = Fetch(server_->port(), "GET", "/metrics");
+    ASSERT_EQ(r.status, 200);
+    EXPECT_NO_THROW(testing::ParseSamples(r.body));
+  }
+  stop = true;
+  writer.join();
+  const auto s = testing::ParseSamples(Fetch(server_->port(), "GET", "/metrics").body);
+  double total = 0;
+  for (const auto& [series, value] : s)
+    if (series.rfind("fsgate_http_requests_total{", 0) == 0) total += value;
+  double counted = 0;
+  for (const auto& [series, value] : s)
+    if (series.rfind("fsgate_http_request_seconds_count{", 0) == 0) counted += value;
+  EXPECT_GT(total, 0);
+  EXPECT_EQ(total, counted);
 }
 
 TEST(MetricsServer, BindFailureThrowsAClearError) {
