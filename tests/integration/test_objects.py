@@ -813,3 +813,23 @@ def test_no_fd_leak_on_errors_and_dropped_connections(server, bucket):
     # worth of descriptors (socket + event loop) more.
     assert after <= before + 4, f"open fds grew from {before} to {after}"
     assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["k"]
+
+
+def test_put_cut_off_mid_body_leaves_no_trace(any_bucket):
+    """Atomicity: a PUT whose client vanishes mid-body is not an object, and does not
+    replace the object it would have overwritten — through S3 and on disk."""
+    srv, s3, bucket = any_bucket
+    s3.put_object(Bucket=bucket, Key="over", Body=b"old bytes")
+    for key in ("new/cut", "over"):
+        data = rand_bytes(200_000, 99)
+        headers, _, _, _ = srv.sign_v4("PUT", f"/{bucket}/{key}", "", {"Content-Length": str(len(data))},
+                                       "UNSIGNED-PAYLOAD")
+        head = f"PUT /{bucket}/{key} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+        with socket.create_connection(("127.0.0.1", srv.port)) as sock:
+            sock.sendall(head.encode() + data[:120_000])
+            time.sleep(0.2)
+        time.sleep(0.3)
+    expect_error(s3.head_object, "404", 404, Bucket=bucket, Key="new/cut")
+    assert s3.get_object(Bucket=bucket, Key="over")["Body"].read() == b"old bytes"
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["over"]
+    srv.wait_posix_view(bucket, {"over": b"old bytes"})
