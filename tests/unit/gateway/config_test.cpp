@@ -66,6 +66,14 @@ TEST(S3ErrorTest, StatusesAndXml) {
   EXPECT_EQ(HttpStatusForError("SlowDown"), 503);
   EXPECT_EQ(HttpStatusForError("NotImplemented"), 501);
   EXPECT_EQ(HttpStatusForError("SomethingElse"), 500);
+  // Every "not configured" answer for a bucket sub-resource is a 404.
+  for (const char* code :
+       {"NoSuchBucketPolicy", "NoSuchCORSConfiguration", "NoSuchLifecycleConfiguration",
+        "NoSuchTagSet", "NoSuchWebsiteConfiguration",
+        "ServerSideEncryptionConfigurationNotFoundError", "ObjectLockConfigurationNotFoundError",
+        "OwnershipControlsNotFoundError", "ReplicationConfigurationNotFoundError"}) {
+    EXPECT_EQ(HttpStatusForError(code), 404) << code;
+  }
   std::string xml = ErrorXml("NoSuchKey", "gone <here>", "/b/k", "REQ1");
   EXPECT_NE(xml.find("<Code>NoSuchKey</Code>"), std::string::npos);
   EXPECT_NE(xml.find("<Message>gone &lt;here&gt;</Message>"), std::string::npos);
