@@ -126,14 +126,6 @@ bool AsyncNamespace::BacklogFull() const {
          applier_->pending_bytes() >= options_.max_pending_bytes;
 }
 
-Status AsyncNamespace::KeyConflict(const std::string& key) {
-  return Status::S3(kKeyConflictCode,
-                    "The key '" + key +
-                        "' conflicts with an existing object: on this filesystem-backed store a "
-                        "key cannot be both an object and a prefix of other objects ('a' and "
-                        "'a/...')");
-}
-
 Status AsyncNamespace::AnsweredConflict(const std::string& bucket, const std::string& key) const {
   bool conflict = overlay_.HasCreateUnder(bucket, key + "/");
   for (const std::string& a : AncestorKeys(key)) {
@@ -141,7 +133,7 @@ Status AsyncNamespace::AnsweredConflict(const std::string& bucket, const std::st
     auto e = overlay_.Get(bucket, a);
     conflict = e && !e->tombstone;
   }
-  return conflict ? KeyConflict(key) : Status::Ok();
+  return conflict ? KeyConflictError(key) : Status::Ok();
 }
 
 const char* AsyncNamespace::CreateFallbackReason(const std::string& bucket, const std::string& key,
@@ -180,7 +172,7 @@ Status AsyncNamespace::CheckParentsOnDisk(const std::string& bucket, const std::
   for (const std::string& a : AncestorKeys(key)) {
     auto parent = backend_.Stat(ObjectPath(bucket, a));
     if (!parent.ok()) break;  // missing from here on: the applier makes them
-    if (!parent->is_dir) return KeyConflict(key);
+    if (!parent->is_dir) return KeyConflictError(key);
   }
   return Status::Ok();
 }

@@ -90,7 +90,6 @@ class AsyncNamespace final : public Namespace {
   bool BacklogFull() const;
   Status AnsweredConflict(const std::string& bucket, const std::string& key) const;
   Status CheckParentsOnDisk(const std::string& bucket, const std::string& key);
-  static Status KeyConflict(const std::string& key);
 
   Backend& backend_;
   const AsyncOptions options_;

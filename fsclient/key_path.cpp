@@ -144,4 +144,12 @@ std::string ObjectPath(std::string_view bucket, std::string_view key) {
   return path;
 }
 
+Status KeyConflictError(const std::string& key) {
+  return Status::S3(kKeyConflictCode,
+                    "The key '" + key +
+                        "' conflicts with an existing object: on this filesystem-backed store "
+                        "a key cannot be both an object and a prefix of other objects ('a' "
+                        "and 'a/...')");
+}
+
 }  // namespace fsgate::fsclient

@@ -29,6 +29,9 @@ inline constexpr std::string_view kInternalDir = ".fsgate";
 // the reverse). 400 InvalidRequest with a message naming the conflict: every S3
 // client shows it, and it is never retried as a server fault.
 inline constexpr std::string_view kKeyConflictCode = "InvalidRequest";
+// The error for a key that would need a file where a directory stands, or
+// the other way round.
+Status KeyConflictError(const std::string& key);
 
 // S3 bucket naming rules: 3-63 characters of [a-z0-9.-], starting and ending
 // with a letter or digit, no "..", not an IPv4 address, not "xn--..." nor

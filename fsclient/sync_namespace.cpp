@@ -73,14 +73,6 @@ Result<StagingFile> SyncNamespace::AcquireStaging() {
 
 void SyncNamespace::ReleaseStaging(const StagingFile& file) { (void)backend_.Unlink(file.path); }
 
-Status SyncNamespace::Conflict(const std::string& key) {
-  return Status::S3(kKeyConflictCode,
-                    "The key '" + key +
-                        "' conflicts with an existing object: on this filesystem-backed store "
-                        "a key cannot be both an object and a prefix of other objects ('a' "
-                        "and 'a/...')");
-}
-
 Status SyncNamespace::MakeParents(const std::string& bucket, const std::string& key,
                                   const std::string& path, bool include_last) {
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
@@ -104,7 +96,7 @@ Status SyncNamespace::MakeParents(const std::string& bucket, const std::string& 
         continue;
       }
       if (s.IsErrno(EEXIST)) continue;  // a file there shows up as ENOTDIR next
-      if (IsNotADirectory(s)) return Conflict(key);
+      if (IsNotADirectory(s)) return KeyConflictError(key);
       if (s.IsErrno(ENOENT)) {
         if (parent == bucket) {
           return Status::S3(s3err::kNoSuchBucket, "The specified bucket does not exist");
@@ -126,7 +118,7 @@ Status SyncNamespace::PublishFile(const std::string& bucket, const std::string& 
     Status s = backend_.Rename(file.path, path);
     if (s.ok()) return fsync_ ? backend_.SyncDir(ParentOf(path)) : Status::Ok();
     if (IsNotADirectory(s) || s.IsErrno(EISDIR) || s.IsErrno(ENOTEMPTY) || s.IsErrno(EEXIST)) {
-      return Conflict(key);
+      return KeyConflictError(key);
     }
     if (!s.IsErrno(ENOENT)) return s;
     // The parent is missing (first key under it, or pruned meanwhile).
@@ -150,8 +142,8 @@ Status SyncNamespace::PublishDir(const std::string& bucket, const std::string& k
     if (Status s = MakeParents(bucket, key, path, true); !s.ok()) return s;
     auto st = backend_.Stat(path);
     if (!st.ok() && st.status().IsErrno(ENOENT)) continue;
-    if (!st.ok()) return IsNotADirectory(st.status()) ? Conflict(key) : st.status();
-    if (!st->is_dir) return Conflict(key);
+    if (!st.ok()) return IsNotADirectory(st.status()) ? KeyConflictError(key) : st.status();
+    if (!st->is_dir) return KeyConflictError(key);
     Status s = WriteDirObjectMeta(backend_, path, meta);
     if (s.IsErrno(ENOENT)) continue;
     if (!s.ok()) return s;

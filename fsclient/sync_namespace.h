@@ -42,7 +42,6 @@ class SyncNamespace final : public Namespace {
   // `path` unless `include_last`), fsyncing the parents of new ones.
   Status MakeParents(const std::string& bucket, const std::string& key, const std::string& path,
                      bool include_last);
-  Status Conflict(const std::string& key);
 
   Backend& backend_;
   const bool fsync_;

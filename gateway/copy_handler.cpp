@@ -69,11 +69,7 @@ void CopyObject(S3Context& ctx) {
                : Status::S3(failed,
                             "At least one of the pre-conditions you specified did not hold");
   };
-  if (const std::string* v = ctx.request.Header("if-match"))
-    copy.conditions.if_match = UnquoteEtag(*v);
-  if (const std::string* v = ctx.request.Header("if-none-match")) {
-    copy.conditions.if_none_match = UnquoteEtag(*v);
-  }
+  copy.conditions = WriteConditionsFrom(ctx.request);
   copy.sync_dirops = ctx.SyncDiropsRequested();
   auto result = ctx.store.CopyObject(copy);
   if (!result.ok()) return ctx.Error(result.status());

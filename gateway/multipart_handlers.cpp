@@ -92,13 +92,8 @@ void CompleteMultipartUpload(S3Context& ctx) {
   if (parts.empty()) {
     return ctx.Error("MalformedXML");
   }
-  fsclient::WriteConditions conditions;
-  if (const std::string* v = ctx.request.Header("if-match")) conditions.if_match = UnquoteEtag(*v);
-  if (const std::string* v = ctx.request.Header("if-none-match")) {
-    conditions.if_none_match = UnquoteEtag(*v);
-  }
-  auto meta =
-      ctx.store.CompleteMultipartUpload(ctx.bucket, ctx.key, UploadId(ctx), parts, conditions);
+  auto meta = ctx.store.CompleteMultipartUpload(ctx.bucket, ctx.key, UploadId(ctx), parts,
+                                                WriteConditionsFrom(ctx.request));
   if (!meta.ok()) return ctx.Error(meta.status());
   XmlResponse xml("CompleteMultipartUploadResult");
   AddText(xml.root(), "Location", ctx.Resource());

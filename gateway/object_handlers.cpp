@@ -127,13 +127,6 @@ void GetOrHead(S3Context& ctx) {
   SendObjectBody(ctx, **reader, 200, std::move(headers), 0, meta.size);
 }
 
-fsclient::WriteConditions WriteConditionsFrom(const HttpRequest& request) {
-  fsclient::WriteConditions c;
-  if (const std::string* v = request.Header("if-match")) c.if_match = UnquoteEtag(*v);
-  if (const std::string* v = request.Header("if-none-match")) c.if_none_match = UnquoteEtag(*v);
-  return c;
-}
-
 }  // namespace
 
 std::string ErrorXmlFor(const S3Context& ctx, std::string_view code) {

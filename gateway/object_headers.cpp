@@ -88,6 +88,13 @@ void AppendChecksumHeaders(const fsclient::ObjectMeta& meta, Headers& out) {
   }
 }
 
+fsclient::WriteConditions WriteConditionsFrom(const HttpRequest& request) {
+  fsclient::WriteConditions c;
+  if (const std::string* v = request.Header("if-match")) c.if_match = UnquoteEtag(*v);
+  if (const std::string* v = request.Header("if-none-match")) c.if_none_match = UnquoteEtag(*v);
+  return c;
+}
+
 std::string QuotedEtag(const std::string& etag) { return "\"" + etag + "\""; }
 
 std::string UnquoteEtag(std::string_view etag) {

@@ -17,6 +17,10 @@ Status MetaFromRequest(const HttpRequest& request, fsclient::ObjectMeta& meta);
 // x-amz-mp-parts-count (when asked for) and checksums (when asked for).
 void AppendMetaHeaders(const fsclient::ObjectMeta& meta, bool include_checksums, Headers& out);
 
+// If-Match / If-None-Match of a write (PutObject, CopyObject target,
+// CompleteMultipartUpload), checked by the store atomically with the commit.
+fsclient::WriteConditions WriteConditionsFrom(const HttpRequest& request);
+
 // x-amz-checksum-<algorithm> headers for the stored checksums.
 void AppendChecksumHeaders(const fsclient::ObjectMeta& meta, Headers& out);
 
