@@ -4,6 +4,6 @@
 set -eu
 cd "$(dirname "$0")/.."
 ./deploy/install-deps.sh
-./deploy/build.sh
+./deploy/build.sh --target fsgate
 mkdir -p data
 exec ./build/gateway/fsgate serve --root ./data "$@"
