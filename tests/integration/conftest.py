@@ -21,25 +21,15 @@ def pytest_report_header(config):
 @pytest.fixture(scope="module")
 def server():
     """The gateway with its defaults (async dirops, fsync on)."""
-    srv = FsgateServer()
-    srv.start()
-    yield srv
-    try:
-        srv.stop()
-    finally:
-        srv.cleanup()
+    with FsgateServer() as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module", params=["async", "sync"])
 def any_server(request):
     """The gateway once with async dirops and once with sync dirops."""
-    srv = FsgateServer(dirops=request.param)
-    srv.start()
-    yield srv
-    try:
-        srv.stop()
-    finally:
-        srv.cleanup()
+    with FsgateServer(dirops=request.param) as srv:
+        yield srv
 
 
 @pytest.fixture

@@ -28,13 +28,8 @@ SHARED_KEYS = ["shared/s0", "shared/s1", "shared/deep/s2"]
 
 @pytest.fixture(scope="module")
 def slow_server():
-    srv = FsgateServer(extra_args=["--test-apply-delay-ms", "20"])
-    srv.start()
-    yield srv
-    try:
-        srv.stop()
-    finally:
-        srv.cleanup()
+    with FsgateServer(extra_args=["--test-apply-delay-ms", "20"]) as srv:
+        yield srv
 
 
 def etag(data):
