@@ -47,10 +47,7 @@ enum class ApplyDurability {
 };
 
 struct ApplierOptions {
-  // Enough links and unlinks in flight for the filesystem to share its journal
-  // commits among them, as 32 concurrent sync requests do (3 workers fell
-  // behind a 32-connection PUT load and hit the backlog bound).
-  int workers = 8;
+  int workers = 3;
   int max_attempts = 8;                   // about 6 s of retrying in all
   std::chrono::milliseconds backoff{50};  // doubled after each failed attempt
   bool fsync = true;
