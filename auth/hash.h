@@ -37,6 +37,8 @@ uint32_t Crc32c(std::string_view data, uint32_t seed = 0);
 
 std::string HexEncode(std::string_view raw);  // lower case
 std::optional<std::string> HexDecode(std::string_view hex);
+// 0..15 for a hex digit (either case), -1 otherwise.
+int HexDigitValue(char c);
 std::string Base64Encode(std::string_view raw);
 std::optional<std::string> Base64Decode(std::string_view text);  // strict: padding required
 

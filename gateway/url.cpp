@@ -1,16 +1,9 @@
 #include "gateway/url.h"
 
+#include "auth/hash.h"
+
 namespace fsgate::gateway {
-namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
+using auth::HexDigitValue;
 
 std::string PercentDecode(std::string_view in, bool plus_is_space) {
   std::string out;
@@ -18,8 +11,8 @@ std::string PercentDecode(std::string_view in, bool plus_is_space) {
   for (size_t i = 0; i < in.size(); ++i) {
     char c = in[i];
     if (c == '%' && i + 2 < in.size()) {
-      int hi = HexValue(in[i + 1]);
-      int lo = HexValue(in[i + 2]);
+      int hi = HexDigitValue(in[i + 1]);
+      int lo = HexDigitValue(in[i + 2]);
       if (hi >= 0 && lo >= 0) {
         out.push_back(static_cast<char>(hi * 16 + lo));
         i += 2;
@@ -34,7 +27,8 @@ std::string PercentDecode(std::string_view in, bool plus_is_space) {
 bool HasValidEscapes(std::string_view in) {
   for (size_t i = 0; i < in.size(); ++i) {
     if (in[i] != '%') continue;
-    if (i + 2 >= in.size() || HexValue(in[i + 1]) < 0 || HexValue(in[i + 2]) < 0) return false;
+    if (i + 2 >= in.size() || HexDigitValue(in[i + 1]) < 0 || HexDigitValue(in[i + 2]) < 0)
+      return false;
     i += 2;
   }
   return true;
