@@ -5,7 +5,6 @@
 #include <spdlog/spdlog.h>
 
 #include <cstring>
-#include <set>
 
 #include "fsclient/backend_util.h"
 #include "fsclient/key_path.h"
@@ -161,8 +160,7 @@ void Applier::WorkerLoop() {
       b->second.erase(key);
       if (b->second.empty()) queues_.erase(b);
     }
-    applied_.push_back({op.intent.seq, op.intent.op, outcome == Outcome::kApplied, bucket,
-                        ObjectPath(bucket, key)});
+    applied_.push_back(op.intent.seq);
     metrics_.AddAsyncPending(MetricOp(op.intent.op), -1);
     sync_wake_.notify_one();
     done_.notify_all();
@@ -295,19 +293,16 @@ void Applier::SyncLoop() {
       sync_wake_.wait_for(lock, options_.sync_window, [&] { return sync_stop_; });
     }
     if (applied_.empty()) continue;  // a crash-like stop dropped them
-    std::vector<Applied> batch = std::exchange(applied_, {});
+    std::vector<uint64_t> batch = std::exchange(applied_, {});
     lock.unlock();
-    Status s = MakeDurable(batch);
+    // Every op in `batch` finished applying before this syncfs started.
+    Status s = options_.fsync ? backend_.SyncFs() : Status::Ok();
     if (s.ok()) {
-      std::vector<uint64_t> seqs;
-      seqs.reserve(batch.size());
-      for (const Applied& a : batch) seqs.push_back(a.seq);
-      if (Status t = journal_.Retire(seqs); !t.ok()) {
+      if (Status t = journal_.Retire(batch); !t.ok()) {
         spdlog::warn("intent journal: trim failed: {}", t.message());
       }
     } else {
-      spdlog::error("async applier: making applied ops durable failed ({}), journal kept",
-                    s.message());
+      spdlog::error("async applier: syncfs of applied ops failed ({}), journal kept", s.message());
     }
     lock.lock();
     if (!s.ok()) {
@@ -316,34 +311,6 @@ void Applier::SyncLoop() {
       sync_wake_.wait_for(lock, std::chrono::milliseconds(200), [&] { return sync_stop_; });
     }
   }
-}
-
-Status Applier::MakeDurable(const std::vector<Applied>& batch) {
-  if (!options_.fsync) return Status::Ok();
-  if (options_.durability == ApplyDurability::kSyncFs) return backend_.SyncFs();
-  std::set<std::string> files, dirs;
-  for (const Applied& a : batch) {
-    if (!a.ok) continue;
-    if (a.op == IntentOp::kCreate) files.insert(a.path);
-    // Every directory from the parent up to the bucket: new ones are entries of the next.
-    for (std::string dir = ParentPath(a.path); !dir.empty(); dir = ParentPath(dir)) {
-      if (!dirs.insert(dir).second || dir.size() <= a.bucket.size()) break;
-    }
-  }
-  for (const std::string& path : files) {
-    auto file = backend_.Open(path, Backend::OpenMode::kRead);
-    if (!file.ok()) {
-      if (IsMissing(file.status())) continue;  // replaced or deleted since: a later op's turn
-      return file.status();
-    }
-    if (Status s = (*file)->Sync(); !s.ok()) return s;
-  }
-  // Deepest first, so a directory's own entries are durable before its name is.
-  for (auto dir = dirs.rbegin(); dir != dirs.rend(); ++dir) {
-    Status s = backend_.SyncDir(*dir);
-    if (!s.ok() && !IsMissing(s)) return s;
-  }
-  return Status::Ok();
 }
 
 bool Applier::HasPendingLocked(const std::string& bucket, const std::string& prefix,

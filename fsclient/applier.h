@@ -6,8 +6,12 @@
 // parallel on a few workers. A failed apply is retried with backoff; a
 // permanent failure is counted, logged with errno and key, kept for
 // StatusJson(), and its overlay entry resolved so readers see what the
-// filesystem really holds. Applied ops are retired from the journal only after
-// their files and directories are synced (or a syncfs), in batches.
+// filesystem really holds. Applies make no syncs of their own: applied ops
+// gather, one syncfs makes them all durable, and only then are they retired
+// from the journal. Invariant: an op is retired only by a syncfs that started
+// after its apply finished, so a later op on the same key can never leave an
+// earlier one retired but not durable (syncing by path could: the name may
+// already hold the later file).
 #pragma once
 
 #include <chrono>
@@ -37,21 +41,13 @@ namespace fsgate::fsclient {
 // create from the file a later op left at the name.
 inline constexpr const char* kXattrSeq = "user.fsgate.seq";
 
-// How applied ops are made durable before the journal lets go of them.
-enum class ApplyDurability {
-  // fsync of every file created and of every directory touched (up to the
-  // bucket): costs only what the ops wrote, whatever else the filesystem holds.
-  kFsyncTouched,
-  // One syncfs per batch: fewest calls, but it flushes the whole filesystem.
-  kSyncFs,
-};
-
 struct ApplierOptions {
-  int workers = 3;
+  // Applies are cheap (no syncs of their own) but block on the filesystem:
+  // a few in flight keep it busy while requests use the CPUs.
+  int workers = 6;
   int max_attempts = 8;                   // about 6 s of retrying in all
   std::chrono::milliseconds backoff{50};  // doubled after each failed attempt
   bool fsync = true;
-  ApplyDurability durability = ApplyDurability::kFsyncTouched;
   // How long applied ops gather before one syncfs retires them together.
   std::chrono::milliseconds sync_window{10};
   size_t max_failed_listed = 1000;
@@ -140,15 +136,7 @@ class Applier {
   size_t pending_by_op_[2] = {0, 0};
   uint64_t pending_bytes_ = 0;
   size_t pending_files_ = 0;
-  struct Applied {
-    uint64_t seq;
-    IntentOp op;
-    bool ok;  // false: given up, nothing to make durable
-    std::string bucket;
-    std::string path;
-  };
-  Status MakeDurable(const std::vector<Applied>& batch);
-  std::vector<Applied> applied_;  // applied (or given up), not yet durable
+  std::vector<uint64_t> applied_;  // seqs applied (or given up), not yet durable
   std::deque<Failure> failed_;
   size_t failed_total_ = 0;
   bool stop_ = false;
