@@ -48,6 +48,10 @@ class File {
   virtual Status Truncate(uint64_t size) = 0;
   // fsync: data and metadata (size, xattrs) on stable storage.
   virtual Status Sync() = 0;
+  // fdatasync: the data and what is needed to read it back (the size), not
+  // timestamps. Overwriting already-written blocks then needs no metadata
+  // commit, which is what makes a pre-written journal segment cheap to sync.
+  virtual Status SyncData() { return Sync(); }
   virtual Result<FileStat> Stat() = 0;
   // ENODATA when the attribute is absent.
   virtual Result<std::string> GetXattr(const std::string& name) = 0;

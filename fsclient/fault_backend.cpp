@@ -33,6 +33,10 @@ class FaultFile final : public File {
     if (Status s = owner_.Check(FaultOp::kFileSync, path_); !s.ok()) return s;
     return inner_->Sync();
   }
+  Status SyncData() override {
+    if (Status s = owner_.Check(FaultOp::kFileSync, path_); !s.ok()) return s;
+    return inner_->SyncData();
+  }
   Result<FileStat> Stat() override {
     if (Status s = owner_.Check(FaultOp::kStat, path_); !s.ok()) return s;
     return inner_->Stat();

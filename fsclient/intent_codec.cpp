@@ -80,6 +80,12 @@ class Reader {
   bool ok_ = true;
 };
 
+uint32_t SegmentSeed(uint64_t first_seq) {
+  std::string bytes;
+  PutInt<uint64_t>(&bytes, first_seq);
+  return auth::Crc32c(bytes);
+}
+
 }  // namespace
 
 std::string EncodeSegmentHeader(uint64_t first_seq) {
@@ -130,15 +136,25 @@ void AppendIntentRecord(const Intent& intent, std::string* out) {
   PutU8(out, intent.inline_data ? 1 : 0);
   if (intent.inline_data) PutString(out, *intent.inline_data);
 
-  std::string_view payload(out->data() + start + kRecordHeaderSize,
-                           out->size() - start - kRecordHeaderSize);
-  std::string frame;
-  PutInt<uint32_t>(&frame, static_cast<uint32_t>(payload.size()));
-  PutInt<uint32_t>(&frame, auth::Crc32c(payload));
-  std::memcpy(out->data() + start, frame.data(), kRecordHeaderSize);
+  std::string length;
+  PutInt<uint32_t>(&length, static_cast<uint32_t>(out->size() - start - kRecordHeaderSize));
+  std::memcpy(out->data() + start, length.data(), length.size());
 }
 
-std::optional<Intent> DecodeIntentRecord(std::string_view data, size_t* consumed) {
+void SealRecords(std::string* records, uint64_t first_seq) {
+  const uint32_t seed = SegmentSeed(first_seq);
+  for (size_t pos = 0; pos + kRecordHeaderSize <= records->size();) {
+    const auto length = LoadInt<uint32_t>(records->data() + pos);
+    std::string_view payload(records->data() + pos + kRecordHeaderSize, length);
+    std::string crc;
+    PutInt<uint32_t>(&crc, auth::Crc32c(payload, seed));
+    std::memcpy(records->data() + pos + 4, crc.data(), crc.size());
+    pos += kRecordHeaderSize + length;
+  }
+}
+
+std::optional<Intent> DecodeIntentRecord(std::string_view data, uint64_t first_seq,
+                                         size_t* consumed) {
   if (data.size() < kRecordHeaderSize) return std::nullopt;
   auto length = LoadInt<uint32_t>(data.data());
   auto crc = LoadInt<uint32_t>(data.data() + 4);
@@ -146,7 +162,7 @@ std::optional<Intent> DecodeIntentRecord(std::string_view data, size_t* consumed
     return std::nullopt;
   }
   std::string_view payload = data.substr(kRecordHeaderSize, length);
-  if (auth::Crc32c(payload) != crc) return std::nullopt;
+  if (auth::Crc32c(payload, SegmentSeed(first_seq)) != crc) return std::nullopt;
 
   Reader r(payload);
   Intent intent;

@@ -2,10 +2,13 @@
 //
 //   segment  := header record*
 //   header   := "FSGJRNL\0" u32 version  u32 0  u64 first_seq  u32 crc32c(previous 24 bytes)  u32 0
-//   record   := u32 payload_length  u32 crc32c(payload)  payload
+//   record   := u32 payload_length  u32 crc32c(payload, seed)  payload
+//   seed     := crc32c(u64 first_seq of the segment)
 //
-// Integers are little-endian. A record whose length or CRC does not match is a
-// torn tail: the append it belongs to never finished, so it was never answered.
+// Integers are little-endian. Segments are pre-written and recycled, so after
+// the last record come zeros, a torn append, or records of the file's earlier
+// life; none of them passes the CRC under this segment's seed, and decoding
+// stops there. A torn append was never answered.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +22,7 @@
 namespace fsgate::fsclient {
 
 // Bump when the record layout changes; an older binary refuses a newer journal.
-inline constexpr uint32_t kJournalFormatVersion = 1;
+inline constexpr uint32_t kJournalFormatVersion = 2;
 inline constexpr size_t kSegmentHeaderSize = 32;
 inline constexpr size_t kRecordHeaderSize = 8;
 // Larger lengths can only come from garbage: inline bodies are <= kInlineObjectMax.
@@ -29,11 +32,16 @@ std::string EncodeSegmentHeader(uint64_t first_seq);
 // The segment's first seq; a clear error for a foreign file or a newer format.
 Result<uint64_t> DecodeSegmentHeader(std::string_view data);
 
-// Appends the framed record of `intent` to `out`.
+// Appends the framed record of `intent` to `out`, its CRC not yet stamped: the
+// segment it lands in is known only when its batch is written.
 void AppendIntentRecord(const Intent& intent, std::string* out);
+// Stamps the CRC of every record in `records` for the segment starting at `first_seq`.
+void SealRecords(std::string* records, uint64_t first_seq);
 
-// Decodes the record at the start of `data`; sets `consumed` to its framed size.
-// nullopt when the record is incomplete or corrupt (a torn tail).
-std::optional<Intent> DecodeIntentRecord(std::string_view data, size_t* consumed);
+// Decodes the record at the start of `data`, in the segment starting at
+// `first_seq`; sets `consumed` to its framed size. nullopt when the record is
+// incomplete, corrupt, or not of this segment (the end of its records).
+std::optional<Intent> DecodeIntentRecord(std::string_view data, uint64_t first_seq,
+                                         size_t* consumed);
 
 }  // namespace fsgate::fsclient

@@ -8,33 +8,10 @@
 
 #include "fsclient/backend_util.h"
 #include "fsclient/intent_codec.h"
+#include "fsclient/journal_segments.h"
 #include "metrics/metrics.h"
 
 namespace fsgate::fsclient {
-namespace {
-
-constexpr std::string_view kSegmentSuffix = ".log";
-
-std::string SegmentName(uint64_t first_seq) {
-  char name[32];
-  std::snprintf(name, sizeof(name), "%020llu", static_cast<unsigned long long>(first_seq));
-  return std::string(name) + std::string(kSegmentSuffix);
-}
-
-// The first seq a segment name stands for, or nullopt for any other file.
-std::optional<uint64_t> ParseSegmentName(const std::string& name) {
-  if (name.size() != 20 + kSegmentSuffix.size() || !name.ends_with(kSegmentSuffix)) {
-    return std::nullopt;
-  }
-  uint64_t v = 0;
-  for (size_t i = 0; i < 20; ++i) {
-    if (name[i] < '0' || name[i] > '9') return std::nullopt;
-    v = v * 10 + static_cast<uint64_t>(name[i] - '0');
-  }
-  return v;
-}
-
-}  // namespace
 
 IntentJournal::IntentJournal(Backend& backend, JournalOptions options, metrics::Metrics& metrics)
     : backend_(backend), options_(std::move(options)), metrics_(metrics) {}
@@ -65,30 +42,24 @@ Status IntentJournal::Recover(std::vector<Intent>* live) {
   std::sort(segments_.begin(), segments_.end(),
             [](const Segment& a, const Segment& b) { return a.first_seq < b.first_seq; });
 
-  for (size_t i = 0; i < segments_.size(); ++i) {
-    const bool last = i + 1 == segments_.size();
-    auto file = backend_.Open(segments_[i].path,
-                              last ? Backend::OpenMode::kReadWrite : Backend::OpenMode::kRead);
+  for (const Segment& segment : segments_) {
+    auto file = backend_.Open(segment.path, Backend::OpenMode::kRead);
     if (!file.ok()) return file.status();
     auto data = ReadWholeFile(**file);
     if (!data.ok()) return data.status();
-    uint64_t first_seq = segments_[i].first_seq;
-    if (auto header = DecodeSegmentHeader(*data); header.ok()) {
-      first_seq = *header;
-    } else if (data->size() < kSegmentHeaderSize && last) {
-      // Cut while the segment was being started: nothing in it was answered.
-      *data = EncodeSegmentHeader(first_seq);
-      if (Status s = (*file)->Truncate(0); !s.ok()) return s;
-      if (Status s = (*file)->PWrite(0, *data); !s.ok()) return s;
-    } else {
-      return Status::Errno(header.status().err(),
-                           segments_[i].path + ": " + header.status().message());
+    auto first_seq = DecodeSegmentHeader(*data);
+    if (!first_seq.ok()) {
+      if (data->size() < kSegmentHeaderSize) continue;  // cut while being started: empty
+      return Status::Errno(first_seq.status().err(),
+                           segment.path + ": " + first_seq.status().message());
     }
-    next_seq_ = std::max(next_seq_, first_seq);
+    next_seq_ = std::max(next_seq_, *first_seq);
+    // Records end at the first one that does not decode under this segment's
+    // seed: zeros, a torn (never answered) append, or the recycled file's past.
     size_t pos = kSegmentHeaderSize;
     while (pos < data->size()) {
       size_t consumed = 0;
-      auto intent = DecodeIntentRecord(std::string_view(*data).substr(pos), &consumed);
+      auto intent = DecodeIntentRecord(std::string_view(*data).substr(pos), *first_seq, &consumed);
       if (!intent) break;
       if (intent->op == IntentOp::kCheckpoint) {
         checkpoint_ = std::max(checkpoint_, intent->seq);
@@ -99,62 +70,49 @@ Status IntentJournal::Recover(std::vector<Intent>* live) {
       }
       pos += consumed;
     }
-    if (pos < data->size()) {
-      if (last) {
-        spdlog::warn(
-            "intent journal: dropping torn tail of {} at offset {} ({} bytes, never answered)",
-            segments_[i].path, pos, data->size() - pos);
-        if (Status s = (*file)->Truncate(pos); !s.ok()) return s;
-        if (options_.fsync) {
-          if (Status s = (*file)->Sync(); !s.ok()) return s;
-        }
-      } else {
-        spdlog::error(
-            "intent journal: corrupt record in {} at offset {}: the rest of this segment "
-            "is ignored",
-            segments_[i].path, pos);
-      }
-    }
-    if (last) {
-      file_ = std::move(*file);
-      offset_ = pos;
-    }
   }
   // Intents below the last checkpoint were applied durably before the restart.
   std::erase_if(*live, [&](const Intent& in) { return in.seq < checkpoint_; });
   for (const Intent& in : *live) live_.insert(in.seq);
-  if (!file_) return StartSegment(next_seq_);
-  return Status::Ok();
+  // Appends go to a fresh segment (never after a possibly torn tail), which
+  // may replace a last segment holding no intent: its checkpoint is queued again.
+  checkpoint_ = 0;
+  JournalSegments::Options files;
+  files.dir = options_.dir;
+  files.segment_bytes = options_.segment_bytes;
+  files.fsync = options_.fsync;
+  segment_files_ = std::make_unique<JournalSegments>(backend_, files);
+  if (Status s = segment_files_->Start(*entries); !s.ok()) return s;
+  return StartSegment(next_seq_);
 }
 
 Status IntentJournal::StartSegment(uint64_t first_seq) {
-  std::string path = options_.dir + "/" + SegmentName(first_seq);
-  auto file = backend_.Open(path, Backend::OpenMode::kCreateTruncate);
+  auto file = segment_files_->Create(first_seq, EncodeSegmentHeader(first_seq));
   if (!file.ok()) return file.status();
-  std::string header = EncodeSegmentHeader(first_seq);
-  if (Status s = (*file)->PWrite(0, header); !s.ok()) return s;
-  if (options_.fsync) {
-    if (Status s = (*file)->Sync(); !s.ok()) return s;
-    if (Status s = backend_.SyncDir(options_.dir); !s.ok()) return s;
-  }
   file_ = std::move(*file);
-  offset_ = header.size();
+  offset_ = kSegmentHeaderSize;
+  file_first_seq_ = first_seq;
+  rotate_ = false;
   std::lock_guard lock(segments_mu_);
-  segments_.push_back({first_seq, std::move(path)});
+  if (!segments_.empty() && segments_.back().first_seq == first_seq) segments_.pop_back();
+  segments_.push_back({first_seq, options_.dir + "/" + SegmentName(first_seq)});
   return Status::Ok();
 }
 
-Status IntentJournal::WriteBatch(const std::string& records, uint64_t first_seq) {
-  if (offset_ > kSegmentHeaderSize && offset_ + records.size() > options_.segment_bytes) {
+Status IntentJournal::WriteBatch(std::string& records, uint64_t first_seq) {
+  if (rotate_ ||
+      (offset_ > kSegmentHeaderSize && offset_ + records.size() > options_.segment_bytes)) {
     if (Status s = StartSegment(first_seq); !s.ok()) return s;
   }
+  SealRecords(&records, file_first_seq_);
   if (Status s = file_->PWrite(offset_, records); !s.ok()) {
-    // A partial write left a torn record: cut it so later batches follow valid data.
-    (void)file_->Truncate(offset_);
+    // Part of the batch may be there, sealed for this segment: later batches go
+    // to a new one, so no shorter batch can leave a failed record decodable.
+    rotate_ = true;
     return s;
   }
   if (options_.fsync) {
-    if (Status s = file_->Sync(); !s.ok()) {
+    if (Status s = file_->SyncData(); !s.ok()) {
       std::lock_guard lock(mu_);
       broken_ = Status::Errno(s.err(), "intent journal sync failed earlier: " + s.message());
       return s;
@@ -264,7 +222,7 @@ Status IntentJournal::TrimBefore(uint64_t seq) {
   }
   Status result;
   for (const std::string& path : doomed) {
-    if (Status s = backend_.Unlink(path); !s.ok() && !s.IsErrno(ENOENT)) result = s;
+    if (Status s = segment_files_->Retire(path); !s.ok()) result = s;
   }
   return result;
 }

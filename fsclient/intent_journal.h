@@ -4,8 +4,9 @@
 // and concurrent appends share one write + sync: the first caller to find no
 // flush in progress becomes the leader and flushes every record queued so far;
 // the others wait for that flush (group commit, as the MDS journal batches
-// its events). Segments rotate at a size limit and are removed by TrimBefore()
-// once every intent in them has an applied effect that is itself durable.
+// its events). Segments (pre-written files, see journal_segments.h) rotate at a
+// size limit and are recycled by TrimBefore() once every intent in them has an
+// applied effect that is itself durable.
 #pragma once
 
 #include <chrono>
@@ -20,6 +21,7 @@
 
 #include "fsclient/backend.h"
 #include "fsclient/intent.h"
+#include "fsclient/journal_segments.h"
 #include "fsclient/status.h"
 
 namespace fsgate::metrics {
@@ -37,8 +39,9 @@ struct JournalOptions {
 class IntentJournal {
  public:
   // Opens (or creates) the journal and returns in `live` every intent it still
-  // holds, in journal order. A torn tail is cut off (truncated on disk); a
-  // segment of a newer format version is refused with a clear message.
+  // holds, in journal order; new appends go to a fresh segment, never after a
+  // possibly torn tail. A segment of a newer format version is refused with a
+  // clear message.
   static Result<std::unique_ptr<IntentJournal>> Open(Backend& backend, JournalOptions options,
                                                      metrics::Metrics& metrics,
                                                      std::vector<Intent>* live);
@@ -76,7 +79,8 @@ class IntentJournal {
   IntentJournal(Backend& backend, JournalOptions options, metrics::Metrics& metrics);
   Status Recover(std::vector<Intent>* live);
   Status StartSegment(uint64_t first_seq);
-  Status WriteBatch(const std::string& records, uint64_t first_seq);
+  // Seals `records` for the segment they land in, writes and syncs them.
+  Status WriteBatch(std::string& records, uint64_t first_seq);
   // Queues `record` and returns once its batch is flushed (group commit).
   Status CommitLocked(const Intent& record, std::unique_lock<std::mutex>& lock);
   // Flushes what is queued (leading or following a batch) and waits for it.
@@ -103,9 +107,12 @@ class IntentJournal {
   uint64_t checkpoint_ = 0;  // the last checkpoint queued, written or read
   std::chrono::steady_clock::time_point checkpoint_queued_at_;
 
+  std::unique_ptr<JournalSegments> segment_files_;
   // Owned by the flushing leader (one at a time).
   std::unique_ptr<File> file_;
   uint64_t offset_ = 0;
+  uint64_t file_first_seq_ = 0;
+  bool rotate_ = false;  // a failed write: the next batch starts a new segment
 
   mutable std::mutex segments_mu_;
   std::vector<Segment> segments_;  // by first_seq; the last is being appended to

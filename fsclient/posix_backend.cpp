@@ -129,6 +129,11 @@ class PosixFile final : public File {
     return Status::Ok();
   }
 
+  Status SyncData() override {
+    if (::fdatasync(fd_.get()) != 0) return ErrnoStatus("fdatasync", path_);
+    return Status::Ok();
+  }
+
   Result<FileStat> Stat() override {
     struct stat st {};
     if (::fstat(fd_.get(), &st) != 0) return ErrnoStatus("fstat", path_);

@@ -106,12 +106,13 @@ TEST_F(AsyncNamespaceTest, StreamedObjectsAreReadableWhilePending) {
 TEST_F(AsyncNamespaceTest, JournalWriteFailureIsAnErrorNeverASuccess) {
   OpenNs();
   ASSERT_TRUE(Put("a", "known").ok());
-  fault_->AddRule({.op = FaultOp::kWrite, .path_contains = "journal", .err = EIO});
+  // Segments (".log"), not the spares the journal prepares in the background.
+  fault_->AddRule({.op = FaultOp::kWrite, .path_contains = ".log", .err = EIO});
   auto r = Put("b", "lost");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), "InternalError");
   EXPECT_EQ(Get("b"), "<absent>");
-  fault_->AddRule({.op = FaultOp::kWrite, .path_contains = "journal", .err = ENOSPC});
+  fault_->AddRule({.op = FaultOp::kWrite, .path_contains = ".log", .err = ENOSPC});
   Status s = ns_->Remove("bkt", "a", {});
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.code(), "SlowDown");

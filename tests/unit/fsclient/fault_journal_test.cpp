@@ -47,7 +47,7 @@ class FaultJournalTest : public ::testing::Test {
 TEST_F(FaultJournalTest, WriteEioFailsTheOpAsInternalErrorAndLaterOpsWork) {
   Intent a = Unlink("a");
   ASSERT_TRUE(journal_->Append(a).ok());
-  fault_->AddRule({.op = FaultOp::kWrite, .path_contains = "journal", .err = EIO});
+  fault_->AddRule({.op = FaultOp::kWrite, .path_contains = ".log", .err = EIO});
   Intent b = Unlink("b");
   Status s = journal_->Append(b);
   ASSERT_FALSE(s.ok());
@@ -62,7 +62,7 @@ TEST_F(FaultJournalTest, WriteEioFailsTheOpAsInternalErrorAndLaterOpsWork) {
 }
 
 TEST_F(FaultJournalTest, WriteEnospcIsSlowDown) {
-  fault_->AddRule({.op = FaultOp::kWrite, .path_contains = "journal", .err = ENOSPC});
+  fault_->AddRule({.op = FaultOp::kWrite, .path_contains = ".log", .err = ENOSPC});
   Intent a = Unlink("a");
   Status s = journal_->Append(a);
   ASSERT_FALSE(s.ok());
@@ -71,7 +71,7 @@ TEST_F(FaultJournalTest, WriteEnospcIsSlowDown) {
 }
 
 TEST_F(FaultJournalTest, FailedSyncBreaksTheJournalForGood) {
-  ASSERT_TRUE(fault_->AddRuleSpec("fsync:EIO:path=journal"));
+  ASSERT_TRUE(fault_->AddRuleSpec("fsync:EIO:path=.log"));
   Intent a = Unlink("a");
   EXPECT_FALSE(journal_->Append(a).ok());
   Intent b = Unlink("b");

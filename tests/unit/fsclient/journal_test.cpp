@@ -38,7 +38,7 @@ Intent MakeCreate(const std::string& key, const std::string& body) {
 std::vector<fs::path> Segments(const ScratchDir& dir) {
   std::vector<fs::path> out;
   for (const auto& e : fs::directory_iterator(fs::path(dir.path()) / ".fsgate/journal")) {
-    out.push_back(e.path());
+    if (e.path().extension() == ".log") out.push_back(e.path());
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -50,8 +50,9 @@ TEST(JournalCodec, RoundTripsEveryField) {
   in.target_ino = 9;
   std::string buf;
   AppendIntentRecord(in, &buf);
+  SealRecords(&buf, 5);
   size_t consumed = 0;
-  auto out = DecodeIntentRecord(buf, &consumed);
+  auto out = DecodeIntentRecord(buf, 5, &consumed);
   ASSERT_TRUE(out);
   EXPECT_EQ(consumed, buf.size());
   EXPECT_EQ(out->op, IntentOp::kCreate);
@@ -75,22 +76,38 @@ TEST(JournalCodec, EveryTruncationAndBitFlipIsRejected) {
   Intent in = MakeCreate("k", "hello");
   std::string buf;
   AppendIntentRecord(in, &buf);
+  SealRecords(&buf, 1);
   size_t consumed = 0;
+  ASSERT_TRUE(DecodeIntentRecord(buf, 1, &consumed));
   for (size_t n = 0; n < buf.size(); ++n) {
-    EXPECT_FALSE(DecodeIntentRecord(std::string_view(buf).substr(0, n), &consumed)) << n;
+    EXPECT_FALSE(DecodeIntentRecord(std::string_view(buf).substr(0, n), 1, &consumed)) << n;
   }
   for (size_t i = 0; i < buf.size(); ++i) {
     std::string bad = buf;
     bad[i] ^= 0x10;
-    EXPECT_FALSE(DecodeIntentRecord(bad, &consumed)) << i;
+    EXPECT_FALSE(DecodeIntentRecord(bad, 1, &consumed)) << i;
   }
+  EXPECT_FALSE(DecodeIntentRecord(std::string(buf.size(), '\0'), 1, &consumed));
+}
+
+// A recycled segment keeps its earlier life's records after the new tail:
+// sealed for another first seq, they must not decode as this segment's.
+TEST(JournalCodec, RecordsOfAnotherSegmentAreRejected) {
+  std::string buf;
+  AppendIntentRecord(MakeCreate("k", "hello"), &buf);
+  SealRecords(&buf, 100);
+  size_t consumed = 0;
+  EXPECT_TRUE(DecodeIntentRecord(buf, 100, &consumed));
+  EXPECT_FALSE(DecodeIntentRecord(buf, 101, &consumed));
+  EXPECT_FALSE(DecodeIntentRecord(buf, 1, &consumed));
 }
 
 TEST(JournalCodec, NewerFormatVersionIsRefusedClearly) {
   std::string header = EncodeSegmentHeader(5);
   ASSERT_TRUE(DecodeSegmentHeader(header).ok());
   EXPECT_EQ(*DecodeSegmentHeader(header), 5u);
-  header[8] = 2;  // version 2, CRC fixed up so only the version is wrong
+  header[8] =
+      static_cast<char>(kJournalFormatVersion + 1);  // CRC fixed up: only the version is wrong
   std::string body = header.substr(0, 24);
   uint32_t crc = auth::Crc32c(body);
   for (int i = 0; i < 4; ++i) header[24 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
@@ -149,7 +166,7 @@ TEST_F(JournalTest, ConcurrentAppendsShareFlushesAndAllSurviveReopen) {
   EXPECT_EQ(reopened->next_seq(), live.back().seq + 1);
 }
 
-TEST_F(JournalTest, TornTailIsDroppedAndTruncated) {
+TEST_F(JournalTest, TornTailIsDroppedAndAppendsGoToANewSegment) {
   std::vector<Intent> live;
   auto journal = OpenJournal(&live);
   for (int i = 0; i < 3; ++i) {
@@ -159,16 +176,29 @@ TEST_F(JournalTest, TornTailIsDroppedAndTruncated) {
   journal.reset();
   auto segs = Segments(dir_);
   ASSERT_EQ(segs.size(), 1u);
-  const auto full = fs::file_size(segs[0]);
-  fs::resize_file(segs[0], full - 5);  // the last record loses its end
+  EXPECT_EQ(fs::file_size(segs[0]), 1u << 20);  // pre-written in full
+  // The third record loses its last bytes, as a torn append would.
+  std::string data;
   {
-    std::ofstream garbage(segs[0], std::ios::app | std::ios::binary);
-    garbage << "zz";
+    std::ifstream in(segs[0], std::ios::binary);
+    data.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const uint64_t first_seq = *DecodeSegmentHeader(data);
+  size_t pos = kSegmentHeaderSize, consumed = 0;
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(DecodeIntentRecord(std::string_view(data).substr(pos), first_seq, &consumed));
+    pos += consumed;
+  }
+  ASSERT_TRUE(DecodeIntentRecord(std::string_view(data).substr(pos), first_seq, &consumed));
+  {
+    std::fstream out(segs[0], std::ios::binary | std::ios::in | std::ios::out);
+    out.seekp(static_cast<std::streamoff>(pos + consumed - 5));
+    out.write("\0\0\0\0\0", 5);
   }
   journal = OpenJournal(&live);
   ASSERT_EQ(live.size(), 2u);
   EXPECT_EQ(live[1].key, "k1");
-  EXPECT_LT(fs::file_size(segs[0]), full - 5);  // cut at the torn record
+  EXPECT_EQ(Segments(dir_).size(), 2u);  // the torn segment is never appended to again
   Intent in = MakeCreate("k3", "data");
   ASSERT_TRUE(journal->Append(in).ok());
   journal.reset();
@@ -177,6 +207,33 @@ TEST_F(JournalTest, TornTailIsDroppedAndTruncated) {
   ASSERT_EQ(live.size(), 3u);
   EXPECT_EQ(live[2].key, "k3");
   EXPECT_GT(live[2].seq, live[1].seq);
+}
+
+TEST_F(JournalTest, TrimmedSegmentsAreRecycledAndTheirOldRecordsNeverReplay) {
+  std::vector<Intent> live;
+  auto journal = OpenJournal(&live, 4096);
+  std::vector<uint64_t> seqs;
+  for (int i = 0; i < 60; ++i) {
+    Intent in = MakeCreate("old" + std::to_string(i), std::string(200, 'a'));
+    ASSERT_TRUE(journal->Append(in).ok());
+    seqs.push_back(in.seq);
+  }
+  ASSERT_TRUE(journal->Retire(seqs).ok());
+  // Spares are recycled segments: new segments are made from them.
+  size_t spares = 0;
+  for (const auto& e : fs::directory_iterator(fs::path(dir_.path()) / ".fsgate/journal")) {
+    spares += e.path().extension() == ".spare";
+  }
+  EXPECT_GE(spares, 1u);
+  for (int i = 0; i < 30; ++i) {
+    Intent in = MakeCreate("new" + std::to_string(i), std::string(200, 'b'));
+    ASSERT_TRUE(journal->Append(in).ok());
+  }
+  journal.reset();
+  live.clear();
+  journal = OpenJournal(&live, 4096);
+  ASSERT_EQ(live.size(), 30u);
+  for (const Intent& in : live) EXPECT_TRUE(in.key.starts_with("new")) << in.key;
 }
 
 TEST_F(JournalTest, NewerSegmentVersionRefusesToOpen) {

@@ -1,0 +1,193 @@
+#include "fsclient/journal_segments.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+namespace fsgate::fsclient {
+namespace {
+
+constexpr std::string_view kSegmentSuffix = ".log";
+constexpr std::string_view kSpareSuffix = ".spare";
+constexpr std::string_view kTmpSuffix = ".tmp";
+constexpr size_t kZeroChunk = 1 << 20;
+
+// The n of "<n>.spare", or nullopt.
+std::optional<uint64_t> ParseSpareName(const std::string& name) {
+  if (!name.ends_with(kSpareSuffix) || name.size() == kSpareSuffix.size()) return std::nullopt;
+  uint64_t v = 0;
+  for (size_t i = 0; i + kSpareSuffix.size() < name.size(); ++i) {
+    if (name[i] < '0' || name[i] > '9') return std::nullopt;
+    v = v * 10 + static_cast<uint64_t>(name[i] - '0');
+  }
+  return v;
+}
+
+}  // namespace
+
+std::string SegmentName(uint64_t first_seq) {
+  char name[32];
+  std::snprintf(name, sizeof(name), "%020llu", static_cast<unsigned long long>(first_seq));
+  return std::string(name) + std::string(kSegmentSuffix);
+}
+
+std::optional<uint64_t> ParseSegmentName(const std::string& name) {
+  if (name.size() != 20 + kSegmentSuffix.size() || !name.ends_with(kSegmentSuffix)) {
+    return std::nullopt;
+  }
+  uint64_t v = 0;
+  for (size_t i = 0; i < 20; ++i) {
+    if (name[i] < '0' || name[i] > '9') return std::nullopt;
+    v = v * 10 + static_cast<uint64_t>(name[i] - '0');
+  }
+  return v;
+}
+
+JournalSegments::JournalSegments(Backend& backend, Options options)
+    : backend_(backend), options_(std::move(options)) {}
+
+JournalSegments::~JournalSegments() { Stop(); }
+
+Status JournalSegments::Start(const std::vector<DirEntry>& entries) {
+  for (const DirEntry& e : entries) {
+    const std::string path = options_.dir + "/" + e.name;
+    if (e.name.ends_with(kTmpSuffix)) {
+      (void)backend_.Unlink(path);  // cut while being written
+      continue;
+    }
+    auto n = ParseSpareName(e.name);
+    if (!n) continue;
+    next_spare_ = std::max(next_spare_, *n + 1);
+    auto st = backend_.Stat(path);
+    if (st.ok() && st->is_regular && st->size >= options_.segment_bytes &&
+        spares_.size() < options_.spares_kept) {
+      spares_.push_back(path);
+    } else {
+      (void)backend_.Unlink(path);
+    }
+  }
+  if (options_.spares_ready > 0) writer_ = std::thread([this] { SpareLoop(); });
+  return Status::Ok();
+}
+
+void JournalSegments::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  if (writer_.joinable()) writer_.join();
+}
+
+Result<std::string> JournalSegments::WriteSpare() {
+  uint64_t n = 0;
+  {
+    std::lock_guard lock(mu_);
+    n = next_spare_++;
+  }
+  const std::string path = options_.dir + "/" + std::to_string(n) + std::string(kSpareSuffix);
+  const std::string tmp = path + std::string(kTmpSuffix);
+  auto file = backend_.Open(tmp, Backend::OpenMode::kCreateTruncate);
+  if (!file.ok()) return file.status();
+  const std::string zeros(kZeroChunk, '\0');
+  for (uint64_t off = 0; off < options_.segment_bytes; off += zeros.size()) {
+    const size_t n_bytes =
+        static_cast<size_t>(std::min<uint64_t>(zeros.size(), options_.segment_bytes - off));
+    if (Status s = (*file)->PWrite(off, std::string_view(zeros).substr(0, n_bytes)); !s.ok()) {
+      (void)backend_.Unlink(tmp);
+      return s;
+    }
+  }
+  if (options_.fsync) {
+    if (Status s = (*file)->Sync(); !s.ok()) {
+      (void)backend_.Unlink(tmp);
+      return s;
+    }
+  }
+  if (Status s = (*file)->Close(); !s.ok()) return s;
+  // The rename needs no directory sync here: Create() syncs the directory
+  // after the rename that makes a spare a segment, which covers this one.
+  if (Status s = backend_.Rename(tmp, path); !s.ok()) return s;
+  return path;
+}
+
+void JournalSegments::SpareLoop() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    wake_.wait(lock, [&] { return stop_ || spares_.size() < options_.spares_ready; });
+    if (stop_) return;
+    lock.unlock();
+    auto spare = WriteSpare();
+    lock.lock();
+    if (spare.ok()) {
+      spares_.push_back(*spare);
+      wake_.notify_all();
+    } else {
+      spdlog::warn("intent journal: cannot prepare a spare segment: {}", spare.status().message());
+      // Create() writes one itself when it must; try again later.
+      if (wake_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_; })) return;
+    }
+  }
+}
+
+Result<std::unique_ptr<File>> JournalSegments::Create(uint64_t first_seq,
+                                                      const std::string& header) {
+  std::string spare;
+  {
+    std::lock_guard lock(mu_);
+    if (!spares_.empty()) {
+      spare = std::move(spares_.back());
+      spares_.pop_back();
+    }
+  }
+  wake_.notify_all();
+  if (spare.empty()) {
+    auto written = WriteSpare();
+    if (!written.ok()) return written.status();
+    spare = *written;
+  }
+  {
+    auto file = backend_.Open(spare, Backend::OpenMode::kReadWrite);
+    if (!file.ok()) return file.status();
+    // The header first, durable, then the name: see the invariant in the header.
+    if (Status s = (*file)->PWrite(0, header); !s.ok()) return s;
+    if (options_.fsync) {
+      if (Status s = (*file)->SyncData(); !s.ok()) return s;
+    }
+    if (Status s = (*file)->Close(); !s.ok()) return s;
+  }
+  const std::string path = options_.dir + "/" + SegmentName(first_seq);
+  if (Status s = backend_.Rename(spare, path); !s.ok()) return s;
+  if (options_.fsync) {
+    if (Status s = backend_.SyncDir(options_.dir); !s.ok()) return s;
+  }
+  return backend_.Open(path, Backend::OpenMode::kReadWrite);
+}
+
+Status JournalSegments::Retire(const std::string& path) {
+  std::string spare;
+  {
+    std::lock_guard lock(mu_);
+    if (spares_.size() < options_.spares_kept) {
+      spare = options_.dir + "/" + std::to_string(next_spare_++) + std::string(kSpareSuffix);
+    }
+  }
+  if (!spare.empty()) {
+    if (auto st = backend_.Stat(path); st.ok() && st->size >= options_.segment_bytes) {
+      if (Status s = backend_.Rename(path, spare); s.ok()) {
+        std::lock_guard lock(mu_);
+        spares_.push_back(std::move(spare));
+        return Status::Ok();
+      }
+    }
+  }
+  Status s = backend_.Unlink(path);
+  return s.ok() || s.IsErrno(ENOENT) ? Status::Ok() : s;
+}
+
+size_t JournalSegments::spares() const {
+  std::lock_guard lock(mu_);
+  return spares_.size();
+}
+
+}  // namespace fsgate::fsclient
