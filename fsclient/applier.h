@@ -49,7 +49,7 @@ struct ApplierOptions {
   std::chrono::milliseconds backoff{50};  // doubled after each failed attempt
   bool fsync = true;
   // How long applied ops gather before one syncfs retires them together.
-  std::chrono::milliseconds sync_window{10};
+  std::chrono::milliseconds sync_window{100};
   size_t max_failed_listed = 1000;
 };
 

@@ -66,6 +66,14 @@ Status JournalSegments::Start(const std::vector<DirEntry>& entries) {
       (void)backend_.Unlink(path);
     }
   }
+  // Written now, before the gateway is ready, rather than under the first
+  // requests: the first segment's file and the spare after it. Later spares
+  // are mostly trimmed segments recycled.
+  while (spares_.size() < options_.spares_ready + 1) {
+    auto spare = WriteSpare();
+    if (!spare.ok()) return spare.status();
+    spares_.push_back(*spare);
+  }
   if (options_.spares_ready > 0) writer_ = std::thread([this] { SpareLoop(); });
   return Status::Ok();
 }
