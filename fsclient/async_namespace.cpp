@@ -34,7 +34,7 @@ AsyncNamespace::AsyncNamespace(Backend& backend, AsyncOptions options, metrics::
       options_(std::move(options)),
       metrics_(metrics),
       sync_(backend, options_.fsync),
-      apply_ns_(backend, /*fsync=*/false) {}
+      apply_ns_(backend, /*fsync=*/false, [this](const std::string& dir) { caps_.Revoke(dir); }) {}
 
 Result<std::unique_ptr<AsyncNamespace>> AsyncNamespace::Open(Backend& backend, AsyncOptions options,
                                                              metrics::Metrics& metrics) {

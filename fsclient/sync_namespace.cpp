@@ -193,6 +193,7 @@ void SyncNamespace::PruneEmptyDirs(const std::string& bucket, std::string dir) {
     auto meta = ReadDirObjectMeta(backend_, dir);
     if (!meta.ok() || meta->has_value()) return;
     if (!backend_.Rmdir(dir).ok()) return;  // not empty (or gone): stop
+    if (dir_removed_) dir_removed_(dir);
     std::string parent = ParentOf(dir);
     if (fsync_ && !backend_.SyncDir(parent).ok()) return;
     dir = std::move(parent);

@@ -3,6 +3,7 @@
 // directory entries are durable). Also the applier's tool under async dirops.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -14,7 +15,11 @@ namespace fsgate::fsclient {
 
 class SyncNamespace final : public Namespace {
  public:
-  SyncNamespace(Backend& backend, bool fsync) : backend_(backend), fsync_(fsync) {}
+  // `dir_removed` hears of every directory PruneEmptyDirs removes (the async
+  // namespace's directory cache is invalidated by it).
+  using DirRemoved = std::function<void(const std::string& path)>;
+  SyncNamespace(Backend& backend, bool fsync, DirRemoved dir_removed = {})
+      : backend_(backend), fsync_(fsync), dir_removed_(std::move(dir_removed)) {}
 
   Result<StagingFile> AcquireStaging() override;
   void ReleaseStaging(const StagingFile& file) override;
@@ -45,6 +50,7 @@ class SyncNamespace final : public Namespace {
 
   Backend& backend_;
   const bool fsync_;
+  const DirRemoved dir_removed_;
   KeyLocks locks_;
 };
 
