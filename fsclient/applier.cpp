@@ -8,6 +8,7 @@
 
 #include "fsclient/backend_util.h"
 #include "fsclient/key_path.h"
+#include "fsclient/object_io.h"
 #include "fsclient/object_meta_codec.h"
 #include "metrics/errno_name.h"
 #include "metrics/metrics.h"
@@ -49,11 +50,17 @@ int FailureErrno(const Status& s) {
   return EINVAL;
 }
 
-// Marks the staging file with the create's seq before it is linked.
-Status StampSeq(Backend& backend, const std::string& path, uint64_t seq) {
-  auto file = backend.Open(path, Backend::OpenMode::kReadWrite);
+// Readies the staging file in one open before it is linked: the body and its
+// metadata when they rode in the journal, the create's seq stamp, and the
+// LastModified the PUT was answered with (so it does not move when applied).
+Status PrepareStaging(Backend& backend, const Intent& in) {
+  auto file = backend.Open(in.staging.path, Backend::OpenMode::kReadWrite);
   if (!file.ok()) return file.status();
-  if (Status s = (*file)->SetXattr(kXattrSeq, std::to_string(seq)); !s.ok()) return s;
+  if (in.inline_data) {
+    if (Status s = WriteInlineBody(**file, *in.inline_data, in.meta); !s.ok()) return s;
+  }
+  if (Status s = (*file)->SetXattr(kXattrSeq, std::to_string(in.seq)); !s.ok()) return s;
+  if (Status s = (*file)->SetMtime(in.meta.mtime_ns); !s.ok()) return s;
   return (*file)->Close();
 }
 
@@ -188,11 +195,11 @@ Status Applier::ApplyOnce(const Intent& intent) {
 }
 
 Status Applier::ApplyCreate(const Intent& in) {
-  if (Status s = StampSeq(backend_, in.staging.path, in.seq); !s.ok()) return s;
-  // The applier's SyncNamespace writes an inline body out and links the file,
-  // without syncs: the applier's batched syncfs makes it durable before retiring.
-  auto published = apply_ns_.Publish(in.bucket, in.key,
-                                     StagedObject{in.staging, in.meta, in.inline_data}, {}, {});
+  if (Status s = PrepareStaging(backend_, in); !s.ok()) return s;
+  // The applier's SyncNamespace links the file without syncs: the applier's
+  // batched syncfs makes it durable before retiring.
+  auto published =
+      apply_ns_.Publish(in.bucket, in.key, StagedObject{in.staging, in.meta, nullptr}, {}, {});
   if (!published.ok()) return published.status();
   const std::string path = ObjectPath(in.bucket, in.key);
   caps_.Grant(ParentPath(path));
@@ -206,14 +213,8 @@ Status Applier::ApplyCreate(const Intent& in) {
 }
 
 Status Applier::ApplyUnlink(const Intent& in) {
-  if (Status s = apply_ns_.Remove(in.bucket, in.key, {}); !s.ok()) return s;
-  // Directories the unlink pruned are no longer known to exist.
-  std::string dir = ParentPath(ObjectPath(in.bucket, in.key));
-  while (dir.size() > in.bucket.size()) {
-    if (caps_.Has(dir) && !backend_.Stat(dir).ok()) caps_.Revoke(dir);
-    dir = ParentPath(dir);
-  }
-  return Status::Ok();
+  // Directories this prunes leave the directory cache through apply_ns_.
+  return apply_ns_.Remove(in.bucket, in.key, {});
 }
 
 Status Applier::Replay(const Intent& in) {

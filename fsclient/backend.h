@@ -53,6 +53,8 @@ class File {
   // commit, which is what makes a pre-written journal segment cheap to sync.
   virtual Status SyncData() { return Sync(); }
   virtual Result<FileStat> Stat() = 0;
+  // Sets the modification time (the object's LastModified); atime is left alone.
+  virtual Status SetMtime(int64_t mtime_ns) = 0;
   // ENODATA when the attribute is absent.
   virtual Result<std::string> GetXattr(const std::string& name) = 0;
   virtual Status SetXattr(const std::string& name, std::string_view value) = 0;

@@ -33,6 +33,7 @@ class FaultFile final : public File {
     if (Status s = owner_.Check(FaultOp::kFileSync, path_); !s.ok()) return s;
     return inner_->Sync();
   }
+  Status SetMtime(int64_t mtime_ns) override { return inner_->SetMtime(mtime_ns); }
   Status SyncData() override {
     if (Status s = owner_.Check(FaultOp::kFileSync, path_); !s.ok()) return s;
     return inner_->SyncData();

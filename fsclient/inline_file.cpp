@@ -19,6 +19,7 @@ class InlineFile final : public File {
   }
   Status PWrite(uint64_t, std::span<const char>) override { return ReadOnly(); }
   Status Truncate(uint64_t) override { return ReadOnly(); }
+  Status SetMtime(int64_t) override { return ReadOnly(); }
   Status Sync() override { return Status::Ok(); }
   Result<FileStat> Stat() override {
     FileStat st;

@@ -129,6 +129,14 @@ class PosixFile final : public File {
     return Status::Ok();
   }
 
+  Status SetMtime(int64_t mtime_ns) override {
+    const struct timespec times[2] = {
+        {0, UTIME_OMIT},
+        {static_cast<time_t>(mtime_ns / 1000000000), static_cast<long>(mtime_ns % 1000000000)}};
+    if (::futimens(fd_.get(), times) != 0) return ErrnoStatus("futimens", path_);
+    return Status::Ok();
+  }
+
   Status SyncData() override {
     if (::fdatasync(fd_.get()) != 0) return ErrnoStatus("fdatasync", path_);
     return Status::Ok();

@@ -31,6 +31,7 @@ class PowerCutFile final : public File {
     return Status::Ok();
   }
   Result<FileStat> Stat() override { return inner_->Stat(); }
+  Status SetMtime(int64_t mtime_ns) override { return inner_->SetMtime(mtime_ns); }
   Result<std::string> GetXattr(const std::string& name) override { return inner_->GetXattr(name); }
   Status SetXattr(const std::string& name, std::string_view value) override {
     return inner_->SetXattr(name, value);

@@ -32,6 +32,30 @@ TEST_F(AsyncNamespaceTest, FirstCreateInADirectoryIsSyncLaterOnesAsync) {
   EXPECT_EQ(ns_->overlay_size(), 0u);
 }
 
+// LastModified is fixed by the answer: applying the create does not move it,
+// not even for an empty body (whose write would not touch the file's mtime).
+TEST_F(AsyncNamespaceTest, AppliedObjectKeepsTheAnsweredLastModified) {
+  OpenNs();
+  ASSERT_TRUE(Put("m/seed", "s").ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the pool's files are older
+  auto empty = Put("m/empty", "");
+  auto full = Put("m/full", "body");
+  ASSERT_TRUE(empty.ok() && full.ok());
+  ASSERT_TRUE(ns_->Drain().ok());
+  for (const auto& [key, answered] : {std::pair{"m/empty", *empty}, std::pair{"m/full", *full}}) {
+    auto found = ns_->Find("bkt", key);
+    ASSERT_TRUE(found.ok()) << key;
+    EXPECT_EQ(found->meta.mtime_ns, answered.mtime_ns) << key;
+    const auto on_disk =
+        std::filesystem::last_write_time(std::filesystem::path(dir_.path()) / "bkt" / key);
+    EXPECT_EQ(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                  std::chrono::file_clock::to_sys(on_disk).time_since_epoch())
+                  .count(),
+              answered.mtime_ns)
+        << key;
+  }
+}
+
 TEST_F(AsyncNamespaceTest, SlowApplierWithHundredsPendingReadsStayExact) {
   auto options = TestOptions();
   options.pool.low_watermark = 400;
