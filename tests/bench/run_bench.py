@@ -7,6 +7,11 @@ it with fsgate_load: 4 KiB PUT, GET, DELETE at 1 and 32 connections, and a
 source-like tree of files at 16 connections. Optionally the same workloads
 against another S3 server (--other-endpoint) for comparison.
 
+Each workload starts with nothing pending: the backlog a phase leaves (its
+"pend" column) is applied before the next one starts, and how long that took
+is printed under the table. Otherwise a phase would be measured while the
+applier still works off the previous one.
+
 A benchmark, not a test: nothing here asserts a speed. See README.md.
 """
 
@@ -128,6 +133,16 @@ class Server:
         status, body = http_get(f"http://{self.metrics}/metrics")
         return parse_pending(body) if status == 200 else None
 
+    def settle(self, timeout=300.0):
+        """Waits until nothing is pending; returns the seconds it took."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            pending = self.pending()
+            if pending is None or pending == 0:
+                break
+            time.sleep(0.05)
+        return time.monotonic() - started
+
     def stop(self):
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -155,9 +170,14 @@ class Target:
     def __init__(self, endpoint, access_key, secret_key, server=None):
         self.endpoint, self.access_key, self.secret_key = endpoint, access_key, secret_key
         self.server = server
+        self.settle_notes = []  # how long each backlog took to apply between phases
 
 
 def run_load(args, target, bucket, extra, verbose):
+    if target.server is not None:
+        settled = target.server.settle()
+        if settled >= 0.1:
+            target.settle_notes.append(f"{settled:.1f} s")
     command = [args.load, "--endpoint", target.endpoint, "--bucket", bucket, "--json"] + extra
     if target.server is not None:
         command += ["--metrics", target.server.metrics]
@@ -353,6 +373,7 @@ def main():
 def run(args):
     started = time.monotonic()
     results = {}
+    settles = []
     for fsync in (["on", "off"] if args.fsync == "both" else [args.fsync]):
         results[fsync] = {}
         for dirops in ("sync", "async"):
@@ -362,6 +383,8 @@ def run(args):
                     log("  $ " + shlex.join(server.command))
                 target = Target(server.endpoint, ACCESS_KEY, SECRET_KEY, server)
                 results[fsync][dirops] = workloads(args, target, args.verbose)
+                if target.settle_notes:
+                    settles.append(f"fsync {fsync} {dirops}: " + ", ".join(target.settle_notes))
     other = None
     if args.other_endpoint:
         log(f"other endpoint {args.other_endpoint}")
@@ -369,6 +392,10 @@ def run(args):
                                        args.other_secret_key), args.verbose)
     print()
     print_table(results, other)
+    if settles:
+        print("\nbacklog applied before the next phase started (waits of 0.1 s or more):")
+        for line in settles:
+            print("  " + line)
     print(f"\n(total {time.monotonic() - started:.0f} s)")
 
 
