@@ -154,8 +154,11 @@ class Server:
                 self.process.wait()
         self.log_file.close()
         if not self.keep:
-            shutil.rmtree(self.root, ignore_errors=True)
             os.unlink(self.log_path)
+
+    def remove_root(self):
+        if not self.keep:
+            shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self):
         return self
@@ -374,17 +377,16 @@ def run(args):
     started = time.monotonic()
     results = {}
     settles = []
-    for fsync in (["on", "off"] if args.fsync == "both" else [args.fsync]):
-        results[fsync] = {}
-        for dirops in ("sync", "async"):
-            log(f"fsync {fsync}, dirops {dirops}")
-            with Server(args.fsgate, args.scratch, dirops, fsync, args.keep) as server:
-                if args.verbose:
-                    log("  $ " + shlex.join(server.command))
-                target = Target(server.endpoint, ACCESS_KEY, SECRET_KEY, server)
-                results[fsync][dirops] = workloads(args, target, args.verbose)
-                if target.settle_notes:
-                    settles.append(f"fsync {fsync} {dirops}: " + ", ".join(target.settle_notes))
+    # Roots are removed only at the end: removing one server's hundred
+    # thousand files just before the next server starts would hand that one a
+    # filesystem busy with the deletion (ext4 skips recently freed inodes when
+    # it allocates new ones), a handicap the first server did not have.
+    finished = []
+    try:
+        run_servers(args, results, settles, finished)
+    finally:
+        for server in finished:
+            server.remove_root()
     other = None
     if args.other_endpoint:
         log(f"other endpoint {args.other_endpoint}")
@@ -397,6 +399,21 @@ def run(args):
         for line in settles:
             print("  " + line)
     print(f"\n(total {time.monotonic() - started:.0f} s)")
+
+
+def run_servers(args, results, settles, finished):
+    for fsync in (["on", "off"] if args.fsync == "both" else [args.fsync]):
+        results[fsync] = {}
+        for dirops in ("sync", "async"):
+            log(f"fsync {fsync}, dirops {dirops}")
+            with Server(args.fsgate, args.scratch, dirops, fsync, args.keep) as server:
+                finished.append(server)
+                if args.verbose:
+                    log("  $ " + shlex.join(server.command))
+                target = Target(server.endpoint, ACCESS_KEY, SECRET_KEY, server)
+                results[fsync][dirops] = workloads(args, target, args.verbose)
+                if target.settle_notes:
+                    settles.append(f"fsync {fsync} {dirops}: " + ", ".join(target.settle_notes))
 
 
 if __name__ == "__main__":
