@@ -1,12 +1,42 @@
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <optional>
+
 #include "fsclient/async_namespace.h"
+#include "fsclient/backend_util.h"
 #include "fsclient/empty_dir_sweep.h"
 #include "fsclient/fs_object_store.h"
+#include "fsclient/journal_segments.h"
 #include "fsclient/store_layout.h"
 #include "fsclient/sync_namespace.h"
+#include "metrics/metrics.h"
 
 namespace fsgate::fsclient {
+namespace {
+
+// A journal left by an async run may still hold answered ops. Without async
+// dirops nothing would apply them now, and a later async start would replay
+// them over whatever was written in between: they are applied first.
+Status ApplyLeftoverJournal(Backend& backend, const StoreOptions& options,
+                            metrics::Metrics* metrics) {
+  auto entries = backend.ReadDir(layout::kJournal);
+  if (!entries.ok()) return IsMissing(entries.status()) ? Status::Ok() : entries.status();
+  if (std::none_of(entries->begin(), entries->end(),
+                   [](const DirEntry& e) { return ParseSegmentName(e.name).has_value(); })) {
+    return Status::Ok();
+  }
+  std::optional<metrics::Metrics> scratch_metrics;
+  if (metrics == nullptr) metrics = &scratch_metrics.emplace();
+  AsyncOptions async;
+  async.fsync = options.fsync;
+  async.pool.low_watermark = async.pool.high_watermark = 0;  // no creates will come
+  // Open replays every live intent before it returns; closing checkpoints them.
+  auto ns = AsyncNamespace::Open(backend, async, *metrics);
+  return ns.ok() ? Status::Ok() : ns.status();
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Namespace>> MakeNamespace(Backend& backend, const StoreOptions& options,
                                                  metrics::Metrics* metrics) {
@@ -22,6 +52,7 @@ Result<std::unique_ptr<Namespace>> MakeNamespace(Backend& backend, const StoreOp
       return std::unique_ptr<Namespace>(std::move(*ns));
     }
   }
+  if (Status s = ApplyLeftoverJournal(backend, options, metrics); !s.ok()) return s;
   return std::unique_ptr<Namespace>(std::make_unique<SyncNamespace>(backend, options.fsync));
 }
 
