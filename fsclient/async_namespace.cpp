@@ -86,14 +86,12 @@ Status AsyncNamespace::Recover() {
 }
 
 // After replay no intent names a staging file: empty delegated files go back to
-// the pool, anything else is an abandoned partial write.
+// the pool, anything else is an abandoned partial write. Generation
+// subdirectories (staging_dirs.h) are swept the same way and removed if empty.
 Status AsyncNamespace::SweepStaging() {
-  auto entries = backend_.ReadDir(options_.pool.dir);
-  if (!entries.ok()) return entries.status();
   size_t adopted = 0, removed = 0;
-  for (const DirEntry& e : *entries) {
-    const std::string path = options_.pool.dir + "/" + e.name;
-    if (e.name.starts_with(kDelegatedPrefix)) {
+  auto sweep_file = [&](const std::string& path, const std::string& name) {
+    if (name.starts_with(kDelegatedPrefix)) {
       auto file = backend_.Open(path, Backend::OpenMode::kRead);
       if (file.ok()) {
         auto st = (*file)->Stat();
@@ -101,11 +99,24 @@ Status AsyncNamespace::SweepStaging() {
         if (st.ok() && st->is_regular && st->size == 0 && xattrs.ok() && xattrs->empty()) {
           pool_->Adopt({path, st->ino, true});
           ++adopted;
-          continue;
+          return;
         }
       }
     }
     if (backend_.Unlink(path).ok()) ++removed;
+  };
+  auto entries = backend_.ReadDir(options_.pool.dir);
+  if (!entries.ok()) return entries.status();
+  for (const DirEntry& e : *entries) {
+    const std::string path = options_.pool.dir + "/" + e.name;
+    if (!e.name.starts_with(kStagingGenerationPrefix)) {
+      sweep_file(path, e.name);
+      continue;
+    }
+    auto files = backend_.ReadDir(path);
+    if (!files.ok()) continue;  // not a directory after all: left alone
+    for (const DirEntry& f : *files) sweep_file(path + "/" + f.name, f.name);
+    (void)backend_.Rmdir(path);  // refused while it holds adopted files
   }
   if (adopted + removed > 0) {
     spdlog::info("staging: {} delegated inodes back in the pool, {} abandoned files removed",

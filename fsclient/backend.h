@@ -92,6 +92,10 @@ class Backend {
   virtual Status SyncDir(const std::string& path) = 0;
   // Everything written so far made durable (syncfs).
   virtual Status SyncFs() = 0;
+  // A hint that subdirectories of `path` should be spread over the filesystem
+  // like top-level ones (ext4's FS_TOPDIR_FL); best effort, a no-op where the
+  // filesystem has no such notion.
+  virtual void SpreadSubdirectories(const std::string& /*path*/) {}
   // Path-based xattrs, for directories (directory objects, bucket state).
   virtual Result<std::string> GetXattr(const std::string& path, const std::string& name) = 0;
   virtual Status SetXattr(const std::string& path, const std::string& name,

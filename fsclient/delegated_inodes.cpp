@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <set>
+
 #include "fsclient/store_layout.h"
 #include "metrics/metrics.h"
 
@@ -9,7 +11,10 @@ namespace fsgate::fsclient {
 
 DelegatedInodePool::DelegatedInodePool(Backend& backend, DelegatedInodeOptions options,
                                        metrics::Metrics& metrics)
-    : backend_(backend), options_(std::move(options)), metrics_(metrics) {}
+    : backend_(backend),
+      options_(std::move(options)),
+      metrics_(metrics),
+      staging_dirs_(backend, options_.dir, options_.fsync) {}
 
 DelegatedInodePool::~DelegatedInodePool() {
   {
@@ -67,10 +72,17 @@ void DelegatedInodePool::PublishLevelLocked() {
 
 std::deque<StagingFile> DelegatedInodePool::CreateBatch(size_t n) {
   std::deque<StagingFile> batch;
+  std::set<std::string> dirs;
   for (size_t i = 0; i < n; ++i) {
+    auto name = staging_dirs_.Next(kDelegatedPrefix);
+    if (!name.ok()) {
+      spdlog::warn("delegated inodes: {}", name.status().message());
+      break;
+    }
     StagingFile f;
-    f.path = options_.dir + "/" + std::string(kDelegatedPrefix) + RandomHex(12);
+    f.path = std::move(name->path);
     f.delegated = true;
+    dirs.insert(std::move(name->dir));
     auto file = backend_.Open(f.path, Backend::OpenMode::kCreateExclusive);
     if (!file.ok()) {
       spdlog::warn("delegated inodes: cannot create {}: {}", f.path, file.status().message());
@@ -84,10 +96,11 @@ std::deque<StagingFile> DelegatedInodePool::CreateBatch(size_t n) {
     f.ino = st->ino;
     batch.push_back(std::move(f));
   }
-  if (!batch.empty() && options_.fsync) {
-    if (Status s = backend_.SyncDir(options_.dir); !s.ok()) {
+  for (const std::string& dir : dirs) {
+    if (batch.empty() || !options_.fsync) break;
+    if (Status s = backend_.SyncDir(dir); !s.ok()) {
       // Names that are not durable must not be delegated: an intent could outlive them.
-      spdlog::warn("delegated inodes: cannot sync {}: {}", options_.dir, s.message());
+      spdlog::warn("delegated inodes: cannot sync {}: {}", dir, s.message());
       for (const auto& f : batch) (void)backend_.Unlink(f.path);
       batch.clear();
     }

@@ -19,6 +19,7 @@
 
 #include "fsclient/backend.h"
 #include "fsclient/namespace.h"
+#include "fsclient/staging_dirs.h"
 
 namespace fsgate::metrics {
 class Metrics;
@@ -64,6 +65,7 @@ class DelegatedInodePool {
   Backend& backend_;
   const DelegatedInodeOptions options_;
   metrics::Metrics& metrics_;
+  StagingDirs staging_dirs_;
   mutable std::mutex mu_;
   std::condition_variable wake_;
   std::condition_variable filled_;

@@ -77,6 +77,9 @@ class FaultBackend final : public Backend {
   Result<std::vector<DirEntry>> ReadDir(const std::string& path) override;
   Status SyncDir(const std::string& path) override;
   Status SyncFs() override;
+  void SpreadSubdirectories(const std::string& path) override {
+    inner_->SpreadSubdirectories(path);
+  }
   Result<std::string> GetXattr(const std::string& path, const std::string& name) override;
   Status SetXattr(const std::string& path, const std::string& name,
                   std::string_view value) override;

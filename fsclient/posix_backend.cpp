@@ -2,7 +2,9 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <linux/openat2.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
@@ -356,6 +358,15 @@ class PosixBackend final : public Backend {
     if (!fd.ok()) return fd.status();
     if (::fsync(fd->get()) != 0) return ErrnoStatus("fsync", path);
     return Status::Ok();
+  }
+
+  void SpreadSubdirectories(const std::string& path) override {
+    auto fd = OpenNode(path, O_RDONLY | O_DIRECTORY);
+    if (!fd.ok()) return;
+    int flags = 0;
+    if (::ioctl(fd->get(), FS_IOC_GETFLAGS, &flags) != 0 || (flags & FS_TOPDIR_FL)) return;
+    flags |= FS_TOPDIR_FL;
+    (void)::ioctl(fd->get(), FS_IOC_SETFLAGS, &flags);  // ENOTTY/EOPNOTSUPP: not ext*
   }
 
   Status SyncFs() override {

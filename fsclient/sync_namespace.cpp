@@ -58,8 +58,10 @@ Status CheckWriteConditions(const ObjectMeta* current, const WriteConditions& co
 }
 
 Result<StagingFile> SyncNamespace::AcquireStaging() {
+  auto name = staging_dirs_.Next("t.");
+  if (!name.ok()) return name.status();
   StagingFile staging;
-  staging.path = std::string(layout::kStaging) + "/" + RandomHex(12);
+  staging.path = std::move(name->path);
   auto file = backend_.Open(staging.path, Backend::OpenMode::kCreateExclusive);
   if (!file.ok()) return file.status();
   auto st = (*file)->Stat();

@@ -10,6 +10,8 @@
 #include "fsclient/backend.h"
 #include "fsclient/key_locks.h"
 #include "fsclient/namespace.h"
+#include "fsclient/staging_dirs.h"
+#include "fsclient/store_layout.h"
 
 namespace fsgate::fsclient {
 
@@ -19,7 +21,10 @@ class SyncNamespace final : public Namespace {
   // namespace's directory cache is invalidated by it).
   using DirRemoved = std::function<void(const std::string& path)>;
   SyncNamespace(Backend& backend, bool fsync, DirRemoved dir_removed = {})
-      : backend_(backend), fsync_(fsync), dir_removed_(std::move(dir_removed)) {}
+      : backend_(backend),
+        fsync_(fsync),
+        dir_removed_(std::move(dir_removed)),
+        staging_dirs_(backend, layout::kStaging, fsync) {}
 
   Result<StagingFile> AcquireStaging() override;
   void ReleaseStaging(const StagingFile& file) override;
@@ -51,6 +56,8 @@ class SyncNamespace final : public Namespace {
   Backend& backend_;
   const bool fsync_;
   const DirRemoved dir_removed_;
+  // Durable names when fsync is on: an async fallback's intent may name the file.
+  StagingDirs staging_dirs_;
   KeyLocks locks_;
 };
 

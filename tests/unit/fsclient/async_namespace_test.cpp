@@ -1,10 +1,12 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <thread>
 
 #include "async_fixture.h"
+#include "fsclient/object_store.h"
 
 namespace fsgate::fsclient {
 namespace {
@@ -181,9 +183,9 @@ TEST_F(AsyncNamespaceTest, PermanentFailureIsCountedListedAndResolved) {
   EXPECT_NE(json.find("EROFS"), std::string::npos) << json;
   // No staging file leaks from the failed create.
   size_t staged_with_data = 0;
-  for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(dir_.path()) /
-                                                           ".fsgate/staging")) {
-    staged_with_data += std::filesystem::file_size(e.path()) > 0;
+  for (const auto& path :
+       testing::FilesUnder(std::filesystem::path(dir_.path()) / ".fsgate/staging")) {
+    staged_with_data += std::filesystem::file_size(path) > 0;
   }
   EXPECT_EQ(staged_with_data, 0u);
 }
@@ -403,6 +405,45 @@ TEST_F(AsyncNamespaceTest, FirstCreateUnderAFileIsAConflictNotAnAsyncError) {
   ASSERT_TRUE(ns_->Drain().ok());
   EXPECT_EQ(Metric("fsgate_async_errors_total"), 0);
   EXPECT_EQ(OnDisk("file"), "f");
+}
+
+}  // namespace
+}  // namespace fsgate::fsclient
+
+namespace fsgate::fsclient {
+namespace {
+
+// Restarting with --dirops sync after a crash under async dirops: the answered
+// ops still in the journal are applied at open, and a later async start does
+// not replay them over what was written in between.
+TEST_F(AsyncNamespaceTest, SyncModeStartAppliesTheJournalAnAsyncRunLeft) {
+  auto options = TestOptions();
+  options.applier.max_attempts = 1000;  // still retrying at the crash
+  OpenNs(options);
+  ASSERT_TRUE(Put("j/seed", "s").ok());
+  // The applier keeps failing (and retrying) both ops until the crash.
+  fault_->AddRule({.op = FaultOp::kRename, .path_contains = "bkt/j/a", .err = EIO, .count = -1});
+  fault_->AddRule({.op = FaultOp::kUnlink, .path_contains = "bkt/j/seed", .err = EIO, .count = -1});
+  ASSERT_TRUE(Put("j/a", "answered").ok());
+  ASSERT_TRUE(ns_->Remove("bkt", "j/seed", {}).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ns_->Abandon();
+  ns_.reset();
+  ASSERT_EQ(OnDisk("j/a"), "<absent>");
+  ASSERT_EQ(OnDisk("j/seed"), "s");
+  fault_->ClearRules();
+  {
+    StoreOptions sync_mode;
+    sync_mode.async_dirops = false;
+    auto store = ObjectStore::Open(dir_.NewBackend(), sync_mode, metrics_);
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    EXPECT_EQ(OnDisk("j/a"), "answered");
+    EXPECT_EQ(OnDisk("j/seed"), "<absent>");
+  }
+  // Another program rewrites the object while no async run is up.
+  std::ofstream(std::filesystem::path(dir_.path()) / "bkt/j/a", std::ios::trunc) << "newer";
+  OpenNs();
+  EXPECT_EQ(OnDisk("j/a"), "newer");
 }
 
 }  // namespace

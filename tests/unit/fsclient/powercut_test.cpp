@@ -131,8 +131,8 @@ TEST_F(PowerCutAsyncTest, EveryAnsweredOpSurvivesACutWithTheApplierBehind) {
   }
   // Nothing is left pending or staged with data.
   EXPECT_EQ(ns_->overlay_size(), 0u);
-  for (const auto& e : fs::directory_iterator(fs::path(dir_.path()) / ".fsgate/staging")) {
-    EXPECT_EQ(fs::file_size(e.path()), 0u) << e.path();
+  for (const auto& path : testing::FilesUnder(fs::path(dir_.path()) / ".fsgate/staging")) {
+    EXPECT_EQ(fs::file_size(path), 0u) << path;
   }
 }
 

@@ -112,7 +112,7 @@ TEST_F(ObjectStoreTest, PutGetHeadDelete) {
   EXPECT_FALSE(std::filesystem::exists(Root("bkt/dir")));
   EXPECT_TRUE(std::filesystem::exists(Root("bkt")));
   // Nothing left in staging.
-  EXPECT_TRUE(std::filesystem::is_empty(Root(".fsgate/staging")));
+  EXPECT_TRUE(testing::FilesUnder(Root(".fsgate/staging")).empty());
 }
 
 TEST_F(ObjectStoreTest, PruneStopsAtNonEmptyAndDirectoryObjects) {
@@ -163,7 +163,7 @@ TEST_F(ObjectStoreTest, FileAndDirectoryConflicts) {
   // Nothing changed, nothing left in staging.
   EXPECT_EQ(*Get("bkt", "a"), "file");
   EXPECT_EQ(*Get("bkt", "d/e"), "x");
-  EXPECT_TRUE(std::filesystem::is_empty(Root(".fsgate/staging")));
+  EXPECT_TRUE(testing::FilesUnder(Root(".fsgate/staging")).empty());
 }
 
 TEST_F(ObjectStoreTest, InvalidKeysChangeNothing) {
@@ -205,7 +205,7 @@ TEST_F(ObjectStoreTest, ConditionalPut) {
   ASSERT_TRUE(Put("bkt", "k", "two", {}, match).ok());
   EXPECT_EQ(*Get("bkt", "k"), "two");
   EXPECT_TRUE(Put("bkt", "absent", "x", {}, match).status().Is(s3err::kNoSuchKey));
-  EXPECT_TRUE(std::filesystem::is_empty(Root(".fsgate/staging")));
+  EXPECT_TRUE(testing::FilesUnder(Root(".fsgate/staging")).empty());
 }
 
 TEST_F(ObjectStoreTest, MetadataLimit) {
@@ -228,7 +228,7 @@ TEST_F(ObjectStoreTest, IncompleteBodyIsRefused) {
   EXPECT_TRUE((*writer)->Commit({}).status().Is(s3err::kIncompleteBody));
   writer->reset();
   EXPECT_TRUE(store_->HeadObject("bkt", "short").status().Is(s3err::kNoSuchKey));
-  EXPECT_TRUE(std::filesystem::is_empty(Root(".fsgate/staging")));
+  EXPECT_TRUE(testing::FilesUnder(Root(".fsgate/staging")).empty());
 }
 
 TEST_F(ObjectStoreTest, AbandonedWriterLeavesNoTrace) {
@@ -240,7 +240,7 @@ TEST_F(ObjectStoreTest, AbandonedWriterLeavesNoTrace) {
   ASSERT_TRUE((*writer)->Write(std::string_view("partial")).ok());
   writer->reset();
   EXPECT_TRUE(store_->HeadObject("bkt", "gone").status().Is(s3err::kNoSuchKey));
-  EXPECT_TRUE(std::filesystem::is_empty(Root(".fsgate/staging")));
+  EXPECT_TRUE(testing::FilesUnder(Root(".fsgate/staging")).empty());
 }
 
 TEST_F(ObjectStoreTest, ExternalFilesHaveStableDerivedEtag) {
@@ -351,7 +351,7 @@ TEST_F(ObjectStoreTest, CopyObject) {
   // Conditional destination.
   copy.conditions.if_none_match = "*";
   EXPECT_TRUE(store_->CopyObject(copy).status().Is(s3err::kPreconditionFailed));
-  EXPECT_TRUE(std::filesystem::is_empty(Root(".fsgate/staging")));
+  EXPECT_TRUE(testing::FilesUnder(Root(".fsgate/staging")).empty());
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "fsclient/fs_object_store.h"
 #include "fsclient/posix_backend.h"
@@ -30,6 +31,16 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// The regular files under `dir`, at any depth: staging files live in
+// generation subdirectories (fsclient/staging_dirs.h).
+inline std::vector<std::filesystem::path> FilesUnder(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> out;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) out.push_back(e.path());
+  }
+  return out;
+}
 
 inline void WriteLocalFile(const std::string& path, const std::string& data) {
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());

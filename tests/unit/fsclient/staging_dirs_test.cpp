@@ -1,0 +1,81 @@
+#include "fsclient/staging_dirs.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <set>
+
+#include "async_test_util.h"
+
+namespace fsgate::fsclient {
+namespace {
+
+using testing::ScratchDir;
+namespace fs = std::filesystem;
+
+std::set<std::string> Generations(const fs::path& dir) {
+  std::set<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir)) out.insert(e.path().filename().string());
+  return out;
+}
+
+TEST(StagingDirs, RotatesGenerationsAndRemovesEmptiedOnes) {
+  ScratchDir dir;
+  auto backend = dir.NewBackend();
+  ASSERT_TRUE(backend->Mkdir("staging").ok());
+  StagingDirs staging(*backend, "staging", /*durable_dirs=*/true, /*files_per_generation=*/3);
+  std::vector<std::string> paths;
+  for (int i = 0; i < 3; ++i) {
+    auto name = staging.Next("d.");
+    ASSERT_TRUE(name.ok()) << name.status().message();
+    EXPECT_TRUE(name->path.starts_with(name->dir + "/d.")) << name->path;
+    EXPECT_TRUE(name->dir.starts_with("staging/g.")) << name->dir;
+    ASSERT_TRUE(backend->Open(name->path, Backend::OpenMode::kCreateExclusive).ok());
+    paths.push_back(name->path);
+  }
+  const fs::path root = fs::path(dir.path()) / "staging";
+  ASSERT_EQ(Generations(root).size(), 1u);
+  // The fourth file starts a second generation; the first still holds files.
+  auto fourth = staging.Next("d.");
+  ASSERT_TRUE(fourth.ok());
+  ASSERT_TRUE(backend->Open(fourth->path, Backend::OpenMode::kCreateExclusive).ok());
+  EXPECT_NE(fourth->dir, fs::path(paths[0]).parent_path().string());
+  EXPECT_EQ(Generations(root).size(), 2u);
+  // Emptied (its files published elsewhere), the first goes at the next rotation.
+  for (const auto& p : paths) ASSERT_TRUE(backend->Unlink(p).ok());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(staging.Next("d.").ok());
+  const auto gens = Generations(root);
+  EXPECT_EQ(gens.size(), 2u);  // the second (still holding a file) and the third
+  EXPECT_TRUE(gens.contains(fs::path(fourth->dir).filename().string()));
+  EXPECT_FALSE(gens.contains(fs::path(paths[0]).parent_path().filename().string()));
+}
+
+// On ext4 the staging directory carries FS_TOPDIR_FL, so the allocator spreads
+// generation directories (and the inodes created in them) over the filesystem.
+TEST(StagingDirs, StagingDirectoryIsMarkedAsATopDirectoryWhereSupported) {
+  ScratchDir dir;
+  auto backend = dir.NewBackend();
+  ASSERT_TRUE(backend->Mkdir("staging").ok());
+  const std::string path = dir.path() + "/staging";
+  const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY);
+  ASSERT_GE(fd, 0);
+  int flags = 0;
+  const bool supported = ::ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0;
+  if (!supported) {
+    ::close(fd);
+    GTEST_SKIP() << "the scratch filesystem has no inode flags (not ext*): nothing to check";
+  }
+  ASSERT_EQ(flags & FS_TOPDIR_FL, 0);
+  StagingDirs staging(*backend, "staging", false);
+  ASSERT_TRUE(staging.Next("t.").ok());
+  ASSERT_EQ(::ioctl(fd, FS_IOC_GETFLAGS, &flags), 0);
+  ::close(fd);
+  EXPECT_NE(flags & FS_TOPDIR_FL, 0);
+}
+
+}  // namespace
+}  // namespace fsgate::fsclient
