@@ -74,21 +74,16 @@ std::deque<StagingFile> DelegatedInodePool::CreateBatch(size_t n) {
   std::deque<StagingFile> batch;
   std::set<std::string> dirs;
   for (size_t i = 0; i < n; ++i) {
-    auto name = staging_dirs_.Next(kDelegatedPrefix);
-    if (!name.ok()) {
-      spdlog::warn("delegated inodes: {}", name.status().message());
+    auto created = staging_dirs_.Create(kDelegatedPrefix);
+    if (!created.ok()) {
+      spdlog::warn("delegated inodes: cannot create one: {}", created.status().message());
       break;
     }
     StagingFile f;
-    f.path = std::move(name->path);
+    f.path = std::move(created->path);
     f.delegated = true;
-    dirs.insert(std::move(name->dir));
-    auto file = backend_.Open(f.path, Backend::OpenMode::kCreateExclusive);
-    if (!file.ok()) {
-      spdlog::warn("delegated inodes: cannot create {}: {}", f.path, file.status().message());
-      break;
-    }
-    auto st = (*file)->Stat();
+    dirs.insert(std::move(created->dir));
+    auto st = created->file->Stat();
     if (!st.ok()) {
       (void)backend_.Unlink(f.path);
       break;

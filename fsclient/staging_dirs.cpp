@@ -11,31 +11,45 @@ StagingDirs::StagingDirs(Backend& backend, std::string dir, bool durable_dirs,
       durable_dirs_(durable_dirs),
       files_per_generation_(files_per_generation) {}
 
-Result<StagingDirs::NewName> StagingDirs::Next(std::string_view prefix) {
-  std::lock_guard lock(mu_);
-  if (current_.empty() || used_ >= files_per_generation_) {
-    if (Status s = StartGeneration(); !s.ok()) return s;
+Result<StagingDirs::NewFile> StagingDirs::Create(std::string_view prefix) {
+  NewFile out;
+  {
+    std::lock_guard lock(mu_);
+    if (generations_.empty() || used_ >= files_per_generation_) {
+      if (Status s = StartGeneration(); !s.ok()) return s;
+    }
+    ++used_;
+    ++generations_.back().creating;
+    out.dir = generations_.back().dir;
   }
-  ++used_;
-  return NewName{current_ + "/" + std::string(prefix) + RandomHex(12), current_};
+  out.path = out.dir + "/" + std::string(prefix) + RandomHex(12);
+  auto file = backend_.Open(out.path, Backend::OpenMode::kCreateExclusive);
+  {
+    std::lock_guard lock(mu_);
+    for (Generation& g : generations_) g.creating -= g.dir == out.dir ? 1 : 0;
+  }
+  if (!file.ok()) return file.status();
+  out.file = std::move(*file);
+  return out;
 }
 
 Status StagingDirs::StartGeneration() {
-  if (current_.empty()) backend_.SpreadSubdirectories(dir_);
+  if (generations_.empty()) backend_.SpreadSubdirectories(dir_);
   std::string next = dir_ + "/" + std::string(kStagingGenerationPrefix) + RandomHex(8);
   if (Status s = backend_.Mkdir(next); !s.ok()) return s;
   if (durable_dirs_) {
     if (Status s = backend_.SyncDir(dir_); !s.ok()) return s;
   }
-  if (!current_.empty()) older_.push_back(std::move(current_));
-  current_ = std::move(next);
-  used_ = 0;
-  // Files of older generations leave as they are published; a generation
-  // still holding some stays for a later try (rmdir refuses a non-empty one).
-  std::erase_if(older_, [&](const std::string& gen) {
-    Status s = backend_.Rmdir(gen);
+  // Files of older generations leave as they are published; one still holding
+  // some, or about to get one, stays for a later try (rmdir refuses a
+  // non-empty directory).
+  std::erase_if(generations_, [&](const Generation& g) {
+    if (g.creating > 0) return false;
+    Status s = backend_.Rmdir(g.dir);
     return s.ok() || s.IsErrno(ENOENT);
   });
+  generations_.push_back({std::move(next), 0});
+  used_ = 0;
   return Status::Ok();
 }
 

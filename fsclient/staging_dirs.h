@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -31,7 +32,8 @@ inline constexpr std::string_view kStagingGenerationPrefix = "g.";
 
 class StagingDirs {
  public:
-  struct NewName {
+  struct NewFile {
+    std::unique_ptr<File> file;
     std::string path;  // the new file's path
     std::string dir;   // its directory (synced by whoever needs the name durable)
   };
@@ -41,10 +43,14 @@ class StagingDirs {
   StagingDirs(Backend& backend, std::string dir, bool durable_dirs,
               size_t files_per_generation = 4096);
 
-  // A path for a new staging file whose name starts with `prefix`.
-  Result<NewName> Next(std::string_view prefix);
+  // Creates a new staging file (O_EXCL) whose name starts with `prefix`.
+  Result<NewFile> Create(std::string_view prefix);
 
  private:
+  struct Generation {
+    std::string dir;
+    size_t creating = 0;  // creates between naming a file here and opening it
+  };
   Status StartGeneration();  // under mu_
 
   Backend& backend_;
@@ -52,9 +58,8 @@ class StagingDirs {
   const bool durable_dirs_;
   const size_t files_per_generation_;
   std::mutex mu_;
-  std::string current_;  // the generation being filled ("" before the first)
-  size_t used_ = 0;
-  std::deque<std::string> older_;  // earlier generations, removed once empty
+  std::deque<Generation> generations_;  // the last one is being filled
+  size_t used_ = 0;                     // files named in the last one
 };
 
 }  // namespace fsgate::fsclient

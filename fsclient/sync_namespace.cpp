@@ -58,13 +58,11 @@ Status CheckWriteConditions(const ObjectMeta* current, const WriteConditions& co
 }
 
 Result<StagingFile> SyncNamespace::AcquireStaging() {
-  auto name = staging_dirs_.Next("t.");
-  if (!name.ok()) return name.status();
+  auto created = staging_dirs_.Create("t.");
+  if (!created.ok()) return created.status();
   StagingFile staging;
-  staging.path = std::move(name->path);
-  auto file = backend_.Open(staging.path, Backend::OpenMode::kCreateExclusive);
-  if (!file.ok()) return file.status();
-  auto st = (*file)->Stat();
+  staging.path = std::move(created->path);
+  auto st = created->file->Stat();
   if (!st.ok()) {
     (void)backend_.Unlink(staging.path);
     return st.status();

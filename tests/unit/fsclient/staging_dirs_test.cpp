@@ -6,8 +6,10 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <set>
+#include <thread>
 
 #include "async_test_util.h"
 
@@ -30,28 +32,60 @@ TEST(StagingDirs, RotatesGenerationsAndRemovesEmptiedOnes) {
   StagingDirs staging(*backend, "staging", /*durable_dirs=*/true, /*files_per_generation=*/3);
   std::vector<std::string> paths;
   for (int i = 0; i < 3; ++i) {
-    auto name = staging.Next("d.");
-    ASSERT_TRUE(name.ok()) << name.status().message();
-    EXPECT_TRUE(name->path.starts_with(name->dir + "/d.")) << name->path;
-    EXPECT_TRUE(name->dir.starts_with("staging/g.")) << name->dir;
-    ASSERT_TRUE(backend->Open(name->path, Backend::OpenMode::kCreateExclusive).ok());
-    paths.push_back(name->path);
+    auto created = staging.Create("d.");
+    ASSERT_TRUE(created.ok()) << created.status().message();
+    EXPECT_TRUE(created->path.starts_with(created->dir + "/d.")) << created->path;
+    EXPECT_TRUE(created->dir.starts_with("staging/g.")) << created->dir;
+    EXPECT_TRUE(fs::is_regular_file(fs::path(dir.path()) / created->path));
+    paths.push_back(created->path);
   }
   const fs::path root = fs::path(dir.path()) / "staging";
   ASSERT_EQ(Generations(root).size(), 1u);
   // The fourth file starts a second generation; the first still holds files.
-  auto fourth = staging.Next("d.");
+  auto fourth = staging.Create("d.");
   ASSERT_TRUE(fourth.ok());
-  ASSERT_TRUE(backend->Open(fourth->path, Backend::OpenMode::kCreateExclusive).ok());
   EXPECT_NE(fourth->dir, fs::path(paths[0]).parent_path().string());
   EXPECT_EQ(Generations(root).size(), 2u);
   // Emptied (its files published elsewhere), the first goes at the next rotation.
   for (const auto& p : paths) ASSERT_TRUE(backend->Unlink(p).ok());
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(staging.Next("d.").ok());
+  std::vector<std::string> later;
+  for (int i = 0; i < 3; ++i) {
+    auto created = staging.Create("d.");
+    ASSERT_TRUE(created.ok());
+    later.push_back(created->path);
+  }
+  // Emptied too, the second goes at the rotation after.
+  ASSERT_TRUE(backend->Unlink(fourth->path).ok());
+  for (const auto& p : later) ASSERT_TRUE(backend->Unlink(p).ok());
   const auto gens = Generations(root);
-  EXPECT_EQ(gens.size(), 2u);  // the second (still holding a file) and the third
+  EXPECT_EQ(gens.size(), 2u);  // the second (holding a file then) and the third
   EXPECT_TRUE(gens.contains(fs::path(fourth->dir).filename().string()));
   EXPECT_FALSE(gens.contains(fs::path(paths[0]).parent_path().filename().string()));
+}
+
+// Creates racing a rotation never lose their directory: a generation is not
+// removed between naming a file in it and creating that file.
+TEST(StagingDirs, ConcurrentCreatesAcrossRotationsAllSucceed) {
+  ScratchDir dir;
+  auto backend = dir.NewBackend();
+  ASSERT_TRUE(backend->Mkdir("staging").ok());
+  StagingDirs staging(*backend, "staging", /*durable_dirs=*/false, /*files_per_generation=*/2);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) {
+        auto created = staging.Create("t.");
+        if (!created.ok()) {
+          ++failures;
+          continue;
+        }
+        (void)backend->Unlink(created->path);  // published at once: generations empty fast
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
 }
 
 // On ext4 the staging directory carries FS_TOPDIR_FL, so the allocator spreads
@@ -71,7 +105,7 @@ TEST(StagingDirs, StagingDirectoryIsMarkedAsATopDirectoryWhereSupported) {
   }
   ASSERT_EQ(flags & FS_TOPDIR_FL, 0);
   StagingDirs staging(*backend, "staging", false);
-  ASSERT_TRUE(staging.Next("t.").ok());
+  ASSERT_TRUE(staging.Create("t.").ok());
   ASSERT_EQ(::ioctl(fd, FS_IOC_GETFLAGS, &flags), 0);
   ::close(fd);
   EXPECT_NE(flags & FS_TOPDIR_FL, 0);
