@@ -100,6 +100,7 @@ Result<std::vector<BucketInfo>> FsObjectStore::ListBuckets() {
 
 Status FsObjectStore::DeleteBucket(const std::string& bucket) {
   if (Status s = CheckBucket(bucket); !s.ok()) return s;
+  auto gate = bucket_gate_.Delete(bucket);
   if (Status s = ns_->WaitBucket(bucket); !s.ok()) return s;
   auto cursor = ns_->List(bucket, "", "");
   if (!cursor.ok()) return cursor.status();

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "fsclient/backend.h"
+#include "fsclient/bucket_gate.h"
 #include "fsclient/namespace.h"
 #include "fsclient/object_store.h"
 
@@ -71,6 +72,7 @@ class FsObjectStore final : public ObjectStore {
 
   std::unique_ptr<Backend> backend_;
   std::unique_ptr<Namespace> ns_;
+  BucketGate bucket_gate_;
   const StoreOptions options_;
   metrics::Metrics* metrics_;  // held for the async namespace and future counters
 };

@@ -59,6 +59,7 @@ Result<std::unique_ptr<ObjectWriter>> FsObjectStore::BeginPut(PutRequest request
     if (Status s = CheckUserMeta(meta); !s.ok()) return s;
     OpOptions op;
     op.sync = shared->sync_dirops;
+    auto gate = bucket_gate_.Write(shared->bucket);
     return ns_->Publish(shared->bucket, shared->key,
                         StagedObject{staged, std::move(meta), std::move(inline_data)},
                         shared->conditions, op);
@@ -96,6 +97,7 @@ Status FsObjectStore::DeleteObject(const std::string& bucket, const std::string&
   if (Status s = CheckObject(bucket, key); !s.ok()) return s;
   OpOptions op;
   op.sync = sync_dirops;
+  auto gate = bucket_gate_.Write(bucket);
   return ns_->Remove(bucket, key, op);
 }
 
@@ -112,6 +114,7 @@ Result<ObjectMeta> FsObjectStore::PublishStaged(const std::string& bucket, const
   }
   OpOptions op;
   op.sync = sync_dirops;
+  auto gate = bucket_gate_.Write(bucket);
   auto published =
       ns_->Publish(bucket, key, StagedObject{staging, std::move(meta), nullptr}, conditions, op);
   if (!published.ok()) ns_->ReleaseStaging(staging);

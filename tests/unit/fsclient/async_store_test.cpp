@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "async_test_util.h"
+#include "fsclient/fault_backend.h"
 #include "fsclient/object_store.h"
 
 namespace fsgate::fsclient {
@@ -21,7 +22,9 @@ class AsyncStoreTest : public ::testing::Test {
   }
   void Reopen() {
     store_.reset();
-    auto store = ObjectStore::Open(dir_.NewBackend(), StoreOptions{true, true}, metrics_);
+    auto fault = std::make_unique<FaultBackend>(dir_.NewBackend());
+    fault_ = fault.get();
+    auto store = ObjectStore::Open(std::move(fault), StoreOptions{true, true}, metrics_);
     ASSERT_TRUE(store.ok()) << store.status().message();
     store_ = std::move(*store);
   }
@@ -59,6 +62,7 @@ class AsyncStoreTest : public ::testing::Test {
 
   ScratchDir dir_;
   metrics::Metrics metrics_;
+  FaultBackend* fault_ = nullptr;  // owned by store_
   std::unique_ptr<ObjectStore> store_;
 };
 
@@ -103,6 +107,31 @@ TEST_F(AsyncStoreTest, DeleteBucketWaitsForPendingOps) {
   EXPECT_TRUE(store_->HeadBucket("bkt").status().Is(s3err::kNoSuchBucket));
   // The bucket's directories are no longer "known": a PUT now fails cleanly.
   EXPECT_EQ(Put("c", "3").code(), "NoSuchBucket");
+}
+
+// A PUT still publishing when DeleteBucket starts is answered before the
+// bucket can go: DeleteBucket finds it (BucketNotEmpty) instead of removing
+// the directory under an answered object.
+TEST_F(AsyncStoreTest, DeleteBucketNeverRemovesAnAnsweredPut) {
+  ASSERT_TRUE(Put("seed", "s").ok());
+  ASSERT_TRUE(store_->DeleteObject("bkt", "seed").ok());
+  // The next journal append takes 300 ms: the PUT is mid-publish for that long.
+  fault_->AddRule({.op = FaultOp::kWrite,
+                   .path_contains = ".log",
+                   .err = 0,
+                   .count = 1,
+                   .skip = 0,
+                   .delay = std::chrono::milliseconds(300)});
+  Status put;
+  std::thread writer([&] { put = Put("late", "answered"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  Status deleted = store_->DeleteBucket("bkt");
+  writer.join();
+  ASSERT_TRUE(put.ok()) << put.message();
+  EXPECT_TRUE(deleted.Is(s3err::kBucketNotEmpty)) << deleted.message();
+  EXPECT_EQ(Get("late"), "answered");
+  ASSERT_TRUE(store_->Drain().ok());
+  EXPECT_EQ(ReadLocalFile(dir_.path() + "/bkt/late"), "answered");
 }
 
 }  // namespace
