@@ -80,13 +80,15 @@ class Reader {
   bool ok_ = true;
 };
 
-uint32_t SegmentSeed(uint64_t first_seq) {
+}  // namespace
+
+uint32_t RecordSeed(uint64_t first_seq) {
   std::string bytes;
   PutInt<uint64_t>(&bytes, first_seq);
   return auth::Crc32c(bytes);
 }
 
-}  // namespace
+uint32_t SegmentHeader::record_seed() const { return version >= 2 ? RecordSeed(first_seq) : 0; }
 
 std::string EncodeSegmentHeader(uint64_t first_seq) {
   std::string out(kSegmentMagic);
@@ -98,7 +100,7 @@ std::string EncodeSegmentHeader(uint64_t first_seq) {
   return out;
 }
 
-Result<uint64_t> DecodeSegmentHeader(std::string_view data) {
+Result<SegmentHeader> DecodeSegmentHeader(std::string_view data) {
   if (data.size() < kSegmentHeaderSize || data.substr(0, 8) != kSegmentMagic ||
       LoadInt<uint32_t>(data.data() + 24) != auth::Crc32c(data.substr(0, 24))) {
     return Status::Errno(EINVAL, "not an fsgate intent journal segment (bad header)");
@@ -110,7 +112,7 @@ Result<uint64_t> DecodeSegmentHeader(std::string_view data) {
                                      std::to_string(kJournalFormatVersion) +
                                      "); refusing to start — run a newer fsgate");
   }
-  return LoadInt<uint64_t>(data.data() + 16);
+  return SegmentHeader{version, LoadInt<uint64_t>(data.data() + 16)};
 }
 
 void AppendIntentRecord(const Intent& intent, std::string* out) {
@@ -141,8 +143,7 @@ void AppendIntentRecord(const Intent& intent, std::string* out) {
   std::memcpy(out->data() + start, length.data(), length.size());
 }
 
-void SealRecords(std::string* records, uint64_t first_seq) {
-  const uint32_t seed = SegmentSeed(first_seq);
+void SealRecords(std::string* records, uint32_t seed) {
   for (size_t pos = 0; pos + kRecordHeaderSize <= records->size();) {
     const auto length = LoadInt<uint32_t>(records->data() + pos);
     std::string_view payload(records->data() + pos + kRecordHeaderSize, length);
@@ -153,8 +154,7 @@ void SealRecords(std::string* records, uint64_t first_seq) {
   }
 }
 
-std::optional<Intent> DecodeIntentRecord(std::string_view data, uint64_t first_seq,
-                                         size_t* consumed) {
+std::optional<Intent> DecodeIntentRecord(std::string_view data, uint32_t seed, size_t* consumed) {
   if (data.size() < kRecordHeaderSize) return std::nullopt;
   auto length = LoadInt<uint32_t>(data.data());
   auto crc = LoadInt<uint32_t>(data.data() + 4);
@@ -162,7 +162,7 @@ std::optional<Intent> DecodeIntentRecord(std::string_view data, uint64_t first_s
     return std::nullopt;
   }
   std::string_view payload = data.substr(kRecordHeaderSize, length);
-  if (auth::Crc32c(payload, SegmentSeed(first_seq)) != crc) return std::nullopt;
+  if (auth::Crc32c(payload, seed) != crc) return std::nullopt;
 
   Reader r(payload);
   Intent intent;

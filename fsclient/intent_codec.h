@@ -28,20 +28,29 @@ inline constexpr size_t kRecordHeaderSize = 8;
 // Larger lengths can only come from garbage: inline bodies are <= kInlineObjectMax.
 inline constexpr uint32_t kMaxRecordPayload = 16 * 1024 * 1024;
 
+struct SegmentHeader {
+  uint32_t version = kJournalFormatVersion;
+  uint64_t first_seq = 0;
+  // The seed of the segment's record CRCs (format 1, never recycled, had none).
+  uint32_t record_seed() const;
+};
+
+// The seed of the record CRCs of a current-format segment starting at `first_seq`.
+uint32_t RecordSeed(uint64_t first_seq);
+
 std::string EncodeSegmentHeader(uint64_t first_seq);
-// The segment's first seq; a clear error for a foreign file or a newer format.
-Result<uint64_t> DecodeSegmentHeader(std::string_view data);
+// A clear error for a foreign file or a newer format.
+Result<SegmentHeader> DecodeSegmentHeader(std::string_view data);
 
 // Appends the framed record of `intent` to `out`, its CRC not yet stamped: the
 // segment it lands in is known only when its batch is written.
 void AppendIntentRecord(const Intent& intent, std::string* out);
-// Stamps the CRC of every record in `records` for the segment starting at `first_seq`.
-void SealRecords(std::string* records, uint64_t first_seq);
+// Stamps the CRC of every record in `records` with the segment's `seed`.
+void SealRecords(std::string* records, uint32_t seed);
 
-// Decodes the record at the start of `data`, in the segment starting at
-// `first_seq`; sets `consumed` to its framed size. nullopt when the record is
+// Decodes the record at the start of `data`, in a segment whose record seed is
+// `seed`; sets `consumed` to its framed size. nullopt when the record is
 // incomplete, corrupt, or not of this segment (the end of its records).
-std::optional<Intent> DecodeIntentRecord(std::string_view data, uint64_t first_seq,
-                                         size_t* consumed);
+std::optional<Intent> DecodeIntentRecord(std::string_view data, uint32_t seed, size_t* consumed);
 
 }  // namespace fsgate::fsclient

@@ -47,19 +47,19 @@ Status IntentJournal::Recover(std::vector<Intent>* live) {
     if (!file.ok()) return file.status();
     auto data = ReadWholeFile(**file);
     if (!data.ok()) return data.status();
-    auto first_seq = DecodeSegmentHeader(*data);
-    if (!first_seq.ok()) {
+    auto header = DecodeSegmentHeader(*data);
+    if (!header.ok()) {
       if (data->size() < kSegmentHeaderSize) continue;  // cut while being started: empty
-      return Status::Errno(first_seq.status().err(),
-                           segment.path + ": " + first_seq.status().message());
+      return Status::Errno(header.status().err(), segment.path + ": " + header.status().message());
     }
-    next_seq_ = std::max(next_seq_, *first_seq);
+    next_seq_ = std::max(next_seq_, header->first_seq);
+    const uint32_t seed = header->record_seed();
     // Records end at the first one that does not decode under this segment's
     // seed: zeros, a torn (never answered) append, or the recycled file's past.
     size_t pos = kSegmentHeaderSize;
     while (pos < data->size()) {
       size_t consumed = 0;
-      auto intent = DecodeIntentRecord(std::string_view(*data).substr(pos), *first_seq, &consumed);
+      auto intent = DecodeIntentRecord(std::string_view(*data).substr(pos), seed, &consumed);
       if (!intent) break;
       if (intent->op == IntentOp::kCheckpoint) {
         checkpoint_ = std::max(checkpoint_, intent->seq);
@@ -104,7 +104,7 @@ Status IntentJournal::WriteBatch(std::string& records, uint64_t first_seq) {
       (offset_ > kSegmentHeaderSize && offset_ + records.size() > options_.segment_bytes)) {
     if (Status s = StartSegment(first_seq); !s.ok()) return s;
   }
-  SealRecords(&records, file_first_seq_);
+  SealRecords(&records, RecordSeed(file_first_seq_));
   if (Status s = file_->PWrite(offset_, records); !s.ok()) {
     // Part of the batch may be there, sealed for this segment: later batches go
     // to a new one, so no shorter batch can leave a failed record decodable.

@@ -50,9 +50,9 @@ TEST(JournalCodec, RoundTripsEveryField) {
   in.target_ino = 9;
   std::string buf;
   AppendIntentRecord(in, &buf);
-  SealRecords(&buf, 5);
+  SealRecords(&buf, RecordSeed(5));
   size_t consumed = 0;
-  auto out = DecodeIntentRecord(buf, 5, &consumed);
+  auto out = DecodeIntentRecord(buf, RecordSeed(5), &consumed);
   ASSERT_TRUE(out);
   EXPECT_EQ(consumed, buf.size());
   EXPECT_EQ(out->op, IntentOp::kCreate);
@@ -76,18 +76,19 @@ TEST(JournalCodec, EveryTruncationAndBitFlipIsRejected) {
   Intent in = MakeCreate("k", "hello");
   std::string buf;
   AppendIntentRecord(in, &buf);
-  SealRecords(&buf, 1);
+  SealRecords(&buf, RecordSeed(1));
   size_t consumed = 0;
-  ASSERT_TRUE(DecodeIntentRecord(buf, 1, &consumed));
+  ASSERT_TRUE(DecodeIntentRecord(buf, RecordSeed(1), &consumed));
   for (size_t n = 0; n < buf.size(); ++n) {
-    EXPECT_FALSE(DecodeIntentRecord(std::string_view(buf).substr(0, n), 1, &consumed)) << n;
+    EXPECT_FALSE(DecodeIntentRecord(std::string_view(buf).substr(0, n), RecordSeed(1), &consumed))
+        << n;
   }
   for (size_t i = 0; i < buf.size(); ++i) {
     std::string bad = buf;
     bad[i] ^= 0x10;
-    EXPECT_FALSE(DecodeIntentRecord(bad, 1, &consumed)) << i;
+    EXPECT_FALSE(DecodeIntentRecord(bad, RecordSeed(1), &consumed)) << i;
   }
-  EXPECT_FALSE(DecodeIntentRecord(std::string(buf.size(), '\0'), 1, &consumed));
+  EXPECT_FALSE(DecodeIntentRecord(std::string(buf.size(), '\0'), RecordSeed(1), &consumed));
 }
 
 // A recycled segment keeps its earlier life's records after the new tail:
@@ -95,17 +96,17 @@ TEST(JournalCodec, EveryTruncationAndBitFlipIsRejected) {
 TEST(JournalCodec, RecordsOfAnotherSegmentAreRejected) {
   std::string buf;
   AppendIntentRecord(MakeCreate("k", "hello"), &buf);
-  SealRecords(&buf, 100);
+  SealRecords(&buf, RecordSeed(100));
   size_t consumed = 0;
-  EXPECT_TRUE(DecodeIntentRecord(buf, 100, &consumed));
-  EXPECT_FALSE(DecodeIntentRecord(buf, 101, &consumed));
-  EXPECT_FALSE(DecodeIntentRecord(buf, 1, &consumed));
+  EXPECT_TRUE(DecodeIntentRecord(buf, RecordSeed(100), &consumed));
+  EXPECT_FALSE(DecodeIntentRecord(buf, RecordSeed(101), &consumed));
+  EXPECT_FALSE(DecodeIntentRecord(buf, RecordSeed(1), &consumed));
 }
 
 TEST(JournalCodec, NewerFormatVersionIsRefusedClearly) {
   std::string header = EncodeSegmentHeader(5);
   ASSERT_TRUE(DecodeSegmentHeader(header).ok());
-  EXPECT_EQ(*DecodeSegmentHeader(header), 5u);
+  EXPECT_EQ(DecodeSegmentHeader(header)->first_seq, 5u);
   header[8] =
       static_cast<char>(kJournalFormatVersion + 1);  // CRC fixed up: only the version is wrong
   std::string body = header.substr(0, 24);
@@ -183,13 +184,13 @@ TEST_F(JournalTest, TornTailIsDroppedAndAppendsGoToANewSegment) {
     std::ifstream in(segs[0], std::ios::binary);
     data.assign(std::istreambuf_iterator<char>(in), {});
   }
-  const uint64_t first_seq = *DecodeSegmentHeader(data);
+  const uint32_t seed = DecodeSegmentHeader(data)->record_seed();
   size_t pos = kSegmentHeaderSize, consumed = 0;
   for (int i = 0; i < 2; ++i) {
-    ASSERT_TRUE(DecodeIntentRecord(std::string_view(data).substr(pos), first_seq, &consumed));
+    ASSERT_TRUE(DecodeIntentRecord(std::string_view(data).substr(pos), seed, &consumed));
     pos += consumed;
   }
-  ASSERT_TRUE(DecodeIntentRecord(std::string_view(data).substr(pos), first_seq, &consumed));
+  ASSERT_TRUE(DecodeIntentRecord(std::string_view(data).substr(pos), seed, &consumed));
   {
     std::fstream out(segs[0], std::ios::binary | std::ios::in | std::ios::out);
     out.seekp(static_cast<std::streamoff>(pos + consumed - 5));
@@ -234,6 +235,36 @@ TEST_F(JournalTest, TrimmedSegmentsAreRecycledAndTheirOldRecordsNeverReplay) {
   journal = OpenJournal(&live, 4096);
   ASSERT_EQ(live.size(), 30u);
   for (const Intent& in : live) EXPECT_TRUE(in.key.starts_with("new")) << in.key;
+}
+
+// A journal written by format 1 (records CRC'd without a seed, segments not
+// pre-written) still replays after an upgrade: its answered ops are not lost.
+TEST_F(JournalTest, FormatOneSegmentLeftByAnOlderFsgateIsReplayed) {
+  fs::create_directories(fs::path(dir_.path()) / ".fsgate/journal");
+  std::string header = EncodeSegmentHeader(1);
+  header[8] = 1;  // format 1, header CRC fixed up
+  uint32_t crc = auth::Crc32c(std::string_view(header).substr(0, 24));
+  for (int i = 0; i < 4; ++i) header[24 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
+  Intent old = MakeCreate("from-v1", "data");
+  old.seq = 1;
+  std::string records;
+  AppendIntentRecord(old, &records);
+  SealRecords(&records, 0);
+  std::ofstream(fs::path(dir_.path()) / ".fsgate/journal/00000000000000000001.log",
+                std::ios::binary)
+      << header << records;
+  std::vector<Intent> live;
+  auto journal = OpenJournal(&live);
+  ASSERT_EQ(live.size(), 1u);
+  EXPECT_EQ(live[0].key, "from-v1");
+  Intent next = MakeCreate("after", "x");
+  ASSERT_TRUE(journal->Append(next).ok());
+  EXPECT_GT(next.seq, 1u);
+  journal.reset();
+  live.clear();
+  journal = OpenJournal(&live);
+  ASSERT_EQ(live.size(), 2u);
+  EXPECT_EQ(live[1].key, "after");
 }
 
 TEST_F(JournalTest, NewerSegmentVersionRefusesToOpen) {
