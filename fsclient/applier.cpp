@@ -213,8 +213,12 @@ Status Applier::ApplyCreate(const Intent& in) {
 }
 
 Status Applier::ApplyUnlink(const Intent& in) {
-  // Directories this prunes leave the directory cache through apply_ns_.
-  return apply_ns_.Remove(in.bucket, in.key, {});
+  OpOptions op;
+  op.prune_now = false;
+  if (Status s = apply_ns_.Remove(in.bucket, in.key, op); !s.ok()) return s;
+  std::lock_guard lock(mu_);
+  to_prune_.emplace(in.bucket, ParentPath(ObjectPath(in.bucket, in.key)));
+  return Status::Ok();
 }
 
 Status Applier::Replay(const Intent& in) {
@@ -296,6 +300,9 @@ void Applier::SyncLoop() {
     if (applied_.empty()) continue;  // a crash-like stop dropped them
     std::vector<uint64_t> batch = std::exchange(applied_, {});
     lock.unlock();
+    // Directories left empty go before the syncfs that retires their unlinks
+    // (replay prunes again if a crash comes first).
+    PruneNow();
     // Every op in `batch` finished applying before this syncfs started.
     Status s = options_.fsync ? backend_.SyncFs() : Status::Ok();
     if (s.ok()) {
@@ -356,6 +363,15 @@ void Applier::WaitBucket(const std::string& bucket) {
 void Applier::Drain() {
   std::unique_lock lock(mu_);
   done_.wait(lock, [&] { return stop_ || queues_.empty(); });
+  lock.unlock();
+  PruneNow();  // drained means on disk as answered, emptied directories gone too
+}
+
+void Applier::PruneNow() {
+  std::unique_lock lock(mu_);
+  const auto prune = std::exchange(to_prune_, {});
+  lock.unlock();
+  for (const auto& [bucket, dir] : prune) apply_ns_.PruneEmptyDirs(bucket, dir);
 }
 
 size_t Applier::pending() const {

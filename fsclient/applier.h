@@ -20,6 +20,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -82,6 +83,9 @@ class Applier {
   void WaitPrefix(const std::string& bucket, const std::string& prefix);
   void WaitBucket(const std::string& bucket);
   void Drain();
+  // Prunes now the directories applied unlinks may have emptied (otherwise
+  // done once per batch). Those pruned leave the directory cache.
+  void PruneNow();
 
   size_t pending() const;
   uint64_t pending_bytes() const;
@@ -137,6 +141,8 @@ class Applier {
   uint64_t pending_bytes_ = 0;
   size_t pending_files_ = 0;
   std::vector<uint64_t> applied_;  // seqs applied (or given up), not yet durable
+  // Directories unlinks may have emptied: pruned once per batch, before its syncfs.
+  std::set<std::pair<std::string, std::string>> to_prune_;  // (bucket, directory)
   std::deque<Failure> failed_;
   size_t failed_total_ = 0;
   bool stop_ = false;

@@ -171,6 +171,8 @@ void AsyncNamespace::WaitAround(const std::string& bucket, const std::string& ke
   applier_->WaitKey(bucket, key);
   for (const std::string& a : AncestorKeys(key)) applier_->WaitKey(bucket, a);
   applier_->WaitPrefix(bucket, IsDirectoryKey(key) ? key : key + "/");
+  // A directory emptied by those unlinks must not stand where the key goes.
+  applier_->PruneNow();
 }
 
 // The first create under a directory not known yet: refuse what the directory

@@ -67,6 +67,9 @@ inline constexpr uint64_t kInlineObjectMax = 64 * 1024;
 
 struct OpOptions {
   bool sync = false;  // this op must be on disk before returning (header or sync mode)
+  // false: an unlink leaves emptied directories for the caller to prune later
+  // (the applier does it once per batch, not once per unlink).
+  bool prune_now = true;
 };
 
 class Namespace {

@@ -200,8 +200,7 @@ void SyncNamespace::PruneEmptyDirs(const std::string& bucket, std::string dir) {
   }
 }
 
-Status SyncNamespace::Remove(const std::string& bucket, const std::string& key,
-                             OpOptions /*options*/) {
+Status SyncNamespace::Remove(const std::string& bucket, const std::string& key, OpOptions options) {
   const std::string path = ObjectPath(bucket, key);
   {
     auto lock = locks_.Lock(bucket, key);
@@ -226,7 +225,7 @@ Status SyncNamespace::Remove(const std::string& bucket, const std::string& key,
       }
     }
   }
-  PruneEmptyDirs(bucket, IsDirectoryKey(key) ? path : ParentOf(path));
+  if (options.prune_now) PruneEmptyDirs(bucket, IsDirectoryKey(key) ? path : ParentOf(path));
   return Status::Ok();
 }
 
