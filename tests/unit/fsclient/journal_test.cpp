@@ -35,6 +35,17 @@ Intent MakeCreate(const std::string& key, const std::string& body) {
   return in;
 }
 
+// Appends `n` creates of 200-byte bodies ("<prefix><i>"); their seqs.
+std::vector<uint64_t> AppendCreates(IntentJournal& journal, const std::string& prefix, int n) {
+  std::vector<uint64_t> seqs;
+  for (int i = 0; i < n; ++i) {
+    Intent in = MakeCreate(prefix + std::to_string(i), std::string(200, 'a'));
+    EXPECT_TRUE(journal.Append(in).ok());
+    seqs.push_back(in.seq);
+  }
+  return seqs;
+}
+
 std::vector<fs::path> Segments(const ScratchDir& dir) {
   std::vector<fs::path> out;
   for (const auto& e : fs::directory_iterator(fs::path(dir.path()) / ".fsgate/journal")) {
@@ -213,12 +224,7 @@ TEST_F(JournalTest, TornTailIsDroppedAndAppendsGoToANewSegment) {
 TEST_F(JournalTest, TrimmedSegmentsAreRecycledAndTheirOldRecordsNeverReplay) {
   std::vector<Intent> live;
   auto journal = OpenJournal(&live, 4096);
-  std::vector<uint64_t> seqs;
-  for (int i = 0; i < 60; ++i) {
-    Intent in = MakeCreate("old" + std::to_string(i), std::string(200, 'a'));
-    ASSERT_TRUE(journal->Append(in).ok());
-    seqs.push_back(in.seq);
-  }
+  const std::vector<uint64_t> seqs = AppendCreates(*journal, "old", 60);
   ASSERT_TRUE(journal->Retire(seqs).ok());
   // Spares are recycled segments: new segments are made from them.
   size_t spares = 0;
@@ -226,10 +232,7 @@ TEST_F(JournalTest, TrimmedSegmentsAreRecycledAndTheirOldRecordsNeverReplay) {
     spares += e.path().extension() == ".spare";
   }
   EXPECT_GE(spares, 1u);
-  for (int i = 0; i < 30; ++i) {
-    Intent in = MakeCreate("new" + std::to_string(i), std::string(200, 'b'));
-    ASSERT_TRUE(journal->Append(in).ok());
-  }
+  AppendCreates(*journal, "new", 30);
   journal.reset();
   live.clear();
   journal = OpenJournal(&live, 4096);
@@ -286,12 +289,7 @@ TEST_F(JournalTest, NewerSegmentVersionRefusesToOpen) {
 TEST_F(JournalTest, RotatesAndTrimsOnlyWholeSegmentsBelowTheTrimPoint) {
   std::vector<Intent> live;
   auto journal = OpenJournal(&live, 4096);
-  std::vector<uint64_t> seqs;
-  for (int i = 0; i < 100; ++i) {
-    Intent in = MakeCreate("key" + std::to_string(i), std::string(200, 'a'));
-    ASSERT_TRUE(journal->Append(in).ok());
-    seqs.push_back(in.seq);
-  }
+  const std::vector<uint64_t> seqs = AppendCreates(*journal, "key", 100);
   const size_t before = journal->segment_count();
   ASSERT_GT(before, 3u);
   ASSERT_EQ(Segments(dir_).size(), before);
