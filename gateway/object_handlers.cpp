@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <array>
 #include <vector>
 
@@ -148,7 +149,10 @@ Result<fsclient::ObjectMeta> StreamIntoWriter(S3Context& ctx, fsclient::ObjectWr
                                               fsclient::ObjectMeta meta) {
   std::optional<std::string> content_md5;
   if (Status s = ReadContentMd5(ctx.request, content_md5); !s.ok()) return s;
-  std::vector<char> buf(kIoChunk);
+  // Sized to the body when it is small: zeroing 256 KiB per 4 KiB PUT was 3 %
+  // of the server's CPU at 32 connections. One byte more reads the end.
+  const uint64_t declared = ctx.payload.declared_length().value_or(kIoChunk);
+  std::vector<char> buf(static_cast<size_t>(std::min<uint64_t>(kIoChunk, declared + 1)));
   for (;;) {
     auto n = ctx.payload.Read(buf);
     if (!n.ok()) return n.status();
