@@ -65,6 +65,7 @@ class AsyncNamespace final : public Namespace {
   Status WaitBucket(const std::string& bucket) override;
   Status Drain() override;
   std::string StatusJson() override;
+  Status WriteHealth() override { return journal_->health(); }
 
   // For tests: stops the applier where it is, without draining or a last
   // sync, as a crash would (the destructor then leaves everything pending).

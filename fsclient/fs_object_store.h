@@ -53,6 +53,7 @@ class FsObjectStore final : public ObjectStore {
 
   Status Drain() override;
   std::string AsyncStatusJson() override;
+  Status WriteHealth() override;
 
   Backend& backend() { return *backend_; }
   Namespace& ns() { return *ns_; }

@@ -227,6 +227,11 @@ Status IntentJournal::TrimBefore(uint64_t seq) {
   return result;
 }
 
+Status IntentJournal::health() const {
+  std::lock_guard lock(mu_);
+  return broken_;
+}
+
 uint64_t IntentJournal::next_seq() const {
   std::lock_guard lock(mu_);
   return next_seq_;

@@ -67,6 +67,8 @@ class IntentJournal {
   // segments that hold nothing else (never the segment being appended to).
   Status TrimBefore(uint64_t seq);
 
+  // Ok, or the failed sync that makes the journal refuse every append.
+  Status health() const;
   uint64_t next_seq() const;
   size_t segment_count() const;
   size_t live_count() const;

@@ -105,6 +105,8 @@ class Namespace {
   virtual Status Drain() = 0;
   // JSON for GET /admin/async.
   virtual std::string StatusJson() = 0;
+  // Why writes cannot be answered any more (a failed journal sync), or Ok.
+  virtual Status WriteHealth() { return Status::Ok(); }
 };
 
 }  // namespace fsgate::fsclient

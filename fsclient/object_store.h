@@ -187,6 +187,9 @@ class ObjectStore {
   virtual Status Drain() = 0;
   // JSON for GET /admin/async: pending counts per op, oldest pending age, failed ops.
   virtual std::string AsyncStatusJson() = 0;
+  // Why writes cannot be answered any more (a failed journal sync), or Ok:
+  // /readyz turns 503 so a load balancer sends writes elsewhere.
+  virtual Status WriteHealth() = 0;
 };
 
 }  // namespace fsgate::fsclient

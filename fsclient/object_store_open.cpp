@@ -96,4 +96,6 @@ Status FsObjectStore::Drain() {
 
 std::string FsObjectStore::AsyncStatusJson() { return ns_->StatusJson(); }
 
+Status FsObjectStore::WriteHealth() { return ns_->WriteHealth(); }
+
 }  // namespace fsgate::fsclient

@@ -11,9 +11,13 @@ Result<std::unique_ptr<fsclient::Backend>> MakeBackend(const ServeConfig& config
   }
   auto backend = fsclient::MakePosixBackend(config.root);
   if (!backend.ok()) return backend;
-  if (config.test_apply_delay_ms <= 0 && config.test_swap_inode_every <= 0) return backend;
+  if (config.test_apply_delay_ms <= 0 && config.test_swap_inode_every <= 0 &&
+      config.test_faults.empty()) {
+    return backend;
+  }
   // Test hooks: the fault-injecting decorator slows every rename (the
-  // applier's link into place) and unlink, or swaps inodes under names.
+  // applier's link into place) and unlink, swaps inodes under names, or
+  // injects the faults given as rule specs.
   auto fault = std::make_unique<fsclient::FaultBackend>(std::move(*backend));
   if (config.test_apply_delay_ms > 0) {
     for (const char* op : {"rename", "unlink"}) {
@@ -23,6 +27,9 @@ Result<std::unique_ptr<fsclient::Backend>> MakeBackend(const ServeConfig& config
   }
   if (config.test_swap_inode_every > 0) {
     fault->SwapInodeEvery(static_cast<int>(config.test_swap_inode_every));
+  }
+  for (const std::string& spec : config.test_faults) {
+    if (!fault->AddRuleSpec(spec)) return Status::Errno(EINVAL, "bad --test-fault " + spec);
   }
   return std::unique_ptr<fsclient::Backend>(std::move(fault));
 }

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <memory>
 
 #include "auth/credentials.h"
 #include "build_config.h"
@@ -39,9 +40,9 @@ void LogConfig(const ServeConfig& c) {
         "--fsync off: answers come from the page cache; a power cut or kernel crash can "
         "lose answered writes. Use it for scratch data only.");
   }
-  if (c.test_apply_delay_ms > 0 || c.test_swap_inode_every > 0) {
-    spdlog::warn("test hooks on: apply delay {} ms, inode swap every {} creates",
-                 c.test_apply_delay_ms, c.test_swap_inode_every);
+  if (c.test_apply_delay_ms > 0 || c.test_swap_inode_every > 0 || !c.test_faults.empty()) {
+    spdlog::warn("test hooks on: apply delay {} ms, inode swap every {} creates, {} fault rules",
+                 c.test_apply_delay_ms, c.test_swap_inode_every, c.test_faults.size());
   }
 }
 
@@ -99,7 +100,15 @@ int RunServe(const ServeConfig& config) {
                 metrics_options.port);
   metrics_options.version = FSGATE_VERSION;
   metrics_options.commit = FSGATE_COMMIT;
-  metrics_options.ready = [&ready] { return ready.load(); };
+  metrics_options.ready = [&ready, &store, logged = std::make_shared<std::atomic<bool>>(false)] {
+    if (!ready) return false;
+    Status health = store->WriteHealth();
+    if (!health.ok() && !logged->exchange(true)) {
+      spdlog::critical("not ready: writes cannot be answered until a restart: {}",
+                       health.message());
+    }
+    return health.ok();
+  };
   metrics_options.admin_async_json = [&store, &ready]() -> std::string {
     return ready ? store->AsyncStatusJson() : "{\"ready\":false}";
   };

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace fsgate::gateway {
 
@@ -31,6 +32,7 @@ struct ServeConfig {
   // Test hooks (hidden flags): slow the applier, swap inodes under names.
   int64_t test_apply_delay_ms = 0;
   int64_t test_swap_inode_every = 0;
+  std::vector<std::string> test_faults;  // FaultBackend rule specs, e.g. "fsync:EIO:path=.log"
 };
 
 // Loads a JSON config file over `config`; throws std::runtime_error with a

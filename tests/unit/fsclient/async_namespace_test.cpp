@@ -448,3 +448,23 @@ TEST_F(AsyncNamespaceTest, SyncModeStartAppliesTheJournalAnAsyncRunLeft) {
 
 }  // namespace
 }  // namespace fsgate::fsclient
+
+namespace fsgate::fsclient {
+namespace {
+
+// After a failed journal sync every write is refused until a restart; the
+// namespace says so, and /readyz turns 503 on it (gateway/serve.cpp).
+TEST_F(AsyncNamespaceTest, FailedJournalSyncShowsInWriteHealth) {
+  OpenNs();
+  ASSERT_TRUE(Put("h/seed", "s").ok());
+  EXPECT_TRUE(ns_->WriteHealth().ok());
+  ASSERT_TRUE(fault_->AddRuleSpec("fsync:EIO:path=.log"));
+  EXPECT_FALSE(Put("h/lost", "x").ok());
+  Status health = ns_->WriteHealth();
+  EXPECT_FALSE(health.ok());
+  EXPECT_EQ(health.err(), EIO);
+  EXPECT_FALSE(Put("h/later", "y").ok());
+}
+
+}  // namespace
+}  // namespace fsgate::fsclient
