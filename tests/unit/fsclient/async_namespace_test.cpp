@@ -407,12 +407,6 @@ TEST_F(AsyncNamespaceTest, FirstCreateUnderAFileIsAConflictNotAnAsyncError) {
   EXPECT_EQ(OnDisk("file"), "f");
 }
 
-}  // namespace
-}  // namespace fsgate::fsclient
-
-namespace fsgate::fsclient {
-namespace {
-
 // Restarting with --dirops sync after a crash under async dirops: the answered
 // ops still in the journal are applied at open, and a later async start does
 // not replay them over what was written in between.
@@ -445,12 +439,6 @@ TEST_F(AsyncNamespaceTest, SyncModeStartAppliesTheJournalAnAsyncRunLeft) {
   OpenNs();
   EXPECT_EQ(OnDisk("j/a"), "newer");
 }
-
-}  // namespace
-}  // namespace fsgate::fsclient
-
-namespace fsgate::fsclient {
-namespace {
 
 // After a failed journal sync every write is refused until a restart; the
 // namespace says so, and /readyz turns 503 on it (gateway/serve.cpp).
