@@ -70,8 +70,13 @@ Status JournalSegments::Start(const std::vector<DirEntry>& entries) {
   // requests: the first segment's file and the spare after it. Later spares
   // are mostly trimmed segments recycled.
   while (spares_.size() < options_.spares_ready + 1) {
-    auto spare = WriteSpare();
-    if (!spare.ok()) return spare.status();
+    auto spare = WriteSpare(options_.segment_bytes);
+    if (!spare.ok()) {
+      // A nearly full disk must not keep the gateway from starting: segments
+      // then grow as they are written (slower syncs) until space is back.
+      spdlog::warn("intent journal: cannot pre-write a segment: {}", spare.status().message());
+      break;
+    }
     spares_.push_back(*spare);
   }
   if (options_.spares_ready > 0) writer_ = std::thread([this] { SpareLoop(); });
@@ -87,7 +92,7 @@ void JournalSegments::Stop() {
   if (writer_.joinable()) writer_.join();
 }
 
-Result<std::string> JournalSegments::WriteSpare() {
+Result<std::string> JournalSegments::WriteSpare(uint64_t bytes) {
   uint64_t n = 0;
   {
     std::lock_guard lock(mu_);
@@ -98,9 +103,8 @@ Result<std::string> JournalSegments::WriteSpare() {
   auto file = backend_.Open(tmp, Backend::OpenMode::kCreateTruncate);
   if (!file.ok()) return file.status();
   const std::string zeros(kZeroChunk, '\0');
-  for (uint64_t off = 0; off < options_.segment_bytes; off += zeros.size()) {
-    const size_t n_bytes =
-        static_cast<size_t>(std::min<uint64_t>(zeros.size(), options_.segment_bytes - off));
+  for (uint64_t off = 0; off < bytes; off += zeros.size()) {
+    const size_t n_bytes = static_cast<size_t>(std::min<uint64_t>(zeros.size(), bytes - off));
     if (Status s = (*file)->PWrite(off, std::string_view(zeros).substr(0, n_bytes)); !s.ok()) {
       (void)backend_.Unlink(tmp);
       return s;
@@ -121,19 +125,23 @@ Result<std::string> JournalSegments::WriteSpare() {
 
 void JournalSegments::SpareLoop() {
   std::unique_lock lock(mu_);
+  auto backoff = std::chrono::seconds(1);
   for (;;) {
     wake_.wait(lock, [&] { return stop_ || spares_.size() < options_.spares_ready; });
     if (stop_) return;
     lock.unlock();
-    auto spare = WriteSpare();
+    auto spare = WriteSpare(options_.segment_bytes);
     lock.lock();
     if (spare.ok()) {
       spares_.push_back(*spare);
+      backoff = std::chrono::seconds(1);
       wake_.notify_all();
     } else {
-      spdlog::warn("intent journal: cannot prepare a spare segment: {}", spare.status().message());
-      // Create() writes one itself when it must; try again later.
-      if (wake_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_; })) return;
+      spdlog::warn("intent journal: cannot prepare a spare segment: {} (next try in {} s)",
+                   spare.status().message(), backoff.count());
+      // Create() makes a segment itself when it must.
+      if (wake_.wait_for(lock, backoff, [&] { return stop_; })) return;
+      backoff = std::min(backoff * 2, std::chrono::seconds(64));
     }
   }
 }
@@ -150,7 +158,9 @@ Result<std::unique_ptr<File>> JournalSegments::Create(uint64_t first_seq,
   }
   wake_.notify_all();
   if (spare.empty()) {
-    auto written = WriteSpare();
+    auto written = WriteSpare(options_.segment_bytes);
+    // No room to pre-write: a segment that grows as it is written.
+    if (!written.ok()) written = WriteSpare(0);
     if (!written.ok()) return written.status();
     spare = *written;
   }

@@ -67,8 +67,8 @@ class JournalSegments {
   size_t spares() const;
 
  private:
-  // Writes a new spare in full; returns its path.
-  Result<std::string> WriteSpare();
+  // Writes a new spare of `bytes` zeros (0: one that grows as it is used); its path.
+  Result<std::string> WriteSpare(uint64_t bytes);
   void SpareLoop();
 
   Backend& backend_;

@@ -127,3 +127,32 @@ TEST(FaultSwap, RenameOntoPatternGetsANewInode) {
 
 }  // namespace
 }  // namespace fsgate::fsclient
+
+namespace fsgate::fsclient {
+namespace {
+
+// No room to pre-write segments: the journal still opens, and appends go to
+// segments that grow as they are written.
+TEST(FaultJournalSpace, NoRoomForPrewrittenSegmentsStillJournals) {
+  testing::ScratchDir dir;
+  FaultBackend fault(dir.NewBackend());
+  ASSERT_TRUE(fault.AddRuleSpec("write:ENOSPC:path=.spare.tmp:count=-1"));
+  metrics::Metrics metrics;
+  std::vector<Intent> live;
+  {
+    auto journal = IntentJournal::Open(fault, {}, metrics, &live);
+    ASSERT_TRUE(journal.ok()) << journal.status().message();
+    for (const char* key : {"a", "b"}) {
+      Intent in = Unlink(key);
+      ASSERT_TRUE((*journal)->Append(in).ok()) << key;
+    }
+  }
+  auto reopened = IntentJournal::Open(fault, {}, metrics, &live);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().message();
+  ASSERT_EQ(live.size(), 2u);
+  EXPECT_EQ(live[1].key, "b");
+  EXPECT_GT(fault.injected(), 0);
+}
+
+}  // namespace
+}  // namespace fsgate::fsclient
