@@ -24,6 +24,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -172,12 +173,8 @@ class FsgateServer:
             if rc is not None:
                 self.proc = None
                 raise RuntimeError(f"fsgate exited with {rc} before ready:\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"{self.metrics_url_base}/readyz", timeout=1) as r:
-                    if r.status == 200:
-                        return self
-            except OSError:
-                pass
+            if self.readyz_status(timeout=1) == 200:
+                return self
             time.sleep(0.05)
         self.kill9()
         raise RuntimeError(f"fsgate not ready within {READY_TIMEOUT}s:\n{self.log_tail()}")
@@ -253,6 +250,16 @@ class FsgateServer:
     @property
     def host(self):
         return f"127.0.0.1:{self.port}"
+
+    def readyz_status(self, timeout=5):
+        """HTTP status of GET /readyz on the metrics listener; 0 when nothing answers."""
+        try:
+            with urllib.request.urlopen(f"{self.metrics_url_base}/readyz", timeout=timeout) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            return e.code
+        except OSError:
+            return 0
 
     @property
     def metrics_url_base(self):

@@ -9,8 +9,6 @@ server's --test-fault hook (the fault-injecting backend).
 
 import os
 import sys
-import urllib.error
-import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError
@@ -21,26 +19,18 @@ sys.path.insert(0, HERE)
 from fsgate_server import FsgateServer  # noqa: E402
 
 
-def readyz(server):
-    try:
-        with urllib.request.urlopen(f"{server.metrics_url_base}/readyz", timeout=5) as r:
-            return r.status
-    except urllib.error.HTTPError as e:
-        return e.code
-
-
 def test_failed_journal_sync_refuses_writes_and_turns_readyz_503():
     # The journal's first append syncs once; the second one fails.
     with FsgateServer(extra_args=["--test-fault", "fsync:EIO:path=.log:skip=1"]) as server:
         s3 = server.client()
         s3.create_bucket(Bucket="health")
-        assert readyz(server) == 200
+        assert server.readyz_status() == 200
         s3.put_object(Bucket="health", Key="kept", Body=b"durable")
         with pytest.raises(ClientError) as failed:
             s3.put_object(Bucket="health", Key="lost", Body=b"x")
         assert failed.value.response["Error"]["Code"] == "InternalError"
         assert failed.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
-        assert readyz(server) == 503
+        assert server.readyz_status() == 503
         # Still refused after the fault is gone: the journal stays closed.
         with pytest.raises(ClientError) as later:
             s3.delete_object(Bucket="health", Key="kept")
