@@ -339,12 +339,6 @@ TEST_F(AsyncNamespaceTest, ConcurrentStressOnFewKeys) {
             Metric("fsgate_async_apply_seconds"));
 }
 
-}  // namespace
-}  // namespace fsgate::fsclient
-
-namespace fsgate::fsclient {
-namespace {
-
 TEST_F(AsyncNamespaceTest, PermanentUnlinkFailureShowsWhatTheFilesystemHolds) {
   OpenNs();
   ASSERT_TRUE(Put("u", "still-here").ok());
@@ -363,12 +357,6 @@ TEST_F(AsyncNamespaceTest, PermanentUnlinkFailureShowsWhatTheFilesystemHolds) {
   EXPECT_EQ(metrics_.AsyncPending(metrics::AsyncOp::kUnlink), 0);
 }
 
-}  // namespace
-}  // namespace fsgate::fsclient
-
-namespace fsgate::fsclient {
-namespace {
-
 TEST_F(AsyncNamespaceTest, PendingStreamedCreatesAreBounded) {
   auto options = TestOptions();
   options.max_pending_files = 2;
@@ -381,12 +369,6 @@ TEST_F(AsyncNamespaceTest, PendingStreamedCreatesAreBounded) {
   ASSERT_TRUE(ns_->Drain().ok());
   for (int i = 0; i < 5; ++i) EXPECT_EQ(OnDisk("big" + std::to_string(i)), "data");
 }
-
-}  // namespace
-}  // namespace fsgate::fsclient
-
-namespace fsgate::fsclient {
-namespace {
 
 TEST_F(AsyncNamespaceTest, FirstCreateUnderAFileIsAConflictNotAnAsyncError) {
   OpenNs();

@@ -125,12 +125,6 @@ TEST(FaultSwap, RenameOntoPatternGetsANewInode) {
   EXPECT_EQ(*fault.GetXattr("dst", "user.k"), "v");
 }
 
-}  // namespace
-}  // namespace fsgate::fsclient
-
-namespace fsgate::fsclient {
-namespace {
-
 // No room to pre-write segments: the journal still opens, and appends go to
 // segments that grow as they are written.
 TEST(FaultJournalSpace, NoRoomForPrewrittenSegmentsStillJournals) {

@@ -306,12 +306,6 @@ TEST_F(JournalTest, RotatesAndTrimsOnlyWholeSegmentsBelowTheTrimPoint) {
   EXPECT_EQ(journal->segment_count(), 1u);  // the segment in use stays
 }
 
-}  // namespace
-}  // namespace fsgate::fsclient
-
-namespace fsgate::fsclient {
-namespace {
-
 TEST_F(JournalTest, RetiredIntentsAreNotReplayedAfterARestart) {
   std::vector<Intent> live;
   auto journal = OpenJournal(&live);

@@ -245,12 +245,6 @@ TEST_F(PowerCutAsyncTest, TornJournalTailIsDroppedAtRecovery) {
   EXPECT_EQ(OnDisk("t2"), "answered2");
 }
 
-}  // namespace
-}  // namespace fsgate::fsclient
-
-namespace fsgate::fsclient {
-namespace {
-
 TEST_F(PowerCutAsyncTest, ReplayFinishesAPruneCutShortByACrash) {
   OpenNs();
   ASSERT_TRUE(Put("x/y/seed", "s").ok());

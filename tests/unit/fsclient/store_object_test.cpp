@@ -354,12 +354,6 @@ TEST_F(ObjectStoreTest, CopyObject) {
   EXPECT_TRUE(testing::FilesUnder(Root(".fsgate/staging")).empty());
 }
 
-}  // namespace
-}  // namespace fsgate::fsclient
-
-namespace fsgate::fsclient {
-namespace {
-
 TEST_F(ObjectStoreTest, LargeObjectsStreamThroughTheStagingFile) {
   std::string body(kInlineObjectMax * 3 + 17, '\0');
   for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>(i * 7 + i / 251);
@@ -399,12 +393,6 @@ TEST_F(ObjectStoreTest, CommitMetadataMergesOverTheRequest) {
   EXPECT_EQ(head->user_meta, (HeaderList{{"a", "1"}}));
   EXPECT_EQ(head->checksums, at_commit.checksums);
 }
-
-}  // namespace
-}  // namespace fsgate::fsclient
-
-namespace fsgate::fsclient {
-namespace {
 
 // The same paths with fsync on: every file and directory sync must succeed.
 TEST_F(ObjectStoreTest, WorksWithFsyncOn) {
