@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <cstdio>
 
 namespace fsgate::fsclient {
@@ -12,15 +13,20 @@ constexpr std::string_view kSpareSuffix = ".spare";
 constexpr std::string_view kTmpSuffix = ".tmp";
 constexpr size_t kZeroChunk = 1 << 20;
 
-// The n of "<n>.spare", or nullopt.
-std::optional<uint64_t> ParseSpareName(const std::string& name) {
-  if (!name.ends_with(kSpareSuffix) || name.size() == kSpareSuffix.size()) return std::nullopt;
+// `digits` as a number when it is nothing but decimal digits.
+std::optional<uint64_t> ParseDigits(std::string_view digits) {
   uint64_t v = 0;
-  for (size_t i = 0; i + kSpareSuffix.size() < name.size(); ++i) {
-    if (name[i] < '0' || name[i] > '9') return std::nullopt;
-    v = v * 10 + static_cast<uint64_t>(name[i] - '0');
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size()) {
+    return std::nullopt;
   }
   return v;
+}
+
+// The n of "<n>.spare", or nullopt.
+std::optional<uint64_t> ParseSpareName(std::string_view name) {
+  if (!name.ends_with(kSpareSuffix)) return std::nullopt;
+  return ParseDigits(name.substr(0, name.size() - kSpareSuffix.size()));
 }
 
 }  // namespace
@@ -35,12 +41,7 @@ std::optional<uint64_t> ParseSegmentName(const std::string& name) {
   if (name.size() != 20 + kSegmentSuffix.size() || !name.ends_with(kSegmentSuffix)) {
     return std::nullopt;
   }
-  uint64_t v = 0;
-  for (size_t i = 0; i < 20; ++i) {
-    if (name[i] < '0' || name[i] > '9') return std::nullopt;
-    v = v * 10 + static_cast<uint64_t>(name[i] - '0');
-  }
-  return v;
+  return ParseDigits(std::string_view(name).substr(0, 20));
 }
 
 JournalSegments::JournalSegments(Backend& backend, Options options)

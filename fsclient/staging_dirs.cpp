@@ -1,5 +1,7 @@
 #include "fsclient/staging_dirs.h"
 
+#include <algorithm>
+
 #include "fsclient/store_layout.h"
 
 namespace fsgate::fsclient {
@@ -26,7 +28,10 @@ Result<StagingDirs::NewFile> StagingDirs::Create(std::string_view prefix) {
   auto file = backend_.Open(out.path, Backend::OpenMode::kCreateExclusive);
   {
     std::lock_guard lock(mu_);
-    for (Generation& g : generations_) g.creating -= g.dir == out.dir ? 1 : 0;
+    // Still listed: a generation with a create in flight is never removed.
+    std::find_if(generations_.begin(), generations_.end(), [&](const Generation& g) {
+      return g.dir == out.dir;
+    })->creating--;
   }
   if (!file.ok()) return file.status();
   out.file = std::move(*file);
