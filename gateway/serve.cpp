@@ -93,6 +93,7 @@ int RunServe(const ServeConfig& config) {
 
   metrics::Metrics metrics;
   std::atomic<bool> ready{false};
+  std::atomic<bool> unhealthy_logged{false};
   std::unique_ptr<fsclient::ObjectStore> store;
 
   metrics::MetricsServerOptions metrics_options;
@@ -100,10 +101,10 @@ int RunServe(const ServeConfig& config) {
                 metrics_options.port);
   metrics_options.version = FSGATE_VERSION;
   metrics_options.commit = FSGATE_COMMIT;
-  metrics_options.ready = [&ready, &store, logged = std::make_shared<std::atomic<bool>>(false)] {
+  metrics_options.ready = [&ready, &store, &unhealthy_logged] {
     if (!ready) return false;
     Status health = store->WriteHealth();
-    if (!health.ok() && !logged->exchange(true)) {
+    if (!health.ok() && !unhealthy_logged.exchange(true)) {
       spdlog::critical("not ready: writes cannot be answered until a restart: {}",
                        health.message());
     }
