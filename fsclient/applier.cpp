@@ -9,7 +9,6 @@
 #include "fsclient/backend_util.h"
 #include "fsclient/key_path.h"
 #include "fsclient/object_io.h"
-#include "fsclient/object_meta_codec.h"
 #include "metrics/errno_name.h"
 #include "metrics/metrics.h"
 
