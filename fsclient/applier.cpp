@@ -4,11 +4,13 @@
 #include <rapidjson/writer.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "fsclient/backend_util.h"
 #include "fsclient/key_path.h"
 #include "fsclient/object_io.h"
+#include "fsclient/thread_priority.h"
 #include "metrics/errno_name.h"
 #include "metrics/metrics.h"
 
@@ -78,7 +80,12 @@ Applier::Applier(Backend& backend, SyncNamespace& apply_ns, Overlay& overlay, Di
 Applier::~Applier() { Stop(/*drain=*/false); }
 
 void Applier::Start() {
-  for (int i = 0; i < options_.workers; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+  for (int i = 0; i < options_.workers; ++i) {
+    workers_.emplace_back([this] { WorkerLoop(/*urgent=*/false); });
+  }
+  for (int i = 0; i < options_.urgent_workers; ++i) {
+    workers_.emplace_back([this] { WorkerLoop(/*urgent=*/true); });
+  }
   syncer_ = std::thread([this] { SyncLoop(); });
 }
 
@@ -89,6 +96,7 @@ void Applier::Stop(bool drain) {
     stop_ = true;
   }
   work_.notify_all();
+  urgent_work_.notify_all();
   done_.notify_all();
   for (auto& t : workers_) t.join();
   workers_.clear();
@@ -111,9 +119,11 @@ void Applier::Enqueue(Intent intent, bool urgent) {
     KeyQueue& q = queues_[intent.bucket][intent.key];
     const bool idle = q.ops.empty() && !q.busy;
     if (idle && urgent) {
-      ready_.emplace_front(intent.bucket, intent.key);
+      urgent_ready_.emplace_back(intent.bucket, intent.key);
     } else if (idle) {
       ready_.emplace_back(intent.bucket, intent.key);
+    } else if (urgent) {
+      q.urgent = true;
     }
     q.ops.push_back({std::move(intent), std::chrono::steady_clock::now()});
     ++pending_;
@@ -122,16 +132,42 @@ void Applier::Enqueue(Intent intent, bool urgent) {
     if (op == IntentOp::kCreate && !q.ops.back().intent.inline_data) ++pending_files_;
   }
   metrics_.AddAsyncPending(MetricOp(op), +1);
-  work_.notify_one();
+  if (urgent) {
+    urgent_work_.notify_one();
+  } else {
+    work_.notify_one();
+  }
 }
 
-void Applier::WorkerLoop() {
+class Applier::Waiter {
+ public:
+  explicit Waiter(Applier& applier) : applier_(applier) {
+    if (applier_.waiters_++ == 0) applier_.urgent_work_.notify_all();
+  }
+  ~Waiter() { --applier_.waiters_; }
+  Waiter(const Waiter&) = delete;
+  Waiter& operator=(const Waiter&) = delete;
+
+ private:
+  Applier& applier_;  // its mu_ is held whenever this changes waiters_
+};
+
+bool Applier::HasWorkLocked(bool urgent) const {
+  if (stop_) return true;
+  if (!urgent) return !ready_.empty();
+  return !urgent_ready_.empty() || (waiters_ > 0 && !ready_.empty());
+}
+
+void Applier::WorkerLoop(bool urgent) {
+  if (!urgent) LowerThreadPriority();
+  std::condition_variable& wake = urgent ? urgent_work_ : work_;
   std::unique_lock lock(mu_);
   for (;;) {
-    work_.wait(lock, [&] { return stop_ || !ready_.empty(); });
+    wake.wait(lock, [&] { return HasWorkLocked(urgent); });
     if (stop_) return;
-    auto [bucket, key] = std::move(ready_.front());
-    ready_.pop_front();
+    auto& from = urgent && !urgent_ready_.empty() ? urgent_ready_ : ready_;
+    auto [bucket, key] = std::move(from.front());
+    from.pop_front();
     KeyQueue& q = queues_[bucket][key];
     q.busy = true;
     const Op op = q.ops.front();
@@ -159,8 +195,14 @@ void Applier::WorkerLoop() {
     pending_bytes_ -= op.intent.inline_data ? op.intent.inline_data->size() : 0;
     if (op.intent.op == IntentOp::kCreate && !op.intent.inline_data) --pending_files_;
     if (!queue.ops.empty()) {
-      ready_.emplace_back(bucket, key);
-      work_.notify_one();
+      if (std::exchange(queue.urgent, false)) {
+        urgent_ready_.emplace_back(bucket, key);
+        urgent_work_.notify_one();
+      } else {
+        ready_.emplace_back(bucket, key);
+        work_.notify_one();
+        if (waiters_ > 0) urgent_work_.notify_one();
+      }
     } else {
       auto b = queues_.find(bucket);
       b->second.erase(key);
@@ -329,13 +371,34 @@ bool Applier::HasPendingLocked(const std::string& bucket, const std::string& pre
   return it != b->second.end() && it->first.starts_with(prefix);
 }
 
+void Applier::PromoteLocked(const std::string& bucket, const std::string& key) {
+  auto b = queues_.find(bucket);
+  if (b == queues_.end()) return;
+  auto q = b->second.find(key);
+  if (q == b->second.end()) return;
+  if (q->second.busy) {
+    q->second.urgent = true;
+    return;
+  }
+  // Not busy with ops queued: the key waits in exactly one ready queue.
+  auto it = std::find(ready_.begin(), ready_.end(), std::make_pair(bucket, key));
+  if (it == ready_.end()) return;  // already urgent
+  ready_.erase(it);
+  urgent_ready_.emplace_back(bucket, key);
+  urgent_work_.notify_one();
+}
+
 void Applier::WaitKey(const std::string& bucket, const std::string& key) {
   std::unique_lock lock(mu_);
+  Waiter waiter(*this);
+  PromoteLocked(bucket, key);
   done_.wait(lock, [&] { return stop_ || !HasPendingLocked(bucket, key, true); });
 }
 
 Status Applier::WaitApplied(const std::string& bucket, const std::string& key, uint64_t seq) {
   std::unique_lock lock(mu_);
+  Waiter waiter(*this);
+  PromoteLocked(bucket, key);
   done_.wait(lock, [&] {
     if (stop_) return true;
     auto b = queues_.find(bucket);
@@ -351,18 +414,22 @@ Status Applier::WaitApplied(const std::string& bucket, const std::string& key, u
 
 void Applier::WaitPrefix(const std::string& bucket, const std::string& prefix) {
   std::unique_lock lock(mu_);
+  Waiter waiter(*this);
   done_.wait(lock, [&] { return stop_ || !HasPendingLocked(bucket, prefix, false); });
 }
 
 void Applier::WaitBucket(const std::string& bucket) {
   std::unique_lock lock(mu_);
+  Waiter waiter(*this);
   done_.wait(lock, [&] { return stop_ || !queues_.contains(bucket); });
 }
 
 void Applier::Drain() {
-  std::unique_lock lock(mu_);
-  done_.wait(lock, [&] { return stop_ || queues_.empty(); });
-  lock.unlock();
+  {
+    std::unique_lock lock(mu_);
+    Waiter waiter(*this);
+    done_.wait(lock, [&] { return stop_ || queues_.empty(); });
+  }
   PruneNow();  // drained means on disk as answered, emptied directories gone too
 }
 

@@ -12,6 +12,13 @@
 // after its apply finished, so a later op on the same key can never leave an
 // earlier one retired but not durable (syncing by path could: the name may
 // already hold the later file).
+//
+// Priority: answering comes first. The workers run at the lowest CPU priority
+// (the backlog bound in AsyncNamespace caps how far they may fall behind), so
+// under load requests get the CPUs and applies take what is left; when idle
+// they run at once. Work someone waits for — an urgent op (a sync create), or
+// any op while a caller is in a Wait*() or Drain() — is taken by the urgent
+// workers, at normal priority, so no wait is starved by request load.
 #pragma once
 
 #include <chrono>
@@ -46,6 +53,7 @@ struct ApplierOptions {
   // Applies are cheap (no syncs of their own) but block on the filesystem:
   // a few in flight keep it busy while requests use the CPUs.
   int workers = 6;
+  int urgent_workers = 2;
   int max_attempts = 8;                   // about 6 s of retrying in all
   std::chrono::milliseconds backoff{50};  // doubled after each failed attempt
   bool fsync = true;
@@ -102,6 +110,7 @@ class Applier {
   struct KeyQueue {
     std::deque<Op> ops;
     bool busy = false;
+    bool urgent = false;  // its next turn goes to urgent_ready_
   };
   struct Failure {
     IntentOp op;
@@ -113,7 +122,14 @@ class Applier {
   };
   enum class Outcome { kApplied, kFailed, kStopped };
 
-  void WorkerLoop();
+  // Runs `urgent` work first (and only that, unless a caller waits) when
+  // `urgent`; otherwise only queued background work, at lowest CPU priority.
+  void WorkerLoop(bool urgent);
+  bool HasWorkLocked(bool urgent) const;
+  // Moves the key's next turn to the urgent workers: a caller waits for it.
+  void PromoteLocked(const std::string& bucket, const std::string& key);
+  // Counts a caller blocked in a Wait*() for as long as it lives.
+  class Waiter;
   void SyncLoop();
   Outcome ApplyWithRetries(const Op& op, Status* last, int* attempts);
   Status ApplyOnce(const Intent& intent);
@@ -131,11 +147,16 @@ class Applier {
   const ApplierOptions options_;
 
   mutable std::mutex mu_;
-  std::condition_variable work_;
+  std::condition_variable work_;         // background workers
+  std::condition_variable urgent_work_;  // urgent workers
   std::condition_variable done_;
   std::condition_variable sync_wake_;
   std::map<std::string, std::map<std::string, KeyQueue>> queues_;
+  // Keys whose front op may start: each key is in at most one of these, and
+  // in none while an op of it is being applied (KeyQueue::busy).
   std::deque<std::pair<std::string, std::string>> ready_;
+  std::deque<std::pair<std::string, std::string>> urgent_ready_;
+  size_t waiters_ = 0;  // callers blocked in a Wait*()
   size_t pending_ = 0;
   size_t pending_by_op_[2] = {0, 0};
   uint64_t pending_bytes_ = 0;

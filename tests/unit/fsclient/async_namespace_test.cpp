@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "async_fixture.h"
@@ -295,6 +296,49 @@ TEST_F(AsyncNamespaceTest, SyncHeaderWaitsForPendingOps) {
   EXPECT_EQ(OnDisk("h"), "<absent>");
   EXPECT_EQ(Get("h"), "<absent>");
   EXPECT_EQ(Metric("fsgate_sync_fallbacks_total", {{"reason", "header"}}), 1);
+}
+
+// A request that needs the on-disk name waits for that key only: its ops jump
+// to the urgent workers instead of queueing behind a slow backlog.
+TEST_F(AsyncNamespaceTest, SyncRequestDoesNotQueueBehindTheBacklog) {
+  AsyncOptions options = TestOptions();
+  options.applier.workers = 1;
+  options.applier.urgent_workers = 1;
+  OpenNs(options);
+  ASSERT_TRUE(Put("q/seed", "s").ok());
+  ASSERT_TRUE(Put("s/seed", "s").ok());
+  SlowRenames(300, "bkt/q/");
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(Put("q/" + std::to_string(i), "b").ok());
+  ASSERT_TRUE(Put("s/k", "v").ok());
+  ASSERT_TRUE(ns_->Remove("bkt", "s/k", OpOptions{.sync = true}).ok());
+  EXPECT_EQ(OnDisk("s/k"), "<absent>");
+  // The backlog ahead of s/k in answer order is still being applied.
+  EXPECT_GE(Metric("fsgate_async_pending", {{"op", "create"}}), 4);
+  ASSERT_TRUE(ns_->Drain().ok());
+  EXPECT_EQ(Metric("fsgate_async_pending", {{"op", "create"}}), 0);
+  EXPECT_EQ(OnDisk("q/5"), "b");
+}
+
+// Background workers yield the CPUs to requests: lowest priority, except the
+// urgent ones.
+TEST_F(AsyncNamespaceTest, BackgroundWorkersRunAtLowestPriority) {
+  AsyncOptions options = TestOptions();
+  options.applier.workers = 3;
+  options.applier.urgent_workers = 2;
+  OpenNs(options);
+  int niced = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream stat(task.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    // Fields after the ")" that ends the command name: state is field 3, nice field 19.
+    std::istringstream fields(line.substr(line.rfind(')') + 2));
+    std::string field;
+    for (int i = 3; i <= 19 && fields >> field; ++i) {
+    }
+    if (field == "19") ++niced;
+  }
+  EXPECT_EQ(niced, 3);
 }
 
 // In the spirit of xfstests generic/531: many threads creating, overwriting and

@@ -1,0 +1,19 @@
+#include "fsclient/thread_priority.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace fsgate::fsclient {
+
+void LowerThreadPriority() {
+  // On Linux PRIO_PROCESS with a thread id sets that thread's nice value only.
+  if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 19) != 0) {
+    spdlog::warn("cannot lower a background thread's priority: {}", std::strerror(errno));
+  }
+}
+
+}  // namespace fsgate::fsclient
