@@ -10,6 +10,7 @@
 #include "fsclient/backend_util.h"
 #include "fsclient/key_path.h"
 #include "fsclient/object_io.h"
+#include "fsclient/object_meta_codec.h"
 #include "fsclient/thread_priority.h"
 #include "metrics/errno_name.h"
 #include "metrics/metrics.h"
@@ -57,10 +58,9 @@ int FailureErrno(const Status& s) {
 Status PrepareStaging(Backend& backend, const Intent& in) {
   auto file = backend.Open(in.staging.path, Backend::OpenMode::kReadWrite);
   if (!file.ok()) return file.status();
-  if (in.inline_data) {
-    if (Status s = WriteInlineBody(**file, *in.inline_data, in.meta); !s.ok()) return s;
-  }
-  if (Status s = (*file)->SetXattr(kXattrSeq, std::to_string(in.seq)); !s.ok()) return s;
+  Status s = in.inline_data ? WriteInlineBody(**file, *in.inline_data, in.meta, in.seq)
+                            : WriteObjectMeta(**file, in.meta, in.seq);
+  if (!s.ok()) return s;
   if (Status s = (*file)->SetMtime(in.meta.mtime_ns); !s.ok()) return s;
   return (*file)->Close();
 }
@@ -282,8 +282,8 @@ Status Applier::Replay(const Intent& in) {
     if (!st.ok()) return st.status();
     if (!st->is_regular) return Status::Ok();
     // A later async create's file is never the one this unlink was answered against.
-    auto seq = backend_.GetXattr(path, kXattrSeq);
-    const uint64_t file_seq = seq.ok() ? std::strtoull(seq->c_str(), nullptr, 10) : 0;
+    auto seq = ReadObjectSeq(backend_, path);
+    const uint64_t file_seq = seq.ok() ? *seq : 0;
     if (file_seq > in.seq) return Status::Ok();
     // Another file holds the name: unlink it only if an older async create put it there.
     if (in.target_ino != 0 && st->ino != in.target_ino && file_seq == 0) return Status::Ok();

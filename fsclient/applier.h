@@ -45,10 +45,6 @@ class Metrics;
 
 namespace fsgate::fsclient {
 
-// The async create's seq, on the object file: lets replay tell an older async
-// create from the file a later op left at the name.
-inline constexpr const char* kXattrSeq = "user.fsgate.seq";
-
 struct ApplierOptions {
   // Applies are cheap (no syncs of their own) but block on the filesystem:
   // a few in flight keep it busy while requests use the CPUs.

@@ -87,7 +87,7 @@ Result<size_t> FileReader::Read(uint64_t offset, std::span<char> buf) {
   return data_->PRead(offset, buf);
 }
 
-Status WriteInlineBody(File& file, const std::string& data, const ObjectMeta& meta) {
+Status WriteInlineBody(File& file, const std::string& data, const ObjectMeta& meta, uint64_t seq) {
   // A staging file is empty unless an earlier attempt wrote it. Truncating an
   // empty file to zero is not free: ext4 then flushes the file on close.
   auto st = file.Stat();
@@ -96,7 +96,7 @@ Status WriteInlineBody(File& file, const std::string& data, const ObjectMeta& me
   if (st->size > data.size()) {
     if (Status s = file.Truncate(data.size()); !s.ok()) return s;
   }
-  return WriteObjectMeta(file, meta);
+  return WriteObjectMeta(file, meta, seq);
 }
 
 Status MaterializeInline(Backend& backend, const std::string& staging_path, const std::string& data,

@@ -79,7 +79,8 @@ class FileReader final : public ObjectReader {
 // with `fsync` and closed: what a file-backed StagedObject would have held.
 // Writes a body that rode inline (in memory or in the journal) and its metadata
 // into an open staging file, whatever an earlier attempt left in it.
-Status WriteInlineBody(File& file, const std::string& data, const ObjectMeta& meta);
+Status WriteInlineBody(File& file, const std::string& data, const ObjectMeta& meta,
+                       uint64_t seq = 0);
 Status MaterializeInline(Backend& backend, const std::string& staging_path, const std::string& data,
                          const ObjectMeta& meta, bool fsync);
 

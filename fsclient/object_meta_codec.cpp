@@ -5,9 +5,11 @@
 #include <rapidjson/writer.h>
 
 #include <charconv>
+#include <cstdlib>
 #include <functional>
 
 #include "auth/hash.h"
+#include "fsclient/meta_record.h"
 
 namespace fsgate::fsclient {
 namespace {
@@ -42,47 +44,55 @@ bool ReadHeaders(const rapidjson::Value& doc, const char* name, HeaderList& out)
   return true;
 }
 
-Status Corrupt(const std::string& why) {
-  return Status::S3(s3err::kInternalError, "object metadata is corrupt: " + why);
+Result<int> ParseV1Version(const std::string& v) {
+  int version = 0;
+  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), version);
+  if (ec != std::errc() || ptr != v.data() + v.size() || version <= 0) {
+    return CorruptMeta("bad " + std::string(kXattrVersion) + " '" + v + "'");
+  }
+  // Format 1 is the only one told by user.fsgate.v; later ones are records.
+  if (version > 1) return NewerMetaFormat(version);
+  return version;
 }
 
-// nullopt: no fsgate xattrs (a foreign file or an implicit directory).
-Result<std::optional<int>> ReadVersion(const Getter& get) {
+// The format 1 metadata of a node; nullopt when it has none.
+Result<std::optional<MetaRecord>> ReadV1(const Getter& get) {
   auto v = get(kXattrVersion);
   if (!v.ok()) {
-    if (v.status().IsErrno(ENODATA)) return std::optional<int>();
+    if (v.status().IsErrno(ENODATA)) return std::optional<MetaRecord>();
     return v.status();
   }
-  int version = 0;
-  auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), version);
-  if (ec != std::errc() || ptr != v->data() + v->size() || version <= 0) {
-    return Corrupt("bad " + std::string(kXattrVersion) + " '" + *v + "'");
-  }
-  if (version > kMetaFormatVersion) {
-    return Status::S3(s3err::kInternalError,
-                      "object metadata format " + std::to_string(version) +
-                          " was written by a newer fsgate; this binary knows format " +
-                          std::to_string(kMetaFormatVersion) + " and refuses to serve it");
-  }
-  return std::optional<int>(version);
-}
-
-// The fsgate metadata of a versioned node; false when the node has none.
-Result<bool> ReadVersioned(const Getter& get, ObjectMeta& meta) {
-  auto version = ReadVersion(get);
-  if (!version.ok()) return version.status();
-  if (!version->has_value()) return false;
-  auto etag = get(kXattrEtag);
-  if (!etag.ok()) return etag.status().IsErrno(ENODATA) ? Corrupt("no etag") : etag.status();
+  if (auto version = ParseV1Version(*v); !version.ok()) return version.status();
+  MetaRecord record;
   auto json = get(kXattrMeta);
   if (!json.ok() && !json.status().IsErrno(ENODATA)) return json.status();
   if (json.ok()) {
     auto decoded = DecodeMetaJson(*json);
     if (!decoded.ok()) return decoded.status();
-    meta = std::move(*decoded);
+    record.meta = std::move(*decoded);
   }
-  meta.etag = std::move(*etag);
-  return true;
+  auto etag = get(kXattrEtag);
+  if (!etag.ok()) return etag.status().IsErrno(ENODATA) ? CorruptMeta("no etag") : etag.status();
+  record.meta.etag = std::move(*etag);
+  if (auto seq = get(kXattrSeq); seq.ok()) {
+    record.seq = std::strtoull(seq->c_str(), nullptr, 10);
+  } else if (!seq.status().IsErrno(ENODATA)) {
+    return seq.status();
+  }
+  return std::optional<MetaRecord>(std::move(record));
+}
+
+// The fsgate metadata of a node, either format; nullopt when it has none (a
+// foreign file or an implicit directory).
+Result<std::optional<MetaRecord>> ReadRecord(const Getter& get) {
+  auto value = get(kXattrRecord);
+  if (value.ok()) {
+    auto record = DecodeMetaRecord(*value);
+    if (!record.ok()) return record.status();
+    return std::optional<MetaRecord>(std::move(*record));
+  }
+  if (!value.status().IsErrno(ENODATA)) return value.status();
+  return ReadV1(get);
 }
 
 }  // namespace
@@ -114,14 +124,14 @@ std::string EncodeMetaJson(const ObjectMeta& meta) {
 Result<ObjectMeta> DecodeMetaJson(std::string_view json) {
   rapidjson::Document doc;
   doc.Parse(json.data(), json.size());
-  if (doc.HasParseError() || !doc.IsObject()) return Corrupt("unparsable JSON");
+  if (doc.HasParseError() || !doc.IsObject()) return CorruptMeta("unparsable JSON");
   ObjectMeta meta;
   if (auto it = doc.FindMember("ct"); it != doc.MemberEnd() && it->value.IsString()) {
     meta.content_type.assign(it->value.GetString(), it->value.GetStringLength());
   }
   if (!ReadHeaders(doc, "sys", meta.system_headers) || !ReadHeaders(doc, "user", meta.user_meta) ||
       !ReadHeaders(doc, "ck", meta.checksums)) {
-    return Corrupt("bad header list");
+    return CorruptMeta("bad header list");
   }
   if (auto it = doc.FindMember("parts"); it != doc.MemberEnd() && it->value.IsInt()) {
     meta.parts_count = it->value.GetInt();
@@ -132,19 +142,19 @@ Result<ObjectMeta> DecodeMetaJson(std::string_view json) {
   return meta;
 }
 
-Status WriteObjectMeta(File& file, const ObjectMeta& meta) {
-  if (Status s = file.SetXattr(kXattrMeta, EncodeMetaJson(meta)); !s.ok()) return s;
-  if (Status s = file.SetXattr(kXattrEtag, meta.etag); !s.ok()) return s;
-  return file.SetXattr(kXattrVersion, std::to_string(kMetaFormatVersion));
+Status WriteObjectMeta(File& file, const ObjectMeta& meta, uint64_t seq) {
+  return file.SetXattr(kXattrRecord, EncodeMetaRecord(meta, seq, /*with_mtime=*/false));
 }
 
 Result<ObjectMeta> ReadObjectMeta(File& file) {
   auto st = file.Stat();
   if (!st.ok()) return st.status();
+  auto record = ReadRecord([&](const char* name) { return file.GetXattr(name); });
+  if (!record.ok()) return record.status();
   ObjectMeta meta;
-  auto versioned = ReadVersioned([&](const char* name) { return file.GetXattr(name); }, meta);
-  if (!versioned.ok()) return versioned.status();
-  if (!*versioned) {
+  if (record->has_value()) {
+    meta = std::move((*record)->meta);
+  } else {
     meta.etag = DerivedEtag(*st);
     meta.content_type = kDefaultContentType;
   }
@@ -154,28 +164,28 @@ Result<ObjectMeta> ReadObjectMeta(File& file) {
 }
 
 Result<std::string> ReadObjectEtag(File& file, const FileStat& st) {
-  auto etag = file.GetXattr(kXattrEtag);
-  if (etag.ok()) return etag;
-  if (etag.status().IsErrno(ENODATA)) return DerivedEtag(st);
-  return etag.status();
+  auto record = ReadRecord([&](const char* name) { return file.GetXattr(name); });
+  if (!record.ok()) return record.status();
+  if (!record->has_value()) return DerivedEtag(st);
+  return std::move((*record)->meta.etag);
+}
+
+Result<uint64_t> ReadObjectSeq(Backend& backend, const std::string& path) {
+  auto record = ReadRecord([&](const char* name) { return backend.GetXattr(path, name); });
+  if (!record.ok()) return record.status();
+  return record->has_value() ? (*record)->seq : 0;
 }
 
 Status WriteDirObjectMeta(Backend& backend, const std::string& path, const ObjectMeta& meta) {
   // A directory's mtime moves with its entries: keep the object's own time.
-  std::string json = EncodeMetaJson(meta);
-  json.pop_back();  // reopen the JSON object to add the time
-  json += ",\"mtime\":" + std::to_string(meta.mtime_ns) + "}";
-  if (Status s = backend.SetXattr(path, kXattrMeta, json); !s.ok()) return s;
-  if (Status s = backend.SetXattr(path, kXattrEtag, meta.etag); !s.ok()) return s;
-  return backend.SetXattr(path, kXattrVersion, std::to_string(kMetaFormatVersion));
+  return backend.SetXattr(path, kXattrRecord, EncodeMetaRecord(meta, 0, /*with_mtime=*/true));
 }
 
 Result<std::optional<ObjectMeta>> ReadDirObjectMeta(Backend& backend, const std::string& path) {
-  ObjectMeta meta;
-  auto versioned =
-      ReadVersioned([&](const char* name) { return backend.GetXattr(path, name); }, meta);
-  if (!versioned.ok()) return versioned.status();
-  if (!*versioned) return std::optional<ObjectMeta>();
+  auto record = ReadRecord([&](const char* name) { return backend.GetXattr(path, name); });
+  if (!record.ok()) return record.status();
+  if (!record->has_value()) return std::optional<ObjectMeta>();
+  ObjectMeta meta = std::move((*record)->meta);
   meta.size = 0;
   if (meta.mtime_ns == 0) {
     auto st = backend.Stat(path);
@@ -186,8 +196,8 @@ Result<std::optional<ObjectMeta>> ReadDirObjectMeta(Backend& backend, const std:
 }
 
 Status RemoveDirObjectMeta(Backend& backend, const std::string& path) {
-  // The version goes first: without it the rest is ignored.
-  for (const char* name : {kXattrVersion, kXattrEtag, kXattrMeta}) {
+  // The record and the format 1 version go first: without them the rest is ignored.
+  for (const char* name : {kXattrRecord, kXattrVersion, kXattrEtag, kXattrMeta}) {
     Status s = backend.RemoveXattr(path, name);
     if (!s.ok() && !s.IsErrno(ENODATA)) return s;
   }

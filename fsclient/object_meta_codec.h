@@ -1,11 +1,15 @@
 // Object metadata <-> extended attributes.
 //
-//   user.fsgate.v     format version ("1"); a newer one is refused, never guessed at
-//   user.fsgate.etag  the ETag without quotes (read alone by listings)
-//   user.fsgate.meta  JSON: content type, system headers, user metadata,
-//                     checksums, parts count (and mtime for directory objects)
+// Format 2 (written): one xattr, user.fsgate.m, holding the record of
+// meta_record.h (ETag, content type, headers, user metadata, checksums, parts
+// count, the async create's seq; mtime for directory objects).
 //
-// A file without user.fsgate.v was placed by another program: it is served as
+// Format 1 (read, never written): user.fsgate.v "1", user.fsgate.etag,
+// user.fsgate.meta (JSON), user.fsgate.seq. Objects written by an older fsgate
+// keep working; a record or version newer than this binary knows is refused,
+// never guessed at.
+//
+// A file with neither was placed by another program: it is served as
 // binary/octet-stream with a derived ETag (see DerivedEtag).
 #pragma once
 
@@ -18,10 +22,12 @@
 
 namespace fsgate::fsclient {
 
-inline constexpr int kMetaFormatVersion = 1;
+inline constexpr const char* kXattrRecord = "user.fsgate.m";
+// Format 1 names.
 inline constexpr const char* kXattrVersion = "user.fsgate.v";
 inline constexpr const char* kXattrEtag = "user.fsgate.etag";
 inline constexpr const char* kXattrMeta = "user.fsgate.meta";
+inline constexpr const char* kXattrSeq = "user.fsgate.seq";
 inline constexpr const char* kDefaultContentType = "binary/octet-stream";
 
 // The ETag of a file fsgate did not write, stable while the file is unchanged
@@ -35,13 +41,18 @@ std::string DerivedEtag(const FileStat& st);
 std::string EncodeMetaJson(const ObjectMeta& meta);
 Result<ObjectMeta> DecodeMetaJson(std::string_view json);
 
-// Writes every xattr of `meta` on a (staging) file.
-Status WriteObjectMeta(File& file, const ObjectMeta& meta);
+// Writes the metadata of `meta` on a (staging) file, with the seq of the
+// async create that links it (0: none) — it lets replay tell an older async
+// create from the file a later op left at the name.
+Status WriteObjectMeta(File& file, const ObjectMeta& meta, uint64_t seq = 0);
 // Reads the metadata of an open object file: xattrs plus size and mtime from
 // fstat; a foreign file gets the defaults above.
 Result<ObjectMeta> ReadObjectMeta(File& file);
 // The ETag alone (for listings), derived for foreign files.
 Result<std::string> ReadObjectEtag(File& file, const FileStat& st);
+
+// The seq an async create stamped on the file at `path`; 0 when none.
+Result<uint64_t> ReadObjectSeq(Backend& backend, const std::string& path);
 
 // Directory objects ("key/"): the directory's own xattrs.
 Status WriteDirObjectMeta(Backend& backend, const std::string& path, const ObjectMeta& meta);

@@ -273,11 +273,62 @@ TEST_F(ObjectStoreTest, ExternalFilesHaveStableDerivedEtag) {
 
 TEST_F(ObjectStoreTest, NewerMetadataFormatIsRefused) {
   ASSERT_TRUE(Put("bkt", "future", "x").ok());
-  ASSERT_EQ(::setxattr(Root("bkt/future").c_str(), "user.fsgate.v", "2", 1, 0), 0);
+  const std::string record = "\x03";  // a record version this binary does not know
+  ASSERT_EQ(::setxattr(Root("bkt/future").c_str(), kXattrRecord, record.data(), record.size(), 0),
+            0);
   auto head = store_->HeadObject("bkt", "future");
   ASSERT_FALSE(head.ok());
   EXPECT_NE(head.status().message().find("newer fsgate"), std::string::npos);
   EXPECT_FALSE(store_->GetObject("bkt", "future").ok());
+
+  // The same through the format 1 version xattr, when no record is there.
+  ASSERT_EQ(::removexattr(Root("bkt/future").c_str(), kXattrRecord), 0);
+  ASSERT_EQ(::setxattr(Root("bkt/future").c_str(), kXattrVersion, "2", 1, 0), 0);
+  ASSERT_EQ(::setxattr(Root("bkt/future").c_str(), kXattrEtag, "e", 1, 0), 0);
+  head = store_->HeadObject("bkt", "future");
+  ASSERT_FALSE(head.ok());
+  EXPECT_NE(head.status().message().find("newer fsgate"), std::string::npos);
+}
+
+// Objects written by an fsgate of metadata format 1 (four xattrs) keep their
+// ETag, content type, user metadata, checksums, and listing ETag.
+TEST_F(ObjectStoreTest, FormatOneObjectsAreStillServed) {
+  const std::string path = Root("bkt/old/one.txt");
+  std::filesystem::create_directories(Root("bkt/old"));
+  WriteLocalFile(path, "written long ago");
+  const std::string etag =
+      auth::HexEncode(auth::Digest(auth::HashAlgorithm::kMd5, "written long ago"));
+  const std::string json =
+      R"({"ct":"text/plain","user":[["color","blue"]],"ck":[["CRC32","AAAAAA=="]]})";
+  for (const auto& [name, value] : std::vector<std::pair<const char*, std::string>>{
+           {kXattrMeta, json}, {kXattrEtag, etag}, {kXattrSeq, "42"}, {kXattrVersion, "1"}}) {
+    ASSERT_EQ(::setxattr(path.c_str(), name, value.data(), value.size(), 0), 0) << name;
+  }
+  auto head = store_->HeadObject("bkt", "old/one.txt");
+  ASSERT_TRUE(head.ok()) << head.status().message();
+  EXPECT_EQ(head->etag, etag);
+  EXPECT_EQ(head->content_type, "text/plain");
+  EXPECT_EQ(head->user_meta, (HeaderList{{"color", "blue"}}));
+  EXPECT_EQ(head->checksums, (HeaderList{{"CRC32", "AAAAAA=="}}));
+  ListRequest list;
+  list.prefix = "old/";
+  auto listed = store_->ListObjects("bkt", list);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->objects.size(), 1u);
+  EXPECT_EQ(listed->objects[0].meta.etag, etag);
+}
+
+// Format 2 keeps an object's metadata in one xattr; a fresh PUT leaves no
+// format 1 xattr behind.
+TEST_F(ObjectStoreTest, ObjectsAreWrittenInFormatTwo) {
+  ObjectMeta meta;
+  meta.content_type = "text/plain";
+  ASSERT_TRUE(Put("bkt", "new", "fresh", meta).ok());
+  char buf[256];
+  EXPECT_GT(::getxattr(Root("bkt/new").c_str(), kXattrRecord, buf, sizeof(buf)), 0);
+  for (const char* v1 : {kXattrVersion, kXattrEtag, kXattrMeta, kXattrSeq}) {
+    EXPECT_LT(::getxattr(Root("bkt/new").c_str(), v1, buf, sizeof(buf)), 0) << v1;
+  }
 }
 
 TEST_F(ObjectStoreTest, CopyObject) {
