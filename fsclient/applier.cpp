@@ -210,8 +210,10 @@ void Applier::WorkerLoop(bool urgent) {
     }
     applied_.push_back(op.intent.seq);
     metrics_.AddAsyncPending(MetricOp(op.intent.op), -1);
-    sync_wake_.notify_one();
-    done_.notify_all();
+    // The syncer waits for the first applied op of a batch; later ones only
+    // join the batch (waking it for each cost a context switch per op).
+    if (applied_.size() == 1) sync_wake_.notify_one();
+    if (waiters_ > 0) done_.notify_all();
   }
 }
 

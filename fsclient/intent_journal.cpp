@@ -144,7 +144,7 @@ Status IntentJournal::FlushLocked(std::unique_lock<std::mutex>& lock) {
   const uint64_t my_batch = open_batch_;
   while (done_batch_ < my_batch) {
     if (flushing_) {
-      flushed_.wait(lock);
+      flushed_[my_batch % 2].wait(lock);
       continue;
     }
     // Lead: flush everything queued so far, this record included, as one batch.
@@ -171,7 +171,9 @@ Status IntentJournal::FlushLocked(std::unique_lock<std::mutex>& lock) {
     }
     done_batch_ = batch;
     flushing_ = false;
-    flushed_.notify_all();
+    flushed_[batch % 2].notify_all();
+    // Waiters of the next batch (if any queued) need one of them to lead it.
+    if (queued_records_ > 0) flushed_[(batch + 1) % 2].notify_one();
   }
   if (auto it = failed_batches_.find(my_batch); it != failed_batches_.end()) return it->second;
   return Status::Ok();

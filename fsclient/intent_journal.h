@@ -94,7 +94,10 @@ class IntentJournal {
 
   // Group commit state.
   mutable std::mutex mu_;
-  std::condition_variable flushed_;
+  // Waiters of batch b wait on flushed_[b % 2]: a finished batch wakes its own
+  // waiters and one waiter of the next batch to lead it, not every thread
+  // queued behind (half of them would only go back to sleep).
+  std::condition_variable flushed_[2];
   std::string queued_;                 // framed records not yet handed to a leader
   std::vector<uint64_t> queued_seqs_;  // intents (not checkpoints) queued
   size_t queued_records_ = 0;
