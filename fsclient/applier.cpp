@@ -118,14 +118,16 @@ void Applier::Enqueue(Intent intent, bool urgent) {
     std::lock_guard lock(mu_);
     KeyQueue& q = queues_[intent.bucket][intent.key];
     const bool idle = q.ops.empty() && !q.busy;
-    if (idle && urgent) {
-      urgent_ready_.emplace_back(intent.bucket, intent.key);
-    } else if (idle) {
-      ready_.emplace_back(intent.bucket, intent.key);
-    } else if (urgent) {
-      q.urgent = true;
-    }
     q.ops.push_back({std::move(intent), std::chrono::steady_clock::now()});
+    const Intent& in = q.ops.back().intent;
+    if (idle && urgent) {
+      q.urgent = true;
+      urgent_ready_.emplace_back(in.bucket, in.key);
+    } else if (idle) {
+      ready_.emplace_back(in.bucket, in.key);
+    } else if (urgent) {
+      PromoteLocked(in.bucket, in.key);
+    }
     ++pending_;
     ++pending_by_op_[op == IntentOp::kCreate ? 0 : 1];
     pending_bytes_ += bytes;
@@ -139,23 +141,31 @@ void Applier::Enqueue(Intent intent, bool urgent) {
   }
 }
 
+// A caller blocked on done_. One waiting for a single key keeps that key
+// promoted; a broad one (a prefix, a bucket, a drain) has the urgent workers
+// take the whole backlog until it is done.
 class Applier::Waiter {
  public:
-  explicit Waiter(Applier& applier) : applier_(applier) {
-    if (applier_.waiters_++ == 0) applier_.urgent_work_.notify_all();
+  Waiter(Applier& applier, bool broad) : applier_(applier), broad_(broad) {
+    ++applier_.waiters_;
+    if (broad_ && applier_.broad_waiters_++ == 0) applier_.urgent_work_.notify_all();
   }
-  ~Waiter() { --applier_.waiters_; }
+  ~Waiter() {
+    --applier_.waiters_;
+    if (broad_) --applier_.broad_waiters_;
+  }
   Waiter(const Waiter&) = delete;
   Waiter& operator=(const Waiter&) = delete;
 
  private:
-  Applier& applier_;  // its mu_ is held whenever this changes waiters_
+  Applier& applier_;  // its mu_ is held whenever this changes the counts
+  const bool broad_;
 };
 
 bool Applier::HasWorkLocked(bool urgent) const {
   if (stop_) return true;
   if (!urgent) return !ready_.empty();
-  return !urgent_ready_.empty() || (waiters_ > 0 && !ready_.empty());
+  return !urgent_ready_.empty() || (broad_waiters_ > 0 && !ready_.empty());
 }
 
 void Applier::WorkerLoop(bool urgent) {
@@ -170,6 +180,7 @@ void Applier::WorkerLoop(bool urgent) {
     from.pop_front();
     KeyQueue& q = queues_[bucket][key];
     q.busy = true;
+    q.urgent = false;
     const Op op = q.ops.front();
     lock.unlock();
 
@@ -195,13 +206,13 @@ void Applier::WorkerLoop(bool urgent) {
     pending_bytes_ -= op.intent.inline_data ? op.intent.inline_data->size() : 0;
     if (op.intent.op == IntentOp::kCreate && !op.intent.inline_data) --pending_files_;
     if (!queue.ops.empty()) {
-      if (std::exchange(queue.urgent, false)) {
+      if (queue.urgent) {
         urgent_ready_.emplace_back(bucket, key);
         urgent_work_.notify_one();
       } else {
         ready_.emplace_back(bucket, key);
         work_.notify_one();
-        if (waiters_ > 0) urgent_work_.notify_one();
+        if (broad_waiters_ > 0) urgent_work_.notify_one();
       }
     } else {
       auto b = queues_.find(bucket);
@@ -378,30 +389,28 @@ void Applier::PromoteLocked(const std::string& bucket, const std::string& key) {
   if (b == queues_.end()) return;
   auto q = b->second.find(key);
   if (q == b->second.end()) return;
-  if (q->second.busy) {
-    q->second.urgent = true;
-    return;
-  }
-  // Not busy with ops queued: the key waits in exactly one ready queue.
+  if (std::exchange(q->second.urgent, true) || q->second.busy) return;
+  // Neither busy nor urgent yet: the key waits in ready_.
   auto it = std::find(ready_.begin(), ready_.end(), std::make_pair(bucket, key));
-  if (it == ready_.end()) return;  // already urgent
-  ready_.erase(it);
+  if (it != ready_.end()) ready_.erase(it);
   urgent_ready_.emplace_back(bucket, key);
   urgent_work_.notify_one();
 }
 
 void Applier::WaitKey(const std::string& bucket, const std::string& key) {
   std::unique_lock lock(mu_);
-  Waiter waiter(*this);
-  PromoteLocked(bucket, key);
-  done_.wait(lock, [&] { return stop_ || !HasPendingLocked(bucket, key, true); });
+  Waiter waiter(*this, /*broad=*/false);
+  done_.wait(lock, [&] {
+    PromoteLocked(bucket, key);  // again after each op: the key's next turn too
+    return stop_ || !HasPendingLocked(bucket, key, true);
+  });
 }
 
 Status Applier::WaitApplied(const std::string& bucket, const std::string& key, uint64_t seq) {
   std::unique_lock lock(mu_);
-  Waiter waiter(*this);
-  PromoteLocked(bucket, key);
+  Waiter waiter(*this, /*broad=*/false);
   done_.wait(lock, [&] {
+    PromoteLocked(bucket, key);
     if (stop_) return true;
     auto b = queues_.find(bucket);
     if (b == queues_.end()) return true;
@@ -416,20 +425,20 @@ Status Applier::WaitApplied(const std::string& bucket, const std::string& key, u
 
 void Applier::WaitPrefix(const std::string& bucket, const std::string& prefix) {
   std::unique_lock lock(mu_);
-  Waiter waiter(*this);
+  Waiter waiter(*this, /*broad=*/true);
   done_.wait(lock, [&] { return stop_ || !HasPendingLocked(bucket, prefix, false); });
 }
 
 void Applier::WaitBucket(const std::string& bucket) {
   std::unique_lock lock(mu_);
-  Waiter waiter(*this);
+  Waiter waiter(*this, /*broad=*/true);
   done_.wait(lock, [&] { return stop_ || !queues_.contains(bucket); });
 }
 
 void Applier::Drain() {
   {
     std::unique_lock lock(mu_);
-    Waiter waiter(*this);
+    Waiter waiter(*this, /*broad=*/true);
     done_.wait(lock, [&] { return stop_ || queues_.empty(); });
   }
   PruneNow();  // drained means on disk as answered, emptied directories gone too

@@ -106,7 +106,10 @@ class Applier {
   struct KeyQueue {
     std::deque<Op> ops;
     bool busy = false;
-    bool urgent = false;  // its next turn goes to urgent_ready_
+    // Its next turn belongs to the urgent workers: set while the key sits in
+    // urgent_ready_ or, promoted while busy, until its op is done; cleared
+    // when a worker takes the key.
+    bool urgent = false;
   };
   struct Failure {
     IntentOp op;
@@ -152,7 +155,8 @@ class Applier {
   // in none while an op of it is being applied (KeyQueue::busy).
   std::deque<std::pair<std::string, std::string>> ready_;
   std::deque<std::pair<std::string, std::string>> urgent_ready_;
-  size_t waiters_ = 0;  // callers blocked in a Wait*()
+  size_t waiters_ = 0;        // callers blocked in a Wait*()
+  size_t broad_waiters_ = 0;  // of those, waiting for more than one key
   size_t pending_ = 0;
   size_t pending_by_op_[2] = {0, 0};
   uint64_t pending_bytes_ = 0;
