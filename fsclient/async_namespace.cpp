@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <map>
 
 #include "fsclient/backend_util.h"
 #include "fsclient/key_path.h"
@@ -132,8 +133,8 @@ Result<StagingFile> AsyncNamespace::AcquireStaging() {
 
 void AsyncNamespace::ReleaseStaging(const StagingFile& file) { sync_.ReleaseStaging(file); }
 
-bool AsyncNamespace::BacklogFull() const {
-  return applier_->pending() >= options_.max_pending_ops ||
+bool AsyncNamespace::BacklogFull(size_t more) const {
+  return applier_->pending() + more >= options_.max_pending_ops ||
          applier_->pending_bytes() >= options_.max_pending_bytes;
 }
 
@@ -281,45 +282,99 @@ Result<ObjectMeta> AsyncNamespace::Publish(const std::string& bucket, const std:
   return answered;
 }
 
-Status AsyncNamespace::Remove(const std::string& bucket, const std::string& key,
-                              OpOptions options) {
-  auto lock = locks_.Lock(bucket, key);
-  const char* reason = nullptr;
-  if (IsDirectoryKey(key)) reason = "directory_object";
+AsyncNamespace::UnlinkPlan AsyncNamespace::PlanUnlink(const std::string& bucket,
+                                                      const std::string& key, OpOptions options,
+                                                      size_t batched) {
+  UnlinkPlan plan;
+  if (IsDirectoryKey(key)) {
+    plan.fallback = "directory_object";
+    return plan;
+  }
   uint64_t target_ino = 0;
-  if (!reason) {
-    if (auto e = overlay_.Get(bucket, key)) {
-      if (e->tombstone) return Status::Ok();  // already deleted, as answered
-      target_ino = e->ino;
-    } else {
-      auto st = backend_.Stat(ObjectPath(bucket, key));
-      if (!st.ok()) return IsMissing(st.status()) ? Status::Ok() : st.status();
-      if (!st->is_regular) return Status::Ok();
-      target_ino = st->ino;
+  if (auto e = overlay_.Get(bucket, key)) {
+    if (e->tombstone) return plan;  // already deleted, as answered
+    target_ino = e->ino;
+  } else {
+    auto st = backend_.Stat(ObjectPath(bucket, key));
+    if (!st.ok()) {
+      if (!IsMissing(st.status())) plan.status = st.status();
+      return plan;
     }
-    if (options.sync) {
-      reason = "header";
-    } else if (BacklogFull()) {
-      reason = "backlog_full";
-    }
+    if (!st->is_regular) return plan;
+    target_ino = st->ino;
   }
-  if (reason) {
-    metrics_.SyncFallback(reason);
-    applier_->WaitKey(bucket, key);
-    return sync_.Remove(bucket, key, options);
+  if (options.sync) {
+    plan.fallback = "header";
+  } else if (BacklogFull(batched)) {
+    plan.fallback = "backlog_full";
+  } else {
+    Intent& intent = plan.intent.emplace();
+    intent.op = IntentOp::kUnlink;
+    intent.bucket = bucket;
+    intent.key = key;
+    intent.target_ino = target_ino;
   }
-  Intent intent;
-  intent.op = IntentOp::kUnlink;
-  intent.bucket = bucket;
-  intent.key = key;
-  intent.target_ino = target_ino;
-  if (Status s = journal_->Append(intent); !s.ok()) return s;
+  return plan;
+}
+
+void AsyncNamespace::PublishUnlink(Intent intent) {
   OverlayEntry tombstone;
   tombstone.seq = intent.seq;
   tombstone.tombstone = true;
-  overlay_.Put(bucket, key, std::move(tombstone));
+  overlay_.Put(intent.bucket, intent.key, std::move(tombstone));
   applier_->Enqueue(std::move(intent));
+}
+
+Status AsyncNamespace::Remove(const std::string& bucket, const std::string& key,
+                              OpOptions options) {
+  auto lock = locks_.Lock(bucket, key);
+  UnlinkPlan plan = PlanUnlink(bucket, key, options, 0);
+  if (plan.fallback) {
+    metrics_.SyncFallback(plan.fallback);
+    applier_->WaitKey(bucket, key);
+    return sync_.Remove(bucket, key, options);
+  }
+  if (!plan.intent) return plan.status;
+  if (Status s = journal_->Append(*plan.intent); !s.ok()) return s;
+  PublishUnlink(std::move(*plan.intent));
   return Status::Ok();
+}
+
+std::vector<Status> AsyncNamespace::RemoveMany(const std::string& bucket,
+                                               const std::vector<std::string>& keys,
+                                               OpOptions options) {
+  std::vector<Status> results(keys.size());
+  std::vector<size_t> one_by_one;            // sync fallbacks, each under its own lock later
+  std::map<std::string_view, size_t> first;  // a repeated key shares its first's answer
+  {
+    // Every key's lock from the checks until the tombstones are published, as
+    // Remove holds one: the per-key answer order stays the journal's order.
+    auto held = locks_.LockMany(bucket, keys);
+    std::vector<Intent> intents;
+    std::vector<size_t> owners;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (!first.emplace(keys[i], i).second) continue;
+      UnlinkPlan plan = PlanUnlink(bucket, keys[i], options, intents.size());
+      if (plan.fallback) {
+        one_by_one.push_back(i);
+      } else if (plan.intent) {
+        intents.push_back(std::move(*plan.intent));
+        owners.push_back(i);
+      } else {
+        results[i] = plan.status;
+      }
+    }
+    if (!intents.empty()) {
+      if (Status s = journal_->AppendMany(intents); !s.ok()) {
+        for (size_t i : owners) results[i] = s;
+      } else {
+        for (Intent& intent : intents) PublishUnlink(std::move(intent));
+      }
+    }
+  }
+  for (size_t i : one_by_one) results[i] = Remove(bucket, keys[i], options);
+  for (size_t i = 0; i < keys.size(); ++i) results[i] = results[first.at(keys[i])];
+  return results;
 }
 
 Result<ObjectVersion> AsyncNamespace::Find(const std::string& bucket, const std::string& key) {

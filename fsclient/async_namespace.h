@@ -13,7 +13,9 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "fsclient/applier.h"
 #include "fsclient/backend.h"
@@ -58,6 +60,9 @@ class AsyncNamespace final : public Namespace {
   Result<ObjectMeta> Publish(const std::string& bucket, const std::string& key, StagedObject object,
                              const WriteConditions& conditions, OpOptions options) override;
   Status Remove(const std::string& bucket, const std::string& key, OpOptions options) override;
+  // The async unlinks of the batch share one journal write and sync.
+  std::vector<Status> RemoveMany(const std::string& bucket, const std::vector<std::string>& keys,
+                                 OpOptions options) override;
   Result<ObjectVersion> Find(const std::string& bucket, const std::string& key) override;
   Result<std::unique_ptr<KeyCursor>> List(const std::string& bucket, const std::string& prefix,
                                           const std::string& marker) override;
@@ -88,7 +93,19 @@ class AsyncNamespace final : public Namespace {
   Result<ObjectMeta> PublishSync(const std::string& bucket, const std::string& key,
                                  StagedObject object, const WriteConditions& conditions,
                                  OpOptions options);
-  bool BacklogFull() const;
+  // `more`: ops about to join the backlog with this one (a batch).
+  bool BacklogFull(size_t more = 0) const;
+  // What a DELETE of bucket/key takes, decided under its key lock: an unlink
+  // intent, a sync fallback (`fallback` set), or nothing to do (neither).
+  struct UnlinkPlan {
+    Status status;
+    const char* fallback = nullptr;
+    std::optional<Intent> intent;
+  };
+  UnlinkPlan PlanUnlink(const std::string& bucket, const std::string& key, OpOptions options,
+                        size_t batched);
+  // Publishes a durable unlink intent: the tombstone, then the applier.
+  void PublishUnlink(Intent intent);
   Status AnsweredConflict(const std::string& bucket, const std::string& key) const;
   Status CheckParentsOnDisk(const std::string& bucket, const std::string& key);
 

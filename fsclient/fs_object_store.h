@@ -33,6 +33,8 @@ class FsObjectStore final : public ObjectStore {
                                                   const std::string& key) override;
   Result<ObjectMeta> HeadObject(const std::string& bucket, const std::string& key) override;
   Status DeleteObject(const std::string& bucket, const std::string& key, bool sync_dirops) override;
+  std::vector<Status> DeleteObjects(const std::string& bucket, const std::vector<std::string>& keys,
+                                    bool sync_dirops) override;
   Result<ObjectMeta> CopyObject(const CopyRequest& request) override;
   Result<ListResult> ListObjects(const std::string& bucket, const ListRequest& request) override;
 

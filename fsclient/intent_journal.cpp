@@ -126,18 +126,28 @@ Status IntentJournal::Append(Intent& intent) {
   std::unique_lock lock(mu_);
   if (!broken_.ok()) return broken_;
   intent.seq = next_seq_++;
-  live_.insert(intent.seq);
-  return CommitLocked(intent, lock);
+  QueueLocked(intent);
+  return FlushLocked(lock);
 }
 
-Status IntentJournal::CommitLocked(const Intent& record, std::unique_lock<std::mutex>& lock) {
+Status IntentJournal::AppendMany(std::vector<Intent>& intents) {
+  std::unique_lock lock(mu_);
+  if (!broken_.ok()) return broken_;
+  for (Intent& intent : intents) {
+    intent.seq = next_seq_++;
+    QueueLocked(intent);
+  }
+  return FlushLocked(lock);
+}
+
+void IntentJournal::QueueLocked(const Intent& record) {
+  if (record.op != IntentOp::kCheckpoint) live_.insert(record.seq);
   if (queued_records_ == 0) {
     queued_first_seq_ = record.op == IntentOp::kCheckpoint ? next_seq_ : record.seq;
   }
   AppendIntentRecord(record, &queued_);
   ++queued_records_;
   if (record.op != IntentOp::kCheckpoint) queued_seqs_.push_back(record.seq);
-  return FlushLocked(lock);
 }
 
 Status IntentJournal::FlushLocked(std::unique_lock<std::mutex>& lock) {

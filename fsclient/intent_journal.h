@@ -54,6 +54,9 @@ class IntentJournal {
   // a failed sync leaves the journal refusing every later append (the page
   // cache state after a failed fsync cannot be trusted).
   Status Append(Intent& intent);
+  // Appends the intents as one batch (consecutive seqs, one write and sync):
+  // all are durable or none is answered.
+  Status AppendMany(std::vector<Intent>& intents);
 
   // The applied effects of these intents are durable (directories synced, or a
   // syncfs): they stop being live, and segments holding no live intent go.
@@ -83,8 +86,8 @@ class IntentJournal {
   Status StartSegment(uint64_t first_seq);
   // Seals `records` for the segment they land in, writes and syncs them.
   Status WriteBatch(std::string& records, uint64_t first_seq);
-  // Queues `record` and returns once its batch is flushed (group commit).
-  Status CommitLocked(const Intent& record, std::unique_lock<std::mutex>& lock);
+  // Queues `record` for the next flush; an intent stays live until retired.
+  void QueueLocked(const Intent& record);
   // Flushes what is queued (leading or following a batch) and waits for it.
   Status FlushLocked(std::unique_lock<std::mutex>& lock);
 

@@ -89,6 +89,13 @@ class Namespace {
                                      OpOptions options) = 0;
   // Removes bucket/key if present (and prunes directories left empty).
   virtual Status Remove(const std::string& bucket, const std::string& key, OpOptions options) = 0;
+  // Remove for each of `keys` (DeleteObjects), one status per key, in order.
+  virtual std::vector<Status> RemoveMany(const std::string& bucket,
+                                         const std::vector<std::string>& keys, OpOptions options) {
+    std::vector<Status> results;
+    for (const std::string& key : keys) results.push_back(Remove(bucket, key, options));
+    return results;
+  }
 
   // NoSuchKey when absent (or pending delete).
   virtual Result<ObjectVersion> Find(const std::string& bucket, const std::string& key) = 0;

@@ -101,6 +101,27 @@ Status FsObjectStore::DeleteObject(const std::string& bucket, const std::string&
   return ns_->Remove(bucket, key, op);
 }
 
+std::vector<Status> FsObjectStore::DeleteObjects(const std::string& bucket,
+                                                 const std::vector<std::string>& keys,
+                                                 bool sync_dirops) {
+  std::vector<Status> results(keys.size());
+  std::vector<std::string> valid;
+  std::vector<size_t> owners;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    results[i] = CheckObject(bucket, keys[i]);
+    if (!results[i].ok()) continue;
+    valid.push_back(keys[i]);
+    owners.push_back(i);
+  }
+  if (valid.empty()) return results;
+  OpOptions op;
+  op.sync = sync_dirops;
+  auto gate = bucket_gate_.Write(bucket);
+  std::vector<Status> removed = ns_->RemoveMany(bucket, valid, op);
+  for (size_t j = 0; j < owners.size(); ++j) results[owners[j]] = std::move(removed[j]);
+  return results;
+}
+
 Result<ObjectMeta> FsObjectStore::PublishStaged(const std::string& bucket, const std::string& key,
                                                 StagingFile staging, File& file, ObjectMeta meta,
                                                 const WriteConditions& conditions,

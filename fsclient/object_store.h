@@ -161,6 +161,10 @@ class ObjectStore {
   // Succeeds also when the key does not exist (S3 answers 204 either way).
   virtual Status DeleteObject(const std::string& bucket, const std::string& key,
                               bool sync_dirops = false) = 0;
+  // DeleteObject for each key (DeleteObjects), one status per key, in order.
+  virtual std::vector<Status> DeleteObjects(const std::string& bucket,
+                                            const std::vector<std::string>& keys,
+                                            bool sync_dirops = false) = 0;
   virtual Result<ObjectMeta> CopyObject(const CopyRequest& request) = 0;
   virtual Result<ListResult> ListObjects(const std::string& bucket, const ListRequest& request) = 0;
 

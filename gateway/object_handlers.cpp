@@ -220,10 +220,13 @@ void DeleteObjects(S3Context& ctx) {
   if (!info.ok()) return ctx.Error(info.status());
 
   XmlResponse xml("DeleteResult");
-  bool sync = ctx.SyncDiropsRequested();
-  for (const auto& key : keys) {
-    Status s = key.empty() ? Status::S3(s3err::kInvalidArgument, "Key is empty")
-                           : ctx.store.DeleteObject(ctx.bucket, key, sync);
+  // One store call for the whole batch: async unlinks share one journal sync.
+  // An empty or invalid key gets its InvalidArgument entry from the store.
+  const std::vector<Status> results =
+      ctx.store.DeleteObjects(ctx.bucket, keys, ctx.SyncDiropsRequested());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const std::string& key = keys[i];
+    const Status& s = results[i];
     if (s.ok()) {
       if (!quiet) AddText(xml.root().append_child("Deleted"), "Key", key);
       continue;

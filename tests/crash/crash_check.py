@@ -2,14 +2,15 @@
 """kill -9 under a PUT/DELETE storm, restart, check every answered operation.
 
 Each cycle: start fsgate (--fsync on, async dirops) on the same root, run a storm of
-PUT/DELETE from several threads over a small key set, kill -9 the gateway at a random
+PUT/DELETE/DeleteObjects from several threads over a small key set, kill -9 the gateway at a random
 moment, restart it on the same root, and check every key:
 
   * an answered PUT is there with its exact bytes, Content-Type and user metadata,
     unless a later answered op on that key replaced it;
   * an answered DELETE is gone;
-  * the one op that was in flight on a key at the kill may have either outcome: the
-    key holds the last answered state OR the in-flight op's state;
+  * the one op that was in flight on a key at the kill (a DeleteObjects: on each of
+    its keys) may have either outcome: the key holds the last answered state OR the
+    in-flight op's state;
   * the bucket lists exactly the keys that exist (no staging or partial files
     visible through S3), with the right ETags and sizes;
   * once the applier has drained, ROOT/<bucket> holds exactly those objects.
@@ -70,7 +71,7 @@ class StormThread(threading.Thread):
         self.expected = expected  # key -> State|None, last answered state (shared dict, own keys only)
         self.rnd = rnd
         self.stop = stop
-        self.in_flight = None  # (key, State|None) sent but not answered
+        self.in_flight = []  # [(key, State|None)] sent but not answered
         self.answered = 0
         self.refused = []
 
@@ -86,7 +87,7 @@ class StormThread(threading.Thread):
                                   {"token": "%08x" % self.rnd.getrandbits(32), "thread": str(self.tid)})
                 else:
                     state = State(data)
-                self.in_flight = (key, state)
+                self.in_flight = [(key, state)]
                 args = {"Bucket": BUCKET, "Key": key, "Body": data, "Metadata": state.meta}
                 if state.ctype:
                     args["ContentType"] = state.ctype
@@ -99,9 +100,9 @@ class StormThread(threading.Thread):
                     return  # the gateway died: the op stays in flight
                 if resp["ETag"] != '"%s"' % hashlib.md5(data).hexdigest():
                     self.refused.append(f"PUT {key}: ETag {resp['ETag']}")
-            else:
+            elif self.rnd.random() < 0.7:
                 state = None
-                self.in_flight = (key, None)
+                self.in_flight = [(key, None)]
                 try:
                     self.s3.delete_object(Bucket=BUCKET, Key=key)
                 except ClientError as e:
@@ -109,9 +110,28 @@ class StormThread(threading.Thread):
                     return
                 except (BotoCoreError, OSError):
                     return
+            else:
+                # DeleteObjects of a few keys: answered for all of them at once.
+                state = None
+                others = [k for k in keys if k != key]
+                batch = [key] + self.rnd.sample(others, self.rnd.randint(1, 3))
+                self.in_flight = [(k, None) for k in batch]
+                try:
+                    resp = self.s3.delete_objects(
+                        Bucket=BUCKET, Delete={"Objects": [{"Key": k} for k in batch]})
+                except ClientError as e:
+                    self.refused.append(f"DeleteObjects {batch}: {e}")
+                    return
+                except (BotoCoreError, OSError):
+                    return
+                if resp.get("Errors"):
+                    self.refused.append(f"DeleteObjects {batch}: {resp['Errors']}")
+                    return
+                for k in batch:
+                    self.expected[k] = None
             # Answered: the client's log of this key moves on.
             self.expected[key] = state
-            self.in_flight = None
+            self.in_flight = []
             self.answered += 1
 
 
@@ -215,7 +235,7 @@ def run(cycles, seed=None, log=print, dirops="async"):
             for t in threads:
                 t.join(30)
                 assert not t.is_alive(), "a storm thread hung after the kill"
-            in_flight = dict(t.in_flight for t in threads if t.in_flight is not None)
+            in_flight = dict(op for t in threads for op in t.in_flight)
             answered = sum(t.answered for t in threads)
             total_answered += answered
             for t in threads:

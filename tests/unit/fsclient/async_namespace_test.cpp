@@ -298,6 +298,49 @@ TEST_F(AsyncNamespaceTest, SyncHeaderWaitsForPendingOps) {
   EXPECT_EQ(Metric("fsgate_sync_fallbacks_total", {{"reason", "header"}}), 1);
 }
 
+// DeleteObjects: the batch's async unlinks are answered after one journal
+// write and sync, and readers see every key gone at once.
+TEST_F(AsyncNamespaceTest, RemoveManySharesOneJournalSync) {
+  OpenNs();
+  std::vector<std::string> keys;
+  for (int i = 0; i < 40; ++i) {
+    keys.push_back("m/k" + std::to_string(i));
+    ASSERT_TRUE(Put(keys.back(), "v").ok());
+  }
+  ASSERT_TRUE(ns_->Drain().ok());
+  SlowRenames(5);  // some of them still pending
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(Put(keys[i], "pending").ok());
+  keys.push_back("m/never-there");
+  keys.push_back("m/k3");  // repeated in the request: answered like the first
+  const double commits = Metric("fsgate_commit_seconds");
+  const auto results = ns_->RemoveMany("bkt", keys, {});
+  ASSERT_EQ(results.size(), keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) EXPECT_TRUE(results[i].ok()) << keys[i];
+  EXPECT_EQ(Metric("fsgate_commit_seconds"), commits + 1);
+  for (const auto& key : keys) EXPECT_EQ(Get(key), "<absent>") << key;
+  EXPECT_TRUE(ListKeys("m/").empty());
+  ASSERT_TRUE(ns_->Drain().ok());
+  for (const auto& key : keys) EXPECT_EQ(OnDisk(key), "<absent>") << key;
+}
+
+// A failed journal write answers every key of the batch with the error and
+// deletes none of them.
+TEST_F(AsyncNamespaceTest, RemoveManyJournalFailureDeletesNothing) {
+  OpenNs();
+  ASSERT_TRUE(Put("f/seed", "s").ok());
+  ASSERT_TRUE(Put("f/a", "a").ok());
+  ASSERT_TRUE(Put("f/b", "b").ok());
+  ASSERT_TRUE(ns_->Drain().ok());
+  fault_->AddRule({.op = FaultOp::kWrite, .path_contains = ".log", .err = ENOSPC});
+  const auto results = ns_->RemoveMany("bkt", {"f/a", "f/b", "f/missing"}, {});
+  EXPECT_FALSE(results[0].ok());
+  EXPECT_FALSE(results[1].ok());
+  EXPECT_TRUE(results[2].ok());  // nothing to delete, nothing journaled
+  EXPECT_EQ(Get("f/a"), "a");
+  EXPECT_EQ(Get("f/b"), "b");
+  EXPECT_EQ(OnDisk("f/a"), "a");
+}
+
 // A request that needs the on-disk name waits for that key only: its ops jump
 // to the urgent workers instead of queueing behind a slow backlog.
 TEST_F(AsyncNamespaceTest, SyncRequestDoesNotQueueBehindTheBacklog) {
