@@ -114,6 +114,7 @@ void Applier::Stop(bool drain) {
 void Applier::Enqueue(Intent intent, bool urgent) {
   const IntentOp op = intent.op;
   const uint64_t bytes = intent.inline_data ? intent.inline_data->size() : 0;
+  bool backlog_high = false;
   {
     std::lock_guard lock(mu_);
     KeyQueue& q = queues_[intent.bucket][intent.key];
@@ -132,13 +133,11 @@ void Applier::Enqueue(Intent intent, bool urgent) {
     ++pending_by_op_[op == IntentOp::kCreate ? 0 : 1];
     pending_bytes_ += bytes;
     if (op == IntentOp::kCreate && !q.ops.back().intent.inline_data) ++pending_files_;
+    backlog_high = BacklogHighLocked();
   }
   metrics_.AddAsyncPending(MetricOp(op), +1);
-  if (urgent) {
-    urgent_work_.notify_one();
-  } else {
-    work_.notify_one();
-  }
+  if (urgent || backlog_high) urgent_work_.notify_one();
+  if (!urgent) work_.notify_one();
 }
 
 // A caller blocked on done_. One waiting for a single key keeps that key
@@ -162,10 +161,14 @@ class Applier::Waiter {
   const bool broad_;
 };
 
+bool Applier::BacklogHighLocked() const {
+  return options_.urgent_above > 0 && pending_ >= options_.urgent_above;
+}
+
 bool Applier::HasWorkLocked(bool urgent) const {
   if (stop_) return true;
   if (!urgent) return !ready_.empty();
-  return !urgent_ready_.empty() || (broad_waiters_ > 0 && !ready_.empty());
+  return !urgent_ready_.empty() || ((broad_waiters_ > 0 || BacklogHighLocked()) && !ready_.empty());
 }
 
 void Applier::WorkerLoop(bool urgent) {
@@ -212,7 +215,7 @@ void Applier::WorkerLoop(bool urgent) {
       } else {
         ready_.emplace_back(bucket, key);
         work_.notify_one();
-        if (broad_waiters_ > 0) urgent_work_.notify_one();
+        if (broad_waiters_ > 0 || BacklogHighLocked()) urgent_work_.notify_one();
       }
     } else {
       auto b = queues_.find(bucket);

@@ -16,9 +16,10 @@
 // Priority: answering comes first. The workers run at the lowest CPU priority
 // (the backlog bound in AsyncNamespace caps how far they may fall behind), so
 // under load requests get the CPUs and applies take what is left; when idle
-// they run at once. Work someone waits for — an urgent op (a sync create), or
-// any op while a caller is in a Wait*() or Drain() — is taken by the urgent
-// workers, at normal priority, so no wait is starved by request load.
+// they run at once. Work someone waits for — an urgent op (a sync create), a
+// waited key, any op while a caller drains or waits for a prefix, any op once
+// the backlog nears its bound — is taken by the urgent workers, at normal
+// priority, so no wait is starved by request load.
 #pragma once
 
 #include <chrono>
@@ -50,6 +51,10 @@ struct ApplierOptions {
   // a few in flight keep it busy while requests use the CPUs.
   int workers = 6;
   int urgent_workers = 2;
+  // With this many ops pending (near the backlog bound, beyond which new ops
+  // must wait for their own apply) the urgent workers help with the backlog
+  // too. 0: never.
+  size_t urgent_above = 0;
   int max_attempts = 8;                   // about 6 s of retrying in all
   std::chrono::milliseconds backoff{50};  // doubled after each failed attempt
   bool fsync = true;
@@ -125,6 +130,7 @@ class Applier {
   // `urgent`; otherwise only queued background work, at lowest CPU priority.
   void WorkerLoop(bool urgent);
   bool HasWorkLocked(bool urgent) const;
+  bool BacklogHighLocked() const;
   // Moves the key's next turn to the urgent workers: a caller waits for it.
   void PromoteLocked(const std::string& bucket, const std::string& key);
   // Counts a caller blocked in a Wait*() for as long as it lives.

@@ -42,6 +42,8 @@ Result<std::unique_ptr<AsyncNamespace>> AsyncNamespace::Open(Backend& backend, A
   options.journal.fsync = options.fsync;
   options.pool.fsync = options.fsync;
   options.applier.fsync = options.fsync;
+  // Near the bound the backlog is what blocks requests: drain it at normal priority.
+  options.applier.urgent_above = options.max_pending_ops * 9 / 10;
   std::unique_ptr<AsyncNamespace> ns(new AsyncNamespace(backend, std::move(options), metrics));
   if (Status s = ns->Recover(); !s.ok()) return s;
   return ns;
