@@ -114,30 +114,38 @@ void Applier::Stop(bool drain) {
 void Applier::Enqueue(Intent intent, bool urgent) {
   const IntentOp op = intent.op;
   const uint64_t bytes = intent.inline_data ? intent.inline_data->size() : 0;
-  bool backlog_high = false;
   {
     std::lock_guard lock(mu_);
     KeyQueue& q = queues_[intent.bucket][intent.key];
     const bool idle = q.ops.empty() && !q.busy;
     q.ops.push_back({std::move(intent), std::chrono::steady_clock::now()});
     const Intent& in = q.ops.back().intent;
-    if (idle && urgent) {
-      q.urgent = true;
-      urgent_ready_.emplace_back(in.bucket, in.key);
-    } else if (idle) {
-      ready_.emplace_back(in.bucket, in.key);
-    } else if (urgent) {
-      PromoteLocked(in.bucket, in.key);
-    }
     ++pending_;
     ++pending_by_op_[op == IntentOp::kCreate ? 0 : 1];
     pending_bytes_ += bytes;
-    if (op == IntentOp::kCreate && !q.ops.back().intent.inline_data) ++pending_files_;
-    backlog_high = BacklogHighLocked();
+    if (op == IntentOp::kCreate && !in.inline_data) ++pending_files_;
+    if (idle) {
+      q.urgent = urgent;
+      QueueTurnLocked(in.bucket, in.key, q);
+    } else if (urgent) {
+      PromoteLocked(in.bucket, in.key);
+    } else if (BacklogHighLocked()) {
+      urgent_work_.notify_one();  // the backlog grew past the mark: help with it
+    }
   }
   metrics_.AddAsyncPending(MetricOp(op), +1);
-  if (urgent || backlog_high) urgent_work_.notify_one();
-  if (!urgent) work_.notify_one();
+}
+
+void Applier::QueueTurnLocked(const std::string& bucket, const std::string& key,
+                              const KeyQueue& q) {
+  if (q.urgent) {
+    urgent_ready_.emplace_back(bucket, key);
+    urgent_work_.notify_one();
+    return;
+  }
+  ready_.emplace_back(bucket, key);
+  work_.notify_one();
+  if (broad_waiters_ > 0 || BacklogHighLocked()) urgent_work_.notify_one();
 }
 
 // A caller blocked on done_. One waiting for a single key keeps that key
@@ -209,14 +217,7 @@ void Applier::WorkerLoop(bool urgent) {
     pending_bytes_ -= op.intent.inline_data ? op.intent.inline_data->size() : 0;
     if (op.intent.op == IntentOp::kCreate && !op.intent.inline_data) --pending_files_;
     if (!queue.ops.empty()) {
-      if (queue.urgent) {
-        urgent_ready_.emplace_back(bucket, key);
-        urgent_work_.notify_one();
-      } else {
-        ready_.emplace_back(bucket, key);
-        work_.notify_one();
-        if (broad_waiters_ > 0 || BacklogHighLocked()) urgent_work_.notify_one();
-      }
+      QueueTurnLocked(bucket, key, queue);
     } else {
       auto b = queues_.find(bucket);
       b->second.erase(key);
@@ -396,8 +397,7 @@ void Applier::PromoteLocked(const std::string& bucket, const std::string& key) {
   // Neither busy nor urgent yet: the key waits in ready_.
   auto it = std::find(ready_.begin(), ready_.end(), std::make_pair(bucket, key));
   if (it != ready_.end()) ready_.erase(it);
-  urgent_ready_.emplace_back(bucket, key);
-  urgent_work_.notify_one();
+  QueueTurnLocked(bucket, key, q->second);
 }
 
 void Applier::WaitKey(const std::string& bucket, const std::string& key) {

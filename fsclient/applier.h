@@ -126,9 +126,13 @@ class Applier {
   };
   enum class Outcome { kApplied, kFailed, kStopped };
 
-  // Runs `urgent` work first (and only that, unless a caller waits) when
-  // `urgent`; otherwise only queued background work, at lowest CPU priority.
+  // An urgent worker takes urgent_ready_ first, and ready_ too while a broad
+  // wait lasts or the backlog is high; a background one only ready_, at the
+  // lowest CPU priority.
   void WorkerLoop(bool urgent);
+  // Puts the key's next turn in urgent_ready_ or ready_ (by KeyQueue::urgent)
+  // and wakes a worker that may take it.
+  void QueueTurnLocked(const std::string& bucket, const std::string& key, const KeyQueue& q);
   bool HasWorkLocked(bool urgent) const;
   bool BacklogHighLocked() const;
   // Moves the key's next turn to the urgent workers: a caller waits for it.
