@@ -122,15 +122,9 @@ Status IntentJournal::WriteBatch(std::string& records, uint64_t first_seq) {
   return Status::Ok();
 }
 
-Status IntentJournal::Append(Intent& intent) {
-  std::unique_lock lock(mu_);
-  if (!broken_.ok()) return broken_;
-  intent.seq = next_seq_++;
-  QueueLocked(intent);
-  return FlushLocked(lock);
-}
+Status IntentJournal::Append(Intent& intent) { return AppendMany(std::span<Intent>(&intent, 1)); }
 
-Status IntentJournal::AppendMany(std::vector<Intent>& intents) {
+Status IntentJournal::AppendMany(std::span<Intent> intents) {
   std::unique_lock lock(mu_);
   if (!broken_.ok()) return broken_;
   for (Intent& intent : intents) {

@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -56,7 +57,7 @@ class IntentJournal {
   Status Append(Intent& intent);
   // Appends the intents as one batch (consecutive seqs, one write and sync):
   // all are durable or none is answered.
-  Status AppendMany(std::vector<Intent>& intents);
+  Status AppendMany(std::span<Intent> intents);
 
   // The applied effects of these intents are durable (directories synced, or a
   // syncfs): they stop being live, and segments holding no live intent go.
