@@ -82,16 +82,23 @@ Result<std::optional<MetaRecord>> ReadV1(const Getter& get) {
   return std::optional<MetaRecord>(std::move(record));
 }
 
+// The format 2 record of a node; nullopt when it has none.
+Result<std::optional<MetaRecord>> ReadV2(const Getter& get) {
+  auto value = get(kXattrRecord);
+  if (!value.ok()) {
+    if (value.status().IsErrno(ENODATA)) return std::optional<MetaRecord>();
+    return value.status();
+  }
+  auto record = DecodeMetaRecord(*value);
+  if (!record.ok()) return record.status();
+  return std::optional<MetaRecord>(std::move(*record));
+}
+
 // The fsgate metadata of a node, either format; nullopt when it has none (a
 // foreign file or an implicit directory).
 Result<std::optional<MetaRecord>> ReadRecord(const Getter& get) {
-  auto value = get(kXattrRecord);
-  if (value.ok()) {
-    auto record = DecodeMetaRecord(*value);
-    if (!record.ok()) return record.status();
-    return std::optional<MetaRecord>(std::move(*record));
-  }
-  if (!value.status().IsErrno(ENODATA)) return value.status();
+  auto record = ReadV2(get);
+  if (!record.ok() || record->has_value()) return record;
   return ReadV1(get);
 }
 
@@ -164,10 +171,14 @@ Result<ObjectMeta> ReadObjectMeta(File& file) {
 }
 
 Result<std::string> ReadObjectEtag(File& file, const FileStat& st) {
-  auto record = ReadRecord([&](const char* name) { return file.GetXattr(name); });
+  // Listings call this per file: read only what holds the ETag.
+  auto record = ReadV2([&](const char* name) { return file.GetXattr(name); });
   if (!record.ok()) return record.status();
-  if (!record->has_value()) return DerivedEtag(st);
-  return std::move((*record)->meta.etag);
+  if (record->has_value()) return std::move((*record)->meta.etag);
+  auto etag = file.GetXattr(kXattrEtag);  // format 1
+  if (etag.ok()) return etag;
+  if (etag.status().IsErrno(ENODATA)) return DerivedEtag(st);
+  return etag.status();
 }
 
 Result<uint64_t> ReadObjectSeq(Backend& backend, const std::string& path) {
