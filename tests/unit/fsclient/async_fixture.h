@@ -42,14 +42,18 @@ class AsyncFixture : public ::testing::Test {
     }
   }
 
-  // Every rename (the applier's link into place) takes `ms` longer.
-  void SlowRenames(int ms, const std::string& path_contains = "") {
-    fault_->AddRule({.op = FaultOp::kRename,
+  // Every `op` on a path containing `path_contains` takes `ms` longer.
+  void SlowDown(FaultOp op, int ms, const std::string& path_contains = "") {
+    fault_->AddRule({.op = op,
                      .path_contains = path_contains,
                      .err = 0,
                      .count = -1,
                      .skip = 0,
                      .delay = std::chrono::milliseconds(ms)});
+  }
+  // Every rename (the applier's link into place) takes `ms` longer.
+  void SlowRenames(int ms, const std::string& path_contains = "") {
+    SlowDown(FaultOp::kRename, ms, path_contains);
   }
 
   static ObjectMeta MetaFor(const std::string& body) {
@@ -70,6 +74,16 @@ class AsyncFixture : public ::testing::Test {
         StagedObject{*staging, MetaFor(body), std::make_shared<const std::string>(body)}, cond, op);
     if (!r.ok()) ns_->ReleaseStaging(*staging);
     return r;
+  }
+
+  // PUTs `body` at <prefix>0 .. <prefix>n-1 and returns those keys.
+  std::vector<std::string> PutKeys(const std::string& prefix, int n, const std::string& body) {
+    std::vector<std::string> keys;
+    for (int i = 0; i < n; ++i) {
+      keys.push_back(prefix + std::to_string(i));
+      EXPECT_TRUE(Put(keys.back(), body).ok()) << keys.back();
+    }
+    return keys;
   }
 
   // PutObject of a body written to the staging file (the large-object path).

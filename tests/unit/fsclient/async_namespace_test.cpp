@@ -15,7 +15,15 @@ namespace {
 using testing::AsyncFixture;
 using testing::TestOptions;
 
-class AsyncNamespaceTest : public AsyncFixture {};
+class AsyncNamespaceTest : public AsyncFixture {
+ protected:
+  void OpenWithWorkers(int background, int urgent) {
+    AsyncOptions options = TestOptions();
+    options.applier.workers = background;
+    options.applier.urgent_workers = urgent;
+    OpenNs(options);
+  }
+};
 
 TEST_F(AsyncNamespaceTest, FirstCreateInADirectoryIsSyncLaterOnesAsync) {
   OpenNs();
@@ -302,11 +310,7 @@ TEST_F(AsyncNamespaceTest, SyncHeaderWaitsForPendingOps) {
 // write and sync, and readers see every key gone at once.
 TEST_F(AsyncNamespaceTest, RemoveManySharesOneJournalSync) {
   OpenNs();
-  std::vector<std::string> keys;
-  for (int i = 0; i < 40; ++i) {
-    keys.push_back("m/k" + std::to_string(i));
-    ASSERT_TRUE(Put(keys.back(), "v").ok());
-  }
+  std::vector<std::string> keys = PutKeys("m/k", 40, "v");
   ASSERT_TRUE(ns_->Drain().ok());
   SlowRenames(5);  // some of them still pending
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(Put(keys[i], "pending").ok());
@@ -344,10 +348,7 @@ TEST_F(AsyncNamespaceTest, RemoveManyJournalFailureDeletesNothing) {
 // A request that needs the on-disk name waits for that key only: its ops jump
 // to the urgent workers instead of queueing behind a slow backlog.
 TEST_F(AsyncNamespaceTest, SyncRequestDoesNotQueueBehindTheBacklog) {
-  AsyncOptions options = TestOptions();
-  options.applier.workers = 1;
-  options.applier.urgent_workers = 1;
-  OpenNs(options);
+  OpenWithWorkers(/*background=*/1, /*urgent=*/1);
   ASSERT_TRUE(Put("q/seed", "s").ok());
   ASSERT_TRUE(Put("s/seed", "s").ok());
   SlowRenames(300, "bkt/q/");
@@ -366,10 +367,7 @@ TEST_F(AsyncNamespaceTest, SyncRequestDoesNotQueueBehindTheBacklog) {
 // Background workers yield the CPUs to requests: lowest priority, except the
 // urgent ones.
 TEST_F(AsyncNamespaceTest, BackgroundWorkersRunAtLowestPriority) {
-  AsyncOptions options = TestOptions();
-  options.applier.workers = 3;
-  options.applier.urgent_workers = 2;
-  OpenNs(options);
+  OpenWithWorkers(/*background=*/3, /*urgent=*/2);
   int niced = 0;
   for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
     std::ifstream stat(task.path() / "stat");

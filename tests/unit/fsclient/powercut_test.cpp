@@ -138,20 +138,12 @@ TEST_F(PowerCutAsyncTest, EveryAnsweredOpSurvivesACutWithTheApplierBehind) {
 
 TEST_F(PowerCutAsyncTest, AnsweredDeleteObjectsBatchSurvivesACut) {
   OpenNs();
-  std::vector<std::string> keys;
-  for (int i = 0; i < 30; ++i) {
-    keys.push_back("b/k" + std::to_string(i));
-    ASSERT_TRUE(Put(keys.back(), "v").ok());
-  }
+  const std::vector<std::string> keys = PutKeys("b/k", 30, "v");
   ASSERT_TRUE(Put("b/kept", "kept").ok());
   ASSERT_TRUE(ns_->Drain().ok());
-  SlowRenames(1000);  // nothing of the batch reaches the tree before the cut
-  fault_->AddRule({.op = FaultOp::kUnlink,
-                   .path_contains = "bkt/b/",
-                   .err = 0,
-                   .count = -1,
-                   .skip = 0,
-                   .delay = std::chrono::milliseconds(1000)});
+  // Nothing of the batch reaches the tree before the cut.
+  SlowRenames(1000);
+  SlowDown(FaultOp::kUnlink, 1000, "bkt/b/");
   for (const Status& s : ns_->RemoveMany("bkt", keys, {})) ASSERT_TRUE(s.ok());
   CrashCutAndRecover();
   for (const auto& key : keys) {
