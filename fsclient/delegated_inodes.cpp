@@ -79,17 +79,8 @@ std::deque<StagingFile> DelegatedInodePool::CreateBatch(size_t n) {
       spdlog::warn("delegated inodes: cannot create one: {}", created.status().message());
       break;
     }
-    StagingFile f;
-    f.path = std::move(created->path);
-    f.delegated = true;
     dirs.insert(std::move(created->dir));
-    auto st = created->file->Stat();
-    if (!st.ok()) {
-      (void)backend_.Unlink(f.path);
-      break;
-    }
-    f.ino = st->ino;
-    batch.push_back(std::move(f));
+    batch.push_back({std::move(created->path), created->ino, /*delegated=*/true});
   }
   for (const std::string& dir : dirs) {
     if (batch.empty() || !options_.fsync) break;

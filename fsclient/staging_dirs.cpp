@@ -34,7 +34,12 @@ Result<StagingDirs::NewFile> StagingDirs::Create(std::string_view prefix) {
     })->creating--;
   }
   if (!file.ok()) return file.status();
-  out.file = std::move(*file);
+  auto st = (*file)->Stat();
+  if (!st.ok()) {
+    (void)backend_.Unlink(out.path);
+    return st.status();
+  }
+  out.ino = st->ino;
   return out;
 }
 

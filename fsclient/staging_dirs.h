@@ -17,7 +17,6 @@
 
 #include <cstdint>
 #include <deque>
-#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -33,7 +32,7 @@ inline constexpr std::string_view kStagingGenerationPrefix = "g.";
 class StagingDirs {
  public:
   struct NewFile {
-    std::unique_ptr<File> file;
+    uint64_t ino = 0;  // the new file's inode number
     std::string path;  // the new file's path
     std::string dir;   // its directory (synced by whoever needs the name durable)
   };
@@ -43,7 +42,8 @@ class StagingDirs {
   StagingDirs(Backend& backend, std::string dir, bool durable_dirs,
               size_t files_per_generation = 4096);
 
-  // Creates a new staging file (O_EXCL) whose name starts with `prefix`.
+  // Creates a new staging file (O_EXCL) whose name starts with `prefix`; one
+  // whose inode number cannot be read is removed again and the error returned.
   Result<NewFile> Create(std::string_view prefix);
 
  private:

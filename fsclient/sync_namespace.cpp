@@ -62,12 +62,7 @@ Result<StagingFile> SyncNamespace::AcquireStaging() {
   if (!created.ok()) return created.status();
   StagingFile staging;
   staging.path = std::move(created->path);
-  auto st = created->file->Stat();
-  if (!st.ok()) {
-    (void)backend_.Unlink(staging.path);
-    return st.status();
-  }
-  staging.ino = st->ino;
+  staging.ino = created->ino;
   return staging;
 }
 
