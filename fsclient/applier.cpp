@@ -180,6 +180,7 @@ bool Applier::HasWorkLocked(bool urgent) const {
 }
 
 void Applier::WorkerLoop(bool urgent) {
+  NameThread(urgent ? "fsg-apply-urg" : "fsg-apply");
   if (!urgent) LowerThreadPriority();
   std::condition_variable& wake = urgent ? urgent_work_ : work_;
   std::unique_lock lock(mu_);
@@ -340,6 +341,7 @@ void Applier::RecordFailure(const Intent& in, const Status& status, int attempts
 }
 
 void Applier::SyncLoop() {
+  NameThread("fsg-apply-sync");
   std::unique_lock lock(mu_);
   for (;;) {
     if (!sync_wake_.wait_for(lock, std::chrono::seconds(1),

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "fsclient/store_layout.h"
+#include "fsclient/thread_priority.h"
 #include "metrics/metrics.h"
 
 namespace fsgate::fsclient {
@@ -95,6 +96,7 @@ std::deque<StagingFile> DelegatedInodePool::CreateBatch(size_t n) {
 }
 
 void DelegatedInodePool::RefillLoop() {
+  NameThread("fsg-ino-refill");
   std::unique_lock lock(mu_);
   while (!stop_) {
     if (files_.size() >= options_.low_watermark && !files_.empty()) {

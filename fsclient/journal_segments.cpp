@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cstdio>
 
+#include "fsclient/thread_priority.h"
+
 namespace fsgate::fsclient {
 namespace {
 
@@ -125,6 +127,7 @@ Result<std::string> JournalSegments::WriteSpare(uint64_t bytes) {
 }
 
 void JournalSegments::SpareLoop() {
+  NameThread("fsg-jrnl-spare");
   std::unique_lock lock(mu_);
   auto backoff = std::chrono::seconds(1);
   for (;;) {

@@ -1,4 +1,4 @@
-// Thread CPU priority, for work that may wait behind requests.
+// Thread CPU priority and name, for the gateway's long-lived threads.
 #pragma once
 
 namespace fsgate::fsclient {
@@ -8,5 +8,9 @@ namespace fsgate::fsclient {
 // normal-priority thread otherwise, yet is never starved outright. Cannot be
 // undone without privileges, so only for threads that stay background.
 void LowerThreadPriority();
+
+// Names the calling thread (at most 15 characters are kept) so that `top -H`,
+// `ps -L` and profilers tell request threads from applier workers.
+void NameThread(const char* name);
 
 }  // namespace fsgate::fsclient

@@ -23,6 +23,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "fsclient/thread_priority.h"
 #include "gateway/url.h"
 
 namespace fsgate::gateway {
@@ -286,6 +287,7 @@ struct HttpServer::Impl {
   uint16_t port = 0;
 
   void AcceptLoop() {
+    fsclient::NameThread("fsg-accept");
     while (!stopping) {
       tcp::socket socket(accept_ioc);
       beast::error_code ec;
@@ -311,6 +313,7 @@ struct HttpServer::Impl {
   }
 
   void ServeConnection(ConnectionState& state, int fd) {
+    fsclient::NameThread("fsg-http");
     ServeSocket(state, fd);
     std::lock_guard lock(mu);
     state.close_socket = nullptr;
