@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -368,19 +370,26 @@ TEST_F(AsyncNamespaceTest, SyncRequestDoesNotQueueBehindTheBacklog) {
 // urgent ones.
 TEST_F(AsyncNamespaceTest, BackgroundWorkersRunAtLowestPriority) {
   OpenWithWorkers(/*background=*/3, /*urgent=*/2);
-  int niced = 0;
+  // Thread name -> nice values of the threads so named.
+  std::map<std::string, std::vector<std::string>> nice_by_name;
   for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
     std::ifstream stat(task.path() / "stat");
     std::string line;
     std::getline(stat, line);
+    const std::string name = line.substr(line.find('(') + 1, line.rfind(')') - line.find('(') - 1);
     // Fields after the ")" that ends the command name: state is field 3, nice field 19.
     std::istringstream fields(line.substr(line.rfind(')') + 2));
     std::string field;
     for (int i = 3; i <= 19 && fields >> field; ++i) {
     }
-    if (field == "19") ++niced;
+    nice_by_name[name].push_back(field);
   }
-  EXPECT_EQ(niced, 3);
+  EXPECT_EQ(nice_by_name["fsg-apply"], std::vector<std::string>(3, "19"));
+  ASSERT_EQ(nice_by_name["fsg-apply-urg"].size(), 2u);
+  for (const std::string& nice : nice_by_name["fsg-apply-urg"]) {
+    EXPECT_EQ(nice, std::to_string(getpriority(PRIO_PROCESS, 0)));
+  }
+  EXPECT_EQ(nice_by_name["fsg-apply-sync"].size(), 1u);
 }
 
 // In the spirit of xfstests generic/531: many threads creating, overwriting and
