@@ -257,15 +257,15 @@ Status Applier::ApplyCreate(const Intent& in) {
   if (Status s = PrepareStaging(backend_, in); !s.ok()) return s;
   // The applier's SyncNamespace links the file without syncs: the applier's
   // batched syncfs makes it durable before retiring.
+  FileStat linked;  // what the name holds right after the rename
   auto published =
-      apply_ns_.Publish(in.bucket, in.key, StagedObject{in.staging, in.meta, nullptr}, {}, {});
+      apply_ns_.Publish(in.bucket, in.key, StagedObject{in.staging, in.meta, nullptr}, {}, &linked);
   if (!published.ok()) return published.status();
-  const std::string path = ObjectPath(in.bucket, in.key);
-  caps_.Grant(ParentPath(path));
-  if (auto st = backend_.Stat(path); st.ok() && st->ino != in.staging.ino) {
+  caps_.Grant(ParentPath(ObjectPath(in.bucket, in.key)));
+  if (linked.ino != 0 && linked.ino != in.staging.ino) {
     // The filesystem is the authority: the object is whatever the name holds now.
     spdlog::warn("async create: inode number mismatch deleg_ino={:#x} target={:#x} key={}/{}",
-                 in.staging.ino, st->ino, in.bucket, in.key);
+                 in.staging.ino, linked.ino, in.bucket, in.key);
     metrics_.InoMismatch();
   }
   return Status::Ok();

@@ -155,6 +155,12 @@ Status SyncNamespace::PublishDir(const std::string& bucket, const std::string& k
 Result<ObjectMeta> SyncNamespace::Publish(const std::string& bucket, const std::string& key,
                                           StagedObject object, const WriteConditions& conditions,
                                           OpOptions /*options: always synchronous here*/) {
+  return Publish(bucket, key, std::move(object), conditions, nullptr);
+}
+
+Result<ObjectMeta> SyncNamespace::Publish(const std::string& bucket, const std::string& key,
+                                          StagedObject object, const WriteConditions& conditions,
+                                          FileStat* linked) {
   auto lock = locks_.Lock(bucket, key);
   if (conditions.if_match || conditions.if_none_match) {
     auto current = FindLocked(bucket, key);
@@ -177,7 +183,10 @@ Result<ObjectMeta> SyncNamespace::Publish(const std::string& bucket, const std::
   }
   if (Status s = PublishFile(bucket, key, object.file); !s.ok()) return s;
   auto st = backend_.Stat(ObjectPath(bucket, key));
-  if (st.ok()) meta.mtime_ns = st->mtime_ns;
+  if (st.ok()) {
+    meta.mtime_ns = st->mtime_ns;
+    if (linked) *linked = *st;
+  }
   return meta;
 }
 
