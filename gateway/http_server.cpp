@@ -162,8 +162,26 @@ class Connection final : public BodyReader, public ResponseWriter {
 
   template <class Buffers>
   beast::error_code WriteAll(const Buffers& buffers) {
-    return Run(options_.read_timeout,
-               [&](auto done) { asio::async_write(stream_, buffers, done); });
+    size_t written = 0;
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      // Most answers fit in the socket's send buffer: hand them over at once
+      // (the socket is non-blocking) and leave only what it does not take to a
+      // timed async write. Saves a timer update and two reactor polls per answer.
+      if (stream_.socket().non_blocking()) {
+        beast::error_code ec;
+        written = stream_.socket().write_some(buffers, ec);
+        if (ec == asio::error::would_block) {
+          written = 0;
+        } else if (ec) {
+          return ec;
+        } else if (written == asio::buffer_size(buffers)) {
+          return {};
+        }
+      }
+    }
+    beast::buffers_suffix<Buffers> rest(buffers);
+    rest.consume(written);
+    return Run(options_.read_timeout, [&](auto done) { asio::async_write(stream_, rest, done); });
   }
 
   Result<size_t> Broken(const char* what, beast::error_code ec) {
@@ -347,6 +365,8 @@ struct HttpServer::Impl {
           connection.Serve();
         }
       } else {
+        beast::error_code nb;
+        socket.non_blocking(true, nb);  // for Connection::WriteAll's direct writes
         beast::tcp_stream stream(std::move(socket));
         SetCloser(state, [&stream] {
           beast::error_code ignored;

@@ -841,6 +841,29 @@ def test_multipart_on_bad_keys(srv, key):
     expect(srv, 400, "InvalidArgument", "POST", obj(key) + "?uploads")
 
 
+def test_a_reader_that_stops_is_cut_after_the_read_timeout(srv):
+    """An answer the socket does not take at once goes out under the read timeout:
+    a client that stops reading a large GET is disconnected, not waited for."""
+    size = 64 << 20
+    key = "large-unread"
+    srv.client().put_object(Bucket=BUCKET, Key=key, Body=b"z" * size)
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # set before connect to hold
+        s.connect(("127.0.0.1", srv.port))
+        s.sendall(build_head(srv, "GET", obj(key)))
+        time.sleep(READ_TIMEOUT * 3)
+        s.settimeout(10)
+        received = 0
+        with contextlib.suppress(ConnectionResetError):
+            while chunk := s.recv(1 << 20):
+                received += len(chunk)
+        assert 0 < received < size, f"{received} of {size} bytes: the stalled answer was not cut"
+    finally:
+        s.close()
+        srv.client().delete_object(Bucket=BUCKET, Key=key)
+
+
 # -- last: abandoned connections and descriptors ------------------------------------------
 
 
