@@ -258,8 +258,8 @@ Status Applier::ApplyCreate(const Intent& in) {
   // The applier's SyncNamespace links the file without syncs: the applier's
   // batched syncfs makes it durable before retiring.
   FileStat linked;  // what the name holds right after the rename
-  auto published =
-      apply_ns_.Publish(in.bucket, in.key, StagedObject{in.staging, in.meta, nullptr}, {}, &linked);
+  auto published = apply_ns_.PublishLinked(in.bucket, in.key,
+                                           StagedObject{in.staging, in.meta, nullptr}, {}, &linked);
   if (!published.ok()) return published.status();
   caps_.Grant(ParentPath(ObjectPath(in.bucket, in.key)));
   if (linked.ino != 0 && linked.ino != in.staging.ino) {

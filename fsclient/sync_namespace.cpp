@@ -155,12 +155,13 @@ Status SyncNamespace::PublishDir(const std::string& bucket, const std::string& k
 Result<ObjectMeta> SyncNamespace::Publish(const std::string& bucket, const std::string& key,
                                           StagedObject object, const WriteConditions& conditions,
                                           OpOptions /*options: always synchronous here*/) {
-  return Publish(bucket, key, std::move(object), conditions, nullptr);
+  return PublishLinked(bucket, key, std::move(object), conditions, nullptr);
 }
 
-Result<ObjectMeta> SyncNamespace::Publish(const std::string& bucket, const std::string& key,
-                                          StagedObject object, const WriteConditions& conditions,
-                                          FileStat* linked) {
+Result<ObjectMeta> SyncNamespace::PublishLinked(const std::string& bucket, const std::string& key,
+                                                StagedObject object,
+                                                const WriteConditions& conditions,
+                                                FileStat* linked) {
   auto lock = locks_.Lock(bucket, key);
   if (conditions.if_match || conditions.if_none_match) {
     auto current = FindLocked(bucket, key);

@@ -33,8 +33,10 @@ class SyncNamespace final : public Namespace {
   // Publish, also telling what the object's name holds once linked: the
   // applier checks its inode number against the delegated one. `linked` is
   // left as is for a directory object or when the name cannot be read back.
-  Result<ObjectMeta> Publish(const std::string& bucket, const std::string& key, StagedObject object,
-                             const WriteConditions& conditions, FileStat* linked);
+  // (Not an overload of Publish: `{}` would fit both last parameters.)
+  Result<ObjectMeta> PublishLinked(const std::string& bucket, const std::string& key,
+                                   StagedObject object, const WriteConditions& conditions,
+                                   FileStat* linked);
   Status Remove(const std::string& bucket, const std::string& key, OpOptions options) override;
   Result<ObjectVersion> Find(const std::string& bucket, const std::string& key) override;
   Result<std::unique_ptr<KeyCursor>> List(const std::string& bucket, const std::string& prefix,
