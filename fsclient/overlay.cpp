@@ -18,13 +18,16 @@ ObjectVersion OverlayEntry::Version() const {
 }
 
 void Overlay::Put(const std::string& bucket, const std::string& key, OverlayEntry entry) {
-  std::unique_lock lock(mu_);
-  auto [it, inserted] = buckets_[bucket].insert_or_assign(key, std::move(entry));
+  // The entry replaced is dropped after the lock is released: it may hold the
+  // last reference to an open staging file, and closing it is a syscall.
+  std::lock_guard lock(mu_);
+  auto [it, inserted] = buckets_[bucket].try_emplace(key);
+  std::swap(it->second, entry);
   if (inserted) ++size_;
 }
 
 std::optional<OverlayEntry> Overlay::Get(const std::string& bucket, const std::string& key) const {
-  std::shared_lock lock(mu_);
+  std::lock_guard lock(mu_);
   auto b = buckets_.find(bucket);
   if (b == buckets_.end()) return std::nullopt;
   auto it = b->second.find(key);
@@ -33,11 +36,13 @@ std::optional<OverlayEntry> Overlay::Get(const std::string& bucket, const std::s
 }
 
 void Overlay::Resolve(const std::string& bucket, const std::string& key, uint64_t seq) {
-  std::unique_lock lock(mu_);
+  OverlayEntry resolved;  // dropped after the lock is released, as in Put()
+  std::lock_guard lock(mu_);
   auto b = buckets_.find(bucket);
   if (b == buckets_.end()) return;
   auto it = b->second.find(key);
   if (it == b->second.end() || it->second.seq != seq) return;
+  resolved = std::move(it->second);
   b->second.erase(it);
   --size_;
   if (b->second.empty()) buckets_.erase(b);
@@ -46,7 +51,7 @@ void Overlay::Resolve(const std::string& bucket, const std::string& key, uint64_
 OverlayRange Overlay::Range(const std::string& bucket, const std::string& prefix,
                             const std::string& marker) const {
   OverlayRange out;
-  std::shared_lock lock(mu_);
+  std::lock_guard lock(mu_);
   auto b = buckets_.find(bucket);
   if (b == buckets_.end()) return out;
   const auto& keys = b->second;
@@ -56,7 +61,7 @@ OverlayRange Overlay::Range(const std::string& bucket, const std::string& prefix
 }
 
 bool Overlay::HasCreateUnder(const std::string& bucket, const std::string& prefix) const {
-  std::shared_lock lock(mu_);
+  std::lock_guard lock(mu_);
   auto b = buckets_.find(bucket);
   if (b == buckets_.end()) return false;
   for (auto it = b->second.lower_bound(prefix);
@@ -67,7 +72,7 @@ bool Overlay::HasCreateUnder(const std::string& bucket, const std::string& prefi
 }
 
 size_t Overlay::size() const {
-  std::shared_lock lock(mu_);
+  std::lock_guard lock(mu_);
   return size_;
 }
 

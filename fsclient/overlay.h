@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,7 +46,13 @@ class Overlay {
   size_t size() const;
 
  private:
-  mutable std::shared_mutex mu_;
+  // A plain mutex, not a reader-writer lock: the applier's workers run at nice
+  // 19 and take it too, and glibc's rwlock spins (it does not sleep) while its
+  // holder is between two steps of a lock or unlock. Request threads spinning
+  // on a preempted nice-19 holder starve it of the CPU it needs to finish:
+  // every PUT stalled for 0.1-2 s at 32 connections (tests/unit/fsclient/
+  // overlay_lock_test.cpp). Critical sections here are map lookups.
+  mutable std::mutex mu_;
   std::map<std::string, std::map<std::string, OverlayEntry>> buckets_;
   size_t size_ = 0;
 };
