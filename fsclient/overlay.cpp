@@ -1,6 +1,7 @@
 #include "fsclient/overlay.h"
 
 #include <mutex>
+#include <shared_mutex>
 
 #include "fsclient/inline_file.h"
 
@@ -20,28 +21,29 @@ ObjectVersion OverlayEntry::Version() const {
 void Overlay::Put(const std::string& bucket, const std::string& key, OverlayEntry entry) {
   // The entry replaced is dropped after the lock is released: it may hold the
   // last reference to an open staging file, and closing it is a syscall.
+  OverlayEntryPtr published = std::make_shared<const OverlayEntry>(std::move(entry));
   std::lock_guard lock(mu_);
   auto [it, inserted] = buckets_[bucket].try_emplace(key);
-  std::swap(it->second, entry);
+  std::swap(it->second, published);
   if (inserted) ++size_;
 }
 
-std::optional<OverlayEntry> Overlay::Get(const std::string& bucket, const std::string& key) const {
-  std::lock_guard lock(mu_);
+OverlayEntryPtr Overlay::Get(const std::string& bucket, const std::string& key) const {
+  std::shared_lock lock(mu_);
   auto b = buckets_.find(bucket);
-  if (b == buckets_.end()) return std::nullopt;
+  if (b == buckets_.end()) return nullptr;
   auto it = b->second.find(key);
-  if (it == b->second.end()) return std::nullopt;
+  if (it == b->second.end()) return nullptr;
   return it->second;
 }
 
 void Overlay::Resolve(const std::string& bucket, const std::string& key, uint64_t seq) {
-  OverlayEntry resolved;  // dropped after the lock is released, as in Put()
+  OverlayEntryPtr resolved;  // dropped after the lock is released, as in Put()
   std::lock_guard lock(mu_);
   auto b = buckets_.find(bucket);
   if (b == buckets_.end()) return;
   auto it = b->second.find(key);
-  if (it == b->second.end() || it->second.seq != seq) return;
+  if (it == b->second.end() || it->second->seq != seq) return;
   resolved = std::move(it->second);
   b->second.erase(it);
   --size_;
@@ -51,7 +53,7 @@ void Overlay::Resolve(const std::string& bucket, const std::string& key, uint64_
 OverlayRange Overlay::Range(const std::string& bucket, const std::string& prefix,
                             const std::string& marker) const {
   OverlayRange out;
-  std::lock_guard lock(mu_);
+  std::shared_lock lock(mu_);
   auto b = buckets_.find(bucket);
   if (b == buckets_.end()) return out;
   const auto& keys = b->second;
@@ -61,18 +63,18 @@ OverlayRange Overlay::Range(const std::string& bucket, const std::string& prefix
 }
 
 bool Overlay::HasCreateUnder(const std::string& bucket, const std::string& prefix) const {
-  std::lock_guard lock(mu_);
+  std::shared_lock lock(mu_);
   auto b = buckets_.find(bucket);
   if (b == buckets_.end()) return false;
   for (auto it = b->second.lower_bound(prefix);
        it != b->second.end() && it->first.starts_with(prefix); ++it) {
-    if (!it->second.tombstone) return true;
+    if (!it->second->tombstone) return true;
   }
   return false;
 }
 
 size_t Overlay::size() const {
-  std::lock_guard lock(mu_);
+  std::shared_lock lock(mu_);
   return size_;
 }
 
@@ -106,8 +108,8 @@ class MergedCursor final : public KeyCursor {
       // The overlay's entry is first, or it shadows the disk entry of the same key.
       if (disk_head_ && disk_head_->key == key) disk_head_.reset();
       ++pos_;
-      if (entry.tombstone) continue;
-      return std::optional<ListEntry>(ListEntry{key, entry.meta});
+      if (entry->tombstone) continue;
+      return std::optional<ListEntry>(ListEntry{key, entry->meta});
     }
   }
 

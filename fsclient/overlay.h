@@ -8,13 +8,12 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
-#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "fsclient/namespace.h"
+#include "fsclient/sleeping_shared_mutex.h"
 
 namespace fsgate::fsclient {
 
@@ -30,12 +29,16 @@ struct OverlayEntry {
   ObjectVersion Version() const;
 };
 
-using OverlayRange = std::vector<std::pair<std::string, OverlayEntry>>;
+// Entries are shared and immutable once published: a lookup or a LIST's
+// snapshot copies pointers under the lock, never metadata.
+using OverlayEntryPtr = std::shared_ptr<const OverlayEntry>;
+using OverlayRange = std::vector<std::pair<std::string, OverlayEntryPtr>>;
 
 class Overlay {
  public:
   void Put(const std::string& bucket, const std::string& key, OverlayEntry entry);
-  std::optional<OverlayEntry> Get(const std::string& bucket, const std::string& key) const;
+  // The entry of bucket/key, or null.
+  OverlayEntryPtr Get(const std::string& bucket, const std::string& key) const;
   // Drops the entry of bucket/key if it is still the one of op `seq`.
   void Resolve(const std::string& bucket, const std::string& key, uint64_t seq);
   // Entries whose key starts with `prefix` and sorts after `marker`, in key order.
@@ -46,14 +49,10 @@ class Overlay {
   size_t size() const;
 
  private:
-  // A plain mutex, not a reader-writer lock: the applier's workers run at nice
-  // 19 and take it too, and glibc's rwlock spins (it does not sleep) while its
-  // holder is between two steps of a lock or unlock. Request threads spinning
-  // on a preempted nice-19 holder starve it of the CPU it needs to finish:
-  // every PUT stalled for 0.1-2 s at 32 connections (tests/unit/fsclient/
-  // overlay_lock_test.cpp). Critical sections here are map lookups.
-  mutable std::mutex mu_;
-  std::map<std::string, std::map<std::string, OverlayEntry>> buckets_;
+  // Not std::shared_mutex: the applier's nice-19 workers take it too (see
+  // sleeping_shared_mutex.h).
+  mutable SleepingSharedMutex mu_;
+  std::map<std::string, std::map<std::string, OverlayEntryPtr>> buckets_;
   size_t size_ = 0;
 };
 
