@@ -29,7 +29,9 @@ TEST(StagingDirs, RotatesGenerationsAndRemovesEmptiedOnes) {
   ScratchDir dir;
   auto backend = dir.NewBackend();
   ASSERT_TRUE(backend->Mkdir("staging").ok());
-  StagingDirs staging(*backend, "staging", /*durable_dirs=*/true, /*files_per_generation=*/3);
+  StagingDirs::Options options = StagingDirs::DurableIf(true);
+  options.files_per_generation = 3;
+  StagingDirs staging(*backend, "staging", options);
   std::vector<std::string> paths;
   for (int i = 0; i < 3; ++i) {
     auto created = staging.Create("d.");
@@ -69,7 +71,9 @@ TEST(StagingDirs, ConcurrentCreatesAcrossRotationsAllSucceed) {
   ScratchDir dir;
   auto backend = dir.NewBackend();
   ASSERT_TRUE(backend->Mkdir("staging").ok());
-  StagingDirs staging(*backend, "staging", /*durable_dirs=*/false, /*files_per_generation=*/2);
+  StagingDirs::Options options = StagingDirs::DurableIf(false);
+  options.files_per_generation = 2;
+  StagingDirs staging(*backend, "staging", options);
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
@@ -86,6 +90,44 @@ TEST(StagingDirs, ConcurrentCreatesAcrossRotationsAllSucceed) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures.load(), 0);
+}
+
+// Creates that keep costing more CPU than a fresh group ever takes (a group
+// churned by deletes) end the generation early; one cheap create resets the count.
+TEST(StagingDirs, AGenerationWhoseCreatesStaySlowIsLeftEarly) {
+  ScratchDir dir;
+  auto backend = dir.NewBackend();
+  ASSERT_TRUE(backend->Mkdir("staging").ok());
+  // A fake CPU clock: each create (two readings) costs `cost`.
+  std::chrono::nanoseconds now{0}, cost{std::chrono::microseconds(20)};
+  bool before = true;
+  StagingDirs::Options options = StagingDirs::DurableIf(false);
+  options.files_per_generation = 1000;
+  options.slow_create = std::chrono::microseconds(150);
+  options.slow_run = 4;
+  options.thread_cpu_time = [&] {
+    if (!before) now += cost;
+    before = !before;
+    return now;
+  };
+  StagingDirs staging(*backend, "staging", options);
+  auto dir_of_next = [&] {
+    auto created = staging.Create("d.");
+    EXPECT_TRUE(created.ok()) << created.status().message();
+    return created.ok() ? created->dir : std::string();
+  };
+  const std::string first = dir_of_next();
+  cost = std::chrono::microseconds(500);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(dir_of_next(), first);
+  cost = std::chrono::microseconds(20);  // one cheap create: the run starts over
+  EXPECT_EQ(dir_of_next(), first);
+  cost = std::chrono::microseconds(500);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(dir_of_next(), first);
+  // Four slow ones in a row: the next create goes to a new generation.
+  cost = std::chrono::microseconds(20);
+  const std::string second = dir_of_next();
+  EXPECT_NE(second, first);
+  EXPECT_EQ(dir_of_next(), second);
 }
 
 // On ext4 the staging directory carries FS_TOPDIR_FL, so the allocator spreads
