@@ -1,6 +1,7 @@
 #include "fsclient/staging_dirs.h"
 
 #include <algorithm>
+#include <ctime>
 
 #include "fsclient/store_layout.h"
 
@@ -14,10 +15,15 @@ std::chrono::nanoseconds ThreadCpuTime() {
   return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
 }
 
+StagingDirs::Options WithDefaultClock(StagingDirs::Options options) {
+  if (!options.thread_cpu_time) options.thread_cpu_time = ThreadCpuTime;
+  return options;
+}
+
 }  // namespace
 
 StagingDirs::StagingDirs(Backend& backend, std::string dir, Options options)
-    : backend_(backend), dir_(std::move(dir)), options_(std::move(options)) {}
+    : backend_(backend), dir_(std::move(dir)), options_(WithDefaultClock(std::move(options))) {}
 
 Result<StagingDirs::NewFile> StagingDirs::Create(std::string_view prefix) {
   NewFile out;
@@ -31,10 +37,9 @@ Result<StagingDirs::NewFile> StagingDirs::Create(std::string_view prefix) {
     out.dir = generations_.back().dir;
   }
   out.path = out.dir + "/" + std::string(prefix) + RandomHex(12);
-  const auto& cpu_time = options_.thread_cpu_time ? options_.thread_cpu_time : ThreadCpuTime;
-  const std::chrono::nanoseconds cpu_before = cpu_time();
+  const std::chrono::nanoseconds cpu_before = options_.thread_cpu_time();
   auto file = backend_.Open(out.path, Backend::OpenMode::kCreateExclusive);
-  const std::chrono::nanoseconds cpu_spent = cpu_time() - cpu_before;
+  const std::chrono::nanoseconds cpu_spent = options_.thread_cpu_time() - cpu_before;
   {
     std::lock_guard lock(mu_);
     // Still listed: a generation with a create in flight is never removed.
