@@ -2,15 +2,30 @@
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <spdlog/async.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "fsclient/thread_priority.h"
+
 namespace fsgate::gateway {
+namespace {
+
+// Lines a burst may queue ahead of the writer thread; beyond, requests wait
+// for room (no line is dropped).
+constexpr size_t kQueuedLines = 8192;
+
+}  // namespace
 
 AccessLog::AccessLog(std::string format) : json_(format == "json") {
   logger_ = spdlog::get("access");
   if (!logger_) {
-    logger_ = spdlog::stdout_logger_mt("access");
+    // Lines are written by a thread of their own; a request thread only queues
+    // its line. Written inline, every request took the stdout sink's lock for
+    // a write(2) and a flush: a 20,000-file tree at 16 connections answered in
+    // 3.84-4.10 s with the access log on, 3.23-3.55 s with it off.
+    spdlog::init_thread_pool(kQueuedLines, 1, [] { fsclient::NameThread("fsg-access-log"); });
+    logger_ = spdlog::create_async<spdlog::sinks::stdout_sink_mt>("access");
     // The record carries its own fields; JSON lines stay pure JSON.
     logger_->set_pattern(json_ ? "%v" : "%Y-%m-%dT%H:%M:%S.%eZ access %v",
                          spdlog::pattern_time_type::utc);

@@ -1,5 +1,7 @@
 // fsgate: the command line. `fsgate serve …` runs the gateway.
+#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
+
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
@@ -82,5 +84,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "fsgate: %s\n", e.what());
     return kUsageError;
   }
-  return fsgate::gateway::RunServe(config);
+  const int rc = fsgate::gateway::RunServe(config);
+  // Joins the access log's writer once it has written every queued line.
+  spdlog::shutdown();
+  return rc;
 }
