@@ -28,13 +28,19 @@ class SleepingSharedMutex {
     writer_ = true;
   }
   void unlock() {
+    bool writer_next = false;
     {
       std::lock_guard guard(mu_);
       writer_ = false;
+      writer_next = writers_waiting_ > 0;
     }
-    // Readers held back by this writer, and the next writer, all recheck.
-    reader_gate_.notify_all();
-    writer_gate_.notify_one();
+    // A waiting writer goes next; readers would only find it queued and sleep
+    // again, so they are woken once no writer waits.
+    if (writer_next) {
+      writer_gate_.notify_one();
+    } else {
+      reader_gate_.notify_all();
+    }
   }
   void lock_shared() {
     std::unique_lock guard(mu_);
