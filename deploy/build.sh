@@ -1,8 +1,9 @@
 #!/bin/sh
 # Configures and builds fsgate (Release with debug info) into ${BUILD_DIR:-build}.
+# FSGATE_WERROR=ON makes warnings errors (CI and development; deploy/test.sh).
 # Arguments go to `cmake --build` (e.g. `--target fsgate`); none builds everything.
 set -eu
 cd "$(dirname "$0")/.."
 build=${BUILD_DIR:-build}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFSGATE_WERROR="${FSGATE_WERROR:-OFF}" >/dev/null
 cmake --build "$build" -j "$(nproc)" "$@"

@@ -4,5 +4,5 @@
 set -eu
 cd "$(dirname "$0")/.."
 ./deploy/install-deps.sh
-BUILD_DIR=${BUILD_DIR:-build} ./deploy/build.sh
+FSGATE_WERROR=ON BUILD_DIR=${BUILD_DIR:-build} ./deploy/build.sh
 ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j 2

@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
   serve->add_option("--tls-cert", config.tls_cert, "TLS certificate chain (PEM)");
   serve->add_option("--tls-key", config.tls_key, "TLS private key (PEM)");
   serve->add_option("--domain", config.domain, "Domain for virtual-hosted-style buckets");
+  serve->add_option("--region", config.region, "Region of this endpoint (default us-east-1)");
   serve->add_option("--log-level", config.log_level, "trace|debug|info|warn|error|off");
   serve->add_option("--log-format", config.log_format, "text|json access log");
   serve->add_option("--max-connections", config.max_connections, "Open connections at most");

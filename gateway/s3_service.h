@@ -25,6 +25,7 @@ class AccessLog;
 
 struct S3ServiceOptions {
   std::string domain;  // virtual-hosted style: "<bucket>.<domain>"
+  std::string region = "us-east-1";
 };
 
 class S3Service {

@@ -43,6 +43,7 @@ const std::map<std::string, Setter>& Keys() {
       {"tls_cert", String(&ServeConfig::tls_cert, "tls_cert")},
       {"tls_key", String(&ServeConfig::tls_key, "tls_key")},
       {"domain", String(&ServeConfig::domain, "domain")},
+      {"region", String(&ServeConfig::region, "region")},
       {"log_level", String(&ServeConfig::log_level, "log_level")},
       {"log_format", String(&ServeConfig::log_format, "log_format")},
       {"max_connections", Integer(&ServeConfig::max_connections, "max_connections")},
@@ -117,6 +118,7 @@ void ValidateConfig(const ServeConfig& c) {
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     throw std::runtime_error("--tls-cert and --tls-key must be given together");
   }
+  if (c.region.empty()) throw std::runtime_error("--region must not be empty");
   if (c.max_connections < 1) throw std::runtime_error("--max-connections must be at least 1");
   if (c.idle_timeout_seconds < 1 || c.read_timeout_seconds < 1) {
     throw std::runtime_error("timeouts must be at least 1 second");

@@ -19,6 +19,9 @@ struct ServeConfig {
   std::string tls_cert;
   std::string tls_key;
   std::string domain;  // virtual-hosted style
+  // The region SigV4 credential scopes must name, and GetBucketLocation's
+  // answer for a bucket created without a LocationConstraint.
+  std::string region = "us-east-1";
   std::string log_level = "info";
   std::string log_format = "text";  // text | json
   int64_t max_connections = 1024;
