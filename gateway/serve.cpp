@@ -32,8 +32,8 @@ void LogConfig(const ServeConfig& c) {
   spdlog::info(
       "config: tls={} domain={} region={} max-connections={} idle-timeout={}s read-timeout={}s "
       "log-level={} log-format={} credentials-file={}",
-      c.tls_cert.empty() ? "off" : "on", c.domain.empty() ? "-" : c.domain, c.region, c.max_connections,
-      c.idle_timeout_seconds, c.read_timeout_seconds, c.log_level, c.log_format,
+      c.tls_cert.empty() ? "off" : "on", c.domain.empty() ? "-" : c.domain, c.region,
+      c.max_connections, c.idle_timeout_seconds, c.read_timeout_seconds, c.log_level, c.log_format,
       c.credentials.empty() ? "-" : c.credentials);
   if (c.fsync == "off") {
     spdlog::warn(
@@ -137,7 +137,8 @@ int RunServe(const ServeConfig& config) {
   store = std::move(*opened);
 
   AccessLog access_log(config.log_format);
-  S3Service service(*store, users, metrics, access_log, S3ServiceOptions{config.domain, config.region});
+  S3Service service(*store, users, metrics, access_log,
+                    S3ServiceOptions{config.domain, config.region});
   HttpServerOptions http_options;
   SplitHostPort(config.listen, "--listen", http_options.host, http_options.port);
   http_options.max_connections = static_cast<size_t>(config.max_connections);
