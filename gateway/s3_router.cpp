@@ -113,10 +113,12 @@ S3Target RouteRequest(const HttpRequest& request, std::string_view domain) {
   bool virtual_hosted = false;
   if (!domain.empty()) {
     if (const std::string* host = request.Header("host")) {
+      // "<bucket>.<domain>": compared in place, no "." + domain temporary
+      // (GCC 12 -O3 reports a false -Wrestrict on it, failing Release builds).
       std::string h = HostWithoutPort(*host);
-      std::string suffix = "." + std::string(domain);
-      if (h.size() > suffix.size() && h.ends_with(suffix)) {
-        target.bucket = h.substr(0, h.size() - suffix.size());
+      const size_t dot = h.size() - domain.size() - 1;
+      if (h.size() > domain.size() + 1 && h.ends_with(domain) && h[dot] == '.') {
+        target.bucket = h.substr(0, dot);
         target.key = std::string(path);
         virtual_hosted = true;
       }

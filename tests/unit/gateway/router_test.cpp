@@ -68,6 +68,10 @@ TEST(RouterTest, VirtualHostedStyle) {
   auto p = RouteRequest(Make("GET", "/photos/x", "s3.local:9000"), "s3.local");
   EXPECT_EQ(p.bucket, "photos");
   EXPECT_EQ(p.key, "x");
+  // A host that merely ends with the domain's text is not a subdomain of it.
+  auto q = RouteRequest(Make("GET", "/photos/x", "evils3.local"), "s3.local");
+  EXPECT_EQ(q.bucket, "photos");
+  EXPECT_EQ(q.key, "x");
 }
 
 }  // namespace
