@@ -88,19 +88,82 @@ std::optional<CredentialScope> ParseCredential(std::string_view text) {
   return c;
 }
 
-// The scope problems AWS reports, phrased for the header or the query form.
-std::optional<std::string> ScopeProblem(const CredentialScope& c, std::string_view amz_date) {
+// A credential scope AWS refuses: the reason, to follow the form's own
+// prefix, and for a wrong region the region expected (S3's <Region> element,
+// which SDKs read to re-sign for the right region).
+struct ScopeProblem {
+  std::string reason;
+  std::string expected_region;
+};
+
+std::optional<ScopeProblem> CheckScope(const CredentialScope& c, std::string_view amz_date,
+                                       std::string_view region) {
   if (c.service != kService) {
-    return "incorrect service \"" + std::string(c.service) + "\". This endpoint belongs to \"s3\".";
+    return ScopeProblem{
+        "incorrect service \"" + std::string(c.service) + "\". This endpoint belongs to \"s3\".",
+        {}};
   }
   if (c.terminator != kTerminator) {
-    return "incorrect terminal \"" + std::string(c.terminator) +
-           "\". This endpoint uses \"aws4_request\".";
+    return ScopeProblem{"incorrect terminal \"" + std::string(c.terminator) +
+                            "\". This endpoint uses \"aws4_request\".",
+                        {}};
+  }
+  if (c.region != region) {
+    return ScopeProblem{"the region '" + std::string(c.region) + "' is wrong; expecting '" +
+                            std::string(region) + "'",
+                        std::string(region)};
   }
   if (amz_date.substr(0, 8) != c.date) {
-    return std::string("Invalid credential date. Date is not the same as X-Amz-Date.");
+    return ScopeProblem{"Invalid credential date. Date is not the same as X-Amz-Date.", {}};
   }
   return std::nullopt;
+}
+
+AuthResult FailScope(std::string_view code, std::string_view prefix, ScopeProblem problem) {
+  AuthResult result = Fail(code, std::string(prefix) + problem.reason);
+  if (!problem.expected_region.empty()) {
+    result.error_details.emplace_back("Region", std::move(problem.expected_region));
+  }
+  return result;
+}
+
+// Both forms: S3 refuses a request whose signature leaves out host (else a
+// signature made for one endpoint is good for any) or an x-amz-* header (they
+// change what a request does: copy source, metadata directive, user metadata,
+// ACL). x-amz-content-sha256 may go unsigned, as on S3: its value is the last
+// line of the canonical request, so the signature covers it either way.
+std::optional<AuthResult> RefuseUnsignedHeaders(const RequestView& request,
+                                                std::string_view signed_headers) {
+  std::set<std::string, std::less<>> signed_names;
+  for (std::string_view list = signed_headers; !list.empty();) {
+    const size_t semi = list.find(';');
+    signed_names.insert(ToLower(list.substr(0, semi)));
+    list = semi == std::string_view::npos ? std::string_view{} : list.substr(semi + 1);
+  }
+  std::vector<std::string> unsigned_names;
+  auto add = [&](std::string name) {
+    if (std::find(unsigned_names.begin(), unsigned_names.end(), name) == unsigned_names.end()) {
+      unsigned_names.push_back(std::move(name));
+    }
+  };
+  if (!signed_names.contains("host")) add("host");
+  for (const auto& [name, value] : request.headers) {
+    std::string lower = ToLower(name);
+    if (lower.starts_with("x-amz-") && lower != "x-amz-content-sha256" &&
+        !signed_names.contains(lower)) {
+      add(std::move(lower));
+    }
+  }
+  if (unsigned_names.empty()) return std::nullopt;
+  AuthResult result =
+      Fail("AccessDenied", "There were headers present in the request which were not signed");
+  std::string list;
+  for (const auto& name : unsigned_names) {
+    if (!list.empty()) list += ", ";
+    list += name;
+  }
+  result.error_details.emplace_back("HeadersNotSigned", std::move(list));
+  return result;
 }
 
 bool IsSha256Hex(std::string_view value) {
@@ -141,6 +204,10 @@ struct Claim {
   std::string amz_date;
   std::string_view payload_hash;
   std::string_view exclude_query_parameter;
+  // Header form only: a signature over the target exactly as sent is also
+  // good (see CanonicalRequestParts::target_as_sent). It binds the same bytes
+  // the router decodes, so it proves as much as the canonical form does.
+  bool accept_target_as_sent = false;
 };
 
 AuthResult Verify(const RequestView& request, const CredentialStore& users, const Claim& claim,
@@ -151,19 +218,28 @@ AuthResult Verify(const RequestView& request, const CredentialStore& users, cons
                 "The AWS Access Key Id you provided does not exist in our records.");
   }
   const sigv4::HeaderList headers(request.headers.begin(), request.headers.end());
-  const std::string canonical = sigv4::CanonicalRequest({
-      .method = request.method,
-      .target = request.target,
-      .headers = &headers,
-      .signed_headers = claim.signed_headers,
-      .payload_hash = claim.payload_hash,
-      .exclude_query_parameter = claim.exclude_query_parameter,
-  });
   std::string key = sigv4::SigningKey(user->secret_key, claim.credential.date,
                                       claim.credential.region, claim.credential.service);
-  const std::string signature =
-      sigv4::Signature(key, sigv4::StringToSign(claim.amz_date, claim.credential.scope, canonical));
-  if (!ConstantTimeEqual(signature, claim.signature)) {
+  auto sign = [&](bool target_as_sent) {
+    const std::string canonical = sigv4::CanonicalRequest({
+        .method = request.method,
+        .target = request.target,
+        .headers = &headers,
+        .signed_headers = claim.signed_headers,
+        .payload_hash = claim.payload_hash,
+        .exclude_query_parameter = claim.exclude_query_parameter,
+        .target_as_sent = target_as_sent,
+    });
+    return sigv4::Signature(key,
+                            sigv4::StringToSign(claim.amz_date, claim.credential.scope, canonical));
+  };
+  std::string signature = sign(false);
+  bool match = ConstantTimeEqual(signature, claim.signature);
+  if (!match && claim.accept_target_as_sent) {
+    signature = sign(true);
+    match = ConstantTimeEqual(signature, claim.signature);
+  }
+  if (!match) {
     return Fail("SignatureDoesNotMatch",
                 "The request signature we calculated does not match the signature you provided. "
                 "Check your key and signing method.");
@@ -181,7 +257,7 @@ AuthResult Verify(const RequestView& request, const CredentialStore& users, cons
 
 AuthResult AuthenticateHeader(const RequestView& request, std::string_view authorization,
                               const CredentialStore& users,
-                              std::chrono::system_clock::time_point now) {
+                              std::chrono::system_clock::time_point now, std::string_view region) {
   const size_t space = authorization.find(' ');
   if (authorization.substr(0, space) != sigv4::kAlgorithm) {
     return Fail("InvalidRequest",
@@ -235,8 +311,9 @@ AuthResult AuthenticateHeader(const RequestView& request, std::string_view autho
   if (!time) {
     return Fail("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header");
   }
-  if (auto problem = ScopeProblem(*scope, amz_date)) {
-    return Fail(kHeaderMalformed, "The authorization header is malformed; " + *problem);
+  if (auto problem = CheckScope(*scope, amz_date, region)) {
+    return FailScope(kHeaderMalformed, "The authorization header is malformed; ",
+                     std::move(*problem));
   }
   if (*time > now + kMaxSkew || *time < now - kMaxSkew) {
     return Fail("RequestTimeTooSkewed",
@@ -256,21 +333,7 @@ AuthResult AuthenticateHeader(const RequestView& request, std::string_view autho
         "a valid sha256 value.");
   }
 
-  // S3 refuses x-amz-* headers that the signature does not cover: they change
-  // what a request does (copy source, metadata, ACL), so they must be signed.
-  std::set<std::string, std::less<>> signed_names;
-  for (std::string_view list = *signed_headers; !list.empty();) {
-    const size_t semi = list.find(';');
-    signed_names.insert(ToLower(list.substr(0, semi)));
-    list = semi == std::string_view::npos ? std::string_view{} : list.substr(semi + 1);
-  }
-  for (const auto& [name, value] : request.headers) {
-    if (name.size() >= 6 && EqualsIgnoreCase(name.substr(0, 6), "x-amz-") &&
-        !signed_names.contains(ToLower(name))) {
-      return Fail("AccessDenied",
-                  "There were headers present in the request which were not signed");
-    }
-  }
+  if (auto refused = RefuseUnsignedHeaders(request, *signed_headers)) return std::move(*refused);
 
   return Verify(request, users,
                 Claim{.credential = *scope,
@@ -278,7 +341,8 @@ AuthResult AuthenticateHeader(const RequestView& request, std::string_view autho
                       .signature = *signature,
                       .amz_date = std::move(amz_date),
                       .payload_hash = *content_sha256,
-                      .exclude_query_parameter = {}},
+                      .exclude_query_parameter = {},
+                      .accept_target_as_sent = true},
                 std::move(result));
 }
 
@@ -308,7 +372,8 @@ const std::string* FindParameter(const std::vector<std::pair<std::string, std::s
 AuthResult AuthenticatePresigned(const RequestView& request,
                                  const std::vector<std::pair<std::string, std::string>>& params,
                                  const CredentialStore& users,
-                                 std::chrono::system_clock::time_point now) {
+                                 std::chrono::system_clock::time_point now,
+                                 std::string_view region) {
   const std::string* algorithm = FindParameter(params, "X-Amz-Algorithm");
   const std::string* credential = FindParameter(params, "X-Amz-Credential");
   const std::string* date = FindParameter(params, "X-Amz-Date");
@@ -343,8 +408,9 @@ AuthResult AuthenticatePresigned(const RequestView& request,
                 "Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; "
                 "expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".");
   }
-  if (auto problem = ScopeProblem(*scope, *date)) {
-    return Fail(kQueryError, "Error parsing the X-Amz-Credential parameter; " + *problem);
+  if (auto problem = CheckScope(*scope, *date, region)) {
+    return FailScope(kQueryError, "Error parsing the X-Amz-Credential parameter; ",
+                     std::move(*problem));
   }
   if (*time > now + kMaxSkew) {
     return Fail("AccessDenied", "Request is not valid yet");
@@ -363,6 +429,7 @@ AuthResult AuthenticatePresigned(const RequestView& request,
     }
     payload_hash = *content_sha256;
   }
+  if (auto refused = RefuseUnsignedHeaders(request, *signed_headers)) return std::move(*refused);
   return Verify(request, users,
                 Claim{.credential = *scope,
                       .signed_headers = *signed_headers,
@@ -376,7 +443,7 @@ AuthResult AuthenticatePresigned(const RequestView& request,
 }  // namespace
 
 AuthResult Authenticate(const RequestView& request, const CredentialStore& users,
-                        std::chrono::system_clock::time_point now) {
+                        std::chrono::system_clock::time_point now, std::string_view region) {
   const size_t question = request.target.find('?');
   const auto params =
       QueryParameters(question == std::string_view::npos ? std::string_view{}
@@ -391,8 +458,8 @@ AuthResult Authenticate(const RequestView& request, const CredentialStore& users
                 "Signature query string parameter or the Authorization header should be "
                 "specified");
   }
-  if (authorization) return AuthenticateHeader(request, *authorization, users, now);
-  if (presigned) return AuthenticatePresigned(request, params, users, now);
+  if (authorization) return AuthenticateHeader(request, *authorization, users, now, region);
+  if (presigned) return AuthenticatePresigned(request, params, users, now, region);
   return Fail("AccessDenied", "Access Denied");
 }
 

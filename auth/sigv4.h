@@ -46,6 +46,9 @@ struct AuthResult {
   // "InvalidAccessKeyId", "AuthorizationHeaderMalformed", "AuthorizationQueryParametersError".
   std::string error_code;
   std::string error_message;
+  // Further elements of the S3 error body, in order: HeadersNotSigned (the
+  // unsigned headers, ", "-separated) or Region (the one expected).
+  std::vector<std::pair<std::string, std::string>> error_details;
 
   const Credentials* credentials = nullptr;
   PayloadMode payload = PayloadMode::kUnsigned;
@@ -53,10 +56,11 @@ struct AuthResult {
   SigningContext signing;      // for the streaming modes
 };
 
-// Verifies `request` against `users` at time `now`. Requests with neither an
-// Authorization header nor X-Amz-Signature fail with AccessDenied.
+// Verifies `request` against `users` at time `now`; the credential scope must
+// name `region` and the service s3. Requests with neither an Authorization
+// header nor X-Amz-Signature fail with AccessDenied.
 AuthResult Authenticate(const RequestView& request, const CredentialStore& users,
-                        std::chrono::system_clock::time_point now);
+                        std::chrono::system_clock::time_point now, std::string_view region);
 
 // Client side, for the load generator and tests: adds x-amz-date,
 // x-amz-content-sha256 and Authorization to `headers` (host must be present).

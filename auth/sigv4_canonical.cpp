@@ -83,7 +83,7 @@ std::optional<std::chrono::system_clock::time_point> MakeTime(int year, int mont
 
 }  // namespace
 
-std::string NormalizeEncoding(std::string_view text, bool keep_slash) {
+std::string NormalizeEncoding(std::string_view text, UriPart part) {
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
@@ -101,8 +101,10 @@ std::string NormalizeEncoding(std::string_view text, bool keep_slash) {
         continue;
       }
     }
-    if (IsUnreserved(c) || (keep_slash && c == '/')) {
+    if (IsUnreserved(c) || (part == UriPart::kPath && c == '/')) {
       out.push_back(static_cast<char>(c));
+    } else if (part == UriPart::kQuery && c == '+') {
+      out += "%20";
     } else {
       AppendEscaped(out, c);
     }
@@ -137,7 +139,8 @@ std::string CanonicalQuery(std::string_view raw_query, std::string_view exclude)
     const std::string_view value =
         eq == std::string_view::npos ? std::string_view{} : param.substr(eq + 1);
     if (!exclude.empty() && PercentDecode(name) == exclude) continue;
-    params.emplace_back(NormalizeEncoding(name, false), NormalizeEncoding(value, false));
+    params.emplace_back(NormalizeEncoding(name, UriPart::kQuery),
+                        NormalizeEncoding(value, UriPart::kQuery));
   }
   std::sort(params.begin(), params.end());
   std::string out;
@@ -178,8 +181,13 @@ std::string CanonicalRequest(const CanonicalRequestParts& parts) {
       question == std::string_view::npos ? std::string_view{} : parts.target.substr(question + 1);
   std::string out;
   out.append(parts.method).push_back('\n');
-  out.append(NormalizeEncoding(path.empty() ? "/" : path, true)).push_back('\n');
-  out.append(CanonicalQuery(query, parts.exclude_query_parameter)).push_back('\n');
+  if (parts.target_as_sent) {
+    out.append(path).push_back('\n');
+    out.append(query).push_back('\n');
+  } else {
+    out.append(NormalizeEncoding(path.empty() ? "/" : path, UriPart::kPath)).push_back('\n');
+    out.append(CanonicalQuery(query, parts.exclude_query_parameter)).push_back('\n');
+  }
   out.append(CanonicalHeaders(*parts.headers, parts.signed_headers)).push_back('\n');
   for (char c : parts.signed_headers) out.push_back(Lower(c));
   out.push_back('\n');

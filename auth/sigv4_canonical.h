@@ -18,17 +18,25 @@ using HeaderList = std::vector<std::pair<std::string_view, std::string_view>>;
 inline constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 inline constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
 
+// Where received text sits decides what two literal bytes mean, as S3 (and the
+// gateway's router) read them: in the path '/' is a boundary and '+' a plus;
+// in a query name or value '/' is data and '+' a space.
+enum class UriPart { kPath, kQuery };
+
 // AWS's UriEncode of already-received text: every %XX escape is decoded and
 // every byte re-emitted in canonical form — unreserved bytes (A-Za-z0-9-._~)
-// literally, '/' literally when `keep_slash` and it was literal, everything
-// else as upper-case %XX. So "%7e" becomes "~", " " becomes "%20", and an
-// escaped "%2F" in a path stays escaped (it is part of a key, not a boundary).
-std::string NormalizeEncoding(std::string_view text, bool keep_slash);
+// literally, a literal '/' of a path literally, everything else as upper-case
+// %XX. So "%7e" becomes "~", " " becomes "%20", a path's "!" becomes "%21",
+// a query's "+" becomes "%20", and an escaped "%2F" in a path stays escaped
+// (it is part of a key, not a boundary). The canonical form thus names the
+// decoded bytes the router hands the handlers, however the client escaped them.
+std::string NormalizeEncoding(std::string_view text, UriPart part);
 // Plain percent-decoding ('+' stays '+'); a malformed escape is kept literally.
 std::string PercentDecode(std::string_view text);
 
-// Canonical query string: parameters sorted by encoded name then value, a
-// parameter without '=' given an empty value; `exclude` (e.g.
+// Canonical query string: each name and value normalised (UriPart::kQuery),
+// parameters sorted by encoded name then value, a parameter without '=' given
+// an empty value ("location" -> "location="); `exclude` (e.g.
 // X-Amz-Signature) is left out.
 std::string CanonicalQuery(std::string_view raw_query, std::string_view exclude = {});
 
@@ -45,6 +53,9 @@ struct CanonicalRequestParts {
   std::string_view signed_headers;  // "host;x-amz-date"
   std::string_view payload_hash;    // hex SHA-256, UNSIGNED-PAYLOAD or STREAMING-…
   std::string_view exclude_query_parameter;
+  // The path and query exactly as received instead of their canonical forms:
+  // what curl before 8.x signs (no escaping, no sorting, no "name=").
+  bool target_as_sent = false;
 };
 std::string CanonicalRequest(const CanonicalRequestParts& parts);
 

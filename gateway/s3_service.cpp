@@ -108,7 +108,8 @@ void S3Service::Handle(HttpRequest& request, BodyReader& body, ResponseWriter& r
   view.target = request.target;
   view.headers.reserve(request.headers.size());
   for (const auto& [name, value] : request.headers) view.headers.emplace_back(name, value);
-  auth::AuthResult auth = auth::Authenticate(view, users_, std::chrono::system_clock::now());
+  auth::AuthResult auth =
+      auth::Authenticate(view, users_, std::chrono::system_clock::now(), options_.region);
 
   PayloadReader payload(request, body, auth);
   S3Context ctx{.request = request,
@@ -128,7 +129,7 @@ void S3Service::Handle(HttpRequest& request, BodyReader& body, ResponseWriter& r
   if (!HasValidEscapes(request.target)) {
     ctx.Error("InvalidURI");
   } else if (!auth.ok) {
-    ctx.Error(auth.error_code, auth.error_message);
+    ctx.Error(auth.error_code, auth.error_message, auth.error_details);
   } else {
     ctx.user = auth.credentials;
     std::string message;

@@ -293,7 +293,7 @@ class FsgateServer:
             endpoint_url=self.endpoint,
             aws_access_key_id=access_key or self.access_key,
             aws_secret_access_key=secret_key or self.secret_key,
-            region_name=REGION,
+            region_name=cfg["region_name"],
             config=botocore.config.Config(**cfg),
         )
 
@@ -334,27 +334,50 @@ class FsgateServer:
             conn.close()
 
     def sign_v4(self, method, path, qs, headers, payload_hash, amz_date=None,
-                access_key=None, secret_key=None):
+                access_key=None, secret_key=None, region=REGION, unsigned=()):
         """SigV4 header auth done by hand (for dates, hashes and chunked bodies botocore won't make).
 
-        Returns (headers with Authorization, seed signature, scope, signing key)."""
+        `qs` is the canonical query; headers named in `unsigned` are sent but left
+        out of SignedHeaders. Returns (headers with Authorization, seed signature,
+        scope, signing key)."""
         access_key = access_key or self.access_key
-        secret_key = secret_key or self.secret_key
         amz_date = amz_date or datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         h = {k.lower(): " ".join(str(v).split()) for k, v in headers.items()}
         h.setdefault("host", self.host)
         h["x-amz-date"] = amz_date
         h["x-amz-content-sha256"] = payload_hash
-        signed = sorted(h)
-        canonical = "\n".join([method, path, qs, "".join(f"{k}:{h[k]}\n" for k in signed),
-                               ";".join(signed), payload_hash])
-        scope = f"{amz_date[:8]}/{REGION}/s3/aws4_request"
-        to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
-        key = signing_key(secret_key, amz_date[:8])
-        sig = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+        signed = sorted(k for k in h if k not in unsigned)
+        sig, scope, key = self._signature(method, path, qs, h, signed, payload_hash, amz_date,
+                                          secret_key, region)
         h["authorization"] = (f"AWS4-HMAC-SHA256 Credential={access_key}/{scope}, "
                               f"SignedHeaders={';'.join(signed)}, Signature={sig}")
         return h, sig, scope, key
+
+    def presign_v4(self, method, path, headers=None, expires=300, region=REGION, signed=("host",)):
+        """A presigned URL's path and query made by hand (for scopes and SignedHeaders boto3
+        won't make): `signed` names the headers the signature covers, taken from `headers`
+        (host defaults to the server's)."""
+        amz_date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        h = {k.lower(): v for k, v in (headers or {}).items()}
+        h.setdefault("host", self.host)
+        signed = sorted(signed)
+        params = {"X-Amz-Algorithm": "AWS4-HMAC-SHA256",
+                  "X-Amz-Credential": f"{self.access_key}/{amz_date[:8]}/{region}/s3/aws4_request",
+                  "X-Amz-Date": amz_date, "X-Amz-Expires": str(expires),
+                  "X-Amz-SignedHeaders": ";".join(signed)}
+        qs = quote_query(params)
+        sig, _, _ = self._signature(method, path, qs, h, signed, "UNSIGNED-PAYLOAD", amz_date,
+                                    None, region)
+        return f"{path}?{qs}&X-Amz-Signature={sig}"
+
+    def _signature(self, method, path, qs, headers, signed, payload_hash, amz_date, secret_key,
+                   region):
+        canonical = "\n".join([method, path, qs, "".join(f"{k}:{headers[k]}\n" for k in signed),
+                               ";".join(signed), payload_hash])
+        scope = f"{amz_date[:8]}/{region}/s3/aws4_request"
+        to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
+        key = signing_key(secret_key or self.secret_key, amz_date[:8], region)
+        return hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest(), scope, key
 
     def raw_v4(self, method, path, query=None, headers=None, body=b"", payload_hash=None, amz_date=None,
                access_key=None, secret_key=None):
@@ -455,9 +478,9 @@ class FsgateServer:
             time.sleep(0.02)
 
 
-def signing_key(secret_key, date8):
+def signing_key(secret_key, date8, region=REGION):
     k = hmac.new(("AWS4" + secret_key).encode(), date8.encode(), hashlib.sha256).digest()
-    for part in (REGION, "s3", "aws4_request"):
+    for part in (region, "s3", "aws4_request"):
         k = hmac.new(k, part.encode(), hashlib.sha256).digest()
     return k
 

@@ -35,7 +35,8 @@ SigningContext ExampleSigning() {
        {"Content-Encoding", "aws-chunked"},
        {"x-amz-decoded-content-length", "66560"},
        {"Content-Length", "66824"}}};
-  const AuthResult result = Authenticate(request.view(), ExampleUsers(), ExampleTime());
+  const AuthResult result =
+      Authenticate(request.view(), ExampleUsers(), ExampleTime(), "us-east-1");
   EXPECT_TRUE(result.ok) << result.error_code;
   EXPECT_EQ(result.payload, PayloadMode::kStreamingSigned);
   return result.signing;

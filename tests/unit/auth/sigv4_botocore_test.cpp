@@ -16,8 +16,8 @@ std::chrono::system_clock::time_point RecordedAt() {
   return *sigv4::ParseAmzDate("20240301T120000Z");
 }
 
-void ExpectAccepted(const Request& request) {
-  const AuthResult result = Authenticate(request.view(), ExampleUsers(), RecordedAt());
+void ExpectAccepted(const Request& request, std::string_view region = "us-east-1") {
+  const AuthResult result = Authenticate(request.view(), ExampleUsers(), RecordedAt(), region);
   EXPECT_TRUE(result.ok) << result.error_code << ": " << result.error_message;
 }
 
@@ -36,7 +36,8 @@ TEST(SigV4Botocore, PutObjectWithEscapedKeyAndMetadata) {
          "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20240301/eu-central-1/s3/aws4_request, "
          "SignedHeaders=content-md5;content-type;host;x-amz-content-sha256;x-amz-date;"
          "x-amz-meta-note, "
-         "Signature=6ed8858c32f2ce73e0d0460fe1c3cf94cf219c02c3ab90b79b36d67d69e7c2d4"}}});
+         "Signature=6ed8858c32f2ce73e0d0460fe1c3cf94cf219c02c3ab90b79b36d67d69e7c2d4"}}},
+      "eu-central-1");
 }
 
 TEST(SigV4Botocore, ListObjectsV2WithEncodedQuery) {

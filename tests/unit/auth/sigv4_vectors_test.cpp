@@ -287,11 +287,16 @@ TEST(SigV4Canonical, SigningKeyFromAwsDocs) {
 }
 
 TEST(SigV4Canonical, NormalizeEncoding) {
-  EXPECT_EQ(NormalizeEncoding("/a b/%7e%2Fc%c3%A9", true), "/a%20b/~%2Fc%C3%A9");
-  EXPECT_EQ(NormalizeEncoding("a/b", false), "a%2Fb");
-  EXPECT_EQ(NormalizeEncoding("100%", true), "100%25");      // a stray '%' is data
-  EXPECT_EQ(NormalizeEncoding("%zz%4", true), "%25zz%254");  // malformed escapes too
-  EXPECT_EQ(NormalizeEncoding("test$file.text", true), "test%24file.text");
+  EXPECT_EQ(NormalizeEncoding("/a b/%7e%2Fc%c3%A9", UriPart::kPath), "/a%20b/~%2Fc%C3%A9");
+  EXPECT_EQ(NormalizeEncoding("a/b", UriPart::kQuery), "a%2Fb");
+  EXPECT_EQ(NormalizeEncoding("100%", UriPart::kPath), "100%25");      // a stray '%' is data
+  EXPECT_EQ(NormalizeEncoding("%zz%4", UriPart::kPath), "%25zz%254");  // malformed escapes too
+  EXPECT_EQ(NormalizeEncoding("test$file.text", UriPart::kPath), "test%24file.text");
+  // What curl sends unescaped: each a byte of the key, escaped canonically;
+  // '+' in a path is a plus (S3 keys keep it), in a query a space.
+  EXPECT_EQ(NormalizeEncoding("/b/a+()!*'x", UriPart::kPath), "/b/a%2B%28%29%21%2A%27x");
+  EXPECT_EQ(NormalizeEncoding("/b/a%2b%28x", UriPart::kPath), "/b/a%2B%28x");
+  EXPECT_EQ(NormalizeEncoding("a+b", UriPart::kQuery), "a%20b");
   EXPECT_EQ(PercentDecode("a%2Fb+c%"), "a/b+c%");
 }
 
@@ -299,7 +304,9 @@ TEST(SigV4Canonical, CanonicalQuery) {
   EXPECT_EQ(CanonicalQuery("lifecycle"), "lifecycle=");
   EXPECT_EQ(CanonicalQuery("prefix=J&max-keys=2"), "max-keys=2&prefix=J");
   EXPECT_EQ(CanonicalQuery("b=2&a=1&&X-Amz-Signature=ff", "X-Amz-Signature"), "a=1&b=2");
-  EXPECT_EQ(CanonicalQuery("k=a/b c&k=a+b"), "k=a%2Bb&k=a%2Fb%20c");
+  EXPECT_EQ(CanonicalQuery("k=a/b c&k=a+b"), "k=a%20b&k=a%2Fb%20c");  // '+' is a space
+  EXPECT_EQ(CanonicalQuery("k=a%2Bb"), "k=a%2Bb");                    // an escaped plus is not
+  EXPECT_EQ(CanonicalQuery("prefix=dir/&uploads&location"), "location=&prefix=dir%2F&uploads=");
   EXPECT_EQ(CanonicalQuery("delimiter=%2f&prefix=photos%2F2006%2f"),
             "delimiter=%2F&prefix=photos%2F2006%2F");
   EXPECT_EQ(CanonicalQuery(""), "");
