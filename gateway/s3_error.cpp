@@ -78,6 +78,8 @@ const std::unordered_map<std::string_view, ErrorInfo>& ErrorTable() {
       {"ObjectLockConfigurationNotFoundError",
        {404, "Object Lock configuration does not exist for this bucket"}},
       {"OwnershipControlsNotFoundError", {404, "The bucket ownership controls were not found"}},
+      {"NoSuchPublicAccessBlockConfiguration",
+       {404, "The public access block configuration was not found"}},
       {"ReplicationConfigurationNotFoundError",
        {404, "The replication configuration was not found"}},
       {"NotImplemented",

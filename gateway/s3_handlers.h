@@ -29,6 +29,7 @@ void GetBucketLocation(S3Context& ctx);
 void GetBucketVersioning(S3Context& ctx);
 void GetBucketAcl(S3Context& ctx);
 void BucketConfigurationAbsent(S3Context& ctx);
+void UnknownSubresource(S3Context& ctx);
 
 void ListObjects(S3Context& ctx);
 void ListObjectsV2(S3Context& ctx);

@@ -107,3 +107,71 @@ def test_names_near_reserved_ones_are_valid(s3, name):
         assert name in [b["Name"] for b in s3.list_buckets()["Buckets"]]
     finally:
         s3.delete_bucket(Bucket=name)
+
+
+# -- bucket sub-resources -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query,status,code", [
+    ("policyStatus", 404, "NoSuchBucketPolicy"),
+    ("publicAccessBlock", 404, "NoSuchPublicAccessBlockConfiguration"),
+    ("policy", 404, "NoSuchBucketPolicy"),
+    ("foo", 501, "NotImplemented"),
+    ("foo=bar", 501, "NotImplemented"),
+    ("analytics", 501, "NotImplemented"),
+    ("metrics", 501, "NotImplemented"),
+    ("inventory", 501, "NotImplemented"),
+    ("intelligent-tiering", 501, "NotImplemented"),
+    ("prefix=a&foo", 501, "NotImplemented"),
+])
+def test_unserved_bucket_subresources_are_errors(server, s3, bucket, query, status, code):
+    s3.put_object(Bucket=bucket, Key="a", Body=b"x")
+    r = server.raw("GET", f"/{bucket}", raw_query=query)
+    assert r.status == status, r
+    assert r.error_code() == code, r
+    assert b"ListBucketResult" not in r.body
+    assert r.error_field("RequestId") == r.headers["x-amz-request-id"]
+
+
+def test_sdk_calls_of_unserved_subresources_get_their_errors(s3, bucket):
+    with pytest.raises(ClientError) as e:
+        s3.get_bucket_policy_status(Bucket=bucket)
+    assert e.value.response["Error"]["Code"] == "NoSuchBucketPolicy"
+    with pytest.raises(ClientError) as e:
+        s3.get_public_access_block(Bucket=bucket)
+    assert e.value.response["Error"]["Code"] == "NoSuchPublicAccessBlockConfiguration"
+    with pytest.raises(ClientError) as e:
+        s3.list_bucket_analytics_configurations(Bucket=bucket)
+    assert e.value.response["Error"]["Code"] == "NotImplemented"
+
+
+def test_listings_with_every_parameter_still_route(server, s3, bucket):
+    for key in ("a/1", "a/2", "b/1", "c"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    r = s3.list_objects_v2(Bucket=bucket, Prefix="a/", Delimiter="/", StartAfter="a/1",
+                           FetchOwner=True, EncodingType="url", MaxKeys=10)
+    assert [o["Key"] for o in r["Contents"]] == ["a/2"]
+    page = s3.list_objects_v2(Bucket=bucket, MaxKeys=1)
+    r = s3.list_objects_v2(Bucket=bucket, ContinuationToken=page["NextContinuationToken"])
+    assert r["KeyCount"] == 3
+    r = s3.list_objects(Bucket=bucket, Marker="b/1", Delimiter="/", MaxKeys=5)
+    assert [o["Key"] for o in r["Contents"]] == ["c"]
+    assert s3.list_object_versions(Bucket=bucket, Prefix="a/", KeyMarker="")["ResponseMetadata"][
+        "HTTPStatusCode"] == 200
+    assert s3.list_multipart_uploads(Bucket=bucket, Prefix="a", MaxUploads=5)["ResponseMetadata"][
+        "HTTPStatusCode"] == 200
+    # x-id, as the AWS SDKs append it.
+    r = server.raw("GET", f"/{bucket}", raw_query="list-type=2&prefix=b&x-id=ListObjectsV2")
+    assert r.status == 200 and b"<Key>b/1</Key>" in r.body, r
+    # A presigned listing: the X-Amz-* parameters are not sub-resources.
+    url = s3.generate_presigned_url("list_objects_v2", Params={"Bucket": bucket, "Prefix": "a/"})
+    status, _, _, body = raw_get(server, url)
+    assert status == 200 and b"<Key>a/1</Key>" in body, body
+
+
+def test_presigned_create_bucket_routes(server, s3):
+    name = "presigned-create-bucket"
+    url = s3.generate_presigned_url("create_bucket", Params={"Bucket": name})
+    status, _, _, body = raw_get(server, url, method="PUT")
+    assert status == 200, body
+    s3.delete_bucket(Bucket=name)
