@@ -37,6 +37,26 @@ void SetHeader(Headers& headers, const std::string& name, const std::string& val
   headers.emplace_back(name, value);
 }
 
+// The response-* overrides of a GET/HEAD, checked before anything is read:
+// honoured only on signed requests (AWS: InvalidRequest for anonymous ones),
+// and refused when a value could not be a header value. False after answering.
+bool CheckResponseOverrides(S3Context& ctx) {
+  for (const auto& [query, header] : kResponseOverrides) {
+    const std::string* v = ctx.request.Query(query);
+    if (v == nullptr) continue;
+    if (ctx.user == nullptr) {
+      ctx.Error("InvalidRequest",
+                "Request specific response headers cannot be used for anonymous GET requests.");
+      return false;
+    }
+    if (!IsValidHeaderValue(*v)) {
+      ctx.Error("InvalidArgument", "Header value cannot contain control characters.", {query, *v});
+      return false;
+    }
+  }
+  return true;
+}
+
 Headers ObjectResponseHeaders(const S3Context& ctx, const fsclient::ObjectMeta& meta) {
   Headers headers = ctx.BaseHeaders();
   const std::string* mode = ctx.request.Header("x-amz-checksum-mode");
@@ -87,6 +107,7 @@ void SendObjectBody(S3Context& ctx, fsclient::ObjectReader& reader, int status, 
 }
 
 void GetOrHead(S3Context& ctx) {
+  if (!CheckResponseOverrides(ctx)) return;
   auto reader = ctx.store.GetObject(ctx.bucket, ctx.key);
   if (!reader.ok()) return ctx.Error(reader.status());
   const fsclient::ObjectMeta& meta = (*reader)->meta();

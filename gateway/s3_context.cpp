@@ -22,7 +22,7 @@ std::string S3Context::Resource() const {
   return key.empty() ? "/" + bucket : "/" + bucket + "/" + key;
 }
 
-void S3Context::Error(std::string_view code, std::string_view message) {
+void S3Context::Error(std::string_view code, std::string_view message, ErrorArgument argument) {
   // Once a streamed body has begun, the status is out: the server can only
   // cut the connection short, which it does when the body falls short.
   if (response.started()) return;
@@ -35,7 +35,7 @@ void S3Context::Error(std::string_view code, std::string_view message) {
     response.Send(status, std::move(headers), "");
     return;
   }
-  std::string body = ErrorXml(code, message, Resource(), request_id);
+  std::string body = ErrorXml(code, message, Resource(), request_id, argument);
   headers.emplace_back("Content-Type", "application/xml");
   bytes_out += body.size();
   response.Send(status, std::move(headers), body);

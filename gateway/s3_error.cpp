@@ -2,6 +2,7 @@
 
 #include <unordered_map>
 
+#include "fsclient/key_path.h"
 #include "gateway/xml.h"
 
 namespace fsgate::gateway {
@@ -114,6 +115,25 @@ const std::unordered_map<std::string_view, ErrorInfo>& ErrorTable() {
   return table;
 }
 
+// `text` with the bytes XML 1.0 cannot carry percent-encoded (and every
+// non-ASCII byte when it is not valid UTF-8).
+std::string XmlSafe(std::string_view text) {
+  const bool utf8 = fsclient::IsValidUtf8(text);
+  std::string out;
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && c != '\t') || c == 0x7f || (c >= 0x80 && !utf8)) {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 int HttpStatusForError(std::string_view code) {
@@ -128,11 +148,15 @@ std::string_view DefaultErrorMessage(std::string_view code) {
 }
 
 std::string ErrorXml(std::string_view code, std::string_view message, std::string_view resource,
-                     std::string_view request_id) {
+                     std::string_view request_id, ErrorArgument argument) {
   XmlResponse doc("Error", false);
   AddText(doc.root(), "Code", code);
-  AddText(doc.root(), "Message", message);
-  AddText(doc.root(), "Resource", resource);
+  AddText(doc.root(), "Message", XmlSafe(message));
+  if (!argument.name.empty()) {
+    AddText(doc.root(), "ArgumentName", XmlSafe(argument.name));
+    AddText(doc.root(), "ArgumentValue", XmlSafe(argument.value));
+  }
+  AddText(doc.root(), "Resource", XmlSafe(resource));
   AddText(doc.root(), "RequestId", request_id);
   return doc.str();
 }

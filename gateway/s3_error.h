@@ -9,9 +9,18 @@ namespace fsgate::gateway {
 // HTTP status for an S3 error code (500 for unknown codes).
 int HttpStatusForError(std::string_view code);
 
-// <Error><Code/><Message/><Resource/><RequestId/></Error>
+// The request argument an error names (ArgumentName, ArgumentValue), as AWS
+// adds it to InvalidArgument errors. An empty name adds nothing.
+struct ErrorArgument {
+  std::string_view name;
+  std::string_view value;
+};
+
+// <Error><Code/><Message/>[<ArgumentName/><ArgumentValue/>]<Resource/><RequestId/></Error>.
+// Control characters (but HTAB) and invalid UTF-8 in the client-supplied text
+// are percent-encoded: XML 1.0 cannot carry them.
 std::string ErrorXml(std::string_view code, std::string_view message, std::string_view resource,
-                     std::string_view request_id);
+                     std::string_view request_id, ErrorArgument argument = {});
 
 // The message AWS sends for a code when the caller has nothing more specific.
 std::string_view DefaultErrorMessage(std::string_view code);

@@ -85,6 +85,122 @@ def assert_absent(s3, bucket, key):
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
 
 
+# -- response splitting -------------------------------------------------------------
+
+OVERRIDES = {
+    "ResponseContentDisposition": "response-content-disposition",
+    "ResponseContentType": "response-content-type",
+    "ResponseContentLanguage": "response-content-language",
+    "ResponseExpires": "response-expires",
+    "ResponseCacheControl": "response-cache-control",
+    "ResponseContentEncoding": "response-content-encoding",
+}
+
+
+@pytest.mark.parametrize("param", sorted(OVERRIDES))
+def test_presigned_override_with_crlf_cannot_split_the_response(server, s3, bucket, param):
+    s3.put_object(Bucket=bucket, Key="doc", Body=b"hello")
+    evil = 'attachment; filename="a"\r\nSet-Cookie: session=stolen\r\nX-Evil: 1'
+    if param == "ResponseExpires":
+        # boto3 takes only a date here: the same URL, presigned by hand.
+        url = presigned_url(server, "GET", f"/{bucket}/doc", {OVERRIDES[param]: evil})
+    else:
+        url = s3.generate_presigned_url(
+            "get_object", Params={"Bucket": bucket, "Key": "doc", param: evil}, ExpiresIn=300)
+    status, headers, head, body = raw_get(server, url)
+    names = [n for n, _ in headers]
+    assert "set-cookie" not in names and "x-evil" not in names, head
+    assert b"stolen" not in head and b"X-Evil" not in head, head
+    assert status == 400, (status, body)
+    assert xml_field(body, "Code") == "InvalidArgument", body
+    assert xml_field(body, "ArgumentName") == OVERRIDES[param], body
+    # The value comes back in the XML body with its control characters escaped.
+    assert xml_field(body, "ArgumentValue") == evil.replace("\r", "%0D").replace("\n", "%0A"), body
+    assert xml_field(body, "RequestId") == dict(headers)["x-amz-request-id"]
+
+
+@pytest.mark.parametrize("value", ["a\x00b", "a\x01b", "a\x7fb", "a\nb", "a\rb"])
+def test_signed_override_with_control_character_is_refused(server, s3, bucket, value):
+    s3.put_object(Bucket=bucket, Key="doc", Body=b"hello")
+    r = server.raw("GET", f"/{bucket}/doc", query={"response-content-type": value})
+    assert r.status == 400, r
+    assert r.error_code() == "InvalidArgument", r
+    assert r.error_field("ArgumentName") == "response-content-type", r
+
+
+def test_plain_overrides_are_still_honoured(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="doc", Body=b"hello")
+    r = s3.get_object(Bucket=bucket, Key="doc",
+                      ResponseContentDisposition='attachment; filename="r\u00e9sum\u00e9.txt"',
+                      ResponseContentType="text/plain\tcharset=utf-8", ResponseCacheControl="no-store")
+    assert r["Body"].read() == b"hello"
+    assert r["CacheControl"] == "no-store"
+    assert r["ContentType"] == "text/plain\tcharset=utf-8"
+    assert r["ContentDisposition"].startswith("attachment;")
+
+
+# Beast's parser already refuses these in request headers (400 BadRequest);
+# fsgate checks again before storing (InvalidArgument), so that no later change
+# of parser can turn a stored value into a response header with a CR or LF.
+STORED_HEADERS = ["x-amz-meta-note", "content-type", "content-disposition", "cache-control",
+                  "content-language", "expires", "content-encoding"]
+BAD_VALUES = ["a\x01b", "a\x7fb", "a\x00b"]
+
+
+def put_with_header(srv, bucket, key, name, value, query=None, method="PUT", extra=None):
+    """A SigV4-signed request whose header `name` carries `value` byte for byte."""
+    headers = {name: value}
+    headers.update(extra or {})
+    return srv.raw_v4(method, f"/{bucket}/{key}", query=query, headers=headers,
+                      body=b"payload" if method == "PUT" else b"")
+
+
+@pytest.mark.parametrize("value", BAD_VALUES)
+@pytest.mark.parametrize("name", STORED_HEADERS)
+def test_put_with_control_character_in_stored_header_is_refused(server, s3, bucket, name, value):
+    r = put_with_header(server, bucket, "obj", name, value)
+    assert r.status == 400, r
+    assert r.error_code() in ("InvalidArgument", "BadRequest"), r
+    assert_absent(s3, bucket, "obj")
+
+
+@pytest.mark.parametrize("name", ["x-amz-meta-note", "content-disposition"])
+def test_create_multipart_upload_with_control_character_is_refused(server, s3, bucket, name):
+    r = put_with_header(server, bucket, "mp", name, "a\x01b", query={"uploads": ""}, method="POST")
+    assert r.status == 400, r
+    assert r.error_code() in ("InvalidArgument", "BadRequest"), r
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+def test_copy_replacing_metadata_with_control_character_is_refused(server, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="src", Body=b"source")
+    r = put_with_header(server, bucket, "dst", "x-amz-meta-note", "a\x01b",
+                        extra={"x-amz-copy-source": f"/{bucket}/src",
+                               "x-amz-metadata-directive": "REPLACE"})
+    assert r.status == 400, r
+    assert r.error_code() in ("InvalidArgument", "BadRequest"), r
+    assert_absent(s3, bucket, "dst")
+
+
+def test_folded_metadata_comes_back_on_one_line(server, s3, bucket):
+    """A folded header line (obs-fold) is unfolded by the parser: stored and
+    returned as one line, never with its CR LF."""
+    path = f"/{bucket}/folded"
+    h, _, _, _ = server.sign_v4("PUT", path, "", {"x-amz-meta-note": "first second"},
+                                hashlib.sha256(b"x").hexdigest())
+    lines = "".join(f"{k}: {v}\r\n" for k, v in h.items() if k != "x-amz-meta-note")
+    raw = (f"PUT {path} HTTP/1.1\r\n{lines}x-amz-meta-note: first\r\n second\r\n"
+           "Content-Length: 1\r\nConnection: close\r\n\r\nx").encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        sock.sendall(raw)
+        answer = sock.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 200 "), answer
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "folded"})
+    status, headers, head, body = raw_get(server, url)
+    assert status == 200 and body == b"x", head
+    assert dict(headers)["x-amz-meta-note"] == "first second", head
+
+
 # -- bucket names -------------------------------------------------------------------
 
 RESERVED_NAMES = ["sthree-data", "sthree-configurator", "amzn-s3-demo-bucket", "xn--bucket",
