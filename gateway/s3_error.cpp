@@ -52,6 +52,7 @@ const std::unordered_map<std::string_view, ErrorInfo>& ErrorTable() {
         "The list of parts was not in ascending order. Parts must be ordered by part number."}},
       {"InvalidURI", {400, "Couldn't parse the specified URI."}},
       {"InvalidRange", {416, "The requested range is not satisfiable"}},
+      {"InvalidPartNumber", {416, "The requested partnumber is not satisfiable"}},
       {"InvalidRequest", {400, "Invalid Request"}},
       {"KeyTooLongError", {400, "Your key is too long"}},
       {"MalformedXML",
