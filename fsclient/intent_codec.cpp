@@ -8,6 +8,8 @@ namespace fsgate::fsclient {
 namespace {
 
 constexpr std::string_view kSegmentMagic{"FSGJRNL\0", 8};
+// S3's limit on the parts of an upload; more can only come from garbage.
+constexpr uint32_t kMaxPartSizes = 10000;
 
 void PutU8(std::string* out, uint8_t v) { out->push_back(static_cast<char>(v)); }
 
@@ -44,6 +46,8 @@ class Reader {
  public:
   explicit Reader(std::string_view data) : data_(data) {}
   bool ok() const { return ok_ && pos_ == data_.size(); }
+  bool ok_so_far() const { return ok_; }
+  bool at_end() const { return pos_ == data_.size(); }
 
   template <typename T>
   T Int() {
@@ -137,6 +141,10 @@ void AppendIntentRecord(const Intent& intent, std::string* out) {
   PutInt<int32_t>(out, m.parts_count);
   PutU8(out, intent.inline_data ? 1 : 0);
   if (intent.inline_data) PutString(out, *intent.inline_data);
+  if (!m.part_sizes.empty()) {
+    PutInt<uint32_t>(out, static_cast<uint32_t>(m.part_sizes.size()));
+    for (uint64_t size : m.part_sizes) PutInt<uint64_t>(out, size);
+  }
 
   std::string length;
   PutInt<uint32_t>(&length, static_cast<uint32_t>(out->size() - start - kRecordHeaderSize));
@@ -184,6 +192,12 @@ std::optional<Intent> DecodeIntentRecord(std::string_view data, uint32_t seed, s
   m.checksums = r.Headers();
   m.parts_count = r.Int<int32_t>();
   if (r.Int<uint8_t>() != 0) intent.inline_data = std::make_shared<const std::string>(r.String());
+  if (!r.at_end()) {
+    const auto parts = r.Int<uint32_t>();
+    for (uint32_t i = 0; i < parts && i < kMaxPartSizes && r.ok_so_far(); ++i) {
+      m.part_sizes.push_back(r.Int<uint64_t>());
+    }
+  }
   // A record that passed its CRC but does not parse was written by a different
   // layout of the same version: never guess.
   if (!r.ok() || op < static_cast<uint8_t>(IntentOp::kCreate) ||

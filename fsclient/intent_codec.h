@@ -22,7 +22,9 @@
 namespace fsgate::fsclient {
 
 // Bump when the record layout changes; an older binary refuses a newer journal.
-inline constexpr uint32_t kJournalFormatVersion = 2;
+// Format 3 added the optional part sizes at the end of a record; records
+// without them are those of format 2, which this binary still reads.
+inline constexpr uint32_t kJournalFormatVersion = 3;
 inline constexpr size_t kSegmentHeaderSize = 32;
 inline constexpr size_t kRecordHeaderSize = 8;
 // Larger lengths can only come from garbage: inline bodies are <= kInlineObjectMax.

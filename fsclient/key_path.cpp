@@ -5,6 +5,12 @@
 namespace fsgate::fsclient {
 namespace {
 
+// AWS reserves these for access points, Object Lambda, Multi-Region Access
+// Points, directory and table buckets, and its own examples.
+constexpr std::string_view kReservedPrefixes[] = {"xn--", "sthree-", "amzn-s3-demo-"};
+constexpr std::string_view kReservedSuffixes[] = {"-s3alias", "--ol-s3", ".mrap", "--x-s3",
+                                                  "--table-s3"};
+
 bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
 bool EndsWith(std::string_view s, std::string_view suffix) {
@@ -56,11 +62,12 @@ Status ValidateBucketName(std::string_view bucket) {
     return BadBucket(bucket, "must not contain two adjacent periods");
   }
   if (LooksLikeIpv4(bucket)) return BadBucket(bucket, "must not be formatted as an IP address");
-  if (bucket.substr(0, 4) == "xn--" || bucket.substr(0, 8) == "sthree-") {
-    return BadBucket(bucket, "must not start with a reserved prefix");
+  for (std::string_view prefix : kReservedPrefixes) {
+    if (bucket.starts_with(prefix))
+      return BadBucket(bucket, "must not start with a reserved prefix");
   }
-  if (EndsWith(bucket, "-s3alias") || EndsWith(bucket, "--ol-s3")) {
-    return BadBucket(bucket, "must not end with a reserved suffix");
+  for (std::string_view suffix : kReservedSuffixes) {
+    if (EndsWith(bucket, suffix)) return BadBucket(bucket, "must not end with a reserved suffix");
   }
   return Status::Ok();
 }

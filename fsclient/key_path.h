@@ -33,9 +33,10 @@ inline constexpr std::string_view kKeyConflictCode = "InvalidRequest";
 // the other way round.
 Status KeyConflictError(const std::string& key);
 
-// S3 bucket naming rules: 3-63 characters of [a-z0-9.-], starting and ending
-// with a letter or digit, no "..", not an IPv4 address, not "xn--..." nor
-// "...-s3alias" / "...--ol-s3". InvalidBucketName otherwise.
+// S3 general purpose bucket naming rules: 3-63 characters of [a-z0-9.-],
+// starting and ending with a letter or digit, no "..", not an IPv4 address, no
+// reserved prefix ("xn--", "sthree-", "amzn-s3-demo-") or suffix ("-s3alias",
+// "--ol-s3", ".mrap", "--x-s3", "--table-s3"). InvalidBucketName otherwise.
 Status ValidateBucketName(std::string_view bucket);
 
 // The rules above for keys. Ok for a valid key, trailing '/' included.

@@ -2,6 +2,7 @@
 
 #include <climits>
 #include <cstdint>
+#include <vector>
 
 #include "auth/hash.h"
 
@@ -90,6 +91,16 @@ bool DecodeVarint(std::string_view bytes, uint64_t& v) {
   return r.Varint(v) && r.done();
 }
 
+bool DecodePartSizes(std::string_view bytes, std::vector<uint64_t>& out) {
+  FieldReader r(bytes);
+  while (!r.done()) {
+    uint64_t size = 0;
+    if (!r.Varint(size)) return false;
+    out.push_back(size);
+  }
+  return !out.empty();
+}
+
 bool DecodeHeader(std::string_view bytes, HeaderList& out) {
   FieldReader r(bytes);
   uint64_t name_size = 0;
@@ -113,7 +124,8 @@ Status CorruptMeta(const std::string& why) {
 }
 
 std::string EncodeMetaRecord(const ObjectMeta& meta, uint64_t seq, bool with_mtime) {
-  std::string out(1, static_cast<char>(kMetaRecordVersion));
+  const uint8_t version = meta.part_sizes.empty() ? kMetaRecordOldestVersion : kMetaRecordVersion;
+  std::string out(1, static_cast<char>(version));
   if (IsHexMd5(meta.etag)) {
     PutField(out, 'm', *auth::HexDecode(meta.etag));
   } else {
@@ -126,6 +138,11 @@ std::string EncodeMetaRecord(const ObjectMeta& meta, uint64_t seq, bool with_mti
   PutHeaderFields(out, 'k', meta.checksums);
   if (meta.parts_count > 0) PutVarintField(out, 'p', static_cast<uint64_t>(meta.parts_count));
   if (with_mtime) PutVarintField(out, 't', static_cast<uint64_t>(meta.mtime_ns));
+  if (!meta.part_sizes.empty()) {
+    std::string sizes;
+    for (uint64_t size : meta.part_sizes) PutVarint(sizes, size);
+    PutField(out, 'z', sizes);
+  }
   return out;
 }
 
@@ -133,8 +150,9 @@ Result<MetaRecord> DecodeMetaRecord(std::string_view value) {
   if (value.empty()) return CorruptMeta("empty record");
   const auto version = static_cast<uint8_t>(value.front());
   if (version > kMetaRecordVersion) return NewerMetaFormat(version);
-  if (version != kMetaRecordVersion)
+  if (version < kMetaRecordOldestVersion) {
     return CorruptMeta("record version " + std::to_string(version));
+  }
   MetaRecord record;
   ObjectMeta& meta = record.meta;
   meta.content_type = kDefaultType;
@@ -178,6 +196,9 @@ Result<MetaRecord> DecodeMetaRecord(std::string_view value) {
       case 't':
         ok = DecodeVarint(bytes, n);
         meta.mtime_ns = static_cast<int64_t>(n);
+        break;
+      case 'z':
+        ok = version >= 3 && DecodePartSizes(bytes, meta.part_sizes);
         break;
       default:
         ok = false;

@@ -8,6 +8,11 @@
 //     's' seq (varint)          'c' content type (absent: binary/octet-stream)
 //     'h' system header, 'u' user metadata, 'k' checksum: varint name length,
 //         name, value           'p' parts count (varint)   't' mtime_ns (varint)
+//     'z' part sizes (varints, one per part, in order)    -- format 3
+//
+// A record is written with the lowest version that holds its fields: 2 unless
+// it carries part sizes. An older binary then refuses only the multipart
+// objects whose sizes it could not keep, with a clear message.
 //
 // Why one compact value: ext4 keeps about 64 bytes of a single xattr's value
 // inside a 256-byte inode. The four xattrs of format 1 needed an extra 4 KiB
@@ -26,7 +31,8 @@
 
 namespace fsgate::fsclient {
 
-inline constexpr uint8_t kMetaRecordVersion = 2;
+inline constexpr uint8_t kMetaRecordVersion = 3;
+inline constexpr uint8_t kMetaRecordOldestVersion = 2;
 
 struct MetaRecord {
   ObjectMeta meta;   // size and (for files) mtime_ns left 0 unless stored

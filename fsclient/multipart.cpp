@@ -308,6 +308,7 @@ Result<ObjectMeta> FsObjectStore::CompleteMultipartUpload(const std::string& buc
   meta.checksums.clear();  // per-part checksums do not carry over to the whole object
   meta.size = offset;
   meta.parts_count = static_cast<int>(parts.size());
+  meta.part_sizes = std::move(sizes);  // for GET ?partNumber=N
   meta.etag = auth::HexEncode(auth::Digest(auth::HashAlgorithm::kMd5, md5s)) + "-" +
               std::to_string(parts.size());
   auto published = PublishStaged(bucket, key, *staging, **target, std::move(meta), conditions,

@@ -41,6 +41,10 @@ struct ObjectMeta {
   // "CRC64NVME") -> base64 value.
   HeaderList checksums;
   int parts_count = 0;  // > 0 for multipart objects
+  // Sizes of a multipart object's parts, in part order (GET ?partNumber=N).
+  // Empty for single-part objects and for multipart objects completed before
+  // fsgate recorded them.
+  std::vector<uint64_t> part_sizes;
 };
 
 struct BucketInfo {

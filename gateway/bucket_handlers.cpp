@@ -3,6 +3,7 @@
 #include "auth/credentials.h"
 #include "gateway/payload_reader.h"
 #include "gateway/s3_handlers.h"
+#include "gateway/s3_router.h"
 #include "gateway/s3_time.h"
 
 namespace fsgate::gateway {
@@ -92,6 +93,9 @@ void GetBucketAcl(S3Context& ctx) {
 void BucketConfigurationAbsent(S3Context& ctx) {
   static const std::unordered_map<std::string_view, std::string_view> kAbsent = {
       {"GetBucketPolicy", "NoSuchBucketPolicy"},
+      // No policy, so no policy status: what AWS answers for a bucket without one.
+      {"GetBucketPolicyStatus", "NoSuchBucketPolicy"},
+      {"GetPublicAccessBlock", "NoSuchPublicAccessBlockConfiguration"},
       {"GetBucketCors", "NoSuchCORSConfiguration"},
       {"GetBucketLifecycleConfiguration", "NoSuchLifecycleConfiguration"},
       {"GetBucketTagging", "NoSuchTagSet"},
@@ -126,6 +130,13 @@ void BucketConfigurationAbsent(S3Context& ctx) {
     return ctx.SendXml(200, xml);
   }
   ctx.Error("NotImplemented");
+}
+
+// A GET of a bucket naming a sub-resource fsgate does not know: NotImplemented
+// (as for the known ones it does not serve), never the bucket's listing.
+void UnknownSubresource(S3Context& ctx) {
+  ctx.Error("NotImplemented", "fsgate does not implement the bucket sub-resource '" +
+                                  std::string(UnknownBucketParameter(ctx.request)) + "'.");
 }
 
 }  // namespace fsgate::gateway

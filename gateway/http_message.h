@@ -32,6 +32,11 @@ struct HttpRequest {
   bool HasQuery(std::string_view name) const { return Query(name) != nullptr; }
 };
 
+// True when `value` may be sent as a header field value: no control character
+// (0x00-0x1F but HTAB, and 0x7F). A CR or LF would end the header line and
+// let the value write headers (or a body) of its own: response splitting.
+bool IsValidHeaderValue(std::string_view value);
+
 // The request body, read on demand; the server sends "100 Continue" on the
 // first Read() when the client asked for it.
 class BodyReader {

@@ -23,6 +23,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include <spdlog/spdlog.h>
+
 #include "fsclient/thread_priority.h"
 #include "gateway/url.h"
 
@@ -209,6 +211,12 @@ class Connection final : public BodyReader, public ResponseWriter {
       if (expect_continue_ || !remaining || *remaining > kMaxDrainBytes) keep_alive_ = false;
     }
     for (const auto& [name, value] : headers) {
+      // Handlers refuse such values on input; a CR or LF that still got here
+      // must not split the response.
+      if (!IsValidHeaderValue(value)) {
+        spdlog::error("response header {} dropped: its value holds a control character", name);
+        continue;
+      }
       head += name;
       head += ": ";
       head += value;

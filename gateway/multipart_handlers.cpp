@@ -34,7 +34,9 @@ bool ParsePartNumber(S3Context& ctx, int& part_number) {
   long long n = 0;
   const std::string* v = ctx.request.Query("partNumber");
   if (v == nullptr || !ParseInt(*v, n) || n < 1 || n > kMaxPartNumber) {
-    ctx.Error("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive");
+    ctx.Error(
+        "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive",
+        ArgumentDetails("partNumber", v != nullptr ? std::string_view(*v) : std::string_view()));
     return false;
   }
   part_number = static_cast<int>(n);

@@ -37,10 +37,35 @@ void SetHeader(Headers& headers, const std::string& name, const std::string& val
   headers.emplace_back(name, value);
 }
 
-Headers ObjectResponseHeaders(const S3Context& ctx, const fsclient::ObjectMeta& meta) {
+// The response-* overrides of a GET/HEAD, checked before anything is read:
+// honoured only on signed requests (AWS: InvalidRequest for anonymous ones),
+// and refused when a value could not be a header value. False after answering.
+bool CheckResponseOverrides(S3Context& ctx) {
+  for (const auto& [query, header] : kResponseOverrides) {
+    const std::string* v = ctx.request.Query(query);
+    if (v == nullptr) continue;
+    if (ctx.user == nullptr) {
+      ctx.Error("InvalidRequest",
+                "Request specific response headers cannot be used for anonymous GET requests.");
+      return false;
+    }
+    if (!IsValidHeaderValue(*v)) {
+      ctx.Error("InvalidArgument", "Header value cannot contain control characters.",
+                ArgumentDetails(query, *v));
+      return false;
+    }
+  }
+  return true;
+}
+
+// `whole_object_checksums`: the body is the whole object, so its stored
+// checksums describe it. A Range or a part of a multipart object carries
+// none: SDKs validate any x-amz-checksum-* they get against the body.
+Headers ObjectResponseHeaders(const S3Context& ctx, const fsclient::ObjectMeta& meta,
+                              bool whole_object_checksums) {
   Headers headers = ctx.BaseHeaders();
   const std::string* mode = ctx.request.Header("x-amz-checksum-mode");
-  AppendMetaHeaders(meta, mode != nullptr && *mode == "ENABLED", headers);
+  AppendMetaHeaders(meta, whole_object_checksums && mode != nullptr && *mode == "ENABLED", headers);
   if (meta.parts_count > 0 && ctx.request.HasQuery("partNumber")) {
     headers.emplace_back("x-amz-mp-parts-count", std::to_string(meta.parts_count));
   }
@@ -48,6 +73,30 @@ Headers ObjectResponseHeaders(const S3Context& ctx, const fsclient::ObjectMeta& 
     if (const std::string* v = ctx.request.Query(query)) SetHeader(headers, header, *v);
   }
   return headers;
+}
+
+// Where part `part_number` lies in the object (GET ?partNumber=N). A
+// single-part object is its own part 1.
+struct PartBytes {
+  enum { kFound, kNoSuchPart, kUnrecorded } result = kFound;
+  uint64_t first = 0;
+  uint64_t length = 0;
+};
+
+PartBytes FindPart(const fsclient::ObjectMeta& meta, int part_number) {
+  const auto n = static_cast<size_t>(part_number);
+  if (meta.parts_count == 0 || (meta.parts_count == 1 && meta.part_sizes.empty())) {
+    if (n != 1) return {PartBytes::kNoSuchPart};
+    return {PartBytes::kFound, 0, meta.size};
+  }
+  if (n > static_cast<size_t>(meta.parts_count)) return {PartBytes::kNoSuchPart};
+  // Completed before fsgate recorded part sizes: the bounds are not known.
+  if (meta.part_sizes.size() != static_cast<size_t>(meta.parts_count)) {
+    return {PartBytes::kUnrecorded};
+  }
+  uint64_t first = 0;
+  for (size_t i = 0; i + 1 < n; ++i) first += meta.part_sizes[i];
+  return {PartBytes::kFound, first, meta.part_sizes[n - 1]};
 }
 
 // Streams [first, first+length) of the object into the response.
@@ -87,6 +136,16 @@ void SendObjectBody(S3Context& ctx, fsclient::ObjectReader& reader, int status, 
 }
 
 void GetOrHead(S3Context& ctx) {
+  int part_number = 0;
+  const std::string* range_header = ctx.request.Header("range");
+  if (ctx.request.HasQuery("partNumber")) {
+    if (!ParsePartNumber(ctx, part_number)) return;
+    if (range_header != nullptr) {
+      return ctx.Error("InvalidRequest",
+                       "Cannot specify both Range header and partNumber query parameter");
+    }
+  }
+  if (!CheckResponseOverrides(ctx)) return;
   auto reader = ctx.store.GetObject(ctx.bucket, ctx.key);
   if (!reader.ok()) return ctx.Error(reader.status());
   const fsclient::ObjectMeta& meta = (*reader)->meta();
@@ -100,11 +159,26 @@ void GetOrHead(S3Context& ctx) {
     }
     return ctx.Error(failed);
   }
-  Headers headers = ObjectResponseHeaders(ctx, meta);
   ByteRange range;
-  const std::string* range_header = ctx.request.Header("range");
-  RangeResult rr =
-      range_header != nullptr ? ParseRange(*range_header, meta.size, range) : RangeResult::kNone;
+  RangeResult rr = RangeResult::kNone;
+  if (part_number > 0) {
+    const PartBytes part = FindPart(meta, part_number);
+    if (part.result == PartBytes::kNoSuchPart) return ctx.Error("InvalidPartNumber");
+    if (part.result == PartBytes::kUnrecorded) {
+      return ctx.Error("NotImplemented",
+                       "The part sizes of this multipart object were not recorded when it was "
+                       "completed (by an older fsgate); read it with a Range request instead.");
+    }
+    // An empty part has no byte a Content-Range could name: 200 with no body.
+    if (part.length == 0) {
+      return SendObjectBody(ctx, **reader, 200, ObjectResponseHeaders(ctx, meta, meta.size == 0), 0,
+                            0);
+    }
+    range = {part.first, part.first + part.length - 1};
+    rr = RangeResult::kSatisfiable;
+  } else if (range_header != nullptr) {
+    rr = ParseRange(*range_header, meta.size, range);
+  }
   if (rr == RangeResult::kUnsatisfiable) {
     ctx.error_code = "InvalidRange";
     ctx.status = 416;
@@ -118,6 +192,9 @@ void GetOrHead(S3Context& ctx) {
     ctx.response.Send(416, std::move(error_headers), body);
     return;
   }
+  // Part 1 of a single-part object is the whole object, and its checksums hold.
+  const bool whole_object = rr == RangeResult::kNone || (part_number > 0 && meta.parts_count == 0);
+  Headers headers = ObjectResponseHeaders(ctx, meta, whole_object);
   if (rr == RangeResult::kSatisfiable) {
     headers.emplace_back("Content-Range", "bytes " + std::to_string(range.first) + "-" +
                                               std::to_string(range.last) + "/" +

@@ -10,6 +10,15 @@ constexpr size_t kMaxUserMetadataBytes = 2048;
 constexpr const char* kStoredHeaders[] = {"content-encoding", "content-disposition",
                                           "content-language", "cache-control", "expires"};
 
+// Whether a request header is stored with the object and returned on GET/HEAD.
+bool IsStoredHeader(std::string_view name) {
+  if (name == "content-type" || name.starts_with(kMetaPrefix)) return true;
+  for (std::string_view stored : kStoredHeaders) {
+    if (name == stored) return true;
+  }
+  return false;
+}
+
 // Canonical spelling for a response header we stored lower-cased.
 std::string CanonicalHeaderName(std::string_view lower) {
   std::string out(lower);
@@ -43,6 +52,12 @@ std::string WithoutAwsChunked(std::string_view value) {
 }  // namespace
 
 Status MetaFromRequest(const HttpRequest& request, fsclient::ObjectMeta& meta) {
+  // Every value kept here is sent back as a header on GET and HEAD.
+  for (const auto& [name, value] : request.headers) {
+    if (!IsStoredHeader(name) || IsValidHeaderValue(value)) continue;
+    return Status::S3(s3err::kInvalidArgument,
+                      "Header value cannot contain control characters: " + name);
+  }
   if (const std::string* type = request.Header("content-type")) meta.content_type = *type;
   for (const char* name : kStoredHeaders) {
     const std::string* value = request.Header(name);

@@ -10,7 +10,8 @@ namespace fsgate::gateway {
 
 // Content-Type, Content-Encoding, Content-Disposition, Content-Language,
 // Cache-Control, Expires and x-amz-meta-* from the request. Fails with
-// MetadataTooLarge over AWS's 2 KB user-metadata limit.
+// InvalidArgument when one holds a control character (it could not be sent
+// back as a header) and with MetadataTooLarge over AWS's 2 KB user-metadata limit.
 Status MetaFromRequest(const HttpRequest& request, fsclient::ObjectMeta& meta);
 
 // ETag, Last-Modified, Content-Type, the stored headers, x-amz-meta-*,

@@ -44,7 +44,8 @@ struct S3Context {
 
   // x-amz-request-id, x-amz-id-2, Date, Server.
   Headers BaseHeaders() const;
-  // An S3 error (message defaults to AWS's text for the code).
+  // An S3 error (message defaults to AWS's text for the code), with the
+  // elements it carries after Message (see ErrorDetails).
   void Error(std::string_view code, std::string_view message = {},
              const ErrorDetails& details = {});
   // A failed fsclient call: S3 errors as they are, system errors as

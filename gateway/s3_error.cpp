@@ -2,6 +2,7 @@
 
 #include <unordered_map>
 
+#include "fsclient/key_path.h"
 #include "gateway/xml.h"
 
 namespace fsgate::gateway {
@@ -51,6 +52,7 @@ const std::unordered_map<std::string_view, ErrorInfo>& ErrorTable() {
         "The list of parts was not in ascending order. Parts must be ordered by part number."}},
       {"InvalidURI", {400, "Couldn't parse the specified URI."}},
       {"InvalidRange", {416, "The requested range is not satisfiable"}},
+      {"InvalidPartNumber", {416, "The requested partnumber is not satisfiable"}},
       {"InvalidRequest", {400, "Invalid Request"}},
       {"KeyTooLongError", {400, "Your key is too long"}},
       {"MalformedXML",
@@ -78,6 +80,8 @@ const std::unordered_map<std::string_view, ErrorInfo>& ErrorTable() {
       {"ObjectLockConfigurationNotFoundError",
        {404, "Object Lock configuration does not exist for this bucket"}},
       {"OwnershipControlsNotFoundError", {404, "The bucket ownership controls were not found"}},
+      {"NoSuchPublicAccessBlockConfiguration",
+       {404, "The public access block configuration was not found"}},
       {"ReplicationConfigurationNotFoundError",
        {404, "The replication configuration was not found"}},
       {"NotImplemented",
@@ -112,6 +116,25 @@ const std::unordered_map<std::string_view, ErrorInfo>& ErrorTable() {
   return table;
 }
 
+// `text` with the bytes XML 1.0 cannot carry percent-encoded (and every
+// non-ASCII byte when it is not valid UTF-8).
+std::string XmlSafe(std::string_view text) {
+  const bool utf8 = fsclient::IsValidUtf8(text);
+  std::string out;
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && c != '\t') || c == 0x7f || (c >= 0x80 && !utf8)) {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 int HttpStatusForError(std::string_view code) {
@@ -125,13 +148,17 @@ std::string_view DefaultErrorMessage(std::string_view code) {
                                   : it->second.message;
 }
 
+ErrorDetails ArgumentDetails(std::string_view name, std::string_view value) {
+  return {{"ArgumentName", std::string(name)}, {"ArgumentValue", std::string(value)}};
+}
+
 std::string ErrorXml(std::string_view code, std::string_view message, std::string_view resource,
                      std::string_view request_id, const ErrorDetails& details) {
   XmlResponse doc("Error", false);
   AddText(doc.root(), "Code", code);
-  AddText(doc.root(), "Message", message);
-  for (const auto& [name, value] : details) AddText(doc.root(), name.c_str(), value);
-  AddText(doc.root(), "Resource", resource);
+  AddText(doc.root(), "Message", XmlSafe(message));
+  for (const auto& [name, value] : details) AddText(doc.root(), name.c_str(), XmlSafe(value));
+  AddText(doc.root(), "Resource", XmlSafe(resource));
   AddText(doc.root(), "RequestId", request_id);
   return doc.str();
 }

@@ -11,10 +11,16 @@ namespace fsgate::gateway {
 // HTTP status for an S3 error code (500 for unknown codes).
 int HttpStatusForError(std::string_view code);
 
-// Elements some errors carry after Message, e.g. HeadersNotSigned, Region.
+// Elements some errors carry after Message: HeadersNotSigned, Region,
+// ArgumentName/ArgumentValue, ProposedSize/MaxSizeAllowed, ...
 using ErrorDetails = std::vector<std::pair<std::string, std::string>>;
 
-// <Error><Code/><Message/>details...<Resource/><RequestId/></Error>
+// The ArgumentName/ArgumentValue pair AWS adds to InvalidArgument errors.
+ErrorDetails ArgumentDetails(std::string_view name, std::string_view value);
+
+// <Error><Code/><Message/>details...<Resource/><RequestId/></Error>.
+// Control characters (but HTAB) and invalid UTF-8 in the client-supplied text
+// are percent-encoded: XML 1.0 cannot carry them.
 std::string ErrorXml(std::string_view code, std::string_view message, std::string_view resource,
                      std::string_view request_id, const ErrorDetails& details = {});
 

@@ -29,6 +29,7 @@ void GetBucketLocation(S3Context& ctx);
 void GetBucketVersioning(S3Context& ctx);
 void GetBucketAcl(S3Context& ctx);
 void BucketConfigurationAbsent(S3Context& ctx);
+void UnknownSubresource(S3Context& ctx);
 
 void ListObjects(S3Context& ctx);
 void ListObjectsV2(S3Context& ctx);
@@ -59,7 +60,8 @@ void AppendOwner(pugi::xml_node parent, const S3Context& ctx);
 std::string ErrorXmlFor(const S3Context& ctx, std::string_view code);
 // Content-MD5, base64 of 16 bytes (InvalidDigest otherwise); unset when absent.
 Status ReadContentMd5(const HttpRequest& request, std::optional<std::string>& md5);
-// partNumber of an UploadPart(Copy), 1..10000; false after answering an error.
+// partNumber of an UploadPart(Copy) or a GET/HEAD, 1..10000; false after
+// answering an error.
 bool ParsePartNumber(S3Context& ctx, int& part_number);
 // Streams the payload into `writer`, checks Content-MD5 and the additional
 // checksum, and commits with `meta`.

@@ -11,58 +11,111 @@ std::string HostWithoutPort(std::string_view host) {
   return out;
 }
 
+// A bucket sub-resource ("?cors") and the S3 operation each method makes of
+// it; empty where the method has none (MethodNotAllowed). Operations without
+// a handler are answered NotImplemented, never as another API.
+struct BucketSubresource {
+  std::string_view name, get, put, del;
+};
+constexpr BucketSubresource kBucketSubresources[] = {
+    {"accelerate", "GetBucketAccelerateConfiguration", "PutBucketAccelerateConfiguration", ""},
+    {"acl", "GetBucketAcl", "PutBucketAcl", ""},
+    {"analytics", "GetBucketAnalyticsConfiguration", "PutBucketAnalyticsConfiguration",
+     "DeleteBucketAnalyticsConfiguration"},
+    {"cors", "GetBucketCors", "PutBucketCors", "DeleteBucketCors"},
+    {"encryption", "GetBucketEncryption", "PutBucketEncryption", "DeleteBucketEncryption"},
+    {"intelligent-tiering", "GetBucketIntelligentTieringConfiguration",
+     "PutBucketIntelligentTieringConfiguration", "DeleteBucketIntelligentTieringConfiguration"},
+    {"inventory", "GetBucketInventoryConfiguration", "PutBucketInventoryConfiguration",
+     "DeleteBucketInventoryConfiguration"},
+    {"lifecycle", "GetBucketLifecycleConfiguration", "PutBucketLifecycleConfiguration",
+     "DeleteBucketLifecycle"},
+    {"location", "GetBucketLocation", "", ""},
+    {"logging", "GetBucketLogging", "PutBucketLogging", ""},
+    {"metadataTable", "GetBucketMetadataTableConfiguration", "",
+     "DeleteBucketMetadataTableConfiguration"},
+    {"metrics", "GetBucketMetricsConfiguration", "PutBucketMetricsConfiguration",
+     "DeleteBucketMetricsConfiguration"},
+    {"notification", "GetBucketNotificationConfiguration", "PutBucketNotificationConfiguration",
+     ""},
+    {"object-lock", "GetObjectLockConfiguration", "PutObjectLockConfiguration", ""},
+    {"ownershipControls", "GetBucketOwnershipControls", "PutBucketOwnershipControls",
+     "DeleteBucketOwnershipControls"},
+    {"policy", "GetBucketPolicy", "PutBucketPolicy", "DeleteBucketPolicy"},
+    {"policyStatus", "GetBucketPolicyStatus", "", ""},
+    {"publicAccessBlock", "GetPublicAccessBlock", "PutPublicAccessBlock",
+     "DeletePublicAccessBlock"},
+    {"replication", "GetBucketReplication", "PutBucketReplication", "DeleteBucketReplication"},
+    {"requestPayment", "GetBucketRequestPayment", "PutBucketRequestPayment", ""},
+    {"tagging", "GetBucketTagging", "PutBucketTagging", "DeleteBucketTagging"},
+    {"uploads", "ListMultipartUploads", "", ""},
+    {"versioning", "GetBucketVersioning", "PutBucketVersioning", ""},
+    {"versions", "ListObjectVersions", "", ""},
+    {"website", "GetBucketWebsite", "PutBucketWebsite", "DeleteBucketWebsite"},
+};
+
+// Parameters of the listings (ListObjects, ListObjectsV2, and the options of
+// ListObjectVersions and ListMultipartUploads), not sub-resources.
+constexpr std::string_view kListParameters[] = {
+    "continuation-token", "delimiter",        "encoding-type",     "fetch-owner", "key-marker",
+    "list-type",          "marker",           "max-keys",          "max-uploads", "prefix",
+    "start-after",        "upload-id-marker", "version-id-marker",
+};
+
+const BucketSubresource* FindBucketSubresource(const HttpRequest& r) {
+  for (const auto& [name, value] : r.query) {
+    for (const auto& sub : kBucketSubresources) {
+      if (sub.name == name) return &sub;
+    }
+  }
+  return nullptr;
+}
+
+// Query parameters any request may carry: presigned-URL authentication
+// (X-Amz-*) and the x-id=<Operation> the AWS SDKs append.
+bool IsRequestParameter(std::string_view name) {
+  return name == "x-id" || name.starts_with("X-Amz-") || name.starts_with("x-amz-");
+}
+
+bool IsListParameter(std::string_view name) {
+  for (std::string_view p : kListParameters) {
+    if (p == name) return true;
+  }
+  return false;
+}
+
+// The first query parameter of a bucket request (without a known
+// sub-resource) that is not one its own operation takes: a sub-resource fsgate
+// does not know ("?foo"). Answering it as a listing would be another API's
+// answer. Empty when there is none.
+std::string_view FirstUnknownParameter(const HttpRequest& r) {
+  const bool listing = r.method == "GET";
+  for (const auto& [name, value] : r.query) {
+    if (!IsRequestParameter(name) && !(listing && IsListParameter(name))) return name;
+  }
+  return {};
+}
+
 std::string BucketApi(const HttpRequest& r) {
   const std::string& m = r.method;
-  auto has = [&](std::string_view q) { return r.HasQuery(q); };
-  if (m == "GET") {
-    if (has("location")) return "GetBucketLocation";
-    if (has("versioning")) return "GetBucketVersioning";
-    if (has("versions")) return "ListObjectVersions";
-    if (has("uploads")) return "ListMultipartUploads";
-    if (has("acl")) return "GetBucketAcl";
-    if (has("policy")) return "GetBucketPolicy";
-    if (has("cors")) return "GetBucketCors";
-    if (has("lifecycle")) return "GetBucketLifecycleConfiguration";
-    if (has("tagging")) return "GetBucketTagging";
-    if (has("encryption")) return "GetBucketEncryption";
-    if (has("object-lock")) return "GetObjectLockConfiguration";
-    if (has("ownershipControls")) return "GetBucketOwnershipControls";
-    if (has("website")) return "GetBucketWebsite";
-    if (has("logging")) return "GetBucketLogging";
-    if (has("notification")) return "GetBucketNotificationConfiguration";
-    if (has("replication")) return "GetBucketReplication";
-    if (has("requestPayment")) return "GetBucketRequestPayment";
-    if (has("accelerate")) return "GetBucketAccelerateConfiguration";
-    const std::string* list_type = r.Query("list-type");
-    if (list_type != nullptr && *list_type == "2") return "ListObjectsV2";
-    return "ListObjects";
-  }
   if (m == "HEAD") return "HeadBucket";
-  if (m == "PUT") {
-    if (has("versioning")) return "PutBucketVersioning";
-    if (has("acl")) return "PutBucketAcl";
-    if (has("policy")) return "PutBucketPolicy";
-    if (has("cors")) return "PutBucketCors";
-    if (has("lifecycle")) return "PutBucketLifecycleConfiguration";
-    if (has("tagging")) return "PutBucketTagging";
-    if (has("encryption")) return "PutBucketEncryption";
-    if (r.query.empty()) return "CreateBucket";
-    return "Unknown";
+  if (m == "POST") return r.HasQuery("delete") ? "DeleteObjects" : "Unknown";
+  if (const BucketSubresource* sub = FindBucketSubresource(r)) {
+    std::string_view api = m == "GET"      ? sub->get
+                           : m == "PUT"    ? sub->put
+                           : m == "DELETE" ? sub->del
+                                           : "";
+    return api.empty() ? "Unknown" : std::string(api);
   }
-  if (m == "DELETE") {
-    if (has("policy")) return "DeleteBucketPolicy";
-    if (has("cors")) return "DeleteBucketCors";
-    if (has("lifecycle")) return "DeleteBucketLifecycle";
-    if (has("tagging")) return "DeleteBucketTagging";
-    if (has("encryption")) return "DeleteBucketEncryption";
-    if (r.query.empty()) return "DeleteBucket";
-    return "Unknown";
+  if (m != "GET" && m != "PUT" && m != "DELETE") return "Unknown";
+  if (!FirstUnknownParameter(r).empty()) {
+    // No PUT or DELETE of a bucket takes parameters: MethodNotAllowed there.
+    return m == "GET" ? std::string(kUnknownSubresourceApi) : "Unknown";
   }
-  if (m == "POST") {
-    if (has("delete")) return "DeleteObjects";
-    return "Unknown";
-  }
-  return "Unknown";
+  if (m == "PUT") return "CreateBucket";
+  if (m == "DELETE") return "DeleteBucket";
+  const std::string* list_type = r.Query("list-type");
+  return list_type != nullptr && *list_type == "2" ? "ListObjectsV2" : "ListObjects";
 }
 
 std::string ObjectApi(const HttpRequest& r) {
@@ -75,6 +128,7 @@ std::string ObjectApi(const HttpRequest& r) {
     if (has("attributes")) return "GetObjectAttributes";
     if (has("retention")) return "GetObjectRetention";
     if (has("legal-hold")) return "GetObjectLegalHold";
+    if (has("torrent")) return "GetObjectTorrent";
     return "GetObject";
   }
   if (m == "HEAD") return "HeadObject";
@@ -104,6 +158,10 @@ std::string ObjectApi(const HttpRequest& r) {
 }
 
 }  // namespace
+
+std::string_view UnknownBucketParameter(const HttpRequest& request) {
+  return FirstUnknownParameter(request);
+}
 
 S3Target RouteRequest(const HttpRequest& request, std::string_view domain) {
   S3Target target;

@@ -14,6 +14,14 @@ struct S3Target {
   std::string api;  // S3 operation name, "Unknown" when none matches
 };
 
+// The operation name of a bucket request whose query names a sub-resource
+// fsgate does not know: answered NotImplemented.
+inline constexpr std::string_view kUnknownSubresourceApi = "UnknownSubresource";
+
+// The first query parameter of a bucket request that makes it
+// kUnknownSubresourceApi, for the error message.
+std::string_view UnknownBucketParameter(const HttpRequest& request);
+
 // Virtual-hosted style when the Host header is "<bucket>.<domain>" (and
 // `domain` is set), else path style "/<bucket>/<key>".
 S3Target RouteRequest(const HttpRequest& request, std::string_view domain);

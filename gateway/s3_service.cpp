@@ -55,6 +55,8 @@ S3Handler FindHandler(std::string_view api) {
       {"GetBucketVersioning", GetBucketVersioning},
       {"GetBucketAcl", GetBucketAcl},
       {"GetBucketPolicy", BucketConfigurationAbsent},
+      {"GetBucketPolicyStatus", BucketConfigurationAbsent},
+      {"GetPublicAccessBlock", BucketConfigurationAbsent},
       {"GetBucketCors", BucketConfigurationAbsent},
       {"GetBucketLifecycleConfiguration", BucketConfigurationAbsent},
       {"GetBucketTagging", BucketConfigurationAbsent},
@@ -85,6 +87,7 @@ S3Handler FindHandler(std::string_view api) {
       {"CompleteMultipartUpload", CompleteMultipartUpload},
       {"AbortMultipartUpload", AbortMultipartUpload},
       {"ListParts", ListParts},
+      {kUnknownSubresourceApi, UnknownSubresource},
   };
   auto it = kHandlers.find(api);
   return it == kHandlers.end() ? nullptr : it->second;

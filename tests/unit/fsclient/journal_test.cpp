@@ -83,6 +83,32 @@ TEST(JournalCodec, RoundTripsEveryField) {
   EXPECT_EQ(*out->inline_data, std::string("x\0y", 3));
 }
 
+// Format 3: the part sizes of a completed multipart upload ride the record
+// (GET ?partNumber=N after a replay); a record without them is format 2's.
+TEST(JournalCodec, CarriesPartSizesAndReadsRecordsWithout) {
+  Intent in = MakeCreate("mp", "");
+  in.inline_data = nullptr;
+  in.meta.part_sizes = {5u << 20, (5u << 20) + 1, 17};
+  std::string buf;
+  AppendIntentRecord(in, &buf);
+  SealRecords(&buf, RecordSeed(3));
+  size_t consumed = 0;
+  auto out = DecodeIntentRecord(buf, RecordSeed(3), &consumed);
+  ASSERT_TRUE(out);
+  EXPECT_EQ(consumed, buf.size());
+  EXPECT_EQ(out->meta.part_sizes, in.meta.part_sizes);
+  EXPECT_FALSE(out->inline_data);
+
+  in.meta.part_sizes.clear();
+  std::string plain;
+  AppendIntentRecord(in, &plain);
+  SealRecords(&plain, RecordSeed(3));
+  EXPECT_EQ(plain.size() + 4 + 3 * 8, buf.size());  // the layout of format 2, unchanged
+  out = DecodeIntentRecord(plain, RecordSeed(3), &consumed);
+  ASSERT_TRUE(out);
+  EXPECT_TRUE(out->meta.part_sizes.empty());
+}
+
 TEST(JournalCodec, EveryTruncationAndBitFlipIsRejected) {
   Intent in = MakeCreate("k", "hello");
   std::string buf;

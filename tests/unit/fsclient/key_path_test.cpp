@@ -57,16 +57,34 @@ TEST(KeyPath, ObjectPath) {
 }
 
 TEST(BucketName, Rules) {
-  for (const std::string& ok : std::vector<std::string>{"abc", "my-bucket", "my.bucket.1", "a1b",
-                                                        "123", std::string(63, 'a')}) {
+  for (const std::string& ok : std::vector<std::string>{
+           "abc", "my-bucket", "my.bucket.1", "a1b", "123", std::string(63, 'a'), "sthree",
+           "xn-abc", "abc-s3", "amzn-s3", "my.mrap.b", "abc-x-s3"}) {
     EXPECT_TRUE(ValidateBucketName(ok).ok()) << ok;
   }
-  for (const std::string& bad : std::vector<std::string>{
-           "ab", std::string(64, 'a'), std::string("Abc"), std::string("ab_c"), std::string("-abc"),
-           std::string("abc-"), std::string(".abc"), std::string("a..b"),
-           std::string("192.168.1.1"), std::string("xn--abc"), std::string("abc-s3alias"),
-           std::string(".fsgate"), std::string("a b c"), std::string("abc/def"), std::string("..."),
-           std::string("")}) {
+  for (const std::string& bad : std::vector<std::string>{"ab",
+                                                         std::string(64, 'a'),
+                                                         std::string("Abc"),
+                                                         std::string("ab_c"),
+                                                         std::string("-abc"),
+                                                         std::string("abc-"),
+                                                         std::string(".abc"),
+                                                         std::string("a..b"),
+                                                         std::string("192.168.1.1"),
+                                                         std::string("xn--abc"),
+                                                         std::string("abc-s3alias"),
+                                                         std::string("sthree-abc"),
+                                                         std::string("sthree-configurator"),
+                                                         std::string("amzn-s3-demo-bucket"),
+                                                         std::string("abc--ol-s3"),
+                                                         std::string("abc.mrap"),
+                                                         std::string("abc--x-s3"),
+                                                         std::string("abc--table-s3"),
+                                                         std::string(".fsgate"),
+                                                         std::string("a b c"),
+                                                         std::string("abc/def"),
+                                                         std::string("..."),
+                                                         std::string("")}) {
     Status s = ValidateBucketName(bad);
     EXPECT_TRUE(s.Is(s3err::kInvalidBucketName)) << "'" << bad << "'";
   }

@@ -31,6 +31,23 @@ TEST(MetaRecordTest, RoundTripsEveryField) {
   EXPECT_EQ(r->meta.mtime_ns, m.mtime_ns);
 }
 
+// Part sizes need format 3; a record without them stays format 2, readable by
+// the fsgate before it.
+TEST(MetaRecordTest, PartSizesRoundTripInFormat3Only) {
+  ObjectMeta m = Full();
+  std::string v2 = EncodeMetaRecord(m, 5, false);
+  EXPECT_EQ(v2[0], 2);
+  EXPECT_TRUE(DecodeMetaRecord(v2)->meta.part_sizes.empty());
+  m.part_sizes = {5u << 20, 300, 0};
+  std::string v3 = EncodeMetaRecord(m, 5, false);
+  EXPECT_EQ(v3[0], 3);
+  auto r = DecodeMetaRecord(v3);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->meta.part_sizes, m.part_sizes);
+  EXPECT_EQ(r->meta.parts_count, 3);
+  EXPECT_FALSE(DecodeMetaRecord(std::string("\x03e\x00z\x00", 5)).ok());  // empty list
+}
+
 TEST(MetaRecordTest, FileRecordsLeaveMtimeToTheFile) {
   auto r = DecodeMetaRecord(EncodeMetaRecord(Full(), 0, /*with_mtime=*/false));
   ASSERT_TRUE(r.ok());

@@ -75,6 +75,7 @@ TEST_F(MultipartTest, CompleteJoinsPartsWithTheMultipartEtag) {
   ASSERT_TRUE(head.ok());
   EXPECT_EQ(head->etag, done->etag);
   EXPECT_EQ(head->parts_count, 2);
+  EXPECT_EQ(head->part_sizes, (std::vector<uint64_t>{big_.size(), 5}));  // GET ?partNumber=N
   EXPECT_EQ(head->content_type, "video/mp4");
   EXPECT_EQ(head->user_meta, meta.user_meta);
   EXPECT_EQ(ReadLocalFile(Root("bkt/videos/clip.mp4")), big_ + "hello");

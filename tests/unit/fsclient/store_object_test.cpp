@@ -6,6 +6,7 @@
 
 #include "auth/hash.h"
 #include "fsclient/key_path.h"
+#include "fsclient/meta_record.h"
 #include "fsclient/object_meta_codec.h"
 #include "store_test_util.h"
 
@@ -273,7 +274,8 @@ TEST_F(ObjectStoreTest, ExternalFilesHaveStableDerivedEtag) {
 
 TEST_F(ObjectStoreTest, NewerMetadataFormatIsRefused) {
   ASSERT_TRUE(Put("bkt", "future", "x").ok());
-  const std::string record = "\x03";  // a record version this binary does not know
+  // A record version this binary does not know.
+  const std::string record(1, static_cast<char>(kMetaRecordVersion + 1));
   ASSERT_EQ(::setxattr(Root("bkt/future").c_str(), kXattrRecord, record.data(), record.size(), 0),
             0);
   auto head = store_->HeadObject("bkt", "future");

@@ -74,5 +74,63 @@ TEST(RouterTest, VirtualHostedStyle) {
   EXPECT_EQ(q.key, "x");
 }
 
+TEST(RouterTest, BucketSubresourcesByMethod) {
+  EXPECT_EQ(RouteRequest(Make("GET", "/bkt?policyStatus"), "").api, "GetBucketPolicyStatus");
+  EXPECT_EQ(RouteRequest(Make("GET", "/bkt?publicAccessBlock"), "").api, "GetPublicAccessBlock");
+  EXPECT_EQ(RouteRequest(Make("PUT", "/bkt?publicAccessBlock"), "").api, "PutPublicAccessBlock");
+  EXPECT_EQ(RouteRequest(Make("DELETE", "/bkt?publicAccessBlock"), "").api,
+            "DeletePublicAccessBlock");
+  EXPECT_EQ(RouteRequest(Make("GET", "/bkt?analytics&id=x"), "").api,
+            "GetBucketAnalyticsConfiguration");
+  EXPECT_EQ(RouteRequest(Make("GET", "/bkt?uploads&key-marker=a&max-uploads=5"), "").api,
+            "ListMultipartUploads");
+  EXPECT_EQ(RouteRequest(Make("GET", "/bkt?versions&prefix=a&version-id-marker=v"), "").api,
+            "ListObjectVersions");
+  EXPECT_EQ(RouteRequest(Make("PUT", "/bkt?versioning"), "").api, "PutBucketVersioning");
+  EXPECT_EQ(RouteRequest(Make("DELETE", "/bkt?cors"), "").api, "DeleteBucketCors");
+  // A sub-resource without an operation for the method.
+  EXPECT_EQ(RouteRequest(Make("DELETE", "/bkt?location"), "").api, "Unknown");
+  EXPECT_EQ(RouteRequest(Make("PUT", "/bkt?policyStatus"), "").api, "Unknown");
+  EXPECT_EQ(RouteRequest(Make("GET", "/bkt/k?torrent"), "").api, "GetObjectTorrent");
+}
+
+TEST(RouterTest, UnknownBucketSubresourceIsNotAListing) {
+  for (const char* target :
+       {"/bkt?foo", "/bkt?foo=bar", "/bkt?prefix=a&foo", "/bkt?list-type=2&x"}) {
+    auto request = Make("GET", target);
+    EXPECT_EQ(RouteRequest(request, "").api, kUnknownSubresourceApi) << target;
+  }
+  EXPECT_EQ(UnknownBucketParameter(Make("GET", "/bkt?prefix=a&foo=1&bar")), "foo");
+  // PUT and DELETE of a bucket take no parameters.
+  EXPECT_EQ(RouteRequest(Make("PUT", "/bkt?foo"), "").api, "Unknown");
+  EXPECT_EQ(RouteRequest(Make("DELETE", "/bkt?foo"), "").api, "Unknown");
+}
+
+TEST(RouterTest, ListingAndRequestParametersStillRoute) {
+  EXPECT_EQ(RouteRequest(Make("GET",
+                              "/bkt?list-type=2&prefix=a%2F&delimiter=%2F&max-keys=5"
+                              "&continuation-token=t&start-after=a&fetch-owner=true"
+                              "&encoding-type=url&x-id=ListObjectsV2"),
+                         "")
+                .api,
+            "ListObjectsV2");
+  EXPECT_EQ(RouteRequest(Make("GET", "/bkt?marker=m&prefix=p&delimiter=d&max-keys=1"), "").api,
+            "ListObjects");
+  const char* presigned =
+      "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AK%2F20240101%2Fus-east-1%2Fs3%2F"
+      "aws4_request&X-Amz-Date=20240101T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host"
+      "&X-Amz-Signature=00&X-Amz-Security-Token=t";
+  EXPECT_EQ(RouteRequest(Make("GET", std::string("/bkt") + presigned), "").api, "ListObjects");
+  EXPECT_EQ(RouteRequest(Make("PUT", std::string("/bkt") + presigned), "").api, "CreateBucket");
+  EXPECT_EQ(RouteRequest(Make("DELETE", std::string("/bkt") + presigned), "").api, "DeleteBucket");
+  // Object GETs keep ignoring parameters that are not sub-resources.
+  EXPECT_EQ(RouteRequest(Make("GET",
+                              "/bkt/k?response-content-type=a&versionId=v&partNumber=1"
+                              "&x-id=GetObject&foo"),
+                         "")
+                .api,
+            "GetObject");
+}
+
 }  // namespace
 }  // namespace fsgate::gateway

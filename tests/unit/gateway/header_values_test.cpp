@@ -1,0 +1,52 @@
+// Client-supplied values that become response headers (or error XML): no
+// control character gets through to split a response or break the XML.
+#include <gtest/gtest.h>
+
+#include "gateway/http_message.h"
+#include "gateway/object_headers.h"
+#include "gateway/s3_error.h"
+
+namespace fsgate::gateway {
+namespace {
+
+TEST(HeaderValueTest, ControlCharactersButTabAreRefused) {
+  EXPECT_TRUE(IsValidHeaderValue(""));
+  EXPECT_TRUE(IsValidHeaderValue("attachment; filename=\"a b.txt\""));
+  EXPECT_TRUE(IsValidHeaderValue("text/plain\tcharset=utf-8"));
+  EXPECT_TRUE(IsValidHeaderValue("r\xC3\xA9sum\xC3\xA9"));  // obs-text
+  for (std::string bad : {"a\r\nSet-Cookie: x", "a\nb", "a\rb", "a\x7f", "\x1b[31m"}) {
+    EXPECT_FALSE(IsValidHeaderValue(bad)) << bad;
+  }
+  EXPECT_FALSE(IsValidHeaderValue(std::string("a\0b", 3)));
+}
+
+TEST(HeaderValueTest, StoredHeadersWithControlCharactersAreInvalidArgument) {
+  for (const char* name : {"x-amz-meta-note", "content-type", "content-disposition",
+                           "cache-control", "content-language", "expires", "content-encoding"}) {
+    HttpRequest request;
+    request.headers = {{"content-length", "1"}, {name, "ok\r\nX-Evil: 1"}};
+    fsclient::ObjectMeta meta;
+    Status s = MetaFromRequest(request, meta);
+    EXPECT_TRUE(s.Is(s3err::kInvalidArgument)) << name;
+  }
+  // Headers that are not stored are not this check's business.
+  HttpRequest request;
+  request.headers = {{"x-other", "a\x01"}, {"x-amz-meta-ok", "fine"}};
+  fsclient::ObjectMeta meta;
+  EXPECT_TRUE(MetaFromRequest(request, meta).ok());
+}
+
+TEST(HeaderValueTest, ErrorXmlNamesTheArgumentWithControlCharactersEscaped) {
+  std::string xml = ErrorXml("InvalidArgument", "bad", "/b/k", "REQ1",
+                             ArgumentDetails("response-content-type", "a\r\nb\x01\tc"));
+  EXPECT_NE(xml.find("<ArgumentName>response-content-type</ArgumentName>"), std::string::npos);
+  EXPECT_NE(xml.find("<ArgumentValue>a%0D%0Ab%01\tc</ArgumentValue>"), std::string::npos) << xml;
+  // Invalid UTF-8 would make the document unparsable: its bytes are escaped too.
+  xml = ErrorXml("InvalidArgument", "bad", "/b", "REQ1", ArgumentDetails("partNumber", "\xff\xfe"));
+  EXPECT_NE(xml.find("<ArgumentValue>%FF%FE</ArgumentValue>"), std::string::npos) << xml;
+  // No argument, no elements.
+  EXPECT_EQ(ErrorXml("NoSuchKey", "m", "/b/k", "R").find("Argument"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fsgate::gateway
