@@ -23,7 +23,8 @@ class FsObjectStore final : public ObjectStore {
                 StoreOptions options, metrics::Metrics* metrics);
   ~FsObjectStore() override;
 
-  Status CreateBucket(const std::string& bucket) override;
+  using ObjectStore::CreateBucket;
+  Status CreateBucket(const std::string& bucket, const BucketAttributes& attributes) override;
   Status DeleteBucket(const std::string& bucket) override;
   Result<BucketInfo> HeadBucket(const std::string& bucket) override;
   Result<std::vector<BucketInfo>> ListBuckets() override;
@@ -72,6 +73,8 @@ class FsObjectStore final : public ObjectStore {
                                    StagingFile staging, File& file, ObjectMeta meta,
                                    const WriteConditions& conditions, bool sync_dirops);
   Status RemoveUploadsOf(const std::string& bucket);
+  // Records `default_bucket_owner` for a bucket found without an owner.
+  Status AdoptBucket(const std::string& bucket, BucketInfo& info);
 
   std::unique_ptr<Backend> backend_;
   std::unique_ptr<Namespace> ns_;
