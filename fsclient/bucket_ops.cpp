@@ -38,14 +38,19 @@ Result<BucketRecord> ReadBucketRecord(Backend& backend, const std::string& bucke
 
 }  // namespace
 
-Status FsObjectStore::CheckBucket(const std::string& bucket) {
+Result<FileStat> FsObjectStore::StatBucket(const std::string& bucket) {
   if (Status s = ValidateBucketName(bucket); !s.ok()) return s;
   auto st = backend_->Stat(bucket);
-  if (st.ok() && st->is_dir) return Status::Ok();
+  if (st.ok() && st->is_dir) return st;
   if (st.ok() || st.status().IsErrno(ENOENT) || st.status().IsErrno(ENOTDIR)) {
     return NoSuchBucket();
   }
   return st.status();
+}
+
+Status FsObjectStore::CheckBucket(const std::string& bucket) {
+  auto st = StatBucket(bucket);
+  return st.ok() ? Status::Ok() : st.status();
 }
 
 Status FsObjectStore::CheckObject(const std::string& bucket, const std::string& key) {
@@ -82,22 +87,24 @@ Status FsObjectStore::CreateBucket(const std::string& bucket, const BucketAttrib
     (void)backend_->Rmdir(bucket);
     return rec;
   }
+  bucket_cache_.Forget(bucket);
   return options_.fsync ? backend_->SyncDir("") : Status::Ok();
 }
 
 Result<BucketInfo> FsObjectStore::HeadBucket(const std::string& bucket) {
-  if (Status s = CheckBucket(bucket); !s.ok()) return s;
+  auto st = StatBucket(bucket);
+  if (!st.ok()) return st.status();
+  auto cached = bucket_cache_.Find(bucket, st->ino);
+  if (cached.info) return std::move(*cached.info);
   auto record = ReadBucketRecord(*backend_, bucket);
   if (!record.ok()) return record.status();
   BucketInfo info{
       .name = bucket, .created_ns = record->created_ns, .attributes = record->attributes};
-  if (info.created_ns == 0) {  // a directory made by another program
-    auto st = backend_->Stat(bucket);
-    if (st.ok()) info.created_ns = st->mtime_ns;
-  }
+  if (info.created_ns == 0) info.created_ns = st->mtime_ns;  // a directory made by another program
   if (info.attributes.owner.empty() && !options_.default_bucket_owner.empty()) {
     if (Status s = AdoptBucket(bucket, info); !s.ok()) return s;
   }
+  bucket_cache_.Put(cached.generation, st->ino, info);
   return info;
 }
 
@@ -173,6 +180,7 @@ Status FsObjectStore::DeleteBucket(const std::string& bucket) {
   // Its owner goes with it: a directory later made under this name by
   // another program must not inherit the owner.
   if (Status s = backend_->Unlink(BucketRecordPath(bucket)); !s.ok() && !IsMissing(s)) return s;
+  bucket_cache_.Forget(bucket);
   if (options_.fsync) {
     if (Status s = backend_->SyncDir(layout::kBuckets); !s.ok()) return s;
   }

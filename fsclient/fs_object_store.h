@@ -10,6 +10,7 @@
 #include <string>
 
 #include "fsclient/backend.h"
+#include "fsclient/bucket_cache.h"
 #include "fsclient/bucket_gate.h"
 #include "fsclient/namespace.h"
 #include "fsclient/object_store.h"
@@ -64,6 +65,8 @@ class FsObjectStore final : public ObjectStore {
  private:
   // NoSuchBucket (or InvalidBucketName) unless the bucket exists.
   Status CheckBucket(const std::string& bucket);
+  // CheckBucket, and the directory's stat when it exists.
+  Result<FileStat> StatBucket(const std::string& bucket);
   // Bucket and key both valid, bucket existing.
   Status CheckObject(const std::string& bucket, const std::string& key);
   // NoSuchKey from the namespace becomes NoSuchBucket when the bucket is gone.
@@ -79,6 +82,7 @@ class FsObjectStore final : public ObjectStore {
   std::unique_ptr<Backend> backend_;
   std::unique_ptr<Namespace> ns_;
   BucketGate bucket_gate_;
+  BucketCache bucket_cache_;
   const StoreOptions options_;
   metrics::Metrics* metrics_;  // held for the async namespace and future counters
 };
