@@ -262,8 +262,12 @@ def test_region_of_a_us_east_1_endpoint(srv, alice):
     assert alice.get_bucket_location(Bucket=bucket).get("LocationConstraint") is None
     head = alice.head_bucket(Bucket=bucket)
     assert head["ResponseMetadata"]["HTTPHeaders"]["x-amz-bucket-region"] == "us-east-1"
-    # A constraint naming another region: refused, nothing made.
+    # us-east-1 is never written as a constraint: AWS refuses it.
     other = new_name("euw1")
+    expect_error(alice.create_bucket, "InvalidLocationConstraint", 400, Bucket=other,
+                 CreateBucketConfiguration={"LocationConstraint": "us-east-1"})
+    assert not os.path.exists(os.path.join(srv.root, other))
+    # A constraint naming another region: refused, nothing made.
     err = expect_error(alice.create_bucket, "IllegalLocationConstraintException", 400, Bucket=other,
                        CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     assert err["Error"]["Message"] == ("The eu-west-1 location constraint is incompatible for the "
