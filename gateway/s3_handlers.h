@@ -66,6 +66,7 @@ struct CopySource {
 // x-amz-copy-source: "[/]bucket/key[?versionId=null]", percent-encoded; false
 // after answering InvalidArgument.
 bool ParseCopySource(S3Context& ctx, CopySource& source);
+
 // The error document for `code` with AWS's message.
 std::string ErrorXmlFor(const S3Context& ctx, std::string_view code);
 // Content-MD5, base64 of 16 bytes (InvalidDigest otherwise); unset when absent.

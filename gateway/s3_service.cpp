@@ -136,7 +136,7 @@ void S3Service::Handle(HttpRequest& request, BodyReader& body, ResponseWriter& r
     ctx.user = auth.credentials;
     std::string message;
     if (!Authorize(ctx)) {
-      // answered: AccessDenied
+      // answered (AccessDenied)
     } else if (std::string code = payload.Validate(&message); !code.empty()) {
       ctx.Error(code, message);
     } else if (S3Handler handler = FindHandler(ctx.api)) {
