@@ -37,6 +37,17 @@ std::string RequiredString(const rapidjson::Value& user, const char* field, size
   return std::string(it->value.GetString(), it->value.GetStringLength());
 }
 
+bool OptionalBool(const rapidjson::Value& user, const char* field, size_t index,
+                  const std::string& path) {
+  const auto it = user.FindMember(field);
+  if (it == user.MemberEnd()) return false;
+  if (!it->value.IsBool()) {
+    throw std::runtime_error("credentials file " + path + ": users[" + std::to_string(index) +
+                             "]." + field + " must be true or false");
+  }
+  return it->value.GetBool();
+}
+
 }  // namespace
 
 Credentials Credentials::Generate() {
@@ -89,7 +100,8 @@ void CredentialStore::AddFromFile(const std::string& path) {
     }
     Credentials c{.user = RequiredString(array[i], "name", i, path),
                   .access_key = RequiredString(array[i], "access_key", i, path),
-                  .secret_key = RequiredString(array[i], "secret_key", i, path)};
+                  .secret_key = RequiredString(array[i], "secret_key", i, path),
+                  .admin = OptionalBool(array[i], "admin", i, path)};
     if (by_access_key_.contains(c.access_key) || !seen.emplace(c.access_key, i).second) {
       throw std::runtime_error("credentials file " + path + ": users[" + std::to_string(i) +
                                "]: duplicate access_key " + c.access_key);
@@ -102,9 +114,11 @@ void CredentialStore::AddFromFile(const std::string& path) {
 void CredentialStore::Add(Credentials credentials) {
   // try_emplace leaves `credentials` untouched when the key is taken.
   const std::string key = credentials.access_key;
+  const std::string user = credentials.user;
   if (!by_access_key_.try_emplace(key, std::move(credentials)).second) {
     throw std::runtime_error("duplicate access key " + key);
   }
+  if (main_user_.empty()) main_user_ = user;
 }
 
 const Credentials* CredentialStore::Find(std::string_view access_key) const {

@@ -1,8 +1,10 @@
-// Buckets: a directory under ROOT, its creation time in .fsgate/buckets/<name>.
+// Buckets: a directory under ROOT, its record (creation time, owner, region)
+// in .fsgate/buckets/<name>.
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 
+#include "fsclient/backend_util.h"
+#include "fsclient/bucket_record.h"
 #include "fsclient/fs_object_store.h"
 #include "fsclient/key_path.h"
 #include "fsclient/store_layout.h"
@@ -14,20 +16,41 @@ Status NoSuchBucket() {
   return Status::S3(s3err::kNoSuchBucket, "The specified bucket does not exist");
 }
 
-std::string BucketRecord(const std::string& bucket) {
+std::string BucketRecordPath(const std::string& bucket) {
   return std::string(layout::kBuckets) + "/" + bucket;
+}
+
+// The bucket's record; a bucket without one (made by another program) has
+// creation time 0 and no attributes.
+Result<BucketRecord> ReadBucketRecord(Backend& backend, const std::string& bucket) {
+  auto text = ReadSmallFile(backend, BucketRecordPath(bucket));
+  if (!text.ok()) {
+    if (IsMissing(text.status())) return BucketRecord{};
+    return text.status();
+  }
+  auto record = DecodeBucketRecord(*text);
+  if (!record.ok()) {
+    return Status::Errno(record.status().err(),
+                         record.status().message() + ": " + BucketRecordPath(bucket));
+  }
+  return record;
 }
 
 }  // namespace
 
-Status FsObjectStore::CheckBucket(const std::string& bucket) {
+Result<FileStat> FsObjectStore::StatBucket(const std::string& bucket) {
   if (Status s = ValidateBucketName(bucket); !s.ok()) return s;
   auto st = backend_->Stat(bucket);
-  if (st.ok() && st->is_dir) return Status::Ok();
+  if (st.ok() && st->is_dir) return st;
   if (st.ok() || st.status().IsErrno(ENOENT) || st.status().IsErrno(ENOTDIR)) {
     return NoSuchBucket();
   }
   return st.status();
+}
+
+Status FsObjectStore::CheckBucket(const std::string& bucket) {
+  auto st = StatBucket(bucket);
+  return st.ok() ? Status::Ok() : st.status();
 }
 
 Status FsObjectStore::CheckObject(const std::string& bucket, const std::string& key) {
@@ -43,8 +66,11 @@ Status FsObjectStore::KeyMissing(const std::string& bucket, Status status) {
   return status;
 }
 
-Status FsObjectStore::CreateBucket(const std::string& bucket) {
+Status FsObjectStore::CreateBucket(const std::string& bucket, const BucketAttributes& attributes) {
   if (Status s = ValidateBucketName(bucket); !s.ok()) return s;
+  // Exclusive from mkdir to the record: a lookup in between would take the
+  // bucket for one without a record and give it the default owner.
+  auto gate = bucket_gate_.Delete(bucket);
   Status s = backend_->Mkdir(bucket);
   if (s.IsErrno(EEXIST)) {
     return Status::S3(s3err::kBucketAlreadyOwnedByYou,
@@ -55,30 +81,50 @@ Status FsObjectStore::CreateBucket(const std::string& bucket) {
   auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
                  std::chrono::system_clock::now().time_since_epoch())
                  .count();
-  if (Status rec = WriteFileAtomic(*backend_, BucketRecord(bucket), std::to_string(now) + "\n",
-                                   options_.fsync);
+  const std::string record = EncodeBucketRecord({.created_ns = now, .attributes = attributes});
+  if (Status rec = WriteFileAtomic(*backend_, BucketRecordPath(bucket), record, options_.fsync);
       !rec.ok()) {
     (void)backend_->Rmdir(bucket);
     return rec;
   }
+  bucket_cache_.Forget(bucket);
   return options_.fsync ? backend_->SyncDir("") : Status::Ok();
 }
 
 Result<BucketInfo> FsObjectStore::HeadBucket(const std::string& bucket) {
-  if (Status s = CheckBucket(bucket); !s.ok()) return s;
-  BucketInfo info;
-  info.name = bucket;
-  auto record = ReadSmallFile(*backend_, BucketRecord(bucket));
-  if (record.ok()) {
-    const char* end = record->data() + record->size();
-    while (end > record->data() && end[-1] == '\n') --end;
-    (void)std::from_chars(record->data(), end, info.created_ns);
+  auto st = StatBucket(bucket);
+  if (!st.ok()) return st.status();
+  auto cached = bucket_cache_.Find(bucket, st->ino);
+  if (cached.info) return std::move(*cached.info);
+  auto record = ReadBucketRecord(*backend_, bucket);
+  if (!record.ok()) return record.status();
+  BucketInfo info{
+      .name = bucket, .created_ns = record->created_ns, .attributes = record->attributes};
+  if (info.created_ns == 0) info.created_ns = st->mtime_ns;  // a directory made by another program
+  if (info.attributes.owner.empty() && !options_.default_bucket_owner.empty()) {
+    if (Status s = AdoptBucket(bucket, info); !s.ok()) return s;
   }
-  if (info.created_ns == 0) {  // a directory made by another program
-    auto st = backend_->Stat(bucket);
-    if (st.ok()) info.created_ns = st->mtime_ns;
-  }
+  bucket_cache_.Put(cached.generation, st->ino, info);
   return info;
+}
+
+Status FsObjectStore::AdoptBucket(const std::string& bucket, BucketInfo& info) {
+  // Shared gate: not while this bucket is created or deleted, so a record is
+  // never written for a bucket just removed, nor over its creator's.
+  auto gate = bucket_gate_.Write(bucket);
+  if (Status s = CheckBucket(bucket); !s.ok()) return s;
+  auto record = ReadBucketRecord(*backend_, bucket);
+  if (!record.ok()) return record.status();
+  if (!record->attributes.owner.empty()) {  // its creator's record landed meanwhile
+    info.created_ns = record->created_ns;
+    info.attributes = record->attributes;
+    return Status::Ok();
+  }
+  info.attributes.owner = options_.default_bucket_owner;
+  return WriteFileAtomic(
+      *backend_, BucketRecordPath(bucket),
+      EncodeBucketRecord({.created_ns = info.created_ns, .attributes = info.attributes}),
+      options_.fsync);
 }
 
 Result<std::vector<BucketInfo>> FsObjectStore::ListBuckets() {
@@ -131,7 +177,13 @@ Status FsObjectStore::DeleteBucket(const std::string& bucket) {
     if (s.IsErrno(ENOTEMPTY) || s.IsErrno(EEXIST)) return not_empty;  // a PUT raced us
     if (!s.ok() && !s.IsErrno(ENOENT)) return s;
   }
-  (void)backend_->Unlink(BucketRecord(bucket));
+  // Its owner goes with it: a directory later made under this name by
+  // another program must not inherit the owner.
+  if (Status s = backend_->Unlink(BucketRecordPath(bucket)); !s.ok() && !IsMissing(s)) return s;
+  bucket_cache_.Forget(bucket);
+  if (options_.fsync) {
+    if (Status s = backend_->SyncDir(layout::kBuckets); !s.ok()) return s;
+  }
   if (Status s = RemoveUploadsOf(bucket); !s.ok()) return s;
   return options_.fsync ? backend_->SyncDir("") : Status::Ok();
 }

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "fsclient/backend.h"
+#include "fsclient/bucket_cache.h"
 #include "fsclient/bucket_gate.h"
 #include "fsclient/namespace.h"
 #include "fsclient/object_store.h"
@@ -23,7 +24,8 @@ class FsObjectStore final : public ObjectStore {
                 StoreOptions options, metrics::Metrics* metrics);
   ~FsObjectStore() override;
 
-  Status CreateBucket(const std::string& bucket) override;
+  using ObjectStore::CreateBucket;
+  Status CreateBucket(const std::string& bucket, const BucketAttributes& attributes) override;
   Status DeleteBucket(const std::string& bucket) override;
   Result<BucketInfo> HeadBucket(const std::string& bucket) override;
   Result<std::vector<BucketInfo>> ListBuckets() override;
@@ -63,6 +65,8 @@ class FsObjectStore final : public ObjectStore {
  private:
   // NoSuchBucket (or InvalidBucketName) unless the bucket exists.
   Status CheckBucket(const std::string& bucket);
+  // CheckBucket, and the directory's stat when it exists.
+  Result<FileStat> StatBucket(const std::string& bucket);
   // Bucket and key both valid, bucket existing.
   Status CheckObject(const std::string& bucket, const std::string& key);
   // NoSuchKey from the namespace becomes NoSuchBucket when the bucket is gone.
@@ -72,10 +76,13 @@ class FsObjectStore final : public ObjectStore {
                                    StagingFile staging, File& file, ObjectMeta meta,
                                    const WriteConditions& conditions, bool sync_dirops);
   Status RemoveUploadsOf(const std::string& bucket);
+  // Records `default_bucket_owner` for a bucket found without an owner.
+  Status AdoptBucket(const std::string& bucket, BucketInfo& info);
 
   std::unique_ptr<Backend> backend_;
   std::unique_ptr<Namespace> ns_;
   BucketGate bucket_gate_;
+  BucketCache bucket_cache_;
   const StoreOptions options_;
   metrics::Metrics* metrics_;  // held for the async namespace and future counters
 };

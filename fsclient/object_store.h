@@ -47,9 +47,17 @@ struct ObjectMeta {
   std::vector<uint64_t> part_sizes;
 };
 
+// Stored with a bucket. The store keeps them and gives them back; what an
+// owner may do, and what a region means, is the gateway's business.
+struct BucketAttributes {
+  std::string owner;   // the user who created the bucket
+  std::string region;  // where it was created; empty when never stated
+};
+
 struct BucketInfo {
   std::string name;
   int64_t created_ns = 0;
+  BucketAttributes attributes;
 };
 
 // Conditions of a conditional write (PutObject, CompleteMultipartUpload, CopyObject
@@ -141,6 +149,11 @@ struct UploadInfo {
 struct StoreOptions {
   bool async_dirops = true;  // --dirops async|sync
   bool fsync = true;         // --fsync on|off
+  // A bucket found without an owner (a directory made by another program, or
+  // a bucket of an older fsgate) is given this one when first looked up, and
+  // it is recorded: who owns a bucket never changes with the configuration.
+  // Empty: such buckets stay without an owner.
+  std::string default_bucket_owner;
 };
 
 class ObjectStore {
@@ -152,7 +165,10 @@ class ObjectStore {
   virtual ~ObjectStore() = default;
 
   // Buckets.
-  virtual Status CreateBucket(const std::string& bucket) = 0;
+  // BucketAlreadyOwnedByYou when the bucket exists, whoever owns it. The
+  // attributes are durable before it returns.
+  virtual Status CreateBucket(const std::string& bucket, const BucketAttributes& attributes) = 0;
+  Status CreateBucket(const std::string& bucket) { return CreateBucket(bucket, {}); }
   virtual Status DeleteBucket(const std::string& bucket) = 0;
   virtual Result<BucketInfo> HeadBucket(const std::string& bucket) = 0;
   virtual Result<std::vector<BucketInfo>> ListBuckets() = 0;

@@ -4,7 +4,7 @@
 //   .fsgate/staging/    files being written, renamed into place when published
 //   .fsgate/journal/    the intent journal (async dirops)
 //   .fsgate/multipart/  one directory per multipart upload
-//   .fsgate/buckets/    one file per bucket: its creation time
+//   .fsgate/buckets/    one record per bucket: creation time, owner, region (bucket_record.h)
 #pragma once
 
 #include <string>

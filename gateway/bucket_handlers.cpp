@@ -7,14 +7,54 @@
 #include "gateway/s3_time.h"
 
 namespace fsgate::gateway {
+namespace {
+
+constexpr std::string_view kUsEast1 = "us-east-1";
+
+// The region a bucket lives in: the one stored with it, else this endpoint's.
+std::string_view BucketRegion(const S3Context& ctx) {
+  const std::string& stored = ctx.bucket_attributes.region;
+  return stored.empty() ? ctx.region : std::string_view(stored);
+}
+
+// The LocationConstraint of a CreateBucketConfiguration body; empty when
+// there is no body or no constraint. False after answering an error.
+bool ReadLocationConstraint(S3Context& ctx, std::string& constraint) {
+  auto body = ctx.payload.ReadAll(64 * 1024);
+  if (!body.ok()) {
+    ctx.Error(body.status());
+    return false;
+  }
+  if (body->empty()) return true;
+  pugi::xml_document doc;
+  if (!ParseXml(*body, doc)) {
+    ctx.Error("MalformedXML");
+    return false;
+  }
+  std::string_view name = doc.document_element().name();
+  if (name != "CreateBucketConfiguration" && !name.ends_with(":CreateBucketConfiguration")) {
+    ctx.Error("MalformedXML");
+    return false;
+  }
+  constraint = ChildText(doc.document_element(), "LocationConstraint");
+  return true;
+}
+
+}  // namespace
+
+std::string OwnerId(const S3Context& ctx) {
+  if (!ctx.bucket_attributes.owner.empty()) return ctx.bucket_attributes.owner;
+  return ctx.user != nullptr ? ctx.user->user : "fsgate";
+}
 
 void AppendOwner(pugi::xml_node parent, const S3Context& ctx) {
   auto owner = parent.append_child("Owner");
-  std::string id = ctx.user != nullptr ? ctx.user->user : "fsgate";
+  std::string id = OwnerId(ctx);
   AddText(owner, "ID", id);
   AddText(owner, "DisplayName", id);
 }
 
+// The caller's buckets (an admin's: every bucket).
 void ListBuckets(S3Context& ctx) {
   auto buckets = ctx.store.ListBuckets();
   if (!buckets.ok()) return ctx.Error(buckets.status());
@@ -22,6 +62,7 @@ void ListBuckets(S3Context& ctx) {
   AppendOwner(xml.root(), ctx);
   auto list = xml.root().append_child("Buckets");
   for (const auto& b : *buckets) {
+    if (!ctx.user->admin && b.attributes.owner != ctx.user->user) continue;
     auto node = list.append_child("Bucket");
     AddText(node, "Name", b.name);
     AddText(node, "CreationDate", FormatIso8601(b.created_ns));
@@ -29,20 +70,31 @@ void ListBuckets(S3Context& ctx) {
   ctx.SendXml(200, xml);
 }
 
+// A bucket lives in this endpoint's region: a LocationConstraint naming
+// another is refused as AWS's regional endpoints refuse it, and us-east-1 is
+// never written as a constraint (its buckets have none).
 void CreateBucket(S3Context& ctx) {
-  // The body, when present, is a CreateBucketConfiguration; any location is
-  // accepted (one filesystem holds every bucket) but it must be well-formed.
-  auto body = ctx.payload.ReadAll(64 * 1024);
-  if (!body.ok()) return ctx.Error(body.status());
-  if (!body->empty()) {
-    pugi::xml_document doc;
-    if (!ParseXml(*body, doc) ||
-        std::string_view(doc.document_element().name()).ends_with("CreateBucketConfiguration") ==
-            false) {
-      return ctx.Error("MalformedXML");
-    }
+  std::string constraint;
+  if (!ReadLocationConstraint(ctx, constraint)) return;
+  if (!constraint.empty() && constraint != ctx.region) {
+    return ctx.Error("IllegalLocationConstraintException",
+                     "The " + constraint +
+                         " location constraint is incompatible for the region specific endpoint "
+                         "this request was sent to.");
   }
-  if (Status s = ctx.store.CreateBucket(ctx.bucket); !s.ok()) return ctx.Error(s);
+  if (constraint == kUsEast1) return ctx.Error("InvalidLocationConstraint");
+  Status s = ctx.store.CreateBucket(ctx.bucket,
+                                    {.owner = ctx.user->user, .region = std::string(ctx.region)});
+  if (s.Is(s3err::kBucketAlreadyOwnedByYou)) {
+    auto info = ctx.store.HeadBucket(ctx.bucket);
+    if (!info.ok()) return ctx.Error(info.status());
+    if (info->attributes.owner != ctx.user->user) return ctx.Error("BucketAlreadyExists");
+    // AWS's legacy answer in us-east-1: re-creating your own bucket succeeds
+    // (and changes nothing here: fsgate keeps no ACLs to reset).
+    if (ctx.region != kUsEast1) return ctx.Error(s);
+  } else if (!s.ok()) {
+    return ctx.Error(s);
+  }
   ctx.SendEmpty(200, {{"Location", "/" + ctx.bucket}});
 }
 
@@ -54,7 +106,7 @@ void DeleteBucket(S3Context& ctx) {
 void HeadBucket(S3Context& ctx) {
   auto info = ctx.store.HeadBucket(ctx.bucket);
   if (!info.ok()) return ctx.Error(info.status());
-  ctx.SendEmpty(200, {{"x-amz-bucket-region", "us-east-1"}});
+  ctx.SendEmpty(200, {{"x-amz-bucket-region", std::string(BucketRegion(ctx))}});
 }
 
 void GetBucketLocation(S3Context& ctx) {
@@ -62,6 +114,9 @@ void GetBucketLocation(S3Context& ctx) {
   if (!info.ok()) return ctx.Error(info.status());
   // us-east-1 is answered as an empty LocationConstraint, as AWS does.
   XmlResponse xml("LocationConstraint");
+  if (std::string_view region = BucketRegion(ctx); region != kUsEast1) {
+    xml.root().text().set(std::string(region).c_str());
+  }
   ctx.SendXml(200, xml);
 }
 
@@ -81,7 +136,7 @@ void GetBucketAcl(S3Context& ctx) {
   auto grantee = grant.append_child("Grantee");
   grantee.append_attribute("xmlns:xsi") = "http://www.w3.org/2001/XMLSchema-instance";
   grantee.append_attribute("xsi:type") = "CanonicalUser";
-  std::string id = ctx.user != nullptr ? ctx.user->user : "fsgate";
+  std::string id = OwnerId(ctx);
   AddText(grantee, "ID", id);
   AddText(grantee, "DisplayName", id);
   AddText(grant, "Permission", "FULL_CONTROL");

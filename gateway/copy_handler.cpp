@@ -8,14 +8,7 @@
 #include "gateway/url.h"
 
 namespace fsgate::gateway {
-namespace {
 
-struct CopySource {
-  std::string bucket;
-  std::string key;
-};
-
-// x-amz-copy-source: "[/]bucket/key[?versionId=null]", percent-encoded.
 bool ParseCopySource(S3Context& ctx, CopySource& source) {
   const std::string* header = ctx.request.Header("x-amz-copy-source");
   std::string_view raw = *header;
@@ -41,8 +34,6 @@ bool ParseCopySource(S3Context& ctx, CopySource& source) {
   source.key = std::string(path.substr(slash + 1));
   return true;
 }
-
-}  // namespace
 
 void CopyObject(S3Context& ctx) {
   CopySource source;

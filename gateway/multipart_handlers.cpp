@@ -1,7 +1,6 @@
 #include <algorithm>
 #include <charconv>
 
-#include "auth/credentials.h"
 #include "gateway/object_headers.h"
 #include "gateway/payload_reader.h"
 #include "gateway/s3_handlers.h"
@@ -21,8 +20,9 @@ bool ParseInt(const std::string& text, long long& out) {
 const std::string& UploadId(const S3Context& ctx) { return *ctx.request.Query("uploadId"); }
 
 void AppendInitiatorAndOwner(pugi::xml_node node, const S3Context& ctx) {
+  // Only the owner (or an admin) gets here, so the owner stands for the initiator.
   auto initiator = node.append_child("Initiator");
-  std::string id = ctx.user != nullptr ? ctx.user->user : "fsgate";
+  std::string id = OwnerId(ctx);
   AddText(initiator, "ID", id);
   AddText(initiator, "DisplayName", id);
   AppendOwner(node, ctx);

@@ -36,6 +36,10 @@ struct S3Context {
   std::string host_id;
   std::string api;  // S3 operation name, for metrics and the access log
   const auth::Credentials* user = nullptr;
+  std::string_view region;  // this endpoint's (--region)
+  // The addressed bucket's stored attributes (owner, region), filled in by
+  // Authorize when the bucket exists.
+  fsclient::BucketAttributes bucket_attributes;
 
   // Filled in as the answer goes out, for metrics and the access log.
   int status = 0;

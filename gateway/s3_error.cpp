@@ -35,6 +35,10 @@ const std::unordered_map<std::string_view, ErrorInfo>& ErrorTable() {
       {"IncompleteBody",
        {400,
         "You did not provide the number of bytes specified by the Content-Length HTTP header."}},
+      {"IllegalLocationConstraintException",
+       {400,
+        "The location constraint is incompatible for the region specific endpoint this request "
+        "was sent to."}},
       {"InternalError", {500, "We encountered an internal error. Please try again."}},
       {"InvalidAccessKeyId",
        {403, "The AWS Access Key Id you provided does not exist in our records."}},
@@ -43,6 +47,7 @@ const std::unordered_map<std::string_view, ErrorInfo>& ErrorTable() {
       {"InvalidChunkSizeError",
        {403, "Only the last chunk is allowed to have a size less than 8192 bytes"}},
       {"InvalidDigest", {400, "The Content-MD5 you specified is not valid."}},
+      {"InvalidLocationConstraint", {400, "The specified location-constraint is not valid"}},
       {"InvalidPart",
        {400,
         "One or more of the specified parts could not be found. The part may not have been "

@@ -54,8 +54,20 @@ void ListParts(S3Context& ctx);
 void ListMultipartUploads(S3Context& ctx);
 
 // Shared by handlers.
+// Who owns what the request addresses: the bucket's owner, or for
+// service-level requests the caller. ID and DisplayName are both the user name.
+std::string OwnerId(const S3Context& ctx);
 // The owner element every listing carries.
 void AppendOwner(pugi::xml_node parent, const S3Context& ctx);
+
+struct CopySource {
+  std::string bucket;
+  std::string key;
+};
+// x-amz-copy-source: "[/]bucket/key[?versionId=null]", percent-encoded; false
+// after answering InvalidArgument.
+bool ParseCopySource(S3Context& ctx, CopySource& source);
+
 // The error document for `code` with AWS's message.
 std::string ErrorXmlFor(const S3Context& ctx, std::string_view code);
 // Content-MD5, base64 of 16 bytes (InvalidDigest otherwise); unset when absent.

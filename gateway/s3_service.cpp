@@ -10,6 +10,7 @@
 #include "auth/sigv4.h"
 #include "fsclient/object_store.h"
 #include "gateway/access_log.h"
+#include "gateway/authorize.h"
 #include "gateway/payload_reader.h"
 #include "gateway/s3_error.h"
 #include "gateway/s3_handlers.h"
@@ -125,6 +126,8 @@ void S3Service::Handle(HttpRequest& request, BodyReader& body, ResponseWriter& r
                 .host_id = NewHostId(),
                 .api = std::move(target.api),
                 .user = nullptr,
+                .region = options_.region,
+                .bucket_attributes = {},
                 .status = 0,
                 .bytes_out = 0,
                 .error_code = {}};
@@ -136,7 +139,9 @@ void S3Service::Handle(HttpRequest& request, BodyReader& body, ResponseWriter& r
   } else {
     ctx.user = auth.credentials;
     std::string message;
-    if (std::string code = payload.Validate(&message); !code.empty()) {
+    if (!Authorize(ctx)) {
+      // answered (AccessDenied)
+    } else if (std::string code = payload.Validate(&message); !code.empty()) {
       ctx.Error(code, message);
     } else if (S3Handler handler = FindHandler(ctx.api)) {
       handler(ctx);

@@ -129,6 +129,7 @@ int RunServe(const ServeConfig& config) {
   fsclient::StoreOptions store_options;
   store_options.async_dirops = config.dirops == "async";
   store_options.fsync = config.fsync == "on";
+  store_options.default_bucket_owner = users.main_user();
   auto opened = fsclient::ObjectStore::Open(std::move(*backend), store_options, metrics);
   if (!opened.ok()) {
     spdlog::critical("cannot open the store: {}", opened.status().message());

@@ -116,7 +116,8 @@ class RawResponse:
 class FsgateServer:
     """One `fsgate serve` process. Use start()/stop(), or as a context manager."""
 
-    def __init__(self, root=None, dirops="async", fsync="on", extra_args=(), users=None):
+    def __init__(self, root=None, dirops="async", fsync="on", extra_args=(), users=None,
+                 region=None):
         self.workdir = tempfile.mkdtemp(prefix="fsgate-it-")
         self.own_root = root is None
         self.root = root or os.path.join(self.workdir, "root")
@@ -128,6 +129,8 @@ class FsgateServer:
         self.secret_key = secrets.token_urlsafe(30)
         # Extra users go into a --credentials file.
         self.users = list(users or [])
+        # --region, and the region the boto3 clients sign for.
+        self.region = region
         self.proc = None
         self.port = None
         self.metrics_port = None
@@ -152,6 +155,8 @@ class FsgateServer:
             with open(cred, "w") as f:
                 json.dump({"users": self.users}, f)
             cmd += ["--credentials", cred]
+        if self.region:
+            cmd += ["--region", self.region]
         return cmd + self.extra_args
 
     def start(self):
@@ -273,7 +278,7 @@ class FsgateServer:
 
     def client(self, access_key=None, secret_key=None, **config):
         cfg = dict(
-            region_name=REGION,
+            region_name=self.region or REGION,
             signature_version="s3v4",
             s3={"addressing_style": "path"},
             # One attempt in all: no retry may hide an error or replay a request.

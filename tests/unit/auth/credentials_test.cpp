@@ -106,6 +106,29 @@ TEST_F(CredentialFile, DuplicatesRefusedAndStoreUnchanged) {
   EXPECT_EQ(store.Find("ENVKEY")->secret_key, "x");
 }
 
+TEST_F(CredentialFile, AdminFlagAndMainUser) {
+  CredentialStore store;
+  store.Add(Credentials{.user = "env", .access_key = "ENVKEY", .secret_key = "x"});
+  Write(R"({"users":[{"name":"alice","access_key":"AKALICE","secret_key":"s1"},
+                     {"name":"root","access_key":"AKROOT","secret_key":"s2","admin":true},
+                     {"name":"bob","access_key":"AKBOB","secret_key":"s3","admin":false}]})");
+  store.AddFromFile(path_);
+  EXPECT_FALSE(store.Find("ENVKEY")->admin);
+  EXPECT_FALSE(store.Find("AKALICE")->admin);
+  EXPECT_TRUE(store.Find("AKROOT")->admin);
+  EXPECT_FALSE(store.Find("AKBOB")->admin);
+  // The first user added, whatever the order of the access keys.
+  EXPECT_EQ(store.main_user(), "env");
+
+  CredentialStore file_only;
+  file_only.AddFromFile(path_);
+  EXPECT_EQ(file_only.main_user(), "alice");
+
+  EXPECT_NE(ErrorFor(R"({"users":[{"name":"a","access_key":"K","secret_key":"s","admin":"yes"}]})")
+                .find("users[0].admin must be true or false"),
+            std::string::npos);
+}
+
 TEST(CredentialStore, FromEnvironment) {
   ::setenv("FSGATE_ACCESS_KEY", "ENVAK", 1);
   ::unsetenv("FSGATE_SECRET_KEY");

@@ -24,7 +24,7 @@ class AsyncStoreTest : public ::testing::Test {
     store_.reset();
     auto fault = std::make_unique<FaultBackend>(dir_.NewBackend());
     fault_ = fault.get();
-    auto store = ObjectStore::Open(std::move(fault), StoreOptions{true, true}, metrics_);
+    auto store = ObjectStore::Open(std::move(fault), StoreOptions{}, metrics_);
     ASSERT_TRUE(store.ok()) << store.status().message();
     store_ = std::move(*store);
   }

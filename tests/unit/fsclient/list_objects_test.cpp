@@ -229,8 +229,11 @@ TEST(ListObjectsLazy, MarkerAndDelimiterDoNotReadSkippedSubtrees) {
   auto posix = MakePosixBackend(dir.path());
   ASSERT_TRUE(posix.ok());
   metrics::Metrics metrics;
+  StoreOptions options;
+  options.async_dirops = false;
+  options.fsync = false;
   auto store = ObjectStore::Open(std::make_unique<ReadDirRecorder>(std::move(*posix), &reads),
-                                 StoreOptions{false, false}, metrics);
+                                 options, metrics);
   ASSERT_TRUE(store.ok());
   ASSERT_TRUE((*store)->CreateBucket("bkt").ok());
   for (std::string d : {"a", "b", "c"}) {
