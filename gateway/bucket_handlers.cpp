@@ -6,6 +6,12 @@
 #include "gateway/s3_time.h"
 
 namespace fsgate::gateway {
+namespace {
+
+// A CreateBucketConfiguration is a location and a few small elements.
+constexpr size_t kMaxConfigurationBody = 64 * 1024;
+
+}  // namespace
 
 void AppendOwner(pugi::xml_node parent, const S3Context& ctx) {
   auto owner = parent.append_child("Owner");
@@ -31,15 +37,11 @@ void ListBuckets(S3Context& ctx) {
 void CreateBucket(S3Context& ctx) {
   // The body, when present, is a CreateBucketConfiguration; any location is
   // accepted (one filesystem holds every bucket) but it must be well-formed.
-  auto body = ctx.payload.ReadAll(64 * 1024);
+  auto body = ReadXmlBody(ctx, kMaxConfigurationBody);
   if (!body.ok()) return ctx.Error(body.status());
   if (!body->empty()) {
     pugi::xml_document doc;
-    if (!ParseXml(*body, doc) ||
-        std::string_view(doc.document_element().name()).ends_with("CreateBucketConfiguration") ==
-            false) {
-      return ctx.Error("MalformedXML");
-    }
+    if (!ParseXmlBody(*body, "CreateBucketConfiguration", doc)) return ctx.Error("MalformedXML");
   }
   if (Status s = ctx.store.CreateBucket(ctx.bucket); !s.ok()) return ctx.Error(s);
   ctx.SendEmpty(200, {{"Location", "/" + ctx.bucket}});

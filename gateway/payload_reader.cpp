@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <charconv>
 
 namespace fsgate::gateway {
 namespace {
@@ -45,8 +46,8 @@ Status BodyReadError(const Status& s) {
 }  // namespace
 
 PayloadReader::PayloadReader(const HttpRequest& request, BodyReader& body,
-                             const auth::AuthResult& auth)
-    : request_(request), body_(body), mode_(auth.payload) {
+                             const auth::AuthResult& auth, uint64_t max_object_size)
+    : request_(request), body_(body), mode_(auth.payload), max_object_size_(max_object_size) {
   if (mode_ == auth::PayloadMode::kSha256) {
     expected_sha256_ = auth.payload_sha256;
     sha256_.emplace(auth::HashAlgorithm::kSha256);
@@ -60,12 +61,14 @@ std::string PayloadReader::Validate(std::string* message) {
   if (decoder_) {
     const std::string* decoded = request_.Header("x-amz-decoded-content-length");
     if (decoded != nullptr) {
-      try {
-        declared_length_ = std::stoull(*decoded);
-      } catch (...) {
+      // Digits only: std::stoull would take "-100" as 2^64-100.
+      uint64_t length = 0;
+      auto [end, ec] = std::from_chars(decoded->data(), decoded->data() + decoded->size(), length);
+      if (decoded->empty() || ec != std::errc() || end != decoded->data() + decoded->size()) {
         *message = "Invalid x-amz-decoded-content-length";
         return "InvalidArgument";
       }
+      declared_length_ = length;
     } else if (mode_ == auth::PayloadMode::kStreamingSigned) {
       *message = "You must provide the Content-Length HTTP header.";
       return "MissingContentLength";
@@ -168,10 +171,21 @@ Result<size_t> PayloadReader::Read(std::span<char> buf) {
   if (sha256_) sha256_->Update(data);
   if (checksum_hasher_) checksum_hasher_->Update(data);
   bytes_read_ += *n;
+  if (size_limit_ && bytes_read_ > *size_limit_) {
+    return PayloadError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size");
+  }
   if (declared_length_ && bytes_read_ > *declared_length_) {
     return PayloadError("IncompleteBody", "The request body is longer than its declared length.");
   }
   return n;
+}
+
+Status PayloadReader::LimitToObjectSize() {
+  if (declared_length_ && *declared_length_ > max_object_size_) {
+    return PayloadError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size");
+  }
+  size_limit_ = max_object_size_;
+  return Status::Ok();
 }
 
 Status PayloadReader::Finish() {

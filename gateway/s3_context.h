@@ -10,6 +10,7 @@
 #include "fsclient/object_store.h"
 #include "fsclient/status.h"
 #include "gateway/http_message.h"
+#include "gateway/s3_error.h"
 
 namespace fsgate::auth {
 struct Credentials;
@@ -44,7 +45,8 @@ struct S3Context {
   // x-amz-request-id, x-amz-id-2, Date, Server.
   Headers BaseHeaders() const;
   // An S3 error (message defaults to AWS's text for the code).
-  void Error(std::string_view code, std::string_view message = {});
+  void Error(std::string_view code, std::string_view message = {},
+             const ErrorDetails& details = {});
   // A failed fsclient call: S3 errors as they are, system errors as
   // InternalError/SlowDown without internals.
   void Error(const Status& status);

@@ -126,10 +126,11 @@ std::string_view DefaultErrorMessage(std::string_view code) {
 }
 
 std::string ErrorXml(std::string_view code, std::string_view message, std::string_view resource,
-                     std::string_view request_id) {
+                     std::string_view request_id, const ErrorDetails& details) {
   XmlResponse doc("Error", false);
   AddText(doc.root(), "Code", code);
   AddText(doc.root(), "Message", message);
+  for (const auto& [name, value] : details) AddText(doc.root(), name.c_str(), value);
   AddText(doc.root(), "Resource", resource);
   AddText(doc.root(), "RequestId", request_id);
   return doc.str();

@@ -110,7 +110,7 @@ void S3Service::Handle(HttpRequest& request, BodyReader& body, ResponseWriter& r
   for (const auto& [name, value] : request.headers) view.headers.emplace_back(name, value);
   auth::AuthResult auth = auth::Authenticate(view, users_, std::chrono::system_clock::now());
 
-  PayloadReader payload(request, body, auth);
+  PayloadReader payload(request, body, auth, options_.max_object_size);
   S3Context ctx{.request = request,
                 .payload = payload,
                 .response = response,

@@ -1,8 +1,103 @@
 #include "gateway/xml.h"
 
+#include <cstdint>
 #include <sstream>
 
 namespace fsgate::gateway {
+namespace {
+
+// XML 1.0's Char production: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD]
+// | [#x10000-#x10FFFF].
+bool IsXmlChar(uint32_t c) {
+  return c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) ||
+         (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
+}
+
+// Decodes the UTF-8 sequence at the start of `s` (well-formed per RFC 3629:
+// no overlong forms, no surrogates); its length, or 0.
+size_t DecodeUtf8(std::string_view s, uint32_t& c) {
+  auto b = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  size_t n = 0;
+  if (b(0) < 0x80) {
+    c = b(0);
+    return 1;
+  } else if (b(0) >= 0xC2 && b(0) <= 0xDF) {
+    n = 2, c = b(0) & 0x1F;
+  } else if (b(0) >= 0xE0 && b(0) <= 0xEF) {
+    n = 3, c = b(0) & 0x0F;
+  } else if (b(0) >= 0xF0 && b(0) <= 0xF4) {
+    n = 4, c = b(0) & 0x07;
+  } else {
+    return 0;
+  }
+  if (s.size() < n) return 0;
+  for (size_t i = 1; i < n; ++i) {
+    if ((b(i) & 0xC0) != 0x80) return 0;
+    c = (c << 6) | (b(i) & 0x3F);
+  }
+  static constexpr uint32_t kMinForLength[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (c < kMinForLength[n] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return 0;
+  return n;
+}
+
+// "&#...;" at the start of `s`: its length when it names an XML Char, else 0.
+size_t CharReference(std::string_view s) {
+  size_t i = 2;
+  const bool hex = s.size() > i && s[i] == 'x';
+  if (hex) ++i;
+  const size_t digits = i;
+  uint32_t c = 0;
+  for (; i < s.size() && s[i] != ';'; ++i) {
+    const char d = s[i];
+    int v = -1;
+    if (d >= '0' && d <= '9') v = d - '0';
+    if (hex && d >= 'a' && d <= 'f') v = d - 'a' + 10;
+    if (hex && d >= 'A' && d <= 'F') v = d - 'A' + 10;
+    if (v < 0) return 0;
+    c = c * (hex ? 16 : 10) + static_cast<uint32_t>(v);
+    if (c > 0x10FFFF) return 0;
+  }
+  if (i == digits || i == s.size() || !IsXmlChar(c)) return 0;
+  return i + 1;
+}
+
+// What pugixml lets through and XML 1.0 forbids: text that is not UTF-8, a
+// character outside Char, raw or as a character reference. CDATA sections and
+// comments hold no references ("&#0;" there is literal text); their raw
+// characters are checked all the same.
+bool IsXmlText(std::string_view body) {
+  std::string_view literal_end;  // inside a CDATA section or a comment, until this
+  for (size_t i = 0; i < body.size();) {
+    std::string_view rest = body.substr(i);
+    if (!literal_end.empty()) {
+      if (rest.starts_with(literal_end)) {
+        i += literal_end.size();
+        literal_end = {};
+        continue;
+      }
+    } else if (rest.starts_with("<![CDATA[")) {
+      literal_end = "]]>";
+      i += 9;
+      continue;
+    } else if (rest.starts_with("<!--")) {
+      literal_end = "-->";
+      i += 4;
+      continue;
+    } else if (rest.starts_with("&#")) {
+      const size_t n = CharReference(rest);
+      if (n == 0) return false;
+      i += n;
+      continue;
+    }
+    uint32_t c = 0;
+    const size_t n = DecodeUtf8(rest, c);
+    if (n == 0 || !IsXmlChar(c)) return false;
+    i += n;
+  }
+  return true;
+}
+
+}  // namespace
 
 XmlResponse::XmlResponse(const char* root_name, bool s3_namespace) {
   auto decl = doc_.append_child(pugi::node_declaration);
@@ -24,18 +119,26 @@ pugi::xml_node AddText(pugi::xml_node parent, const char* name, std::string_view
   return node;
 }
 
-bool ParseXml(std::string_view body, pugi::xml_document& doc) {
-  return doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8);
+pugi::xml_node ParseXmlBody(std::string_view body, const char* root_name, pugi::xml_document& doc) {
+  if (!IsXmlText(body)) return {};
+  if (!doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8)) {
+    return {};
+  }
+  pugi::xml_node root = doc.document_element();
+  if (std::string_view(root.name()) != root_name) return {};
+  for (pugi::xml_attribute attr : root.attributes()) {
+    // Namespace declarations on the root: only S3's, as the default.
+    std::string_view name = attr.name();
+    if (name.starts_with("xmlns:") ||
+        (name == "xmlns" && attr.value() != std::string_view(kS3Namespace))) {
+      return {};
+    }
+  }
+  return root;
 }
 
 std::string ChildText(pugi::xml_node node, const char* name) {
-  for (auto child : node.children()) {
-    std::string_view n = child.name();
-    auto colon = n.find(':');
-    if (colon != std::string_view::npos) n = n.substr(colon + 1);
-    if (n == name) return child.text().as_string();
-  }
-  return {};
+  return node.child(name).text().as_string();
 }
 
 }  // namespace fsgate::gateway
