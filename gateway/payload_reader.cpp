@@ -20,6 +20,10 @@ Status PayloadError(std::string_view code, std::string message) {
   return Status::S3(code, std::move(message));
 }
 
+Status EntityTooLarge() {
+  return PayloadError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size");
+}
+
 // A checksum value is the base64 of exactly one digest of its algorithm;
 // anything else is refused up front rather than reported as a mismatch.
 bool IsChecksumValue(auth::HashAlgorithm algorithm, std::string_view base64) {
@@ -171,19 +175,15 @@ Result<size_t> PayloadReader::Read(std::span<char> buf) {
   if (sha256_) sha256_->Update(data);
   if (checksum_hasher_) checksum_hasher_->Update(data);
   bytes_read_ += *n;
-  if (size_limit_ && bytes_read_ > *size_limit_) {
-    return PayloadError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size");
-  }
   if (declared_length_ && bytes_read_ > *declared_length_) {
     return PayloadError("IncompleteBody", "The request body is longer than its declared length.");
   }
+  if (size_limit_ && bytes_read_ > *size_limit_) return EntityTooLarge();
   return n;
 }
 
 Status PayloadReader::LimitToObjectSize() {
-  if (declared_length_ && *declared_length_ > max_object_size_) {
-    return PayloadError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size");
-  }
+  if (declared_length_ && *declared_length_ > max_object_size_) return EntityTooLarge();
   size_limit_ = max_object_size_;
   return Status::Ok();
 }
