@@ -126,14 +126,10 @@ pugi::xml_node ParseXmlBody(std::string_view body, const char* root_name, pugi::
   }
   pugi::xml_node root = doc.document_element();
   if (std::string_view(root.name()) != root_name) return {};
-  for (pugi::xml_attribute attr : root.attributes()) {
-    // Namespace declarations on the root: only S3's, as the default.
-    std::string_view name = attr.name();
-    if (name.starts_with("xmlns:") ||
-        (name == "xmlns" && attr.value() != std::string_view(kS3Namespace))) {
-      return {};
-    }
-  }
+  // The default namespace, when declared, must be S3's. Prefixes may be
+  // declared (xmlns:xsi for an ACL's grantee type) but never name the root.
+  pugi::xml_attribute default_namespace = root.attribute("xmlns");
+  if (default_namespace && default_namespace.value() != std::string_view(kS3Namespace)) return {};
   return root;
 }
 

@@ -68,6 +68,11 @@ TEST(ParseXmlBody, RootMustBeNamedExactlyInS3sNamespaceOrNone) {
   EXPECT_EQ(KeyOf("<NotDelete>" + objects + "</NotDelete>"), "(refused)");
   EXPECT_EQ(KeyOf("<delete>" + objects + "</delete>"), "(refused)");
   EXPECT_EQ(KeyOf("<Delete xmlns=\"http://example.com/\">" + objects + "</Delete>"), "(refused)");
+  // A declared prefix is harmless while the root does not use it.
+  EXPECT_EQ(KeyOf("<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\" "
+                  "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">" +
+                  objects + "</Delete>"),
+            "victim");
   EXPECT_EQ(KeyOf(""), "(refused)");
   EXPECT_EQ(KeyOf("<Delete>" + objects), "(refused)");
 }
