@@ -644,8 +644,9 @@ def test_delete_objects_hostile_xml(srv):
     deep = b"<Delete>" + b"<a>" * 200000 + b"</a>" * 200000 + b"</Delete>"
     expect(srv, 400, "MalformedXML", "POST", f"/{BUCKET}?delete", body=deep,
            headers=md5_header(deep))
+    # Refused on its declared length, before a byte of it is read: none is sent.
     big = b"<Delete>" + b" " * (3 * 2**20) + b"</Delete>"
-    expect(srv, 400, "MalformedXML", "POST", f"/{BUCKET}?delete", body=big,
+    expect(srv, 400, "MalformedXML", "POST", f"/{BUCKET}?delete", body=big, send=b"",
            headers=md5_header(big), message="The request body is too large.")
     # Entities are not expanded: the key is the literal text, no such object, nothing deleted.
     bomb = (b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "existing">'

@@ -152,25 +152,29 @@ HOSTILE_UA = 'ua "quoted" with spaces \xff\xfe and \\'
 
 def hostile_requests(srv, bucket):
     """Unauthenticated and authenticated requests with hostile keys, bucket names and User-Agent;
-    [(request id, bucket bytes, key bytes)] for every request made."""
+    [(request id, access key logged, bucket bytes, key bytes)] for every request made."""
     sent = []
     ua = {"User-Agent": HOSTILE_UA}
     for key in HOSTILE_KEYS:
         path = f"/{bucket}/" + urllib.parse.quote(key, safe="/-_.~")
-        # Unauthenticated: answered with an error, logged all the same.
+        # Unauthenticated: refused, logged all the same, attributed to no one.
         r = request(srv, "GET", path, unsigned=ua, sign=False)
-        assert r.status >= 400, r
-        sent.append((r.request_id, bucket.encode(), key))
-        # Authenticated (the User-Agent, not UTF-8, left out of the signature).
+        assert_error(r, 403, "AccessDenied")
+        sent.append((r.request_id, "", bucket.encode(), key))
+        # Authenticated (the User-Agent, not UTF-8, left out of the signature); keys
+        # that are not UTF-8 or hold a NUL are refused, the others stored and read.
+        storable = b"\x00" not in key and b"\xff" not in key
         r = request(srv, "PUT", path, unsigned=ua, body=b"data")
-        sent.append((r.request_id, bucket.encode(), key))
+        assert r.status == (200 if storable else 400), r
+        sent.append((r.request_id, srv.access_key, bucket.encode(), key))
         r = request(srv, "GET", path)
-        sent.append((r.request_id, bucket.encode(), key))
+        assert r.status == (200 if storable else 400), r
+        sent.append((r.request_id, srv.access_key, bucket.encode(), key))
     # A hostile bucket name.
     bad_bucket = b"nl\n" + FORGED.encode()
     r = request(srv, "GET", "/" + urllib.parse.quote(bad_bucket, safe="") + "/k", sign=False)
-    sent.append((r.request_id, bad_bucket, b"k"))
-    for rid, _, _ in sent:
+    sent.append((r.request_id, "", bad_bucket, b"k"))
+    for rid, _, _, _ in sent:
         assert rid, "an answer without x-amz-request-id"
     return sent
 
@@ -196,13 +200,14 @@ def test_text_access_log_escapes_every_client_field():
         raw_log = read_log(srv)
     assert_nothing_forged(raw_log)
     access = [line for line in raw_log.split(b"\n") if re.match(rb"^\S+Z access ", line)]
-    for rid, bucket_raw, key_raw in sent:
+    for rid, access_key, bucket_raw, key_raw in sent:
         mine = [line for line in access if f" access {rid} ".encode() in line]
         assert len(mine) == 1, (rid, mine)
         line = mine[0].decode("ascii")  # every byte printable ASCII
         assert all(0x20 <= ord(c) < 0x7F for c in line), line
         fields = line.split(" ")
         assert len(fields) == 13, line
+        assert fields[4] == log_field(access_key.encode()), line
         assert fields[6] == log_field(bucket_raw), line
         assert fields[7] == log_field(key_raw), line
         # The encoding is lossless: the exact bytes come back.
@@ -223,9 +228,10 @@ def test_json_access_log_lines_always_parse():
     by_id = {}
     for record in records:
         by_id.setdefault(record["request_id"], []).append(record)
-    for rid, bucket_raw, key_raw in sent:
+    for rid, access_key, bucket_raw, key_raw in sent:
         assert len(by_id.get(rid, [])) == 1, rid
         record = by_id[rid][0]
+        assert record["access_key"] == access_key
         assert record["bucket"] == bucket_raw.decode("utf-8", errors="replace")
         assert record["key"] == key_raw.decode("utf-8", errors="replace")
     assert len(records) == len(sent) + 1
@@ -484,9 +490,10 @@ def test_upload_part_without_a_length_is_missing_content_length(srv, bucket):
 
 
 SMALL_LIMIT = 64 * 1024
-# Sent past the limit without the body's end. The server reads a body in
-# pieces of up to 256 KiB; it must answer once it has passed the limit, not wait for the end.
-STREAM_SENT = SMALL_LIMIT + 512 * 1024
+# Sent past the limit, without the body's end. The server reads a body in
+# pieces of up to 256 KiB; it must answer once it has passed the limit, not
+# wait for the end (that never comes).
+STREAM_SENT = SMALL_LIMIT + 256 * 1024
 
 
 @pytest.fixture(scope="module")
