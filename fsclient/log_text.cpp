@@ -1,5 +1,9 @@
 #include "fsclient/log_text.h"
 
+#include <cstdint>
+
+#include "fsclient/key_path.h"
+
 namespace fsgate::fsclient {
 namespace {
 
@@ -27,36 +31,6 @@ std::string PercentEncode(std::string_view text, bool keep_space) {
   return out;
 }
 
-// Length of the well-formed UTF-8 sequence at the start of `s`, 0 if none
-// (RFC 3629's table: no overlong forms, no surrogates, nothing past U+10FFFF).
-size_t Utf8SequenceLength(std::string_view s) {
-  auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
-  const unsigned char b0 = byte(0);
-  if (b0 < 0x80) return 1;
-  size_t length = 0;
-  unsigned char low = 0x80;
-  unsigned char high = 0xBF;  // bounds of the second byte
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    length = 2;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    length = 3;
-    if (b0 == 0xE0) low = 0xA0;
-    if (b0 == 0xED) high = 0x9F;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    length = 4;
-    if (b0 == 0xF0) low = 0x90;
-    if (b0 == 0xF4) high = 0x8F;
-  } else {
-    return 0;
-  }
-  if (s.size() < length) return 0;
-  if (byte(1) < low || byte(1) > high) return 0;
-  for (size_t i = 2; i < length; ++i) {
-    if (byte(i) < 0x80 || byte(i) > 0xBF) return 0;
-  }
-  return length;
-}
-
 }  // namespace
 
 std::string LogField(std::string_view text) {
@@ -71,7 +45,8 @@ std::string ValidUtf8(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   while (!text.empty()) {
-    const size_t n = Utf8SequenceLength(text);
+    uint32_t code_point = 0;
+    const size_t n = DecodeUtf8(text, code_point);
     if (n == 0) {
       out.append(kReplacement);
       text.remove_prefix(1);

@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <sstream>
 
+#include "fsclient/key_path.h"
+
 namespace fsgate::gateway {
 namespace {
 
@@ -11,33 +13,6 @@ namespace {
 bool IsXmlChar(uint32_t c) {
   return c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) ||
          (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
-}
-
-// Decodes the UTF-8 sequence at the start of `s` (well-formed per RFC 3629:
-// no overlong forms, no surrogates); its length, or 0.
-size_t DecodeUtf8(std::string_view s, uint32_t& c) {
-  auto b = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
-  size_t n = 0;
-  if (b(0) < 0x80) {
-    c = b(0);
-    return 1;
-  } else if (b(0) >= 0xC2 && b(0) <= 0xDF) {
-    n = 2, c = b(0) & 0x1F;
-  } else if (b(0) >= 0xE0 && b(0) <= 0xEF) {
-    n = 3, c = b(0) & 0x0F;
-  } else if (b(0) >= 0xF0 && b(0) <= 0xF4) {
-    n = 4, c = b(0) & 0x07;
-  } else {
-    return 0;
-  }
-  if (s.size() < n) return 0;
-  for (size_t i = 1; i < n; ++i) {
-    if ((b(i) & 0xC0) != 0x80) return 0;
-    c = (c << 6) | (b(i) & 0x3F);
-  }
-  static constexpr uint32_t kMinForLength[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (c < kMinForLength[n] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return 0;
-  return n;
 }
 
 // "&#...;" at the start of `s`: its length when it names an XML Char, else 0.
@@ -90,7 +65,7 @@ bool IsXmlText(std::string_view body) {
       continue;
     }
     uint32_t c = 0;
-    const size_t n = DecodeUtf8(rest, c);
+    const size_t n = fsclient::DecodeUtf8(rest, c);
     if (n == 0 || !IsXmlChar(c)) return false;
     i += n;
   }
