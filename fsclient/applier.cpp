@@ -9,6 +9,7 @@
 
 #include "fsclient/backend_util.h"
 #include "fsclient/key_path.h"
+#include "fsclient/log_text.h"
 #include "fsclient/object_io.h"
 #include "fsclient/object_meta_codec.h"
 #include "fsclient/thread_priority.h"
@@ -241,8 +242,8 @@ Applier::Outcome Applier::ApplyWithRetries(const Op& op, Status* last, int* atte
     if (last->ok()) return Outcome::kApplied;
     if (!Retryable(*last) || attempt >= options_.max_attempts) return Outcome::kFailed;
     spdlog::warn("async {}: apply of bucket={} key={} failed (errno={} {}), retry {} in {} ms",
-                 OpName(op.intent.op), op.intent.bucket, op.intent.key, last->err(),
-                 last->message(), attempt, backoff.count());
+                 OpName(op.intent.op), LogField(op.intent.bucket), LogField(op.intent.key),
+                 last->err(), LogText(last->message()), attempt, backoff.count());
     std::unique_lock lock(mu_);
     if (work_.wait_for(lock, backoff, [&] { return stop_; })) return Outcome::kStopped;
     backoff *= 2;
@@ -265,7 +266,7 @@ Status Applier::ApplyCreate(const Intent& in) {
   if (linked.ino != 0 && linked.ino != in.staging.ino) {
     // The filesystem is the authority: the object is whatever the name holds now.
     spdlog::warn("async create: inode number mismatch deleg_ino={:#x} target={:#x} key={}/{}",
-                 in.staging.ino, linked.ino, in.bucket, in.key);
+                 in.staging.ino, linked.ino, LogField(in.bucket), LogField(in.key));
     metrics_.InoMismatch();
   }
   return Status::Ok();
@@ -327,8 +328,8 @@ void Applier::RecordFailure(const Intent& in, const Status& status, int attempts
   spdlog::error(
       "async {} failed permanently: bucket={} key={} seq={} errno={} ({}) after {} "
       "attempt(s): {}",
-      OpName(in.op), in.bucket, in.key, in.seq, err, metrics::ErrnoName(err), attempts,
-      status.message());
+      OpName(in.op), LogField(in.bucket), LogField(in.key), in.seq, err, metrics::ErrnoName(err),
+      attempts, LogText(status.message()));
   metrics_.AsyncError(MetricOp(in.op), err);
   if (in.op == IntentOp::kCreate) (void)backend_.Unlink(in.staging.path);
   // Readers now see what the filesystem holds.

@@ -13,6 +13,8 @@
 // only at write time (see kKeyConflictCode).
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -50,5 +52,9 @@ std::string ObjectPath(std::string_view bucket, std::string_view key);
 
 // True when `text` is well-formed UTF-8 (no overlongs, no surrogates).
 bool IsValidUtf8(std::string_view text);
+// Decodes the UTF-8 sequence at the start of `text` into `code_point`: its
+// length, or 0 when it is not well-formed (overlong, surrogate, past
+// U+10FFFF, cut short, or not a lead byte).
+size_t DecodeUtf8(std::string_view text, uint32_t& code_point);
 
 }  // namespace fsgate::fsclient

@@ -6,6 +6,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "fsclient/log_text.h"
 #include "fsclient/thread_priority.h"
 
 namespace fsgate::gateway {
@@ -35,18 +36,24 @@ AccessLog::AccessLog(std::string format) : json_(format == "json") {
 void AccessLog::Write(const AccessRecord& r) {
   if (!logger_->should_log(spdlog::level::info)) return;
   if (!json_) {
-    logger_->info("{} {} {} {} {} {} {} {} {} {} {:.3f}ms", r.request_id, r.remote,
-                  r.access_key.empty() ? "-" : r.access_key, r.api,
-                  r.bucket.empty() ? "-" : r.bucket, r.key.empty() ? "-" : r.key, r.status,
-                  r.error_code.empty() ? "-" : r.error_code, r.bytes_in, r.bytes_out,
+    // Every field goes through LogField: a key or bucket holding a newline,
+    // an escape or a space cannot start a line of its own or shift fields.
+    using fsclient::LogField;
+    logger_->info("{} {} {} {} {} {} {} {} {} {} {:.3f}ms", LogField(r.request_id),
+                  LogField(r.remote), LogField(r.access_key), LogField(r.api), LogField(r.bucket),
+                  LogField(r.key), r.status, LogField(r.error_code), r.bytes_in, r.bytes_out,
                   r.seconds * 1000);
     return;
   }
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  // The writer escapes quotes and control characters; bytes that are not
+  // UTF-8 (a key may hold any) would make the line unparsable, so they are
+  // replaced first.
   auto str = [&](const char* name, std::string_view v) {
+    const std::string text = fsclient::ValidUtf8(v);
     w.Key(name);
-    w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+    w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
   };
   w.StartObject();
   char time[40];

@@ -17,22 +17,20 @@ std::string_view BucketRegion(const S3Context& ctx) {
   return stored.empty() ? ctx.region : std::string_view(stored);
 }
 
+// A CreateBucketConfiguration is a location and a few small elements.
+constexpr size_t kMaxConfigurationBody = 64 * 1024;
+
 // The LocationConstraint of a CreateBucketConfiguration body; empty when
 // there is no body or no constraint. False after answering an error.
 bool ReadLocationConstraint(S3Context& ctx, std::string& constraint) {
-  auto body = ctx.payload.ReadAll(64 * 1024);
+  auto body = ReadXmlBody(ctx, kMaxConfigurationBody);
   if (!body.ok()) {
     ctx.Error(body.status());
     return false;
   }
   if (body->empty()) return true;
   pugi::xml_document doc;
-  if (!ParseXml(*body, doc)) {
-    ctx.Error("MalformedXML");
-    return false;
-  }
-  std::string_view name = doc.document_element().name();
-  if (name != "CreateBucketConfiguration" && !name.ends_with(":CreateBucketConfiguration")) {
+  if (!ParseXmlBody(*body, "CreateBucketConfiguration", doc)) {
     ctx.Error("MalformedXML");
     return false;
   }

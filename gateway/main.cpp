@@ -68,6 +68,7 @@ int main(int argc, char** argv) {
   serve->add_option("--test-apply-delay-ms", config.test_apply_delay_ms)->group("");
   serve->add_option("--test-swap-inode-every", config.test_swap_inode_every)->group("");
   serve->add_option("--test-fault", config.test_faults)->group("");
+  serve->add_option("--test-max-object-size", config.test_max_object_size)->group("");
 
   try {
     app.parse(argc, argv);

@@ -10,6 +10,8 @@ namespace fsgate::gateway {
 namespace {
 
 constexpr int kMaxPartNumber = 10000;
+// 10,000 parts with their ETags and checksums.
+constexpr size_t kMaxCompleteBody = 4 * 1024 * 1024;
 constexpr size_t kMaxListParts = 1000;
 
 bool ParseInt(const std::string& text, long long& out) {
@@ -61,30 +63,24 @@ void CreateMultipartUpload(S3Context& ctx) {
 void UploadPart(S3Context& ctx) {
   int part_number = 0;
   if (!ParsePartNumber(ctx, part_number)) return;
-  if (!ctx.payload.declared_length() && ctx.request.Header("transfer-encoding") == nullptr) {
-    return ctx.Error("MissingContentLength");
-  }
+  if (!LimitObjectPayload(ctx)) return;
   auto writer = ctx.store.BeginUploadPart(ctx.bucket, ctx.key, UploadId(ctx), part_number);
   if (!writer.ok()) return ctx.Error(writer.status());
   auto part = StreamIntoWriter(ctx, **writer, {});
-  if (!part.ok()) return ctx.Error(part.status());
+  if (!part.ok()) return ObjectPayloadError(ctx, part.status());
   Headers extra = {{"ETag", QuotedEtag(part->etag)}};
   AppendChecksumHeaders(*part, extra);
   ctx.SendEmpty(200, std::move(extra));
 }
 
 void CompleteMultipartUpload(S3Context& ctx) {
-  auto body = ctx.payload.ReadAll(4 * 1024 * 1024);
+  auto body = ReadXmlBody(ctx, kMaxCompleteBody);
   if (!body.ok()) return ctx.Error(body.status());
   pugi::xml_document doc;
-  if (!ParseXml(*body, doc)) return ctx.Error("MalformedXML");
-  auto root = doc.document_element();
-  if (!std::string_view(root.name()).ends_with("CompleteMultipartUpload")) {
-    return ctx.Error("MalformedXML");
-  }
+  auto root = ParseXmlBody(*body, "CompleteMultipartUpload", doc);
+  if (!root) return ctx.Error("MalformedXML");
   std::vector<fsclient::CompletedPart> parts;
-  for (auto node : root.children()) {
-    if (!std::string_view(node.name()).ends_with("Part")) continue;
+  for (auto node : root.children("Part")) {
     long long number = 0;
     if (!ParseInt(ChildText(node, "PartNumber"), number) || number < 1 || number > kMaxPartNumber) {
       return ctx.Error("MalformedXML");

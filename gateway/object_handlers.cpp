@@ -12,10 +12,11 @@
 namespace fsgate::gateway {
 namespace {
 
-constexpr uint64_t kMaxPutSize = 5ull << 30;  // 5 GiB, AWS's single-PUT limit
 constexpr size_t kIoChunk = 256 * 1024;
 constexpr size_t kSmallResponse = 64 * 1024;  // answered in one write
 constexpr size_t kMaxDeleteObjects = 1000;
+// 1000 keys of 1024 bytes, escaped, with their version ids fit twice over.
+constexpr size_t kMaxDeleteBody = 2 * 1024 * 1024;
 
 // The response-* query parameters that override stored headers on GET.
 constexpr std::pair<const char*, const char*> kResponseOverrides[] = {
@@ -244,12 +245,32 @@ Result<fsclient::ObjectMeta> StreamIntoWriter(S3Context& ctx, fsclient::ObjectWr
   return writer.Commit(std::move(meta));
 }
 
-void PutObject(S3Context& ctx) {
+bool LimitObjectPayload(S3Context& ctx) {
   auto declared = ctx.payload.declared_length();
   if (!declared && ctx.request.Header("transfer-encoding") == nullptr) {
-    return ctx.Error("MissingContentLength");
+    ctx.Error("MissingContentLength");
+    return false;
   }
-  if (declared && *declared > kMaxPutSize) return ctx.Error("EntityTooLarge");
+  if (Status s = ctx.payload.LimitToObjectSize(); !s.ok()) {
+    ObjectPayloadError(ctx, s);
+    return false;
+  }
+  return true;
+}
+
+void ObjectPayloadError(S3Context& ctx, const Status& s) {
+  if (s.code() != s3err::kEntityTooLarge) return ctx.Error(s);
+  // As AWS: the size asked for (declared, or what a stream had sent when it
+  // was cut) and the limit.
+  const uint64_t proposed = ctx.payload.declared_length().value_or(ctx.payload.bytes_read());
+  ctx.Error(s.code(), s.message(),
+            {{"ProposedSize", std::to_string(proposed)},
+             {"MaxSizeAllowed", std::to_string(ctx.payload.max_object_size())}});
+}
+
+void PutObject(S3Context& ctx) {
+  if (!LimitObjectPayload(ctx)) return;
+  auto declared = ctx.payload.declared_length();
   fsclient::PutRequest put;
   put.bucket = ctx.bucket;
   put.key = ctx.key;
@@ -261,7 +282,7 @@ void PutObject(S3Context& ctx) {
   auto writer = ctx.store.BeginPut(std::move(put));
   if (!writer.ok()) return ctx.Error(writer.status());
   auto committed = StreamIntoWriter(ctx, **writer, std::move(meta));
-  if (!committed.ok()) return ctx.Error(committed.status());
+  if (!committed.ok()) return ObjectPayloadError(ctx, committed.status());
   Headers extra = {{"ETag", QuotedEtag(committed->etag)}};
   AppendChecksumHeaders(*committed, extra);
   ctx.SendEmpty(200, std::move(extra));
@@ -277,20 +298,16 @@ void DeleteObject(S3Context& ctx) {
 }
 
 void DeleteObjects(S3Context& ctx) {
-  auto body = ctx.payload.ReadAll(2 * 1024 * 1024);
+  auto body = ReadXmlBody(ctx, kMaxDeleteBody, /*integrity_required=*/true);
   if (!body.ok()) return ctx.Error(body.status());
   pugi::xml_document doc;
-  if (!ParseXml(*body, doc)) return ctx.Error("MalformedXML");
-  auto root = doc.document_element();
-  if (!std::string_view(root.name()).ends_with("Delete")) return ctx.Error("MalformedXML");
+  auto root = ParseXmlBody(*body, "Delete", doc);
+  if (!root) return ctx.Error("MalformedXML");
   bool quiet = ChildText(root, "Quiet") == "true";
   std::vector<std::string> keys;
-  for (auto node : root.children()) {
-    std::string_view name = node.name();
-    if (name.ends_with("Object")) {
-      keys.push_back(ChildText(node, "Key"));
-      if (keys.size() > kMaxDeleteObjects) return ctx.Error("MalformedXML");
-    }
+  for (auto node : root.children("Object")) {
+    keys.push_back(ChildText(node, "Key"));
+    if (keys.size() > kMaxDeleteObjects) return ctx.Error("MalformedXML");
   }
   if (keys.empty()) return ctx.Error("MalformedXML");
   auto info = ctx.store.HeadBucket(ctx.bucket);

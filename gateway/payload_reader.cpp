@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <charconv>
 
 namespace fsgate::gateway {
 namespace {
@@ -17,6 +18,10 @@ bool IsStreaming(auth::PayloadMode mode) {
 
 Status PayloadError(std::string_view code, std::string message) {
   return Status::S3(code, std::move(message));
+}
+
+Status EntityTooLarge() {
+  return PayloadError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size");
 }
 
 // A checksum value is the base64 of exactly one digest of its algorithm;
@@ -45,8 +50,8 @@ Status BodyReadError(const Status& s) {
 }  // namespace
 
 PayloadReader::PayloadReader(const HttpRequest& request, BodyReader& body,
-                             const auth::AuthResult& auth)
-    : request_(request), body_(body), mode_(auth.payload) {
+                             const auth::AuthResult& auth, uint64_t max_object_size)
+    : request_(request), body_(body), mode_(auth.payload), max_object_size_(max_object_size) {
   if (mode_ == auth::PayloadMode::kSha256) {
     expected_sha256_ = auth.payload_sha256;
     sha256_.emplace(auth::HashAlgorithm::kSha256);
@@ -60,12 +65,14 @@ std::string PayloadReader::Validate(std::string* message) {
   if (decoder_) {
     const std::string* decoded = request_.Header("x-amz-decoded-content-length");
     if (decoded != nullptr) {
-      try {
-        declared_length_ = std::stoull(*decoded);
-      } catch (...) {
+      // Digits only: std::stoull would take "-100" as 2^64-100.
+      uint64_t length = 0;
+      auto [end, ec] = std::from_chars(decoded->data(), decoded->data() + decoded->size(), length);
+      if (decoded->empty() || ec != std::errc() || end != decoded->data() + decoded->size()) {
         *message = "Invalid x-amz-decoded-content-length";
         return "InvalidArgument";
       }
+      declared_length_ = length;
     } else if (mode_ == auth::PayloadMode::kStreamingSigned) {
       *message = "You must provide the Content-Length HTTP header.";
       return "MissingContentLength";
@@ -171,7 +178,14 @@ Result<size_t> PayloadReader::Read(std::span<char> buf) {
   if (declared_length_ && bytes_read_ > *declared_length_) {
     return PayloadError("IncompleteBody", "The request body is longer than its declared length.");
   }
+  if (size_limit_ && bytes_read_ > *size_limit_) return EntityTooLarge();
   return n;
+}
+
+Status PayloadReader::LimitToObjectSize() {
+  if (declared_length_ && *declared_length_ > max_object_size_) return EntityTooLarge();
+  size_limit_ = max_object_size_;
+  return Status::Ok();
 }
 
 Status PayloadReader::Finish() {

@@ -18,11 +18,21 @@ namespace fsgate::gateway {
 
 class PayloadReader {
  public:
-  PayloadReader(const HttpRequest& request, BodyReader& body, const auth::AuthResult& auth);
+  // `max_object_size`: the limit LimitToObjectSize() applies.
+  PayloadReader(const HttpRequest& request, BodyReader& body, const auth::AuthResult& auth,
+                uint64_t max_object_size);
 
   // Checks the request's payload headers before any byte is read (declared
   // checksum algorithm, decoded length); an S3 error code, or empty.
   std::string Validate(std::string* message);
+
+  // For a payload that becomes an object or a part, after Validate():
+  // EntityTooLarge when the declared length is over max_object_size(), before
+  // a byte is read; otherwise Read() fails with EntityTooLarge as soon as the
+  // payload passes it, whatever its framing (chunked, aws-chunked without a
+  // decoded length), so nothing over the limit is ever stored.
+  [[nodiscard]] Status LimitToObjectSize();
+  uint64_t max_object_size() const { return max_object_size_; }
 
   // Reads decoded payload bytes; 0 at the end. On failure the Status carries
   // the S3 error (XAmzContentSHA256Mismatch, SignatureDoesNotMatch,
@@ -35,6 +45,9 @@ class PayloadReader {
   // After the end: the additional checksum (algorithm name upper case, base64
   // value), verified against the client's value when it sent one.
   std::optional<std::pair<std::string, std::string>> checksum() const { return checksum_; }
+  // After Validate(): the client sent an x-amz-checksum-* value, in a header
+  // or announced as a trailer, that the payload will be checked against.
+  bool checksum_declared() const { return !checksum_header_.empty(); }
 
   // Reads the whole (small) payload, up to `limit` bytes.
   Result<std::string> ReadAll(size_t limit);
@@ -54,6 +67,8 @@ class PayloadReader {
   bool raw_eof_ = false;
   bool finished_ = false;
   std::optional<uint64_t> declared_length_;
+  uint64_t max_object_size_;
+  std::optional<uint64_t> size_limit_;  // set by LimitToObjectSize()
   uint64_t bytes_read_ = 0;
   std::optional<auth::HashAlgorithm> checksum_algorithm_;
   std::string checksum_header_;    // "x-amz-checksum-crc32"

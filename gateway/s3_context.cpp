@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "fsclient/log_text.h"
 #include "gateway/s3_error.h"
 #include "gateway/s3_time.h"
 #include "gateway/xml.h"
@@ -45,8 +46,10 @@ void S3Context::Error(std::string_view code, std::string_view message,
 void S3Context::Error(const Status& s) {
   if (s.err() != 0) {
     // The errno stays in the server's log; the client gets AWS's words.
-    spdlog::error("request {} {} {}: {} (errno {})", request_id, api, Resource(), s.message(),
-                  s.err());
+    // Resource and message echo the client's bucket and key: escaped, so
+    // that they cannot forge a log line.
+    spdlog::error("request {} {} {}: {} (errno {})", request_id, api,
+                  fsclient::LogField(Resource()), fsclient::LogText(s.message()), s.err());
     Error(s.code());
     return;
   }

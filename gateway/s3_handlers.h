@@ -72,9 +72,22 @@ bool ParseCopySource(S3Context& ctx, CopySource& source);
 std::string ErrorXmlFor(const S3Context& ctx, std::string_view code);
 // Content-MD5, base64 of 16 bytes (InvalidDigest otherwise); unset when absent.
 Status ReadContentMd5(const HttpRequest& request, std::optional<std::string>& md5);
+// The whole body of a request carrying an XML document, at most `limit` bytes
+// (MalformedXML beyond), checked against Content-MD5 (InvalidDigest,
+// BadDigest) and any x-amz-checksum-*. `integrity_required`: one of them must
+// be sent (InvalidRequest otherwise), as for DeleteObjects.
+Result<std::string> ReadXmlBody(S3Context& ctx, size_t limit, bool integrity_required = false);
 // partNumber of an UploadPart(Copy) or a GET/HEAD, 1..10000; false after
 // answering an error.
 bool ParsePartNumber(S3Context& ctx, int& part_number);
+// The payload of a PutObject or UploadPart: a declared length or a chunked
+// body (MissingContentLength), at most the object size limit (EntityTooLarge,
+// answered before a byte is read; a longer stream is cut when it passes the
+// limit). False after answering an error.
+bool LimitObjectPayload(S3Context& ctx);
+// Answers a failure of streaming an object's payload: EntityTooLarge with
+// AWS's ProposedSize and MaxSizeAllowed, anything else as it is.
+void ObjectPayloadError(S3Context& ctx, const Status& s);
 // Streams the payload into `writer`, checks Content-MD5 and the additional
 // checksum, and commits with `meta`.
 Result<fsclient::ObjectMeta> StreamIntoWriter(S3Context& ctx, fsclient::ObjectWriter& writer,

@@ -115,7 +115,7 @@ void S3Service::Handle(HttpRequest& request, BodyReader& body, ResponseWriter& r
   auth::AuthResult auth =
       auth::Authenticate(view, users_, std::chrono::system_clock::now(), options_.region);
 
-  PayloadReader payload(request, body, auth);
+  PayloadReader payload(request, body, auth, options_.max_object_size);
   S3Context ctx{.request = request,
                 .payload = payload,
                 .response = response,

@@ -3,6 +3,7 @@
 // payload, and records metrics and one access-log line per request.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -23,9 +24,13 @@ namespace fsgate::gateway {
 
 class AccessLog;
 
+// AWS's largest object a single PUT may write, and its largest part: 5 GiB.
+inline constexpr uint64_t kMaxObjectSize = 5ull << 30;
+
 struct S3ServiceOptions {
   std::string domain;  // virtual-hosted style: "<bucket>.<domain>"
   std::string region = "us-east-1";
+  uint64_t max_object_size = kMaxObjectSize;  // smaller only in tests
 };
 
 class S3Service {

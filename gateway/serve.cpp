@@ -44,6 +44,9 @@ void LogConfig(const ServeConfig& c) {
     spdlog::warn("test hooks on: apply delay {} ms, inode swap every {} creates, {} fault rules",
                  c.test_apply_delay_ms, c.test_swap_inode_every, c.test_faults.size());
   }
+  if (c.test_max_object_size > 0) {
+    spdlog::warn("test hook on: objects and parts limited to {} bytes", c.test_max_object_size);
+  }
 }
 
 auth::CredentialStore LoadUsers(const ServeConfig& c) {
@@ -138,8 +141,11 @@ int RunServe(const ServeConfig& config) {
   store = std::move(*opened);
 
   AccessLog access_log(config.log_format);
-  S3Service service(*store, users, metrics, access_log,
-                    S3ServiceOptions{config.domain, config.region});
+  S3ServiceOptions service_options{config.domain, config.region};
+  if (config.test_max_object_size > 0) {
+    service_options.max_object_size = static_cast<uint64_t>(config.test_max_object_size);
+  }
+  S3Service service(*store, users, metrics, access_log, std::move(service_options));
   HttpServerOptions http_options;
   SplitHostPort(config.listen, "--listen", http_options.host, http_options.port);
   http_options.max_connections = static_cast<size_t>(config.max_connections);

@@ -36,6 +36,7 @@ struct ServeConfig {
   int64_t test_apply_delay_ms = 0;
   int64_t test_swap_inode_every = 0;
   std::vector<std::string> test_faults;  // FaultBackend rule specs, e.g. "fsync:EIO:path=.log"
+  int64_t test_max_object_size = 0;      // > 0: replaces the 5 GiB object size limit
 };
 
 // Loads a JSON config file over `config`; throws std::runtime_error with a

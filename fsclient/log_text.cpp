@@ -1,0 +1,61 @@
+#include "fsclient/log_text.h"
+
+#include <cstdint>
+
+#include "fsclient/key_path.h"
+
+namespace fsgate::fsclient {
+namespace {
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
+bool Kept(unsigned char c, bool keep_space) {
+  if (c == ' ') return keep_space;
+  return c >= 0x21 && c <= 0x7E && c != '%' && c != '"' && c != '\\';
+}
+
+std::string PercentEncode(std::string_view text, bool keep_space) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (Kept(c, keep_space)) {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string LogField(std::string_view text) {
+  if (text.empty()) return "-";
+  if (text == "-") return "%2D";
+  return PercentEncode(text, false);
+}
+
+std::string LogText(std::string_view text) { return PercentEncode(text, true); }
+
+std::string ValidUtf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  while (!text.empty()) {
+    uint32_t code_point = 0;
+    const size_t n = DecodeUtf8(text, code_point);
+    if (n == 0) {
+      out.append(kReplacement);
+      text.remove_prefix(1);
+    } else {
+      out.append(text.substr(0, n));
+      text.remove_prefix(n);
+    }
+  }
+  return out;
+}
+
+}  // namespace fsgate::fsclient
