@@ -98,6 +98,9 @@ Status RemoveUploadDir(Backend& backend, const std::string& bucket, const std::s
 }  // namespace
 
 Result<std::string> FsObjectStore::CreateMultipartUpload(const PutRequest& request) {
+  // Against DeleteBucket: the upload is made before it (and discarded with the
+  // bucket) or finds no bucket, never left behind under a deleted bucket.
+  auto gate = bucket_gate_.Write(request.bucket);
   if (Status s = CheckObject(request.bucket, request.key); !s.ok()) return s;
   if (IsDirectoryKey(request.key)) {
     return Status::S3(s3err::kInvalidArgument,
