@@ -70,6 +70,17 @@ int64_t NowNs() {
       .count();
 }
 
+// The initiation time in 16 hex digits, then 16 random ones. ListMultipartUploads
+// orders one key's uploads by initiation time, and its upload-id-marker compares
+// ids as strings (as AWS defines both): with the time first the two orders
+// agree, so paging through many uploads of one key skips none.
+std::string NewUploadId(int64_t initiated_ns) {
+  char time_hex[17];
+  std::snprintf(time_hex, sizeof(time_hex), "%016llx",
+                static_cast<unsigned long long>(initiated_ns));
+  return time_hex + RandomHex(8);
+}
+
 // The upload `id` of exactly bucket/key.
 Result<UploadRecord> LoadUploadOf(Backend& backend, const std::string& bucket,
                                   const std::string& key, const std::string& id) {
@@ -115,7 +126,7 @@ Result<std::string> FsObjectStore::CreateMultipartUpload(const PutRequest& reque
   upload.key = request.key;
   upload.initiated_ns = NowNs();
   upload.meta = request.meta;
-  const std::string id = RandomHex(16);
+  const std::string id = NewUploadId(upload.initiated_ns);
   const std::string bucket_dir = BucketUploadsDir(request.bucket);
   Status made = backend_->Mkdir(bucket_dir);
   if (made.ok() && options_.fsync) made = backend_->SyncDir(layout::kMultipart);

@@ -134,6 +134,21 @@ def test_listing_reads_only_its_bucket(server):
     assert server.metric_sum("fsgate_multipart_expired_total") == 0
 
 
+def test_paging_through_uploads_of_one_key(server, bucket):
+    """One key's uploads are ordered by initiation time and the upload-id-marker compares ids
+    as strings: a page of one at a time must still list each upload once, in order."""
+    s3 = server.client()
+    same = [s3.create_multipart_upload(Bucket=bucket, Key="same")["UploadId"] for _ in range(6)]
+    paged, marker = [], {}
+    while True:
+        page = s3.list_multipart_uploads(Bucket=bucket, MaxUploads=1, **marker)
+        paged += [u["UploadId"] for u in page.get("Uploads", [])]
+        if not page["IsTruncated"]:
+            break
+        marker = dict(KeyMarker=page["NextKeyMarker"], UploadIdMarker=page["NextUploadIdMarker"])
+    assert paged == same
+
+
 def test_expiry_flag_and_config_key(tmp_path):
     for bad in ["3w", "-1", "1.5h", "soon"]:
         res = subprocess.run([fsgate_bin(), "serve", "--root", str(tmp_path), "--multipart-expiry", bad],

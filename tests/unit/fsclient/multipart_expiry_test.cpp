@@ -157,6 +157,19 @@ TEST_F(MultipartLayoutTest, ListingReadsOnlyItsBucket) {
   EXPECT_EQ(UploadIds("bkt"), Sorted(busy));
 }
 
+// One key's uploads are listed by initiation time, and AWS's upload-id-marker
+// compares ids as strings: ids must sort like their uploads.
+TEST_F(MultipartLayoutTest, UploadIdsSortByInitiationTime) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i) ids.push_back(Create("bkt", "same"));
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+  auto uploads = store_->ListMultipartUploads("bkt");
+  ASSERT_TRUE(uploads.ok());
+  std::vector<std::string> listed;
+  for (const auto& u : *uploads) listed.push_back(u.upload_id);
+  EXPECT_EQ(listed, ids);
+}
+
 // An upload started by an earlier release, in .fsgate/multipart/<upload-id>/,
 // carries on after the upgrade.
 TEST_F(MultipartLayoutTest, FlatUploadsMoveUnderTheirBucketAtStart) {
