@@ -1,10 +1,11 @@
 // BucketGate: DeleteBucket against the writes into that bucket.
 //
-// Writes (PutObject, CopyObject, CompleteMultipartUpload, DeleteObject) hold
-// their bucket's gate shared while they publish; DeleteBucket holds it
-// exclusively from its drain of pending ops to its last rmdir. So no write is
-// answered in between, where it would be lost with the directory: it lands
-// before (and the bucket is not empty) or after (and there is no bucket).
+// Writes (PutObject, CopyObject, CreateMultipartUpload, CompleteMultipartUpload,
+// DeleteObject) hold their bucket's gate shared while they publish; DeleteBucket
+// holds it exclusively from its drain of pending ops to the removal of the
+// bucket's multipart uploads. So no write is answered in between, where it
+// would be lost with the directory: it lands before (and the bucket is not
+// empty, or the upload is discarded with it) or after (and there is no bucket).
 // Striped like KeyLocks: buckets sharing a stripe only wait for each other
 // while a DeleteBucket runs.
 #pragma once

@@ -12,6 +12,7 @@
 #include "fsclient/backend.h"
 #include "fsclient/bucket_cache.h"
 #include "fsclient/bucket_gate.h"
+#include "fsclient/multipart_expiry.h"
 #include "fsclient/namespace.h"
 #include "fsclient/object_store.h"
 
@@ -54,6 +55,7 @@ class FsObjectStore final : public ObjectStore {
   Result<std::vector<PartInfo>> ListParts(const std::string& bucket, const std::string& key,
                                           const std::string& upload_id) override;
   Result<std::vector<UploadInfo>> ListMultipartUploads(const std::string& bucket) override;
+  Result<size_t> AbortExpiredUploads(int64_t initiated_before_ns) override;
 
   Status Drain() override;
   std::string AsyncStatusJson() override;
@@ -85,6 +87,8 @@ class FsObjectStore final : public ObjectStore {
   BucketCache bucket_cache_;
   const StoreOptions options_;
   metrics::Metrics* metrics_;  // held for the async namespace and future counters
+  // Last: its thread calls into the members above, and stops first.
+  std::unique_ptr<MultipartExpiry> multipart_expiry_;
 };
 
 // The Namespace the store runs on: the one switch point between sync and async dirops.

@@ -1,11 +1,7 @@
-// Multipart uploads, kept under .fsgate/multipart/<upload-id>/:
-//   upload       JSON: bucket, key, initiation time, the object's metadata
-//   part-00001   one file per uploaded part, its ETag in user.fsgate.* xattrs
+// Multipart uploads, kept per bucket under .fsgate/multipart/ (fsclient/multipart_layout.h).
 // Completion joins the parts with copy_file_range into a staging file and
 // publishes it through the namespace like any PUT.
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
@@ -14,9 +10,11 @@
 #include "auth/hash.h"
 #include "fsclient/fs_object_store.h"
 #include "fsclient/key_path.h"
+#include "fsclient/multipart_layout.h"
 #include "fsclient/object_io.h"
 #include "fsclient/object_meta_codec.h"
 #include "fsclient/store_layout.h"
+#include "metrics/metrics.h"
 
 namespace fsgate::fsclient {
 namespace {
@@ -24,19 +22,10 @@ namespace {
 constexpr int kMaxPartNumber = 10000;
 constexpr uint64_t kMinPartSize = 5ull << 20;
 
-struct Upload {
-  std::string bucket;
-  std::string key;
-  int64_t initiated_ns = 0;
-  ObjectMeta meta;
-};
-
-// 32 lower-case hex digits: nothing else can name an upload directory.
-bool IsValidUploadId(const std::string& id) {
-  return id.size() == 32 && id.find_first_not_of("0123456789abcdef") == std::string::npos;
-}
-
-std::string UploadDir(const std::string& id) { return std::string(layout::kMultipart) + "/" + id; }
+using multipart::BucketUploadsDir;
+using multipart::IsValidUploadId;
+using multipart::UploadDir;
+using multipart::UploadRecord;
 
 std::string PartName(int number) {
   char name[16];
@@ -81,76 +70,48 @@ int64_t NowNs() {
       .count();
 }
 
-std::string EncodeUpload(const Upload& upload) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  std::string meta = EncodeMetaJson(upload.meta);
-  w.StartObject();
-  w.Key("bucket");
-  w.String(upload.bucket.c_str());
-  w.Key("key");
-  w.String(upload.key.data(), static_cast<rapidjson::SizeType>(upload.key.size()));
-  w.Key("initiated");
-  w.Int64(upload.initiated_ns);
-  w.Key("meta");
-  w.String(meta.data(), static_cast<rapidjson::SizeType>(meta.size()));
-  w.EndObject();
-  return std::string(buf.GetString(), buf.GetSize());
-}
-
-Result<Upload> LoadUpload(Backend& backend, const std::string& id) {
-  if (!IsValidUploadId(id)) return NoSuchUpload();
-  auto text = ReadSmallFile(backend, UploadDir(id) + "/upload");
-  if (!text.ok()) return text.status().IsErrno(ENOENT) ? NoSuchUpload() : text.status();
-  rapidjson::Document doc;
-  doc.Parse(text->data(), text->size());
-  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("bucket") ||
-      !doc["bucket"].IsString() || !doc.HasMember("key") || !doc["key"].IsString() ||
-      !doc.HasMember("initiated") || !doc["initiated"].IsInt64() || !doc.HasMember("meta") ||
-      !doc["meta"].IsString()) {
-    return Status::S3(s3err::kInternalError, "multipart upload record is corrupt: " + id);
-  }
-  Upload upload;
-  upload.bucket = doc["bucket"].GetString();
-  upload.key.assign(doc["key"].GetString(), doc["key"].GetStringLength());
-  upload.initiated_ns = doc["initiated"].GetInt64();
-  auto meta =
-      DecodeMetaJson(std::string_view(doc["meta"].GetString(), doc["meta"].GetStringLength()));
-  if (!meta.ok()) return meta.status();
-  upload.meta = std::move(*meta);
-  return upload;
+// The initiation time in 16 hex digits, then 16 random ones. ListMultipartUploads
+// orders one key's uploads by initiation time, and its upload-id-marker compares
+// ids as strings (as AWS defines both): with the time first the two orders
+// agree, so paging through many uploads of one key skips none.
+std::string NewUploadId(int64_t initiated_ns) {
+  char time_hex[17];
+  std::snprintf(time_hex, sizeof(time_hex), "%016llx",
+                static_cast<unsigned long long>(initiated_ns));
+  return time_hex + RandomHex(8);
 }
 
 // The upload `id` of exactly bucket/key.
-Result<Upload> LoadUploadOf(Backend& backend, const std::string& bucket, const std::string& key,
-                            const std::string& id) {
-  auto upload = LoadUpload(backend, id);
-  if (!upload.ok()) return upload;
+Result<UploadRecord> LoadUploadOf(Backend& backend, const std::string& bucket,
+                                  const std::string& key, const std::string& id) {
+  if (!IsValidUploadId(id)) return NoSuchUpload();
+  auto upload = multipart::LoadUploadRecord(backend, UploadDir(bucket, id));
+  if (!upload.ok()) return upload.status().IsErrno(ENOENT) ? NoSuchUpload() : upload.status();
   if (upload->bucket != bucket || upload->key != key) return NoSuchUpload();
   return upload;
 }
 
 // Makes the upload disappear at once (one rename), then deletes its files.
-Status RemoveUploadDir(Backend& backend, const std::string& id, bool fsync) {
-  const std::string dir = UploadDir(id);
+Status RemoveUploadDir(Backend& backend, const std::string& bucket, const std::string& id,
+                       bool fsync) {
+  const std::string dir = UploadDir(bucket, id);
   const std::string doomed = dir + ".removed-" + RandomHex(6);
   Status s = backend.Rename(dir, doomed);
   if (s.IsErrno(ENOENT)) return NoSuchUpload();
   if (!s.ok()) return s;
   if (fsync) {
-    if (Status sync = backend.SyncDir(layout::kMultipart); !sync.ok()) return sync;
+    if (Status sync = backend.SyncDir(BucketUploadsDir(bucket)); !sync.ok()) return sync;
   }
-  auto entries = backend.ReadDir(doomed);
-  if (entries.ok()) {
-    for (const auto& entry : *entries) (void)backend.Unlink(doomed + "/" + entry.name);
-  }
-  (void)backend.Rmdir(doomed);
+  multipart::RemoveUploadTree(backend, doomed);
   return Status::Ok();
 }
 
 }  // namespace
 
 Result<std::string> FsObjectStore::CreateMultipartUpload(const PutRequest& request) {
+  // Against DeleteBucket: the upload is made before it (and discarded with the
+  // bucket) or finds no bucket, never left behind under a deleted bucket.
+  auto gate = bucket_gate_.Write(request.bucket);
   if (Status s = CheckObject(request.bucket, request.key); !s.ok()) return s;
   if (IsDirectoryKey(request.key)) {
     return Status::S3(s3err::kInvalidArgument,
@@ -160,21 +121,26 @@ Result<std::string> FsObjectStore::CreateMultipartUpload(const PutRequest& reque
     return Status::S3(s3err::kMetadataTooLarge,
                       "Your metadata headers exceed the maximum allowed metadata size of 2 KB");
   }
-  Upload upload;
+  UploadRecord upload;
   upload.bucket = request.bucket;
   upload.key = request.key;
   upload.initiated_ns = NowNs();
   upload.meta = request.meta;
-  const std::string id = RandomHex(16);
-  if (Status s = backend_->Mkdir(UploadDir(id)); !s.ok()) return s;
-  if (Status s = WriteFileAtomic(*backend_, UploadDir(id) + "/upload", EncodeUpload(upload),
+  const std::string id = NewUploadId(upload.initiated_ns);
+  const std::string bucket_dir = BucketUploadsDir(request.bucket);
+  Status made = backend_->Mkdir(bucket_dir);
+  if (made.ok() && options_.fsync) made = backend_->SyncDir(layout::kMultipart);
+  if (!made.ok() && !made.IsErrno(EEXIST)) return made;
+  const std::string dir = UploadDir(request.bucket, id);
+  if (Status s = backend_->Mkdir(dir); !s.ok()) return s;
+  if (Status s = WriteFileAtomic(*backend_, dir + "/upload", multipart::EncodeUploadRecord(upload),
                                  options_.fsync);
       !s.ok()) {
-    (void)RemoveUploadDir(*backend_, id, false);
+    (void)RemoveUploadDir(*backend_, request.bucket, id, false);
     return s;
   }
   if (options_.fsync) {
-    if (Status s = backend_->SyncDir(layout::kMultipart); !s.ok()) return s;
+    if (Status s = backend_->SyncDir(bucket_dir); !s.ok()) return s;
   }
   return id;
 }
@@ -190,7 +156,7 @@ Result<std::unique_ptr<ObjectWriter>> FsObjectStore::BeginUploadPart(const std::
   }
   auto upload = LoadUploadOf(*backend_, bucket, key, upload_id);
   if (!upload.ok()) return upload.status();
-  const std::string dir = UploadDir(upload_id);
+  const std::string dir = UploadDir(bucket, upload_id);
   const std::string part = dir + "/" + PartName(part_number);
   const std::string tmp = part + ".tmp-" + RandomHex(6);
   auto created = backend_->Open(tmp, Backend::OpenMode::kCreateExclusive);
@@ -223,13 +189,14 @@ Result<std::vector<PartInfo>> FsObjectStore::ListParts(const std::string& bucket
   if (Status s = CheckObject(bucket, key); !s.ok()) return s;
   auto upload = LoadUploadOf(*backend_, bucket, key, upload_id);
   if (!upload.ok()) return upload.status();
-  auto entries = backend_->ReadDir(UploadDir(upload_id));
+  const std::string dir = UploadDir(bucket, upload_id);
+  auto entries = backend_->ReadDir(dir);
   if (!entries.ok()) return entries.status().IsErrno(ENOENT) ? NoSuchUpload() : entries.status();
   std::vector<PartInfo> parts;
   for (const auto& entry : *entries) {
     int number = ParsePartName(entry.name);
     if (number == 0) continue;
-    auto file = backend_->Open(UploadDir(upload_id) + "/" + entry.name, Backend::OpenMode::kRead);
+    auto file = backend_->Open(dir + "/" + entry.name, Backend::OpenMode::kRead);
     if (!file.ok()) continue;  // replaced or aborted meanwhile
     auto meta = ReadObjectMeta(**file);
     if (!meta.ok()) return meta.status();
@@ -267,7 +234,7 @@ Result<ObjectMeta> FsObjectStore::CompleteMultipartUpload(const std::string& buc
   for (size_t i = 0; i < parts.size(); ++i) {
     const CompletedPart& part = parts[i];
     if (part.number < 1 || part.number > kMaxPartNumber) return InvalidPart();
-    auto file = backend_->Open(UploadDir(upload_id) + "/" + PartName(part.number),
+    auto file = backend_->Open(UploadDir(bucket, upload_id) + "/" + PartName(part.number),
                                Backend::OpenMode::kRead);
     if (!file.ok()) return file.status().IsErrno(ENOENT) ? InvalidPart() : file.status();
     auto meta = ReadObjectMeta(**file);
@@ -314,7 +281,7 @@ Result<ObjectMeta> FsObjectStore::CompleteMultipartUpload(const std::string& buc
   auto published = PublishStaged(bucket, key, *staging, **target, std::move(meta), conditions,
                                  /*sync_dirops=*/false);
   if (!published.ok()) return published;
-  (void)RemoveUploadDir(*backend_, upload_id, options_.fsync);
+  (void)RemoveUploadDir(*backend_, bucket, upload_id, options_.fsync);
   return published;
 }
 
@@ -323,17 +290,21 @@ Status FsObjectStore::AbortMultipartUpload(const std::string& bucket, const std:
   if (Status s = CheckObject(bucket, key); !s.ok()) return s;
   auto upload = LoadUploadOf(*backend_, bucket, key, upload_id);
   if (!upload.ok()) return upload.status();
-  return RemoveUploadDir(*backend_, upload_id, options_.fsync);
+  return RemoveUploadDir(*backend_, bucket, upload_id, options_.fsync);
 }
 
+// Reads this bucket's directory alone: other buckets' uploads cost nothing.
 Result<std::vector<UploadInfo>> FsObjectStore::ListMultipartUploads(const std::string& bucket) {
   if (Status s = CheckBucket(bucket); !s.ok()) return s;
-  auto entries = backend_->ReadDir(layout::kMultipart);
-  if (!entries.ok()) return entries.status();
   std::vector<UploadInfo> uploads;
+  auto entries = backend_->ReadDir(BucketUploadsDir(bucket));
+  if (!entries.ok()) {
+    if (entries.status().IsErrno(ENOENT)) return uploads;  // none ever started here
+    return entries.status();
+  }
   for (const auto& entry : *entries) {
-    if (!IsValidUploadId(entry.name)) continue;
-    auto upload = LoadUpload(*backend_, entry.name);
+    if (!IsValidUploadId(entry.name)) continue;  // also skips uploads being removed
+    auto upload = multipart::LoadUploadRecord(*backend_, UploadDir(bucket, entry.name));
     if (!upload.ok() || upload->bucket != bucket) continue;
     uploads.push_back(UploadInfo{upload->key, entry.name, upload->initiated_ns});
   }
@@ -343,17 +314,62 @@ Result<std::vector<UploadInfo>> FsObjectStore::ListMultipartUploads(const std::s
   return uploads;
 }
 
-// Runs after the bucket directory is gone: a scan without the bucket check.
+// Runs after the bucket directory is gone (AWS deletes a bucket whose uploads
+// are still in progress and discards them): one rename drops them all.
 Status FsObjectStore::RemoveUploadsOf(const std::string& bucket) {
-  auto entries = backend_->ReadDir(layout::kMultipart);
-  if (!entries.ok()) return entries.status();
-  for (const auto& entry : *entries) {
-    auto upload = LoadUpload(*backend_, entry.name);
-    if (upload.ok() && upload->bucket == bucket) {
-      (void)RemoveUploadDir(*backend_, entry.name, options_.fsync);
+  const std::string dir = BucketUploadsDir(bucket);
+  const std::string doomed =
+      std::string(layout::kMultipart) + "/.removed-" + bucket + "-" + RandomHex(6);
+  Status s = backend_->Rename(dir, doomed);
+  if (s.IsErrno(ENOENT)) return Status::Ok();
+  if (!s.ok()) return s;
+  if (options_.fsync) {
+    if (Status sync = backend_->SyncDir(layout::kMultipart); !sync.ok()) return sync;
+  }
+  multipart::RemoveUploadTree(*backend_, doomed);
+  return Status::Ok();
+}
+
+Result<size_t> FsObjectStore::AbortExpiredUploads(int64_t initiated_before_ns) {
+  auto buckets = backend_->ReadDir(layout::kMultipart);
+  if (!buckets.ok()) return buckets.status();
+  size_t expired = 0;
+  for (const auto& bucket : *buckets) {
+    if (!ValidateBucketName(bucket.name).ok()) {
+      // What a crash left of a DeleteBucket's removal.
+      if (bucket.name.starts_with(".removed-")) {
+        multipart::RemoveUploadTree(*backend_, std::string(layout::kMultipart) + "/" + bucket.name);
+      }
+      continue;
+    }
+    const std::string bucket_dir = BucketUploadsDir(bucket.name);
+    auto entries = backend_->ReadDir(bucket_dir);
+    if (!entries.ok()) continue;  // a flat upload, or removed meanwhile
+    for (const auto& entry : *entries) {
+      if (!IsValidUploadId(entry.name)) {
+        // What a crash left of an abort or a completion.
+        if (entry.name.find(".removed-") != std::string::npos) {
+          multipart::RemoveUploadTree(*backend_, bucket_dir + "/" + entry.name);
+        }
+        continue;
+      }
+      auto upload = multipart::LoadUploadRecord(*backend_, UploadDir(bucket.name, entry.name));
+      if (!upload.ok() || upload->initiated_ns >= initiated_before_ns) continue;
+      // Exactly an abort: completed or aborted meanwhile, it is simply gone.
+      Status s = RemoveUploadDir(*backend_, bucket.name, entry.name, options_.fsync);
+      if (s.Is(s3err::kNoSuchUpload)) continue;
+      if (!s.ok()) {
+        spdlog::warn("multipart expiry: cannot abort upload bucket={} upload_id={}: {}",
+                     bucket.name, entry.name, s.message());
+        continue;
+      }
+      spdlog::info("multipart upload expired and aborted: bucket={} key={} upload_id={}",
+                   bucket.name, upload->key, entry.name);
+      if (metrics_ != nullptr) metrics_->MultipartExpired();
+      ++expired;
     }
   }
-  return Status::Ok();
+  return expired;
 }
 
 }  // namespace fsgate::fsclient

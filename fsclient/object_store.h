@@ -7,6 +7,7 @@
 // (read-after-write, list-after-delete, ...), whatever the applier's lag.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -154,6 +155,9 @@ struct StoreOptions {
   // it is recorded: who owns a bucket never changes with the configuration.
   // Empty: such buckets stay without an owner.
   std::string default_bucket_owner;
+  // --multipart-expiry: uploads initiated longer ago are aborted in the
+  // background; 0 keeps them until completed or aborted.
+  std::chrono::seconds multipart_expiry{0};
 };
 
 class ObjectStore {
@@ -205,6 +209,10 @@ class ObjectStore {
   virtual Result<std::vector<PartInfo>> ListParts(const std::string& bucket, const std::string& key,
                                                   const std::string& upload_id) = 0;
   virtual Result<std::vector<UploadInfo>> ListMultipartUploads(const std::string& bucket) = 0;
+  // Aborts every upload, in any bucket, initiated before `initiated_before_ns`
+  // (system clock); each is logged and counted (fsgate_multipart_expired_total).
+  // Returns how many were aborted.
+  virtual Result<size_t> AbortExpiredUploads(int64_t initiated_before_ns) = 0;
 
   // Operations.
   // Waits until every answered operation has been applied to the filesystem.

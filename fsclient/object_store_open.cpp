@@ -8,6 +8,7 @@
 #include "fsclient/empty_dir_sweep.h"
 #include "fsclient/fs_object_store.h"
 #include "fsclient/journal_segments.h"
+#include "fsclient/multipart_layout.h"
 #include "fsclient/store_layout.h"
 #include "fsclient/sync_namespace.h"
 #include "metrics/metrics.h"
@@ -61,6 +62,9 @@ Result<std::unique_ptr<ObjectStore>> OpenFsObjectStore(std::unique_ptr<Backend> 
                                                        metrics::Metrics* metrics) {
   if (!backend) return Status::Errno(EINVAL, "no backend");
   if (Status s = InitStoreLayout(*backend, options.fsync); !s.ok()) return s;
+  if (auto moved = multipart::MigrateFlatUploads(*backend, options.fsync); !moved.ok()) {
+    return moved.status();
+  }
   auto ns = MakeNamespace(*backend, options, metrics);
   if (!ns.ok()) return ns.status();
   auto clean = TakeCleanShutdownMarker(*backend, options.fsync);
@@ -84,10 +88,22 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(std::unique_ptr<Backend> 
 
 FsObjectStore::FsObjectStore(std::unique_ptr<Backend> backend, std::unique_ptr<Namespace> ns,
                              StoreOptions options, metrics::Metrics* metrics)
-    : backend_(std::move(backend)), ns_(std::move(ns)), options_(options), metrics_(metrics) {}
+    : backend_(std::move(backend)), ns_(std::move(ns)), options_(options), metrics_(metrics) {
+  if (options_.multipart_expiry.count() > 0) {
+    multipart_expiry_ = std::make_unique<MultipartExpiry>(
+        options_.multipart_expiry, [this](int64_t initiated_before_ns) {
+          if (auto expired = AbortExpiredUploads(initiated_before_ns); !expired.ok()) {
+            spdlog::warn("multipart expiry: scan failed: {}", expired.status().message());
+          }
+        });
+  }
+}
 
-// The namespace goes first: its applier may still use the backend.
-FsObjectStore::~FsObjectStore() { ns_.reset(); }
+// The expiry thread stops first, then the namespace: its applier may still use the backend.
+FsObjectStore::~FsObjectStore() {
+  multipart_expiry_.reset();
+  ns_.reset();
+}
 
 Status FsObjectStore::Drain() {
   if (Status s = ns_->Drain(); !s.ok()) return s;

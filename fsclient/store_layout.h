@@ -3,7 +3,7 @@
 //   .fsgate/format      store-wide format version ("1\n"); a newer one is refused
 //   .fsgate/staging/    files being written, renamed into place when published
 //   .fsgate/journal/    the intent journal (async dirops)
-//   .fsgate/multipart/  one directory per multipart upload
+//   .fsgate/multipart/  uploads in progress, per bucket (fsclient/multipart_layout.h)
 //   .fsgate/buckets/    one record per bucket: creation time, owner, region (bucket_record.h)
 #pragma once
 

@@ -61,6 +61,9 @@ int main(int argc, char** argv) {
   serve->add_option("--max-connections", config.max_connections, "Open connections at most");
   serve->add_option("--idle-timeout", config.idle_timeout_seconds, "Keep-alive idle seconds");
   serve->add_option("--read-timeout", config.read_timeout_seconds, "Seconds without a byte");
+  std::string multipart_expiry;
+  serve->add_option("--multipart-expiry", multipart_expiry,
+                    "Abort uploads older than this: seconds, or with s/m/h/d; 0 never (7d)");
   serve->add_option("--ceph-conf", config.ceph_conf, "ceph.conf (cephfs backend)");
   serve->add_option("--ceph-id", config.ceph_id, "cephx client id (cephfs backend)");
   serve->add_option("--ceph-fs", config.ceph_fs, "file system name (cephfs backend)");
@@ -81,6 +84,10 @@ int main(int argc, char** argv) {
     return kUsageError;
   }
   try {
+    if (!multipart_expiry.empty()) {
+      config.multipart_expiry_seconds =
+          fsgate::gateway::ParseDurationSeconds(multipart_expiry, "--multipart-expiry");
+    }
     fsgate::gateway::ValidateConfig(config);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "fsgate: %s\n", e.what());

@@ -31,10 +31,11 @@ void LogConfig(const ServeConfig& c) {
       c.fsync);
   spdlog::info(
       "config: tls={} domain={} region={} max-connections={} idle-timeout={}s read-timeout={}s "
-      "log-level={} log-format={} credentials-file={}",
+      "log-level={} log-format={} credentials-file={} multipart-expiry={}",
       c.tls_cert.empty() ? "off" : "on", c.domain.empty() ? "-" : c.domain, c.region,
       c.max_connections, c.idle_timeout_seconds, c.read_timeout_seconds, c.log_level, c.log_format,
-      c.credentials.empty() ? "-" : c.credentials);
+      c.credentials.empty() ? "-" : c.credentials,
+      c.multipart_expiry_seconds > 0 ? std::to_string(c.multipart_expiry_seconds) + "s" : "off");
   if (c.fsync == "off") {
     spdlog::warn(
         "--fsync off: answers come from the page cache; a power cut or kernel crash can "
@@ -133,6 +134,7 @@ int RunServe(const ServeConfig& config) {
   store_options.async_dirops = config.dirops == "async";
   store_options.fsync = config.fsync == "on";
   store_options.default_bucket_owner = users.main_user();
+  store_options.multipart_expiry = std::chrono::seconds(config.multipart_expiry_seconds);
   auto opened = fsclient::ObjectStore::Open(std::move(*backend), store_options, metrics);
   if (!opened.ok()) {
     spdlog::critical("cannot open the store: {}", opened.status().message());

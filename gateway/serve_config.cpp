@@ -13,6 +13,9 @@
 namespace fsgate::gateway {
 namespace {
 
+// A century: far from overflowing once turned into nanoseconds.
+constexpr int64_t kMaxDurationSeconds = int64_t{36500} * 86400;
+
 using Setter = std::function<void(const rapidjson::Value&, ServeConfig&)>;
 
 Setter String(std::string ServeConfig::*field, const char* key) {
@@ -49,6 +52,8 @@ const std::map<std::string, Setter>& Keys() {
       {"max_connections", Integer(&ServeConfig::max_connections, "max_connections")},
       {"idle_timeout_seconds", Integer(&ServeConfig::idle_timeout_seconds, "idle_timeout_seconds")},
       {"read_timeout_seconds", Integer(&ServeConfig::read_timeout_seconds, "read_timeout_seconds")},
+      {"multipart_expiry_seconds",
+       Integer(&ServeConfig::multipart_expiry_seconds, "multipart_expiry_seconds")},
       {"ceph_conf", String(&ServeConfig::ceph_conf, "ceph_conf")},
       {"ceph_id", String(&ServeConfig::ceph_id, "ceph_id")},
       {"ceph_fs", String(&ServeConfig::ceph_fs, "ceph_fs")},
@@ -91,6 +96,23 @@ void LoadConfigFile(const std::string& path, ServeConfig& config) {
   }
 }
 
+int64_t ParseDurationSeconds(const std::string& text, const char* flag) {
+  int64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  const std::string_view suffix(ptr, text.data() + text.size() - ptr);
+  int64_t unit = 0;
+  if (suffix.empty() || suffix == "s") unit = 1;
+  if (suffix == "m") unit = 60;
+  if (suffix == "h") unit = 3600;
+  if (suffix == "d") unit = 86400;
+  if (ec != std::errc() || ptr == text.data() || unit == 0 || value < 0 ||
+      value > kMaxDurationSeconds / unit) {
+    throw std::runtime_error(std::string(flag) + ": '" + text +
+                             "' is not a duration (whole seconds, or a number with s, m, h or d)");
+  }
+  return value * unit;
+}
+
 void SplitHostPort(const std::string& text, const char* flag, std::string& host, uint16_t& port) {
   auto colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0) {
@@ -122,6 +144,9 @@ void ValidateConfig(const ServeConfig& c) {
   if (c.max_connections < 1) throw std::runtime_error("--max-connections must be at least 1");
   if (c.idle_timeout_seconds < 1 || c.read_timeout_seconds < 1) {
     throw std::runtime_error("timeouts must be at least 1 second");
+  }
+  if (c.multipart_expiry_seconds < 0 || c.multipart_expiry_seconds > kMaxDurationSeconds) {
+    throw std::runtime_error("multipart expiry must be between 0 (never) and 36500 days");
   }
   std::string host;
   uint16_t port = 0;

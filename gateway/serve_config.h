@@ -27,6 +27,8 @@ struct ServeConfig {
   int64_t max_connections = 1024;
   int64_t idle_timeout_seconds = 60;
   int64_t read_timeout_seconds = 60;
+  // Multipart uploads older than this are aborted in the background; 0 never.
+  int64_t multipart_expiry_seconds = 7 * 24 * 3600;
   // CephFS backend.
   std::string ceph_conf;
   std::string ceph_id = "admin";
@@ -45,6 +47,9 @@ void LoadConfigFile(const std::string& path, ServeConfig& config);
 
 // Checks values and their combinations; throws std::runtime_error.
 void ValidateConfig(const ServeConfig& config);
+
+// "90", "90s", "15m", "12h", "7d" -> seconds; throws std::runtime_error naming `flag`.
+int64_t ParseDurationSeconds(const std::string& text, const char* flag);
 
 // "host:port" -> parts; throws std::runtime_error naming `flag`.
 void SplitHostPort(const std::string& text, const char* flag, std::string& host, uint16_t& port);

@@ -103,6 +103,12 @@ struct Metrics::Impl {
           .Help("Applied creates whose final inode differs from the delegated one")
           .Register(*registry)
           .Add({});
+  Counter& multipart_expired =
+      prometheus::BuildCounter()
+          .Name("fsgate_multipart_expired_total")
+          .Help("Multipart uploads aborted because they outlived --multipart-expiry")
+          .Register(*registry)
+          .Add({});
   Gauge& delegated_inodes =
       prometheus::BuildGauge()
           .Name("fsgate_delegated_inodes_available")
@@ -205,6 +211,10 @@ void Metrics::AsyncError(AsyncOp op, int err) {
 void Metrics::InoMismatch() { impl_->ino_mismatch.Increment(); }
 
 double Metrics::InoMismatchTotal() const { return impl_->ino_mismatch.Value(); }
+
+void Metrics::MultipartExpired() { impl_->multipart_expired.Increment(); }
+
+double Metrics::MultipartExpiredTotal() const { return impl_->multipart_expired.Value(); }
 
 void Metrics::SetDelegatedInodesAvailable(int64_t n) {
   impl_->delegated_inodes.Set(static_cast<double>(n));

@@ -43,6 +43,9 @@ class Metrics {
   // fsgate_sync_fallbacks_total{reason}: "no_delegated_inode", "parent_unknown",
   // "header", "backlog_full", "lease", ...
   void SyncFallback(std::string_view reason);
+  // fsgate_multipart_expired_total: uploads aborted by --multipart-expiry.
+  void MultipartExpired();
+  double MultipartExpiredTotal() const;
   // fsgate_commit_batch_size and fsgate_commit_seconds.
   void Commit(size_t batch_size, double seconds);
 

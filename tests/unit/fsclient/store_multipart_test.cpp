@@ -81,7 +81,7 @@ TEST_F(MultipartTest, CompleteJoinsPartsWithTheMultipartEtag) {
   EXPECT_EQ(ReadLocalFile(Root("bkt/videos/clip.mp4")), big_ + "hello");
   // The upload is gone.
   EXPECT_TRUE(store_->ListMultipartUploads("bkt")->empty());
-  EXPECT_TRUE(std::filesystem::is_empty(Root(".fsgate/multipart")));
+  EXPECT_TRUE(std::filesystem::is_empty(Root(".fsgate/multipart/bkt")));
   EXPECT_TRUE(testing::FilesUnder(Root(".fsgate/staging")).empty());
   EXPECT_TRUE(store_->ListParts("bkt", "videos/clip.mp4", id).status().Is(s3err::kNoSuchUpload));
 }
@@ -157,7 +157,7 @@ TEST_F(MultipartTest, AbortLeavesNoTrace) {
   ASSERT_TRUE(store_->AbortMultipartUpload("bkt", "k", id).ok());
   EXPECT_TRUE(store_->AbortMultipartUpload("bkt", "k", id).Is(s3err::kNoSuchUpload));
   EXPECT_TRUE(UploadPart("k", id, 2, "late").status().Is(s3err::kNoSuchUpload));
-  EXPECT_TRUE(std::filesystem::is_empty(Root(".fsgate/multipart")));
+  EXPECT_TRUE(std::filesystem::is_empty(Root(".fsgate/multipart/bkt")));
   EXPECT_TRUE(store_->HeadObject("bkt", "k").status().Is(s3err::kNoSuchKey));
 }
 

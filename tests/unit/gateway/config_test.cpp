@@ -57,6 +57,27 @@ TEST(ServeConfigTest, Validation) {
   invalid([](ServeConfig& x) { x.metrics_listen = x.listen; });
 }
 
+TEST(ServeConfigTest, MultipartExpiry) {
+  EXPECT_EQ(ServeConfig{}.multipart_expiry_seconds, 7 * 86400);
+  EXPECT_EQ(ParseDurationSeconds("0", "--multipart-expiry"), 0);
+  EXPECT_EQ(ParseDurationSeconds("90", "--multipart-expiry"), 90);
+  EXPECT_EQ(ParseDurationSeconds("90s", "--multipart-expiry"), 90);
+  EXPECT_EQ(ParseDurationSeconds("15m", "--multipart-expiry"), 900);
+  EXPECT_EQ(ParseDurationSeconds("12h", "--multipart-expiry"), 43200);
+  EXPECT_EQ(ParseDurationSeconds("7d", "--multipart-expiry"), 604800);
+  for (const char* bad : {"", "d", "-1", "1.5h", "7 d", "3w", "7dd", "99999999999d"}) {
+    EXPECT_THROW(ParseDurationSeconds(bad, "--multipart-expiry"), std::runtime_error) << bad;
+  }
+  ServeConfig c;
+  std::string path = WriteTemp(R"({"multipart_expiry_seconds": 3600})");
+  LoadConfigFile(path, c);
+  EXPECT_EQ(c.multipart_expiry_seconds, 3600);
+  std::remove(path.c_str());
+  c.root = "/tmp";
+  c.multipart_expiry_seconds = -1;
+  EXPECT_THROW(ValidateConfig(c), std::runtime_error);
+}
+
 TEST(S3ErrorTest, StatusesAndXml) {
   EXPECT_EQ(HttpStatusForError("NoSuchKey"), 404);
   EXPECT_EQ(HttpStatusForError("BucketNotEmpty"), 409);

@@ -49,6 +49,7 @@ TEST(Metrics, FixedSeriesExistAtZeroBeforeAnyOperation) {
     EXPECT_EQ(At(s, "fsgate_async_apply_seconds_bucket{" + o + ",le=\"60\"}"), 0);
   }
   EXPECT_EQ(At(s, "fsgate_ino_mismatch_total"), 0);
+  EXPECT_EQ(At(s, "fsgate_multipart_expired_total"), 0);
   EXPECT_EQ(At(s, "fsgate_delegated_inodes_available"), 0);
   EXPECT_EQ(At(s, "fsgate_http_inflight_requests"), 0);
   EXPECT_EQ(At(s, "fsgate_http_bytes_total{direction=\"in\"}"), 0);
@@ -72,6 +73,7 @@ TEST(Metrics, TypesAreDeclared) {
            "# TYPE fsgate_async_ops_total counter",
            "# TYPE fsgate_async_errors_total counter",
            "# TYPE fsgate_ino_mismatch_total counter",
+           "# TYPE fsgate_multipart_expired_total counter",
            "# TYPE fsgate_async_apply_seconds histogram",
            "# TYPE fsgate_delegated_inodes_available gauge",
            "# TYPE fsgate_sync_fallbacks_total counter",
@@ -153,7 +155,10 @@ TEST(Metrics, InoMismatchDelegatedPoolAndFallbacks) {
   m.SyncFallback("header");
   m.SyncFallback(std::string("header"));
   EXPECT_EQ(m.InoMismatchTotal(), 2);
+  m.MultipartExpired();
+  EXPECT_EQ(m.MultipartExpiredTotal(), 1);
   const auto s = Scrape(m);
+  EXPECT_EQ(At(s, "fsgate_multipart_expired_total"), 1);
   EXPECT_EQ(At(s, "fsgate_ino_mismatch_total"), 2);
   EXPECT_EQ(At(s, "fsgate_delegated_inodes_available"), 97);
   EXPECT_EQ(At(s, "fsgate_sync_fallbacks_total{reason=\"no_delegated_inode\"}"), 1);
