@@ -411,22 +411,23 @@ class Connection final : public BodyReader, public ResponseWriter {
 
 // After a failed accept, or a connection that could not get its descriptors,
 // thread or memory, accepting pauses 5 ms, doubling up to 1 s while failures
-// go on (as Go's net/http does): the server neither stops nor spins.
+// go on (as Go's net/http does): the server neither stops nor spins. A
+// failure more than a second after the last pause starts again at 5 ms.
 class AcceptBackoff {
  public:
   void Wait(std::string_view why) {
-    delay_ = delay_.count() == 0 ? kFirst : std::min(delay_ * 2, kMax);
-    if (delay_ == kFirst || delay_ == kMax) {
-      spdlog::warn("{}: accepting again in {} ms", why, delay_.count());
-    }
+    auto now = std::chrono::steady_clock::now();
+    delay_ = now - last_pause_end_ > kMax ? kFirst : std::min(delay_ * 2, kMax);
+    if (delay_ == kFirst) spdlog::warn("{}: accepting again in {} ms", why, delay_.count());
     std::this_thread::sleep_for(delay_);
+    last_pause_end_ = std::chrono::steady_clock::now();
   }
-  void Reset() { delay_ = {}; }
 
  private:
   static constexpr std::chrono::milliseconds kFirst{5};
   static constexpr std::chrono::milliseconds kMax{1000};
   std::chrono::milliseconds delay_{0};
+  std::chrono::steady_clock::time_point last_pause_end_{};
 };
 
 }  // namespace
@@ -452,7 +453,8 @@ struct HttpServer::Impl {
     fsclient::NameThread("fsg-accept");
     AcceptBackoff backoff;
     while (!stopping) {
-      if (resource_shortage.exchange(false)) backoff.Wait("a connection lacked resources");
+      if (resource_shortage.exchange(false))
+        backoff.Wait("a connection lacked descriptors, a thread or memory");
       tcp::socket socket(accept_ioc);
       beast::error_code ec;
       acceptor.accept(socket, ec);
@@ -466,7 +468,6 @@ struct HttpServer::Impl {
       ReapFinished();
       try {
         StartConnection(std::move(socket));
-        backoff.Reset();
       } catch (const std::exception& e) {
         backoff.Wait(std::string("cannot start a connection: ") + e.what());
       }
@@ -520,7 +521,7 @@ struct HttpServer::Impl {
       // The reactor's descriptors or the TLS state could not be had: this
       // connection closes, the server goes on.
       resource_shortage = true;
-      spdlog::warn("connection from {} closed: {}", remote, e.what());
+      spdlog::debug("connection from {} closed: {}", remote, e.what());
     }
     if (fd >= 0) ::close(fd);
     std::lock_guard lock(mu);

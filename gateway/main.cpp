@@ -59,8 +59,11 @@ int main(int argc, char** argv) {
   serve->add_option("--log-level", config.log_level, "trace|debug|info|warn|error|off");
   serve->add_option("--log-format", config.log_format, "text|json access log");
   serve->add_option("--max-connections", config.max_connections, "Open connections at most");
+  serve->add_option("--max-connections-per-client", config.max_connections_per_client,
+                    "Open connections from one client address at most");
   serve->add_option("--idle-timeout", config.idle_timeout_seconds, "Keep-alive idle seconds");
-  serve->add_option("--read-timeout", config.read_timeout_seconds, "Seconds without a byte");
+  serve->add_option("--read-timeout", config.read_timeout_seconds,
+                    "Seconds for a header section, or without a body byte");
   serve->add_option("--ceph-conf", config.ceph_conf, "ceph.conf (cephfs backend)");
   serve->add_option("--ceph-id", config.ceph_id, "cephx client id (cephfs backend)");
   serve->add_option("--ceph-fs", config.ceph_fs, "file system name (cephfs backend)");

@@ -1,8 +1,10 @@
 """The HTTP connection layer under hostile or careless peers, over raw sockets:
-request framing the server does not read, clients that stall, and TLS
-clients that leave without close_notify."""
+running out of descriptors, request framing the server does not read,
+clients that stall or hog connections, and TLS clients that leave without
+close_notify."""
 
 import re
+import resource
 import socket
 import ssl
 import subprocess
@@ -14,6 +16,17 @@ import pytest
 from fsgate_server import FsgateServer
 
 READ_TIMEOUT = 2  # --read-timeout of the servers below, seconds
+
+
+class LimitedFsgate(FsgateServer):
+    """fsgate started under an open-file limit of `nofile` (soft = hard)."""
+
+    def __init__(self, nofile, **kwargs):
+        super().__init__(**kwargs)
+        self.nofile = nofile
+
+    def command(self):
+        return ["prlimit", f"--nofile={self.nofile}:{self.nofile}", "--"] + super().command()
 
 
 @pytest.fixture(scope="module")
@@ -78,9 +91,61 @@ def signed_put_head(srv, bucket, key, headers):
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
+def assert_still_serving(srv):
+    s3 = srv.client()
+    bucket = f"hh-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="after", Body=b"still serving")
+    assert s3.get_object(Bucket=bucket, Key="after")["Body"].read() == b"still serving"
+
+
 def assert_no_object(srv, bucket, key):
     listed = srv.client().list_objects_v2(Bucket=bucket).get("Contents", [])
     assert [o["Key"] for o in listed if o["Key"] == key] == []
+
+
+# -- descriptors run out
+
+def test_server_outlives_more_idle_connections_than_its_open_file_limit():
+    with LimitedFsgate(nofile=256) as srv:
+        conns = []
+        try:
+            for _ in range(300):
+                conns.append(connect(srv))
+            time.sleep(0.5)
+            assert srv.proc.poll() is None, srv.log_tail()
+            sized = re.search(r"max-connections=(\d+) \(not 1024\)", srv.log_tail(200))
+            assert sized and 1 <= int(sized.group(1)) <= 256 // 4, srv.log_tail()
+            # Every connection over the sized limit is closed at once; the others stay.
+            sized = int(sized.group(1))
+            refused = sum(closed_by_server(c, within=0.05 if i < sized else 3)
+                          for i, c in enumerate(conns))
+            assert refused >= len(conns) - sized
+        finally:
+            for c in conns:
+                c.close()
+        assert_still_serving(srv)
+
+
+def test_server_outlives_running_out_of_descriptors():
+    # The limit is lowered under the running server, below what it was sized for: accepts and
+    # new connections' reactors fail with EMFILE, and must be survived.
+    with FsgateServer() as srv:
+        pid = srv.proc.pid
+        soft, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
+        conns = []
+        try:
+            resource.prlimit(pid, resource.RLIMIT_NOFILE, (40, hard))
+            for _ in range(100):
+                conns.append(connect(srv))
+            time.sleep(1)
+            assert srv.proc.poll() is None, srv.log_tail()
+        finally:
+            for c in conns:
+                c.close()
+            resource.prlimit(pid, resource.RLIMIT_NOFILE, (soft, hard))
+        assert srv.proc.poll() is None, srv.log_tail()
+        assert_still_serving(srv)
 
 
 # -- Transfer-Encoding
@@ -120,7 +185,7 @@ def test_chunked_transfer_encoding_is_still_read(server, bucket):
     assert got == b"hello"
 
 
-# -- read timeout
+# -- read timeout and connections per client
 
 REQUEST_TIMEOUT_MESSAGE = (b"<Message>Your socket connection to the server was not read from or "
                            b"written to within the timeout period.</Message>")
@@ -160,6 +225,33 @@ def test_a_stalled_body_is_answered_request_timeout_then_closed(server, bucket):
         assert REQUEST_TIMEOUT_MESSAGE in body and headers["connection"].lower() == "close"
         assert closed_by_server(sock, within=3)
     assert_no_object(server, bucket, "stalled")
+
+
+def test_connections_over_the_per_client_limit_are_closed_at_once():
+    with FsgateServer(extra_args=["--max-connections-per-client", "3"]) as srv:
+        held = [connect(srv) for _ in range(3)]
+        try:
+            for c in held:  # each answered: the server holds all three
+                c.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                assert read_response(c)[0] == 403
+            with connect(srv) as extra:
+                extra.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                assert closed_by_server(extra, within=3)
+            held.pop().close()
+            deadline = time.monotonic() + 5
+            while True:  # the freed slot is taken again once the server saw the close
+                with connect(srv) as again:
+                    again.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                    try:
+                        if read_response(again)[0] == 403:
+                            break
+                    except (AssertionError, ConnectionResetError):
+                        pass
+                assert time.monotonic() < deadline, "a freed slot was never reused"
+                time.sleep(0.05)
+        finally:
+            for c in held:
+                c.close()
 
 
 # -- TLS clients leaving without close_notify
