@@ -175,8 +175,11 @@ class Connection final : public BodyReader, public ResponseWriter {
       state_.idle = false;
       // Once a request began, its whole header section must arrive within
       // the read timeout: a client dribbling bytes cannot hold the connection.
-      auto ec = Run(options_.read_timeout,
-                    [&](auto done) { http::async_read_header(stream_, buffer_, *parser_, done); });
+      auto ec = ParseBuffered();
+      if (ec == http::error::need_more) {
+        ec = Run(options_.read_timeout,
+                 [&](auto done) { http::async_read_header(stream_, buffer_, *parser_, done); });
+      }
       if (ec) {
         if (!IsStreamEnd(ec)) RefuseRequest(StatusForHeaderError(ec));
         break;
@@ -204,8 +207,15 @@ class Connection final : public BodyReader, public ResponseWriter {
     auto& body = parser_->get().body();
     body.data = buf.data();
     body.size = buf.size();
-    auto ec = Run(options_.read_timeout,
-                  [&](auto done) { http::async_read(stream_, buffer_, *parser_, done); });
+    // Body bytes already read (with the header) are parsed at once: only a
+    // read that needs the socket arms a timer and runs the io_context.
+    beast::error_code ec;
+    if (buffer_.size() > 0) buffer_.consume(parser_->put(buffer_.data(), ec));
+    if (ec == http::error::need_more) ec = {};
+    if (!ec && body.size == buf.size() && !parser_->is_done()) {
+      ec = Run(options_.read_timeout,
+               [&](auto done) { http::async_read(stream_, buffer_, *parser_, done); });
+    }
     if (ec == http::error::need_buffer) ec = {};
     if (ec) return Broken("read body", ec);
     size_t n = buf.size() - body.size;
@@ -255,6 +265,15 @@ class Connection final : public BodyReader, public ResponseWriter {
                               });
     });
     return ec || buffer_.size() == 0;
+  }
+
+  // Parses the header section from what is already read: most requests' fit
+  // in the first read, and need no further trip through the io_context.
+  beast::error_code ParseBuffered() {
+    beast::error_code ec;
+    buffer_.consume(parser_->put(buffer_.data(), ec));
+    if (!ec && !parser_->is_header_done()) ec = http::error::need_more;
+    return ec;
   }
 
   template <class Buffers>
