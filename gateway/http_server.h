@@ -3,7 +3,9 @@
 // One thread per open connection: a request's handler blocks on the
 // filesystem and on the intent journal's group commit, and it is exactly the
 // many requests blocked at once that share one journal flush. Connections are
-// bounded (--max-connections); idle and read timeouts cut stalled peers.
+// bounded (--max-connections, and per client address); idle and read timeouts
+// cut stalled peers. Running out of descriptors, threads or memory refuses
+// connections for a while (with backoff), never stops the server.
 // Stop() drains: no new connections, idle ones closed, in-flight requests
 // finished and answered.
 #pragma once
@@ -20,8 +22,11 @@
 namespace fsgate::gateway {
 
 using HttpHandler = std::function<void(HttpRequest&, BodyReader&, ResponseWriter&)>;
-// Answers a request that could not be parsed (`status` 400, or 431 when its
-// header section is over the limit), from `remote`; the connection closes after.
+// Answers a request that could not be parsed or framed, from `remote`; the
+// connection closes after. `status` is the HTTP reason: 400 malformed (or both
+// Content-Length and Transfer-Encoding), 408 header or body not read within
+// the read timeout, 431 header section over the limit, 501 a Transfer-Encoding
+// other than chunked.
 using ProtocolErrorHandler =
     std::function<void(int status, std::string_view remote, ResponseWriter&)>;
 
@@ -29,10 +34,12 @@ struct HttpServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 9000;  // 0 picks a free port
   size_t max_connections = 1024;
+  size_t max_connections_per_client = 256;  // per remote IP address
   size_t max_header_bytes = 16 * 1024;
   std::chrono::seconds idle_timeout{60};  // waiting for the next request on a kept-alive connection
-  std::chrono::seconds read_timeout{60};  // no byte for this long within a request
-  std::string tls_cert_file;              // both set: TLS
+  // The whole header section once its first byte came, and each body read.
+  std::chrono::seconds read_timeout{60};
+  std::string tls_cert_file;  // both set: TLS
   std::string tls_key_file;
   ProtocolErrorHandler protocol_error;  // unset: a plain-text answer
 };

@@ -59,8 +59,11 @@ int main(int argc, char** argv) {
   serve->add_option("--log-level", config.log_level, "trace|debug|info|warn|error|off");
   serve->add_option("--log-format", config.log_format, "text|json access log");
   serve->add_option("--max-connections", config.max_connections, "Open connections at most");
+  serve->add_option("--max-connections-per-client", config.max_connections_per_client,
+                    "Open connections from one client address at most");
   serve->add_option("--idle-timeout", config.idle_timeout_seconds, "Keep-alive idle seconds");
-  serve->add_option("--read-timeout", config.read_timeout_seconds, "Seconds without a byte");
+  serve->add_option("--read-timeout", config.read_timeout_seconds,
+                    "Seconds for a header section, or without a body byte");
   std::string multipart_expiry;
   serve->add_option("--multipart-expiry", multipart_expiry,
                     "Abort uploads older than this: seconds, or with s/m/h/d; 0 never (7d)");

@@ -165,7 +165,10 @@ void S3Service::Handle(HttpRequest& request, BodyReader& body, ResponseWriter& r
 }
 
 void S3Service::ProtocolError(int status, std::string_view remote, ResponseWriter& response) {
-  std::string_view code = status == 431 ? "RequestHeaderSectionTooLarge" : "BadRequest";
+  std::string_view code = status == 408   ? "RequestTimeout"
+                          : status == 431 ? "RequestHeaderSectionTooLarge"
+                          : status == 501 ? "NotImplemented"
+                                          : "BadRequest";
   std::string request_id = NewRequestId();
   Headers headers = S3BaseHeaders(request_id, NewHostId());
   headers.emplace_back("Content-Type", "application/xml");

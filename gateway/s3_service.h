@@ -39,8 +39,9 @@ class S3Service {
             metrics::Metrics& metrics, AccessLog& access_log, S3ServiceOptions options);
 
   void Handle(HttpRequest& request, BodyReader& body, ResponseWriter& response);
-  // A request the HTTP layer could not parse: S3's BadRequest (or
-  // RequestHeaderSectionTooLarge for HTTP `status` 431), with a request id.
+  // A request the HTTP layer could not parse or frame, by HTTP `status`
+  // (ProtocolErrorHandler): S3's BadRequest, RequestTimeout (408),
+  // RequestHeaderSectionTooLarge (431) or NotImplemented (501), with a request id.
   void ProtocolError(int status, std::string_view remote, ResponseWriter& response);
 
  private:

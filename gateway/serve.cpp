@@ -13,6 +13,7 @@
 #include "gateway/access_log.h"
 #include "gateway/backend_factory.h"
 #include "gateway/http_server.h"
+#include "gateway/open_file_limit.h"
 #include "gateway/s3_service.h"
 #include "metrics/metrics.h"
 #include "metrics/metrics_server.h"
@@ -30,10 +31,12 @@ void LogConfig(const ServeConfig& c) {
       FSGATE_VERSION, FSGATE_COMMIT, c.root, c.backend, c.listen, c.metrics_listen, c.dirops,
       c.fsync);
   spdlog::info(
-      "config: tls={} domain={} region={} max-connections={} idle-timeout={}s read-timeout={}s "
-      "log-level={} log-format={} credentials-file={} multipart-expiry={}",
+      "config: tls={} domain={} region={} max-connections={} max-connections-per-client={} "
+      "idle-timeout={}s read-timeout={}s log-level={} log-format={} credentials-file={} "
+      "multipart-expiry={}",
       c.tls_cert.empty() ? "off" : "on", c.domain.empty() ? "-" : c.domain, c.region,
-      c.max_connections, c.idle_timeout_seconds, c.read_timeout_seconds, c.log_level, c.log_format,
+      c.max_connections, c.max_connections_per_client, c.idle_timeout_seconds,
+      c.read_timeout_seconds, c.log_level, c.log_format,
       c.credentials.empty() ? "-" : c.credentials,
       c.multipart_expiry_seconds > 0 ? std::to_string(c.multipart_expiry_seconds) + "s" : "off");
   if (c.fsync == "off") {
@@ -74,8 +77,10 @@ auth::CredentialStore LoadUsers(const ServeConfig& c) {
 
 }  // namespace
 
-int RunServe(const ServeConfig& config) {
-  spdlog::set_level(spdlog::level::from_str(config.log_level));
+int RunServe(const ServeConfig& given) {
+  spdlog::set_level(spdlog::level::from_str(given.log_level));
+  ServeConfig config = given;
+  config.max_connections = FitConnectionsToOpenFileLimit(config.max_connections);
   LogConfig(config);
 
   // Every thread started from here on inherits the blocked mask, so the
@@ -151,6 +156,7 @@ int RunServe(const ServeConfig& config) {
   HttpServerOptions http_options;
   SplitHostPort(config.listen, "--listen", http_options.host, http_options.port);
   http_options.max_connections = static_cast<size_t>(config.max_connections);
+  http_options.max_connections_per_client = static_cast<size_t>(config.max_connections_per_client);
   http_options.idle_timeout = std::chrono::seconds(config.idle_timeout_seconds);
   http_options.read_timeout = std::chrono::seconds(config.read_timeout_seconds);
   http_options.tls_cert_file = config.tls_cert;

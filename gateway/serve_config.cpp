@@ -50,6 +50,8 @@ const std::map<std::string, Setter>& Keys() {
       {"log_level", String(&ServeConfig::log_level, "log_level")},
       {"log_format", String(&ServeConfig::log_format, "log_format")},
       {"max_connections", Integer(&ServeConfig::max_connections, "max_connections")},
+      {"max_connections_per_client",
+       Integer(&ServeConfig::max_connections_per_client, "max_connections_per_client")},
       {"idle_timeout_seconds", Integer(&ServeConfig::idle_timeout_seconds, "idle_timeout_seconds")},
       {"read_timeout_seconds", Integer(&ServeConfig::read_timeout_seconds, "read_timeout_seconds")},
       {"multipart_expiry_seconds",
@@ -142,6 +144,9 @@ void ValidateConfig(const ServeConfig& c) {
   }
   if (c.region.empty()) throw std::runtime_error("--region must not be empty");
   if (c.max_connections < 1) throw std::runtime_error("--max-connections must be at least 1");
+  if (c.max_connections_per_client < 1) {
+    throw std::runtime_error("--max-connections-per-client must be at least 1");
+  }
   if (c.idle_timeout_seconds < 1 || c.read_timeout_seconds < 1) {
     throw std::runtime_error("timeouts must be at least 1 second");
   }

@@ -23,8 +23,9 @@ struct ServeConfig {
   // answer for a bucket created without a LocationConstraint.
   std::string region = "us-east-1";
   std::string log_level = "info";
-  std::string log_format = "text";  // text | json
-  int64_t max_connections = 1024;
+  std::string log_format = "text";           // text | json
+  int64_t max_connections = 1024;            // lowered at start to what the open-file limit allows
+  int64_t max_connections_per_client = 256;  // per remote IP address
   int64_t idle_timeout_seconds = 60;
   int64_t read_timeout_seconds = 60;
   // Multipart uploads older than this are aborted in the background; 0 never.

@@ -21,11 +21,13 @@ std::string WriteTemp(const std::string& text) {
 
 TEST(ServeConfigTest, FileValuesAndErrors) {
   ServeConfig c;
-  std::string ok = WriteTemp(R"({"root":"/srv/s3","dirops":"sync","max_connections":7})");
+  std::string ok = WriteTemp(
+      R"({"root":"/srv/s3","dirops":"sync","max_connections":7,"max_connections_per_client":3})");
   LoadConfigFile(ok, c);
   EXPECT_EQ(c.root, "/srv/s3");
   EXPECT_EQ(c.dirops, "sync");
   EXPECT_EQ(c.max_connections, 7);
+  EXPECT_EQ(c.max_connections_per_client, 3);
   std::remove(ok.c_str());
 
   for (const char* bad : {R"({"root": 5})", R"({"nope": "x"})", "{not json", "[]"}) {
@@ -55,6 +57,7 @@ TEST(ServeConfigTest, Validation) {
   invalid([](ServeConfig& x) { x.listen = "127.0.0.1:99999"; });
   invalid([](ServeConfig& x) { x.tls_cert = "a.pem"; });
   invalid([](ServeConfig& x) { x.metrics_listen = x.listen; });
+  invalid([](ServeConfig& x) { x.max_connections_per_client = 0; });
 }
 
 TEST(ServeConfigTest, MultipartExpiry) {

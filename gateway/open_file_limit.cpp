@@ -1,0 +1,43 @@
+#include "gateway/open_file_limit.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+
+namespace fsgate::gateway {
+namespace {
+
+// A connection's socket and its io_context's reactor (epoll, eventfd, timerfd),
+// plus the files its request holds open (the object, a staging file).
+constexpr uint64_t kDescriptorsPerConnection = 6;
+
+// Kept for everything else: the journal, the staging pool, the listeners,
+// the metrics server's connections, the backend's directories.
+constexpr uint64_t kReservedDescriptors = 128;
+
+}  // namespace
+
+int64_t FitConnectionsToOpenFileLimit(int64_t wanted) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return wanted;
+  const rlim_t found = limit.rlim_cur;
+  if (limit.rlim_cur != limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) limit.rlim_cur = found;
+  }
+  if (limit.rlim_cur == RLIM_INFINITY) return wanted;
+  const uint64_t open_files = limit.rlim_cur;
+  const uint64_t spare = open_files > kReservedDescriptors ? open_files - kReservedDescriptors : 0;
+  const auto affordable =
+      static_cast<int64_t>(std::max<uint64_t>(spare / kDescriptorsPerConnection, 1));
+  if (wanted <= affordable) return wanted;
+  spdlog::warn(
+      "max-connections={} (not {}): the open-file limit is {} (hard limit {}), {} descriptors "
+      "per connection after {} for the store; raise `ulimit -n` for more",
+      affordable, wanted, open_files, limit.rlim_max, kDescriptorsPerConnection,
+      kReservedDescriptors);
+  return affordable;
+}
+
+}  // namespace fsgate::gateway
