@@ -4,6 +4,7 @@
 #include "gateway/payload_reader.h"
 #include "gateway/s3_handlers.h"
 #include "gateway/s3_time.h"
+#include "gateway/xml_bodies.h"
 
 namespace fsgate::gateway {
 
@@ -29,18 +30,9 @@ void ListBuckets(S3Context& ctx) {
 }
 
 void CreateBucket(S3Context& ctx) {
-  // The body, when present, is a CreateBucketConfiguration; any location is
-  // accepted (one filesystem holds every bucket) but it must be well-formed.
   auto body = ctx.payload.ReadAll(64 * 1024);
   if (!body.ok()) return ctx.Error(body.status());
-  if (!body->empty()) {
-    pugi::xml_document doc;
-    if (!ParseXml(*body, doc) ||
-        std::string_view(doc.document_element().name()).ends_with("CreateBucketConfiguration") ==
-            false) {
-      return ctx.Error("MalformedXML");
-    }
-  }
+  if (!body->empty() && !IsCreateBucketConfiguration(*body)) return ctx.Error("MalformedXML");
   if (Status s = ctx.store.CreateBucket(ctx.bucket); !s.ok()) return ctx.Error(s);
   ctx.SendEmpty(200, {{"Location", "/" + ctx.bucket}});
 }

@@ -6,11 +6,11 @@
 #include "gateway/payload_reader.h"
 #include "gateway/s3_handlers.h"
 #include "gateway/s3_time.h"
+#include "gateway/xml_bodies.h"
 
 namespace fsgate::gateway {
 namespace {
 
-constexpr int kMaxPartNumber = 10000;
 constexpr size_t kMaxListParts = 1000;
 
 bool ParseInt(const std::string& text, long long& out) {
@@ -74,25 +74,9 @@ void UploadPart(S3Context& ctx) {
 void CompleteMultipartUpload(S3Context& ctx) {
   auto body = ctx.payload.ReadAll(4 * 1024 * 1024);
   if (!body.ok()) return ctx.Error(body.status());
-  pugi::xml_document doc;
-  if (!ParseXml(*body, doc)) return ctx.Error("MalformedXML");
-  auto root = doc.document_element();
-  if (!std::string_view(root.name()).ends_with("CompleteMultipartUpload")) {
-    return ctx.Error("MalformedXML");
-  }
-  std::vector<fsclient::CompletedPart> parts;
-  for (auto node : root.children()) {
-    if (!std::string_view(node.name()).ends_with("Part")) continue;
-    long long number = 0;
-    if (!ParseInt(ChildText(node, "PartNumber"), number) || number < 1 || number > kMaxPartNumber) {
-      return ctx.Error("MalformedXML");
-    }
-    parts.push_back({static_cast<int>(number), UnquoteEtag(ChildText(node, "ETag"))});
-  }
-  if (parts.empty()) {
-    return ctx.Error("MalformedXML");
-  }
-  auto meta = ctx.store.CompleteMultipartUpload(ctx.bucket, ctx.key, UploadId(ctx), parts,
+  auto parts = ParseCompleteMultipartUpload(*body);
+  if (!parts) return ctx.Error("MalformedXML");
+  auto meta = ctx.store.CompleteMultipartUpload(ctx.bucket, ctx.key, UploadId(ctx), *parts,
                                                 WriteConditionsFrom(ctx.request));
   if (!meta.ok()) return ctx.Error(meta.status());
   XmlResponse xml("CompleteMultipartUploadResult");

@@ -8,6 +8,7 @@
 #include "gateway/payload_reader.h"
 #include "gateway/s3_error.h"
 #include "gateway/s3_handlers.h"
+#include "gateway/xml_bodies.h"
 
 namespace fsgate::gateway {
 namespace {
@@ -15,7 +16,6 @@ namespace {
 constexpr uint64_t kMaxPutSize = 5ull << 30;  // 5 GiB, AWS's single-PUT limit
 constexpr size_t kIoChunk = 256 * 1024;
 constexpr size_t kSmallResponse = 64 * 1024;  // answered in one write
-constexpr size_t kMaxDeleteObjects = 1000;
 
 // The response-* query parameters that override stored headers on GET.
 constexpr std::pair<const char*, const char*> kResponseOverrides[] = {
@@ -202,20 +202,10 @@ void DeleteObject(S3Context& ctx) {
 void DeleteObjects(S3Context& ctx) {
   auto body = ctx.payload.ReadAll(2 * 1024 * 1024);
   if (!body.ok()) return ctx.Error(body.status());
-  pugi::xml_document doc;
-  if (!ParseXml(*body, doc)) return ctx.Error("MalformedXML");
-  auto root = doc.document_element();
-  if (!std::string_view(root.name()).ends_with("Delete")) return ctx.Error("MalformedXML");
-  bool quiet = ChildText(root, "Quiet") == "true";
-  std::vector<std::string> keys;
-  for (auto node : root.children()) {
-    std::string_view name = node.name();
-    if (name.ends_with("Object")) {
-      keys.push_back(ChildText(node, "Key"));
-      if (keys.size() > kMaxDeleteObjects) return ctx.Error("MalformedXML");
-    }
-  }
-  if (keys.empty()) return ctx.Error("MalformedXML");
+  auto request = ParseDeleteObjects(*body);
+  if (!request) return ctx.Error("MalformedXML");
+  const bool quiet = request->quiet;
+  const std::vector<std::string>& keys = request->keys;
   auto info = ctx.store.HeadBucket(ctx.bucket);
   if (!info.ok()) return ctx.Error(info.status());
 
