@@ -1,8 +1,11 @@
 #!/bin/sh
 # The README's test command: installs the packages, builds, runs every test
-# (unit, integration with real clients and Prometheus, crash, format check).
+# (unit, integration with real clients and Prometheus, crash, format check),
+# then the fuzz targets briefly.
 set -eu
 cd "$(dirname "$0")/.."
 ./deploy/install-deps.sh
 FSGATE_WERROR=ON BUILD_DIR=${BUILD_DIR:-build} ./deploy/build.sh
 ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j 2
+# Each fuzz target over its seed corpus for a few seconds (its own clang build).
+./tests/fuzz/run.sh 5

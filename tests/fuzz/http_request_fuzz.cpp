@@ -1,0 +1,121 @@
+// Raw bytes from a client, through everything the server runs before a
+// handler: Beast's request parser (as the server configures it), the
+// HttpRequest the handlers see, the target's escapes, the S3 router (path and
+// virtual-hosted style), SigV4 authentication, and the payload reader that
+// strips aws-chunked framing and checks digests. Pipelined requests are read
+// one after another while the connection would stay open.
+#include <array>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "auth/sigv4.h"
+#include "fuzz_common.h"
+#include "gateway/http_request_head.h"
+#include "gateway/payload_reader.h"
+#include "gateway/s3_router.h"
+#include "gateway/url.h"
+
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using Parser = http::request_parser<http::buffer_body>;
+using namespace fsgate;
+
+constexpr size_t kMaxHeaderBytes = 16 * 1024;  // the server's default
+constexpr size_t kMaxBody = 1 << 20;
+
+// The body as the server hands it to a handler: Beast decodes the framing
+// (Content-Length or chunked) into the caller's buffer.
+class ParsedBody final : public gateway::BodyReader {
+ public:
+  ParsedBody(Parser& parser, std::string_view& input) : parser_(parser), input_(input) {}
+
+  Result<size_t> Read(std::span<char> buf) override {
+    if (parser_.is_done() || buf.empty()) return size_t{0};
+    auto& body = parser_.get().body();
+    body.data = buf.data();
+    body.size = buf.size();
+    for (;;) {
+      beast::error_code ec;
+      const size_t used = parser_.put(boost::asio::buffer(input_.data(), input_.size()), ec);
+      input_.remove_prefix(used);
+      if (ec == http::error::need_buffer || ec == http::error::need_more) ec = {};
+      if (ec) return Status::Errno(EPROTO, "read body: " + ec.message());
+      const size_t n = buf.size() - body.size;
+      if (n > 0 || parser_.is_done()) return n;
+      if (used == 0) {
+        if (input_.empty()) parser_.put_eof(ec);
+        if (!ec && parser_.is_done()) return size_t{0};
+        return Status::Errno(EPIPE, "read body: truncated");
+      }
+    }
+  }
+
+ private:
+  Parser& parser_;
+  std::string_view& input_;
+};
+
+// One request from the front of `input`; false when the connection would close.
+bool ServeOne(std::string_view& input) {
+  Parser parser;
+  parser.header_limit(static_cast<uint32_t>(kMaxHeaderBytes));
+  parser.body_limit(boost::none);
+  beast::error_code ec;
+  const size_t used = parser.put(boost::asio::buffer(input.data(), input.size()), ec);
+  input.remove_prefix(used);
+  if (ec || !parser.is_header_done()) return false;  // the server answers 400/431 and closes
+
+  gateway::HttpRequest request = gateway::RequestFromParser(parser);
+  FUZZ_CHECK(request.target == parser.get().target());
+  FUZZ_CHECK(!request.content_length || *request.content_length == *parser.content_length());
+  for (const auto& [name, value] : request.headers) {
+    for (char c : name) FUZZ_CHECK(!(c >= 'A' && c <= 'Z'));
+  }
+
+  // Path style, and virtual-hosted style with a domain.
+  const gateway::S3Target path_style = gateway::RouteRequest(request, "");
+  FUZZ_CHECK(path_style.bucket.find('/') == std::string::npos);
+  FUZZ_CHECK(!path_style.api.empty());
+  const gateway::S3Target hosted = gateway::RouteRequest(request, "s3.example.com");
+  FUZZ_CHECK(!hosted.api.empty());
+  (void)gateway::HasValidEscapes(request.target);
+  FUZZ_CHECK(gateway::PercentDecode(gateway::UriEncode(request.path, true)) == request.path);
+
+  auth::RequestView view{.method = request.method, .target = request.target, .headers = {}};
+  for (const auto& [name, value] : request.headers) view.headers.emplace_back(name, value);
+  const auth::AuthResult auth = auth::Authenticate(view, fuzz::ExampleUsers(), fuzz::ExampleTime());
+  FUZZ_CHECK(auth.ok == auth.error_code.empty());
+  FUZZ_CHECK(!auth.ok || auth.credentials != nullptr);
+
+  ParsedBody body(parser, input);
+  gateway::PayloadReader payload(request, body, auth);
+  std::string message;
+  if (payload.Validate(&message).empty()) {
+    auto all = payload.ReadAll(kMaxBody);
+    if (all.ok()) FUZZ_CHECK(all->size() <= kMaxBody);
+  }
+  // The server drains what the handler left unread before the next request.
+  std::array<char, 4096> scratch;
+  while (!parser.is_done()) {
+    auto n = body.Read(scratch);
+    if (!n.ok() || *n == 0) return false;
+  }
+  return parser.get().keep_alive();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view input(reinterpret_cast<const char*>(data), size);
+  for (int requests = 0; requests < 8 && !input.empty(); ++requests) {
+    if (!ServeOne(input)) break;
+  }
+  return 0;
+}
