@@ -4,6 +4,10 @@
 // virtual-hosted style), SigV4 authentication, and the payload reader that
 // strips aws-chunked framing and checks digests. Pipelined requests are read
 // one after another while the connection would stay open.
+//
+// Every input is served twice, its body read in large and in small pieces:
+// how TCP splits a request must not change its answer.
+#include <algorithm>
 #include <array>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
@@ -31,12 +35,15 @@ constexpr size_t kMaxHeaderBytes = 16 * 1024;  // the server's default
 constexpr size_t kMaxBody = 1 << 20;
 
 // The body as the server hands it to a handler: Beast decodes the framing
-// (Content-Length or chunked) into the caller's buffer.
+// (Content-Length or chunked) into the caller's buffer, at most `max_read`
+// bytes at a time.
 class ParsedBody final : public gateway::BodyReader {
  public:
-  ParsedBody(Parser& parser, std::string_view& input) : parser_(parser), input_(input) {}
+  ParsedBody(Parser& parser, std::string_view& input, size_t max_read)
+      : parser_(parser), input_(input), max_read_(max_read) {}
 
   Result<size_t> Read(std::span<char> buf) override {
+    buf = buf.first(std::min(buf.size(), max_read_));
     if (parser_.is_done() || buf.empty()) return size_t{0};
     auto& body = parser_.get().body();
     body.data = buf.data();
@@ -60,10 +67,12 @@ class ParsedBody final : public gateway::BodyReader {
  private:
   Parser& parser_;
   std::string_view& input_;
+  const size_t max_read_;
 };
 
-// One request from the front of `input`; false when the connection would close.
-bool ServeOne(std::string_view& input) {
+// One request from the front of `input`, its answer appended to `outcome`;
+// false when the connection would close.
+bool ServeOne(std::string_view& input, size_t max_read, std::string& outcome) {
   Parser parser;
   parser.header_limit(static_cast<uint32_t>(kMaxHeaderBytes));
   parser.body_limit(boost::none);
@@ -94,12 +103,17 @@ bool ServeOne(std::string_view& input) {
   FUZZ_CHECK(auth.ok == auth.error_code.empty());
   FUZZ_CHECK(!auth.ok || auth.credentials != nullptr);
 
-  ParsedBody body(parser, input);
+  outcome += path_style.api + " " + hosted.api + " " + auth.error_code + ":";
+  ParsedBody body(parser, input, max_read);
   gateway::PayloadReader payload(request, body, auth);
   std::string message;
-  if (payload.Validate(&message).empty()) {
-    auto all = payload.ReadAll(kMaxBody);
-    if (all.ok()) FUZZ_CHECK(all->size() <= kMaxBody);
+  if (std::string code = payload.Validate(&message); !code.empty()) {
+    outcome += code + "\n";
+  } else if (auto all = payload.ReadAll(kMaxBody); all.ok()) {
+    FUZZ_CHECK(all->size() <= kMaxBody);
+    outcome += "payload " + *all + "\n";
+  } else {
+    outcome += all.status().code() + "\n";
   }
   // The server drains what the handler left unread before the next request.
   std::array<char, 4096> scratch;
@@ -113,9 +127,14 @@ bool ServeOne(std::string_view& input) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  std::string_view input(reinterpret_cast<const char*>(data), size);
-  for (int requests = 0; requests < 8 && !input.empty(); ++requests) {
-    if (!ServeOne(input)) break;
+  std::string outcomes[2];
+  const size_t max_reads[2] = {64 * 1024, 1 + size % 13};
+  for (int i = 0; i < 2; ++i) {
+    std::string_view input(reinterpret_cast<const char*>(data), size);
+    for (int requests = 0; requests < 8 && !input.empty(); ++requests) {
+      if (!ServeOne(input, max_reads[i], outcomes[i])) break;
+    }
   }
+  FUZZ_CHECK(outcomes[0] == outcomes[1]);
   return 0;
 }
