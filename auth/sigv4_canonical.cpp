@@ -78,7 +78,13 @@ std::optional<std::chrono::system_clock::time_point> MakeTime(int year, int mont
                            std::chrono::month(static_cast<unsigned>(month)),
                            std::chrono::day(static_cast<unsigned>(day))};
   if (!ymd.ok() || hour > 23 || minute > 59 || second > 60) return std::nullopt;
-  return sys_days(ymd) + hours(hour) + minutes(minute) + seconds(second);
+  // The clock counts nanoseconds in 64 bits (years 1678-2262): a year outside
+  // that must not overflow. Clamped to years far from any "now", such a date
+  // still gets its skew or expiry answer, and adding a week to it is safe.
+  constexpr sys_days kEarliest = std::chrono::year(1700) / January / 1;
+  constexpr sys_days kLatest = std::chrono::year(2200) / January / 1;
+  const sys_seconds time = sys_days(ymd) + hours(hour) + minutes(minute) + seconds(second);
+  return std::clamp<sys_seconds>(time, kEarliest, kLatest);
 }
 
 }  // namespace

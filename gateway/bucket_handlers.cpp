@@ -5,6 +5,7 @@
 #include "gateway/s3_handlers.h"
 #include "gateway/s3_router.h"
 #include "gateway/s3_time.h"
+#include "gateway/xml_bodies.h"
 
 namespace fsgate::gateway {
 namespace {
@@ -29,12 +30,12 @@ bool ReadLocationConstraint(S3Context& ctx, std::string& constraint) {
     return false;
   }
   if (body->empty()) return true;
-  pugi::xml_document doc;
-  if (!ParseXmlBody(*body, "CreateBucketConfiguration", doc)) {
+  auto parsed = ParseCreateBucketConfiguration(*body);
+  if (!parsed) {
     ctx.Error("MalformedXML");
     return false;
   }
-  constraint = ChildText(doc.document_element(), "LocationConstraint");
+  constraint = std::move(*parsed);
   return true;
 }
 

@@ -30,7 +30,7 @@
 #include <spdlog/spdlog.h>
 
 #include "fsclient/thread_priority.h"
-#include "gateway/url.h"
+#include "gateway/http_request_head.h"
 
 namespace fsgate::gateway {
 namespace {
@@ -347,16 +347,7 @@ class Connection final : public BodyReader, public ResponseWriter {
 
   void HandleOne() {
     auto& msg = parser_->get();
-    HttpRequest request;
-    request.method = std::string(msg.method_string());
-    request.target = std::string(msg.target());
-    SplitTarget(request.target, request.path, request.query);
-    for (const auto& field : msg) {
-      std::string name(field.name_string());
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      request.headers.emplace_back(std::move(name), std::string(field.value()));
-    }
-    if (auto length = parser_->content_length()) request.content_length = *length;
+    HttpRequest request = RequestFromParser(*parser_);
     request.remote_address = remote_;
     keep_alive_ = msg.keep_alive();
     auto expect = msg[http::field::expect];

@@ -5,11 +5,11 @@
 #include "gateway/payload_reader.h"
 #include "gateway/s3_handlers.h"
 #include "gateway/s3_time.h"
+#include "gateway/xml_bodies.h"
 
 namespace fsgate::gateway {
 namespace {
 
-constexpr int kMaxPartNumber = 10000;
 // 10,000 parts with their ETags and checksums.
 constexpr size_t kMaxCompleteBody = 4 * 1024 * 1024;
 constexpr size_t kMaxListParts = 1000;
@@ -76,21 +76,9 @@ void UploadPart(S3Context& ctx) {
 void CompleteMultipartUpload(S3Context& ctx) {
   auto body = ReadXmlBody(ctx, kMaxCompleteBody);
   if (!body.ok()) return ctx.Error(body.status());
-  pugi::xml_document doc;
-  auto root = ParseXmlBody(*body, "CompleteMultipartUpload", doc);
-  if (!root) return ctx.Error("MalformedXML");
-  std::vector<fsclient::CompletedPart> parts;
-  for (auto node : root.children("Part")) {
-    long long number = 0;
-    if (!ParseInt(ChildText(node, "PartNumber"), number) || number < 1 || number > kMaxPartNumber) {
-      return ctx.Error("MalformedXML");
-    }
-    parts.push_back({static_cast<int>(number), UnquoteEtag(ChildText(node, "ETag"))});
-  }
-  if (parts.empty()) {
-    return ctx.Error("MalformedXML");
-  }
-  auto meta = ctx.store.CompleteMultipartUpload(ctx.bucket, ctx.key, UploadId(ctx), parts,
+  auto parts = ParseCompleteMultipartUpload(*body);
+  if (!parts) return ctx.Error("MalformedXML");
+  auto meta = ctx.store.CompleteMultipartUpload(ctx.bucket, ctx.key, UploadId(ctx), *parts,
                                                 WriteConditionsFrom(ctx.request));
   if (!meta.ok()) return ctx.Error(meta.status());
   XmlResponse xml("CompleteMultipartUploadResult");

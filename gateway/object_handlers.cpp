@@ -8,13 +8,13 @@
 #include "gateway/payload_reader.h"
 #include "gateway/s3_error.h"
 #include "gateway/s3_handlers.h"
+#include "gateway/xml_bodies.h"
 
 namespace fsgate::gateway {
 namespace {
 
 constexpr size_t kIoChunk = 256 * 1024;
 constexpr size_t kSmallResponse = 64 * 1024;  // answered in one write
-constexpr size_t kMaxDeleteObjects = 1000;
 // 1000 keys of 1024 bytes, escaped, with their version ids fit twice over.
 constexpr size_t kMaxDeleteBody = 2 * 1024 * 1024;
 
@@ -300,16 +300,10 @@ void DeleteObject(S3Context& ctx) {
 void DeleteObjects(S3Context& ctx) {
   auto body = ReadXmlBody(ctx, kMaxDeleteBody, /*integrity_required=*/true);
   if (!body.ok()) return ctx.Error(body.status());
-  pugi::xml_document doc;
-  auto root = ParseXmlBody(*body, "Delete", doc);
-  if (!root) return ctx.Error("MalformedXML");
-  bool quiet = ChildText(root, "Quiet") == "true";
-  std::vector<std::string> keys;
-  for (auto node : root.children("Object")) {
-    keys.push_back(ChildText(node, "Key"));
-    if (keys.size() > kMaxDeleteObjects) return ctx.Error("MalformedXML");
-  }
-  if (keys.empty()) return ctx.Error("MalformedXML");
+  auto request = ParseDeleteObjects(*body);
+  if (!request) return ctx.Error("MalformedXML");
+  const bool quiet = request->quiet;
+  const std::vector<std::string>& keys = request->keys;
   auto info = ctx.store.HeadBucket(ctx.bucket);
   if (!info.ok()) return ctx.Error(info.status());
 

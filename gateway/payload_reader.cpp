@@ -144,7 +144,9 @@ Result<size_t> PayloadReader::ReadDecoded(std::span<char> buf) {
   while (decoded_pos_ == decoded_.size()) {
     decoded_.clear();
     decoded_pos_ = 0;
-    if (decoder_->done()) return size_t{0};
+    // The end is the end of the raw body too: bytes after the final chunk
+    // fail the decoder whether they came in its read or in a later one.
+    if (decoder_->done() && raw_eof_) return size_t{0};
     if (raw_eof_)
       return PayloadError("IncompleteBody", "The request body ended before its last chunk.");
     auto n = body_.Read(raw);

@@ -590,6 +590,26 @@ def test_checksum_trailer_garbage(srv):
         assert (r.status, r.error_code()) == (400, "BadDigest"), r
 
 
+def test_aws_chunked_bytes_after_final_chunk(srv):
+    """Bytes after an aws-chunked body's final chunk (inside Content-Length) are refused
+    whether the gateway reads them with the final chunk or in a later read: a body whose
+    final chunk ends at 64 KiB, the gateway's read size, was stored and the rest ignored."""
+    for size in (11, 65536 - 13):  # 13: "fff3\r\n", "\r\n" and "0\r\n\r\n" around the data
+        data = b"x" * size
+        chunks = f"{size:x}\r\n".encode() + data + b"\r\n0\r\n\r\n"
+        junk = b"junk"
+        head = build_head(srv, "PUT", obj("existing"),
+                          headers={"content-encoding": "aws-chunked",
+                                   "x-amz-decoded-content-length": str(size)},
+                          payload_hash="STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+                          content_length=len(chunks) + len(junk))
+        with unchanged(srv):
+            with connect(srv) as s:
+                s.sendall(head + chunks + junk)
+                r = read_response(s, "PUT")
+            assert_error(r, 400, "InvalidRequest")
+
+
 @pytest.mark.parametrize("headers,payload_hash,body,status,code", [
     ({"x-amz-meta-big": "v" * 3000}, None, b"x", 400, "MetadataTooLarge"),
     ({}, "zzzz", b"x", 400, "InvalidArgument"),

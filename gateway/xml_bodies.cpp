@@ -1,0 +1,51 @@
+#include "gateway/xml_bodies.h"
+
+#include <charconv>
+
+#include "gateway/object_headers.h"
+#include "gateway/xml.h"
+
+namespace fsgate::gateway {
+
+std::optional<std::string> ParseCreateBucketConfiguration(std::string_view body) {
+  pugi::xml_document doc;
+  auto root = ParseXmlBody(body, "CreateBucketConfiguration", doc);
+  if (!root) return std::nullopt;
+  return ChildText(root, "LocationConstraint");
+}
+
+std::optional<DeleteObjectsRequest> ParseDeleteObjects(std::string_view body) {
+  pugi::xml_document doc;
+  auto root = ParseXmlBody(body, "Delete", doc);
+  if (!root) return std::nullopt;
+  DeleteObjectsRequest request;
+  request.quiet = ChildText(root, "Quiet") == "true";
+  for (auto node : root.children("Object")) {
+    request.keys.push_back(ChildText(node, "Key"));
+    if (request.keys.size() > kMaxDeleteObjects) return std::nullopt;
+  }
+  if (request.keys.empty()) return std::nullopt;
+  return request;
+}
+
+std::optional<std::vector<fsclient::CompletedPart>> ParseCompleteMultipartUpload(
+    std::string_view body) {
+  pugi::xml_document doc;
+  auto root = ParseXmlBody(body, "CompleteMultipartUpload", doc);
+  if (!root) return std::nullopt;
+  std::vector<fsclient::CompletedPart> parts;
+  for (auto node : root.children("Part")) {
+    const std::string text = ChildText(node, "PartNumber");
+    long long number = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+    if (ec != std::errc() || end != text.data() + text.size() || number < 1 ||
+        number > kMaxPartNumber) {
+      return std::nullopt;
+    }
+    parts.push_back({static_cast<int>(number), UnquoteEtag(ChildText(node, "ETag"))});
+  }
+  if (parts.empty()) return std::nullopt;
+  return parts;
+}
+
+}  // namespace fsgate::gateway

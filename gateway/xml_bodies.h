@@ -1,0 +1,36 @@
+// The XML request bodies S3 clients send, parsed into plain values: pure
+// functions over bytes, so the handlers stay thin and the parsers can be
+// fuzzed on their own. Each goes through ParseXmlBody (xml.h): exact element
+// names, nothing XML 1.0 forbids. nullopt means MalformedXML.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fsclient/object_store.h"
+
+namespace fsgate::gateway {
+
+inline constexpr int kMaxPartNumber = 10000;
+inline constexpr size_t kMaxDeleteObjects = 1000;
+
+// CreateBucket's optional body, a CreateBucketConfiguration: its
+// LocationConstraint, empty when it names none.
+std::optional<std::string> ParseCreateBucketConfiguration(std::string_view body);
+
+struct DeleteObjectsRequest {
+  bool quiet = false;
+  std::vector<std::string> keys;  // as sent: the store validates each
+};
+// <Delete><Quiet/><Object><Key/></Object>...</Delete>: 1 to kMaxDeleteObjects keys.
+std::optional<DeleteObjectsRequest> ParseDeleteObjects(std::string_view body);
+
+// <CompleteMultipartUpload><Part><PartNumber/><ETag/></Part>...: at least one
+// part, numbers 1..kMaxPartNumber, ETags unquoted.
+std::optional<std::vector<fsclient::CompletedPart>> ParseCompleteMultipartUpload(
+    std::string_view body);
+
+}  // namespace fsgate::gateway
