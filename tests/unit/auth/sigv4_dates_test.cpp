@@ -47,7 +47,8 @@ TEST(SigV4Dates, FarYearIsTooSkewed) {
                              "SignedHeaders=host;x-amz-content-sha256;x-amz-date,"
                              "Signature=" +
                              std::string(64, '0')}}};
-  const AuthResult result = Authenticate(request.view(), ExampleUsers(), ExampleTime());
+  const AuthResult result =
+      Authenticate(request.view(), ExampleUsers(), ExampleTime(), "us-east-1");
   EXPECT_FALSE(result.ok);
   EXPECT_EQ(result.error_code, "RequestTimeTooSkewed");
 }
