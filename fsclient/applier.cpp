@@ -295,7 +295,7 @@ Status Applier::Replay(const Intent& in) {
     auto st = backend_.Stat(path);
     if (!st.ok() && IsMissing(st.status())) {
       // Unlinked before the crash, maybe not pruned: finish the prune.
-      apply_ns_.PruneEmptyDirs(in.bucket, ParentPath(path));
+      (void)apply_ns_.PruneEmptyDirs(in.bucket, ParentPath(path), /*may_wait=*/true);
       return Status::Ok();
     }
     if (!st.ok()) return st.status();
@@ -363,7 +363,7 @@ void Applier::SyncLoop() {
     lock.unlock();
     // Directories left empty go before the syncfs that retires their unlinks
     // (replay prunes again if a crash comes first).
-    PruneNow();
+    Prune(/*may_wait=*/false);  // never blocks a holder that waits for the applier
     // Every op in `batch` finished applying before this syncfs started.
     Status s = options_.fsync ? backend_.SyncFs() : Status::Ok();
     if (s.ok()) {
@@ -450,11 +450,20 @@ void Applier::Drain() {
   PruneNow();  // drained means on disk as answered, emptied directories gone too
 }
 
-void Applier::PruneNow() {
+void Applier::PruneNow() { Prune(!KeyLocks::ThisThreadHoldsAny()); }
+
+void Applier::PruneLater(const std::string& bucket, const std::string& dir) {
+  std::lock_guard lock(mu_);
+  to_prune_.emplace(bucket, dir);
+}
+
+void Applier::Prune(bool may_wait) {
   std::unique_lock lock(mu_);
   const auto prune = std::exchange(to_prune_, {});
   lock.unlock();
-  for (const auto& [bucket, dir] : prune) apply_ns_.PruneEmptyDirs(bucket, dir);
+  for (const auto& [bucket, dir] : prune) {
+    if (auto busy = apply_ns_.PruneEmptyDirs(bucket, dir, may_wait)) PruneLater(bucket, *busy);
+  }
 }
 
 size_t Applier::pending() const {

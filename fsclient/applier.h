@@ -93,8 +93,12 @@ class Applier {
   void WaitBucket(const std::string& bucket);
   void Drain();
   // Prunes now the directories applied unlinks may have emptied (otherwise
-  // done once per batch). Those pruned leave the directory cache.
+  // done once per batch). Those pruned leave the directory cache. A caller
+  // holding a key lock only prunes what it can lock at once; the rest waits
+  // for a later pass.
   void PruneNow();
+  // Adds `dir` (a directory path) to the next prune.
+  void PruneLater(const std::string& bucket, const std::string& dir);
 
   size_t pending() const;
   uint64_t pending_bytes() const;
@@ -133,6 +137,9 @@ class Applier {
   // Puts the key's next turn in urgent_ready_ or ready_ (by KeyQueue::urgent)
   // and wakes a worker that may take it.
   void QueueTurnLocked(const std::string& bucket, const std::string& key, const KeyQueue& q);
+  // One pass over to_prune_; a directory whose lock is busy (without
+  // `may_wait`) goes back for the next pass.
+  void Prune(bool may_wait);
   bool HasWorkLocked(bool urgent) const;
   bool BacklogHighLocked() const;
   // Moves the key's next turn to the urgent workers: a caller waits for it.

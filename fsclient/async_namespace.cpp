@@ -34,8 +34,9 @@ AsyncNamespace::AsyncNamespace(Backend& backend, AsyncOptions options, metrics::
     : backend_(backend),
       options_(std::move(options)),
       metrics_(metrics),
-      sync_(backend, options_.fsync),
-      apply_ns_(backend, /*fsync=*/false, [this](const std::string& dir) { caps_.Revoke(dir); }) {}
+      sync_(backend, locks_, options_.fsync, SyncNamespace::Caller::kRequests),
+      apply_ns_(backend, locks_, /*fsync=*/false, SyncNamespace::Caller::kApplier,
+                [this](const std::string& dir) { caps_.Revoke(dir); }) {}
 
 Result<std::unique_ptr<AsyncNamespace>> AsyncNamespace::Open(Backend& backend, AsyncOptions options,
                                                              metrics::Metrics& metrics) {
@@ -334,7 +335,18 @@ Status AsyncNamespace::Remove(const std::string& bucket, const std::string& key,
   if (plan.fallback) {
     metrics_.SyncFallback(plan.fallback);
     applier_->WaitKey(bucket, key);
-    return sync_.Remove(bucket, key, options);
+    // The prune goes to the applier and runs once the key's lock is let go:
+    // holding it, the prune could not wait for the locks of the parents.
+    const bool prune = options.prune_now;
+    options.prune_now = false;
+    Status s = sync_.Remove(bucket, key, options);
+    if (s.ok() && prune) {
+      const std::string path = ObjectPath(bucket, key);
+      applier_->PruneLater(bucket, IsDirectoryKey(key) ? path : ParentPath(path));
+      lock = {};
+      applier_->PruneNow();
+    }
+    return s;
   }
   if (!plan.intent) return plan.status;
   if (Status s = journal_->Append(*plan.intent); !s.ok()) return s;

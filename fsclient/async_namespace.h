@@ -112,11 +112,13 @@ class AsyncNamespace final : public Namespace {
   Backend& backend_;
   const AsyncOptions options_;
   metrics::Metrics& metrics_;
+  // The engine's one KeyLocks: this namespace's ops, its sync fallbacks, the
+  // applier and the prune all serialize on it (declared before its users).
+  KeyLocks locks_;
   SyncNamespace sync_;      // sync fallbacks and reads, fsync per op as configured
   SyncNamespace apply_ns_;  // the applier's: durability comes from its batched syncfs
   Overlay overlay_;
   DirCaps caps_;
-  KeyLocks locks_;
   std::unique_ptr<IntentJournal> journal_;
   std::unique_ptr<DelegatedInodePool> pool_;
   std::unique_ptr<Applier> applier_;

@@ -54,7 +54,7 @@ Result<std::unique_ptr<Namespace>> MakeNamespace(Backend& backend, const StoreOp
     }
   }
   if (Status s = ApplyLeftoverJournal(backend, options, metrics); !s.ok()) return s;
-  return std::unique_ptr<Namespace>(std::make_unique<SyncNamespace>(backend, options.fsync));
+  return SyncNamespace::Standalone(backend, options.fsync);
 }
 
 Result<std::unique_ptr<ObjectStore>> OpenFsObjectStore(std::unique_ptr<Backend> backend,

@@ -162,7 +162,7 @@ Result<ObjectMeta> SyncNamespace::PublishLinked(const std::string& bucket, const
                                                 StagedObject object,
                                                 const WriteConditions& conditions,
                                                 FileStat* linked) {
-  auto lock = locks_.Lock(bucket, key);
+  auto lock = LockKey(bucket, key);
   if (conditions.if_match || conditions.if_none_match) {
     auto current = FindLocked(bucket, key);
     if (!current.ok() && !current.status().Is(s3err::kNoSuchKey)) return current.status();
@@ -191,24 +191,38 @@ Result<ObjectMeta> SyncNamespace::PublishLinked(const std::string& bucket, const
   return meta;
 }
 
-void SyncNamespace::PruneEmptyDirs(const std::string& bucket, std::string dir) {
+KeyLocks::Held SyncNamespace::LockKey(const std::string& bucket, const std::string& key) {
+  return caller_ == Caller::kApplier ? KeyLocks::Held() : locks_.Lock(bucket, key);
+}
+
+std::optional<std::string> SyncNamespace::PruneEmptyDirs(const std::string& bucket, std::string dir,
+                                                         bool may_wait) {
   while (dir.size() > bucket.size() + 1 && dir.compare(0, bucket.size() + 1, bucket + "/") == 0) {
-    // Under the directory-object key's lock: a concurrent PUT of "dir/" waits.
-    auto lock = locks_.Lock(bucket, dir.substr(bucket.size() + 1) + "/");
+    // Under the directory-object key's lock: a concurrent PUT of "dir/" waits,
+    // or (holding it first) makes the directory one this prune leaves alone.
+    const std::string dir_key = dir.substr(bucket.size() + 1) + "/";
+    std::optional<KeyLocks::Held> lock;
+    if (may_wait) {
+      lock = locks_.Lock(bucket, dir_key);
+    } else {
+      lock = locks_.TryLock(bucket, dir_key);
+      if (!lock) return dir;
+    }
     auto meta = ReadDirObjectMeta(backend_, dir);
-    if (!meta.ok() || meta->has_value()) return;
-    if (!backend_.Rmdir(dir).ok()) return;  // not empty (or gone): stop
+    if (!meta.ok() || meta->has_value()) return std::nullopt;
+    if (!backend_.Rmdir(dir).ok()) return std::nullopt;  // not empty (or gone): stop
     if (dir_removed_) dir_removed_(dir);
     std::string parent = ParentOf(dir);
-    if (fsync_ && !backend_.SyncDir(parent).ok()) return;
+    if (fsync_ && !backend_.SyncDir(parent).ok()) return std::nullopt;
     dir = std::move(parent);
   }
+  return std::nullopt;
 }
 
 Status SyncNamespace::Remove(const std::string& bucket, const std::string& key, OpOptions options) {
   const std::string path = ObjectPath(bucket, key);
   {
-    auto lock = locks_.Lock(bucket, key);
+    auto lock = LockKey(bucket, key);
     if (IsDirectoryKey(key)) {
       auto st = backend_.Stat(path);
       if (!st.ok() || !st->is_dir) return IsMissingForS3(st.status()) ? Status::Ok() : st.status();
@@ -230,7 +244,12 @@ Status SyncNamespace::Remove(const std::string& bucket, const std::string& key, 
       }
     }
   }
-  if (options.prune_now) PruneEmptyDirs(bucket, IsDirectoryKey(key) ? path : ParentOf(path));
+  if (options.prune_now) {
+    // --dirops sync prunes here holding no lock, so it waits and leaves nothing
+    // over; the async namespace hands its prunes to the applier instead.
+    (void)PruneEmptyDirs(bucket, IsDirectoryKey(key) ? path : ParentOf(path),
+                         caller_ == Caller::kRequests && !KeyLocks::ThisThreadHoldsAny());
+  }
   return Status::Ok();
 }
 
@@ -266,6 +285,25 @@ Result<std::unique_ptr<KeyCursor>> SyncNamespace::List(const std::string& bucket
                                                        const std::string& prefix,
                                                        const std::string& marker) {
   return MakeDirKeyCursor(backend_, bucket, prefix, marker);
+}
+
+namespace {
+
+// The engine of --dirops sync: the namespace and the one KeyLocks it uses,
+// built before it (the base named first is constructed first).
+struct OwnedKeyLocks {
+  KeyLocks locks;
+};
+class StandaloneSyncNamespace final : private OwnedKeyLocks, public SyncNamespace {
+ public:
+  StandaloneSyncNamespace(Backend& backend, bool fsync)
+      : SyncNamespace(backend, locks, fsync, Caller::kRequests) {}
+};
+
+}  // namespace
+
+std::unique_ptr<Namespace> SyncNamespace::Standalone(Backend& backend, bool fsync) {
+  return std::make_unique<StandaloneSyncNamespace>(backend, fsync);
 }
 
 std::string SyncNamespace::StatusJson() {

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "fsclient/backend.h"
@@ -15,16 +16,28 @@
 
 namespace fsgate::fsclient {
 
-class SyncNamespace final : public Namespace {
+class SyncNamespace : public Namespace {
  public:
   // `dir_removed` hears of every directory PruneEmptyDirs removes (the async
   // namespace's directory cache is invalidated by it).
   using DirRemoved = std::function<void(const std::string& path)>;
-  SyncNamespace(Backend& backend, bool fsync, DirRemoved dir_removed = {})
+  // Who calls it. kRequests: each create and unlink holds its key's lock
+  // (already held when the async namespace falls back to this path). kApplier:
+  // the applier's per-key queue orders its ops, and a request that goes sync
+  // waits for that queue under the key's lock, so they take none; the applier
+  // must never block on a key lock (key_locks.h).
+  enum class Caller { kRequests, kApplier };
+  // `locks` is the engine's one KeyLocks, shared with every other path.
+  SyncNamespace(Backend& backend, KeyLocks& locks, bool fsync, Caller caller,
+                DirRemoved dir_removed = {})
       : backend_(backend),
+        locks_(locks),
         fsync_(fsync),
+        caller_(caller),
         dir_removed_(std::move(dir_removed)),
         staging_dirs_(backend, layout::kStaging, fsync) {}
+  // --dirops sync: this namespace is the whole engine and owns the KeyLocks.
+  static std::unique_ptr<Namespace> Standalone(Backend& backend, bool fsync);
 
   Result<StagingFile> AcquireStaging() override;
   void ReleaseStaging(const StagingFile& file) override;
@@ -47,8 +60,12 @@ class SyncNamespace final : public Namespace {
   std::string StatusJson() override;
 
   // Removes empty directories from `dir` up to (not including) the bucket,
-  // stopping at a directory object or a non-empty directory.
-  void PruneEmptyDirs(const std::string& bucket, std::string dir);
+  // stopping at a directory object or a non-empty directory. Each directory
+  // is checked and removed under its directory-object key's lock; without
+  // `may_wait` a busy lock stops the walk there and that directory is
+  // returned, to be pruned later.
+  [[nodiscard]] std::optional<std::string> PruneEmptyDirs(const std::string& bucket,
+                                                          std::string dir, bool may_wait);
 
  private:
   Result<ObjectVersion> FindLocked(const std::string& bucket, const std::string& key);
@@ -60,12 +77,16 @@ class SyncNamespace final : public Namespace {
   Status MakeParents(const std::string& bucket, const std::string& key, const std::string& path,
                      bool include_last);
 
+  // The key's lock for a create or unlink by this caller (none for the applier).
+  KeyLocks::Held LockKey(const std::string& bucket, const std::string& key);
+
   Backend& backend_;
+  KeyLocks& locks_;
   const bool fsync_;
+  const Caller caller_;
   const DirRemoved dir_removed_;
   // Durable names when fsync is on: an async fallback's intent may name the file.
   StagingDirs staging_dirs_;
-  KeyLocks locks_;
 };
 
 // Checks S3 write conditions against the current version (nullptr: absent).

@@ -55,5 +55,27 @@ TEST(KeyLocksTest, LockManyNeverDeadlocksAndExcludes) {
   EXPECT_TRUE(locks.LockMany("bkt", {}).empty());
 }
 
+// The sync path runs under the lock its caller (the async namespace) holds:
+// taking it again is free, and the outer hold stays until the outer guard goes.
+TEST(KeyLocksTest, AStripeThisThreadHoldsIsHeldAgainWithoutBlocking) {
+  KeyLocks locks;
+  EXPECT_FALSE(KeyLocks::ThisThreadHoldsAny());
+  {
+    auto outer = locks.Lock("bkt", "d/");
+    EXPECT_TRUE(KeyLocks::ThisThreadHoldsAny());
+    { auto inner = locks.Lock("bkt", "d/"); }
+    auto again = locks.TryLock("bkt", "d/");
+    EXPECT_TRUE(again.has_value());
+    EXPECT_TRUE(locks.LockMany("bkt", {"d/"}).empty());
+    bool other_got_it = true;
+    std::thread([&] { other_got_it = locks.TryLock("bkt", "d/").has_value(); }).join();
+    EXPECT_FALSE(other_got_it);
+  }
+  EXPECT_FALSE(KeyLocks::ThisThreadHoldsAny());
+  bool other_got_it = false;
+  std::thread([&] { other_got_it = locks.TryLock("bkt", "d/").has_value(); }).join();
+  EXPECT_TRUE(other_got_it);
+}
+
 }  // namespace
 }  // namespace fsgate::fsclient
