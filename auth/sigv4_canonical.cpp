@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "auth/hash.h"
+#include "auth/percent_encoding.h"
 
 namespace fsgate::auth::sigv4 {
 namespace {
@@ -27,13 +28,6 @@ int EscapedByte(std::string_view text, size_t i) {
   const int hi = HexDigit(text[i + 1]);
   const int lo = HexDigit(text[i + 2]);
   return hi < 0 || lo < 0 ? -1 : hi << 4 | lo;
-}
-
-void AppendEscaped(std::string& out, unsigned char c) {
-  static constexpr char kDigits[] = "0123456789ABCDEF";
-  out.push_back('%');
-  out.push_back(kDigits[c >> 4]);
-  out.push_back(kDigits[c & 0xf]);
 }
 
 char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
@@ -102,7 +96,7 @@ std::string NormalizeEncoding(std::string_view text, UriPart part) {
         if (IsUnreserved(static_cast<unsigned char>(byte))) {
           out.push_back(static_cast<char>(byte));
         } else {
-          AppendEscaped(out, static_cast<unsigned char>(byte));
+          AppendPercentEncoded(out, static_cast<unsigned char>(byte));
         }
         continue;
       }
@@ -112,7 +106,7 @@ std::string NormalizeEncoding(std::string_view text, UriPart part) {
     } else if (part == UriPart::kQuery && c == '+') {
       out += "%20";
     } else {
-      AppendEscaped(out, c);
+      AppendPercentEncoded(out, c);
     }
   }
   return out;

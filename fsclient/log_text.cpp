@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "auth/percent_encoding.h"
 #include "fsclient/key_path.h"
 
 namespace fsgate::fsclient {
@@ -15,7 +16,6 @@ bool Kept(unsigned char c, bool keep_space) {
 }
 
 std::string PercentEncode(std::string_view text, bool keep_space) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(text.size());
   for (char ch : text) {
@@ -23,9 +23,7 @@ std::string PercentEncode(std::string_view text, bool keep_space) {
     if (Kept(c, keep_space)) {
       out.push_back(ch);
     } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
+      auth::AppendPercentEncoded(out, c);
     }
   }
   return out;

@@ -2,6 +2,7 @@
 
 #include <unordered_map>
 
+#include "auth/percent_encoding.h"
 #include "fsclient/key_path.h"
 #include "gateway/xml.h"
 
@@ -129,10 +130,7 @@ std::string XmlSafe(std::string_view text) {
   for (char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
     if ((c < 0x20 && c != '\t') || c == 0x7f || (c >= 0x80 && !utf8)) {
-      static constexpr char kHex[] = "0123456789ABCDEF";
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
+      auth::AppendPercentEncoded(out, c);
     } else {
       out += ch;
     }

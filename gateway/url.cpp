@@ -1,6 +1,7 @@
 #include "gateway/url.h"
 
 #include "auth/hash.h"
+#include "auth/percent_encoding.h"
 
 namespace fsgate::gateway {
 using auth::HexDigitValue;
@@ -35,7 +36,6 @@ bool HasValidEscapes(std::string_view in) {
 }
 
 std::string UriEncode(std::string_view in, bool encode_slash) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(in.size() * 3 / 2);
   for (unsigned char c : in) {
@@ -44,9 +44,7 @@ std::string UriEncode(std::string_view in, bool encode_slash) {
     if (unreserved || (c == '/' && !encode_slash)) {
       out.push_back(static_cast<char>(c));
     } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
+      auth::AppendPercentEncoded(out, c);
     }
   }
   return out;
