@@ -27,8 +27,6 @@
 #include <thread>
 #include <unordered_map>
 
-#include <spdlog/spdlog.h>
-
 #include "fsclient/thread_priority.h"
 #include "gateway/http_request_head.h"
 
