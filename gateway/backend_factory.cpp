@@ -1,15 +1,15 @@
 #include "gateway/backend_factory.h"
 
-#include "fsclient/fault_backend.h"
-#include "fsclient/posix_backend.h"
+#include "fs/fault_backend.h"
+#include "fs/posix_backend.h"
 
 namespace fsgate::gateway {
 
-Result<std::unique_ptr<fsclient::Backend>> MakeBackend(const ServeConfig& config) {
+Result<std::unique_ptr<fs::Backend>> MakeBackend(const ServeConfig& config) {
   if (config.backend != "posix") {
     return Status::S3(s3err::kNotImplemented, "the cephfs backend is not available in this build");
   }
-  auto backend = fsclient::MakePosixBackend(config.root);
+  auto backend = fs::MakePosixBackend(config.root);
   if (!backend.ok()) return backend;
   if (config.test_apply_delay_ms <= 0 && config.test_swap_inode_every <= 0 &&
       config.test_faults.empty()) {
@@ -18,7 +18,7 @@ Result<std::unique_ptr<fsclient::Backend>> MakeBackend(const ServeConfig& config
   // Test hooks: the fault-injecting decorator slows every rename (the
   // applier's link into place) and unlink, swaps inodes under names, or
   // injects the faults given as rule specs.
-  auto fault = std::make_unique<fsclient::FaultBackend>(std::move(*backend));
+  auto fault = std::make_unique<fs::FaultBackend>(std::move(*backend));
   if (config.test_apply_delay_ms > 0) {
     for (const char* op : {"rename", "unlink"}) {
       fault->AddRuleSpec(std::string(op) + ":delay=" + std::to_string(config.test_apply_delay_ms) +
@@ -31,7 +31,7 @@ Result<std::unique_ptr<fsclient::Backend>> MakeBackend(const ServeConfig& config
   for (const std::string& spec : config.test_faults) {
     if (!fault->AddRuleSpec(spec)) return Status::Errno(EINVAL, "bad --test-fault " + spec);
   }
-  return std::unique_ptr<fsclient::Backend>(std::move(fault));
+  return std::unique_ptr<fs::Backend>(std::move(fault));
 }
 
 }  // namespace fsgate::gateway

@@ -11,10 +11,10 @@
 #include <memory>
 #include <string>
 
-#include "fsclient/backend.h"
-#include "fsclient/status.h"
+#include "base/status.h"
+#include "fs/backend.h"
 
-namespace fsgate::fsclient {
+namespace fsgate::fs {
 
 // Opens `root` (which must exist and be a directory) and checks that it holds
 // user extended attributes; fails with a clear message when it does not.
@@ -24,4 +24,4 @@ Result<std::unique_ptr<Backend>> MakePosixBackend(const std::string& root);
 // or ".." component. "" (the root itself) is valid.
 bool IsValidBackendPath(const std::string& path);
 
-}  // namespace fsgate::fsclient
+}  // namespace fsgate::fs

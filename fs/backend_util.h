@@ -4,11 +4,11 @@
 #include <string>
 
 #include <cerrno>
-#include "fsclient/backend.h"
+#include "fs/backend.h"
 
-#include "fsclient/status.h"
+#include "base/status.h"
 
-namespace fsgate::fsclient {
+namespace fsgate::fs {
 
 // mkdir -p; with `sync`, each directory created is made durable in its parent.
 Status MakeDirs(Backend& backend, const std::string& path, bool sync);
@@ -25,4 +25,4 @@ inline bool IsMissing(const Status& s) {
 // The parent of a backend path ("" for a top-level name).
 std::string ParentPath(const std::string& path);
 
-}  // namespace fsgate::fsclient
+}  // namespace fsgate::fs

@@ -1,6 +1,6 @@
-#include "fsclient/backend_util.h"
+#include "fs/backend_util.h"
 
-namespace fsgate::fsclient {
+namespace fsgate::fs {
 
 std::string ParentPath(const std::string& path) {
   auto slash = path.rfind('/');
@@ -33,4 +33,4 @@ Result<std::string> ReadWholeFile(File& file) {
   return data;
 }
 
-}  // namespace fsgate::fsclient
+}  // namespace fsgate::fs

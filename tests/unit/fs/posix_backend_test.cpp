@@ -1,4 +1,4 @@
-#include "fsclient/posix_backend.h"
+#include "fs/posix_backend.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -6,9 +6,9 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "store_test_util.h"
+#include "tests/support/temp_dir.h"
 
-namespace fsgate::fsclient {
+namespace fsgate::fs {
 namespace {
 
 using testing::ReadLocalFile;
@@ -129,4 +129,4 @@ TEST(PosixBackend, MissingRootIsAClearError) {
 }
 
 }  // namespace
-}  // namespace fsgate::fsclient
+}  // namespace fsgate::fs
