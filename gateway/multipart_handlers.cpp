@@ -68,7 +68,7 @@ void UploadPart(S3Context& ctx) {
   if (!writer.ok()) return ctx.Error(writer.status());
   auto part = StreamIntoWriter(ctx, **writer, {});
   if (!part.ok()) return ObjectPayloadError(ctx, part.status());
-  Headers extra = {{"ETag", QuotedEtag(part->etag)}};
+  http::Headers extra = {{"ETag", QuotedEtag(part->etag)}};
   AppendChecksumHeaders(*part, extra);
   ctx.SendEmpty(200, std::move(extra));
 }

@@ -28,7 +28,7 @@ constexpr std::pair<const char*, const char*> kResponseOverrides[] = {
     {"response-content-encoding", "Content-Encoding"},
 };
 
-void SetHeader(Headers& headers, const std::string& name, const std::string& value) {
+void SetHeader(http::Headers& headers, const std::string& name, const std::string& value) {
   for (auto& [n, v] : headers) {
     if (n == name) {
       v = value;
@@ -50,7 +50,7 @@ bool CheckResponseOverrides(S3Context& ctx) {
                 "Request specific response headers cannot be used for anonymous GET requests.");
       return false;
     }
-    if (!IsValidHeaderValue(*v)) {
+    if (!http::IsValidHeaderValue(*v)) {
       ctx.Error("InvalidArgument", "Header value cannot contain control characters.",
                 ArgumentDetails(query, *v));
       return false;
@@ -62,9 +62,9 @@ bool CheckResponseOverrides(S3Context& ctx) {
 // `whole_object_checksums`: the body is the whole object, so its stored
 // checksums describe it. A Range or a part of a multipart object carries
 // none: SDKs validate any x-amz-checksum-* they get against the body.
-Headers ObjectResponseHeaders(const S3Context& ctx, const fsclient::ObjectMeta& meta,
-                              bool whole_object_checksums) {
-  Headers headers = ctx.BaseHeaders();
+http::Headers ObjectResponseHeaders(const S3Context& ctx, const fsclient::ObjectMeta& meta,
+                                    bool whole_object_checksums) {
+  http::Headers headers = ctx.BaseHeaders();
   const std::string* mode = ctx.request.Header("x-amz-checksum-mode");
   AppendMetaHeaders(meta, whole_object_checksums && mode != nullptr && *mode == "ENABLED", headers);
   if (meta.parts_count > 0 && ctx.request.HasQuery("partNumber")) {
@@ -101,8 +101,8 @@ PartBytes FindPart(const fsclient::ObjectMeta& meta, int part_number) {
 }
 
 // Streams [first, first+length) of the object into the response.
-void SendObjectBody(S3Context& ctx, fsclient::ObjectReader& reader, int status, Headers headers,
-                    uint64_t first, uint64_t length) {
+void SendObjectBody(S3Context& ctx, fsclient::ObjectReader& reader, int status,
+                    http::Headers headers, uint64_t first, uint64_t length) {
   ctx.status = status;
   if (ctx.request.method == "HEAD") {
     (void)ctx.response.Begin(status, std::move(headers), length);
@@ -152,7 +152,7 @@ void GetOrHead(S3Context& ctx) {
   const fsclient::ObjectMeta& meta = (*reader)->meta();
   if (std::string failed = EvaluateReadConditions(ctx.request, meta); !failed.empty()) {
     if (failed == "NotModified") {
-      Headers headers = ctx.BaseHeaders();
+      http::Headers headers = ctx.BaseHeaders();
       headers.emplace_back("ETag", QuotedEtag(meta.etag));
       ctx.status = 304;
       ctx.response.Send(304, std::move(headers), "");
@@ -183,7 +183,7 @@ void GetOrHead(S3Context& ctx) {
   if (rr == RangeResult::kUnsatisfiable) {
     ctx.error_code = "InvalidRange";
     ctx.status = 416;
-    Headers error_headers = ctx.BaseHeaders();
+    http::Headers error_headers = ctx.BaseHeaders();
     error_headers.emplace_back("Content-Range", "bytes */" + std::to_string(meta.size));
     std::string body;
     if (ctx.request.method != "HEAD") {
@@ -195,7 +195,7 @@ void GetOrHead(S3Context& ctx) {
   }
   // Part 1 of a single-part object is the whole object, and its checksums hold.
   const bool whole_object = rr == RangeResult::kNone || (part_number > 0 && meta.parts_count == 0);
-  Headers headers = ObjectResponseHeaders(ctx, meta, whole_object);
+  http::Headers headers = ObjectResponseHeaders(ctx, meta, whole_object);
   if (rr == RangeResult::kSatisfiable) {
     headers.emplace_back("Content-Range", "bytes " + std::to_string(range.first) + "-" +
                                               std::to_string(range.last) + "/" +
@@ -212,7 +212,7 @@ std::string ErrorXmlFor(const S3Context& ctx, std::string_view code) {
   return ErrorXml(code, DefaultErrorMessage(code), ctx.Resource(), ctx.request_id);
 }
 
-Status ReadContentMd5(const HttpRequest& request, std::optional<std::string>& md5) {
+Status ReadContentMd5(const http::HttpRequest& request, std::optional<std::string>& md5) {
   const std::string* header = request.Header("content-md5");
   if (header == nullptr) return Status::Ok();
   auto raw = auth::Base64Decode(*header);
@@ -283,7 +283,7 @@ void PutObject(S3Context& ctx) {
   if (!writer.ok()) return ctx.Error(writer.status());
   auto committed = StreamIntoWriter(ctx, **writer, std::move(meta));
   if (!committed.ok()) return ObjectPayloadError(ctx, committed.status());
-  Headers extra = {{"ETag", QuotedEtag(committed->etag)}};
+  http::Headers extra = {{"ETag", QuotedEtag(committed->etag)}};
   AppendChecksumHeaders(*committed, extra);
   ctx.SendEmpty(200, std::move(extra));
 }

@@ -49,7 +49,7 @@ Status BodyReadError(const Status& s) {
 
 }  // namespace
 
-PayloadReader::PayloadReader(const HttpRequest& request, BodyReader& body,
+PayloadReader::PayloadReader(const http::HttpRequest& request, http::BodyReader& body,
                              const auth::AuthResult& auth, uint64_t max_object_size)
     : request_(request), body_(body), mode_(auth.payload), max_object_size_(max_object_size) {
   if (mode_ == auth::PayloadMode::kSha256) {

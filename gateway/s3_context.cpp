@@ -9,14 +9,14 @@
 
 namespace fsgate::gateway {
 
-Headers S3BaseHeaders(std::string_view request_id, std::string_view host_id) {
+http::Headers S3BaseHeaders(std::string_view request_id, std::string_view host_id) {
   return {{"x-amz-request-id", std::string(request_id)},
           {"x-amz-id-2", std::string(host_id)},
           {"Date", FormatHttpDate(NowNanos())},
           {"Server", "fsgate"}};
 }
 
-Headers S3Context::BaseHeaders() const { return S3BaseHeaders(request_id, host_id); }
+http::Headers S3Context::BaseHeaders() const { return S3BaseHeaders(request_id, host_id); }
 
 std::string S3Context::Resource() const {
   if (bucket.empty()) return "/";
@@ -56,7 +56,7 @@ void S3Context::Error(const Status& s) {
   Error(s.code(), s.message());
 }
 
-void S3Context::SendXml(int http_status, const XmlResponse& xml, Headers extra) {
+void S3Context::SendXml(int http_status, const XmlResponse& xml, http::Headers extra) {
   status = http_status;
   auto headers = BaseHeaders();
   headers.emplace_back("Content-Type", "application/xml");
@@ -66,7 +66,7 @@ void S3Context::SendXml(int http_status, const XmlResponse& xml, Headers extra) 
   response.Send(http_status, std::move(headers), body);
 }
 
-void S3Context::SendEmpty(int http_status, Headers extra) {
+void S3Context::SendEmpty(int http_status, http::Headers extra) {
   status = http_status;
   auto headers = BaseHeaders();
   for (auto& h : extra) headers.push_back(std::move(h));

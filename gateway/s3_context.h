@@ -9,8 +9,8 @@
 
 #include "fsclient/object_store.h"
 #include "fsclient/status.h"
-#include "gateway/http_message.h"
 #include "gateway/s3_error.h"
+#include "http/http_message.h"
 
 namespace fsgate::auth {
 struct Credentials;
@@ -22,12 +22,12 @@ class XmlResponse;
 class PayloadReader;
 
 // x-amz-request-id, x-amz-id-2, Date, Server: on every S3 answer.
-Headers S3BaseHeaders(std::string_view request_id, std::string_view host_id);
+http::Headers S3BaseHeaders(std::string_view request_id, std::string_view host_id);
 
 struct S3Context {
-  HttpRequest& request;
+  http::HttpRequest& request;
   PayloadReader& payload;
-  ResponseWriter& response;
+  http::ResponseWriter& response;
   fsclient::ObjectStore& store;
 
   std::string bucket;  // empty for service-level requests
@@ -47,7 +47,7 @@ struct S3Context {
   std::string error_code;
 
   // x-amz-request-id, x-amz-id-2, Date, Server.
-  Headers BaseHeaders() const;
+  http::Headers BaseHeaders() const;
   // An S3 error (message defaults to AWS's text for the code), with the
   // elements it carries after Message (see ErrorDetails).
   void Error(std::string_view code, std::string_view message = {},
@@ -55,8 +55,8 @@ struct S3Context {
   // A failed fsclient call: S3 errors as they are, system errors as
   // InternalError/SlowDown without internals.
   void Error(const Status& status);
-  void SendXml(int http_status, const XmlResponse& xml, Headers extra = {});
-  void SendEmpty(int http_status, Headers extra = {});
+  void SendXml(int http_status, const XmlResponse& xml, http::Headers extra = {});
+  void SendEmpty(int http_status, http::Headers extra = {});
   // "/bucket/key" for the Resource element.
   std::string Resource() const;
   // x-fsgate-dirops: sync on this request.

@@ -71,7 +71,7 @@ bool ParseCopySource(S3Context& ctx, CopySource& source);
 // The error document for `code` with AWS's message.
 std::string ErrorXmlFor(const S3Context& ctx, std::string_view code);
 // Content-MD5, base64 of 16 bytes (InvalidDigest otherwise); unset when absent.
-Status ReadContentMd5(const HttpRequest& request, std::optional<std::string>& md5);
+Status ReadContentMd5(const http::HttpRequest& request, std::optional<std::string>& md5);
 // The whole body of a request carrying an XML document, at most `limit` bytes
 // (MalformedXML beyond), checked against Content-MD5 (InvalidDigest,
 // BadDigest) and any x-amz-checksum-*. `integrity_required`: one of them must

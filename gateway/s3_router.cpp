@@ -62,7 +62,7 @@ constexpr std::string_view kListParameters[] = {
     "start-after",        "upload-id-marker", "version-id-marker",
 };
 
-const BucketSubresource* FindBucketSubresource(const HttpRequest& r) {
+const BucketSubresource* FindBucketSubresource(const http::HttpRequest& r) {
   for (const auto& [name, value] : r.query) {
     for (const auto& sub : kBucketSubresources) {
       if (sub.name == name) return &sub;
@@ -88,7 +88,7 @@ bool IsListParameter(std::string_view name) {
 // sub-resource) that is not one its own operation takes: a sub-resource fsgate
 // does not know ("?foo"). Answering it as a listing would be another API's
 // answer. Empty when there is none.
-std::string_view FirstUnknownParameter(const HttpRequest& r) {
+std::string_view FirstUnknownParameter(const http::HttpRequest& r) {
   const bool listing = r.method == "GET";
   for (const auto& [name, value] : r.query) {
     if (!IsRequestParameter(name) && !(listing && IsListParameter(name))) return name;
@@ -96,7 +96,7 @@ std::string_view FirstUnknownParameter(const HttpRequest& r) {
   return {};
 }
 
-std::string BucketApi(const HttpRequest& r) {
+std::string BucketApi(const http::HttpRequest& r) {
   const std::string& m = r.method;
   if (m == "HEAD") return "HeadBucket";
   if (m == "POST") return r.HasQuery("delete") ? "DeleteObjects" : "Unknown";
@@ -118,7 +118,7 @@ std::string BucketApi(const HttpRequest& r) {
   return list_type != nullptr && *list_type == "2" ? "ListObjectsV2" : "ListObjects";
 }
 
-std::string ObjectApi(const HttpRequest& r) {
+std::string ObjectApi(const http::HttpRequest& r) {
   const std::string& m = r.method;
   auto has = [&](std::string_view q) { return r.HasQuery(q); };
   if (m == "GET") {
@@ -159,11 +159,11 @@ std::string ObjectApi(const HttpRequest& r) {
 
 }  // namespace
 
-std::string_view UnknownBucketParameter(const HttpRequest& request) {
+std::string_view UnknownBucketParameter(const http::HttpRequest& request) {
   return FirstUnknownParameter(request);
 }
 
-S3Target RouteRequest(const HttpRequest& request, std::string_view domain) {
+S3Target RouteRequest(const http::HttpRequest& request, std::string_view domain) {
   S3Target target;
   std::string_view path = request.path;
   if (!path.empty() && path.front() == '/') path.remove_prefix(1);

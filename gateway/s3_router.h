@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "gateway/http_message.h"
+#include "http/http_message.h"
 
 namespace fsgate::gateway {
 
@@ -20,10 +20,10 @@ inline constexpr std::string_view kUnknownSubresourceApi = "UnknownSubresource";
 
 // The first query parameter of a bucket request that makes it
 // kUnknownSubresourceApi, for the error message.
-std::string_view UnknownBucketParameter(const HttpRequest& request);
+std::string_view UnknownBucketParameter(const http::HttpRequest& request);
 
 // Virtual-hosted style when the Host header is "<bucket>.<domain>" (and
 // `domain` is set), else path style "/<bucket>/<key>".
-S3Target RouteRequest(const HttpRequest& request, std::string_view domain);
+S3Target RouteRequest(const http::HttpRequest& request, std::string_view domain);
 
 }  // namespace fsgate::gateway

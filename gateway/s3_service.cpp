@@ -15,7 +15,7 @@
 #include "gateway/s3_error.h"
 #include "gateway/s3_handlers.h"
 #include "gateway/s3_router.h"
-#include "gateway/url.h"
+#include "http/url.h"
 #include "metrics/metrics.h"
 
 namespace fsgate::gateway {
@@ -102,7 +102,8 @@ S3Service::S3Service(fsclient::ObjectStore& store, const auth::CredentialStore& 
       access_log_(access_log),
       options_(std::move(options)) {}
 
-void S3Service::Handle(HttpRequest& request, BodyReader& body, ResponseWriter& response) {
+void S3Service::Handle(http::HttpRequest& request, http::BodyReader& body,
+                       http::ResponseWriter& response) {
   auto start = std::chrono::steady_clock::now();
   metrics_.AddHttpInflight(1);
   S3Target target = RouteRequest(request, options_.domain);
@@ -132,7 +133,7 @@ void S3Service::Handle(HttpRequest& request, BodyReader& body, ResponseWriter& r
                 .bytes_out = 0,
                 .error_code = {}};
 
-  if (!HasValidEscapes(request.target)) {
+  if (!http::HasValidEscapes(request.target)) {
     ctx.Error("InvalidURI");
   } else if (!auth.ok) {
     ctx.Error(auth.error_code, auth.error_message, auth.error_details);
@@ -164,13 +165,13 @@ void S3Service::Handle(HttpRequest& request, BodyReader& body, ResponseWriter& r
                      ctx.bytes_out, seconds});
 }
 
-void S3Service::ProtocolError(int status, std::string_view remote, ResponseWriter& response) {
+void S3Service::ProtocolError(int status, std::string_view remote, http::ResponseWriter& response) {
   std::string_view code = status == 408   ? "RequestTimeout"
                           : status == 431 ? "RequestHeaderSectionTooLarge"
                           : status == 501 ? "NotImplemented"
                                           : "BadRequest";
   std::string request_id = NewRequestId();
-  Headers headers = S3BaseHeaders(request_id, NewHostId());
+  http::Headers headers = S3BaseHeaders(request_id, NewHostId());
   headers.emplace_back("Content-Type", "application/xml");
   std::string body = ErrorXml(code, DefaultErrorMessage(code), "/", request_id);
   int http_status = HttpStatusForError(code);

@@ -1,4 +1,4 @@
-// S3Service: the HttpHandler behind the S3 port. Routes a request to its S3
+// S3Service: the http::HttpHandler behind the S3 port. Routes a request to its S3
 // operation, authenticates it (SigV4), hands the operation a verified
 // payload, and records metrics and one access-log line per request.
 #pragma once
@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "gateway/http_message.h"
+#include "http/http_message.h"
 
 namespace fsgate::auth {
 class CredentialStore;
@@ -38,11 +38,11 @@ class S3Service {
   S3Service(fsclient::ObjectStore& store, const auth::CredentialStore& users,
             metrics::Metrics& metrics, AccessLog& access_log, S3ServiceOptions options);
 
-  void Handle(HttpRequest& request, BodyReader& body, ResponseWriter& response);
+  void Handle(http::HttpRequest& request, http::BodyReader& body, http::ResponseWriter& response);
   // A request the HTTP layer could not parse or frame, by HTTP `status`
-  // (ProtocolErrorHandler): S3's BadRequest, RequestTimeout (408),
+  // (http::ProtocolErrorHandler): S3's BadRequest, RequestTimeout (408),
   // RequestHeaderSectionTooLarge (431) or NotImplemented (501), with a request id.
-  void ProtocolError(int status, std::string_view remote, ResponseWriter& response);
+  void ProtocolError(int status, std::string_view remote, http::ResponseWriter& response);
 
  private:
   fsclient::ObjectStore& store_;

@@ -12,9 +12,9 @@
 #include "fsclient/object_store.h"
 #include "gateway/access_log.h"
 #include "gateway/backend_factory.h"
-#include "gateway/http_server.h"
 #include "gateway/open_file_limit.h"
 #include "gateway/s3_service.h"
+#include "http/http_server.h"
 #include "metrics/metrics.h"
 #include "metrics/metrics_server.h"
 
@@ -153,7 +153,7 @@ int RunServe(const ServeConfig& given) {
     service_options.max_object_size = static_cast<uint64_t>(config.test_max_object_size);
   }
   S3Service service(*store, users, metrics, access_log, std::move(service_options));
-  HttpServerOptions http_options;
+  http::HttpServerOptions http_options;
   SplitHostPort(config.listen, "--listen", http_options.host, http_options.port);
   http_options.max_connections = static_cast<size_t>(config.max_connections);
   http_options.max_connections_per_client = static_cast<size_t>(config.max_connections_per_client);
@@ -162,13 +162,13 @@ int RunServe(const ServeConfig& given) {
   http_options.tls_cert_file = config.tls_cert;
   http_options.tls_key_file = config.tls_key;
   http_options.protocol_error = [&service](int status, std::string_view remote,
-                                           ResponseWriter& response) {
+                                           http::ResponseWriter& response) {
     service.ProtocolError(status, remote, response);
   };
-  HttpServer server(http_options,
-                    [&service](HttpRequest& request, BodyReader& body, ResponseWriter& response) {
-                      service.Handle(request, body, response);
-                    });
+  http::HttpServer server(
+      http_options,
+      [&service](http::HttpRequest& request, http::BodyReader& body,
+                 http::ResponseWriter& response) { service.Handle(request, body, response); });
   try {
     server.Start();
   } catch (const std::exception& e) {

@@ -1,9 +1,9 @@
-#include "gateway/url.h"
+#include "http/url.h"
 
 #include "auth/hash.h"
 #include "auth/percent_encoding.h"
 
-namespace fsgate::gateway {
+namespace fsgate::http {
 using auth::HexDigitValue;
 
 std::string PercentDecode(std::string_view in, bool plus_is_space) {
@@ -72,4 +72,4 @@ void SplitTarget(std::string_view target, std::string& path,
   }
 }
 
-}  // namespace fsgate::gateway
+}  // namespace fsgate::http
