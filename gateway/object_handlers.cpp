@@ -15,8 +15,6 @@ namespace {
 
 constexpr size_t kIoChunk = 256 * 1024;
 constexpr size_t kSmallResponse = 64 * 1024;  // answered in one write
-// 1000 keys of 1024 bytes, escaped, with their version ids fit twice over.
-constexpr size_t kMaxDeleteBody = 2 * 1024 * 1024;
 
 // The response-* query parameters that override stored headers on GET.
 constexpr std::pair<const char*, const char*> kResponseOverrides[] = {
@@ -298,7 +296,7 @@ void DeleteObject(S3Context& ctx) {
 }
 
 void DeleteObjects(S3Context& ctx) {
-  auto body = ReadXmlBody(ctx, kMaxDeleteBody, /*integrity_required=*/true);
+  auto body = ReadXmlBody(ctx, /*integrity_required=*/true);
   if (!body.ok()) return ctx.Error(body.status());
   auto request = ParseDeleteObjects(*body);
   if (!request) return ctx.Error("MalformedXML");

@@ -19,8 +19,13 @@ namespace fsgate::gateway {
 class PayloadReader {
  public:
   // `max_object_size`: the limit LimitToObjectSize() applies.
+  PayloadReader(const http::HttpRequest& request, http::BodyReader& body, uint64_t max_object_size);
   PayloadReader(const http::HttpRequest& request, http::BodyReader& body,
                 const auth::AuthResult& auth, uint64_t max_object_size);
+
+  // How the body is protected, from the authenticated request (unsigned
+  // until called): the payload hash to check, or the aws-chunked signatures.
+  void Protect(const auth::AuthResult& auth);
 
   // Checks the request's payload headers before any byte is read (declared
   // checksum algorithm, decoded length); an S3 error code, or empty.

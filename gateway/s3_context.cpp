@@ -48,7 +48,7 @@ void S3Context::Error(const Status& s) {
     // The errno stays in the server's log; the client gets AWS's words.
     // Resource and message echo the client's bucket and key: escaped, so
     // that they cannot forge a log line.
-    spdlog::error("request {} {} {}: {} (errno {})", request_id, api,
+    spdlog::error("request {} {} {}: {} (errno {})", request_id, S3OperationName(operation),
                   fsclient::LogField(Resource()), fsclient::LogText(s.message()), s.err());
     Error(s.code());
     return;

@@ -10,6 +10,7 @@
 #include "fsclient/object_store.h"
 #include "fsclient/status.h"
 #include "gateway/s3_error.h"
+#include "gateway/s3_operation_table.h"
 #include "http/http_message.h"
 
 namespace fsgate::auth {
@@ -34,7 +35,8 @@ struct S3Context {
   std::string key;     // empty for bucket-level requests
   std::string request_id;
   std::string host_id;
-  std::string api;  // S3 operation name, for metrics and the access log
+  S3Operation operation = S3Operation::kUnknown;  // names it in metrics and the access log
+  const S3OperationRow* row = nullptr;            // its table row; nullptr for kUnknown
   const auth::Credentials* user = nullptr;
   std::string_view region;  // this endpoint's (--region)
   // The addressed bucket's stored attributes (owner, region), filled in by

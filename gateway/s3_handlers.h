@@ -16,11 +16,6 @@
 
 namespace fsgate::gateway {
 
-using S3Handler = void (*)(S3Context&);
-
-// The handler for an S3 operation name, or nullptr.
-S3Handler FindHandler(std::string_view api);
-
 void ListBuckets(S3Context& ctx);
 void CreateBucket(S3Context& ctx);
 void DeleteBucket(S3Context& ctx);
@@ -72,11 +67,11 @@ bool ParseCopySource(S3Context& ctx, CopySource& source);
 std::string ErrorXmlFor(const S3Context& ctx, std::string_view code);
 // Content-MD5, base64 of 16 bytes (InvalidDigest otherwise); unset when absent.
 Status ReadContentMd5(const http::HttpRequest& request, std::optional<std::string>& md5);
-// The whole body of a request carrying an XML document, at most `limit` bytes
-// (MalformedXML beyond), checked against Content-MD5 (InvalidDigest,
+// The whole body of a request carrying an XML document, at most its
+// operation's body limit (MalformedXML beyond), checked against Content-MD5 (InvalidDigest,
 // BadDigest) and any x-amz-checksum-*. `integrity_required`: one of them must
 // be sent (InvalidRequest otherwise), as for DeleteObjects.
-Result<std::string> ReadXmlBody(S3Context& ctx, size_t limit, bool integrity_required = false);
+Result<std::string> ReadXmlBody(S3Context& ctx, bool integrity_required = false);
 // partNumber of an UploadPart(Copy) or a GET/HEAD, 1..10000; false after
 // answering an error.
 bool ParsePartNumber(S3Context& ctx, int& part_number);

@@ -96,9 +96,10 @@ bool ServeOne(std::string_view& input, size_t max_read, std::string& outcome, st
   // Path style, and virtual-hosted style with a domain.
   const gateway::S3Target path_style = gateway::RouteRequest(request, "");
   FUZZ_CHECK(path_style.bucket.find('/') == std::string::npos);
-  FUZZ_CHECK(!path_style.api.empty());
+  FUZZ_CHECK((path_style.row == nullptr) ==
+             (path_style.operation == gateway::S3Operation::kUnknown));
   const gateway::S3Target hosted = gateway::RouteRequest(request, "s3.example.com");
-  FUZZ_CHECK(!hosted.api.empty());
+  FUZZ_CHECK((hosted.row == nullptr) == (hosted.operation == gateway::S3Operation::kUnknown));
   (void)fsgate::http::HasValidEscapes(request.target);
   FUZZ_CHECK(fsgate::http::PercentDecode(fsgate::http::UriEncode(request.path, true)) ==
              request.path);
@@ -110,7 +111,8 @@ bool ServeOne(std::string_view& input, size_t max_read, std::string& outcome, st
   FUZZ_CHECK(auth.ok == auth.error_code.empty());
   FUZZ_CHECK(!auth.ok || auth.credentials != nullptr);
 
-  outcome += path_style.api + " " + hosted.api + " " + auth.error_code + ":";
+  outcome += std::string(gateway::S3OperationName(path_style.operation)) + " " +
+             std::string(gateway::S3OperationName(hosted.operation)) + " " + auth.error_code + ":";
   ParsedBody body(parser, input, max_read);
   gateway::PayloadReader payload(request, body, auth, gateway::kMaxObjectSize);
   std::string message;
