@@ -28,18 +28,18 @@ std::string Mask(const std::string& secret) {
 void LogConfig(const ServeConfig& c) {
   spdlog::info(
       "fsgate {} ({}) serve: root={} backend={} listen={} metrics-listen={} dirops={} fsync={}",
-      FSGATE_VERSION, FSGATE_COMMIT, c.root, c.backend, c.listen, c.metrics_listen, c.dirops,
-      c.fsync);
+      FSGATE_VERSION, FSGATE_COMMIT, c.root, ConfigName(c.backend), c.listen, c.metrics_listen,
+      ConfigName(c.dirops), ConfigName(c.fsync));
   spdlog::info(
       "config: tls={} domain={} region={} max-connections={} max-connections-per-client={} "
       "idle-timeout={}s read-timeout={}s log-level={} log-format={} credentials-file={} "
       "multipart-expiry={}",
       c.tls_cert.empty() ? "off" : "on", c.domain.empty() ? "-" : c.domain, c.region,
       c.max_connections, c.max_connections_per_client, c.idle_timeout_seconds,
-      c.read_timeout_seconds, c.log_level, c.log_format,
+      c.read_timeout_seconds, ConfigName(c.log_level), ConfigName(c.log_format),
       c.credentials.empty() ? "-" : c.credentials,
       c.multipart_expiry_seconds > 0 ? std::to_string(c.multipart_expiry_seconds) + "s" : "off");
-  if (c.fsync == "off") {
+  if (c.fsync == Fsync::kOff) {
     spdlog::warn(
         "--fsync off: answers come from the page cache; a power cut or kernel crash can "
         "lose answered writes. Use it for scratch data only.");
@@ -78,7 +78,10 @@ auth::CredentialStore LoadUsers(const ServeConfig& c) {
 }  // namespace
 
 int RunServe(const ServeConfig& given) {
-  spdlog::set_level(spdlog::level::from_str(given.log_level));
+  static constexpr spdlog::level::level_enum kLevels[] = {
+      spdlog::level::trace, spdlog::level::debug, spdlog::level::info,
+      spdlog::level::warn,  spdlog::level::err,   spdlog::level::off};
+  spdlog::set_level(kLevels[static_cast<size_t>(given.log_level)]);
   ServeConfig config = given;
   config.max_connections = FitConnectionsToOpenFileLimit(config.max_connections);
   LogConfig(config);
@@ -132,12 +135,13 @@ int RunServe(const ServeConfig& given) {
 
   auto backend = MakeBackend(config);
   if (!backend.ok()) {
-    spdlog::critical("cannot open the {} backend: {}", config.backend, backend.status().message());
+    spdlog::critical("cannot open the {} backend: {}", ConfigName(config.backend),
+                     backend.status().message());
     return 1;
   }
   fsclient::StoreOptions store_options;
-  store_options.async_dirops = config.dirops == "async";
-  store_options.fsync = config.fsync == "on";
+  store_options.async_dirops = config.dirops == Dirops::kAsync;
+  store_options.fsync = config.fsync == Fsync::kOn;
   store_options.default_bucket_owner = users.main_user();
   store_options.multipart_expiry = std::chrono::seconds(config.multipart_expiry_seconds);
   auto opened = fsclient::ObjectStore::Open(std::move(*backend), store_options, metrics);
