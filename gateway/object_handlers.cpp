@@ -319,9 +319,9 @@ void DeleteObjects(S3Context& ctx) {
     }
     auto error = xml.root().append_child("Error");
     AddText(error, "Key", key);
-    AddText(error, "Code", s.code());
-    AddText(error, "Message",
-            s.err() != 0 ? std::string(DefaultErrorMessage(s.code())) : s.message());
+    const S3ErrorOfStatus s3_error = S3ErrorFor(s);
+    AddText(error, "Code", s3_error.code);
+    AddText(error, "Message", s3_error.message);
   }
   ctx.SendXml(200, xml);
 }

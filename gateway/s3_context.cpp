@@ -50,10 +50,9 @@ void S3Context::Error(const Status& s) {
     // that they cannot forge a log line.
     spdlog::error("request {} {} {}: {} (errno {})", request_id, S3OperationName(operation),
                   fsclient::LogField(Resource()), fsclient::LogText(s.message()), s.err());
-    Error(s.code());
-    return;
   }
-  Error(s.code(), s.message());
+  const S3ErrorOfStatus error = S3ErrorFor(s);
+  Error(error.code, error.message);
 }
 
 void S3Context::SendXml(int http_status, const XmlResponse& xml, http::Headers extra) {

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 
@@ -162,6 +164,20 @@ TEST(S3ErrorTest, StatusesAndXml) {
   EXPECT_NE(xml.find("<Message>gone &lt;here&gt;</Message>"), std::string::npos);
   EXPECT_NE(xml.find("<Resource>/b/k</Resource>"), std::string::npos);
   EXPECT_NE(xml.find("<RequestId>REQ1</RequestId>"), std::string::npos);
+}
+
+// The one mapping of a failed Status to an S3 error: a system error never
+// shows its errno text, and a full filesystem asks the client to retry.
+TEST(S3ErrorTest, StatusMapping) {
+  const S3ErrorOfStatus full = S3ErrorFor(Status::Errno(ENOSPC, "write /srv/b/k: no space"));
+  EXPECT_EQ(full.code, "SlowDown");
+  EXPECT_EQ(full.message, DefaultErrorMessage("SlowDown"));
+  const S3ErrorOfStatus io = S3ErrorFor(Status::Errno(EIO, "fsync /srv/b/k"));
+  EXPECT_EQ(io.code, "InternalError");
+  EXPECT_EQ(io.message.find("/srv"), std::string_view::npos);
+  const S3ErrorOfStatus s3 = S3ErrorFor(Status::S3(s3err::kNoSuchKey, "gone"));
+  EXPECT_EQ(s3.code, "NoSuchKey");
+  EXPECT_EQ(s3.message, "gone");
 }
 
 }  // namespace
