@@ -39,8 +39,7 @@ bool Authenticate(S3Context& ctx, const auth::CredentialStore& users,
   if (!CarriesSigV4(ctx.request)) {
     if ((allowed & kAuthPostForm) != 0) {
       // The policy and its signature are fields of the form; fsgate does not read them yet.
-      ctx.Error("NotImplemented", "This operation is not implemented by fsgate: " +
-                                      std::string(S3OperationName(ctx.operation)));
+      ctx.NotImplemented();
       return false;
     }
     // Authorize decides, as for any caller (ACLs and bucket policies).

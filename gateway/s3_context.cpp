@@ -43,6 +43,11 @@ void S3Context::Error(std::string_view code, std::string_view message,
   response.Send(status, std::move(headers), body);
 }
 
+void S3Context::NotImplemented() {
+  Error("NotImplemented",
+        "This operation is not implemented by fsgate: " + std::string(S3OperationName(operation)));
+}
+
 void S3Context::Error(const Status& s) {
   if (s.err() != 0) {
     // The errno stays in the server's log; the client gets AWS's words.

@@ -54,6 +54,8 @@ struct S3Context {
   // elements it carries after Message (see ErrorDetails).
   void Error(std::string_view code, std::string_view message = {},
              const ErrorDetails& details = {});
+  // NotImplemented, naming the operation fsgate does not serve.
+  void NotImplemented();
   // A failed fsclient call: S3 errors as they are, system errors as
   // InternalError/SlowDown without internals.
   void Error(const Status& status);

@@ -114,8 +114,7 @@ bool S3Service::CallHandler(S3Context& ctx) {
   if (ctx.row == nullptr) {
     ctx.Error("MethodNotAllowed");
   } else if (ctx.row->handler == nullptr) {
-    ctx.Error("NotImplemented", "This operation is not implemented by fsgate: " +
-                                    std::string(S3OperationName(ctx.operation)));
+    ctx.NotImplemented();
   } else {
     ctx.row->handler(ctx);
   }
