@@ -7,8 +7,8 @@
 #include <random>
 #include <string>
 
-#include "../random_text.h"
 #include "gateway/conditions.h"
+#include "tests/unit/random_text.h"
 
 namespace fsgate::gateway {
 namespace {

@@ -7,8 +7,8 @@
 #include <random>
 #include <string>
 
-#include "../random_text.h"
 #include "http/url.h"
+#include "tests/unit/random_text.h"
 
 namespace fsgate::http {
 namespace {
