@@ -18,7 +18,7 @@ constexpr size_t kQueuedLines = 8192;
 
 }  // namespace
 
-AccessLog::AccessLog(std::string format) : json_(format == "json") {
+AccessLog::AccessLog(LogFormat format) : json_(format == LogFormat::kJson) {
   logger_ = spdlog::get("access");
   if (!logger_) {
     // Lines are written by a thread of their own; a request thread only queues

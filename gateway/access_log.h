@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "gateway/serve_config.h"
+
 namespace spdlog {
 class logger;
 }
@@ -32,8 +34,8 @@ struct AccessRecord {
 
 class AccessLog {
  public:
-  // `format` is "text" or "json"; lines go to the "access" logger at info level.
-  explicit AccessLog(std::string format);
+  // Lines go to the "access" logger at info level.
+  explicit AccessLog(LogFormat format);
   void Write(const AccessRecord& record);
 
  private:

@@ -1,13 +1,17 @@
 #include "gateway/authorize.h"
 
+#include <spdlog/spdlog.h>
+
 #include "auth/credentials.h"
+#include "base/log_text.h"
 #include "gateway/s3_handlers.h"
 
 namespace fsgate::gateway {
 namespace {
 
-bool MayUse(const auth::Credentials& user, const fsclient::BucketAttributes& bucket) {
-  return user.admin || bucket.owner == user.user;
+// An anonymous caller (nullptr) owns nothing.
+bool MayUse(const auth::Credentials* user, const fsclient::BucketAttributes& bucket) {
+  return user != nullptr && (user->admin || bucket.owner == user->user);
 }
 
 // false after answering. `attributes` is filled when the bucket exists.
@@ -23,7 +27,10 @@ bool AuthorizeBucket(S3Context& ctx, const std::string& bucket,
     return true;
   }
   attributes = std::move(info->attributes);
-  if (MayUse(*ctx.user, attributes)) return true;
+  if (MayUse(ctx.user, attributes)) return true;
+  spdlog::debug("request {}: {} denied {} on bucket {}", ctx.request_id,
+                ctx.user != nullptr ? std::string_view(ctx.user->user) : "anonymous",
+                ctx.row != nullptr ? ctx.row->action : "s3:*", LogField(bucket));
   ctx.Error("AccessDenied");
   return false;
 }
@@ -31,11 +38,16 @@ bool AuthorizeBucket(S3Context& ctx, const std::string& bucket,
 }  // namespace
 
 bool Authorize(S3Context& ctx) {
-  // ListBuckets lists the caller's own; CreateBucket of a taken name is
-  // answered by its handler (BucketAlreadyExists).
-  if (ctx.bucket.empty() || ctx.api == "CreateBucket") return true;
+  // A request no operation matches is answered MethodNotAllowed, to the
+  // bucket's owner only.
+  const Access access = ctx.row != nullptr ? ctx.row->access : Access::kBucketOwner;
+  if (ctx.bucket.empty() || access == Access::kCaller) {
+    if (ctx.user != nullptr) return true;
+    ctx.Error("AccessDenied");  // an anonymous caller has no buckets of its own
+    return false;
+  }
   if (!AuthorizeBucket(ctx, ctx.bucket, ctx.bucket_attributes)) return false;
-  if (ctx.api == "CopyObject" || ctx.api == "UploadPartCopy") {
+  if (access == Access::kBucketOwnerAndCopySource) {
     CopySource source;
     if (!ParseCopySource(ctx, source)) return false;
     fsclient::BucketAttributes source_attributes;

@@ -1,6 +1,7 @@
 // Authorize: may the authenticated caller do what it asks? Decided here, in
 // one place, after authentication and before the handler.
 //
+// What is checked is the operation's Access (its row in the operation table).
 // Today a bucket and everything in it are its owner's alone; an admin user may
 // do everything. Bucket policies and ACLs will widen this; whatever they do
 // not allow stays denied.

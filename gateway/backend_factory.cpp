@@ -6,7 +6,7 @@
 namespace fsgate::gateway {
 
 Result<std::unique_ptr<fs::Backend>> MakeBackend(const ServeConfig& config) {
-  if (config.backend != "posix") {
+  if (config.backend != BackendKind::kPosix) {
     return Status::S3(s3err::kNotImplemented, "the cephfs backend is not available in this build");
   }
   auto backend = fs::MakePosixBackend(config.root);

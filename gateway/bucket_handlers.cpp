@@ -1,9 +1,7 @@
-#include <unordered_map>
-
 #include "auth/credentials.h"
 #include "gateway/payload_reader.h"
 #include "gateway/s3_handlers.h"
-#include "gateway/s3_router.h"
+#include "gateway/s3_operation_table.h"
 #include "gateway/s3_time.h"
 #include "gateway/xml_bodies.h"
 
@@ -18,13 +16,10 @@ std::string_view BucketRegion(const S3Context& ctx) {
   return stored.empty() ? ctx.region : std::string_view(stored);
 }
 
-// A CreateBucketConfiguration is a location and a few small elements.
-constexpr size_t kMaxConfigurationBody = 64 * 1024;
-
 // The LocationConstraint of a CreateBucketConfiguration body; empty when
 // there is no body or no constraint. False after answering an error.
 bool ReadLocationConstraint(S3Context& ctx, std::string& constraint) {
-  auto body = ReadXmlBody(ctx, kMaxConfigurationBody);
+  auto body = ReadXmlBody(ctx);
   if (!body.ok()) {
     ctx.Error(body.status());
     return false;
@@ -145,45 +140,49 @@ void GetBucketAcl(S3Context& ctx) {
 // Bucket configurations fsgate does not keep: answered as "not configured"
 // with the code AWS uses for each, so SDK calls that probe them succeed.
 void BucketConfigurationAbsent(S3Context& ctx) {
-  static const std::unordered_map<std::string_view, std::string_view> kAbsent = {
-      {"GetBucketPolicy", "NoSuchBucketPolicy"},
-      // No policy, so no policy status: what AWS answers for a bucket without one.
-      {"GetBucketPolicyStatus", "NoSuchBucketPolicy"},
-      {"GetPublicAccessBlock", "NoSuchPublicAccessBlockConfiguration"},
-      {"GetBucketCors", "NoSuchCORSConfiguration"},
-      {"GetBucketLifecycleConfiguration", "NoSuchLifecycleConfiguration"},
-      {"GetBucketTagging", "NoSuchTagSet"},
-      {"GetBucketEncryption", "ServerSideEncryptionConfigurationNotFoundError"},
-      {"GetObjectLockConfiguration", "ObjectLockConfigurationNotFoundError"},
-      {"GetBucketOwnershipControls", "OwnershipControlsNotFoundError"},
-      {"GetBucketWebsite", "NoSuchWebsiteConfiguration"},
-      {"GetBucketReplication", "ReplicationConfigurationNotFoundError"},
-  };
   auto info = ctx.store.HeadBucket(ctx.bucket);
   if (!info.ok()) return ctx.Error(info.status());
-  auto it = kAbsent.find(ctx.api);
-  if (it != kAbsent.end()) {
-    return ctx.Error(it->second, it->second == "NoSuchTagSet" ? "The TagSet does not exist"
-                                                              : "The configuration does not exist");
+  auto absent = [&ctx](std::string_view code) {
+    ctx.Error(code, code == "NoSuchTagSet" ? "The TagSet does not exist"
+                                           : "The configuration does not exist");
+  };
+  switch (ctx.operation) {
+    case S3Operation::kGetBucketPolicy:
+    // No policy, so no policy status: what AWS answers for a bucket without one.
+    case S3Operation::kGetBucketPolicyStatus:
+      return absent("NoSuchBucketPolicy");
+    case S3Operation::kGetPublicAccessBlock:
+      return absent("NoSuchPublicAccessBlockConfiguration");
+    case S3Operation::kGetBucketCors:
+      return absent("NoSuchCORSConfiguration");
+    case S3Operation::kGetBucketLifecycleConfiguration:
+      return absent("NoSuchLifecycleConfiguration");
+    case S3Operation::kGetBucketTagging:
+      return absent("NoSuchTagSet");
+    case S3Operation::kGetBucketEncryption:
+      return absent("ServerSideEncryptionConfigurationNotFoundError");
+    case S3Operation::kGetObjectLockConfiguration:
+      return absent("ObjectLockConfigurationNotFoundError");
+    case S3Operation::kGetBucketOwnershipControls:
+      return absent("OwnershipControlsNotFoundError");
+    case S3Operation::kGetBucketWebsite:
+      return absent("NoSuchWebsiteConfiguration");
+    case S3Operation::kGetBucketReplication:
+      return absent("ReplicationConfigurationNotFoundError");
+    case S3Operation::kGetBucketLogging:
+      return ctx.SendXml(200, XmlResponse("BucketLoggingStatus"));
+    case S3Operation::kGetBucketNotificationConfiguration:
+      return ctx.SendXml(200, XmlResponse("NotificationConfiguration"));
+    case S3Operation::kGetBucketRequestPayment: {
+      XmlResponse xml("RequestPaymentConfiguration");
+      AddText(xml.root(), "Payer", "BucketOwner");
+      return ctx.SendXml(200, xml);
+    }
+    case S3Operation::kGetBucketAccelerateConfiguration:
+      return ctx.SendXml(200, XmlResponse("AccelerateConfiguration"));
+    default:
+      return ctx.Error("NotImplemented");
   }
-  if (ctx.api == "GetBucketLogging") {
-    XmlResponse xml("BucketLoggingStatus");
-    return ctx.SendXml(200, xml);
-  }
-  if (ctx.api == "GetBucketNotificationConfiguration") {
-    XmlResponse xml("NotificationConfiguration");
-    return ctx.SendXml(200, xml);
-  }
-  if (ctx.api == "GetBucketRequestPayment") {
-    XmlResponse xml("RequestPaymentConfiguration");
-    AddText(xml.root(), "Payer", "BucketOwner");
-    return ctx.SendXml(200, xml);
-  }
-  if (ctx.api == "GetBucketAccelerateConfiguration") {
-    XmlResponse xml("AccelerateConfiguration");
-    return ctx.SendXml(200, xml);
-  }
-  ctx.Error("NotImplemented");
 }
 
 // A GET of a bucket naming a sub-resource fsgate does not know: NotImplemented

@@ -7,17 +7,18 @@
 #include <string_view>
 
 #include "fsclient/object_store.h"
-#include "gateway/http_message.h"
+#include "http/http_message.h"
 
 namespace fsgate::gateway {
 
 // If-Match / If-None-Match / If-Modified-Since / If-Unmodified-Since against
 // the current object (GET/HEAD). Empty when the request may proceed, else
 // "PreconditionFailed" or "NotModified".
-std::string EvaluateReadConditions(const HttpRequest& request, const fsclient::ObjectMeta& meta);
+std::string EvaluateReadConditions(const http::HttpRequest& request,
+                                   const fsclient::ObjectMeta& meta);
 
 // The same for x-amz-copy-source-if-*; failures are all PreconditionFailed.
-std::string EvaluateCopySourceConditions(const HttpRequest& request,
+std::string EvaluateCopySourceConditions(const http::HttpRequest& request,
                                          const fsclient::ObjectMeta& meta);
 
 struct ByteRange {

@@ -5,7 +5,7 @@
 #include "gateway/payload_reader.h"
 #include "gateway/s3_handlers.h"
 #include "gateway/s3_time.h"
-#include "gateway/url.h"
+#include "http/url.h"
 
 namespace fsgate::gateway {
 
@@ -21,7 +21,7 @@ bool ParseCopySource(S3Context& ctx, CopySource& source) {
     }
     raw = raw.substr(0, query);
   }
-  std::string decoded = PercentDecode(raw);
+  std::string decoded = http::PercentDecode(raw);
   std::string_view path = decoded;
   if (!path.empty() && path.front() == '/') path.remove_prefix(1);
   auto slash = path.find('/');
@@ -52,7 +52,7 @@ void CopyObject(S3Context& ctx) {
   if (copy.replace_metadata) {
     if (Status s = MetaFromRequest(ctx.request, copy.new_meta); !s.ok()) return ctx.Error(s);
   }
-  const HttpRequest& request = ctx.request;
+  const http::HttpRequest& request = ctx.request;
   copy.check_source = [&request](const fsclient::ObjectMeta& meta) {
     std::string failed = EvaluateCopySourceConditions(request, meta);
     return failed.empty()

@@ -4,7 +4,7 @@
 #include "gateway/object_headers.h"
 #include "gateway/s3_handlers.h"
 #include "gateway/s3_time.h"
-#include "gateway/url.h"
+#include "http/url.h"
 
 namespace fsgate::gateway {
 namespace {
@@ -20,7 +20,7 @@ struct ListParams {
 
 // Parses the parameters every listing shares; false after answering an error.
 bool ParseListParams(S3Context& ctx, const char* max_name, ListParams& p) {
-  const HttpRequest& r = ctx.request;
+  const http::HttpRequest& r = ctx.request;
   if (const std::string* v = r.Query("prefix")) p.prefix = *v;
   if (const std::string* v = r.Query("delimiter")) p.delimiter = *v;
   if (const std::string* v = r.Query(max_name)) {
@@ -53,7 +53,7 @@ std::string ResumeMarker(const std::string& marker, const ListParams& p) {
 }
 
 std::string Encoded(const ListParams& p, const std::string& value) {
-  return p.url_encoding ? UriEncode(value, false) : value;
+  return p.url_encoding ? http::UriEncode(value, false) : value;
 }
 
 Result<fsclient::ListResult> RunListing(S3Context& ctx, const ListParams& p,

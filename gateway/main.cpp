@@ -48,16 +48,16 @@ int main(int argc, char** argv) {
   serve->add_option("--root", config.root, "Directory served (posix backend)");
   serve->add_option("--listen", config.listen, "S3 address HOST:PORT");
   serve->add_option("--metrics-listen", config.metrics_listen, "Metrics address HOST:PORT");
-  serve->add_option("--dirops", config.dirops, "async|sync namespace operations");
-  serve->add_option("--fsync", config.fsync, "on|off: durable before answering");
-  serve->add_option("--backend", config.backend, "posix|cephfs");
+  serve->add_option("--dirops", config.given.dirops, "async|sync namespace operations");
+  serve->add_option("--fsync", config.given.fsync, "on|off: durable before answering");
+  serve->add_option("--backend", config.given.backend, "posix|cephfs");
   serve->add_option("--credentials", config.credentials, "JSON users file");
   serve->add_option("--tls-cert", config.tls_cert, "TLS certificate chain (PEM)");
   serve->add_option("--tls-key", config.tls_key, "TLS private key (PEM)");
   serve->add_option("--domain", config.domain, "Domain for virtual-hosted-style buckets");
   serve->add_option("--region", config.region, "Region of this endpoint (default us-east-1)");
-  serve->add_option("--log-level", config.log_level, "trace|debug|info|warn|error|off");
-  serve->add_option("--log-format", config.log_format, "text|json access log");
+  serve->add_option("--log-level", config.given.log_level, "trace|debug|info|warn|error|off");
+  serve->add_option("--log-format", config.given.log_format, "text|json access log");
   serve->add_option("--max-connections", config.max_connections, "Open connections at most");
   serve->add_option("--max-connections-per-client", config.max_connections_per_client,
                     "Open connections from one client address at most");

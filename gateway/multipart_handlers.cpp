@@ -10,8 +10,6 @@
 namespace fsgate::gateway {
 namespace {
 
-// 10,000 parts with their ETags and checksums.
-constexpr size_t kMaxCompleteBody = 4 * 1024 * 1024;
 constexpr size_t kMaxListParts = 1000;
 
 bool ParseInt(const std::string& text, long long& out) {
@@ -68,13 +66,13 @@ void UploadPart(S3Context& ctx) {
   if (!writer.ok()) return ctx.Error(writer.status());
   auto part = StreamIntoWriter(ctx, **writer, {});
   if (!part.ok()) return ObjectPayloadError(ctx, part.status());
-  Headers extra = {{"ETag", QuotedEtag(part->etag)}};
+  http::Headers extra = {{"ETag", QuotedEtag(part->etag)}};
   AppendChecksumHeaders(*part, extra);
   ctx.SendEmpty(200, std::move(extra));
 }
 
 void CompleteMultipartUpload(S3Context& ctx) {
-  auto body = ReadXmlBody(ctx, kMaxCompleteBody);
+  auto body = ReadXmlBody(ctx);
   if (!body.ok()) return ctx.Error(body.status());
   auto parts = ParseCompleteMultipartUpload(*body);
   if (!parts) return ctx.Error("MalformedXML");

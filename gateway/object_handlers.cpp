@@ -15,8 +15,6 @@ namespace {
 
 constexpr size_t kIoChunk = 256 * 1024;
 constexpr size_t kSmallResponse = 64 * 1024;  // answered in one write
-// 1000 keys of 1024 bytes, escaped, with their version ids fit twice over.
-constexpr size_t kMaxDeleteBody = 2 * 1024 * 1024;
 
 // The response-* query parameters that override stored headers on GET.
 constexpr std::pair<const char*, const char*> kResponseOverrides[] = {
@@ -28,7 +26,7 @@ constexpr std::pair<const char*, const char*> kResponseOverrides[] = {
     {"response-content-encoding", "Content-Encoding"},
 };
 
-void SetHeader(Headers& headers, const std::string& name, const std::string& value) {
+void SetHeader(http::Headers& headers, const std::string& name, const std::string& value) {
   for (auto& [n, v] : headers) {
     if (n == name) {
       v = value;
@@ -50,7 +48,7 @@ bool CheckResponseOverrides(S3Context& ctx) {
                 "Request specific response headers cannot be used for anonymous GET requests.");
       return false;
     }
-    if (!IsValidHeaderValue(*v)) {
+    if (!http::IsValidHeaderValue(*v)) {
       ctx.Error("InvalidArgument", "Header value cannot contain control characters.",
                 ArgumentDetails(query, *v));
       return false;
@@ -62,9 +60,9 @@ bool CheckResponseOverrides(S3Context& ctx) {
 // `whole_object_checksums`: the body is the whole object, so its stored
 // checksums describe it. A Range or a part of a multipart object carries
 // none: SDKs validate any x-amz-checksum-* they get against the body.
-Headers ObjectResponseHeaders(const S3Context& ctx, const fsclient::ObjectMeta& meta,
-                              bool whole_object_checksums) {
-  Headers headers = ctx.BaseHeaders();
+http::Headers ObjectResponseHeaders(const S3Context& ctx, const fsclient::ObjectMeta& meta,
+                                    bool whole_object_checksums) {
+  http::Headers headers = ctx.BaseHeaders();
   const std::string* mode = ctx.request.Header("x-amz-checksum-mode");
   AppendMetaHeaders(meta, whole_object_checksums && mode != nullptr && *mode == "ENABLED", headers);
   if (meta.parts_count > 0 && ctx.request.HasQuery("partNumber")) {
@@ -101,8 +99,8 @@ PartBytes FindPart(const fsclient::ObjectMeta& meta, int part_number) {
 }
 
 // Streams [first, first+length) of the object into the response.
-void SendObjectBody(S3Context& ctx, fsclient::ObjectReader& reader, int status, Headers headers,
-                    uint64_t first, uint64_t length) {
+void SendObjectBody(S3Context& ctx, fsclient::ObjectReader& reader, int status,
+                    http::Headers headers, uint64_t first, uint64_t length) {
   ctx.status = status;
   if (ctx.request.method == "HEAD") {
     (void)ctx.response.Begin(status, std::move(headers), length);
@@ -152,7 +150,7 @@ void GetOrHead(S3Context& ctx) {
   const fsclient::ObjectMeta& meta = (*reader)->meta();
   if (std::string failed = EvaluateReadConditions(ctx.request, meta); !failed.empty()) {
     if (failed == "NotModified") {
-      Headers headers = ctx.BaseHeaders();
+      http::Headers headers = ctx.BaseHeaders();
       headers.emplace_back("ETag", QuotedEtag(meta.etag));
       ctx.status = 304;
       ctx.response.Send(304, std::move(headers), "");
@@ -183,7 +181,7 @@ void GetOrHead(S3Context& ctx) {
   if (rr == RangeResult::kUnsatisfiable) {
     ctx.error_code = "InvalidRange";
     ctx.status = 416;
-    Headers error_headers = ctx.BaseHeaders();
+    http::Headers error_headers = ctx.BaseHeaders();
     error_headers.emplace_back("Content-Range", "bytes */" + std::to_string(meta.size));
     std::string body;
     if (ctx.request.method != "HEAD") {
@@ -195,7 +193,7 @@ void GetOrHead(S3Context& ctx) {
   }
   // Part 1 of a single-part object is the whole object, and its checksums hold.
   const bool whole_object = rr == RangeResult::kNone || (part_number > 0 && meta.parts_count == 0);
-  Headers headers = ObjectResponseHeaders(ctx, meta, whole_object);
+  http::Headers headers = ObjectResponseHeaders(ctx, meta, whole_object);
   if (rr == RangeResult::kSatisfiable) {
     headers.emplace_back("Content-Range", "bytes " + std::to_string(range.first) + "-" +
                                               std::to_string(range.last) + "/" +
@@ -212,7 +210,7 @@ std::string ErrorXmlFor(const S3Context& ctx, std::string_view code) {
   return ErrorXml(code, DefaultErrorMessage(code), ctx.Resource(), ctx.request_id);
 }
 
-Status ReadContentMd5(const HttpRequest& request, std::optional<std::string>& md5) {
+Status ReadContentMd5(const http::HttpRequest& request, std::optional<std::string>& md5) {
   const std::string* header = request.Header("content-md5");
   if (header == nullptr) return Status::Ok();
   auto raw = Base64Decode(*header);
@@ -283,7 +281,7 @@ void PutObject(S3Context& ctx) {
   if (!writer.ok()) return ctx.Error(writer.status());
   auto committed = StreamIntoWriter(ctx, **writer, std::move(meta));
   if (!committed.ok()) return ObjectPayloadError(ctx, committed.status());
-  Headers extra = {{"ETag", QuotedEtag(committed->etag)}};
+  http::Headers extra = {{"ETag", QuotedEtag(committed->etag)}};
   AppendChecksumHeaders(*committed, extra);
   ctx.SendEmpty(200, std::move(extra));
 }
@@ -298,7 +296,7 @@ void DeleteObject(S3Context& ctx) {
 }
 
 void DeleteObjects(S3Context& ctx) {
-  auto body = ReadXmlBody(ctx, kMaxDeleteBody, /*integrity_required=*/true);
+  auto body = ReadXmlBody(ctx, /*integrity_required=*/true);
   if (!body.ok()) return ctx.Error(body.status());
   auto request = ParseDeleteObjects(*body);
   if (!request) return ctx.Error("MalformedXML");
@@ -321,9 +319,9 @@ void DeleteObjects(S3Context& ctx) {
     }
     auto error = xml.root().append_child("Error");
     AddText(error, "Key", key);
-    AddText(error, "Code", s.code());
-    AddText(error, "Message",
-            s.err() != 0 ? std::string(DefaultErrorMessage(s.code())) : s.message());
+    const S3ErrorOfStatus s3_error = S3ErrorFor(s);
+    AddText(error, "Code", s3_error.code);
+    AddText(error, "Message", s3_error.message);
   }
   ctx.SendXml(200, xml);
 }

@@ -49,9 +49,21 @@ Status BodyReadError(const Status& s) {
 
 }  // namespace
 
-PayloadReader::PayloadReader(const HttpRequest& request, BodyReader& body,
+PayloadReader::PayloadReader(const http::HttpRequest& request, http::BodyReader& body,
+                             uint64_t max_object_size)
+    : request_(request),
+      body_(body),
+      mode_(auth::PayloadMode::kUnsigned),
+      max_object_size_(max_object_size) {}
+
+PayloadReader::PayloadReader(const http::HttpRequest& request, http::BodyReader& body,
                              const auth::AuthResult& auth, uint64_t max_object_size)
-    : request_(request), body_(body), mode_(auth.payload), max_object_size_(max_object_size) {
+    : PayloadReader(request, body, max_object_size) {
+  Protect(auth);
+}
+
+void PayloadReader::Protect(const auth::AuthResult& auth) {
+  mode_ = auth.payload;
   if (mode_ == auth::PayloadMode::kSha256) {
     expected_sha256_ = auth.payload_sha256;
     sha256_.emplace(HashAlgorithm::kSha256);

@@ -12,15 +12,20 @@
 #include "auth/aws_chunked.h"
 #include "auth/sigv4.h"
 #include "base/hash.h"
-#include "gateway/http_message.h"
+#include "http/http_message.h"
 
 namespace fsgate::gateway {
 
 class PayloadReader {
  public:
   // `max_object_size`: the limit LimitToObjectSize() applies.
-  PayloadReader(const HttpRequest& request, BodyReader& body, const auth::AuthResult& auth,
-                uint64_t max_object_size);
+  PayloadReader(const http::HttpRequest& request, http::BodyReader& body, uint64_t max_object_size);
+  PayloadReader(const http::HttpRequest& request, http::BodyReader& body,
+                const auth::AuthResult& auth, uint64_t max_object_size);
+
+  // How the body is protected, from the authenticated request (unsigned
+  // until called): the payload hash to check, or the aws-chunked signatures.
+  void Protect(const auth::AuthResult& auth);
 
   // Checks the request's payload headers before any byte is read (declared
   // checksum algorithm, decoded length); an S3 error code, or empty.
@@ -56,8 +61,8 @@ class PayloadReader {
   Status Finish();
   Result<size_t> ReadDecoded(std::span<char> buf);
 
-  const HttpRequest& request_;
-  BodyReader& body_;
+  const http::HttpRequest& request_;
+  http::BodyReader& body_;
   auth::PayloadMode mode_;
   std::string expected_sha256_;
   std::optional<Hasher> sha256_;

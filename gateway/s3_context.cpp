@@ -10,14 +10,14 @@
 
 namespace fsgate::gateway {
 
-Headers S3BaseHeaders(std::string_view request_id, std::string_view host_id) {
+http::Headers S3BaseHeaders(std::string_view request_id, std::string_view host_id) {
   return {{"x-amz-request-id", std::string(request_id)},
           {"x-amz-id-2", std::string(host_id)},
           {"Date", FormatHttpDate(NowNs())},
           {"Server", "fsgate"}};
 }
 
-Headers S3Context::BaseHeaders() const { return S3BaseHeaders(request_id, host_id); }
+http::Headers S3Context::BaseHeaders() const { return S3BaseHeaders(request_id, host_id); }
 
 std::string S3Context::Resource() const {
   if (bucket.empty()) return "/";
@@ -44,20 +44,24 @@ void S3Context::Error(std::string_view code, std::string_view message,
   response.Send(status, std::move(headers), body);
 }
 
+void S3Context::NotImplemented() {
+  Error("NotImplemented",
+        "This operation is not implemented by fsgate: " + std::string(S3OperationName(operation)));
+}
+
 void S3Context::Error(const Status& s) {
   if (s.err() != 0) {
     // The errno stays in the server's log; the client gets AWS's words.
     // Resource and message echo the client's bucket and key: escaped, so
     // that they cannot forge a log line.
-    spdlog::error("request {} {} {}: {} (errno {})", request_id, api, LogField(Resource()),
-                  LogText(s.message()), s.err());
-    Error(s.code());
-    return;
+    spdlog::error("request {} {} {}: {} (errno {})", request_id, S3OperationName(operation),
+                  LogField(Resource()), LogText(s.message()), s.err());
   }
-  Error(s.code(), s.message());
+  const S3ErrorOfStatus error = S3ErrorFor(s);
+  Error(error.code, error.message);
 }
 
-void S3Context::SendXml(int http_status, const XmlResponse& xml, Headers extra) {
+void S3Context::SendXml(int http_status, const XmlResponse& xml, http::Headers extra) {
   status = http_status;
   auto headers = BaseHeaders();
   headers.emplace_back("Content-Type", "application/xml");
@@ -67,7 +71,7 @@ void S3Context::SendXml(int http_status, const XmlResponse& xml, Headers extra) 
   response.Send(http_status, std::move(headers), body);
 }
 
-void S3Context::SendEmpty(int http_status, Headers extra) {
+void S3Context::SendEmpty(int http_status, http::Headers extra) {
   status = http_status;
   auto headers = BaseHeaders();
   for (auto& h : extra) headers.push_back(std::move(h));

@@ -9,8 +9,9 @@
 
 #include "base/status.h"
 #include "fsclient/object_store.h"
-#include "gateway/http_message.h"
 #include "gateway/s3_error.h"
+#include "gateway/s3_operation_table.h"
+#include "http/http_message.h"
 
 namespace fsgate::auth {
 struct Credentials;
@@ -22,19 +23,20 @@ class XmlResponse;
 class PayloadReader;
 
 // x-amz-request-id, x-amz-id-2, Date, Server: on every S3 answer.
-Headers S3BaseHeaders(std::string_view request_id, std::string_view host_id);
+http::Headers S3BaseHeaders(std::string_view request_id, std::string_view host_id);
 
 struct S3Context {
-  HttpRequest& request;
+  http::HttpRequest& request;
   PayloadReader& payload;
-  ResponseWriter& response;
+  http::ResponseWriter& response;
   fsclient::ObjectStore& store;
 
   std::string bucket;  // empty for service-level requests
   std::string key;     // empty for bucket-level requests
   std::string request_id;
   std::string host_id;
-  std::string api;  // S3 operation name, for metrics and the access log
+  S3Operation operation = S3Operation::kUnknown;  // names it in metrics and the access log
+  const S3OperationRow* row = nullptr;            // its table row; nullptr for kUnknown
   const auth::Credentials* user = nullptr;
   std::string_view region;  // this endpoint's (--region)
   // The addressed bucket's stored attributes (owner, region), filled in by
@@ -47,16 +49,18 @@ struct S3Context {
   std::string error_code;
 
   // x-amz-request-id, x-amz-id-2, Date, Server.
-  Headers BaseHeaders() const;
+  http::Headers BaseHeaders() const;
   // An S3 error (message defaults to AWS's text for the code), with the
   // elements it carries after Message (see ErrorDetails).
   void Error(std::string_view code, std::string_view message = {},
              const ErrorDetails& details = {});
+  // NotImplemented, naming the operation fsgate does not serve.
+  void NotImplemented();
   // A failed fsclient call: S3 errors as they are, system errors as
   // InternalError/SlowDown without internals.
   void Error(const Status& status);
-  void SendXml(int http_status, const XmlResponse& xml, Headers extra = {});
-  void SendEmpty(int http_status, Headers extra = {});
+  void SendXml(int http_status, const XmlResponse& xml, http::Headers extra = {});
+  void SendEmpty(int http_status, http::Headers extra = {});
   // "/bucket/key" for the Resource element.
   std::string Resource() const;
   // x-fsgate-dirops: sync on this request.

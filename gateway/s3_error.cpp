@@ -1,6 +1,7 @@
 #include "gateway/s3_error.h"
 #include "base/utf8.h"
 
+#include <cerrno>
 #include <unordered_map>
 
 #include "base/percent_encoding.h"
@@ -165,6 +166,12 @@ std::string ErrorXml(std::string_view code, std::string_view message, std::strin
   AddText(doc.root(), "Resource", XmlSafe(resource));
   AddText(doc.root(), "RequestId", request_id);
   return doc.str();
+}
+
+S3ErrorOfStatus S3ErrorFor(const Status& status) {
+  if (status.err() == 0) return {status.code(), status.message()};
+  const std::string_view code = status.err() == ENOSPC ? "SlowDown" : "InternalError";
+  return {code, DefaultErrorMessage(code)};
 }
 
 }  // namespace fsgate::gateway

@@ -6,7 +6,19 @@
 #include <utility>
 #include <vector>
 
+#include "base/status.h"
+
 namespace fsgate::gateway {
+
+// The S3 error a failed Status is answered with; the one place a Status
+// becomes an S3 error. A system error (errno) is SlowDown when the filesystem
+// is full (ENOSPC: worth a retry later) and InternalError otherwise, with
+// AWS's message, never the errno's text; an S3 error keeps its code and message.
+struct S3ErrorOfStatus {
+  std::string_view code;
+  std::string_view message;
+};
+S3ErrorOfStatus S3ErrorFor(const Status& status);
 
 // HTTP status for an S3 error code (500 for unknown codes).
 int HttpStatusForError(std::string_view code);

@@ -1,29 +1,24 @@
-// Which S3 operation a request is, and which bucket and key it names.
+// Which S3 operation a request is (a row of the operation table), and which
+// bucket and key it names.
 #pragma once
 
 #include <string>
 #include <string_view>
 
-#include "gateway/http_message.h"
+#include "gateway/s3_operation_table.h"
+#include "http/http_message.h"
 
 namespace fsgate::gateway {
 
 struct S3Target {
   std::string bucket;
   std::string key;
-  std::string api;  // S3 operation name, "Unknown" when none matches
+  S3Operation operation = S3Operation::kUnknown;
+  const S3OperationRow* row = nullptr;  // nullptr for kUnknown
 };
-
-// The operation name of a bucket request whose query names a sub-resource
-// fsgate does not know: answered NotImplemented.
-inline constexpr std::string_view kUnknownSubresourceApi = "UnknownSubresource";
-
-// The first query parameter of a bucket request that makes it
-// kUnknownSubresourceApi, for the error message.
-std::string_view UnknownBucketParameter(const HttpRequest& request);
 
 // Virtual-hosted style when the Host header is "<bucket>.<domain>" (and
 // `domain` is set), else path style "/<bucket>/<key>".
-S3Target RouteRequest(const HttpRequest& request, std::string_view domain);
+S3Target RouteRequest(const http::HttpRequest& request, std::string_view domain);
 
 }  // namespace fsgate::gateway

@@ -1,14 +1,17 @@
-// S3Service: the HttpHandler behind the S3 port. Routes a request to its S3
-// operation, authenticates it (SigV4), hands the operation a verified
-// payload, and records metrics and one access-log line per request.
+// S3Service: the http::HttpHandler behind the S3 port. A request goes through
+// a pipeline of stages, in the order Handle() lists them: route (its row of
+// the S3 operation table), authenticate, authorize, check the payload's
+// headers, call the operation's handler; then the answer is recorded (metrics,
+// one access-log line).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 
-#include "gateway/http_message.h"
+#include "http/http_message.h"
 
 namespace fsgate::auth {
 class CredentialStore;
@@ -23,6 +26,7 @@ class Metrics;
 namespace fsgate::gateway {
 
 class AccessLog;
+struct S3Context;
 
 // AWS's largest object a single PUT may write, and its largest part: 5 GiB.
 inline constexpr uint64_t kMaxObjectSize = 5ull << 30;
@@ -38,13 +42,22 @@ class S3Service {
   S3Service(fsclient::ObjectStore& store, const auth::CredentialStore& users,
             metrics::Metrics& metrics, AccessLog& access_log, S3ServiceOptions options);
 
-  void Handle(HttpRequest& request, BodyReader& body, ResponseWriter& response);
+  void Handle(http::HttpRequest& request, http::BodyReader& body, http::ResponseWriter& response);
   // A request the HTTP layer could not parse or frame, by HTTP `status`
-  // (ProtocolErrorHandler): S3's BadRequest, RequestTimeout (408),
+  // (http::ProtocolErrorHandler): S3's BadRequest, RequestTimeout (408),
   // RequestHeaderSectionTooLarge (431) or NotImplemented (501), with a request id.
-  void ProtocolError(int status, std::string_view remote, ResponseWriter& response);
+  void ProtocolError(int status, std::string_view remote, http::ResponseWriter& response);
 
  private:
+  // The stages; each returns false once it has answered.
+  bool Route(S3Context& ctx);
+  bool Authenticate(S3Context& ctx);
+  bool Authorize(S3Context& ctx);
+  bool CheckPayload(S3Context& ctx);
+  bool CallHandler(S3Context& ctx);
+  // InternalError if nothing answered; metrics and the access log.
+  void Answer(S3Context& ctx, std::chrono::steady_clock::time_point start);
+
   fsclient::ObjectStore& store_;
   const auth::CredentialStore& users_;
   metrics::Metrics& metrics_;

@@ -12,9 +12,9 @@
 #include "fsclient/object_store.h"
 #include "gateway/access_log.h"
 #include "gateway/backend_factory.h"
-#include "gateway/http_server.h"
 #include "gateway/open_file_limit.h"
 #include "gateway/s3_service.h"
+#include "http/http_server.h"
 #include "metrics/metrics.h"
 #include "metrics/metrics_server.h"
 
@@ -28,18 +28,18 @@ std::string Mask(const std::string& secret) {
 void LogConfig(const ServeConfig& c) {
   spdlog::info(
       "fsgate {} ({}) serve: root={} backend={} listen={} metrics-listen={} dirops={} fsync={}",
-      FSGATE_VERSION, FSGATE_COMMIT, c.root, c.backend, c.listen, c.metrics_listen, c.dirops,
-      c.fsync);
+      FSGATE_VERSION, FSGATE_COMMIT, c.root, ConfigName(c.backend), c.listen, c.metrics_listen,
+      ConfigName(c.dirops), ConfigName(c.fsync));
   spdlog::info(
       "config: tls={} domain={} region={} max-connections={} max-connections-per-client={} "
       "idle-timeout={}s read-timeout={}s log-level={} log-format={} credentials-file={} "
       "multipart-expiry={}",
       c.tls_cert.empty() ? "off" : "on", c.domain.empty() ? "-" : c.domain, c.region,
       c.max_connections, c.max_connections_per_client, c.idle_timeout_seconds,
-      c.read_timeout_seconds, c.log_level, c.log_format,
+      c.read_timeout_seconds, ConfigName(c.log_level), ConfigName(c.log_format),
       c.credentials.empty() ? "-" : c.credentials,
       c.multipart_expiry_seconds > 0 ? std::to_string(c.multipart_expiry_seconds) + "s" : "off");
-  if (c.fsync == "off") {
+  if (c.fsync == Fsync::kOff) {
     spdlog::warn(
         "--fsync off: answers come from the page cache; a power cut or kernel crash can "
         "lose answered writes. Use it for scratch data only.");
@@ -78,7 +78,10 @@ auth::CredentialStore LoadUsers(const ServeConfig& c) {
 }  // namespace
 
 int RunServe(const ServeConfig& given) {
-  spdlog::set_level(spdlog::level::from_str(given.log_level));
+  static constexpr spdlog::level::level_enum kLevels[] = {
+      spdlog::level::trace, spdlog::level::debug, spdlog::level::info,
+      spdlog::level::warn,  spdlog::level::err,   spdlog::level::off};
+  spdlog::set_level(kLevels[static_cast<size_t>(given.log_level)]);
   ServeConfig config = given;
   config.max_connections = FitConnectionsToOpenFileLimit(config.max_connections);
   LogConfig(config);
@@ -132,12 +135,13 @@ int RunServe(const ServeConfig& given) {
 
   auto backend = MakeBackend(config);
   if (!backend.ok()) {
-    spdlog::critical("cannot open the {} backend: {}", config.backend, backend.status().message());
+    spdlog::critical("cannot open the {} backend: {}", ConfigName(config.backend),
+                     backend.status().message());
     return 1;
   }
   fsclient::StoreOptions store_options;
-  store_options.async_dirops = config.dirops == "async";
-  store_options.fsync = config.fsync == "on";
+  store_options.async_dirops = config.dirops == Dirops::kAsync;
+  store_options.fsync = config.fsync == Fsync::kOn;
   store_options.default_bucket_owner = users.main_user();
   store_options.multipart_expiry = std::chrono::seconds(config.multipart_expiry_seconds);
   auto opened = fsclient::ObjectStore::Open(std::move(*backend), store_options, metrics);
@@ -153,7 +157,7 @@ int RunServe(const ServeConfig& given) {
     service_options.max_object_size = static_cast<uint64_t>(config.test_max_object_size);
   }
   S3Service service(*store, users, metrics, access_log, std::move(service_options));
-  HttpServerOptions http_options;
+  http::HttpServerOptions http_options;
   SplitHostPort(config.listen, "--listen", http_options.host, http_options.port);
   http_options.max_connections = static_cast<size_t>(config.max_connections);
   http_options.max_connections_per_client = static_cast<size_t>(config.max_connections_per_client);
@@ -162,13 +166,13 @@ int RunServe(const ServeConfig& given) {
   http_options.tls_cert_file = config.tls_cert;
   http_options.tls_key_file = config.tls_key;
   http_options.protocol_error = [&service](int status, std::string_view remote,
-                                           ResponseWriter& response) {
+                                           http::ResponseWriter& response) {
     service.ProtocolError(status, remote, response);
   };
-  HttpServer server(http_options,
-                    [&service](HttpRequest& request, BodyReader& body, ResponseWriter& response) {
-                      service.Handle(request, body, response);
-                    });
+  http::HttpServer server(
+      http_options,
+      [&service](http::HttpRequest& request, http::BodyReader& body,
+                 http::ResponseWriter& response) { service.Handle(request, body, response); });
   try {
     server.Start();
   } catch (const std::exception& e) {

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -26,6 +27,14 @@ Setter String(std::string ServeConfig::*field, const char* key) {
   };
 }
 
+Setter Given(std::string ServeConfig::Given::*field, const char* key) {
+  return [field, key](const rapidjson::Value& v, ServeConfig& c) {
+    if (!v.IsString())
+      throw std::runtime_error(std::string("config: \"") + key + "\" must be a string");
+    c.given.*field = v.GetString();
+  };
+}
+
 Setter Integer(int64_t ServeConfig::*field, const char* key) {
   return [field, key](const rapidjson::Value& v, ServeConfig& c) {
     if (!v.IsInt64())
@@ -39,16 +48,16 @@ const std::map<std::string, Setter>& Keys() {
       {"root", String(&ServeConfig::root, "root")},
       {"listen", String(&ServeConfig::listen, "listen")},
       {"metrics_listen", String(&ServeConfig::metrics_listen, "metrics_listen")},
-      {"dirops", String(&ServeConfig::dirops, "dirops")},
-      {"fsync", String(&ServeConfig::fsync, "fsync")},
-      {"backend", String(&ServeConfig::backend, "backend")},
+      {"dirops", Given(&ServeConfig::Given::dirops, "dirops")},
+      {"fsync", Given(&ServeConfig::Given::fsync, "fsync")},
+      {"backend", Given(&ServeConfig::Given::backend, "backend")},
       {"credentials", String(&ServeConfig::credentials, "credentials")},
       {"tls_cert", String(&ServeConfig::tls_cert, "tls_cert")},
       {"tls_key", String(&ServeConfig::tls_key, "tls_key")},
       {"domain", String(&ServeConfig::domain, "domain")},
       {"region", String(&ServeConfig::region, "region")},
-      {"log_level", String(&ServeConfig::log_level, "log_level")},
-      {"log_format", String(&ServeConfig::log_format, "log_format")},
+      {"log_level", Given(&ServeConfig::Given::log_level, "log_level")},
+      {"log_format", Given(&ServeConfig::Given::log_format, "log_format")},
       {"max_connections", Integer(&ServeConfig::max_connections, "max_connections")},
       {"max_connections_per_client",
        Integer(&ServeConfig::max_connections_per_client, "max_connections_per_client")},
@@ -64,13 +73,28 @@ const std::map<std::string, Setter>& Keys() {
   return keys;
 }
 
-void OneOf(const std::string& value, const char* flag, std::initializer_list<const char*> allowed) {
-  for (const char* a : allowed) {
-    if (value == a) return;
+// The words of each enum's values, in the enum's order.
+constexpr std::string_view kDiropsNames[] = {"async", "sync"};
+constexpr std::string_view kFsyncNames[] = {"on", "off"};
+constexpr std::string_view kBackendNames[] = {"posix", "cephfs"};
+constexpr std::string_view kLogLevelNames[] = {"trace", "debug", "info", "warn", "error", "off"};
+constexpr std::string_view kLogFormatNames[] = {"text", "json"};
+
+// The value named `text`, or nullopt.
+template <class E, size_t N>
+std::optional<E> Find(const std::string& text, const std::string_view (&names)[N]) {
+  for (size_t i = 0; i < N; ++i) {
+    if (names[i] == text) return static_cast<E>(i);
   }
+  return std::nullopt;
+}
+
+template <class E, size_t N>
+E Parse(const std::string& text, const char* flag, const std::string_view (&names)[N]) {
+  if (auto value = Find<E>(text, names)) return *value;
   std::string list;
-  for (const char* a : allowed) list += (list.empty() ? "" : "|") + std::string(a);
-  throw std::runtime_error(std::string(flag) + ": '" + value + "' is not one of " + list);
+  for (std::string_view name : names) (list += list.empty() ? "" : "|") += name;
+  throw std::runtime_error(std::string(flag) + ": '" + text + "' is not one of " + list);
 }
 
 }  // namespace
@@ -132,13 +156,22 @@ void SplitHostPort(const std::string& text, const char* flag, std::string& host,
   port = static_cast<uint16_t>(value);
 }
 
-void ValidateConfig(const ServeConfig& c) {
-  if (c.backend == "posix" && c.root.empty()) throw std::runtime_error("--root is required");
-  OneOf(c.dirops, "--dirops", {"async", "sync"});
-  OneOf(c.fsync, "--fsync", {"on", "off"});
-  OneOf(c.backend, "--backend", {"posix", "cephfs"});
-  OneOf(c.log_level, "--log-level", {"trace", "debug", "info", "warn", "error", "off"});
-  OneOf(c.log_format, "--log-format", {"text", "json"});
+std::string_view ConfigName(Dirops value) { return kDiropsNames[static_cast<size_t>(value)]; }
+std::string_view ConfigName(Fsync value) { return kFsyncNames[static_cast<size_t>(value)]; }
+std::string_view ConfigName(BackendKind value) { return kBackendNames[static_cast<size_t>(value)]; }
+std::string_view ConfigName(LogLevel value) { return kLogLevelNames[static_cast<size_t>(value)]; }
+std::string_view ConfigName(LogFormat value) { return kLogFormatNames[static_cast<size_t>(value)]; }
+
+void ValidateConfig(ServeConfig& c) {
+  const ServeConfig::Given& given = c.given;
+  if (Find<BackendKind>(given.backend, kBackendNames) == BackendKind::kPosix && c.root.empty()) {
+    throw std::runtime_error("--root is required");
+  }
+  c.dirops = Parse<Dirops>(given.dirops, "--dirops", kDiropsNames);
+  c.fsync = Parse<Fsync>(given.fsync, "--fsync", kFsyncNames);
+  c.backend = Parse<BackendKind>(given.backend, "--backend", kBackendNames);
+  c.log_level = Parse<LogLevel>(given.log_level, "--log-level", kLogLevelNames);
+  c.log_format = Parse<LogFormat>(given.log_format, "--log-format", kLogFormatNames);
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     throw std::runtime_error("--tls-cert and --tls-key must be given together");
   }

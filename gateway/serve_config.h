@@ -4,26 +4,50 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fsgate::gateway {
+
+// The settings with a fixed set of values, parsed once by ValidateConfig.
+enum class Dirops : uint8_t { kAsync, kSync };
+enum class Fsync : uint8_t { kOn, kOff };
+enum class BackendKind : uint8_t { kPosix, kCephfs };
+enum class LogLevel : uint8_t { kTrace, kDebug, kInfo, kWarn, kError, kOff };
+enum class LogFormat : uint8_t { kText, kJson };
+
+// The word a value is given as ("async", "json"): for the start-up log.
+std::string_view ConfigName(Dirops value);
+std::string_view ConfigName(Fsync value);
+std::string_view ConfigName(BackendKind value);
+std::string_view ConfigName(LogLevel value);
+std::string_view ConfigName(LogFormat value);
 
 struct ServeConfig {
   std::string root;
   std::string listen = "127.0.0.1:9000";
   std::string metrics_listen = "127.0.0.1:9464";
-  std::string dirops = "async";   // async | sync
-  std::string fsync = "on";       // on | off
-  std::string backend = "posix";  // posix | cephfs
-  std::string credentials;        // JSON users file
+  Dirops dirops = Dirops::kAsync;
+  Fsync fsync = Fsync::kOn;
+  BackendKind backend = BackendKind::kPosix;
+  LogLevel log_level = LogLevel::kInfo;
+  LogFormat log_format = LogFormat::kText;  // of the access log
+  // The five settings above as the flags and the config file give them (flags
+  // win). ValidateConfig parses them into the enums; nothing else reads them.
+  struct Given {
+    std::string dirops = "async";
+    std::string fsync = "on";
+    std::string backend = "posix";
+    std::string log_level = "info";
+    std::string log_format = "text";
+  } given;
+  std::string credentials;  // JSON users file
   std::string tls_cert;
   std::string tls_key;
   std::string domain;  // virtual-hosted style
   // The region SigV4 credential scopes must name, and GetBucketLocation's
   // answer for a bucket created without a LocationConstraint.
   std::string region = "us-east-1";
-  std::string log_level = "info";
-  std::string log_format = "text";           // text | json
   int64_t max_connections = 1024;            // lowered at start to what the open-file limit allows
   int64_t max_connections_per_client = 256;  // per remote IP address
   int64_t idle_timeout_seconds = 60;
@@ -46,8 +70,9 @@ struct ServeConfig {
 // one-line reason (unreadable, malformed, unknown key, wrong type).
 void LoadConfigFile(const std::string& path, ServeConfig& config);
 
-// Checks values and their combinations; throws std::runtime_error.
-void ValidateConfig(const ServeConfig& config);
+// Parses `given` into the enums, checks values and their combinations; throws
+// std::runtime_error with the line to print (exit code 2).
+void ValidateConfig(ServeConfig& config);
 
 // "90", "90s", "15m", "12h", "7d" -> seconds; throws std::runtime_error naming `flag`.
 int64_t ParseDurationSeconds(const std::string& text, const char* flag);

@@ -7,7 +7,8 @@
 
 namespace fsgate::gateway {
 
-Result<std::string> ReadXmlBody(S3Context& ctx, size_t limit, bool integrity_required) {
+Result<std::string> ReadXmlBody(S3Context& ctx, bool integrity_required) {
+  const uint64_t limit = ctx.row != nullptr ? ctx.row->body_limit : 0;
   std::optional<std::string> content_md5;
   if (Status s = ReadContentMd5(ctx.request, content_md5); !s.ok()) return s;
   if (integrity_required && !content_md5 && !ctx.payload.checksum_declared()) {

@@ -22,11 +22,11 @@
 
 #include "auth/sigv4.h"
 #include "fuzz_common.h"
-#include "gateway/http_request_head.h"
 #include "gateway/payload_reader.h"
 #include "gateway/s3_router.h"
 #include "gateway/s3_service.h"
-#include "gateway/url.h"
+#include "http/http_request_head.h"
+#include "http/url.h"
 
 namespace {
 
@@ -41,7 +41,7 @@ constexpr size_t kMaxBody = 1 << 20;
 // The body as the server hands it to a handler: Beast decodes the framing
 // (Content-Length or chunked) into the caller's buffer, at most `max_read`
 // bytes at a time.
-class ParsedBody final : public gateway::BodyReader {
+class ParsedBody final : public fsgate::http::BodyReader {
  public:
   ParsedBody(Parser& parser, std::string_view& input, size_t max_read)
       : parser_(parser), input_(input), max_read_(max_read) {}
@@ -86,7 +86,7 @@ bool ServeOne(std::string_view& input, size_t max_read, std::string& outcome, st
   input.remove_prefix(used);
   if (ec || !parser.is_header_done()) return false;  // the server answers 400/431 and closes
 
-  gateway::HttpRequest request = gateway::RequestFromParser(parser);
+  fsgate::http::HttpRequest request = fsgate::http::RequestFromParser(parser);
   FUZZ_CHECK(request.target == parser.get().target());
   FUZZ_CHECK(!request.content_length || *request.content_length == *parser.content_length());
   for (const auto& [name, value] : request.headers) {
@@ -96,11 +96,13 @@ bool ServeOne(std::string_view& input, size_t max_read, std::string& outcome, st
   // Path style, and virtual-hosted style with a domain.
   const gateway::S3Target path_style = gateway::RouteRequest(request, "");
   FUZZ_CHECK(path_style.bucket.find('/') == std::string::npos);
-  FUZZ_CHECK(!path_style.api.empty());
+  FUZZ_CHECK((path_style.row == nullptr) ==
+             (path_style.operation == gateway::S3Operation::kUnknown));
   const gateway::S3Target hosted = gateway::RouteRequest(request, "s3.example.com");
-  FUZZ_CHECK(!hosted.api.empty());
-  (void)gateway::HasValidEscapes(request.target);
-  FUZZ_CHECK(gateway::PercentDecode(gateway::UriEncode(request.path, true)) == request.path);
+  FUZZ_CHECK((hosted.row == nullptr) == (hosted.operation == gateway::S3Operation::kUnknown));
+  (void)fsgate::http::HasValidEscapes(request.target);
+  FUZZ_CHECK(fsgate::http::PercentDecode(fsgate::http::UriEncode(request.path, true)) ==
+             request.path);
 
   auth::RequestView view{.method = request.method, .target = request.target, .headers = {}};
   for (const auto& [name, value] : request.headers) view.headers.emplace_back(name, value);
@@ -109,7 +111,8 @@ bool ServeOne(std::string_view& input, size_t max_read, std::string& outcome, st
   FUZZ_CHECK(auth.ok == auth.error_code.empty());
   FUZZ_CHECK(!auth.ok || auth.credentials != nullptr);
 
-  outcome += path_style.api + " " + hosted.api + " " + auth.error_code + ":";
+  outcome += std::string(gateway::S3OperationName(path_style.operation)) + " " +
+             std::string(gateway::S3OperationName(hosted.operation)) + " " + auth.error_code + ":";
   ParsedBody body(parser, input, max_read);
   gateway::PayloadReader payload(request, body, auth, gateway::kMaxObjectSize);
   std::string message;

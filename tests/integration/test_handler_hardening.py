@@ -27,7 +27,7 @@ import botocore.credentials
 import pytest
 from botocore.exceptions import ClientError
 
-from fsgate_server import REGION, FsgateServer
+from fsgate_server import REGION, FsgateServer, expect_error
 
 MIB = 1024 * 1024
 
@@ -419,3 +419,24 @@ def test_presigned_create_bucket_routes(server, s3):
     status, _, _, body = raw_get(server, url, method="PUT")
     assert status == 200, body
     s3.delete_bucket(Bucket=name)
+
+
+def test_post_form_upload_is_not_implemented(server, s3, bucket):
+    # A browser's form upload carries its policy and signature as form fields,
+    # not as SigV4: fsgate names the operation it does not serve instead of
+    # refusing the caller.
+    boundary = "fsgate-form-boundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\nform.txt\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f\"\r\n"
+            f"Content-Type: text/plain\r\n\r\nhello\r\n--{boundary}--\r\n").encode()
+    r = server.raw("POST", f"/{bucket}", body=body, sign=False,
+                   headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert r.status == 501, r
+    assert r.error_code() == "NotImplemented", r
+    assert r.error_field("Message") == "This operation is not implemented by fsgate: PostObject"
+    # Its row takes the form's own signature, not SigV4.
+    r = server.raw("POST", f"/{bucket}", body=body,
+                   headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert r.status == 400, r
+    assert r.error_code() == "InvalidRequest", r
+    expect_error(s3.head_object, "404", 404, Bucket=bucket, Key="form.txt")

@@ -15,8 +15,8 @@ fsclient::ObjectMeta Meta() {
   return m;
 }
 
-HttpRequest With(std::initializer_list<std::pair<std::string, std::string>> headers) {
-  HttpRequest r;
+http::HttpRequest With(std::initializer_list<std::pair<std::string, std::string>> headers) {
+  http::HttpRequest r;
   for (const auto& h : headers) r.headers.push_back(h);
   return r;
 }
@@ -75,13 +75,13 @@ TEST(RangeTest, Forms) {
 }
 
 TEST(ObjectHeadersTest, MetadataLimitAndRoundTrip) {
-  HttpRequest r = With({{"content-type", "text/plain"},
-                        {"cache-control", "no-cache"},
-                        {"x-amz-meta-color", "Blue Sky"}});
+  http::HttpRequest r = With({{"content-type", "text/plain"},
+                              {"cache-control", "no-cache"},
+                              {"x-amz-meta-color", "Blue Sky"}});
   fsclient::ObjectMeta meta;
   ASSERT_TRUE(MetaFromRequest(r, meta).ok());
   meta.etag = "e";
-  Headers out;
+  http::Headers out;
   AppendMetaHeaders(meta, false, out);
   auto has = [&](const std::string& n, const std::string& v) {
     for (const auto& h : out) {
@@ -94,7 +94,7 @@ TEST(ObjectHeadersTest, MetadataLimitAndRoundTrip) {
   EXPECT_TRUE(has("x-amz-meta-color", "Blue Sky"));
   EXPECT_TRUE(has("ETag", "\"e\""));
 
-  HttpRequest big = With({{"x-amz-meta-big", std::string(2100, 'x')}});
+  http::HttpRequest big = With({{"x-amz-meta-big", std::string(2100, 'x')}});
   fsclient::ObjectMeta m2;
   EXPECT_EQ(MetaFromRequest(big, m2).code(), "MetadataTooLarge");
 }

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 
@@ -25,7 +27,7 @@ TEST(ServeConfigTest, FileValuesAndErrors) {
       R"({"root":"/srv/s3","dirops":"sync","max_connections":7,"max_connections_per_client":3})");
   LoadConfigFile(ok, c);
   EXPECT_EQ(c.root, "/srv/s3");
-  EXPECT_EQ(c.dirops, "sync");
+  EXPECT_EQ(c.given.dirops, "sync");
   EXPECT_EQ(c.max_connections, 7);
   EXPECT_EQ(c.max_connections_per_client, 3);
   std::remove(ok.c_str());
@@ -50,14 +52,73 @@ TEST(ServeConfigTest, Validation) {
     mutate(x);
     EXPECT_THROW(ValidateConfig(x), std::runtime_error);
   };
-  invalid([](ServeConfig& x) { x.dirops = "maybe"; });
-  invalid([](ServeConfig& x) { x.fsync = "yes"; });
+  invalid([](ServeConfig& x) { x.given.dirops = "maybe"; });
+  invalid([](ServeConfig& x) { x.given.fsync = "yes"; });
   invalid([](ServeConfig& x) { x.root.clear(); });
   invalid([](ServeConfig& x) { x.listen = "nohostport"; });
   invalid([](ServeConfig& x) { x.listen = "127.0.0.1:99999"; });
   invalid([](ServeConfig& x) { x.tls_cert = "a.pem"; });
   invalid([](ServeConfig& x) { x.metrics_listen = x.listen; });
   invalid([](ServeConfig& x) { x.max_connections_per_client = 0; });
+}
+
+// The words of --dirops, --fsync, --backend, --log-level and --log-format
+// become enums once, with today's error line for a word that is none of them.
+TEST(ServeConfigTest, ChoicesParsedOnceWithTheirErrorLines) {
+  ServeConfig c;
+  c.root = "/tmp";
+  ValidateConfig(c);
+  EXPECT_EQ(c.dirops, Dirops::kAsync);
+  EXPECT_EQ(c.fsync, Fsync::kOn);
+  EXPECT_EQ(c.backend, BackendKind::kPosix);
+  EXPECT_EQ(c.log_level, LogLevel::kInfo);
+  EXPECT_EQ(c.log_format, LogFormat::kText);
+  c.given = {.dirops = "sync",
+             .fsync = "off",
+             .backend = "posix",
+             .log_level = "error",
+             .log_format = "json"};
+  ValidateConfig(c);
+  EXPECT_EQ(c.dirops, Dirops::kSync);
+  EXPECT_EQ(c.fsync, Fsync::kOff);
+  EXPECT_EQ(c.log_level, LogLevel::kError);
+  EXPECT_EQ(c.log_format, LogFormat::kJson);
+  EXPECT_EQ(ConfigName(c.log_level), "error");
+  EXPECT_EQ(ConfigName(BackendKind::kCephfs), "cephfs");
+
+  auto error_line = [](auto mutate) -> std::string {
+    ServeConfig x;
+    x.root = "/tmp";
+    mutate(x);
+    try {
+      ValidateConfig(x);
+    } catch (const std::runtime_error& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  EXPECT_EQ(error_line([](ServeConfig& x) { x.given.dirops = "maybe"; }),
+            "--dirops: 'maybe' is not one of async|sync");
+  EXPECT_EQ(error_line([](ServeConfig& x) { x.given.fsync = "yes"; }),
+            "--fsync: 'yes' is not one of on|off");
+  EXPECT_EQ(error_line([](ServeConfig& x) { x.given.backend = "nfs"; }),
+            "--backend: 'nfs' is not one of posix|cephfs");
+  EXPECT_EQ(error_line([](ServeConfig& x) { x.given.log_level = "loud"; }),
+            "--log-level: 'loud' is not one of trace|debug|info|warn|error|off");
+  EXPECT_EQ(error_line([](ServeConfig& x) { x.given.log_format = "xml"; }),
+            "--log-format: 'xml' is not one of text|json");
+  // --root is checked first, and only for the posix backend.
+  EXPECT_EQ(error_line([](ServeConfig& x) {
+              x.root.clear();
+              x.given.dirops = "maybe";
+            }),
+            "--root is required");
+  EXPECT_EQ(error_line([](ServeConfig& x) {
+              x.root.clear();
+              x.given.backend = "cephfs";
+              x.given.dirops = "maybe";
+            }),
+            "--dirops: 'maybe' is not one of async|sync");
 }
 
 TEST(ServeConfigTest, MultipartExpiry) {
@@ -103,6 +164,20 @@ TEST(S3ErrorTest, StatusesAndXml) {
   EXPECT_NE(xml.find("<Message>gone &lt;here&gt;</Message>"), std::string::npos);
   EXPECT_NE(xml.find("<Resource>/b/k</Resource>"), std::string::npos);
   EXPECT_NE(xml.find("<RequestId>REQ1</RequestId>"), std::string::npos);
+}
+
+// The one mapping of a failed Status to an S3 error: a system error never
+// shows its errno text, and a full filesystem asks the client to retry.
+TEST(S3ErrorTest, StatusMapping) {
+  const S3ErrorOfStatus full = S3ErrorFor(Status::Errno(ENOSPC, "write /srv/b/k: no space"));
+  EXPECT_EQ(full.code, "SlowDown");
+  EXPECT_EQ(full.message, DefaultErrorMessage("SlowDown"));
+  const S3ErrorOfStatus io = S3ErrorFor(Status::Errno(EIO, "fsync /srv/b/k"));
+  EXPECT_EQ(io.code, "InternalError");
+  EXPECT_EQ(io.message.find("/srv"), std::string_view::npos);
+  const S3ErrorOfStatus s3 = S3ErrorFor(Status::S3(s3err::kNoSuchKey, "gone"));
+  EXPECT_EQ(s3.code, "NoSuchKey");
+  EXPECT_EQ(s3.message, "gone");
 }
 
 }  // namespace

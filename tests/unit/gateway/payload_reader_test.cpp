@@ -15,7 +15,7 @@ namespace fsgate::gateway {
 namespace {
 
 // Hands out one piece per Read, as one socket read each.
-class PiecewiseBody final : public BodyReader {
+class PiecewiseBody final : public http::BodyReader {
  public:
   explicit PiecewiseBody(std::vector<std::string> pieces) : pieces_(std::move(pieces)) {}
   Result<size_t> Read(std::span<char> buf) override {
@@ -32,7 +32,7 @@ class PiecewiseBody final : public BodyReader {
 };
 
 Result<std::string> ReadStreamingBody(std::vector<std::string> pieces) {
-  HttpRequest request;
+  http::HttpRequest request;
   request.method = "PUT";
   request.headers = {{"content-encoding", "aws-chunked"}, {"x-amz-decoded-content-length", "5"}};
   auth::AuthResult auth;

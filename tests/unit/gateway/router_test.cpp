@@ -1,69 +1,52 @@
 #include <gtest/gtest.h>
 
 #include "gateway/s3_router.h"
-#include "gateway/url.h"
+#include "http/url.h"
 
 namespace fsgate::gateway {
 namespace {
 
-HttpRequest Make(std::string method, std::string target, std::string host = "127.0.0.1:9000") {
-  HttpRequest r;
+http::HttpRequest Make(std::string method, std::string target,
+                       std::string host = "127.0.0.1:9000") {
+  http::HttpRequest r;
   r.method = std::move(method);
   r.target = std::move(target);
-  SplitTarget(r.target, r.path, r.query);
+  http::SplitTarget(r.target, r.path, r.query);
   r.headers.emplace_back("host", std::move(host));
   return r;
 }
 
-TEST(UrlTest, SplitsAndDecodesPathAndQuery) {
-  std::string path;
-  std::vector<std::pair<std::string, std::string>> query;
-  SplitTarget("/b/a%20b%2Bc/%C3%BC?prefix=x%2Fy+z&uploads&max-keys=5", path, query);
-  EXPECT_EQ(path, "/b/a b+c/\xC3\xBC");
-  ASSERT_EQ(query.size(), 3u);
-  EXPECT_EQ(query[0], (std::pair<std::string, std::string>{"prefix", "x/y z"}));
-  EXPECT_EQ(query[1], (std::pair<std::string, std::string>{"uploads", ""}));
-  EXPECT_EQ(query[2].second, "5");
-}
-
-TEST(UrlTest, PlusIsLiteralInPathAndMalformedEscapesKept) {
-  EXPECT_EQ(PercentDecode("a+b"), "a+b");
-  EXPECT_EQ(PercentDecode("a+b", true), "a b");
-  EXPECT_EQ(PercentDecode("100%"), "100%");
-  EXPECT_EQ(PercentDecode("%zz%4"), "%zz%4");
-}
-
-TEST(UrlTest, UriEncodeKeepsUnreserved) {
-  EXPECT_EQ(UriEncode("a b/c~d+e", false), "a%20b/c~d%2Be");
-  EXPECT_EQ(UriEncode("a/b", true), "a%2Fb");
+// The operation's name, as metrics and the access log show it.
+std::string_view Api(const http::HttpRequest& request, std::string_view domain) {
+  return S3OperationName(RouteRequest(request, domain).operation);
 }
 
 TEST(RouterTest, PathStyleOperations) {
-  EXPECT_EQ(RouteRequest(Make("GET", "/"), "").api, "ListBuckets");
-  EXPECT_EQ(RouteRequest(Make("PUT", "/bkt"), "").api, "CreateBucket");
-  EXPECT_EQ(RouteRequest(Make("GET", "/bkt?list-type=2"), "").api, "ListObjectsV2");
-  EXPECT_EQ(RouteRequest(Make("GET", "/bkt"), "").api, "ListObjects");
-  EXPECT_EQ(RouteRequest(Make("GET", "/bkt?versions"), "").api, "ListObjectVersions");
-  EXPECT_EQ(RouteRequest(Make("POST", "/bkt?delete"), "").api, "DeleteObjects");
-  EXPECT_EQ(RouteRequest(Make("POST", "/bkt/k?uploads"), "").api, "CreateMultipartUpload");
-  EXPECT_EQ(RouteRequest(Make("PUT", "/bkt/k?partNumber=1&uploadId=x"), "").api, "UploadPart");
-  EXPECT_EQ(RouteRequest(Make("POST", "/bkt/k?uploadId=x"), "").api, "CompleteMultipartUpload");
-  EXPECT_EQ(RouteRequest(Make("DELETE", "/bkt/k?uploadId=x"), "").api, "AbortMultipartUpload");
-  EXPECT_EQ(RouteRequest(Make("GET", "/bkt/k?uploadId=x"), "").api, "ListParts");
+  EXPECT_EQ(Api(Make("GET", "/"), ""), "ListBuckets");
+  EXPECT_EQ(Api(Make("PUT", "/bkt"), ""), "CreateBucket");
+  EXPECT_EQ(Api(Make("GET", "/bkt?list-type=2"), ""), "ListObjectsV2");
+  EXPECT_EQ(Api(Make("GET", "/bkt"), ""), "ListObjects");
+  EXPECT_EQ(Api(Make("GET", "/bkt?versions"), ""), "ListObjectVersions");
+  EXPECT_EQ(Api(Make("POST", "/bkt?delete"), ""), "DeleteObjects");
+  EXPECT_EQ(Api(Make("POST", "/bkt/k?uploads"), ""), "CreateMultipartUpload");
+  EXPECT_EQ(Api(Make("PUT", "/bkt/k?partNumber=1&uploadId=x"), ""), "UploadPart");
+  EXPECT_EQ(Api(Make("POST", "/bkt/k?uploadId=x"), ""), "CompleteMultipartUpload");
+  EXPECT_EQ(Api(Make("DELETE", "/bkt/k?uploadId=x"), ""), "AbortMultipartUpload");
+  EXPECT_EQ(Api(Make("GET", "/bkt/k?uploadId=x"), ""), "ListParts");
   auto copy = Make("PUT", "/bkt/k");
   copy.headers.emplace_back("x-amz-copy-source", "/src/k");
-  EXPECT_EQ(RouteRequest(copy, "").api, "CopyObject");
+  EXPECT_EQ(Api(copy, ""), "CopyObject");
   auto target = RouteRequest(Make("GET", "/bkt/dir/sub/"), "");
   EXPECT_EQ(target.bucket, "bkt");
   EXPECT_EQ(target.key, "dir/sub/");
-  EXPECT_EQ(target.api, "GetObject");
+  EXPECT_EQ(target.operation, S3Operation::kGetObject);
 }
 
 TEST(RouterTest, VirtualHostedStyle) {
   auto t = RouteRequest(Make("GET", "/a/b.txt", "photos.s3.local:9000"), "s3.local");
   EXPECT_EQ(t.bucket, "photos");
   EXPECT_EQ(t.key, "a/b.txt");
-  EXPECT_EQ(t.api, "GetObject");
+  EXPECT_EQ(t.operation, S3Operation::kGetObject);
   // The bare domain is path style.
   auto p = RouteRequest(Make("GET", "/photos/x", "s3.local:9000"), "s3.local");
   EXPECT_EQ(p.bucket, "photos");
@@ -75,60 +58,55 @@ TEST(RouterTest, VirtualHostedStyle) {
 }
 
 TEST(RouterTest, BucketSubresourcesByMethod) {
-  EXPECT_EQ(RouteRequest(Make("GET", "/bkt?policyStatus"), "").api, "GetBucketPolicyStatus");
-  EXPECT_EQ(RouteRequest(Make("GET", "/bkt?publicAccessBlock"), "").api, "GetPublicAccessBlock");
-  EXPECT_EQ(RouteRequest(Make("PUT", "/bkt?publicAccessBlock"), "").api, "PutPublicAccessBlock");
-  EXPECT_EQ(RouteRequest(Make("DELETE", "/bkt?publicAccessBlock"), "").api,
-            "DeletePublicAccessBlock");
-  EXPECT_EQ(RouteRequest(Make("GET", "/bkt?analytics&id=x"), "").api,
-            "GetBucketAnalyticsConfiguration");
-  EXPECT_EQ(RouteRequest(Make("GET", "/bkt?uploads&key-marker=a&max-uploads=5"), "").api,
+  EXPECT_EQ(Api(Make("GET", "/bkt?policyStatus"), ""), "GetBucketPolicyStatus");
+  EXPECT_EQ(Api(Make("GET", "/bkt?publicAccessBlock"), ""), "GetPublicAccessBlock");
+  EXPECT_EQ(Api(Make("PUT", "/bkt?publicAccessBlock"), ""), "PutPublicAccessBlock");
+  EXPECT_EQ(Api(Make("DELETE", "/bkt?publicAccessBlock"), ""), "DeletePublicAccessBlock");
+  EXPECT_EQ(Api(Make("GET", "/bkt?analytics&id=x"), ""), "GetBucketAnalyticsConfiguration");
+  EXPECT_EQ(Api(Make("GET", "/bkt?uploads&key-marker=a&max-uploads=5"), ""),
             "ListMultipartUploads");
-  EXPECT_EQ(RouteRequest(Make("GET", "/bkt?versions&prefix=a&version-id-marker=v"), "").api,
+  EXPECT_EQ(Api(Make("GET", "/bkt?versions&prefix=a&version-id-marker=v"), ""),
             "ListObjectVersions");
-  EXPECT_EQ(RouteRequest(Make("PUT", "/bkt?versioning"), "").api, "PutBucketVersioning");
-  EXPECT_EQ(RouteRequest(Make("DELETE", "/bkt?cors"), "").api, "DeleteBucketCors");
+  EXPECT_EQ(Api(Make("PUT", "/bkt?versioning"), ""), "PutBucketVersioning");
+  EXPECT_EQ(Api(Make("DELETE", "/bkt?cors"), ""), "DeleteBucketCors");
   // A sub-resource without an operation for the method.
-  EXPECT_EQ(RouteRequest(Make("DELETE", "/bkt?location"), "").api, "Unknown");
-  EXPECT_EQ(RouteRequest(Make("PUT", "/bkt?policyStatus"), "").api, "Unknown");
-  EXPECT_EQ(RouteRequest(Make("GET", "/bkt/k?torrent"), "").api, "GetObjectTorrent");
+  EXPECT_EQ(Api(Make("DELETE", "/bkt?location"), ""), "Unknown");
+  EXPECT_EQ(Api(Make("PUT", "/bkt?policyStatus"), ""), "Unknown");
+  EXPECT_EQ(Api(Make("GET", "/bkt/k?torrent"), ""), "GetObjectTorrent");
 }
 
 TEST(RouterTest, UnknownBucketSubresourceIsNotAListing) {
   for (const char* target :
        {"/bkt?foo", "/bkt?foo=bar", "/bkt?prefix=a&foo", "/bkt?list-type=2&x"}) {
     auto request = Make("GET", target);
-    EXPECT_EQ(RouteRequest(request, "").api, kUnknownSubresourceApi) << target;
+    EXPECT_EQ(RouteRequest(request, "").operation, S3Operation::kUnknownSubresource) << target;
   }
   EXPECT_EQ(UnknownBucketParameter(Make("GET", "/bkt?prefix=a&foo=1&bar")), "foo");
   // PUT and DELETE of a bucket take no parameters.
-  EXPECT_EQ(RouteRequest(Make("PUT", "/bkt?foo"), "").api, "Unknown");
-  EXPECT_EQ(RouteRequest(Make("DELETE", "/bkt?foo"), "").api, "Unknown");
+  EXPECT_EQ(Api(Make("PUT", "/bkt?foo"), ""), "Unknown");
+  EXPECT_EQ(Api(Make("DELETE", "/bkt?foo"), ""), "Unknown");
 }
 
 TEST(RouterTest, ListingAndRequestParametersStillRoute) {
-  EXPECT_EQ(RouteRequest(Make("GET",
-                              "/bkt?list-type=2&prefix=a%2F&delimiter=%2F&max-keys=5"
-                              "&continuation-token=t&start-after=a&fetch-owner=true"
-                              "&encoding-type=url&x-id=ListObjectsV2"),
-                         "")
-                .api,
+  EXPECT_EQ(Api(Make("GET",
+                     "/bkt?list-type=2&prefix=a%2F&delimiter=%2F&max-keys=5"
+                     "&continuation-token=t&start-after=a&fetch-owner=true"
+                     "&encoding-type=url&x-id=ListObjectsV2"),
+                ""),
             "ListObjectsV2");
-  EXPECT_EQ(RouteRequest(Make("GET", "/bkt?marker=m&prefix=p&delimiter=d&max-keys=1"), "").api,
-            "ListObjects");
+  EXPECT_EQ(Api(Make("GET", "/bkt?marker=m&prefix=p&delimiter=d&max-keys=1"), ""), "ListObjects");
   const char* presigned =
       "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AK%2F20240101%2Fus-east-1%2Fs3%2F"
       "aws4_request&X-Amz-Date=20240101T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host"
       "&X-Amz-Signature=00&X-Amz-Security-Token=t";
-  EXPECT_EQ(RouteRequest(Make("GET", std::string("/bkt") + presigned), "").api, "ListObjects");
-  EXPECT_EQ(RouteRequest(Make("PUT", std::string("/bkt") + presigned), "").api, "CreateBucket");
-  EXPECT_EQ(RouteRequest(Make("DELETE", std::string("/bkt") + presigned), "").api, "DeleteBucket");
+  EXPECT_EQ(Api(Make("GET", std::string("/bkt") + presigned), ""), "ListObjects");
+  EXPECT_EQ(Api(Make("PUT", std::string("/bkt") + presigned), ""), "CreateBucket");
+  EXPECT_EQ(Api(Make("DELETE", std::string("/bkt") + presigned), ""), "DeleteBucket");
   // Object GETs keep ignoring parameters that are not sub-resources.
-  EXPECT_EQ(RouteRequest(Make("GET",
-                              "/bkt/k?response-content-type=a&versionId=v&partNumber=1"
-                              "&x-id=GetObject&foo"),
-                         "")
-                .api,
+  EXPECT_EQ(Api(Make("GET",
+                     "/bkt/k?response-content-type=a&versionId=v&partNumber=1"
+                     "&x-id=GetObject&foo"),
+                ""),
             "GetObject");
 }
 

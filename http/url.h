@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-namespace fsgate::gateway {
+namespace fsgate::http {
 
 // Decodes %XX escapes; `plus_is_space` for query components. Malformed
 // escapes are kept literally.
@@ -25,4 +25,4 @@ std::string UriEncode(std::string_view in, bool encode_slash);
 void SplitTarget(std::string_view target, std::string& path,
                  std::vector<std::pair<std::string, std::string>>& query);
 
-}  // namespace fsgate::gateway
+}  // namespace fsgate::http

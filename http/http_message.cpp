@@ -1,6 +1,6 @@
-#include "gateway/http_message.h"
+#include "http/http_message.h"
 
-namespace fsgate::gateway {
+namespace fsgate::http {
 
 bool IsValidHeaderValue(std::string_view value) {
   for (char ch : value) {
@@ -24,4 +24,4 @@ const std::string* HttpRequest::Query(std::string_view name) const {
   return nullptr;
 }
 
-}  // namespace fsgate::gateway
+}  // namespace fsgate::http

@@ -6,7 +6,7 @@
 // to completion on that io_context, so a timer bounds every read and write —
 // blocking socket calls would not honour one. A connection costs its socket and
 // the io_context's reactor (epoll, eventfd, timerfd): four descriptors.
-#include "gateway/http_server.h"
+#include "http/http_server.h"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -28,9 +28,9 @@
 #include <unordered_map>
 
 #include "base/thread_priority.h"
-#include "gateway/http_request_head.h"
+#include "http/http_request_head.h"
 
-namespace fsgate::gateway {
+namespace fsgate::http {
 namespace {
 
 namespace asio = boost::asio;
@@ -680,4 +680,4 @@ void HttpServer::Stop() {
   }
 }
 
-}  // namespace fsgate::gateway
+}  // namespace fsgate::http

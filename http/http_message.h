@@ -12,7 +12,7 @@
 
 #include "base/status.h"
 
-namespace fsgate::gateway {
+namespace fsgate::http {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
@@ -57,4 +57,4 @@ class ResponseWriter {
   virtual bool started() const = 0;
 };
 
-}  // namespace fsgate::gateway
+}  // namespace fsgate::http

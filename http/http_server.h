@@ -17,9 +17,9 @@
 #include <string>
 #include <string_view>
 
-#include "gateway/http_message.h"
+#include "http/http_message.h"
 
-namespace fsgate::gateway {
+namespace fsgate::http {
 
 using HttpHandler = std::function<void(HttpRequest&, BodyReader&, ResponseWriter&)>;
 // Answers a request that could not be parsed or framed, from `remote`; the
@@ -63,4 +63,4 @@ class HttpServer {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace fsgate::gateway
+}  // namespace fsgate::http

@@ -7,10 +7,10 @@
 #include <boost/beast/http/parser.hpp>
 #include <cctype>
 
-#include "gateway/http_message.h"
-#include "gateway/url.h"
+#include "http/http_message.h"
+#include "http/url.h"
 
-namespace fsgate::gateway {
+namespace fsgate::http {
 
 // Method, target (split and decoded), headers (names lower-cased) and declared
 // Content-Length; the caller sets remote_address.
@@ -30,4 +30,4 @@ HttpRequest RequestFromParser(const boost::beast::http::request_parser<Body>& pa
   return request;
 }
 
-}  // namespace fsgate::gateway
+}  // namespace fsgate::http

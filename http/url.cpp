@@ -1,9 +1,9 @@
-#include "gateway/url.h"
+#include "http/url.h"
 
 #include "base/hash.h"
 #include "base/percent_encoding.h"
 
-namespace fsgate::gateway {
+namespace fsgate::http {
 
 std::string PercentDecode(std::string_view in, bool plus_is_space) {
   std::string out;
@@ -71,4 +71,4 @@ void SplitTarget(std::string_view target, std::string& path,
   }
 }
 
-}  // namespace fsgate::gateway
+}  // namespace fsgate::http
