@@ -8,9 +8,9 @@
 #include <string_view>
 
 #include "base/status.h"
-#include "fsclient/object_store.h"
 #include "gateway/http_message.h"
 #include "gateway/s3_error.h"
+#include "store/object_store.h"
 
 namespace fsgate::auth {
 struct Credentials;
@@ -28,7 +28,7 @@ struct S3Context {
   HttpRequest& request;
   PayloadReader& payload;
   ResponseWriter& response;
-  fsclient::ObjectStore& store;
+  store::ObjectStore& store;
 
   std::string bucket;  // empty for service-level requests
   std::string key;     // empty for bucket-level requests
@@ -39,7 +39,7 @@ struct S3Context {
   std::string_view region;  // this endpoint's (--region)
   // The addressed bucket's stored attributes (owner, region), filled in by
   // Authorize when the bucket exists.
-  fsclient::BucketAttributes bucket_attributes;
+  store::BucketAttributes bucket_attributes;
 
   // Filled in as the answer goes out, for metrics and the access log.
   int status = 0;
@@ -52,7 +52,7 @@ struct S3Context {
   // elements it carries after Message (see ErrorDetails).
   void Error(std::string_view code, std::string_view message = {},
              const ErrorDetails& details = {});
-  // A failed fsclient call: S3 errors as they are, system errors as
+  // A failed store call: S3 errors as they are, system errors as
   // InternalError/SlowDown without internals.
   void Error(const Status& status);
   void SendXml(int http_status, const XmlResponse& xml, Headers extra = {});

@@ -8,7 +8,6 @@
 #include "auth/credentials.h"
 #include "auth/sigv4.h"
 #include "base/hash.h"
-#include "fsclient/object_store.h"
 #include "gateway/access_log.h"
 #include "gateway/authorize.h"
 #include "gateway/payload_reader.h"
@@ -17,6 +16,7 @@
 #include "gateway/s3_router.h"
 #include "gateway/url.h"
 #include "metrics/metrics.h"
+#include "store/object_store.h"
 
 namespace fsgate::gateway {
 namespace {
@@ -94,7 +94,7 @@ S3Handler FindHandler(std::string_view api) {
   return it == kHandlers.end() ? nullptr : it->second;
 }
 
-S3Service::S3Service(fsclient::ObjectStore& store, const auth::CredentialStore& users,
+S3Service::S3Service(store::ObjectStore& store, const auth::CredentialStore& users,
                      metrics::Metrics& metrics, AccessLog& access_log, S3ServiceOptions options)
     : store_(store),
       users_(users),

@@ -13,7 +13,7 @@
 namespace fsgate::auth {
 class CredentialStore;
 }
-namespace fsgate::fsclient {
+namespace fsgate::store {
 class ObjectStore;
 }
 namespace fsgate::metrics {
@@ -35,7 +35,7 @@ struct S3ServiceOptions {
 
 class S3Service {
  public:
-  S3Service(fsclient::ObjectStore& store, const auth::CredentialStore& users,
+  S3Service(store::ObjectStore& store, const auth::CredentialStore& users,
             metrics::Metrics& metrics, AccessLog& access_log, S3ServiceOptions options);
 
   void Handle(HttpRequest& request, BodyReader& body, ResponseWriter& response);
@@ -45,7 +45,7 @@ class S3Service {
   void ProtocolError(int status, std::string_view remote, ResponseWriter& response);
 
  private:
-  fsclient::ObjectStore& store_;
+  store::ObjectStore& store_;
   const auth::CredentialStore& users_;
   metrics::Metrics& metrics_;
   AccessLog& access_log_;
