@@ -158,24 +158,26 @@ Status AsyncNamespace::AnsweredConflict(const std::string& bucket, const std::st
   return conflict ? KeyConflictError(key) : Status::Ok();
 }
 
-const char* AsyncNamespace::CreateFallbackReason(const std::string& bucket, const std::string& key,
-                                                 const StagedObject& object, OpOptions options) {
-  if (options.sync) return "header";
-  if (IsDirectoryKey(key)) return "directory_object";
-  if (!object.file.delegated) return "no_delegated_inode";
-  if (BacklogFull()) return "backlog_full";
+std::optional<FallbackReason> AsyncNamespace::CreateFallbackReason(const std::string& bucket,
+                                                                   const std::string& key,
+                                                                   const StagedObject& object,
+                                                                   OpOptions options) {
+  if (options.sync) return FallbackReason::kHeader;
+  if (IsDirectoryKey(key)) return FallbackReason::kDirectoryObject;
+  if (!object.file.delegated) return FallbackReason::kNoDelegatedInode;
+  if (BacklogFull()) return FallbackReason::kBacklogFull;
   if (!object.inline_data && applier_->pending_files() >= options_.max_pending_files) {
-    return "backlog_full";
+    return FallbackReason::kBacklogFull;
   }
   const std::string path = ObjectPath(bucket, key);
   // Pending deletes around the key decide whether it can be a file at all:
   // let them land, then create synchronously.
-  if (!overlay_.Range(bucket, key + "/", "").empty()) return "pending_conflict";
+  if (!overlay_.Range(bucket, key + "/", "").empty()) return FallbackReason::kPendingConflict;
   for (const std::string& a : AncestorKeys(key)) {
-    if (overlay_.Get(bucket, a)) return "pending_conflict";
+    if (overlay_.Get(bucket, a)) return FallbackReason::kPendingConflict;
   }
-  if (auto st = backend_.Stat(path); st.ok() && st->is_dir) return "pending_conflict";
-  return nullptr;
+  if (auto st = backend_.Stat(path); st.ok() && st->is_dir) return FallbackReason::kPendingConflict;
+  return std::nullopt;
 }
 
 void AsyncNamespace::WaitAround(const std::string& bucket, const std::string& key) {
@@ -222,23 +224,23 @@ Result<ObjectMeta> AsyncNamespace::Publish(const std::string& bucket, const std:
   if (!IsDirectoryKey(key)) {
     if (Status s = AnsweredConflict(bucket, key); !s.ok()) return s;
   }
-  const char* reason = CreateFallbackReason(bucket, key, object, options);
-  if (reason) metrics_.SyncFallback(reason);
+  const std::optional<FallbackReason> reason = CreateFallbackReason(bucket, key, object, options);
+  if (reason) metrics_.SyncFallback(FallbackLabel(*reason));
   // A small object refused async for want of a delegated inode or of backlog
   // room is still journaled (its body rides in the record) and answered once
   // applied: a crash between making its directories and linking it then
   // leaves nothing half done. Other fallbacks take the plain sync path.
-  const bool journaled_fallback = reason != nullptr && object.inline_data &&
-                                  (std::string_view(reason) == "no_delegated_inode" ||
-                                   std::string_view(reason) == "backlog_full");
-  if (reason != nullptr && !journaled_fallback) {
+  const bool journaled_fallback =
+      object.inline_data &&
+      (reason == FallbackReason::kNoDelegatedInode || reason == FallbackReason::kBacklogFull);
+  if (reason && !journaled_fallback) {
     return PublishSync(bucket, key, std::move(object), conditions, options);
   }
   // The first create under a directory is synchronous: answered once applied.
   // It still goes through the journal first, for the same reason.
   const bool parent_unknown = !caps_.Has(fs::ParentPath(ObjectPath(bucket, key)));
   if (parent_unknown) {
-    if (!reason) metrics_.SyncFallback("parent_unknown");
+    if (!reason) metrics_.SyncFallback(FallbackLabel(FallbackReason::kParentUnknown));
     if (Status s = CheckParentsOnDisk(bucket, key); !s.ok()) return s;
   }
   const bool answer_when_applied = parent_unknown || journaled_fallback;
@@ -297,7 +299,7 @@ AsyncNamespace::UnlinkPlan AsyncNamespace::PlanUnlink(const std::string& bucket,
                                                       size_t batched) {
   UnlinkPlan plan;
   if (IsDirectoryKey(key)) {
-    plan.fallback = "directory_object";
+    plan.fallback = FallbackReason::kDirectoryObject;
     return plan;
   }
   uint64_t target_ino = 0;
@@ -314,9 +316,9 @@ AsyncNamespace::UnlinkPlan AsyncNamespace::PlanUnlink(const std::string& bucket,
     target_ino = st->ino;
   }
   if (options.sync) {
-    plan.fallback = "header";
+    plan.fallback = FallbackReason::kHeader;
   } else if (BacklogFull(batched)) {
-    plan.fallback = "backlog_full";
+    plan.fallback = FallbackReason::kBacklogFull;
   } else {
     Intent& intent = plan.intent.emplace();
     intent.op = IntentOp::kUnlink;
@@ -340,7 +342,7 @@ Status AsyncNamespace::Remove(const std::string& bucket, const std::string& key,
   auto lock = locks_.Lock(bucket, key);
   UnlinkPlan plan = PlanUnlink(bucket, key, options, 0);
   if (plan.fallback) {
-    metrics_.SyncFallback(plan.fallback);
+    metrics_.SyncFallback(FallbackLabel(*plan.fallback));
     applier_->WaitKey(bucket, key);
     // The prune goes to the applier and runs once the key's lock is let go:
     // holding it, the prune could not wait for the locks of the parents.

@@ -7,8 +7,8 @@
 // answer from the overlay first and never wait. An op goes synchronous when
 // async is not safe or not possible: sync requested (header), no delegated
 // inode, backlog full, a directory object, or pending ops around the key that
-// must land first — each counted in fsgate_sync_fallbacks_total{reason}. The
-// first create under a directory not yet known (reason "parent_unknown") is
+// must land first — each counted in fsgate_sync_fallbacks_total{reason}
+// (fallback_reason.h). The first create under a directory not yet known is
 // journaled like an async one but answered only once applied.
 #pragma once
 
@@ -20,6 +20,7 @@
 #include "dirops/applier.h"
 #include "dirops/delegated_inodes.h"
 #include "dirops/dir_caps.h"
+#include "dirops/fallback_reason.h"
 #include "dirops/intent_journal.h"
 #include "dirops/key_locks.h"
 #include "dirops/namespace.h"
@@ -85,9 +86,10 @@ class AsyncNamespace final : public Namespace {
   AsyncNamespace(fs::Backend& backend, AsyncOptions options, metrics::Metrics& metrics);
   Status Recover();
   Status SweepStaging();
-  // The reason this create cannot go async, or nullptr. Called under the key lock.
-  const char* CreateFallbackReason(const std::string& bucket, const std::string& key,
-                                   const StagedObject& object, OpOptions options);
+  // The reason this create cannot go async, or nullopt. Called under the key lock.
+  std::optional<FallbackReason> CreateFallbackReason(const std::string& bucket,
+                                                     const std::string& key,
+                                                     const StagedObject& object, OpOptions options);
   // Ops that must land before a sync op on `key`: the key, its ancestors, its subtree.
   void WaitAround(const std::string& bucket, const std::string& key);
   Result<ObjectMeta> PublishSync(const std::string& bucket, const std::string& key,
@@ -99,7 +101,7 @@ class AsyncNamespace final : public Namespace {
   // intent, a sync fallback (`fallback` set), or nothing to do (neither).
   struct UnlinkPlan {
     Status status;
-    const char* fallback = nullptr;
+    std::optional<FallbackReason> fallback;
     std::optional<Intent> intent;
   };
   UnlinkPlan PlanUnlink(const std::string& bucket, const std::string& key, OpOptions options,

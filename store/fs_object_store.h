@@ -27,9 +27,8 @@ using dirops::StagingFile;
 
 class FsObjectStore final : public ObjectStore {
  public:
-  // `metrics` may be null (tools and tests that run without an exporter).
   FsObjectStore(std::unique_ptr<fs::Backend> backend, std::unique_ptr<Namespace> ns,
-                StoreOptions options, metrics::Metrics* metrics);
+                StoreOptions options, metrics::Metrics& metrics);
   ~FsObjectStore() override;
 
   using ObjectStore::CreateBucket;
@@ -93,18 +92,15 @@ class FsObjectStore final : public ObjectStore {
   BucketGate bucket_gate_;
   BucketCache bucket_cache_;
   const StoreOptions options_;
-  metrics::Metrics* metrics_;  // held for the async namespace and future counters
+  metrics::Metrics& metrics_;
   // Last: its thread calls into the members above, and stops first.
   std::unique_ptr<MultipartExpiry> multipart_expiry_;
 };
 
-// The Namespace the store runs on: the one switch point between sync and async dirops.
+// The Namespace the store runs on: the one switch point between sync and async
+// dirops. The registry is required: async dirops count their fallbacks, pending
+// ops and apply lag, and an engine that cannot be watched must not run.
 Result<std::unique_ptr<Namespace>> MakeNamespace(fs::Backend& backend, const StoreOptions& options,
-                                                 metrics::Metrics* metrics);
-
-// Opens the store without a metrics registry (tests, tools).
-Result<std::unique_ptr<ObjectStore>> OpenFsObjectStore(std::unique_ptr<fs::Backend> backend,
-                                                       StoreOptions options,
-                                                       metrics::Metrics* metrics);
+                                                 metrics::Metrics& metrics);
 
 }  // namespace fsgate::store

@@ -364,7 +364,7 @@ Result<size_t> FsObjectStore::AbortExpiredUploads(int64_t initiated_before_ns) {
       }
       spdlog::info("multipart upload expired and aborted: bucket={} key={} upload_id={}",
                    bucket.name, upload->key, entry.name);
-      if (metrics_ != nullptr) metrics_->MultipartExpired();
+      metrics_.MultipartExpired();
       ++expired;
     }
   }

@@ -1,7 +1,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <optional>
 
 #include "dirops/async_namespace.h"
 #include "dirops/journal_segments.h"
@@ -26,46 +25,40 @@ namespace {
 // dirops nothing would apply them now, and a later async start would replay
 // them over whatever was written in between: they are applied first.
 Status ApplyLeftoverJournal(fs::Backend& backend, const StoreOptions& options,
-                            metrics::Metrics* metrics) {
+                            metrics::Metrics& metrics) {
   auto entries = backend.ReadDir(layout::kJournal);
   if (!entries.ok()) return fs::IsMissing(entries.status()) ? Status::Ok() : entries.status();
   if (std::none_of(entries->begin(), entries->end(),
                    [](const fs::DirEntry& e) { return ParseSegmentName(e.name).has_value(); })) {
     return Status::Ok();
   }
-  std::optional<metrics::Metrics> scratch_metrics;
-  if (metrics == nullptr) metrics = &scratch_metrics.emplace();
   AsyncOptions async;
   async.fsync = options.fsync;
   async.pool.low_watermark = async.pool.high_watermark = 0;  // no creates will come
   // Open replays every live intent before it returns; closing checkpoints them.
-  auto ns = AsyncNamespace::Open(backend, async, *metrics);
+  auto ns = AsyncNamespace::Open(backend, async, metrics);
   return ns.ok() ? Status::Ok() : ns.status();
 }
 
 }  // namespace
 
 Result<std::unique_ptr<Namespace>> MakeNamespace(fs::Backend& backend, const StoreOptions& options,
-                                                 metrics::Metrics* metrics) {
+                                                 metrics::Metrics& metrics) {
   if (options.async_dirops) {
-    if (metrics == nullptr) {
-      spdlog::warn("async dirops need a metrics registry; running with sync dirops");
-    } else {
-      // Replays the intent journal before returning: every answered op is in place.
-      AsyncOptions async;
-      async.fsync = options.fsync;
-      auto ns = AsyncNamespace::Open(backend, async, *metrics);
-      if (!ns.ok()) return ns.status();
-      return std::unique_ptr<Namespace>(std::move(*ns));
-    }
+    // Replays the intent journal before returning: every answered op is in place.
+    AsyncOptions async;
+    async.fsync = options.fsync;
+    auto ns = AsyncNamespace::Open(backend, async, metrics);
+    if (!ns.ok()) return ns.status();
+    return std::unique_ptr<Namespace>(std::move(*ns));
   }
   if (Status s = ApplyLeftoverJournal(backend, options, metrics); !s.ok()) return s;
   return SyncNamespace::Standalone(backend, options.fsync);
 }
 
-Result<std::unique_ptr<ObjectStore>> OpenFsObjectStore(std::unique_ptr<fs::Backend> backend,
+Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(std::unique_ptr<fs::Backend> backend,
                                                        StoreOptions options,
-                                                       metrics::Metrics* metrics) {
+                                                       metrics::Metrics& metrics) {
   if (!backend) return Status::Errno(EINVAL, "no backend");
   if (Status s = InitStoreLayout(*backend, options.fsync); !s.ok()) return s;
   if (auto moved = multipart::MigrateFlatUploads(*backend, options.fsync); !moved.ok()) {
@@ -86,14 +79,8 @@ Result<std::unique_ptr<ObjectStore>> OpenFsObjectStore(std::unique_ptr<fs::Backe
       std::make_unique<FsObjectStore>(std::move(backend), std::move(*ns), options, metrics));
 }
 
-Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(std::unique_ptr<fs::Backend> backend,
-                                                       StoreOptions options,
-                                                       metrics::Metrics& metrics) {
-  return OpenFsObjectStore(std::move(backend), options, &metrics);
-}
-
 FsObjectStore::FsObjectStore(std::unique_ptr<fs::Backend> backend, std::unique_ptr<Namespace> ns,
-                             StoreOptions options, metrics::Metrics* metrics)
+                             StoreOptions options, metrics::Metrics& metrics)
     : backend_(std::move(backend)), ns_(std::move(ns)), options_(options), metrics_(metrics) {
   if (options_.multipart_expiry.count() > 0) {
     multipart_expiry_ = std::make_unique<MultipartExpiry>(
