@@ -16,6 +16,7 @@
 
 namespace {
 
+using fsgate::IsValidUtf8;
 using namespace fsgate::store;
 
 void CheckBucket(std::string_view bucket) {
