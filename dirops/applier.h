@@ -20,6 +20,10 @@
 // waited key, any op while a caller drains or waits for a prefix, any op once
 // the backlog nears its bound — is taken by the urgent workers, at normal
 // priority, so no wait is starved by request load.
+//
+// One job per file: scheduling (queues, workers, waits) in applier.cpp,
+// applying (backend ops, retries, replay) in applier_apply.cpp, retiring
+// (sync window, journal trim, prune) in applier_retire.cpp.
 #pragma once
 
 #include <chrono>
@@ -42,7 +46,8 @@
 
 namespace fsgate::metrics {
 class Metrics;
-}
+enum class AsyncOp;
+}  // namespace fsgate::metrics
 
 namespace fsgate::dirops {
 
@@ -129,6 +134,10 @@ class Applier {
     std::chrono::system_clock::time_point when;
   };
   enum class Outcome { kApplied, kFailed, kStopped };
+
+  // The op as logs ("create", "unlink") and the fsgate_async_* metrics name it.
+  static const char* OpName(IntentOp op);
+  static metrics::AsyncOp MetricOp(IntentOp op);
 
   // An urgent worker takes urgent_ready_ first, and ready_ too while a broad
   // wait lasts or the backlog is high; a background one only ready_, at the
