@@ -4,7 +4,7 @@
 // bound and without yielding, while the holder is between two steps of a lock
 // or unlock. A holder at nice 19 (the applier's workers) preempted there is
 // starved by the very threads spinning on it: at 32 connections every PUT
-// stalled for 0.1-2 s at once, and tests/unit/fsclient/overlay_lock_test.cpp
+// stalled for 0.1-2 s at once, and tests/unit/dirops/overlay_lock_test.cpp
 // measures waits of 1.2-2 s. Here every waiter blocks on a condition variable,
 // so a preempted holder gets the CPU back at once. Writers are preferred: a
 // waiting writer keeps new readers out, so a stream of readers cannot starve it.

@@ -1,4 +1,4 @@
-// Status and Result<T>: how fsclient reports failure to the gateway.
+// Status and Result<T>: how the store and the dirops engine report failure to the gateway.
 //
 // A failure is either an S3 error (code such as "NoSuchKey" plus a message the
 // gateway sends verbatim) or a system error (errno plus context). The gateway

@@ -1,4 +1,4 @@
-// Backend: the one narrow interface between fsclient and a filesystem.
+// Backend: the one narrow interface between the dirops engine (and the store) and a filesystem.
 //
 // Implementations: PosixBackend (a local directory, the default), CephfsBackend
 // (libcephfs), and test decorators (fault injection, simulated power cut).

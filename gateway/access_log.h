@@ -2,7 +2,7 @@
 // key, api, bucket, key, status, bytes in/out, duration), as text or JSON, on
 // stdout. A thread of its own ("fsg-access-log") writes the lines, in order;
 // spdlog::shutdown() before exit writes out what is still queued. Fields the
-// client controls are escaped (fsclient/log_text.h): one request, one line.
+// client controls are escaped (base/log_text.h): one request, one line.
 #pragma once
 
 #include <cstdint>

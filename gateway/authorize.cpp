@@ -10,13 +10,13 @@ namespace fsgate::gateway {
 namespace {
 
 // An anonymous caller (nullptr) owns nothing.
-bool MayUse(const auth::Credentials* user, const fsclient::BucketAttributes& bucket) {
+bool MayUse(const auth::Credentials* user, const store::BucketAttributes& bucket) {
   return user != nullptr && (user->admin || bucket.owner == user->user);
 }
 
 // false after answering. `attributes` is filled when the bucket exists.
 bool AuthorizeBucket(S3Context& ctx, const std::string& bucket,
-                     fsclient::BucketAttributes& attributes) {
+                     store::BucketAttributes& attributes) {
   auto info = ctx.store.HeadBucket(bucket);
   if (!info.ok()) {
     // A bucket whose owner cannot be read is nobody's to use: fail closed.
@@ -50,7 +50,7 @@ bool Authorize(S3Context& ctx) {
   if (access == Access::kBucketOwnerAndCopySource) {
     CopySource source;
     if (!ParseCopySource(ctx, source)) return false;
-    fsclient::BucketAttributes source_attributes;
+    store::BucketAttributes source_attributes;
     if (!AuthorizeBucket(ctx, source.bucket, source_attributes)) return false;
   }
   return true;

@@ -32,7 +32,7 @@ struct ConditionHeaders {
 // RFC 7232 §6 order, with S3's documented twists: If-Match true makes a false
 // If-Unmodified-Since irrelevant; If-None-Match false makes If-Modified-Since
 // irrelevant.
-std::string Evaluate(const http::HttpRequest& request, const fsclient::ObjectMeta& meta,
+std::string Evaluate(const http::HttpRequest& request, const store::ObjectMeta& meta,
                      const ConditionHeaders& names, std::string_view not_modified) {
   int64_t mtime = meta.mtime_ns / 1000000000;
   const std::string* if_match = request.Header(names.if_match);
@@ -61,14 +61,14 @@ bool ParseNumber(std::string_view text, uint64_t& out) {
 }  // namespace
 
 std::string EvaluateReadConditions(const http::HttpRequest& request,
-                                   const fsclient::ObjectMeta& meta) {
+                                   const store::ObjectMeta& meta) {
   return Evaluate(request, meta,
                   {"if-match", "if-none-match", "if-modified-since", "if-unmodified-since"},
                   "NotModified");
 }
 
 std::string EvaluateCopySourceConditions(const http::HttpRequest& request,
-                                         const fsclient::ObjectMeta& meta) {
+                                         const store::ObjectMeta& meta) {
   return Evaluate(request, meta,
                   {"x-amz-copy-source-if-match", "x-amz-copy-source-if-none-match",
                    "x-amz-copy-source-if-modified-since", "x-amz-copy-source-if-unmodified-since"},

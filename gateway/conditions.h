@@ -6,20 +6,19 @@
 #include <string>
 #include <string_view>
 
-#include "fsclient/object_store.h"
 #include "http/http_message.h"
+#include "store/object_store.h"
 
 namespace fsgate::gateway {
 
 // If-Match / If-None-Match / If-Modified-Since / If-Unmodified-Since against
 // the current object (GET/HEAD). Empty when the request may proceed, else
 // "PreconditionFailed" or "NotModified".
-std::string EvaluateReadConditions(const http::HttpRequest& request,
-                                   const fsclient::ObjectMeta& meta);
+std::string EvaluateReadConditions(const http::HttpRequest& request, const store::ObjectMeta& meta);
 
 // The same for x-amz-copy-source-if-*; failures are all PreconditionFailed.
 std::string EvaluateCopySourceConditions(const http::HttpRequest& request,
-                                         const fsclient::ObjectMeta& meta);
+                                         const store::ObjectMeta& meta);
 
 struct ByteRange {
   uint64_t first = 0;

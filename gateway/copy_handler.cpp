@@ -38,7 +38,7 @@ bool ParseCopySource(S3Context& ctx, CopySource& source) {
 void CopyObject(S3Context& ctx) {
   CopySource source;
   if (!ParseCopySource(ctx, source)) return;
-  fsclient::CopyRequest copy;
+  store::CopyRequest copy;
   copy.src_bucket = source.bucket;
   copy.src_key = source.key;
   copy.dst_bucket = ctx.bucket;
@@ -53,7 +53,7 @@ void CopyObject(S3Context& ctx) {
     if (Status s = MetaFromRequest(ctx.request, copy.new_meta); !s.ok()) return ctx.Error(s);
   }
   const http::HttpRequest& request = ctx.request;
-  copy.check_source = [&request](const fsclient::ObjectMeta& meta) {
+  copy.check_source = [&request](const store::ObjectMeta& meta) {
     std::string failed = EvaluateCopySourceConditions(request, meta);
     return failed.empty()
                ? Status::Ok()
@@ -78,7 +78,7 @@ void UploadPartCopy(S3Context& ctx) {
   if (!ParsePartNumber(ctx, part_number)) return;
   auto reader = ctx.store.GetObject(source.bucket, source.key);
   if (!reader.ok()) return ctx.Error(reader.status());
-  const fsclient::ObjectMeta& meta = (*reader)->meta();
+  const store::ObjectMeta& meta = (*reader)->meta();
   if (std::string failed = EvaluateCopySourceConditions(ctx.request, meta); !failed.empty()) {
     return ctx.Error(failed);
   }

@@ -56,9 +56,9 @@ std::string Encoded(const ListParams& p, const std::string& value) {
   return p.url_encoding ? http::UriEncode(value, false) : value;
 }
 
-Result<fsclient::ListResult> RunListing(S3Context& ctx, const ListParams& p,
-                                        const std::string& marker) {
-  fsclient::ListRequest request;
+Result<store::ListResult> RunListing(S3Context& ctx, const ListParams& p,
+                                     const std::string& marker) {
+  store::ListRequest request;
   request.prefix = p.prefix;
   request.delimiter = p.delimiter;
   request.marker = ResumeMarker(marker, p);
@@ -66,12 +66,12 @@ Result<fsclient::ListResult> RunListing(S3Context& ctx, const ListParams& p,
   if (p.max_keys == 0) {
     auto info = ctx.store.HeadBucket(ctx.bucket);
     if (!info.ok()) return info.status();
-    return fsclient::ListResult{};
+    return store::ListResult{};
   }
   return ctx.store.ListObjects(ctx.bucket, request);
 }
 
-void AppendObject(pugi::xml_node parent, const fsclient::ListEntry& entry, const ListParams& p,
+void AppendObject(pugi::xml_node parent, const store::ListEntry& entry, const ListParams& p,
                   const S3Context* owner_ctx) {
   auto node = parent.append_child("Contents");
   AddText(node, "Key", Encoded(p, entry.key));
@@ -82,7 +82,7 @@ void AppendObject(pugi::xml_node parent, const fsclient::ListEntry& entry, const
   if (owner_ctx != nullptr) AppendOwner(node, *owner_ctx);
 }
 
-void AppendCommon(pugi::xml_node root, const ListParams& p, const fsclient::ListResult& result) {
+void AppendCommon(pugi::xml_node root, const ListParams& p, const store::ListResult& result) {
   for (const auto& prefix : result.common_prefixes) {
     AddText(root.append_child("CommonPrefixes"), "Prefix", Encoded(p, prefix));
   }

@@ -44,7 +44,7 @@ bool ParsePartNumber(S3Context& ctx, int& part_number) {
 }
 
 void CreateMultipartUpload(S3Context& ctx) {
-  fsclient::PutRequest put;
+  store::PutRequest put;
   put.bucket = ctx.bucket;
   put.key = ctx.key;
   if (Status s = MetaFromRequest(ctx.request, put.meta); !s.ok()) return ctx.Error(s);
@@ -120,7 +120,7 @@ void ListParts(S3Context& ctx) {
   AppendInitiatorAndOwner(root, ctx);
   AddText(root, "StorageClass", "STANDARD");
   AddText(root, "PartNumberMarker", std::to_string(marker));
-  std::vector<const fsclient::PartInfo*> page;
+  std::vector<const store::PartInfo*> page;
   bool truncated = false;
   for (const auto& part : *parts) {
     if (part.number <= marker) continue;
@@ -172,7 +172,7 @@ void ListMultipartUploads(S3Context& ctx) {
   AddText(root, "KeyMarker", key_marker);
   AddText(root, "UploadIdMarker", upload_id_marker);
   AddText(root, "Prefix", prefix);
-  std::vector<const fsclient::UploadInfo*> page;
+  std::vector<const store::UploadInfo*> page;
   std::vector<std::string> common_prefixes;
   bool truncated = false;
   for (const auto& upload : *uploads) {

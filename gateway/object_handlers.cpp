@@ -60,7 +60,7 @@ bool CheckResponseOverrides(S3Context& ctx) {
 // `whole_object_checksums`: the body is the whole object, so its stored
 // checksums describe it. A Range or a part of a multipart object carries
 // none: SDKs validate any x-amz-checksum-* they get against the body.
-http::Headers ObjectResponseHeaders(const S3Context& ctx, const fsclient::ObjectMeta& meta,
+http::Headers ObjectResponseHeaders(const S3Context& ctx, const store::ObjectMeta& meta,
                                     bool whole_object_checksums) {
   http::Headers headers = ctx.BaseHeaders();
   const std::string* mode = ctx.request.Header("x-amz-checksum-mode");
@@ -82,7 +82,7 @@ struct PartBytes {
   uint64_t length = 0;
 };
 
-PartBytes FindPart(const fsclient::ObjectMeta& meta, int part_number) {
+PartBytes FindPart(const store::ObjectMeta& meta, int part_number) {
   const auto n = static_cast<size_t>(part_number);
   if (meta.parts_count == 0 || (meta.parts_count == 1 && meta.part_sizes.empty())) {
     if (n != 1) return {PartBytes::kNoSuchPart};
@@ -99,8 +99,8 @@ PartBytes FindPart(const fsclient::ObjectMeta& meta, int part_number) {
 }
 
 // Streams [first, first+length) of the object into the response.
-void SendObjectBody(S3Context& ctx, fsclient::ObjectReader& reader, int status,
-                    http::Headers headers, uint64_t first, uint64_t length) {
+void SendObjectBody(S3Context& ctx, store::ObjectReader& reader, int status, http::Headers headers,
+                    uint64_t first, uint64_t length) {
   ctx.status = status;
   if (ctx.request.method == "HEAD") {
     (void)ctx.response.Begin(status, std::move(headers), length);
@@ -147,7 +147,7 @@ void GetOrHead(S3Context& ctx) {
   if (!CheckResponseOverrides(ctx)) return;
   auto reader = ctx.store.GetObject(ctx.bucket, ctx.key);
   if (!reader.ok()) return ctx.Error(reader.status());
-  const fsclient::ObjectMeta& meta = (*reader)->meta();
+  const store::ObjectMeta& meta = (*reader)->meta();
   if (std::string failed = EvaluateReadConditions(ctx.request, meta); !failed.empty()) {
     if (failed == "NotModified") {
       http::Headers headers = ctx.BaseHeaders();
@@ -221,8 +221,8 @@ Status ReadContentMd5(const http::HttpRequest& request, std::optional<std::strin
   return Status::Ok();
 }
 
-Result<fsclient::ObjectMeta> StreamIntoWriter(S3Context& ctx, fsclient::ObjectWriter& writer,
-                                              fsclient::ObjectMeta meta) {
+Result<store::ObjectMeta> StreamIntoWriter(S3Context& ctx, store::ObjectWriter& writer,
+                                           store::ObjectMeta meta) {
   std::optional<std::string> content_md5;
   if (Status s = ReadContentMd5(ctx.request, content_md5); !s.ok()) return s;
   // Sized to the body when it is small: zeroing 256 KiB per 4 KiB PUT was 3 %
@@ -269,14 +269,14 @@ void ObjectPayloadError(S3Context& ctx, const Status& s) {
 void PutObject(S3Context& ctx) {
   if (!LimitObjectPayload(ctx)) return;
   auto declared = ctx.payload.declared_length();
-  fsclient::PutRequest put;
+  store::PutRequest put;
   put.bucket = ctx.bucket;
   put.key = ctx.key;
   if (Status s = MetaFromRequest(ctx.request, put.meta); !s.ok()) return ctx.Error(s);
   put.conditions = WriteConditionsFrom(ctx.request);
   put.sync_dirops = ctx.SyncDiropsRequested();
   put.expected_size = declared ? static_cast<int64_t>(*declared) : -1;
-  fsclient::ObjectMeta meta = put.meta;
+  store::ObjectMeta meta = put.meta;
   auto writer = ctx.store.BeginPut(std::move(put));
   if (!writer.ok()) return ctx.Error(writer.status());
   auto committed = StreamIntoWriter(ctx, **writer, std::move(meta));

@@ -51,7 +51,7 @@ std::string WithoutAwsChunked(std::string_view value) {
 
 }  // namespace
 
-Status MetaFromRequest(const http::HttpRequest& request, fsclient::ObjectMeta& meta) {
+Status MetaFromRequest(const http::HttpRequest& request, store::ObjectMeta& meta) {
   // Every value kept here is sent back as a header on GET and HEAD.
   for (const auto& [name, value] : request.headers) {
     if (!IsStoredHeader(name) || http::IsValidHeaderValue(value)) continue;
@@ -80,8 +80,7 @@ Status MetaFromRequest(const http::HttpRequest& request, fsclient::ObjectMeta& m
   return Status::Ok();
 }
 
-void AppendMetaHeaders(const fsclient::ObjectMeta& meta, bool include_checksums,
-                       http::Headers& out) {
+void AppendMetaHeaders(const store::ObjectMeta& meta, bool include_checksums, http::Headers& out) {
   out.emplace_back("ETag", QuotedEtag(meta.etag));
   out.emplace_back("Last-Modified", FormatHttpDate(meta.mtime_ns));
   out.emplace_back("Content-Type",
@@ -96,7 +95,7 @@ void AppendMetaHeaders(const fsclient::ObjectMeta& meta, bool include_checksums,
   if (include_checksums) AppendChecksumHeaders(meta, out);
 }
 
-void AppendChecksumHeaders(const fsclient::ObjectMeta& meta, http::Headers& out) {
+void AppendChecksumHeaders(const store::ObjectMeta& meta, http::Headers& out) {
   for (const auto& [algorithm, value] : meta.checksums) {
     std::string name = "x-amz-checksum-";
     for (char c : algorithm) name.push_back(static_cast<char>(std::tolower(c)));
@@ -104,8 +103,8 @@ void AppendChecksumHeaders(const fsclient::ObjectMeta& meta, http::Headers& out)
   }
 }
 
-fsclient::WriteConditions WriteConditionsFrom(const http::HttpRequest& request) {
-  fsclient::WriteConditions c;
+store::WriteConditions WriteConditionsFrom(const http::HttpRequest& request) {
+  store::WriteConditions c;
   if (const std::string* v = request.Header("if-match")) c.if_match = UnquoteEtag(*v);
   if (const std::string* v = request.Header("if-none-match")) c.if_none_match = UnquoteEtag(*v);
   return c;

@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "fsclient/object_store.h"
 #include "http/http_message.h"
+#include "store/object_store.h"
 
 namespace fsgate::gateway {
 
@@ -12,19 +12,18 @@ namespace fsgate::gateway {
 // Cache-Control, Expires and x-amz-meta-* from the request. Fails with
 // InvalidArgument when one holds a control character (it could not be sent
 // back as a header) and with MetadataTooLarge over AWS's 2 KB user-metadata limit.
-Status MetaFromRequest(const http::HttpRequest& request, fsclient::ObjectMeta& meta);
+Status MetaFromRequest(const http::HttpRequest& request, store::ObjectMeta& meta);
 
 // ETag, Last-Modified, Content-Type, the stored headers, x-amz-meta-*,
 // x-amz-mp-parts-count (when asked for) and checksums (when asked for).
-void AppendMetaHeaders(const fsclient::ObjectMeta& meta, bool include_checksums,
-                       http::Headers& out);
+void AppendMetaHeaders(const store::ObjectMeta& meta, bool include_checksums, http::Headers& out);
 
 // If-Match / If-None-Match of a write (PutObject, CopyObject target,
 // CompleteMultipartUpload), checked by the store atomically with the commit.
-fsclient::WriteConditions WriteConditionsFrom(const http::HttpRequest& request);
+store::WriteConditions WriteConditionsFrom(const http::HttpRequest& request);
 
 // x-amz-checksum-<algorithm> headers for the stored checksums.
-void AppendChecksumHeaders(const fsclient::ObjectMeta& meta, http::Headers& out);
+void AppendChecksumHeaders(const store::ObjectMeta& meta, http::Headers& out);
 
 // "\"<etag>\""
 std::string QuotedEtag(const std::string& etag);

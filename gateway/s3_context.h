@@ -8,10 +8,10 @@
 #include <string_view>
 
 #include "base/status.h"
-#include "fsclient/object_store.h"
 #include "gateway/s3_error.h"
 #include "gateway/s3_operation_table.h"
 #include "http/http_message.h"
+#include "store/object_store.h"
 
 namespace fsgate::auth {
 struct Credentials;
@@ -29,7 +29,7 @@ struct S3Context {
   http::HttpRequest& request;
   PayloadReader& payload;
   http::ResponseWriter& response;
-  fsclient::ObjectStore& store;
+  store::ObjectStore& store;
 
   std::string bucket;  // empty for service-level requests
   std::string key;     // empty for bucket-level requests
@@ -41,7 +41,7 @@ struct S3Context {
   std::string_view region;  // this endpoint's (--region)
   // The addressed bucket's stored attributes (owner, region), filled in by
   // Authorize when the bucket exists.
-  fsclient::BucketAttributes bucket_attributes;
+  store::BucketAttributes bucket_attributes;
 
   // Filled in as the answer goes out, for metrics and the access log.
   int status = 0;
@@ -56,7 +56,7 @@ struct S3Context {
              const ErrorDetails& details = {});
   // NotImplemented, naming the operation fsgate does not serve.
   void NotImplemented();
-  // A failed fsclient call: S3 errors as they are, system errors as
+  // A failed store call: S3 errors as they are, system errors as
   // InternalError/SlowDown without internals.
   void Error(const Status& status);
   void SendXml(int http_status, const XmlResponse& xml, http::Headers extra = {});

@@ -5,8 +5,8 @@
 #include <unordered_map>
 
 #include "base/percent_encoding.h"
-#include "fsclient/key_path.h"
 #include "gateway/xml.h"
+#include "store/key_path.h"
 
 namespace fsgate::gateway {
 namespace {

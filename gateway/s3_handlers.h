@@ -76,7 +76,7 @@ bool LimitObjectPayload(S3Context& ctx);
 void ObjectPayloadError(S3Context& ctx, const Status& s);
 // Streams the payload into `writer`, checks Content-MD5 and the additional
 // checksum, and commits with `meta`.
-Result<fsclient::ObjectMeta> StreamIntoWriter(S3Context& ctx, fsclient::ObjectWriter& writer,
-                                              fsclient::ObjectMeta meta);
+Result<store::ObjectMeta> StreamIntoWriter(S3Context& ctx, store::ObjectWriter& writer,
+                                           store::ObjectMeta meta);
 
 }  // namespace fsgate::gateway

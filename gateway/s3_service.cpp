@@ -6,7 +6,6 @@
 
 #include "auth/credentials.h"
 #include "base/hash.h"
-#include "fsclient/object_store.h"
 #include "gateway/access_log.h"
 #include "gateway/authenticate.h"
 #include "gateway/authorize.h"
@@ -15,6 +14,7 @@
 #include "gateway/s3_router.h"
 #include "http/url.h"
 #include "metrics/metrics.h"
+#include "store/object_store.h"
 
 namespace fsgate::gateway {
 namespace {
@@ -44,7 +44,7 @@ std::string NewHostId() {
 
 }  // namespace
 
-S3Service::S3Service(fsclient::ObjectStore& store, const auth::CredentialStore& users,
+S3Service::S3Service(store::ObjectStore& store, const auth::CredentialStore& users,
                      metrics::Metrics& metrics, AccessLog& access_log, S3ServiceOptions options)
     : store_(store),
       users_(users),

@@ -16,7 +16,7 @@
 namespace fsgate::auth {
 class CredentialStore;
 }
-namespace fsgate::fsclient {
+namespace fsgate::store {
 class ObjectStore;
 }
 namespace fsgate::metrics {
@@ -39,7 +39,7 @@ struct S3ServiceOptions {
 
 class S3Service {
  public:
-  S3Service(fsclient::ObjectStore& store, const auth::CredentialStore& users,
+  S3Service(store::ObjectStore& store, const auth::CredentialStore& users,
             metrics::Metrics& metrics, AccessLog& access_log, S3ServiceOptions options);
 
   void Handle(http::HttpRequest& request, http::BodyReader& body, http::ResponseWriter& response);
@@ -58,7 +58,7 @@ class S3Service {
   // InternalError if nothing answered; metrics and the access log.
   void Answer(S3Context& ctx, std::chrono::steady_clock::time_point start);
 
-  fsclient::ObjectStore& store_;
+  store::ObjectStore& store_;
   const auth::CredentialStore& users_;
   metrics::Metrics& metrics_;
   AccessLog& access_log_;

@@ -9,7 +9,6 @@
 
 #include "auth/credentials.h"
 #include "build_config.h"
-#include "fsclient/object_store.h"
 #include "gateway/access_log.h"
 #include "gateway/backend_factory.h"
 #include "gateway/open_file_limit.h"
@@ -17,6 +16,7 @@
 #include "http/http_server.h"
 #include "metrics/metrics.h"
 #include "metrics/metrics_server.h"
+#include "store/object_store.h"
 
 namespace fsgate::gateway {
 namespace {
@@ -106,7 +106,7 @@ int RunServe(const ServeConfig& given) {
   metrics::Metrics metrics;
   std::atomic<bool> ready{false};
   std::atomic<bool> unhealthy_logged{false};
-  std::unique_ptr<fsclient::ObjectStore> store;
+  std::unique_ptr<store::ObjectStore> store;
 
   metrics::MetricsServerOptions metrics_options;
   SplitHostPort(config.metrics_listen, "--metrics-listen", metrics_options.host,
@@ -139,12 +139,12 @@ int RunServe(const ServeConfig& given) {
                      backend.status().message());
     return 1;
   }
-  fsclient::StoreOptions store_options;
+  store::StoreOptions store_options;
   store_options.async_dirops = config.dirops == Dirops::kAsync;
   store_options.fsync = config.fsync == Fsync::kOn;
   store_options.default_bucket_owner = users.main_user();
   store_options.multipart_expiry = std::chrono::seconds(config.multipart_expiry_seconds);
-  auto opened = fsclient::ObjectStore::Open(std::move(*backend), store_options, metrics);
+  auto opened = store::ObjectStore::Open(std::move(*backend), store_options, metrics);
   if (!opened.ok()) {
     spdlog::critical("cannot open the store: {}", opened.status().message());
     return 1;

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <sstream>
 
-#include "fsclient/key_path.h"
+#include "store/key_path.h"
 
 namespace fsgate::gateway {
 namespace {

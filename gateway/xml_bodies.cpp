@@ -28,12 +28,12 @@ std::optional<DeleteObjectsRequest> ParseDeleteObjects(std::string_view body) {
   return request;
 }
 
-std::optional<std::vector<fsclient::CompletedPart>> ParseCompleteMultipartUpload(
+std::optional<std::vector<store::CompletedPart>> ParseCompleteMultipartUpload(
     std::string_view body) {
   pugi::xml_document doc;
   auto root = ParseXmlBody(body, "CompleteMultipartUpload", doc);
   if (!root) return std::nullopt;
-  std::vector<fsclient::CompletedPart> parts;
+  std::vector<store::CompletedPart> parts;
   for (auto node : root.children("Part")) {
     const std::string text = ChildText(node, "PartNumber");
     long long number = 0;

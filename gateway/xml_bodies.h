@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "fsclient/object_store.h"
+#include "store/object_store.h"
 
 namespace fsgate::gateway {
 
@@ -30,7 +30,7 @@ std::optional<DeleteObjectsRequest> ParseDeleteObjects(std::string_view body);
 
 // <CompleteMultipartUpload><Part><PartNumber/><ETag/></Part>...: at least one
 // part, numbers 1..kMaxPartNumber, ETags unquoted.
-std::optional<std::vector<fsclient::CompletedPart>> ParseCompleteMultipartUpload(
+std::optional<std::vector<store::CompletedPart>> ParseCompleteMultipartUpload(
     std::string_view body);
 
 }  // namespace fsgate::gateway

@@ -8,12 +8,12 @@
 #include <string>
 #include <string_view>
 
-#include "fsclient/intent_codec.h"
+#include "dirops/intent_codec.h"
 #include "fuzz_common.h"
 
 namespace {
 
-using namespace fsgate::fsclient;
+using namespace fsgate::dirops;
 
 // The seed of the records the seed writer produces (a segment starting at seq 1).
 const uint32_t kSeed = RecordSeed(1);

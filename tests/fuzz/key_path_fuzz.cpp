@@ -11,12 +11,13 @@
 #include <string_view>
 
 #include "base/utf8.h"
-#include "fsclient/key_path.h"
 #include "fuzz_common.h"
+#include "store/key_path.h"
 
 namespace {
 
-using namespace fsgate::fsclient;
+using fsgate::IsValidUtf8;
+using namespace fsgate::store;
 
 void CheckBucket(std::string_view bucket) {
   if (!ValidateBucketName(bucket).ok()) return;

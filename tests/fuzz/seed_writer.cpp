@@ -15,7 +15,7 @@
 #include "auth/sigv4.h"
 #include "auth/sigv4_canonical.h"
 #include "base/hash.h"
-#include "fsclient/intent_codec.h"
+#include "dirops/intent_codec.h"
 #include "fuzz_common.h"
 
 namespace {
@@ -235,8 +235,8 @@ void WriteChunkedBodies() {
 }
 
 void WriteJournal() {
-  fsclient::Intent create;
-  create.op = fsclient::IntentOp::kCreate;
+  dirops::Intent create;
+  create.op = dirops::IntentOp::kCreate;
   create.seq = 1;
   create.bucket = "photos";
   create.key = "2024/jan/a.jpg";
@@ -250,31 +250,31 @@ void WriteJournal() {
   create.meta.checksums = {{"CRC32", "NhCmhg=="}};
   create.inline_data = std::make_shared<const std::string>("hello");
 
-  fsclient::Intent unlink;
-  unlink.op = fsclient::IntentOp::kUnlink;
+  dirops::Intent unlink;
+  unlink.op = dirops::IntentOp::kUnlink;
   unlink.seq = 2;
   unlink.bucket = "photos";
   unlink.key = "old.txt";
   unlink.target_ino = 4100;
 
-  fsclient::Intent checkpoint;
-  checkpoint.op = fsclient::IntentOp::kCheckpoint;
+  dirops::Intent checkpoint;
+  checkpoint.op = dirops::IntentOp::kCheckpoint;
   checkpoint.seq = 3;
 
-  const uint32_t seed = fsclient::RecordSeed(1);
-  auto records = [&](std::initializer_list<const fsclient::Intent*> intents) {
+  const uint32_t seed = dirops::RecordSeed(1);
+  auto records = [&](std::initializer_list<const dirops::Intent*> intents) {
     std::string out;
-    for (const auto* intent : intents) fsclient::AppendIntentRecord(*intent, &out);
-    fsclient::SealRecords(&out, seed);
+    for (const auto* intent : intents) dirops::AppendIntentRecord(*intent, &out);
+    dirops::SealRecords(&out, seed);
     return out;
   };
   Write("intent_codec", "create_inline", records({&create}));
   Write("intent_codec", "unlink", records({&unlink}));
   const std::string all = records({&create, &unlink, &checkpoint});
-  Write("intent_codec", "segment", fsclient::EncodeSegmentHeader(1) + all);
+  Write("intent_codec", "segment", dirops::EncodeSegmentHeader(1) + all);
   // A torn tail: recovery stops at the last whole record.
   Write("intent_codec", "segment_torn",
-        fsclient::EncodeSegmentHeader(1) + all.substr(0, all.size() - 5));
+        dirops::EncodeSegmentHeader(1) + all.substr(0, all.size() - 5));
 }
 
 }  // namespace

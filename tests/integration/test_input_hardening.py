@@ -128,7 +128,7 @@ def get_status(srv, bucket, key):
 
 
 def log_field(raw):
-    """The text access log's escaping (fsclient/log_text.h), for the expected fields."""
+    """The text access log's escaping (base/log_text.h), for the expected fields."""
     if raw == b"":
         return "-"
     if raw == b"-":

@@ -10,7 +10,7 @@
 // undone newest first. A file that an unsynced unlink or rename took away is
 // kept, same inode, under .fsgate/powercut-trash/ until the change is durable,
 // so the cut brings back the very inode. Overwrites inside the synced size are
-// not undone; the model is meant for append-and-rename code such as fsclient's.
+// not undone; the model is meant for append-and-rename code such as the dirops engine's.
 // Name operations and lookups are serialized, so the two renames that replace
 // a file look atomic to every caller.
 #pragma once

@@ -1,12 +1,12 @@
 // The escaping every log line applies to client-controlled text
-// (fsclient/log_text.h), as the access log and the error logs use it.
+// (base/log_text.h), as the access log and the error logs use it.
 #include "base/log_text.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace fsgate::fsclient {
+namespace fsgate {
 namespace {
 
 using namespace std::string_literals;
@@ -68,4 +68,4 @@ TEST(ValidUtf8, ReplacesEachByteThatStartsNoCharacter) {
 }
 
 }  // namespace
-}  // namespace fsgate::fsclient
+}  // namespace fsgate

@@ -9,7 +9,7 @@
 #include <shared_mutex>
 #include <thread>
 
-namespace fsgate::fsclient {
+namespace fsgate {
 namespace {
 
 using namespace std::chrono_literals;
@@ -68,4 +68,4 @@ TEST(SleepingSharedMutexTest, AWaitingWriterKeepsNewReadersOut) {
 }
 
 }  // namespace
-}  // namespace fsgate::fsclient
+}  // namespace fsgate

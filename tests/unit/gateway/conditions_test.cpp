@@ -7,8 +7,8 @@
 namespace fsgate::gateway {
 namespace {
 
-fsclient::ObjectMeta Meta() {
-  fsclient::ObjectMeta m;
+store::ObjectMeta Meta() {
+  store::ObjectMeta m;
   m.etag = "abc";
   m.size = 100;
   m.mtime_ns = 1'700'000'000LL * 1'000'000'000LL;
@@ -78,7 +78,7 @@ TEST(ObjectHeadersTest, MetadataLimitAndRoundTrip) {
   http::HttpRequest r = With({{"content-type", "text/plain"},
                               {"cache-control", "no-cache"},
                               {"x-amz-meta-color", "Blue Sky"}});
-  fsclient::ObjectMeta meta;
+  store::ObjectMeta meta;
   ASSERT_TRUE(MetaFromRequest(r, meta).ok());
   meta.etag = "e";
   http::Headers out;
@@ -95,7 +95,7 @@ TEST(ObjectHeadersTest, MetadataLimitAndRoundTrip) {
   EXPECT_TRUE(has("ETag", "\"e\""));
 
   http::HttpRequest big = With({{"x-amz-meta-big", std::string(2100, 'x')}});
-  fsclient::ObjectMeta m2;
+  store::ObjectMeta m2;
   EXPECT_EQ(MetaFromRequest(big, m2).code(), "MetadataTooLarge");
 }
 

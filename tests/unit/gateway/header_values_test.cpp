@@ -14,14 +14,14 @@ TEST(HeaderValueTest, StoredHeadersWithControlCharactersAreInvalidArgument) {
                            "cache-control", "content-language", "expires", "content-encoding"}) {
     http::HttpRequest request;
     request.headers = {{"content-length", "1"}, {name, "ok\r\nX-Evil: 1"}};
-    fsclient::ObjectMeta meta;
+    store::ObjectMeta meta;
     Status s = MetaFromRequest(request, meta);
     EXPECT_TRUE(s.Is(s3err::kInvalidArgument)) << name;
   }
   // http::Headers that are not stored are not this check's business.
   http::HttpRequest request;
   request.headers = {{"x-other", "a\x01"}, {"x-amz-meta-ok", "fine"}};
-  fsclient::ObjectMeta meta;
+  store::ObjectMeta meta;
   EXPECT_TRUE(MetaFromRequest(request, meta).ok());
 }
 

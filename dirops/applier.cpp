@@ -1,0 +1,335 @@
+// The applier's scheduling: per-key queues in answer order, the workers that
+// take keys from them (background at the lowest CPU priority, urgent ones for
+// work a caller waits for), and the waits on keys, prefixes and the whole
+// backlog. Applying is in applier_apply.cpp, retiring in applier_retire.cpp.
+#include "dirops/applier.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "base/thread_priority.h"
+#include "metrics/errno_name.h"
+#include "metrics/metrics.h"
+
+namespace fsgate::dirops {
+
+metrics::AsyncOp Applier::MetricOp(IntentOp op) {
+  return op == IntentOp::kCreate ? metrics::AsyncOp::kCreate : metrics::AsyncOp::kUnlink;
+}
+
+const char* Applier::OpName(IntentOp op) { return op == IntentOp::kCreate ? "create" : "unlink"; }
+
+Applier::Applier(fs::Backend& backend, SyncNamespace& apply_ns, Overlay& overlay, DirCaps& caps,
+                 IntentJournal& journal, metrics::Metrics& metrics, ApplierOptions options)
+    : backend_(backend),
+      apply_ns_(apply_ns),
+      overlay_(overlay),
+      caps_(caps),
+      journal_(journal),
+      metrics_(metrics),
+      options_(options) {}
+
+Applier::~Applier() { Stop(/*drain=*/false); }
+
+void Applier::Start() {
+  for (int i = 0; i < options_.workers; ++i) {
+    workers_.emplace_back([this] { WorkerLoop(/*urgent=*/false); });
+  }
+  for (int i = 0; i < options_.urgent_workers; ++i) {
+    workers_.emplace_back([this] { WorkerLoop(/*urgent=*/true); });
+  }
+  syncer_ = std::thread([this] { SyncLoop(); });
+}
+
+void Applier::Stop(bool drain) {
+  if (drain) Drain();
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  work_.notify_all();
+  urgent_work_.notify_all();
+  done_.notify_all();
+  for (auto& t : workers_) t.join();
+  workers_.clear();
+  {
+    std::lock_guard lock(mu_);
+    // Without a drain this is a crash as far as the filesystem can tell: no
+    // last syncfs, the journal keeps every intent not yet retired.
+    if (!drain) applied_.clear();
+    sync_stop_ = true;
+  }
+  sync_wake_.notify_all();
+  if (syncer_.joinable()) syncer_.join();
+}
+
+void Applier::Enqueue(Intent intent, bool urgent) {
+  const IntentOp op = intent.op;
+  const uint64_t bytes = intent.inline_data ? intent.inline_data->size() : 0;
+  {
+    std::lock_guard lock(mu_);
+    KeyQueue& q = queues_[intent.bucket][intent.key];
+    const bool idle = q.ops.empty() && !q.busy;
+    q.ops.push_back({std::move(intent), std::chrono::steady_clock::now()});
+    const Intent& in = q.ops.back().intent;
+    ++pending_;
+    ++pending_by_op_[op == IntentOp::kCreate ? 0 : 1];
+    pending_bytes_ += bytes;
+    if (op == IntentOp::kCreate && !in.inline_data) ++pending_files_;
+    if (idle) {
+      q.urgent = urgent;
+      QueueTurnLocked(in.bucket, in.key, q);
+    } else if (urgent) {
+      PromoteLocked(in.bucket, in.key);
+    } else if (BacklogHighLocked()) {
+      urgent_work_.notify_one();  // the backlog grew past the mark: help with it
+    }
+  }
+  metrics_.AddAsyncPending(MetricOp(op), +1);
+}
+
+void Applier::QueueTurnLocked(const std::string& bucket, const std::string& key,
+                              const KeyQueue& q) {
+  if (q.urgent) {
+    urgent_ready_.emplace_back(bucket, key);
+    urgent_work_.notify_one();
+    return;
+  }
+  ready_.emplace_back(bucket, key);
+  work_.notify_one();
+  if (broad_waiters_ > 0 || BacklogHighLocked()) urgent_work_.notify_one();
+}
+
+// A caller blocked on done_. One waiting for a single key keeps that key
+// promoted; a broad one (a prefix, a bucket, a drain) has the urgent workers
+// take the whole backlog until it is done.
+class Applier::Waiter {
+ public:
+  Waiter(Applier& applier, bool broad) : applier_(applier), broad_(broad) {
+    ++applier_.waiters_;
+    if (broad_ && applier_.broad_waiters_++ == 0) applier_.urgent_work_.notify_all();
+  }
+  ~Waiter() {
+    --applier_.waiters_;
+    if (broad_) --applier_.broad_waiters_;
+  }
+  Waiter(const Waiter&) = delete;
+  Waiter& operator=(const Waiter&) = delete;
+
+ private:
+  Applier& applier_;  // its mu_ is held whenever this changes the counts
+  const bool broad_;
+};
+
+bool Applier::BacklogHighLocked() const {
+  return options_.urgent_above > 0 && pending_ >= options_.urgent_above;
+}
+
+bool Applier::HasWorkLocked(bool urgent) const {
+  if (stop_) return true;
+  if (!urgent) return !ready_.empty();
+  return !urgent_ready_.empty() || ((broad_waiters_ > 0 || BacklogHighLocked()) && !ready_.empty());
+}
+
+void Applier::WorkerLoop(bool urgent) {
+  NameThread(urgent ? "fsg-apply-urg" : "fsg-apply");
+  if (!urgent) LowerThreadPriority();
+  std::condition_variable& wake = urgent ? urgent_work_ : work_;
+  std::unique_lock lock(mu_);
+  for (;;) {
+    wake.wait(lock, [&] { return HasWorkLocked(urgent); });
+    if (stop_) return;
+    auto& from = urgent && !urgent_ready_.empty() ? urgent_ready_ : ready_;
+    auto [bucket, key] = std::move(from.front());
+    from.pop_front();
+    KeyQueue& q = queues_[bucket][key];
+    q.busy = true;
+    q.urgent = false;
+    const Op op = q.ops.front();
+    lock.unlock();
+
+    Status last;
+    int attempts = 0;
+    const Outcome outcome = ApplyWithRetries(op, &last, &attempts);
+    const std::chrono::duration<double> lag = std::chrono::steady_clock::now() - op.answered;
+    if (outcome == Outcome::kApplied) {
+      overlay_.Resolve(bucket, key, op.intent.seq);
+      metrics_.AsyncApplied(MetricOp(op.intent.op), true, lag.count());
+    } else if (outcome == Outcome::kFailed) {
+      RecordFailure(op.intent, last, attempts);
+      metrics_.AsyncApplied(MetricOp(op.intent.op), false, lag.count());
+    }
+
+    lock.lock();
+    KeyQueue& queue = queues_[bucket][key];
+    queue.busy = false;
+    if (outcome == Outcome::kStopped) return;  // the op stays in the journal
+    queue.ops.pop_front();
+    --pending_;
+    --pending_by_op_[op.intent.op == IntentOp::kCreate ? 0 : 1];
+    pending_bytes_ -= op.intent.inline_data ? op.intent.inline_data->size() : 0;
+    if (op.intent.op == IntentOp::kCreate && !op.intent.inline_data) --pending_files_;
+    if (!queue.ops.empty()) {
+      QueueTurnLocked(bucket, key, queue);
+    } else {
+      auto b = queues_.find(bucket);
+      b->second.erase(key);
+      if (b->second.empty()) queues_.erase(b);
+    }
+    applied_.push_back(op.intent.seq);
+    metrics_.AddAsyncPending(MetricOp(op.intent.op), -1);
+    // The syncer waits for the first applied op of a batch; later ones only
+    // join the batch (waking it for each cost a context switch per op).
+    if (applied_.size() == 1) sync_wake_.notify_one();
+    if (waiters_ > 0) done_.notify_all();
+  }
+}
+
+bool Applier::HasPendingLocked(const std::string& bucket, const std::string& prefix,
+                               bool exact) const {
+  auto b = queues_.find(bucket);
+  if (b == queues_.end()) return false;
+  if (exact) return b->second.contains(prefix);
+  auto it = b->second.lower_bound(prefix);
+  return it != b->second.end() && it->first.starts_with(prefix);
+}
+
+void Applier::PromoteLocked(const std::string& bucket, const std::string& key) {
+  auto b = queues_.find(bucket);
+  if (b == queues_.end()) return;
+  auto q = b->second.find(key);
+  if (q == b->second.end()) return;
+  if (std::exchange(q->second.urgent, true) || q->second.busy) return;
+  // Neither busy nor urgent yet: the key waits in ready_.
+  auto it = std::find(ready_.begin(), ready_.end(), std::make_pair(bucket, key));
+  if (it != ready_.end()) ready_.erase(it);
+  QueueTurnLocked(bucket, key, q->second);
+}
+
+void Applier::WaitKey(const std::string& bucket, const std::string& key) {
+  std::unique_lock lock(mu_);
+  Waiter waiter(*this, /*broad=*/false);
+  done_.wait(lock, [&] {
+    PromoteLocked(bucket, key);  // again after each op: the key's next turn too
+    return stop_ || !HasPendingLocked(bucket, key, true);
+  });
+}
+
+Status Applier::WaitApplied(const std::string& bucket, const std::string& key, uint64_t seq) {
+  std::unique_lock lock(mu_);
+  Waiter waiter(*this, /*broad=*/false);
+  done_.wait(lock, [&] {
+    PromoteLocked(bucket, key);
+    if (stop_) return true;
+    auto b = queues_.find(bucket);
+    if (b == queues_.end()) return true;
+    auto q = b->second.find(key);
+    return q == b->second.end() || q->second.ops.front().intent.seq > seq;
+  });
+  for (auto f = failed_.rbegin(); f != failed_.rend(); ++f) {
+    if (f->seq == seq) return f->status;
+  }
+  return Status::Ok();
+}
+
+void Applier::WaitPrefix(const std::string& bucket, const std::string& prefix) {
+  std::unique_lock lock(mu_);
+  Waiter waiter(*this, /*broad=*/true);
+  done_.wait(lock, [&] { return stop_ || !HasPendingLocked(bucket, prefix, false); });
+}
+
+void Applier::WaitBucket(const std::string& bucket) {
+  std::unique_lock lock(mu_);
+  Waiter waiter(*this, /*broad=*/true);
+  done_.wait(lock, [&] { return stop_ || !queues_.contains(bucket); });
+}
+
+void Applier::Drain() {
+  {
+    std::unique_lock lock(mu_);
+    Waiter waiter(*this, /*broad=*/true);
+    done_.wait(lock, [&] { return stop_ || queues_.empty(); });
+  }
+  PruneNow();  // drained means on disk as answered, emptied directories gone too
+}
+
+size_t Applier::pending() const {
+  std::lock_guard lock(mu_);
+  return pending_;
+}
+
+uint64_t Applier::pending_bytes() const {
+  std::lock_guard lock(mu_);
+  return pending_bytes_;
+}
+
+size_t Applier::pending_files() const {
+  std::lock_guard lock(mu_);
+  return pending_files_;
+}
+
+size_t Applier::failed_count() const {
+  std::lock_guard lock(mu_);
+  return failed_total_;
+}
+
+std::string Applier::StatusJson() const {
+  std::lock_guard lock(mu_);
+  const auto now = std::chrono::steady_clock::now();
+  double oldest = 0;
+  for (const auto& [bucket, keys] : queues_) {
+    for (const auto& [key, q] : keys) {
+      if (!q.ops.empty()) {
+        oldest =
+            std::max(oldest, std::chrono::duration<double>(now - q.ops.front().answered).count());
+      }
+    }
+  }
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key("dirops");
+  w.String("async");
+  w.Key("pending");
+  w.StartObject();
+  w.Key("create");
+  w.Uint64(pending_by_op_[0]);
+  w.Key("unlink");
+  w.Uint64(pending_by_op_[1]);
+  w.EndObject();
+  w.Key("oldest_pending_seconds");
+  w.Double(oldest);
+  w.Key("failed_total");
+  w.Uint64(failed_total_);
+  w.Key("failed");
+  w.StartArray();
+  for (const Failure& f : failed_) {
+    w.StartObject();
+    w.Key("op");
+    w.String(OpName(f.op));
+    w.Key("bucket");
+    w.String(f.bucket.c_str(), static_cast<rapidjson::SizeType>(f.bucket.size()));
+    w.Key("key");
+    w.String(f.key.c_str(), static_cast<rapidjson::SizeType>(f.key.size()));
+    w.Key("seq");
+    w.Uint64(f.seq);
+    w.Key("errno");
+    w.Int(f.err);
+    w.Key("error");
+    w.String(metrics::ErrnoName(f.err).c_str());
+    w.Key("message");
+    w.String(f.status.message().c_str(),
+             static_cast<rapidjson::SizeType>(f.status.message().size()));
+    w.Key("time_unix");
+    w.Int64(std::chrono::duration_cast<std::chrono::seconds>(f.when.time_since_epoch()).count());
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return buf.GetString();
+}
+
+}  // namespace fsgate::dirops

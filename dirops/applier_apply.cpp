@@ -1,0 +1,177 @@
+// The applier's applying: one intent carried out on the backend (a create
+// linked into place, an unlink), with retries and backoff for errors that may
+// pass, and the record of a permanent failure. Also recovery's replay of a
+// journal intent, which decides from the filesystem whether it already landed.
+#include "dirops/applier.h"
+
+#include <spdlog/spdlog.h>
+
+#include "base/log_text.h"
+#include "fs/backend_util.h"
+#include "metrics/errno_name.h"
+#include "metrics/metrics.h"
+#include "store/key_path.h"
+#include "store/object_io.h"
+#include "store/object_meta_codec.h"
+
+namespace fsgate::dirops {
+
+using store::kKeyConflictCode;
+using store::ObjectPath;
+using store::ReadObjectSeq;
+using store::WriteInlineBody;
+using store::WriteObjectMeta;
+
+namespace {
+
+// Errors that may pass: the op is tried again. Everything else (a key conflict,
+// a missing bucket, EROFS, EACCES, ...) will not get better by waiting.
+bool Retryable(const Status& s) {
+  switch (s.err()) {
+    case EIO:
+    case ENOSPC:
+    case EDQUOT:
+    case EAGAIN:
+    case EINTR:
+    case EBUSY:
+    case ENOMEM:
+    case ETIMEDOUT:
+    case ESTALE:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The errno a permanent failure is counted under; S3-level refusals get the
+// errno the filesystem would have given.
+int FailureErrno(const Status& s) {
+  if (s.err() != 0) return s.err();
+  if (s.Is(s3err::kNoSuchBucket)) return ENOENT;
+  if (s.Is(kKeyConflictCode)) return ENOTDIR;
+  return EINVAL;
+}
+
+// Readies the staging file in one open before it is linked: the body and its
+// metadata when they rode in the journal, the create's seq stamp, and the
+// LastModified the PUT was answered with (so it does not move when applied).
+Status PrepareStaging(fs::Backend& backend, const Intent& in) {
+  auto file = backend.Open(in.staging.path, fs::Backend::OpenMode::kReadWrite);
+  if (!file.ok()) return file.status();
+  Status s = in.inline_data ? WriteInlineBody(**file, *in.inline_data, in.meta, in.seq)
+                            : WriteObjectMeta(**file, in.meta, in.seq);
+  if (!s.ok()) return s;
+  if (Status s = (*file)->SetMtime(in.meta.mtime_ns); !s.ok()) return s;
+  return (*file)->Close();
+}
+
+}  // namespace
+
+Applier::Outcome Applier::ApplyWithRetries(const Op& op, Status* last, int* attempts) {
+  auto backoff = options_.backoff;
+  for (int attempt = 1;; ++attempt) {
+    *attempts = attempt;
+    *last = ApplyOnce(op.intent);
+    if (last->ok()) return Outcome::kApplied;
+    if (!Retryable(*last) || attempt >= options_.max_attempts) return Outcome::kFailed;
+    spdlog::warn("async {}: apply of bucket={} key={} failed (errno={} {}), retry {} in {} ms",
+                 OpName(op.intent.op), LogField(op.intent.bucket), LogField(op.intent.key),
+                 last->err(), LogText(last->message()), attempt, backoff.count());
+    std::unique_lock lock(mu_);
+    if (work_.wait_for(lock, backoff, [&] { return stop_; })) return Outcome::kStopped;
+    backoff *= 2;
+  }
+}
+
+Status Applier::ApplyOnce(const Intent& intent) {
+  return intent.op == IntentOp::kCreate ? ApplyCreate(intent) : ApplyUnlink(intent);
+}
+
+Status Applier::ApplyCreate(const Intent& in) {
+  if (Status s = PrepareStaging(backend_, in); !s.ok()) return s;
+  // The applier's SyncNamespace links the file without syncs: the applier's
+  // batched syncfs makes it durable before retiring.
+  fs::FileStat linked;  // what the name holds right after the rename
+  auto published = apply_ns_.PublishLinked(in.bucket, in.key,
+                                           StagedObject{in.staging, in.meta, nullptr}, {}, &linked);
+  if (!published.ok()) return published.status();
+  caps_.Grant(fs::ParentPath(ObjectPath(in.bucket, in.key)));
+  if (linked.ino != 0 && linked.ino != in.staging.ino) {
+    // The filesystem is the authority: the object is whatever the name holds now.
+    spdlog::warn("async create: inode number mismatch deleg_ino={:#x} target={:#x} key={}/{}",
+                 in.staging.ino, linked.ino, LogField(in.bucket), LogField(in.key));
+    metrics_.InoMismatch();
+  }
+  return Status::Ok();
+}
+
+Status Applier::ApplyUnlink(const Intent& in) {
+  OpOptions op;
+  op.prune_now = false;
+  if (Status s = apply_ns_.Remove(in.bucket, in.key, op); !s.ok()) return s;
+  std::lock_guard lock(mu_);
+  to_prune_.emplace(in.bucket, fs::ParentPath(ObjectPath(in.bucket, in.key)));
+  return Status::Ok();
+}
+
+Status Applier::Replay(const Intent& in) {
+  const std::string path = ObjectPath(in.bucket, in.key);
+  if (in.op == IntentOp::kCreate) {
+    // The staging name is consumed by the rename: gone means already applied.
+    auto st = backend_.Stat(in.staging.path);
+    if (!st.ok()) {
+      if (fs::IsMissing(st.status())) return Status::Ok();
+      return st.status();
+    }
+    if (st->ino != in.staging.ino) return Status::Ok();
+  } else {
+    auto st = backend_.Stat(path);
+    if (!st.ok() && fs::IsMissing(st.status())) {
+      // Unlinked before the crash, maybe not pruned: finish the prune.
+      (void)apply_ns_.PruneEmptyDirs(in.bucket, fs::ParentPath(path), /*may_wait=*/true);
+      return Status::Ok();
+    }
+    if (!st.ok()) return st.status();
+    if (!st->is_regular) return Status::Ok();
+    // A later async create's file is never the one this unlink was answered against.
+    auto seq = ReadObjectSeq(backend_, path);
+    const uint64_t file_seq = seq.ok() ? *seq : 0;
+    if (file_seq > in.seq) return Status::Ok();
+    // Another file holds the name: unlink it only if an older async create put it there.
+    if (in.target_ino != 0 && st->ino != in.target_ino && file_seq == 0) return Status::Ok();
+  }
+  Op op{in, std::chrono::steady_clock::now()};
+  Status last;
+  int attempts = 0;
+  switch (ApplyWithRetries(op, &last, &attempts)) {
+    case Outcome::kApplied:
+      return Status::Ok();
+    case Outcome::kStopped:
+      return Status::Errno(ECANCELED, "recovery stopped");
+    case Outcome::kFailed:
+      if (Retryable(last)) return last;  // keep the journal, refuse to start
+      RecordFailure(in, last, attempts);
+      return Status::Ok();
+  }
+  return Status::Ok();
+}
+
+void Applier::RecordFailure(const Intent& in, const Status& status, int attempts) {
+  const int err = FailureErrno(status);
+  spdlog::error(
+      "async {} failed permanently: bucket={} key={} seq={} errno={} ({}) after {} "
+      "attempt(s): {}",
+      OpName(in.op), LogField(in.bucket), LogField(in.key), in.seq, err, metrics::ErrnoName(err),
+      attempts, LogText(status.message()));
+  metrics_.AsyncError(MetricOp(in.op), err);
+  if (in.op == IntentOp::kCreate) (void)backend_.Unlink(in.staging.path);
+  // Readers now see what the filesystem holds.
+  overlay_.Resolve(in.bucket, in.key, in.seq);
+  std::lock_guard lock(mu_);
+  failed_.push_back(
+      {in.op, in.bucket, in.key, in.seq, err, status, std::chrono::system_clock::now()});
+  ++failed_total_;
+  while (failed_.size() > options_.max_failed_listed) failed_.pop_front();
+}
+
+}  // namespace fsgate::dirops

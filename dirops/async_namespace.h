@@ -1,0 +1,130 @@
+// AsyncNamespace: async dirops over the SyncNamespace, as the CephFS client
+// does them with the nowsync mount behaviour.
+//
+// A PutObject or DeleteObject is answered once its intent is durable in the
+// journal (one append + fdatasync shared by concurrent requests) and published
+// in the overlay; the applier makes it on disk behind the answer. Find/List
+// answer from the overlay first and never wait. An op goes synchronous when
+// async is not safe or not possible: sync requested (header), no delegated
+// inode, backlog full, a directory object, or pending ops around the key that
+// must land first — each counted in fsgate_sync_fallbacks_total{reason}
+// (fallback_reason.h). The first create under a directory not yet known is
+// journaled like an async one but answered only once applied.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dirops/applier.h"
+#include "dirops/delegated_inodes.h"
+#include "dirops/dir_caps.h"
+#include "dirops/fallback_reason.h"
+#include "dirops/intent_journal.h"
+#include "dirops/key_locks.h"
+#include "dirops/namespace.h"
+#include "dirops/overlay.h"
+#include "dirops/sync_namespace.h"
+#include "fs/backend.h"
+
+namespace fsgate::metrics {
+class Metrics;
+}
+
+namespace fsgate::dirops {
+
+struct AsyncOptions {
+  bool fsync = true;
+  JournalOptions journal;
+  DelegatedInodeOptions pool;
+  ApplierOptions applier;
+  // Bounded backlog: beyond either limit new ops go synchronous.
+  size_t max_pending_ops = 20000;
+  uint64_t max_pending_bytes = 512ull << 20;
+  // Each pending streamed (non-inline) create keeps its staging file open for readers.
+  size_t max_pending_files = 256;
+  // Apply everything pending when destroyed (false only to simulate a crash).
+  bool drain_on_close = true;
+};
+
+class AsyncNamespace final : public Namespace {
+ public:
+  // Replays the journal (every answered op is in place when this returns),
+  // sweeps the staging directory, and starts the pool and the applier.
+  static Result<std::unique_ptr<AsyncNamespace>> Open(fs::Backend& backend, AsyncOptions options,
+                                                      metrics::Metrics& metrics);
+  ~AsyncNamespace() override;
+
+  Result<StagingFile> AcquireStaging() override;
+  void ReleaseStaging(const StagingFile& file) override;
+  Result<ObjectMeta> Publish(const std::string& bucket, const std::string& key, StagedObject object,
+                             const WriteConditions& conditions, OpOptions options) override;
+  Status Remove(const std::string& bucket, const std::string& key, OpOptions options) override;
+  // The async unlinks of the batch share one journal write and sync.
+  std::vector<Status> RemoveMany(const std::string& bucket, const std::vector<std::string>& keys,
+                                 OpOptions options) override;
+  Result<ObjectVersion> Find(const std::string& bucket, const std::string& key) override;
+  Result<std::unique_ptr<KeyCursor>> List(const std::string& bucket, const std::string& prefix,
+                                          const std::string& marker) override;
+  Status WaitKey(const std::string& bucket, const std::string& key) override;
+  Status WaitBucket(const std::string& bucket) override;
+  Status Drain() override;
+  std::string StatusJson() override;
+  Status WriteHealth() override { return journal_->health(); }
+
+  // For tests: stops the applier where it is, without draining or a last
+  // sync, as a crash would (the destructor then leaves everything pending).
+  void Abandon();
+  size_t overlay_size() const { return overlay_.size(); }
+  // Intents the journal still holds live (applied effects not yet durable).
+  size_t unretired() const { return journal_->live_count(); }
+  size_t delegated_available() const { return pool_->available(); }
+  DelegatedInodePool& pool() { return *pool_; }
+
+ private:
+  AsyncNamespace(fs::Backend& backend, AsyncOptions options, metrics::Metrics& metrics);
+  Status Recover();
+  Status SweepStaging();
+  // The reason this create cannot go async, or nullopt. Called under the key lock.
+  std::optional<FallbackReason> CreateFallbackReason(const std::string& bucket,
+                                                     const std::string& key,
+                                                     const StagedObject& object, OpOptions options);
+  // Ops that must land before a sync op on `key`: the key, its ancestors, its subtree.
+  void WaitAround(const std::string& bucket, const std::string& key);
+  Result<ObjectMeta> PublishSync(const std::string& bucket, const std::string& key,
+                                 StagedObject object, const WriteConditions& conditions,
+                                 OpOptions options);
+  // `more`: ops about to join the backlog with this one (a batch).
+  bool BacklogFull(size_t more = 0) const;
+  // What a DELETE of bucket/key takes, decided under its key lock: an unlink
+  // intent, a sync fallback (`fallback` set), or nothing to do (neither).
+  struct UnlinkPlan {
+    Status status;
+    std::optional<FallbackReason> fallback;
+    std::optional<Intent> intent;
+  };
+  UnlinkPlan PlanUnlink(const std::string& bucket, const std::string& key, OpOptions options,
+                        size_t batched);
+  // Publishes a durable unlink intent: the tombstone, then the applier.
+  void PublishUnlink(Intent intent);
+  Status AnsweredConflict(const std::string& bucket, const std::string& key) const;
+  Status CheckParentsOnDisk(const std::string& bucket, const std::string& key);
+
+  fs::Backend& backend_;
+  const AsyncOptions options_;
+  metrics::Metrics& metrics_;
+  // The engine's one KeyLocks: this namespace's ops, its sync fallbacks, the
+  // applier and the prune all serialize on it (declared before its users).
+  KeyLocks locks_;
+  SyncNamespace sync_;      // sync fallbacks and reads, fsync per op as configured
+  SyncNamespace apply_ns_;  // the applier's: durability comes from its batched syncfs
+  Overlay overlay_;
+  DirCaps caps_;
+  std::unique_ptr<IntentJournal> journal_;
+  std::unique_ptr<DelegatedInodePool> pool_;
+  std::unique_ptr<Applier> applier_;
+  bool abandoned_ = false;
+};
+
+}  // namespace fsgate::dirops

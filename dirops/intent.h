@@ -1,0 +1,40 @@
+// Intent: one answered namespace change (an async create or unlink), as the
+// intent journal records it and the applier carries it out.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "dirops/namespace.h"
+#include "store/object_store.h"
+
+namespace fsgate::dirops {
+
+enum class IntentOp : uint8_t {
+  kCreate = 1,
+  kUnlink = 2,
+  // Journal-internal: every intent with a seq below this record's seq has a
+  // durable applied effect, so replay skips them (the MDS journal's expire
+  // pointer). Without it a restart would re-apply retired unlinks, and an
+  // inode number reused since could match one of them.
+  kCheckpoint = 3,
+};
+
+struct Intent {
+  IntentOp op = IntentOp::kCreate;
+  // Assigned by the journal: increases in journal order, and per key in answer order.
+  uint64_t seq = 0;
+  std::string bucket;
+  std::string key;
+  // kCreate: the delegated staging file that becomes the object.
+  StagingFile staging;
+  ObjectMeta meta;
+  // kCreate of a small object: the body, which the applier writes into `staging`.
+  std::shared_ptr<const std::string> inline_data;
+  // kUnlink: inode number of the file the delete was answered against. Replay
+  // unlinks the key only while it still names that file (or an older async create).
+  uint64_t target_ino = 0;
+};
+
+}  // namespace fsgate::dirops

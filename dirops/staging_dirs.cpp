@@ -1,0 +1,91 @@
+#include "dirops/staging_dirs.h"
+
+#include <algorithm>
+#include <ctime>
+
+#include "store/store_layout.h"
+
+namespace fsgate::dirops {
+
+using store::RandomHex;
+
+namespace {
+
+std::chrono::nanoseconds ThreadCpuTime() {
+  struct timespec ts {};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
+StagingDirs::Options WithDefaultClock(StagingDirs::Options options) {
+  if (!options.thread_cpu_time) options.thread_cpu_time = ThreadCpuTime;
+  return options;
+}
+
+}  // namespace
+
+StagingDirs::StagingDirs(fs::Backend& backend, std::string dir, Options options)
+    : backend_(backend), dir_(std::move(dir)), options_(WithDefaultClock(std::move(options))) {}
+
+Result<StagingDirs::NewFile> StagingDirs::Create(std::string_view prefix) {
+  NewFile out;
+  {
+    std::lock_guard lock(mu_);
+    if (generations_.empty() || used_ >= options_.files_per_generation) {
+      if (Status s = StartGeneration(); !s.ok()) return s;
+    }
+    ++used_;
+    ++generations_.back().creating;
+    out.dir = generations_.back().dir;
+  }
+  out.path = out.dir + "/" + std::string(prefix) + RandomHex(12);
+  const std::chrono::nanoseconds cpu_before = options_.thread_cpu_time();
+  auto file = backend_.Open(out.path, fs::Backend::OpenMode::kCreateExclusive);
+  const std::chrono::nanoseconds cpu_spent = options_.thread_cpu_time() - cpu_before;
+  {
+    std::lock_guard lock(mu_);
+    // Still listed: a generation with a create in flight is never removed.
+    std::find_if(generations_.begin(), generations_.end(), [&](const Generation& g) {
+      return g.dir == out.dir;
+    })->creating--;
+    if (file.ok()) NoteCreateCost(out.dir, cpu_spent);
+  }
+  if (!file.ok()) return file.status();
+  auto st = (*file)->Stat();
+  if (!st.ok()) {
+    (void)backend_.Unlink(out.path);
+    return st.status();
+  }
+  out.ino = st->ino;
+  return out;
+}
+
+Status StagingDirs::StartGeneration() {
+  if (generations_.empty()) backend_.SpreadSubdirectories(dir_);
+  std::string next = dir_ + "/" + std::string(kStagingGenerationPrefix) + RandomHex(8);
+  if (Status s = backend_.Mkdir(next); !s.ok()) return s;
+  if (options_.durable_dirs) {
+    if (Status s = backend_.SyncDir(dir_); !s.ok()) return s;
+  }
+  // Files of older generations leave as they are published; one still holding
+  // some, or about to get one, stays for a later try (rmdir refuses a
+  // non-empty directory).
+  std::erase_if(generations_, [&](const Generation& g) {
+    if (g.creating > 0) return false;
+    Status s = backend_.Rmdir(g.dir);
+    return s.ok() || s.IsErrno(ENOENT);
+  });
+  generations_.push_back({std::move(next), 0});
+  used_ = 0;
+  slow_in_a_row_ = 0;
+  return Status::Ok();
+}
+
+void StagingDirs::NoteCreateCost(const std::string& dir, std::chrono::nanoseconds cpu) {
+  if (generations_.empty() || generations_.back().dir != dir) return;
+  slow_in_a_row_ = cpu > options_.slow_create ? slow_in_a_row_ + 1 : 0;
+  // The next create starts a new generation.
+  if (slow_in_a_row_ >= options_.slow_run) used_ = options_.files_per_generation;
+}
+
+}  // namespace fsgate::dirops

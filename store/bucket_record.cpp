@@ -1,0 +1,74 @@
+#include "store/bucket_record.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <charconv>
+
+namespace fsgate::store {
+namespace {
+
+Status Damaged(std::string_view why) {
+  return Status::Errno(EINVAL, "bucket record: " + std::string(why));
+}
+
+// The record of an older fsgate: the creation time alone.
+Result<BucketRecord> DecodeLegacy(std::string_view text) {
+  while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+  BucketRecord record;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), record.created_ns);
+  if (ec != std::errc() || ptr != text.data() + text.size()) return Damaged("not a number");
+  return record;
+}
+
+}  // namespace
+
+std::string EncodeBucketRecord(const BucketRecord& record) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key("v");
+  w.Int(kBucketRecordVersion);
+  w.Key("created_ns");
+  w.Int64(record.created_ns);
+  w.Key("owner");
+  w.String(record.attributes.owner.data(),
+           static_cast<rapidjson::SizeType>(record.attributes.owner.size()));
+  w.Key("region");
+  w.String(record.attributes.region.data(),
+           static_cast<rapidjson::SizeType>(record.attributes.region.size()));
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize()) + "\n";
+}
+
+Result<BucketRecord> DecodeBucketRecord(std::string_view text) {
+  if (text.empty() || text.front() != '{') return DecodeLegacy(text);
+  rapidjson::Document doc;
+  doc.Parse(text.data(), text.size());
+  if (doc.HasParseError() || !doc.IsObject()) return Damaged("invalid JSON");
+  auto version = doc.FindMember("v");
+  if (version == doc.MemberEnd() || !version->value.IsInt() || version->value.GetInt() < 1) {
+    return Damaged("no format version");
+  }
+  if (version->value.GetInt() > kBucketRecordVersion) {
+    return Status::Errno(EPROTONOSUPPORT,
+                         "bucket record of format " + std::to_string(version->value.GetInt()) +
+                             ", written by a newer fsgate; this binary knows format " +
+                             std::to_string(kBucketRecordVersion));
+  }
+  BucketRecord record;
+  auto created = doc.FindMember("created_ns");
+  if (created == doc.MemberEnd() || !created->value.IsInt64()) return Damaged("no created_ns");
+  record.created_ns = created->value.GetInt64();
+  for (auto [name, field] : {std::pair{"owner", &record.attributes.owner},
+                             std::pair{"region", &record.attributes.region}}) {
+    auto it = doc.FindMember(name);
+    if (it == doc.MemberEnd()) continue;
+    if (!it->value.IsString()) return Damaged(std::string(name) + " is not a string");
+    field->assign(it->value.GetString(), it->value.GetStringLength());
+  }
+  return record;
+}
+
+}  // namespace fsgate::store

@@ -1,0 +1,106 @@
+// FsObjectStore: the ObjectStore over a Namespace and a Backend. Everything
+// S3-shaped happens here (validation, key mapping, metadata, copy, multipart,
+// delimiter folding); every namespace change and read goes through the Namespace.
+//
+// The implementation is split by S3 area: bucket_ops.cpp, object_ops.cpp,
+// list_objects.cpp, multipart.cpp; object_store_open.cpp builds it.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "dirops/namespace.h"
+#include "fs/backend.h"
+#include "store/bucket_cache.h"
+#include "store/bucket_gate.h"
+#include "store/multipart_expiry.h"
+#include "store/object_store.h"
+
+namespace fsgate::store {
+
+using dirops::kInlineObjectMax;
+using dirops::Namespace;
+using dirops::ObjectVersion;
+using dirops::OpOptions;
+using dirops::StagedObject;
+using dirops::StagingFile;
+
+class FsObjectStore final : public ObjectStore {
+ public:
+  FsObjectStore(std::unique_ptr<fs::Backend> backend, std::unique_ptr<Namespace> ns,
+                StoreOptions options, metrics::Metrics& metrics);
+  ~FsObjectStore() override;
+
+  using ObjectStore::CreateBucket;
+  Status CreateBucket(const std::string& bucket, const BucketAttributes& attributes) override;
+  Status DeleteBucket(const std::string& bucket) override;
+  Result<BucketInfo> HeadBucket(const std::string& bucket) override;
+  Result<std::vector<BucketInfo>> ListBuckets() override;
+
+  Result<std::unique_ptr<ObjectWriter>> BeginPut(PutRequest request) override;
+  Result<std::unique_ptr<ObjectReader>> GetObject(const std::string& bucket,
+                                                  const std::string& key) override;
+  Result<ObjectMeta> HeadObject(const std::string& bucket, const std::string& key) override;
+  Status DeleteObject(const std::string& bucket, const std::string& key, bool sync_dirops) override;
+  std::vector<Status> DeleteObjects(const std::string& bucket, const std::vector<std::string>& keys,
+                                    bool sync_dirops) override;
+  Result<ObjectMeta> CopyObject(const CopyRequest& request) override;
+  Result<ListResult> ListObjects(const std::string& bucket, const ListRequest& request) override;
+
+  Result<std::string> CreateMultipartUpload(const PutRequest& request) override;
+  Result<std::unique_ptr<ObjectWriter>> BeginUploadPart(const std::string& bucket,
+                                                        const std::string& key,
+                                                        const std::string& upload_id,
+                                                        int part_number) override;
+  Result<ObjectMeta> CompleteMultipartUpload(const std::string& bucket, const std::string& key,
+                                             const std::string& upload_id,
+                                             const std::vector<CompletedPart>& parts,
+                                             const WriteConditions& conditions) override;
+  Status AbortMultipartUpload(const std::string& bucket, const std::string& key,
+                              const std::string& upload_id) override;
+  Result<std::vector<PartInfo>> ListParts(const std::string& bucket, const std::string& key,
+                                          const std::string& upload_id) override;
+  Result<std::vector<UploadInfo>> ListMultipartUploads(const std::string& bucket) override;
+  Result<size_t> AbortExpiredUploads(int64_t initiated_before_ns) override;
+
+  Status Drain() override;
+  std::string AsyncStatusJson() override;
+  Status WriteHealth() override;
+
+  fs::Backend& backend() { return *backend_; }
+  Namespace& ns() { return *ns_; }
+
+ private:
+  // NoSuchBucket (or InvalidBucketName) unless the bucket exists.
+  Status CheckBucket(const std::string& bucket);
+  // CheckBucket, and the directory's stat when it exists.
+  Result<fs::FileStat> StatBucket(const std::string& bucket);
+  // Bucket and key both valid, bucket existing.
+  Status CheckObject(const std::string& bucket, const std::string& key);
+  // NoSuchKey from the namespace becomes NoSuchBucket when the bucket is gone.
+  Status KeyMissing(const std::string& bucket, Status status);
+  // Writes `meta` and publishes a staged file that holds the object's data.
+  Result<ObjectMeta> PublishStaged(const std::string& bucket, const std::string& key,
+                                   StagingFile staging, fs::File& file, ObjectMeta meta,
+                                   const WriteConditions& conditions, bool sync_dirops);
+  Status RemoveUploadsOf(const std::string& bucket);
+  // Records `default_bucket_owner` for a bucket found without an owner.
+  Status AdoptBucket(const std::string& bucket, BucketInfo& info);
+
+  std::unique_ptr<fs::Backend> backend_;
+  std::unique_ptr<Namespace> ns_;
+  BucketGate bucket_gate_;
+  BucketCache bucket_cache_;
+  const StoreOptions options_;
+  metrics::Metrics& metrics_;
+  // Last: its thread calls into the members above, and stops first.
+  std::unique_ptr<MultipartExpiry> multipart_expiry_;
+};
+
+// The Namespace the store runs on: the one switch point between sync and async
+// dirops. The registry is required: async dirops count their fallbacks, pending
+// ops and apply lag, and an engine that cannot be watched must not run.
+Result<std::unique_ptr<Namespace>> MakeNamespace(fs::Backend& backend, const StoreOptions& options,
+                                                 metrics::Metrics& metrics);
+
+}  // namespace fsgate::store

@@ -1,0 +1,48 @@
+// ListObjects: delimiter folding over the namespace's key cursor.
+#include "store/fs_object_store.h"
+
+namespace fsgate::store {
+
+Result<ListResult> FsObjectStore::ListObjects(const std::string& bucket,
+                                              const ListRequest& request) {
+  if (Status s = CheckBucket(bucket); !s.ok()) return s;
+  ListResult result;
+  if (request.max_keys == 0) return result;
+  auto cursor = ns_->List(bucket, request.prefix, request.marker);
+  if (!cursor.ok()) return cursor.status();
+  size_t count = 0;
+  for (;;) {
+    auto next = (*cursor)->Next();
+    if (!next.ok()) return next.status();
+    if (!next->has_value()) break;
+    ListEntry& entry = **next;
+    if (!request.delimiter.empty()) {
+      size_t pos = entry.key.find(request.delimiter, request.prefix.size());
+      if (pos != std::string::npos) {
+        std::string common = entry.key.substr(0, pos + request.delimiter.size());
+        // The rest of this group is folded into `common`: never read it.
+        (*cursor)->SkipPrefix(common);
+        // A marker that is itself a common prefix (the previous page's last) is not repeated.
+        if (common == request.marker) continue;
+        if (count == request.max_keys) {
+          result.truncated = true;
+          break;
+        }
+        result.next_marker = common;
+        result.common_prefixes.push_back(std::move(common));
+        ++count;
+        continue;
+      }
+    }
+    if (count == request.max_keys) {
+      result.truncated = true;
+      break;
+    }
+    result.next_marker = entry.key;
+    result.objects.push_back(std::move(entry));
+    ++count;
+  }
+  return result;
+}
+
+}  // namespace fsgate::store

@@ -1,0 +1,212 @@
+#include "store/meta_record.h"
+
+#include <climits>
+#include <cstdint>
+#include <vector>
+
+#include "base/hash.h"
+
+namespace fsgate::store {
+namespace {
+
+constexpr std::string_view kDefaultType = "binary/octet-stream";
+
+void PutVarint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+void PutField(std::string& out, char tag, std::string_view bytes) {
+  out.push_back(tag);
+  PutVarint(out, bytes.size());
+  out.append(bytes);
+}
+
+void PutVarintField(std::string& out, char tag, uint64_t v) {
+  std::string bytes;
+  PutVarint(bytes, v);
+  PutField(out, tag, bytes);
+}
+
+void PutHeaderFields(std::string& out, char tag, const HeaderList& headers) {
+  for (const auto& [name, value] : headers) {
+    std::string bytes;
+    PutVarint(bytes, name.size());
+    bytes += name;
+    bytes += value;
+    PutField(out, tag, bytes);
+  }
+}
+
+// A plain MD5 ETag: 32 lower-case hex digits.
+bool IsHexMd5(std::string_view etag) {
+  if (etag.size() != 32) return false;
+  for (char c : etag) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+// Reads varints and fields off the front of a record; an overrun fails.
+class FieldReader {
+ public:
+  explicit FieldReader(std::string_view data) : data_(data) {}
+  bool done() const { return data_.empty(); }
+  std::string_view rest() const { return data_; }
+
+  bool Varint(uint64_t& v) {
+    v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (data_.empty()) return false;
+      const auto byte = static_cast<unsigned char>(data_.front());
+      data_.remove_prefix(1);
+      v |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) return true;
+    }
+    return false;
+  }
+  bool Bytes(uint64_t n, std::string_view& out) {
+    if (n > data_.size()) return false;
+    out = data_.substr(0, n);
+    data_.remove_prefix(n);
+    return true;
+  }
+  bool Field(char& tag, std::string_view& bytes) {
+    if (data_.empty()) return false;
+    tag = data_.front();
+    data_.remove_prefix(1);
+    uint64_t n = 0;
+    return Varint(n) && Bytes(n, bytes);
+  }
+
+ private:
+  std::string_view data_;
+};
+
+bool DecodeVarint(std::string_view bytes, uint64_t& v) {
+  FieldReader r(bytes);
+  return r.Varint(v) && r.done();
+}
+
+bool DecodePartSizes(std::string_view bytes, std::vector<uint64_t>& out) {
+  FieldReader r(bytes);
+  while (!r.done()) {
+    uint64_t size = 0;
+    if (!r.Varint(size)) return false;
+    out.push_back(size);
+  }
+  return !out.empty();
+}
+
+bool DecodeHeader(std::string_view bytes, HeaderList& out) {
+  FieldReader r(bytes);
+  uint64_t name_size = 0;
+  std::string_view name;
+  if (!r.Varint(name_size) || !r.Bytes(name_size, name)) return false;
+  out.emplace_back(std::string(name), std::string(r.rest()));
+  return true;
+}
+
+}  // namespace
+
+Status NewerMetaFormat(int version) {
+  return Status::S3(s3err::kInternalError,
+                    "object metadata format " + std::to_string(version) +
+                        " was written by a newer fsgate; this binary knows formats up to " +
+                        std::to_string(kMetaRecordVersion) + " and refuses to serve it");
+}
+
+Status CorruptMeta(const std::string& why) {
+  return Status::S3(s3err::kInternalError, "object metadata is corrupt: " + why);
+}
+
+std::string EncodeMetaRecord(const ObjectMeta& meta, uint64_t seq, bool with_mtime) {
+  const uint8_t version = meta.part_sizes.empty() ? kMetaRecordOldestVersion : kMetaRecordVersion;
+  std::string out(1, static_cast<char>(version));
+  if (IsHexMd5(meta.etag)) {
+    PutField(out, 'm', *HexDecode(meta.etag));
+  } else {
+    PutField(out, 'e', meta.etag);
+  }
+  if (seq != 0) PutVarintField(out, 's', seq);
+  if (meta.content_type != kDefaultType) PutField(out, 'c', meta.content_type);
+  PutHeaderFields(out, 'h', meta.system_headers);
+  PutHeaderFields(out, 'u', meta.user_meta);
+  PutHeaderFields(out, 'k', meta.checksums);
+  if (meta.parts_count > 0) PutVarintField(out, 'p', static_cast<uint64_t>(meta.parts_count));
+  if (with_mtime) PutVarintField(out, 't', static_cast<uint64_t>(meta.mtime_ns));
+  if (!meta.part_sizes.empty()) {
+    std::string sizes;
+    for (uint64_t size : meta.part_sizes) PutVarint(sizes, size);
+    PutField(out, 'z', sizes);
+  }
+  return out;
+}
+
+Result<MetaRecord> DecodeMetaRecord(std::string_view value) {
+  if (value.empty()) return CorruptMeta("empty record");
+  const auto version = static_cast<uint8_t>(value.front());
+  if (version > kMetaRecordVersion) return NewerMetaFormat(version);
+  if (version < kMetaRecordOldestVersion) {
+    return CorruptMeta("record version " + std::to_string(version));
+  }
+  MetaRecord record;
+  ObjectMeta& meta = record.meta;
+  meta.content_type = kDefaultType;
+  bool has_etag = false;
+  FieldReader r(value.substr(1));
+  while (!r.done()) {
+    char tag = 0;
+    std::string_view bytes;
+    if (!r.Field(tag, bytes)) return CorruptMeta("truncated record");
+    uint64_t n = 0;
+    bool ok = true;
+    switch (tag) {
+      case 'm':
+        ok = bytes.size() == 16;
+        meta.etag = HexEncode(bytes);
+        has_etag = true;
+        break;
+      case 'e':
+        meta.etag = std::string(bytes);
+        has_etag = true;
+        break;
+      case 's':
+        ok = DecodeVarint(bytes, record.seq);
+        break;
+      case 'c':
+        meta.content_type = std::string(bytes);
+        break;
+      case 'h':
+        ok = DecodeHeader(bytes, meta.system_headers);
+        break;
+      case 'u':
+        ok = DecodeHeader(bytes, meta.user_meta);
+        break;
+      case 'k':
+        ok = DecodeHeader(bytes, meta.checksums);
+        break;
+      case 'p':
+        ok = DecodeVarint(bytes, n) && n <= INT32_MAX;
+        meta.parts_count = static_cast<int>(n);
+        break;
+      case 't':
+        ok = DecodeVarint(bytes, n);
+        meta.mtime_ns = static_cast<int64_t>(n);
+        break;
+      case 'z':
+        ok = version >= 3 && DecodePartSizes(bytes, meta.part_sizes);
+        break;
+      default:
+        ok = false;
+    }
+    if (!ok) return CorruptMeta(std::string("bad field '") + tag + "'");
+  }
+  if (!has_etag) return CorruptMeta("no etag");
+  return record;
+}
+
+}  // namespace fsgate::store

@@ -1,0 +1,224 @@
+#include "store/object_meta_codec.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <functional>
+
+#include "base/hash.h"
+#include "store/meta_record.h"
+
+namespace fsgate::store {
+namespace {
+
+using Getter = std::function<Result<std::string>(const char*)>;
+
+void WriteHeaders(rapidjson::Writer<rapidjson::StringBuffer>& w, const char* name,
+                  const HeaderList& headers) {
+  if (headers.empty()) return;
+  w.Key(name);
+  w.StartArray();
+  for (const auto& [k, v] : headers) {
+    w.StartArray();
+    w.String(k.data(), static_cast<rapidjson::SizeType>(k.size()));
+    w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+    w.EndArray();
+  }
+  w.EndArray();
+}
+
+bool ReadHeaders(const rapidjson::Value& doc, const char* name, HeaderList& out) {
+  auto it = doc.FindMember(name);
+  if (it == doc.MemberEnd()) return true;
+  if (!it->value.IsArray()) return false;
+  for (const auto& pair : it->value.GetArray()) {
+    if (!pair.IsArray() || pair.Size() != 2 || !pair[0].IsString() || !pair[1].IsString()) {
+      return false;
+    }
+    out.emplace_back(std::string(pair[0].GetString(), pair[0].GetStringLength()),
+                     std::string(pair[1].GetString(), pair[1].GetStringLength()));
+  }
+  return true;
+}
+
+Result<int> ParseV1Version(const std::string& v) {
+  int version = 0;
+  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), version);
+  if (ec != std::errc() || ptr != v.data() + v.size() || version <= 0) {
+    return CorruptMeta("bad " + std::string(kXattrVersion) + " '" + v + "'");
+  }
+  // Format 1 is the only one told by user.fsgate.v; later ones are records.
+  if (version > 1) return NewerMetaFormat(version);
+  return version;
+}
+
+// The format 1 metadata of a node; nullopt when it has none.
+Result<std::optional<MetaRecord>> ReadV1(const Getter& get) {
+  auto v = get(kXattrVersion);
+  if (!v.ok()) {
+    if (v.status().IsErrno(ENODATA)) return std::optional<MetaRecord>();
+    return v.status();
+  }
+  if (auto version = ParseV1Version(*v); !version.ok()) return version.status();
+  MetaRecord record;
+  auto json = get(kXattrMeta);
+  if (!json.ok() && !json.status().IsErrno(ENODATA)) return json.status();
+  if (json.ok()) {
+    auto decoded = DecodeMetaJson(*json);
+    if (!decoded.ok()) return decoded.status();
+    record.meta = std::move(*decoded);
+  }
+  auto etag = get(kXattrEtag);
+  if (!etag.ok()) return etag.status().IsErrno(ENODATA) ? CorruptMeta("no etag") : etag.status();
+  record.meta.etag = std::move(*etag);
+  if (auto seq = get(kXattrSeq); seq.ok()) {
+    record.seq = std::strtoull(seq->c_str(), nullptr, 10);
+  } else if (!seq.status().IsErrno(ENODATA)) {
+    return seq.status();
+  }
+  return std::optional<MetaRecord>(std::move(record));
+}
+
+// The format 2 record of a node; nullopt when it has none.
+Result<std::optional<MetaRecord>> ReadV2(const Getter& get) {
+  auto value = get(kXattrRecord);
+  if (!value.ok()) {
+    if (value.status().IsErrno(ENODATA)) return std::optional<MetaRecord>();
+    return value.status();
+  }
+  auto record = DecodeMetaRecord(*value);
+  if (!record.ok()) return record.status();
+  return std::optional<MetaRecord>(std::move(*record));
+}
+
+// The fsgate metadata of a node, either format; nullopt when it has none (a
+// foreign file or an implicit directory).
+Result<std::optional<MetaRecord>> ReadRecord(const Getter& get) {
+  auto record = ReadV2(get);
+  if (!record.ok() || record->has_value()) return record;
+  return ReadV1(get);
+}
+
+}  // namespace
+
+std::string DerivedEtag(const fs::FileStat& st) {
+  return HexEncode(Digest(HashAlgorithm::kMd5, std::to_string(st.ino) + ":" +
+                                                   std::to_string(st.size) + ":" +
+                                                   std::to_string(st.mtime_ns))) +
+         "-1";
+}
+
+std::string EncodeMetaJson(const ObjectMeta& meta) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key("ct");
+  w.String(meta.content_type.data(), static_cast<rapidjson::SizeType>(meta.content_type.size()));
+  WriteHeaders(w, "sys", meta.system_headers);
+  WriteHeaders(w, "user", meta.user_meta);
+  WriteHeaders(w, "ck", meta.checksums);
+  if (meta.parts_count > 0) {
+    w.Key("parts");
+    w.Int(meta.parts_count);
+  }
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+Result<ObjectMeta> DecodeMetaJson(std::string_view json) {
+  rapidjson::Document doc;
+  doc.Parse(json.data(), json.size());
+  if (doc.HasParseError() || !doc.IsObject()) return CorruptMeta("unparsable JSON");
+  ObjectMeta meta;
+  if (auto it = doc.FindMember("ct"); it != doc.MemberEnd() && it->value.IsString()) {
+    meta.content_type.assign(it->value.GetString(), it->value.GetStringLength());
+  }
+  if (!ReadHeaders(doc, "sys", meta.system_headers) || !ReadHeaders(doc, "user", meta.user_meta) ||
+      !ReadHeaders(doc, "ck", meta.checksums)) {
+    return CorruptMeta("bad header list");
+  }
+  if (auto it = doc.FindMember("parts"); it != doc.MemberEnd() && it->value.IsInt()) {
+    meta.parts_count = it->value.GetInt();
+  }
+  if (auto it = doc.FindMember("mtime"); it != doc.MemberEnd() && it->value.IsInt64()) {
+    meta.mtime_ns = it->value.GetInt64();
+  }
+  return meta;
+}
+
+Status WriteObjectMeta(fs::File& file, const ObjectMeta& meta, uint64_t seq) {
+  return file.SetXattr(kXattrRecord, EncodeMetaRecord(meta, seq, /*with_mtime=*/false));
+}
+
+Result<ObjectMeta> ReadObjectMeta(fs::File& file) {
+  auto st = file.Stat();
+  if (!st.ok()) return st.status();
+  auto record = ReadRecord([&](const char* name) { return file.GetXattr(name); });
+  if (!record.ok()) return record.status();
+  ObjectMeta meta;
+  if (record->has_value()) {
+    meta = std::move((*record)->meta);
+  } else {
+    meta.etag = DerivedEtag(*st);
+    meta.content_type = kDefaultContentType;
+  }
+  meta.size = st->size;
+  meta.mtime_ns = st->mtime_ns;
+  return meta;
+}
+
+Result<std::string> ReadObjectEtag(fs::File& file, const fs::FileStat& st) {
+  // Listings call this per file: read only what holds the ETag.
+  auto record = ReadV2([&](const char* name) { return file.GetXattr(name); });
+  if (!record.ok()) return record.status();
+  if (record->has_value()) return std::move((*record)->meta.etag);
+  auto etag = file.GetXattr(kXattrEtag);  // format 1
+  if (etag.ok()) return etag;
+  if (etag.status().IsErrno(ENODATA)) return DerivedEtag(st);
+  return etag.status();
+}
+
+Result<uint64_t> ReadObjectSeq(fs::Backend& backend, const std::string& path) {
+  auto record = ReadRecord([&](const char* name) { return backend.GetXattr(path, name); });
+  if (!record.ok()) return record.status();
+  return record->has_value() ? (*record)->seq : 0;
+}
+
+Status WriteDirObjectMeta(fs::Backend& backend, const std::string& path, const ObjectMeta& meta) {
+  // A directory's mtime moves with its entries: keep the object's own time.
+  return backend.SetXattr(path, kXattrRecord, EncodeMetaRecord(meta, 0, /*with_mtime=*/true));
+}
+
+Result<std::optional<ObjectMeta>> ReadDirObjectMeta(fs::Backend& backend, const std::string& path) {
+  auto record = ReadRecord([&](const char* name) { return backend.GetXattr(path, name); });
+  if (!record.ok()) return record.status();
+  if (!record->has_value()) return std::optional<ObjectMeta>();
+  ObjectMeta meta = std::move((*record)->meta);
+  meta.size = 0;
+  if (meta.mtime_ns == 0) {
+    auto st = backend.Stat(path);
+    if (!st.ok()) return st.status();
+    meta.mtime_ns = st->mtime_ns;
+  }
+  return std::optional<ObjectMeta>(std::move(meta));
+}
+
+Status RemoveDirObjectMeta(fs::Backend& backend, const std::string& path) {
+  // The record and the format 1 version go first: without them the rest is ignored.
+  for (const char* name : {kXattrRecord, kXattrVersion, kXattrEtag, kXattrMeta}) {
+    Status s = backend.RemoveXattr(path, name);
+    if (!s.ok() && !s.IsErrno(ENODATA)) return s;
+  }
+  return Status::Ok();
+}
+
+size_t UserMetaBytes(const ObjectMeta& meta) {
+  size_t total = 0;
+  for (const auto& [k, v] : meta.user_meta) total += k.size() + v.size();
+  return total;
+}
+
+}  // namespace fsgate::store

@@ -1,0 +1,227 @@
+// ObjectStore: S3 buckets and objects on a Backend — the only store type the
+// gateway uses. It validates bucket names and keys, maps keys to paths, keeps
+// object metadata in xattrs, and (with async dirops) answers creates and
+// unlinks from its overlay before the applier has made them on disk.
+//
+// Every reader through one ObjectStore sees every answered change at once
+// (read-after-write, list-after-delete, ...), whatever the applier's lag.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+#include "fs/backend.h"
+
+namespace fsgate::metrics {
+class Metrics;
+}
+
+namespace fsgate::store {
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+struct ObjectMeta {
+  std::string etag;  // without quotes: hex MD5, or "<hex>-<parts>" for multipart
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  std::string content_type;
+  // Content-Encoding, Content-Disposition, Content-Language, Cache-Control,
+  // Expires: lower-case header name -> value as sent.
+  HeaderList system_headers;
+  // x-amz-meta-*: lower-case name without the prefix -> value as sent.
+  HeaderList user_meta;
+  // Additional checksums: algorithm ("CRC32", "CRC32C", "SHA1", "SHA256",
+  // "CRC64NVME") -> base64 value.
+  HeaderList checksums;
+  int parts_count = 0;  // > 0 for multipart objects
+  // Sizes of a multipart object's parts, in part order (GET ?partNumber=N).
+  // Empty for single-part objects and for multipart objects completed before
+  // fsgate recorded them.
+  std::vector<uint64_t> part_sizes;
+};
+
+// Stored with a bucket. The store keeps them and gives them back; what an
+// owner may do, and what a region means, is the gateway's business.
+struct BucketAttributes {
+  std::string owner;   // the user who created the bucket
+  std::string region;  // where it was created; empty when never stated
+};
+
+struct BucketInfo {
+  std::string name;
+  int64_t created_ns = 0;
+  BucketAttributes attributes;
+};
+
+// Conditions of a conditional write (PutObject, CompleteMultipartUpload, CopyObject
+// target): checked atomically with the commit.
+struct WriteConditions {
+  std::optional<std::string> if_match;       // ETag without quotes, or "*"
+  std::optional<std::string> if_none_match;  // only "*" is meaningful for writes
+};
+
+struct PutRequest {
+  std::string bucket;
+  std::string key;
+  ObjectMeta meta;  // content type, headers, user metadata, checksums
+  WriteConditions conditions;
+  bool sync_dirops = false;    // x-fsgate-dirops: sync
+  int64_t expected_size = -1;  // Content-Length of the decoded body, -1 when unknown
+};
+
+// Streams a new object's (or part's) body to the filesystem. Destroying a
+// writer that was not committed discards everything it wrote.
+class ObjectWriter {
+ public:
+  virtual ~ObjectWriter() = default;
+  virtual Status Write(std::span<const char> data) = 0;
+  virtual uint64_t bytes_written() const = 0;
+  // Raw 16-byte MD5 of everything written so far.
+  virtual std::string Md5() = 0;
+  // Publishes the object: `meta.etag` and `meta.size` are filled in by the
+  // writer. Durable before it returns (per the store's fsync option).
+  virtual Result<ObjectMeta> Commit(ObjectMeta meta) = 0;
+};
+
+// Reads one version of an object; stays valid if the key is later replaced or deleted.
+class ObjectReader {
+ public:
+  virtual ~ObjectReader() = default;
+  virtual const ObjectMeta& meta() const = 0;
+  virtual Result<size_t> Read(uint64_t offset, std::span<char> buf) = 0;
+};
+
+struct ListRequest {
+  std::string prefix;
+  std::string delimiter;
+  std::string marker;  // exclusive: list keys (and prefixes) strictly after it
+  size_t max_keys = 1000;
+};
+
+struct ListEntry {
+  std::string key;
+  ObjectMeta meta;
+};
+
+struct ListResult {
+  std::vector<ListEntry> objects;
+  std::vector<std::string> common_prefixes;
+  bool truncated = false;
+  std::string next_marker;  // the last key or common prefix returned
+};
+
+struct CopyRequest {
+  std::string src_bucket, src_key;
+  std::string dst_bucket, dst_key;
+  bool replace_metadata = false;  // x-amz-metadata-directive: REPLACE
+  ObjectMeta new_meta;            // used when replace_metadata
+  // Called with the source's metadata before copying (x-amz-copy-source-if-*).
+  std::function<Status(const ObjectMeta&)> check_source;
+  WriteConditions conditions;  // on the destination
+  bool sync_dirops = false;
+};
+
+struct CompletedPart {
+  int number = 0;
+  std::string etag;  // without quotes
+};
+
+struct PartInfo {
+  int number = 0;
+  std::string etag;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+};
+
+struct UploadInfo {
+  std::string key;
+  std::string upload_id;
+  int64_t initiated_ns = 0;
+};
+
+struct StoreOptions {
+  bool async_dirops = true;  // --dirops async|sync
+  bool fsync = true;         // --fsync on|off
+  // A bucket found without an owner (a directory made by another program, or
+  // a bucket of an older fsgate) is given this one when first looked up, and
+  // it is recorded: who owns a bucket never changes with the configuration.
+  // Empty: such buckets stay without an owner.
+  std::string default_bucket_owner;
+  // --multipart-expiry: uploads initiated longer ago are aborted in the
+  // background; 0 keeps them until completed or aborted.
+  std::chrono::seconds multipart_expiry{0};
+};
+
+class ObjectStore {
+ public:
+  // Opens the store on `backend`: checks the on-disk format, replays the intent
+  // journal, and returns only when every answered operation is in place.
+  static Result<std::unique_ptr<ObjectStore>> Open(std::unique_ptr<fs::Backend> backend,
+                                                   StoreOptions options, metrics::Metrics& metrics);
+  virtual ~ObjectStore() = default;
+
+  // Buckets.
+  // BucketAlreadyOwnedByYou when the bucket exists, whoever owns it. The
+  // attributes are durable before it returns.
+  virtual Status CreateBucket(const std::string& bucket, const BucketAttributes& attributes) = 0;
+  Status CreateBucket(const std::string& bucket) { return CreateBucket(bucket, {}); }
+  virtual Status DeleteBucket(const std::string& bucket) = 0;
+  virtual Result<BucketInfo> HeadBucket(const std::string& bucket) = 0;
+  virtual Result<std::vector<BucketInfo>> ListBuckets() = 0;
+
+  // Objects.
+  virtual Result<std::unique_ptr<ObjectWriter>> BeginPut(PutRequest request) = 0;
+  virtual Result<std::unique_ptr<ObjectReader>> GetObject(const std::string& bucket,
+                                                          const std::string& key) = 0;
+  virtual Result<ObjectMeta> HeadObject(const std::string& bucket, const std::string& key) = 0;
+  // Succeeds also when the key does not exist (S3 answers 204 either way).
+  virtual Status DeleteObject(const std::string& bucket, const std::string& key,
+                              bool sync_dirops = false) = 0;
+  // DeleteObject for each key (DeleteObjects), one status per key, in order.
+  virtual std::vector<Status> DeleteObjects(const std::string& bucket,
+                                            const std::vector<std::string>& keys,
+                                            bool sync_dirops = false) = 0;
+  virtual Result<ObjectMeta> CopyObject(const CopyRequest& request) = 0;
+  virtual Result<ListResult> ListObjects(const std::string& bucket, const ListRequest& request) = 0;
+
+  // Multipart uploads.
+  virtual Result<std::string> CreateMultipartUpload(const PutRequest& request) = 0;
+  // The writer's Commit() stores the part; its ObjectMeta carries the part ETag.
+  virtual Result<std::unique_ptr<ObjectWriter>> BeginUploadPart(const std::string& bucket,
+                                                                const std::string& key,
+                                                                const std::string& upload_id,
+                                                                int part_number) = 0;
+  virtual Result<ObjectMeta> CompleteMultipartUpload(const std::string& bucket,
+                                                     const std::string& key,
+                                                     const std::string& upload_id,
+                                                     const std::vector<CompletedPart>& parts,
+                                                     const WriteConditions& conditions) = 0;
+  virtual Status AbortMultipartUpload(const std::string& bucket, const std::string& key,
+                                      const std::string& upload_id) = 0;
+  virtual Result<std::vector<PartInfo>> ListParts(const std::string& bucket, const std::string& key,
+                                                  const std::string& upload_id) = 0;
+  virtual Result<std::vector<UploadInfo>> ListMultipartUploads(const std::string& bucket) = 0;
+  // Aborts every upload, in any bucket, initiated before `initiated_before_ns`
+  // (system clock); each is logged and counted (fsgate_multipart_expired_total).
+  // Returns how many were aborted.
+  virtual Result<size_t> AbortExpiredUploads(int64_t initiated_before_ns) = 0;
+
+  // Operations.
+  // Waits until every answered operation has been applied to the filesystem.
+  virtual Status Drain() = 0;
+  // JSON for GET /admin/async: pending counts per op, oldest pending age, failed ops.
+  virtual std::string AsyncStatusJson() = 0;
+  // Why writes cannot be answered any more (a failed journal sync), or Ok:
+  // /readyz turns 503 so a load balancer sends writes elsewhere.
+  virtual Status WriteHealth() = 0;
+};
+
+}  // namespace fsgate::store

@@ -1,0 +1,110 @@
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "dirops/async_namespace.h"
+#include "dirops/journal_segments.h"
+#include "dirops/sync_namespace.h"
+#include "fs/backend_util.h"
+#include "metrics/metrics.h"
+#include "store/empty_dir_sweep.h"
+#include "store/fs_object_store.h"
+#include "store/multipart_layout.h"
+#include "store/store_layout.h"
+
+namespace fsgate::store {
+
+using dirops::AsyncNamespace;
+using dirops::AsyncOptions;
+using dirops::ParseSegmentName;
+using dirops::SyncNamespace;
+
+namespace {
+
+// A journal left by an async run may still hold answered ops. Without async
+// dirops nothing would apply them now, and a later async start would replay
+// them over whatever was written in between: they are applied first.
+Status ApplyLeftoverJournal(fs::Backend& backend, const StoreOptions& options,
+                            metrics::Metrics& metrics) {
+  auto entries = backend.ReadDir(layout::kJournal);
+  if (!entries.ok()) return fs::IsMissing(entries.status()) ? Status::Ok() : entries.status();
+  if (std::none_of(entries->begin(), entries->end(),
+                   [](const fs::DirEntry& e) { return ParseSegmentName(e.name).has_value(); })) {
+    return Status::Ok();
+  }
+  AsyncOptions async;
+  async.fsync = options.fsync;
+  async.pool.low_watermark = async.pool.high_watermark = 0;  // no creates will come
+  // Open replays every live intent before it returns; closing checkpoints them.
+  auto ns = AsyncNamespace::Open(backend, async, metrics);
+  return ns.ok() ? Status::Ok() : ns.status();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Namespace>> MakeNamespace(fs::Backend& backend, const StoreOptions& options,
+                                                 metrics::Metrics& metrics) {
+  if (options.async_dirops) {
+    // Replays the intent journal before returning: every answered op is in place.
+    AsyncOptions async;
+    async.fsync = options.fsync;
+    auto ns = AsyncNamespace::Open(backend, async, metrics);
+    if (!ns.ok()) return ns.status();
+    return std::unique_ptr<Namespace>(std::move(*ns));
+  }
+  if (Status s = ApplyLeftoverJournal(backend, options, metrics); !s.ok()) return s;
+  return SyncNamespace::Standalone(backend, options.fsync);
+}
+
+Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(std::unique_ptr<fs::Backend> backend,
+                                                       StoreOptions options,
+                                                       metrics::Metrics& metrics) {
+  if (!backend) return Status::Errno(EINVAL, "no backend");
+  if (Status s = InitStoreLayout(*backend, options.fsync); !s.ok()) return s;
+  if (auto moved = multipart::MigrateFlatUploads(*backend, options.fsync); !moved.ok()) {
+    return moved.status();
+  }
+  auto ns = MakeNamespace(*backend, options, metrics);
+  if (!ns.ok()) return ns.status();
+  auto clean = TakeCleanShutdownMarker(*backend, options.fsync);
+  if (!clean.ok()) return clean.status();
+  if (!*clean) {
+    auto removed = SweepEmptyDirectories(*backend, options.fsync);
+    if (!removed.ok()) return removed.status();
+    if (*removed > 0) {
+      spdlog::info("unclean stop: removed {} empty directories left half made", *removed);
+    }
+  }
+  return std::unique_ptr<ObjectStore>(
+      std::make_unique<FsObjectStore>(std::move(backend), std::move(*ns), options, metrics));
+}
+
+FsObjectStore::FsObjectStore(std::unique_ptr<fs::Backend> backend, std::unique_ptr<Namespace> ns,
+                             StoreOptions options, metrics::Metrics& metrics)
+    : backend_(std::move(backend)), ns_(std::move(ns)), options_(options), metrics_(metrics) {
+  if (options_.multipart_expiry.count() > 0) {
+    multipart_expiry_ = std::make_unique<MultipartExpiry>(
+        options_.multipart_expiry, [this](int64_t initiated_before_ns) {
+          if (auto expired = AbortExpiredUploads(initiated_before_ns); !expired.ok()) {
+            spdlog::warn("multipart expiry: scan failed: {}", expired.status().message());
+          }
+        });
+  }
+}
+
+// The expiry thread stops first, then the namespace: its applier may still use the backend.
+FsObjectStore::~FsObjectStore() {
+  multipart_expiry_.reset();
+  ns_.reset();
+}
+
+Status FsObjectStore::Drain() {
+  if (Status s = ns_->Drain(); !s.ok()) return s;
+  return MarkCleanShutdown(*backend_, options_.fsync);
+}
+
+std::string FsObjectStore::AsyncStatusJson() { return ns_->StatusJson(); }
+
+Status FsObjectStore::WriteHealth() { return ns_->WriteHealth(); }
+
+}  // namespace fsgate::store

@@ -1,0 +1,105 @@
+#include "store/store_layout.h"
+
+#include <openssl/rand.h>
+
+#include <charconv>
+#include <stdexcept>
+
+#include "base/hash.h"
+
+namespace fsgate::store {
+namespace {
+
+Status MkdirIfMissing(fs::Backend& backend, const std::string& path) {
+  Status s = backend.Mkdir(path);
+  if (s.ok() || s.IsErrno(EEXIST)) return Status::Ok();
+  return s;
+}
+
+}  // namespace
+
+std::string RandomHex(size_t bytes) {
+  std::string raw(bytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
+    throw std::runtime_error("RAND_bytes failed");
+  }
+  return HexEncode(raw);
+}
+
+Status WriteFileAtomic(fs::Backend& backend, const std::string& path, const std::string& data,
+                       bool fsync) {
+  std::string tmp = path + ".tmp-" + RandomHex(6);
+  auto file = backend.Open(tmp, fs::Backend::OpenMode::kCreateExclusive);
+  if (!file.ok()) return file.status();
+  Status s = (*file)->PWrite(0, data);
+  if (s.ok() && fsync) s = (*file)->Sync();
+  if (s.ok()) s = (*file)->Close();
+  if (s.ok()) s = backend.Rename(tmp, path);
+  if (!s.ok()) {
+    (void)backend.Unlink(tmp);
+    return s;
+  }
+  if (fsync) {
+    size_t slash = path.rfind('/');
+    return backend.SyncDir(slash == std::string::npos ? "" : path.substr(0, slash));
+  }
+  return Status::Ok();
+}
+
+Result<std::string> ReadSmallFile(fs::Backend& backend, const std::string& path) {
+  auto file = backend.Open(path, fs::Backend::OpenMode::kRead);
+  if (!file.ok()) return file.status();
+  std::string data;
+  char buf[4096];
+  for (;;) {
+    auto n = (*file)->PRead(data.size(), buf);
+    if (!n.ok()) return n.status();
+    if (*n == 0) break;
+    data.append(buf, *n);
+    if (data.size() > (1 << 20)) return Status::Errno(EFBIG, "file too large: " + path);
+  }
+  return data;
+}
+
+Status InitStoreLayout(fs::Backend& backend, bool fsync) {
+  if (Status s = MkdirIfMissing(backend, layout::kRoot); !s.ok()) return s;
+  auto format = ReadSmallFile(backend, layout::kFormat);
+  if (format.ok()) {
+    int version = 0;
+    const char* begin = format->data();
+    const char* end = begin + format->size();
+    while (end > begin && (end[-1] == '\n' || end[-1] == ' ')) --end;
+    auto [ptr, ec] = std::from_chars(begin, end, version);
+    if (ec != std::errc() || ptr != end || version <= 0) {
+      return Status::Errno(EINVAL, std::string("unreadable store format file ") + layout::kFormat +
+                                       ": '" + *format + "'");
+    }
+    if (version > kStoreFormatVersion) {
+      return Status::Errno(EPROTONOSUPPORT, "the store at this root has format " +
+                                                std::to_string(version) + " (" + layout::kFormat +
+                                                "), written by a newer fsgate; this "
+                                                "binary knows format " +
+                                                std::to_string(kStoreFormatVersion) +
+                                                " and refuses to start");
+    }
+  } else if (format.status().IsErrno(ENOENT)) {
+    if (Status s = WriteFileAtomic(backend, layout::kFormat,
+                                   std::to_string(kStoreFormatVersion) + "\n", fsync);
+        !s.ok()) {
+      return s;
+    }
+  } else {
+    return format.status();
+  }
+  for (const char* dir :
+       {layout::kStaging, layout::kJournal, layout::kMultipart, layout::kBuckets}) {
+    if (Status s = MkdirIfMissing(backend, dir); !s.ok()) return s;
+  }
+  if (fsync) {
+    if (Status s = backend.SyncDir(layout::kRoot); !s.ok()) return s;
+    if (Status s = backend.SyncDir(""); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+}  // namespace fsgate::store

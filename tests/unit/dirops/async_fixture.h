@@ -1,0 +1,149 @@
+// Fixture for AsyncNamespace tests: a scratch root behind a FaultBackend, a
+// bucket, and helpers that PUT and read objects the way ObjectStore does.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include "async_test_util.h"
+#include "dirops/async_namespace.h"
+#include "fs/backend_util.h"
+#include "fs/fault_backend.h"
+#include "store/object_meta_codec.h"
+
+namespace fsgate::dirops::testing {
+
+using store::WriteObjectMeta;
+
+inline AsyncOptions TestOptions() {
+  AsyncOptions o;
+  o.pool.low_watermark = 16;
+  o.pool.high_watermark = 64;
+  o.pool.batch = 16;
+  o.applier.backoff = std::chrono::milliseconds(2);
+  o.applier.max_attempts = 4;
+  return o;
+}
+
+class AsyncFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto fault = std::make_unique<fs::FaultBackend>(dir_.NewBackend());
+    fault_ = fault.get();
+    backend_ = std::move(fault);
+    ASSERT_TRUE(backend_->Mkdir("bkt").ok());
+  }
+  void TearDown() override { ns_.reset(); }
+
+  void OpenNs(AsyncOptions options = TestOptions()) {
+    ns_.reset();
+    auto ns = AsyncNamespace::Open(*backend_, options, metrics_);
+    ASSERT_TRUE(ns.ok()) << ns.status().message();
+    ns_ = std::move(*ns);
+    if (options.pool.high_watermark > 0) {
+      ASSERT_TRUE(ns_->pool().WaitAvailable(1, std::chrono::seconds(10)));
+    }
+  }
+
+  // Every `op` on a path containing `path_contains` takes `ms` longer.
+  void SlowDown(fs::FaultOp op, int ms, const std::string& path_contains = "") {
+    fault_->AddRule({.op = op,
+                     .path_contains = path_contains,
+                     .err = 0,
+                     .count = -1,
+                     .skip = 0,
+                     .delay = std::chrono::milliseconds(ms)});
+  }
+  // Every rename (the applier's link into place) takes `ms` longer.
+  void SlowRenames(int ms, const std::string& path_contains = "") {
+    SlowDown(fs::FaultOp::kRename, ms, path_contains);
+  }
+
+  static ObjectMeta MetaFor(const std::string& body) {
+    ObjectMeta m;
+    m.etag = std::to_string(std::hash<std::string>{}(body));
+    m.size = body.size();
+    m.content_type = "text/plain";
+    return m;
+  }
+
+  // PutObject of a small body: inline data, as ObjectStore hands it over.
+  Result<ObjectMeta> Put(const std::string& key, const std::string& body, OpOptions op = {},
+                         const WriteConditions& cond = {}) {
+    auto staging = ns_->AcquireStaging();
+    if (!staging.ok()) return staging.status();
+    auto r = ns_->Publish(
+        "bkt", key,
+        StagedObject{*staging, MetaFor(body), std::make_shared<const std::string>(body)}, cond, op);
+    if (!r.ok()) ns_->ReleaseStaging(*staging);
+    return r;
+  }
+
+  // PUTs `body` at <prefix>0 .. <prefix>n-1 and returns those keys.
+  std::vector<std::string> PutKeys(const std::string& prefix, int n, const std::string& body) {
+    std::vector<std::string> keys;
+    for (int i = 0; i < n; ++i) {
+      keys.push_back(prefix + std::to_string(i));
+      EXPECT_TRUE(Put(keys.back(), body).ok()) << keys.back();
+    }
+    return keys;
+  }
+
+  // PutObject of a body written to the staging file (the large-object path).
+  Result<ObjectMeta> PutStreamed(const std::string& key, const std::string& body) {
+    auto staging = ns_->AcquireStaging();
+    if (!staging.ok()) return staging.status();
+    auto f = backend_->Open(staging->path, fs::Backend::OpenMode::kReadWrite);
+    EXPECT_TRUE(f.ok()) << staging->path << ": " << f.status().message();
+    if (!f.ok()) return f.status();
+    EXPECT_TRUE((*f)->PWrite(0, body).ok());
+    EXPECT_TRUE(WriteObjectMeta(**f, MetaFor(body)).ok());
+    EXPECT_TRUE((*f)->Sync().ok());
+    return ns_->Publish("bkt", key, StagedObject{*staging, MetaFor(body), nullptr}, {}, {});
+  }
+
+  // The body as the namespace answers it, or "<absent>".
+  std::string Get(const std::string& key) {
+    auto v = ns_->Find("bkt", key);
+    if (!v.ok()) {
+      EXPECT_TRUE(v.status().Is(s3err::kNoSuchKey)) << v.status().message();
+      return "<absent>";
+    }
+    auto data = fs::ReadWholeFile(*v->data);
+    EXPECT_TRUE(data.ok());
+    EXPECT_EQ(v->meta.etag, MetaFor(*data).etag);
+    return *data;
+  }
+
+  // The body as the filesystem holds it (bypassing the overlay), or "<absent>".
+  std::string OnDisk(const std::string& key) {
+    auto f = backend_->Open("bkt/" + key, fs::Backend::OpenMode::kRead);
+    if (!f.ok()) return "<absent>";
+    auto data = fs::ReadWholeFile(**f);
+    return data.ok() ? *data : "<error>";
+  }
+
+  std::vector<std::string> ListKeys(const std::string& prefix = "") {
+    std::vector<std::string> keys;
+    auto c = ns_->List("bkt", prefix, "");
+    EXPECT_TRUE(c.ok());
+    for (;;) {
+      auto n = (*c)->Next();
+      EXPECT_TRUE(n.ok());
+      if (!n.ok() || !*n) break;
+      keys.push_back((*n)->key);
+    }
+    return keys;
+  }
+
+  double Metric(const std::string& name, const std::map<std::string, std::string>& labels = {}) {
+    return MetricValue(metrics_, name, labels);
+  }
+
+  ScratchDir dir_;
+  fs::FaultBackend* fault_ = nullptr;
+  std::unique_ptr<fs::Backend> backend_;
+  metrics::Metrics metrics_;
+  std::unique_ptr<AsyncNamespace> ns_;
+};
+
+}  // namespace fsgate::dirops::testing
