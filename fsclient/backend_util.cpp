@@ -1,5 +1,7 @@
 #include "fsclient/backend_util.h"
 
+#include <algorithm>
+
 namespace fsgate::fsclient {
 
 std::string ParentPath(const std::string& path) {
@@ -17,6 +19,35 @@ Status MakeDirs(Backend& backend, const std::string& path, bool sync) {
   if (s.IsErrno(EEXIST)) return Status::Ok();
   if (!s.ok()) return s;
   return sync ? backend.SyncDir(ParentPath(path)) : Status::Ok();
+}
+
+Status CopyThroughBuffer(File& src, uint64_t src_offset, File& dst, uint64_t dst_offset,
+                         uint64_t len) {
+  std::string buf(static_cast<size_t>(std::min<uint64_t>(len, 1 << 20)), '\0');
+  while (len > 0) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(len, buf.size()));
+    auto n = src.PRead(src_offset, std::span<char>(buf.data(), want));
+    if (!n.ok()) return n.status();
+    if (*n == 0) return Status::Errno(EIO, "copy: source shorter than expected");
+    if (Status s = dst.PWrite(dst_offset, std::span<const char>(buf.data(), *n)); !s.ok()) {
+      return s;
+    }
+    src_offset += *n;
+    dst_offset += *n;
+    len -= *n;
+  }
+  return Status::Ok();
+}
+
+std::vector<std::string> SplitXattrNames(const std::string& buf, size_t n) {
+  std::vector<std::string> names;
+  for (size_t pos = 0; pos < n;) {
+    size_t end = buf.find('\0', pos);
+    if (end == std::string::npos || end > n) end = n;
+    if (end > pos) names.emplace_back(buf.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return names;
 }
 
 Result<std::string> ReadWholeFile(File& file) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <cerrno>
 #include "fsclient/backend.h"
@@ -24,5 +25,14 @@ inline bool IsMissing(const Status& s) {
 
 // The parent of a backend path ("" for a top-level name).
 std::string ParentPath(const std::string& path);
+
+// File::CopyFrom through a user-space buffer, for backends (or file pairs)
+// without a server-side copy: `len` bytes of `src` at `src_offset` written to
+// `dst` at `dst_offset`; EIO when the source is shorter.
+Status CopyThroughBuffer(File& src, uint64_t src_offset, File& dst, uint64_t dst_offset,
+                         uint64_t len);
+
+// The names in a listxattr(2) buffer: `n` bytes of NUL-terminated names.
+std::vector<std::string> SplitXattrNames(const std::string& buf, size_t n);
 
 }  // namespace fsgate::fsclient

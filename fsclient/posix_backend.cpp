@@ -14,6 +14,8 @@
 #include <cstring>
 #include <utility>
 
+#include "fsclient/backend_util.h"
+
 namespace fsgate::fsclient {
 namespace {
 
@@ -164,16 +166,7 @@ class PosixFile final : public File {
     std::string buf(1024, '\0');
     for (int attempt = 0; attempt < 8; ++attempt) {
       ssize_t n = ::flistxattr(fd_.get(), buf.data(), buf.size());
-      if (n >= 0) {
-        std::vector<std::string> names;
-        for (size_t pos = 0; pos < static_cast<size_t>(n);) {
-          size_t end = buf.find('\0', pos);
-          if (end == std::string::npos || end > static_cast<size_t>(n)) end = n;
-          if (end > pos) names.emplace_back(buf.substr(pos, end - pos));
-          pos = end + 1;
-        }
-        return names;
-      }
+      if (n >= 0) return SplitXattrNames(buf, static_cast<size_t>(n));
       if (errno != ERANGE) return ErrnoStatus("listxattr", path_);
       buf.resize(buf.size() * 4);
     }
@@ -200,18 +193,7 @@ class PosixFile final : public File {
       dst_offset = static_cast<uint64_t>(out);
     }
     // Fallback: through user space.
-    std::string buf(1 << 20, '\0');
-    while (len > 0) {
-      size_t want = static_cast<size_t>(std::min<uint64_t>(len, buf.size()));
-      auto n = src.PRead(src_offset, std::span<char>(buf.data(), want));
-      if (!n.ok()) return n.status();
-      if (*n == 0) return Status::Errno(EIO, "copy: source shorter than expected");
-      if (Status s = PWrite(dst_offset, std::span<const char>(buf.data(), *n)); !s.ok()) return s;
-      src_offset += *n;
-      dst_offset += *n;
-      len -= *n;
-    }
-    return Status::Ok();
+    return CopyThroughBuffer(src, src_offset, *this, dst_offset, len);
   }
 
   Status Close() override {

@@ -133,7 +133,7 @@ int RunServe(const ServeConfig& given) {
   auto backend = MakeBackend(config);
   if (!backend.ok()) {
     spdlog::critical("cannot open the {} backend: {}", config.backend, backend.status().message());
-    return 1;
+    return 2;  // a root or cluster that cannot be opened is a configuration error
   }
   fsclient::StoreOptions store_options;
   store_options.async_dirops = config.dirops == "async";

@@ -134,6 +134,9 @@ void SplitHostPort(const std::string& text, const char* flag, std::string& host,
 
 void ValidateConfig(const ServeConfig& c) {
   if (c.backend == "posix" && c.root.empty()) throw std::runtime_error("--root is required");
+  if (c.backend == "cephfs" && c.ceph_conf.empty()) {
+    throw std::runtime_error("--backend cephfs needs --ceph-conf FILE");
+  }
   OneOf(c.dirops, "--dirops", {"async", "sync"});
   OneOf(c.fsync, "--fsync", {"on", "off"});
   OneOf(c.backend, "--backend", {"posix", "cephfs"});
