@@ -14,11 +14,11 @@
 # CEPH_DEV_MON_PORT), so several clusters can run side by side. Debian packages:
 # ceph-mon ceph-osd ceph-mds ceph-common (deploy/packages.txt).
 #
-# Measured on 2 vCPUs: a fresh start takes 7-10 s without mgr; stop 3-12 s (the MDS
-# flushes its journal to the OSD first, so it is stopped before the OSD: stopping both
-# at once made the MDS hang ~20 s). MDS sessions time out after 10 s and are closed
-# after 15 s (defaults 60/300), so a killed client's caps and locks lapse within
-# seconds in tests.
+# Measured on 2 shared vCPUs: a fresh start takes 12-17 s without mgr; stop 1-15 s (the
+# MDS flushes its journal to the OSD first, so it is stopped before the OSD: stopping
+# both at once made the MDS hang ~20 s). A client's MDS session goes stale after 30 s
+# without renewal and is closed after 30 s more (defaults 60/300; 30 is the least the
+# MDS map accepts), so a killed client's caps and locks lapse within a minute.
 set -euo pipefail
 
 FS_NAME=cephfs
@@ -134,7 +134,7 @@ bootstrap() {
   cephc osd pool create "${FS_NAME}_data" 16 16 >/dev/null 2>&1
   cephc fs new "$FS_NAME" "${FS_NAME}_metadata" "${FS_NAME}_data" >/dev/null 2>&1
   cephc fs set "$FS_NAME" standby_count_wanted 0 >/dev/null 2>&1
-  # A dead client's session (its caps and file locks) lapses in seconds, not minutes.
+  # A dead client's session (its caps and file locks) lapses in a minute, not five.
   cephc fs set "$FS_NAME" session_timeout 30 >/dev/null
   cephc fs set "$FS_NAME" session_autoclose 30 >/dev/null
   touch "$DIR/.bootstrapped"
