@@ -39,15 +39,42 @@ Status CopyThroughBuffer(File& src, uint64_t src_offset, File& dst, uint64_t dst
   return Status::Ok();
 }
 
-std::vector<std::string> SplitXattrNames(const std::string& buf, size_t n) {
-  std::vector<std::string> names;
-  for (size_t pos = 0; pos < n;) {
-    size_t end = buf.find('\0', pos);
-    if (end == std::string::npos || end > n) end = n;
-    if (end > pos) names.emplace_back(buf.substr(pos, end - pos));
-    pos = end + 1;
+Result<std::string> GetXattrValue(const XattrCall& call, const std::string& what) {
+  std::string value(256, '\0');
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    long n = call(value.data(), value.size());
+    if (n >= 0) {
+      value.resize(static_cast<size_t>(n));
+      return value;
+    }
+    if (n != -ERANGE) return Status::Errno(static_cast<int>(-n), what);
+    n = call(nullptr, 0);
+    if (n < 0) return Status::Errno(static_cast<int>(-n), what);
+    value.resize(static_cast<size_t>(n) + 1);
   }
-  return names;
+  return Status::Errno(ERANGE, what);
+}
+
+Result<std::vector<std::string>> ListXattrNames(const XattrCall& call, const std::string& what) {
+  std::string buf(1024, '\0');
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    long n = call(buf.data(), buf.size());
+    if (n == -ERANGE) {
+      buf.resize(buf.size() * 4);
+      continue;
+    }
+    if (n < 0) return Status::Errno(static_cast<int>(-n), what);
+    // NUL-terminated names, back to back.
+    std::vector<std::string> names;
+    const size_t end_of_list = std::min(static_cast<size_t>(n), buf.size());
+    for (size_t pos = 0; pos < end_of_list;) {
+      size_t end = std::min(buf.find('\0', pos), end_of_list);
+      if (end > pos) names.emplace_back(buf.substr(pos, end - pos));
+      pos = end + 1;
+    }
+    return names;
+  }
+  return Status::Errno(ERANGE, what);
 }
 
 Result<std::string> ReadWholeFile(File& file) {

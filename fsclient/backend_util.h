@@ -1,6 +1,7 @@
 // Small helpers over the Backend interface shared by the async dirops code.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -32,7 +33,12 @@ std::string ParentPath(const std::string& path);
 Status CopyThroughBuffer(File& src, uint64_t src_offset, File& dst, uint64_t dst_offset,
                          uint64_t len);
 
-// The names in a listxattr(2) buffer: `n` bytes of NUL-terminated names.
-std::vector<std::string> SplitXattrNames(const std::string& buf, size_t n);
+// getxattr and listxattr through a buffer that grows until the answer fits
+// (a value may change size between calls). `call(buf, size)` returns the
+// length or -errno; with size 0, the length needed. `what` names the call and
+// path in the error.
+using XattrCall = std::function<long(char* buf, size_t size)>;
+Result<std::string> GetXattrValue(const XattrCall& call, const std::string& what);
+Result<std::vector<std::string>> ListXattrNames(const XattrCall& call, const std::string& what);
 
 }  // namespace fsgate::fsclient

@@ -103,19 +103,11 @@ struct Node {
 
 Result<std::string> InodeGetXattr(const Mount& m, Inode* in, const std::string& name,
                                   const std::string& what) {
-  std::string value(256, '\0');
-  for (int attempt = 0; attempt < 8; ++attempt) {
-    int n = ceph_ll_getxattr(m.get(), in, name.c_str(), value.data(), value.size(), m.perms());
-    if (n >= 0) {
-      value.resize(static_cast<size_t>(n));
-      return value;
-    }
-    if (n != -ERANGE) return CephError(n, "getxattr", what);
-    n = ceph_ll_getxattr(m.get(), in, name.c_str(), nullptr, 0, m.perms());
-    if (n < 0) return CephError(n, "getxattr", what);
-    value.resize(static_cast<size_t>(n) + 1);
-  }
-  return Status::Errno(ERANGE, "getxattr " + what);
+  return GetXattrValue(
+      [&](char* buf, size_t size) -> long {
+        return ceph_ll_getxattr(m.get(), in, name.c_str(), buf, size, m.perms());
+      },
+      "getxattr " + what);
 }
 
 Status InodeSetXattr(const Mount& m, Inode* in, const std::string& name, std::string_view value,
@@ -199,16 +191,13 @@ class CephFile final : public File {
   }
 
   Result<std::vector<std::string>> ListXattrs() override {
-    std::string buf(1024, '\0');
-    for (int attempt = 0; attempt < 8; ++attempt) {
-      size_t used = 0;
-      int rc =
-          ceph_ll_listxattr(cm(), inode_.get(), buf.data(), buf.size(), &used, mount_->perms());
-      if (rc >= 0) return SplitXattrNames(buf, std::min(used, buf.size()));
-      if (rc != -ERANGE) return CephError(rc, "listxattr", path_);
-      buf.resize(buf.size() * 4);
-    }
-    return Status::Errno(ERANGE, "listxattr " + path_);
+    return ListXattrNames(
+        [&](char* buf, size_t size) -> long {
+          size_t used = 0;
+          int rc = ceph_ll_listxattr(cm(), inode_.get(), buf, size, &used, mount_->perms());
+          return rc < 0 ? rc : static_cast<long>(used);
+        },
+        "listxattr " + path_);
   }
 
   // libcephfs 16.2 has no server-side copy (copy_file_range) for ll handles.
@@ -333,20 +322,7 @@ class CephfsBackend final : public Backend {
       if (std::strcmp(ent.d_name, ".") == 0 || std::strcmp(ent.d_name, "..") == 0) continue;
       DirEntry entry;
       entry.name = ent.d_name;
-      switch (ent.d_type) {
-        case DT_REG:
-          entry.type = DirEntry::Type::kRegular;
-          break;
-        case DT_DIR:
-          entry.type = DirEntry::Type::kDirectory;
-          break;
-        case DT_UNKNOWN:
-          entry.type = DirEntry::Type::kUnknown;
-          break;
-        default:
-          entry.type = DirEntry::Type::kOther;
-          break;
-      }
+      entry.type = DirEntryType(ent.d_type);
       entries.push_back(std::move(entry));
     }
     return entries;
@@ -486,6 +462,10 @@ Result<std::shared_ptr<Mount>> Connect(const CephfsOptions& options, const std::
     return Status::Errno(
         -rc, "cannot read the Ceph config " + options.conf_file + ": " + std::strerror(-rc));
   }
+  // libcephfs's own messages go to its log file (log_file in the conf), not
+  // into fsgate's output: a failed mount is fsgate's one line, not two.
+  (void)ceph_conf_set(cm, "err_to_stderr", "false");
+  (void)ceph_conf_set(cm, "log_to_stderr", "false");
   char current[64] = {};
   if (ceph_conf_get(cm, "client_mount_timeout", current, sizeof(current)) == 0 &&
       std::atof(current) > options.mount_timeout_seconds) {

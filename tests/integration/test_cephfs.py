@@ -7,15 +7,18 @@ a second libcephfs client (Debian's python3-cephfs) checks that the objects
 are plain files in the CephFS, with the bytes that were PUT.
 """
 
+import json
 import os
+import re
 import subprocess
 import tempfile
+import time
 import uuid
 
 import cephfs
 import pytest
 
-from fsgate_server import FsgateServer, s3_view
+from fsgate_server import FsgateServer, free_port, fsgate_bin, s3_view
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CLUSTER_SCRIPT = os.path.join(REPO, "deploy", "ceph-dev-cluster.sh")
@@ -144,3 +147,39 @@ def test_objects_survive_a_restart(gateway):
     s3 = gateway.client()
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"kept"
     gateway.wait_posix_view(bucket, {"k": b"kept"})
+
+
+def run_fsgate(*args):
+    """`fsgate serve ARGS` expected to refuse to start: (exit code, last line of output)."""
+    cmd = [fsgate_bin(), "serve", "--listen", f"127.0.0.1:{free_port()}",
+           "--metrics-listen", f"127.0.0.1:{free_port()}", *args]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=60,
+                         env=dict(os.environ, FSGATE_ACCESS_KEY="AKIAX", FSGATE_SECRET_KEY="s" * 20))
+    lines = (res.stdout + res.stderr).strip().splitlines()
+    return res.returncode, lines[-1] if lines else ""
+
+
+def test_mount_errors_are_one_line_and_exit_2(ceph_conf, tmp_path):
+    rc, line = run_fsgate("--backend", "cephfs")
+    assert (rc, line) == (2, "fsgate: --backend cephfs needs --ceph-conf FILE")
+
+    rc, line = run_fsgate("--backend", "cephfs", "--ceph-conf", str(tmp_path / "missing.conf"))
+    assert rc == 2 and "cannot read the Ceph config" in line and "missing.conf" in line, line
+
+    # The keys of --config reach the mount: an unknown filesystem, by name.
+    config = tmp_path / "fsgate.json"
+    config.write_text(json.dumps({"backend": "cephfs", "ceph_conf": ceph_conf,
+                                  "ceph_fs": "nosuchfs", "ceph_root": "/x"}))
+    rc, line = run_fsgate("--config", str(config))
+    assert rc == 2 and "no filesystem" in line and "nosuchfs" in line, line
+
+    # A cluster that does not answer: bounded by the mount timeout (10 s).
+    with open(ceph_conf) as f:
+        text = f.read()
+    dead = tmp_path / "dead.conf"
+    port = free_port()
+    dead.write_text(re.sub(r"mon_host = .*", f"mon_host = [v2:127.0.0.1:{port}]", text))
+    started = time.monotonic()
+    rc, line = run_fsgate("--backend", "cephfs", "--ceph-conf", str(dead))
+    assert rc == 2 and "no answer within 10 s" in line, line
+    assert time.monotonic() - started < 30

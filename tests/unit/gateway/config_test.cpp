@@ -58,6 +58,11 @@ TEST(ServeConfigTest, Validation) {
   invalid([](ServeConfig& x) { x.tls_cert = "a.pem"; });
   invalid([](ServeConfig& x) { x.metrics_listen = x.listen; });
   invalid([](ServeConfig& x) { x.max_connections_per_client = 0; });
+  invalid([](ServeConfig& x) { x.backend = "cephfs"; });  // without --ceph-conf
+  ServeConfig ceph;                                       // --root is the posix backend's
+  ceph.backend = "cephfs";
+  ceph.ceph_conf = "/etc/ceph/ceph.conf";
+  EXPECT_NO_THROW(ValidateConfig(ceph));
 }
 
 TEST(ServeConfigTest, MultipartExpiry) {
