@@ -73,7 +73,9 @@ class PosixArea final : public Area {
 
 #if FSGATE_HAVE_CEPHFS
 // On the cluster of FSGATE_TEST_CEPH_CONF, under /fsgate-conformance/<pid>-<n>,
-// through a second mount of the filesystem's top.
+// through a second mount of the filesystem's top. Each area costs ~1.1 s, nearly
+// all of it libcephfs 16.2 unmounting a mount of a subdirectory (measured: 0.99 s,
+// against 0.01 s for a mount of the top).
 class CephArea final : public Area {
  public:
   explicit CephArea(const std::string& conf) {
@@ -83,9 +85,10 @@ class CephArea final : public Area {
     Check(ceph_conf_read_file(cm_, conf.c_str()), "read " + conf);
     Check(ceph_mount(cm_, "/"), "mount");
     Check(ceph_mkdirs(cm_, (dir_ + "/outside").c_str(), 0755), "mkdirs");
+    Check(ceph_mkdir(cm_, (dir_ + "/r").c_str(), 0755), "mkdir");
     CephfsOptions options;
     options.conf_file = conf;
-    options.root = dir_ + "/r";  // created by the backend: that path is tested too
+    options.root = dir_ + "/r";  // (test_cephfs.py has the backend create its root)
     auto backend = MakeCephfsBackend(options);
     if (!backend.ok()) throw std::runtime_error(backend.status().message());
     backend_ = std::move(*backend);
