@@ -6,7 +6,7 @@
 #                                          there); returns once the MDS is up:active
 #   deploy/ceph-dev-cluster.sh env DIR     the exports a client needs: eval "$(... env DIR)"
 #   deploy/ceph-dev-cluster.sh stop DIR    stop DIR's daemons, by the PIDs they wrote
-#   deploy/ceph-dev-cluster.sh wipe DIR    stop, then delete DIR
+#   deploy/ceph-dev-cluster.sh wipe DIR    kill DIR's daemons, then delete DIR
 #
 # One mon, one OSD on memstore (RAM; saved to DIR on a clean stop), one MDS, all on
 # 127.0.0.1 with cephx; a mgr only with CEPH_DEV_MGR=1 (CephFS works without one, and
@@ -230,8 +230,14 @@ cmd_stop() {
 cmd_wipe() {
   [[ -d $DIR ]] || return 0
   [[ -f $DIR/ceph.conf || -z $(ls -A "$DIR") ]] || die "$DIR is not a dev cluster"
-  cmd_stop
+  DIR=$(cd "$DIR" && pwd -P)
+  # Its data goes too, so nothing needs a clean shutdown (which takes 10-15 s).
+  local n
+  for n in mds.a osd.0 mgr.x mon.a; do
+    alive "$n" && kill -9 "$(cat "$DIR/run/$n.pid")" 2>/dev/null || true
+  done
   rm -rf "${DIR:?}"
+  log "wiped"
 }
 
 cmd_env() {
