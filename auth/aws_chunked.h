@@ -12,8 +12,8 @@
 #include <utility>
 #include <vector>
 
-#include "auth/hash.h"
 #include "auth/sigv4.h"
+#include "base/hash.h"
 
 namespace fsgate::auth {
 

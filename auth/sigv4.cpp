@@ -4,8 +4,8 @@
 #include <array>
 #include <set>
 
-#include "auth/hash.h"
 #include "auth/sigv4_canonical.h"
+#include "base/hash.h"
 
 namespace fsgate::auth {
 namespace {

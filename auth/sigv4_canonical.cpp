@@ -4,8 +4,8 @@
 #include <array>
 #include <cstdio>
 
-#include "auth/hash.h"
-#include "auth/percent_encoding.h"
+#include "base/hash.h"
+#include "base/percent_encoding.h"
 
 namespace fsgate::auth::sigv4 {
 namespace {

@@ -7,12 +7,12 @@
 #include <algorithm>
 #include <cstring>
 
-#include "fsclient/backend_util.h"
+#include "base/log_text.h"
+#include "base/thread_priority.h"
+#include "fs/backend_util.h"
 #include "fsclient/key_path.h"
-#include "fsclient/log_text.h"
 #include "fsclient/object_io.h"
 #include "fsclient/object_meta_codec.h"
-#include "fsclient/thread_priority.h"
 #include "metrics/errno_name.h"
 #include "metrics/metrics.h"
 
@@ -56,8 +56,8 @@ int FailureErrno(const Status& s) {
 // Readies the staging file in one open before it is linked: the body and its
 // metadata when they rode in the journal, the create's seq stamp, and the
 // LastModified the PUT was answered with (so it does not move when applied).
-Status PrepareStaging(Backend& backend, const Intent& in) {
-  auto file = backend.Open(in.staging.path, Backend::OpenMode::kReadWrite);
+Status PrepareStaging(fs::Backend& backend, const Intent& in) {
+  auto file = backend.Open(in.staging.path, fs::Backend::OpenMode::kReadWrite);
   if (!file.ok()) return file.status();
   Status s = in.inline_data ? WriteInlineBody(**file, *in.inline_data, in.meta, in.seq)
                             : WriteObjectMeta(**file, in.meta, in.seq);
@@ -68,7 +68,7 @@ Status PrepareStaging(Backend& backend, const Intent& in) {
 
 }  // namespace
 
-Applier::Applier(Backend& backend, SyncNamespace& apply_ns, Overlay& overlay, DirCaps& caps,
+Applier::Applier(fs::Backend& backend, SyncNamespace& apply_ns, Overlay& overlay, DirCaps& caps,
                  IntentJournal& journal, metrics::Metrics& metrics, ApplierOptions options)
     : backend_(backend),
       apply_ns_(apply_ns),
@@ -258,11 +258,11 @@ Status Applier::ApplyCreate(const Intent& in) {
   if (Status s = PrepareStaging(backend_, in); !s.ok()) return s;
   // The applier's SyncNamespace links the file without syncs: the applier's
   // batched syncfs makes it durable before retiring.
-  FileStat linked;  // what the name holds right after the rename
+  fs::FileStat linked;  // what the name holds right after the rename
   auto published = apply_ns_.PublishLinked(in.bucket, in.key,
                                            StagedObject{in.staging, in.meta, nullptr}, {}, &linked);
   if (!published.ok()) return published.status();
-  caps_.Grant(ParentPath(ObjectPath(in.bucket, in.key)));
+  caps_.Grant(fs::ParentPath(ObjectPath(in.bucket, in.key)));
   if (linked.ino != 0 && linked.ino != in.staging.ino) {
     // The filesystem is the authority: the object is whatever the name holds now.
     spdlog::warn("async create: inode number mismatch deleg_ino={:#x} target={:#x} key={}/{}",
@@ -277,7 +277,7 @@ Status Applier::ApplyUnlink(const Intent& in) {
   op.prune_now = false;
   if (Status s = apply_ns_.Remove(in.bucket, in.key, op); !s.ok()) return s;
   std::lock_guard lock(mu_);
-  to_prune_.emplace(in.bucket, ParentPath(ObjectPath(in.bucket, in.key)));
+  to_prune_.emplace(in.bucket, fs::ParentPath(ObjectPath(in.bucket, in.key)));
   return Status::Ok();
 }
 
@@ -287,15 +287,15 @@ Status Applier::Replay(const Intent& in) {
     // The staging name is consumed by the rename: gone means already applied.
     auto st = backend_.Stat(in.staging.path);
     if (!st.ok()) {
-      if (IsMissing(st.status())) return Status::Ok();
+      if (fs::IsMissing(st.status())) return Status::Ok();
       return st.status();
     }
     if (st->ino != in.staging.ino) return Status::Ok();
   } else {
     auto st = backend_.Stat(path);
-    if (!st.ok() && IsMissing(st.status())) {
+    if (!st.ok() && fs::IsMissing(st.status())) {
       // Unlinked before the crash, maybe not pruned: finish the prune.
-      (void)apply_ns_.PruneEmptyDirs(in.bucket, ParentPath(path), /*may_wait=*/true);
+      (void)apply_ns_.PruneEmptyDirs(in.bucket, fs::ParentPath(path), /*may_wait=*/true);
       return Status::Ok();
     }
     if (!st.ok()) return st.status();

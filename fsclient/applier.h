@@ -33,7 +33,7 @@
 #include <thread>
 #include <vector>
 
-#include "fsclient/backend.h"
+#include "fs/backend.h"
 #include "fsclient/dir_caps.h"
 #include "fsclient/intent.h"
 #include "fsclient/intent_journal.h"
@@ -65,7 +65,7 @@ struct ApplierOptions {
 
 class Applier {
  public:
-  Applier(Backend& backend, SyncNamespace& apply_ns, Overlay& overlay, DirCaps& caps,
+  Applier(fs::Backend& backend, SyncNamespace& apply_ns, Overlay& overlay, DirCaps& caps,
           IntentJournal& journal, metrics::Metrics& metrics, ApplierOptions options);
   ~Applier();
   Applier(const Applier&) = delete;
@@ -154,7 +154,7 @@ class Applier {
   void RecordFailure(const Intent& intent, const Status& status, int attempts);
   bool HasPendingLocked(const std::string& bucket, const std::string& prefix, bool exact) const;
 
-  Backend& backend_;
+  fs::Backend& backend_;
   SyncNamespace& apply_ns_;
   Overlay& overlay_;
   DirCaps& caps_;

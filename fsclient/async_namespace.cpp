@@ -5,7 +5,7 @@
 #include <chrono>
 #include <map>
 
-#include "fsclient/backend_util.h"
+#include "fs/backend_util.h"
 #include "fsclient/key_path.h"
 #include "metrics/metrics.h"
 
@@ -30,7 +30,8 @@ std::vector<std::string> AncestorKeys(const std::string& key) {
 
 }  // namespace
 
-AsyncNamespace::AsyncNamespace(Backend& backend, AsyncOptions options, metrics::Metrics& metrics)
+AsyncNamespace::AsyncNamespace(fs::Backend& backend, AsyncOptions options,
+                               metrics::Metrics& metrics)
     : backend_(backend),
       options_(std::move(options)),
       metrics_(metrics),
@@ -38,7 +39,8 @@ AsyncNamespace::AsyncNamespace(Backend& backend, AsyncOptions options, metrics::
       apply_ns_(backend, locks_, /*fsync=*/false, SyncNamespace::Caller::kApplier,
                 [this](const std::string& dir) { caps_.Revoke(dir); }) {}
 
-Result<std::unique_ptr<AsyncNamespace>> AsyncNamespace::Open(Backend& backend, AsyncOptions options,
+Result<std::unique_ptr<AsyncNamespace>> AsyncNamespace::Open(fs::Backend& backend,
+                                                             AsyncOptions options,
                                                              metrics::Metrics& metrics) {
   options.journal.fsync = options.fsync;
   options.pool.fsync = options.fsync;
@@ -60,7 +62,7 @@ void AsyncNamespace::Abandon() {
 }
 
 Status AsyncNamespace::Recover() {
-  if (Status s = MakeDirs(backend_, options_.pool.dir, options_.fsync); !s.ok()) return s;
+  if (Status s = fs::MakeDirs(backend_, options_.pool.dir, options_.fsync); !s.ok()) return s;
   std::vector<Intent> live;
   auto journal = IntentJournal::Open(backend_, options_.journal, metrics_, &live);
   if (!journal.ok()) return journal.status();
@@ -96,7 +98,7 @@ Status AsyncNamespace::SweepStaging() {
   size_t adopted = 0, removed = 0;
   auto sweep_file = [&](const std::string& path, const std::string& name) {
     if (name.starts_with(kDelegatedPrefix)) {
-      auto file = backend_.Open(path, Backend::OpenMode::kRead);
+      auto file = backend_.Open(path, fs::Backend::OpenMode::kRead);
       if (file.ok()) {
         auto st = (*file)->Stat();
         auto xattrs = (*file)->ListXattrs();
@@ -111,7 +113,7 @@ Status AsyncNamespace::SweepStaging() {
   };
   auto entries = backend_.ReadDir(options_.pool.dir);
   if (!entries.ok()) return entries.status();
-  for (const DirEntry& e : *entries) {
+  for (const fs::DirEntry& e : *entries) {
     const std::string path = options_.pool.dir + "/" + e.name;
     if (!e.name.starts_with(kStagingGenerationPrefix)) {
       sweep_file(path, e.name);
@@ -119,7 +121,7 @@ Status AsyncNamespace::SweepStaging() {
     }
     auto files = backend_.ReadDir(path);
     if (!files.ok()) continue;  // not a directory after all: left alone
-    for (const DirEntry& f : *files) sweep_file(path + "/" + f.name, f.name);
+    for (const fs::DirEntry& f : *files) sweep_file(path + "/" + f.name, f.name);
     (void)backend_.Rmdir(path);  // refused while it holds adopted files
   }
   if (adopted + removed > 0) {
@@ -203,7 +205,7 @@ Result<ObjectMeta> AsyncNamespace::PublishSync(const std::string& bucket, const 
   if (published.ok()) {
     const std::string path = ObjectPath(bucket, key);
     if (IsDirectoryKey(key)) caps_.Grant(path);
-    caps_.Grant(ParentPath(path));
+    caps_.Grant(fs::ParentPath(path));
   }
   return published;
 }
@@ -229,7 +231,7 @@ Result<ObjectMeta> AsyncNamespace::Publish(const std::string& bucket, const std:
   }
   // The first create under a directory is synchronous: answered once applied.
   // It still goes through the journal first, for the same reason.
-  const bool parent_unknown = !caps_.Has(ParentPath(ObjectPath(bucket, key)));
+  const bool parent_unknown = !caps_.Has(fs::ParentPath(ObjectPath(bucket, key)));
   if (parent_unknown) {
     if (!reason) metrics_.SyncFallback("parent_unknown");
     if (Status s = CheckParentsOnDisk(bucket, key); !s.ok()) return s;
@@ -238,7 +240,7 @@ Result<ObjectMeta> AsyncNamespace::Publish(const std::string& bucket, const std:
   if (journaled_fallback && !object.file.delegated && options_.fsync) {
     // A staging file made on the spot: its name must be durable before an
     // intent names it (the pool does this for delegated ones in batches).
-    if (Status s = backend_.SyncDir(ParentPath(object.file.path)); !s.ok()) return s;
+    if (Status s = backend_.SyncDir(fs::ParentPath(object.file.path)); !s.ok()) return s;
   }
   if (conditions.if_match || conditions.if_none_match) {
     std::optional<ObjectMeta> current;
@@ -261,9 +263,9 @@ Result<ObjectMeta> AsyncNamespace::Publish(const std::string& bucket, const std:
   entry.ino = object.file.ino;
   if (!entry.inline_data) {
     // Readers of the pending object read the staging file it will become.
-    auto file = backend_.Open(object.file.path, Backend::OpenMode::kRead);
+    auto file = backend_.Open(object.file.path, fs::Backend::OpenMode::kRead);
     if (!file.ok()) return file.status();
-    entry.file = std::shared_ptr<File>(std::move(*file));
+    entry.file = std::shared_ptr<fs::File>(std::move(*file));
   }
 
   Intent intent;
@@ -300,7 +302,7 @@ AsyncNamespace::UnlinkPlan AsyncNamespace::PlanUnlink(const std::string& bucket,
   } else {
     auto st = backend_.Stat(ObjectPath(bucket, key));
     if (!st.ok()) {
-      if (!IsMissing(st.status())) plan.status = st.status();
+      if (!fs::IsMissing(st.status())) plan.status = st.status();
       return plan;
     }
     if (!st->is_regular) return plan;
@@ -342,7 +344,7 @@ Status AsyncNamespace::Remove(const std::string& bucket, const std::string& key,
     Status s = sync_.Remove(bucket, key, options);
     if (s.ok() && prune) {
       const std::string path = ObjectPath(bucket, key);
-      applier_->PruneLater(bucket, IsDirectoryKey(key) ? path : ParentPath(path));
+      applier_->PruneLater(bucket, IsDirectoryKey(key) ? path : fs::ParentPath(path));
       lock = {};
       applier_->PruneNow();
     }

@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "fs/backend.h"
 #include "fsclient/applier.h"
-#include "fsclient/backend.h"
 #include "fsclient/delegated_inodes.h"
 #include "fsclient/dir_caps.h"
 #include "fsclient/intent_journal.h"
@@ -51,7 +51,7 @@ class AsyncNamespace final : public Namespace {
  public:
   // Replays the journal (every answered op is in place when this returns),
   // sweeps the staging directory, and starts the pool and the applier.
-  static Result<std::unique_ptr<AsyncNamespace>> Open(Backend& backend, AsyncOptions options,
+  static Result<std::unique_ptr<AsyncNamespace>> Open(fs::Backend& backend, AsyncOptions options,
                                                       metrics::Metrics& metrics);
   ~AsyncNamespace() override;
 
@@ -82,7 +82,7 @@ class AsyncNamespace final : public Namespace {
   DelegatedInodePool& pool() { return *pool_; }
 
  private:
-  AsyncNamespace(Backend& backend, AsyncOptions options, metrics::Metrics& metrics);
+  AsyncNamespace(fs::Backend& backend, AsyncOptions options, metrics::Metrics& metrics);
   Status Recover();
   Status SweepStaging();
   // The reason this create cannot go async, or nullptr. Called under the key lock.
@@ -109,7 +109,7 @@ class AsyncNamespace final : public Namespace {
   Status AnsweredConflict(const std::string& bucket, const std::string& key) const;
   Status CheckParentsOnDisk(const std::string& bucket, const std::string& key);
 
-  Backend& backend_;
+  fs::Backend& backend_;
   const AsyncOptions options_;
   metrics::Metrics& metrics_;
   // The engine's one KeyLocks: this namespace's ops, its sync fallbacks, the

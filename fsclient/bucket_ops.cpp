@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
-#include "fsclient/backend_util.h"
+#include "fs/backend_util.h"
 #include "fsclient/bucket_record.h"
 #include "fsclient/fs_object_store.h"
 #include "fsclient/key_path.h"
@@ -22,10 +22,10 @@ std::string BucketRecordPath(const std::string& bucket) {
 
 // The bucket's record; a bucket without one (made by another program) has
 // creation time 0 and no attributes.
-Result<BucketRecord> ReadBucketRecord(Backend& backend, const std::string& bucket) {
+Result<BucketRecord> ReadBucketRecord(fs::Backend& backend, const std::string& bucket) {
   auto text = ReadSmallFile(backend, BucketRecordPath(bucket));
   if (!text.ok()) {
-    if (IsMissing(text.status())) return BucketRecord{};
+    if (fs::IsMissing(text.status())) return BucketRecord{};
     return text.status();
   }
   auto record = DecodeBucketRecord(*text);
@@ -38,7 +38,7 @@ Result<BucketRecord> ReadBucketRecord(Backend& backend, const std::string& bucke
 
 }  // namespace
 
-Result<FileStat> FsObjectStore::StatBucket(const std::string& bucket) {
+Result<fs::FileStat> FsObjectStore::StatBucket(const std::string& bucket) {
   if (Status s = ValidateBucketName(bucket); !s.ok()) return s;
   auto st = backend_->Stat(bucket);
   if (st.ok() && st->is_dir) return st;
@@ -132,7 +132,8 @@ Result<std::vector<BucketInfo>> FsObjectStore::ListBuckets() {
   if (!entries.ok()) return entries.status();
   std::vector<BucketInfo> buckets;
   for (const auto& entry : *entries) {
-    if (entry.type != DirEntry::Type::kDirectory && entry.type != DirEntry::Type::kUnknown) {
+    if (entry.type != fs::DirEntry::Type::kDirectory &&
+        entry.type != fs::DirEntry::Type::kUnknown) {
       continue;
     }
     if (!ValidateBucketName(entry.name).ok()) continue;  // also excludes ".fsgate"
@@ -163,8 +164,8 @@ Status FsObjectStore::DeleteBucket(const std::string& bucket) {
     if (!entries.ok()) return entries.status();
     for (const auto& entry : *entries) {
       std::string path = dirs[i] + "/" + entry.name;
-      bool is_dir = entry.type == DirEntry::Type::kDirectory;
-      if (entry.type == DirEntry::Type::kUnknown) {
+      bool is_dir = entry.type == fs::DirEntry::Type::kDirectory;
+      if (entry.type == fs::DirEntry::Type::kUnknown) {
         auto st = backend_->Stat(path);
         is_dir = st.ok() && st->is_dir;
       }
@@ -179,7 +180,7 @@ Status FsObjectStore::DeleteBucket(const std::string& bucket) {
   }
   // Its owner goes with it: a directory later made under this name by
   // another program must not inherit the owner.
-  if (Status s = backend_->Unlink(BucketRecordPath(bucket)); !s.ok() && !IsMissing(s)) return s;
+  if (Status s = backend_->Unlink(BucketRecordPath(bucket)); !s.ok() && !fs::IsMissing(s)) return s;
   bucket_cache_.Forget(bucket);
   if (options_.fsync) {
     if (Status s = backend_->SyncDir(layout::kBuckets); !s.ok()) return s;

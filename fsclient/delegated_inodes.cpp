@@ -4,13 +4,13 @@
 
 #include <set>
 
+#include "base/thread_priority.h"
 #include "fsclient/store_layout.h"
-#include "fsclient/thread_priority.h"
 #include "metrics/metrics.h"
 
 namespace fsgate::fsclient {
 
-DelegatedInodePool::DelegatedInodePool(Backend& backend, DelegatedInodeOptions options,
+DelegatedInodePool::DelegatedInodePool(fs::Backend& backend, DelegatedInodeOptions options,
                                        metrics::Metrics& metrics)
     : backend_(backend),
       options_(std::move(options)),

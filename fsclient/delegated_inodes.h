@@ -17,7 +17,7 @@
 #include <string>
 #include <thread>
 
-#include "fsclient/backend.h"
+#include "fs/backend.h"
 #include "fsclient/namespace.h"
 #include "fsclient/staging_dirs.h"
 
@@ -44,7 +44,8 @@ inline constexpr std::string_view kDelegatedPrefix = "d.";
 
 class DelegatedInodePool {
  public:
-  DelegatedInodePool(Backend& backend, DelegatedInodeOptions options, metrics::Metrics& metrics);
+  DelegatedInodePool(fs::Backend& backend, DelegatedInodeOptions options,
+                     metrics::Metrics& metrics);
   ~DelegatedInodePool();
   DelegatedInodePool(const DelegatedInodePool&) = delete;
   DelegatedInodePool& operator=(const DelegatedInodePool&) = delete;
@@ -64,7 +65,7 @@ class DelegatedInodePool {
   std::deque<StagingFile> CreateBatch(size_t n);
   void PublishLevelLocked();
 
-  Backend& backend_;
+  fs::Backend& backend_;
   const DelegatedInodeOptions options_;
   metrics::Metrics& metrics_;
   StagingDirs staging_dirs_;

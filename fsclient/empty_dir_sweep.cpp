@@ -1,6 +1,6 @@
 #include "fsclient/empty_dir_sweep.h"
 
-#include "fsclient/backend_util.h"
+#include "fs/backend_util.h"
 #include "fsclient/object_meta_codec.h"
 #include "fsclient/store_layout.h"
 
@@ -8,14 +8,14 @@ namespace fsgate::fsclient {
 namespace {
 
 // Returns true when `dir` is empty once its empty subdirectories are gone.
-Result<bool> PruneBelow(Backend& backend, const std::string& dir, bool fsync, size_t& removed) {
+Result<bool> PruneBelow(fs::Backend& backend, const std::string& dir, bool fsync, size_t& removed) {
   auto entries = backend.ReadDir(dir);
   if (!entries.ok()) return entries.status();
   bool empty = true;
   bool changed = false;
   for (const auto& entry : *entries) {
     std::string path = dir + "/" + entry.name;
-    if (entry.type != DirEntry::Type::kDirectory) {
+    if (entry.type != fs::DirEntry::Type::kDirectory) {
       empty = false;
       continue;
     }
@@ -41,22 +41,22 @@ Result<bool> PruneBelow(Backend& backend, const std::string& dir, bool fsync, si
 
 }  // namespace
 
-Result<size_t> SweepEmptyDirectories(Backend& backend, bool fsync) {
+Result<size_t> SweepEmptyDirectories(fs::Backend& backend, bool fsync) {
   auto buckets = backend.ReadDir("");
   if (!buckets.ok()) return buckets.status();
   size_t removed = 0;
   for (const auto& bucket : *buckets) {
-    if (bucket.type != DirEntry::Type::kDirectory || bucket.name == layout::kRoot) continue;
+    if (bucket.type != fs::DirEntry::Type::kDirectory || bucket.name == layout::kRoot) continue;
     auto empty = PruneBelow(backend, bucket.name, fsync, removed);
     if (!empty.ok()) return empty.status();
   }
   return removed;
 }
 
-Result<bool> TakeCleanShutdownMarker(Backend& backend, bool fsync) {
+Result<bool> TakeCleanShutdownMarker(fs::Backend& backend, bool fsync) {
   auto st = backend.Stat(layout::kCleanShutdown);
   if (!st.ok()) {
-    if (IsMissing(st.status())) return false;
+    if (fs::IsMissing(st.status())) return false;
     return st.status();
   }
   if (Status s = backend.Unlink(layout::kCleanShutdown); !s.ok()) return s;
@@ -66,8 +66,8 @@ Result<bool> TakeCleanShutdownMarker(Backend& backend, bool fsync) {
   return true;
 }
 
-Status MarkCleanShutdown(Backend& backend, bool fsync) {
-  auto file = backend.Open(layout::kCleanShutdown, Backend::OpenMode::kCreateTruncate);
+Status MarkCleanShutdown(fs::Backend& backend, bool fsync) {
+  auto file = backend.Open(layout::kCleanShutdown, fs::Backend::OpenMode::kCreateTruncate);
   if (!file.ok()) return file.status();
   if (Status s = (*file)->Close(); !s.ok()) return s;
   return fsync ? backend.SyncDir(layout::kRoot) : Status::Ok();

@@ -8,18 +8,18 @@
 // leaves a marker so that an ordinary restart skips the walk.
 #pragma once
 
-#include "fsclient/backend.h"
-#include "fsclient/status.h"
+#include "base/status.h"
+#include "fs/backend.h"
 
 namespace fsgate::fsclient {
 
 // Removes, bottom-up, every directory under each bucket that holds no file
 // and is not a directory object. Returns how many were removed.
-Result<size_t> SweepEmptyDirectories(Backend& backend, bool fsync);
+Result<size_t> SweepEmptyDirectories(fs::Backend& backend, bool fsync);
 
 // Whether the last stop was a drained shutdown; consumes the marker.
-Result<bool> TakeCleanShutdownMarker(Backend& backend, bool fsync);
+Result<bool> TakeCleanShutdownMarker(fs::Backend& backend, bool fsync);
 // Leaves the marker (after a drain, at shutdown).
-Status MarkCleanShutdown(Backend& backend, bool fsync);
+Status MarkCleanShutdown(fs::Backend& backend, bool fsync);
 
 }  // namespace fsgate::fsclient

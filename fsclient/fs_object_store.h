@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "fsclient/backend.h"
+#include "fs/backend.h"
 #include "fsclient/bucket_cache.h"
 #include "fsclient/bucket_gate.h"
 #include "fsclient/multipart_expiry.h"
@@ -21,7 +21,7 @@ namespace fsgate::fsclient {
 class FsObjectStore final : public ObjectStore {
  public:
   // `metrics` may be null (tools and tests that run without an exporter).
-  FsObjectStore(std::unique_ptr<Backend> backend, std::unique_ptr<Namespace> ns,
+  FsObjectStore(std::unique_ptr<fs::Backend> backend, std::unique_ptr<Namespace> ns,
                 StoreOptions options, metrics::Metrics* metrics);
   ~FsObjectStore() override;
 
@@ -61,27 +61,27 @@ class FsObjectStore final : public ObjectStore {
   std::string AsyncStatusJson() override;
   Status WriteHealth() override;
 
-  Backend& backend() { return *backend_; }
+  fs::Backend& backend() { return *backend_; }
   Namespace& ns() { return *ns_; }
 
  private:
   // NoSuchBucket (or InvalidBucketName) unless the bucket exists.
   Status CheckBucket(const std::string& bucket);
   // CheckBucket, and the directory's stat when it exists.
-  Result<FileStat> StatBucket(const std::string& bucket);
+  Result<fs::FileStat> StatBucket(const std::string& bucket);
   // Bucket and key both valid, bucket existing.
   Status CheckObject(const std::string& bucket, const std::string& key);
   // NoSuchKey from the namespace becomes NoSuchBucket when the bucket is gone.
   Status KeyMissing(const std::string& bucket, Status status);
   // Writes `meta` and publishes a staged file that holds the object's data.
   Result<ObjectMeta> PublishStaged(const std::string& bucket, const std::string& key,
-                                   StagingFile staging, File& file, ObjectMeta meta,
+                                   StagingFile staging, fs::File& file, ObjectMeta meta,
                                    const WriteConditions& conditions, bool sync_dirops);
   Status RemoveUploadsOf(const std::string& bucket);
   // Records `default_bucket_owner` for a bucket found without an owner.
   Status AdoptBucket(const std::string& bucket, BucketInfo& info);
 
-  std::unique_ptr<Backend> backend_;
+  std::unique_ptr<fs::Backend> backend_;
   std::unique_ptr<Namespace> ns_;
   BucketGate bucket_gate_;
   BucketCache bucket_cache_;
@@ -92,11 +92,11 @@ class FsObjectStore final : public ObjectStore {
 };
 
 // The Namespace the store runs on: the one switch point between sync and async dirops.
-Result<std::unique_ptr<Namespace>> MakeNamespace(Backend& backend, const StoreOptions& options,
+Result<std::unique_ptr<Namespace>> MakeNamespace(fs::Backend& backend, const StoreOptions& options,
                                                  metrics::Metrics* metrics);
 
 // Opens the store without a metrics registry (tests, tools).
-Result<std::unique_ptr<ObjectStore>> OpenFsObjectStore(std::unique_ptr<Backend> backend,
+Result<std::unique_ptr<ObjectStore>> OpenFsObjectStore(std::unique_ptr<fs::Backend> backend,
                                                        StoreOptions options,
                                                        metrics::Metrics* metrics);
 

@@ -6,7 +6,7 @@
 namespace fsgate::fsclient {
 namespace {
 
-class InlineFile final : public File {
+class InlineFile final : public fs::File {
  public:
   InlineFile(std::shared_ptr<const std::string> data, int64_t mtime_ns)
       : data_(std::move(data)), mtime_ns_(mtime_ns) {}
@@ -21,8 +21,8 @@ class InlineFile final : public File {
   Status Truncate(uint64_t) override { return ReadOnly(); }
   Status SetMtime(int64_t) override { return ReadOnly(); }
   Status Sync() override { return Status::Ok(); }
-  Result<FileStat> Stat() override {
-    FileStat st;
+  Result<fs::FileStat> Stat() override {
+    fs::FileStat st;
     st.size = data_->size();
     st.mtime_ns = mtime_ns_;
     st.is_regular = true;
@@ -34,7 +34,7 @@ class InlineFile final : public File {
   Status SetXattr(const std::string&, std::string_view) override { return ReadOnly(); }
   Status RemoveXattr(const std::string&) override { return ReadOnly(); }
   Result<std::vector<std::string>> ListXattrs() override { return std::vector<std::string>{}; }
-  Status CopyFrom(File&, uint64_t, uint64_t, uint64_t) override { return ReadOnly(); }
+  Status CopyFrom(fs::File&, uint64_t, uint64_t, uint64_t) override { return ReadOnly(); }
   Status Close() override { return Status::Ok(); }
 
  private:
@@ -45,7 +45,8 @@ class InlineFile final : public File {
 
 }  // namespace
 
-std::shared_ptr<File> MakeInlineFile(std::shared_ptr<const std::string> data, int64_t mtime_ns) {
+std::shared_ptr<fs::File> MakeInlineFile(std::shared_ptr<const std::string> data,
+                                         int64_t mtime_ns) {
   return std::make_shared<InlineFile>(std::move(data), mtime_ns);
 }
 

@@ -5,10 +5,10 @@
 #include <memory>
 #include <string>
 
-#include "fsclient/backend.h"
+#include "fs/backend.h"
 
 namespace fsgate::fsclient {
 
-std::shared_ptr<File> MakeInlineFile(std::shared_ptr<const std::string> data, int64_t mtime_ns);
+std::shared_ptr<fs::File> MakeInlineFile(std::shared_ptr<const std::string> data, int64_t mtime_ns);
 
 }  // namespace fsgate::fsclient

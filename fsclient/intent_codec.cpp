@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "auth/hash.h"
+#include "base/hash.h"
 
 namespace fsgate::fsclient {
 namespace {
@@ -89,7 +89,7 @@ class Reader {
 uint32_t RecordSeed(uint64_t first_seq) {
   std::string bytes;
   PutInt<uint64_t>(&bytes, first_seq);
-  return auth::Crc32c(bytes);
+  return Crc32c(bytes);
 }
 
 uint32_t SegmentHeader::record_seed() const { return version >= 2 ? RecordSeed(first_seq) : 0; }
@@ -99,14 +99,14 @@ std::string EncodeSegmentHeader(uint64_t first_seq) {
   PutInt<uint32_t>(&out, kJournalFormatVersion);
   PutInt<uint32_t>(&out, 0);
   PutInt<uint64_t>(&out, first_seq);
-  PutInt<uint32_t>(&out, auth::Crc32c(out));
+  PutInt<uint32_t>(&out, Crc32c(out));
   PutInt<uint32_t>(&out, 0);
   return out;
 }
 
 Result<SegmentHeader> DecodeSegmentHeader(std::string_view data) {
   if (data.size() < kSegmentHeaderSize || data.substr(0, 8) != kSegmentMagic ||
-      LoadInt<uint32_t>(data.data() + 24) != auth::Crc32c(data.substr(0, 24))) {
+      LoadInt<uint32_t>(data.data() + 24) != Crc32c(data.substr(0, 24))) {
     return Status::Errno(EINVAL, "not an fsgate intent journal segment (bad header)");
   }
   auto version = LoadInt<uint32_t>(data.data() + 8);
@@ -156,7 +156,7 @@ void SealRecords(std::string* records, uint32_t seed) {
     const auto length = LoadInt<uint32_t>(records->data() + pos);
     std::string_view payload(records->data() + pos + kRecordHeaderSize, length);
     std::string crc;
-    PutInt<uint32_t>(&crc, auth::Crc32c(payload, seed));
+    PutInt<uint32_t>(&crc, Crc32c(payload, seed));
     std::memcpy(records->data() + pos + 4, crc.data(), crc.size());
     pos += kRecordHeaderSize + length;
   }
@@ -170,7 +170,7 @@ std::optional<Intent> DecodeIntentRecord(std::string_view data, uint32_t seed, s
     return std::nullopt;
   }
   std::string_view payload = data.substr(kRecordHeaderSize, length);
-  if (auth::Crc32c(payload, seed) != crc) return std::nullopt;
+  if (Crc32c(payload, seed) != crc) return std::nullopt;
 
   Reader r(payload);
   Intent intent;

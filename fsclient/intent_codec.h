@@ -16,8 +16,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/status.h"
 #include "fsclient/intent.h"
-#include "fsclient/status.h"
 
 namespace fsgate::fsclient {
 

@@ -6,14 +6,15 @@
 #include <chrono>
 #include <cstdio>
 
-#include "fsclient/backend_util.h"
+#include "fs/backend_util.h"
 #include "fsclient/intent_codec.h"
 #include "fsclient/journal_segments.h"
 #include "metrics/metrics.h"
 
 namespace fsgate::fsclient {
 
-IntentJournal::IntentJournal(Backend& backend, JournalOptions options, metrics::Metrics& metrics)
+IntentJournal::IntentJournal(fs::Backend& backend, JournalOptions options,
+                             metrics::Metrics& metrics)
     : backend_(backend), options_(std::move(options)), metrics_(metrics) {}
 
 IntentJournal::~IntentJournal() {
@@ -22,7 +23,8 @@ IntentJournal::~IntentJournal() {
   if (queued_records_ > 0 && broken_.ok() && file_) (void)FlushLocked(lock);
 }
 
-Result<std::unique_ptr<IntentJournal>> IntentJournal::Open(Backend& backend, JournalOptions options,
+Result<std::unique_ptr<IntentJournal>> IntentJournal::Open(fs::Backend& backend,
+                                                           JournalOptions options,
                                                            metrics::Metrics& metrics,
                                                            std::vector<Intent>* live) {
   std::unique_ptr<IntentJournal> journal(new IntentJournal(backend, std::move(options), metrics));
@@ -31,10 +33,10 @@ Result<std::unique_ptr<IntentJournal>> IntentJournal::Open(Backend& backend, Jou
 }
 
 Status IntentJournal::Recover(std::vector<Intent>* live) {
-  if (Status s = MakeDirs(backend_, options_.dir, options_.fsync); !s.ok()) return s;
+  if (Status s = fs::MakeDirs(backend_, options_.dir, options_.fsync); !s.ok()) return s;
   auto entries = backend_.ReadDir(options_.dir);
   if (!entries.ok()) return entries.status();
-  for (const DirEntry& e : *entries) {
+  for (const fs::DirEntry& e : *entries) {
     if (auto first = ParseSegmentName(e.name)) {
       segments_.push_back({*first, options_.dir + "/" + e.name});
     }
@@ -43,9 +45,9 @@ Status IntentJournal::Recover(std::vector<Intent>* live) {
             [](const Segment& a, const Segment& b) { return a.first_seq < b.first_seq; });
 
   for (const Segment& segment : segments_) {
-    auto file = backend_.Open(segment.path, Backend::OpenMode::kRead);
+    auto file = backend_.Open(segment.path, fs::Backend::OpenMode::kRead);
     if (!file.ok()) return file.status();
-    auto data = ReadWholeFile(**file);
+    auto data = fs::ReadWholeFile(**file);
     if (!data.ok()) return data.status();
     auto header = DecodeSegmentHeader(*data);
     if (!header.ok()) {

@@ -20,10 +20,10 @@
 #include <string>
 #include <vector>
 
-#include "fsclient/backend.h"
+#include "base/status.h"
+#include "fs/backend.h"
 #include "fsclient/intent.h"
 #include "fsclient/journal_segments.h"
-#include "fsclient/status.h"
 
 namespace fsgate::metrics {
 class Metrics;
@@ -43,7 +43,7 @@ class IntentJournal {
   // holds, in journal order; new appends go to a fresh segment, never after a
   // possibly torn tail. A segment of a newer format version is refused with a
   // clear message.
-  static Result<std::unique_ptr<IntentJournal>> Open(Backend& backend, JournalOptions options,
+  static Result<std::unique_ptr<IntentJournal>> Open(fs::Backend& backend, JournalOptions options,
                                                      metrics::Metrics& metrics,
                                                      std::vector<Intent>* live);
   ~IntentJournal();
@@ -82,7 +82,7 @@ class IntentJournal {
     uint64_t first_seq;
     std::string path;
   };
-  IntentJournal(Backend& backend, JournalOptions options, metrics::Metrics& metrics);
+  IntentJournal(fs::Backend& backend, JournalOptions options, metrics::Metrics& metrics);
   Status Recover(std::vector<Intent>* live);
   Status StartSegment(uint64_t first_seq);
   // Seals `records` for the segment they land in, writes and syncs them.
@@ -92,7 +92,7 @@ class IntentJournal {
   // Flushes what is queued (leading or following a batch) and waits for it.
   Status FlushLocked(std::unique_lock<std::mutex>& lock);
 
-  Backend& backend_;
+  fs::Backend& backend_;
   const JournalOptions options_;
   metrics::Metrics& metrics_;
 
@@ -118,7 +118,7 @@ class IntentJournal {
 
   std::unique_ptr<JournalSegments> segment_files_;
   // Owned by the flushing leader (one at a time).
-  std::unique_ptr<File> file_;
+  std::unique_ptr<fs::File> file_;
   uint64_t offset_ = 0;
   uint64_t file_first_seq_ = 0;
   bool rotate_ = false;  // a failed write: the next batch starts a new segment

@@ -5,7 +5,7 @@
 #include <charconv>
 #include <cstdio>
 
-#include "fsclient/thread_priority.h"
+#include "base/thread_priority.h"
 
 namespace fsgate::fsclient {
 namespace {
@@ -46,13 +46,13 @@ std::optional<uint64_t> ParseSegmentName(const std::string& name) {
   return ParseDigits(std::string_view(name).substr(0, 20));
 }
 
-JournalSegments::JournalSegments(Backend& backend, Options options)
+JournalSegments::JournalSegments(fs::Backend& backend, Options options)
     : backend_(backend), options_(std::move(options)) {}
 
 JournalSegments::~JournalSegments() { Stop(); }
 
-Status JournalSegments::Start(const std::vector<DirEntry>& entries) {
-  for (const DirEntry& e : entries) {
+Status JournalSegments::Start(const std::vector<fs::DirEntry>& entries) {
+  for (const fs::DirEntry& e : entries) {
     const std::string path = options_.dir + "/" + e.name;
     if (e.name.ends_with(kTmpSuffix)) {
       (void)backend_.Unlink(path);  // cut while being written
@@ -103,7 +103,7 @@ Result<std::string> JournalSegments::WriteSpare(uint64_t bytes) {
   }
   const std::string path = options_.dir + "/" + std::to_string(n) + std::string(kSpareSuffix);
   const std::string tmp = path + std::string(kTmpSuffix);
-  auto file = backend_.Open(tmp, Backend::OpenMode::kCreateTruncate);
+  auto file = backend_.Open(tmp, fs::Backend::OpenMode::kCreateTruncate);
   if (!file.ok()) return file.status();
   const std::string zeros(kZeroChunk, '\0');
   for (uint64_t off = 0; off < bytes; off += zeros.size()) {
@@ -150,8 +150,8 @@ void JournalSegments::SpareLoop() {
   }
 }
 
-Result<std::unique_ptr<File>> JournalSegments::Create(uint64_t first_seq,
-                                                      const std::string& header) {
+Result<std::unique_ptr<fs::File>> JournalSegments::Create(uint64_t first_seq,
+                                                          const std::string& header) {
   std::string spare;
   {
     std::lock_guard lock(mu_);
@@ -169,7 +169,7 @@ Result<std::unique_ptr<File>> JournalSegments::Create(uint64_t first_seq,
     spare = *written;
   }
   {
-    auto file = backend_.Open(spare, Backend::OpenMode::kReadWrite);
+    auto file = backend_.Open(spare, fs::Backend::OpenMode::kReadWrite);
     if (!file.ok()) return file.status();
     // The header first, durable, then the name: see the invariant in the header.
     if (Status s = (*file)->PWrite(0, header); !s.ok()) return s;
@@ -183,7 +183,7 @@ Result<std::unique_ptr<File>> JournalSegments::Create(uint64_t first_seq,
   if (options_.fsync) {
     if (Status s = backend_.SyncDir(options_.dir); !s.ok()) return s;
   }
-  return backend_.Open(path, Backend::OpenMode::kReadWrite);
+  return backend_.Open(path, fs::Backend::OpenMode::kReadWrite);
 }
 
 Status JournalSegments::Retire(const std::string& path) {

@@ -29,8 +29,8 @@
 #include <thread>
 #include <vector>
 
-#include "fsclient/backend.h"
-#include "fsclient/status.h"
+#include "base/status.h"
+#include "fs/backend.h"
 
 namespace fsgate::fsclient {
 
@@ -48,19 +48,19 @@ class JournalSegments {
     size_t spares_kept = 2;   // trimmed segments recycled up to this many spares
   };
 
-  explicit JournalSegments(Backend& backend, Options options);
+  explicit JournalSegments(fs::Backend& backend, Options options);
   ~JournalSegments();
   JournalSegments(const JournalSegments&) = delete;
   JournalSegments& operator=(const JournalSegments&) = delete;
 
   // Adopts complete spares left in `dir`, removes half-written ones, and
   // starts the background writer. The segments themselves are the journal's.
-  Status Start(const std::vector<DirEntry>& entries);
+  Status Start(const std::vector<fs::DirEntry>& entries);
   void Stop();
 
   // A segment named for `first_seq` whose first bytes are `header`, made
   // durable, on a pre-written file. Blocks only when no spare is ready.
-  Result<std::unique_ptr<File>> Create(uint64_t first_seq, const std::string& header);
+  Result<std::unique_ptr<fs::File>> Create(uint64_t first_seq, const std::string& header);
   // A segment no longer needed: kept as a spare, or unlinked beyond the limit.
   Status Retire(const std::string& path);
 
@@ -71,7 +71,7 @@ class JournalSegments {
   Result<std::string> WriteSpare(uint64_t bytes);
   void SpareLoop();
 
-  Backend& backend_;
+  fs::Backend& backend_;
   const Options options_;
   mutable std::mutex mu_;
   std::condition_variable wake_;

@@ -1,4 +1,5 @@
 #include "fsclient/key_cursor.h"
+#include "base/utf8.h"
 
 #include <algorithm>
 #include <optional>
@@ -22,7 +23,7 @@ bool IsVanished(const Status& s) {
 
 class DirKeyCursor final : public KeyCursor {
  public:
-  DirKeyCursor(Backend& backend, std::string bucket, std::string prefix, std::string marker)
+  DirKeyCursor(fs::Backend& backend, std::string bucket, std::string prefix, std::string marker)
       : backend_(backend),
         bucket_(std::move(bucket)),
         prefix_(std::move(prefix)),
@@ -116,13 +117,13 @@ class DirKeyCursor final : public KeyCursor {
       if (!IsValidUtf8(entry.name)) continue;
       bool is_dir;
       switch (entry.type) {
-        case DirEntry::Type::kRegular:
+        case fs::DirEntry::Type::kRegular:
           is_dir = false;
           break;
-        case DirEntry::Type::kDirectory:
+        case fs::DirEntry::Type::kDirectory:
           is_dir = true;
           break;
-        case DirEntry::Type::kUnknown: {
+        case fs::DirEntry::Type::kUnknown: {
           auto st = backend_.Stat(frame.dir + "/" + entry.name);
           if (!st.ok() || (!st->is_dir && !st->is_regular)) continue;
           is_dir = st->is_dir;
@@ -157,7 +158,7 @@ class DirKeyCursor final : public KeyCursor {
   }
 
   Result<std::optional<ListEntry>> FileEntry(const std::string& path, std::string key) {
-    auto file = backend_.Open(path, Backend::OpenMode::kRead);
+    auto file = backend_.Open(path, fs::Backend::OpenMode::kRead);
     if (!file.ok()) {
       if (IsVanished(file.status())) return std::optional<ListEntry>();
       return file.status();
@@ -174,7 +175,7 @@ class DirKeyCursor final : public KeyCursor {
     return std::optional<ListEntry>(std::move(entry));
   }
 
-  Backend& backend_;
+  fs::Backend& backend_;
   const std::string bucket_;
   const std::string prefix_;
   const std::string marker_;
@@ -185,7 +186,7 @@ class DirKeyCursor final : public KeyCursor {
 
 }  // namespace
 
-std::unique_ptr<KeyCursor> MakeDirKeyCursor(Backend& backend, std::string bucket,
+std::unique_ptr<KeyCursor> MakeDirKeyCursor(fs::Backend& backend, std::string bucket,
                                             std::string prefix, std::string marker) {
   return std::make_unique<DirKeyCursor>(backend, std::move(bucket), std::move(prefix),
                                         std::move(marker));

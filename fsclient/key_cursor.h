@@ -14,12 +14,12 @@
 #include <memory>
 #include <string>
 
-#include "fsclient/backend.h"
+#include "fs/backend.h"
 #include "fsclient/namespace.h"
 
 namespace fsgate::fsclient {
 
-std::unique_ptr<KeyCursor> MakeDirKeyCursor(Backend& backend, std::string bucket,
+std::unique_ptr<KeyCursor> MakeDirKeyCursor(fs::Backend& backend, std::string bucket,
                                             std::string prefix, std::string marker);
 
 }  // namespace fsgate::fsclient

@@ -18,7 +18,7 @@
 #include <string>
 #include <string_view>
 
-#include "fsclient/status.h"
+#include "base/status.h"
 
 namespace fsgate::fsclient {
 
@@ -49,12 +49,5 @@ inline bool IsDirectoryKey(std::string_view key) { return !key.empty() && key.ba
 
 // Backend path of a (validated) bucket and key; a directory key loses its '/'.
 std::string ObjectPath(std::string_view bucket, std::string_view key);
-
-// True when `text` is well-formed UTF-8 (no overlongs, no surrogates).
-bool IsValidUtf8(std::string_view text);
-// Decodes the UTF-8 sequence at the start of `text` into `code_point`: its
-// length, or 0 when it is not well-formed (overlong, surrogate, past
-// U+10FFFF, cut short, or not a lead byte).
-size_t DecodeUtf8(std::string_view text, uint32_t& code_point);
 
 }  // namespace fsgate::fsclient

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "auth/hash.h"
+#include "base/hash.h"
 
 namespace fsgate::fsclient {
 namespace {
@@ -127,7 +127,7 @@ std::string EncodeMetaRecord(const ObjectMeta& meta, uint64_t seq, bool with_mti
   const uint8_t version = meta.part_sizes.empty() ? kMetaRecordOldestVersion : kMetaRecordVersion;
   std::string out(1, static_cast<char>(version));
   if (IsHexMd5(meta.etag)) {
-    PutField(out, 'm', *auth::HexDecode(meta.etag));
+    PutField(out, 'm', *HexDecode(meta.etag));
   } else {
     PutField(out, 'e', meta.etag);
   }
@@ -167,7 +167,7 @@ Result<MetaRecord> DecodeMetaRecord(std::string_view value) {
     switch (tag) {
       case 'm':
         ok = bytes.size() == 16;
-        meta.etag = auth::HexEncode(bytes);
+        meta.etag = HexEncode(bytes);
         has_etag = true;
         break;
       case 'e':

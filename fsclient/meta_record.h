@@ -26,8 +26,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/status.h"
 #include "fsclient/object_store.h"
-#include "fsclient/status.h"
 
 namespace fsgate::fsclient {
 

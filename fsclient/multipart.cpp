@@ -7,7 +7,7 @@
 #include <chrono>
 #include <cstdio>
 
-#include "auth/hash.h"
+#include "base/hash.h"
 #include "fsclient/fs_object_store.h"
 #include "fsclient/key_path.h"
 #include "fsclient/multipart_layout.h"
@@ -82,7 +82,7 @@ std::string NewUploadId(int64_t initiated_ns) {
 }
 
 // The upload `id` of exactly bucket/key.
-Result<UploadRecord> LoadUploadOf(Backend& backend, const std::string& bucket,
+Result<UploadRecord> LoadUploadOf(fs::Backend& backend, const std::string& bucket,
                                   const std::string& key, const std::string& id) {
   if (!IsValidUploadId(id)) return NoSuchUpload();
   auto upload = multipart::LoadUploadRecord(backend, UploadDir(bucket, id));
@@ -92,7 +92,7 @@ Result<UploadRecord> LoadUploadOf(Backend& backend, const std::string& bucket,
 }
 
 // Makes the upload disappear at once (one rename), then deletes its files.
-Status RemoveUploadDir(Backend& backend, const std::string& bucket, const std::string& id,
+Status RemoveUploadDir(fs::Backend& backend, const std::string& bucket, const std::string& id,
                        bool fsync) {
   const std::string dir = UploadDir(bucket, id);
   const std::string doomed = dir + ".removed-" + RandomHex(6);
@@ -159,10 +159,10 @@ Result<std::unique_ptr<ObjectWriter>> FsObjectStore::BeginUploadPart(const std::
   const std::string dir = UploadDir(bucket, upload_id);
   const std::string part = dir + "/" + PartName(part_number);
   const std::string tmp = part + ".tmp-" + RandomHex(6);
-  auto created = backend_->Open(tmp, Backend::OpenMode::kCreateExclusive);
+  auto created = backend_->Open(tmp, fs::Backend::OpenMode::kCreateExclusive);
   if (!created.ok()) return created.status().IsErrno(ENOENT) ? NoSuchUpload() : created.status();
   (void)(*created)->Close();
-  Backend& backend = *backend_;
+  fs::Backend& backend = *backend_;
   const bool fsync = options_.fsync;
   auto publish = [&backend, dir, part, tmp, fsync](
                      ObjectMeta meta, std::shared_ptr<const std::string>) -> Result<ObjectMeta> {
@@ -196,7 +196,7 @@ Result<std::vector<PartInfo>> FsObjectStore::ListParts(const std::string& bucket
   for (const auto& entry : *entries) {
     int number = ParsePartName(entry.name);
     if (number == 0) continue;
-    auto file = backend_->Open(dir + "/" + entry.name, Backend::OpenMode::kRead);
+    auto file = backend_->Open(dir + "/" + entry.name, fs::Backend::OpenMode::kRead);
     if (!file.ok()) continue;  // replaced or aborted meanwhile
     auto meta = ReadObjectMeta(**file);
     if (!meta.ok()) return meta.status();
@@ -228,18 +228,18 @@ Result<ObjectMeta> FsObjectStore::CompleteMultipartUpload(const std::string& buc
     }
   }
   // Open every part once: the data copied is exactly the data checked.
-  std::vector<std::unique_ptr<File>> files;
+  std::vector<std::unique_ptr<fs::File>> files;
   std::vector<uint64_t> sizes;
   std::string md5s;
   for (size_t i = 0; i < parts.size(); ++i) {
     const CompletedPart& part = parts[i];
     if (part.number < 1 || part.number > kMaxPartNumber) return InvalidPart();
     auto file = backend_->Open(UploadDir(bucket, upload_id) + "/" + PartName(part.number),
-                               Backend::OpenMode::kRead);
+                               fs::Backend::OpenMode::kRead);
     if (!file.ok()) return file.status().IsErrno(ENOENT) ? InvalidPart() : file.status();
     auto meta = ReadObjectMeta(**file);
     if (!meta.ok()) return meta.status();
-    auto raw = auth::HexDecode(meta->etag);
+    auto raw = HexDecode(meta->etag);
     if (Unquote(part.etag) != meta->etag || !raw) return InvalidPart();
     if (i + 1 < parts.size() && meta->size < kMinPartSize) {
       return Status::S3(s3err::kEntityTooSmall,
@@ -255,7 +255,7 @@ Result<ObjectMeta> FsObjectStore::CompleteMultipartUpload(const std::string& buc
 
   auto staging = ns_->AcquireStaging();
   if (!staging.ok()) return staging.status();
-  auto target = backend_->Open(staging->path, Backend::OpenMode::kReadWrite);
+  auto target = backend_->Open(staging->path, fs::Backend::OpenMode::kReadWrite);
   if (!target.ok()) {
     ns_->ReleaseStaging(*staging);
     return target.status();
@@ -276,8 +276,7 @@ Result<ObjectMeta> FsObjectStore::CompleteMultipartUpload(const std::string& buc
   meta.size = offset;
   meta.parts_count = static_cast<int>(parts.size());
   meta.part_sizes = std::move(sizes);  // for GET ?partNumber=N
-  meta.etag = auth::HexEncode(auth::Digest(auth::HashAlgorithm::kMd5, md5s)) + "-" +
-              std::to_string(parts.size());
+  meta.etag = HexEncode(Digest(HashAlgorithm::kMd5, md5s)) + "-" + std::to_string(parts.size());
   auto published = PublishStaged(bucket, key, *staging, **target, std::move(meta), conditions,
                                  /*sync_dirops=*/false);
   if (!published.ok()) return published;

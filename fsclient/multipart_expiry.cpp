@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "fsclient/thread_priority.h"
+#include "base/thread_priority.h"
 
 namespace fsgate::fsclient {
 

@@ -32,12 +32,12 @@ std::string FlatUploadId(const std::string& name) {
   return {};
 }
 
-bool IsRegularFile(Backend& backend, const std::string& path) {
+bool IsRegularFile(fs::Backend& backend, const std::string& path) {
   auto st = backend.Stat(path);
   return st.ok() && !st->is_dir;
 }
 
-Status MkdirIfMissing(Backend& backend, const std::string& path) {
+Status MkdirIfMissing(fs::Backend& backend, const std::string& path) {
   Status s = backend.Mkdir(path);
   return s.IsErrno(EEXIST) ? Status::Ok() : s;
 }
@@ -71,7 +71,7 @@ std::string EncodeUploadRecord(const UploadRecord& upload) {
   return std::string(buf.GetString(), buf.GetSize());
 }
 
-Result<UploadRecord> LoadUploadRecord(Backend& backend, const std::string& upload_dir) {
+Result<UploadRecord> LoadUploadRecord(fs::Backend& backend, const std::string& upload_dir) {
   auto text = ReadSmallFile(backend, upload_dir + "/" + kRecordName);
   if (!text.ok()) return text.status();
   rapidjson::Document doc;
@@ -93,12 +93,13 @@ Result<UploadRecord> LoadUploadRecord(Backend& backend, const std::string& uploa
   return upload;
 }
 
-void RemoveUploadTree(Backend& backend, const std::string& dir) {
+void RemoveUploadTree(fs::Backend& backend, const std::string& dir) {
   auto entries = backend.ReadDir(dir);
   if (entries.ok()) {
     for (const auto& entry : *entries) {
       const std::string path = dir + "/" + entry.name;
-      if (entry.type == DirEntry::Type::kDirectory || entry.type == DirEntry::Type::kUnknown) {
+      if (entry.type == fs::DirEntry::Type::kDirectory ||
+          entry.type == fs::DirEntry::Type::kUnknown) {
         if (auto files = backend.ReadDir(path); files.ok()) {
           for (const auto& file : *files) (void)backend.Unlink(path + "/" + file.name);
           (void)backend.Rmdir(path);
@@ -111,7 +112,7 @@ void RemoveUploadTree(Backend& backend, const std::string& dir) {
   (void)backend.Rmdir(dir);
 }
 
-Result<size_t> MigrateFlatUploads(Backend& backend, bool fsync) {
+Result<size_t> MigrateFlatUploads(fs::Backend& backend, bool fsync) {
   auto entries = backend.ReadDir(layout::kMultipart);
   if (!entries.ok()) return entries.status();
   std::set<std::string> touched_dirs;

@@ -17,9 +17,9 @@
 #include <cstdint>
 #include <string>
 
-#include "fsclient/backend.h"
+#include "base/status.h"
+#include "fs/backend.h"
 #include "fsclient/object_store.h"
-#include "fsclient/status.h"
 
 namespace fsgate::fsclient::multipart {
 
@@ -38,15 +38,15 @@ std::string UploadDir(const std::string& bucket, const std::string& upload_id);
 
 std::string EncodeUploadRecord(const UploadRecord& upload);
 // The record in `upload_dir`; ENOENT when there is none.
-Result<UploadRecord> LoadUploadRecord(Backend& backend, const std::string& upload_dir);
+Result<UploadRecord> LoadUploadRecord(fs::Backend& backend, const std::string& upload_dir);
 
 // Removes `dir` and what it holds, two levels deep (a bucket's uploads dir and
 // its uploads' files); errors are ignored, what is left is retried by the next
 // removal of the same bucket or by the expiry scan.
-void RemoveUploadTree(Backend& backend, const std::string& dir);
+void RemoveUploadTree(fs::Backend& backend, const std::string& dir);
 
 // Moves uploads of the flat layout under their bucket's directory; returns how
 // many moved. Idempotent: a start interrupted half way finishes the move next time.
-Result<size_t> MigrateFlatUploads(Backend& backend, bool fsync);
+Result<size_t> MigrateFlatUploads(fs::Backend& backend, bool fsync);
 
 }  // namespace fsgate::fsclient::multipart

@@ -17,9 +17,9 @@
 #include <optional>
 #include <string>
 
-#include "fsclient/backend.h"
+#include "base/status.h"
+#include "fs/backend.h"
 #include "fsclient/object_store.h"
-#include "fsclient/status.h"
 
 namespace fsgate::fsclient {
 
@@ -48,7 +48,7 @@ struct ObjectVersion {
   ObjectMeta meta;
   // Open data file of exactly this version: it stays readable if the key is
   // replaced or deleted meanwhile. Null for directory objects ("key/").
-  std::shared_ptr<File> data;
+  std::shared_ptr<fs::File> data;
 };
 
 // Keys of one bucket in byte order of the whole key.

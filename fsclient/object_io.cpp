@@ -4,7 +4,7 @@
 
 namespace fsgate::fsclient {
 
-StagingWriter::StagingWriter(Backend& backend, std::string staging_path, ObjectMeta base,
+StagingWriter::StagingWriter(fs::Backend& backend, std::string staging_path, ObjectMeta base,
                              Options options, Publish publish, Discard discard)
     : backend_(backend),
       path_(std::move(staging_path)),
@@ -21,7 +21,7 @@ StagingWriter::~StagingWriter() {
 }
 
 Status StagingWriter::Spill() {
-  auto file = backend_.Open(path_, Backend::OpenMode::kReadWrite);
+  auto file = backend_.Open(path_, fs::Backend::OpenMode::kReadWrite);
   if (!file.ok()) return file.status();
   file_ = std::move(*file);
   if (Status s = file_->PWrite(0, buffer_); !s.ok()) return s;
@@ -62,7 +62,7 @@ Result<ObjectMeta> StagingWriter::Commit(ObjectMeta meta) {
   if (meta.user_meta.empty()) meta.user_meta = base_.user_meta;
   if (meta.checksums.empty()) meta.checksums = base_.checksums;
   if (meta.content_type.empty()) meta.content_type = kDefaultContentType;
-  meta.etag = auth::HexEncode(Md5());
+  meta.etag = HexEncode(Md5());
   meta.size = bytes_;
   std::shared_ptr<const std::string> inline_data;
   if (!file_ && options_.inline_max > 0) {
@@ -87,7 +87,8 @@ Result<size_t> FileReader::Read(uint64_t offset, std::span<char> buf) {
   return data_->PRead(offset, buf);
 }
 
-Status WriteInlineBody(File& file, const std::string& data, const ObjectMeta& meta, uint64_t seq) {
+Status WriteInlineBody(fs::File& file, const std::string& data, const ObjectMeta& meta,
+                       uint64_t seq) {
   // A staging file is empty unless an earlier attempt wrote it. Truncating an
   // empty file to zero is not free: ext4 then flushes the file on close.
   auto st = file.Stat();
@@ -99,9 +100,9 @@ Status WriteInlineBody(File& file, const std::string& data, const ObjectMeta& me
   return WriteObjectMeta(file, meta, seq);
 }
 
-Status MaterializeInline(Backend& backend, const std::string& staging_path, const std::string& data,
-                         const ObjectMeta& meta, bool fsync) {
-  auto file = backend.Open(staging_path, Backend::OpenMode::kReadWrite);
+Status MaterializeInline(fs::Backend& backend, const std::string& staging_path,
+                         const std::string& data, const ObjectMeta& meta, bool fsync) {
+  auto file = backend.Open(staging_path, fs::Backend::OpenMode::kReadWrite);
   if (!file.ok()) return file.status();
   if (Status s = WriteInlineBody(**file, data, meta); !s.ok()) return s;
   if (fsync) {

@@ -6,8 +6,8 @@
 #include <optional>
 #include <string>
 
-#include "auth/hash.h"
-#include "fsclient/backend.h"
+#include "base/hash.h"
+#include "fs/backend.h"
 #include "fsclient/object_store.h"
 
 namespace fsgate::fsclient {
@@ -34,7 +34,7 @@ class StagingWriter final : public ObjectWriter {
     uint64_t inline_max = 0;
   };
 
-  StagingWriter(Backend& backend, std::string staging_path, ObjectMeta base, Options options,
+  StagingWriter(fs::Backend& backend, std::string staging_path, ObjectMeta base, Options options,
                 Publish publish, Discard discard);
   ~StagingWriter() override;
 
@@ -48,15 +48,15 @@ class StagingWriter final : public ObjectWriter {
   // Opens the staging file and moves the buffered bytes into it.
   Status Spill();
 
-  Backend& backend_;
+  fs::Backend& backend_;
   const std::string path_;
   const ObjectMeta base_;
   const Options options_;
   Publish publish_;
   Discard discard_;
-  std::unique_ptr<File> file_;
+  std::unique_ptr<fs::File> file_;
   std::string buffer_;
-  auth::Hasher md5_{auth::HashAlgorithm::kMd5};
+  Hasher md5_{HashAlgorithm::kMd5};
   std::optional<std::string> digest_;
   uint64_t bytes_ = 0;
   bool done_ = false;
@@ -65,23 +65,23 @@ class StagingWriter final : public ObjectWriter {
 // Reads one open version; a directory object (no data) reads as empty.
 class FileReader final : public ObjectReader {
  public:
-  FileReader(ObjectMeta meta, std::shared_ptr<File> data)
+  FileReader(ObjectMeta meta, std::shared_ptr<fs::File> data)
       : meta_(std::move(meta)), data_(std::move(data)) {}
   const ObjectMeta& meta() const override { return meta_; }
   Result<size_t> Read(uint64_t offset, std::span<char> buf) override;
 
  private:
   ObjectMeta meta_;
-  std::shared_ptr<File> data_;
+  std::shared_ptr<fs::File> data_;
 };
 
 // Writes an inline body and its metadata into an (empty) staging file, synced
 // with `fsync` and closed: what a file-backed StagedObject would have held.
 // Writes a body that rode inline (in memory or in the journal) and its metadata
 // into an open staging file, whatever an earlier attempt left in it.
-Status WriteInlineBody(File& file, const std::string& data, const ObjectMeta& meta,
+Status WriteInlineBody(fs::File& file, const std::string& data, const ObjectMeta& meta,
                        uint64_t seq = 0);
-Status MaterializeInline(Backend& backend, const std::string& staging_path, const std::string& data,
-                         const ObjectMeta& meta, bool fsync);
+Status MaterializeInline(fs::Backend& backend, const std::string& staging_path,
+                         const std::string& data, const ObjectMeta& meta, bool fsync);
 
 }  // namespace fsgate::fsclient

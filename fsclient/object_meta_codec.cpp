@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <functional>
 
-#include "auth/hash.h"
+#include "base/hash.h"
 #include "fsclient/meta_record.h"
 
 namespace fsgate::fsclient {
@@ -104,10 +104,10 @@ Result<std::optional<MetaRecord>> ReadRecord(const Getter& get) {
 
 }  // namespace
 
-std::string DerivedEtag(const FileStat& st) {
-  return auth::HexEncode(auth::Digest(auth::HashAlgorithm::kMd5, std::to_string(st.ino) + ":" +
-                                                                     std::to_string(st.size) + ":" +
-                                                                     std::to_string(st.mtime_ns))) +
+std::string DerivedEtag(const fs::FileStat& st) {
+  return HexEncode(Digest(HashAlgorithm::kMd5, std::to_string(st.ino) + ":" +
+                                                   std::to_string(st.size) + ":" +
+                                                   std::to_string(st.mtime_ns))) +
          "-1";
 }
 
@@ -149,11 +149,11 @@ Result<ObjectMeta> DecodeMetaJson(std::string_view json) {
   return meta;
 }
 
-Status WriteObjectMeta(File& file, const ObjectMeta& meta, uint64_t seq) {
+Status WriteObjectMeta(fs::File& file, const ObjectMeta& meta, uint64_t seq) {
   return file.SetXattr(kXattrRecord, EncodeMetaRecord(meta, seq, /*with_mtime=*/false));
 }
 
-Result<ObjectMeta> ReadObjectMeta(File& file) {
+Result<ObjectMeta> ReadObjectMeta(fs::File& file) {
   auto st = file.Stat();
   if (!st.ok()) return st.status();
   auto record = ReadRecord([&](const char* name) { return file.GetXattr(name); });
@@ -170,7 +170,7 @@ Result<ObjectMeta> ReadObjectMeta(File& file) {
   return meta;
 }
 
-Result<std::string> ReadObjectEtag(File& file, const FileStat& st) {
+Result<std::string> ReadObjectEtag(fs::File& file, const fs::FileStat& st) {
   // Listings call this per file: read only what holds the ETag.
   auto record = ReadV2([&](const char* name) { return file.GetXattr(name); });
   if (!record.ok()) return record.status();
@@ -181,18 +181,18 @@ Result<std::string> ReadObjectEtag(File& file, const FileStat& st) {
   return etag.status();
 }
 
-Result<uint64_t> ReadObjectSeq(Backend& backend, const std::string& path) {
+Result<uint64_t> ReadObjectSeq(fs::Backend& backend, const std::string& path) {
   auto record = ReadRecord([&](const char* name) { return backend.GetXattr(path, name); });
   if (!record.ok()) return record.status();
   return record->has_value() ? (*record)->seq : 0;
 }
 
-Status WriteDirObjectMeta(Backend& backend, const std::string& path, const ObjectMeta& meta) {
+Status WriteDirObjectMeta(fs::Backend& backend, const std::string& path, const ObjectMeta& meta) {
   // A directory's mtime moves with its entries: keep the object's own time.
   return backend.SetXattr(path, kXattrRecord, EncodeMetaRecord(meta, 0, /*with_mtime=*/true));
 }
 
-Result<std::optional<ObjectMeta>> ReadDirObjectMeta(Backend& backend, const std::string& path) {
+Result<std::optional<ObjectMeta>> ReadDirObjectMeta(fs::Backend& backend, const std::string& path) {
   auto record = ReadRecord([&](const char* name) { return backend.GetXattr(path, name); });
   if (!record.ok()) return record.status();
   if (!record->has_value()) return std::optional<ObjectMeta>();
@@ -206,7 +206,7 @@ Result<std::optional<ObjectMeta>> ReadDirObjectMeta(Backend& backend, const std:
   return std::optional<ObjectMeta>(std::move(meta));
 }
 
-Status RemoveDirObjectMeta(Backend& backend, const std::string& path) {
+Status RemoveDirObjectMeta(fs::Backend& backend, const std::string& path) {
   // The record and the format 1 version go first: without them the rest is ignored.
   for (const char* name : {kXattrRecord, kXattrVersion, kXattrEtag, kXattrMeta}) {
     Status s = backend.RemoveXattr(path, name);

@@ -16,9 +16,9 @@
 #include <optional>
 #include <string>
 
-#include "fsclient/backend.h"
+#include "base/status.h"
+#include "fs/backend.h"
 #include "fsclient/object_store.h"
-#include "fsclient/status.h"
 
 namespace fsgate::fsclient {
 
@@ -34,7 +34,7 @@ inline constexpr const char* kDefaultContentType = "binary/octet-stream";
 // (NooBaa NSFS style, from inode, size and mtime): hex(md5("<ino>:<size>:<mtime_ns>"))
 // + "-1". The "-N" suffix marks it, as multipart ETags are marked, as not being
 // the MD5 of the content, so clients (rclone, s3cmd) do not verify bodies against it.
-std::string DerivedEtag(const FileStat& st);
+std::string DerivedEtag(const fs::FileStat& st);
 
 // The JSON of user.fsgate.meta (everything but etag and size), for reuse by the
 // intent journal.
@@ -44,22 +44,22 @@ Result<ObjectMeta> DecodeMetaJson(std::string_view json);
 // Writes the metadata of `meta` on a (staging) file, with the seq of the
 // async create that links it (0: none) — it lets replay tell an older async
 // create from the file a later op left at the name.
-Status WriteObjectMeta(File& file, const ObjectMeta& meta, uint64_t seq = 0);
+Status WriteObjectMeta(fs::File& file, const ObjectMeta& meta, uint64_t seq = 0);
 // Reads the metadata of an open object file: xattrs plus size and mtime from
 // fstat; a foreign file gets the defaults above.
-Result<ObjectMeta> ReadObjectMeta(File& file);
+Result<ObjectMeta> ReadObjectMeta(fs::File& file);
 // The ETag alone (for listings), derived for foreign files.
-Result<std::string> ReadObjectEtag(File& file, const FileStat& st);
+Result<std::string> ReadObjectEtag(fs::File& file, const fs::FileStat& st);
 
 // The seq an async create stamped on the file at `path`; 0 when none.
-Result<uint64_t> ReadObjectSeq(Backend& backend, const std::string& path);
+Result<uint64_t> ReadObjectSeq(fs::Backend& backend, const std::string& path);
 
 // Directory objects ("key/"): the directory's own xattrs.
-Status WriteDirObjectMeta(Backend& backend, const std::string& path, const ObjectMeta& meta);
+Status WriteDirObjectMeta(fs::Backend& backend, const std::string& path, const ObjectMeta& meta);
 // nullopt when the directory is not a directory object (no user.fsgate.v).
-Result<std::optional<ObjectMeta>> ReadDirObjectMeta(Backend& backend, const std::string& path);
+Result<std::optional<ObjectMeta>> ReadDirObjectMeta(fs::Backend& backend, const std::string& path);
 // Makes the directory an implicit one again.
-Status RemoveDirObjectMeta(Backend& backend, const std::string& path);
+Status RemoveDirObjectMeta(fs::Backend& backend, const std::string& path);
 
 // Sum of the bytes of user metadata names and values, as S3 counts it (limit 2 KB).
 size_t UserMetaBytes(const ObjectMeta& meta);

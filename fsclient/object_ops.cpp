@@ -1,5 +1,5 @@
 // PutObject, GetObject, HeadObject, DeleteObject, CopyObject.
-#include "auth/hash.h"
+#include "base/hash.h"
 #include "fsclient/fs_object_store.h"
 #include "fsclient/key_path.h"
 #include "fsclient/object_io.h"
@@ -28,8 +28,8 @@ bool IsPlainMd5Etag(const std::string& etag) {
   return etag.size() == 32 && etag.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
 
-Result<std::string> HashFile(File& file, uint64_t size) {
-  auth::Hasher md5(auth::HashAlgorithm::kMd5);
+Result<std::string> HashFile(fs::File& file, uint64_t size) {
+  Hasher md5(HashAlgorithm::kMd5);
   std::string buf(1 << 20, '\0');
   for (uint64_t offset = 0; offset < size;) {
     auto n = file.PRead(offset, std::span<char>(buf.data(), buf.size()));
@@ -38,7 +38,7 @@ Result<std::string> HashFile(File& file, uint64_t size) {
     md5.Update(std::string_view(buf.data(), *n));
     offset += *n;
   }
-  return auth::HexEncode(md5.Finish());
+  return HexEncode(md5.Finish());
 }
 
 }  // namespace
@@ -123,8 +123,8 @@ std::vector<Status> FsObjectStore::DeleteObjects(const std::string& bucket,
 }
 
 Result<ObjectMeta> FsObjectStore::PublishStaged(const std::string& bucket, const std::string& key,
-                                                StagingFile staging, File& file, ObjectMeta meta,
-                                                const WriteConditions& conditions,
+                                                StagingFile staging, fs::File& file,
+                                                ObjectMeta meta, const WriteConditions& conditions,
                                                 bool sync_dirops) {
   Status s = WriteObjectMeta(file, meta);
   if (s.ok() && options_.fsync) s = file.Sync();
@@ -180,7 +180,7 @@ Result<ObjectMeta> FsObjectStore::CopyObject(const CopyRequest& request) {
 
   auto staging = ns_->AcquireStaging();
   if (!staging.ok()) return staging.status();
-  auto file = backend_->Open(staging->path, Backend::OpenMode::kReadWrite);
+  auto file = backend_->Open(staging->path, fs::Backend::OpenMode::kReadWrite);
   if (!file.ok()) {
     ns_->ReleaseStaging(*staging);
     return file.status();
@@ -204,7 +204,7 @@ Result<ObjectMeta> FsObjectStore::CopyObject(const CopyRequest& request) {
     }
     meta.etag = std::move(*etag);
   } else {
-    meta.etag = auth::HexEncode(auth::Digest(auth::HashAlgorithm::kMd5, ""));
+    meta.etag = HexEncode(Digest(HashAlgorithm::kMd5, ""));
   }
   return PublishStaged(request.dst_bucket, request.dst_key, *staging, **file, std::move(meta),
                        request.conditions, request.sync_dirops);

@@ -17,8 +17,8 @@
 #include <utility>
 #include <vector>
 
-#include "fsclient/backend.h"
-#include "fsclient/status.h"
+#include "base/status.h"
+#include "fs/backend.h"
 
 namespace fsgate::metrics {
 class Metrics;
@@ -164,7 +164,7 @@ class ObjectStore {
  public:
   // Opens the store on `backend`: checks the on-disk format, replays the intent
   // journal, and returns only when every answered operation is in place.
-  static Result<std::unique_ptr<ObjectStore>> Open(std::unique_ptr<Backend> backend,
+  static Result<std::unique_ptr<ObjectStore>> Open(std::unique_ptr<fs::Backend> backend,
                                                    StoreOptions options, metrics::Metrics& metrics);
   virtual ~ObjectStore() = default;
 

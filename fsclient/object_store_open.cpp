@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "fs/backend_util.h"
 #include "fsclient/async_namespace.h"
-#include "fsclient/backend_util.h"
 #include "fsclient/empty_dir_sweep.h"
 #include "fsclient/fs_object_store.h"
 #include "fsclient/journal_segments.h"
@@ -19,12 +19,12 @@ namespace {
 // A journal left by an async run may still hold answered ops. Without async
 // dirops nothing would apply them now, and a later async start would replay
 // them over whatever was written in between: they are applied first.
-Status ApplyLeftoverJournal(Backend& backend, const StoreOptions& options,
+Status ApplyLeftoverJournal(fs::Backend& backend, const StoreOptions& options,
                             metrics::Metrics* metrics) {
   auto entries = backend.ReadDir(layout::kJournal);
-  if (!entries.ok()) return IsMissing(entries.status()) ? Status::Ok() : entries.status();
+  if (!entries.ok()) return fs::IsMissing(entries.status()) ? Status::Ok() : entries.status();
   if (std::none_of(entries->begin(), entries->end(),
-                   [](const DirEntry& e) { return ParseSegmentName(e.name).has_value(); })) {
+                   [](const fs::DirEntry& e) { return ParseSegmentName(e.name).has_value(); })) {
     return Status::Ok();
   }
   std::optional<metrics::Metrics> scratch_metrics;
@@ -39,7 +39,7 @@ Status ApplyLeftoverJournal(Backend& backend, const StoreOptions& options,
 
 }  // namespace
 
-Result<std::unique_ptr<Namespace>> MakeNamespace(Backend& backend, const StoreOptions& options,
+Result<std::unique_ptr<Namespace>> MakeNamespace(fs::Backend& backend, const StoreOptions& options,
                                                  metrics::Metrics* metrics) {
   if (options.async_dirops) {
     if (metrics == nullptr) {
@@ -57,7 +57,7 @@ Result<std::unique_ptr<Namespace>> MakeNamespace(Backend& backend, const StoreOp
   return SyncNamespace::Standalone(backend, options.fsync);
 }
 
-Result<std::unique_ptr<ObjectStore>> OpenFsObjectStore(std::unique_ptr<Backend> backend,
+Result<std::unique_ptr<ObjectStore>> OpenFsObjectStore(std::unique_ptr<fs::Backend> backend,
                                                        StoreOptions options,
                                                        metrics::Metrics* metrics) {
   if (!backend) return Status::Errno(EINVAL, "no backend");
@@ -80,13 +80,13 @@ Result<std::unique_ptr<ObjectStore>> OpenFsObjectStore(std::unique_ptr<Backend> 
       std::make_unique<FsObjectStore>(std::move(backend), std::move(*ns), options, metrics));
 }
 
-Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(std::unique_ptr<Backend> backend,
+Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(std::unique_ptr<fs::Backend> backend,
                                                        StoreOptions options,
                                                        metrics::Metrics& metrics) {
   return OpenFsObjectStore(std::move(backend), options, &metrics);
 }
 
-FsObjectStore::FsObjectStore(std::unique_ptr<Backend> backend, std::unique_ptr<Namespace> ns,
+FsObjectStore::FsObjectStore(std::unique_ptr<fs::Backend> backend, std::unique_ptr<Namespace> ns,
                              StoreOptions options, metrics::Metrics* metrics)
     : backend_(std::move(backend)), ns_(std::move(ns)), options_(options), metrics_(metrics) {
   if (options_.multipart_expiry.count() > 0) {

@@ -12,8 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/sleeping_shared_mutex.h"
 #include "fsclient/namespace.h"
-#include "fsclient/sleeping_shared_mutex.h"
 
 namespace fsgate::fsclient {
 
@@ -23,7 +23,7 @@ struct OverlayEntry {
   // A pending create: its metadata and its bytes (inline, or the open staging file).
   ObjectMeta meta;
   std::shared_ptr<const std::string> inline_data;
-  std::shared_ptr<File> file;
+  std::shared_ptr<fs::File> file;
   uint64_t ino = 0;  // the delegated inode the create will link
 
   ObjectVersion Version() const;

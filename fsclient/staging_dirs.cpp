@@ -22,7 +22,7 @@ StagingDirs::Options WithDefaultClock(StagingDirs::Options options) {
 
 }  // namespace
 
-StagingDirs::StagingDirs(Backend& backend, std::string dir, Options options)
+StagingDirs::StagingDirs(fs::Backend& backend, std::string dir, Options options)
     : backend_(backend), dir_(std::move(dir)), options_(WithDefaultClock(std::move(options))) {}
 
 Result<StagingDirs::NewFile> StagingDirs::Create(std::string_view prefix) {
@@ -38,7 +38,7 @@ Result<StagingDirs::NewFile> StagingDirs::Create(std::string_view prefix) {
   }
   out.path = out.dir + "/" + std::string(prefix) + RandomHex(12);
   const std::chrono::nanoseconds cpu_before = options_.thread_cpu_time();
-  auto file = backend_.Open(out.path, Backend::OpenMode::kCreateExclusive);
+  auto file = backend_.Open(out.path, fs::Backend::OpenMode::kCreateExclusive);
   const std::chrono::nanoseconds cpu_spent = options_.thread_cpu_time() - cpu_before;
   {
     std::lock_guard lock(mu_);

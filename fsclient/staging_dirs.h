@@ -32,8 +32,8 @@
 #include <string>
 #include <string_view>
 
-#include "fsclient/backend.h"
-#include "fsclient/status.h"
+#include "base/status.h"
+#include "fs/backend.h"
 
 namespace fsgate::fsclient {
 
@@ -61,8 +61,8 @@ class StagingDirs {
     std::function<std::chrono::nanoseconds()> thread_cpu_time;
   };
 
-  StagingDirs(Backend& backend, std::string dir, Options options);
-  StagingDirs(Backend& backend, std::string dir, bool durable_dirs)
+  StagingDirs(fs::Backend& backend, std::string dir, Options options);
+  StagingDirs(fs::Backend& backend, std::string dir, bool durable_dirs)
       : StagingDirs(backend, std::move(dir), DurableIf(durable_dirs)) {}
 
   static Options DurableIf(bool durable_dirs) {
@@ -84,7 +84,7 @@ class StagingDirs {
   // Counts a create in `dir` that took `cpu`; may end the current generation.
   void NoteCreateCost(const std::string& dir, std::chrono::nanoseconds cpu);  // under mu_
 
-  Backend& backend_;
+  fs::Backend& backend_;
   const std::string dir_;
   const Options options_;
   std::mutex mu_;

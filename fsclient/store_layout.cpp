@@ -5,12 +5,12 @@
 #include <charconv>
 #include <stdexcept>
 
-#include "auth/hash.h"
+#include "base/hash.h"
 
 namespace fsgate::fsclient {
 namespace {
 
-Status MkdirIfMissing(Backend& backend, const std::string& path) {
+Status MkdirIfMissing(fs::Backend& backend, const std::string& path) {
   Status s = backend.Mkdir(path);
   if (s.ok() || s.IsErrno(EEXIST)) return Status::Ok();
   return s;
@@ -23,13 +23,13 @@ std::string RandomHex(size_t bytes) {
   if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
     throw std::runtime_error("RAND_bytes failed");
   }
-  return auth::HexEncode(raw);
+  return HexEncode(raw);
 }
 
-Status WriteFileAtomic(Backend& backend, const std::string& path, const std::string& data,
+Status WriteFileAtomic(fs::Backend& backend, const std::string& path, const std::string& data,
                        bool fsync) {
   std::string tmp = path + ".tmp-" + RandomHex(6);
-  auto file = backend.Open(tmp, Backend::OpenMode::kCreateExclusive);
+  auto file = backend.Open(tmp, fs::Backend::OpenMode::kCreateExclusive);
   if (!file.ok()) return file.status();
   Status s = (*file)->PWrite(0, data);
   if (s.ok() && fsync) s = (*file)->Sync();
@@ -46,8 +46,8 @@ Status WriteFileAtomic(Backend& backend, const std::string& path, const std::str
   return Status::Ok();
 }
 
-Result<std::string> ReadSmallFile(Backend& backend, const std::string& path) {
-  auto file = backend.Open(path, Backend::OpenMode::kRead);
+Result<std::string> ReadSmallFile(fs::Backend& backend, const std::string& path) {
+  auto file = backend.Open(path, fs::Backend::OpenMode::kRead);
   if (!file.ok()) return file.status();
   std::string data;
   char buf[4096];
@@ -61,7 +61,7 @@ Result<std::string> ReadSmallFile(Backend& backend, const std::string& path) {
   return data;
 }
 
-Status InitStoreLayout(Backend& backend, bool fsync) {
+Status InitStoreLayout(fs::Backend& backend, bool fsync) {
   if (Status s = MkdirIfMissing(backend, layout::kRoot); !s.ok()) return s;
   auto format = ReadSmallFile(backend, layout::kFormat);
   if (format.ok()) {

@@ -9,8 +9,8 @@
 
 #include <string>
 
-#include "fsclient/backend.h"
-#include "fsclient/status.h"
+#include "base/status.h"
+#include "fs/backend.h"
 
 namespace fsgate::fsclient {
 
@@ -29,14 +29,14 @@ inline constexpr const char* kCleanShutdown = ".fsgate/clean-shutdown";
 
 // Creates the internal directories and the format file when missing; refuses a
 // store whose format is newer than this binary (or unreadable) with a clear message.
-Status InitStoreLayout(Backend& backend, bool fsync);
+Status InitStoreLayout(fs::Backend& backend, bool fsync);
 
 // Writes `data` to `path` atomically: a temporary file beside it, synced with
 // `fsync`, renamed over `path`, the directory synced.
-Status WriteFileAtomic(Backend& backend, const std::string& path, const std::string& data,
+Status WriteFileAtomic(fs::Backend& backend, const std::string& path, const std::string& data,
                        bool fsync);
 // The whole content of a small file.
-Result<std::string> ReadSmallFile(Backend& backend, const std::string& path);
+Result<std::string> ReadSmallFile(fs::Backend& backend, const std::string& path);
 
 // Random lower-case hex of `bytes` random bytes (upload ids, staging names).
 std::string RandomHex(size_t bytes);

@@ -1,6 +1,6 @@
 #include "fsclient/sync_namespace.h"
 
-#include "fsclient/backend_util.h"
+#include "fs/backend_util.h"
 
 #include <chrono>
 
@@ -22,7 +22,7 @@ std::string ParentOf(const std::string& path) {
 }
 
 bool IsMissingForS3(const Status& s) {
-  return IsMissing(s) || s.IsErrno(EISDIR) || s.IsErrno(EINVAL);
+  return fs::IsMissing(s) || s.IsErrno(EISDIR) || s.IsErrno(EINVAL);
 }
 
 // A name on the key's path that is not a directory: a file, or a symlink (the
@@ -161,7 +161,7 @@ Result<ObjectMeta> SyncNamespace::Publish(const std::string& bucket, const std::
 Result<ObjectMeta> SyncNamespace::PublishLinked(const std::string& bucket, const std::string& key,
                                                 StagedObject object,
                                                 const WriteConditions& conditions,
-                                                FileStat* linked) {
+                                                fs::FileStat* linked) {
   auto lock = LockKey(bucket, key);
   if (conditions.if_match || conditions.if_none_match) {
     auto current = FindLocked(bucket, key);
@@ -240,7 +240,7 @@ Status SyncNamespace::Remove(const std::string& bucket, const std::string& key, 
         // A concurrent delete may have pruned the emptied parent already; its
         // removal is made durable by that pruner.
         Status sync = backend_.SyncDir(ParentOf(path));
-        if (!sync.ok() && !IsMissing(sync)) return sync;
+        if (!sync.ok() && !fs::IsMissing(sync)) return sync;
       }
     }
   }
@@ -272,12 +272,12 @@ Result<ObjectVersion> SyncNamespace::FindLocked(const std::string& bucket, const
     version.meta = std::move(**meta);
     return version;
   }
-  auto file = backend_.Open(path, Backend::OpenMode::kRead);
+  auto file = backend_.Open(path, fs::Backend::OpenMode::kRead);
   if (!file.ok()) return IsMissingForS3(file.status()) ? NoSuchKey() : file.status();
   auto meta = ReadObjectMeta(**file);
   if (!meta.ok()) return meta.status();
   version.meta = std::move(*meta);
-  version.data = std::shared_ptr<File>(std::move(*file));
+  version.data = std::shared_ptr<fs::File>(std::move(*file));
   return version;
 }
 
@@ -296,13 +296,13 @@ struct OwnedKeyLocks {
 };
 class StandaloneSyncNamespace final : private OwnedKeyLocks, public SyncNamespace {
  public:
-  StandaloneSyncNamespace(Backend& backend, bool fsync)
+  StandaloneSyncNamespace(fs::Backend& backend, bool fsync)
       : SyncNamespace(backend, locks, fsync, Caller::kRequests) {}
 };
 
 }  // namespace
 
-std::unique_ptr<Namespace> SyncNamespace::Standalone(Backend& backend, bool fsync) {
+std::unique_ptr<Namespace> SyncNamespace::Standalone(fs::Backend& backend, bool fsync) {
   return std::make_unique<StandaloneSyncNamespace>(backend, fsync);
 }
 

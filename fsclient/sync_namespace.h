@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "fsclient/backend.h"
+#include "fs/backend.h"
 #include "fsclient/key_locks.h"
 #include "fsclient/namespace.h"
 #include "fsclient/staging_dirs.h"
@@ -28,7 +28,7 @@ class SyncNamespace : public Namespace {
   // must never block on a key lock (key_locks.h).
   enum class Caller { kRequests, kApplier };
   // `locks` is the engine's one KeyLocks, shared with every other path.
-  SyncNamespace(Backend& backend, KeyLocks& locks, bool fsync, Caller caller,
+  SyncNamespace(fs::Backend& backend, KeyLocks& locks, bool fsync, Caller caller,
                 DirRemoved dir_removed = {})
       : backend_(backend),
         locks_(locks),
@@ -37,7 +37,7 @@ class SyncNamespace : public Namespace {
         dir_removed_(std::move(dir_removed)),
         staging_dirs_(backend, layout::kStaging, fsync) {}
   // --dirops sync: this namespace is the whole engine and owns the KeyLocks.
-  static std::unique_ptr<Namespace> Standalone(Backend& backend, bool fsync);
+  static std::unique_ptr<Namespace> Standalone(fs::Backend& backend, bool fsync);
 
   Result<StagingFile> AcquireStaging() override;
   void ReleaseStaging(const StagingFile& file) override;
@@ -49,7 +49,7 @@ class SyncNamespace : public Namespace {
   // (Not an overload of Publish: `{}` would fit both last parameters.)
   Result<ObjectMeta> PublishLinked(const std::string& bucket, const std::string& key,
                                    StagedObject object, const WriteConditions& conditions,
-                                   FileStat* linked);
+                                   fs::FileStat* linked);
   Status Remove(const std::string& bucket, const std::string& key, OpOptions options) override;
   Result<ObjectVersion> Find(const std::string& bucket, const std::string& key) override;
   Result<std::unique_ptr<KeyCursor>> List(const std::string& bucket, const std::string& prefix,
@@ -80,7 +80,7 @@ class SyncNamespace : public Namespace {
   // The key's lock for a create or unlink by this caller (none for the applier).
   KeyLocks::Held LockKey(const std::string& bucket, const std::string& key);
 
-  Backend& backend_;
+  fs::Backend& backend_;
   KeyLocks& locks_;
   const bool fsync_;
   const Caller caller_;

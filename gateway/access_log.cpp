@@ -6,8 +6,8 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "fsclient/log_text.h"
-#include "fsclient/thread_priority.h"
+#include "base/log_text.h"
+#include "base/thread_priority.h"
 
 namespace fsgate::gateway {
 namespace {
@@ -25,7 +25,7 @@ AccessLog::AccessLog(std::string format) : json_(format == "json") {
     // its line. Written inline, every request took the stdout sink's lock for
     // a write(2) and a flush: a 20,000-file tree at 16 connections answered in
     // 3.84-4.10 s with the access log on, 3.23-3.55 s with it off.
-    spdlog::init_thread_pool(kQueuedLines, 1, [] { fsclient::NameThread("fsg-access-log"); });
+    spdlog::init_thread_pool(kQueuedLines, 1, [] { NameThread("fsg-access-log"); });
     logger_ = spdlog::create_async<spdlog::sinks::stdout_sink_mt>("access");
     // The record carries its own fields; JSON lines stay pure JSON.
     logger_->set_pattern(json_ ? "%v" : "%Y-%m-%dT%H:%M:%S.%eZ access %v",
@@ -38,7 +38,6 @@ void AccessLog::Write(const AccessRecord& r) {
   if (!json_) {
     // Every field goes through LogField: a key or bucket holding a newline,
     // an escape or a space cannot start a line of its own or shift fields.
-    using fsclient::LogField;
     logger_->info("{} {} {} {} {} {} {} {} {} {} {:.3f}ms", LogField(r.request_id),
                   LogField(r.remote), LogField(r.access_key), LogField(r.api), LogField(r.bucket),
                   LogField(r.key), r.status, LogField(r.error_code), r.bytes_in, r.bytes_out,
@@ -51,7 +50,7 @@ void AccessLog::Write(const AccessRecord& r) {
   // UTF-8 (a key may hold any) would make the line unparsable, so they are
   // replaced first.
   auto str = [&](const char* name, std::string_view v) {
-    const std::string text = fsclient::ValidUtf8(v);
+    const std::string text = ValidUtf8(v);
     w.Key(name);
     w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
   };

@@ -3,11 +3,11 @@
 
 #include <memory>
 
-#include "fsclient/backend.h"
+#include "fs/backend.h"
 #include "gateway/serve_config.h"
 
 namespace fsgate::gateway {
 
-Result<std::unique_ptr<fsclient::Backend>> MakeBackend(const ServeConfig& config);
+Result<std::unique_ptr<fs::Backend>> MakeBackend(const ServeConfig& config);
 
 }  // namespace fsgate::gateway

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "fsclient/status.h"
+#include "base/status.h"
 
 namespace fsgate::gateway {
 

@@ -27,7 +27,7 @@
 #include <thread>
 #include <unordered_map>
 
-#include "fsclient/thread_priority.h"
+#include "base/thread_priority.h"
 #include "gateway/http_request_head.h"
 
 namespace fsgate::gateway {
@@ -466,7 +466,7 @@ struct HttpServer::Impl {
   uint16_t port = 0;
 
   void AcceptLoop() {
-    fsclient::NameThread("fsg-accept");
+    NameThread("fsg-accept");
     AcceptBackoff backoff;
     while (!stopping) {
       if (resource_shortage.exchange(false))
@@ -530,7 +530,7 @@ struct HttpServer::Impl {
   }
 
   void ServeConnection(ConnectionState& state, int fd, const std::string& remote) {
-    fsclient::NameThread("fsg-http");
+    NameThread("fsg-http");
     try {
       ServeSocket(state, fd, remote);
     } catch (const std::exception& e) {

@@ -1,6 +1,6 @@
 #include <charconv>
 
-#include "auth/hash.h"
+#include "base/hash.h"
 #include "gateway/object_headers.h"
 #include "gateway/s3_handlers.h"
 #include "gateway/s3_time.h"
@@ -127,7 +127,7 @@ void ListObjectsV2(S3Context& ctx) {
   const std::string* token = ctx.request.Query("continuation-token");
   if (const std::string* v = ctx.request.Query("start-after")) start_after = *v;
   if (token != nullptr) {
-    auto decoded = auth::Base64Decode(*token);
+    auto decoded = Base64Decode(*token);
     if (!decoded || token->empty()) {
       return ctx.Error("InvalidArgument", "The continuation token provided is incorrect");
     }
@@ -151,7 +151,7 @@ void ListObjectsV2(S3Context& ctx) {
   if (!p.delimiter.empty()) AddText(root, "Delimiter", Encoded(p, p.delimiter));
   AddText(root, "IsTruncated", result->truncated ? "true" : "false");
   if (result->truncated) {
-    AddText(root, "NextContinuationToken", auth::Base64Encode(result->next_marker));
+    AddText(root, "NextContinuationToken", Base64Encode(result->next_marker));
   }
   if (p.url_encoding) AddText(root, "EncodingType", "url");
   for (const auto& entry : result->objects) {

@@ -2,7 +2,7 @@
 #include <array>
 #include <vector>
 
-#include "auth/hash.h"
+#include "base/hash.h"
 #include "gateway/conditions.h"
 #include "gateway/object_headers.h"
 #include "gateway/payload_reader.h"
@@ -215,7 +215,7 @@ std::string ErrorXmlFor(const S3Context& ctx, std::string_view code) {
 Status ReadContentMd5(const HttpRequest& request, std::optional<std::string>& md5) {
   const std::string* header = request.Header("content-md5");
   if (header == nullptr) return Status::Ok();
-  auto raw = auth::Base64Decode(*header);
+  auto raw = Base64Decode(*header);
   if (!raw || raw->size() != 16) {
     return Status::S3(s3err::kInvalidDigest, "The Content-MD5 you specified is not valid.");
   }

@@ -26,9 +26,9 @@ Status EntityTooLarge() {
 
 // A checksum value is the base64 of exactly one digest of its algorithm;
 // anything else is refused up front rather than reported as a mismatch.
-bool IsChecksumValue(auth::HashAlgorithm algorithm, std::string_view base64) {
-  auto raw = auth::Base64Decode(base64);
-  return raw && raw->size() == auth::Hasher(algorithm).Finish().size();
+bool IsChecksumValue(HashAlgorithm algorithm, std::string_view base64) {
+  auto raw = Base64Decode(base64);
+  return raw && raw->size() == Hasher(algorithm).Finish().size();
 }
 
 // The connection failing under the body is the client's doing (it went away,
@@ -54,7 +54,7 @@ PayloadReader::PayloadReader(const HttpRequest& request, BodyReader& body,
     : request_(request), body_(body), mode_(auth.payload), max_object_size_(max_object_size) {
   if (mode_ == auth::PayloadMode::kSha256) {
     expected_sha256_ = auth.payload_sha256;
-    sha256_.emplace(auth::HashAlgorithm::kSha256);
+    sha256_.emplace(HashAlgorithm::kSha256);
   }
   if (IsStreaming(mode_)) {
     decoder_ = std::make_unique<auth::AwsChunkedDecoder>(mode_, auth.signing);
@@ -85,7 +85,7 @@ std::string PayloadReader::Validate(std::string* message) {
   for (const auto& [name, value] : request_.headers) {
     if (name.starts_with(kChecksumPrefix) && name != "x-amz-checksum-type" &&
         name != "x-amz-checksum-algorithm" && name != "x-amz-checksum-mode") {
-      auto algorithm = auth::ChecksumAlgorithmFromName(name.substr(kChecksumPrefix.size()));
+      auto algorithm = ChecksumAlgorithmFromName(name.substr(kChecksumPrefix.size()));
       if (!algorithm) {
         *message = "Invalid checksum header " + name;
         return "InvalidRequest";
@@ -109,7 +109,7 @@ std::string PayloadReader::Validate(std::string* message) {
       *message = "The value specified in the x-amz-trailer header is not supported";
       return "InvalidRequest";
     }
-    auto algorithm = auth::ChecksumAlgorithmFromName(trailer->substr(kChecksumPrefix.size()));
+    auto algorithm = ChecksumAlgorithmFromName(trailer->substr(kChecksumPrefix.size()));
     if (!algorithm || checksum_algorithm_) {
       *message = "The value specified in the x-amz-trailer header is not supported";
       return "InvalidRequest";
@@ -118,7 +118,7 @@ std::string PayloadReader::Validate(std::string* message) {
     checksum_header_ = *trailer;
   } else if (!checksum_algorithm_) {
     if (const std::string* sdk = request_.Header("x-amz-sdk-checksum-algorithm")) {
-      auto algorithm = auth::ChecksumAlgorithmFromName(*sdk);
+      auto algorithm = ChecksumAlgorithmFromName(*sdk);
       if (!algorithm) {
         *message =
             "Checksum algorithm provided is unsupported. Please try again with any of the "
@@ -198,16 +198,16 @@ Status PayloadReader::Finish() {
         "You did not provide the number of bytes specified by the Content-Length HTTP header.");
   }
   if (sha256_) {
-    std::string actual = auth::HexEncode(sha256_->Finish());
-    if (!auth::ConstantTimeEqual(actual, expected_sha256_)) {
+    std::string actual = HexEncode(sha256_->Finish());
+    if (!ConstantTimeEqual(actual, expected_sha256_)) {
       return PayloadError("XAmzContentSHA256Mismatch",
                           "The provided 'x-amz-content-sha256' header does not match what was "
                           "computed.");
     }
   }
   if (checksum_hasher_) {
-    std::string name(auth::ChecksumAlgorithmName(*checksum_algorithm_));
-    std::string actual = auth::Base64Encode(checksum_hasher_->Finish());
+    std::string name(ChecksumAlgorithmName(*checksum_algorithm_));
+    std::string actual = Base64Encode(checksum_hasher_->Finish());
     if (decoder_ && request_.Header("x-amz-trailer") != nullptr) {
       for (const auto& [trailer_name, value] : decoder_->trailers()) {
         if (trailer_name == checksum_header_) checksum_expected_ = value;

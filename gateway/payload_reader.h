@@ -10,8 +10,8 @@
 #include <string>
 
 #include "auth/aws_chunked.h"
-#include "auth/hash.h"
 #include "auth/sigv4.h"
+#include "base/hash.h"
 #include "gateway/http_message.h"
 
 namespace fsgate::gateway {
@@ -60,7 +60,7 @@ class PayloadReader {
   BodyReader& body_;
   auth::PayloadMode mode_;
   std::string expected_sha256_;
-  std::optional<auth::Hasher> sha256_;
+  std::optional<Hasher> sha256_;
   std::unique_ptr<auth::AwsChunkedDecoder> decoder_;
   std::string decoded_;  // decoded bytes not yet returned
   size_t decoded_pos_ = 0;
@@ -70,10 +70,10 @@ class PayloadReader {
   uint64_t max_object_size_;
   std::optional<uint64_t> size_limit_;  // set by LimitToObjectSize()
   uint64_t bytes_read_ = 0;
-  std::optional<auth::HashAlgorithm> checksum_algorithm_;
+  std::optional<HashAlgorithm> checksum_algorithm_;
   std::string checksum_header_;    // "x-amz-checksum-crc32"
   std::string checksum_expected_;  // base64 from the header, or from the trailer at the end
-  std::optional<auth::Hasher> checksum_hasher_;
+  std::optional<Hasher> checksum_hasher_;
   std::optional<std::pair<std::string, std::string>> checksum_;
 };
 

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "fsclient/log_text.h"
+#include "base/log_text.h"
 #include "gateway/s3_error.h"
 #include "gateway/s3_time.h"
 #include "gateway/xml.h"
@@ -48,8 +48,8 @@ void S3Context::Error(const Status& s) {
     // The errno stays in the server's log; the client gets AWS's words.
     // Resource and message echo the client's bucket and key: escaped, so
     // that they cannot forge a log line.
-    spdlog::error("request {} {} {}: {} (errno {})", request_id, api,
-                  fsclient::LogField(Resource()), fsclient::LogText(s.message()), s.err());
+    spdlog::error("request {} {} {}: {} (errno {})", request_id, api, LogField(Resource()),
+                  LogText(s.message()), s.err());
     Error(s.code());
     return;
   }

@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/status.h"
 #include "fsclient/object_store.h"
-#include "fsclient/status.h"
 #include "gateway/http_message.h"
 #include "gateway/s3_error.h"
 

@@ -1,8 +1,9 @@
 #include "gateway/s3_error.h"
+#include "base/utf8.h"
 
 #include <unordered_map>
 
-#include "auth/percent_encoding.h"
+#include "base/percent_encoding.h"
 #include "fsclient/key_path.h"
 #include "gateway/xml.h"
 
@@ -125,12 +126,12 @@ const std::unordered_map<std::string_view, ErrorInfo>& ErrorTable() {
 // `text` with the bytes XML 1.0 cannot carry percent-encoded (and every
 // non-ASCII byte when it is not valid UTF-8).
 std::string XmlSafe(std::string_view text) {
-  const bool utf8 = fsclient::IsValidUtf8(text);
+  const bool utf8 = IsValidUtf8(text);
   std::string out;
   for (char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
     if ((c < 0x20 && c != '\t') || c == 0x7f || (c >= 0x80 && !utf8)) {
-      auth::AppendPercentEncoded(out, c);
+      AppendPercentEncoded(out, c);
     } else {
       out += ch;
     }

@@ -6,8 +6,8 @@
 #include <unordered_map>
 
 #include "auth/credentials.h"
-#include "auth/hash.h"
 #include "auth/sigv4.h"
+#include "base/hash.h"
 #include "fsclient/object_store.h"
 #include "gateway/access_log.h"
 #include "gateway/authorize.h"
@@ -41,7 +41,7 @@ std::string NewHostId() {
     uint64_t v = rng();
     std::memcpy(raw.data() + i, &v, 8);
   }
-  return auth::Base64Encode(raw);
+  return Base64Encode(raw);
 }
 
 }  // namespace

@@ -1,10 +1,9 @@
 #include "gateway/url.h"
 
-#include "auth/hash.h"
-#include "auth/percent_encoding.h"
+#include "base/hash.h"
+#include "base/percent_encoding.h"
 
 namespace fsgate::gateway {
-using auth::HexDigitValue;
 
 std::string PercentDecode(std::string_view in, bool plus_is_space) {
   std::string out;
@@ -44,7 +43,7 @@ std::string UriEncode(std::string_view in, bool encode_slash) {
     if (unreserved || (c == '/' && !encode_slash)) {
       out.push_back(static_cast<char>(c));
     } else {
-      auth::AppendPercentEncoded(out, c);
+      AppendPercentEncoded(out, c);
     }
   }
   return out;

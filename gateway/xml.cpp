@@ -1,4 +1,5 @@
 #include "gateway/xml.h"
+#include "base/utf8.h"
 
 #include <cstdint>
 #include <sstream>
@@ -65,7 +66,7 @@ bool IsXmlText(std::string_view body) {
       continue;
     }
     uint32_t c = 0;
-    const size_t n = fsclient::DecodeUtf8(rest, c);
+    const size_t n = DecodeUtf8(rest, c);
     if (n == 0 || !IsXmlChar(c)) return false;
     i += n;
   }

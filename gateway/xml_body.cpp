@@ -1,7 +1,7 @@
 // The body of a request that carries an S3 XML document (DeleteObjects,
 // CompleteMultipartUpload, CreateBucket's configuration): read whole, bounded,
 // and checked against the client's Content-MD5 before anything parses it.
-#include "auth/hash.h"
+#include "base/hash.h"
 #include "gateway/payload_reader.h"
 #include "gateway/s3_handlers.h"
 
@@ -22,7 +22,7 @@ Result<std::string> ReadXmlBody(S3Context& ctx, size_t limit, bool integrity_req
   auto body = ctx.payload.ReadAll(limit);
   if (!body.ok()) return body;
   if (content_md5) {
-    auth::Hasher md5(auth::HashAlgorithm::kMd5);
+    Hasher md5(HashAlgorithm::kMd5);
     md5.Update(*body);
     if (md5.Finish() != *content_md5) {
       return Status::S3(s3err::kBadDigest,

@@ -4,8 +4,8 @@
 #include <stdexcept>
 #include <utility>
 
-#include "auth/hash.h"
 #include "auth/sigv4.h"
+#include "base/hash.h"
 
 namespace fsgate::bench {
 
@@ -74,9 +74,9 @@ HttpResponse S3Client::ListObjects(std::string_view bucket, std::string_view pre
 HttpResponse S3Client::Send(std::string_view method, const std::string& target,
                             std::string_view body) {
   HeaderList headers{{"host", host_header_}};
-  const std::string payload_hash =
-      endpoint_.sign_payload ? auth::HexEncode(auth::Digest(auth::HashAlgorithm::kSha256, body))
-                             : std::string("UNSIGNED-PAYLOAD");
+  const std::string payload_hash = endpoint_.sign_payload
+                                       ? HexEncode(Digest(HashAlgorithm::kSha256, body))
+                                       : std::string("UNSIGNED-PAYLOAD");
   auth::SignRequest(method, target, headers, payload_hash, endpoint_.credentials, endpoint_.region,
                     std::chrono::system_clock::now());
   return connection_.Send(method, target, headers, body);

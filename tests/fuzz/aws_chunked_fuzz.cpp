@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "auth/aws_chunked.h"
-#include "auth/hash.h"
+#include "base/hash.h"
 #include "fuzz_common.h"
 
 namespace {

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/utf8.h"
 #include "fsclient/key_path.h"
 #include "fuzz_common.h"
 

@@ -12,9 +12,9 @@
 #include <utility>
 #include <vector>
 
-#include "auth/hash.h"
 #include "auth/sigv4.h"
 #include "auth/sigv4_canonical.h"
+#include "base/hash.h"
 #include "fsclient/intent_codec.h"
 #include "fuzz_common.h"
 
@@ -33,7 +33,7 @@ void Write(const std::string& target, const std::string& name, std::string_view 
 }
 
 std::string Sha256Hex(std::string_view data) {
-  return auth::HexEncode(auth::Digest(auth::HashAlgorithm::kSha256, data));
+  return HexEncode(Digest(HashAlgorithm::kSha256, data));
 }
 
 const auth::Credentials kUser{
@@ -134,7 +134,7 @@ class ChunkedBody {
 };
 
 std::string Crc32Base64(std::string_view data) {
-  return auth::Base64Encode(auth::Digest(auth::HashAlgorithm::kCrc32, data));
+  return Base64Encode(Digest(HashAlgorithm::kCrc32, data));
 }
 
 void WriteRequests() {
@@ -153,12 +153,12 @@ void WriteRequests() {
                              {"x-amz-checksum-crc32", Crc32Base64("hello world")}},
                             "hello world")},
       {"create_bucket", Signed("PUT", "/photos", {{"Content-Length", "0"}}, "")},
-      {"delete_objects", Signed("POST", "/photos?delete=",
-                                {{"Content-Type", "application/xml"},
-                                 {"Content-Length", std::to_string(delete_xml.size())},
-                                 {"Content-MD5", auth::Base64Encode(auth::Digest(
-                                                     auth::HashAlgorithm::kMd5, delete_xml))}},
-                                delete_xml)},
+      {"delete_objects",
+       Signed("POST", "/photos?delete=",
+              {{"Content-Type", "application/xml"},
+               {"Content-Length", std::to_string(delete_xml.size())},
+               {"Content-MD5", Base64Encode(Digest(HashAlgorithm::kMd5, delete_xml))}},
+              delete_xml)},
       {"upload_part_unsigned",
        Signed("PUT", "/photos/big.bin?partNumber=2&uploadId=abc123", {{"Content-Length", "4"}},
               "data", std::string(sigv4::kUnsignedPayload))},

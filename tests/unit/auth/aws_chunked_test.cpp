@@ -8,7 +8,7 @@
 
 #include <sstream>
 
-#include "auth/hash.h"
+#include "base/hash.h"
 #include "sigv4_test_util.h"
 
 namespace fsgate::auth {

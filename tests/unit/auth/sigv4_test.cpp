@@ -6,8 +6,8 @@
 
 #include <cctype>
 
-#include "auth/hash.h"
 #include "auth/sigv4.h"
+#include "base/hash.h"
 #include "sigv4_test_util.h"
 
 namespace fsgate::auth {

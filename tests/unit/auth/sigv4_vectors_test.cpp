@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "auth/hash.h"
 #include "auth/sigv4_canonical.h"
+#include "base/hash.h"
 
 namespace fsgate::auth::sigv4 {
 namespace {

@@ -5,9 +5,9 @@
 #include <gtest/gtest.h>
 
 #include "async_test_util.h"
+#include "fs/backend_util.h"
+#include "fs/fault_backend.h"
 #include "fsclient/async_namespace.h"
-#include "fsclient/backend_util.h"
-#include "fsclient/fault_backend.h"
 #include "fsclient/object_meta_codec.h"
 
 namespace fsgate::fsclient::testing {
@@ -25,7 +25,7 @@ inline AsyncOptions TestOptions() {
 class AsyncFixture : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto fault = std::make_unique<FaultBackend>(dir_.NewBackend());
+    auto fault = std::make_unique<fs::FaultBackend>(dir_.NewBackend());
     fault_ = fault.get();
     backend_ = std::move(fault);
     ASSERT_TRUE(backend_->Mkdir("bkt").ok());
@@ -43,7 +43,7 @@ class AsyncFixture : public ::testing::Test {
   }
 
   // Every `op` on a path containing `path_contains` takes `ms` longer.
-  void SlowDown(FaultOp op, int ms, const std::string& path_contains = "") {
+  void SlowDown(fs::FaultOp op, int ms, const std::string& path_contains = "") {
     fault_->AddRule({.op = op,
                      .path_contains = path_contains,
                      .err = 0,
@@ -53,7 +53,7 @@ class AsyncFixture : public ::testing::Test {
   }
   // Every rename (the applier's link into place) takes `ms` longer.
   void SlowRenames(int ms, const std::string& path_contains = "") {
-    SlowDown(FaultOp::kRename, ms, path_contains);
+    SlowDown(fs::FaultOp::kRename, ms, path_contains);
   }
 
   static ObjectMeta MetaFor(const std::string& body) {
@@ -90,7 +90,7 @@ class AsyncFixture : public ::testing::Test {
   Result<ObjectMeta> PutStreamed(const std::string& key, const std::string& body) {
     auto staging = ns_->AcquireStaging();
     if (!staging.ok()) return staging.status();
-    auto f = backend_->Open(staging->path, Backend::OpenMode::kReadWrite);
+    auto f = backend_->Open(staging->path, fs::Backend::OpenMode::kReadWrite);
     EXPECT_TRUE(f.ok()) << staging->path << ": " << f.status().message();
     if (!f.ok()) return f.status();
     EXPECT_TRUE((*f)->PWrite(0, body).ok());
@@ -106,7 +106,7 @@ class AsyncFixture : public ::testing::Test {
       EXPECT_TRUE(v.status().Is(s3err::kNoSuchKey)) << v.status().message();
       return "<absent>";
     }
-    auto data = ReadWholeFile(*v->data);
+    auto data = fs::ReadWholeFile(*v->data);
     EXPECT_TRUE(data.ok());
     EXPECT_EQ(v->meta.etag, MetaFor(*data).etag);
     return *data;
@@ -114,9 +114,9 @@ class AsyncFixture : public ::testing::Test {
 
   // The body as the filesystem holds it (bypassing the overlay), or "<absent>".
   std::string OnDisk(const std::string& key) {
-    auto f = backend_->Open("bkt/" + key, Backend::OpenMode::kRead);
+    auto f = backend_->Open("bkt/" + key, fs::Backend::OpenMode::kRead);
     if (!f.ok()) return "<absent>";
-    auto data = ReadWholeFile(**f);
+    auto data = fs::ReadWholeFile(**f);
     return data.ok() ? *data : "<error>";
   }
 
@@ -138,8 +138,8 @@ class AsyncFixture : public ::testing::Test {
   }
 
   ScratchDir dir_;
-  FaultBackend* fault_ = nullptr;
-  std::unique_ptr<Backend> backend_;
+  fs::FaultBackend* fault_ = nullptr;
+  std::unique_ptr<fs::Backend> backend_;
   metrics::Metrics metrics_;
   std::unique_ptr<AsyncNamespace> ns_;
 };

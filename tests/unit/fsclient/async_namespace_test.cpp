@@ -144,12 +144,12 @@ TEST_F(AsyncNamespaceTest, JournalWriteFailureIsAnErrorNeverASuccess) {
   OpenNs();
   ASSERT_TRUE(Put("a", "known").ok());
   // Segments (".log"), not the spares the journal prepares in the background.
-  fault_->AddRule({.op = FaultOp::kWrite, .path_contains = ".log", .err = EIO});
+  fault_->AddRule({.op = fs::FaultOp::kWrite, .path_contains = ".log", .err = EIO});
   auto r = Put("b", "lost");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), "InternalError");
   EXPECT_EQ(Get("b"), "<absent>");
-  fault_->AddRule({.op = FaultOp::kWrite, .path_contains = ".log", .err = ENOSPC});
+  fault_->AddRule({.op = fs::FaultOp::kWrite, .path_contains = ".log", .err = ENOSPC});
   Status s = ns_->Remove("bkt", "a", {});
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.code(), "SlowDown");
@@ -164,7 +164,7 @@ TEST_F(AsyncNamespaceTest, JournalWriteFailureIsAnErrorNeverASuccess) {
 TEST_F(AsyncNamespaceTest, ApplyEioIsRetried) {
   OpenNs();
   ASSERT_TRUE(Put("seed", "s").ok());
-  fault_->AddRule({.op = FaultOp::kRename, .path_contains = "bkt/r", .err = EIO, .count = 2});
+  fault_->AddRule({.op = fs::FaultOp::kRename, .path_contains = "bkt/r", .err = EIO, .count = 2});
   ASSERT_TRUE(Put("r", "retried").ok());
   ASSERT_TRUE(ns_->Drain().ok());
   EXPECT_EQ(fault_->injected(), 2);
@@ -176,7 +176,7 @@ TEST_F(AsyncNamespaceTest, ApplyEioIsRetried) {
 TEST_F(AsyncNamespaceTest, PermanentFailureIsCountedListedAndResolved) {
   OpenNs();
   ASSERT_TRUE(Put("f", "old").ok());  // sync (first in bucket dir): on disk
-  fault_->AddRule({.op = FaultOp::kRename,
+  fault_->AddRule({.op = fs::FaultOp::kRename,
                    .path_contains = "bkt/f",
                    .err = EROFS,
                    .count = -1,
@@ -337,7 +337,7 @@ TEST_F(AsyncNamespaceTest, RemoveManyJournalFailureDeletesNothing) {
   ASSERT_TRUE(Put("f/a", "a").ok());
   ASSERT_TRUE(Put("f/b", "b").ok());
   ASSERT_TRUE(ns_->Drain().ok());
-  fault_->AddRule({.op = FaultOp::kWrite, .path_contains = ".log", .err = ENOSPC});
+  fault_->AddRule({.op = fs::FaultOp::kWrite, .path_contains = ".log", .err = ENOSPC});
   const auto results = ns_->RemoveMany("bkt", {"f/a", "f/b", "f/missing"}, {});
   EXPECT_FALSE(results[0].ok());
   EXPECT_FALSE(results[1].ok());
@@ -454,7 +454,7 @@ TEST_F(AsyncNamespaceTest, ConcurrentStressOnFewKeys) {
 TEST_F(AsyncNamespaceTest, PermanentUnlinkFailureShowsWhatTheFilesystemHolds) {
   OpenNs();
   ASSERT_TRUE(Put("u", "still-here").ok());
-  fault_->AddRule({.op = FaultOp::kUnlink,
+  fault_->AddRule({.op = fs::FaultOp::kUnlink,
                    .path_contains = "bkt/u",
                    .err = EACCES,
                    .count = -1,
@@ -510,8 +510,10 @@ TEST_F(AsyncNamespaceTest, SyncModeStartAppliesTheJournalAnAsyncRunLeft) {
   OpenNs(options);
   ASSERT_TRUE(Put("j/seed", "s").ok());
   // The applier keeps failing (and retrying) both ops until the crash.
-  fault_->AddRule({.op = FaultOp::kRename, .path_contains = "bkt/j/a", .err = EIO, .count = -1});
-  fault_->AddRule({.op = FaultOp::kUnlink, .path_contains = "bkt/j/seed", .err = EIO, .count = -1});
+  fault_->AddRule(
+      {.op = fs::FaultOp::kRename, .path_contains = "bkt/j/a", .err = EIO, .count = -1});
+  fault_->AddRule(
+      {.op = fs::FaultOp::kUnlink, .path_contains = "bkt/j/seed", .err = EIO, .count = -1});
   ASSERT_TRUE(Put("j/a", "answered").ok());
   ASSERT_TRUE(ns_->Remove("bkt", "j/seed", {}).ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(20));

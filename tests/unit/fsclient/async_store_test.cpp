@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "async_test_util.h"
-#include "fsclient/fault_backend.h"
+#include "fs/fault_backend.h"
 #include "fsclient/object_store.h"
 
 namespace fsgate::fsclient {
@@ -22,7 +22,7 @@ class AsyncStoreTest : public ::testing::Test {
   }
   void Reopen() {
     store_.reset();
-    auto fault = std::make_unique<FaultBackend>(dir_.NewBackend());
+    auto fault = std::make_unique<fs::FaultBackend>(dir_.NewBackend());
     fault_ = fault.get();
     auto store = ObjectStore::Open(std::move(fault), StoreOptions{}, metrics_);
     ASSERT_TRUE(store.ok()) << store.status().message();
@@ -62,7 +62,7 @@ class AsyncStoreTest : public ::testing::Test {
 
   ScratchDir dir_;
   metrics::Metrics metrics_;
-  FaultBackend* fault_ = nullptr;  // owned by store_
+  fs::FaultBackend* fault_ = nullptr;  // owned by store_
   std::unique_ptr<ObjectStore> store_;
 };
 
@@ -116,7 +116,7 @@ TEST_F(AsyncStoreTest, DeleteBucketNeverRemovesAnAnsweredPut) {
   ASSERT_TRUE(Put("seed", "s").ok());
   ASSERT_TRUE(store_->DeleteObject("bkt", "seed").ok());
   // The next journal append takes 300 ms: the PUT is mid-publish for that long.
-  fault_->AddRule({.op = FaultOp::kWrite,
+  fault_->AddRule({.op = fs::FaultOp::kWrite,
                    .path_contains = ".log",
                    .err = 0,
                    .count = 1,

@@ -10,8 +10,8 @@
 #include <memory>
 #include <string>
 
-#include "fsclient/backend.h"
-#include "fsclient/posix_backend.h"
+#include "fs/backend.h"
+#include "fs/posix_backend.h"
 #include "metrics/metrics.h"
 #include "store_test_util.h"
 
@@ -52,8 +52,8 @@ inline double MetricValue(metrics::Metrics& m, const std::string& name,
 // A temporary root that also hands out PosixBackends over itself.
 class ScratchDir : public TempDir {
  public:
-  std::unique_ptr<Backend> NewBackend() const {
-    auto b = MakePosixBackend(path());
+  std::unique_ptr<fs::Backend> NewBackend() const {
+    auto b = fs::MakePosixBackend(path());
     EXPECT_TRUE(b.ok()) << b.status().message();
     return std::move(*b);
   }

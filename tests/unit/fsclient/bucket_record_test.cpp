@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "fsclient/posix_backend.h"
+#include "fs/posix_backend.h"
 #include "store_test_util.h"
 
 namespace fsgate::fsclient {
@@ -48,7 +48,7 @@ TEST(BucketRecord, RefusesNewerAndDamagedRecords) {
 class BucketAttributesTest : public ::testing::Test {
  protected:
   std::unique_ptr<ObjectStore> Open(std::string default_owner) {
-    auto backend = MakePosixBackend(dir_.path());
+    auto backend = fs::MakePosixBackend(dir_.path());
     EXPECT_TRUE(backend.ok());
     StoreOptions options;
     options.async_dirops = false;

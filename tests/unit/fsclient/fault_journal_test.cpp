@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "async_test_util.h"
-#include "fsclient/fault_backend.h"
+#include "fs/fault_backend.h"
 #include "fsclient/intent_journal.h"
 
 namespace fsgate::fsclient {
@@ -21,7 +21,7 @@ Intent Unlink(const std::string& key) {
 class FaultJournalTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto fault = std::make_unique<FaultBackend>(dir_.NewBackend());
+    auto fault = std::make_unique<fs::FaultBackend>(dir_.NewBackend());
     fault_ = fault.get();
     backend_ = std::move(fault);
     std::vector<Intent> live;
@@ -38,8 +38,8 @@ class FaultJournalTest : public ::testing::Test {
   }
 
   ScratchDir dir_;
-  FaultBackend* fault_ = nullptr;
-  std::unique_ptr<Backend> backend_;
+  fs::FaultBackend* fault_ = nullptr;
+  std::unique_ptr<fs::Backend> backend_;
   metrics::Metrics metrics_;
   std::unique_ptr<IntentJournal> journal_;
 };
@@ -47,7 +47,7 @@ class FaultJournalTest : public ::testing::Test {
 TEST_F(FaultJournalTest, WriteEioFailsTheOpAsInternalErrorAndLaterOpsWork) {
   Intent a = Unlink("a");
   ASSERT_TRUE(journal_->Append(a).ok());
-  fault_->AddRule({.op = FaultOp::kWrite, .path_contains = ".log", .err = EIO});
+  fault_->AddRule({.op = fs::FaultOp::kWrite, .path_contains = ".log", .err = EIO});
   Intent b = Unlink("b");
   Status s = journal_->Append(b);
   ASSERT_FALSE(s.ok());
@@ -62,7 +62,7 @@ TEST_F(FaultJournalTest, WriteEioFailsTheOpAsInternalErrorAndLaterOpsWork) {
 }
 
 TEST_F(FaultJournalTest, WriteEnospcIsSlowDown) {
-  fault_->AddRule({.op = FaultOp::kWrite, .path_contains = ".log", .err = ENOSPC});
+  fault_->AddRule({.op = fs::FaultOp::kWrite, .path_contains = ".log", .err = ENOSPC});
   Intent a = Unlink("a");
   Status s = journal_->Append(a);
   ASSERT_FALSE(s.ok());
@@ -82,7 +82,7 @@ TEST_F(FaultJournalTest, FailedSyncBreaksTheJournalForGood) {
 
 TEST(FaultSpec, ParsesAndRejects) {
   ScratchDir dir;
-  FaultBackend fault(dir.NewBackend());
+  fs::FaultBackend fault(dir.NewBackend());
   EXPECT_TRUE(fault.AddRuleSpec("rename:delay=5:count=-1"));
   EXPECT_TRUE(fault.AddRuleSpec("write:ENOSPC:path=journal:skip=2"));
   EXPECT_FALSE(fault.AddRuleSpec("bogus:EIO"));
@@ -94,11 +94,11 @@ TEST(FaultSpec, ParsesAndRejects) {
 
 TEST(FaultSwap, EveryNthRenameIsSwapped) {
   ScratchDir dir;
-  FaultBackend fault(dir.NewBackend());
+  fs::FaultBackend fault(dir.NewBackend());
   ASSERT_TRUE(fault.AddRuleSpec("swap:every=3:path=dst"));
   int swapped = 0;
   for (int i = 0; i < 9; ++i) {
-    auto f = fault.Open("src", Backend::OpenMode::kCreateExclusive);
+    auto f = fault.Open("src", fs::Backend::OpenMode::kCreateExclusive);
     ASSERT_TRUE(f.ok());
     const uint64_t ino = (*f)->Stat()->ino;
     const std::string to = "dst" + std::to_string(i);
@@ -110,8 +110,8 @@ TEST(FaultSwap, EveryNthRenameIsSwapped) {
 
 TEST(FaultSwap, RenameOntoPatternGetsANewInode) {
   ScratchDir dir;
-  FaultBackend fault(dir.NewBackend());
-  auto f = fault.Open("src", Backend::OpenMode::kCreateExclusive);
+  fs::FaultBackend fault(dir.NewBackend());
+  auto f = fault.Open("src", fs::Backend::OpenMode::kCreateExclusive);
   ASSERT_TRUE(f.ok());
   ASSERT_TRUE((*f)->PWrite(0, std::string_view("payload")).ok());
   ASSERT_TRUE((*f)->SetXattr("user.k", "v").ok());
@@ -129,7 +129,7 @@ TEST(FaultSwap, RenameOntoPatternGetsANewInode) {
 // segments that grow as they are written.
 TEST(FaultJournalSpace, NoRoomForPrewrittenSegmentsStillJournals) {
   testing::ScratchDir dir;
-  FaultBackend fault(dir.NewBackend());
+  fs::FaultBackend fault(dir.NewBackend());
   ASSERT_TRUE(fault.AddRuleSpec("write:ENOSPC:path=.spare.tmp:count=-1"));
   metrics::Metrics metrics;
   std::vector<Intent> live;

@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "async_test_util.h"
-#include "auth/hash.h"
+#include "base/hash.h"
 #include "fsclient/intent_codec.h"
 #include "fsclient/intent_journal.h"
 
@@ -15,7 +15,7 @@ namespace {
 
 using testing::MetricValue;
 using testing::ScratchDir;
-namespace fs = std::filesystem;
+namespace stdfs = std::filesystem;
 
 Intent MakeCreate(const std::string& key, const std::string& body) {
   Intent in;
@@ -46,9 +46,9 @@ std::vector<uint64_t> AppendCreates(IntentJournal& journal, const std::string& p
   return seqs;
 }
 
-std::vector<fs::path> Segments(const ScratchDir& dir) {
-  std::vector<fs::path> out;
-  for (const auto& e : fs::directory_iterator(fs::path(dir.path()) / ".fsgate/journal")) {
+std::vector<stdfs::path> Segments(const ScratchDir& dir) {
+  std::vector<stdfs::path> out;
+  for (const auto& e : stdfs::directory_iterator(stdfs::path(dir.path()) / ".fsgate/journal")) {
     if (e.path().extension() == ".log") out.push_back(e.path());
   }
   std::sort(out.begin(), out.end());
@@ -147,7 +147,7 @@ TEST(JournalCodec, NewerFormatVersionIsRefusedClearly) {
   header[8] =
       static_cast<char>(kJournalFormatVersion + 1);  // CRC fixed up: only the version is wrong
   std::string body = header.substr(0, 24);
-  uint32_t crc = auth::Crc32c(body);
+  uint32_t crc = Crc32c(body);
   for (int i = 0; i < 4; ++i) header[24 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
   auto r = DecodeSegmentHeader(header);
   ASSERT_FALSE(r.ok());
@@ -166,7 +166,7 @@ class JournalTest : public ::testing::Test {
   }
 
   ScratchDir dir_;
-  std::unique_ptr<Backend> backend_ = dir_.NewBackend();
+  std::unique_ptr<fs::Backend> backend_ = dir_.NewBackend();
   metrics::Metrics metrics_;
 };
 
@@ -214,7 +214,7 @@ TEST_F(JournalTest, TornTailIsDroppedAndAppendsGoToANewSegment) {
   journal.reset();
   auto segs = Segments(dir_);
   ASSERT_EQ(segs.size(), 1u);
-  EXPECT_EQ(fs::file_size(segs[0]), 1u << 20);  // pre-written in full
+  EXPECT_EQ(stdfs::file_size(segs[0]), 1u << 20);  // pre-written in full
   // The third record loses its last bytes, as a torn append would.
   std::string data;
   {
@@ -254,7 +254,7 @@ TEST_F(JournalTest, TrimmedSegmentsAreRecycledAndTheirOldRecordsNeverReplay) {
   ASSERT_TRUE(journal->Retire(seqs).ok());
   // Spares are recycled segments: new segments are made from them.
   size_t spares = 0;
-  for (const auto& e : fs::directory_iterator(fs::path(dir_.path()) / ".fsgate/journal")) {
+  for (const auto& e : stdfs::directory_iterator(stdfs::path(dir_.path()) / ".fsgate/journal")) {
     spares += e.path().extension() == ".spare";
   }
   EXPECT_GE(spares, 1u);
@@ -269,17 +269,17 @@ TEST_F(JournalTest, TrimmedSegmentsAreRecycledAndTheirOldRecordsNeverReplay) {
 // A journal written by format 1 (records CRC'd without a seed, segments not
 // pre-written) still replays after an upgrade: its answered ops are not lost.
 TEST_F(JournalTest, FormatOneSegmentLeftByAnOlderFsgateIsReplayed) {
-  fs::create_directories(fs::path(dir_.path()) / ".fsgate/journal");
+  stdfs::create_directories(stdfs::path(dir_.path()) / ".fsgate/journal");
   std::string header = EncodeSegmentHeader(1);
   header[8] = 1;  // format 1, header CRC fixed up
-  uint32_t crc = auth::Crc32c(std::string_view(header).substr(0, 24));
+  uint32_t crc = Crc32c(std::string_view(header).substr(0, 24));
   for (int i = 0; i < 4; ++i) header[24 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
   Intent old = MakeCreate("from-v1", "data");
   old.seq = 1;
   std::string records;
   AppendIntentRecord(old, &records);
   SealRecords(&records, 0);
-  std::ofstream(fs::path(dir_.path()) / ".fsgate/journal/00000000000000000001.log",
+  std::ofstream(stdfs::path(dir_.path()) / ".fsgate/journal/00000000000000000001.log",
                 std::ios::binary)
       << header << records;
   std::vector<Intent> live;
@@ -303,7 +303,7 @@ TEST_F(JournalTest, NewerSegmentVersionRefusesToOpen) {
   ASSERT_EQ(segs.size(), 1u);
   std::string header = EncodeSegmentHeader(1);
   header[8] = 9;
-  uint32_t crc = auth::Crc32c(std::string_view(header).substr(0, 24));
+  uint32_t crc = Crc32c(std::string_view(header).substr(0, 24));
   for (int i = 0; i < 4; ++i) header[24 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
   std::ofstream(segs[0], std::ios::binary | std::ios::trunc) << header;
   JournalOptions options;

@@ -1,4 +1,5 @@
 #include "fsclient/key_path.h"
+#include "base/utf8.h"
 
 #include <gtest/gtest.h>
 

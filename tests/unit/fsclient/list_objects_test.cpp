@@ -15,22 +15,22 @@ using testing::StoreTest;
 using testing::WriteLocalFile;
 
 // Forwards to a real backend, recording which directories were read.
-class ReadDirRecorder final : public Backend {
+class ReadDirRecorder final : public fs::Backend {
  public:
-  ReadDirRecorder(std::unique_ptr<Backend> inner, std::vector<std::string>* reads)
+  ReadDirRecorder(std::unique_ptr<fs::Backend> inner, std::vector<std::string>* reads)
       : inner_(std::move(inner)), reads_(reads) {}
   std::string Name() const override { return inner_->Name(); }
-  Result<std::unique_ptr<File>> Open(const std::string& p, OpenMode m) override {
+  Result<std::unique_ptr<fs::File>> Open(const std::string& p, OpenMode m) override {
     return inner_->Open(p, m);
   }
-  Result<FileStat> Stat(const std::string& p) override { return inner_->Stat(p); }
+  Result<fs::FileStat> Stat(const std::string& p) override { return inner_->Stat(p); }
   Status Mkdir(const std::string& p) override { return inner_->Mkdir(p); }
   Status Rmdir(const std::string& p) override { return inner_->Rmdir(p); }
   Status Unlink(const std::string& p) override { return inner_->Unlink(p); }
   Status Rename(const std::string& a, const std::string& b) override {
     return inner_->Rename(a, b);
   }
-  Result<std::vector<DirEntry>> ReadDir(const std::string& p) override {
+  Result<std::vector<fs::DirEntry>> ReadDir(const std::string& p) override {
     reads_->push_back(p);
     return inner_->ReadDir(p);
   }
@@ -47,7 +47,7 @@ class ReadDirRecorder final : public Backend {
   }
 
  private:
-  std::unique_ptr<Backend> inner_;
+  std::unique_ptr<fs::Backend> inner_;
   std::vector<std::string>* reads_;
 };
 
@@ -226,7 +226,7 @@ TEST_F(ListObjectsTest, SkipsInternalEmptyAndSpecialEntries) {
 TEST(ListObjectsLazy, MarkerAndDelimiterDoNotReadSkippedSubtrees) {
   testing::TempDir dir;
   std::vector<std::string> reads;
-  auto posix = MakePosixBackend(dir.path());
+  auto posix = fs::MakePosixBackend(dir.path());
   ASSERT_TRUE(posix.ok());
   metrics::Metrics metrics;
   StoreOptions options;

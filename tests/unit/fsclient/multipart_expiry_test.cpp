@@ -13,7 +13,7 @@
 namespace fsgate::fsclient {
 namespace {
 
-namespace fs = std::filesystem;
+namespace stdfs = std::filesystem;
 using testing::ReadLocalFile;
 using testing::StoreTest;
 using testing::WriteLocalFile;
@@ -102,7 +102,7 @@ TEST_F(MultipartLayoutTest, ExpiredUploadIsGoneAsIfAborted) {
   for (const auto& file : testing::FilesUnder(Root(".fsgate/multipart"))) {
     EXPECT_EQ(file.parent_path().filename(), new_id) << file;
   }
-  EXPECT_FALSE(fs::exists(Root(".fsgate/multipart/bkt/" + old_id)));
+  EXPECT_FALSE(stdfs::exists(Root(".fsgate/multipart/bkt/" + old_id)));
 
   // The live upload is untouched, and a second scan finds nothing more.
   EXPECT_EQ(*store_->AbortExpiredUploads(cutoff), 0u);
@@ -127,7 +127,7 @@ TEST_F(MultipartLayoutTest, ExpiryCoversEveryBucketAndCrashLeftovers) {
   EXPECT_TRUE(UploadIds("bkt").empty());
   EXPECT_TRUE(UploadIds("other").empty());
   EXPECT_TRUE(testing::FilesUnder(Root(".fsgate/multipart")).empty());
-  EXPECT_FALSE(fs::exists(Root(".fsgate/multipart/.removed-gone-bb")));
+  EXPECT_FALSE(stdfs::exists(Root(".fsgate/multipart/.removed-gone-bb")));
 }
 
 TEST_F(MultipartLayoutTest, ListingReadsOnlyItsBucket) {
@@ -138,9 +138,9 @@ TEST_F(MultipartLayoutTest, ListingReadsOnlyItsBucket) {
   EXPECT_EQ(UploadIds("bkt"), Sorted(busy));
   EXPECT_EQ(UploadIds("quiet"), std::vector<std::string>{mine});
   // Each bucket's uploads live in that bucket's own directory.
-  EXPECT_TRUE(fs::is_directory(Root(".fsgate/multipart/quiet/" + mine)));
+  EXPECT_TRUE(stdfs::is_directory(Root(".fsgate/multipart/quiet/" + mine)));
   size_t in_busy = 0;
-  for (const auto& e : fs::directory_iterator(Root(".fsgate/multipart/bkt"))) {
+  for (const auto& e : stdfs::directory_iterator(Root(".fsgate/multipart/bkt"))) {
     EXPECT_TRUE(e.is_directory());
     ++in_busy;
   }
@@ -153,7 +153,7 @@ TEST_F(MultipartLayoutTest, ListingReadsOnlyItsBucket) {
   EXPECT_TRUE(store_->ListParts("quiet", "k1", busy[1]).status().Is(s3err::kNoSuchUpload));
   // DeleteBucket drops the bucket's uploads, not another's.
   ASSERT_TRUE(store_->DeleteBucket("quiet").ok());
-  EXPECT_FALSE(fs::exists(Root(".fsgate/multipart/quiet")));
+  EXPECT_FALSE(stdfs::exists(Root(".fsgate/multipart/quiet")));
   EXPECT_EQ(UploadIds("bkt"), Sorted(busy));
 }
 
@@ -184,8 +184,8 @@ TEST_F(MultipartLayoutTest, FlatUploadsMoveUnderTheirBucketAtStart) {
   const std::string self = Create("bkt", "s");
   ASSERT_TRUE(store_->CreateBucket(self).ok());
   store_.reset();
-  fs::rename(Root(".fsgate/multipart/bkt/" + id), Root(".fsgate/multipart/" + id));
-  fs::rename(Root(".fsgate/multipart/bkt/" + self), Root(".fsgate/multipart/" + self));
+  stdfs::rename(Root(".fsgate/multipart/bkt/" + id), Root(".fsgate/multipart/" + id));
+  stdfs::rename(Root(".fsgate/multipart/bkt/" + self), Root(".fsgate/multipart/" + self));
   std::string record = ReadLocalFile(Root(".fsgate/multipart/" + self + "/upload"));
   const std::string from = "\"bucket\":\"bkt\"";
   ASSERT_NE(record.find(from), std::string::npos) << record;
@@ -196,7 +196,7 @@ TEST_F(MultipartLayoutTest, FlatUploadsMoveUnderTheirBucketAtStart) {
   EXPECT_EQ(UploadIds("bkt"), std::vector<std::string>{id});
   EXPECT_EQ(UploadIds(hex_bucket), std::vector<std::string>{hex_upload});
   EXPECT_EQ(UploadIds(self), std::vector<std::string>{self});
-  EXPECT_FALSE(fs::exists(Root(".fsgate/multipart/" + id)));
+  EXPECT_FALSE(stdfs::exists(Root(".fsgate/multipart/" + id)));
   auto parts = store_->ListParts("bkt", "k", id);
   ASSERT_TRUE(parts.ok()) << parts.status().message();
   ASSERT_EQ(parts->size(), 1u);

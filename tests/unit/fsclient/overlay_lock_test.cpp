@@ -11,8 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include "base/thread_priority.h"
 #include "fsclient/overlay.h"
-#include "fsclient/thread_priority.h"
 
 namespace fsgate::fsclient {
 namespace {

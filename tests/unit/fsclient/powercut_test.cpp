@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "async_fixture.h"
-#include "fsclient/power_cut_backend.h"
+#include "tests/support/power_cut_backend.h"
 
 namespace fsgate::fsclient {
 namespace {
@@ -13,9 +13,9 @@ namespace {
 using testing::MetricValue;
 using testing::ScratchDir;
 using testing::TestOptions;
-namespace fs = std::filesystem;
+namespace stdfs = std::filesystem;
 
-std::string Slurp(const fs::path& p) {
+std::string Slurp(const stdfs::path& p) {
   std::ifstream in(p, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
@@ -23,29 +23,29 @@ std::string Slurp(const fs::path& p) {
 class PowerCutBackendTest : public ::testing::Test {
  protected:
   void Write(const std::string& path, const std::string& data, bool sync) {
-    auto f = backend_.Open(path, Backend::OpenMode::kCreateTruncate);
+    auto f = backend_.Open(path, fs::Backend::OpenMode::kCreateTruncate);
     ASSERT_TRUE(f.ok());
     ASSERT_TRUE((*f)->PWrite(0, data).ok());
     if (sync) {
       ASSERT_TRUE((*f)->Sync().ok());
     }
   }
-  fs::path Real(const std::string& p) { return fs::path(dir_.path()) / p; }
+  stdfs::path Real(const std::string& p) { return stdfs::path(dir_.path()) / p; }
 
   ScratchDir dir_;
-  PowerCutBackend backend_{dir_.NewBackend()};
+  fs::PowerCutBackend backend_{dir_.NewBackend()};
 };
 
 TEST_F(PowerCutBackendTest, UnsyncedCreateVanishes) {
   Write("a", "data", true);  // data synced, name not
   ASSERT_TRUE(backend_.SimulatePowerCut().ok());
-  EXPECT_FALSE(fs::exists(Real("a")));
+  EXPECT_FALSE(stdfs::exists(Real("a")));
 }
 
 TEST_F(PowerCutBackendTest, SyncedFileSurvivesAndUnsyncedTailIsDropped) {
   Write("a", "durable", true);
   ASSERT_TRUE(backend_.SyncDir("").ok());
-  auto f = backend_.Open("a", Backend::OpenMode::kReadWrite);
+  auto f = backend_.Open("a", fs::Backend::OpenMode::kReadWrite);
   ASSERT_TRUE((*f)->PWrite(7, std::string_view("+lost")).ok());
   ASSERT_TRUE(backend_.SimulatePowerCut().ok());
   EXPECT_EQ(Slurp(Real("a")), "durable");
@@ -65,7 +65,7 @@ TEST_F(PowerCutBackendTest, RenameIsUndoneUntilTheTargetDirectoryIsSynced) {
   ASSERT_TRUE(backend_.SyncDir("d").ok());
   ASSERT_TRUE(backend_.SimulatePowerCut().ok());
   EXPECT_EQ(Slurp(Real("d/old")), "new");
-  EXPECT_FALSE(fs::exists(Real("d/new")));
+  EXPECT_FALSE(stdfs::exists(Real("d/new")));
 }
 
 TEST_F(PowerCutBackendTest, UnsyncedUnlinkAndMkdirAreUndone) {
@@ -76,16 +76,16 @@ TEST_F(PowerCutBackendTest, UnsyncedUnlinkAndMkdirAreUndone) {
   EXPECT_EQ(backend_.unsynced_name_ops(), 2u);
   ASSERT_TRUE(backend_.SimulatePowerCut().ok());
   EXPECT_EQ(Slurp(Real("keep")), "k");
-  EXPECT_FALSE(fs::exists(Real("newdir")));
+  EXPECT_FALSE(stdfs::exists(Real("newdir")));
 }
 
 // The namespace over a power-cut backend (behind a fault backend for slow applies).
 class PowerCutAsyncTest : public testing::AsyncFixture {
  protected:
   void SetUp() override {
-    auto cut = std::make_unique<PowerCutBackend>(dir_.NewBackend());
+    auto cut = std::make_unique<fs::PowerCutBackend>(dir_.NewBackend());
     cut_ = cut.get();
-    auto fault = std::make_unique<FaultBackend>(std::move(cut));
+    auto fault = std::make_unique<fs::FaultBackend>(std::move(cut));
     fault_ = fault.get();
     backend_ = std::move(fault);
     ASSERT_TRUE(backend_->Mkdir("bkt").ok());
@@ -101,7 +101,7 @@ class PowerCutAsyncTest : public testing::AsyncFixture {
     OpenNs();
   }
 
-  PowerCutBackend* cut_ = nullptr;
+  fs::PowerCutBackend* cut_ = nullptr;
 };
 
 TEST_F(PowerCutAsyncTest, EveryAnsweredOpSurvivesACutWithTheApplierBehind) {
@@ -131,8 +131,8 @@ TEST_F(PowerCutAsyncTest, EveryAnsweredOpSurvivesACutWithTheApplierBehind) {
   }
   // Nothing is left pending or staged with data.
   EXPECT_EQ(ns_->overlay_size(), 0u);
-  for (const auto& path : testing::FilesUnder(fs::path(dir_.path()) / ".fsgate/staging")) {
-    EXPECT_EQ(fs::file_size(path), 0u) << path;
+  for (const auto& path : testing::FilesUnder(stdfs::path(dir_.path()) / ".fsgate/staging")) {
+    EXPECT_EQ(stdfs::file_size(path), 0u) << path;
   }
 }
 
@@ -143,7 +143,7 @@ TEST_F(PowerCutAsyncTest, AnsweredDeleteObjectsBatchSurvivesACut) {
   ASSERT_TRUE(ns_->Drain().ok());
   // Nothing of the batch reaches the tree before the cut.
   SlowRenames(1000);
-  SlowDown(FaultOp::kUnlink, 1000, "bkt/b/");
+  SlowDown(fs::FaultOp::kUnlink, 1000, "bkt/b/");
   for (const Status& s : ns_->RemoveMany("bkt", keys, {})) ASSERT_TRUE(s.ok());
   CrashCutAndRecover();
   for (const auto& key : keys) {
@@ -212,9 +212,9 @@ TEST_F(PowerCutAsyncTest, ReplayIsIdempotent) {
   ns_->Abandon();
   ns_.reset();
   fault_->ClearRules();
-  const fs::path journal = fs::path(dir_.path()) / ".fsgate/journal";
-  const fs::path saved = fs::path(dir_.path()) / "journal-copy";
-  fs::copy(journal, saved);
+  const stdfs::path journal = stdfs::path(dir_.path()) / ".fsgate/journal";
+  const stdfs::path saved = stdfs::path(dir_.path()) / "journal-copy";
+  stdfs::copy(journal, saved);
 
   OpenNs();  // first replay
   std::map<std::string, std::string> state;
@@ -227,8 +227,8 @@ TEST_F(PowerCutAsyncTest, ReplayIsIdempotent) {
   state["r/k6"] = "newer";
   ns_.reset();
 
-  fs::remove_all(journal);
-  fs::copy(saved, journal);
+  stdfs::remove_all(journal);
+  stdfs::copy(saved, journal);
   OpenNs();  // second replay of the same intents
   for (const auto& [key, body] : state) EXPECT_EQ(OnDisk(key), body) << key;
 }
@@ -239,8 +239,8 @@ TEST_F(PowerCutAsyncTest, TornJournalTailIsDroppedAtRecovery) {
   ASSERT_TRUE(Put("t2", "answered2").ok());
   ns_->Abandon();
   ns_.reset();
-  std::vector<fs::path> segs;
-  for (const auto& e : fs::directory_iterator(fs::path(dir_.path()) / ".fsgate/journal")) {
+  std::vector<stdfs::path> segs;
+  for (const auto& e : stdfs::directory_iterator(stdfs::path(dir_.path()) / ".fsgate/journal")) {
     if (e.path().extension() == ".log") segs.push_back(e.path());
   }
   ASSERT_EQ(segs.size(), 1u);
@@ -267,7 +267,7 @@ TEST_F(PowerCutAsyncTest, ReplayFinishesAPruneCutShortByACrash) {
   ASSERT_TRUE(Put("x/y/seed", "s").ok());
   // The applier keeps failing (and retrying) the unlink until the crash.
   fault_->AddRule(
-      {.op = FaultOp::kUnlink, .path_contains = "bkt/x/y/seed", .err = EIO, .count = -1});
+      {.op = fs::FaultOp::kUnlink, .path_contains = "bkt/x/y/seed", .err = EIO, .count = -1});
   ASSERT_TRUE(ns_->Remove("bkt", "x/y/seed", {}).ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   ns_->Abandon();

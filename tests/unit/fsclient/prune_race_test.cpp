@@ -22,7 +22,7 @@ TEST_F(PruneRaceTest, PruneNeverRemovesADirectoryObjectAnsweredDuringIt) {
   // The prune that follows the unlink of d/f is slow to remove bkt/d: the PUT
   // of "d/" is answered while the prune has decided, but not yet removed. A
   // drain on another thread starts the prune now (whichever thread runs it).
-  SlowDown(FaultOp::kRmdir, 400, "bkt/d");
+  SlowDown(fs::FaultOp::kRmdir, 400, "bkt/d");
   ASSERT_TRUE(ns_->Remove("bkt", "d/f", {}).ok());
   std::thread drain([&] { ns_->Drain(); });
   std::this_thread::sleep_for(std::chrono::milliseconds(250));

@@ -17,11 +17,11 @@ namespace fsgate::fsclient {
 namespace {
 
 using testing::ScratchDir;
-namespace fs = std::filesystem;
+namespace stdfs = std::filesystem;
 
-std::set<std::string> Generations(const fs::path& dir) {
+std::set<std::string> Generations(const stdfs::path& dir) {
   std::set<std::string> out;
-  for (const auto& e : fs::directory_iterator(dir)) out.insert(e.path().filename().string());
+  for (const auto& e : stdfs::directory_iterator(dir)) out.insert(e.path().filename().string());
   return out;
 }
 
@@ -38,15 +38,15 @@ TEST(StagingDirs, RotatesGenerationsAndRemovesEmptiedOnes) {
     ASSERT_TRUE(created.ok()) << created.status().message();
     EXPECT_TRUE(created->path.starts_with(created->dir + "/d.")) << created->path;
     EXPECT_TRUE(created->dir.starts_with("staging/g.")) << created->dir;
-    EXPECT_TRUE(fs::is_regular_file(fs::path(dir.path()) / created->path));
+    EXPECT_TRUE(stdfs::is_regular_file(stdfs::path(dir.path()) / created->path));
     paths.push_back(created->path);
   }
-  const fs::path root = fs::path(dir.path()) / "staging";
+  const stdfs::path root = stdfs::path(dir.path()) / "staging";
   ASSERT_EQ(Generations(root).size(), 1u);
   // The fourth file starts a second generation; the first still holds files.
   auto fourth = staging.Create("d.");
   ASSERT_TRUE(fourth.ok());
-  EXPECT_NE(fourth->dir, fs::path(paths[0]).parent_path().string());
+  EXPECT_NE(fourth->dir, stdfs::path(paths[0]).parent_path().string());
   EXPECT_EQ(Generations(root).size(), 2u);
   // Emptied (its files published elsewhere), the first goes at the next rotation.
   for (const auto& p : paths) ASSERT_TRUE(backend->Unlink(p).ok());
@@ -61,8 +61,8 @@ TEST(StagingDirs, RotatesGenerationsAndRemovesEmptiedOnes) {
   for (const auto& p : later) ASSERT_TRUE(backend->Unlink(p).ok());
   const auto gens = Generations(root);
   EXPECT_EQ(gens.size(), 2u);  // the second (holding a file then) and the third
-  EXPECT_TRUE(gens.contains(fs::path(fourth->dir).filename().string()));
-  EXPECT_FALSE(gens.contains(fs::path(paths[0]).parent_path().filename().string()));
+  EXPECT_TRUE(gens.contains(stdfs::path(fourth->dir).filename().string()));
+  EXPECT_FALSE(gens.contains(stdfs::path(paths[0]).parent_path().filename().string()));
 }
 
 // Creates racing a rotation never lose their directory: a generation is not

@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "auth/hash.h"
+#include "base/hash.h"
 #include "fsclient/key_path.h"
 #include "fsclient/meta_record.h"
 #include "fsclient/object_meta_codec.h"
@@ -36,7 +36,7 @@ TEST_F(ObjectStoreTest, LayoutAndFormatFile) {
 TEST_F(ObjectStoreTest, RefusesNewerStoreFormat) {
   store_.reset();
   WriteLocalFile(Root(".fsgate/format"), "2\n");
-  auto backend = MakePosixBackend(dir_.path());
+  auto backend = fs::MakePosixBackend(dir_.path());
   ASSERT_TRUE(backend.ok());
   auto store = ObjectStore::Open(std::move(*backend), StoreOptions{}, metrics_);
   ASSERT_FALSE(store.ok());
@@ -252,13 +252,12 @@ TEST_F(ObjectStoreTest, ExternalFilesHaveStableDerivedEtag) {
   EXPECT_EQ(head->size, 12u);
   struct stat st {};
   ASSERT_EQ(::stat(Root("bkt/ext/file.bin").c_str(), &st), 0);
-  FileStat fs;
+  fs::FileStat fs;
   fs.ino = st.st_ino;
   fs.size = static_cast<uint64_t>(st.st_size);
   fs.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-  EXPECT_EQ(head->etag, auth::HexEncode(auth::Digest(
-                            auth::HashAlgorithm::kMd5,
-                            std::to_string(fs.ino) + ":12:" + std::to_string(fs.mtime_ns))) +
+  EXPECT_EQ(head->etag, HexEncode(Digest(HashAlgorithm::kMd5, std::to_string(fs.ino) + ":12:" +
+                                                                  std::to_string(fs.mtime_ns))) +
                             "-1");
   EXPECT_EQ(store_->HeadObject("bkt", "ext/file.bin")->etag, head->etag);  // stable
   EXPECT_EQ(*Get("bkt", "ext/file.bin"), "placed by cp");
@@ -298,8 +297,7 @@ TEST_F(ObjectStoreTest, FormatOneObjectsAreStillServed) {
   const std::string path = Root("bkt/old/one.txt");
   std::filesystem::create_directories(Root("bkt/old"));
   WriteLocalFile(path, "written long ago");
-  const std::string etag =
-      auth::HexEncode(auth::Digest(auth::HashAlgorithm::kMd5, "written long ago"));
+  const std::string etag = HexEncode(Digest(HashAlgorithm::kMd5, "written long ago"));
   const std::string json =
       R"({"ct":"text/plain","user":[["color","blue"]],"ck":[["CRC32","AAAAAA=="]]})";
   for (const auto& [name, value] : std::vector<std::pair<const char*, std::string>>{
@@ -418,15 +416,15 @@ TEST_F(ObjectStoreTest, LargeObjectsStreamThroughTheStagingFile) {
   for (size_t off = 0; off < body.size(); off += 10000) {
     ASSERT_TRUE((*writer)->Write(std::string_view(body).substr(off, 10000)).ok());
   }
-  std::string md5 = auth::Digest(auth::HashAlgorithm::kMd5, body);
+  std::string md5 = Digest(HashAlgorithm::kMd5, body);
   EXPECT_EQ((*writer)->Md5(), md5);  // Content-MD5 check before the commit
   auto meta = (*writer)->Commit({});
   ASSERT_TRUE(meta.ok()) << meta.status().message();
-  EXPECT_EQ(meta->etag, auth::HexEncode(md5));
+  EXPECT_EQ(meta->etag, HexEncode(md5));
   EXPECT_EQ(meta->size, body.size());
   EXPECT_EQ(*Get("bkt", "big/object"), body);
   EXPECT_EQ(ReadLocalFile(Root("bkt/big/object")), body);
-  EXPECT_EQ(store_->HeadObject("bkt", "big/object")->etag, auth::HexEncode(md5));
+  EXPECT_EQ(store_->HeadObject("bkt", "big/object")->etag, HexEncode(md5));
 }
 
 TEST_F(ObjectStoreTest, CommitMetadataMergesOverTheRequest) {

@@ -10,27 +10,14 @@
 #include <string>
 #include <vector>
 
+#include "fs/posix_backend.h"
 #include "fsclient/fs_object_store.h"
-#include "fsclient/posix_backend.h"
 #include "metrics/metrics.h"
+#include "tests/support/temp_dir.h"
 
 namespace fsgate::fsclient::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "fsgate-test-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::fsgate::testing::TempDir;
 
 // The regular files under `dir`, at any depth: staging files live in
 // generation subdirectories (fsclient/staging_dirs.h).
@@ -42,15 +29,8 @@ inline std::vector<std::filesystem::path> FilesUnder(const std::filesystem::path
   return out;
 }
 
-inline void WriteLocalFile(const std::string& path, const std::string& data) {
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  std::ofstream(path, std::ios::binary) << data;
-}
-
-inline std::string ReadLocalFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using ::fsgate::testing::ReadLocalFile;
+using ::fsgate::testing::WriteLocalFile;
 
 class StoreTest : public ::testing::Test {
  protected:
@@ -58,7 +38,7 @@ class StoreTest : public ::testing::Test {
 
   void Reopen() {
     store_.reset();
-    auto backend = MakePosixBackend(dir_.path());
+    auto backend = fs::MakePosixBackend(dir_.path());
     ASSERT_TRUE(backend.ok()) << backend.status().message();
     StoreOptions options;
     options.async_dirops = false;

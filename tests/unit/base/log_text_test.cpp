@@ -1,6 +1,6 @@
 // The escaping every log line applies to client-controlled text
 // (fsclient/log_text.h), as the access log and the error logs use it.
-#include "fsclient/log_text.h"
+#include "base/log_text.h"
 
 #include <gtest/gtest.h>
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-namespace fsgate::auth {
+namespace fsgate {
 
 enum class HashAlgorithm { kMd5, kSha1, kSha256, kCrc32, kCrc32c, kCrc64Nvme };
 
@@ -49,4 +49,4 @@ std::string_view ChecksumAlgorithmName(HashAlgorithm algorithm);  // upper case
 // Constant-time comparison.
 bool ConstantTimeEqual(std::string_view a, std::string_view b);
 
-}  // namespace fsgate::auth
+}  // namespace fsgate

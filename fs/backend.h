@@ -19,9 +19,9 @@
 #include <string_view>
 #include <vector>
 
-#include "fsclient/status.h"
+#include "base/status.h"
 
-namespace fsgate::fsclient {
+namespace fsgate::fs {
 
 struct FileStat {
   uint64_t ino = 0;
@@ -103,4 +103,4 @@ class Backend {
   virtual Status RemoveXattr(const std::string& path, const std::string& name) = 0;
 };
 
-}  // namespace fsgate::fsclient
+}  // namespace fsgate::fs

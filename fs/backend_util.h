@@ -6,11 +6,11 @@
 #include <vector>
 
 #include <cerrno>
-#include "fsclient/backend.h"
+#include "fs/backend.h"
 
-#include "fsclient/status.h"
+#include "base/status.h"
 
-namespace fsgate::fsclient {
+namespace fsgate::fs {
 
 // mkdir -p; with `sync`, each directory created is made durable in its parent.
 Status MakeDirs(Backend& backend, const std::string& path, bool sync);
@@ -41,4 +41,4 @@ using XattrCall = std::function<long(char* buf, size_t size)>;
 Result<std::string> GetXattrValue(const XattrCall& call, const std::string& what);
 Result<std::vector<std::string>> ListXattrNames(const XattrCall& call, const std::string& what);
 
-}  // namespace fsgate::fsclient
+}  // namespace fsgate::fs

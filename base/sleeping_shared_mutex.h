@@ -16,7 +16,7 @@
 #include <cstddef>
 #include <mutex>
 
-namespace fsgate::fsclient {
+namespace fsgate {
 
 class SleepingSharedMutex {
  public:
@@ -65,4 +65,4 @@ class SleepingSharedMutex {
   bool writer_ = false;
 };
 
-}  // namespace fsgate::fsclient
+}  // namespace fsgate

@@ -1,8 +1,8 @@
-#include "auth/crc64nvme.h"
+#include "base/crc64nvme.h"
 
 #include <array>
 
-namespace fsgate::auth {
+namespace fsgate {
 namespace {
 
 // Reflected form of the NVMe polynomial 0xAD93D23594C93659.
@@ -45,4 +45,4 @@ uint64_t Crc64Nvme(uint64_t crc, std::string_view data) {
   return ~crc;
 }
 
-}  // namespace fsgate::auth
+}  // namespace fsgate

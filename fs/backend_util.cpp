@@ -1,8 +1,8 @@
-#include "fsclient/backend_util.h"
+#include "fs/backend_util.h"
 
 #include <algorithm>
 
-namespace fsgate::fsclient {
+namespace fsgate::fs {
 
 std::string ParentPath(const std::string& path) {
   auto slash = path.rfind('/');
@@ -91,4 +91,4 @@ Result<std::string> ReadWholeFile(File& file) {
   return data;
 }
 
-}  // namespace fsgate::fsclient
+}  // namespace fsgate::fs

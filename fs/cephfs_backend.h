@@ -25,10 +25,10 @@
 #include <memory>
 #include <string>
 
-#include "fsclient/backend.h"
-#include "fsclient/status.h"
+#include "base/status.h"
+#include "fs/backend.h"
 
-namespace fsgate::fsclient {
+namespace fsgate::fs {
 
 struct CephfsOptions {
   std::string conf_file;     // ceph.conf (mon addresses, keyring)
@@ -44,4 +44,4 @@ struct CephfsOptions {
 // checks that it keeps user.* xattrs. Errors carry one clear line.
 Result<std::unique_ptr<Backend>> MakeCephfsBackend(const CephfsOptions& options);
 
-}  // namespace fsgate::fsclient
+}  // namespace fsgate::fs

@@ -1,4 +1,4 @@
-#include "auth/hash.h"
+#include "base/hash.h"
 
 #include <isa-l/crc.h>
 #include <openssl/crypto.h>
@@ -10,9 +10,9 @@
 #include <cctype>
 #include <stdexcept>
 
-#include "auth/crc64nvme.h"
+#include "base/crc64nvme.h"
 
-namespace fsgate::auth {
+namespace fsgate {
 namespace {
 
 struct EvpMdCtxFree {
@@ -266,4 +266,4 @@ bool ConstantTimeEqual(std::string_view a, std::string_view b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-}  // namespace fsgate::auth
+}  // namespace fsgate

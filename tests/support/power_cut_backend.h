@@ -22,9 +22,9 @@
 #include <string>
 #include <vector>
 
-#include "fsclient/backend.h"
+#include "fs/backend.h"
 
-namespace fsgate::fsclient {
+namespace fsgate::fs {
 
 class PowerCutBackend final : public Backend {
  public:
@@ -76,4 +76,4 @@ class PowerCutBackend final : public Backend {
   uint64_t trash_counter_ = 0;
 };
 
-}  // namespace fsgate::fsclient
+}  // namespace fsgate::fs

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace fsgate::fsclient {
+namespace fsgate {
 
 // One field of a text log line, as one token that cannot end the line: the
 // bytes 0x21..0x7E are kept, except '%', '"' and '\'; every other byte
@@ -28,4 +28,4 @@ std::string LogText(std::string_view text);
 // JSON writer escapes the control characters.
 std::string ValidUtf8(std::string_view text);
 
-}  // namespace fsgate::fsclient
+}  // namespace fsgate

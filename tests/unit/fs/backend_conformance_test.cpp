@@ -1,6 +1,6 @@
-// The Backend contract (fsclient/backend.h), checked on every backend: the
+// The Backend contract (fs/backend.h), checked on every backend: the
 // posix one always, the CephFS one when FSGATE_TEST_CEPH_CONF names the
-// ceph.conf of a running cluster (the CTest entry unit.fsclient.cephfs_backend
+// ceph.conf of a running cluster (the CTest entry unit.fs.cephfs_backend
 // starts deploy/ceph-dev-cluster.sh for it, and fails when it cannot).
 #define _FILE_OFFSET_BITS 64  // libcephfs.h requires it
 
@@ -18,18 +18,18 @@
 #include <vector>
 
 #include "build_config.h"
-#include "fsclient/backend_util.h"
-#include "fsclient/posix_backend.h"
-#include "store_test_util.h"
+#include "fs/backend_util.h"
+#include "fs/posix_backend.h"
+#include "tests/support/temp_dir.h"
 
 #if FSGATE_HAVE_CEPHFS
 #include <cephfs/libcephfs.h>
 #include <fcntl.h>
 
-#include "fsclient/cephfs_backend.h"
+#include "fs/cephfs_backend.h"
 #endif
 
-namespace fsgate::fsclient {
+namespace fsgate::fs {
 namespace {
 
 // A fresh test area on one filesystem: the backend's root r/ and a sibling
@@ -434,4 +434,4 @@ INSTANTIATE_TEST_SUITE_P(Backends, BackendConformance, ::testing::ValuesIn(Backe
                          [](const auto& info) { return info.param.name; });
 
 }  // namespace
-}  // namespace fsgate::fsclient
+}  // namespace fsgate::fs

@@ -1,4 +1,4 @@
-#include "fsclient/posix_backend.h"
+#include "fs/posix_backend.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -14,9 +14,9 @@
 #include <cstring>
 #include <utility>
 
-#include "fsclient/backend_util.h"
+#include "fs/backend_util.h"
 
-namespace fsgate::fsclient {
+namespace fsgate::fs {
 namespace {
 
 // An owned file descriptor, closed on destruction.
@@ -491,4 +491,4 @@ Result<std::unique_ptr<Backend>> MakePosixBackend(const std::string& root) {
   return std::unique_ptr<Backend>(std::make_unique<PosixBackend>(std::move(fd), root));
 }
 
-}  // namespace fsgate::fsclient
+}  // namespace fsgate::fs

@@ -1,4 +1,4 @@
-#include "fsclient/thread_priority.h"
+#include "base/thread_priority.h"
 
 #include <pthread.h>
 #include <spdlog/spdlog.h>
@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <cstring>
 
-namespace fsgate::fsclient {
+namespace fsgate {
 
 void LowerThreadPriority() {
   // On Linux PRIO_PROCESS with a thread id sets that thread's nice value only.
@@ -24,4 +24,4 @@ void NameThread(const char* name) {
   pthread_setname_np(pthread_self(), buf);
 }
 
-}  // namespace fsgate::fsclient
+}  // namespace fsgate

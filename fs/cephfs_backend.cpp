@@ -5,7 +5,7 @@
 
 #if FSGATE_HAVE_CEPHFS
 
-#include "fsclient/cephfs_backend.h"
+#include "fs/cephfs_backend.h"
 
 #include <cephfs/libcephfs.h>
 #include <dirent.h>
@@ -18,10 +18,10 @@
 #include <cstring>
 #include <utility>
 
-#include "fsclient/backend_util.h"
-#include "fsclient/posix_backend.h"
+#include "fs/backend_util.h"
+#include "fs/posix_backend.h"
 
-namespace fsgate::fsclient {
+namespace fsgate::fs {
 namespace {
 
 constexpr unsigned kStatWant =
@@ -528,6 +528,6 @@ Result<std::unique_ptr<Backend>> MakeCephfsBackend(const CephfsOptions& options)
       std::make_unique<CephfsBackend>(std::move(*mount), std::move(root_ref), std::move(name)));
 }
 
-}  // namespace fsgate::fsclient
+}  // namespace fsgate::fs
 
 #endif  // FSGATE_HAVE_CEPHFS

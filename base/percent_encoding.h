@@ -5,7 +5,7 @@
 
 #include <string>
 
-namespace fsgate::auth {
+namespace fsgate {
 
 inline void AppendPercentEncoded(std::string& out, unsigned char c) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -14,4 +14,4 @@ inline void AppendPercentEncoded(std::string& out, unsigned char c) {
   out.push_back(kHex[c & 15]);
 }
 
-}  // namespace fsgate::auth
+}  // namespace fsgate

@@ -14,9 +14,9 @@
 #include <string_view>
 #include <vector>
 
-#include "fsclient/backend.h"
+#include "fs/backend.h"
 
-namespace fsgate::fsclient {
+namespace fsgate::fs {
 
 enum class FaultOp {
   kOpen,
@@ -106,4 +106,4 @@ class FaultBackend final : public Backend {
   int injected_ = 0;
 };
 
-}  // namespace fsgate::fsclient
+}  // namespace fsgate::fs

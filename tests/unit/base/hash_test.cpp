@@ -1,4 +1,4 @@
-#include "auth/hash.h"
+#include "base/hash.h"
 
 #include <gtest/gtest.h>
 

@@ -1,13 +1,13 @@
-#include "fsclient/posix_backend.h"
+#include "fs/posix_backend.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 
-#include "store_test_util.h"
+#include "tests/support/temp_dir.h"
 
-namespace fsgate::fsclient {
+namespace fsgate::fs {
 namespace {
 
 using testing::TempDir;
@@ -40,4 +40,4 @@ TEST(PosixBackend, MissingRootIsAClearError) {
 }
 
 }  // namespace
-}  // namespace fsgate::fsclient
+}  // namespace fsgate::fs

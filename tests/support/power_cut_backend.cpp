@@ -1,12 +1,12 @@
-#include "fsclient/power_cut_backend.h"
+#include "tests/support/power_cut_backend.h"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 
-#include "fsclient/backend_util.h"
+#include "fs/backend_util.h"
 
-namespace fsgate::fsclient {
+namespace fsgate::fs {
 namespace {
 
 class PowerCutFile final : public File {
@@ -270,4 +270,4 @@ size_t PowerCutBackend::unsynced_name_ops() const {
   return log_.size();
 }
 
-}  // namespace fsgate::fsclient
+}  // namespace fsgate::fs

@@ -1,4 +1,4 @@
-#include "fsclient/fault_backend.h"
+#include "fs/fault_backend.h"
 
 #include <spdlog/spdlog.h>
 
@@ -7,9 +7,9 @@
 #include <thread>
 #include <utility>
 
-#include "fsclient/backend_util.h"
+#include "fs/backend_util.h"
 
-namespace fsgate::fsclient {
+namespace fsgate::fs {
 namespace {
 
 class FaultFile final : public File {
@@ -326,4 +326,4 @@ Status FaultBackend::RemoveXattr(const std::string& path, const std::string& nam
   return inner_->RemoveXattr(path, name);
 }
 
-}  // namespace fsgate::fsclient
+}  // namespace fsgate::fs

@@ -1,11 +1,12 @@
-#include "fsclient/log_text.h"
+#include "base/log_text.h"
+
+#include "base/utf8.h"
 
 #include <cstdint>
 
-#include "auth/percent_encoding.h"
-#include "fsclient/key_path.h"
+#include "base/percent_encoding.h"
 
-namespace fsgate::fsclient {
+namespace fsgate {
 namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
@@ -23,7 +24,7 @@ std::string PercentEncode(std::string_view text, bool keep_space) {
     if (Kept(c, keep_space)) {
       out.push_back(ch);
     } else {
-      auth::AppendPercentEncoded(out, c);
+      AppendPercentEncoded(out, c);
     }
   }
   return out;
@@ -56,4 +57,4 @@ std::string ValidUtf8(std::string_view text) {
   return out;
 }
 
-}  // namespace fsgate::fsclient
+}  // namespace fsgate

@@ -6,10 +6,10 @@
 #include <cstdint>
 #include <string_view>
 
-namespace fsgate::auth {
+namespace fsgate {
 
 // Chained like ISA-L's crc64 functions: pass the previous result as `crc`
 // (0 to start); the pre/post inversions happen inside.
 uint64_t Crc64Nvme(uint64_t crc, std::string_view data);
 
-}  // namespace fsgate::auth
+}  // namespace fsgate

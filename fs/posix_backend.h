@@ -11,10 +11,10 @@
 #include <memory>
 #include <string>
 
-#include "fsclient/backend.h"
-#include "fsclient/status.h"
+#include "base/status.h"
+#include "fs/backend.h"
 
-namespace fsgate::fsclient {
+namespace fsgate::fs {
 
 // Opens `root` (which must exist and be a directory) and checks that it holds
 // user extended attributes; fails with a clear message when it does not.
@@ -27,4 +27,4 @@ bool IsValidBackendPath(const std::string& path);
 // The entry type of a dirent's d_type (DT_REG, DT_DIR, ...).
 DirEntry::Type DirEntryType(unsigned char d_type);
 
-}  // namespace fsgate::fsclient
+}  // namespace fsgate::fs

@@ -1,4 +1,4 @@
-#include "fsclient/sleeping_shared_mutex.h"
+#include "base/sleeping_shared_mutex.h"
 
 #include <gtest/gtest.h>
 

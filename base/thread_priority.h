@@ -1,7 +1,7 @@
 // Thread CPU priority and name, for the gateway's long-lived threads.
 #pragma once
 
-namespace fsgate::fsclient {
+namespace fsgate {
 
 // Gives the calling thread the lowest CPU priority an unprivileged process may
 // set (nice 19): it runs whenever a CPU is free and yields to every
@@ -13,4 +13,4 @@ void LowerThreadPriority();
 // `ps -L` and profilers tell request threads from applier workers.
 void NameThread(const char* name);
 
-}  // namespace fsgate::fsclient
+}  // namespace fsgate
