@@ -12,60 +12,56 @@
 namespace fsgate::fs {
 namespace {
 
-class FaultFile final : public File {
+// Checks the rules before each call it may fail; the rest is forwarded.
+class FaultFile final : public FileWrapper {
  public:
-  FaultFile(FaultBackend& owner, std::string path, std::unique_ptr<File> inner)
-      : owner_(owner), path_(std::move(path)), inner_(std::move(inner)) {}
+  FaultFile(FaultBackend& owner, std::string path, std::unique_ptr<File> target)
+      : FileWrapper(std::move(target)), owner_(owner), path_(std::move(path)) {}
 
   Result<size_t> PRead(uint64_t offset, std::span<char> buf) override {
     if (Status s = owner_.Check(FaultOp::kRead, path_); !s.ok()) return s;
-    return inner_->PRead(offset, buf);
+    return FileWrapper::PRead(offset, buf);
   }
   Status PWrite(uint64_t offset, std::span<const char> data) override {
     if (Status s = owner_.Check(FaultOp::kWrite, path_); !s.ok()) return s;
-    return inner_->PWrite(offset, data);
+    return FileWrapper::PWrite(offset, data);
   }
   Status Truncate(uint64_t size) override {
     if (Status s = owner_.Check(FaultOp::kTruncate, path_); !s.ok()) return s;
-    return inner_->Truncate(size);
+    return FileWrapper::Truncate(size);
   }
   Status Sync() override {
     if (Status s = owner_.Check(FaultOp::kFileSync, path_); !s.ok()) return s;
-    return inner_->Sync();
+    return FileWrapper::Sync();
   }
-  Status SetMtime(int64_t mtime_ns) override { return inner_->SetMtime(mtime_ns); }
   Status SyncData() override {
     if (Status s = owner_.Check(FaultOp::kFileSync, path_); !s.ok()) return s;
-    return inner_->SyncData();
+    return FileWrapper::SyncData();
   }
   Result<FileStat> Stat() override {
     if (Status s = owner_.Check(FaultOp::kStat, path_); !s.ok()) return s;
-    return inner_->Stat();
+    return FileWrapper::Stat();
   }
   Result<std::string> GetXattr(const std::string& name) override {
     if (Status s = owner_.Check(FaultOp::kGetXattr, path_); !s.ok()) return s;
-    return inner_->GetXattr(name);
+    return FileWrapper::GetXattr(name);
   }
   Status SetXattr(const std::string& name, std::string_view value) override {
     if (Status s = owner_.Check(FaultOp::kSetXattr, path_); !s.ok()) return s;
-    return inner_->SetXattr(name, value);
+    return FileWrapper::SetXattr(name, value);
   }
   Status RemoveXattr(const std::string& name) override {
     if (Status s = owner_.Check(FaultOp::kRemoveXattr, path_); !s.ok()) return s;
-    return inner_->RemoveXattr(name);
+    return FileWrapper::RemoveXattr(name);
   }
-  Result<std::vector<std::string>> ListXattrs() override { return inner_->ListXattrs(); }
   Status CopyFrom(File& src, uint64_t src_offset, uint64_t dst_offset, uint64_t len) override {
     if (Status s = owner_.Check(FaultOp::kWrite, path_); !s.ok()) return s;
-    auto* fault_src = dynamic_cast<FaultFile*>(&src);
-    return inner_->CopyFrom(fault_src ? *fault_src->inner_ : src, src_offset, dst_offset, len);
+    return FileWrapper::CopyFrom(src, src_offset, dst_offset, len);
   }
-  Status Close() override { return inner_->Close(); }
 
  private:
   FaultBackend& owner_;
   std::string path_;
-  std::unique_ptr<File> inner_;
 };
 
 std::optional<FaultOp> ParseOp(std::string_view name) {
@@ -105,7 +101,7 @@ std::optional<int> ParseInt(std::string_view text) {
 
 }  // namespace
 
-FaultBackend::FaultBackend(std::unique_ptr<Backend> inner) : inner_(std::move(inner)) {}
+FaultBackend::FaultBackend(std::unique_ptr<Backend> inner) : BackendWrapper(std::move(inner)) {}
 
 void FaultBackend::AddRule(FaultRule rule) {
   std::lock_guard lock(mu_);
@@ -227,9 +223,9 @@ Status FaultBackend::Check(FaultOp op, const std::string& path) {
 
 Status FaultBackend::ReplaceWithCopy(const std::string& path) {
   const std::string tmp = path + ".fault-swap";
-  auto src = inner_->Open(path, OpenMode::kRead);
+  auto src = target().Open(path, OpenMode::kRead);
   if (!src.ok()) return src.status();
-  auto dst = inner_->Open(tmp, OpenMode::kCreateTruncate);
+  auto dst = target().Open(tmp, OpenMode::kCreateTruncate);
   if (!dst.ok()) return dst.status();
   auto data = ReadWholeFile(**src);
   if (!data.ok()) return data.status();
@@ -240,41 +236,41 @@ Status FaultBackend::ReplaceWithCopy(const std::string& path) {
     }
   }
   if (Status s = (*dst)->Sync(); !s.ok()) return s;
-  return inner_->Rename(tmp, path);
+  return target().Rename(tmp, path);
 }
 
-std::string FaultBackend::Name() const { return "fault(" + inner_->Name() + ")"; }
+std::string FaultBackend::Name() const { return "fault(" + target().Name() + ")"; }
 
 Result<std::unique_ptr<File>> FaultBackend::Open(const std::string& path, OpenMode mode) {
   if (Status s = Check(FaultOp::kOpen, path); !s.ok()) return s;
-  auto file = inner_->Open(path, mode);
+  auto file = target().Open(path, mode);
   if (!file.ok()) return file.status();
   return std::unique_ptr<File>(std::make_unique<FaultFile>(*this, path, std::move(*file)));
 }
 
 Result<FileStat> FaultBackend::Stat(const std::string& path) {
   if (Status s = Check(FaultOp::kStat, path); !s.ok()) return s;
-  return inner_->Stat(path);
+  return target().Stat(path);
 }
 
 Status FaultBackend::Mkdir(const std::string& path) {
   if (Status s = Check(FaultOp::kMkdir, path); !s.ok()) return s;
-  return inner_->Mkdir(path);
+  return target().Mkdir(path);
 }
 
 Status FaultBackend::Rmdir(const std::string& path) {
   if (Status s = Check(FaultOp::kRmdir, path); !s.ok()) return s;
-  return inner_->Rmdir(path);
+  return target().Rmdir(path);
 }
 
 Status FaultBackend::Unlink(const std::string& path) {
   if (Status s = Check(FaultOp::kUnlink, path); !s.ok()) return s;
-  return inner_->Unlink(path);
+  return target().Unlink(path);
 }
 
 Status FaultBackend::Rename(const std::string& from, const std::string& to) {
   if (Status s = Check(FaultOp::kRename, to); !s.ok()) return s;
-  if (Status s = inner_->Rename(from, to); !s.ok()) return s;
+  if (Status s = target().Rename(from, to); !s.ok()) return s;
   bool swap = false;
   {
     std::lock_guard lock(mu_);
@@ -297,33 +293,33 @@ Status FaultBackend::Rename(const std::string& from, const std::string& to) {
 
 Result<std::vector<DirEntry>> FaultBackend::ReadDir(const std::string& path) {
   if (Status s = Check(FaultOp::kReadDir, path); !s.ok()) return s;
-  return inner_->ReadDir(path);
+  return target().ReadDir(path);
 }
 
 Status FaultBackend::SyncDir(const std::string& path) {
   if (Status s = Check(FaultOp::kSyncDir, path); !s.ok()) return s;
-  return inner_->SyncDir(path);
+  return target().SyncDir(path);
 }
 
 Status FaultBackend::SyncFs() {
   if (Status s = Check(FaultOp::kSyncFs, ""); !s.ok()) return s;
-  return inner_->SyncFs();
+  return target().SyncFs();
 }
 
 Result<std::string> FaultBackend::GetXattr(const std::string& path, const std::string& name) {
   if (Status s = Check(FaultOp::kGetXattr, path); !s.ok()) return s;
-  return inner_->GetXattr(path, name);
+  return target().GetXattr(path, name);
 }
 
 Status FaultBackend::SetXattr(const std::string& path, const std::string& name,
                               std::string_view value) {
   if (Status s = Check(FaultOp::kSetXattr, path); !s.ok()) return s;
-  return inner_->SetXattr(path, name, value);
+  return target().SetXattr(path, name, value);
 }
 
 Status FaultBackend::RemoveXattr(const std::string& path, const std::string& name) {
   if (Status s = Check(FaultOp::kRemoveXattr, path); !s.ok()) return s;
-  return inner_->RemoveXattr(path, name);
+  return target().RemoveXattr(path, name);
 }
 
 }  // namespace fsgate::fs

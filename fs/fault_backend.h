@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "fs/backend.h"
+#include "fs/backend_wrapper.h"
 
 namespace fsgate::fs {
 
@@ -46,7 +46,7 @@ struct FaultRule {
   std::chrono::milliseconds delay{0};
 };
 
-class FaultBackend final : public Backend {
+class FaultBackend final : public BackendWrapper {
  public:
   explicit FaultBackend(std::unique_ptr<Backend> inner);
 
@@ -77,9 +77,6 @@ class FaultBackend final : public Backend {
   Result<std::vector<DirEntry>> ReadDir(const std::string& path) override;
   Status SyncDir(const std::string& path) override;
   Status SyncFs() override;
-  void SpreadSubdirectories(const std::string& path) override {
-    inner_->SpreadSubdirectories(path);
-  }
   Result<std::string> GetXattr(const std::string& path, const std::string& name) override;
   Status SetXattr(const std::string& path, const std::string& name,
                   std::string_view value) override;
@@ -96,7 +93,6 @@ class FaultBackend final : public Backend {
   };
   Status ReplaceWithCopy(const std::string& path);
 
-  std::unique_ptr<Backend> inner_;
   mutable std::mutex mu_;
   std::vector<ArmedRule> rules_;
   std::string swap_pattern_;

@@ -5,18 +5,13 @@
 #include <chrono>
 #include <map>
 
+#include "base/clock.h"
 #include "fs/backend_util.h"
 #include "fsclient/key_path.h"
 #include "metrics/metrics.h"
 
 namespace fsgate::fsclient {
 namespace {
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // "a/b/c" -> "a", "a/b".
 std::vector<std::string> AncestorKeys(const std::string& key) {

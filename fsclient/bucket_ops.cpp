@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "base/clock.h"
 #include "fs/backend_util.h"
 #include "fsclient/bucket_record.h"
 #include "fsclient/fs_object_store.h"
@@ -78,10 +79,7 @@ Status FsObjectStore::CreateBucket(const std::string& bucket, const BucketAttrib
                       "already own it.");
   }
   if (!s.ok()) return s;
-  auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count();
-  const std::string record = EncodeBucketRecord({.created_ns = now, .attributes = attributes});
+  const std::string record = EncodeBucketRecord({.created_ns = NowNs(), .attributes = attributes});
   if (Status rec = WriteFileAtomic(*backend_, BucketRecordPath(bucket), record, options_.fsync);
       !rec.ok()) {
     (void)backend_->Rmdir(bucket);

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "base/clock.h"
 #include "base/hash.h"
 #include "fsclient/fs_object_store.h"
 #include "fsclient/key_path.h"
@@ -62,12 +63,6 @@ std::string Unquote(std::string etag) {
     etag = etag.substr(1, etag.size() - 2);
   }
   return etag;
-}
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 // The initiation time in 16 hex digits, then 16 random ones. ListMultipartUploads

@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "base/clock.h"
 #include "fsclient/key_cursor.h"
 #include "fsclient/key_path.h"
 #include "fsclient/object_io.h"
@@ -16,11 +17,6 @@ namespace {
 // Bounded retries of a create that raced a concurrent prune of its parents.
 constexpr int kMaxAttempts = 16;
 
-std::string ParentOf(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? std::string() : path.substr(0, slash);
-}
-
 bool IsMissingForS3(const Status& s) {
   return fs::IsMissing(s) || s.IsErrno(EISDIR) || s.IsErrno(EINVAL);
 }
@@ -30,12 +26,6 @@ bool IsMissingForS3(const Status& s) {
 bool IsNotADirectory(const Status& s) { return s.IsErrno(ENOTDIR) || s.IsErrno(ELOOP); }
 
 Status NoSuchKey() { return Status::S3(s3err::kNoSuchKey, "The specified key does not exist."); }
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 
@@ -111,13 +101,13 @@ Status SyncNamespace::PublishFile(const std::string& bucket, const std::string& 
   const std::string path = ObjectPath(bucket, key);
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     Status s = backend_.Rename(file.path, path);
-    if (s.ok()) return fsync_ ? backend_.SyncDir(ParentOf(path)) : Status::Ok();
+    if (s.ok()) return fsync_ ? backend_.SyncDir(fs::ParentPath(path)) : Status::Ok();
     if (IsNotADirectory(s) || s.IsErrno(EISDIR) || s.IsErrno(ENOTEMPTY) || s.IsErrno(EEXIST)) {
       return KeyConflictError(key);
     }
     if (!s.IsErrno(ENOENT)) return s;
     // The parent is missing (first key under it, or pruned meanwhile).
-    if (ParentOf(path) == bucket) {
+    if (fs::ParentPath(path) == bucket) {
       auto st = backend_.Stat(bucket);
       if (!st.ok() || !st->is_dir) {
         return Status::S3(s3err::kNoSuchBucket, "The specified bucket does not exist");
@@ -145,7 +135,7 @@ Status SyncNamespace::PublishDir(const std::string& bucket, const std::string& k
     ReleaseStaging(file);
     if (fsync_) {
       if (Status sync = backend_.SyncDir(path); !sync.ok()) return sync;
-      return backend_.SyncDir(ParentOf(path));
+      return backend_.SyncDir(fs::ParentPath(path));
     }
     return Status::Ok();
   }
@@ -212,7 +202,7 @@ std::optional<std::string> SyncNamespace::PruneEmptyDirs(const std::string& buck
     if (!meta.ok() || meta->has_value()) return std::nullopt;
     if (!backend_.Rmdir(dir).ok()) return std::nullopt;  // not empty (or gone): stop
     if (dir_removed_) dir_removed_(dir);
-    std::string parent = ParentOf(dir);
+    std::string parent = fs::ParentPath(dir);
     if (fsync_ && !backend_.SyncDir(parent).ok()) return std::nullopt;
     dir = std::move(parent);
   }
@@ -239,7 +229,7 @@ Status SyncNamespace::Remove(const std::string& bucket, const std::string& key, 
       if (fsync_) {
         // A concurrent delete may have pruned the emptied parent already; its
         // removal is made durable by that pruner.
-        Status sync = backend_.SyncDir(ParentOf(path));
+        Status sync = backend_.SyncDir(fs::ParentPath(path));
         if (!sync.ok() && !fs::IsMissing(sync)) return sync;
       }
     }
@@ -247,7 +237,7 @@ Status SyncNamespace::Remove(const std::string& bucket, const std::string& key, 
   if (options.prune_now) {
     // --dirops sync prunes here holding no lock, so it waits and leaves nothing
     // over; the async namespace hands its prunes to the applier instead.
-    (void)PruneEmptyDirs(bucket, IsDirectoryKey(key) ? path : ParentOf(path),
+    (void)PruneEmptyDirs(bucket, IsDirectoryKey(key) ? path : fs::ParentPath(path),
                          caller_ == Caller::kRequests && !KeyLocks::ThisThreadHoldsAny());
   }
   return Status::Ok();

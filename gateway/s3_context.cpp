@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/clock.h"
 #include "base/log_text.h"
 #include "gateway/s3_error.h"
 #include "gateway/s3_time.h"
@@ -12,7 +13,7 @@ namespace fsgate::gateway {
 Headers S3BaseHeaders(std::string_view request_id, std::string_view host_id) {
   return {{"x-amz-request-id", std::string(request_id)},
           {"x-amz-id-2", std::string(host_id)},
-          {"Date", FormatHttpDate(NowNanos())},
+          {"Date", FormatHttpDate(NowNs())},
           {"Server", "fsgate"}};
 }
 

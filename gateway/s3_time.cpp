@@ -6,12 +6,6 @@
 
 namespace fsgate::gateway {
 
-int64_t NowNanos() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string FormatIso8601(int64_t unix_nanos) {
   time_t seconds = static_cast<time_t>(unix_nanos / 1000000000);
   int millis = static_cast<int>((unix_nanos / 1000000) % 1000);

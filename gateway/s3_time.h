@@ -8,7 +8,6 @@
 
 namespace fsgate::gateway {
 
-int64_t NowNanos();
 // "2009-10-12T17:50:30.000Z"
 std::string FormatIso8601(int64_t unix_nanos);
 // "Wed, 12 Oct 2009 17:50:30 GMT"

@@ -1,6 +1,7 @@
-// Metrics: every Prometheus series fsgate exports (names fixed by DESIGN.md
-// §Metrics). The code path that changes a value updates it here; nothing is
-// recomputed by scanning at scrape time where a counter belongs.
+// Metrics: every Prometheus series fsgate exports. Their names and labels are
+// part of fsgate's interface (dashboards and alerts in deploy/ use them). The code path that
+// changes a value updates it here; nothing is recomputed by scanning at scrape time where a counter
+// belongs.
 //
 // prometheus-cpp stays behind this header so that the rest of the code only
 // sees plain functions.

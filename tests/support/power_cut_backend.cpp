@@ -9,63 +9,44 @@
 namespace fsgate::fs {
 namespace {
 
-class PowerCutFile final : public File {
+// Records the size a Sync() made durable; everything else is forwarded.
+class PowerCutFile final : public FileWrapper {
  public:
-  PowerCutFile(std::unique_ptr<File> inner, std::shared_ptr<PowerCutBackend::FileState> state)
-      : inner_(std::move(inner)), state_(std::move(state)) {}
+  PowerCutFile(std::unique_ptr<File> target, std::shared_ptr<PowerCutBackend::FileState> state)
+      : FileWrapper(std::move(target)), state_(std::move(state)) {}
 
-  Result<size_t> PRead(uint64_t offset, std::span<char> buf) override {
-    return inner_->PRead(offset, buf);
-  }
-  Status PWrite(uint64_t offset, std::span<const char> data) override {
-    return inner_->PWrite(offset, data);
-  }
-  Status Truncate(uint64_t size) override { return inner_->Truncate(size); }
   Status Sync() override {
-    if (Status s = inner_->Sync(); !s.ok()) return s;
+    if (Status s = FileWrapper::Sync(); !s.ok()) return s;
     if (state_) {
-      auto st = inner_->Stat();
+      auto st = FileWrapper::Stat();
       if (!st.ok()) return st.status();
       state_->synced_size = st->size;
     }
     return Status::Ok();
   }
-  Result<FileStat> Stat() override { return inner_->Stat(); }
-  Status SetMtime(int64_t mtime_ns) override { return inner_->SetMtime(mtime_ns); }
-  Result<std::string> GetXattr(const std::string& name) override { return inner_->GetXattr(name); }
-  Status SetXattr(const std::string& name, std::string_view value) override {
-    return inner_->SetXattr(name, value);
-  }
-  Status RemoveXattr(const std::string& name) override { return inner_->RemoveXattr(name); }
-  Result<std::vector<std::string>> ListXattrs() override { return inner_->ListXattrs(); }
-  Status CopyFrom(File& src, uint64_t src_offset, uint64_t dst_offset, uint64_t len) override {
-    auto* wrapped = dynamic_cast<PowerCutFile*>(&src);
-    return inner_->CopyFrom(wrapped ? *wrapped->inner_ : src, src_offset, dst_offset, len);
-  }
-  Status Close() override { return inner_->Close(); }
 
  private:
-  std::unique_ptr<File> inner_;
   std::shared_ptr<PowerCutBackend::FileState> state_;  // null: nothing unsynced tracked
 };
 
 }  // namespace
 
-PowerCutBackend::PowerCutBackend(std::unique_ptr<Backend> inner) : inner_(std::move(inner)) {}
+PowerCutBackend::PowerCutBackend(std::unique_ptr<Backend> inner)
+    : BackendWrapper(std::move(inner)) {}
 PowerCutBackend::~PowerCutBackend() = default;
 
-std::string PowerCutBackend::Name() const { return "powercut(" + inner_->Name() + ")"; }
+std::string PowerCutBackend::Name() const { return "powercut(" + target().Name() + ")"; }
 
 namespace {
 constexpr const char* kTrashDir = ".fsgate/powercut-trash";
 }  // namespace
 
 Result<std::string> PowerCutBackend::TrashLocked(const std::string& path) {
-  auto st = inner_->Stat(path);
+  auto st = target().Stat(path);
   if (!st.ok() || !st->is_regular) return std::string();
-  if (Status s = MakeDirs(*inner_, kTrashDir, false); !s.ok()) return s;
+  if (Status s = MakeDirs(target(), kTrashDir, false); !s.ok()) return s;
   std::string trash = std::string(kTrashDir) + "/" + std::to_string(++trash_counter_);
-  if (Status s = inner_->Rename(path, trash); !s.ok()) return s;
+  if (Status s = target().Rename(path, trash); !s.ok()) return s;
   MoveStateLocked(path, trash);
   return trash;
 }
@@ -84,7 +65,7 @@ void PowerCutBackend::ForgetLocked(std::vector<NameOp>::iterator first,
                                    std::vector<NameOp>::iterator last) {
   for (auto it = first; it != last; ++it) {
     if (!it->trash.empty()) {
-      (void)inner_->Unlink(it->trash);
+      (void)target().Unlink(it->trash);
       files_.erase(it->trash);
     }
   }
@@ -102,15 +83,15 @@ std::shared_ptr<PowerCutBackend::FileState> PowerCutBackend::StateFor(const std:
 
 Result<std::unique_ptr<File>> PowerCutBackend::Open(const std::string& path, OpenMode mode) {
   std::lock_guard lock(mu_);
-  auto before = inner_->Stat(path);
+  auto before = target().Stat(path);
   const bool existed = before.ok();
   if (mode == OpenMode::kCreateTruncate && existed && before->is_regular) {
     // The truncation is not durable either: keep the old inode to bring back.
     auto trash = TrashLocked(path);
     if (!trash.ok()) return trash.status();
-    auto file = inner_->Open(path, OpenMode::kCreateExclusive);
+    auto file = target().Open(path, OpenMode::kCreateExclusive);
     if (!file.ok()) {
-      (void)inner_->Rename(*trash, path);
+      (void)target().Rename(*trash, path);
       MoveStateLocked(*trash, path);
       return file.status();
     }
@@ -120,7 +101,7 @@ Result<std::unique_ptr<File>> PowerCutBackend::Open(const std::string& path, Ope
     return std::unique_ptr<File>(
         std::make_unique<PowerCutFile>(std::move(*file), StateFor(path, 0)));
   }
-  auto file = inner_->Open(path, mode);
+  auto file = target().Open(path, mode);
   if (!file.ok()) return file.status();
   std::shared_ptr<FileState> state;
   if (mode != OpenMode::kRead) {
@@ -134,28 +115,28 @@ Result<std::unique_ptr<File>> PowerCutBackend::Open(const std::string& path, Ope
 
 Result<FileStat> PowerCutBackend::Stat(const std::string& path) {
   std::lock_guard lock(mu_);
-  return inner_->Stat(path);
+  return target().Stat(path);
 }
 
 Status PowerCutBackend::Mkdir(const std::string& path) {
   std::lock_guard lock(mu_);
-  if (Status s = inner_->Mkdir(path); !s.ok()) return s;
+  if (Status s = target().Mkdir(path); !s.ok()) return s;
   log_.push_back({NameOp::Kind::kMkdir, path, "", ""});
   return Status::Ok();
 }
 
 Status PowerCutBackend::Rmdir(const std::string& path) {
   std::lock_guard lock(mu_);
-  if (Status s = inner_->Rmdir(path); !s.ok()) return s;
+  if (Status s = target().Rmdir(path); !s.ok()) return s;
   log_.push_back({NameOp::Kind::kRmdir, path, "", ""});
   return Status::Ok();
 }
 
 Status PowerCutBackend::Unlink(const std::string& path) {
   std::lock_guard lock(mu_);
-  auto st = inner_->Stat(path);
+  auto st = target().Stat(path);
   if (!st.ok()) return Status::Errno(st.status().err(), "unlink " + path);
-  if (!st->is_regular) return inner_->Unlink(path);
+  if (!st->is_regular) return target().Unlink(path);
   auto trash = TrashLocked(path);
   if (!trash.ok()) return trash.status();
   log_.push_back({NameOp::Kind::kUnlink, path, "", *trash});
@@ -164,7 +145,7 @@ Status PowerCutBackend::Unlink(const std::string& path) {
 
 Status PowerCutBackend::Rename(const std::string& from, const std::string& to) {
   std::lock_guard lock(mu_);
-  auto src = inner_->Stat(from);
+  auto src = target().Stat(from);
   if (!src.ok()) return Status::Errno(src.status().err(), "rename " + from);
   std::string trash;
   if (src->is_regular) {
@@ -172,9 +153,9 @@ Status PowerCutBackend::Rename(const std::string& from, const std::string& to) {
     if (!t.ok()) return t.status();
     trash = *t;
   }
-  if (Status s = inner_->Rename(from, to); !s.ok()) {
+  if (Status s = target().Rename(from, to); !s.ok()) {
     if (!trash.empty()) {
-      (void)inner_->Rename(trash, to);
+      (void)target().Rename(trash, to);
       MoveStateLocked(trash, to);
     }
     return s;
@@ -186,11 +167,11 @@ Status PowerCutBackend::Rename(const std::string& from, const std::string& to) {
 
 Result<std::vector<DirEntry>> PowerCutBackend::ReadDir(const std::string& path) {
   std::lock_guard lock(mu_);
-  return inner_->ReadDir(path);
+  return target().ReadDir(path);
 }
 
 Status PowerCutBackend::SyncDir(const std::string& path) {
-  if (Status s = inner_->SyncDir(path); !s.ok()) return s;
+  if (Status s = target().SyncDir(path); !s.ok()) return s;
   std::lock_guard lock(mu_);
   auto durable = std::stable_partition(
       log_.begin(), log_.end(), [&](const NameOp& op) { return ParentPath(op.path) != path; });
@@ -200,12 +181,12 @@ Status PowerCutBackend::SyncDir(const std::string& path) {
 }
 
 Status PowerCutBackend::SyncFs() {
-  if (Status s = inner_->SyncFs(); !s.ok()) return s;
+  if (Status s = target().SyncFs(); !s.ok()) return s;
   std::lock_guard lock(mu_);
   ForgetLocked(log_.begin(), log_.end());
   log_.clear();
   for (auto& [path, state] : files_) {
-    if (auto st = inner_->Stat(path); st.ok()) state->synced_size = st->size;
+    if (auto st = target().Stat(path); st.ok()) state->synced_size = st->size;
   }
   return Status::Ok();
 }
@@ -214,9 +195,9 @@ Status PowerCutBackend::SimulatePowerCut() {
   std::lock_guard lock(mu_);
   size_t truncated = 0;
   for (const auto& [path, state] : files_) {
-    auto st = inner_->Stat(path);
+    auto st = target().Stat(path);
     if (!st.ok() || !st->is_regular || st->size <= state->synced_size) continue;
-    auto file = inner_->Open(path, OpenMode::kReadWrite);
+    auto file = target().Open(path, OpenMode::kReadWrite);
     if (file.ok() && (*file)->Truncate(state->synced_size).ok()) ++truncated;
   }
   const size_t undone = log_.size();
@@ -224,20 +205,20 @@ Status PowerCutBackend::SimulatePowerCut() {
     Status s;
     switch (op->kind) {
       case NameOp::Kind::kCreate:
-        s = inner_->Unlink(op->path);
+        s = target().Unlink(op->path);
         break;
       case NameOp::Kind::kMkdir:
-        s = inner_->Rmdir(op->path);
+        s = target().Rmdir(op->path);
         break;
       case NameOp::Kind::kRmdir:
-        s = inner_->Mkdir(op->path);
+        s = target().Mkdir(op->path);
         break;
       case NameOp::Kind::kRename:
-        s = inner_->Rename(op->path, op->from);
-        if (s.ok() && !op->trash.empty()) s = inner_->Rename(op->trash, op->path);
+        s = target().Rename(op->path, op->from);
+        if (s.ok() && !op->trash.empty()) s = target().Rename(op->trash, op->path);
         break;
       case NameOp::Kind::kUnlink:
-        if (!op->trash.empty()) s = inner_->Rename(op->trash, op->path);
+        if (!op->trash.empty()) s = target().Rename(op->trash, op->path);
         break;
     }
     if (!s.ok()) {
@@ -252,17 +233,7 @@ Status PowerCutBackend::SimulatePowerCut() {
 
 Result<std::string> PowerCutBackend::GetXattr(const std::string& path, const std::string& name) {
   std::lock_guard lock(mu_);
-  return inner_->GetXattr(path, name);
-}
-
-// Xattrs are modelled as durable at once (ext4 journals them with the inode).
-Status PowerCutBackend::SetXattr(const std::string& path, const std::string& name,
-                                 std::string_view value) {
-  return inner_->SetXattr(path, name, value);
-}
-
-Status PowerCutBackend::RemoveXattr(const std::string& path, const std::string& name) {
-  return inner_->RemoveXattr(path, name);
+  return target().GetXattr(path, name);
 }
 
 size_t PowerCutBackend::unsynced_name_ops() const {

@@ -22,11 +22,11 @@
 #include <string>
 #include <vector>
 
-#include "fs/backend.h"
+#include "fs/backend_wrapper.h"
 
 namespace fsgate::fs {
 
-class PowerCutBackend final : public Backend {
+class PowerCutBackend final : public BackendWrapper {
  public:
   explicit PowerCutBackend(std::unique_ptr<Backend> inner);
   ~PowerCutBackend() override;
@@ -46,10 +46,10 @@ class PowerCutBackend final : public Backend {
   Result<std::vector<DirEntry>> ReadDir(const std::string& path) override;
   Status SyncDir(const std::string& path) override;
   Status SyncFs() override;
+  // Under the lock, as every lookup. Setting and removing xattrs are
+  // forwarded: they are modelled as durable at once (ext4 journals them with
+  // the inode).
   Result<std::string> GetXattr(const std::string& path, const std::string& name) override;
-  Status SetXattr(const std::string& path, const std::string& name,
-                  std::string_view value) override;
-  Status RemoveXattr(const std::string& path, const std::string& name) override;
 
   struct FileState {
     uint64_t synced_size = 0;
@@ -69,7 +69,6 @@ class PowerCutBackend final : public Backend {
   void ForgetLocked(std::vector<NameOp>::iterator first, std::vector<NameOp>::iterator last);
   std::shared_ptr<FileState> StateFor(const std::string& path, uint64_t synced_size);
 
-  std::unique_ptr<Backend> inner_;
   mutable std::mutex mu_;
   std::vector<NameOp> log_;                                  // unsynced name changes, oldest first
   std::map<std::string, std::shared_ptr<FileState>> files_;  // by current name
