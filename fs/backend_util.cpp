@@ -1,5 +1,7 @@
 #include "fs/backend_util.h"
 
+#include <algorithm>
+
 namespace fsgate::fs {
 
 std::string ParentPath(const std::string& path) {
@@ -17,6 +19,62 @@ Status MakeDirs(Backend& backend, const std::string& path, bool sync) {
   if (s.IsErrno(EEXIST)) return Status::Ok();
   if (!s.ok()) return s;
   return sync ? backend.SyncDir(ParentPath(path)) : Status::Ok();
+}
+
+Status CopyThroughBuffer(File& src, uint64_t src_offset, File& dst, uint64_t dst_offset,
+                         uint64_t len) {
+  std::string buf(static_cast<size_t>(std::min<uint64_t>(len, 1 << 20)), '\0');
+  while (len > 0) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(len, buf.size()));
+    auto n = src.PRead(src_offset, std::span<char>(buf.data(), want));
+    if (!n.ok()) return n.status();
+    if (*n == 0) return Status::Errno(EIO, "copy: source shorter than expected");
+    if (Status s = dst.PWrite(dst_offset, std::span<const char>(buf.data(), *n)); !s.ok()) {
+      return s;
+    }
+    src_offset += *n;
+    dst_offset += *n;
+    len -= *n;
+  }
+  return Status::Ok();
+}
+
+Result<std::string> GetXattrValue(const XattrCall& call, const std::string& what) {
+  std::string value(256, '\0');
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    long n = call(value.data(), value.size());
+    if (n >= 0) {
+      value.resize(static_cast<size_t>(n));
+      return value;
+    }
+    if (n != -ERANGE) return Status::Errno(static_cast<int>(-n), what);
+    n = call(nullptr, 0);
+    if (n < 0) return Status::Errno(static_cast<int>(-n), what);
+    value.resize(static_cast<size_t>(n) + 1);
+  }
+  return Status::Errno(ERANGE, what);
+}
+
+Result<std::vector<std::string>> ListXattrNames(const XattrCall& call, const std::string& what) {
+  std::string buf(1024, '\0');
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    long n = call(buf.data(), buf.size());
+    if (n == -ERANGE) {
+      buf.resize(buf.size() * 4);
+      continue;
+    }
+    if (n < 0) return Status::Errno(static_cast<int>(-n), what);
+    // NUL-terminated names, back to back.
+    std::vector<std::string> names;
+    const size_t end_of_list = std::min(static_cast<size_t>(n), buf.size());
+    for (size_t pos = 0; pos < end_of_list;) {
+      size_t end = std::min(buf.find('\0', pos), end_of_list);
+      if (end > pos) names.emplace_back(buf.substr(pos, end - pos));
+      pos = end + 1;
+    }
+    return names;
+  }
+  return Status::Errno(ERANGE, what);
 }
 
 Result<std::string> ReadWholeFile(File& file) {

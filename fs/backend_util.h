@@ -1,7 +1,9 @@
 // Small helpers over the Backend interface shared by the async dirops code.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <vector>
 
 #include <cerrno>
 #include "fs/backend.h"
@@ -24,5 +26,19 @@ inline bool IsMissing(const Status& s) {
 
 // The parent of a backend path ("" for a top-level name).
 std::string ParentPath(const std::string& path);
+
+// File::CopyFrom through a user-space buffer, for backends (or file pairs)
+// without a server-side copy: `len` bytes of `src` at `src_offset` written to
+// `dst` at `dst_offset`; EIO when the source is shorter.
+Status CopyThroughBuffer(File& src, uint64_t src_offset, File& dst, uint64_t dst_offset,
+                         uint64_t len);
+
+// getxattr and listxattr through a buffer that grows until the answer fits
+// (a value may change size between calls). `call(buf, size)` returns the
+// length or -errno; with size 0, the length needed. `what` names the call and
+// path in the error.
+using XattrCall = std::function<long(char* buf, size_t size)>;
+Result<std::string> GetXattrValue(const XattrCall& call, const std::string& what);
+Result<std::vector<std::string>> ListXattrNames(const XattrCall& call, const std::string& what);
 
 }  // namespace fsgate::fs

@@ -14,6 +14,8 @@
 #include <cstring>
 #include <utility>
 
+#include "fs/backend_util.h"
+
 namespace fsgate::fs {
 namespace {
 
@@ -62,21 +64,13 @@ FileStat ToFileStat(const struct stat& st) {
   return out;
 }
 
-// fgetxattr with a growing buffer (the value may change size between calls).
 Result<std::string> FdGetXattr(int fd, const std::string& name, const std::string& what) {
-  std::string value(256, '\0');
-  for (int attempt = 0; attempt < 8; ++attempt) {
-    ssize_t n = ::fgetxattr(fd, name.c_str(), value.data(), value.size());
-    if (n >= 0) {
-      value.resize(static_cast<size_t>(n));
-      return value;
-    }
-    if (errno != ERANGE) return ErrnoStatus("getxattr", what);
-    n = ::fgetxattr(fd, name.c_str(), nullptr, 0);
-    if (n < 0) return ErrnoStatus("getxattr", what);
-    value.resize(static_cast<size_t>(n) + 1);
-  }
-  return Status::Errno(ERANGE, "getxattr " + what);
+  return GetXattrValue(
+      [&](char* buf, size_t size) -> long {
+        ssize_t n = ::fgetxattr(fd, name.c_str(), buf, size);
+        return n < 0 ? -errno : n;
+      },
+      "getxattr " + what);
 }
 
 Status FdSetXattr(int fd, const std::string& name, std::string_view value,
@@ -161,23 +155,12 @@ class PosixFile final : public File {
   }
 
   Result<std::vector<std::string>> ListXattrs() override {
-    std::string buf(1024, '\0');
-    for (int attempt = 0; attempt < 8; ++attempt) {
-      ssize_t n = ::flistxattr(fd_.get(), buf.data(), buf.size());
-      if (n >= 0) {
-        std::vector<std::string> names;
-        for (size_t pos = 0; pos < static_cast<size_t>(n);) {
-          size_t end = buf.find('\0', pos);
-          if (end == std::string::npos || end > static_cast<size_t>(n)) end = n;
-          if (end > pos) names.emplace_back(buf.substr(pos, end - pos));
-          pos = end + 1;
-        }
-        return names;
-      }
-      if (errno != ERANGE) return ErrnoStatus("listxattr", path_);
-      buf.resize(buf.size() * 4);
-    }
-    return Status::Errno(ERANGE, "listxattr " + path_);
+    return ListXattrNames(
+        [&](char* buf, size_t size) -> long {
+          ssize_t n = ::flistxattr(fd_.get(), buf, size);
+          return n < 0 ? -errno : n;
+        },
+        "listxattr " + path_);
   }
 
   Status CopyFrom(File& src, uint64_t src_offset, uint64_t dst_offset, uint64_t len) override {
@@ -200,18 +183,7 @@ class PosixFile final : public File {
       dst_offset = static_cast<uint64_t>(out);
     }
     // Fallback: through user space.
-    std::string buf(1 << 20, '\0');
-    while (len > 0) {
-      size_t want = static_cast<size_t>(std::min<uint64_t>(len, buf.size()));
-      auto n = src.PRead(src_offset, std::span<char>(buf.data(), want));
-      if (!n.ok()) return n.status();
-      if (*n == 0) return Status::Errno(EIO, "copy: source shorter than expected");
-      if (Status s = PWrite(dst_offset, std::span<const char>(buf.data(), *n)); !s.ok()) return s;
-      src_offset += *n;
-      dst_offset += *n;
-      len -= *n;
-    }
-    return Status::Ok();
+    return CopyThroughBuffer(src, src_offset, *this, dst_offset, len);
   }
 
   Status Close() override {
@@ -334,20 +306,7 @@ class PosixBackend final : public Backend {
       if (std::strcmp(ent->d_name, ".") == 0 || std::strcmp(ent->d_name, "..") == 0) continue;
       DirEntry entry;
       entry.name = ent->d_name;
-      switch (ent->d_type) {
-        case DT_REG:
-          entry.type = DirEntry::Type::kRegular;
-          break;
-        case DT_DIR:
-          entry.type = DirEntry::Type::kDirectory;
-          break;
-        case DT_UNKNOWN:
-          entry.type = DirEntry::Type::kUnknown;
-          break;
-        default:
-          entry.type = DirEntry::Type::kOther;
-          break;
-      }
+      entry.type = DirEntryType(ent->d_type);
       entries.push_back(std::move(entry));
     }
     return entries;
@@ -473,6 +432,19 @@ class PosixBackend final : public Backend {
 };
 
 }  // namespace
+
+DirEntry::Type DirEntryType(unsigned char d_type) {
+  switch (d_type) {
+    case DT_REG:
+      return DirEntry::Type::kRegular;
+    case DT_DIR:
+      return DirEntry::Type::kDirectory;
+    case DT_UNKNOWN:
+      return DirEntry::Type::kUnknown;
+    default:
+      return DirEntry::Type::kOther;
+  }
+}
 
 bool IsValidBackendPath(const std::string& path) {
   if (path.empty()) return true;

@@ -24,4 +24,7 @@ Result<std::unique_ptr<Backend>> MakePosixBackend(const std::string& root);
 // or ".." component. "" (the root itself) is valid.
 bool IsValidBackendPath(const std::string& path);
 
+// The entry type of a dirent's d_type (DT_REG, DT_DIR, ...).
+DirEntry::Type DirEntryType(unsigned char d_type);
+
 }  // namespace fsgate::fs

@@ -1,15 +1,33 @@
 #include "gateway/backend_factory.h"
 
+#include "build_config.h"
+#include "fs/cephfs_backend.h"
 #include "fs/fault_backend.h"
 #include "fs/posix_backend.h"
 
 namespace fsgate::gateway {
 
+namespace {
+
+Result<std::unique_ptr<fs::Backend>> MakeBaseBackend(const ServeConfig& config) {
+  if (config.backend == BackendKind::kPosix) return fs::MakePosixBackend(config.root);
+#if FSGATE_HAVE_CEPHFS
+  fs::CephfsOptions options;
+  options.conf_file = config.ceph_conf;
+  options.id = config.ceph_id;
+  options.fs_name = config.ceph_fs;
+  options.root = config.ceph_root;
+  return fs::MakeCephfsBackend(options);
+#else
+  return Status::S3(s3err::kNotImplemented,
+                    "the cephfs backend is not available in this build (no libcephfs-dev)");
+#endif
+}
+
+}  // namespace
+
 Result<std::unique_ptr<fs::Backend>> MakeBackend(const ServeConfig& config) {
-  if (config.backend != BackendKind::kPosix) {
-    return Status::S3(s3err::kNotImplemented, "the cephfs backend is not available in this build");
-  }
-  auto backend = fs::MakePosixBackend(config.root);
+  auto backend = MakeBaseBackend(config);
   if (!backend.ok()) return backend;
   if (config.test_apply_delay_ms <= 0 && config.test_swap_inode_every <= 0 &&
       config.test_faults.empty()) {

@@ -137,7 +137,7 @@ int RunServe(const ServeConfig& given) {
   if (!backend.ok()) {
     spdlog::critical("cannot open the {} backend: {}", ConfigName(config.backend),
                      backend.status().message());
-    return 1;
+    return 2;  // a root or cluster that cannot be opened is a configuration error
   }
   store::StoreOptions store_options;
   store_options.async_dirops = config.dirops == Dirops::kAsync;

@@ -172,6 +172,9 @@ void ValidateConfig(ServeConfig& c) {
   c.backend = Parse<BackendKind>(given.backend, "--backend", kBackendNames);
   c.log_level = Parse<LogLevel>(given.log_level, "--log-level", kLogLevelNames);
   c.log_format = Parse<LogFormat>(given.log_format, "--log-format", kLogFormatNames);
+  if (c.backend == BackendKind::kCephfs && c.ceph_conf.empty()) {
+    throw std::runtime_error("--backend cephfs needs --ceph-conf FILE");
+  }
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     throw std::runtime_error("--tls-cert and --tls-key must be given together");
   }

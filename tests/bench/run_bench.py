@@ -72,7 +72,7 @@ def parse_pending(exposition):
 class Server:
     """One fsgate process on a fresh root; stopped and its root removed on exit."""
 
-    def __init__(self, binary, scratch, dirops, fsync, keep):
+    def __init__(self, binary, scratch, dirops, fsync, keep, ceph_conf=None):
         self.root = tempfile.mkdtemp(prefix=f"fsgate-bench-{dirops}-fsync{fsync}-", dir=scratch)
         self.port, self.metrics_port = free_port(), free_port()
         self.keep = keep
@@ -84,6 +84,9 @@ class Server:
             "--metrics-listen", f"127.0.0.1:{self.metrics_port}",
             "--dirops", dirops, "--fsync", fsync,
         ]
+        if ceph_conf:  # a fresh directory of the CephFS for each server
+            self.command += ["--backend", "cephfs", "--ceph-conf", ceph_conf,
+                             "--ceph-root", "/" + os.path.basename(self.root)]
         self.log_file = open(self.log_path, "wb")
         self.process = subprocess.Popen(self.command, env=env, stdout=self.log_file,
                                         stderr=subprocess.STDOUT)
@@ -345,6 +348,8 @@ def main():
     parser.add_argument("--scratch", default=tempfile.gettempdir(),
                         help="where the fresh roots go (one disk for all)")
     parser.add_argument("--keep", action="store_true", help="keep the roots and server logs")
+    parser.add_argument("--ceph-conf",
+                        help="serve from CephFS (--backend cephfs) on the cluster of this ceph.conf")
     parser.add_argument("--other-endpoint", help="another S3 server host:port to compare with")
     parser.add_argument("--other-access-key",
                         default=os.environ.get("OTHER_ACCESS_KEY",
@@ -364,6 +369,7 @@ def main():
 
     print("command: " + shlex.join([sys.executable] + sys.argv))
     print(f"mode: {'quick' if args.quick else 'full'}; scratch {args.scratch}; "
+          f"backend {'cephfs (' + args.ceph_conf + ')' if args.ceph_conf else 'posix'}; "
           f"{os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d %H:%M:%S %Z')}")
     sys.stdout.flush()
 
@@ -406,7 +412,8 @@ def run_servers(args, results, settles, finished):
         results[fsync] = {}
         for dirops in ("sync", "async"):
             log(f"fsync {fsync}, dirops {dirops}")
-            with Server(args.fsgate, args.scratch, dirops, fsync, args.keep) as server:
+            with Server(args.fsgate, args.scratch, dirops, fsync, args.keep,
+                        args.ceph_conf) as server:
                 finished.append(server)
                 if args.verbose:
                     log("  $ " + shlex.join(server.command))

@@ -60,6 +60,11 @@ TEST(ServeConfigTest, Validation) {
   invalid([](ServeConfig& x) { x.tls_cert = "a.pem"; });
   invalid([](ServeConfig& x) { x.metrics_listen = x.listen; });
   invalid([](ServeConfig& x) { x.max_connections_per_client = 0; });
+  invalid([](ServeConfig& x) { x.given.backend = "cephfs"; });  // without --ceph-conf
+  ServeConfig ceph;                                             // --root is the posix backend's
+  ceph.given.backend = "cephfs";
+  ceph.ceph_conf = "/etc/ceph/ceph.conf";
+  EXPECT_NO_THROW(ValidateConfig(ceph));
 }
 
 // The words of --dirops, --fsync, --backend, --log-level and --log-format

@@ -1,0 +1,533 @@
+// libcephfs.h refuses to build without 64-bit file offsets.
+#define _FILE_OFFSET_BITS 64
+
+#include "build_config.h"
+
+#if FSGATE_HAVE_CEPHFS
+
+#include "fs/cephfs_backend.h"
+
+#include <cephfs/libcephfs.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+
+#include "fs/backend_util.h"
+#include "fs/posix_backend.h"
+
+namespace fsgate::fs {
+namespace {
+
+constexpr unsigned kStatWant =
+    CEPH_STATX_MODE | CEPH_STATX_INO | CEPH_STATX_SIZE | CEPH_STATX_MTIME;
+
+Status CephError(int rc, const std::string& what, const std::string& path) {
+  return Status::Errno(-rc, what + " " + (path.empty() ? "." : path));
+}
+
+FileStat ToFileStat(const struct ceph_statx& stx) {
+  FileStat out;
+  out.ino = stx.stx_ino;
+  out.size = stx.stx_size;
+  out.mtime_ns = static_cast<int64_t>(stx.stx_mtime.tv_sec) * 1000000000 + stx.stx_mtime.tv_nsec;
+  out.is_dir = S_ISDIR(stx.stx_mode);
+  out.is_regular = S_ISREG(stx.stx_mode);
+  return out;
+}
+
+// One libcephfs mount (a client session with the MDS), unmounted and released
+// by its destructor. Shared by the backend and its open files, so a File may
+// outlive the Backend that opened it.
+class Mount {
+ public:
+  explicit Mount(struct ceph_mount_info* cm) : cm_(cm) {}
+  Mount(const Mount&) = delete;
+  Mount& operator=(const Mount&) = delete;
+  ~Mount() {
+    if (mounted_) ceph_unmount(cm_);
+    ceph_release(cm_);
+  }
+  struct ceph_mount_info* get() const {
+    return cm_;
+  }
+  const UserPerm* perms() const { return ceph_mount_perms(cm_); }
+  void set_mounted() { mounted_ = true; }
+
+ private:
+  struct ceph_mount_info* cm_;
+  bool mounted_ = false;
+};
+
+// One reference on a client-cached inode, dropped with ceph_ll_put.
+class InodeRef {
+ public:
+  InodeRef() = default;
+  InodeRef(struct ceph_mount_info* cm, Inode* in) : cm_(cm), in_(in) {}
+  InodeRef(InodeRef&& other) noexcept : cm_(other.cm_), in_(std::exchange(other.in_, nullptr)) {}
+  InodeRef& operator=(InodeRef&& other) noexcept {
+    if (this != &other) {
+      Reset();
+      cm_ = other.cm_;
+      in_ = std::exchange(other.in_, nullptr);
+    }
+    return *this;
+  }
+  InodeRef(const InodeRef&) = delete;
+  InodeRef& operator=(const InodeRef&) = delete;
+  ~InodeRef() { Reset(); }
+
+  Inode* get() const { return in_; }
+  void Reset() {
+    if (in_ != nullptr) ceph_ll_put(cm_, in_);
+    in_ = nullptr;
+  }
+
+ private:
+  struct ceph_mount_info* cm_ = nullptr;
+  Inode* in_ = nullptr;
+};
+
+// A node of the tree: the inode (owned, or the root's, which the backend owns)
+// and its attributes at lookup.
+struct Node {
+  InodeRef owned;
+  Inode* in = nullptr;
+  struct ceph_statx stx {};
+};
+
+Result<std::string> InodeGetXattr(const Mount& m, Inode* in, const std::string& name,
+                                  const std::string& what) {
+  return GetXattrValue(
+      [&](char* buf, size_t size) -> long {
+        return ceph_ll_getxattr(m.get(), in, name.c_str(), buf, size, m.perms());
+      },
+      "getxattr " + what);
+}
+
+Status InodeSetXattr(const Mount& m, Inode* in, const std::string& name, std::string_view value,
+                     const std::string& what) {
+  int rc = ceph_ll_setxattr(m.get(), in, name.c_str(), value.data(), value.size(), 0, m.perms());
+  return rc < 0 ? CephError(rc, "setxattr", what) : Status::Ok();
+}
+
+Status InodeRemoveXattr(const Mount& m, Inode* in, const std::string& name,
+                        const std::string& what) {
+  int rc = ceph_ll_removexattr(m.get(), in, name.c_str(), m.perms());
+  return rc < 0 ? CephError(rc, "removexattr", what) : Status::Ok();
+}
+
+class CephFile final : public File {
+ public:
+  CephFile(std::shared_ptr<Mount> mount, InodeRef inode, Fh* fh, std::string path)
+      : mount_(std::move(mount)), inode_(std::move(inode)), fh_(fh), path_(std::move(path)) {}
+  ~CephFile() override { (void)Close(); }
+
+  Result<size_t> PRead(uint64_t offset, std::span<char> buf) override {
+    // ceph_ll_read returns an int: at most 1 GiB per call.
+    uint64_t len = std::min<uint64_t>(buf.size(), 1u << 30);
+    int n = ceph_ll_read(cm(), fh_, static_cast<int64_t>(offset), len, buf.data());
+    if (n < 0) return CephError(n, "read", path_);
+    return static_cast<size_t>(n);
+  }
+
+  Status PWrite(uint64_t offset, std::span<const char> data) override {
+    while (!data.empty()) {
+      uint64_t len = std::min<uint64_t>(data.size(), 1u << 30);
+      int n = ceph_ll_write(cm(), fh_, static_cast<int64_t>(offset), len, data.data());
+      if (n < 0) return CephError(n, "write", path_);
+      if (n == 0) return Status::Errno(EIO, "write " + path_ + ": no progress");
+      data = data.subspan(static_cast<size_t>(n));
+      offset += static_cast<uint64_t>(n);
+    }
+    return Status::Ok();
+  }
+
+  Status Truncate(uint64_t size) override {
+    struct ceph_statx stx {};
+    stx.stx_size = size;
+    int rc = ceph_ll_setattr(cm(), inode_.get(), &stx, CEPH_SETATTR_SIZE, mount_->perms());
+    return rc < 0 ? CephError(rc, "truncate", path_) : Status::Ok();
+  }
+
+  Status Sync() override {
+    int rc = ceph_ll_fsync(cm(), fh_, 0);
+    return rc < 0 ? CephError(rc, "fsync", path_) : Status::Ok();
+  }
+
+  Status SyncData() override {
+    int rc = ceph_ll_fsync(cm(), fh_, 1);
+    return rc < 0 ? CephError(rc, "fdatasync", path_) : Status::Ok();
+  }
+
+  Result<FileStat> Stat() override {
+    struct ceph_statx stx {};
+    int rc = ceph_ll_getattr(cm(), inode_.get(), &stx, kStatWant, 0, mount_->perms());
+    if (rc < 0) return CephError(rc, "stat", path_);
+    return ToFileStat(stx);
+  }
+
+  Status SetMtime(int64_t mtime_ns) override {
+    struct ceph_statx stx {};
+    stx.stx_mtime.tv_sec = static_cast<time_t>(mtime_ns / 1000000000);
+    stx.stx_mtime.tv_nsec = static_cast<long>(mtime_ns % 1000000000);
+    int rc = ceph_ll_setattr(cm(), inode_.get(), &stx, CEPH_SETATTR_MTIME, mount_->perms());
+    return rc < 0 ? CephError(rc, "setattr mtime", path_) : Status::Ok();
+  }
+
+  Result<std::string> GetXattr(const std::string& name) override {
+    return InodeGetXattr(*mount_, inode_.get(), name, path_);
+  }
+  Status SetXattr(const std::string& name, std::string_view value) override {
+    return InodeSetXattr(*mount_, inode_.get(), name, value, path_);
+  }
+  Status RemoveXattr(const std::string& name) override {
+    return InodeRemoveXattr(*mount_, inode_.get(), name, path_);
+  }
+
+  Result<std::vector<std::string>> ListXattrs() override {
+    return ListXattrNames(
+        [&](char* buf, size_t size) -> long {
+          size_t used = 0;
+          int rc = ceph_ll_listxattr(cm(), inode_.get(), buf, size, &used, mount_->perms());
+          return rc < 0 ? rc : static_cast<long>(used);
+        },
+        "listxattr " + path_);
+  }
+
+  // libcephfs 16.2 has no server-side copy (copy_file_range) for ll handles.
+  Status CopyFrom(File& src, uint64_t src_offset, uint64_t dst_offset, uint64_t len) override {
+    return CopyThroughBuffer(src, src_offset, *this, dst_offset, len);
+  }
+
+  Status Close() override {
+    if (fh_ == nullptr) return Status::Ok();
+    int rc = ceph_ll_close(cm(), std::exchange(fh_, nullptr));
+    inode_.Reset();
+    return rc < 0 ? CephError(rc, "close", path_) : Status::Ok();
+  }
+
+ private:
+  struct ceph_mount_info* cm() const {
+    return mount_->get();
+  }
+
+  std::shared_ptr<Mount> mount_;
+  InodeRef inode_;
+  Fh* fh_;
+  std::string path_;
+};
+
+class CephfsBackend final : public Backend {
+ public:
+  CephfsBackend(std::shared_ptr<Mount> mount, InodeRef root, std::string name)
+      : mount_(std::move(mount)), root_(std::move(root)), name_(std::move(name)) {}
+
+  std::string Name() const override { return name_; }
+
+  Result<std::unique_ptr<File>> Open(const std::string& path, OpenMode mode) override {
+    if (path.empty()) return Status::Errno(EISDIR, "open of the root");
+    auto parent = ResolveParent(path);
+    if (!parent.ok()) return parent.status();
+    // A name created by another client between our lookup and create makes
+    // the exclusive create fail: look it up again, once.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      if (mode != OpenMode::kCreateExclusive) {
+        auto node = Lookup(parent->dir, parent->name, path);
+        if (node.ok()) return OpenExisting(std::move(*node), mode, path);
+        if (mode != OpenMode::kCreateTruncate || !node.status().IsErrno(ENOENT)) {
+          return node.status();
+        }
+      }
+      Inode* in = nullptr;
+      Fh* fh = nullptr;
+      struct ceph_statx stx {};
+      int rc = ceph_ll_create(cm(), parent->dir, parent->name.c_str(), 0644,
+                              O_RDWR | O_CREAT | O_EXCL, &in, &fh, &stx, 0, 0, perms());
+      if (rc == 0) {
+        return std::unique_ptr<File>(
+            std::make_unique<CephFile>(mount_, InodeRef(cm(), in), fh, path));
+      }
+      if (rc != -EEXIST || mode == OpenMode::kCreateExclusive) return CephError(rc, "open", path);
+    }
+    return Status::Errno(EAGAIN, "open " + path + ": created and removed concurrently");
+  }
+
+  Result<FileStat> Stat(const std::string& path) override {
+    auto node = ResolveNode(path, /*refuse_symlink=*/false);
+    if (!node.ok()) return node.status();
+    return ToFileStat(node->stx);
+  }
+
+  Status Mkdir(const std::string& path) override {
+    auto parent = ResolveParentOf(path, "mkdir");
+    if (!parent.ok()) return parent.status();
+    Inode* out = nullptr;
+    struct ceph_statx stx {};
+    int rc =
+        ceph_ll_mkdir(cm(), parent->dir, parent->name.c_str(), 0755, &out, &stx, 0, 0, perms());
+    if (rc < 0) return CephError(rc, "mkdir", path);
+    InodeRef drop(cm(), out);
+    return Status::Ok();
+  }
+
+  Status Rmdir(const std::string& path) override {
+    auto parent = ResolveParentOf(path, "rmdir");
+    if (!parent.ok()) return parent.status();
+    int rc = ceph_ll_rmdir(cm(), parent->dir, parent->name.c_str(), perms());
+    return rc < 0 ? CephError(rc, "rmdir", path) : Status::Ok();
+  }
+
+  Status Unlink(const std::string& path) override {
+    auto parent = ResolveParentOf(path, "unlink");
+    if (!parent.ok()) return parent.status();
+    int rc = ceph_ll_unlink(cm(), parent->dir, parent->name.c_str(), perms());
+    return rc < 0 ? CephError(rc, "unlink", path) : Status::Ok();
+  }
+
+  Status Rename(const std::string& from, const std::string& to) override {
+    auto src = ResolveParentOf(from, "rename");
+    if (!src.ok()) return src.status();
+    auto dst = ResolveParentOf(to, "rename");
+    if (!dst.ok()) return dst.status();
+    int rc =
+        ceph_ll_rename(cm(), src->dir, src->name.c_str(), dst->dir, dst->name.c_str(), perms());
+    return rc < 0 ? CephError(rc, "rename", from + " -> " + to) : Status::Ok();
+  }
+
+  Result<std::vector<DirEntry>> ReadDir(const std::string& path) override {
+    auto node = ResolveNode(path, /*refuse_symlink=*/true);
+    if (!node.ok()) return node.status();
+    if (!S_ISDIR(node->stx.stx_mode)) return Status::Errno(ENOTDIR, "opendir " + path);
+    struct ceph_dir_result* dir = nullptr;
+    if (int rc = ceph_ll_opendir(cm(), node->in, &dir, perms()); rc < 0) {
+      return CephError(rc, "opendir", path);
+    }
+    struct Releaser {
+      struct ceph_mount_info* cm;
+      struct ceph_dir_result* dir;
+      ~Releaser() { ceph_ll_releasedir(cm, dir); }
+    } releaser{cm(), dir};
+    std::vector<DirEntry> entries;
+    for (;;) {
+      struct dirent ent {};
+      int rc = ceph_readdir_r(cm(), dir, &ent);
+      if (rc < 0) return CephError(rc, "readdir", path);
+      if (rc == 0) break;
+      if (std::strcmp(ent.d_name, ".") == 0 || std::strcmp(ent.d_name, "..") == 0) continue;
+      DirEntry entry;
+      entry.name = ent.d_name;
+      entry.type = DirEntryType(ent.d_type);
+      entries.push_back(std::move(entry));
+    }
+    return entries;
+  }
+
+  // Waits until the MDS has journaled (safe reply) every create, rename and
+  // unlink made in this directory so far; the first, "unsafe" reply only
+  // says the change is in the MDS's memory.
+  Status SyncDir(const std::string& path) override {
+    auto node = ResolveNode(path, /*refuse_symlink=*/true);
+    if (!node.ok()) return node.status();
+    int rc = ceph_ll_sync_inode(cm(), node->in, 0);
+    return rc < 0 ? CephError(rc, "fsync", path) : Status::Ok();
+  }
+
+  Status SyncFs() override {
+    int rc = ceph_sync_fs(cm());
+    return rc < 0 ? CephError(rc, "syncfs", name_) : Status::Ok();
+  }
+
+  Result<std::string> GetXattr(const std::string& path, const std::string& name) override {
+    auto node = ResolveNode(path, /*refuse_symlink=*/true);
+    if (!node.ok()) return node.status();
+    return InodeGetXattr(*mount_, node->in, name, path);
+  }
+
+  Status SetXattr(const std::string& path, const std::string& name,
+                  std::string_view value) override {
+    auto node = ResolveNode(path, /*refuse_symlink=*/true);
+    if (!node.ok()) return node.status();
+    return InodeSetXattr(*mount_, node->in, name, value, path);
+  }
+
+  Status RemoveXattr(const std::string& path, const std::string& name) override {
+    auto node = ResolveNode(path, /*refuse_symlink=*/true);
+    if (!node.ok()) return node.status();
+    return InodeRemoveXattr(*mount_, node->in, name, path);
+  }
+
+ private:
+  // The directory holding a path's last component, and that component.
+  struct Parent {
+    InodeRef owned;  // empty when the parent is the root
+    Inode* dir = nullptr;
+    std::string name;
+  };
+
+  struct ceph_mount_info* cm() const {
+    return mount_->get();
+  }
+  const UserPerm* perms() const { return mount_->perms(); }
+
+  Result<Node> Lookup(Inode* dir, const std::string& name, const std::string& path) {
+    Node node;
+    int rc = ceph_ll_lookup(cm(), dir, name.c_str(), &node.in, &node.stx, kStatWant, 0, perms());
+    if (rc < 0) return CephError(rc, "lookup", path);
+    node.owned = InodeRef(cm(), node.in);
+    return node;
+  }
+
+  // Walks `path` (validated, non-empty) down to its parent directory; every
+  // component on the way must be a directory: a symlink is ELOOP, anything
+  // else ENOTDIR, as the posix backend's RESOLVE_NO_SYMLINKS walk answers.
+  Result<Parent> ResolveParent(const std::string& path) {
+    if (!IsValidBackendPath(path) || path.empty()) {
+      return Status::Errno(EINVAL, "invalid backend path '" + path + "'");
+    }
+    Parent parent;
+    parent.dir = root_.get();
+    size_t pos = 0;
+    for (size_t slash; (slash = path.find('/', pos)) != std::string::npos; pos = slash + 1) {
+      auto node = Lookup(parent.dir, path.substr(pos, slash - pos), path);
+      if (!node.ok()) return node.status();
+      if (!S_ISDIR(node->stx.stx_mode)) {
+        return Status::Errno(S_ISLNK(node->stx.stx_mode) ? ELOOP : ENOTDIR, "lookup " + path);
+      }
+      parent.owned = std::move(node->owned);
+      parent.dir = node->in;
+    }
+    parent.name = path.substr(pos);
+    return parent;
+  }
+
+  Result<Parent> ResolveParentOf(const std::string& path, const char* what) {
+    if (path.empty()) return Status::Errno(EINVAL, std::string(what) + " of the root");
+    return ResolveParent(path);
+  }
+
+  // The node at `path` itself ("" is the root); with refuse_symlink, a symlink
+  // there is ELOOP (O_NOFOLLOW's answer) rather than the link's own inode.
+  Result<Node> ResolveNode(const std::string& path, bool refuse_symlink) {
+    if (path.empty()) {
+      Node node;
+      node.in = root_.get();
+      int rc = ceph_ll_getattr(cm(), node.in, &node.stx, kStatWant, 0, perms());
+      if (rc < 0) return CephError(rc, "stat", path);
+      return node;
+    }
+    auto parent = ResolveParent(path);
+    if (!parent.ok()) return parent.status();
+    auto node = Lookup(parent->dir, parent->name, path);
+    if (node.ok() && refuse_symlink && S_ISLNK(node->stx.stx_mode)) {
+      return Status::Errno(ELOOP, "symlink at " + path);
+    }
+    return node;
+  }
+
+  Result<std::unique_ptr<File>> OpenExisting(Node node, OpenMode mode, const std::string& path) {
+    const mode_t type = node.stx.stx_mode & S_IFMT;
+    if (type == S_IFDIR) return Status::Errno(EISDIR, "open " + path);
+    if (type == S_IFLNK) return Status::Errno(ELOOP, "open of a symlink " + path);
+    if (type != S_IFREG) return Status::Errno(EINVAL, "open of a non-regular file " + path);
+    int flags = O_RDWR;
+    if (mode == OpenMode::kRead) flags = O_RDONLY;
+    if (mode == OpenMode::kCreateTruncate) flags = O_RDWR | O_TRUNC;
+    Fh* fh = nullptr;
+    if (int rc = ceph_ll_open(cm(), node.in, flags, &fh, perms()); rc < 0) {
+      return CephError(rc, "open", path);
+    }
+    return std::unique_ptr<File>(
+        std::make_unique<CephFile>(mount_, std::move(node.owned), fh, path));
+  }
+
+  std::shared_ptr<Mount> mount_;
+  InodeRef root_;
+  std::string name_;
+};
+
+// A mount of `root` with the options' identity, config and filesystem.
+Result<std::shared_ptr<Mount>> Connect(const CephfsOptions& options, const std::string& root) {
+  struct ceph_mount_info* cm = nullptr;
+  if (int rc = ceph_create(&cm, options.id.c_str()); rc < 0) {
+    return Status::Errno(-rc, "ceph_create for client." + options.id + ": " + std::strerror(-rc));
+  }
+  auto mount = std::make_shared<Mount>(cm);
+  if (int rc = ceph_conf_read_file(cm, options.conf_file.c_str()); rc < 0) {
+    return Status::Errno(
+        -rc, "cannot read the Ceph config " + options.conf_file + ": " + std::strerror(-rc));
+  }
+  // libcephfs's own messages go to its log file (log_file in the conf), not
+  // into fsgate's output: a failed mount is fsgate's one line, not two.
+  (void)ceph_conf_set(cm, "err_to_stderr", "false");
+  (void)ceph_conf_set(cm, "log_to_stderr", "false");
+  char current[64] = {};
+  if (ceph_conf_get(cm, "client_mount_timeout", current, sizeof(current)) == 0 &&
+      std::atof(current) > options.mount_timeout_seconds) {
+    (void)ceph_conf_set(cm, "client_mount_timeout",
+                        std::to_string(options.mount_timeout_seconds).c_str());
+  }
+  if (!options.fs_name.empty()) {
+    if (int rc = ceph_select_filesystem(cm, options.fs_name.c_str()); rc < 0) {
+      return Status::Errno(-rc,
+                           "cannot select CephFS '" + options.fs_name + "': " + std::strerror(-rc));
+    }
+  }
+  if (int rc = ceph_mount(cm, root.c_str()); rc < 0) {
+    std::string why = std::strerror(-rc);
+    if (rc == -ENOENT && root == "/" && !options.fs_name.empty()) {
+      why = "the cluster has no filesystem of that name";
+    } else if (rc == -ETIMEDOUT) {
+      why += " (no answer within " + std::to_string(options.mount_timeout_seconds) +
+             " s: is the cluster up, and are the monitors in " + options.conf_file + " right?)";
+    }
+    return Status::Errno(-rc, "cannot mount CephFS" +
+                                  (options.fs_name.empty() ? "" : " '" + options.fs_name + "'") +
+                                  " at " + root + " as client." + options.id + ": " + why);
+  }
+  mount->set_mounted();
+  return mount;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Backend>> MakeCephfsBackend(const CephfsOptions& options) {
+  if (options.conf_file.empty()) {
+    return Status::Errno(EINVAL, "--backend cephfs needs --ceph-conf FILE");
+  }
+  if (::access(options.conf_file.c_str(), R_OK) != 0) {
+    return Status::Errno(
+        errno, "cannot read the Ceph config " + options.conf_file + ": " + std::strerror(errno));
+  }
+  std::string root = options.root.empty() ? "/" : options.root;
+  auto mount = Connect(options, root);
+  if (!mount.ok() && mount.status().IsErrno(ENOENT) && root != "/") {
+    // --ceph-root is missing: create it through a mount of the top, then
+    // mount it, so that the MDS itself holds this client beneath it.
+    auto top = Connect(options, "/");
+    if (!top.ok()) return top.status();
+    if (int rc = ceph_mkdirs((*top)->get(), root.c_str(), 0755); rc < 0 && rc != -EEXIST) {
+      return Status::Errno(-rc, "cannot create --ceph-root " + root + ": " + std::strerror(-rc));
+    }
+    mount = Connect(options, root);
+  }
+  if (!mount.ok()) return mount.status();
+  Inode* root_inode = nullptr;
+  if (int rc = ceph_ll_lookup_root((*mount)->get(), &root_inode); rc < 0) {
+    return Status::Errno(-rc, "cannot look up --ceph-root " + root + ": " + std::strerror(-rc));
+  }
+  InodeRef root_ref((*mount)->get(), root_inode);
+  std::string name =
+      "cephfs:" + (options.fs_name.empty() ? std::string("default") : options.fs_name) + ":" + root;
+  return std::unique_ptr<Backend>(
+      std::make_unique<CephfsBackend>(std::move(*mount), std::move(root_ref), std::move(name)));
+}
+
+}  // namespace fsgate::fs
+
+#endif  // FSGATE_HAVE_CEPHFS

@@ -1,0 +1,185 @@
+"""fsgate serve --backend cephfs on a real one-node Ceph cluster.
+
+The cluster is the one FSGATE_TEST_CEPH_CONF names (the CTest fixture starts
+deploy/ceph-dev-cluster.sh once for every cephfs test); run alone, this module
+starts its own. boto3 drives the gateway with sync and with async dirops, and
+a second libcephfs client (Debian's python3-cephfs) checks that the objects
+are plain files in the CephFS, with the bytes that were PUT.
+"""
+
+import json
+import os
+import re
+import subprocess
+import tempfile
+import time
+import uuid
+
+import cephfs
+import pytest
+
+from fsgate_server import FsgateServer, free_port, fsgate_bin, s3_view
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+CLUSTER_SCRIPT = os.path.join(REPO, "deploy", "ceph-dev-cluster.sh")
+MIB = 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def ceph_conf():
+    conf = os.environ.get("FSGATE_TEST_CEPH_CONF")
+    if conf:
+        yield conf
+        return
+    cluster = tempfile.mkdtemp(prefix="fsgate-ceph-")
+    try:
+        subprocess.run([CLUSTER_SCRIPT, "start", cluster], check=True, stdout=subprocess.DEVNULL)
+        yield os.path.join(cluster, "ceph.conf")
+    finally:
+        subprocess.run([CLUSTER_SCRIPT, "wipe", cluster], check=False)
+
+
+@pytest.fixture(scope="module")
+def reader(ceph_conf):
+    """A second client of the same filesystem, mounted at its top."""
+    fs = cephfs.LibCephFS(conffile=ceph_conf)
+    fs.mount()
+    yield fs
+    fs.shutdown()
+
+
+class CephfsGateway(FsgateServer):
+    """An FsgateServer whose POSIX view is read through libcephfs."""
+
+    def __init__(self, conf, reader, dirops):
+        self.ceph_root = f"/it-{dirops}-{uuid.uuid4().hex[:8]}"
+        super().__init__(dirops=dirops, extra_args=[
+            "--backend", "cephfs", "--ceph-conf", conf, "--ceph-root", self.ceph_root])
+        self.reader = reader
+
+    def posix_view(self, bucket):
+        files, empty_dirs = {}, set()
+
+        def walk(path, rel):
+            entries = []
+            d = self.reader.opendir(path.encode())
+            try:
+                while (e := self.reader.readdir(d)) is not None:
+                    if e.d_name not in (b".", b".."):
+                        entries.append(e)
+            finally:
+                self.reader.closedir(d)
+            if rel and not entries:
+                empty_dirs.add(rel)
+            for e in entries:
+                name = e.d_name.decode()
+                child = f"{path}/{name}"
+                if e.is_dir():
+                    walk(child, rel + name + "/")
+                else:
+                    size = self.reader.stat(child.encode()).st_size
+                    fd = self.reader.open(child.encode(), os.O_RDONLY)
+                    try:
+                        files[rel + name] = self.reader.read(fd, 0, size) if size else b""
+                    finally:
+                        self.reader.close(fd)
+
+        walk(f"{self.ceph_root}/{bucket}", "")
+        return files, empty_dirs
+
+
+@pytest.fixture(scope="module", params=["sync", "async"])
+def gateway(request, ceph_conf, reader):
+    with CephfsGateway(ceph_conf, reader, request.param) as srv:
+        yield srv
+
+
+def test_objects_round_trip_and_are_files_in_cephfs(gateway):
+    s3 = gateway.client()
+    bucket = f"b-{uuid.uuid4().hex[:10]}"
+    s3.create_bucket(Bucket=bucket)
+    want = {}
+    for i in range(40):
+        key = f"dir{i % 4}/obj-{i}" if i % 2 else f"top-{i}"
+        want[key] = os.urandom(4096 + i)
+        s3.put_object(Bucket=bucket, Key=key, Body=want[key])
+    # Read-after-write and list-after-write at once, through the gateway.
+    for key, data in want.items():
+        assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == data
+    assert s3_view(s3, bucket) == (want, set())
+
+    for key in [k for k in want if k.endswith(("3", "6"))]:
+        s3.delete_object(Bucket=bucket, Key=key)
+        del want[key]
+    assert s3_view(s3, bucket) == (want, set())
+
+    # Multipart: two 5 MiB parts and a short last one, joined on CephFS.
+    parts = [os.urandom(5 * MIB), os.urandom(5 * MIB), b"tail"]
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="dir0/big")["UploadId"]
+    etags = [s3.upload_part(Bucket=bucket, Key="dir0/big", UploadId=upload, PartNumber=n + 1,
+                            Body=p)["ETag"] for n, p in enumerate(parts)]
+    s3.complete_multipart_upload(
+        Bucket=bucket, Key="dir0/big", UploadId=upload,
+        MultipartUpload={"Parts": [{"ETag": e, "PartNumber": n + 1} for n, e in enumerate(etags)]})
+    want["dir0/big"] = b"".join(parts)
+    assert s3.get_object(Bucket=bucket, Key="dir0/big")["Body"].read() == want["dir0/big"]
+
+    # The POSIX view through another CephFS client, once applied.
+    gateway.wait_posix_view(bucket, want)
+    names = [k["Key"] for k in s3.list_objects_v2(Bucket=bucket, Prefix="dir0/")["Contents"]]
+    assert "dir0/big" in names
+
+    for key in list(want):
+        s3.delete_object(Bucket=bucket, Key=key)
+    assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
+    gateway.wait_posix_view(bucket, {})
+    s3.delete_bucket(Bucket=bucket)
+
+
+def test_objects_survive_a_restart(gateway):
+    # A clean stop unmounts; after a kill -9 the dead client's session holds
+    # its caps until the MDS times it out, which is the failover work to come.
+    s3 = gateway.client()
+    bucket = f"r-{uuid.uuid4().hex[:10]}"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"kept")
+    gateway.restart()
+    s3 = gateway.client()
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"kept"
+    gateway.wait_posix_view(bucket, {"k": b"kept"})
+
+
+def run_fsgate(*args):
+    """`fsgate serve ARGS` expected to refuse to start: (exit code, last line of output)."""
+    cmd = [fsgate_bin(), "serve", "--listen", f"127.0.0.1:{free_port()}",
+           "--metrics-listen", f"127.0.0.1:{free_port()}", *args]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=60,
+                         env=dict(os.environ, FSGATE_ACCESS_KEY="AKIAX", FSGATE_SECRET_KEY="s" * 20))
+    lines = (res.stdout + res.stderr).strip().splitlines()
+    return res.returncode, lines[-1] if lines else ""
+
+
+def test_mount_errors_are_one_line_and_exit_2(ceph_conf, tmp_path):
+    rc, line = run_fsgate("--backend", "cephfs")
+    assert (rc, line) == (2, "fsgate: --backend cephfs needs --ceph-conf FILE")
+
+    rc, line = run_fsgate("--backend", "cephfs", "--ceph-conf", str(tmp_path / "missing.conf"))
+    assert rc == 2 and "cannot read the Ceph config" in line and "missing.conf" in line, line
+
+    # The keys of --config reach the mount: an unknown filesystem, by name.
+    config = tmp_path / "fsgate.json"
+    config.write_text(json.dumps({"backend": "cephfs", "ceph_conf": ceph_conf,
+                                  "ceph_fs": "nosuchfs", "ceph_root": "/x"}))
+    rc, line = run_fsgate("--config", str(config))
+    assert rc == 2 and "no filesystem" in line and "nosuchfs" in line, line
+
+    # A cluster that does not answer: bounded by the mount timeout (10 s).
+    with open(ceph_conf) as f:
+        text = f.read()
+    dead = tmp_path / "dead.conf"
+    port = free_port()
+    dead.write_text(re.sub(r"mon_host = .*", f"mon_host = [v2:127.0.0.1:{port}]", text))
+    started = time.monotonic()
+    rc, line = run_fsgate("--backend", "cephfs", "--ceph-conf", str(dead))
+    assert rc == 2 and "no answer within 10 s" in line, line
+    assert time.monotonic() - started < 30
