@@ -12,6 +12,7 @@
 #include "fs/backend.h"
 #include "fsclient/bucket_cache.h"
 #include "fsclient/bucket_gate.h"
+#include "fsclient/gateway_state.h"
 #include "fsclient/multipart_expiry.h"
 #include "fsclient/namespace.h"
 #include "fsclient/object_store.h"
@@ -21,8 +22,9 @@ namespace fsgate::fsclient {
 class FsObjectStore final : public ObjectStore {
  public:
   // `metrics` may be null (tools and tests that run without an exporter).
-  FsObjectStore(std::unique_ptr<fs::Backend> backend, std::unique_ptr<Namespace> ns,
-                StoreOptions options, metrics::Metrics* metrics);
+  // `gateway` (the lock on its engine state) is held as long as the store.
+  FsObjectStore(std::unique_ptr<fs::Backend> backend, std::unique_ptr<GatewayState> gateway,
+                std::unique_ptr<Namespace> ns, StoreOptions options, metrics::Metrics* metrics);
   ~FsObjectStore() override;
 
   using ObjectStore::CreateBucket;
@@ -82,6 +84,8 @@ class FsObjectStore final : public ObjectStore {
   Status AdoptBucket(const std::string& bucket, BucketInfo& info);
 
   std::unique_ptr<fs::Backend> backend_;
+  // Before the namespace: its lock is let go only once the engine has stopped.
+  std::unique_ptr<GatewayState> gateway_;
   std::unique_ptr<Namespace> ns_;
   BucketGate bucket_gate_;
   BucketCache bucket_cache_;
@@ -91,8 +95,10 @@ class FsObjectStore final : public ObjectStore {
   std::unique_ptr<MultipartExpiry> multipart_expiry_;
 };
 
-// The Namespace the store runs on: the one switch point between sync and async dirops.
+// The Namespace the store runs on, over `gateway`'s engine state: the one
+// switch point between sync and async dirops.
 Result<std::unique_ptr<Namespace>> MakeNamespace(fs::Backend& backend, const StoreOptions& options,
+                                                 const GatewayState& gateway,
                                                  metrics::Metrics* metrics);
 
 // Opens the store without a metrics registry (tests, tools).
