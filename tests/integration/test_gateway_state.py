@@ -118,6 +118,13 @@ def test_legacy_root_is_adopted_and_every_answered_op_served(legacy_root):
         srv.cleanup()
 
 
+def test_legacy_root_is_adopted_under_dirops_sync(legacy_root):
+    """A sync start applies the adopted journal before serving, as it does its own."""
+    with FsgateServer(root=legacy_root, dirops="sync") as srv:
+        assert_adopted(legacy_root, stored_id(legacy_root))
+        check_every_answered_op(srv)
+
+
 def park_staging(root):
     """The state after the adoption's first rename (staging into the journal's directory)."""
     fsgate = os.path.join(root, ".fsgate")
