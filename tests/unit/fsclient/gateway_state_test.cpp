@@ -14,6 +14,7 @@
 #include "fsclient/object_store.h"
 #include "fsclient/store_layout.h"
 #include "store_test_util.h"
+#include "tests/support/power_cut_backend.h"
 
 namespace fsgate::fsclient {
 namespace {
@@ -106,6 +107,32 @@ TEST_F(GatewayStateTest, AdoptionCutAfterTheClaimIsFinishedAndNotTakenByAnother)
   EXPECT_FALSE((*other)->adopted_legacy());
   EXPECT_TRUE(stdfs::is_empty(Root(".fsgate/gw/g2/staging")));
   other->reset();
+  ExpectAdoptedAndReplayed();
+}
+
+// The adoption is durable once Open returns: a power cut then (every name
+// change not yet synced undone) leaves the root adopted, never half way.
+class GatewayStatePowerCutTest : public GatewayStateTest {
+ protected:
+  void SetUp() override {
+    auto cut = std::make_unique<fs::PowerCutBackend>(dir_.NewBackend());
+    cut_ = cut.get();
+    auto fault = std::make_unique<fs::FaultBackend>(std::move(cut));
+    fault_ = fault.get();
+    backend_ = std::move(fault);
+    ASSERT_TRUE(backend_->Mkdir("bkt").ok());
+    ASSERT_TRUE(backend_->SyncFs().ok());
+  }
+  fs::PowerCutBackend* cut_ = nullptr;
+};
+
+TEST_F(GatewayStatePowerCutTest, AdoptionSurvivesACutRightAfterIt) {
+  MakeLegacyRoot();
+  const size_t engine_unsynced = cut_->unsynced_name_ops();  // the applier's, not yet synced
+  ASSERT_TRUE(GatewayState::Open(*backend_, "g1", /*fsync=*/true).ok());
+  EXPECT_EQ(cut_->unsynced_name_ops(), engine_unsynced);
+  ASSERT_TRUE(cut_->SimulatePowerCut().ok());
+  EXPECT_TRUE(stdfs::is_directory(Root(".fsgate/gw/g1/staging")));
   ExpectAdoptedAndReplayed();
 }
 
