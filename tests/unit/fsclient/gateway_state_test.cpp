@@ -14,7 +14,6 @@
 #include "fsclient/object_store.h"
 #include "fsclient/store_layout.h"
 #include "store_test_util.h"
-#include "tests/support/power_cut_backend.h"
 
 namespace fsgate::fsclient {
 namespace {
@@ -114,16 +113,7 @@ TEST_F(GatewayStateTest, AdoptionCutAfterTheClaimIsFinishedAndNotTakenByAnother)
 // change not yet synced undone) leaves the root adopted, never half way.
 class GatewayStatePowerCutTest : public GatewayStateTest {
  protected:
-  void SetUp() override {
-    auto cut = std::make_unique<fs::PowerCutBackend>(dir_.NewBackend());
-    cut_ = cut.get();
-    auto fault = std::make_unique<fs::FaultBackend>(std::move(cut));
-    fault_ = fault.get();
-    backend_ = std::move(fault);
-    ASSERT_TRUE(backend_->Mkdir("bkt").ok());
-    ASSERT_TRUE(backend_->SyncFs().ok());
-  }
-  fs::PowerCutBackend* cut_ = nullptr;
+  void SetUp() override { SetUpWithPowerCut(); }
 };
 
 TEST_F(GatewayStatePowerCutTest, AdoptionSurvivesACutRightAfterIt) {
