@@ -123,7 +123,16 @@ Status Applier::Replay(const Intent& in) {
       if (fs::IsMissing(st.status())) return Status::Ok();
       return st.status();
     }
-    if (st->ino != in.staging.ino) return Status::Ok();
+    // Staging names are random and never reused: the file is the one the
+    // intent named even under another inode number, as in a copy of the root
+    // (a restored backup, an older layout's root unpacked elsewhere). Skipping
+    // it would lose the answered create, and the sweep would remove its data.
+    if (st->ino != in.staging.ino) {
+      spdlog::warn(
+          "replay: {} is inode {:#x}, the intent recorded {:#x} (a copied root?); "
+          "applying it as answered: seq={} key={}",
+          LogField(in.staging.path), st->ino, in.staging.ino, in.seq, LogField(in.key));
+    }
   } else {
     auto st = backend_.Stat(path);
     if (!st.ok() && fs::IsMissing(st.status())) {

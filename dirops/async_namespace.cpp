@@ -35,8 +35,9 @@ AsyncNamespace::AsyncNamespace(fs::Backend& backend, AsyncOptions options,
     : backend_(backend),
       options_(std::move(options)),
       metrics_(metrics),
-      sync_(backend, locks_, options_.fsync, SyncNamespace::Caller::kRequests),
-      apply_ns_(backend, locks_, /*fsync=*/false, SyncNamespace::Caller::kApplier,
+      sync_(backend, locks_, options_.pool.dir, options_.fsync, SyncNamespace::Caller::kRequests),
+      apply_ns_(backend, locks_, options_.pool.dir, /*fsync=*/false,
+                SyncNamespace::Caller::kApplier,
                 [this](const std::string& dir) { caps_.Revoke(dir); }) {}
 
 Result<std::unique_ptr<AsyncNamespace>> AsyncNamespace::Open(fs::Backend& backend,
@@ -71,7 +72,11 @@ Status AsyncNamespace::Recover() {
   applier_ = std::make_unique<Applier>(backend_, apply_ns_, overlay_, caps_, *journal_, metrics_,
                                        options_.applier);
   std::vector<uint64_t> seqs;
-  for (const Intent& in : live) {
+  const std::string legacy_prefix = options_.legacy_staging_dir + "/";
+  for (Intent& in : live) {
+    if (!options_.legacy_staging_dir.empty() && in.staging.path.starts_with(legacy_prefix)) {
+      in.staging.path = options_.pool.dir + in.staging.path.substr(legacy_prefix.size() - 1);
+    }
     if (Status s = applier_->Replay(in); !s.ok()) {
       return Status::Errno(s.err(), "replaying the intent journal (seq " + std::to_string(in.seq) +
                                         ", " + in.bucket + "/" + in.key + "): " + s.message());

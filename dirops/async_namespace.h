@@ -46,6 +46,9 @@ struct AsyncOptions {
   size_t max_pending_files = 256;
   // Apply everything pending when destroyed (false only to simulate a crash).
   bool drain_on_close = true;
+  // Where the staging files named by an adopted journal's intents were: the
+  // directory moved, with the journal, to pool.dir (legacy_state.h).
+  std::string legacy_staging_dir;
 };
 
 class AsyncNamespace final : public Namespace {

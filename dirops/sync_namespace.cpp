@@ -297,14 +297,15 @@ struct OwnedKeyLocks {
 };
 class StandaloneSyncNamespace final : private OwnedKeyLocks, public SyncNamespace {
  public:
-  StandaloneSyncNamespace(fs::Backend& backend, bool fsync)
-      : SyncNamespace(backend, locks, fsync, Caller::kRequests) {}
+  StandaloneSyncNamespace(fs::Backend& backend, std::string staging_dir, bool fsync)
+      : SyncNamespace(backend, locks, std::move(staging_dir), fsync, Caller::kRequests) {}
 };
 
 }  // namespace
 
-std::unique_ptr<Namespace> SyncNamespace::Standalone(fs::Backend& backend, bool fsync) {
-  return std::make_unique<StandaloneSyncNamespace>(backend, fsync);
+std::unique_ptr<Namespace> SyncNamespace::Standalone(fs::Backend& backend, std::string staging_dir,
+                                                     bool fsync) {
+  return std::make_unique<StandaloneSyncNamespace>(backend, std::move(staging_dir), fsync);
 }
 
 std::string SyncNamespace::StatusJson() {

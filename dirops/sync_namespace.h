@@ -27,17 +27,19 @@ class SyncNamespace : public Namespace {
   // waits for that queue under the key's lock, so they take none; the applier
   // must never block on a key lock (key_locks.h).
   enum class Caller { kRequests, kApplier };
-  // `locks` is the engine's one KeyLocks, shared with every other path.
-  SyncNamespace(fs::Backend& backend, KeyLocks& locks, bool fsync, Caller caller,
-                DirRemoved dir_removed = {})
+  // `locks` is the engine's one KeyLocks, shared with every other path;
+  // staging files are made in `staging_dir`, the gateway's own.
+  SyncNamespace(fs::Backend& backend, KeyLocks& locks, std::string staging_dir, bool fsync,
+                Caller caller, DirRemoved dir_removed = {})
       : backend_(backend),
         locks_(locks),
         fsync_(fsync),
         caller_(caller),
         dir_removed_(std::move(dir_removed)),
-        staging_dirs_(backend, store::layout::kStaging, fsync) {}
+        staging_dirs_(backend, std::move(staging_dir), fsync) {}
   // --dirops sync: this namespace is the whole engine and owns the KeyLocks.
-  static std::unique_ptr<Namespace> Standalone(fs::Backend& backend, bool fsync);
+  static std::unique_ptr<Namespace> Standalone(fs::Backend& backend, std::string staging_dir,
+                                               bool fsync);
 
   Result<StagingFile> AcquireStaging() override;
   void ReleaseStaging(const StagingFile& file) override;

@@ -12,6 +12,7 @@
 //  - Calls are thread-safe; a File is used by one thread at a time.
 #pragma once
 
+#include <cerrno>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -66,6 +67,15 @@ class File {
   virtual Status Close() = 0;
 };
 
+// An exclusive lock on a file, held until this object is destroyed — or until
+// the holder dies: the filesystem lets go of a dead process's lock (on a
+// networked filesystem, when its session lapses), so a crash never leaves a
+// lock that needs clearing by hand.
+class FileLock {
+ public:
+  virtual ~FileLock() = default;
+};
+
 class Backend {
  public:
   enum class OpenMode {
@@ -101,6 +111,14 @@ class Backend {
   virtual Status SetXattr(const std::string& path, const std::string& name,
                           std::string_view value) = 0;
   virtual Status RemoveXattr(const std::string& path, const std::string& name) = 0;
+  // Takes an exclusive lock on the file at `path` (created if missing)
+  // without waiting: EWOULDBLOCK while another holder, in this process or
+  // another (on another machine, for a shared filesystem), has it. A backend
+  // without locks says so with ENOTSUP, and its caller decides what that
+  // costs; a decorator forwards it.
+  virtual Result<std::unique_ptr<FileLock>> LockExclusive(const std::string& path) {
+    return Status::Errno(ENOTSUP, "the " + Name() + " backend has no file locks (" + path + ")");
+  }
 };
 
 }  // namespace fsgate::fs

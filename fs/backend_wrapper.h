@@ -91,6 +91,11 @@ class BackendWrapper : public Backend {
   Status RemoveXattr(const std::string& path, const std::string& name) override {
     return target_->RemoveXattr(path, name);
   }
+  // A lock is no durable state (a power cut, like the holder's death, drops
+  // it) and no fault target yet: every decorator passes it through.
+  Result<std::unique_ptr<FileLock>> LockExclusive(const std::string& path) override {
+    return target_->LockExclusive(path);
+  }
 
  private:
   std::unique_ptr<Backend> target_;

@@ -86,6 +86,19 @@ Status FdRemoveXattr(int fd, const std::string& name, const std::string& what) {
   return Status::Ok();
 }
 
+// An open file description's lock (F_OFD_SETLK): owned by this descriptor,
+// not by the process, so another open of the same file — by this process too —
+// is refused it, and closing some other descriptor of the file (as a plain
+// fcntl lock would) never drops it. Released by close, or by the kernel when
+// the process dies.
+class PosixFileLock final : public FileLock {
+ public:
+  explicit PosixFileLock(UniqueFd fd) : fd_(std::move(fd)) {}
+
+ private:
+  UniqueFd fd_;
+};
+
 class PosixFile final : public File {
  public:
   PosixFile(UniqueFd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
@@ -238,6 +251,22 @@ class PosixBackend final : public Backend {
     if (S_ISDIR(st.st_mode)) return Status::Errno(EISDIR, "open " + path);
     if (!S_ISREG(st.st_mode)) return Status::Errno(EINVAL, "open of a non-regular file " + path);
     return std::unique_ptr<File>(std::make_unique<PosixFile>(std::move(fd), path));
+  }
+
+  Result<std::unique_ptr<FileLock>> LockExclusive(const std::string& path) override {
+    auto parent = ResolveParentOf(path, "lock");
+    if (!parent.ok()) return parent.status();
+    UniqueFd fd(::openat(parent->fd, parent->name.c_str(),
+                         O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
+    if (fd.get() < 0) return ErrnoStatus("open", path);
+    struct flock lock {};
+    lock.l_type = F_WRLCK;
+    lock.l_whence = SEEK_SET;  // l_start = l_len = 0: the whole file
+    if (::fcntl(fd.get(), F_OFD_SETLK, &lock) != 0) {
+      if (errno == EACCES || errno == EAGAIN) errno = EWOULDBLOCK;
+      return ErrnoStatus("lock", path);
+    }
+    return std::unique_ptr<FileLock>(std::make_unique<PosixFileLock>(std::move(fd)));
   }
 
   Result<FileStat> Stat(const std::string& path) override {

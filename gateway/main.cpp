@@ -67,6 +67,8 @@ int main(int argc, char** argv) {
   std::string multipart_expiry;
   serve->add_option("--multipart-expiry", multipart_expiry,
                     "Abort uploads older than this: seconds, or with s/m/h/d; 0 never (7d)");
+  serve->add_option("--gateway-id", config.gateway_id,
+                    "This gateway's state under ROOT/.fsgate/gw/ID (default: stored there)");
   serve->add_option("--ceph-conf", config.ceph_conf, "ceph.conf (cephfs backend)");
   serve->add_option("--ceph-id", config.ceph_id, "cephx client id (cephfs backend)");
   serve->add_option("--ceph-fs", config.ceph_fs, "file system name (cephfs backend)");

@@ -11,6 +11,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "store/gateway_state.h"
+
 namespace fsgate::gateway {
 namespace {
 
@@ -65,6 +67,7 @@ const std::map<std::string, Setter>& Keys() {
       {"read_timeout_seconds", Integer(&ServeConfig::read_timeout_seconds, "read_timeout_seconds")},
       {"multipart_expiry_seconds",
        Integer(&ServeConfig::multipart_expiry_seconds, "multipart_expiry_seconds")},
+      {"gateway_id", String(&ServeConfig::gateway_id, "gateway_id")},
       {"ceph_conf", String(&ServeConfig::ceph_conf, "ceph_conf")},
       {"ceph_id", String(&ServeConfig::ceph_id, "ceph_id")},
       {"ceph_fs", String(&ServeConfig::ceph_fs, "ceph_fs")},
@@ -179,6 +182,10 @@ void ValidateConfig(ServeConfig& c) {
     throw std::runtime_error("--tls-cert and --tls-key must be given together");
   }
   if (c.region.empty()) throw std::runtime_error("--region must not be empty");
+  if (!c.gateway_id.empty() && !store::IsValidGatewayId(c.gateway_id)) {
+    throw std::runtime_error("--gateway-id: '" + c.gateway_id +
+                             "' is not a gateway id ([a-z0-9][a-z0-9_-]{0,62})");
+  }
   if (c.max_connections < 1) throw std::runtime_error("--max-connections must be at least 1");
   if (c.max_connections_per_client < 1) {
     throw std::runtime_error("--max-connections-per-client must be at least 1");

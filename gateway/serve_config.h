@@ -54,6 +54,9 @@ struct ServeConfig {
   int64_t read_timeout_seconds = 60;
   // Multipart uploads older than this are aborted in the background; 0 never.
   int64_t multipart_expiry_seconds = 7 * 24 * 3600;
+  // Whose engine state (ROOT/.fsgate/gw/<id>/) this process runs on; empty:
+  // the id stored under ROOT/.fsgate/, made on the first start.
+  std::string gateway_id;
   // CephFS backend.
   std::string ceph_conf;
   std::string ceph_id = "admin";

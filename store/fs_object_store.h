@@ -13,6 +13,7 @@
 #include "fs/backend.h"
 #include "store/bucket_cache.h"
 #include "store/bucket_gate.h"
+#include "store/gateway_state.h"
 #include "store/multipart_expiry.h"
 #include "store/object_store.h"
 
@@ -27,8 +28,9 @@ using dirops::StagingFile;
 
 class FsObjectStore final : public ObjectStore {
  public:
-  FsObjectStore(std::unique_ptr<fs::Backend> backend, std::unique_ptr<Namespace> ns,
-                StoreOptions options, metrics::Metrics& metrics);
+  // `gateway` (the lock on its engine state) is held as long as the store.
+  FsObjectStore(std::unique_ptr<fs::Backend> backend, std::unique_ptr<GatewayState> gateway,
+                std::unique_ptr<Namespace> ns, StoreOptions options, metrics::Metrics& metrics);
   ~FsObjectStore() override;
 
   using ObjectStore::CreateBucket;
@@ -88,6 +90,8 @@ class FsObjectStore final : public ObjectStore {
   Status AdoptBucket(const std::string& bucket, BucketInfo& info);
 
   std::unique_ptr<fs::Backend> backend_;
+  // Before the namespace: its lock is let go only once the engine has stopped.
+  std::unique_ptr<GatewayState> gateway_;
   std::unique_ptr<Namespace> ns_;
   BucketGate bucket_gate_;
   BucketCache bucket_cache_;
@@ -97,10 +101,12 @@ class FsObjectStore final : public ObjectStore {
   std::unique_ptr<MultipartExpiry> multipart_expiry_;
 };
 
-// The Namespace the store runs on: the one switch point between sync and async
-// dirops. The registry is required: async dirops count their fallbacks, pending
-// ops and apply lag, and an engine that cannot be watched must not run.
+// The Namespace the store runs on, over `gateway`'s engine state: the one
+// switch point between sync and async dirops. The registry is required: async
+// dirops count their fallbacks, pending ops and apply lag, and an engine that
+// cannot be watched must not run.
 Result<std::unique_ptr<Namespace>> MakeNamespace(fs::Backend& backend, const StoreOptions& options,
+                                                 const GatewayState& gateway,
                                                  metrics::Metrics& metrics);
 
 }  // namespace fsgate::store

@@ -158,6 +158,9 @@ struct StoreOptions {
   // --multipart-expiry: uploads initiated longer ago are aborted in the
   // background; 0 keeps them until completed or aborted.
   std::chrono::seconds multipart_expiry{0};
+  // --gateway-id: whose engine state (.fsgate/gw/<id>/) this store runs on.
+  // Empty: the id stored in .fsgate/gateway-id, made on the first start.
+  std::string gateway_id;
 };
 
 class ObjectStore {

@@ -21,19 +21,29 @@ using dirops::SyncNamespace;
 
 namespace {
 
+// The engine runs on the gateway's own journal and staging; intents of a
+// journal adopted from an older fsgate name its old staging directory.
+AsyncOptions EngineOptions(const StoreOptions& options, const GatewayState& gateway) {
+  AsyncOptions async;
+  async.fsync = options.fsync;
+  async.journal.dir = gateway.journal_dir();
+  async.pool.dir = gateway.staging_dir();
+  async.legacy_staging_dir = layout::kLegacyStaging;
+  return async;
+}
+
 // A journal left by an async run may still hold answered ops. Without async
 // dirops nothing would apply them now, and a later async start would replay
 // them over whatever was written in between: they are applied first.
 Status ApplyLeftoverJournal(fs::Backend& backend, const StoreOptions& options,
-                            metrics::Metrics& metrics) {
-  auto entries = backend.ReadDir(layout::kJournal);
+                            const GatewayState& gateway, metrics::Metrics& metrics) {
+  auto entries = backend.ReadDir(gateway.journal_dir());
   if (!entries.ok()) return fs::IsMissing(entries.status()) ? Status::Ok() : entries.status();
   if (std::none_of(entries->begin(), entries->end(),
                    [](const fs::DirEntry& e) { return ParseSegmentName(e.name).has_value(); })) {
     return Status::Ok();
   }
-  AsyncOptions async;
-  async.fsync = options.fsync;
+  AsyncOptions async = EngineOptions(options, gateway);
   async.pool.low_watermark = async.pool.high_watermark = 0;  // no creates will come
   // Open replays every live intent before it returns; closing checkpoints them.
   auto ns = AsyncNamespace::Open(backend, async, metrics);
@@ -43,17 +53,16 @@ Status ApplyLeftoverJournal(fs::Backend& backend, const StoreOptions& options,
 }  // namespace
 
 Result<std::unique_ptr<Namespace>> MakeNamespace(fs::Backend& backend, const StoreOptions& options,
+                                                 const GatewayState& gateway,
                                                  metrics::Metrics& metrics) {
   if (options.async_dirops) {
     // Replays the intent journal before returning: every answered op is in place.
-    AsyncOptions async;
-    async.fsync = options.fsync;
-    auto ns = AsyncNamespace::Open(backend, async, metrics);
+    auto ns = AsyncNamespace::Open(backend, EngineOptions(options, gateway), metrics);
     if (!ns.ok()) return ns.status();
     return std::unique_ptr<Namespace>(std::move(*ns));
   }
-  if (Status s = ApplyLeftoverJournal(backend, options, metrics); !s.ok()) return s;
-  return SyncNamespace::Standalone(backend, options.fsync);
+  if (Status s = ApplyLeftoverJournal(backend, options, gateway, metrics); !s.ok()) return s;
+  return SyncNamespace::Standalone(backend, gateway.staging_dir(), options.fsync);
 }
 
 Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(std::unique_ptr<fs::Backend> backend,
@@ -64,7 +73,9 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(std::unique_ptr<fs::Backe
   if (auto moved = multipart::MigrateFlatUploads(*backend, options.fsync); !moved.ok()) {
     return moved.status();
   }
-  auto ns = MakeNamespace(*backend, options, metrics);
+  auto gateway = GatewayState::Open(*backend, options.gateway_id, options.fsync);
+  if (!gateway.ok()) return gateway.status();
+  auto ns = MakeNamespace(*backend, options, **gateway, metrics);
   if (!ns.ok()) return ns.status();
   auto clean = TakeCleanShutdownMarker(*backend, options.fsync);
   if (!clean.ok()) return clean.status();
@@ -75,13 +86,18 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(std::unique_ptr<fs::Backe
       spdlog::info("unclean stop: removed {} empty directories left half made", *removed);
     }
   }
-  return std::unique_ptr<ObjectStore>(
-      std::make_unique<FsObjectStore>(std::move(backend), std::move(*ns), options, metrics));
+  return std::unique_ptr<ObjectStore>(std::make_unique<FsObjectStore>(
+      std::move(backend), std::move(*gateway), std::move(*ns), options, metrics));
 }
 
-FsObjectStore::FsObjectStore(std::unique_ptr<fs::Backend> backend, std::unique_ptr<Namespace> ns,
+FsObjectStore::FsObjectStore(std::unique_ptr<fs::Backend> backend,
+                             std::unique_ptr<GatewayState> gateway, std::unique_ptr<Namespace> ns,
                              StoreOptions options, metrics::Metrics& metrics)
-    : backend_(std::move(backend)), ns_(std::move(ns)), options_(options), metrics_(metrics) {
+    : backend_(std::move(backend)),
+      gateway_(std::move(gateway)),
+      ns_(std::move(ns)),
+      options_(options),
+      metrics_(metrics) {
   if (options_.multipart_expiry.count() > 0) {
     multipart_expiry_ = std::make_unique<MultipartExpiry>(
         options_.multipart_expiry, [this](int64_t initiated_before_ns) {

@@ -64,6 +64,8 @@ Result<std::string> ReadSmallFile(fs::Backend& backend, const std::string& path)
 Status InitStoreLayout(fs::Backend& backend, bool fsync) {
   if (Status s = MkdirIfMissing(backend, layout::kRoot); !s.ok()) return s;
   auto format = ReadSmallFile(backend, layout::kFormat);
+  bool write_format = !format.ok() && format.status().IsErrno(ENOENT);
+  if (!format.ok() && !write_format) return format.status();
   if (format.ok()) {
     int version = 0;
     const char* begin = format->data();
@@ -82,17 +84,18 @@ Status InitStoreLayout(fs::Backend& backend, bool fsync) {
                                                 std::to_string(kStoreFormatVersion) +
                                                 " and refuses to start");
     }
-  } else if (format.status().IsErrno(ENOENT)) {
+    // Rewritten before any state moves: an older binary then refuses a root
+    // whose state it would no longer find, even one half migrated.
+    write_format = version < kStoreFormatVersion;
+  }
+  if (write_format) {
     if (Status s = WriteFileAtomic(backend, layout::kFormat,
                                    std::to_string(kStoreFormatVersion) + "\n", fsync);
         !s.ok()) {
       return s;
     }
-  } else {
-    return format.status();
   }
-  for (const char* dir :
-       {layout::kStaging, layout::kJournal, layout::kMultipart, layout::kBuckets}) {
+  for (const char* dir : {layout::kGateways, layout::kMultipart, layout::kBuckets}) {
     if (Status s = MkdirIfMissing(backend, dir); !s.ok()) return s;
   }
   if (fsync) {

@@ -1,10 +1,16 @@
 // The store's internal directory, ROOT/.fsgate, and its format version.
 //
-//   .fsgate/format      store-wide format version ("1\n"); a newer one is refused
-//   .fsgate/staging/    files being written, renamed into place when published
-//   .fsgate/journal/    the intent journal (async dirops)
+//   .fsgate/format      store-wide format version ("2\n"); a newer one is refused
+//   .fsgate/gateway-id  the id a gateway started without --gateway-id runs as
+//   .fsgate/gw/<id>/    one gateway's engine state (gateway_state.h): journal/,
+//                       staging/ (files being written, renamed into place when
+//                       published), lock
 //   .fsgate/multipart/  uploads in progress, per bucket (store/multipart_layout.h)
 //   .fsgate/buckets/    one record per bucket: creation time, owner, region (bucket_record.h)
+//
+// Format 1 kept one gateway's journal and staging at .fsgate/journal and
+// .fsgate/staging; the first start of format 2 adopts them (legacy_state.h).
+// An older binary would not look under gw/, so it refuses format 2.
 #pragma once
 
 #include <string>
@@ -14,21 +20,25 @@
 
 namespace fsgate::store {
 
-inline constexpr int kStoreFormatVersion = 1;
+inline constexpr int kStoreFormatVersion = 2;
 
 namespace layout {
 inline constexpr const char* kRoot = ".fsgate";
 inline constexpr const char* kFormat = ".fsgate/format";
-inline constexpr const char* kStaging = ".fsgate/staging";
-inline constexpr const char* kJournal = ".fsgate/journal";
+inline constexpr const char* kGatewayId = ".fsgate/gateway-id";
+inline constexpr const char* kGateways = ".fsgate/gw";
+// Format 1's single-gateway state.
+inline constexpr const char* kLegacyStaging = ".fsgate/staging";
+inline constexpr const char* kLegacyJournal = ".fsgate/journal";
 inline constexpr const char* kMultipart = ".fsgate/multipart";
 inline constexpr const char* kBuckets = ".fsgate/buckets";
 // Present only between a drained shutdown and the next start.
 inline constexpr const char* kCleanShutdown = ".fsgate/clean-shutdown";
 }  // namespace layout
 
-// Creates the internal directories and the format file when missing; refuses a
-// store whose format is newer than this binary (or unreadable) with a clear message.
+// Creates the internal directories and the format file when missing, and
+// moves an older format's file to this one; refuses a store whose format is
+// newer than this binary (or unreadable) with a clear message.
 Status InitStoreLayout(fs::Backend& backend, bool fsync);
 
 // Writes `data` to `path` atomically: a temporary file beside it, synced with

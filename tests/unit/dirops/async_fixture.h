@@ -4,11 +4,12 @@
 
 #include <gtest/gtest.h>
 
-#include "async_test_util.h"
 #include "dirops/async_namespace.h"
 #include "fs/backend_util.h"
 #include "fs/fault_backend.h"
 #include "store/object_meta_codec.h"
+#include "tests/support/power_cut_backend.h"
+#include "tests/unit/dirops/async_test_util.h"
 
 namespace fsgate::dirops::testing {
 
@@ -26,8 +27,17 @@ inline AsyncOptions TestOptions() {
 
 class AsyncFixture : public ::testing::Test {
  protected:
-  void SetUp() override {
-    auto fault = std::make_unique<fs::FaultBackend>(dir_.NewBackend());
+  void SetUp() override { UseBackend(dir_.NewBackend()); }
+  // SetUp with a power-cut backend under the fault backend (cut_), for tests
+  // that simulate a cut; the bucket is durable before the test begins.
+  void SetUpWithPowerCut() {
+    auto cut = std::make_unique<fs::PowerCutBackend>(dir_.NewBackend());
+    cut_ = cut.get();
+    UseBackend(std::move(cut));
+    ASSERT_TRUE(backend_->SyncFs().ok());
+  }
+  void UseBackend(std::unique_ptr<fs::Backend> inner) {
+    auto fault = std::make_unique<fs::FaultBackend>(std::move(inner));
     fault_ = fault.get();
     backend_ = std::move(fault);
     ASSERT_TRUE(backend_->Mkdir("bkt").ok());
@@ -141,6 +151,7 @@ class AsyncFixture : public ::testing::Test {
 
   ScratchDir dir_;
   fs::FaultBackend* fault_ = nullptr;
+  fs::PowerCutBackend* cut_ = nullptr;  // under fault_, after SetUpWithPowerCut
   std::unique_ptr<fs::Backend> backend_;
   metrics::Metrics metrics_;
   std::unique_ptr<AsyncNamespace> ns_;

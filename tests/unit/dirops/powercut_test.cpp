@@ -82,15 +82,7 @@ TEST_F(PowerCutBackendTest, UnsyncedUnlinkAndMkdirAreUndone) {
 // The namespace over a power-cut backend (behind a fault backend for slow applies).
 class PowerCutAsyncTest : public testing::AsyncFixture {
  protected:
-  void SetUp() override {
-    auto cut = std::make_unique<fs::PowerCutBackend>(dir_.NewBackend());
-    cut_ = cut.get();
-    auto fault = std::make_unique<fs::FaultBackend>(std::move(cut));
-    fault_ = fault.get();
-    backend_ = std::move(fault);
-    ASSERT_TRUE(backend_->Mkdir("bkt").ok());
-    ASSERT_TRUE(backend_->SyncFs().ok());
-  }
+  void SetUp() override { SetUpWithPowerCut(); }
 
   // Kills the namespace as a crash would, cuts power, and recovers.
   void CrashCutAndRecover() {
@@ -100,8 +92,6 @@ class PowerCutAsyncTest : public testing::AsyncFixture {
     ASSERT_TRUE(cut_->SimulatePowerCut().ok());
     OpenNs();
   }
-
-  fs::PowerCutBackend* cut_ = nullptr;
 };
 
 TEST_F(PowerCutAsyncTest, EveryAnsweredOpSurvivesACutWithTheApplierBehind) {

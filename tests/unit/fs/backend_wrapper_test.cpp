@@ -68,6 +68,9 @@ TEST_F(BackendWrapperTest, ForwardsWhatTheDecoratorDoesNotOverride) {
   EXPECT_EQ(backend_->ReadDir("d")->size(), 1u);
   EXPECT_TRUE(backend_->SyncDir("d").ok());
   EXPECT_EQ(backend_->Name(), backend_->target().Name());
+  auto lock = backend_->LockExclusive("d/lock");  // posix has locks: no ENOTSUP
+  ASSERT_TRUE(lock.ok()) << lock.status().message();
+  EXPECT_TRUE(backend_->target().LockExclusive("d/lock").status().IsErrno(EWOULDBLOCK));
   // The one call it changes.
   EXPECT_TRUE(backend_->Unlink("d/g").IsErrno(EROFS));
   EXPECT_TRUE(std::filesystem::exists(dir_.path() + "/d/g"));

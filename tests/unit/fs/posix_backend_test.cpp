@@ -40,4 +40,24 @@ TEST(PosixBackend, MissingRootIsAClearError) {
 }
 
 }  // namespace
+// The gateway's lock: one holder at a time, even within one process (another
+// open of the file is another holder), let go with the lock object; a symlink
+// is not followed to lock something outside the root.
+TEST_F(PosixBackendTest, LockExclusiveHasOneHolderUntilReleased) {
+  ASSERT_TRUE(backend_->Mkdir("gw").ok());
+  auto first = backend_->LockExclusive("gw/lock");
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  EXPECT_TRUE(std::filesystem::is_regular_file(Local("gw/lock")));
+  EXPECT_TRUE(backend_->LockExclusive("gw/lock").status().IsErrno(EWOULDBLOCK));
+  // Closing another descriptor of the file (a plain fcntl lock would go with it) keeps it.
+  { auto reader = backend_->Open("gw/lock", Backend::OpenMode::kRead); }
+  EXPECT_TRUE(backend_->LockExclusive("gw/lock").status().IsErrno(EWOULDBLOCK));
+  EXPECT_TRUE(backend_->LockExclusive("gw/other").ok());
+  first->reset();
+  EXPECT_TRUE(backend_->LockExclusive("gw/lock").ok());
+  std::filesystem::create_symlink(root_.path() + "/outside", Local("gw/link"));
+  EXPECT_FALSE(backend_->LockExclusive("gw/link").ok());
+  EXPECT_FALSE(std::filesystem::exists(root_.path() + "/outside"));
+}
+
 }  // namespace fsgate::fs

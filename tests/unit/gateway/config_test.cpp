@@ -24,12 +24,14 @@ std::string WriteTemp(const std::string& text) {
 TEST(ServeConfigTest, FileValuesAndErrors) {
   ServeConfig c;
   std::string ok = WriteTemp(
-      R"({"root":"/srv/s3","dirops":"sync","max_connections":7,"max_connections_per_client":3})");
+      R"({"root":"/srv/s3","dirops":"sync","max_connections":7,"max_connections_per_client":3,)"
+      R"("gateway_id":"east-1"})");
   LoadConfigFile(ok, c);
   EXPECT_EQ(c.root, "/srv/s3");
   EXPECT_EQ(c.given.dirops, "sync");
   EXPECT_EQ(c.max_connections, 7);
   EXPECT_EQ(c.max_connections_per_client, 3);
+  EXPECT_EQ(c.gateway_id, "east-1");
   std::remove(ok.c_str());
 
   for (const char* bad : {R"({"root": 5})", R"({"nope": "x"})", "{not json", "[]"}) {
@@ -60,6 +62,10 @@ TEST(ServeConfigTest, Validation) {
   invalid([](ServeConfig& x) { x.tls_cert = "a.pem"; });
   invalid([](ServeConfig& x) { x.metrics_listen = x.listen; });
   invalid([](ServeConfig& x) { x.max_connections_per_client = 0; });
+  invalid([](ServeConfig& x) { x.gateway_id = "Gw-1"; });
+  invalid([](ServeConfig& x) { x.gateway_id = "../gw"; });
+  c.gateway_id = "gw-1_b";
+  EXPECT_NO_THROW(ValidateConfig(c));
   invalid([](ServeConfig& x) { x.given.backend = "cephfs"; });  // without --ceph-conf
   ServeConfig ceph;                                             // --root is the posix backend's
   ceph.given.backend = "cephfs";

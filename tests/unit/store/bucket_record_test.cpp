@@ -68,6 +68,7 @@ class BucketAttributesTest : public ::testing::Test {
 TEST_F(BucketAttributesTest, KeptWithTheBucketAndGoneWithIt) {
   auto store = Open("main");
   ASSERT_TRUE(store->CreateBucket("bkt", {.owner = "alice", .region = "eu-west-1"}).ok());
+  store.reset();  // its gateway state stays locked while it lives
   store = Open("main");
   auto info = store->HeadBucket("bkt");
   ASSERT_TRUE(info.ok());
@@ -97,6 +98,7 @@ TEST_F(BucketAttributesTest, ABucketWithoutAnOwnerIsGivenTheDefaultOneAndKeepsIt
   EXPECT_TRUE(info->attributes.owner.empty()) << "no default owner: none is recorded";
   EXPECT_EQ(Record("foreign"), "");
 
+  store.reset();
   store = Open("main");
   info = store->HeadBucket("foreign");
   ASSERT_TRUE(info.ok());
@@ -107,6 +109,7 @@ TEST_F(BucketAttributesTest, ABucketWithoutAnOwnerIsGivenTheDefaultOneAndKeepsIt
   EXPECT_EQ(recorded->created_ns, info->created_ns);
 
   // Another main user later does not take the bucket over.
+  store.reset();
   store = Open("other");
   EXPECT_EQ(store->HeadBucket("foreign")->attributes.owner, "main");
 }

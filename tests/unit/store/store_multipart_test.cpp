@@ -82,7 +82,7 @@ TEST_F(MultipartTest, CompleteJoinsPartsWithTheMultipartEtag) {
   // The upload is gone.
   EXPECT_TRUE(store_->ListMultipartUploads("bkt")->empty());
   EXPECT_TRUE(std::filesystem::is_empty(Root(".fsgate/multipart/bkt")));
-  EXPECT_TRUE(testing::FilesUnder(Root(".fsgate/staging")).empty());
+  EXPECT_TRUE(testing::FilesUnder(Root(".fsgate/gw/test/staging")).empty());
   EXPECT_TRUE(store_->ListParts("bkt", "videos/clip.mp4", id).status().Is(s3err::kNoSuchUpload));
 }
 

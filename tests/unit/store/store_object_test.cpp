@@ -26,16 +26,19 @@ class ObjectStoreTest : public StoreTest {
 };
 
 TEST_F(ObjectStoreTest, LayoutAndFormatFile) {
-  for (const char* dir :
-       {".fsgate/staging", ".fsgate/journal", ".fsgate/multipart", ".fsgate/buckets"}) {
+  for (const char* dir : {".fsgate/gw/test/staging", ".fsgate/gw/test/journal", ".fsgate/multipart",
+                          ".fsgate/buckets"}) {
     EXPECT_TRUE(std::filesystem::is_directory(Root(dir))) << dir;
   }
-  EXPECT_EQ(ReadLocalFile(Root(".fsgate/format")), "1\n");
+  EXPECT_TRUE(std::filesystem::is_regular_file(Root(".fsgate/gw/test/lock")));
+  EXPECT_FALSE(std::filesystem::exists(Root(".fsgate/staging")));
+  EXPECT_FALSE(std::filesystem::exists(Root(".fsgate/journal")));
+  EXPECT_EQ(ReadLocalFile(Root(".fsgate/format")), "2\n");
 }
 
 TEST_F(ObjectStoreTest, RefusesNewerStoreFormat) {
   store_.reset();
-  WriteLocalFile(Root(".fsgate/format"), "2\n");
+  WriteLocalFile(Root(".fsgate/format"), "3\n");
   auto backend = fs::MakePosixBackend(dir_.path());
   ASSERT_TRUE(backend.ok());
   auto store = ObjectStore::Open(std::move(*backend), StoreOptions{}, metrics_);
@@ -113,7 +116,7 @@ TEST_F(ObjectStoreTest, PutGetHeadDelete) {
   EXPECT_FALSE(std::filesystem::exists(Root("bkt/dir")));
   EXPECT_TRUE(std::filesystem::exists(Root("bkt")));
   // Nothing left in staging.
-  EXPECT_TRUE(testing::FilesUnder(Root(".fsgate/staging")).empty());
+  EXPECT_TRUE(testing::FilesUnder(Root(".fsgate/gw/test/staging")).empty());
 }
 
 TEST_F(ObjectStoreTest, PruneStopsAtNonEmptyAndDirectoryObjects) {
@@ -164,7 +167,7 @@ TEST_F(ObjectStoreTest, FileAndDirectoryConflicts) {
   // Nothing changed, nothing left in staging.
   EXPECT_EQ(*Get("bkt", "a"), "file");
   EXPECT_EQ(*Get("bkt", "d/e"), "x");
-  EXPECT_TRUE(testing::FilesUnder(Root(".fsgate/staging")).empty());
+  EXPECT_TRUE(testing::FilesUnder(Root(".fsgate/gw/test/staging")).empty());
 }
 
 TEST_F(ObjectStoreTest, InvalidKeysChangeNothing) {
@@ -175,7 +178,7 @@ TEST_F(ObjectStoreTest, InvalidKeysChangeNothing) {
   }
   EXPECT_FALSE(std::filesystem::exists(Root("escape")));
   EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/../escape"));
-  EXPECT_EQ(ReadLocalFile(Root(".fsgate/format")), "1\n");
+  EXPECT_EQ(ReadLocalFile(Root(".fsgate/format")), "2\n");
   EXPECT_TRUE(store_->GetObject(".fsgate", "format").status().Is(s3err::kInvalidBucketName));
 }
 
@@ -206,7 +209,7 @@ TEST_F(ObjectStoreTest, ConditionalPut) {
   ASSERT_TRUE(Put("bkt", "k", "two", {}, match).ok());
   EXPECT_EQ(*Get("bkt", "k"), "two");
   EXPECT_TRUE(Put("bkt", "absent", "x", {}, match).status().Is(s3err::kNoSuchKey));
-  EXPECT_TRUE(testing::FilesUnder(Root(".fsgate/staging")).empty());
+  EXPECT_TRUE(testing::FilesUnder(Root(".fsgate/gw/test/staging")).empty());
 }
 
 TEST_F(ObjectStoreTest, MetadataLimit) {
@@ -229,7 +232,7 @@ TEST_F(ObjectStoreTest, IncompleteBodyIsRefused) {
   EXPECT_TRUE((*writer)->Commit({}).status().Is(s3err::kIncompleteBody));
   writer->reset();
   EXPECT_TRUE(store_->HeadObject("bkt", "short").status().Is(s3err::kNoSuchKey));
-  EXPECT_TRUE(testing::FilesUnder(Root(".fsgate/staging")).empty());
+  EXPECT_TRUE(testing::FilesUnder(Root(".fsgate/gw/test/staging")).empty());
 }
 
 TEST_F(ObjectStoreTest, AbandonedWriterLeavesNoTrace) {
@@ -241,7 +244,7 @@ TEST_F(ObjectStoreTest, AbandonedWriterLeavesNoTrace) {
   ASSERT_TRUE((*writer)->Write(std::string_view("partial")).ok());
   writer->reset();
   EXPECT_TRUE(store_->HeadObject("bkt", "gone").status().Is(s3err::kNoSuchKey));
-  EXPECT_TRUE(testing::FilesUnder(Root(".fsgate/staging")).empty());
+  EXPECT_TRUE(testing::FilesUnder(Root(".fsgate/gw/test/staging")).empty());
 }
 
 TEST_F(ObjectStoreTest, ExternalFilesHaveStableDerivedEtag) {
@@ -402,7 +405,7 @@ TEST_F(ObjectStoreTest, CopyObject) {
   // Conditional destination.
   copy.conditions.if_none_match = "*";
   EXPECT_TRUE(store_->CopyObject(copy).status().Is(s3err::kPreconditionFailed));
-  EXPECT_TRUE(testing::FilesUnder(Root(".fsgate/staging")).empty());
+  EXPECT_TRUE(testing::FilesUnder(Root(".fsgate/gw/test/staging")).empty());
 }
 
 TEST_F(ObjectStoreTest, LargeObjectsStreamThroughTheStagingFile) {

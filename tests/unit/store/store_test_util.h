@@ -43,6 +43,7 @@ class StoreTest : public ::testing::Test {
     StoreOptions options;
     options.async_dirops = false;
     options.fsync = fsync_;
+    options.gateway_id = "test";  // its staging: .fsgate/gw/test/staging
     auto store = ObjectStore::Open(std::move(*backend), options, metrics_);
     ASSERT_TRUE(store.ok()) << store.status().message();
     store_ = std::move(*store);

@@ -1,0 +1,60 @@
+// GatewayState: one gateway's own engine state on a root several gateways may
+// share (several fsgate processes on one CephFS, or on one directory).
+//
+//   .fsgate/gw/<id>/journal/   its intent journal: only it replays it
+//   .fsgate/gw/<id>/staging/   its delegated inodes and every file it is
+//                              writing: only it sweeps them at start
+//   .fsgate/gw/<id>/lock       locked (Backend::LockExclusive) while it runs
+//
+// The lock is what makes the state this process's: a second process started
+// with the same id is refused, since two engines on one journal would each
+// replay and trim the other's answered ops, and a restart of one would sweep
+// the other's uploads in flight. The lock goes with its holder (process death,
+// a lapsed filesystem session), so a crash needs no clean-up by hand. The
+// holder's pid, host and start time are written into the lock file only to
+// name it in the refusal.
+//
+// An id is [a-z0-9][a-z0-9_-]{0,62}: a path component on any filesystem, and
+// readable in logs. Without one, a gateway runs as the id stored in
+// .fsgate/gateway-id, made on its first start, so a plain restart is the same
+// gateway and resumes its own journal.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "fs/backend.h"
+
+namespace fsgate::store {
+
+[[nodiscard]] bool IsValidGatewayId(std::string_view id);
+
+class GatewayState {
+ public:
+  // Resolves the id (`id`, or the stored one, made on first start), takes
+  // the lock (EWOULDBLOCK, naming the holder, while another process holds
+  // it), adopts a format-1 root's journal and staging (legacy_state.h) and
+  // makes journal/ and staging/. The store's layout must exist already.
+  static Result<std::unique_ptr<GatewayState>> Open(fs::Backend& backend, std::string id,
+                                                    bool fsync);
+
+  const std::string& id() const { return id_; }
+  const std::string& dir() const { return dir_; }  // .fsgate/gw/<id>
+  std::string journal_dir() const { return dir_ + "/journal"; }
+  std::string staging_dir() const { return dir_ + "/staging"; }
+  // This start took over a format-1 root's journal and staging.
+  bool adopted_legacy() const { return adopted_legacy_; }
+
+ private:
+  GatewayState(std::string id, std::unique_ptr<fs::FileLock> lock, bool adopted_legacy);
+
+  const std::string id_;
+  const std::string dir_;
+  // Null only on a backend without locks (said so in the log at start).
+  const std::unique_ptr<fs::FileLock> lock_;
+  const bool adopted_legacy_;
+};
+
+}  // namespace fsgate::store
