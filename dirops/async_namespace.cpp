@@ -188,7 +188,7 @@ void AsyncNamespace::WaitAround(const std::string& bucket, const std::string& ke
 Status AsyncNamespace::CheckParentsOnDisk(const std::string& bucket, const std::string& key) {
   auto st = backend_.Stat(bucket);
   if (!st.ok() || !st->is_dir) {
-    return Status::S3(s3err::kNoSuchBucket, "The specified bucket does not exist");
+    return BucketDirNotFound();
   }
   for (const std::string& a : AncestorKeys(key)) {
     auto parent = backend_.Stat(ObjectPath(bucket, a));
@@ -250,7 +250,7 @@ Result<ObjectMeta> AsyncNamespace::Publish(const std::string& bucket, const std:
       if (!e->tombstone) current = e->meta;
     } else if (auto v = sync_.Find(bucket, key); v.ok()) {
       current = std::move(v->meta);
-    } else if (!v.status().Is(s3err::kNoSuchKey)) {
+    } else if (!v.status().Is(StatusCode::kNotFound)) {
       return v.status();
     }
     if (Status s = CheckWriteConditions(current ? &*current : nullptr, conditions); !s.ok()) {
@@ -398,7 +398,7 @@ std::vector<Status> AsyncNamespace::RemoveMany(const std::string& bucket,
 Result<ObjectVersion> AsyncNamespace::Find(const std::string& bucket, const std::string& key) {
   if (!IsDirectoryKey(key)) {
     if (auto e = overlay_.Get(bucket, key)) {
-      if (e->tombstone) return Status::S3(s3err::kNoSuchKey, "The specified key does not exist.");
+      if (e->tombstone) return NameNotFound();
       return e->Version();
     }
   }

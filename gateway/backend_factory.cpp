@@ -2,12 +2,13 @@
 
 #include "fs/fault_backend.h"
 #include "fs/posix_backend.h"
+#include "store/s3_errors.h"
 
 namespace fsgate::gateway {
 
 Result<std::unique_ptr<fs::Backend>> MakeBackend(const ServeConfig& config) {
   if (config.backend != BackendKind::kPosix) {
-    return Status::S3(s3err::kNotImplemented, "the cephfs backend is not available in this build");
+    return S3Error(s3err::kNotImplemented, "the cephfs backend is not available in this build");
   }
   auto backend = fs::MakePosixBackend(config.root);
   if (!backend.ok()) return backend;

@@ -78,7 +78,7 @@ class FsObjectStore final : public ObjectStore {
   // Bucket and key both valid, bucket existing.
   Status CheckObject(const std::string& bucket, const std::string& key);
   // NoSuchKey from the namespace becomes NoSuchBucket when the bucket is gone.
-  Status KeyMissing(const std::string& bucket, Status status);
+  Status KeyMissing(const std::string& bucket, Status engine);
   // Writes `meta` and publishes a staged file that holds the object's data.
   Result<ObjectMeta> PublishStaged(const std::string& bucket, const std::string& key,
                                    StagingFile staging, fs::File& file, ObjectMeta meta,
