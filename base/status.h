@@ -2,10 +2,10 @@
 //
 // A failure has a neutral code (what went wrong, in no layer's vocabulary), a
 // message, and for a system error the errno. The layer that produced it may add
-// a short `reason`: a name (not text for humans) the layer above may act on; the
-// store uses it for the S3 error code it means (store/s3_errors.h), and the
-// gateway turns a Status into an S3 error in one place (gateway/s3_error.h),
-// never showing the errno text.
+// a short `reason`: a name (not text for humans) the layer above may act on
+// (the store names the protocol error it means, store/s3_errors.h). The
+// gateway answers a Status in one place (gateway/s3_error.h), never showing
+// the errno text.
 #pragma once
 
 #include <cerrno>

@@ -13,7 +13,6 @@
 namespace fsgate::dirops {
 
 using store::IsDirectoryKey;
-using store::KeyConflictError;
 using store::ObjectPath;
 
 namespace {
@@ -150,7 +149,7 @@ Status AsyncNamespace::AnsweredConflict(const std::string& bucket, const std::st
     auto e = overlay_.Get(bucket, a);
     conflict = e && !e->tombstone;
   }
-  return conflict ? KeyConflictError(key) : Status::Ok();
+  return conflict ? NameConflict(key) : Status::Ok();
 }
 
 std::optional<FallbackReason> AsyncNamespace::CreateFallbackReason(const std::string& bucket,
@@ -193,7 +192,7 @@ Status AsyncNamespace::CheckParentsOnDisk(const std::string& bucket, const std::
   for (const std::string& a : AncestorKeys(key)) {
     auto parent = backend_.Stat(ObjectPath(bucket, a));
     if (!parent.ok()) break;  // missing from here on: the applier makes them
-    if (!parent->is_dir) return KeyConflictError(key);
+    if (!parent->is_dir) return NameConflict(key);
   }
   return Status::Ok();
 }

@@ -36,6 +36,10 @@ using store::WriteConditions;
 // is under (the bucket's) is missing, rather than the name itself.
 inline constexpr std::string_view kReasonNoBucketDir = "no-bucket-dir";
 inline Status NameNotFound() { return Status::Error(StatusCode::kNotFound, "no such name"); }
+// The name needs a directory where a file stands, or the reverse.
+inline Status NameConflict(const std::string& name) {
+  return Status::Error(StatusCode::kAlreadyExists, "a file and a directory conflict at " + name);
+}
 inline Status BucketDirNotFound() {
   return Status::Error(StatusCode::kNotFound, "the bucket's directory does not exist",
                        std::string(kReasonNoBucketDir));

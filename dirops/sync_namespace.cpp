@@ -14,7 +14,6 @@
 namespace fsgate::dirops {
 
 using store::IsDirectoryKey;
-using store::KeyConflictError;
 using store::MakeDirKeyCursor;
 using store::MaterializeInline;
 using store::ObjectPath;
@@ -88,7 +87,7 @@ Status SyncNamespace::MakeParents(const std::string& bucket, const std::string& 
         continue;
       }
       if (s.IsErrno(EEXIST)) continue;  // a file there shows up as ENOTDIR next
-      if (IsNotADirectory(s)) return KeyConflictError(key);
+      if (IsNotADirectory(s)) return NameConflict(key);
       if (s.IsErrno(ENOENT)) {
         if (parent == bucket) {
           return BucketDirNotFound();
@@ -110,7 +109,7 @@ Status SyncNamespace::PublishFile(const std::string& bucket, const std::string& 
     Status s = backend_.Rename(file.path, path);
     if (s.ok()) return fsync_ ? backend_.SyncDir(fs::ParentPath(path)) : Status::Ok();
     if (IsNotADirectory(s) || s.IsErrno(EISDIR) || s.IsErrno(ENOTEMPTY) || s.IsErrno(EEXIST)) {
-      return KeyConflictError(key);
+      return NameConflict(key);
     }
     if (!s.IsErrno(ENOENT)) return s;
     // The parent is missing (first key under it, or pruned meanwhile).
@@ -134,8 +133,8 @@ Status SyncNamespace::PublishDir(const std::string& bucket, const std::string& k
     if (Status s = MakeParents(bucket, key, path, true); !s.ok()) return s;
     auto st = backend_.Stat(path);
     if (!st.ok() && st.status().IsErrno(ENOENT)) continue;
-    if (!st.ok()) return IsNotADirectory(st.status()) ? KeyConflictError(key) : st.status();
-    if (!st->is_dir) return KeyConflictError(key);
+    if (!st.ok()) return IsNotADirectory(st.status()) ? NameConflict(key) : st.status();
+    if (!st->is_dir) return NameConflict(key);
     Status s = WriteDirObjectMeta(backend_, path, meta);
     if (s.IsErrno(ENOENT)) continue;
     if (!s.ok()) return s;

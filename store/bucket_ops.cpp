@@ -61,8 +61,8 @@ Status FsObjectStore::CheckObject(const std::string& bucket, const std::string& 
   return CheckBucket(bucket);
 }
 
-Status FsObjectStore::KeyMissing(const std::string& bucket, Status engine) {
-  Status status = S3StatusOf(std::move(engine));
+Status FsObjectStore::KeyMissing(const std::string& bucket, const std::string& key, Status engine) {
+  Status status = S3StatusOf(std::move(engine), key);
   if (status.Is(s3err::kNoSuchKey)) {
     if (Status s = CheckBucket(bucket); !s.ok()) return s;
   }

@@ -63,7 +63,8 @@ Result<std::unique_ptr<ObjectWriter>> FsObjectStore::BeginPut(PutRequest request
     auto gate = bucket_gate_.Write(shared->bucket);
     return S3ResultOf(ns_->Publish(shared->bucket, shared->key,
                                    StagedObject{staged, std::move(meta), std::move(inline_data)},
-                                   shared->conditions, op));
+                                   shared->conditions, op),
+                      shared->key);
   };
   auto discard = [this, staged] { ns_->ReleaseStaging(staged); };
   StagingWriter::Options writer_options;
@@ -80,7 +81,7 @@ Result<std::unique_ptr<ObjectReader>> FsObjectStore::GetObject(const std::string
   if (Status s = ValidateBucketName(bucket); !s.ok()) return s;
   if (Status s = ValidateKey(key); !s.ok()) return s;
   auto version = ns_->Find(bucket, key);
-  if (!version.ok()) return KeyMissing(bucket, version.status());
+  if (!version.ok()) return KeyMissing(bucket, key, version.status());
   return std::unique_ptr<ObjectReader>(
       std::make_unique<FileReader>(std::move(version->meta), std::move(version->data)));
 }
@@ -89,7 +90,7 @@ Result<ObjectMeta> FsObjectStore::HeadObject(const std::string& bucket, const st
   if (Status s = ValidateBucketName(bucket); !s.ok()) return s;
   if (Status s = ValidateKey(key); !s.ok()) return s;
   auto version = ns_->Find(bucket, key);
-  if (!version.ok()) return KeyMissing(bucket, version.status());
+  if (!version.ok()) return KeyMissing(bucket, key, version.status());
   return std::move(version->meta);
 }
 
@@ -99,7 +100,7 @@ Status FsObjectStore::DeleteObject(const std::string& bucket, const std::string&
   OpOptions op;
   op.sync = sync_dirops;
   auto gate = bucket_gate_.Write(bucket);
-  return S3StatusOf(ns_->Remove(bucket, key, op));
+  return S3StatusOf(ns_->Remove(bucket, key, op), key);
 }
 
 std::vector<Status> FsObjectStore::DeleteObjects(const std::string& bucket,
@@ -119,7 +120,8 @@ std::vector<Status> FsObjectStore::DeleteObjects(const std::string& bucket,
   op.sync = sync_dirops;
   auto gate = bucket_gate_.Write(bucket);
   std::vector<Status> removed = ns_->RemoveMany(bucket, valid, op);
-  for (size_t j = 0; j < owners.size(); ++j) results[owners[j]] = S3StatusOf(std::move(removed[j]));
+  for (size_t j = 0; j < owners.size(); ++j)
+    results[owners[j]] = S3StatusOf(std::move(removed[j]), valid[j]);
   return results;
 }
 
@@ -140,7 +142,7 @@ Result<ObjectMeta> FsObjectStore::PublishStaged(const std::string& bucket, const
   auto published =
       ns_->Publish(bucket, key, StagedObject{staging, std::move(meta), nullptr}, conditions, op);
   if (!published.ok()) ns_->ReleaseStaging(staging);
-  return S3ResultOf(std::move(published));
+  return S3ResultOf(std::move(published), key);
 }
 
 Result<ObjectMeta> FsObjectStore::CopyObject(const CopyRequest& request) {
@@ -158,7 +160,7 @@ Result<ObjectMeta> FsObjectStore::CopyObject(const CopyRequest& request) {
                    "redirect location or encryption attributes.");
   }
   auto source = ns_->Find(request.src_bucket, request.src_key);
-  if (!source.ok()) return KeyMissing(request.src_bucket, source.status());
+  if (!source.ok()) return KeyMissing(request.src_bucket, request.src_key, source.status());
   if (request.check_source) {
     if (Status s = request.check_source(source->meta); !s.ok()) return s;
   }

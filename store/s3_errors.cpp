@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "dirops/namespace.h"
+#include "store/key_path.h"
 
 namespace fsgate {
 namespace {
@@ -49,7 +50,7 @@ Status S3Error(StatusCode code, std::string_view s3_code, std::string message) {
 
 namespace store {
 
-Status S3StatusOf(Status engine) {
+Status S3StatusOf(Status engine, const std::string& key) {
   if (engine.ok()) return engine;
   const bool no_bucket_dir = engine.Is(dirops::kReasonNoBucketDir);
   if (!engine.reason().empty() && !no_bucket_dir) return engine;
@@ -60,6 +61,8 @@ Status S3StatusOf(Status engine) {
     case StatusCode::kFailedPrecondition:
       return S3Error(s3err::kPreconditionFailed,
                      "At least one of the pre-conditions you specified did not hold");
+    case StatusCode::kAlreadyExists:
+      return KeyConflictError(key);
     default:
       return engine;
   }

@@ -55,16 +55,16 @@ Status S3Error(StatusCode code, std::string_view s3_code, std::string message);
 
 namespace store {
 
-// The S3 error an engine failure means for a key: kNotFound is NoSuchKey, or
+// The S3 error an engine failure means for `key`: kNotFound is NoSuchKey, or
 // NoSuchBucket when the engine names the bucket's directory
-// (dirops::kReasonNoBucketDir); kFailedPrecondition is PreconditionFailed.
-// Anything else (system errors, S3 errors from the store's own key mapping)
-// goes up as it is.
-Status S3StatusOf(Status engine);
+// (dirops::kReasonNoBucketDir); kFailedPrecondition is PreconditionFailed;
+// kAlreadyExists (a file where a directory is needed, or the reverse) is the
+// key conflict (KeyConflictError). Anything else (system errors) goes up as it is.
+Status S3StatusOf(Status engine, const std::string& key);
 template <typename T>
-Result<T> S3ResultOf(Result<T> engine) {
+Result<T> S3ResultOf(Result<T> engine, const std::string& key) {
   if (engine.ok()) return engine;
-  return S3StatusOf(engine.status());
+  return S3StatusOf(engine.status(), key);
 }
 
 }  // namespace store

@@ -48,25 +48,28 @@ TEST(S3ErrorsTest, S3ErrorCarriesItsNeutralCodeAndTheS3CodeAsReason) {
 }
 
 TEST(S3ErrorsTest, EngineFailuresBecomeTheS3ErrorTheyMean) {
-  const Status key = S3StatusOf(dirops::NameNotFound());
+  const Status key = S3StatusOf(dirops::NameNotFound(), "k");
   EXPECT_TRUE(key.Is(s3err::kNoSuchKey));
   EXPECT_EQ(key.message(), "The specified key does not exist.");
-  const Status bucket = S3StatusOf(dirops::BucketDirNotFound());
+  const Status bucket = S3StatusOf(dirops::BucketDirNotFound(), "k");
   EXPECT_TRUE(bucket.Is(s3err::kNoSuchBucket));
   EXPECT_EQ(bucket.message(), "The specified bucket does not exist");
-  const Status cond = S3StatusOf(Status::Error(StatusCode::kFailedPrecondition, "etag"));
+  const Status cond = S3StatusOf(Status::Error(StatusCode::kFailedPrecondition, "etag"), "k");
   EXPECT_TRUE(cond.Is(s3err::kPreconditionFailed));
   EXPECT_EQ(cond.code(), StatusCode::kFailedPrecondition);
   // System errors and the store's own S3 errors go up unchanged.
-  const Status io = S3StatusOf(Status::Errno(ENOENT, "open bkt/k"));
+  const Status io = S3StatusOf(Status::Errno(ENOENT, "open bkt/k"), "k");
   EXPECT_EQ(io.code(), StatusCode::kIoError);
   EXPECT_EQ(io.err(), ENOENT);
   EXPECT_TRUE(io.reason().empty());
-  EXPECT_TRUE(S3StatusOf(KeyConflictError("a")).Is(kKeyConflictCode));
-  EXPECT_TRUE(S3StatusOf(Status::Ok()).ok());
-  auto none = S3ResultOf(Result<int>(dirops::NameNotFound()));
+  const Status conflict = S3StatusOf(dirops::NameConflict("a/b"), "a/b");
+  EXPECT_TRUE(conflict.Is(kKeyConflictCode));
+  EXPECT_EQ(conflict.code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(conflict.message(), KeyConflictError("a/b").message());
+  EXPECT_TRUE(S3StatusOf(Status::Ok(), "k").ok());
+  auto none = S3ResultOf(Result<int>(dirops::NameNotFound()), "k");
   EXPECT_TRUE(none.status().Is(s3err::kNoSuchKey));
-  EXPECT_EQ(*S3ResultOf(Result<int>(7)), 7);
+  EXPECT_EQ(*S3ResultOf(Result<int>(7), "k"), 7);
 }
 
 }  // namespace
