@@ -16,7 +16,6 @@
 
 namespace fsgate::dirops {
 
-using store::kKeyConflictCode;
 using store::ObjectPath;
 using store::ReadObjectSeq;
 using store::WriteInlineBody;
@@ -43,12 +42,13 @@ bool Retryable(const Status& s) {
   }
 }
 
-// The errno a permanent failure is counted under; S3-level refusals get the
-// errno the filesystem would have given.
+// The errno a permanent failure is counted under; a refusal without one gets
+// the errno the filesystem would have given (a key conflict is a file where a
+// directory is needed: ENOTDIR).
 int FailureErrno(const Status& s) {
   if (s.err() != 0) return s.err();
-  if (s.Is(s3err::kNoSuchBucket)) return ENOENT;
-  if (s.Is(kKeyConflictCode)) return ENOTDIR;
+  if (s.Is(StatusCode::kNotFound)) return ENOENT;
+  if (s.Is(StatusCode::kAlreadyExists)) return ENOTDIR;
   return EINVAL;
 }
 

@@ -13,7 +13,6 @@
 namespace fsgate::dirops {
 
 using store::IsDirectoryKey;
-using store::KeyConflictError;
 using store::ObjectPath;
 
 namespace {
@@ -155,7 +154,7 @@ Status AsyncNamespace::AnsweredConflict(const std::string& bucket, const std::st
     auto e = overlay_.Get(bucket, a);
     conflict = e && !e->tombstone;
   }
-  return conflict ? KeyConflictError(key) : Status::Ok();
+  return conflict ? NameConflict(key) : Status::Ok();
 }
 
 std::optional<FallbackReason> AsyncNamespace::CreateFallbackReason(const std::string& bucket,
@@ -193,12 +192,12 @@ void AsyncNamespace::WaitAround(const std::string& bucket, const std::string& ke
 Status AsyncNamespace::CheckParentsOnDisk(const std::string& bucket, const std::string& key) {
   auto st = backend_.Stat(bucket);
   if (!st.ok() || !st->is_dir) {
-    return Status::S3(s3err::kNoSuchBucket, "The specified bucket does not exist");
+    return BucketDirNotFound();
   }
   for (const std::string& a : AncestorKeys(key)) {
     auto parent = backend_.Stat(ObjectPath(bucket, a));
     if (!parent.ok()) break;  // missing from here on: the applier makes them
-    if (!parent->is_dir) return KeyConflictError(key);
+    if (!parent->is_dir) return NameConflict(key);
   }
   return Status::Ok();
 }
@@ -255,7 +254,7 @@ Result<ObjectMeta> AsyncNamespace::Publish(const std::string& bucket, const std:
       if (!e->tombstone) current = e->meta;
     } else if (auto v = sync_.Find(bucket, key); v.ok()) {
       current = std::move(v->meta);
-    } else if (!v.status().Is(s3err::kNoSuchKey)) {
+    } else if (!v.status().Is(StatusCode::kNotFound)) {
       return v.status();
     }
     if (Status s = CheckWriteConditions(current ? &*current : nullptr, conditions); !s.ok()) {
@@ -403,7 +402,7 @@ std::vector<Status> AsyncNamespace::RemoveMany(const std::string& bucket,
 Result<ObjectVersion> AsyncNamespace::Find(const std::string& bucket, const std::string& key) {
   if (!IsDirectoryKey(key)) {
     if (auto e = overlay_.Get(bucket, key)) {
-      if (e->tombstone) return Status::S3(s3err::kNoSuchKey, "The specified key does not exist.");
+      if (e->tombstone) return NameNotFound();
       return e->Version();
     }
   }

@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "base/status.h"
 #include "fs/backend.h"
@@ -30,6 +31,19 @@ using store::HeaderList;
 using store::ListEntry;
 using store::ObjectMeta;
 using store::WriteConditions;
+
+// The reason a kNotFound carries when the top directory a create or a lookup
+// is under (the bucket's) is missing, rather than the name itself.
+inline constexpr std::string_view kReasonNoBucketDir = "no-bucket-dir";
+inline Status NameNotFound() { return Status::Error(StatusCode::kNotFound, "no such name"); }
+// The name needs a directory where a file stands, or the reverse.
+inline Status NameConflict(const std::string& name) {
+  return Status::Error(StatusCode::kAlreadyExists, "a file and a directory conflict at " + name);
+}
+inline Status BucketDirNotFound() {
+  return Status::Error(StatusCode::kNotFound, "the bucket's directory does not exist",
+                       std::string(kReasonNoBucketDir));
+}
 
 // A staging file (under .fsgate/staging/) that will become an object. With a
 // delegated inode it came from the pre-created pool and `ino` is known ahead.

@@ -14,7 +14,6 @@
 namespace fsgate::dirops {
 
 using store::IsDirectoryKey;
-using store::KeyConflictError;
 using store::MakeDirKeyCursor;
 using store::MaterializeInline;
 using store::ObjectPath;
@@ -36,23 +35,19 @@ bool IsMissingForS3(const Status& s) {
 // backend never follows one, and refuses it with ELOOP or ENOTDIR).
 bool IsNotADirectory(const Status& s) { return s.IsErrno(ENOTDIR) || s.IsErrno(ELOOP); }
 
-Status NoSuchKey() { return Status::S3(s3err::kNoSuchKey, "The specified key does not exist."); }
-
 }  // namespace
 
 Status CheckWriteConditions(const ObjectMeta* current, const WriteConditions& conditions) {
   if (conditions.if_none_match) {
     const std::string& want = *conditions.if_none_match;
     if (current != nullptr && (want == "*" || want == current->etag)) {
-      return Status::S3(s3err::kPreconditionFailed,
-                        "At least one of the pre-conditions you specified did not hold");
+      return Status::Error(StatusCode::kFailedPrecondition, "a write condition does not hold");
     }
   }
   if (conditions.if_match) {
-    if (current == nullptr) return NoSuchKey();
+    if (current == nullptr) return NameNotFound();
     if (*conditions.if_match != "*" && *conditions.if_match != current->etag) {
-      return Status::S3(s3err::kPreconditionFailed,
-                        "At least one of the pre-conditions you specified did not hold");
+      return Status::Error(StatusCode::kFailedPrecondition, "a write condition does not hold");
     }
   }
   return Status::Ok();
@@ -92,10 +87,10 @@ Status SyncNamespace::MakeParents(const std::string& bucket, const std::string& 
         continue;
       }
       if (s.IsErrno(EEXIST)) continue;  // a file there shows up as ENOTDIR next
-      if (IsNotADirectory(s)) return KeyConflictError(key);
+      if (IsNotADirectory(s)) return NameConflict(key);
       if (s.IsErrno(ENOENT)) {
         if (parent == bucket) {
-          return Status::S3(s3err::kNoSuchBucket, "The specified bucket does not exist");
+          return BucketDirNotFound();
         }
         restart = true;  // a concurrent prune removed `parent`: walk again
         break;
@@ -114,14 +109,14 @@ Status SyncNamespace::PublishFile(const std::string& bucket, const std::string& 
     Status s = backend_.Rename(file.path, path);
     if (s.ok()) return fsync_ ? backend_.SyncDir(fs::ParentPath(path)) : Status::Ok();
     if (IsNotADirectory(s) || s.IsErrno(EISDIR) || s.IsErrno(ENOTEMPTY) || s.IsErrno(EEXIST)) {
-      return KeyConflictError(key);
+      return NameConflict(key);
     }
     if (!s.IsErrno(ENOENT)) return s;
     // The parent is missing (first key under it, or pruned meanwhile).
     if (fs::ParentPath(path) == bucket) {
       auto st = backend_.Stat(bucket);
       if (!st.ok() || !st->is_dir) {
-        return Status::S3(s3err::kNoSuchBucket, "The specified bucket does not exist");
+        return BucketDirNotFound();
       }
     }
     if (Status made = MakeParents(bucket, key, path, false); !made.ok()) return made;
@@ -138,8 +133,8 @@ Status SyncNamespace::PublishDir(const std::string& bucket, const std::string& k
     if (Status s = MakeParents(bucket, key, path, true); !s.ok()) return s;
     auto st = backend_.Stat(path);
     if (!st.ok() && st.status().IsErrno(ENOENT)) continue;
-    if (!st.ok()) return IsNotADirectory(st.status()) ? KeyConflictError(key) : st.status();
-    if (!st->is_dir) return KeyConflictError(key);
+    if (!st.ok()) return IsNotADirectory(st.status()) ? NameConflict(key) : st.status();
+    if (!st->is_dir) return NameConflict(key);
     Status s = WriteDirObjectMeta(backend_, path, meta);
     if (s.IsErrno(ENOENT)) continue;
     if (!s.ok()) return s;
@@ -166,7 +161,7 @@ Result<ObjectMeta> SyncNamespace::PublishLinked(const std::string& bucket, const
   auto lock = LockKey(bucket, key);
   if (conditions.if_match || conditions.if_none_match) {
     auto current = FindLocked(bucket, key);
-    if (!current.ok() && !current.status().Is(s3err::kNoSuchKey)) return current.status();
+    if (!current.ok() && !current.status().Is(StatusCode::kNotFound)) return current.status();
     if (Status s = CheckWriteConditions(current.ok() ? &current->meta : nullptr, conditions);
         !s.ok()) {
       return s;
@@ -265,16 +260,16 @@ Result<ObjectVersion> SyncNamespace::FindLocked(const std::string& bucket, const
   ObjectVersion version;
   if (IsDirectoryKey(key)) {
     auto st = backend_.Stat(path);
-    if (!st.ok()) return IsMissingForS3(st.status()) ? NoSuchKey() : st.status();
-    if (!st->is_dir) return NoSuchKey();
+    if (!st.ok()) return IsMissingForS3(st.status()) ? NameNotFound() : st.status();
+    if (!st->is_dir) return NameNotFound();
     auto meta = ReadDirObjectMeta(backend_, path);
-    if (!meta.ok()) return IsMissingForS3(meta.status()) ? NoSuchKey() : meta.status();
-    if (!meta->has_value()) return NoSuchKey();
+    if (!meta.ok()) return IsMissingForS3(meta.status()) ? NameNotFound() : meta.status();
+    if (!meta->has_value()) return NameNotFound();
     version.meta = std::move(**meta);
     return version;
   }
   auto file = backend_.Open(path, fs::Backend::OpenMode::kRead);
-  if (!file.ok()) return IsMissingForS3(file.status()) ? NoSuchKey() : file.status();
+  if (!file.ok()) return IsMissingForS3(file.status()) ? NameNotFound() : file.status();
   auto meta = ReadObjectMeta(**file);
   if (!meta.ok()) return meta.status();
   version.meta = std::move(*meta);

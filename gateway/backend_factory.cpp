@@ -4,6 +4,7 @@
 #include "fs/cephfs_backend.h"
 #include "fs/fault_backend.h"
 #include "fs/posix_backend.h"
+#include "store/s3_errors.h"
 
 namespace fsgate::gateway {
 
@@ -19,8 +20,8 @@ Result<std::unique_ptr<fs::Backend>> MakeBaseBackend(const ServeConfig& config) 
   options.root = config.ceph_root;
   return fs::MakeCephfsBackend(options);
 #else
-  return Status::S3(s3err::kNotImplemented,
-                    "the cephfs backend is not available in this build (no libcephfs-dev)");
+  return S3Error(s3err::kNotImplemented,
+                 "the cephfs backend is not available in this build (no libcephfs-dev)");
 #endif
 }
 

@@ -4,6 +4,7 @@
 #include "gateway/s3_operation_table.h"
 #include "gateway/s3_time.h"
 #include "gateway/xml_bodies.h"
+#include "store/s3_errors.h"
 
 namespace fsgate::gateway {
 namespace {

@@ -6,6 +6,7 @@
 #include "gateway/s3_handlers.h"
 #include "gateway/s3_time.h"
 #include "http/url.h"
+#include "store/s3_errors.h"
 
 namespace fsgate::gateway {
 
@@ -57,8 +58,7 @@ void CopyObject(S3Context& ctx) {
     std::string failed = EvaluateCopySourceConditions(request, meta);
     return failed.empty()
                ? Status::Ok()
-               : Status::S3(failed,
-                            "At least one of the pre-conditions you specified did not hold");
+               : S3Error(failed, "At least one of the pre-conditions you specified did not hold");
   };
   copy.conditions = WriteConditionsFrom(ctx.request);
   copy.sync_dirops = ctx.SyncDiropsRequested();

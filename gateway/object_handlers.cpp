@@ -9,6 +9,7 @@
 #include "gateway/s3_error.h"
 #include "gateway/s3_handlers.h"
 #include "gateway/xml_bodies.h"
+#include "store/s3_errors.h"
 
 namespace fsgate::gateway {
 namespace {
@@ -215,7 +216,7 @@ Status ReadContentMd5(const http::HttpRequest& request, std::optional<std::strin
   if (header == nullptr) return Status::Ok();
   auto raw = Base64Decode(*header);
   if (!raw || raw->size() != 16) {
-    return Status::S3(s3err::kInvalidDigest, "The Content-MD5 you specified is not valid.");
+    return S3Error(s3err::kInvalidDigest, "The Content-MD5 you specified is not valid.");
   }
   md5 = std::move(*raw);
   return Status::Ok();
@@ -236,8 +237,8 @@ Result<store::ObjectMeta> StreamIntoWriter(S3Context& ctx, store::ObjectWriter& 
     if (Status s = writer.Write(std::span<const char>(buf.data(), *n)); !s.ok()) return s;
   }
   if (content_md5 && writer.Md5() != *content_md5) {
-    return Status::S3(s3err::kBadDigest,
-                      "The Content-MD5 you specified did not match what we received.");
+    return S3Error(s3err::kBadDigest,
+                   "The Content-MD5 you specified did not match what we received.");
   }
   if (auto checksum = ctx.payload.checksum()) meta.checksums.push_back(*checksum);
   return writer.Commit(std::move(meta));
@@ -257,11 +258,11 @@ bool LimitObjectPayload(S3Context& ctx) {
 }
 
 void ObjectPayloadError(S3Context& ctx, const Status& s) {
-  if (s.code() != s3err::kEntityTooLarge) return ctx.Error(s);
+  if (!s.Is(s3err::kEntityTooLarge)) return ctx.Error(s);
   // As AWS: the size asked for (declared, or what a stream had sent when it
   // was cut) and the limit.
   const uint64_t proposed = ctx.payload.declared_length().value_or(ctx.payload.bytes_read());
-  ctx.Error(s.code(), s.message(),
+  ctx.Error(s.reason(), s.message(),
             {{"ProposedSize", std::to_string(proposed)},
              {"MaxSizeAllowed", std::to_string(ctx.payload.max_object_size())}});
 }

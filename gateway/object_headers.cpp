@@ -1,6 +1,7 @@
 #include "gateway/object_headers.h"
 
 #include "gateway/s3_time.h"
+#include "store/s3_errors.h"
 
 namespace fsgate::gateway {
 namespace {
@@ -55,8 +56,8 @@ Status MetaFromRequest(const http::HttpRequest& request, store::ObjectMeta& meta
   // Every value kept here is sent back as a header on GET and HEAD.
   for (const auto& [name, value] : request.headers) {
     if (!IsStoredHeader(name) || http::IsValidHeaderValue(value)) continue;
-    return Status::S3(s3err::kInvalidArgument,
-                      "Header value cannot contain control characters: " + name);
+    return S3Error(s3err::kInvalidArgument,
+                   "Header value cannot contain control characters: " + name);
   }
   if (const std::string* type = request.Header("content-type")) meta.content_type = *type;
   for (const char* name : kStoredHeaders) {
@@ -74,8 +75,8 @@ Status MetaFromRequest(const http::HttpRequest& request, store::ObjectMeta& meta
     meta.user_meta.emplace_back(std::move(key), value);
   }
   if (user_bytes > kMaxUserMetadataBytes) {
-    return Status::S3(s3err::kMetadataTooLarge,
-                      "Your metadata headers exceed the maximum allowed metadata size.");
+    return S3Error(s3err::kMetadataTooLarge,
+                   "Your metadata headers exceed the maximum allowed metadata size.");
   }
   return Status::Ok();
 }

@@ -1,4 +1,5 @@
 #include "gateway/payload_reader.h"
+#include "store/s3_errors.h"
 
 #include <algorithm>
 #include <array>
@@ -17,7 +18,7 @@ bool IsStreaming(auth::PayloadMode mode) {
 }
 
 Status PayloadError(std::string_view code, std::string message) {
-  return Status::S3(code, std::move(message));
+  return S3Error(code, std::move(message));
 }
 
 Status EntityTooLarge() {

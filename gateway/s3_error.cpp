@@ -7,6 +7,7 @@
 #include "base/percent_encoding.h"
 #include "gateway/xml.h"
 #include "store/key_path.h"
+#include "store/s3_errors.h"
 
 namespace fsgate::gateway {
 namespace {
@@ -168,9 +169,39 @@ std::string ErrorXml(std::string_view code, std::string_view message, std::strin
   return doc.str();
 }
 
+std::string_view S3CodeOfNeutral(StatusCode code) {
+  switch (code) {
+    case StatusCode::kNotFound:
+      return s3err::kNoSuchKey;
+    case StatusCode::kAlreadyExists:
+      return s3err::kInvalidRequest;
+    case StatusCode::kNotEmpty:
+      return s3err::kBucketNotEmpty;
+    case StatusCode::kFailedPrecondition:
+      return s3err::kPreconditionFailed;
+    case StatusCode::kAborted:
+      return s3err::kConditionalRequestConflict;
+    case StatusCode::kInvalidArgument:
+      return s3err::kInvalidArgument;
+    case StatusCode::kOutOfRange:
+      return s3err::kInvalidRange;
+    case StatusCode::kUnimplemented:
+      return s3err::kNotImplemented;
+    case StatusCode::kNoSpace:
+      return s3err::kSlowDown;
+    case StatusCode::kOk:
+    case StatusCode::kInternal:
+    case StatusCode::kIoError:
+      break;
+  }
+  return s3err::kInternalError;
+}
+
 S3ErrorOfStatus S3ErrorFor(const Status& status) {
-  if (status.err() == 0) return {status.code(), status.message()};
-  const std::string_view code = status.err() == ENOSPC ? "SlowDown" : "InternalError";
+  if (status.err() == 0 && ErrorTable().contains(status.reason())) {
+    return {status.reason(), status.message()};
+  }
+  const std::string_view code = S3CodeOfNeutral(status.code());
   return {code, DefaultErrorMessage(code)};
 }
 

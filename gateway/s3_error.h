@@ -11,14 +11,18 @@
 namespace fsgate::gateway {
 
 // The S3 error a failed Status is answered with; the one place a Status
-// becomes an S3 error. A system error (errno) is SlowDown when the filesystem
-// is full (ENOSPC: worth a retry later) and InternalError otherwise, with
-// AWS's message, never the errno's text; an S3 error keeps its code and message.
+// becomes an S3 error. A Status whose reason names an S3 code (store/s3_errors.h)
+// keeps that code and its message. Any other is answered by its neutral code
+// with AWS's message for the S3 code it maps to, never the Status's own text:
+// a system error is SlowDown when the filesystem is full (kNoSpace, ENOSPC:
+// worth a retry later) and InternalError otherwise, never showing the errno.
 struct S3ErrorOfStatus {
   std::string_view code;
   std::string_view message;
 };
 S3ErrorOfStatus S3ErrorFor(const Status& status);
+// The S3 code a neutral code is answered with when no reason names one.
+std::string_view S3CodeOfNeutral(StatusCode code);
 
 // HTTP status for an S3 error code (500 for unknown codes).
 int HttpStatusForError(std::string_view code);

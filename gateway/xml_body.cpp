@@ -4,6 +4,7 @@
 #include "base/hash.h"
 #include "gateway/payload_reader.h"
 #include "gateway/s3_handlers.h"
+#include "store/s3_errors.h"
 
 namespace fsgate::gateway {
 
@@ -12,12 +13,12 @@ Result<std::string> ReadXmlBody(S3Context& ctx, bool integrity_required) {
   std::optional<std::string> content_md5;
   if (Status s = ReadContentMd5(ctx.request, content_md5); !s.ok()) return s;
   if (integrity_required && !content_md5 && !ctx.payload.checksum_declared()) {
-    return Status::S3(s3err::kInvalidRequest,
-                      "Missing required header for this request: Content-MD5 OR x-amz-checksum-*");
+    return S3Error(s3err::kInvalidRequest,
+                   "Missing required header for this request: Content-MD5 OR x-amz-checksum-*");
   }
   // A declared length over the limit is refused before a byte is read.
   if (auto declared = ctx.payload.declared_length(); declared && *declared > limit) {
-    return Status::S3("MalformedXML", "The request body is too large.");
+    return S3Error("MalformedXML", "The request body is too large.");
   }
   // ReadAll also verifies an x-amz-checksum-* value (BadDigest on a mismatch).
   auto body = ctx.payload.ReadAll(limit);
@@ -26,8 +27,8 @@ Result<std::string> ReadXmlBody(S3Context& ctx, bool integrity_required) {
     Hasher md5(HashAlgorithm::kMd5);
     md5.Update(*body);
     if (md5.Finish() != *content_md5) {
-      return Status::S3(s3err::kBadDigest,
-                        "The Content-MD5 you specified did not match what we received.");
+      return S3Error(s3err::kBadDigest,
+                     "The Content-MD5 you specified did not match what we received.");
     }
   }
   return body;

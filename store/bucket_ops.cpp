@@ -8,13 +8,14 @@
 #include "store/bucket_record.h"
 #include "store/fs_object_store.h"
 #include "store/key_path.h"
+#include "store/s3_errors.h"
 #include "store/store_layout.h"
 
 namespace fsgate::store {
 namespace {
 
 Status NoSuchBucket() {
-  return Status::S3(s3err::kNoSuchBucket, "The specified bucket does not exist");
+  return S3Error(s3err::kNoSuchBucket, "The specified bucket does not exist");
 }
 
 std::string BucketRecordPath(const std::string& bucket) {
@@ -60,7 +61,8 @@ Status FsObjectStore::CheckObject(const std::string& bucket, const std::string& 
   return CheckBucket(bucket);
 }
 
-Status FsObjectStore::KeyMissing(const std::string& bucket, Status status) {
+Status FsObjectStore::KeyMissing(const std::string& bucket, const std::string& key, Status engine) {
+  Status status = S3StatusOf(std::move(engine), key);
   if (status.Is(s3err::kNoSuchKey)) {
     if (Status s = CheckBucket(bucket); !s.ok()) return s;
   }
@@ -74,9 +76,9 @@ Status FsObjectStore::CreateBucket(const std::string& bucket, const BucketAttrib
   auto gate = bucket_gate_.Delete(bucket);
   Status s = backend_->Mkdir(bucket);
   if (s.IsErrno(EEXIST)) {
-    return Status::S3(s3err::kBucketAlreadyOwnedByYou,
-                      "Your previous request to create the named bucket succeeded and you "
-                      "already own it.");
+    return S3Error(s3err::kBucketAlreadyOwnedByYou,
+                   "Your previous request to create the named bucket succeeded and you "
+                   "already own it.");
   }
   if (!s.ok()) return s;
   const std::string record = EncodeBucketRecord({.created_ns = NowNs(), .attributes = attributes});
@@ -152,7 +154,7 @@ Status FsObjectStore::DeleteBucket(const std::string& bucket) {
   auto first = (*cursor)->Next();
   if (!first.ok()) return first.status();
   const Status not_empty =
-      Status::S3(s3err::kBucketNotEmpty, "The bucket you tried to delete is not empty");
+      S3Error(s3err::kBucketNotEmpty, "The bucket you tried to delete is not empty");
   if (first->has_value()) return not_empty;
   // Only directories without objects remain: remove them bottom-up. Anything
   // else found (a symlink, a special file) keeps the bucket.

@@ -79,8 +79,9 @@ class FsObjectStore final : public ObjectStore {
   Result<fs::FileStat> StatBucket(const std::string& bucket);
   // Bucket and key both valid, bucket existing.
   Status CheckObject(const std::string& bucket, const std::string& key);
-  // NoSuchKey from the namespace becomes NoSuchBucket when the bucket is gone.
-  Status KeyMissing(const std::string& bucket, Status status);
+  // The S3 error a failed lookup of `key` means (S3StatusOf); NoSuchKey
+  // becomes NoSuchBucket when the bucket is gone.
+  Status KeyMissing(const std::string& bucket, const std::string& key, Status engine);
   // Writes `meta` and publishes a staged file that holds the object's data.
   Result<ObjectMeta> PublishStaged(const std::string& bucket, const std::string& key,
                                    StagingFile staging, fs::File& file, ObjectMeta meta,

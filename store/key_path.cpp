@@ -1,5 +1,6 @@
 #include "store/key_path.h"
 #include "base/utf8.h"
+#include "store/s3_errors.h"
 
 #include <cstdint>
 
@@ -37,12 +38,12 @@ bool LooksLikeIpv4(std::string_view s) {
 }
 
 Status BadBucket(std::string_view bucket, const char* why) {
-  return Status::S3(s3err::kInvalidBucketName,
-                    "The specified bucket is not valid: '" + std::string(bucket) + "' " + why);
+  return S3Error(s3err::kInvalidBucketName,
+                 "The specified bucket is not valid: '" + std::string(bucket) + "' " + why);
 }
 
 Status BadKey(const std::string& why) {
-  return Status::S3(s3err::kInvalidArgument, "Invalid object key: " + why);
+  return S3Error(s3err::kInvalidArgument, "Invalid object key: " + why);
 }
 
 }  // namespace
@@ -76,8 +77,8 @@ Status ValidateBucketName(std::string_view bucket) {
 Status ValidateKey(std::string_view key) {
   if (key.empty()) return BadKey("the key is empty");
   if (key.size() > kMaxKeyBytes) {
-    return Status::S3(s3err::kKeyTooLong, "Your key is too long: " + std::to_string(key.size()) +
-                                              " bytes, the limit is 1024");
+    return S3Error(s3err::kKeyTooLong, "Your key is too long: " + std::to_string(key.size()) +
+                                           " bytes, the limit is 1024");
   }
   if (key.find('\0') != std::string_view::npos) return BadKey("the key contains a NUL byte");
   if (!IsValidUtf8(key)) return BadKey("the key is not valid UTF-8");
@@ -97,9 +98,9 @@ Status ValidateKey(std::string_view key) {
       return BadKey("'.' and '..' path components are not allowed");
     }
     if (component.size() > kMaxComponentBytes) {
-      return Status::S3(s3err::kKeyTooLong,
-                        "Your key is too long: a path component between '/' is " +
-                            std::to_string(component.size()) + " bytes, the limit is 255");
+      return S3Error(s3err::kKeyTooLong, "Your key is too long: a path component between '/' is " +
+                                             std::to_string(component.size()) +
+                                             " bytes, the limit is 255");
     }
     if (first && component == kInternalDir) {
       return BadKey("keys at or under '.fsgate/' are reserved");
@@ -119,11 +120,11 @@ std::string ObjectPath(std::string_view bucket, std::string_view key) {
 }
 
 Status KeyConflictError(const std::string& key) {
-  return Status::S3(kKeyConflictCode,
-                    "The key '" + key +
-                        "' conflicts with an existing object: on this filesystem-backed store "
-                        "a key cannot be both an object and a prefix of other objects ('a' "
-                        "and 'a/...')");
+  return S3Error(StatusCode::kAlreadyExists, kKeyConflictCode,
+                 "The key '" + key +
+                     "' conflicts with an existing object: on this filesystem-backed store "
+                     "a key cannot be both an object and a prefix of other objects ('a' "
+                     "and 'a/...')");
 }
 
 }  // namespace fsgate::store

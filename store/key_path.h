@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "store/s3_errors.h"
 
 namespace fsgate::store {
 

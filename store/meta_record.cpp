@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/hash.h"
+#include "store/s3_errors.h"
 
 namespace fsgate::store {
 namespace {
@@ -113,14 +114,14 @@ bool DecodeHeader(std::string_view bytes, HeaderList& out) {
 }  // namespace
 
 Status NewerMetaFormat(int version) {
-  return Status::S3(s3err::kInternalError,
-                    "object metadata format " + std::to_string(version) +
-                        " was written by a newer fsgate; this binary knows formats up to " +
-                        std::to_string(kMetaRecordVersion) + " and refuses to serve it");
+  return S3Error(s3err::kInternalError,
+                 "object metadata format " + std::to_string(version) +
+                     " was written by a newer fsgate; this binary knows formats up to " +
+                     std::to_string(kMetaRecordVersion) + " and refuses to serve it");
 }
 
 Status CorruptMeta(const std::string& why) {
-  return Status::S3(s3err::kInternalError, "object metadata is corrupt: " + why);
+  return S3Error(s3err::kInternalError, "object metadata is corrupt: " + why);
 }
 
 std::string EncodeMetaRecord(const ObjectMeta& meta, uint64_t seq, bool with_mtime) {

@@ -15,6 +15,7 @@
 #include "store/multipart_layout.h"
 #include "store/object_io.h"
 #include "store/object_meta_codec.h"
+#include "store/s3_errors.h"
 #include "store/store_layout.h"
 
 namespace fsgate::store {
@@ -46,16 +47,16 @@ int ParsePartName(const std::string& name) {
 }
 
 Status NoSuchUpload() {
-  return Status::S3(s3err::kNoSuchUpload,
-                    "The specified upload does not exist. The upload ID may be invalid, or the "
-                    "upload may have been aborted or completed.");
+  return S3Error(s3err::kNoSuchUpload,
+                 "The specified upload does not exist. The upload ID may be invalid, or the "
+                 "upload may have been aborted or completed.");
 }
 
 Status InvalidPart() {
-  return Status::S3(s3err::kInvalidPart,
-                    "One or more of the specified parts could not be found. The part may not "
-                    "have been uploaded, or the specified entity tag may not match the part's "
-                    "entity tag.");
+  return S3Error(s3err::kInvalidPart,
+                 "One or more of the specified parts could not be found. The part may not "
+                 "have been uploaded, or the specified entity tag may not match the part's "
+                 "entity tag.");
 }
 
 std::string Unquote(std::string etag) {
@@ -109,12 +110,12 @@ Result<std::string> FsObjectStore::CreateMultipartUpload(const PutRequest& reque
   auto gate = bucket_gate_.Write(request.bucket);
   if (Status s = CheckObject(request.bucket, request.key); !s.ok()) return s;
   if (IsDirectoryKey(request.key)) {
-    return Status::S3(s3err::kInvalidArgument,
-                      "A key ending in '/' is stored as a directory and cannot hold data");
+    return S3Error(s3err::kInvalidArgument,
+                   "A key ending in '/' is stored as a directory and cannot hold data");
   }
   if (UserMetaBytes(request.meta) > kMaxUserMetaBytes) {
-    return Status::S3(s3err::kMetadataTooLarge,
-                      "Your metadata headers exceed the maximum allowed metadata size of 2 KB");
+    return S3Error(s3err::kMetadataTooLarge,
+                   "Your metadata headers exceed the maximum allowed metadata size of 2 KB");
   }
   UploadRecord upload;
   upload.bucket = request.bucket;
@@ -146,8 +147,8 @@ Result<std::unique_ptr<ObjectWriter>> FsObjectStore::BeginUploadPart(const std::
                                                                      int part_number) {
   if (Status s = CheckObject(bucket, key); !s.ok()) return s;
   if (part_number < 1 || part_number > kMaxPartNumber) {
-    return Status::S3(s3err::kInvalidArgument,
-                      "Part number must be an integer between 1 and 10000, inclusive");
+    return S3Error(s3err::kInvalidArgument,
+                   "Part number must be an integer between 1 and 10000, inclusive");
   }
   auto upload = LoadUploadOf(*backend_, bucket, key, upload_id);
   if (!upload.ok()) return upload.status();
@@ -211,15 +212,15 @@ Result<ObjectMeta> FsObjectStore::CompleteMultipartUpload(const std::string& buc
   auto upload = LoadUploadOf(*backend_, bucket, key, upload_id);
   if (!upload.ok()) return upload.status();
   if (parts.empty()) {
-    return Status::S3(s3err::kMalformedXML,
-                      "The XML you provided was not well-formed or did not validate against our "
-                      "published schema: at least one part must be specified");
+    return S3Error(s3err::kMalformedXML,
+                   "The XML you provided was not well-formed or did not validate against our "
+                   "published schema: at least one part must be specified");
   }
   for (size_t i = 1; i < parts.size(); ++i) {
     if (parts[i].number <= parts[i - 1].number) {
-      return Status::S3(s3err::kInvalidPartOrder,
-                        "The list of parts was not in ascending order. Parts must be ordered by "
-                        "part number.");
+      return S3Error(s3err::kInvalidPartOrder,
+                     "The list of parts was not in ascending order. Parts must be ordered by "
+                     "part number.");
     }
   }
   // Open every part once: the data copied is exactly the data checked.
@@ -237,11 +238,11 @@ Result<ObjectMeta> FsObjectStore::CompleteMultipartUpload(const std::string& buc
     auto raw = HexDecode(meta->etag);
     if (Unquote(part.etag) != meta->etag || !raw) return InvalidPart();
     if (i + 1 < parts.size() && meta->size < kMinPartSize) {
-      return Status::S3(s3err::kEntityTooSmall,
-                        "Your proposed upload is smaller than the minimum allowed object size. "
-                        "Each part but the last must be at least 5 MB (part " +
-                            std::to_string(part.number) + " is " + std::to_string(meta->size) +
-                            " bytes).");
+      return S3Error(s3err::kEntityTooSmall,
+                     "Your proposed upload is smaller than the minimum allowed object size. "
+                     "Each part but the last must be at least 5 MB (part " +
+                         std::to_string(part.number) + " is " + std::to_string(meta->size) +
+                         " bytes).");
     }
     md5s += *raw;
     sizes.push_back(meta->size);

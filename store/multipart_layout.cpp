@@ -8,6 +8,7 @@
 #include <set>
 
 #include "store/object_meta_codec.h"
+#include "store/s3_errors.h"
 #include "store/store_layout.h"
 
 namespace fsgate::store::multipart {
@@ -80,7 +81,7 @@ Result<UploadRecord> LoadUploadRecord(fs::Backend& backend, const std::string& u
       !doc["bucket"].IsString() || !doc.HasMember("key") || !doc["key"].IsString() ||
       !doc.HasMember("initiated") || !doc["initiated"].IsInt64() || !doc.HasMember("meta") ||
       !doc["meta"].IsString()) {
-    return Status::S3(s3err::kInternalError, "multipart upload record is corrupt: " + upload_dir);
+    return S3Error(s3err::kInternalError, "multipart upload record is corrupt: " + upload_dir);
   }
   UploadRecord upload;
   upload.bucket = doc["bucket"].GetString();

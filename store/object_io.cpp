@@ -1,6 +1,7 @@
 #include "store/object_io.h"
 
 #include "store/object_meta_codec.h"
+#include "store/s3_errors.h"
 
 namespace fsgate::store {
 
@@ -53,9 +54,9 @@ std::string StagingWriter::Md5() {
 Result<ObjectMeta> StagingWriter::Commit(ObjectMeta meta) {
   if (done_) return Status::Errno(EINVAL, "commit twice");
   if (options_.expected_size >= 0 && bytes_ != static_cast<uint64_t>(options_.expected_size)) {
-    return Status::S3(s3err::kIncompleteBody,
-                      "You did not provide the number of bytes specified by the Content-Length "
-                      "HTTP header");
+    return S3Error(s3err::kIncompleteBody,
+                   "You did not provide the number of bytes specified by the Content-Length "
+                   "HTTP header");
   }
   if (meta.content_type.empty()) meta.content_type = base_.content_type;
   if (meta.system_headers.empty()) meta.system_headers = base_.system_headers;

@@ -4,23 +4,24 @@
 #include "store/key_path.h"
 #include "store/object_io.h"
 #include "store/object_meta_codec.h"
+#include "store/s3_errors.h"
 
 namespace fsgate::store {
 namespace {
 
 Status CheckUserMeta(const ObjectMeta& meta) {
   if (UserMetaBytes(meta) > kMaxUserMetaBytes) {
-    return Status::S3(s3err::kMetadataTooLarge,
-                      "Your metadata headers exceed the maximum allowed metadata size of 2 KB "
-                      "(" +
-                          std::to_string(UserMetaBytes(meta)) + " bytes)");
+    return S3Error(s3err::kMetadataTooLarge,
+                   "Your metadata headers exceed the maximum allowed metadata size of 2 KB "
+                   "(" +
+                       std::to_string(UserMetaBytes(meta)) + " bytes)");
   }
   return Status::Ok();
 }
 
 Status DirectoryObjectHasData() {
-  return Status::S3(s3err::kInvalidArgument,
-                    "A key ending in '/' is stored as a directory and cannot hold data");
+  return S3Error(s3err::kInvalidArgument,
+                 "A key ending in '/' is stored as a directory and cannot hold data");
 }
 
 // A plain (single-part) MD5 ETag, which a copy of the same bytes keeps.
@@ -60,9 +61,10 @@ Result<std::unique_ptr<ObjectWriter>> FsObjectStore::BeginPut(PutRequest request
     OpOptions op;
     op.sync = shared->sync_dirops;
     auto gate = bucket_gate_.Write(shared->bucket);
-    return ns_->Publish(shared->bucket, shared->key,
-                        StagedObject{staged, std::move(meta), std::move(inline_data)},
-                        shared->conditions, op);
+    return S3ResultOf(ns_->Publish(shared->bucket, shared->key,
+                                   StagedObject{staged, std::move(meta), std::move(inline_data)},
+                                   shared->conditions, op),
+                      shared->key);
   };
   auto discard = [this, staged] { ns_->ReleaseStaging(staged); };
   StagingWriter::Options writer_options;
@@ -79,7 +81,7 @@ Result<std::unique_ptr<ObjectReader>> FsObjectStore::GetObject(const std::string
   if (Status s = ValidateBucketName(bucket); !s.ok()) return s;
   if (Status s = ValidateKey(key); !s.ok()) return s;
   auto version = ns_->Find(bucket, key);
-  if (!version.ok()) return KeyMissing(bucket, version.status());
+  if (!version.ok()) return KeyMissing(bucket, key, version.status());
   return std::unique_ptr<ObjectReader>(
       std::make_unique<FileReader>(std::move(version->meta), std::move(version->data)));
 }
@@ -88,7 +90,7 @@ Result<ObjectMeta> FsObjectStore::HeadObject(const std::string& bucket, const st
   if (Status s = ValidateBucketName(bucket); !s.ok()) return s;
   if (Status s = ValidateKey(key); !s.ok()) return s;
   auto version = ns_->Find(bucket, key);
-  if (!version.ok()) return KeyMissing(bucket, version.status());
+  if (!version.ok()) return KeyMissing(bucket, key, version.status());
   return std::move(version->meta);
 }
 
@@ -98,7 +100,7 @@ Status FsObjectStore::DeleteObject(const std::string& bucket, const std::string&
   OpOptions op;
   op.sync = sync_dirops;
   auto gate = bucket_gate_.Write(bucket);
-  return ns_->Remove(bucket, key, op);
+  return S3StatusOf(ns_->Remove(bucket, key, op), key);
 }
 
 std::vector<Status> FsObjectStore::DeleteObjects(const std::string& bucket,
@@ -118,7 +120,8 @@ std::vector<Status> FsObjectStore::DeleteObjects(const std::string& bucket,
   op.sync = sync_dirops;
   auto gate = bucket_gate_.Write(bucket);
   std::vector<Status> removed = ns_->RemoveMany(bucket, valid, op);
-  for (size_t j = 0; j < owners.size(); ++j) results[owners[j]] = std::move(removed[j]);
+  for (size_t j = 0; j < owners.size(); ++j)
+    results[owners[j]] = S3StatusOf(std::move(removed[j]), valid[j]);
   return results;
 }
 
@@ -139,7 +142,7 @@ Result<ObjectMeta> FsObjectStore::PublishStaged(const std::string& bucket, const
   auto published =
       ns_->Publish(bucket, key, StagedObject{staging, std::move(meta), nullptr}, conditions, op);
   if (!published.ok()) ns_->ReleaseStaging(staging);
-  return published;
+  return S3ResultOf(std::move(published), key);
 }
 
 Result<ObjectMeta> FsObjectStore::CopyObject(const CopyRequest& request) {
@@ -151,13 +154,13 @@ Result<ObjectMeta> FsObjectStore::CopyObject(const CopyRequest& request) {
   }
   if (request.src_bucket == request.dst_bucket && request.src_key == request.dst_key &&
       !request.replace_metadata) {
-    return Status::S3(s3err::kInvalidRequest,
-                      "This copy request is illegal because it is trying to copy an object to "
-                      "itself without changing the object's metadata, storage class, website "
-                      "redirect location or encryption attributes.");
+    return S3Error(s3err::kInvalidRequest,
+                   "This copy request is illegal because it is trying to copy an object to "
+                   "itself without changing the object's metadata, storage class, website "
+                   "redirect location or encryption attributes.");
   }
   auto source = ns_->Find(request.src_bucket, request.src_key);
-  if (!source.ok()) return KeyMissing(request.src_bucket, source.status());
+  if (!source.ok()) return KeyMissing(request.src_bucket, request.src_key, source.status());
   if (request.check_source) {
     if (Status s = request.check_source(source->meta); !s.ok()) return s;
   }

@@ -19,6 +19,7 @@
 
 #include "base/status.h"
 #include "fs/backend.h"
+#include "store/s3_errors.h"
 
 namespace fsgate::metrics {
 class Metrics;

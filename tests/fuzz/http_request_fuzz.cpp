@@ -123,7 +123,7 @@ bool ServeOne(std::string_view& input, size_t max_read, std::string& outcome, st
     outcome += "payload " + *all + "\n";
   } else {
     outcome += "refused\n";
-    errors += all.status().code() + "\n";
+    errors += all.status().reason() + "\n";
   }
   // The server drains what the handler left unread before the next request.
   std::array<char, 4096> scratch;

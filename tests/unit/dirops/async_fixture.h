@@ -115,7 +115,7 @@ class AsyncFixture : public ::testing::Test {
   std::string Get(const std::string& key) {
     auto v = ns_->Find("bkt", key);
     if (!v.ok()) {
-      EXPECT_TRUE(v.status().Is(s3err::kNoSuchKey)) << v.status().message();
+      EXPECT_TRUE(v.status().Is(StatusCode::kNotFound)) << v.status().message();
       return "<absent>";
     }
     auto data = fs::ReadWholeFile(*v->data);

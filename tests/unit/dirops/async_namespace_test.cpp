@@ -150,12 +150,12 @@ TEST_F(AsyncNamespaceTest, JournalWriteFailureIsAnErrorNeverASuccess) {
   fault_->AddRule({.op = fs::FaultOp::kWrite, .path_contains = ".log", .err = EIO});
   auto r = Put("b", "lost");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), "InternalError");
+  EXPECT_EQ(r.status().code(), StatusCode::kIoError);
   EXPECT_EQ(Get("b"), "<absent>");
   fault_->AddRule({.op = fs::FaultOp::kWrite, .path_contains = ".log", .err = ENOSPC});
   Status s = ns_->Remove("bkt", "a", {});
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.code(), "SlowDown");
+  EXPECT_EQ(s.code(), StatusCode::kNoSpace);
   EXPECT_EQ(Get("a"), "known");
   ASSERT_TRUE(Put("c", "fine").ok());
   ASSERT_TRUE(ns_->Drain().ok());
@@ -273,7 +273,7 @@ TEST_F(AsyncNamespaceTest, ConditionalWritesSeeTheOverlay) {
   none_match.if_none_match = "*";
   auto r = Put("c", "again", {}, none_match);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), "PreconditionFailed");
+  EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition);
   WriteConditions match;
   match.if_match = MetaFor("pending").etag;
   ASSERT_TRUE(Put("c", "second", {}, match).ok());
@@ -290,10 +290,10 @@ TEST_F(AsyncNamespaceTest, KeyConflictsWithPendingCreatesAreRefused) {
   ASSERT_TRUE(Put("x/file", "f").ok());
   auto r = Put("x/file/child", "c");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), "InvalidRequest");
+  EXPECT_EQ(r.status().code(), StatusCode::kAlreadyExists);
   auto r2 = Put("x", "parent");
   ASSERT_FALSE(r2.ok());
-  EXPECT_EQ(r2.status().code(), "InvalidRequest");
+  EXPECT_EQ(r2.status().code(), StatusCode::kAlreadyExists);
   ASSERT_TRUE(ns_->Remove("bkt", "x/file", {}).ok());
   ASSERT_TRUE(Put("x/file/child", "c").ok());  // fine once x/file is deleted as answered
   ASSERT_TRUE(ns_->Drain().ok());
@@ -490,14 +490,15 @@ TEST_F(AsyncNamespaceTest, FirstCreateUnderAFileIsAConflictNotAnAsyncError) {
   ASSERT_TRUE(Put("file", "f").ok());
   auto r = Put("file/child", "c");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), "InvalidRequest");
+  EXPECT_EQ(r.status().code(), StatusCode::kAlreadyExists);
   auto missing = ns_->AcquireStaging();
   ASSERT_TRUE(missing.ok());
   auto nb = ns_->Publish(
       "nobucket", "k",
       StagedObject{*missing, MetaFor("x"), std::make_shared<const std::string>("x")}, {}, {});
   ASSERT_FALSE(nb.ok());
-  EXPECT_EQ(nb.status().code(), "NoSuchBucket");
+  EXPECT_EQ(nb.status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(nb.status().Is(kReasonNoBucketDir));
   ns_->ReleaseStaging(*missing);
   ASSERT_TRUE(ns_->Drain().ok());
   EXPECT_EQ(Metric("fsgate_async_errors_total"), 0);

@@ -51,7 +51,7 @@ TEST_F(FaultJournalTest, WriteEioFailsTheOpAsInternalErrorAndLaterOpsWork) {
   Intent b = Unlink("b");
   Status s = journal_->Append(b);
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.code(), "InternalError");
+  EXPECT_EQ(s.code(), StatusCode::kIoError);
   EXPECT_EQ(s.err(), EIO);
   Intent c = Unlink("c");
   ASSERT_TRUE(journal_->Append(c).ok());
@@ -66,7 +66,7 @@ TEST_F(FaultJournalTest, WriteEnospcIsSlowDown) {
   Intent a = Unlink("a");
   Status s = journal_->Append(a);
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.code(), "SlowDown");
+  EXPECT_EQ(s.code(), StatusCode::kNoSpace);
   EXPECT_TRUE(Reopen().empty());
 }
 
@@ -77,7 +77,7 @@ TEST_F(FaultJournalTest, FailedSyncBreaksTheJournalForGood) {
   Intent b = Unlink("b");
   Status s = journal_->Append(b);  // the fault is gone, the journal stays refused
   EXPECT_FALSE(s.ok());
-  EXPECT_EQ(s.code(), "InternalError");
+  EXPECT_EQ(s.code(), StatusCode::kIoError);
 }
 
 TEST(FaultSpec, ParsesAndRejects) {

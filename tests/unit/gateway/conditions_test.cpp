@@ -96,7 +96,7 @@ TEST(ObjectHeadersTest, MetadataLimitAndRoundTrip) {
 
   http::HttpRequest big = With({{"x-amz-meta-big", std::string(2100, 'x')}});
   store::ObjectMeta m2;
-  EXPECT_EQ(MetaFromRequest(big, m2).code(), "MetadataTooLarge");
+  EXPECT_EQ(MetaFromRequest(big, m2).reason(), "MetadataTooLarge");
 }
 
 TEST(S3TimeTest, Formats) {

@@ -8,6 +8,7 @@
 
 #include "gateway/s3_error.h"
 #include "gateway/serve_config.h"
+#include "store/s3_errors.h"
 
 namespace fsgate::gateway {
 namespace {
@@ -186,7 +187,7 @@ TEST(S3ErrorTest, StatusMapping) {
   const S3ErrorOfStatus io = S3ErrorFor(Status::Errno(EIO, "fsync /srv/b/k"));
   EXPECT_EQ(io.code, "InternalError");
   EXPECT_EQ(io.message.find("/srv"), std::string_view::npos);
-  const S3ErrorOfStatus s3 = S3ErrorFor(Status::S3(s3err::kNoSuchKey, "gone"));
+  const S3ErrorOfStatus s3 = S3ErrorFor(S3Error(s3err::kNoSuchKey, "gone"));
   EXPECT_EQ(s3.code, "NoSuchKey");
   EXPECT_EQ(s3.message, "gone");
 }

@@ -59,7 +59,7 @@ TEST(PayloadReaderTest, BytesAfterTheFinalChunkRefusedWhateverTheSplit) {
            {"5\r\nhello\r\n0\r\n\r\njunk"}, {"5\r\nhello\r\n0\r\n\r\n", "junk"}}) {
     auto payload = ReadStreamingBody(pieces);
     ASSERT_FALSE(payload.ok()) << pieces.size() << " pieces";
-    EXPECT_EQ(payload.status().code(), "InvalidRequest");
+    EXPECT_EQ(payload.status().reason(), "InvalidRequest");
   }
 }
 

@@ -41,7 +41,7 @@ class AsyncStoreTest : public ::testing::Test {
   }
   std::string Get(const std::string& key) {
     auto r = store_->GetObject("bkt", key);
-    if (!r.ok()) return r.status().code();
+    if (!r.ok()) return r.status().reason();
     std::string data((*r)->meta().size, '\0');
     auto n = (*r)->Read(0, data);
     EXPECT_TRUE(n.ok());
@@ -106,7 +106,7 @@ TEST_F(AsyncStoreTest, DeleteBucketWaitsForPendingOps) {
   EXPECT_TRUE(store_->DeleteBucket("bkt").ok());
   EXPECT_TRUE(store_->HeadBucket("bkt").status().Is(s3err::kNoSuchBucket));
   // The bucket's directories are no longer "known": a PUT now fails cleanly.
-  EXPECT_EQ(Put("c", "3").code(), "NoSuchBucket");
+  EXPECT_EQ(Put("c", "3").reason(), "NoSuchBucket");
 }
 
 // A PUT still publishing when DeleteBucket starts is answered before the

@@ -363,9 +363,7 @@ TEST_F(ObjectStoreTest, CopyObject) {
 
   // Source check failing stops the copy.
   copy.dst_key = "never";
-  copy.check_source = [](const ObjectMeta&) {
-    return Status::S3(s3err::kPreconditionFailed, "no");
-  };
+  copy.check_source = [](const ObjectMeta&) { return S3Error(s3err::kPreconditionFailed, "no"); };
   EXPECT_TRUE(store_->CopyObject(copy).status().Is(s3err::kPreconditionFailed));
   EXPECT_TRUE(store_->HeadObject("other", "never").status().Is(s3err::kNoSuchKey));
   copy.check_source = nullptr;
