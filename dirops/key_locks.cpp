@@ -47,6 +47,21 @@ std::optional<KeyLocks::Held> KeyLocks::TryLock(std::string_view bucket, std::st
   return Take(s);
 }
 
+std::vector<std::string> KeyLocks::PathKeys(std::string_view key) {
+  std::vector<std::string> keys{std::string(key)};
+  if (key.ends_with('/')) keys.emplace_back(key.substr(0, key.size() - 1));
+  for (size_t pos = key.find('/'); pos != std::string_view::npos && pos + 1 < key.size();
+       pos = key.find('/', pos + 1)) {
+    keys.emplace_back(key.substr(0, pos));
+    keys.emplace_back(key.substr(0, pos + 1));
+  }
+  return keys;
+}
+
+std::vector<KeyLocks::Held> KeyLocks::LockPath(std::string_view bucket, std::string_view key) {
+  return LockMany(bucket, PathKeys(key));
+}
+
 std::vector<KeyLocks::Held> KeyLocks::LockMany(std::string_view bucket,
                                                const std::vector<std::string>& keys) {
   std::vector<size_t> wanted;

@@ -16,6 +16,13 @@
 //   could deadlock. LockMany never blocks while it holds any.
 // - A stripe this thread already holds is held again for free (the sync path
 //   runs under the request's lock): no path deadlocks on itself.
+// - A create or unlink takes LockPath: the stripes of its key and of every
+//   ancestor directory, as a key ("a") and as a directory object ("a/"), all
+//   at once. Two keys that rule each other out ("a/b" and "a/b/f", "a/b/" and
+//   "a/b/f", a prune of "a/b/" and a create below it) then share a stripe, so
+//   the conflict check of one and the publish of the other never interleave:
+//   with per-key stripes alone both PUTs were answered and the applier then
+//   dropped one of them (ENOTDIR or EISDIR).
 // - The applier never blocks on a stripe (a holder may be waiting for it), and
 //   a thread that holds a stripe never blocks on another: they TryLock, and a
 //   prune that finds its stripe busy is left for a later pass.
@@ -71,6 +78,11 @@ class KeyLocks {
   // The stripes of every key in `keys`, held until the returned locks go.
   [[nodiscard]] std::vector<Held> LockMany(std::string_view bucket,
                                            const std::vector<std::string>& keys);
+
+  // The stripes of `key` and of each directory above it (see the order rules).
+  [[nodiscard]] std::vector<Held> LockPath(std::string_view bucket, std::string_view key);
+  // "a/b/c" -> "a/b/c", "a", "a/", "a/b", "a/b/"; "a/b/" -> "a/b/", "a/b", "a", "a/".
+  static std::vector<std::string> PathKeys(std::string_view key);
 
   // Whether the calling thread holds any stripe (of any KeyLocks): such a
   // thread may only TryLock another.
