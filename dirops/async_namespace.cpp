@@ -222,7 +222,7 @@ Result<ObjectMeta> AsyncNamespace::PublishSync(const std::string& bucket, const 
 Result<ObjectMeta> AsyncNamespace::Publish(const std::string& bucket, const std::string& key,
                                            StagedObject object, const WriteConditions& conditions,
                                            OpOptions options) {
-  auto lock = locks_.LockPath(bucket, key);
+  auto lock = locks_.LockPaths(bucket, {key});
   if (Status s = AnsweredConflict(bucket, key); !s.ok()) return s;
   const std::optional<FallbackReason> reason = CreateFallbackReason(bucket, key, object, options);
   if (reason) metrics_.SyncFallback(FallbackLabel(*reason));
@@ -339,7 +339,7 @@ void AsyncNamespace::PublishUnlink(Intent intent) {
 
 Status AsyncNamespace::Remove(const std::string& bucket, const std::string& key,
                               OpOptions options) {
-  auto lock = locks_.LockPath(bucket, key);
+  auto lock = locks_.LockPaths(bucket, {key});
   UnlinkPlan plan = PlanUnlink(bucket, key, options, 0);
   if (plan.fallback) {
     metrics_.SyncFallback(FallbackLabel(*plan.fallback));
@@ -372,11 +372,7 @@ std::vector<Status> AsyncNamespace::RemoveMany(const std::string& bucket,
   {
     // Every key's lock from the checks until the tombstones are published, as
     // Remove holds one: the per-key answer order stays the journal's order.
-    std::vector<std::string> path_keys;
-    for (const std::string& key : keys) {
-      for (std::string& k : KeyLocks::PathKeys(key)) path_keys.push_back(std::move(k));
-    }
-    auto held = locks_.LockMany(bucket, path_keys);
+    auto held = locks_.LockPaths(bucket, keys);
     std::vector<Intent> intents;
     std::vector<size_t> owners;
     for (size_t i = 0; i < keys.size(); ++i) {

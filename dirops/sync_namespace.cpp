@@ -195,7 +195,7 @@ Result<ObjectMeta> SyncNamespace::PublishLinked(const std::string& bucket, const
 std::vector<KeyLocks::Held> SyncNamespace::LockKey(const std::string& bucket,
                                                    const std::string& key) {
   if (caller_ == Caller::kApplier) return {};
-  return locks_.LockPath(bucket, key);
+  return locks_.LockPaths(bucket, {key});
 }
 
 std::optional<std::string> SyncNamespace::PruneEmptyDirs(const std::string& bucket, std::string dir,

@@ -77,7 +77,7 @@ class SyncNamespace : public Namespace {
   Status MakeParents(const std::string& bucket, const std::string& key, const std::string& path,
                      bool include_last);
 
-  // The stripes of the key and its ancestors (KeyLocks::LockPath) for a create
+  // The stripes of the key and its ancestors (KeyLocks::LockPaths) for a create
   // or unlink by this caller (none for the applier).
   std::vector<KeyLocks::Held> LockKey(const std::string& bucket, const std::string& key);
 
