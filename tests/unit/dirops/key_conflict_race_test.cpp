@@ -38,6 +38,20 @@ class KeyConflictRaceTest : public AsyncFixture {
     return ns_->Publish("bkt", key, StagedObject{*staging, MetaFor(body), nullptr}, {}, {});
   }
 
+  // With the directory a known (so "a/b" goes async): PUTs `slow` held 300 ms
+  // after its check and, 100 ms in, `fast`. Each key's body is its name.
+  std::pair<Status, Status> Race(const std::string& slow_key, const std::string& fast_key) {
+    OpenNs();
+    EXPECT_TRUE(Put("a/x", "x").ok());
+    ns_->Drain();
+    Status slow_put;
+    std::thread slow([&] { slow_put = PutSlowly(slow_key, slow_key, 300).status(); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    Status fast_put = Put(fast_key, fast_key).status();
+    slow.join();
+    return {slow_put, fast_put};
+  }
+
   // After both answers and a drain: at most one answered, nothing answered
   // lost, no failed apply.
   void ExpectOneWinner(const std::string& first, const Status& first_put, const std::string& second,
@@ -59,26 +73,12 @@ class KeyConflictRaceTest : public AsyncFixture {
 };
 
 TEST_F(KeyConflictRaceTest, FileAndKeyBeneathItNeverBothAnswered) {
-  OpenNs();
-  ASSERT_TRUE(Put("a/x", "x").ok());  // the directory a is known: a/b goes async
-  ns_->Drain();
-  Status file;
-  std::thread slow([&] { file = PutSlowly("a/b", "a/b", 300).status(); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  Status below = Put("a/b/f", "a/b/f").status();
-  slow.join();
+  auto [file, below] = Race("a/b", "a/b/f");
   ExpectOneWinner("a/b", file, "a/b/f", below);
 }
 
 TEST_F(KeyConflictRaceTest, KeyBeneathAFileNeverBothAnswered) {
-  OpenNs();
-  ASSERT_TRUE(Put("a/x", "x").ok());
-  ns_->Drain();
-  Status below;
-  std::thread slow([&] { below = PutSlowly("a/b/f", "a/b/f", 300).status(); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  Status file = Put("a/b", "a/b").status();
-  slow.join();
+  auto [below, file] = Race("a/b/f", "a/b");
   ExpectOneWinner("a/b", file, "a/b/f", below);
 }
 
