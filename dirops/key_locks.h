@@ -26,8 +26,9 @@
 //   (ENOTDIR or EISDIR). Shared, because creates beside each other must still
 //   share a journal flush: with the ancestors exclusive, 4 KiB PUTs at c=16
 //   into 16 directories fell from 5,250 to 3,000 ops/s (p50 2.1 -> 3.0 ms);
-//   shared, they ran at 4,600-5,800 ops/s, p50 1.0-1.2 ms (per-key stripes
-//   alone: 5,700-6,500 ops/s, p50 1.8-2.2 ms; 2 shared cores, noisy).
+//   shared, 4,000-4,900 ops/s, p50 1.2-1.5 ms, against 3,750-3,900 ops/s,
+//   p50 2.6-2.8 ms with per-key stripes alone (same tree, runs alternated;
+//   fsgate_load --op put -c 16 -d 8 --dirs 16, 2 shared cores, noisy).
 // - The applier never blocks on a stripe (a holder may be waiting for it), and
 //   a thread that holds a stripe never blocks on another: they TryLock, and a
 //   prune that finds its stripe busy is left for a later pass.
