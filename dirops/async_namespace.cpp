@@ -148,7 +148,14 @@ bool AsyncNamespace::BacklogFull(size_t more) const {
 }
 
 Status AsyncNamespace::AnsweredConflict(const std::string& bucket, const std::string& key) const {
-  bool conflict = overlay_.HasCreateUnder(bucket, key + "/");
+  bool conflict = false;
+  if (IsDirectoryKey(key)) {
+    // "a/b/" makes the directory a/b: a pending file "a/b" rules it out.
+    auto e = overlay_.Get(bucket, key.substr(0, key.size() - 1));
+    conflict = e && !e->tombstone;
+  } else {
+    conflict = overlay_.HasCreateUnder(bucket, key + "/");
+  }
   for (const std::string& a : AncestorKeys(key)) {
     if (conflict) break;
     auto e = overlay_.Get(bucket, a);
@@ -219,10 +226,8 @@ Result<ObjectMeta> AsyncNamespace::PublishSync(const std::string& bucket, const 
 Result<ObjectMeta> AsyncNamespace::Publish(const std::string& bucket, const std::string& key,
                                            StagedObject object, const WriteConditions& conditions,
                                            OpOptions options) {
-  auto lock = locks_.Lock(bucket, key);
-  if (!IsDirectoryKey(key)) {
-    if (Status s = AnsweredConflict(bucket, key); !s.ok()) return s;
-  }
+  auto lock = locks_.LockPaths(bucket, {key});
+  if (Status s = AnsweredConflict(bucket, key); !s.ok()) return s;
   const std::optional<FallbackReason> reason = CreateFallbackReason(bucket, key, object, options);
   if (reason) metrics_.SyncFallback(FallbackLabel(*reason));
   // A small object refused async for want of a delegated inode or of backlog
@@ -338,7 +343,7 @@ void AsyncNamespace::PublishUnlink(Intent intent) {
 
 Status AsyncNamespace::Remove(const std::string& bucket, const std::string& key,
                               OpOptions options) {
-  auto lock = locks_.Lock(bucket, key);
+  auto lock = locks_.LockPaths(bucket, {key});
   UnlinkPlan plan = PlanUnlink(bucket, key, options, 0);
   if (plan.fallback) {
     metrics_.SyncFallback(FallbackLabel(*plan.fallback));
@@ -351,7 +356,7 @@ Status AsyncNamespace::Remove(const std::string& bucket, const std::string& key,
     if (s.ok() && prune) {
       const std::string path = ObjectPath(bucket, key);
       applier_->PruneLater(bucket, IsDirectoryKey(key) ? path : fs::ParentPath(path));
-      lock = {};
+      lock.clear();
       applier_->PruneNow();
     }
     return s;
@@ -371,7 +376,7 @@ std::vector<Status> AsyncNamespace::RemoveMany(const std::string& bucket,
   {
     // Every key's lock from the checks until the tombstones are published, as
     // Remove holds one: the per-key answer order stays the journal's order.
-    auto held = locks_.LockMany(bucket, keys);
+    auto held = locks_.LockPaths(bucket, keys);
     std::vector<Intent> intents;
     std::vector<size_t> owners;
     for (size_t i = 0; i < keys.size(); ++i) {

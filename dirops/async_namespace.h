@@ -111,6 +111,8 @@ class AsyncNamespace final : public Namespace {
                         size_t batched);
   // Publishes a durable unlink intent: the tombstone, then the applier.
   void PublishUnlink(Intent intent);
+  // A key the overlay rules out: an answered, pending create of a file where
+  // this key needs a directory, or (for a file) of a key beneath it.
   Status AnsweredConflict(const std::string& bucket, const std::string& key) const;
   Status CheckParentsOnDisk(const std::string& bucket, const std::string& key);
 

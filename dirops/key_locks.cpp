@@ -6,7 +6,19 @@
 namespace fsgate::dirops {
 namespace {
 
-thread_local int t_stripes_held = 0;
+// The stripes this thread holds (of any KeyLocks): a shared stripe has many
+// holders, so who holds it is kept by each holder rather than in the stripe.
+thread_local std::vector<const void*> t_held;
+
+// "a/b/c" -> "a", "a/", "a/b", "a/b/"; "a/b/" -> "a", "a/", "a/b".
+std::vector<std::string> DirectoriesAbove(std::string_view key) {
+  std::vector<std::string> keys;
+  for (size_t pos = key.find('/'); pos != std::string_view::npos; pos = key.find('/', pos + 1)) {
+    keys.emplace_back(key.substr(0, pos));
+    if (pos + 1 < key.size()) keys.emplace_back(key.substr(0, pos + 1));
+  }
+  return keys;
+}
 
 }  // namespace
 
@@ -14,62 +26,95 @@ KeyLocks::Held& KeyLocks::Held::operator=(Held&& other) noexcept {
   if (this != &other) {
     Release();
     stripe_ = std::exchange(other.stripe_, nullptr);
+    shared_ = other.shared_;
   }
   return *this;
 }
 
 void KeyLocks::Held::Release() {
   if (stripe_ == nullptr) return;
-  stripe_->owner.store(std::thread::id(), std::memory_order_relaxed);
-  --t_stripes_held;
-  std::exchange(stripe_, nullptr)->mu.unlock();
+  t_held.erase(std::find(t_held.begin(), t_held.end(), stripe_));
+  Stripe* s = std::exchange(stripe_, nullptr);
+  if (shared_) {
+    s->mu.unlock_shared();
+  } else {
+    s->mu.unlock();
+  }
 }
 
-bool KeyLocks::ThisThreadHoldsAny() { return t_stripes_held > 0; }
+bool KeyLocks::ThisThreadHoldsAny() { return !t_held.empty(); }
 
-KeyLocks::Held KeyLocks::Take(Stripe& s) {
-  s.owner.store(std::this_thread::get_id(), std::memory_order_relaxed);
-  ++t_stripes_held;
-  return Held(&s);
+bool KeyLocks::HeldHere(const Stripe& s) {
+  return std::find(t_held.begin(), t_held.end(), &s) != t_held.end();
+}
+
+KeyLocks::Held KeyLocks::Take(Stripe& s, bool shared) {
+  t_held.push_back(&s);
+  return Held(&s, shared);
 }
 
 KeyLocks::Held KeyLocks::Lock(std::string_view bucket, std::string_view key) {
   Stripe& s = stripes_[StripeOf(bucket, key)];
   if (HeldHere(s)) return Held();
   s.mu.lock();
-  return Take(s);
+  return Take(s, false);
 }
 
 std::optional<KeyLocks::Held> KeyLocks::TryLock(std::string_view bucket, std::string_view key) {
   Stripe& s = stripes_[StripeOf(bucket, key)];
   if (HeldHere(s)) return Held();
   if (!s.mu.try_lock()) return std::nullopt;
-  return Take(s);
+  return Take(s, false);
 }
 
 std::vector<KeyLocks::Held> KeyLocks::LockMany(std::string_view bucket,
                                                const std::vector<std::string>& keys) {
-  std::vector<size_t> wanted;
+  std::vector<std::pair<size_t, bool>> wanted;
+  for (const std::string& key : keys) wanted.emplace_back(StripeOf(bucket, key), false);
+  return LockAll(std::move(wanted));
+}
+
+std::vector<KeyLocks::Held> KeyLocks::LockPaths(std::string_view bucket,
+                                                const std::vector<std::string>& keys) {
+  std::vector<std::pair<size_t, bool>> wanted;
   for (const std::string& key : keys) {
-    const size_t i = StripeOf(bucket, key);
-    if (!HeldHere(stripes_[i])) wanted.push_back(i);
+    wanted.emplace_back(StripeOf(bucket, key), false);
+    for (const std::string& dir : DirectoriesAbove(key)) {
+      wanted.emplace_back(StripeOf(bucket, dir), true);
+    }
   }
+  return LockAll(std::move(wanted));
+}
+
+std::vector<KeyLocks::Held> KeyLocks::LockAll(std::vector<std::pair<size_t, bool>> wanted) {
+  // One entry per stripe, exclusive where any key wants it so (it sorts first).
+  std::erase_if(wanted, [&](const auto& w) { return HeldHere(stripes_[w.first]); });
   if (wanted.empty()) return {};
   std::sort(wanted.begin(), wanted.end());
-  wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+  wanted.erase(std::unique(wanted.begin(), wanted.end(),
+                           [](const auto& a, const auto& b) { return a.first == b.first; }),
+               wanted.end());
+  auto lock = [&](size_t i) {
+    Stripe& s = stripes_[wanted[i].first];
+    wanted[i].second ? s.mu.lock_shared() : s.mu.lock();
+    return Take(s, wanted[i].second);
+  };
+  auto try_lock = [&](size_t i) -> std::optional<Held> {
+    Stripe& s = stripes_[wanted[i].first];
+    if (!(wanted[i].second ? s.mu.try_lock_shared() : s.mu.try_lock())) return std::nullopt;
+    return Take(s, wanted[i].second);
+  };
   // Block on one stripe holding nothing else, then try the rest; on a busy
   // one let all go and block on that one next (std::lock's back-off).
   size_t first = 0;
   for (;;) {
     std::vector<Held> held;
-    stripes_[wanted[first]].mu.lock();
-    held.push_back(Take(stripes_[wanted[first]]));
+    held.push_back(lock(first));
     size_t busy = wanted.size();
     for (size_t i = 0; i < wanted.size() && busy == wanted.size(); ++i) {
       if (i == first) continue;
-      Stripe& s = stripes_[wanted[i]];
-      if (s.mu.try_lock()) {
-        held.push_back(Take(s));
+      if (auto h = try_lock(i)) {
+        held.push_back(std::move(*h));
       } else {
         busy = i;
       }

@@ -187,8 +187,10 @@ Result<ObjectMeta> SyncNamespace::PublishLinked(const std::string& bucket, const
   return meta;
 }
 
-KeyLocks::Held SyncNamespace::LockKey(const std::string& bucket, const std::string& key) {
-  return caller_ == Caller::kApplier ? KeyLocks::Held() : locks_.Lock(bucket, key);
+std::vector<KeyLocks::Held> SyncNamespace::LockKey(const std::string& bucket,
+                                                   const std::string& key) {
+  if (caller_ == Caller::kApplier) return {};
+  return locks_.LockPaths(bucket, {key});
 }
 
 std::optional<std::string> SyncNamespace::PruneEmptyDirs(const std::string& bucket, std::string dir,

@@ -79,8 +79,9 @@ class SyncNamespace : public Namespace {
   Status MakeParents(const std::string& bucket, const std::string& key, const std::string& path,
                      bool include_last);
 
-  // The key's lock for a create or unlink by this caller (none for the applier).
-  KeyLocks::Held LockKey(const std::string& bucket, const std::string& key);
+  // The stripes of the key and its ancestors (KeyLocks::LockPaths) for a create
+  // or unlink by this caller (none for the applier).
+  std::vector<KeyLocks::Held> LockKey(const std::string& bucket, const std::string& key);
 
   fs::Backend& backend_;
   KeyLocks& locks_;

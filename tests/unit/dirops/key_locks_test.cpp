@@ -77,5 +77,24 @@ TEST(KeyLocksTest, AStripeThisThreadHoldsIsHeldAgainWithoutBlocking) {
   EXPECT_TRUE(other_got_it);
 }
 
+// A create holds its key exclusive and the directories above it shared: a
+// create below another keeps the file key and the prune of a directory above
+// out, while a create beside it (sharing those directories) goes through.
+TEST(KeyLocksTest, LockPathsExcludesAncestorKeysAndSharesThemWithSiblings) {
+  KeyLocks locks;
+  auto held = locks.LockPaths("bkt", {"a/b/f"});
+  auto other_thread = [&](auto take) {
+    bool got = false;
+    std::thread([&] { got = take(); }).join();
+    return got;
+  };
+  EXPECT_FALSE(other_thread([&] { return locks.TryLock("bkt", "a/b").has_value(); }));
+  EXPECT_FALSE(other_thread([&] { return locks.TryLock("bkt", "a/b/").has_value(); }));
+  EXPECT_FALSE(other_thread([&] { return locks.TryLock("bkt", "a").has_value(); }));
+  EXPECT_TRUE(other_thread([&] { return !locks.LockPaths("bkt", {"a/b/g"}).empty(); }));
+  held.clear();
+  EXPECT_TRUE(other_thread([&] { return locks.TryLock("bkt", "a/b").has_value(); }));
+}
+
 }  // namespace
 }  // namespace fsgate::dirops
