@@ -16,6 +16,7 @@ import hmac
 import http.client
 import json
 import os
+import random
 import re
 import secrets
 import shutil
@@ -50,10 +51,29 @@ def fsgate_bin():
     return path
 
 
+_ports_given = set()
+
+
 def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port free now, below Linux's ephemeral range (32768-60999).
+
+    A port the kernel picked from the ephemeral range could be taken again, in
+    the moment before fsgate binds it, by any outgoing connection of a test
+    running beside this one (CTest runs two at once); and two calls could
+    get the same one. Ports handed out here are never handed out twice.
+    """
+    rng = random.Random()
+    while True:
+        port = rng.randrange(20000, 32768)
+        if port in _ports_given:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _ports_given.add(port)
+        return port
 
 
 def quote_key(key):
