@@ -92,9 +92,10 @@ bool IsValidGatewayId(std::string_view id) {
   return true;
 }
 
-GatewayState::GatewayState(std::string id, std::unique_ptr<fs::FileLock> lock, bool adopted_legacy)
+GatewayState::GatewayState(std::string id, std::string dir, std::unique_ptr<fs::FileLock> lock,
+                           bool adopted_legacy)
     : id_(std::move(id)),
-      dir_(std::string(layout::kGateways) + "/" + id_),
+      dir_(std::move(dir)),
       lock_(std::move(lock)),
       adopted_legacy_(adopted_legacy) {}
 
@@ -117,7 +118,7 @@ Result<std::unique_ptr<GatewayState>> GatewayState::Open(fs::Backend& backend, s
   // Only under the lock: a second start with this id must not move anything.
   auto adopted = AdoptLegacyState(backend, dir, fsync);
   if (!adopted.ok()) return adopted.status();
-  std::unique_ptr<GatewayState> state(new GatewayState(id, std::move(*lock), *adopted));
+  std::unique_ptr<GatewayState> state(new GatewayState(id, dir, std::move(*lock), *adopted));
   for (const std::string& sub : {state->journal_dir(), state->staging_dir()}) {
     if (Status s = fs::MakeDirs(backend, sub, fsync); !s.ok()) return s;
   }

@@ -48,7 +48,8 @@ class GatewayState {
   bool adopted_legacy() const { return adopted_legacy_; }
 
  private:
-  GatewayState(std::string id, std::unique_ptr<fs::FileLock> lock, bool adopted_legacy);
+  GatewayState(std::string id, std::string dir, std::unique_ptr<fs::FileLock> lock,
+               bool adopted_legacy);
 
   const std::string id_;
   const std::string dir_;
