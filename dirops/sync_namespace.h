@@ -12,7 +12,6 @@
 #include "dirops/namespace.h"
 #include "dirops/staging_dirs.h"
 #include "fs/backend.h"
-#include "store/store_layout.h"
 
 namespace fsgate::dirops {
 
