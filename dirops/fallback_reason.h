@@ -11,10 +11,10 @@ namespace fsgate::dirops {
 
 enum class FallbackReason {
   kHeader,            // the request asked for a sync op (x-fsgate-dirops: sync)
-  kDirectoryObject,   // "key/": its directory is made or emptied in place
+  kDirectoryObject,   // "name/": its directory is made or emptied in place
   kNoDelegatedInode,  // the staging pool was empty
   kBacklogFull,       // pending ops, bytes or open staging files at their bound
-  kPendingConflict,   // pending ops around the key must land first
+  kPendingConflict,   // pending ops around the name must land first
   kParentUnknown,     // first create under a directory not known to exist yet
 };
 

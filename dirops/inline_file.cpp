@@ -50,4 +50,14 @@ std::shared_ptr<fs::File> MakeInlineFile(std::shared_ptr<const std::string> data
   return std::make_shared<InlineFile>(std::move(data), mtime_ns);
 }
 
+Status WriteInlineBody(fs::File& file, const std::string& data) {
+  // A staging file is empty unless an earlier attempt wrote it. Truncating an
+  // empty file to zero is not free: ext4 then flushes the file on close.
+  auto st = file.Stat();
+  if (!st.ok()) return st.status();
+  if (Status s = file.PWrite(0, data); !s.ok()) return s;
+  if (st->size > data.size()) return file.Truncate(data.size());
+  return Status::Ok();
+}
+
 }  // namespace fsgate::dirops

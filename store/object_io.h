@@ -75,13 +75,4 @@ class FileReader final : public ObjectReader {
   std::shared_ptr<fs::File> data_;
 };
 
-// Writes a body that rode inline (in memory or in the journal) and its metadata
-// into an open staging file, whatever an earlier attempt left in it.
-Status WriteInlineBody(fs::File& file, const std::string& data, const ObjectMeta& meta,
-                       uint64_t seq = 0);
-// Writes an inline body and its metadata into an (empty) staging file, synced
-// with `fsync` and closed: what a file-backed StagedObject would have held.
-Status MaterializeInline(fs::Backend& backend, const std::string& staging_path,
-                         const std::string& data, const ObjectMeta& meta, bool fsync);
-
 }  // namespace fsgate::store

@@ -149,8 +149,37 @@ Result<ObjectMeta> DecodeMetaJson(std::string_view json) {
   return meta;
 }
 
-Status WriteObjectMeta(fs::File& file, const ObjectMeta& meta, uint64_t seq) {
-  return file.SetXattr(kXattrRecord, EncodeMetaRecord(meta, seq, /*with_mtime=*/false));
+dirops::NodeAttrNames ObjectAttrNames() {
+  dirops::NodeAttrNames names;
+  names.xattr = kXattrRecord;
+  names.legacy = {kXattrVersion, kXattrEtag, kXattrMeta, kXattrSeq};
+  return names;
+}
+
+std::string EncodeObjectAttrs(const ObjectMeta& meta, bool directory) {
+  return EncodeMetaRecord(meta, /*with_mtime=*/directory);
+}
+
+Result<ObjectMeta> MetaOfNode(fs::Backend& backend, const dirops::NodePath& node,
+                              const dirops::NodeView& view) {
+  const bool directory = node.kind == dirops::NodeKind::kDirectory;
+  if (!view.attrs) {
+    if (!directory && view.data) return ReadObjectMeta(*view.data);
+    auto meta = ReadDirObjectMeta(backend, node.path);
+    if (!meta.ok()) return meta.status();
+    if (!meta->has_value()) return dirops::NameNotFound();
+    return std::move(**meta);
+  }
+  auto record = DecodeMetaRecord(*view.attrs);
+  if (!record.ok()) return record.status();
+  ObjectMeta meta = std::move(record->meta);
+  meta.size = directory ? 0 : view.size;
+  if (!directory || meta.mtime_ns == 0) meta.mtime_ns = view.mtime_ns;
+  return meta;
+}
+
+Status WriteObjectMeta(fs::File& file, const ObjectMeta& meta) {
+  return file.SetXattr(kXattrRecord, EncodeMetaRecord(meta, /*with_mtime=*/false));
 }
 
 Result<ObjectMeta> ReadObjectMeta(fs::File& file) {
@@ -181,17 +210,6 @@ Result<std::string> ReadObjectEtag(fs::File& file, const fs::FileStat& st) {
   return etag.status();
 }
 
-Result<uint64_t> ReadObjectSeq(fs::Backend& backend, const std::string& path) {
-  auto record = ReadRecord([&](const char* name) { return backend.GetXattr(path, name); });
-  if (!record.ok()) return record.status();
-  return record->has_value() ? (*record)->seq : 0;
-}
-
-Status WriteDirObjectMeta(fs::Backend& backend, const std::string& path, const ObjectMeta& meta) {
-  // A directory's mtime moves with its entries: keep the object's own time.
-  return backend.SetXattr(path, kXattrRecord, EncodeMetaRecord(meta, 0, /*with_mtime=*/true));
-}
-
 Result<std::optional<ObjectMeta>> ReadDirObjectMeta(fs::Backend& backend, const std::string& path) {
   auto record = ReadRecord([&](const char* name) { return backend.GetXattr(path, name); });
   if (!record.ok()) return record.status();
@@ -204,15 +222,6 @@ Result<std::optional<ObjectMeta>> ReadDirObjectMeta(fs::Backend& backend, const 
     meta.mtime_ns = st->mtime_ns;
   }
   return std::optional<ObjectMeta>(std::move(meta));
-}
-
-Status RemoveDirObjectMeta(fs::Backend& backend, const std::string& path) {
-  // The record and the format 1 version go first: without them the rest is ignored.
-  for (const char* name : {kXattrRecord, kXattrVersion, kXattrEtag, kXattrMeta}) {
-    Status s = backend.RemoveXattr(path, name);
-    if (!s.ok() && !s.IsErrno(ENODATA)) return s;
-  }
-  return Status::Ok();
 }
 
 size_t UserMetaBytes(const ObjectMeta& meta) {
