@@ -123,7 +123,9 @@ std::optional<Intent> DecodeIntentPayload(std::string_view payload) {
     return std::nullopt;
   }
   intent.op = static_cast<IntentOp>(op);
-  if (intent.op != IntentOp::kCheckpoint) std::tie(intent.top, intent.name) = SplitNode(node);
+  if (intent.op == IntentOp::kCheckpoint) return intent;
+  std::tie(intent.top, intent.name) = SplitNode(node);
+  if (intent.top.empty() || intent.name.empty()) return std::nullopt;  // names no node
   return intent;
 }
 

@@ -5,7 +5,7 @@
 #include "dirops/intent_codec.h"
 #include "dirops/record_fields.h"
 #include "store/key_path.h"
-#include "store/object_meta_codec.h"
+#include "store/meta_record.h"
 
 namespace fsgate::store {
 namespace {
@@ -63,7 +63,7 @@ std::optional<dirops::Intent> DecodeLegacyIntent(uint32_t /*version: one layout*
   if (bucket.empty() || key.empty()) return std::nullopt;
   std::tie(intent.top, intent.name) = dirops::SplitNode(ObjectNode(bucket, key));
   if (intent.op == dirops::IntentOp::kCreate) {
-    intent.attrs = EncodeObjectAttrs(m, IsDirectoryKey(key));
+    intent.attrs = EncodeMetaRecord(m, /*with_mtime=*/IsDirectoryKey(key));  // EncodeObjectAttrs
     intent.mtime_ns = m.mtime_ns;
   }
   return intent;
