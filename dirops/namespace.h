@@ -82,7 +82,7 @@ struct NodeView {
 using WriteCheck = std::function<Status(const NodeView* current)>;
 
 // A pending entry of the overlay: (name under the top directory, node.h; its
-// view, or nullopt for a pending unlink).
+// view without open data, or nullopt for a pending unlink).
 using PendingNode = std::pair<std::string, std::optional<NodeView>>;
 
 // Bodies up to this size are handed to Publish() as inline_data.

@@ -12,11 +12,16 @@
 // The frame: the blob is a version byte then tag-length-value fields
 // (base/tlv_fields.h), which is what the store's metadata record is; the
 // engine appends its field 's' (varint seq) and strips it when it hands the
-// blob back. So the xattr value is byte for byte the record earlier fsgate
-// versions wrote with their seq inside, and they still read it.
+// blob back. So the xattr value is the record earlier fsgate versions wrote
+// with their seq inside (its fields in another order, which a reader takes in
+// any), and they still read it.
 //
 // Names: the store names the xattr (and an older format's xattrs, which mark
-// a directory node too and go with its removal); the engine never reads them.
+// a directory node too and go with its removal); the engine never reads their
+// values. So a file of that older format replays as one without a seq: an
+// unlink replayed over it removes it only while it is the inode the unlink
+// was answered against (only a journal that older fsgate left could name
+// such a file as an earlier async create of the same name).
 #pragma once
 
 #include <cstdint>

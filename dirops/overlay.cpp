@@ -85,8 +85,17 @@ std::vector<PendingNode> PendingNodes(const OverlayRange& range) {
   std::vector<PendingNode> out;
   out.reserve(range.size());
   for (const auto& [name, entry] : range) {
-    out.emplace_back(name,
-                     entry->tombstone ? std::nullopt : std::optional<NodeView>(entry->View()));
+    if (entry->tombstone) {
+      out.emplace_back(name, std::nullopt);
+      continue;
+    }
+    // No open data: a listing reads the attributes, size and mtime alone.
+    NodeView view;
+    view.attrs = entry->attrs;
+    view.size = entry->size;
+    view.mtime_ns = entry->mtime_ns;
+    view.ino = entry->ino;
+    out.emplace_back(name, std::move(view));
   }
   return out;
 }

@@ -58,7 +58,7 @@ class Overlay {
   size_t size_ = 0;
 };
 
-// The range as the Namespace hands it out (PendingNode).
+// The range as the Namespace hands it out (PendingNode), without open data.
 std::vector<PendingNode> PendingNodes(const OverlayRange& range);
 
 }  // namespace fsgate::dirops

@@ -16,7 +16,7 @@ namespace fsgate::store {
 //
 // With `inline_max` > 0 a body that stays within it is kept in memory and
 // handed to `publish` as inline data, the staging file untouched (the
-// namespace writes it: see StagedObject::inline_data). A larger body goes to
+// namespace writes it: see dirops::StagedNode::inline_data). A larger body goes to
 // the staging file; Commit() then writes the metadata xattrs, syncs (with
 // fsync), closes, and calls `publish` without inline data.
 //
