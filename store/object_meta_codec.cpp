@@ -1,8 +1,6 @@
 #include "store/object_meta_codec.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <charconv>
 #include <cstdlib>
@@ -15,20 +13,6 @@ namespace fsgate::store {
 namespace {
 
 using Getter = std::function<Result<std::string>(const char*)>;
-
-void WriteHeaders(rapidjson::Writer<rapidjson::StringBuffer>& w, const char* name,
-                  const HeaderList& headers) {
-  if (headers.empty()) return;
-  w.Key(name);
-  w.StartArray();
-  for (const auto& [k, v] : headers) {
-    w.StartArray();
-    w.String(k.data(), static_cast<rapidjson::SizeType>(k.size()));
-    w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
-    w.EndArray();
-  }
-  w.EndArray();
-}
 
 bool ReadHeaders(const rapidjson::Value& doc, const char* name, HeaderList& out) {
   auto it = doc.FindMember(name);
@@ -109,23 +93,6 @@ std::string DerivedEtag(const fs::FileStat& st) {
                                                    std::to_string(st.size) + ":" +
                                                    std::to_string(st.mtime_ns))) +
          "-1";
-}
-
-std::string EncodeMetaJson(const ObjectMeta& meta) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  w.StartObject();
-  w.Key("ct");
-  w.String(meta.content_type.data(), static_cast<rapidjson::SizeType>(meta.content_type.size()));
-  WriteHeaders(w, "sys", meta.system_headers);
-  WriteHeaders(w, "user", meta.user_meta);
-  WriteHeaders(w, "ck", meta.checksums);
-  if (meta.parts_count > 0) {
-    w.Key("parts");
-    w.Int(meta.parts_count);
-  }
-  w.EndObject();
-  return std::string(buf.GetString(), buf.GetSize());
 }
 
 Result<ObjectMeta> DecodeMetaJson(std::string_view json) {

@@ -39,10 +39,9 @@ inline constexpr const char* kDefaultContentType = "binary/octet-stream";
 // the MD5 of the content, so clients (rclone, s3cmd) do not verify bodies against it.
 std::string DerivedEtag(const fs::FileStat& st);
 
-// The JSON of user.fsgate.meta (everything but etag and size): the reader of
-// format-1 xattrs, and its writer for tests of that reader. Nothing else
-// encodes ObjectMeta as JSON.
-std::string EncodeMetaJson(const ObjectMeta& meta);
+// The JSON of format 1's user.fsgate.meta (everything but etag and size), read
+// there and in multipart upload records an older fsgate began; nothing writes
+// it any more (meta_record.h is the one codec).
 Result<ObjectMeta> DecodeMetaJson(std::string_view json);
 
 // The xattrs the engine keeps an object's record under (dirops/node_attrs.h),
