@@ -95,7 +95,7 @@ Status Applier::ApplyCreate(const Intent& in) {
   if (!published.ok()) return published.status();
   caps_.Grant(fs::ParentPath(NodeFsPath(in.top, in.name)));
   if (linked.ino != 0 && linked.ino != in.staging.ino) {
-    // The filesystem is the authority: the object is whatever the name holds now.
+    // The filesystem is the authority: the node is whatever the name holds now.
     // The line's format is fixed (DESIGN.md): "key=" names the node's path.
     spdlog::warn("async create: inode number mismatch deleg_ino={:#x} target={:#x} key={}/{}",
                  in.staging.ino, linked.ino, LogField(in.top), LogField(in.name));

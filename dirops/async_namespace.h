@@ -1,12 +1,12 @@
 // AsyncNamespace: async dirops over the SyncNamespace, as the CephFS client
 // does them with the nowsync mount behaviour.
 //
-// A PutObject or DeleteObject is answered once its intent is durable in the
+// A create or unlink is answered once its intent is durable in the
 // journal (one append + fdatasync shared by concurrent requests) and published
 // in the overlay; the applier makes it on disk behind the answer. Find/List
 // answer from the overlay first and never wait. An op goes synchronous when
 // async is not safe or not possible: sync requested (header), no delegated
-// inode, backlog full, a directory object, or pending ops around the name that
+// inode, backlog full, a directory node, or pending ops around the name that
 // must land first — each counted in fsgate_sync_fallbacks_total{reason}
 // (fallback_reason.h). The first create under a directory not yet known is
 // journaled like an async one but answered only once applied.

@@ -1,7 +1,7 @@
 // Why an async create or unlink went synchronous. Each reason is counted as a
 // label value of fsgate_sync_fallbacks_total{reason} (label values are part of
 // the metrics interface), and two of them also decide how the op is made: a
-// small object refused for want of a delegated inode or of backlog room is
+// small file refused for want of a delegated inode or of backlog room is
 // still journaled (AsyncNamespace::Publish).
 #pragma once
 

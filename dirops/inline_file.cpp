@@ -29,7 +29,7 @@ class InlineFile final : public fs::File {
     return st;
   }
   Result<std::string> GetXattr(const std::string& name) override {
-    return Status::Errno(ENODATA, "getxattr " + name + " of a pending object");
+    return Status::Errno(ENODATA, "getxattr " + name + " of a pending file");
   }
   Status SetXattr(const std::string&, std::string_view) override { return ReadOnly(); }
   Status RemoveXattr(const std::string&) override { return ReadOnly(); }
@@ -38,7 +38,7 @@ class InlineFile final : public fs::File {
   Status Close() override { return Status::Ok(); }
 
  private:
-  static Status ReadOnly() { return Status::Errno(EBADF, "pending inline object is read-only"); }
+  static Status ReadOnly() { return Status::Errno(EBADF, "pending inline file is read-only"); }
   std::shared_ptr<const std::string> data_;
   int64_t mtime_ns_;
 };

@@ -1,7 +1,7 @@
 // Striped per-name locks: operations on one top/name (and the pruning of one
-// directory, locked under its directory-object name "dir/") are serialized, so a
+// directory, locked under its directory node's name "dir/") are serialized, so a
 // conditional write's check and its rename are one atomic step and a prune
-// never removes a directory a concurrent PUT just made into a directory object.
+// never removes a directory a concurrent create just made into a directory node.
 //
 // One owner: the engine holds the only KeyLocks, and every path that changes
 // the namespace (the sync path, the applier, the prune) takes the same one
@@ -18,7 +18,7 @@
 //   runs under the request's lock): no path deadlocks on itself.
 // - A create or unlink takes LockPaths: its name's stripe exclusive and the
 //   stripes of every directory above it, as a name ("a") and as a directory
-//   object ("a/"), shared, all at once. Two names that rule each other out
+//   node ("a/"), shared, all at once. Two names that rule each other out
 //   ("a/b" and "a/b/f", "a/b" and "a/b/", a prune of "a/b/" and a create below
 //   it) then meet on a stripe one of them holds exclusive, so the conflict
 //   check of one and the publish of the other never interleave: with per-name

@@ -99,7 +99,7 @@ class Namespace {
  public:
   virtual ~Namespace() = default;
 
-  // A staging file for a new object's data: from the delegated pool when one is
+  // A staging file for a new file node's data: from the delegated pool when one is
   // available, else created on the spot (a sync fallback, counted).
   virtual Result<StagingFile> AcquireStaging() = 0;
   // Discards an unused or aborted staging file.

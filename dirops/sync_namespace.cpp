@@ -172,7 +172,7 @@ std::vector<KeyLocks::Held> SyncNamespace::LockKey(const std::string& top,
 std::optional<std::string> SyncNamespace::PruneEmptyDirs(const std::string& top, std::string dir,
                                                          bool may_wait) {
   while (dir.size() > top.size() + 1 && dir.compare(0, top.size() + 1, top + "/") == 0) {
-    // Under the directory-object name's lock: a concurrent PUT of "dir/" waits,
+    // Under the directory node name's lock: a concurrent create of "dir/" waits,
     // or (holding it first) makes the directory one this prune leaves alone.
     const std::string dir_name = dir.substr(top.size() + 1) + "/";
     std::optional<KeyLocks::Held> lock;

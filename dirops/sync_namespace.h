@@ -62,8 +62,8 @@ class SyncNamespace : public Namespace {
   std::string StatusJson() override;
 
   // Removes empty directories from `dir` up to (not including) the top,
-  // stopping at a directory object or a non-empty directory. Each directory
-  // is checked and removed under its directory-object name's lock; without
+  // stopping at a directory node or a non-empty directory. Each directory
+  // is checked and removed under its directory node name's lock; without
   // `may_wait` a busy lock stops the walk there and that directory is
   // returned, to be pruned later.
   const NodeAttrNames& attr_names() const { return attr_names_; }
