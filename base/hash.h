@@ -36,6 +36,8 @@ std::string HmacSha256(std::string_view key, std::string_view data);
 uint32_t Crc32c(std::string_view data, uint32_t seed = 0);
 
 std::string HexEncode(std::string_view raw);  // lower case
+// Random lower-case hex of `bytes` random bytes (upload ids, staging names).
+std::string RandomHex(size_t bytes);
 std::optional<std::string> HexDecode(std::string_view hex);
 // 0..15 for a hex digit (either case), -1 otherwise.
 int HexDigitValue(char c);

@@ -1,6 +1,6 @@
-// The applier's scheduling: per-key queues in answer order, the workers that
-// take keys from them (background at the lowest CPU priority, urgent ones for
-// work a caller waits for), and the waits on keys, prefixes and the whole
+// The applier's scheduling: per-name queues in answer order, the workers that
+// take names from them (background at the lowest CPU priority, urgent ones for
+// work a caller waits for), and the waits on names, prefixes and the whole
 // backlog. Applying is in applier_apply.cpp, retiring in applier_retire.cpp.
 #include "dirops/applier.h"
 
@@ -71,7 +71,7 @@ void Applier::Enqueue(Intent intent, bool urgent) {
   const uint64_t bytes = intent.inline_data ? intent.inline_data->size() : 0;
   {
     std::lock_guard lock(mu_);
-    KeyQueue& q = queues_[intent.bucket][intent.key];
+    KeyQueue& q = queues_[intent.top][intent.name];
     const bool idle = q.ops.empty() && !q.busy;
     q.ops.push_back({std::move(intent), std::chrono::steady_clock::now()});
     const Intent& in = q.ops.back().intent;
@@ -81,9 +81,9 @@ void Applier::Enqueue(Intent intent, bool urgent) {
     if (op == IntentOp::kCreate && !in.inline_data) ++pending_files_;
     if (idle) {
       q.urgent = urgent;
-      QueueTurnLocked(in.bucket, in.key, q);
+      QueueTurnLocked(in.top, in.name, q);
     } else if (urgent) {
-      PromoteLocked(in.bucket, in.key);
+      PromoteLocked(in.top, in.name);
     } else if (BacklogHighLocked()) {
       urgent_work_.notify_one();  // the backlog grew past the mark: help with it
     }
@@ -91,20 +91,19 @@ void Applier::Enqueue(Intent intent, bool urgent) {
   metrics_.AddAsyncPending(MetricOp(op), +1);
 }
 
-void Applier::QueueTurnLocked(const std::string& bucket, const std::string& key,
-                              const KeyQueue& q) {
+void Applier::QueueTurnLocked(const std::string& top, const std::string& name, const KeyQueue& q) {
   if (q.urgent) {
-    urgent_ready_.emplace_back(bucket, key);
+    urgent_ready_.emplace_back(top, name);
     urgent_work_.notify_one();
     return;
   }
-  ready_.emplace_back(bucket, key);
+  ready_.emplace_back(top, name);
   work_.notify_one();
   if (broad_waiters_ > 0 || BacklogHighLocked()) urgent_work_.notify_one();
 }
 
-// A caller blocked on done_. One waiting for a single key keeps that key
-// promoted; a broad one (a prefix, a bucket, a drain) has the urgent workers
+// A caller blocked on done_. One waiting for a single name keeps that name
+// promoted; a broad one (a prefix, a top, a drain) has the urgent workers
 // take the whole backlog until it is done.
 class Applier::Waiter {
  public:
@@ -143,9 +142,9 @@ void Applier::WorkerLoop(bool urgent) {
     wake.wait(lock, [&] { return HasWorkLocked(urgent); });
     if (stop_) return;
     auto& from = urgent && !urgent_ready_.empty() ? urgent_ready_ : ready_;
-    auto [bucket, key] = std::move(from.front());
+    auto [top, name] = std::move(from.front());
     from.pop_front();
-    KeyQueue& q = queues_[bucket][key];
+    KeyQueue& q = queues_[top][name];
     q.busy = true;
     q.urgent = false;
     const Op op = q.ops.front();
@@ -156,7 +155,7 @@ void Applier::WorkerLoop(bool urgent) {
     const Outcome outcome = ApplyWithRetries(op, &last, &attempts);
     const std::chrono::duration<double> lag = std::chrono::steady_clock::now() - op.answered;
     if (outcome == Outcome::kApplied) {
-      overlay_.Resolve(bucket, key, op.intent.seq);
+      overlay_.Resolve(top, name, op.intent.seq);
       metrics_.AsyncApplied(MetricOp(op.intent.op), true, lag.count());
     } else if (outcome == Outcome::kFailed) {
       RecordFailure(op.intent, last, attempts);
@@ -164,7 +163,7 @@ void Applier::WorkerLoop(bool urgent) {
     }
 
     lock.lock();
-    KeyQueue& queue = queues_[bucket][key];
+    KeyQueue& queue = queues_[top][name];
     queue.busy = false;
     if (outcome == Outcome::kStopped) return;  // the op stays in the journal
     queue.ops.pop_front();
@@ -173,10 +172,10 @@ void Applier::WorkerLoop(bool urgent) {
     pending_bytes_ -= op.intent.inline_data ? op.intent.inline_data->size() : 0;
     if (op.intent.op == IntentOp::kCreate && !op.intent.inline_data) --pending_files_;
     if (!queue.ops.empty()) {
-      QueueTurnLocked(bucket, key, queue);
+      QueueTurnLocked(top, name, queue);
     } else {
-      auto b = queues_.find(bucket);
-      b->second.erase(key);
+      auto b = queues_.find(top);
+      b->second.erase(name);
       if (b->second.empty()) queues_.erase(b);
     }
     applied_.push_back(op.intent.seq);
@@ -188,45 +187,45 @@ void Applier::WorkerLoop(bool urgent) {
   }
 }
 
-bool Applier::HasPendingLocked(const std::string& bucket, const std::string& prefix,
+bool Applier::HasPendingLocked(const std::string& top, const std::string& prefix,
                                bool exact) const {
-  auto b = queues_.find(bucket);
+  auto b = queues_.find(top);
   if (b == queues_.end()) return false;
   if (exact) return b->second.contains(prefix);
   auto it = b->second.lower_bound(prefix);
   return it != b->second.end() && it->first.starts_with(prefix);
 }
 
-void Applier::PromoteLocked(const std::string& bucket, const std::string& key) {
-  auto b = queues_.find(bucket);
+void Applier::PromoteLocked(const std::string& top, const std::string& name) {
+  auto b = queues_.find(top);
   if (b == queues_.end()) return;
-  auto q = b->second.find(key);
+  auto q = b->second.find(name);
   if (q == b->second.end()) return;
   if (std::exchange(q->second.urgent, true) || q->second.busy) return;
-  // Neither busy nor urgent yet: the key waits in ready_.
-  auto it = std::find(ready_.begin(), ready_.end(), std::make_pair(bucket, key));
+  // Neither busy nor urgent yet: the name waits in ready_.
+  auto it = std::find(ready_.begin(), ready_.end(), std::make_pair(top, name));
   if (it != ready_.end()) ready_.erase(it);
-  QueueTurnLocked(bucket, key, q->second);
+  QueueTurnLocked(top, name, q->second);
 }
 
-void Applier::WaitKey(const std::string& bucket, const std::string& key) {
+void Applier::WaitKey(const std::string& top, const std::string& name) {
   std::unique_lock lock(mu_);
   Waiter waiter(*this, /*broad=*/false);
   done_.wait(lock, [&] {
-    PromoteLocked(bucket, key);  // again after each op: the key's next turn too
-    return stop_ || !HasPendingLocked(bucket, key, true);
+    PromoteLocked(top, name);  // again after each op: the name's next turn too
+    return stop_ || !HasPendingLocked(top, name, true);
   });
 }
 
-Status Applier::WaitApplied(const std::string& bucket, const std::string& key, uint64_t seq) {
+Status Applier::WaitApplied(const std::string& top, const std::string& name, uint64_t seq) {
   std::unique_lock lock(mu_);
   Waiter waiter(*this, /*broad=*/false);
   done_.wait(lock, [&] {
-    PromoteLocked(bucket, key);
+    PromoteLocked(top, name);
     if (stop_) return true;
-    auto b = queues_.find(bucket);
+    auto b = queues_.find(top);
     if (b == queues_.end()) return true;
-    auto q = b->second.find(key);
+    auto q = b->second.find(name);
     return q == b->second.end() || q->second.ops.front().intent.seq > seq;
   });
   for (auto f = failed_.rbegin(); f != failed_.rend(); ++f) {
@@ -235,16 +234,16 @@ Status Applier::WaitApplied(const std::string& bucket, const std::string& key, u
   return Status::Ok();
 }
 
-void Applier::WaitPrefix(const std::string& bucket, const std::string& prefix) {
+void Applier::WaitPrefix(const std::string& top, const std::string& prefix) {
   std::unique_lock lock(mu_);
   Waiter waiter(*this, /*broad=*/true);
-  done_.wait(lock, [&] { return stop_ || !HasPendingLocked(bucket, prefix, false); });
+  done_.wait(lock, [&] { return stop_ || !HasPendingLocked(top, prefix, false); });
 }
 
-void Applier::WaitBucket(const std::string& bucket) {
+void Applier::WaitTop(const std::string& top) {
   std::unique_lock lock(mu_);
   Waiter waiter(*this, /*broad=*/true);
-  done_.wait(lock, [&] { return stop_ || !queues_.contains(bucket); });
+  done_.wait(lock, [&] { return stop_ || !queues_.contains(top); });
 }
 
 void Applier::Drain() {
@@ -280,8 +279,8 @@ std::string Applier::StatusJson() const {
   std::lock_guard lock(mu_);
   const auto now = std::chrono::steady_clock::now();
   double oldest = 0;
-  for (const auto& [bucket, keys] : queues_) {
-    for (const auto& [key, q] : keys) {
+  for (const auto& [top, names] : queues_) {
+    for (const auto& [name, q] : names) {
       if (!q.ops.empty()) {
         oldest =
             std::max(oldest, std::chrono::duration<double>(now - q.ops.front().answered).count());
@@ -310,10 +309,10 @@ std::string Applier::StatusJson() const {
     w.StartObject();
     w.Key("op");
     w.String(OpName(f.op));
-    w.Key("bucket");
-    w.String(f.bucket.c_str(), static_cast<rapidjson::SizeType>(f.bucket.size()));
-    w.Key("key");
-    w.String(f.key.c_str(), static_cast<rapidjson::SizeType>(f.key.size()));
+    // The node's path, a directory node's with its trailing '/'.
+    const std::string path = f.top + "/" + f.name;
+    w.Key("path");
+    w.String(path.c_str(), static_cast<rapidjson::SizeType>(path.size()));
     w.Key("seq");
     w.Uint64(f.seq);
     w.Key("errno");

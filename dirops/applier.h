@@ -1,15 +1,15 @@
 // Applier: carries answered intents out on the filesystem, behind the answer.
 //
-// Ops on one key apply one at a time in answer order (so PUT k; DELETE k; PUT k
+// Ops on one name apply one at a time in answer order (so PUT k; DELETE k; PUT k
 // leaves the last PUT, and an unlink followed by a re-create waits for the
-// unlink, as ceph_wait_on_conflict_unlink does); different keys apply in
+// unlink, as ceph_wait_on_conflict_unlink does); different names apply in
 // parallel on a few workers. A failed apply is retried with backoff; a
-// permanent failure is counted, logged with errno and key, kept for
+// permanent failure is counted, logged with errno and name, kept for
 // StatusJson(), and its overlay entry resolved so readers see what the
 // filesystem really holds. Applies make no syncs of their own: applied ops
 // gather, one syncfs makes them all durable, and only then are they retired
 // from the journal. Invariant: an op is retired only by a syncfs that started
-// after its apply finished, so a later op on the same key can never leave an
+// after its apply finished, so a later op on the same name can never leave an
 // earlier one retired but not durable (syncing by path could: the name may
 // already hold the later file).
 //
@@ -17,7 +17,7 @@
 // (the backlog bound in AsyncNamespace caps how far they may fall behind), so
 // under load requests get the CPUs and applies take what is left; when idle
 // they run at once. Work someone waits for — an urgent op (a sync create), a
-// waited key, any op while a caller drains or waits for a prefix, any op once
+// waited name, any op while a caller drains or waits for a prefix, any op once
 // the backlog nears its bound — is taken by the urgent workers, at normal
 // priority, so no wait is starved by request load.
 //
@@ -83,27 +83,27 @@ class Applier {
   void Stop(bool drain);
 
   // Hands over an answered intent: durable in the journal, published in the
-  // overlay. An `urgent` one (a caller waits for it) jumps the queue of keys.
+  // overlay. An `urgent` one (a caller waits for it) jumps the queue of names.
   void Enqueue(Intent intent, bool urgent = false);
 
   // Recovery: applies a journal intent now unless its effect is already there.
   // Fails only for an error that may go away (the journal keeps the intent).
   Status Replay(const Intent& intent);
 
-  void WaitKey(const std::string& bucket, const std::string& key);
-  // Waits until op `seq` on bucket/key has been applied; its failure if it failed.
-  Status WaitApplied(const std::string& bucket, const std::string& key, uint64_t seq);
-  // Waits for every pending op whose key starts with `prefix`.
-  void WaitPrefix(const std::string& bucket, const std::string& prefix);
-  void WaitBucket(const std::string& bucket);
+  void WaitKey(const std::string& top, const std::string& name);
+  // Waits until op `seq` on top/name has been applied; its failure if it failed.
+  Status WaitApplied(const std::string& top, const std::string& name, uint64_t seq);
+  // Waits for every pending op whose name starts with `prefix`.
+  void WaitPrefix(const std::string& top, const std::string& prefix);
+  void WaitTop(const std::string& top);
   void Drain();
   // Prunes now the directories applied unlinks may have emptied (otherwise
   // done once per batch). Those pruned leave the directory cache. A caller
-  // holding a key lock only prunes what it can lock at once; the rest waits
+  // holding a name lock only prunes what it can lock at once; the rest waits
   // for a later pass.
   void PruneNow();
   // Adds `dir` (a directory path) to the next prune.
-  void PruneLater(const std::string& bucket, const std::string& dir);
+  void PruneLater(const std::string& top, const std::string& dir);
 
   size_t pending() const;
   uint64_t pending_bytes() const;
@@ -120,14 +120,14 @@ class Applier {
   struct KeyQueue {
     std::deque<Op> ops;
     bool busy = false;
-    // Its next turn belongs to the urgent workers: set while the key sits in
+    // Its next turn belongs to the urgent workers: set while the name sits in
     // urgent_ready_ or, promoted while busy, until its op is done; cleared
-    // when a worker takes the key.
+    // when a worker takes the name.
     bool urgent = false;
   };
   struct Failure {
     IntentOp op;
-    std::string bucket, key;
+    std::string top, name;
     uint64_t seq;
     int err;
     Status status;
@@ -143,16 +143,16 @@ class Applier {
   // wait lasts or the backlog is high; a background one only ready_, at the
   // lowest CPU priority.
   void WorkerLoop(bool urgent);
-  // Puts the key's next turn in urgent_ready_ or ready_ (by KeyQueue::urgent)
+  // Puts the name's next turn in urgent_ready_ or ready_ (by KeyQueue::urgent)
   // and wakes a worker that may take it.
-  void QueueTurnLocked(const std::string& bucket, const std::string& key, const KeyQueue& q);
+  void QueueTurnLocked(const std::string& top, const std::string& name, const KeyQueue& q);
   // One pass over to_prune_; a directory whose lock is busy (without
   // `may_wait`) goes back for the next pass.
   void Prune(bool may_wait);
   bool HasWorkLocked(bool urgent) const;
   bool BacklogHighLocked() const;
-  // Moves the key's next turn to the urgent workers: a caller waits for it.
-  void PromoteLocked(const std::string& bucket, const std::string& key);
+  // Moves the name's next turn to the urgent workers: a caller waits for it.
+  void PromoteLocked(const std::string& top, const std::string& name);
   // Counts a caller blocked in a Wait*() for as long as it lives.
   class Waiter;
   void SyncLoop();
@@ -161,7 +161,7 @@ class Applier {
   Status ApplyCreate(const Intent& intent);
   Status ApplyUnlink(const Intent& intent);
   void RecordFailure(const Intent& intent, const Status& status, int attempts);
-  bool HasPendingLocked(const std::string& bucket, const std::string& prefix, bool exact) const;
+  bool HasPendingLocked(const std::string& top, const std::string& prefix, bool exact) const;
 
   fs::Backend& backend_;
   SyncNamespace& apply_ns_;
@@ -177,19 +177,19 @@ class Applier {
   std::condition_variable done_;
   std::condition_variable sync_wake_;
   std::map<std::string, std::map<std::string, KeyQueue>> queues_;
-  // Keys whose front op may start: each key is in at most one of these, and
+  // Keys whose front op may start: each name is in at most one of these, and
   // in none while an op of it is being applied (KeyQueue::busy).
   std::deque<std::pair<std::string, std::string>> ready_;
   std::deque<std::pair<std::string, std::string>> urgent_ready_;
   size_t waiters_ = 0;        // callers blocked in a Wait*()
-  size_t broad_waiters_ = 0;  // of those, waiting for more than one key
+  size_t broad_waiters_ = 0;  // of those, waiting for more than one name
   size_t pending_ = 0;
   size_t pending_by_op_[2] = {0, 0};
   uint64_t pending_bytes_ = 0;
   size_t pending_files_ = 0;
   std::vector<uint64_t> applied_;  // seqs applied (or given up), not yet durable
   // Directories unlinks may have emptied: pruned once per batch, before its syncfs.
-  std::set<std::pair<std::string, std::string>> to_prune_;  // (bucket, directory)
+  std::set<std::pair<std::string, std::string>> to_prune_;  // (top, directory)
   std::deque<Failure> failed_;
   size_t failed_total_ = 0;
   bool stop_ = false;

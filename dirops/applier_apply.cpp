@@ -7,24 +7,18 @@
 #include <spdlog/spdlog.h>
 
 #include "base/log_text.h"
+#include "dirops/inline_file.h"
+#include "dirops/node_attrs.h"
 #include "fs/backend_util.h"
 #include "metrics/errno_name.h"
 #include "metrics/metrics.h"
-#include "store/key_path.h"
-#include "store/object_io.h"
-#include "store/object_meta_codec.h"
 
 namespace fsgate::dirops {
 
-using store::ObjectPath;
-using store::ReadObjectSeq;
-using store::WriteInlineBody;
-using store::WriteObjectMeta;
-
 namespace {
 
-// Errors that may pass: the op is tried again. Everything else (a key conflict,
-// a missing bucket, EROFS, EACCES, ...) will not get better by waiting.
+// Errors that may pass: the op is tried again. Everything else (a name conflict,
+// a missing top, EROFS, EACCES, ...) will not get better by waiting.
 bool Retryable(const Status& s) {
   switch (s.err()) {
     case EIO:
@@ -43,7 +37,7 @@ bool Retryable(const Status& s) {
 }
 
 // The errno a permanent failure is counted under; a refusal without one gets
-// the errno the filesystem would have given (a key conflict is a file where a
+// the errno the filesystem would have given (a name conflict is a file where a
 // directory is needed: ENOTDIR).
 int FailureErrno(const Status& s) {
   if (s.err() != 0) return s.err();
@@ -52,16 +46,17 @@ int FailureErrno(const Status& s) {
   return EINVAL;
 }
 
-// Readies the staging file in one open before it is linked: the body and its
-// metadata when they rode in the journal, the create's seq stamp, and the
-// LastModified the PUT was answered with (so it does not move when applied).
-Status PrepareStaging(fs::Backend& backend, const Intent& in) {
+// Readies the staging file in one open before it is linked: the body when it
+// rode in the journal, the attributes with the create's seq stamp, and the
+// mtime the create was answered with (so it does not move when applied).
+Status PrepareStaging(fs::Backend& backend, const NodeAttrNames& names, const Intent& in) {
   auto file = backend.Open(in.staging.path, fs::Backend::OpenMode::kReadWrite);
   if (!file.ok()) return file.status();
-  Status s = in.inline_data ? WriteInlineBody(**file, *in.inline_data, in.meta, in.seq)
-                            : WriteObjectMeta(**file, in.meta, in.seq);
-  if (!s.ok()) return s;
-  if (Status s = (*file)->SetMtime(in.meta.mtime_ns); !s.ok()) return s;
+  if (in.inline_data) {
+    if (Status s = WriteInlineBody(**file, *in.inline_data); !s.ok()) return s;
+  }
+  if (Status s = WriteFileAttrs(**file, names, in.attrs, in.seq); !s.ok()) return s;
+  if (Status s = (*file)->SetMtime(in.mtime_ns); !s.ok()) return s;
   return (*file)->Close();
 }
 
@@ -74,8 +69,8 @@ Applier::Outcome Applier::ApplyWithRetries(const Op& op, Status* last, int* atte
     *last = ApplyOnce(op.intent);
     if (last->ok()) return Outcome::kApplied;
     if (!Retryable(*last) || attempt >= options_.max_attempts) return Outcome::kFailed;
-    spdlog::warn("async {}: apply of bucket={} key={} failed (errno={} {}), retry {} in {} ms",
-                 OpName(op.intent.op), LogField(op.intent.bucket), LogField(op.intent.key),
+    spdlog::warn("async {}: apply of {}/{} failed (errno={} {}), retry {} in {} ms",
+                 OpName(op.intent.op), LogField(op.intent.top), LogField(op.intent.name),
                  last->err(), LogText(last->message()), attempt, backoff.count());
     std::unique_lock lock(mu_);
     if (work_.wait_for(lock, backoff, [&] { return stop_; })) return Outcome::kStopped;
@@ -88,18 +83,22 @@ Status Applier::ApplyOnce(const Intent& intent) {
 }
 
 Status Applier::ApplyCreate(const Intent& in) {
-  if (Status s = PrepareStaging(backend_, in); !s.ok()) return s;
+  if (Status s = PrepareStaging(backend_, apply_ns_.attr_names(), in); !s.ok()) return s;
   // The applier's SyncNamespace links the file without syncs: the applier's
   // batched syncfs makes it durable before retiring.
   fs::FileStat linked;  // what the name holds right after the rename
-  auto published = apply_ns_.PublishLinked(in.bucket, in.key,
-                                           StagedObject{in.staging, in.meta, nullptr}, {}, &linked);
+  StagedNode node;
+  node.file = in.staging;
+  node.attrs = in.attrs;
+  node.mtime_ns = in.mtime_ns;
+  auto published = apply_ns_.PublishLinked(in.top, in.name, std::move(node), {}, &linked);
   if (!published.ok()) return published.status();
-  caps_.Grant(fs::ParentPath(ObjectPath(in.bucket, in.key)));
+  caps_.Grant(fs::ParentPath(NodeFsPath(in.top, in.name)));
   if (linked.ino != 0 && linked.ino != in.staging.ino) {
-    // The filesystem is the authority: the object is whatever the name holds now.
+    // The filesystem is the authority: the node is whatever the name holds now.
+    // The line's format is fixed (DESIGN.md): "key=" names the node's path.
     spdlog::warn("async create: inode number mismatch deleg_ino={:#x} target={:#x} key={}/{}",
-                 in.staging.ino, linked.ino, LogField(in.bucket), LogField(in.key));
+                 in.staging.ino, linked.ino, LogField(in.top), LogField(in.name));
     metrics_.InoMismatch();
   }
   return Status::Ok();
@@ -108,14 +107,14 @@ Status Applier::ApplyCreate(const Intent& in) {
 Status Applier::ApplyUnlink(const Intent& in) {
   OpOptions op;
   op.prune_now = false;
-  if (Status s = apply_ns_.Remove(in.bucket, in.key, op); !s.ok()) return s;
+  if (Status s = apply_ns_.RemoveName(in.top, in.name, op); !s.ok()) return s;
   std::lock_guard lock(mu_);
-  to_prune_.emplace(in.bucket, fs::ParentPath(ObjectPath(in.bucket, in.key)));
+  to_prune_.emplace(in.top, fs::ParentPath(NodeFsPath(in.top, in.name)));
   return Status::Ok();
 }
 
 Status Applier::Replay(const Intent& in) {
-  const std::string path = ObjectPath(in.bucket, in.key);
+  const std::string path = NodeFsPath(in.top, in.name);
   if (in.op == IntentOp::kCreate) {
     // The staging name is consumed by the rename: gone means already applied.
     auto st = backend_.Stat(in.staging.path);
@@ -130,20 +129,21 @@ Status Applier::Replay(const Intent& in) {
     if (st->ino != in.staging.ino) {
       spdlog::warn(
           "replay: {} is inode {:#x}, the intent recorded {:#x} (a copied root?); "
-          "applying it as answered: seq={} key={}",
-          LogField(in.staging.path), st->ino, in.staging.ino, in.seq, LogField(in.key));
+          "applying it as answered: seq={} path={}/{}",
+          LogField(in.staging.path), st->ino, in.staging.ino, in.seq, LogField(in.top),
+          LogField(in.name));
     }
   } else {
     auto st = backend_.Stat(path);
     if (!st.ok() && fs::IsMissing(st.status())) {
       // Unlinked before the crash, maybe not pruned: finish the prune.
-      (void)apply_ns_.PruneEmptyDirs(in.bucket, fs::ParentPath(path), /*may_wait=*/true);
+      (void)apply_ns_.PruneEmptyDirs(in.top, fs::ParentPath(path), /*may_wait=*/true);
       return Status::Ok();
     }
     if (!st.ok()) return st.status();
     if (!st->is_regular) return Status::Ok();
     // A later async create's file is never the one this unlink was answered against.
-    auto seq = ReadObjectSeq(backend_, path);
+    auto seq = ReadFileSeq(backend_, path, apply_ns_.attr_names());
     const uint64_t file_seq = seq.ok() ? *seq : 0;
     if (file_seq > in.seq) return Status::Ok();
     // Another file holds the name: unlink it only if an older async create put it there.
@@ -167,18 +167,19 @@ Status Applier::Replay(const Intent& in) {
 
 void Applier::RecordFailure(const Intent& in, const Status& status, int attempts) {
   const int err = FailureErrno(status);
+  // "key=" names the node under its top directory, as operators grep for it.
   spdlog::error(
-      "async {} failed permanently: bucket={} key={} seq={} errno={} ({}) after {} "
+      "async {} failed permanently: top={} key={} seq={} errno={} ({}) after {} "
       "attempt(s): {}",
-      OpName(in.op), LogField(in.bucket), LogField(in.key), in.seq, err, metrics::ErrnoName(err),
+      OpName(in.op), LogField(in.top), LogField(in.name), in.seq, err, metrics::ErrnoName(err),
       attempts, LogText(status.message()));
   metrics_.AsyncError(MetricOp(in.op), err);
   if (in.op == IntentOp::kCreate) (void)backend_.Unlink(in.staging.path);
   // Readers now see what the filesystem holds.
-  overlay_.Resolve(in.bucket, in.key, in.seq);
+  overlay_.Resolve(in.top, in.name, in.seq);
   std::lock_guard lock(mu_);
   failed_.push_back(
-      {in.op, in.bucket, in.key, in.seq, err, status, std::chrono::system_clock::now()});
+      {in.op, in.top, in.name, in.seq, err, status, std::chrono::system_clock::now()});
   ++failed_total_;
   while (failed_.size() > options_.max_failed_listed) failed_.pop_front();
 }

@@ -52,17 +52,17 @@ void Applier::SyncLoop() {
 
 void Applier::PruneNow() { Prune(!KeyLocks::ThisThreadHoldsAny()); }
 
-void Applier::PruneLater(const std::string& bucket, const std::string& dir) {
+void Applier::PruneLater(const std::string& top, const std::string& dir) {
   std::lock_guard lock(mu_);
-  to_prune_.emplace(bucket, dir);
+  to_prune_.emplace(top, dir);
 }
 
 void Applier::Prune(bool may_wait) {
   std::unique_lock lock(mu_);
   const auto prune = std::exchange(to_prune_, {});
   lock.unlock();
-  for (const auto& [bucket, dir] : prune) {
-    if (auto busy = apply_ns_.PruneEmptyDirs(bucket, dir, may_wait)) PruneLater(bucket, *busy);
+  for (const auto& [top, dir] : prune) {
+    if (auto busy = apply_ns_.PruneEmptyDirs(top, dir, may_wait)) PruneLater(top, *busy);
   }
 }
 

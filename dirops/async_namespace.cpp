@@ -8,21 +8,17 @@
 #include "base/clock.h"
 #include "fs/backend_util.h"
 #include "metrics/metrics.h"
-#include "store/key_path.h"
 
 namespace fsgate::dirops {
-
-using store::IsDirectoryKey;
-using store::ObjectPath;
 
 namespace {
 
 // "a/b/c" -> "a", "a/b".
-std::vector<std::string> AncestorKeys(const std::string& key) {
+std::vector<std::string> AncestorNames(const std::string& name) {
   std::vector<std::string> out;
-  for (size_t pos = key.find('/'); pos != std::string::npos && pos + 1 < key.size();
-       pos = key.find('/', pos + 1)) {
-    out.push_back(key.substr(0, pos));
+  for (size_t pos = name.find('/'); pos != std::string::npos && pos + 1 < name.size();
+       pos = name.find('/', pos + 1)) {
+    out.push_back(name.substr(0, pos));
   }
   return out;
 }
@@ -34,8 +30,9 @@ AsyncNamespace::AsyncNamespace(fs::Backend& backend, AsyncOptions options,
     : backend_(backend),
       options_(std::move(options)),
       metrics_(metrics),
-      sync_(backend, locks_, options_.pool.dir, options_.fsync, SyncNamespace::Caller::kRequests),
-      apply_ns_(backend, locks_, options_.pool.dir, /*fsync=*/false,
+      sync_(backend, locks_, options_.pool.dir, options_.fsync, options_.attr_names,
+            SyncNamespace::Caller::kRequests),
+      apply_ns_(backend, locks_, options_.pool.dir, /*fsync=*/false, options_.attr_names,
                 SyncNamespace::Caller::kApplier,
                 [this](const std::string& dir) { caps_.Revoke(dir); }) {}
 
@@ -78,7 +75,7 @@ Status AsyncNamespace::Recover() {
     }
     if (Status s = applier_->Replay(in); !s.ok()) {
       return Status::Errno(s.err(), "replaying the intent journal (seq " + std::to_string(in.seq) +
-                                        ", " + in.bucket + "/" + in.key + "): " + s.message());
+                                        ", " + in.top + "/" + in.name + "): " + s.message());
     }
     seqs.push_back(in.seq);
   }
@@ -147,171 +144,170 @@ bool AsyncNamespace::BacklogFull(size_t more) const {
          applier_->pending_bytes() >= options_.max_pending_bytes;
 }
 
-Status AsyncNamespace::AnsweredConflict(const std::string& bucket, const std::string& key) const {
+Status AsyncNamespace::AnsweredConflict(const std::string& top, const std::string& name) const {
   bool conflict = false;
-  if (IsDirectoryKey(key)) {
+  if (IsDirName(name)) {
     // "a/b/" makes the directory a/b: a pending file "a/b" rules it out.
-    auto e = overlay_.Get(bucket, key.substr(0, key.size() - 1));
+    auto e = overlay_.Get(top, name.substr(0, name.size() - 1));
     conflict = e && !e->tombstone;
   } else {
-    conflict = overlay_.HasCreateUnder(bucket, key + "/");
+    conflict = overlay_.HasCreateUnder(top, name + "/");
   }
-  for (const std::string& a : AncestorKeys(key)) {
+  for (const std::string& a : AncestorNames(name)) {
     if (conflict) break;
-    auto e = overlay_.Get(bucket, a);
+    auto e = overlay_.Get(top, a);
     conflict = e && !e->tombstone;
   }
-  return conflict ? NameConflict(key) : Status::Ok();
+  return conflict ? NameConflict(name) : Status::Ok();
 }
 
-std::optional<FallbackReason> AsyncNamespace::CreateFallbackReason(const std::string& bucket,
-                                                                   const std::string& key,
-                                                                   const StagedObject& object,
+std::optional<FallbackReason> AsyncNamespace::CreateFallbackReason(const std::string& top,
+                                                                   const std::string& name,
+                                                                   const StagedNode& node,
                                                                    OpOptions options) {
   if (options.sync) return FallbackReason::kHeader;
-  if (IsDirectoryKey(key)) return FallbackReason::kDirectoryObject;
-  if (!object.file.delegated) return FallbackReason::kNoDelegatedInode;
+  if (IsDirName(name)) return FallbackReason::kDirectoryObject;
+  if (!node.file.delegated) return FallbackReason::kNoDelegatedInode;
   if (BacklogFull()) return FallbackReason::kBacklogFull;
-  if (!object.inline_data && applier_->pending_files() >= options_.max_pending_files) {
+  if (!node.inline_data && applier_->pending_files() >= options_.max_pending_files) {
     return FallbackReason::kBacklogFull;
   }
-  const std::string path = ObjectPath(bucket, key);
-  // Pending deletes around the key decide whether it can be a file at all:
+  const std::string path = NodeFsPath(top, name);
+  // Pending deletes around the name decide whether it can be a file at all:
   // let them land, then create synchronously.
-  if (!overlay_.Range(bucket, key + "/", "").empty()) return FallbackReason::kPendingConflict;
-  for (const std::string& a : AncestorKeys(key)) {
-    if (overlay_.Get(bucket, a)) return FallbackReason::kPendingConflict;
+  if (!overlay_.Range(top, name + "/", "").empty()) return FallbackReason::kPendingConflict;
+  for (const std::string& a : AncestorNames(name)) {
+    if (overlay_.Get(top, a)) return FallbackReason::kPendingConflict;
   }
   if (auto st = backend_.Stat(path); st.ok() && st->is_dir) return FallbackReason::kPendingConflict;
   return std::nullopt;
 }
 
-void AsyncNamespace::WaitAround(const std::string& bucket, const std::string& key) {
-  applier_->WaitKey(bucket, key);
-  for (const std::string& a : AncestorKeys(key)) applier_->WaitKey(bucket, a);
-  applier_->WaitPrefix(bucket, IsDirectoryKey(key) ? key : key + "/");
-  // A directory emptied by those unlinks must not stand where the key goes.
+void AsyncNamespace::WaitAround(const std::string& top, const std::string& name) {
+  applier_->WaitKey(top, name);
+  for (const std::string& a : AncestorNames(name)) applier_->WaitKey(top, a);
+  applier_->WaitPrefix(top, IsDirName(name) ? name : name + "/");
+  // A directory emptied by those unlinks must not stand where the name goes.
   applier_->PruneNow();
 }
 
 // The first create under a directory not known yet: refuse what the directory
-// tree already rules out (no bucket; a file where a directory is needed).
-Status AsyncNamespace::CheckParentsOnDisk(const std::string& bucket, const std::string& key) {
-  auto st = backend_.Stat(bucket);
+// tree already rules out (no top; a file where a directory is needed).
+Status AsyncNamespace::CheckParentsOnDisk(const std::string& top, const std::string& name) {
+  auto st = backend_.Stat(top);
   if (!st.ok() || !st->is_dir) {
-    return BucketDirNotFound();
+    return TopDirNotFound();
   }
-  for (const std::string& a : AncestorKeys(key)) {
-    auto parent = backend_.Stat(ObjectPath(bucket, a));
+  for (const std::string& a : AncestorNames(name)) {
+    auto parent = backend_.Stat(NodeFsPath(top, a));
     if (!parent.ok()) break;  // missing from here on: the applier makes them
-    if (!parent->is_dir) return NameConflict(key);
+    if (!parent->is_dir) return NameConflict(name);
   }
   return Status::Ok();
 }
 
-Result<ObjectMeta> AsyncNamespace::PublishSync(const std::string& bucket, const std::string& key,
-                                               StagedObject object,
-                                               const WriteConditions& conditions,
-                                               OpOptions options) {
-  WaitAround(bucket, key);
-  auto published = sync_.Publish(bucket, key, std::move(object), conditions, options);
+Result<int64_t> AsyncNamespace::PublishSync(const std::string& top, const std::string& name,
+                                            StagedNode node, const WriteCheck& check,
+                                            OpOptions /*options: synchronous here*/) {
+  WaitAround(top, name);
+  auto published = sync_.PublishLinked(top, name, std::move(node), check, nullptr);
   if (published.ok()) {
-    const std::string path = ObjectPath(bucket, key);
-    if (IsDirectoryKey(key)) caps_.Grant(path);
+    const std::string path = NodeFsPath(top, name);
+    if (IsDirName(name)) caps_.Grant(path);
     caps_.Grant(fs::ParentPath(path));
   }
   return published;
 }
 
-Result<ObjectMeta> AsyncNamespace::Publish(const std::string& bucket, const std::string& key,
-                                           StagedObject object, const WriteConditions& conditions,
-                                           OpOptions options) {
-  auto lock = locks_.LockPaths(bucket, {key});
-  if (Status s = AnsweredConflict(bucket, key); !s.ok()) return s;
-  const std::optional<FallbackReason> reason = CreateFallbackReason(bucket, key, object, options);
+Result<int64_t> AsyncNamespace::Publish(const NodePath& at, StagedNode node,
+                                        const WriteCheck& check, OpOptions options) {
+  auto [top, name] = SplitNode(at);
+  auto lock = locks_.LockPaths(top, {name});
+  if (Status s = AnsweredConflict(top, name); !s.ok()) return s;
+  const std::optional<FallbackReason> reason = CreateFallbackReason(top, name, node, options);
   if (reason) metrics_.SyncFallback(FallbackLabel(*reason));
-  // A small object refused async for want of a delegated inode or of backlog
+  // A small file refused async for want of a delegated inode or of backlog
   // room is still journaled (its body rides in the record) and answered once
   // applied: a crash between making its directories and linking it then
   // leaves nothing half done. Other fallbacks take the plain sync path.
   const bool journaled_fallback =
-      object.inline_data &&
+      node.inline_data &&
       (reason == FallbackReason::kNoDelegatedInode || reason == FallbackReason::kBacklogFull);
   if (reason && !journaled_fallback) {
-    return PublishSync(bucket, key, std::move(object), conditions, options);
+    return PublishSync(top, name, std::move(node), check, options);
   }
   // The first create under a directory is synchronous: answered once applied.
   // It still goes through the journal first, for the same reason.
-  const bool parent_unknown = !caps_.Has(fs::ParentPath(ObjectPath(bucket, key)));
+  const bool parent_unknown = !caps_.Has(fs::ParentPath(NodeFsPath(top, name)));
   if (parent_unknown) {
     if (!reason) metrics_.SyncFallback(FallbackLabel(FallbackReason::kParentUnknown));
-    if (Status s = CheckParentsOnDisk(bucket, key); !s.ok()) return s;
+    if (Status s = CheckParentsOnDisk(top, name); !s.ok()) return s;
   }
   const bool answer_when_applied = parent_unknown || journaled_fallback;
-  if (journaled_fallback && !object.file.delegated && options_.fsync) {
+  if (journaled_fallback && !node.file.delegated && options_.fsync) {
     // A staging file made on the spot: its name must be durable before an
     // intent names it (the pool does this for delegated ones in batches).
-    if (Status s = backend_.SyncDir(fs::ParentPath(object.file.path)); !s.ok()) return s;
+    if (Status s = backend_.SyncDir(fs::ParentPath(node.file.path)); !s.ok()) return s;
   }
-  if (conditions.if_match || conditions.if_none_match) {
-    std::optional<ObjectMeta> current;
-    if (auto e = overlay_.Get(bucket, key)) {
-      if (!e->tombstone) current = e->meta;
-    } else if (auto v = sync_.Find(bucket, key); v.ok()) {
-      current = std::move(v->meta);
+  if (check) {
+    std::optional<NodeView> current;
+    if (auto e = overlay_.Get(top, name)) {
+      if (!e->tombstone) current = e->View();
+    } else if (auto v = sync_.FindName(top, name); v.ok()) {
+      current = std::move(*v);
     } else if (!v.status().Is(StatusCode::kNotFound)) {
       return v.status();
     }
-    if (Status s = CheckWriteConditions(current ? &*current : nullptr, conditions); !s.ok()) {
-      return s;
-    }
+    if (Status s = check(current ? &*current : nullptr); !s.ok()) return s;
   }
 
   OverlayEntry entry;
-  entry.meta = std::move(object.meta);
-  if (entry.meta.mtime_ns == 0) entry.meta.mtime_ns = NowNs();
-  entry.inline_data = object.inline_data;
-  entry.ino = object.file.ino;
+  entry.attrs = std::move(node.attrs);
+  entry.size = node.size;
+  entry.mtime_ns = node.mtime_ns != 0 ? node.mtime_ns : NowNs();
+  entry.inline_data = node.inline_data;
+  entry.ino = node.file.ino;
   if (!entry.inline_data) {
-    // Readers of the pending object read the staging file it will become.
-    auto file = backend_.Open(object.file.path, fs::Backend::OpenMode::kRead);
+    // Readers of the pending file read the staging file it will become.
+    auto file = backend_.Open(node.file.path, fs::Backend::OpenMode::kRead);
     if (!file.ok()) return file.status();
     entry.file = std::shared_ptr<fs::File>(std::move(*file));
   }
 
   Intent intent;
   intent.op = IntentOp::kCreate;
-  intent.bucket = bucket;
-  intent.key = key;
-  intent.staging = object.file;
-  intent.meta = entry.meta;
-  intent.inline_data = object.inline_data;
+  intent.top = top;
+  intent.name = name;
+  intent.staging = node.file;
+  intent.attrs = entry.attrs;
+  intent.mtime_ns = entry.mtime_ns;
+  intent.inline_data = node.inline_data;
   if (Status s = journal_->Append(intent); !s.ok()) return s;
   entry.seq = intent.seq;
-  ObjectMeta answered = entry.meta;
-  overlay_.Put(bucket, key, std::move(entry));
+  const int64_t answered = entry.mtime_ns;
+  overlay_.Put(top, name, std::move(entry));
   const uint64_t seq = intent.seq;
   applier_->Enqueue(std::move(intent), /*urgent=*/answer_when_applied);
   if (answer_when_applied) {
-    if (Status s = applier_->WaitApplied(bucket, key, seq); !s.ok()) return s;
+    if (Status s = applier_->WaitApplied(top, name, seq); !s.ok()) return s;
   }
   return answered;
 }
 
-AsyncNamespace::UnlinkPlan AsyncNamespace::PlanUnlink(const std::string& bucket,
-                                                      const std::string& key, OpOptions options,
+AsyncNamespace::UnlinkPlan AsyncNamespace::PlanUnlink(const std::string& top,
+                                                      const std::string& name, OpOptions options,
                                                       size_t batched) {
   UnlinkPlan plan;
-  if (IsDirectoryKey(key)) {
+  if (IsDirName(name)) {
     plan.fallback = FallbackReason::kDirectoryObject;
     return plan;
   }
   uint64_t target_ino = 0;
-  if (auto e = overlay_.Get(bucket, key)) {
+  if (auto e = overlay_.Get(top, name)) {
     if (e->tombstone) return plan;  // already deleted, as answered
     target_ino = e->ino;
   } else {
-    auto st = backend_.Stat(ObjectPath(bucket, key));
+    auto st = backend_.Stat(NodeFsPath(top, name));
     if (!st.ok()) {
       if (!fs::IsMissing(st.status())) plan.status = st.status();
       return plan;
@@ -326,8 +322,8 @@ AsyncNamespace::UnlinkPlan AsyncNamespace::PlanUnlink(const std::string& bucket,
   } else {
     Intent& intent = plan.intent.emplace();
     intent.op = IntentOp::kUnlink;
-    intent.bucket = bucket;
-    intent.key = key;
+    intent.top = top;
+    intent.name = name;
     intent.target_ino = target_ino;
   }
   return plan;
@@ -337,25 +333,30 @@ void AsyncNamespace::PublishUnlink(Intent intent) {
   OverlayEntry tombstone;
   tombstone.seq = intent.seq;
   tombstone.tombstone = true;
-  overlay_.Put(intent.bucket, intent.key, std::move(tombstone));
+  overlay_.Put(intent.top, intent.name, std::move(tombstone));
   applier_->Enqueue(std::move(intent));
 }
 
-Status AsyncNamespace::Remove(const std::string& bucket, const std::string& key,
-                              OpOptions options) {
-  auto lock = locks_.LockPaths(bucket, {key});
-  UnlinkPlan plan = PlanUnlink(bucket, key, options, 0);
+Status AsyncNamespace::Remove(const NodePath& at, OpOptions options) {
+  auto [top, name] = SplitNode(at);
+  return RemoveName(top, name, options);
+}
+
+Status AsyncNamespace::RemoveName(const std::string& top, const std::string& name,
+                                  OpOptions options) {
+  auto lock = locks_.LockPaths(top, {name});
+  UnlinkPlan plan = PlanUnlink(top, name, options, 0);
   if (plan.fallback) {
     metrics_.SyncFallback(FallbackLabel(*plan.fallback));
-    applier_->WaitKey(bucket, key);
-    // The prune goes to the applier and runs once the key's lock is let go:
+    applier_->WaitKey(top, name);
+    // The prune goes to the applier and runs once the name's lock is let go:
     // holding it, the prune could not wait for the locks of the parents.
     const bool prune = options.prune_now;
     options.prune_now = false;
-    Status s = sync_.Remove(bucket, key, options);
+    Status s = sync_.RemoveName(top, name, options);
     if (s.ok() && prune) {
-      const std::string path = ObjectPath(bucket, key);
-      applier_->PruneLater(bucket, IsDirectoryKey(key) ? path : fs::ParentPath(path));
+      const std::string path = NodeFsPath(top, name);
+      applier_->PruneLater(top, IsDirName(name) ? path : fs::ParentPath(path));
       lock.clear();
       applier_->PruneNow();
     }
@@ -367,21 +368,25 @@ Status AsyncNamespace::Remove(const std::string& bucket, const std::string& key,
   return Status::Ok();
 }
 
-std::vector<Status> AsyncNamespace::RemoveMany(const std::string& bucket,
-                                               const std::vector<std::string>& keys,
+std::vector<Status> AsyncNamespace::RemoveMany(const std::vector<NodePath>& nodes,
                                                OpOptions options) {
-  std::vector<Status> results(keys.size());
+  std::vector<Status> results(nodes.size());
+  if (nodes.empty()) return results;
+  const std::string top = SplitNode(nodes.front()).first;
+  std::vector<std::string> names;
+  names.reserve(nodes.size());
+  for (const NodePath& node : nodes) names.push_back(SplitNode(node).second);
   std::vector<size_t> one_by_one;            // sync fallbacks, each under its own lock later
-  std::map<std::string_view, size_t> first;  // a repeated key shares its first's answer
+  std::map<std::string_view, size_t> first;  // a repeated name shares its first's answer
   {
-    // Every key's lock from the checks until the tombstones are published, as
-    // Remove holds one: the per-key answer order stays the journal's order.
-    auto held = locks_.LockPaths(bucket, keys);
+    // Every name's lock from the checks until the tombstones are published, as
+    // Remove holds one: the per-name answer order stays the journal's order.
+    auto held = locks_.LockPaths(top, names);
     std::vector<Intent> intents;
     std::vector<size_t> owners;
-    for (size_t i = 0; i < keys.size(); ++i) {
-      if (!first.emplace(keys[i], i).second) continue;
-      UnlinkPlan plan = PlanUnlink(bucket, keys[i], options, intents.size());
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (!first.emplace(names[i], i).second) continue;
+      UnlinkPlan plan = PlanUnlink(top, names[i], options, intents.size());
       if (plan.fallback) {
         one_by_one.push_back(i);
       } else if (plan.intent) {
@@ -399,39 +404,37 @@ std::vector<Status> AsyncNamespace::RemoveMany(const std::string& bucket,
       }
     }
   }
-  for (size_t i : one_by_one) results[i] = Remove(bucket, keys[i], options);
-  for (size_t i = 0; i < keys.size(); ++i) results[i] = results[first.at(keys[i])];
+  for (size_t i : one_by_one) results[i] = RemoveName(top, names[i], options);
+  for (size_t i = 0; i < names.size(); ++i) results[i] = results[first.at(names[i])];
   return results;
 }
 
-Result<ObjectVersion> AsyncNamespace::Find(const std::string& bucket, const std::string& key) {
-  if (!IsDirectoryKey(key)) {
-    if (auto e = overlay_.Get(bucket, key)) {
+Result<NodeView> AsyncNamespace::Find(const NodePath& at) {
+  auto [top, name] = SplitNode(at);
+  if (!IsDirName(name)) {
+    if (auto e = overlay_.Get(top, name)) {
       if (e->tombstone) return NameNotFound();
-      return e->Version();
+      return e->View();
     }
   }
-  return sync_.Find(bucket, key);
+  return sync_.FindName(top, name);
 }
 
-Result<std::unique_ptr<KeyCursor>> AsyncNamespace::List(const std::string& bucket,
-                                                        const std::string& prefix,
-                                                        const std::string& marker) {
-  OverlayRange pending = overlay_.Range(bucket, prefix, marker);
-  auto disk = sync_.List(bucket, prefix, marker);
-  if (!disk.ok()) return disk.status();
-  return MergeOverlay(std::move(pending), std::move(*disk));
+std::vector<PendingNode> AsyncNamespace::Pending(const std::string& top, const std::string& prefix,
+                                                 const std::string& after) {
+  return PendingNodes(overlay_.Range(top, prefix, after));
 }
 
-Status AsyncNamespace::WaitKey(const std::string& bucket, const std::string& key) {
-  applier_->WaitKey(bucket, key);
+Status AsyncNamespace::WaitNode(const NodePath& at) {
+  auto [top, name] = SplitNode(at);
+  applier_->WaitKey(top, name);
   return Status::Ok();
 }
 
-Status AsyncNamespace::WaitBucket(const std::string& bucket) {
-  // Used before a bucket goes away: its directories must be re-verified after.
-  caps_.RevokeTree(bucket);
-  applier_->WaitBucket(bucket);
+Status AsyncNamespace::WaitTop(const std::string& top) {
+  // Used before a top goes away: its directories must be re-verified after.
+  caps_.RevokeTree(top);
+  applier_->WaitTop(top);
   return Status::Ok();
 }
 

@@ -1,12 +1,12 @@
 // AsyncNamespace: async dirops over the SyncNamespace, as the CephFS client
 // does them with the nowsync mount behaviour.
 //
-// A PutObject or DeleteObject is answered once its intent is durable in the
+// A create or unlink is answered once its intent is durable in the
 // journal (one append + fdatasync shared by concurrent requests) and published
 // in the overlay; the applier makes it on disk behind the answer. Find/List
 // answer from the overlay first and never wait. An op goes synchronous when
 // async is not safe or not possible: sync requested (header), no delegated
-// inode, backlog full, a directory object, or pending ops around the key that
+// inode, backlog full, a directory node, or pending ops around the name that
 // must land first — each counted in fsgate_sync_fallbacks_total{reason}
 // (fallback_reason.h). The first create under a directory not yet known is
 // journaled like an async one but answered only once applied.
@@ -47,8 +47,10 @@ struct AsyncOptions {
   // Apply everything pending when destroyed (false only to simulate a crash).
   bool drain_on_close = true;
   // Where the staging files named by an adopted journal's intents were: the
-  // directory moved, with the journal, to pool.dir (legacy_state.h).
+  // directory moved, with the journal, to pool.dir (the store's legacy_state.h).
   std::string legacy_staging_dir;
+  // The xattrs of node attributes (node_attrs.h), named by the caller.
+  NodeAttrNames attr_names;
 };
 
 class AsyncNamespace final : public Namespace {
@@ -61,17 +63,16 @@ class AsyncNamespace final : public Namespace {
 
   Result<StagingFile> AcquireStaging() override;
   void ReleaseStaging(const StagingFile& file) override;
-  Result<ObjectMeta> Publish(const std::string& bucket, const std::string& key, StagedObject object,
-                             const WriteConditions& conditions, OpOptions options) override;
-  Status Remove(const std::string& bucket, const std::string& key, OpOptions options) override;
+  Result<int64_t> Publish(const NodePath& at, StagedNode node, const WriteCheck& check,
+                          OpOptions options) override;
+  Status Remove(const NodePath& at, OpOptions options) override;
   // The async unlinks of the batch share one journal write and sync.
-  std::vector<Status> RemoveMany(const std::string& bucket, const std::vector<std::string>& keys,
-                                 OpOptions options) override;
-  Result<ObjectVersion> Find(const std::string& bucket, const std::string& key) override;
-  Result<std::unique_ptr<KeyCursor>> List(const std::string& bucket, const std::string& prefix,
-                                          const std::string& marker) override;
-  Status WaitKey(const std::string& bucket, const std::string& key) override;
-  Status WaitBucket(const std::string& bucket) override;
+  std::vector<Status> RemoveMany(const std::vector<NodePath>& nodes, OpOptions options) override;
+  Result<NodeView> Find(const NodePath& at) override;
+  std::vector<PendingNode> Pending(const std::string& top, const std::string& prefix,
+                                   const std::string& after) override;
+  Status WaitNode(const NodePath& at) override;
+  Status WaitTop(const std::string& top) override;
   Status Drain() override;
   std::string StatusJson() override;
   Status WriteHealth() override { return journal_->health(); }
@@ -89,32 +90,32 @@ class AsyncNamespace final : public Namespace {
   AsyncNamespace(fs::Backend& backend, AsyncOptions options, metrics::Metrics& metrics);
   Status Recover();
   Status SweepStaging();
-  // The reason this create cannot go async, or nullopt. Called under the key lock.
-  std::optional<FallbackReason> CreateFallbackReason(const std::string& bucket,
-                                                     const std::string& key,
-                                                     const StagedObject& object, OpOptions options);
-  // Ops that must land before a sync op on `key`: the key, its ancestors, its subtree.
-  void WaitAround(const std::string& bucket, const std::string& key);
-  Result<ObjectMeta> PublishSync(const std::string& bucket, const std::string& key,
-                                 StagedObject object, const WriteConditions& conditions,
-                                 OpOptions options);
+  // The reason this create cannot go async, or nullopt. Called under the name lock.
+  std::optional<FallbackReason> CreateFallbackReason(const std::string& top,
+                                                     const std::string& name,
+                                                     const StagedNode& node, OpOptions options);
+  // Ops that must land before a sync op on `name`: the name, its ancestors, its subtree.
+  void WaitAround(const std::string& top, const std::string& name);
+  Result<int64_t> PublishSync(const std::string& top, const std::string& name, StagedNode node,
+                              const WriteCheck& check, OpOptions options);
+  Status RemoveName(const std::string& top, const std::string& name, OpOptions options);
   // `more`: ops about to join the backlog with this one (a batch).
   bool BacklogFull(size_t more = 0) const;
-  // What a DELETE of bucket/key takes, decided under its key lock: an unlink
+  // What a DELETE of top/name takes, decided under its name lock: an unlink
   // intent, a sync fallback (`fallback` set), or nothing to do (neither).
   struct UnlinkPlan {
     Status status;
     std::optional<FallbackReason> fallback;
     std::optional<Intent> intent;
   };
-  UnlinkPlan PlanUnlink(const std::string& bucket, const std::string& key, OpOptions options,
+  UnlinkPlan PlanUnlink(const std::string& top, const std::string& name, OpOptions options,
                         size_t batched);
   // Publishes a durable unlink intent: the tombstone, then the applier.
   void PublishUnlink(Intent intent);
-  // A key the overlay rules out: an answered, pending create of a file where
-  // this key needs a directory, or (for a file) of a key beneath it.
-  Status AnsweredConflict(const std::string& bucket, const std::string& key) const;
-  Status CheckParentsOnDisk(const std::string& bucket, const std::string& key);
+  // A name the overlay rules out: an answered, pending create of a file where
+  // this name needs a directory, or (for a file) of a name beneath it.
+  Status AnsweredConflict(const std::string& top, const std::string& name) const;
+  Status CheckParentsOnDisk(const std::string& top, const std::string& name);
 
   fs::Backend& backend_;
   const AsyncOptions options_;

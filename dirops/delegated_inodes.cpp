@@ -6,7 +6,6 @@
 
 #include "base/thread_priority.h"
 #include "metrics/metrics.h"
-#include "store/store_layout.h"
 
 namespace fsgate::dirops {
 

@@ -24,7 +24,7 @@ class DirCaps {
     std::lock_guard lock(mu_);
     dirs_.erase(dir);
   }
-  // Forgets `dir` and every directory under it (a bucket being deleted).
+  // Forgets `dir` and every directory under it (a top being deleted).
   void RevokeTree(const std::string& dir) {
     std::lock_guard lock(mu_);
     std::erase_if(dirs_, [&](const std::string& d) {

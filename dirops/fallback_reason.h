@@ -1,7 +1,7 @@
 // Why an async create or unlink went synchronous. Each reason is counted as a
 // label value of fsgate_sync_fallbacks_total{reason} (label values are part of
 // the metrics interface), and two of them also decide how the op is made: a
-// small object refused for want of a delegated inode or of backlog room is
+// small file refused for want of a delegated inode or of backlog room is
 // still journaled (AsyncNamespace::Publish).
 #pragma once
 
@@ -11,10 +11,10 @@ namespace fsgate::dirops {
 
 enum class FallbackReason {
   kHeader,            // the request asked for a sync op (x-fsgate-dirops: sync)
-  kDirectoryObject,   // "key/": its directory is made or emptied in place
+  kDirectoryObject,   // "name/": its directory is made or emptied in place
   kNoDelegatedInode,  // the staging pool was empty
   kBacklogFull,       // pending ops, bytes or open staging files at their bound
-  kPendingConflict,   // pending ops around the key must land first
+  kPendingConflict,   // pending ops around the name must land first
   kParentUnknown,     // first create under a directory not known to exist yet
 };
 

@@ -29,7 +29,7 @@ class InlineFile final : public fs::File {
     return st;
   }
   Result<std::string> GetXattr(const std::string& name) override {
-    return Status::Errno(ENODATA, "getxattr " + name + " of a pending object");
+    return Status::Errno(ENODATA, "getxattr " + name + " of a pending file");
   }
   Status SetXattr(const std::string&, std::string_view) override { return ReadOnly(); }
   Status RemoveXattr(const std::string&) override { return ReadOnly(); }
@@ -38,7 +38,7 @@ class InlineFile final : public fs::File {
   Status Close() override { return Status::Ok(); }
 
  private:
-  static Status ReadOnly() { return Status::Errno(EBADF, "pending inline object is read-only"); }
+  static Status ReadOnly() { return Status::Errno(EBADF, "pending inline file is read-only"); }
   std::shared_ptr<const std::string> data_;
   int64_t mtime_ns_;
 };
@@ -48,6 +48,16 @@ class InlineFile final : public fs::File {
 std::shared_ptr<fs::File> MakeInlineFile(std::shared_ptr<const std::string> data,
                                          int64_t mtime_ns) {
   return std::make_shared<InlineFile>(std::move(data), mtime_ns);
+}
+
+Status WriteInlineBody(fs::File& file, const std::string& data) {
+  // A staging file is empty unless an earlier attempt wrote it. Truncating an
+  // empty file to zero is not free: ext4 then flushes the file on close.
+  auto st = file.Stat();
+  if (!st.ok()) return st.status();
+  if (Status s = file.PWrite(0, data); !s.ok()) return s;
+  if (st->size > data.size()) return file.Truncate(data.size());
+  return Status::Ok();
 }
 
 }  // namespace fsgate::dirops

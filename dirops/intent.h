@@ -7,7 +7,6 @@
 #include <string>
 
 #include "dirops/namespace.h"
-#include "store/object_store.h"
 
 namespace fsgate::dirops {
 
@@ -23,18 +22,24 @@ enum class IntentOp : uint8_t {
 
 struct Intent {
   IntentOp op = IntentOp::kCreate;
-  // Assigned by the journal: increases in journal order, and per key in answer order.
+  // Assigned by the journal: increases in journal order, and per node in answer order.
   uint64_t seq = 0;
-  std::string bucket;
-  std::string key;
-  // kCreate: the delegated staging file that becomes the object.
+  // The node (node.h): its top directory and its name under it.
+  std::string top;
+  std::string name;
+  // kCreate: the delegated staging file that becomes the node.
   StagingFile staging;
-  ObjectMeta meta;
-  // kCreate of a small object: the body, which the applier writes into `staging`.
+  // kCreate: the caller's blob, written as the node's attributes (node_attrs.h),
+  // and the mtime the create was answered with.
+  std::string attrs;
+  int64_t mtime_ns = 0;
+  // kCreate of a small file: the body, which the applier writes into `staging`.
   std::shared_ptr<const std::string> inline_data;
-  // kUnlink: inode number of the file the delete was answered against. Replay
-  // unlinks the key only while it still names that file (or an older async create).
+  // kUnlink: inode number of the file the unlink was answered against. Replay
+  // unlinks the node only while it still names that file (or an older async create).
   uint64_t target_ino = 0;
+
+  NodePath node() const { return JoinNode(top, name); }
 };
 
 }  // namespace fsgate::dirops

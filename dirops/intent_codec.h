@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,9 +23,18 @@
 namespace fsgate::dirops {
 
 // Bump when the record layout changes; an older binary refuses a newer journal.
-// Format 3 added the optional part sizes at the end of a record; records
-// without them are those of format 2, which this binary still reads.
-inline constexpr uint32_t kJournalFormatVersion = 3;
+//
+//   format 4 payload := u8 op  u64 seq  string path  u8 kind (node.h)
+//                       string staging_path  u64 staging_ino  u8 delegated
+//                       u64 target_ino  i64 mtime_ns  string attrs
+//                       u8 has_inline  [string inline_body]
+//   string := u32 length, bytes
+//
+// Formats 1-3 named an S3 bucket and key and spelt out the object's metadata
+// fields; their records are decoded by the caller's LegacyRecordDecoder (the
+// store's, which maps them to a node and an attribute blob), so the engine
+// carries no S3 layout and still replays a journal an older fsgate left.
+inline constexpr uint32_t kJournalFormatVersion = 4;
 inline constexpr size_t kSegmentHeaderSize = 32;
 inline constexpr size_t kRecordHeaderSize = 8;
 // Larger lengths can only come from garbage: inline bodies are <= kInlineObjectMax.
@@ -50,9 +60,24 @@ void AppendIntentRecord(const Intent& intent, std::string* out);
 // Stamps the CRC of every record in `records` with the segment's `seed`.
 void SealRecords(std::string* records, uint32_t seed);
 
-// Decodes the record at the start of `data`, in a segment whose record seed is
-// `seed`; sets `consumed` to its framed size. nullopt when the record is
-// incomplete, corrupt, or not of this segment (the end of its records).
-std::optional<Intent> DecodeIntentRecord(std::string_view data, uint32_t seed, size_t* consumed);
+// The payload of a record of format `version` < kJournalFormatVersion as an
+// intent; nullopt when it does not parse (record_fields.h reads its fields).
+using LegacyRecordDecoder =
+    std::function<std::optional<Intent>(uint32_t version, std::string_view payload)>;
+
+inline bool ValidIntentOp(uint8_t op) {
+  return op >= static_cast<uint8_t>(IntentOp::kCreate) &&
+         op <= static_cast<uint8_t>(IntentOp::kCheckpoint);
+}
+
+// Decodes the record at the start of `data`, in a segment of format `version`
+// whose record seed is `seed`; sets `consumed` to its framed size. nullopt
+// when the record is incomplete, corrupt, or not of this segment (the end of
+// its records); an older format's payload goes to `legacy`.
+std::optional<Intent> DecodeIntentRecord(std::string_view data, uint32_t seed, size_t* consumed,
+                                         uint32_t version = kJournalFormatVersion,
+                                         const LegacyRecordDecoder& legacy = {});
+// A format-4 payload (the framing stripped).
+std::optional<Intent> DecodeIntentPayload(std::string_view payload);
 
 }  // namespace fsgate::dirops

@@ -54,6 +54,11 @@ Status IntentJournal::Recover(std::vector<Intent>* live) {
       if (data->size() < kSegmentHeaderSize) continue;  // cut while being started: empty
       return Status::Errno(header.status().err(), segment.path + ": " + header.status().message());
     }
+    if (header->version < kJournalFormatVersion && !options_.legacy_records) {
+      return Status::Errno(EPROTO, segment.path + ": intent journal format " +
+                                       std::to_string(header->version) +
+                                       " needs the decoder of its records, none given");
+    }
     next_seq_ = std::max(next_seq_, header->first_seq);
     const uint32_t seed = header->record_seed();
     // Records end at the first one that does not decode under this segment's
@@ -61,7 +66,8 @@ Status IntentJournal::Recover(std::vector<Intent>* live) {
     size_t pos = kSegmentHeaderSize;
     while (pos < data->size()) {
       size_t consumed = 0;
-      auto intent = DecodeIntentRecord(std::string_view(*data).substr(pos), seed, &consumed);
+      auto intent = DecodeIntentRecord(std::string_view(*data).substr(pos), seed, &consumed,
+                                       header->version, options_.legacy_records);
       if (!intent) break;
       if (intent->op == IntentOp::kCheckpoint) {
         checkpoint_ = std::max(checkpoint_, intent->seq);

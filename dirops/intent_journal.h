@@ -22,6 +22,7 @@
 
 #include "base/status.h"
 #include "dirops/intent.h"
+#include "dirops/intent_codec.h"
 #include "dirops/journal_segments.h"
 #include "fs/backend.h"
 
@@ -35,6 +36,9 @@ struct JournalOptions {
   std::string dir = ".fsgate/journal";
   bool fsync = true;
   uint64_t segment_bytes = 16 * 1024 * 1024;
+  // Decodes the records of segments an older fsgate wrote (intent_codec.h);
+  // without it such a segment is refused, never skipped.
+  LegacyRecordDecoder legacy_records;
 };
 
 class IntentJournal {

@@ -11,13 +11,13 @@ namespace {
 thread_local std::vector<const void*> t_held;
 
 // "a/b/c" -> "a", "a/", "a/b", "a/b/"; "a/b/" -> "a", "a/", "a/b".
-std::vector<std::string> DirectoriesAbove(std::string_view key) {
-  std::vector<std::string> keys;
-  for (size_t pos = key.find('/'); pos != std::string_view::npos; pos = key.find('/', pos + 1)) {
-    keys.emplace_back(key.substr(0, pos));
-    if (pos + 1 < key.size()) keys.emplace_back(key.substr(0, pos + 1));
+std::vector<std::string> DirectoriesAbove(std::string_view name) {
+  std::vector<std::string> names;
+  for (size_t pos = name.find('/'); pos != std::string_view::npos; pos = name.find('/', pos + 1)) {
+    names.emplace_back(name.substr(0, pos));
+    if (pos + 1 < name.size()) names.emplace_back(name.substr(0, pos + 1));
   }
-  return keys;
+  return names;
 }
 
 }  // namespace
@@ -53,41 +53,41 @@ KeyLocks::Held KeyLocks::Take(Stripe& s, bool shared) {
   return Held(&s, shared);
 }
 
-KeyLocks::Held KeyLocks::Lock(std::string_view bucket, std::string_view key) {
-  Stripe& s = stripes_[StripeOf(bucket, key)];
+KeyLocks::Held KeyLocks::Lock(std::string_view top, std::string_view name) {
+  Stripe& s = stripes_[StripeOf(top, name)];
   if (HeldHere(s)) return Held();
   s.mu.lock();
   return Take(s, false);
 }
 
-std::optional<KeyLocks::Held> KeyLocks::TryLock(std::string_view bucket, std::string_view key) {
-  Stripe& s = stripes_[StripeOf(bucket, key)];
+std::optional<KeyLocks::Held> KeyLocks::TryLock(std::string_view top, std::string_view name) {
+  Stripe& s = stripes_[StripeOf(top, name)];
   if (HeldHere(s)) return Held();
   if (!s.mu.try_lock()) return std::nullopt;
   return Take(s, false);
 }
 
-std::vector<KeyLocks::Held> KeyLocks::LockMany(std::string_view bucket,
-                                               const std::vector<std::string>& keys) {
+std::vector<KeyLocks::Held> KeyLocks::LockMany(std::string_view top,
+                                               const std::vector<std::string>& names) {
   std::vector<std::pair<size_t, bool>> wanted;
-  for (const std::string& key : keys) wanted.emplace_back(StripeOf(bucket, key), false);
+  for (const std::string& name : names) wanted.emplace_back(StripeOf(top, name), false);
   return LockAll(std::move(wanted));
 }
 
-std::vector<KeyLocks::Held> KeyLocks::LockPaths(std::string_view bucket,
-                                                const std::vector<std::string>& keys) {
+std::vector<KeyLocks::Held> KeyLocks::LockPaths(std::string_view top,
+                                                const std::vector<std::string>& names) {
   std::vector<std::pair<size_t, bool>> wanted;
-  for (const std::string& key : keys) {
-    wanted.emplace_back(StripeOf(bucket, key), false);
-    for (const std::string& dir : DirectoriesAbove(key)) {
-      wanted.emplace_back(StripeOf(bucket, dir), true);
+  for (const std::string& name : names) {
+    wanted.emplace_back(StripeOf(top, name), false);
+    for (const std::string& dir : DirectoriesAbove(name)) {
+      wanted.emplace_back(StripeOf(top, dir), true);
     }
   }
   return LockAll(std::move(wanted));
 }
 
 std::vector<KeyLocks::Held> KeyLocks::LockAll(std::vector<std::pair<size_t, bool>> wanted) {
-  // One entry per stripe, exclusive where any key wants it so (it sorts first).
+  // One entry per stripe, exclusive where any name wants it so (it sorts first).
   std::erase_if(wanted, [&](const auto& w) { return HeldHere(stripes_[w.first]); });
   if (wanted.empty()) return {};
   std::sort(wanted.begin(), wanted.end());

@@ -1,7 +1,7 @@
-// Striped per-key locks: operations on one bucket/key (and the pruning of one
-// directory, locked under its directory-object key "dir/") are serialized, so a
+// Striped per-name locks: operations on one top/name (and the pruning of one
+// directory, locked under its directory node's name "dir/") are serialized, so a
 // conditional write's check and its rename are one atomic step and a prune
-// never removes a directory a concurrent PUT just made into a directory object.
+// never removes a directory a concurrent create just made into a directory node.
 //
 // One owner: the engine holds the only KeyLocks, and every path that changes
 // the namespace (the sync path, the applier, the prune) takes the same one
@@ -12,22 +12,22 @@
 // Order, to stay free of deadlocks:
 // - Hold one stripe with Lock(), or a set of stripes taken all at once with
 //   LockMany(); never block on a stripe while holding another. Stripes are
-//   shared by unrelated keys, and a holder may wait for the applier: nesting
+//   shared by unrelated names, and a holder may wait for the applier: nesting
 //   could deadlock. LockMany never blocks while it holds any.
 // - A stripe this thread already holds is held again for free (the sync path
 //   runs under the request's lock): no path deadlocks on itself.
-// - A create or unlink takes LockPaths: its key's stripe exclusive and the
-//   stripes of every directory above it, as a key ("a") and as a directory
-//   object ("a/"), shared, all at once. Two keys that rule each other out
+// - A create or unlink takes LockPaths: its name's stripe exclusive and the
+//   stripes of every directory above it, as a name ("a") and as a directory
+//   node ("a/"), shared, all at once. Two names that rule each other out
 //   ("a/b" and "a/b/f", "a/b" and "a/b/", a prune of "a/b/" and a create below
 //   it) then meet on a stripe one of them holds exclusive, so the conflict
-//   check of one and the publish of the other never interleave: with per-key
+//   check of one and the publish of the other never interleave: with per-name
 //   stripes alone both PUTs were answered and the applier then dropped one
 //   (ENOTDIR or EISDIR). Shared, because creates beside each other must still
 //   share a journal flush: with the ancestors exclusive, 4 KiB PUTs at c=16
 //   into 16 directories fell from 5,250 to 3,000 ops/s (p50 2.1 -> 3.0 ms);
 //   shared, 4,000-4,900 ops/s, p50 1.2-1.5 ms, against 3,750-3,900 ops/s,
-//   p50 2.6-2.8 ms with per-key stripes alone (same tree, runs alternated;
+//   p50 2.6-2.8 ms with per-name stripes alone (same tree, runs alternated;
 //   fsgate_load --op put -c 16 -d 8 --dirs 16, 2 shared cores, noisy).
 // - The applier never blocks on a stripe (a holder may be waiting for it), and
 //   a thread that holds a stripe never blocks on another: they TryLock, and a
@@ -78,25 +78,25 @@ class KeyLocks {
   KeyLocks(const KeyLocks&) = delete;
   KeyLocks& operator=(const KeyLocks&) = delete;
 
-  [[nodiscard]] Held Lock(std::string_view bucket, std::string_view key);
+  [[nodiscard]] Held Lock(std::string_view top, std::string_view name);
   // The stripe if it is free (or already this thread's), without waiting.
-  [[nodiscard]] std::optional<Held> TryLock(std::string_view bucket, std::string_view key);
-  // The stripes of every key in `keys`, held until the returned locks go.
-  [[nodiscard]] std::vector<Held> LockMany(std::string_view bucket,
-                                           const std::vector<std::string>& keys);
+  [[nodiscard]] std::optional<Held> TryLock(std::string_view top, std::string_view name);
+  // The stripes of every name in `names`, held until the returned locks go.
+  [[nodiscard]] std::vector<Held> LockMany(std::string_view top,
+                                           const std::vector<std::string>& names);
 
-  // For creates and unlinks of `keys`: each key's stripe exclusive and those
+  // For creates and unlinks of `names`: each name's stripe exclusive and those
   // of the directories above it shared (see the order rules).
-  [[nodiscard]] std::vector<Held> LockPaths(std::string_view bucket,
-                                            const std::vector<std::string>& keys);
+  [[nodiscard]] std::vector<Held> LockPaths(std::string_view top,
+                                            const std::vector<std::string>& names);
 
   // Whether the calling thread holds any stripe (of any KeyLocks): such a
   // thread may only TryLock another.
   static bool ThisThreadHoldsAny();
 
  private:
-  static size_t StripeOf(std::string_view bucket, std::string_view key) {
-    size_t h = std::hash<std::string_view>{}(bucket)*31 + std::hash<std::string_view>{}(key);
+  static size_t StripeOf(std::string_view top, std::string_view name) {
+    size_t h = std::hash<std::string_view>{}(top)*31 + std::hash<std::string_view>{}(name);
     return h % kStripes;
   }
   static bool HeldHere(const Stripe& s);

@@ -1,90 +1,91 @@
-// Namespace: the seam where async dirops slot in under ObjectStore.
-//
-// ObjectStore does everything S3-shaped (validation, key mapping, metadata,
-// multipart, copy, listing with delimiters) and funnels every namespace
-// change and every namespace read through this interface:
+// Namespace: the engine's interface, on nodes (node.h) and opaque attribute
+// blobs (node_attrs.h). The store above it maps S3 keys to nodes, encodes and
+// decodes object metadata, checks write conditions and merges listings; the
+// engine knows none of that.
 //
 //   SyncNamespace   applies creates/unlinks on the Backend before returning
 //                   (and fsyncs the parent directory with --fsync on).
 //   AsyncNamespace  journals the intent (group commit), publishes it in its
 //                   overlay, returns; its applier calls SyncNamespace later.
-//                   Find/List consult the overlay first, so readers through
-//                   the store always see the answered state.
+//                   Find and Pending answer from the overlay first, so readers
+//                   through the store always see the answered state.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/status.h"
+#include "dirops/node.h"
 #include "fs/backend.h"
-#include "store/object_store.h"
 
 namespace fsgate::dirops {
 
-// The S3 vocabulary this engine still carries (bucket and key, ObjectMeta,
-// WriteConditions): it leaves once operations take a path and an opaque
-// attribute blob, and the store alone maps keys and decodes metadata.
-using store::HeaderList;
-using store::ListEntry;
-using store::ObjectMeta;
-using store::WriteConditions;
-
 // The reason a kNotFound carries when the top directory a create or a lookup
-// is under (the bucket's) is missing, rather than the name itself.
-inline constexpr std::string_view kReasonNoBucketDir = "no-bucket-dir";
+// is under is missing, rather than the name itself.
+inline constexpr std::string_view kReasonNoTopDir = "no-top-dir";
 inline Status NameNotFound() { return Status::Error(StatusCode::kNotFound, "no such name"); }
 // The name needs a directory where a file stands, or the reverse.
 inline Status NameConflict(const std::string& name) {
   return Status::Error(StatusCode::kAlreadyExists, "a file and a directory conflict at " + name);
 }
-inline Status BucketDirNotFound() {
-  return Status::Error(StatusCode::kNotFound, "the bucket's directory does not exist",
-                       std::string(kReasonNoBucketDir));
+inline Status TopDirNotFound() {
+  return Status::Error(StatusCode::kNotFound, "the top directory does not exist",
+                       std::string(kReasonNoTopDir));
 }
 
-// A staging file (under .fsgate/staging/) that will become an object. With a
-// delegated inode it came from the pre-created pool and `ino` is known ahead.
+// A staging file (under the gateway's staging/) that will become a file node.
+// With a delegated inode it came from the pre-created pool and `ino` is known ahead.
 struct StagingFile {
   std::string path;
   uint64_t ino = 0;
   bool delegated = false;
 };
 
-// A fully written object waiting to be linked at its key. Either its data and
-// xattrs are in `file` (synced with --fsync on), or — for small objects — the
-// body is in `inline_data` and `file` is an empty delegated staging file that
-// the namespace fills later: the async namespace then makes the object durable
-// by its journal record alone (one shared append instead of a file fsync on
-// the request path, as the MDS journal does for metadata).
-struct StagedObject {
+// A node ready to be linked. Either its data and attributes are in `file`
+// (synced with --fsync on), or — for small files — the body is in
+// `inline_data` and `file` is an empty delegated staging file that the
+// namespace fills later: the async namespace then makes the node durable by
+// its journal record alone (one shared append instead of a file fsync on the
+// request path, as the MDS journal does for metadata).
+struct StagedNode {
   StagingFile file;
-  ObjectMeta meta;
+  std::string attrs;  // the caller's blob (node_attrs.h)
+  uint64_t size = 0;  // of the body
+  // The node's mtime as answered; 0: the engine's clock (a file), as linked
+  // (a sync create). A directory node keeps its own in `attrs`.
+  int64_t mtime_ns = 0;
   std::shared_ptr<const std::string> inline_data;
 };
 
-// The current version of a key, as the namespace answers it.
-struct ObjectVersion {
-  ObjectMeta meta;
-  // Open data file of exactly this version: it stays readable if the key is
-  // replaced or deleted meanwhile. Null for directory objects ("key/").
+// The current version of a node, as the namespace answers it.
+struct NodeView {
+  // The blob (node_attrs.h); nullopt when the node has none: a file placed by
+  // another program, or a node of an older attribute format (`legacy` names),
+  // which the caller reads itself.
+  std::optional<std::string> attrs;
+  // Open data file of exactly this version: it stays readable if the node is
+  // replaced or removed meanwhile. Null for a directory node.
   std::shared_ptr<fs::File> data;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  uint64_t ino = 0;
 };
 
-// Keys of one bucket in byte order of the whole key.
-class KeyCursor {
- public:
-  virtual ~KeyCursor() = default;
-  // The next key (with its listing metadata), or nullopt at the end.
-  virtual Result<std::optional<ListEntry>> Next() = 0;
-  // Skips every remaining key that starts with `prefix` (a delimiter's common
-  // prefix), without reading the subtree when it maps to a directory.
-  virtual void SkipPrefix(const std::string& prefix) = 0;
-};
+// The caller's condition on a create, checked against the node's current
+// version (nullptr: absent) under its lock, atomically with the change.
+using WriteCheck = std::function<Status(const NodeView* current)>;
 
-// Objects up to this size are handed to Publish() as inline_data.
+// A pending entry of the overlay: (name under the top directory, node.h; its
+// view without open data, or nullopt for a pending unlink).
+using PendingNode = std::pair<std::string, std::optional<NodeView>>;
+
+// Bodies up to this size are handed to Publish() as inline_data.
 inline constexpr uint64_t kInlineObjectMax = 64 * 1024;
 
 struct OpOptions {
@@ -98,38 +99,42 @@ class Namespace {
  public:
   virtual ~Namespace() = default;
 
-  // A staging file for a new object's data: from the delegated pool when one is
+  // A staging file for a new file node's data: from the delegated pool when one is
   // available, else created on the spot (a sync fallback, counted).
   virtual Result<StagingFile> AcquireStaging() = 0;
   // Discards an unused or aborted staging file.
   virtual void ReleaseStaging(const StagingFile& file) = 0;
 
-  // Makes `object` the current version of bucket/key, replacing any; checks
-  // `conditions` against the current version atomically with the change.
-  virtual Result<ObjectMeta> Publish(const std::string& bucket, const std::string& key,
-                                     StagedObject object, const WriteConditions& conditions,
-                                     OpOptions options) = 0;
-  // Removes bucket/key if present (and prunes directories left empty).
-  virtual Status Remove(const std::string& bucket, const std::string& key, OpOptions options) = 0;
-  // Remove for each of `keys` (DeleteObjects), one status per key, in order.
-  virtual std::vector<Status> RemoveMany(const std::string& bucket,
-                                         const std::vector<std::string>& keys, OpOptions options) {
+  // Makes `node` the current version at `at`, replacing any; `check` (may be
+  // empty) sees the current version atomically with the change. The node's
+  // mtime as answered.
+  virtual Result<int64_t> Publish(const NodePath& at, StagedNode node, const WriteCheck& check,
+                                  OpOptions options) = 0;
+  // Removes the node if present (and prunes directories left empty).
+  virtual Status Remove(const NodePath& at, OpOptions options) = 0;
+  // Remove for each of `nodes`, all under one top directory; one status per
+  // node, in order.
+  virtual std::vector<Status> RemoveMany(const std::vector<NodePath>& nodes, OpOptions options) {
     std::vector<Status> results;
-    for (const std::string& key : keys) results.push_back(Remove(bucket, key, options));
+    for (const NodePath& node : nodes) results.push_back(Remove(node, options));
     return results;
   }
 
-  // NoSuchKey when absent (or pending delete).
-  virtual Result<ObjectVersion> Find(const std::string& bucket, const std::string& key) = 0;
-  // Keys starting with `prefix`, strictly after `marker`.
-  virtual Result<std::unique_ptr<KeyCursor>> List(const std::string& bucket,
-                                                  const std::string& prefix,
-                                                  const std::string& marker) = 0;
+  // kNotFound when absent (or pending unlink).
+  virtual Result<NodeView> Find(const NodePath& at) = 0;
+  // The overlay's entries under `top` whose name (node.h) starts with `prefix`
+  // and sorts after `after`, in name order: the caller merges them over its
+  // walk of the directory tree (pending creates replace, unlinks hide).
+  virtual std::vector<PendingNode> Pending(const std::string& top, const std::string& prefix,
+                                           const std::string& after) {
+    (void)top, (void)prefix, (void)after;
+    return {};
+  }
 
-  // Waits until every answered op on bucket/key has reached the filesystem.
-  virtual Status WaitKey(const std::string& bucket, const std::string& key) = 0;
-  // Waits until every answered op in the bucket has reached the filesystem.
-  virtual Status WaitBucket(const std::string& bucket) = 0;
+  // Waits until every answered op on the node has reached the filesystem.
+  virtual Status WaitNode(const NodePath& at) = 0;
+  // Waits until every answered op under the top directory has reached the filesystem.
+  virtual Status WaitTop(const std::string& top) = 0;
   // Waits until every answered op has reached the filesystem.
   virtual Status Drain() = 0;
   // JSON for GET /admin/async.

@@ -7,65 +7,68 @@
 
 namespace fsgate::dirops {
 
-ObjectVersion OverlayEntry::Version() const {
-  ObjectVersion v;
-  v.meta = meta;
+NodeView OverlayEntry::View() const {
+  NodeView v;
+  v.attrs = attrs;
+  v.size = size;
+  v.mtime_ns = mtime_ns;
+  v.ino = ino;
   if (inline_data) {
-    v.data = MakeInlineFile(inline_data, meta.mtime_ns);
+    v.data = MakeInlineFile(inline_data, mtime_ns);
   } else {
     v.data = file;
   }
   return v;
 }
 
-void Overlay::Put(const std::string& bucket, const std::string& key, OverlayEntry entry) {
+void Overlay::Put(const std::string& top, const std::string& name, OverlayEntry entry) {
   // The entry replaced is dropped after the lock is released: it may hold the
   // last reference to an open staging file, and closing it is a syscall.
   OverlayEntryPtr published = std::make_shared<const OverlayEntry>(std::move(entry));
   std::lock_guard lock(mu_);
-  auto [it, inserted] = buckets_[bucket].try_emplace(key);
+  auto [it, inserted] = tops_[top].try_emplace(name);
   std::swap(it->second, published);
   if (inserted) ++size_;
 }
 
-OverlayEntryPtr Overlay::Get(const std::string& bucket, const std::string& key) const {
+OverlayEntryPtr Overlay::Get(const std::string& top, const std::string& name) const {
   std::shared_lock lock(mu_);
-  auto b = buckets_.find(bucket);
-  if (b == buckets_.end()) return nullptr;
-  auto it = b->second.find(key);
+  auto b = tops_.find(top);
+  if (b == tops_.end()) return nullptr;
+  auto it = b->second.find(name);
   if (it == b->second.end()) return nullptr;
   return it->second;
 }
 
-void Overlay::Resolve(const std::string& bucket, const std::string& key, uint64_t seq) {
+void Overlay::Resolve(const std::string& top, const std::string& name, uint64_t seq) {
   OverlayEntryPtr resolved;  // dropped after the lock is released, as in Put()
   std::lock_guard lock(mu_);
-  auto b = buckets_.find(bucket);
-  if (b == buckets_.end()) return;
-  auto it = b->second.find(key);
+  auto b = tops_.find(top);
+  if (b == tops_.end()) return;
+  auto it = b->second.find(name);
   if (it == b->second.end() || it->second->seq != seq) return;
   resolved = std::move(it->second);
   b->second.erase(it);
   --size_;
-  if (b->second.empty()) buckets_.erase(b);
+  if (b->second.empty()) tops_.erase(b);
 }
 
-OverlayRange Overlay::Range(const std::string& bucket, const std::string& prefix,
+OverlayRange Overlay::Range(const std::string& top, const std::string& prefix,
                             const std::string& marker) const {
   OverlayRange out;
   std::shared_lock lock(mu_);
-  auto b = buckets_.find(bucket);
-  if (b == buckets_.end()) return out;
-  const auto& keys = b->second;
-  auto it = marker > prefix ? keys.upper_bound(marker) : keys.lower_bound(prefix);
-  for (; it != keys.end() && it->first.starts_with(prefix); ++it) out.emplace_back(*it);
+  auto b = tops_.find(top);
+  if (b == tops_.end()) return out;
+  const auto& names = b->second;
+  auto it = marker > prefix ? names.upper_bound(marker) : names.lower_bound(prefix);
+  for (; it != names.end() && it->first.starts_with(prefix); ++it) out.emplace_back(*it);
   return out;
 }
 
-bool Overlay::HasCreateUnder(const std::string& bucket, const std::string& prefix) const {
+bool Overlay::HasCreateUnder(const std::string& top, const std::string& prefix) const {
   std::shared_lock lock(mu_);
-  auto b = buckets_.find(bucket);
-  if (b == buckets_.end()) return false;
+  auto b = tops_.find(top);
+  if (b == tops_.end()) return false;
   for (auto it = b->second.lower_bound(prefix);
        it != b->second.end() && it->first.starts_with(prefix); ++it) {
     if (!it->second->tombstone) return true;
@@ -78,59 +81,23 @@ size_t Overlay::size() const {
   return size_;
 }
 
-namespace {
-
-class MergedCursor final : public KeyCursor {
- public:
-  MergedCursor(OverlayRange overlay, std::unique_ptr<KeyCursor> disk)
-      : overlay_(std::move(overlay)), disk_(std::move(disk)) {}
-
-  Result<std::optional<ListEntry>> Next() override {
-    for (;;) {
-      if (!disk_head_ && !disk_done_) {
-        auto next = disk_->Next();
-        if (!next.ok()) return next.status();
-        if (*next) {
-          disk_head_ = std::move(*next);
-        } else {
-          disk_done_ = true;
-        }
-      }
-      const bool have_overlay = pos_ < overlay_.size();
-      if (!have_overlay) {
-        if (!disk_head_) return std::optional<ListEntry>();
-        return std::optional<ListEntry>(std::exchange(disk_head_, std::nullopt));
-      }
-      const auto& [key, entry] = overlay_[pos_];
-      if (disk_head_ && disk_head_->key < key) {
-        return std::optional<ListEntry>(std::exchange(disk_head_, std::nullopt));
-      }
-      // The overlay's entry is first, or it shadows the disk entry of the same key.
-      if (disk_head_ && disk_head_->key == key) disk_head_.reset();
-      ++pos_;
-      if (entry->tombstone) continue;
-      return std::optional<ListEntry>(ListEntry{key, entry->meta});
+std::vector<PendingNode> PendingNodes(const OverlayRange& range) {
+  std::vector<PendingNode> out;
+  out.reserve(range.size());
+  for (const auto& [name, entry] : range) {
+    if (entry->tombstone) {
+      out.emplace_back(name, std::nullopt);
+      continue;
     }
+    // No open data: a listing reads the attributes, size and mtime alone.
+    NodeView view;
+    view.attrs = entry->attrs;
+    view.size = entry->size;
+    view.mtime_ns = entry->mtime_ns;
+    view.ino = entry->ino;
+    out.emplace_back(name, std::move(view));
   }
-
-  void SkipPrefix(const std::string& prefix) override {
-    while (pos_ < overlay_.size() && overlay_[pos_].first.starts_with(prefix)) ++pos_;
-    if (disk_head_ && disk_head_->key.starts_with(prefix)) disk_head_.reset();
-    disk_->SkipPrefix(prefix);
-  }
-
- private:
-  OverlayRange overlay_;
-  size_t pos_ = 0;
-  std::unique_ptr<KeyCursor> disk_;
-  std::optional<ListEntry> disk_head_;
-  bool disk_done_ = false;
-};
-
-}  // namespace
-
-std::unique_ptr<KeyCursor> MergeOverlay(OverlayRange overlay, std::unique_ptr<KeyCursor> disk) {
-  return std::make_unique<MergedCursor>(std::move(overlay), std::move(disk));
+  return out;
 }
 
 }  // namespace fsgate::dirops

@@ -3,11 +3,9 @@
 #include <algorithm>
 #include <ctime>
 
-#include "store/store_layout.h"
+#include "base/hash.h"
 
 namespace fsgate::dirops {
-
-using store::RandomHex;
 
 namespace {
 

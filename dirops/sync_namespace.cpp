@@ -5,53 +5,24 @@
 #include <chrono>
 
 #include "base/clock.h"
-#include "store/key_cursor.h"
-#include "store/key_path.h"
-#include "store/object_io.h"
-#include "store/object_meta_codec.h"
-#include "store/store_layout.h"
+#include "dirops/inline_file.h"
 
 namespace fsgate::dirops {
-
-using store::IsDirectoryKey;
-using store::MakeDirKeyCursor;
-using store::MaterializeInline;
-using store::ObjectPath;
-using store::ReadDirObjectMeta;
-using store::ReadObjectMeta;
-using store::RemoveDirObjectMeta;
-using store::WriteDirObjectMeta;
 
 namespace {
 
 // Bounded retries of a create that raced a concurrent prune of its parents.
 constexpr int kMaxAttempts = 16;
 
-bool IsMissingForS3(const Status& s) {
+bool IsAbsent(const Status& s) {
   return fs::IsMissing(s) || s.IsErrno(EISDIR) || s.IsErrno(EINVAL);
 }
 
-// A name on the key's path that is not a directory: a file, or a symlink (the
+// A name on the node's path that is not a directory: a file, or a symlink (the
 // backend never follows one, and refuses it with ELOOP or ENOTDIR).
 bool IsNotADirectory(const Status& s) { return s.IsErrno(ENOTDIR) || s.IsErrno(ELOOP); }
 
 }  // namespace
-
-Status CheckWriteConditions(const ObjectMeta* current, const WriteConditions& conditions) {
-  if (conditions.if_none_match) {
-    const std::string& want = *conditions.if_none_match;
-    if (current != nullptr && (want == "*" || want == current->etag)) {
-      return Status::Error(StatusCode::kFailedPrecondition, "a write condition does not hold");
-    }
-  }
-  if (conditions.if_match) {
-    if (current == nullptr) return NameNotFound();
-    if (*conditions.if_match != "*" && *conditions.if_match != current->etag) {
-      return Status::Error(StatusCode::kFailedPrecondition, "a write condition does not hold");
-    }
-  }
-  return Status::Ok();
-}
 
 Result<StagingFile> SyncNamespace::AcquireStaging() {
   auto created = staging_dirs_.Create("t.");
@@ -64,11 +35,11 @@ Result<StagingFile> SyncNamespace::AcquireStaging() {
 
 void SyncNamespace::ReleaseStaging(const StagingFile& file) { (void)backend_.Unlink(file.path); }
 
-Status SyncNamespace::MakeParents(const std::string& bucket, const std::string& key,
+Status SyncNamespace::MakeParents(const std::string& top, const std::string& name,
                                   const std::string& path, bool include_last) {
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-    std::string dir = bucket;
-    size_t pos = bucket.size() + 1;
+    std::string dir = top;
+    size_t pos = top.size() + 1;
     bool restart = false;
     while (pos < path.size()) {
       size_t end = path.find('/', pos);
@@ -87,10 +58,10 @@ Status SyncNamespace::MakeParents(const std::string& bucket, const std::string& 
         continue;
       }
       if (s.IsErrno(EEXIST)) continue;  // a file there shows up as ENOTDIR next
-      if (IsNotADirectory(s)) return NameConflict(key);
+      if (IsNotADirectory(s)) return NameConflict(name);
       if (s.IsErrno(ENOENT)) {
-        if (parent == bucket) {
-          return BucketDirNotFound();
+        if (parent == top) {
+          return TopDirNotFound();
         }
         restart = true;  // a concurrent prune removed `parent`: walk again
         break;
@@ -102,43 +73,41 @@ Status SyncNamespace::MakeParents(const std::string& bucket, const std::string& 
   return Status::Errno(EAGAIN, "creating the directories of " + path);
 }
 
-Status SyncNamespace::PublishFile(const std::string& bucket, const std::string& key,
+Status SyncNamespace::PublishFile(const std::string& top, const std::string& name,
                                   const StagingFile& file) {
-  const std::string path = ObjectPath(bucket, key);
+  const std::string path = NodeFsPath(top, name);
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     Status s = backend_.Rename(file.path, path);
     if (s.ok()) return fsync_ ? backend_.SyncDir(fs::ParentPath(path)) : Status::Ok();
     if (IsNotADirectory(s) || s.IsErrno(EISDIR) || s.IsErrno(ENOTEMPTY) || s.IsErrno(EEXIST)) {
-      return NameConflict(key);
+      return NameConflict(name);
     }
     if (!s.IsErrno(ENOENT)) return s;
-    // The parent is missing (first key under it, or pruned meanwhile).
-    if (fs::ParentPath(path) == bucket) {
-      auto st = backend_.Stat(bucket);
+    // The parent is missing (first name under it, or pruned meanwhile).
+    if (fs::ParentPath(path) == top) {
+      auto st = backend_.Stat(top);
       if (!st.ok() || !st->is_dir) {
-        return BucketDirNotFound();
+        return TopDirNotFound();
       }
     }
-    if (Status made = MakeParents(bucket, key, path, false); !made.ok()) return made;
+    if (Status made = MakeParents(top, name, path, false); !made.ok()) return made;
   }
   return Status::Errno(EAGAIN, "publishing " + path);
 }
 
-Status SyncNamespace::PublishDir(const std::string& bucket, const std::string& key,
-                                 ObjectMeta& meta, const StagingFile& file) {
-  const std::string path = ObjectPath(bucket, key);
-  meta.size = 0;
-  meta.mtime_ns = NowNs();
+Status SyncNamespace::PublishDir(const std::string& top, const std::string& name,
+                                 const StagedNode& node) {
+  const std::string path = NodeFsPath(top, name);
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-    if (Status s = MakeParents(bucket, key, path, true); !s.ok()) return s;
+    if (Status s = MakeParents(top, name, path, true); !s.ok()) return s;
     auto st = backend_.Stat(path);
     if (!st.ok() && st.status().IsErrno(ENOENT)) continue;
-    if (!st.ok()) return IsNotADirectory(st.status()) ? NameConflict(key) : st.status();
-    if (!st->is_dir) return NameConflict(key);
-    Status s = WriteDirObjectMeta(backend_, path, meta);
+    if (!st.ok()) return IsNotADirectory(st.status()) ? NameConflict(name) : st.status();
+    if (!st->is_dir) return NameConflict(name);
+    Status s = WriteDirAttrs(backend_, path, attr_names_, node.attrs);
     if (s.IsErrno(ENOENT)) continue;
     if (!s.ok()) return s;
-    ReleaseStaging(file);
+    ReleaseStaging(node.file);
     if (fsync_) {
       if (Status sync = backend_.SyncDir(path); !sync.ok()) return sync;
       return backend_.SyncDir(fs::ParentPath(path));
@@ -148,66 +117,73 @@ Status SyncNamespace::PublishDir(const std::string& bucket, const std::string& k
   return Status::Errno(EAGAIN, "publishing " + path);
 }
 
-Result<ObjectMeta> SyncNamespace::Publish(const std::string& bucket, const std::string& key,
-                                          StagedObject object, const WriteConditions& conditions,
-                                          OpOptions /*options: always synchronous here*/) {
-  return PublishLinked(bucket, key, std::move(object), conditions, nullptr);
+Result<int64_t> SyncNamespace::Publish(const NodePath& at, StagedNode node, const WriteCheck& check,
+                                       OpOptions /*options: always synchronous here*/) {
+  auto [top, name] = SplitNode(at);
+  return PublishLinked(top, name, std::move(node), check, nullptr);
 }
 
-Result<ObjectMeta> SyncNamespace::PublishLinked(const std::string& bucket, const std::string& key,
-                                                StagedObject object,
-                                                const WriteConditions& conditions,
-                                                fs::FileStat* linked) {
-  auto lock = LockKey(bucket, key);
-  if (conditions.if_match || conditions.if_none_match) {
-    auto current = FindLocked(bucket, key);
+// Writes an inline body and its attributes into an (empty) staging file,
+// synced with `fsync` and closed: what a file-backed StagedNode would have held.
+Status MaterializeInline(fs::Backend& backend, const StagedNode& node, const NodeAttrNames& names,
+                         bool fsync) {
+  auto file = backend.Open(node.file.path, fs::Backend::OpenMode::kReadWrite);
+  if (!file.ok()) return file.status();
+  if (Status s = WriteInlineBody(**file, *node.inline_data); !s.ok()) return s;
+  if (Status s = WriteFileAttrs(**file, names, node.attrs, 0); !s.ok()) return s;
+  if (fsync) {
+    if (Status s = (*file)->Sync(); !s.ok()) return s;
+  }
+  return (*file)->Close();
+}
+
+Result<int64_t> SyncNamespace::PublishLinked(const std::string& top, const std::string& name,
+                                             StagedNode node, const WriteCheck& check,
+                                             fs::FileStat* linked) {
+  auto lock = LockKey(top, name);
+  if (check) {
+    auto current = FindName(top, name);
     if (!current.ok() && !current.status().Is(StatusCode::kNotFound)) return current.status();
-    if (Status s = CheckWriteConditions(current.ok() ? &current->meta : nullptr, conditions);
-        !s.ok()) {
-      return s;
-    }
+    if (Status s = check(current.ok() ? &*current : nullptr); !s.ok()) return s;
   }
-  ObjectMeta meta = std::move(object.meta);
-  if (object.inline_data && !IsDirectoryKey(key)) {
-    if (Status s = MaterializeInline(backend_, object.file.path, *object.inline_data, meta, fsync_);
-        !s.ok()) {
-      return s;
-    }
+  if (IsDirName(name)) {
+    if (Status s = PublishDir(top, name, node); !s.ok()) return s;
+    return node.mtime_ns;
   }
-  if (IsDirectoryKey(key)) {
-    if (Status s = PublishDir(bucket, key, meta, object.file); !s.ok()) return s;
-    return meta;
+  if (node.inline_data) {
+    if (Status s = MaterializeInline(backend_, node, attr_names_, fsync_); !s.ok()) return s;
   }
-  if (Status s = PublishFile(bucket, key, object.file); !s.ok()) return s;
-  auto st = backend_.Stat(ObjectPath(bucket, key));
+  if (Status s = PublishFile(top, name, node.file); !s.ok()) return s;
+  int64_t mtime_ns = node.mtime_ns;
+  auto st = backend_.Stat(NodeFsPath(top, name));
   if (st.ok()) {
-    meta.mtime_ns = st->mtime_ns;
+    mtime_ns = st->mtime_ns;
     if (linked) *linked = *st;
   }
-  return meta;
+  return mtime_ns;
 }
 
-std::vector<KeyLocks::Held> SyncNamespace::LockKey(const std::string& bucket,
-                                                   const std::string& key) {
+std::vector<KeyLocks::Held> SyncNamespace::LockKey(const std::string& top,
+                                                   const std::string& name) {
   if (caller_ == Caller::kApplier) return {};
-  return locks_.LockPaths(bucket, {key});
+  return locks_.LockPaths(top, {name});
 }
 
-std::optional<std::string> SyncNamespace::PruneEmptyDirs(const std::string& bucket, std::string dir,
+std::optional<std::string> SyncNamespace::PruneEmptyDirs(const std::string& top, std::string dir,
                                                          bool may_wait) {
-  while (dir.size() > bucket.size() + 1 && dir.compare(0, bucket.size() + 1, bucket + "/") == 0) {
-    // Under the directory-object key's lock: a concurrent PUT of "dir/" waits,
+  while (dir.size() > top.size() + 1 && dir.compare(0, top.size() + 1, top + "/") == 0) {
+    // Under the directory node name's lock: a concurrent create of "dir/" waits,
     // or (holding it first) makes the directory one this prune leaves alone.
-    const std::string dir_key = dir.substr(bucket.size() + 1) + "/";
+    const std::string dir_name = dir.substr(top.size() + 1) + "/";
     std::optional<KeyLocks::Held> lock;
     if (may_wait) {
-      lock = locks_.Lock(bucket, dir_key);
+      lock = locks_.Lock(top, dir_name);
     } else {
-      lock = locks_.TryLock(bucket, dir_key);
+      lock = locks_.TryLock(top, dir_name);
       if (!lock) return dir;
     }
-    auto meta = ReadDirObjectMeta(backend_, dir);
-    if (!meta.ok() || meta->has_value()) return std::nullopt;
+    auto attrs = ReadDirAttrs(backend_, dir, attr_names_);
+    if (!attrs.ok() || attrs->has_value()) return std::nullopt;
     if (!backend_.Rmdir(dir).ok()) return std::nullopt;  // not empty (or gone): stop
     if (dir_removed_) dir_removed_(dir);
     std::string parent = fs::ParentPath(dir);
@@ -217,23 +193,29 @@ std::optional<std::string> SyncNamespace::PruneEmptyDirs(const std::string& buck
   return std::nullopt;
 }
 
-Status SyncNamespace::Remove(const std::string& bucket, const std::string& key, OpOptions options) {
-  const std::string path = ObjectPath(bucket, key);
+Status SyncNamespace::Remove(const NodePath& at, OpOptions options) {
+  auto [top, name] = SplitNode(at);
+  return RemoveName(top, name, options);
+}
+
+Status SyncNamespace::RemoveName(const std::string& top, const std::string& name,
+                                 OpOptions options) {
+  const std::string path = NodeFsPath(top, name);
   {
-    auto lock = LockKey(bucket, key);
-    if (IsDirectoryKey(key)) {
+    auto lock = LockKey(top, name);
+    if (IsDirName(name)) {
       auto st = backend_.Stat(path);
-      if (!st.ok() || !st->is_dir) return IsMissingForS3(st.status()) ? Status::Ok() : st.status();
-      auto meta = ReadDirObjectMeta(backend_, path);
-      if (!meta.ok()) return IsMissingForS3(meta.status()) ? Status::Ok() : meta.status();
-      if (!meta->has_value()) return Status::Ok();
-      if (Status s = RemoveDirObjectMeta(backend_, path); !s.ok()) return s;
+      if (!st.ok() || !st->is_dir) return IsAbsent(st.status()) ? Status::Ok() : st.status();
+      auto attrs = ReadDirAttrs(backend_, path, attr_names_);
+      if (!attrs.ok()) return IsAbsent(attrs.status()) ? Status::Ok() : attrs.status();
+      if (!attrs->has_value()) return Status::Ok();
+      if (Status s = RemoveDirAttrs(backend_, path, attr_names_); !s.ok()) return s;
       if (fsync_) {
         if (Status s = backend_.SyncDir(path); !s.ok()) return s;
       }
     } else {
       Status s = backend_.Unlink(path);
-      if (!s.ok()) return IsMissingForS3(s) || s.IsErrno(EPERM) ? Status::Ok() : s;
+      if (!s.ok()) return IsAbsent(s) || s.IsErrno(EPERM) ? Status::Ok() : s;
       if (fsync_) {
         // A concurrent delete may have pruned the emptied parent already; its
         // removal is made durable by that pruner.
@@ -245,44 +227,46 @@ Status SyncNamespace::Remove(const std::string& bucket, const std::string& key, 
   if (options.prune_now) {
     // --dirops sync prunes here holding no lock, so it waits and leaves nothing
     // over; the async namespace hands its prunes to the applier instead.
-    (void)PruneEmptyDirs(bucket, IsDirectoryKey(key) ? path : fs::ParentPath(path),
+    (void)PruneEmptyDirs(top, IsDirName(name) ? path : fs::ParentPath(path),
                          caller_ == Caller::kRequests && !KeyLocks::ThisThreadHoldsAny());
   }
   return Status::Ok();
 }
 
-Result<ObjectVersion> SyncNamespace::Find(const std::string& bucket, const std::string& key) {
-  return FindLocked(bucket, key);
+Result<NodeView> SyncNamespace::Find(const NodePath& at) {
+  auto [top, name] = SplitNode(at);
+  return FindName(top, name);
 }
 
 // Reads need no lock: a rename replaces the name atomically, and the open file
 // stays this version's data whatever happens to the name afterwards.
-Result<ObjectVersion> SyncNamespace::FindLocked(const std::string& bucket, const std::string& key) {
-  const std::string path = ObjectPath(bucket, key);
-  ObjectVersion version;
-  if (IsDirectoryKey(key)) {
+Result<NodeView> SyncNamespace::FindName(const std::string& top, const std::string& name) {
+  const std::string path = NodeFsPath(top, name);
+  NodeView view;
+  if (IsDirName(name)) {
     auto st = backend_.Stat(path);
-    if (!st.ok()) return IsMissingForS3(st.status()) ? NameNotFound() : st.status();
+    if (!st.ok()) return IsAbsent(st.status()) ? NameNotFound() : st.status();
     if (!st->is_dir) return NameNotFound();
-    auto meta = ReadDirObjectMeta(backend_, path);
-    if (!meta.ok()) return IsMissingForS3(meta.status()) ? NameNotFound() : meta.status();
-    if (!meta->has_value()) return NameNotFound();
-    version.meta = std::move(**meta);
-    return version;
+    auto attrs = ReadDirAttrs(backend_, path, attr_names_);
+    if (!attrs.ok()) return IsAbsent(attrs.status()) ? NameNotFound() : attrs.status();
+    if (!attrs->has_value()) return NameNotFound();
+    if (!(*attrs)->empty()) view.attrs = std::move(**attrs);  // empty: an older format's
+    view.mtime_ns = st->mtime_ns;
+    view.ino = st->ino;
+    return view;
   }
   auto file = backend_.Open(path, fs::Backend::OpenMode::kRead);
-  if (!file.ok()) return IsMissingForS3(file.status()) ? NameNotFound() : file.status();
-  auto meta = ReadObjectMeta(**file);
-  if (!meta.ok()) return meta.status();
-  version.meta = std::move(*meta);
-  version.data = std::shared_ptr<fs::File>(std::move(*file));
-  return version;
-}
-
-Result<std::unique_ptr<KeyCursor>> SyncNamespace::List(const std::string& bucket,
-                                                       const std::string& prefix,
-                                                       const std::string& marker) {
-  return MakeDirKeyCursor(backend_, bucket, prefix, marker);
+  if (!file.ok()) return IsAbsent(file.status()) ? NameNotFound() : file.status();
+  auto st = (*file)->Stat();
+  if (!st.ok()) return st.status();
+  auto attrs = ReadFileAttrs(**file, attr_names_);
+  if (!attrs.ok()) return attrs.status();
+  if (attrs->has_value()) view.attrs = std::move((*attrs)->blob);
+  view.size = st->size;
+  view.mtime_ns = st->mtime_ns;
+  view.ino = st->ino;
+  view.data = std::shared_ptr<fs::File>(std::move(*file));
+  return view;
 }
 
 namespace {
@@ -294,15 +278,18 @@ struct OwnedKeyLocks {
 };
 class StandaloneSyncNamespace final : private OwnedKeyLocks, public SyncNamespace {
  public:
-  StandaloneSyncNamespace(fs::Backend& backend, std::string staging_dir, bool fsync)
-      : SyncNamespace(backend, locks, std::move(staging_dir), fsync, Caller::kRequests) {}
+  StandaloneSyncNamespace(fs::Backend& backend, std::string staging_dir, bool fsync,
+                          NodeAttrNames attr_names)
+      : SyncNamespace(backend, locks, std::move(staging_dir), fsync, std::move(attr_names),
+                      Caller::kRequests) {}
 };
 
 }  // namespace
 
 std::unique_ptr<Namespace> SyncNamespace::Standalone(fs::Backend& backend, std::string staging_dir,
-                                                     bool fsync) {
-  return std::make_unique<StandaloneSyncNamespace>(backend, std::move(staging_dir), fsync);
+                                                     bool fsync, NodeAttrNames attr_names) {
+  return std::make_unique<StandaloneSyncNamespace>(backend, std::move(staging_dir), fsync,
+                                                   std::move(attr_names));
 }
 
 std::string SyncNamespace::StatusJson() {

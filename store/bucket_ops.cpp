@@ -7,6 +7,7 @@
 #include "fs/backend_util.h"
 #include "store/bucket_record.h"
 #include "store/fs_object_store.h"
+#include "store/key_cursor.h"
 #include "store/key_path.h"
 #include "store/s3_errors.h"
 #include "store/store_layout.h"
@@ -148,10 +149,10 @@ Result<std::vector<BucketInfo>> FsObjectStore::ListBuckets() {
 Status FsObjectStore::DeleteBucket(const std::string& bucket) {
   if (Status s = CheckBucket(bucket); !s.ok()) return s;
   auto gate = bucket_gate_.Delete(bucket);
-  if (Status s = ns_->WaitBucket(bucket); !s.ok()) return s;
-  auto cursor = ns_->List(bucket, "", "");
-  if (!cursor.ok()) return cursor.status();
-  auto first = (*cursor)->Next();
+  if (Status s = ns_->WaitTop(bucket); !s.ok()) return s;
+  auto cursor =
+      MergePending(ns_->Pending(bucket, "", ""), MakeDirKeyCursor(*backend_, bucket, "", ""));
+  auto first = cursor->Next();
   if (!first.ok()) return first.status();
   const Status not_empty =
       S3Error(s3err::kBucketNotEmpty, "The bucket you tried to delete is not empty");

@@ -21,9 +21,8 @@ namespace fsgate::store {
 
 using dirops::kInlineObjectMax;
 using dirops::Namespace;
-using dirops::ObjectVersion;
 using dirops::OpOptions;
-using dirops::StagedObject;
+using dirops::StagedNode;
 using dirops::StagingFile;
 
 class FsObjectStore final : public ObjectStore {
@@ -82,6 +81,18 @@ class FsObjectStore final : public ObjectStore {
   // The S3 error a failed lookup of `key` means (S3StatusOf); NoSuchKey
   // becomes NoSuchBucket when the bucket is gone.
   Status KeyMissing(const std::string& bucket, const std::string& key, Status engine);
+  // Publishes an object at bucket/key through the engine: its node, its
+  // metadata as the engine's blob, the write conditions as its check. The
+  // object's metadata as answered.
+  Result<ObjectMeta> Publish(const std::string& bucket, const std::string& key, StagingFile staging,
+                             ObjectMeta meta, std::shared_ptr<const std::string> inline_data,
+                             const WriteConditions& conditions, bool sync_dirops);
+  // The current version of bucket/key: its metadata and open data file.
+  struct Found {
+    ObjectMeta meta;
+    std::shared_ptr<fs::File> data;  // null for a directory object
+  };
+  Result<Found> Find(const std::string& bucket, const std::string& key);
   // Writes `meta` and publishes a staged file that holds the object's data.
   Result<ObjectMeta> PublishStaged(const std::string& bucket, const std::string& key,
                                    StagingFile staging, fs::File& file, ObjectMeta meta,

@@ -12,16 +12,34 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "dirops/namespace.h"
 #include "fs/backend.h"
+#include "store/object_store.h"
 
 namespace fsgate::store {
 
-using dirops::KeyCursor;
+// Keys of one bucket in byte order of the whole key.
+class KeyCursor {
+ public:
+  virtual ~KeyCursor() = default;
+  // The next key (with its listing metadata), or nullopt at the end.
+  virtual Result<std::optional<ListEntry>> Next() = 0;
+  // Skips every remaining key that starts with `prefix` (a delimiter's common
+  // prefix), without reading the subtree when it maps to a directory.
+  virtual void SkipPrefix(const std::string& prefix) = 0;
+};
 
 std::unique_ptr<KeyCursor> MakeDirKeyCursor(fs::Backend& backend, std::string bucket,
                                             std::string prefix, std::string marker);
+
+// `disk` with the engine's pending entries of the bucket (Namespace::Pending,
+// named by key: store/key_path.h) merged in, in key order: pending creates
+// appear (replacing the disk entry), pending unlinks hide.
+std::unique_ptr<KeyCursor> MergePending(std::vector<dirops::PendingNode> pending,
+                                        std::unique_ptr<KeyCursor> disk);
 
 }  // namespace fsgate::store

@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "dirops/node.h"
 #include "store/s3_errors.h"
 
 namespace fsgate::store {
@@ -50,5 +51,15 @@ inline bool IsDirectoryKey(std::string_view key) { return !key.empty() && key.ba
 
 // Backend path of a (validated) bucket and key; a directory key loses its '/'.
 std::string ObjectPath(std::string_view bucket, std::string_view key);
+
+// The engine's node of a (validated) bucket and key: the file at ObjectPath, or
+// for a directory key the directory itself. The engine's name of the node
+// under the bucket's directory (dirops/node.h) is then the key itself, so a
+// pending entry's name is its key and the engine's name order is key order.
+inline dirops::NodePath ObjectNode(std::string_view bucket, std::string_view key) {
+  return dirops::NodePath{ObjectPath(bucket, key), IsDirectoryKey(key)
+                                                       ? dirops::NodeKind::kDirectory
+                                                       : dirops::NodeKind::kFile};
+}
 
 }  // namespace fsgate::store

@@ -1,5 +1,6 @@
 // ListObjects: delimiter folding over the namespace's key cursor.
 #include "store/fs_object_store.h"
+#include "store/key_cursor.h"
 
 namespace fsgate::store {
 
@@ -8,11 +9,14 @@ Result<ListResult> FsObjectStore::ListObjects(const std::string& bucket,
   if (Status s = CheckBucket(bucket); !s.ok()) return s;
   ListResult result;
   if (request.max_keys == 0) return result;
-  auto cursor = ns_->List(bucket, request.prefix, request.marker);
-  if (!cursor.ok()) return cursor.status();
+  // The pending entries first: an op applied between the two reads is then
+  // seen on disk, never missed by both.
+  auto pending = ns_->Pending(bucket, request.prefix, request.marker);
+  auto cursor = MergePending(std::move(pending),
+                             MakeDirKeyCursor(*backend_, bucket, request.prefix, request.marker));
   size_t count = 0;
   for (;;) {
-    auto next = (*cursor)->Next();
+    auto next = cursor->Next();
     if (!next.ok()) return next.status();
     if (!next->has_value()) break;
     ListEntry& entry = **next;
@@ -21,7 +25,7 @@ Result<ListResult> FsObjectStore::ListObjects(const std::string& bucket,
       if (pos != std::string::npos) {
         std::string common = entry.key.substr(0, pos + request.delimiter.size());
         // The rest of this group is folded into `common`: never read it.
-        (*cursor)->SkipPrefix(common);
+        cursor->SkipPrefix(common);
         // A marker that is itself a common prefix (the previous page's last) is not repeated.
         if (common == request.marker) continue;
         if (count == request.max_keys) {

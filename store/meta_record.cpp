@@ -5,32 +5,13 @@
 #include <vector>
 
 #include "base/hash.h"
+#include "base/tlv_fields.h"
 #include "store/s3_errors.h"
 
 namespace fsgate::store {
 namespace {
 
 constexpr std::string_view kDefaultType = "binary/octet-stream";
-
-void PutVarint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
-
-void PutField(std::string& out, char tag, std::string_view bytes) {
-  out.push_back(tag);
-  PutVarint(out, bytes.size());
-  out.append(bytes);
-}
-
-void PutVarintField(std::string& out, char tag, uint64_t v) {
-  std::string bytes;
-  PutVarint(bytes, v);
-  PutField(out, tag, bytes);
-}
 
 void PutHeaderFields(std::string& out, char tag, const HeaderList& headers) {
   for (const auto& [name, value] : headers) {
@@ -52,46 +33,6 @@ bool IsHexMd5(std::string_view etag) {
 }
 
 // Reads varints and fields off the front of a record; an overrun fails.
-class FieldReader {
- public:
-  explicit FieldReader(std::string_view data) : data_(data) {}
-  bool done() const { return data_.empty(); }
-  std::string_view rest() const { return data_; }
-
-  bool Varint(uint64_t& v) {
-    v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (data_.empty()) return false;
-      const auto byte = static_cast<unsigned char>(data_.front());
-      data_.remove_prefix(1);
-      v |= static_cast<uint64_t>(byte & 0x7f) << shift;
-      if ((byte & 0x80) == 0) return true;
-    }
-    return false;
-  }
-  bool Bytes(uint64_t n, std::string_view& out) {
-    if (n > data_.size()) return false;
-    out = data_.substr(0, n);
-    data_.remove_prefix(n);
-    return true;
-  }
-  bool Field(char& tag, std::string_view& bytes) {
-    if (data_.empty()) return false;
-    tag = data_.front();
-    data_.remove_prefix(1);
-    uint64_t n = 0;
-    return Varint(n) && Bytes(n, bytes);
-  }
-
- private:
-  std::string_view data_;
-};
-
-bool DecodeVarint(std::string_view bytes, uint64_t& v) {
-  FieldReader r(bytes);
-  return r.Varint(v) && r.done();
-}
-
 bool DecodePartSizes(std::string_view bytes, std::vector<uint64_t>& out) {
   FieldReader r(bytes);
   while (!r.done()) {
@@ -124,7 +65,7 @@ Status CorruptMeta(const std::string& why) {
   return S3Error(s3err::kInternalError, "object metadata is corrupt: " + why);
 }
 
-std::string EncodeMetaRecord(const ObjectMeta& meta, uint64_t seq, bool with_mtime) {
+std::string EncodeMetaRecord(const ObjectMeta& meta, bool with_mtime) {
   const uint8_t version = meta.part_sizes.empty() ? kMetaRecordOldestVersion : kMetaRecordVersion;
   std::string out(1, static_cast<char>(version));
   if (IsHexMd5(meta.etag)) {
@@ -132,7 +73,6 @@ std::string EncodeMetaRecord(const ObjectMeta& meta, uint64_t seq, bool with_mti
   } else {
     PutField(out, 'e', meta.etag);
   }
-  if (seq != 0) PutVarintField(out, 's', seq);
   if (meta.content_type != kDefaultType) PutField(out, 'c', meta.content_type);
   PutHeaderFields(out, 'h', meta.system_headers);
   PutHeaderFields(out, 'u', meta.user_meta);

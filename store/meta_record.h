@@ -1,11 +1,14 @@
 // The object metadata record of format 2: an object's ObjectMeta (but size
-// and, for files, mtime, which come from fstat) and its async create's seq,
-// as one xattr value.
+// and, for files, mtime, which come from fstat), as one xattr value — the one
+// codec of ObjectMeta: the blob the engine's journal, the xattrs and multipart
+// carry.
 //
 //   byte 0        format version (2)
 //   then fields   tag byte, varint length, bytes; in any order
 //     'm' the ETag as 16 raw bytes (a plain MD5), or 'e' the ETag as text
-//     's' seq (varint)          'c' content type (absent: binary/octet-stream)
+//     's' the engine's seq (varint), appended and stripped by the engine
+//         (dirops/node_attrs.h); decoded here for records that hold it
+//                               'c' content type (absent: binary/octet-stream)
 //     'h' system header, 'u' user metadata, 'k' checksum: varint name length,
 //         name, value           'p' parts count (varint)   't' mtime_ns (varint)
 //     'z' part sizes (varints, one per part, in order)    -- format 3
@@ -39,7 +42,7 @@ struct MetaRecord {
   uint64_t seq = 0;  // 0: not written by an async create
 };
 
-std::string EncodeMetaRecord(const ObjectMeta& meta, uint64_t seq, bool with_mtime);
+std::string EncodeMetaRecord(const ObjectMeta& meta, bool with_mtime);
 // The InternalError of unreadable object metadata.
 Status CorruptMeta(const std::string& why);
 // The InternalError of metadata of a format newer than this binary knows.

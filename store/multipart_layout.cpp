@@ -7,6 +7,8 @@
 
 #include <set>
 
+#include "base/hash.h"
+#include "store/meta_record.h"
 #include "store/object_meta_codec.h"
 #include "store/s3_errors.h"
 #include "store/store_layout.h"
@@ -58,7 +60,7 @@ std::string UploadDir(const std::string& bucket, const std::string& upload_id) {
 std::string EncodeUploadRecord(const UploadRecord& upload) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  std::string meta = EncodeMetaJson(upload.meta);
+  const std::string record = HexEncode(EncodeMetaRecord(upload.meta, /*with_mtime=*/false));
   w.StartObject();
   w.Key("bucket");
   w.String(upload.bucket.c_str());
@@ -66,8 +68,8 @@ std::string EncodeUploadRecord(const UploadRecord& upload) {
   w.String(upload.key.data(), static_cast<rapidjson::SizeType>(upload.key.size()));
   w.Key("initiated");
   w.Int64(upload.initiated_ns);
-  w.Key("meta");
-  w.String(meta.data(), static_cast<rapidjson::SizeType>(meta.size()));
+  w.Key("record");
+  w.String(record.data(), static_cast<rapidjson::SizeType>(record.size()));
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize());
 }
@@ -79,18 +81,29 @@ Result<UploadRecord> LoadUploadRecord(fs::Backend& backend, const std::string& u
   doc.Parse(text->data(), text->size());
   if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("bucket") ||
       !doc["bucket"].IsString() || !doc.HasMember("key") || !doc["key"].IsString() ||
-      !doc.HasMember("initiated") || !doc["initiated"].IsInt64() || !doc.HasMember("meta") ||
-      !doc["meta"].IsString()) {
+      !doc.HasMember("initiated") || !doc["initiated"].IsInt64()) {
     return S3Error(s3err::kInternalError, "multipart upload record is corrupt: " + upload_dir);
   }
+  const char* field = doc.HasMember("record") ? "record" : "meta";  // "meta": an older fsgate's
+  if (!doc.HasMember(field) || !doc[field].IsString()) {
+    return S3Error(s3err::kInternalError, "multipart upload record is corrupt: " + upload_dir);
+  }
+  const std::string_view value(doc[field].GetString(), doc[field].GetStringLength());
   UploadRecord upload;
   upload.bucket = doc["bucket"].GetString();
   upload.key.assign(doc["key"].GetString(), doc["key"].GetStringLength());
   upload.initiated_ns = doc["initiated"].GetInt64();
-  auto meta =
-      DecodeMetaJson(std::string_view(doc["meta"].GetString(), doc["meta"].GetStringLength()));
-  if (!meta.ok()) return meta.status();
-  upload.meta = std::move(*meta);
+  if (field == std::string_view("meta")) {
+    auto meta = DecodeMetaJson(value);
+    if (!meta.ok()) return meta.status();
+    upload.meta = std::move(*meta);
+    return upload;
+  }
+  auto bytes = HexDecode(value);
+  if (!bytes) return CorruptMeta("multipart upload record " + upload_dir);
+  auto record = DecodeMetaRecord(*bytes);
+  if (!record.ok()) return record.status();
+  upload.meta = std::move(record->meta);
   return upload;
 }
 

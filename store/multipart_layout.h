@@ -1,7 +1,9 @@
 // Multipart uploads on disk, one directory per bucket:
 //
 //   .fsgate/multipart/<bucket>/<upload-id>/upload       JSON: bucket, key, initiation time,
-//   metadata .fsgate/multipart/<bucket>/<upload-id>/part-00001   one file per part, its ETag in
+//   "record": the object's metadata record (meta_record.h) in hex — the one codec of
+//   ObjectMeta; an upload an older fsgate began has its metadata as JSON ("meta") instead
+//   .fsgate/multipart/<bucket>/<upload-id>/part-00001   one file per part, its ETag in
 //   xattrs
 //
 // Per bucket, so that ListMultipartUploads reads only its own bucket's uploads

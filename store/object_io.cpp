@@ -88,28 +88,4 @@ Result<size_t> FileReader::Read(uint64_t offset, std::span<char> buf) {
   return data_->PRead(offset, buf);
 }
 
-Status WriteInlineBody(fs::File& file, const std::string& data, const ObjectMeta& meta,
-                       uint64_t seq) {
-  // A staging file is empty unless an earlier attempt wrote it. Truncating an
-  // empty file to zero is not free: ext4 then flushes the file on close.
-  auto st = file.Stat();
-  if (!st.ok()) return st.status();
-  if (Status s = file.PWrite(0, data); !s.ok()) return s;
-  if (st->size > data.size()) {
-    if (Status s = file.Truncate(data.size()); !s.ok()) return s;
-  }
-  return WriteObjectMeta(file, meta, seq);
-}
-
-Status MaterializeInline(fs::Backend& backend, const std::string& staging_path,
-                         const std::string& data, const ObjectMeta& meta, bool fsync) {
-  auto file = backend.Open(staging_path, fs::Backend::OpenMode::kReadWrite);
-  if (!file.ok()) return file.status();
-  if (Status s = WriteInlineBody(**file, data, meta); !s.ok()) return s;
-  if (fsync) {
-    if (Status s = (*file)->Sync(); !s.ok()) return s;
-  }
-  return (*file)->Close();
-}
-
 }  // namespace fsgate::store

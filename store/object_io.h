@@ -16,7 +16,7 @@ namespace fsgate::store {
 //
 // With `inline_max` > 0 a body that stays within it is kept in memory and
 // handed to `publish` as inline data, the staging file untouched (the
-// namespace writes it: see StagedObject::inline_data). A larger body goes to
+// namespace writes it: see dirops::StagedNode::inline_data). A larger body goes to
 // the staging file; Commit() then writes the metadata xattrs, syncs (with
 // fsync), closes, and calls `publish` without inline data.
 //
@@ -74,14 +74,5 @@ class FileReader final : public ObjectReader {
   ObjectMeta meta_;
   std::shared_ptr<fs::File> data_;
 };
-
-// Writes a body that rode inline (in memory or in the journal) and its metadata
-// into an open staging file, whatever an earlier attempt left in it.
-Status WriteInlineBody(fs::File& file, const std::string& data, const ObjectMeta& meta,
-                       uint64_t seq = 0);
-// Writes an inline body and its metadata into an (empty) staging file, synced
-// with `fsync` and closed: what a file-backed StagedObject would have held.
-Status MaterializeInline(fs::Backend& backend, const std::string& staging_path,
-                         const std::string& data, const ObjectMeta& meta, bool fsync);
 
 }  // namespace fsgate::store

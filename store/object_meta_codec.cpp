@@ -1,8 +1,6 @@
 #include "store/object_meta_codec.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <charconv>
 #include <cstdlib>
@@ -15,20 +13,6 @@ namespace fsgate::store {
 namespace {
 
 using Getter = std::function<Result<std::string>(const char*)>;
-
-void WriteHeaders(rapidjson::Writer<rapidjson::StringBuffer>& w, const char* name,
-                  const HeaderList& headers) {
-  if (headers.empty()) return;
-  w.Key(name);
-  w.StartArray();
-  for (const auto& [k, v] : headers) {
-    w.StartArray();
-    w.String(k.data(), static_cast<rapidjson::SizeType>(k.size()));
-    w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
-    w.EndArray();
-  }
-  w.EndArray();
-}
 
 bool ReadHeaders(const rapidjson::Value& doc, const char* name, HeaderList& out) {
   auto it = doc.FindMember(name);
@@ -111,23 +95,6 @@ std::string DerivedEtag(const fs::FileStat& st) {
          "-1";
 }
 
-std::string EncodeMetaJson(const ObjectMeta& meta) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  w.StartObject();
-  w.Key("ct");
-  w.String(meta.content_type.data(), static_cast<rapidjson::SizeType>(meta.content_type.size()));
-  WriteHeaders(w, "sys", meta.system_headers);
-  WriteHeaders(w, "user", meta.user_meta);
-  WriteHeaders(w, "ck", meta.checksums);
-  if (meta.parts_count > 0) {
-    w.Key("parts");
-    w.Int(meta.parts_count);
-  }
-  w.EndObject();
-  return std::string(buf.GetString(), buf.GetSize());
-}
-
 Result<ObjectMeta> DecodeMetaJson(std::string_view json) {
   rapidjson::Document doc;
   doc.Parse(json.data(), json.size());
@@ -149,8 +116,37 @@ Result<ObjectMeta> DecodeMetaJson(std::string_view json) {
   return meta;
 }
 
-Status WriteObjectMeta(fs::File& file, const ObjectMeta& meta, uint64_t seq) {
-  return file.SetXattr(kXattrRecord, EncodeMetaRecord(meta, seq, /*with_mtime=*/false));
+dirops::NodeAttrNames ObjectAttrNames() {
+  dirops::NodeAttrNames names;
+  names.xattr = kXattrRecord;
+  names.legacy = {kXattrVersion, kXattrEtag, kXattrMeta, kXattrSeq};
+  return names;
+}
+
+std::string EncodeObjectAttrs(const ObjectMeta& meta, bool directory) {
+  return EncodeMetaRecord(meta, /*with_mtime=*/directory);
+}
+
+Result<ObjectMeta> MetaOfNode(fs::Backend& backend, const dirops::NodePath& node,
+                              const dirops::NodeView& view) {
+  const bool directory = node.kind == dirops::NodeKind::kDirectory;
+  if (!view.attrs) {
+    if (!directory && view.data) return ReadObjectMeta(*view.data);
+    auto meta = ReadDirObjectMeta(backend, node.path);
+    if (!meta.ok()) return meta.status();
+    if (!meta->has_value()) return dirops::NameNotFound();
+    return std::move(**meta);
+  }
+  auto record = DecodeMetaRecord(*view.attrs);
+  if (!record.ok()) return record.status();
+  ObjectMeta meta = std::move(record->meta);
+  meta.size = directory ? 0 : view.size;
+  if (!directory || meta.mtime_ns == 0) meta.mtime_ns = view.mtime_ns;
+  return meta;
+}
+
+Status WriteObjectMeta(fs::File& file, const ObjectMeta& meta) {
+  return file.SetXattr(kXattrRecord, EncodeMetaRecord(meta, /*with_mtime=*/false));
 }
 
 Result<ObjectMeta> ReadObjectMeta(fs::File& file) {
@@ -181,17 +177,6 @@ Result<std::string> ReadObjectEtag(fs::File& file, const fs::FileStat& st) {
   return etag.status();
 }
 
-Result<uint64_t> ReadObjectSeq(fs::Backend& backend, const std::string& path) {
-  auto record = ReadRecord([&](const char* name) { return backend.GetXattr(path, name); });
-  if (!record.ok()) return record.status();
-  return record->has_value() ? (*record)->seq : 0;
-}
-
-Status WriteDirObjectMeta(fs::Backend& backend, const std::string& path, const ObjectMeta& meta) {
-  // A directory's mtime moves with its entries: keep the object's own time.
-  return backend.SetXattr(path, kXattrRecord, EncodeMetaRecord(meta, 0, /*with_mtime=*/true));
-}
-
 Result<std::optional<ObjectMeta>> ReadDirObjectMeta(fs::Backend& backend, const std::string& path) {
   auto record = ReadRecord([&](const char* name) { return backend.GetXattr(path, name); });
   if (!record.ok()) return record.status();
@@ -204,15 +189,6 @@ Result<std::optional<ObjectMeta>> ReadDirObjectMeta(fs::Backend& backend, const 
     meta.mtime_ns = st->mtime_ns;
   }
   return std::optional<ObjectMeta>(std::move(meta));
-}
-
-Status RemoveDirObjectMeta(fs::Backend& backend, const std::string& path) {
-  // The record and the format 1 version go first: without them the rest is ignored.
-  for (const char* name : {kXattrRecord, kXattrVersion, kXattrEtag, kXattrMeta}) {
-    Status s = backend.RemoveXattr(path, name);
-    if (!s.ok() && !s.IsErrno(ENODATA)) return s;
-  }
-  return Status::Ok();
 }
 
 size_t UserMetaBytes(const ObjectMeta& meta) {

@@ -2,7 +2,8 @@
 //
 // Format 2 (written): one xattr, user.fsgate.m, holding the record of
 // meta_record.h (ETag, content type, headers, user metadata, checksums, parts
-// count, the async create's seq; mtime for directory objects).
+// count; mtime for directory objects) and the engine's seq of the async create
+// (dirops/node_attrs.h). The engine writes and reads it as an opaque blob.
 //
 // Format 1 (read, never written): user.fsgate.v "1", user.fsgate.etag,
 // user.fsgate.meta (JSON), user.fsgate.seq. Objects written by an older fsgate
@@ -17,6 +18,8 @@
 #include <string>
 
 #include "base/status.h"
+#include "dirops/namespace.h"
+#include "dirops/node_attrs.h"
 #include "fs/backend.h"
 #include "store/object_store.h"
 
@@ -36,30 +39,32 @@ inline constexpr const char* kDefaultContentType = "binary/octet-stream";
 // the MD5 of the content, so clients (rclone, s3cmd) do not verify bodies against it.
 std::string DerivedEtag(const fs::FileStat& st);
 
-// The JSON of user.fsgate.meta (everything but etag and size), for reuse by the
-// intent journal.
-std::string EncodeMetaJson(const ObjectMeta& meta);
+// The JSON of format 1's user.fsgate.meta (everything but etag and size), read
+// there and in multipart upload records an older fsgate began; nothing writes
+// it any more (meta_record.h is the one codec).
 Result<ObjectMeta> DecodeMetaJson(std::string_view json);
 
-// Writes the metadata of `meta` on a (staging) file, with the seq of the
-// async create that links it (0: none) — it lets replay tell an older async
-// create from the file a later op left at the name.
-Status WriteObjectMeta(fs::File& file, const ObjectMeta& meta, uint64_t seq = 0);
+// The xattrs the engine keeps an object's record under (dirops/node_attrs.h),
+// with format 1's, which mark a directory object too.
+dirops::NodeAttrNames ObjectAttrNames();
+// The blob the engine carries for `meta` (meta_record.h; a directory object's
+// with its mtime, which the directory's own moves with its entries).
+std::string EncodeObjectAttrs(const ObjectMeta& meta, bool directory);
+// The object of an engine node as found: its record, else format 1's xattrs
+// (read from the open file, or at the directory), else a foreign file's defaults.
+Result<ObjectMeta> MetaOfNode(fs::Backend& backend, const dirops::NodePath& node,
+                              const dirops::NodeView& view);
+
+// Writes the metadata of `meta` on a (staging) file, before the engine links it.
+Status WriteObjectMeta(fs::File& file, const ObjectMeta& meta);
 // Reads the metadata of an open object file: xattrs plus size and mtime from
 // fstat; a foreign file gets the defaults above.
 Result<ObjectMeta> ReadObjectMeta(fs::File& file);
 // The ETag alone (for listings), derived for foreign files.
 Result<std::string> ReadObjectEtag(fs::File& file, const fs::FileStat& st);
 
-// The seq an async create stamped on the file at `path`; 0 when none.
-Result<uint64_t> ReadObjectSeq(fs::Backend& backend, const std::string& path);
-
-// Directory objects ("key/"): the directory's own xattrs.
-Status WriteDirObjectMeta(fs::Backend& backend, const std::string& path, const ObjectMeta& meta);
-// nullopt when the directory is not a directory object (no user.fsgate.v).
+// Directory objects ("key/"): nullopt when the directory is not one.
 Result<std::optional<ObjectMeta>> ReadDirObjectMeta(fs::Backend& backend, const std::string& path);
-// Makes the directory an implicit one again.
-Status RemoveDirObjectMeta(fs::Backend& backend, const std::string& path);
 
 // Sum of the bytes of user metadata names and values, as S3 counts it (limit 2 KB).
 size_t UserMetaBytes(const ObjectMeta& meta);

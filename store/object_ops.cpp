@@ -58,13 +58,8 @@ Result<std::unique_ptr<ObjectWriter>> FsObjectStore::BeginPut(PutRequest request
                      std::shared_ptr<const std::string> inline_data) -> Result<ObjectMeta> {
     if (dir_key && meta.size > 0) return DirectoryObjectHasData();
     if (Status s = CheckUserMeta(meta); !s.ok()) return s;
-    OpOptions op;
-    op.sync = shared->sync_dirops;
-    auto gate = bucket_gate_.Write(shared->bucket);
-    return S3ResultOf(ns_->Publish(shared->bucket, shared->key,
-                                   StagedObject{staged, std::move(meta), std::move(inline_data)},
-                                   shared->conditions, op),
-                      shared->key);
+    return Publish(shared->bucket, shared->key, staged, std::move(meta), std::move(inline_data),
+                   shared->conditions, shared->sync_dirops);
   };
   auto discard = [this, staged] { ns_->ReleaseStaging(staged); };
   StagingWriter::Options writer_options;
@@ -80,8 +75,8 @@ Result<std::unique_ptr<ObjectReader>> FsObjectStore::GetObject(const std::string
                                                                const std::string& key) {
   if (Status s = ValidateBucketName(bucket); !s.ok()) return s;
   if (Status s = ValidateKey(key); !s.ok()) return s;
-  auto version = ns_->Find(bucket, key);
-  if (!version.ok()) return KeyMissing(bucket, key, version.status());
+  auto version = Find(bucket, key);
+  if (!version.ok()) return version.status();
   return std::unique_ptr<ObjectReader>(
       std::make_unique<FileReader>(std::move(version->meta), std::move(version->data)));
 }
@@ -89,8 +84,8 @@ Result<std::unique_ptr<ObjectReader>> FsObjectStore::GetObject(const std::string
 Result<ObjectMeta> FsObjectStore::HeadObject(const std::string& bucket, const std::string& key) {
   if (Status s = ValidateBucketName(bucket); !s.ok()) return s;
   if (Status s = ValidateKey(key); !s.ok()) return s;
-  auto version = ns_->Find(bucket, key);
-  if (!version.ok()) return KeyMissing(bucket, key, version.status());
+  auto version = Find(bucket, key);
+  if (!version.ok()) return version.status();
   return std::move(version->meta);
 }
 
@@ -100,28 +95,28 @@ Status FsObjectStore::DeleteObject(const std::string& bucket, const std::string&
   OpOptions op;
   op.sync = sync_dirops;
   auto gate = bucket_gate_.Write(bucket);
-  return S3StatusOf(ns_->Remove(bucket, key, op), key);
+  return S3StatusOf(ns_->Remove(ObjectNode(bucket, key), op), key);
 }
 
 std::vector<Status> FsObjectStore::DeleteObjects(const std::string& bucket,
                                                  const std::vector<std::string>& keys,
                                                  bool sync_dirops) {
   std::vector<Status> results(keys.size());
-  std::vector<std::string> valid;
+  std::vector<dirops::NodePath> valid;
   std::vector<size_t> owners;
   for (size_t i = 0; i < keys.size(); ++i) {
     results[i] = CheckObject(bucket, keys[i]);
     if (!results[i].ok()) continue;
-    valid.push_back(keys[i]);
+    valid.push_back(ObjectNode(bucket, keys[i]));
     owners.push_back(i);
   }
   if (valid.empty()) return results;
   OpOptions op;
   op.sync = sync_dirops;
   auto gate = bucket_gate_.Write(bucket);
-  std::vector<Status> removed = ns_->RemoveMany(bucket, valid, op);
+  std::vector<Status> removed = ns_->RemoveMany(valid, op);
   for (size_t j = 0; j < owners.size(); ++j)
-    results[owners[j]] = S3StatusOf(std::move(removed[j]), valid[j]);
+    results[owners[j]] = S3StatusOf(std::move(removed[j]), keys[owners[j]]);
   return results;
 }
 
@@ -136,13 +131,9 @@ Result<ObjectMeta> FsObjectStore::PublishStaged(const std::string& bucket, const
     ns_->ReleaseStaging(staging);
     return s;
   }
-  OpOptions op;
-  op.sync = sync_dirops;
-  auto gate = bucket_gate_.Write(bucket);
-  auto published =
-      ns_->Publish(bucket, key, StagedObject{staging, std::move(meta), nullptr}, conditions, op);
+  auto published = Publish(bucket, key, staging, std::move(meta), nullptr, conditions, sync_dirops);
   if (!published.ok()) ns_->ReleaseStaging(staging);
-  return S3ResultOf(std::move(published), key);
+  return published;
 }
 
 Result<ObjectMeta> FsObjectStore::CopyObject(const CopyRequest& request) {
@@ -159,8 +150,8 @@ Result<ObjectMeta> FsObjectStore::CopyObject(const CopyRequest& request) {
                    "itself without changing the object's metadata, storage class, website "
                    "redirect location or encryption attributes.");
   }
-  auto source = ns_->Find(request.src_bucket, request.src_key);
-  if (!source.ok()) return KeyMissing(request.src_bucket, request.src_key, source.status());
+  auto source = Find(request.src_bucket, request.src_key);
+  if (!source.ok()) return source.status();
   if (request.check_source) {
     if (Status s = request.check_source(source->meta); !s.ok()) return s;
   }

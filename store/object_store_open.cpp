@@ -9,7 +9,9 @@
 #include "metrics/metrics.h"
 #include "store/empty_dir_sweep.h"
 #include "store/fs_object_store.h"
+#include "store/legacy_intent_codec.h"
 #include "store/multipart_layout.h"
+#include "store/object_meta_codec.h"
 #include "store/store_layout.h"
 
 namespace fsgate::store {
@@ -22,13 +24,16 @@ using dirops::SyncNamespace;
 namespace {
 
 // The engine runs on the gateway's own journal and staging; intents of a
-// journal adopted from an older fsgate name its old staging directory.
+// journal adopted from an older fsgate name its old staging directory, and
+// records of an older journal format are the store's to decode.
 AsyncOptions EngineOptions(const StoreOptions& options, const GatewayState& gateway) {
   AsyncOptions async;
   async.fsync = options.fsync;
   async.journal.dir = gateway.journal_dir();
   async.pool.dir = gateway.staging_dir();
   async.legacy_staging_dir = layout::kLegacyStaging;
+  async.attr_names = ObjectAttrNames();
+  async.journal.legacy_records = DecodeLegacyIntent;
   return async;
 }
 
@@ -62,7 +67,8 @@ Result<std::unique_ptr<Namespace>> MakeNamespace(fs::Backend& backend, const Sto
     return std::unique_ptr<Namespace>(std::move(*ns));
   }
   if (Status s = ApplyLeftoverJournal(backend, options, gateway, metrics); !s.ok()) return s;
-  return SyncNamespace::Standalone(backend, gateway.staging_dir(), options.fsync);
+  return SyncNamespace::Standalone(backend, gateway.staging_dir(), options.fsync,
+                                   ObjectAttrNames());
 }
 
 Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(std::unique_ptr<fs::Backend> backend,

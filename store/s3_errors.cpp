@@ -52,7 +52,7 @@ namespace store {
 
 Status S3StatusOf(Status engine, const std::string& key) {
   if (engine.ok()) return engine;
-  const bool no_bucket_dir = engine.Is(dirops::kReasonNoBucketDir);
+  const bool no_bucket_dir = engine.Is(dirops::kReasonNoTopDir);
   if (!engine.reason().empty() && !no_bucket_dir) return engine;
   switch (engine.code()) {
     case StatusCode::kNotFound:

@@ -57,7 +57,7 @@ namespace store {
 
 // The S3 error an engine failure means for `key`: kNotFound is NoSuchKey, or
 // NoSuchBucket when the engine names the bucket's directory
-// (dirops::kReasonNoBucketDir); kFailedPrecondition is PreconditionFailed;
+// (dirops::kReasonNoTopDir); kFailedPrecondition is PreconditionFailed;
 // kAlreadyExists (a file where a directory is needed, or the reverse) is the
 // key conflict (KeyConflictError). Anything else (system errors) goes up as it is.
 Status S3StatusOf(Status engine, const std::string& key);

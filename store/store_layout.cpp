@@ -1,9 +1,6 @@
 #include "store/store_layout.h"
 
-#include <openssl/rand.h>
-
 #include <charconv>
-#include <stdexcept>
 
 #include "base/hash.h"
 
@@ -17,14 +14,6 @@ Status MkdirIfMissing(fs::Backend& backend, const std::string& path) {
 }
 
 }  // namespace
-
-std::string RandomHex(size_t bytes) {
-  std::string raw(bytes, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
-    throw std::runtime_error("RAND_bytes failed");
-  }
-  return HexEncode(raw);
-}
 
 Status WriteFileAtomic(fs::Backend& backend, const std::string& path, const std::string& data,
                        bool fsync) {

@@ -15,6 +15,7 @@
 
 #include <string>
 
+#include "base/hash.h"
 #include "base/status.h"
 #include "fs/backend.h"
 
@@ -47,8 +48,5 @@ Status WriteFileAtomic(fs::Backend& backend, const std::string& path, const std:
                        bool fsync);
 // The whole content of a small file.
 Result<std::string> ReadSmallFile(fs::Backend& backend, const std::string& path);
-
-// Random lower-case hex of `bytes` random bytes (upload ids, staging names).
-std::string RandomHex(size_t bytes);
 
 }  // namespace fsgate::store

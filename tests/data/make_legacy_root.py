@@ -3,6 +3,12 @@
 applier never made, as a kill -9 leaves it.
 
     FSGATE_BIN=path/to/fsgate-9c16464 python3 tests/data/make_legacy_root.py   # built at 9c16464
+    FSGATE_BIN=/work/baseline/fsgate-7e45d9c python3 tests/data/make_legacy_root.py --per-gateway 7e45d9c
+
+--per-gateway REV: the binary keeps its engine state per gateway
+(.fsgate/gw/<id>/{journal,staging}, store format 2, journal format 3); the
+root is named legacy-root-REV, and the killed run also completes a multipart
+upload (its create, with the part sizes format 3 added, is pending too).
 
 A first run (applier at full speed, stopped with SIGTERM: everything applied)
 writes the objects the second run overwrites and deletes; the second run slows
@@ -15,6 +21,7 @@ every key of the bucket with its bytes' MD5, or null when its last answer was
 a DELETE, and the upload in progress.
 """
 
+import argparse
 import hashlib
 import json
 import re
@@ -29,7 +36,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from fsgate_server import FsgateServer  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-NAME = "legacy-root-9c16464"
 BUCKET = "legacy"
 
 
@@ -41,8 +47,14 @@ def body(tag, size=None):
 
 
 def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--per-gateway", metavar="REV",
+                        help="a binary with engine state per gateway, built at REV")
+    args = parser.parse_args()
+    data_name = f"legacy-root-{args.per_gateway or '9c16464'}"
     root = tempfile.mkdtemp(prefix="legacy-root-")
     expected = {}
+    multipart = {}
 
     def put(s3, key, data):
         t0 = time.monotonic()
@@ -80,6 +92,16 @@ def main():
     put(s3, "ghost", body("ghost"))
     delete(s3, "ghost")
     put(s3, "keep/k5", body("keep 5"))
+    if args.per_gateway:  # answered at once: pending while the burst below is answered
+        done = s3.create_multipart_upload(Bucket=BUCKET, Key="mpu-done")["UploadId"]
+        parts = [body("part 1", 5 << 20), body("part 2")]
+        etags = [s3.upload_part(Bucket=BUCKET, Key="mpu-done", UploadId=done, PartNumber=n + 1,
+                                Body=data)["ETag"] for n, data in enumerate(parts)]
+        s3.complete_multipart_upload(
+            Bucket=BUCKET, Key="mpu-done", UploadId=done,
+            MultipartUpload={"Parts": [{"PartNumber": n + 1, "ETag": e}
+                                       for n, e in enumerate(etags)]})
+        multipart["mpu-done"] = hashlib.md5(b"".join(parts)).hexdigest()
     for i in range(5):
         put(s3, f"over{i}", body(f"over {i} v2"))
     for i in range(6, 25):
@@ -98,7 +120,11 @@ def main():
     waiting = {dict(labels)["op"]: v for (name, labels), v in pending.items()
                if name == "fsgate_async_pending"}
     assert waiting.get("create", 0) >= 10 and waiting.get("unlink", 0) >= 3, waiting
-    journal = os.path.join(root, ".fsgate", "journal")
+    state = os.path.join(root, ".fsgate")
+    if args.per_gateway:
+        with open(os.path.join(state, "gateway-id")) as f:
+            state = os.path.join(state, "gw", f.read().strip())
+    journal = os.path.join(state, "journal")
     assert any(n.endswith(".log") for n in os.listdir(journal)), os.listdir(journal)
     print(f"killed with answered ops pending: {waiting}")
 
@@ -110,26 +136,29 @@ def main():
             os.unlink(os.path.join(journal, name))
         else:
             with open(os.path.join(journal, name), "rb") as f:
-                named.update(m.decode() for m in re.findall(rb"\.fsgate/staging/g\.[0-9a-f]{16}/[a-z]\.[0-9a-f]{24}", f.read()))
-    staging = os.path.join(root, ".fsgate", "staging")
+                named.update(m.decode() for m in re.findall(
+                    rb"\.fsgate/(?:gw/[^/]+/)?staging/g\.[0-9a-f]{16}/[a-z]\.[0-9a-f]{24}",
+                    f.read()))
+    staging = os.path.join(state, "staging")
     for gen in os.listdir(staging):
-        for name in os.listdir(os.path.join(staging, gen)):
-            path = f".fsgate/staging/{gen}/{name}"
+        for file in os.listdir(os.path.join(staging, gen)):
+            path = os.path.relpath(os.path.join(staging, gen, file), root)
             if path not in named and os.path.getsize(os.path.join(root, path)) == 0:
                 os.unlink(os.path.join(root, path))
     print(f"{len(named)} staging files named by the journal")
 
-    with open(os.path.join(HERE, NAME + ".json"), "w") as f:
+    with open(os.path.join(HERE, data_name + ".json"), "w") as f:
         json.dump({"bucket": BUCKET, "objects": expected,
+                   **({"multipart": multipart} if multipart else {}),
                    "upload": {"key": "mpu", "upload_id": upload, "part_etag": etag,
                               "part_md5": hashlib.md5(part).hexdigest()}},
                   f, indent=1, sort_keys=True)
         f.write("\n")
-    subprocess.run(["tar", "-czf", os.path.join(HERE, NAME + ".tar.gz"), "--sort=name",
+    subprocess.run(["tar", "-czf", os.path.join(HERE, data_name + ".tar.gz"), "--sort=name",
                     "--xattrs", "--xattrs-include=user.fsgate.*",
                     "--owner=0", "--group=0", "--numeric-owner", "-C", root, "."], check=True)
     srv.cleanup()
-    print(os.path.getsize(os.path.join(HERE, NAME + ".tar.gz")), "bytes")
+    print(os.path.getsize(os.path.join(HERE, data_name + ".tar.gz")), "bytes")
 
 
 if __name__ == "__main__":

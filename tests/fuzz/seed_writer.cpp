@@ -17,6 +17,7 @@
 #include "base/hash.h"
 #include "dirops/intent_codec.h"
 #include "fuzz_common.h"
+#include "store/meta_record.h"
 
 namespace {
 
@@ -238,23 +239,24 @@ void WriteJournal() {
   dirops::Intent create;
   create.op = dirops::IntentOp::kCreate;
   create.seq = 1;
-  create.bucket = "photos";
-  create.key = "2024/jan/a.jpg";
+  create.top = "photos";
+  create.name = "2024/jan/a.jpg";
   create.staging = {.path = ".fsgate/gw/g1/staging/0/17", .ino = 4242, .delegated = true};
-  create.meta.etag = "5d41402abc4b2a76b9719d911017c592";
-  create.meta.size = 5;
-  create.meta.mtime_ns = 1700000000123456789;
-  create.meta.content_type = "image/jpeg";
-  create.meta.system_headers = {{"Cache-Control", "max-age=60"}};
-  create.meta.user_meta = {{"owner", "alice"}};
-  create.meta.checksums = {{"CRC32", "NhCmhg=="}};
+  store::ObjectMeta meta;
+  meta.etag = "5d41402abc4b2a76b9719d911017c592";
+  meta.content_type = "image/jpeg";
+  meta.system_headers = {{"Cache-Control", "max-age=60"}};
+  meta.user_meta = {{"owner", "alice"}};
+  meta.checksums = {{"CRC32", "NhCmhg=="}};
+  create.attrs = store::EncodeMetaRecord(meta, false);
+  create.mtime_ns = 1700000000123456789;
   create.inline_data = std::make_shared<const std::string>("hello");
 
   dirops::Intent unlink;
   unlink.op = dirops::IntentOp::kUnlink;
   unlink.seq = 2;
-  unlink.bucket = "photos";
-  unlink.key = "old.txt";
+  unlink.top = "photos";
+  unlink.name = "old.txt";
   unlink.target_ino = 4100;
 
   dirops::Intent checkpoint;

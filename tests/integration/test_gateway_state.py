@@ -3,7 +3,9 @@
 A root of the single-gateway layout, made by fsgate 9c16464 and killed with
 answered ops in its journal (tests/data/legacy-root-9c16464.*), is adopted by
 the first start and every answered op is served; a start cut in the middle of
-the adoption is finished by the next. One id runs once per root; two ids run
+the adoption is finished by the next. A root of the per-gateway layout made by
+fsgate 7e45d9c (journal format 3, tests/data/legacy-root-7e45d9c.*) is replayed
+by this binary's store-registered decoder, which then journals format 4. One id runs once per root; two ids run
 side by side, each sweeping only its own staging.
 """
 
@@ -20,28 +22,41 @@ from fsgate_server import FsgateServer, free_port, fsgate_bin
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data")
 LEGACY = "legacy-root-9c16464"
+FORMAT3 = "legacy-root-7e45d9c"
 
 
-@pytest.fixture
-def legacy_root():
-    """An unpacked copy of the old binary's root (xattrs included: object metadata)."""
+def unpacked(name):
+    """An unpacked copy of an old binary's root (xattrs included: object metadata)."""
     parent = tempfile.mkdtemp(prefix="fsgate-legacy-")
     root = os.path.join(parent, "root")
     os.makedirs(root)
     subprocess.run(["tar", "--xattrs", "--xattrs-include=user.fsgate.*", "-xzf",
-                    os.path.join(DATA, LEGACY + ".tar.gz"), "-C", root], check=True)
+                    os.path.join(DATA, name + ".tar.gz"), "-C", root], check=True)
+    return parent, root
+
+
+@pytest.fixture
+def legacy_root():
+    parent, root = unpacked(LEGACY)
     yield root
     shutil.rmtree(parent, ignore_errors=True)
 
 
-def expected_state():
-    with open(os.path.join(DATA, LEGACY + ".json")) as f:
+@pytest.fixture
+def format3_root():
+    parent, root = unpacked(FORMAT3)
+    yield root
+    shutil.rmtree(parent, ignore_errors=True)
+
+
+def expected_state(name=LEGACY):
+    with open(os.path.join(DATA, name + ".json")) as f:
         return json.load(f)
 
 
-def check_every_answered_op(srv, also=None):
+def check_every_answered_op(srv, also=None, name=LEGACY):
     """Every answered op of the old binary, through S3 and on disk; `also`: objects since."""
-    want = expected_state()
+    want = expected_state(name)
     s3, bucket = srv.client(), want["bucket"]
     objects = dict(want["objects"], **(also or {}))
     for key, md5 in objects.items():
@@ -79,6 +94,17 @@ def assert_adopted(root, gid):
     assert not os.path.exists(os.path.join(gateway_dir(root, gid), "journal", "staging"))
     with open(os.path.join(fsgate, "format")) as f:
         assert f.read() == "2\n"
+
+
+def journal_versions(root, gid):
+    """The format version of each of the gateway's journal segments."""
+    journal = os.path.join(gateway_dir(root, gid), "journal")
+    versions = []
+    for name in os.listdir(journal):
+        if name.endswith(".log"):
+            with open(os.path.join(journal, name), "rb") as f:
+                versions.append(int.from_bytes(f.read(12)[8:12], "little"))
+    return versions
 
 
 def run_once(root, *args):
@@ -226,3 +252,22 @@ def test_gateway_id_from_the_config_file(tmp_path):
     with FsgateServer(extra_args=["--config", str(config)]) as srv:
         assert os.path.isdir(os.path.join(gateway_dir(srv.root, "from-config"), "journal"))
         assert not os.path.exists(os.path.join(srv.root, ".fsgate", "gateway-id"))
+
+
+def test_format3_journal_is_replayed_and_the_next_is_format4(format3_root):
+    gid = stored_id(format3_root)
+    assert journal_versions(format3_root, gid) == [3]  # what the old binary left
+    want = expected_state(FORMAT3)
+    # A completed multipart upload (its record carries the part sizes) rides along.
+    assert want["multipart"]
+    with FsgateServer(root=format3_root) as srv:
+        check_every_answered_op(srv, also=want["multipart"], name=FORMAT3)
+        s3, bucket = srv.client(), want["bucket"]
+        part = s3.get_object(Bucket=bucket, Key="mpu-done", PartNumber=2)
+        assert part["Body"].read() == b"part 2\n"
+        s3.put_object(Bucket=bucket, Key="after", Body=b"after")
+        versions = journal_versions(format3_root, gid)
+        assert 4 in versions and max(versions) == 4, versions
+        srv.restart(kill=True)
+        check_every_answered_op(srv, also=dict(want["multipart"], after=hashlib.md5(b"after").hexdigest()),
+                                name=FORMAT3)

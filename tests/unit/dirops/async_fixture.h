@@ -7,12 +7,16 @@
 #include "dirops/async_namespace.h"
 #include "fs/backend_util.h"
 #include "fs/fault_backend.h"
+#include "store/key_cursor.h"
+#include "store/key_path.h"
+#include "store/meta_record.h"
 #include "store/object_meta_codec.h"
 #include "tests/support/power_cut_backend.h"
 #include "tests/unit/dirops/async_test_util.h"
 
 namespace fsgate::dirops::testing {
 
+using store::ObjectMeta;
 using store::WriteObjectMeta;
 
 inline AsyncOptions TestOptions() {
@@ -76,14 +80,35 @@ class AsyncFixture : public ::testing::Test {
     return m;
   }
 
-  // PutObject of a small body: inline data, as ObjectStore hands it over.
-  Result<ObjectMeta> Put(const std::string& key, const std::string& body, OpOptions op = {},
-                         const WriteConditions& cond = {}) {
+  // The node of `key` in the bucket "bkt", as the store names it.
+  static NodePath Node(const std::string& key) { return store::ObjectNode("bkt", key); }
+  static std::vector<NodePath> Nodes(const std::vector<std::string>& keys) {
+    std::vector<NodePath> nodes;
+    for (const std::string& key : keys) nodes.push_back(Node(key));
+    return nodes;
+  }
+  // The node's staged form: the store's blob of MetaFor(body).
+  static StagedNode Staged(const StagingFile& file, const std::string& body, bool inline_body) {
+    StagedNode node;
+    node.file = file;
+    node.attrs = store::EncodeObjectAttrs(MetaFor(body), false);
+    node.size = body.size();
+    if (inline_body) node.inline_data = std::make_shared<const std::string>(body);
+    return node;
+  }
+  // The ETag the node's blob carries.
+  static std::string EtagOf(const NodeView& view) {
+    auto record = store::DecodeMetaRecord(view.attrs.value_or(""));
+    return record.ok() ? record->meta.etag : "<no record>";
+  }
+
+  // PutObject of a small body: inline data, as ObjectStore hands it over; the
+  // mtime answered.
+  Result<int64_t> Put(const std::string& key, const std::string& body, OpOptions op = {},
+                      const WriteCheck& check = {}) {
     auto staging = ns_->AcquireStaging();
     if (!staging.ok()) return staging.status();
-    auto r = ns_->Publish(
-        "bkt", key,
-        StagedObject{*staging, MetaFor(body), std::make_shared<const std::string>(body)}, cond, op);
+    auto r = ns_->Publish(Node(key), Staged(*staging, body, true), check, op);
     if (!r.ok()) ns_->ReleaseStaging(*staging);
     return r;
   }
@@ -99,7 +124,7 @@ class AsyncFixture : public ::testing::Test {
   }
 
   // PutObject of a body written to the staging file (the large-object path).
-  Result<ObjectMeta> PutStreamed(const std::string& key, const std::string& body) {
+  Result<int64_t> PutStreamed(const std::string& key, const std::string& body) {
     auto staging = ns_->AcquireStaging();
     if (!staging.ok()) return staging.status();
     auto f = backend_->Open(staging->path, fs::Backend::OpenMode::kReadWrite);
@@ -108,19 +133,19 @@ class AsyncFixture : public ::testing::Test {
     EXPECT_TRUE((*f)->PWrite(0, body).ok());
     EXPECT_TRUE(WriteObjectMeta(**f, MetaFor(body)).ok());
     EXPECT_TRUE((*f)->Sync().ok());
-    return ns_->Publish("bkt", key, StagedObject{*staging, MetaFor(body), nullptr}, {}, {});
+    return ns_->Publish(Node(key), Staged(*staging, body, false), {}, {});
   }
 
   // The body as the namespace answers it, or "<absent>".
   std::string Get(const std::string& key) {
-    auto v = ns_->Find("bkt", key);
+    auto v = ns_->Find(Node(key));
     if (!v.ok()) {
       EXPECT_TRUE(v.status().Is(StatusCode::kNotFound)) << v.status().message();
       return "<absent>";
     }
     auto data = fs::ReadWholeFile(*v->data);
     EXPECT_TRUE(data.ok());
-    EXPECT_EQ(v->meta.etag, MetaFor(*data).etag);
+    EXPECT_EQ(EtagOf(*v), MetaFor(*data).etag);
     return *data;
   }
 
@@ -134,10 +159,10 @@ class AsyncFixture : public ::testing::Test {
 
   std::vector<std::string> ListKeys(const std::string& prefix = "") {
     std::vector<std::string> keys;
-    auto c = ns_->List("bkt", prefix, "");
-    EXPECT_TRUE(c.ok());
+    auto c = store::MergePending(ns_->Pending("bkt", prefix, ""),
+                                 store::MakeDirKeyCursor(*backend_, "bkt", prefix, ""));
     for (;;) {
-      auto n = (*c)->Next();
+      auto n = c->Next();
       EXPECT_TRUE(n.ok());
       if (!n.ok() || !*n) break;
       keys.push_back((*n)->key);

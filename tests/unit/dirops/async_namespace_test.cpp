@@ -59,15 +59,15 @@ TEST_F(AsyncNamespaceTest, AppliedObjectKeepsTheAnsweredLastModified) {
   ASSERT_TRUE(empty.ok() && full.ok());
   ASSERT_TRUE(ns_->Drain().ok());
   for (const auto& [key, answered] : {std::pair{"m/empty", *empty}, std::pair{"m/full", *full}}) {
-    auto found = ns_->Find("bkt", key);
+    auto found = ns_->Find(Node(key));
     ASSERT_TRUE(found.ok()) << key;
-    EXPECT_EQ(found->meta.mtime_ns, answered.mtime_ns) << key;
+    EXPECT_EQ(found->mtime_ns, answered) << key;
     const auto on_disk =
         std::filesystem::last_write_time(std::filesystem::path(dir_.path()) / "bkt" / key);
     EXPECT_EQ(std::chrono::duration_cast<std::chrono::nanoseconds>(
                   std::chrono::file_clock::to_sys(on_disk).time_since_epoch())
                   .count(),
-              answered.mtime_ns)
+              answered)
         << key;
   }
 }
@@ -96,7 +96,7 @@ TEST_F(AsyncNamespaceTest, SlowApplierWithHundredsPendingReadsStayExact) {
   std::vector<std::string> kept;
   for (size_t i = 0; i < expected.size(); ++i) {
     if (i % 3 == 0) {
-      ASSERT_TRUE(ns_->Remove("bkt", expected[i], {}).ok());
+      ASSERT_TRUE(ns_->Remove(Node(expected[i]), {}).ok());
     } else {
       kept.push_back(expected[i]);
     }
@@ -121,12 +121,12 @@ TEST_F(AsyncNamespaceTest, PutDeletePutLeavesTheLastPut) {
   SlowRenames(5);
   for (int round = 0; round < 5; ++round) {
     ASSERT_TRUE(Put("k", "v1-" + std::to_string(round)).ok());
-    ASSERT_TRUE(ns_->Remove("bkt", "k", {}).ok());
+    ASSERT_TRUE(ns_->Remove(Node("k"), {}).ok());
     EXPECT_EQ(Get("k"), "<absent>");
     ASSERT_TRUE(Put("k", "v3-" + std::to_string(round)).ok());
     EXPECT_EQ(Get("k"), "v3-" + std::to_string(round));
   }
-  ASSERT_TRUE(ns_->WaitKey("bkt", "k").ok());
+  ASSERT_TRUE(ns_->WaitNode(Node("k")).ok());
   EXPECT_EQ(OnDisk("k"), "v3-4");
   EXPECT_EQ(Get("k"), "v3-4");
 }
@@ -153,7 +153,7 @@ TEST_F(AsyncNamespaceTest, JournalWriteFailureIsAnErrorNeverASuccess) {
   EXPECT_EQ(r.status().code(), StatusCode::kIoError);
   EXPECT_EQ(Get("b"), "<absent>");
   fault_->AddRule({.op = fs::FaultOp::kWrite, .path_contains = ".log", .err = ENOSPC});
-  Status s = ns_->Remove("bkt", "a", {});
+  Status s = ns_->Remove(Node("a"), {});
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.code(), StatusCode::kNoSpace);
   EXPECT_EQ(Get("a"), "known");
@@ -192,7 +192,7 @@ TEST_F(AsyncNamespaceTest, PermanentFailureIsCountedListedAndResolved) {
   EXPECT_EQ(Metric("fsgate_async_ops_total", {{"op", "create"}, {"result", "error"}}), 1);
   EXPECT_EQ(Get("f"), "old");  // the overlay gave way to what the filesystem holds
   const std::string json = ns_->StatusJson();
-  EXPECT_NE(json.find("\"key\":\"f\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"path\":\"bkt/f\""), std::string::npos) << json;
   EXPECT_NE(json.find("\"errno\":30"), std::string::npos) << json;
   EXPECT_NE(json.find("EROFS"), std::string::npos) << json;
   // No staging file leaks from the failed create.
@@ -214,7 +214,7 @@ TEST_F(AsyncNamespaceTest, SwappedInodeIsCountedAndTheFilesystemTrusted) {
   EXPECT_EQ(metrics_.InoMismatchTotal(), before + 1);
   EXPECT_EQ(OnDisk("swapped"), "content");
   EXPECT_EQ(Get("swapped"), "content");
-  ASSERT_TRUE(ns_->Remove("bkt", "swapped", {}).ok());
+  ASSERT_TRUE(ns_->Remove(Node("swapped"), {}).ok());
   ASSERT_TRUE(ns_->Drain().ok());
   EXPECT_EQ(OnDisk("swapped"), "<absent>");
 }
@@ -269,15 +269,20 @@ TEST_F(AsyncNamespaceTest, ConditionalWritesSeeTheOverlay) {
   ASSERT_TRUE(Put("seed", "s").ok());
   SlowRenames(20);
   ASSERT_TRUE(Put("c", "pending").ok());
-  WriteConditions none_match;
-  none_match.if_none_match = "*";
+  // The store's checks, as the engine sees them: on the current version.
+  const WriteCheck none_match = [](const NodeView* current) {
+    return current ? Status::Error(StatusCode::kFailedPrecondition, "exists") : Status::Ok();
+  };
   auto r = Put("c", "again", {}, none_match);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition);
-  WriteConditions match;
-  match.if_match = MetaFor("pending").etag;
+  const WriteCheck match = [](const NodeView* current) {
+    return current && EtagOf(*current) == MetaFor("pending").etag
+               ? Status::Ok()
+               : Status::Error(StatusCode::kFailedPrecondition, "no match");
+  };
   ASSERT_TRUE(Put("c", "second", {}, match).ok());
-  ASSERT_TRUE(ns_->Remove("bkt", "c", {}).ok());
+  ASSERT_TRUE(ns_->Remove(Node("c"), {}).ok());
   ASSERT_TRUE(Put("c", "third", {}, none_match).ok());  // deleted as answered
   ASSERT_TRUE(ns_->Drain().ok());
   EXPECT_EQ(OnDisk("c"), "third");
@@ -294,7 +299,7 @@ TEST_F(AsyncNamespaceTest, KeyConflictsWithPendingCreatesAreRefused) {
   auto r2 = Put("x", "parent");
   ASSERT_FALSE(r2.ok());
   EXPECT_EQ(r2.status().code(), StatusCode::kAlreadyExists);
-  ASSERT_TRUE(ns_->Remove("bkt", "x/file", {}).ok());
+  ASSERT_TRUE(ns_->Remove(Node("x/file"), {}).ok());
   ASSERT_TRUE(Put("x/file/child", "c").ok());  // fine once x/file is deleted as answered
   ASSERT_TRUE(ns_->Drain().ok());
   EXPECT_EQ(OnDisk("x/file/child"), "c");
@@ -305,7 +310,7 @@ TEST_F(AsyncNamespaceTest, SyncHeaderWaitsForPendingOps) {
   ASSERT_TRUE(Put("h", "s").ok());
   SlowRenames(20);
   ASSERT_TRUE(Put("h", "async").ok());
-  ASSERT_TRUE(ns_->Remove("bkt", "h", OpOptions{.sync = true}).ok());
+  ASSERT_TRUE(ns_->Remove(Node("h"), OpOptions{.sync = true}).ok());
   EXPECT_EQ(OnDisk("h"), "<absent>");
   EXPECT_EQ(Get("h"), "<absent>");
   EXPECT_EQ(Metric("fsgate_sync_fallbacks_total", {{"reason", "header"}}), 1);
@@ -322,7 +327,7 @@ TEST_F(AsyncNamespaceTest, RemoveManySharesOneJournalSync) {
   keys.push_back("m/never-there");
   keys.push_back("m/k3");  // repeated in the request: answered like the first
   const double commits = Metric("fsgate_commit_seconds");
-  const auto results = ns_->RemoveMany("bkt", keys, {});
+  const auto results = ns_->RemoveMany(Nodes(keys), {});
   ASSERT_EQ(results.size(), keys.size());
   for (size_t i = 0; i < keys.size(); ++i) EXPECT_TRUE(results[i].ok()) << keys[i];
   EXPECT_EQ(Metric("fsgate_commit_seconds"), commits + 1);
@@ -341,7 +346,7 @@ TEST_F(AsyncNamespaceTest, RemoveManyJournalFailureDeletesNothing) {
   ASSERT_TRUE(Put("f/b", "b").ok());
   ASSERT_TRUE(ns_->Drain().ok());
   fault_->AddRule({.op = fs::FaultOp::kWrite, .path_contains = ".log", .err = ENOSPC});
-  const auto results = ns_->RemoveMany("bkt", {"f/a", "f/b", "f/missing"}, {});
+  const auto results = ns_->RemoveMany(Nodes({"f/a", "f/b", "f/missing"}), {});
   EXPECT_FALSE(results[0].ok());
   EXPECT_FALSE(results[1].ok());
   EXPECT_TRUE(results[2].ok());  // nothing to delete, nothing journaled
@@ -360,7 +365,7 @@ TEST_F(AsyncNamespaceTest, SyncRequestDoesNotQueueBehindTheBacklog) {
   for (int i = 0; i < 6; ++i) ASSERT_TRUE(Put("q/" + std::to_string(i), "b").ok());
   // Three ops on the key: it stays promoted from one to the next.
   for (const char* body : {"v1", "v2", "v3"}) ASSERT_TRUE(Put("s/k", body).ok());
-  ASSERT_TRUE(ns_->Remove("bkt", "s/k", OpOptions{.sync = true}).ok());
+  ASSERT_TRUE(ns_->Remove(Node("s/k"), OpOptions{.sync = true}).ok());
   EXPECT_EQ(OnDisk("s/k"), "<absent>");
   // The backlog ahead of s/k in answer order is still being applied.
   EXPECT_GE(Metric("fsgate_async_pending", {{"op", "create"}}), 4);
@@ -427,7 +432,7 @@ TEST_F(AsyncNamespaceTest, ConcurrentStressOnFewKeys) {
       for (int i = 0; i < kOps; ++i) {
         const std::string& key = keys[rng() % keys.size()];
         if (rng() % 3 == 0) {
-          if (!ns_->Remove("bkt", key, {}).ok()) ++failures;
+          if (!ns_->Remove(Node(key), {}).ok()) ++failures;
         } else if (!Put(key, "t" + std::to_string(t) + "-" + std::to_string(i)).ok()) {
           ++failures;
         }
@@ -463,7 +468,7 @@ TEST_F(AsyncNamespaceTest, PermanentUnlinkFailureShowsWhatTheFilesystemHolds) {
                    .count = -1,
                    .skip = 0,
                    .delay = std::chrono::milliseconds(100)});
-  ASSERT_TRUE(ns_->Remove("bkt", "u", {}).ok());
+  ASSERT_TRUE(ns_->Remove(Node("u"), {}).ok());
   EXPECT_EQ(Get("u"), "<absent>");  // as answered, while pending
   ASSERT_TRUE(ns_->Drain().ok());
   EXPECT_EQ(Metric("fsgate_async_errors_total", {{"op", "unlink"}, {"errno", "EACCES"}}), 1);
@@ -493,12 +498,10 @@ TEST_F(AsyncNamespaceTest, FirstCreateUnderAFileIsAConflictNotAnAsyncError) {
   EXPECT_EQ(r.status().code(), StatusCode::kAlreadyExists);
   auto missing = ns_->AcquireStaging();
   ASSERT_TRUE(missing.ok());
-  auto nb = ns_->Publish(
-      "nobucket", "k",
-      StagedObject{*missing, MetaFor("x"), std::make_shared<const std::string>("x")}, {}, {});
+  auto nb = ns_->Publish(store::ObjectNode("nobucket", "k"), Staged(*missing, "x", true), {}, {});
   ASSERT_FALSE(nb.ok());
   EXPECT_EQ(nb.status().code(), StatusCode::kNotFound);
-  EXPECT_TRUE(nb.status().Is(kReasonNoBucketDir));
+  EXPECT_TRUE(nb.status().Is(kReasonNoTopDir));
   ns_->ReleaseStaging(*missing);
   ASSERT_TRUE(ns_->Drain().ok());
   EXPECT_EQ(Metric("fsgate_async_errors_total"), 0);
@@ -519,7 +522,7 @@ TEST_F(AsyncNamespaceTest, SyncModeStartAppliesTheJournalAnAsyncRunLeft) {
   fault_->AddRule(
       {.op = fs::FaultOp::kUnlink, .path_contains = "bkt/j/seed", .err = EIO, .count = -1});
   ASSERT_TRUE(Put("j/a", "answered").ok());
-  ASSERT_TRUE(ns_->Remove("bkt", "j/seed", {}).ok());
+  ASSERT_TRUE(ns_->Remove(Node("j/seed"), {}).ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   ns_->Abandon();
   ns_.reset();

@@ -12,8 +12,8 @@ using testing::ScratchDir;
 Intent Unlink(const std::string& key) {
   Intent in;
   in.op = IntentOp::kUnlink;
-  in.bucket = "b";
-  in.key = key;
+  in.top = "b";
+  in.name = key;
   in.target_ino = 7;
   return in;
 }
@@ -57,8 +57,8 @@ TEST_F(FaultJournalTest, WriteEioFailsTheOpAsInternalErrorAndLaterOpsWork) {
   ASSERT_TRUE(journal_->Append(c).ok());
   auto live = Reopen();
   ASSERT_EQ(live.size(), 2u);
-  EXPECT_EQ(live[0].key, "a");
-  EXPECT_EQ(live[1].key, "c");
+  EXPECT_EQ(live[0].name, "a");
+  EXPECT_EQ(live[1].name, "c");
 }
 
 TEST_F(FaultJournalTest, WriteEnospcIsSlowDown) {
@@ -144,7 +144,7 @@ TEST(FaultJournalSpace, NoRoomForPrewrittenSegmentsStillJournals) {
   auto reopened = IntentJournal::Open(fault, {}, metrics, &live);
   ASSERT_TRUE(reopened.ok()) << reopened.status().message();
   ASSERT_EQ(live.size(), 2u);
-  EXPECT_EQ(live[1].key, "b");
+  EXPECT_EQ(live[1].name, "b");
   EXPECT_GT(fault.injected(), 0);
 }
 

@@ -9,6 +9,8 @@
 #include "base/hash.h"
 #include "dirops/intent_codec.h"
 #include "dirops/intent_journal.h"
+#include "store/legacy_intent_codec.h"
+#include "tests/unit/store/legacy_intent_writer.h"
 
 namespace fsgate::dirops {
 namespace {
@@ -20,17 +22,11 @@ namespace stdfs = std::filesystem;
 Intent MakeCreate(const std::string& key, const std::string& body) {
   Intent in;
   in.op = IntentOp::kCreate;
-  in.bucket = "bkt";
-  in.key = key;
+  in.top = "bkt";
+  in.name = key;
   in.staging = {".fsgate/staging/d.1", 42, true};
-  in.meta.etag = "0123456789abcdef0123456789abcdef";
-  in.meta.size = body.size();
-  in.meta.mtime_ns = 1700000000123456789;
-  in.meta.content_type = "text/plain";
-  in.meta.system_headers = {{"cache-control", "no-cache"}};
-  in.meta.user_meta = {{"color", "blue"}, {"empty", ""}};
-  in.meta.checksums = {{"CRC32C", "AAAAAA=="}};
-  in.meta.parts_count = 3;
+  in.attrs = std::string("\x02opaque\0attrs", 14);
+  in.mtime_ns = 1700000000123456789;
   in.inline_data = std::make_shared<const std::string>(body);
   return in;
 }
@@ -68,27 +64,22 @@ TEST(JournalCodec, RoundTripsEveryField) {
   EXPECT_EQ(consumed, buf.size());
   EXPECT_EQ(out->op, IntentOp::kCreate);
   EXPECT_EQ(out->seq, 77u);
-  EXPECT_EQ(out->key, "a/b/c.txt");
+  EXPECT_EQ(out->top, "bkt");
+  EXPECT_EQ(out->name, "a/b/c.txt");
   EXPECT_EQ(out->staging.path, ".fsgate/staging/d.1");
   EXPECT_EQ(out->staging.ino, 42u);
   EXPECT_TRUE(out->staging.delegated);
   EXPECT_EQ(out->target_ino, 9u);
-  EXPECT_EQ(out->meta.etag, in.meta.etag);
-  EXPECT_EQ(out->meta.mtime_ns, in.meta.mtime_ns);
-  EXPECT_EQ(out->meta.user_meta, in.meta.user_meta);
-  EXPECT_EQ(out->meta.system_headers, in.meta.system_headers);
-  EXPECT_EQ(out->meta.checksums, in.meta.checksums);
-  EXPECT_EQ(out->meta.parts_count, 3);
+  EXPECT_EQ(out->attrs, in.attrs);
+  EXPECT_EQ(out->mtime_ns, in.mtime_ns);
   ASSERT_TRUE(out->inline_data);
   EXPECT_EQ(*out->inline_data, std::string("x\0y", 3));
 }
 
-// Format 3: the part sizes of a completed multipart upload ride the record
-// (GET ?partNumber=N after a replay); a record without them is format 2's.
-TEST(JournalCodec, CarriesPartSizesAndReadsRecordsWithout) {
-  Intent in = MakeCreate("mp", "");
+// A directory node keeps its kind: its name comes back with the '/'.
+TEST(JournalCodec, DirectoryNodeAndStreamedCreateRoundTrip) {
+  Intent in = MakeCreate("d/e/", "");
   in.inline_data = nullptr;
-  in.meta.part_sizes = {5u << 20, (5u << 20) + 1, 17};
   std::string buf;
   AppendIntentRecord(in, &buf);
   SealRecords(&buf, RecordSeed(3));
@@ -96,17 +87,10 @@ TEST(JournalCodec, CarriesPartSizesAndReadsRecordsWithout) {
   auto out = DecodeIntentRecord(buf, RecordSeed(3), &consumed);
   ASSERT_TRUE(out);
   EXPECT_EQ(consumed, buf.size());
-  EXPECT_EQ(out->meta.part_sizes, in.meta.part_sizes);
+  EXPECT_EQ(out->name, "d/e/");
+  EXPECT_EQ(out->node().path, "bkt/d/e");
+  EXPECT_EQ(out->node().kind, NodeKind::kDirectory);
   EXPECT_FALSE(out->inline_data);
-
-  in.meta.part_sizes.clear();
-  std::string plain;
-  AppendIntentRecord(in, &plain);
-  SealRecords(&plain, RecordSeed(3));
-  EXPECT_EQ(plain.size() + 4 + 3 * 8, buf.size());  // the layout of format 2, unchanged
-  out = DecodeIntentRecord(plain, RecordSeed(3), &consumed);
-  ASSERT_TRUE(out);
-  EXPECT_TRUE(out->meta.part_sizes.empty());
 }
 
 TEST(JournalCodec, EveryTruncationAndBitFlipIsRejected) {
@@ -160,6 +144,7 @@ class JournalTest : public ::testing::Test {
                                              uint64_t segment_bytes = 1 << 20) {
     JournalOptions options;
     options.segment_bytes = segment_bytes;
+    options.legacy_records = store::DecodeLegacyIntent;  // as the store registers it
     auto j = IntentJournal::Open(*backend_, options, metrics_, live);
     EXPECT_TRUE(j.ok()) << j.status().message();
     return j.ok() ? std::move(*j) : nullptr;
@@ -195,7 +180,7 @@ TEST_F(JournalTest, ConcurrentAppendsShareFlushesAndAllSurviveReopen) {
   ASSERT_EQ(live.size(), size_t{kThreads * kPerThread});
   std::set<std::string> keys;
   for (size_t i = 0; i < live.size(); ++i) {
-    keys.insert(live[i].key);
+    keys.insert(live[i].name);
     if (i > 0) {
       EXPECT_LT(live[i - 1].seq, live[i].seq);
     }
@@ -235,7 +220,7 @@ TEST_F(JournalTest, TornTailIsDroppedAndAppendsGoToANewSegment) {
   }
   journal = OpenJournal(&live);
   ASSERT_EQ(live.size(), 2u);
-  EXPECT_EQ(live[1].key, "k1");
+  EXPECT_EQ(live[1].name, "k1");
   EXPECT_EQ(Segments(dir_).size(), 2u);  // the torn segment is never appended to again
   Intent in = MakeCreate("k3", "data");
   ASSERT_TRUE(journal->Append(in).ok());
@@ -243,7 +228,7 @@ TEST_F(JournalTest, TornTailIsDroppedAndAppendsGoToANewSegment) {
   live.clear();
   journal = OpenJournal(&live);
   ASSERT_EQ(live.size(), 3u);
-  EXPECT_EQ(live[2].key, "k3");
+  EXPECT_EQ(live[2].name, "k3");
   EXPECT_GT(live[2].seq, live[1].seq);
 }
 
@@ -263,7 +248,7 @@ TEST_F(JournalTest, TrimmedSegmentsAreRecycledAndTheirOldRecordsNeverReplay) {
   live.clear();
   journal = OpenJournal(&live, 4096);
   ASSERT_EQ(live.size(), 30u);
-  for (const Intent& in : live) EXPECT_TRUE(in.key.starts_with("new")) << in.key;
+  for (const Intent& in : live) EXPECT_TRUE(in.name.starts_with("new")) << in.name;
 }
 
 // A journal written by format 1 (records CRC'd without a seed, segments not
@@ -276,16 +261,17 @@ TEST_F(JournalTest, FormatOneSegmentLeftByAnOlderFsgateIsReplayed) {
   for (int i = 0; i < 4; ++i) header[24 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
   Intent old = MakeCreate("from-v1", "data");
   old.seq = 1;
-  std::string records;
-  AppendIntentRecord(old, &records);
-  SealRecords(&records, 0);
+  store::ObjectMeta meta;
+  meta.etag = "0123456789abcdef0123456789abcdef";
+  const std::string records = store::testing::LegacyRecord(
+      store::testing::EncodeLegacyIntent(old, "bkt", "from-v1", meta), 0);
   std::ofstream(stdfs::path(dir_.path()) / ".fsgate/journal/00000000000000000001.log",
                 std::ios::binary)
       << header << records;
   std::vector<Intent> live;
   auto journal = OpenJournal(&live);
   ASSERT_EQ(live.size(), 1u);
-  EXPECT_EQ(live[0].key, "from-v1");
+  EXPECT_EQ(live[0].name, "from-v1");
   Intent next = MakeCreate("after", "x");
   ASSERT_TRUE(journal->Append(next).ok());
   EXPECT_GT(next.seq, 1u);
@@ -293,7 +279,7 @@ TEST_F(JournalTest, FormatOneSegmentLeftByAnOlderFsgateIsReplayed) {
   live.clear();
   journal = OpenJournal(&live);
   ASSERT_EQ(live.size(), 2u);
-  EXPECT_EQ(live[1].key, "after");
+  EXPECT_EQ(live[1].name, "after");
 }
 
 TEST_F(JournalTest, NewerSegmentVersionRefusesToOpen) {

@@ -20,7 +20,7 @@ class KeyConflictRaceTest : public AsyncFixture {
  protected:
   // PUT `key` streamed through a staging file whose open in Publish (the
   // reader of the pending object) takes `ms` longer.
-  Result<ObjectMeta> PutSlowly(const std::string& key, const std::string& body, int ms) {
+  Result<int64_t> PutSlowly(const std::string& key, const std::string& body, int ms) {
     auto staging = ns_->AcquireStaging();
     if (!staging.ok()) return staging.status();
     {
@@ -35,7 +35,7 @@ class KeyConflictRaceTest : public AsyncFixture {
                      .count = 1,
                      .skip = 0,
                      .delay = std::chrono::milliseconds(ms)});
-    return ns_->Publish("bkt", key, StagedObject{*staging, MetaFor(body), nullptr}, {}, {});
+    return ns_->Publish(Node(key), Staged(*staging, body, false), {}, {});
   }
 
   // With the directory a known (so "a/b" goes async): PUTs `slow` held 300 ms

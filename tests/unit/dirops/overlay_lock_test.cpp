@@ -22,7 +22,7 @@ using Clock = std::chrono::steady_clock;
 OverlayEntry Entry(uint64_t seq) {
   OverlayEntry e;
   e.seq = seq;
-  e.meta.etag = "e";
+  e.attrs = "e";
   return e;
 }
 

@@ -4,8 +4,14 @@
 
 #include <array>
 
+#include "store/key_cursor.h"
+#include "store/meta_record.h"
+
 namespace fsgate::dirops {
 namespace {
+
+using store::KeyCursor;
+using store::ListEntry;
 
 // A disk cursor over a sorted list of keys.
 class VectorCursor final : public KeyCursor {
@@ -30,7 +36,9 @@ class VectorCursor final : public KeyCursor {
 OverlayEntry Create(uint64_t seq, const std::string& etag) {
   OverlayEntry e;
   e.seq = seq;
-  e.meta.etag = etag;
+  store::ObjectMeta meta;
+  meta.etag = etag;
+  e.attrs = store::EncodeMetaRecord(meta, false);
   e.inline_data = std::make_shared<const std::string>("body-" + etag);
   return e;
 }
@@ -41,6 +49,8 @@ OverlayEntry Tombstone(uint64_t seq) {
   e.tombstone = true;
   return e;
 }
+
+std::string EtagOf(const std::string& attrs) { return store::DecodeMetaRecord(attrs)->meta.etag; }
 
 std::vector<std::string> Drain(KeyCursor& c, std::vector<std::string>* etags = nullptr) {
   std::vector<std::string> keys;
@@ -62,7 +72,7 @@ TEST(Overlay, LatestEntryWinsAndResolveKeepsLaterOps) {
   EXPECT_EQ(o.size(), 1u);
   o.Resolve("b", "k", 1);  // op 1 applied: entry of op 3 stays
   ASSERT_TRUE(o.Get("b", "k"));
-  EXPECT_EQ(o.Get("b", "k")->meta.etag, "v3");
+  EXPECT_EQ(EtagOf(o.Get("b", "k")->attrs), "v3");
   o.Resolve("b", "k", 3);
   EXPECT_FALSE(o.Get("b", "k"));
   EXPECT_EQ(o.size(), 0u);
@@ -71,7 +81,7 @@ TEST(Overlay, LatestEntryWinsAndResolveKeepsLaterOps) {
 TEST(Overlay, InlineVersionReadsTheBody) {
   Overlay o;
   o.Put("b", "k", Create(1, "e"));
-  auto v = o.Get("b", "k")->Version();
+  auto v = o.Get("b", "k")->View();
   ASSERT_TRUE(v.data);
   std::array<char, 16> buf{};
   auto n = v.data->PRead(0, buf);
@@ -87,8 +97,8 @@ TEST(Overlay, MergeHidesTombstonesAndInsertsCreatesInOrder) {
   o.Put("b", "d", Create(3, "new-d"));
   o.Put("b", "x/1", Tombstone(4));
   o.Put("other", "b", Create(5, "elsewhere"));
-  auto cursor = MergeOverlay(
-      o.Range("b", "", ""),
+  auto cursor = store::MergePending(
+      PendingNodes(o.Range("b", "", "")),
       std::make_unique<VectorCursor>(std::vector<std::string>{"a", "b", "c", "x/1", "x/2", "z"}));
   std::vector<std::string> etags;
   EXPECT_EQ(Drain(*cursor, &etags), (std::vector<std::string>{"b", "c", "d", "x/2", "z"}));
@@ -111,8 +121,8 @@ TEST(Overlay, SkipPrefixAppliesToBothSides) {
   Overlay o;
   o.Put("b", "dir/new", Create(1, "n"));
   o.Put("b", "dir2", Create(2, "n"));
-  auto cursor = MergeOverlay(
-      o.Range("b", "", ""),
+  auto cursor = store::MergePending(
+      PendingNodes(o.Range("b", "", "")),
       std::make_unique<VectorCursor>(std::vector<std::string>{"a", "dir/old1", "dir/old2", "e"}));
   auto first = cursor->Next();
   EXPECT_EQ((*first)->key, "a");

@@ -103,7 +103,7 @@ TEST_F(PowerCutAsyncTest, EveryAnsweredOpSurvivesACutWithTheApplierBehind) {
   for (int i = 0; i < 120; ++i) {
     const std::string key = (i % 2 ? "d/k" : "e/k") + std::to_string(i % 40);
     if (i % 5 == 4) {
-      ASSERT_TRUE(ns_->Remove("bkt", key, {}).ok());
+      ASSERT_TRUE(ns_->Remove(Node(key), {}).ok());
       answered[key] = "<absent>";
     } else {
       const std::string body = "v" + std::to_string(i);
@@ -111,7 +111,7 @@ TEST_F(PowerCutAsyncTest, EveryAnsweredOpSurvivesACutWithTheApplierBehind) {
       answered[key] = body;
     }
   }
-  ASSERT_TRUE(ns_->Remove("bkt", "d/seed", {}).ok());
+  ASSERT_TRUE(ns_->Remove(Node("d/seed"), {}).ok());
   answered["d/seed"] = "<absent>";
   EXPECT_GT(metrics_.AsyncPending(metrics::AsyncOp::kCreate), 0);
   CrashCutAndRecover();
@@ -134,7 +134,7 @@ TEST_F(PowerCutAsyncTest, AnsweredDeleteObjectsBatchSurvivesACut) {
   // Nothing of the batch reaches the tree before the cut.
   SlowRenames(1000);
   SlowDown(fs::FaultOp::kUnlink, 1000, "bkt/b/");
-  for (const Status& s : ns_->RemoveMany("bkt", keys, {})) ASSERT_TRUE(s.ok());
+  for (const Status& s : ns_->RemoveMany(Nodes(keys), {})) ASSERT_TRUE(s.ok());
   CrashCutAndRecover();
   for (const auto& key : keys) {
     EXPECT_EQ(OnDisk(key), "<absent>") << key;
@@ -150,7 +150,7 @@ TEST_F(PowerCutAsyncTest, AppliedButUnsyncedRenamesAreRedoneFromTheJournal) {
   ASSERT_TRUE(Put("seed", "s").ok());
   for (int i = 0; i < 30; ++i)
     ASSERT_TRUE(Put("k" + std::to_string(i), "v" + std::to_string(i)).ok());
-  ASSERT_TRUE(ns_->Remove("bkt", "seed", {}).ok());
+  ASSERT_TRUE(ns_->Remove(Node("seed"), {}).ok());
   ASSERT_TRUE(ns_->Drain().ok());  // applied, not durable
   EXPECT_GT(cut_->unsynced_name_ops(), 0u);
   CrashCutAndRecover();
@@ -177,7 +177,7 @@ TEST_F(PowerCutDurabilityTest, RetiredOpsSurviveTheCutWithoutTheJournal) {
         Put("a/b" + std::to_string(i % 3) + "/k" + std::to_string(i), "v" + std::to_string(i))
             .ok());
   }
-  ASSERT_TRUE(ns_->Remove("bkt", "a/seed", {}).ok());
+  ASSERT_TRUE(ns_->Remove(Node("a/seed"), {}).ok());
   ASSERT_TRUE(ns_->Drain().ok());
   WaitRetired();
   ASSERT_TRUE(Put("a/last", "l").ok());  // carries the checkpoint: replay skips all of the above
@@ -198,7 +198,7 @@ TEST_F(PowerCutAsyncTest, ReplayIsIdempotent) {
   SlowRenames(10);
   for (int i = 0; i < 20; ++i)
     ASSERT_TRUE(Put("r/k" + std::to_string(i % 7), "v" + std::to_string(i)).ok());
-  ASSERT_TRUE(ns_->Remove("bkt", "r/k3", {}).ok());
+  ASSERT_TRUE(ns_->Remove(Node("r/k3"), {}).ok());
   ns_->Abandon();
   ns_.reset();
   fault_->ClearRules();
@@ -258,7 +258,7 @@ TEST_F(PowerCutAsyncTest, ReplayFinishesAPruneCutShortByACrash) {
   // The applier keeps failing (and retrying) the unlink until the crash.
   fault_->AddRule(
       {.op = fs::FaultOp::kUnlink, .path_contains = "bkt/x/y/seed", .err = EIO, .count = -1});
-  ASSERT_TRUE(ns_->Remove("bkt", "x/y/seed", {}).ok());
+  ASSERT_TRUE(ns_->Remove(Node("x/y/seed"), {}).ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   ns_->Abandon();
   ns_.reset();

@@ -23,7 +23,7 @@ TEST_F(PruneRaceTest, PruneNeverRemovesADirectoryObjectAnsweredDuringIt) {
   // of "d/" is answered while the prune has decided, but not yet removed. A
   // drain on another thread starts the prune now (whichever thread runs it).
   SlowDown(fs::FaultOp::kRmdir, 400, "bkt/d");
-  ASSERT_TRUE(ns_->Remove("bkt", "d/f", {}).ok());
+  ASSERT_TRUE(ns_->Remove(Node("d/f"), {}).ok());
   std::thread drain([&] { ns_->Drain(); });
   std::this_thread::sleep_for(std::chrono::milliseconds(250));
   auto put = Put("d/", "");
@@ -31,7 +31,7 @@ TEST_F(PruneRaceTest, PruneNeverRemovesADirectoryObjectAnsweredDuringIt) {
   ASSERT_TRUE(put.ok()) << put.status().message();
   ns_->Drain();
 
-  auto found = ns_->Find("bkt", "d/");
+  auto found = ns_->Find(Node("d/"));
   EXPECT_TRUE(found.ok()) << found.status().message();
   auto st = backend_->Stat("bkt/d");
   ASSERT_TRUE(st.ok()) << st.status().message();

@@ -1,5 +1,7 @@
 #include "store/meta_record.h"
 
+#include "dirops/node_attrs.h"
+
 #include <gtest/gtest.h>
 
 namespace fsgate::store {
@@ -19,7 +21,8 @@ ObjectMeta Full() {
 
 TEST(MetaRecordTest, RoundTripsEveryField) {
   const ObjectMeta m = Full();
-  auto r = DecodeMetaRecord(EncodeMetaRecord(m, 123456789, /*with_mtime=*/true));
+  auto r =
+      DecodeMetaRecord(dirops::FrameAttrs(EncodeMetaRecord(m, /*with_mtime=*/true), 123456789));
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->seq, 123456789u);
   EXPECT_EQ(r->meta.etag, m.etag);
@@ -35,11 +38,11 @@ TEST(MetaRecordTest, RoundTripsEveryField) {
 // the fsgate before it.
 TEST(MetaRecordTest, PartSizesRoundTripInFormat3Only) {
   ObjectMeta m = Full();
-  std::string v2 = EncodeMetaRecord(m, 5, false);
+  std::string v2 = dirops::FrameAttrs(EncodeMetaRecord(m, false), 5);
   EXPECT_EQ(v2[0], 2);
   EXPECT_TRUE(DecodeMetaRecord(v2)->meta.part_sizes.empty());
   m.part_sizes = {5u << 20, 300, 0};
-  std::string v3 = EncodeMetaRecord(m, 5, false);
+  std::string v3 = dirops::FrameAttrs(EncodeMetaRecord(m, false), 5);
   EXPECT_EQ(v3[0], 3);
   auto r = DecodeMetaRecord(v3);
   ASSERT_TRUE(r.ok()) << r.status().message();
@@ -49,7 +52,7 @@ TEST(MetaRecordTest, PartSizesRoundTripInFormat3Only) {
 }
 
 TEST(MetaRecordTest, FileRecordsLeaveMtimeToTheFile) {
-  auto r = DecodeMetaRecord(EncodeMetaRecord(Full(), 0, /*with_mtime=*/false));
+  auto r = DecodeMetaRecord(EncodeMetaRecord(Full(), /*with_mtime=*/false));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->meta.mtime_ns, 0);
   EXPECT_EQ(r->seq, 0u);
@@ -59,10 +62,9 @@ TEST(MetaRecordTest, EmptyAndDefaultContentTypesStayApart) {
   ObjectMeta m;
   m.etag = "d41d8cd98f00b204e9800998ecf8427e";
   m.content_type = "binary/octet-stream";
-  EXPECT_EQ(DecodeMetaRecord(EncodeMetaRecord(m, 0, false))->meta.content_type,
-            "binary/octet-stream");
+  EXPECT_EQ(DecodeMetaRecord(EncodeMetaRecord(m, false))->meta.content_type, "binary/octet-stream");
   m.content_type = "";
-  EXPECT_EQ(DecodeMetaRecord(EncodeMetaRecord(m, 0, false))->meta.content_type, "");
+  EXPECT_EQ(DecodeMetaRecord(EncodeMetaRecord(m, false))->meta.content_type, "");
 }
 
 // The point of format 2: a typical object's record fits the ~64 bytes ext4
@@ -71,14 +73,14 @@ TEST(MetaRecordTest, TypicalObjectFitsInTheInode) {
   ObjectMeta m;
   m.etag = "8aed84801cfdb3c95972aac35f2fc78b";
   m.content_type = "binary/octet-stream";
-  EXPECT_LE(EncodeMetaRecord(m, 19343, false).size(), 25u);
+  EXPECT_LE(dirops::FrameAttrs(EncodeMetaRecord(m, false), 19343).size(), 25u);
   m.content_type = "text/plain";
   m.checksums = {{"CRC32", "i9aeUg=="}};
-  EXPECT_LE(EncodeMetaRecord(m, 4'000'000'000ull, false).size(), 64u);
+  EXPECT_LE(dirops::FrameAttrs(EncodeMetaRecord(m, false), 4'000'000'000ull).size(), 64u);
 }
 
 TEST(MetaRecordTest, NewerVersionIsRefusedByName) {
-  std::string record = EncodeMetaRecord(Full(), 1, false);
+  std::string record = dirops::FrameAttrs(EncodeMetaRecord(Full(), false), 1);
   record[0] = static_cast<char>(kMetaRecordVersion + 1);
   auto r = DecodeMetaRecord(record);
   ASSERT_FALSE(r.ok());
@@ -86,7 +88,7 @@ TEST(MetaRecordTest, NewerVersionIsRefusedByName) {
 }
 
 TEST(MetaRecordTest, MalformedRecordsAreCorruptNeverGuessed) {
-  const std::string good = EncodeMetaRecord(Full(), 77, true);
+  const std::string good = EncodeMetaRecord(Full(), true);
   for (size_t cut = 0; cut < good.size(); ++cut) {
     auto r = DecodeMetaRecord(good.substr(0, cut));
     // Every proper prefix either fails or is missing a trailing field; none crashes.
@@ -102,6 +104,24 @@ TEST(MetaRecordTest, MalformedRecordsAreCorruptNeverGuessed) {
   EXPECT_FALSE(DecodeMetaRecord(std::string("\x02z\x00", 3)).ok());  // unknown tag
   EXPECT_FALSE(DecodeMetaRecord(std::string("\x02s\x09\xff\xff\xff\xff\xff\xff\xff\xff\xff", 12))
                    .ok());  // varint overflow
+}
+
+// The engine's seq rides in the record's own framing: the value an older
+// fsgate wrote with its seq inside is what the engine frames now, and the
+// engine hands back exactly the record the store encoded.
+TEST(MetaRecord, EngineFrameIsTheRecordWithItsSeq) {
+  ObjectMeta m = Full();
+  const std::string blob = EncodeMetaRecord(m, false);
+  const std::string framed = dirops::FrameAttrs(blob, 4242);
+  auto r = DecodeMetaRecord(framed);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->seq, 4242u);
+  EXPECT_EQ(r->meta.etag, m.etag);
+  const dirops::FramedAttrs back = dirops::UnframeAttrs(framed);
+  EXPECT_EQ(back.seq, 4242u);
+  EXPECT_EQ(back.blob, blob);
+  EXPECT_EQ(dirops::UnframeAttrs(blob).seq, 0u);
+  EXPECT_EQ(dirops::UnframeAttrs(blob).blob, blob);
 }
 
 }  // namespace

@@ -51,7 +51,7 @@ TEST(S3ErrorsTest, EngineFailuresBecomeTheS3ErrorTheyMean) {
   const Status key = S3StatusOf(dirops::NameNotFound(), "k");
   EXPECT_TRUE(key.Is(s3err::kNoSuchKey));
   EXPECT_EQ(key.message(), "The specified key does not exist.");
-  const Status bucket = S3StatusOf(dirops::BucketDirNotFound(), "k");
+  const Status bucket = S3StatusOf(dirops::TopDirNotFound(), "k");
   EXPECT_TRUE(bucket.Is(s3err::kNoSuchBucket));
   EXPECT_EQ(bucket.message(), "The specified bucket does not exist");
   const Status cond = S3StatusOf(Status::Error(StatusCode::kFailedPrecondition, "etag"), "k");
