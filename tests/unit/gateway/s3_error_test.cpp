@@ -83,7 +83,7 @@ TEST(S3ErrorForTest, ReasonNamingAnS3CodeWins) {
   const Answer corrupt = AnswerFor(S3Error(s3err::kInternalError, "object metadata is corrupt"));
   EXPECT_EQ(corrupt.code, "InternalError");
   EXPECT_EQ(corrupt.message, "object metadata is corrupt");
-  const Answer engine = AnswerFor(dirops::BucketDirNotFound());
+  const Answer engine = AnswerFor(dirops::TopDirNotFound());
   EXPECT_EQ(engine.code, "NoSuchKey");
   EXPECT_EQ(engine.message, DefaultErrorMessage("NoSuchKey"));
 }
