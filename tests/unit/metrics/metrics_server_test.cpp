@@ -160,7 +160,9 @@ TEST_F(MetricsServerTest, GarbageDoesNotKillTheListener) {
 TEST_F(MetricsServerTest, ScrapesWhileSeriesAreAdded) {
   std::atomic<bool> stop{false};
   std::thread writer([&] {
-    for (int i = 0; !stop; ++i) {
+    // At least 100 series updates even when the scrapes end before this
+    // thread is first scheduled (seen on a loaded 2-core machine).
+    for (int i = 0; !stop || i < 100; ++i) {
       metrics_.HttpRequest("Api" + std::to_string(i % 50), 200 + i % 7, 0.001);
       metrics_.SyncFallback("reason" + std::to_string(i % 5));
     }
