@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <thread>
 
 #include "fs/backend_util.h"
 #include "store/legacy_state.h"
@@ -55,32 +56,90 @@ std::string HolderNote() {
   return "pid " + std::to_string(::getpid()) + " on " + host + " since " + since + "\n";
 }
 
-Result<std::unique_ptr<fs::FileLock>> Lock(fs::Backend& backend, const std::string& id,
-                                           const std::string& path) {
-  auto lock = backend.LockExclusive(path);
-  if (lock.ok()) {
-    // Best effort: the note only names the holder in another start's refusal.
-    if (auto file = backend.Open(path, fs::Backend::OpenMode::kReadWrite); file.ok()) {
-      const std::string note = HolderNote();
-      if ((*file)->Truncate(0).ok()) (void)(*file)->PWrite(0, note);
-    }
-    return lock;
-  }
-  if (lock.status().IsErrno(ENOTSUP)) {
-    spdlog::warn("{}: a second process with gateway id '{}' would not be refused",
-                 lock.status().message(), id);
-    return std::unique_ptr<fs::FileLock>();
-  }
-  if (!lock.status().IsErrno(EWOULDBLOCK)) return lock.status();
+constexpr const char* kAdoptingPrefix = "adopting for gateway ";
+// How long a start waits for a survivor's adoption of its journal: a replay
+// of a full backlog (20,000 ops) takes seconds; beyond this something is wrong.
+constexpr auto kAdoptionWait = std::chrono::seconds(120);
+
+// Who holds `path` (the lock file's note), or "unknown".
+std::string Holder(fs::Backend& backend, const std::string& path) {
   auto note = ReadSmallFile(backend, path);
-  const std::string holder = note.ok() && !Trimmed(*note).empty() ? Trimmed(*note) : "unknown";
-  return Status::Errno(EWOULDBLOCK, "gateway id '" + id + "' is already running on this root (" +
-                                        path + " held by " + holder +
-                                        "); give this one another "
-                                        "--gateway-id");
+  return note.ok() && !Trimmed(*note).empty() ? Trimmed(*note) : "unknown";
+}
+
+// The gateway's own lock. While a survivor adopts this id's journal the start
+// waits for it (the adoption ends in seconds, and leaves nothing to replay);
+// any other holder is a live process with this id, and the start is refused.
+Result<std::unique_ptr<fs::FileLock>> Lock(fs::Backend& backend, const std::string& id,
+                                           const std::string& dir) {
+  const std::string path = dir + "/lock";
+  const auto deadline = std::chrono::steady_clock::now() + kAdoptionWait;
+  bool told = false;
+  for (;;) {
+    auto lock = LockGatewayDir(backend, dir, "");
+    if (lock.ok()) return lock;
+    if (lock.status().IsErrno(ENOTSUP)) {
+      spdlog::warn("{}: a second process with gateway id '{}' would not be refused",
+                   lock.status().message(), id);
+      return std::unique_ptr<fs::FileLock>();
+    }
+    if (!lock.status().IsErrno(EWOULDBLOCK)) return lock.status();
+    const std::string holder = Holder(backend, path);
+    if (!holder.starts_with(kAdoptingPrefix)) {
+      return Status::Errno(EWOULDBLOCK,
+                           "gateway id '" + id + "' is already running on this root (" + path +
+                               " held by " + holder + "); give this one another --gateway-id");
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      return Status::Errno(EWOULDBLOCK, "gateway id '" + id + "': its journal is still being " +
+                                            "adopted after " +
+                                            std::to_string(kAdoptionWait.count()) + " s (" + path +
+                                            " held by " + holder + "); start it again later");
+    }
+    if (!told) {
+      spdlog::info(
+          "gateway id {}: a survivor is replaying this gateway's journal ({}): waiting "
+          "for it",
+          id, holder);
+      told = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+// A survivor's adoption left the journal with nothing to replay: from now on
+// this gateway answers ops into it again, so the marker must be gone, durably,
+// before the engine opens (else the next survivor would skip them).
+Status ClearAdoptedMarker(fs::Backend& backend, const std::string& dir, bool fsync) {
+  auto marker = ReadSmallFile(backend, dir + "/" + kAdoptedMarker);
+  if (!marker.ok()) return fs::IsMissing(marker.status()) ? Status::Ok() : marker.status();
+  if (Status s = backend.Unlink(dir + "/" + kAdoptedMarker); !s.ok()) return s;
+  if (fsync) {
+    if (Status s = backend.SyncDir(dir); !s.ok()) return s;
+  }
+  spdlog::info("this gateway's journal was adopted ({}): nothing of it left to replay",
+               Trimmed(*marker));
+  return Status::Ok();
 }
 
 }  // namespace
+
+std::string GatewayDir(const std::string& id) { return std::string(layout::kGateways) + "/" + id; }
+
+std::string AdoptingRole(const std::string& adopter_id) { return kAdoptingPrefix + adopter_id; }
+
+Result<std::unique_ptr<fs::FileLock>> LockGatewayDir(fs::Backend& backend, const std::string& dir,
+                                                     const std::string& role) {
+  const std::string path = dir + "/lock";
+  auto lock = backend.LockExclusive(path);
+  if (!lock.ok()) return lock;
+  // Best effort: the note only names the holder to whoever finds it held.
+  if (auto file = backend.Open(path, fs::Backend::OpenMode::kReadWrite); file.ok()) {
+    const std::string note = role.empty() ? HolderNote() : role + ", " + HolderNote();
+    if ((*file)->Truncate(0).ok()) (void)(*file)->PWrite(0, note);
+  }
+  return lock;
+}
 
 bool IsValidGatewayId(std::string_view id) {
   if (id.empty() || id.size() > kMaxIdLength) return false;
@@ -111,10 +170,11 @@ Result<std::unique_ptr<GatewayState>> GatewayState::Open(fs::Backend& backend, s
   } else if (!IsValidGatewayId(id)) {
     return Status::Errno(EINVAL, "gateway id '" + id + "' is not [a-z0-9][a-z0-9_-]{0,62}");
   }
-  const std::string dir = std::string(layout::kGateways) + "/" + id;
+  const std::string dir = GatewayDir(id);
   if (Status s = fs::MakeDirs(backend, dir, fsync); !s.ok()) return s;
-  auto lock = Lock(backend, id, dir + "/lock");
+  auto lock = Lock(backend, id, dir);
   if (!lock.ok()) return lock.status();
+  if (Status s = ClearAdoptedMarker(backend, dir, fsync); !s.ok()) return s;
   // Only under the lock: a second start with this id must not move anything.
   auto adopted = AdoptLegacyState(backend, dir, fsync);
   if (!adopted.ok()) return adopted.status();
