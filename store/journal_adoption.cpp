@@ -8,6 +8,7 @@
 #include "metrics/metrics.h"
 #include "store/fs_object_store.h"
 #include "store/gateway_state.h"
+#include "store/legacy_state.h"
 #include "store/store_layout.h"
 
 namespace fsgate::store {
@@ -75,6 +76,11 @@ Result<bool> JournalAdoption::AdoptIfDead(const std::string& id) {
   }
   // Under the lock: another survivor may have finished adopting it meanwhile.
   if (backend_.Stat(marker).ok()) return false;
+  // It may have died adopting a format-1 root, its staging still parked in
+  // its journal directory, where the replay would not find the files.
+  if (auto legacy = AdoptLegacyState(backend_, dir, options_.fsync); !legacy.ok()) {
+    return legacy.status();
+  }
   const auto start = std::chrono::steady_clock::now();
   spdlog::info("gateway {} is not running (its lock was free): replaying its journal", id);
   if (Status s = dirops::AsyncNamespace::ReplayAndClose(

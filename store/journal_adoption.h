@@ -13,8 +13,9 @@
 //   1. takes its lock without waiting (held: alive, or another survivor is
 //      adopting it; either way it is left alone), writing
 //      "adopting for gateway <self>" into it;
-//   2. unless it is marked `adopted` already: replays its journal on its own
-//      staging directory (AsyncNamespace::ReplayAndClose: every live intent
+//   2. unless it is marked `adopted` already: finishes its adoption of a
+//      format-1 root if it died in it (legacy_state.h), replays its journal
+//      on its own staging directory (AsyncNamespace::ReplayAndClose: every live intent
 //      applied, synced, the journal checkpointed past it);
 //   3. marks it `adopted` (durably), counts fsgate_journals_adopted_total,
 //      lets the lock go.
