@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
+#include <cstdio>
 #include <ctime>
 #include <thread>
 
@@ -43,23 +45,40 @@ Result<std::string> StoredOrNewId(fs::Backend& backend, bool fsync, bool* made) 
   return id;
 }
 
+std::string ThisHost() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof(host) - 1) != 0) host[0] = '?';
+  return host;
+}
+
 // "pid 1234 on host-a since 2026-12-06T04:50:00Z": written into the lock
 // file once it is held, read back by a start it refuses.
 std::string HolderNote() {
-  char host[256] = {};
-  if (::gethostname(host, sizeof(host) - 1) != 0) host[0] = '?';
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   std::tm utc{};
   ::gmtime_r(&now, &utc);
   char since[32];
   std::strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return "pid " + std::to_string(::getpid()) + " on " + host + " since " + since + "\n";
+  return "pid " + std::to_string(::getpid()) + " on " + ThisHost() + " since " + since + "\n";
+}
+
+// A holder note of a process of this host that is gone. Its lock outlives it
+// only where locks go with a filesystem session (CephFS: until the MDS closes
+// the dead client's), so a start waits for that instead of being refused. A
+// pid reused since counts as alive: the start is refused, never let in twice.
+bool HolderIsGone(const std::string& note) {
+  unsigned long pid = 0;
+  char host[256] = {};
+  if (std::sscanf(note.c_str(), "pid %lu on %255s since", &pid, host) != 2) return false;
+  return host == ThisHost() && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
 }
 
 constexpr const char* kAdoptingPrefix = "adopting for gateway ";
-// How long a start waits for a survivor's adoption of its journal: a replay
-// of a full backlog (20,000 ops) takes seconds; beyond this something is wrong.
-constexpr auto kAdoptionWait = std::chrono::seconds(120);
+// How long a start waits for a survivor's adoption of its journal (a replay
+// of a full backlog, 20,000 ops, takes seconds) or for a dead predecessor's
+// lock to lapse (CephFS's defaults: session_timeout 60 s + session_autoclose
+// 300 s); beyond this something is wrong.
+constexpr auto kLockWait = std::chrono::seconds(400);
 
 // Who holds `path` (the lock file's note), or "unknown".
 std::string Holder(fs::Backend& backend, const std::string& path) {
@@ -68,12 +87,13 @@ std::string Holder(fs::Backend& backend, const std::string& path) {
 }
 
 // The gateway's own lock. While a survivor adopts this id's journal the start
-// waits for it (the adoption ends in seconds, and leaves nothing to replay);
-// any other holder is a live process with this id, and the start is refused.
+// waits for it (the adoption ends in seconds, and leaves nothing to replay),
+// and while a dead process of this host still holds it, for the lock to
+// lapse; any other holder is a live process with this id: refused.
 Result<std::unique_ptr<fs::FileLock>> Lock(fs::Backend& backend, const std::string& id,
                                            const std::string& dir) {
   const std::string path = dir + "/lock";
-  const auto deadline = std::chrono::steady_clock::now() + kAdoptionWait;
+  const auto deadline = std::chrono::steady_clock::now() + kLockWait;
   bool told = false;
   for (;;) {
     auto lock = LockGatewayDir(backend, dir, "");
@@ -85,22 +105,29 @@ Result<std::unique_ptr<fs::FileLock>> Lock(fs::Backend& backend, const std::stri
     }
     if (!lock.status().IsErrno(EWOULDBLOCK)) return lock.status();
     const std::string holder = Holder(backend, path);
-    if (!holder.starts_with(kAdoptingPrefix)) {
+    const bool adopting = holder.starts_with(kAdoptingPrefix);
+    if (!adopting && !HolderIsGone(holder)) {
       return Status::Errno(EWOULDBLOCK,
                            "gateway id '" + id + "' is already running on this root (" + path +
                                " held by " + holder + "); give this one another --gateway-id");
     }
     if (std::chrono::steady_clock::now() > deadline) {
-      return Status::Errno(EWOULDBLOCK, "gateway id '" + id + "': its journal is still being " +
-                                            "adopted after " +
-                                            std::to_string(kAdoptionWait.count()) + " s (" + path +
-                                            " held by " + holder + "); start it again later");
+      return Status::Errno(EWOULDBLOCK, "gateway id '" + id + "': " + path + " still held by " +
+                                            holder + " after " + std::to_string(kLockWait.count()) +
+                                            " s; start it again later");
     }
     if (!told) {
-      spdlog::info(
-          "gateway id {}: a survivor is replaying this gateway's journal ({}): waiting "
-          "for it",
-          id, holder);
+      if (adopting) {
+        spdlog::info(
+            "gateway id {}: a survivor is replaying this gateway's journal ({}): "
+            "waiting for it",
+            id, holder);
+      } else {
+        spdlog::info(
+            "gateway id {}: its last process ({}) is gone: waiting for the filesystem "
+            "to let go of its lock",
+            id, holder);
+      }
       told = true;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
