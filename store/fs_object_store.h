@@ -105,7 +105,8 @@ class FsObjectStore final : public ObjectStore {
   BucketCache bucket_cache_;
   const StoreOptions options_;
   metrics::Metrics& metrics_;
-  // Last: their threads call into the members above, and stop first.
+  // Last: their threads call into the members above, and stop first
+  // (the destructor says in which order).
   std::unique_ptr<MultipartExpiry> multipart_expiry_;
   std::unique_ptr<JournalAdoption> adoption_;
 };

@@ -123,11 +123,13 @@ void FsObjectStore::StartAdoption(std::unique_ptr<JournalAdoption> adoption) {
   if (options_.adopt_interval.count() > 0) adoption_->Start();
 }
 
-// The background threads stop first, then the namespace: its applier may still use the backend.
+// The expiry thread stops first, then the namespace: its applier may still
+// use the backend. The adoption (its own thread; it uses only the backend)
+// goes after the namespace, whose hooks may call it until then.
 FsObjectStore::~FsObjectStore() {
   multipart_expiry_.reset();
-  adoption_.reset();
   ns_.reset();
+  adoption_.reset();
 }
 
 Status FsObjectStore::Drain() {
