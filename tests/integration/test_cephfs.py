@@ -169,6 +169,7 @@ def test_a_killed_gateways_answered_ops_are_served_by_a_survivor(ceph_conf, read
             time.sleep(0.5)
         print(f"failover on CephFS: every answered op served {time.monotonic() - killed:.1f}s "
               "after the kill")
+        print("\n".join(l for l in start_log(b).splitlines() if "journal" in l))
         assert adopted(b) == 1
         # b let go of a's lock: a starts again at once, with nothing to replay.
         a.extra_args = a.extra_args[:-2]
