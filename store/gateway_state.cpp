@@ -95,6 +95,7 @@ Result<std::unique_ptr<fs::FileLock>> Lock(fs::Backend& backend, const std::stri
   const std::string path = dir + "/lock";
   const auto deadline = std::chrono::steady_clock::now() + kLockWait;
   bool told = false;
+  int live_seen = 0;
   for (;;) {
     auto lock = LockGatewayDir(backend, dir, "");
     if (lock.ok()) return lock;
@@ -106,7 +107,11 @@ Result<std::unique_ptr<fs::FileLock>> Lock(fs::Backend& backend, const std::stri
     if (!lock.status().IsErrno(EWOULDBLOCK)) return lock.status();
     const std::string holder = Holder(backend, path);
     const bool adopting = holder.starts_with(kAdoptingPrefix);
-    if (!adopting && !HolderIsGone(holder)) {
+    const bool gone = !adopting && HolderIsGone(holder);
+    // A live holder is believed on a second look in a row: a survivor that
+    // has just taken the lock writes its note a moment later.
+    live_seen = adopting || gone ? 0 : live_seen + 1;
+    if (live_seen > 1) {
       return Status::Errno(EWOULDBLOCK,
                            "gateway id '" + id + "' is already running on this root (" + path +
                                " held by " + holder + "); give this one another --gateway-id");
@@ -116,7 +121,7 @@ Result<std::unique_ptr<fs::FileLock>> Lock(fs::Backend& backend, const std::stri
                                             holder + " after " + std::to_string(kLockWait.count()) +
                                             " s; start it again later");
     }
-    if (!told) {
+    if (!told && live_seen == 0) {
       if (adopting) {
         spdlog::info(
             "gateway id {}: a survivor is replaying this gateway's journal ({}): "
