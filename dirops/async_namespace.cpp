@@ -49,6 +49,17 @@ Result<std::unique_ptr<AsyncNamespace>> AsyncNamespace::Open(fs::Backend& backen
   return ns;
 }
 
+Status AsyncNamespace::ReplayAndClose(fs::Backend& backend, AsyncOptions options,
+                                      metrics::Metrics& metrics) {
+  options.replay_only = true;
+  options.pool.low_watermark = options.pool.high_watermark = 0;
+  auto ns = Open(backend, std::move(options), metrics);
+  if (!ns.ok()) return ns.status();
+  // The checkpoint Recover queued, written and synced now: closing would
+  // write it too, but could not say that it failed.
+  return (*ns)->journal_->FlushIdle(std::chrono::steady_clock::duration::zero());
+}
+
 AsyncNamespace::~AsyncNamespace() {
   if (!abandoned_ && applier_) applier_->Stop(options_.drain_on_close);
 }
@@ -86,6 +97,7 @@ Status AsyncNamespace::Recover() {
     }
   }
   if (Status s = journal_->Retire(seqs); !s.ok()) return s;
+  if (options_.replay_only) return Status::Ok();
   if (Status s = SweepStaging(); !s.ok()) return s;
   pool_->Start();
   applier_->Start();

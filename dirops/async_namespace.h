@@ -51,6 +51,9 @@ struct AsyncOptions {
   std::string legacy_staging_dir;
   // The xattrs of node attributes (node_attrs.h), named by the caller.
   NodeAttrNames attr_names;
+  // Open only replays: no staging sweep, no delegated inodes, no applier
+  // started (ReplayAndClose).
+  bool replay_only = false;
 };
 
 class AsyncNamespace final : public Namespace {
@@ -59,6 +62,15 @@ class AsyncNamespace final : public Namespace {
   // sweeps the staging directory, and starts the pool and the applier.
   static Result<std::unique_ptr<AsyncNamespace>> Open(fs::Backend& backend, AsyncOptions options,
                                                       metrics::Metrics& metrics);
+  // Replays the journal in options.journal.dir and closes it: every live
+  // intent applied (staging files under options.pool.dir), made durable and
+  // checkpointed, so the journal's next open replays nothing and continues
+  // its seqs. Starts no delegated-inode refill and leaves no applier running;
+  // the staging directory is not swept (its owner's next Open does that).
+  // For a journal whose gateway is not running: a sync-mode start's own, or
+  // a dead gateway's adopted by a survivor.
+  static Status ReplayAndClose(fs::Backend& backend, AsyncOptions options,
+                               metrics::Metrics& metrics);
   ~AsyncNamespace() override;
 
   Result<StagingFile> AcquireStaging() override;

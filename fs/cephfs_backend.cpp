@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
@@ -205,6 +206,9 @@ class CephFile final : public File {
     return CopyThroughBuffer(src, src_offset, *this, dst_offset, len);
   }
 
+  Fh* fh() const { return fh_; }
+  const std::string& path() const { return path_; }
+
   Status Close() override {
     if (fh_ == nullptr) return Status::Ok();
     int rc = ceph_ll_close(cm(), std::exchange(fh_, nullptr));
@@ -229,6 +233,8 @@ class CephfsBackend final : public Backend {
       : mount_(std::move(mount)), root_(std::move(root)), name_(std::move(name)) {}
 
   std::string Name() const override { return name_; }
+
+  Result<std::unique_ptr<FileLock>> LockExclusive(const std::string& path) override;
 
   Result<std::unique_ptr<File>> Open(const std::string& path, OpenMode mode) override {
     if (path.empty()) return Status::Errno(EISDIR, "open of the root");
@@ -450,6 +456,52 @@ class CephfsBackend final : public Backend {
   InodeRef root_;
   std::string name_;
 };
+
+// A POSIX write lock on the whole file through the MDS: a lock held by a
+// client on another machine conflicts too, and the MDS lets go of a dead
+// client's when it closes its session (session_timeout + session_autoclose:
+// 31 s after a kill -9 on the dev cluster, whose 30 s each are the least the
+// MDS map accepts). Its owner has the top bit set, so it is compared by owner
+// alone, not owner and pid (ceph_filelock_owner_equal), and each lock has its
+// own: two in one process conflict, as two processes' do.
+class CephFileLock final : public FileLock {
+ public:
+  CephFileLock(std::shared_ptr<Mount> mount, std::unique_ptr<CephFile> file)
+      : mount_(std::move(mount)), file_(std::move(file)), owner_(NextOwner()) {}
+  ~CephFileLock() override { (void)Set(F_UNLCK); }
+
+  Status Set(short type) {
+    struct flock lock {};
+    lock.l_type = type;
+    lock.l_whence = SEEK_SET;  // l_start = l_len = 0: the whole file
+    lock.l_pid = ::getpid();
+    int rc = ceph_ll_setlk(mount_->get(), file_->fh(), &lock, owner_, /*sleep=*/0);
+    if (rc == -EAGAIN || rc == -EACCES) rc = -EWOULDBLOCK;
+    return rc < 0 ? CephError(rc, "lock", file_->path()) : Status::Ok();
+  }
+
+ private:
+  static uint64_t NextOwner() {
+    static std::atomic<uint64_t> next{1};
+    return (1ull << 63) | next.fetch_add(1);
+  }
+
+  std::shared_ptr<Mount> mount_;
+  std::unique_ptr<CephFile> file_;
+  const uint64_t owner_;
+};
+
+Result<std::unique_ptr<FileLock>> CephfsBackend::LockExclusive(const std::string& path) {
+  // Never O_TRUNC: that would revoke the caps of every client that has it open.
+  auto file = Open(path, OpenMode::kReadWrite);
+  if (!file.ok() && file.status().IsErrno(ENOENT)) file = Open(path, OpenMode::kCreateExclusive);
+  if (!file.ok() && file.status().IsErrno(EEXIST)) file = Open(path, OpenMode::kReadWrite);
+  if (!file.ok()) return file.status();
+  auto lock = std::make_unique<CephFileLock>(
+      mount_, std::unique_ptr<CephFile>(static_cast<CephFile*>(file->release())));
+  if (Status s = lock->Set(F_WRLCK); !s.ok()) return s;
+  return std::unique_ptr<FileLock>(std::move(lock));
+}
 
 // A mount of `root` with the options' identity, config and filesystem.
 Result<std::shared_ptr<Mount>> Connect(const CephfsOptions& options, const std::string& root) {

@@ -109,6 +109,11 @@ struct Metrics::Impl {
           .Help("Multipart uploads aborted because they outlived --multipart-expiry")
           .Register(*registry)
           .Add({});
+  Counter& journals_adopted = prometheus::BuildCounter()
+                                  .Name("fsgate_journals_adopted_total")
+                                  .Help("Journals of dead gateways replayed by this one (failover)")
+                                  .Register(*registry)
+                                  .Add({});
   Gauge& delegated_inodes =
       prometheus::BuildGauge()
           .Name("fsgate_delegated_inodes_available")
@@ -215,6 +220,10 @@ double Metrics::InoMismatchTotal() const { return impl_->ino_mismatch.Value(); }
 void Metrics::MultipartExpired() { impl_->multipart_expired.Increment(); }
 
 double Metrics::MultipartExpiredTotal() const { return impl_->multipart_expired.Value(); }
+
+void Metrics::JournalAdopted() { impl_->journals_adopted.Increment(); }
+
+double Metrics::JournalsAdoptedTotal() const { return impl_->journals_adopted.Value(); }
 
 void Metrics::SetDelegatedInodesAvailable(int64_t n) {
   impl_->delegated_inodes.Set(static_cast<double>(n));

@@ -47,6 +47,9 @@ class Metrics {
   // fsgate_multipart_expired_total: uploads aborted by --multipart-expiry.
   void MultipartExpired();
   double MultipartExpiredTotal() const;
+  // fsgate_journals_adopted_total: dead gateways' journals this one replayed.
+  void JournalAdopted();
+  double JournalsAdoptedTotal() const;
   // fsgate_commit_batch_size and fsgate_commit_seconds.
   void Commit(size_t batch_size, double seconds);
 

@@ -9,11 +9,13 @@
 #include <memory>
 #include <string>
 
+#include "dirops/async_namespace.h"
 #include "dirops/namespace.h"
 #include "fs/backend.h"
 #include "store/bucket_cache.h"
 #include "store/bucket_gate.h"
 #include "store/gateway_state.h"
+#include "store/journal_adoption.h"
 #include "store/multipart_expiry.h"
 #include "store/object_store.h"
 
@@ -70,6 +72,11 @@ class FsObjectStore final : public ObjectStore {
 
   fs::Backend& backend() { return *backend_; }
   Namespace& ns() { return *ns_; }
+  // Takes over the adoption of dead gateways' journals and starts its passes
+  // (StoreOptions::adopt_interval).
+  void StartAdoption(std::unique_ptr<JournalAdoption> adoption);
+  // The before_acquire hook of bucket caps: adoption().AdoptDeadGateways().
+  JournalAdoption& adoption() { return *adoption_; }
 
  private:
   // NoSuchBucket (or InvalidBucketName) unless the bucket exists.
@@ -109,8 +116,10 @@ class FsObjectStore final : public ObjectStore {
   BucketCache bucket_cache_;
   const StoreOptions options_;
   metrics::Metrics& metrics_;
-  // Last: its thread calls into the members above, and stops first.
+  // Last: their threads call into the members above, and stop first
+  // (the destructor says in which order).
   std::unique_ptr<MultipartExpiry> multipart_expiry_;
+  std::unique_ptr<JournalAdoption> adoption_;
 };
 
 // The Namespace the store runs on, over `gateway`'s engine state: the one
@@ -120,5 +129,10 @@ class FsObjectStore final : public ObjectStore {
 Result<std::unique_ptr<Namespace>> MakeNamespace(fs::Backend& backend, const StoreOptions& options,
                                                  const GatewayState& gateway,
                                                  metrics::Metrics& metrics);
+
+// The engine's options for the gateway state in `gateway_dir` (.fsgate/gw/<id>):
+// its journal and staging directories, for its own engine or a survivor's
+// replay of it (journal_adoption.h).
+dirops::AsyncOptions GatewayEngineOptions(const std::string& gateway_dir, bool fsync);
 
 }  // namespace fsgate::store

@@ -14,6 +14,12 @@
 // holder's pid, host and start time are written into the lock file only to
 // name it in the refusal.
 //
+// A survivor that finds another id's lock free takes it to replay that dead
+// gateway's journal (journal_adoption.h), writing "adopting for gateway <its
+// id>" into the note: a start of the dead id meanwhile waits for it to finish
+// instead of being refused, then finds its journal checkpointed past every op
+// and the marker `adopted`, which it removes (durably) before its engine opens.
+//
 // An id is [a-z0-9][a-z0-9_-]{0,62}: a path component on any filesystem, and
 // readable in logs. Without one, a gateway runs as the id stored in
 // .fsgate/gateway-id, made on its first start, so a plain restart is the same
@@ -31,6 +37,21 @@ namespace fsgate::store {
 
 [[nodiscard]] bool IsValidGatewayId(std::string_view id);
 
+// .fsgate/gw/<id>
+std::string GatewayDir(const std::string& id);
+// In a gateway's directory: present while a survivor's adoption has left its
+// journal with nothing to replay, until that id starts again.
+inline constexpr const char* kAdoptedMarker = "adopted";
+
+// Takes `dir`/lock without waiting (EWOULDBLOCK while held, ENOTSUP on a
+// backend without locks) and writes into it `role` (empty for the owner)
+// with this process's pid, host and start time, to name it to whoever finds
+// the lock held.
+Result<std::unique_ptr<fs::FileLock>> LockGatewayDir(fs::Backend& backend, const std::string& dir,
+                                                     const std::string& role);
+// The `role` a survivor adopting a dead gateway's journal writes (journal_adoption.h).
+std::string AdoptingRole(const std::string& adopter_id);
+
 class GatewayState {
  public:
   // Resolves the id (`id`, or the stored one, made on first start), takes
@@ -42,8 +63,11 @@ class GatewayState {
 
   const std::string& id() const { return id_; }
   const std::string& dir() const { return dir_; }  // .fsgate/gw/<id>
-  std::string journal_dir() const { return dir_ + "/journal"; }
-  std::string staging_dir() const { return dir_ + "/staging"; }
+  // Its subdirectories' names.
+  static constexpr const char* kJournal = "journal";
+  static constexpr const char* kStaging = "staging";
+  std::string journal_dir() const { return dir_ + "/" + kJournal; }
+  std::string staging_dir() const { return dir_ + "/" + kStaging; }
   // This start took over a format-1 root's journal and staging.
   bool adopted_legacy() const { return adopted_legacy_; }
 

@@ -162,6 +162,9 @@ struct StoreOptions {
   // --gateway-id: whose engine state (.fsgate/gw/<id>/) this store runs on.
   // Empty: the id stored in .fsgate/gateway-id, made on the first start.
   std::string gateway_id;
+  // Between passes that replay the journals of dead gateways of the root
+  // (journal_adoption.h); 0: only the pass at Open.
+  std::chrono::milliseconds adopt_interval{2000};
 };
 
 class ObjectStore {

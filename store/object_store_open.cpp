@@ -23,18 +23,8 @@ using dirops::SyncNamespace;
 
 namespace {
 
-// The engine runs on the gateway's own journal and staging; intents of a
-// journal adopted from an older fsgate name its old staging directory, and
-// records of an older journal format are the store's to decode.
 AsyncOptions EngineOptions(const StoreOptions& options, const GatewayState& gateway) {
-  AsyncOptions async;
-  async.fsync = options.fsync;
-  async.journal.dir = gateway.journal_dir();
-  async.pool.dir = gateway.staging_dir();
-  async.legacy_staging_dir = layout::kLegacyStaging;
-  async.attr_names = ObjectAttrNames();
-  async.journal.legacy_records = DecodeLegacyIntent;
-  return async;
+  return GatewayEngineOptions(gateway.dir(), options.fsync);
 }
 
 // A journal left by an async run may still hold answered ops. Without async
@@ -48,14 +38,25 @@ Status ApplyLeftoverJournal(fs::Backend& backend, const StoreOptions& options,
                    [](const fs::DirEntry& e) { return ParseSegmentName(e.name).has_value(); })) {
     return Status::Ok();
   }
-  AsyncOptions async = EngineOptions(options, gateway);
-  async.pool.low_watermark = async.pool.high_watermark = 0;  // no creates will come
-  // Open replays every live intent before it returns; closing checkpoints them.
-  auto ns = AsyncNamespace::Open(backend, async, metrics);
-  return ns.ok() ? Status::Ok() : ns.status();
+  // The staging directory is swept by the next async start.
+  return AsyncNamespace::ReplayAndClose(backend, EngineOptions(options, gateway), metrics);
 }
 
 }  // namespace
+
+// The engine runs on the gateway's own journal and staging; intents of a
+// journal adopted from an older fsgate name its old staging directory, and
+// records of an older journal format are the store's to decode.
+AsyncOptions GatewayEngineOptions(const std::string& gateway_dir, bool fsync) {
+  AsyncOptions async;
+  async.fsync = fsync;
+  async.journal.dir = gateway_dir + "/" + GatewayState::kJournal;
+  async.pool.dir = gateway_dir + "/" + GatewayState::kStaging;
+  async.legacy_staging_dir = layout::kLegacyStaging;
+  async.attr_names = ObjectAttrNames();
+  async.journal.legacy_records = DecodeLegacyIntent;
+  return async;
+}
 
 Result<std::unique_ptr<Namespace>> MakeNamespace(fs::Backend& backend, const StoreOptions& options,
                                                  const GatewayState& gateway,
@@ -83,6 +84,14 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(std::unique_ptr<fs::Backe
   if (!gateway.ok()) return gateway.status();
   auto ns = MakeNamespace(*backend, options, **gateway, metrics);
   if (!ns.ok()) return ns.status();
+  // Before serving: what a dead gateway answered is in place once this one answers.
+  auto adoption = std::make_unique<JournalAdoption>(
+      *backend, JournalAdoption::Options{(*gateway)->id(), options.fsync, options.adopt_interval},
+      metrics);
+  if (Status s = adoption->AdoptDeadGateways(); !s.ok()) {
+    spdlog::warn("journal adoption: {} (tried again in {} ms)", s.message(),
+                 options.adopt_interval.count());
+  }
   auto clean = TakeCleanShutdownMarker(*backend, options.fsync);
   if (!clean.ok()) return clean.status();
   if (!*clean) {
@@ -92,8 +101,10 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(std::unique_ptr<fs::Backe
       spdlog::info("unclean stop: removed {} empty directories left half made", *removed);
     }
   }
-  return std::unique_ptr<ObjectStore>(std::make_unique<FsObjectStore>(
-      std::move(backend), std::move(*gateway), std::move(*ns), options, metrics));
+  auto store = std::make_unique<FsObjectStore>(std::move(backend), std::move(*gateway),
+                                               std::move(*ns), options, metrics);
+  store->StartAdoption(std::move(adoption));
+  return std::unique_ptr<ObjectStore>(std::move(store));
 }
 
 FsObjectStore::FsObjectStore(std::unique_ptr<fs::Backend> backend,
@@ -114,10 +125,18 @@ FsObjectStore::FsObjectStore(std::unique_ptr<fs::Backend> backend,
   }
 }
 
-// The expiry thread stops first, then the namespace: its applier may still use the backend.
+void FsObjectStore::StartAdoption(std::unique_ptr<JournalAdoption> adoption) {
+  adoption_ = std::move(adoption);
+  if (options_.adopt_interval.count() > 0) adoption_->Start();
+}
+
+// The expiry thread stops first, then the namespace: its applier may still
+// use the backend. The adoption (its own thread; it uses only the backend)
+// goes after the namespace, whose hooks may call it until then.
 FsObjectStore::~FsObjectStore() {
   multipart_expiry_.reset();
   ns_.reset();
+  adoption_.reset();
 }
 
 Status FsObjectStore::Drain() {

@@ -19,7 +19,13 @@ Each thread owns its keys, so the ops on one key are sequential and their answer
 order is their order. The state checked after a cycle is the base of the next one,
 so recovery is also exercised over a root that has been recovered before.
 
+With --gateways 2 the check is across gateways (failover): gateway a takes the storm
+and the kill, gateway b runs beside it on the same root the whole time and must serve
+every op a answered once it has adopted a's journal (within ADOPT_TIMEOUT); a is then
+restarted with its id, must replay nothing (b did), and takes the next storm.
+
 Usage: FSGATE_BIN=build/gateway/fsgate tests/crash/crash_check.py [--cycles N] [--seed S]
+       [--gateways 1|2]
 """
 
 import argparse
@@ -40,6 +46,9 @@ BUCKET = "crash"
 THREADS = 6
 KEYS_PER_THREAD = 6
 MAX_SIZE = 100 * 1024
+# The survivor serves a dead gateway's answered ops within this (the target is 60 s;
+# on posix a dead gateway's lock is free at once and the survivor looks every 2 s).
+ADOPT_TIMEOUT = 30.0
 
 
 class State:
@@ -209,45 +218,101 @@ def check_posix(srv, resolved, timeout=10.0):
         time.sleep(0.05)
 
 
-def run(cycles, seed=None, log=print, dirops="async"):
+def storm_and_kill(srv, expected, rnd):
+    """A storm through `srv`, killed -9 at a random moment: (threads, seconds it ran)."""
+    stop = threading.Event()
+    threads = [StormThread(srv, t, expected, random.Random(rnd.getrandbits(64)), stop)
+               for t in range(THREADS)]
+    for t in threads:
+        t.start()
+    delay = rnd.uniform(0.2, 1.5)
+    time.sleep(delay)
+    srv.kill9()
+    stop.set()
+    for t in threads:
+        t.join(30)
+        assert not t.is_alive(), "a storm thread hung after the kill"
+    return threads, delay
+
+
+def check_adopted(survivor, expected, in_flight, log, adoptions):
+    """check_cycle through a survivor until it holds and the survivor has made its
+    `adoptions`th adoption, or ADOPT_TIMEOUT: (violations, resolved).
+
+    What the dead gateway had applied is served at once; the rest only once adopted.
+    """
+    started = time.monotonic()
+    while True:
+        try:
+            violations, resolved = check_cycle(survivor, expected, in_flight, log)
+        except ClientError as e:  # a key replayed between its HEAD and its GET
+            violations, resolved = [f"changed while read: {e}"], {}
+        adopted = survivor.metric_sum("fsgate_journals_adopted_total")
+        waited = time.monotonic() - started
+        if (not violations and adopted == adoptions) or waited > ADOPT_TIMEOUT:
+            log(f"  survivor {'served every answered op' if not violations else 'still wrong'} "
+                f"{waited:.2f}s after the kill, {adopted:.0f} journals adopted")
+            if not violations and adopted != adoptions:
+                violations.append(f"the survivor adopted {adopted:.0f} journals, not {adoptions}")
+            return violations, resolved
+        time.sleep(0.1)
+
+
+def replays_since_start(srv):
+    """The start-up log of srv's last start: did its engine replay anything?"""
+    with open(srv.log_path, errors="replace") as f:
+        last = f.read().rsplit("===== start #", 1)[-1]
+    return [line for line in last.splitlines() if "intent journal: replayed" in line]
+
+
+def run(cycles, seed=None, log=print, dirops="async", gateways=1):
     """Run `cycles` kill -9 cycles; returns a list of violations (empty when all held)."""
     seed = seed if seed is not None else random.randrange(1 << 30)
-    log(f"crash_check: {cycles} cycles, seed {seed}, FSGATE_BIN={os.environ.get('FSGATE_BIN')}")
+    log(f"crash_check: {cycles} cycles, {gateways} gateway(s), seed {seed}, "
+        f"FSGATE_BIN={os.environ.get('FSGATE_BIN')}")
     rnd = random.Random(seed)
-    srv = FsgateServer(fsync="on", dirops=dirops)
+    ids = [] if gateways == 1 else ["--gateway-id", "a"]
+
+    def slowed(cycle):
+        # Every third cycle (every other one across gateways) runs with a slowed applier,
+        # so that its kill meets many answered-but-unapplied intents to replay.
+        slow = cycle % 3 == 2 if gateways == 1 else cycle % 2 == 0
+        return ids + (["--test-apply-delay-ms", "20"] if slow else [])
+
+    srv = FsgateServer(fsync="on", dirops=dirops, extra_args=slowed(0))
+    # The checker: srv itself after its restart, or the survivor beside it.
+    survivor = None if gateways == 1 else FsgateServer(root=srv.root, fsync="on", dirops=dirops,
+                                                       extra_args=["--gateway-id", "b"])
     violations = []
     expected = {k: None for t in range(THREADS) for k in keys_of(t)}
     total_answered = 0
     try:
         srv.start()
+        if survivor:
+            survivor.start()
         srv.client().create_bucket(Bucket=BUCKET)
         for cycle in range(cycles):
-            slow = bool(srv.extra_args)
-            stop = threading.Event()
-            threads = [StormThread(srv, t, expected, random.Random(rnd.getrandbits(64)), stop)
-                       for t in range(THREADS)]
-            for t in threads:
-                t.start()
-            delay = rnd.uniform(0.2, 1.5)
-            time.sleep(delay)
-            srv.kill9()
-            stop.set()
-            for t in threads:
-                t.join(30)
-                assert not t.is_alive(), "a storm thread hung after the kill"
+            slow = len(srv.extra_args) > len(ids)
+            threads, delay = storm_and_kill(srv, expected, rnd)
             in_flight = dict(op for t in threads for op in t.in_flight)
             answered = sum(t.answered for t in threads)
             total_answered += answered
             for t in threads:
                 violations += [f"cycle {cycle}: refused during storm: {r}" for r in t.refused]
-            # Every third run is restarted with a slowed applier, so that the next kill
-            # meets many answered-but-unapplied intents that recovery must replay.
-            srv.extra_args = ["--test-apply-delay-ms", "20"] if cycle % 3 == 1 else []
-            srv.start()
-            cycle_violations, resolved = check_cycle(srv, expected, in_flight, log)
+            srv.extra_args = slowed(cycle + 1)
+            if survivor:
+                cycle_violations, resolved = check_adopted(survivor, expected, in_flight, log,
+                                                            adoptions=cycle + 1)
+                srv.start()
+                # The survivor applied the journal: the restart has nothing left in it.
+                cycle_violations += [f"restart of a replayed its adopted journal again: {r}"
+                                     for r in replays_since_start(srv)]
+            else:
+                srv.start()
+                cycle_violations, resolved = check_cycle(srv, expected, in_flight, log)
             # A wrong POSIX view does not change what S3 serves: note it and go on, so
             # one run shows every kind of failure; an S3-visible violation stops the run.
-            posix_violations = [] if cycle_violations else check_posix(srv, resolved)
+            posix_violations = [] if cycle_violations else check_posix(survivor or srv, resolved)
             log(f"cycle {cycle}: killed after {delay:.2f}s{' (slow applier)' if slow else ''}, "
                 f"{answered} answered ops, "
                 f"{len(in_flight)} in flight, {sum(v is not None for v in resolved.values())} objects, "
@@ -257,7 +322,7 @@ def run(cycles, seed=None, log=print, dirops="async"):
                 log("\n".join(posix_violations))
             if cycle_violations:
                 log("\n".join(cycle_violations[:20]))
-                log(srv.log_tail(40))
+                log((survivor or srv).log_tail(40))
                 break
             expected.clear()
             expected.update(resolved)
@@ -265,7 +330,11 @@ def run(cycles, seed=None, log=print, dirops="async"):
             violations.append(f"only {total_answered} ops answered in {cycles} cycles: the storm did not run")
         if not violations:
             srv.stop()
+            if survivor:
+                survivor.stop()
     finally:
+        if survivor:
+            survivor.cleanup()
         srv.cleanup()
     return violations
 
@@ -275,8 +344,9 @@ def main():
     parser.add_argument("--cycles", type=int, default=int(os.environ.get("CRASH_CYCLES", "20")))
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--dirops", default="async", choices=["async", "sync"])
+    parser.add_argument("--gateways", type=int, default=1, choices=[1, 2])
     args = parser.parse_args()
-    violations = run(args.cycles, args.seed, dirops=args.dirops)
+    violations = run(args.cycles, args.seed, dirops=args.dirops, gateways=args.gateways)
     if violations:
         print(f"FAILED: {len(violations)} violations", file=sys.stderr)
         for v in violations[:50]:

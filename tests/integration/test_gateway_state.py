@@ -175,13 +175,18 @@ def test_adoption_cut_midway_is_finished_by_the_next_start(legacy_root, cut):
         else:
             assert not os.path.exists(os.path.join(fsgate, "journal"))
             assert os.path.isdir(os.path.join(gateway_dir(legacy_root, gid), "journal", "staging"))
-    # Another gateway starting meanwhile takes nothing once the journal is claimed.
+    # Another gateway starting meanwhile takes nothing into its own state once the
+    # journal is claimed; it finds the claimant dead, so it finishes the claimant's
+    # move and replays its journal for it (failover, test_failover.py).
     if cut == "fault_after_claim":
         with FsgateServer(root=legacy_root, extra_args=["--gateway-id", "other"]) as other:
             assert other.client().list_buckets()["Buckets"]
             with open(other.log_path) as f:
-                assert "no older layout to adopt" in f.read()
-        assert os.path.isdir(os.path.join(gateway_dir(legacy_root, gid), "journal", "staging"))
+                log = f.read()
+            assert "no older layout to adopt" in log
+            assert f"adopted the journal of gateway {gid}" in log
+            check_every_answered_op(other)
+        assert_adopted(legacy_root, gid)
     srv = FsgateServer(root=legacy_root, extra_args=["--gateway-id", gid])
     try:
         srv.start()

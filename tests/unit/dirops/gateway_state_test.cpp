@@ -146,6 +146,33 @@ TEST_F(GatewayStateTest, OneHolderPerIdAndIdsSideBySide) {
   EXPECT_TRUE(GatewayState::Open(*backend_, "g1", false).ok());
 }
 
+// A lock held by a survivor adopting this id's journal, or by a process of
+// this host that is gone (CephFS keeps a dead client's lock until the MDS
+// closes its session), makes a start wait for it instead of refusing; a live
+// holder is refused at once (OneHolderPerIdAndIdsSideBySide).
+TEST_F(GatewayStateTest, StartWaitsForAnAdoptionOrAGoneHoldersLock) {
+  char host[256] = {};
+  ASSERT_EQ(::gethostname(host, sizeof(host) - 1), 0);
+  // pids stay below pid_max: this one is nobody's.
+  const std::string pid_max = ReadLocalFile("/proc/sys/kernel/pid_max");
+  const std::string since = " since 2026-12-06T00:00:00Z\n";
+  for (const std::string& note :
+       {"adopting for gateway g2, pid " + std::to_string(::getpid()) + " on " + host + since,
+        "pid " + pid_max.substr(0, pid_max.find('\n')) + " on " + host + since}) {
+    ASSERT_TRUE(fs::MakeDirs(*backend_, ".fsgate/gw/g1", false).ok());
+    auto held = backend_->LockExclusive(".fsgate/gw/g1/lock");
+    ASSERT_TRUE(held.ok());
+    WriteLocalFile(Root(".fsgate/gw/g1/lock"), note);
+    std::thread lets_go([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      held->reset();
+    });
+    auto state = GatewayState::Open(*backend_, "g1", false);
+    lets_go.join();
+    ASSERT_TRUE(state.ok()) << note << ": " << state.status().message();
+  }
+}
+
 TEST_F(GatewayStateTest, DefaultIdIsMadeOnceAndStored) {
   ASSERT_TRUE(backend_->Mkdir(".fsgate").ok());
   std::string id;

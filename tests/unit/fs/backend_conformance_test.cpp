@@ -406,6 +406,22 @@ TEST_P(BackendConformance, SyncCalls) {
   EXPECT_EQ(Read("d/g"), "data");
 }
 
+// The gateway lock: one holder at a time, even two in one process (a cephfs
+// client's lock is held for the mount, so each lock has its own owner), and
+// free again once its holder lets go. Never truncates what the file holds.
+TEST_P(BackendConformance, LockExclusiveHasOneHolderUntilReleased) {
+  ASSERT_TRUE(b().Mkdir("gw").ok());
+  auto first = b().LockExclusive("gw/lock");
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  Write("gw/lock", "holder note");
+  EXPECT_TRUE(b().LockExclusive("gw/lock").status().IsErrno(EWOULDBLOCK));
+  EXPECT_TRUE(b().LockExclusive("gw/other").ok());
+  first->reset();
+  auto second = b().LockExclusive("gw/lock");
+  EXPECT_TRUE(second.ok()) << second.status().message();
+  EXPECT_EQ(Read("gw/lock"), "holder note");
+}
+
 TEST_P(BackendConformance, CopyFrom) {
   Write("src", "hello world");
   auto src = b().Open("src", Backend::OpenMode::kRead);

@@ -50,6 +50,7 @@ TEST(Metrics, FixedSeriesExistAtZeroBeforeAnyOperation) {
   }
   EXPECT_EQ(At(s, "fsgate_ino_mismatch_total"), 0);
   EXPECT_EQ(At(s, "fsgate_multipart_expired_total"), 0);
+  EXPECT_EQ(At(s, "fsgate_journals_adopted_total"), 0);
   EXPECT_EQ(At(s, "fsgate_delegated_inodes_available"), 0);
   EXPECT_EQ(At(s, "fsgate_http_inflight_requests"), 0);
   EXPECT_EQ(At(s, "fsgate_http_bytes_total{direction=\"in\"}"), 0);
@@ -74,6 +75,7 @@ TEST(Metrics, TypesAreDeclared) {
            "# TYPE fsgate_async_errors_total counter",
            "# TYPE fsgate_ino_mismatch_total counter",
            "# TYPE fsgate_multipart_expired_total counter",
+           "# TYPE fsgate_journals_adopted_total counter",
            "# TYPE fsgate_async_apply_seconds histogram",
            "# TYPE fsgate_delegated_inodes_available gauge",
            "# TYPE fsgate_sync_fallbacks_total counter",
@@ -157,8 +159,11 @@ TEST(Metrics, InoMismatchDelegatedPoolAndFallbacks) {
   EXPECT_EQ(m.InoMismatchTotal(), 2);
   m.MultipartExpired();
   EXPECT_EQ(m.MultipartExpiredTotal(), 1);
+  m.JournalAdopted();
+  EXPECT_EQ(m.JournalsAdoptedTotal(), 1);
   const auto s = Scrape(m);
   EXPECT_EQ(At(s, "fsgate_multipart_expired_total"), 1);
+  EXPECT_EQ(At(s, "fsgate_journals_adopted_total"), 1);
   EXPECT_EQ(At(s, "fsgate_ino_mismatch_total"), 2);
   EXPECT_EQ(At(s, "fsgate_delegated_inodes_available"), 97);
   EXPECT_EQ(At(s, "fsgate_sync_fallbacks_total{reason=\"no_delegated_inode\"}"), 1);
