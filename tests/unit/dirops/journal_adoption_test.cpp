@@ -38,7 +38,7 @@ class JournalAdoptionTest : public testing::AsyncFixture {
     fault_->AddRule({.op = fs::FaultOp::kUnlink, .path_contains = "bkt/d/", .count = -1});
     ASSERT_TRUE(Put("d/inline", "small body").ok());
     ASSERT_TRUE(PutStreamed("d/streamed", std::string(100'000, 's')).ok());
-    ASSERT_TRUE(ns_->Remove("bkt", "d/seed", {}).ok());
+    ASSERT_TRUE(ns_->Remove(Node("d/seed"), {}).ok());
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     ns_->Abandon();
     ns_.reset();
@@ -79,7 +79,7 @@ TEST_F(JournalAdoptionTest, ReplaysADeadGatewaysJournalOnceAndItsRestartResumesA
   OpenNs(DeadGatewayOptions());
   EXPECT_EQ(ns_->unretired(), 0u);
   fault_->AddRule({.op = fs::FaultOp::kUnlink, .path_contains = "bkt/d/", .count = -1});
-  ASSERT_TRUE(ns_->Remove("bkt", "d/inline", {}).ok());
+  ASSERT_TRUE(ns_->Remove(Node("d/inline"), {}).ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   ns_->Abandon();
   ns_.reset();
