@@ -141,9 +141,16 @@ void AppendIntentRecord(const Intent& intent, std::string* out) {
   PutInt<int32_t>(out, m.parts_count);
   PutU8(out, intent.inline_data ? 1 : 0);
   if (intent.inline_data) PutString(out, *intent.inline_data);
-  if (!m.part_sizes.empty()) {
+  const bool format4 = !m.tags.empty() || !m.checksum_type.empty() || !m.part_checksums.empty();
+  if (!m.part_sizes.empty() || format4) {
     PutInt<uint32_t>(out, static_cast<uint32_t>(m.part_sizes.size()));
     for (uint64_t size : m.part_sizes) PutInt<uint64_t>(out, size);
+  }
+  if (format4) {
+    PutHeaders(out, m.tags);
+    PutString(out, m.checksum_type);
+    PutInt<uint32_t>(out, static_cast<uint32_t>(m.part_checksums.size()));
+    for (const std::string& checksum : m.part_checksums) PutString(out, checksum);
   }
 
   std::string length;
@@ -196,6 +203,14 @@ std::optional<Intent> DecodeIntentRecord(std::string_view data, uint32_t seed, s
     const auto parts = r.Int<uint32_t>();
     for (uint32_t i = 0; i < parts && i < kMaxPartSizes && r.ok_so_far(); ++i) {
       m.part_sizes.push_back(r.Int<uint64_t>());
+    }
+  }
+  if (!r.at_end()) {
+    m.tags = r.Headers();
+    m.checksum_type = r.String();
+    const auto parts = r.Int<uint32_t>();
+    for (uint32_t i = 0; i < parts && i < kMaxPartSizes && r.ok_so_far(); ++i) {
+      m.part_checksums.push_back(r.String());
     }
   }
   // A record that passed its CRC but does not parse was written by a different

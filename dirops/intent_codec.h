@@ -23,8 +23,10 @@ namespace fsgate::dirops {
 
 // Bump when the record layout changes; an older binary refuses a newer journal.
 // Format 3 added the optional part sizes at the end of a record; records
-// without them are those of format 2, which this binary still reads.
-inline constexpr uint32_t kJournalFormatVersion = 3;
+// without them are those of format 2, which this binary still reads. Format 4
+// added the object's tags, checksum type and part checksums after the part
+// sizes (then always written, maybe none); records without them read as before.
+inline constexpr uint32_t kJournalFormatVersion = 4;
 inline constexpr size_t kSegmentHeaderSize = 32;
 inline constexpr size_t kRecordHeaderSize = 8;
 // Larger lengths can only come from garbage: inline bodies are <= kInlineObjectMax.

@@ -2,6 +2,7 @@
 
 #include "gateway/conditions.h"
 #include "gateway/object_headers.h"
+#include "gateway/object_tags.h"
 #include "gateway/payload_reader.h"
 #include "gateway/s3_handlers.h"
 #include "gateway/s3_time.h"
@@ -9,6 +10,21 @@
 #include "store/s3_errors.h"
 
 namespace fsgate::gateway {
+namespace {
+
+// x-amz-metadata-directive or x-amz-tagging-directive: COPY (the default) or
+// REPLACE; false after answering InvalidArgument.
+bool ReadDirective(S3Context& ctx, const char* header, std::string_view what, bool& replace) {
+  const std::string* d = ctx.request.Header(header);
+  if (d != nullptr && *d != "COPY" && *d != "REPLACE") {
+    ctx.Error("InvalidArgument", "Unknown " + std::string(what) + " directive.");
+    return false;
+  }
+  replace = d != nullptr && *d == "REPLACE";
+  return true;
+}
+
+}  // namespace
 
 bool ParseCopySource(S3Context& ctx, CopySource& source) {
   const std::string* header = ctx.request.Header("x-amz-copy-source");
@@ -44,14 +60,13 @@ void CopyObject(S3Context& ctx) {
   copy.src_key = source.key;
   copy.dst_bucket = ctx.bucket;
   copy.dst_key = ctx.key;
-  std::string directive = "COPY";
-  if (const std::string* d = ctx.request.Header("x-amz-metadata-directive")) directive = *d;
-  if (directive != "COPY" && directive != "REPLACE") {
-    return ctx.Error("InvalidArgument", "Unknown metadata directive.");
-  }
-  copy.replace_metadata = directive == "REPLACE";
+  if (!ReadDirective(ctx, "x-amz-metadata-directive", "metadata", copy.replace_metadata)) return;
   if (copy.replace_metadata) {
     if (Status s = MetaFromRequest(ctx.request, copy.new_meta); !s.ok()) return ctx.Error(s);
+  }
+  if (!ReadDirective(ctx, "x-amz-tagging-directive", "tagging", copy.replace_tags)) return;
+  if (copy.replace_tags) {
+    if (Status s = TagsFromRequest(ctx.request, copy.new_tags); !s.ok()) return ctx.Error(s);
   }
   const http::HttpRequest& request = ctx.request;
   copy.check_source = [&request](const store::ObjectMeta& meta) {

@@ -2,6 +2,7 @@
 #include <charconv>
 
 #include "gateway/object_headers.h"
+#include "gateway/object_tags.h"
 #include "gateway/payload_reader.h"
 #include "gateway/s3_handlers.h"
 #include "gateway/s3_time.h"
@@ -48,6 +49,7 @@ void CreateMultipartUpload(S3Context& ctx) {
   put.bucket = ctx.bucket;
   put.key = ctx.key;
   if (Status s = MetaFromRequest(ctx.request, put.meta); !s.ok()) return ctx.Error(s);
+  if (Status s = TagsFromRequest(ctx.request, put.meta.tags); !s.ok()) return ctx.Error(s);
   put.sync_dirops = ctx.SyncDiropsRequested();
   auto upload_id = ctx.store.CreateMultipartUpload(put);
   if (!upload_id.ok()) return ctx.Error(upload_id.status());

@@ -5,6 +5,7 @@
 #include "base/hash.h"
 #include "gateway/conditions.h"
 #include "gateway/object_headers.h"
+#include "gateway/object_tags.h"
 #include "gateway/payload_reader.h"
 #include "gateway/s3_error.h"
 #include "gateway/s3_handlers.h"
@@ -274,6 +275,7 @@ void PutObject(S3Context& ctx) {
   put.bucket = ctx.bucket;
   put.key = ctx.key;
   if (Status s = MetaFromRequest(ctx.request, put.meta); !s.ok()) return ctx.Error(s);
+  if (Status s = TagsFromRequest(ctx.request, put.meta.tags); !s.ok()) return ctx.Error(s);
   put.conditions = WriteConditionsFrom(ctx.request);
   put.sync_dirops = ctx.SyncDiropsRequested();
   put.expected_size = declared ? static_cast<int64_t>(*declared) : -1;
@@ -331,14 +333,6 @@ void GetObjectAcl(S3Context& ctx) {
   auto meta = ctx.store.HeadObject(ctx.bucket, ctx.key);
   if (!meta.ok()) return ctx.Error(meta.status());
   GetBucketAcl(ctx);
-}
-
-void GetObjectTagging(S3Context& ctx) {
-  auto meta = ctx.store.HeadObject(ctx.bucket, ctx.key);
-  if (!meta.ok()) return ctx.Error(meta.status());
-  XmlResponse xml("Tagging");
-  xml.root().append_child("TagSet");
-  ctx.SendXml(200, xml);
 }
 
 }  // namespace fsgate::gateway

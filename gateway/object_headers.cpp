@@ -93,6 +93,7 @@ void AppendMetaHeaders(const store::ObjectMeta& meta, bool include_checksums, ht
   for (const auto& [name, value] : meta.user_meta) {
     out.emplace_back(std::string(kMetaPrefix) + name, value);
   }
+  if (!meta.tags.empty()) out.emplace_back("x-amz-tagging-count", std::to_string(meta.tags.size()));
   if (include_checksums) AppendChecksumHeaders(meta, out);
 }
 

@@ -2,6 +2,7 @@
 //   bucket_handlers.cpp     buckets and bucket sub-resources
 //   list_handlers.cpp       ListObjects, ListObjectsV2, ListObjectVersions
 //   object_handlers.cpp     PutObject, GetObject, HeadObject, DeleteObject(s)
+//   tagging_handlers.cpp    object and bucket tagging
 //   copy_handler.cpp        CopyObject, UploadPartCopy
 //   multipart_handlers.cpp  multipart uploads
 #pragma once
@@ -27,7 +28,9 @@ namespace fsgate::gateway {
   X(ListObjects) X(ListObjectsV2) X(ListObjectVersions)                                           \
   /* object_handlers.cpp */                                                                       \
   X(PutObject) X(GetObject) X(HeadObject) X(DeleteObject) X(DeleteObjects) X(GetObjectAcl)        \
-  X(GetObjectTagging)                                                                             \
+  /* tagging_handlers.cpp */                                                                      \
+  X(GetObjectTagging) X(PutObjectTagging) X(DeleteObjectTagging) X(GetBucketTagging)              \
+  X(PutBucketTagging) X(DeleteBucketTagging)                                                      \
   /* copy_handler.cpp */                                                                          \
   X(CopyObject) X(UploadPartCopy)                                                                 \
   /* multipart_handlers.cpp */                                                                    \

@@ -48,4 +48,18 @@ std::optional<std::vector<store::CompletedPart>> ParseCompleteMultipartUpload(
   return parts;
 }
 
+std::optional<store::HeaderList> ParseTagging(std::string_view body) {
+  pugi::xml_document doc;
+  auto root = ParseXmlBody(body, "Tagging", doc);
+  if (!root) return std::nullopt;
+  auto tag_set = root.child("TagSet");
+  if (!tag_set) return std::nullopt;
+  store::HeaderList tags;
+  for (auto tag : tag_set.children("Tag")) {
+    if (!tag.child("Key") || !tag.child("Value")) return std::nullopt;
+    tags.emplace_back(ChildText(tag, "Key"), ChildText(tag, "Value"));
+  }
+  return tags;
+}
+
 }  // namespace fsgate::gateway

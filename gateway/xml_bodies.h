@@ -33,4 +33,9 @@ std::optional<DeleteObjectsRequest> ParseDeleteObjects(std::string_view body);
 std::optional<std::vector<store::CompletedPart>> ParseCompleteMultipartUpload(
     std::string_view body);
 
+// <Tagging><TagSet><Tag><Key/><Value/></Tag>...</TagSet></Tagging> of
+// Put{Object,Bucket}Tagging: every Tag with a Key and a Value, in document
+// order (ValidateTags checks them).
+std::optional<store::HeaderList> ParseTagging(std::string_view body);
+
 }  // namespace fsgate::gateway

@@ -48,6 +48,9 @@ class FsObjectStore final : public ObjectStore {
                                     bool sync_dirops) override;
   Result<ObjectMeta> CopyObject(const CopyRequest& request) override;
   Result<ListResult> ListObjects(const std::string& bucket, const ListRequest& request) override;
+  Result<ObjectMeta> PutObjectTagging(const std::string& bucket, const std::string& key,
+                                      HeaderList tags) override;
+  Status PutBucketTagging(const std::string& bucket, HeaderList tags) override;
 
   Result<std::string> CreateMultipartUpload(const PutRequest& request) override;
   Result<std::unique_ptr<ObjectWriter>> BeginUploadPart(const std::string& bucket,

@@ -120,6 +120,11 @@ std::string EncodeMetaJson(const ObjectMeta& meta) {
   WriteHeaders(w, "sys", meta.system_headers);
   WriteHeaders(w, "user", meta.user_meta);
   WriteHeaders(w, "ck", meta.checksums);
+  WriteHeaders(w, "tags", meta.tags);
+  if (!meta.checksum_type.empty()) {
+    w.Key("cktype");
+    w.String(meta.checksum_type.c_str());
+  }
   if (meta.parts_count > 0) {
     w.Key("parts");
     w.Int(meta.parts_count);
@@ -137,8 +142,11 @@ Result<ObjectMeta> DecodeMetaJson(std::string_view json) {
     meta.content_type.assign(it->value.GetString(), it->value.GetStringLength());
   }
   if (!ReadHeaders(doc, "sys", meta.system_headers) || !ReadHeaders(doc, "user", meta.user_meta) ||
-      !ReadHeaders(doc, "ck", meta.checksums)) {
+      !ReadHeaders(doc, "ck", meta.checksums) || !ReadHeaders(doc, "tags", meta.tags)) {
     return CorruptMeta("bad header list");
+  }
+  if (auto it = doc.FindMember("cktype"); it != doc.MemberEnd() && it->value.IsString()) {
+    meta.checksum_type.assign(it->value.GetString(), it->value.GetStringLength());
   }
   if (auto it = doc.FindMember("parts"); it != doc.MemberEnd() && it->value.IsInt()) {
     meta.parts_count = it->value.GetInt();
@@ -151,6 +159,13 @@ Result<ObjectMeta> DecodeMetaJson(std::string_view json) {
 
 Status WriteObjectMeta(fs::File& file, const ObjectMeta& meta, uint64_t seq) {
   return file.SetXattr(kXattrRecord, EncodeMetaRecord(meta, seq, /*with_mtime=*/false));
+}
+
+Status RewriteObjectMeta(fs::File& file, const ObjectMeta& meta) {
+  auto record = ReadRecord([&](const char* name) { return file.GetXattr(name); });
+  if (!record.ok()) return record.status();
+  const uint64_t seq = record->has_value() ? (*record)->seq : 0;
+  return WriteObjectMeta(file, meta, seq);
 }
 
 Result<ObjectMeta> ReadObjectMeta(fs::File& file) {

@@ -45,6 +45,9 @@ Result<ObjectMeta> DecodeMetaJson(std::string_view json);
 // async create that links it (0: none) — it lets replay tell an older async
 // create from the file a later op left at the name.
 Status WriteObjectMeta(fs::File& file, const ObjectMeta& meta, uint64_t seq = 0);
+// Replaces the metadata of a published object file with `meta`, keeping the
+// seq its async create stamped (replay tells creates apart by it).
+Status RewriteObjectMeta(fs::File& file, const ObjectMeta& meta);
 // Reads the metadata of an open object file: xattrs plus size and mtime from
 // fstat; a foreign file gets the defaults above.
 Result<ObjectMeta> ReadObjectMeta(fs::File& file);

@@ -177,6 +177,7 @@ Result<ObjectMeta> FsObjectStore::CopyObject(const CopyRequest& request) {
     meta.user_meta = src.user_meta;
     meta.checksums = src.checksums;
   }
+  meta.tags = request.replace_tags ? request.new_tags : src.tags;
   if (meta.content_type.empty()) meta.content_type = kDefaultContentType;
   meta.size = src.size;
   meta.parts_count = 0;  // a copy is a single-part object

@@ -47,6 +47,15 @@ struct ObjectMeta {
   // Empty for single-part objects and for multipart objects completed before
   // fsgate recorded them.
   std::vector<uint64_t> part_sizes;
+  // Object tags (x-amz-tagging, PutObjectTagging): key -> value, at most 10.
+  HeaderList tags;
+  // How `checksums` cover a multipart object: "COMPOSITE" (a checksum of the
+  // parts' checksums, shown "<base64>-N") or "FULL_OBJECT" (of all the bytes).
+  // Empty: FULL_OBJECT, as every single-part object's checksum is.
+  std::string checksum_type;
+  // A multipart object's part checksums (base64, of the algorithm in
+  // `checksums`), in part order (GetObjectAttributes, GET ?partNumber=N).
+  std::vector<std::string> part_checksums;
 };
 
 // Stored with a bucket. The store keeps them and gives them back; what an
@@ -54,6 +63,7 @@ struct ObjectMeta {
 struct BucketAttributes {
   std::string owner;   // the user who created the bucket
   std::string region;  // where it was created; empty when never stated
+  HeaderList tags;     // PutBucketTagging; empty: no tag set
 };
 
 struct BucketInfo {
@@ -124,6 +134,8 @@ struct CopyRequest {
   std::string dst_bucket, dst_key;
   bool replace_metadata = false;  // x-amz-metadata-directive: REPLACE
   ObjectMeta new_meta;            // used when replace_metadata
+  bool replace_tags = false;      // x-amz-tagging-directive: REPLACE
+  HeaderList new_tags;            // used when replace_tags
   // Called with the source's metadata before copying (x-amz-copy-source-if-*).
   std::function<Status(const ObjectMeta&)> check_source;
   WriteConditions conditions;  // on the destination
@@ -195,6 +207,13 @@ class ObjectStore {
                                             bool sync_dirops = false) = 0;
   virtual Result<ObjectMeta> CopyObject(const CopyRequest& request) = 0;
   virtual Result<ListResult> ListObjects(const std::string& bucket, const ListRequest& request) = 0;
+  // Replaces the tags (empty: removes them) of the current version of
+  // bucket/key, and nothing else of it: its data, ETag and Last-Modified stay.
+  // Durable before it returns; the new metadata.
+  virtual Result<ObjectMeta> PutObjectTagging(const std::string& bucket, const std::string& key,
+                                              HeaderList tags) = 0;
+  // Replaces the bucket's tags (empty: removes them); durable before it returns.
+  virtual Status PutBucketTagging(const std::string& bucket, HeaderList tags) = 0;
 
   // Multipart uploads.
   virtual Result<std::string> CreateMultipartUpload(const PutRequest& request) = 0;

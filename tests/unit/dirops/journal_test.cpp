@@ -109,6 +109,31 @@ TEST(JournalCodec, CarriesPartSizesAndReadsRecordsWithout) {
   EXPECT_TRUE(out->meta.part_sizes.empty());
 }
 
+// Format 4: tags, the checksum type and part checksums follow the part sizes,
+// for a single-part object too (no sizes then).
+TEST(JournalCodec, CarriesTagsAndPartChecksums) {
+  for (bool multipart : {false, true}) {
+    Intent in = MakeCreate("tagged", "x");
+    in.meta.tags = {{"project", "blue"}, {"empty", ""}};
+    if (multipart) {
+      in.meta.part_sizes = {5u << 20, 17};
+      in.meta.checksum_type = "COMPOSITE";
+      in.meta.part_checksums = {"AAAAAA==", "AQIDBA=="};
+    }
+    std::string buf;
+    AppendIntentRecord(in, &buf);
+    SealRecords(&buf, RecordSeed(3));
+    size_t consumed = 0;
+    auto out = DecodeIntentRecord(buf, RecordSeed(3), &consumed);
+    ASSERT_TRUE(out) << multipart;
+    EXPECT_EQ(consumed, buf.size());
+    EXPECT_EQ(out->meta.tags, in.meta.tags);
+    EXPECT_EQ(out->meta.part_sizes, in.meta.part_sizes);
+    EXPECT_EQ(out->meta.checksum_type, in.meta.checksum_type);
+    EXPECT_EQ(out->meta.part_checksums, in.meta.part_checksums);
+  }
+}
+
 TEST(JournalCodec, EveryTruncationAndBitFlipIsRejected) {
   Intent in = MakeCreate("k", "hello");
   std::string buf;
