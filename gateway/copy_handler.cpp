@@ -1,5 +1,8 @@
+#include <optional>
 #include <vector>
 
+#include "base/hash.h"
+#include "gateway/checksum_fields.h"
 #include "gateway/conditions.h"
 #include "gateway/object_headers.h"
 #include "gateway/object_tags.h"
@@ -108,8 +111,15 @@ void UploadPartCopy(S3Context& ctx) {
     }
     length = range.last - range.first + 1;
   }
-  auto writer =
-      ctx.store.BeginUploadPart(ctx.bucket, ctx.key, *ctx.request.Query("uploadId"), part_number);
+  const std::string& upload_id = *ctx.request.Query("uploadId");
+  auto upload = ctx.store.HeadUpload(ctx.bucket, ctx.key, upload_id);
+  if (!upload.ok()) return ctx.Error(upload.status());
+  // The part's checksum, as UploadPart computes it, for an upload with an algorithm.
+  std::optional<Hasher> checksum;
+  if (auto algorithm = ChecksumAlgorithmFromName(upload->checksum_algorithm)) {
+    checksum.emplace(*algorithm);
+  }
+  auto writer = ctx.store.BeginUploadPart(ctx.bucket, ctx.key, upload_id, part_number);
   if (!writer.ok()) return ctx.Error(writer.status());
   std::vector<char> buf(256 * 1024);
   uint64_t done = 0;
@@ -121,13 +131,19 @@ void UploadPartCopy(S3Context& ctx) {
     if (Status s = (*writer)->Write(std::span<const char>(buf.data(), *n)); !s.ok()) {
       return ctx.Error(s);
     }
+    if (checksum) checksum->Update(std::string_view(buf.data(), *n));
     done += *n;
   }
-  auto part = (*writer)->Commit({});
+  store::ObjectMeta part_meta;
+  if (checksum) {
+    part_meta.checksums = {{upload->checksum_algorithm, Base64Encode(checksum->Finish())}};
+  }
+  auto part = (*writer)->Commit(std::move(part_meta));
   if (!part.ok()) return ctx.Error(part.status());
   XmlResponse xml("CopyPartResult");
   AddText(xml.root(), "LastModified", FormatIso8601(part->mtime_ns));
   AddText(xml.root(), "ETag", QuotedEtag(part->etag));
+  AppendChecksumElements(xml.root(), part->checksums);
   ctx.SendXml(200, xml);
 }
 

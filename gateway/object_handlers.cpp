@@ -100,6 +100,19 @@ PartBytes FindPart(const store::ObjectMeta& meta, int part_number) {
   return {PartBytes::kFound, first, meta.part_sizes[n - 1]};
 }
 
+// The metadata GET/HEAD ?partNumber=N shows: the object's, with the part's
+// checksum for the object's (none when the part checksums were not recorded).
+store::ObjectMeta PartMeta(const store::ObjectMeta& meta, int part_number) {
+  store::ObjectMeta part = meta;
+  if (meta.parts_count == 0) return part;
+  part.checksums.clear();
+  const auto n = static_cast<size_t>(part_number);
+  if (meta.checksums.size() == 1 && n <= meta.part_checksums.size()) {
+    part.checksums = {{meta.checksums[0].first, meta.part_checksums[n - 1]}};
+  }
+  return part;
+}
+
 // Streams [first, first+length) of the object into the response.
 void SendObjectBody(S3Context& ctx, store::ObjectReader& reader, int status, http::Headers headers,
                     uint64_t first, uint64_t length) {
@@ -193,9 +206,11 @@ void GetOrHead(S3Context& ctx) {
     ctx.response.Send(416, std::move(error_headers), body);
     return;
   }
-  // Part 1 of a single-part object is the whole object, and its checksums hold.
-  const bool whole_object = rr == RangeResult::kNone || (part_number > 0 && meta.parts_count == 0);
-  http::Headers headers = ObjectResponseHeaders(ctx, meta, whole_object);
+  // Part 1 of a single-part object is the whole object, and its checksums
+  // hold; a part of a multipart object has its own, when they were recorded.
+  const store::ObjectMeta shown = part_number > 0 ? PartMeta(meta, part_number) : meta;
+  const bool whole_object = rr == RangeResult::kNone || part_number > 0;
+  http::Headers headers = ObjectResponseHeaders(ctx, shown, whole_object);
   if (rr == RangeResult::kSatisfiable) {
     headers.emplace_back("Content-Range", "bytes " + std::to_string(range.first) + "-" +
                                               std::to_string(range.last) + "/" +

@@ -145,6 +145,21 @@ std::string PayloadReader::Validate(std::string* message) {
   return {};
 }
 
+Status PayloadReader::ExpectChecksum(HashAlgorithm algorithm) {
+  if (checksum_algorithm_ && *checksum_algorithm_ != algorithm) {
+    return PayloadError("InvalidRequest",
+                        "Checksum Type mismatch occurred, expected checksum Type: " +
+                            LowerChecksumName(ChecksumAlgorithmName(algorithm)) +
+                            ", actual checksum Type: " +
+                            LowerChecksumName(ChecksumAlgorithmName(*checksum_algorithm_)));
+  }
+  if (!checksum_algorithm_) {
+    checksum_algorithm_ = algorithm;
+    checksum_hasher_.emplace(algorithm);
+  }
+  return Status::Ok();
+}
+
 Result<size_t> PayloadReader::ReadDecoded(std::span<char> buf) {
   if (!decoder_) {
     if (raw_eof_) return size_t{0};

@@ -39,6 +39,11 @@ class PayloadReader {
   [[nodiscard]] Status LimitToObjectSize();
   uint64_t max_object_size() const { return max_object_size_; }
 
+  // After Validate(), before any byte is read: the payload must carry (or
+  // gets computed) an additional checksum of `algorithm`, as a part of an
+  // upload created with one. InvalidRequest when it declares another.
+  [[nodiscard]] Status ExpectChecksum(HashAlgorithm algorithm);
+
   // Reads decoded payload bytes; 0 at the end. On failure the Status carries
   // the S3 error (XAmzContentSHA256Mismatch, SignatureDoesNotMatch,
   // IncompleteBody, BadDigest for a wrong checksum, ...).

@@ -42,7 +42,14 @@ std::optional<std::vector<store::CompletedPart>> ParseCompleteMultipartUpload(
         number > kMaxPartNumber) {
       return std::nullopt;
     }
-    parts.push_back({static_cast<int>(number), UnquoteEtag(ChildText(node, "ETag"))});
+    store::CompletedPart part{static_cast<int>(number), UnquoteEtag(ChildText(node, "ETag")), {}};
+    for (auto child : node.children()) {
+      std::string_view name = child.name();
+      if (name.starts_with("Checksum")) {
+        part.checksums.emplace_back(name.substr(8), child.text().get());
+      }
+    }
+    parts.push_back(std::move(part));
   }
   if (parts.empty()) return std::nullopt;
   return parts;

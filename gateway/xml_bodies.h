@@ -28,8 +28,9 @@ struct DeleteObjectsRequest {
 // <Delete><Quiet/><Object><Key/></Object>...</Delete>: 1 to kMaxDeleteObjects keys.
 std::optional<DeleteObjectsRequest> ParseDeleteObjects(std::string_view body);
 
-// <CompleteMultipartUpload><Part><PartNumber/><ETag/></Part>...: at least one
-// part, numbers 1..kMaxPartNumber, ETags unquoted.
+// <CompleteMultipartUpload><Part><PartNumber/><ETag/><ChecksumCRC32/>…</Part>...:
+// at least one part, numbers 1..kMaxPartNumber, ETags unquoted, checksums by
+// the algorithm their element names.
 std::optional<std::vector<store::CompletedPart>> ParseCompleteMultipartUpload(
     std::string_view body);
 

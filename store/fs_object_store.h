@@ -63,6 +63,8 @@ class FsObjectStore final : public ObjectStore {
                                              const WriteConditions& conditions) override;
   Status AbortMultipartUpload(const std::string& bucket, const std::string& key,
                               const std::string& upload_id) override;
+  Result<UploadInfo> HeadUpload(const std::string& bucket, const std::string& key,
+                                const std::string& upload_id) override;
   Result<std::vector<PartInfo>> ListParts(const std::string& bucket, const std::string& key,
                                           const std::string& upload_id) override;
   Result<std::vector<UploadInfo>> ListMultipartUploads(const std::string& bucket) override;

@@ -68,6 +68,10 @@ std::string EncodeUploadRecord(const UploadRecord& upload) {
   w.Int64(upload.initiated_ns);
   w.Key("meta");
   w.String(meta.data(), static_cast<rapidjson::SizeType>(meta.size()));
+  if (!upload.checksum_algorithm.empty()) {
+    w.Key("ckalg");
+    w.String(upload.checksum_algorithm.c_str());
+  }
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize());
 }
@@ -91,6 +95,9 @@ Result<UploadRecord> LoadUploadRecord(fs::Backend& backend, const std::string& u
       DecodeMetaJson(std::string_view(doc["meta"].GetString(), doc["meta"].GetStringLength()));
   if (!meta.ok()) return meta.status();
   upload.meta = std::move(*meta);
+  if (auto it = doc.FindMember("ckalg"); it != doc.MemberEnd() && it->value.IsString()) {
+    upload.checksum_algorithm = it->value.GetString();
+  }
   return upload;
 }
 

@@ -1,8 +1,9 @@
 // Multipart uploads on disk, one directory per bucket:
 //
 //   .fsgate/multipart/<bucket>/<upload-id>/upload       JSON: bucket, key, initiation time,
-//   metadata .fsgate/multipart/<bucket>/<upload-id>/part-00001   one file per part, its ETag in
-//   xattrs
+//   metadata, checksum algorithm
+//   .fsgate/multipart/<bucket>/<upload-id>/part-00001   one file per part, its ETag and checksum
+//   in xattrs
 //
 // Per bucket, so that ListMultipartUploads reads only its own bucket's uploads
 // and DeleteBucket drops them with one rename.
@@ -27,7 +28,8 @@ struct UploadRecord {
   std::string bucket;
   std::string key;
   int64_t initiated_ns = 0;
-  ObjectMeta meta;
+  ObjectMeta meta;                 // its checksum_type with an algorithm
+  std::string checksum_algorithm;  // x-amz-checksum-algorithm; empty: none
 };
 
 // 32 lower-case hex digits: nothing else can name an upload directory.

@@ -86,6 +86,9 @@ struct PutRequest {
   WriteConditions conditions;
   bool sync_dirops = false;    // x-fsgate-dirops: sync
   int64_t expected_size = -1;  // Content-Length of the decoded body, -1 when unknown
+  // CreateMultipartUpload: x-amz-checksum-algorithm ("CRC32", ...; empty:
+  // none), its type in meta.checksum_type.
+  std::string checksum_algorithm;
 };
 
 // Streams a new object's (or part's) body to the filesystem. Destroying a
@@ -143,8 +146,12 @@ struct CopyRequest {
 };
 
 struct CompletedPart {
+  CompletedPart() = default;
+  CompletedPart(int n, std::string e, HeaderList c = {})
+      : number(n), etag(std::move(e)), checksums(std::move(c)) {}
   int number = 0;
-  std::string etag;  // without quotes
+  std::string etag;      // without quotes
+  HeaderList checksums;  // ChecksumCRC32, ...: algorithm ("CRC32") -> base64, as sent
 };
 
 struct PartInfo {
@@ -152,12 +159,15 @@ struct PartInfo {
   std::string etag;
   uint64_t size = 0;
   int64_t mtime_ns = 0;
+  HeaderList checksums;  // algorithm -> base64, as verified when the part was uploaded
 };
 
 struct UploadInfo {
   std::string key;
   std::string upload_id;
   int64_t initiated_ns = 0;
+  std::string checksum_algorithm;  // empty: the upload has none
+  std::string checksum_type;       // "COMPOSITE" or "FULL_OBJECT" with an algorithm
 };
 
 struct StoreOptions {
@@ -229,6 +239,9 @@ class ObjectStore {
                                                      const WriteConditions& conditions) = 0;
   virtual Status AbortMultipartUpload(const std::string& bucket, const std::string& key,
                                       const std::string& upload_id) = 0;
+  // The upload `upload_id` of exactly bucket/key (NoSuchUpload otherwise).
+  virtual Result<UploadInfo> HeadUpload(const std::string& bucket, const std::string& key,
+                                        const std::string& upload_id) = 0;
   virtual Result<std::vector<PartInfo>> ListParts(const std::string& bucket, const std::string& key,
                                                   const std::string& upload_id) = 0;
   virtual Result<std::vector<UploadInfo>> ListMultipartUploads(const std::string& bucket) = 0;
