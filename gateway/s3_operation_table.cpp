@@ -206,7 +206,7 @@ constexpr S3OperationRow kRows[] = {
      kBucketOwner, 0},
     {Op::kGetObjectTagging, On("GET", kObject, "tagging"), GetObjectTagging, kAuthSigV4,
      "s3:GetObjectTagging", kBucketOwner, 0},
-    {Op::kGetObjectAttributes, On("GET", kObject, "attributes"), nullptr, kAuthSigV4,
+    {Op::kGetObjectAttributes, On("GET", kObject, "attributes"), GetObjectAttributes, kAuthSigV4,
      "s3:GetObjectAttributes", kBucketOwner, 0},
     {Op::kGetObjectRetention, On("GET", kObject, "retention"), nullptr, kAuthSigV4,
      "s3:GetObjectRetention", kBucketOwner, 0},

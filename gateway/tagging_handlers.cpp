@@ -8,16 +8,6 @@
 namespace fsgate::gateway {
 namespace {
 
-// No bucket is versioned yet: the one version of an object is "null", and any
-// other id is one S3 could not have issued here.
-bool CheckVersionId(S3Context& ctx) {
-  const std::string* version = ctx.request.Query("versionId");
-  if (version == nullptr || *version == "null") return true;
-  ctx.Error("InvalidArgument", "Invalid version id specified",
-            ArgumentDetails("versionId", *version));
-  return false;
-}
-
 void SendTagSet(S3Context& ctx, const store::HeaderList& tags) {
   XmlResponse xml("Tagging");
   auto tag_set = xml.root().append_child("TagSet");
@@ -53,15 +43,23 @@ bool ReadTagSet(S3Context& ctx, size_t max_tags, store::HeaderList& tags) {
 
 }  // namespace
 
+bool CheckNullVersionId(S3Context& ctx) {
+  const std::string* version = ctx.request.Query("versionId");
+  if (version == nullptr || *version == "null") return true;
+  ctx.Error("InvalidArgument", "Invalid version id specified",
+            ArgumentDetails("versionId", *version));
+  return false;
+}
+
 void GetObjectTagging(S3Context& ctx) {
-  if (!CheckVersionId(ctx)) return;
+  if (!CheckNullVersionId(ctx)) return;
   auto meta = ctx.store.HeadObject(ctx.bucket, ctx.key);
   if (!meta.ok()) return ctx.Error(meta.status());
   SendTagSet(ctx, meta->tags);
 }
 
 void PutObjectTagging(S3Context& ctx) {
-  if (!CheckVersionId(ctx)) return;
+  if (!CheckNullVersionId(ctx)) return;
   store::HeaderList tags;
   if (!ReadTagSet(ctx, kMaxObjectTags, tags)) return;
   auto meta = ctx.store.PutObjectTagging(ctx.bucket, ctx.key, std::move(tags));
@@ -70,7 +68,7 @@ void PutObjectTagging(S3Context& ctx) {
 }
 
 void DeleteObjectTagging(S3Context& ctx) {
-  if (!CheckVersionId(ctx)) return;
+  if (!CheckNullVersionId(ctx)) return;
   auto meta = ctx.store.PutObjectTagging(ctx.bucket, ctx.key, {});
   if (!meta.ok()) return ctx.Error(meta.status());
   ctx.SendEmpty(204);
