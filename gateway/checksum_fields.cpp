@@ -1,5 +1,7 @@
 #include "gateway/checksum_fields.h"
 
+#include <charconv>
+
 #include "base/hash.h"
 #include "gateway/xml.h"
 #include "store/multipart_checksums.h"
@@ -47,6 +49,33 @@ Result<ChecksumMode> ChecksumModeFromRequest(const http::HttpRequest& request) {
                    LowerChecksumName(mode.algorithm) + " checksum algorithm.");
   }
   return mode;
+}
+
+Result<store::CompleteClaims> CompleteClaimsFromRequest(const http::HttpRequest& request) {
+  constexpr std::string_view kPrefix = "x-amz-checksum-";
+  store::CompleteClaims claims;
+  for (const auto& [name, value] : request.headers) {
+    if (!name.starts_with(kPrefix) || name == "x-amz-checksum-algorithm" ||
+        name == "x-amz-checksum-mode") {
+      continue;
+    }
+    if (name == "x-amz-checksum-type") {
+      claims.checksum_type = value;
+      continue;
+    }
+    auto algorithm = ChecksumAlgorithmFromName(std::string_view(name).substr(kPrefix.size()));
+    if (!algorithm) return Invalid("Invalid checksum header " + name);
+    claims.checksums.emplace_back(std::string(ChecksumAlgorithmName(*algorithm)), value);
+  }
+  if (const std::string* size = request.Header("x-amz-mp-object-size")) {
+    uint64_t n = 0;
+    auto [end, ec] = std::from_chars(size->data(), size->data() + size->size(), n);
+    if (size->empty() || ec != std::errc() || end != size->data() + size->size()) {
+      return Invalid("Value for x-amz-mp-object-size header is invalid: '" + *size + "'");
+    }
+    claims.object_size = n;
+  }
+  return claims;
 }
 
 std::string ChecksumElementName(std::string_view algorithm) {

@@ -24,6 +24,12 @@ struct ChecksumMode {
 // CRC64NVME, FULL_OBJECT with SHA1 or SHA256, unknown values.
 Result<ChecksumMode> ChecksumModeFromRequest(const http::HttpRequest& request);
 
+// What a CompleteMultipartUpload's headers say of the object: its
+// x-amz-checksum-<algorithm> (InvalidRequest for an unknown algorithm),
+// x-amz-checksum-type, x-amz-mp-object-size (InvalidRequest unless a
+// non-negative integer).
+Result<store::CompleteClaims> CompleteClaimsFromRequest(const http::HttpRequest& request);
+
 // "Checksum" + algorithm ("ChecksumCRC32"), the element S3 gives a checksum.
 std::string ChecksumElementName(std::string_view algorithm);
 // <ChecksumCRC32>…</ChecksumCRC32> and the like, one per checksum.

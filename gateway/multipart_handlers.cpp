@@ -95,8 +95,10 @@ void CompleteMultipartUpload(S3Context& ctx) {
   if (!body.ok()) return ctx.Error(body.status());
   auto parts = ParseCompleteMultipartUpload(*body);
   if (!parts) return ctx.Error("MalformedXML");
+  auto claims = CompleteClaimsFromRequest(ctx.request);
+  if (!claims.ok()) return ctx.Error(claims.status());
   auto meta = ctx.store.CompleteMultipartUpload(ctx.bucket, ctx.key, UploadId(ctx), *parts,
-                                                WriteConditionsFrom(ctx.request));
+                                                WriteConditionsFrom(ctx.request), *claims);
   if (!meta.ok()) return ctx.Error(meta.status());
   XmlResponse xml("CompleteMultipartUploadResult");
   AddText(xml.root(), "Location", ctx.Resource());

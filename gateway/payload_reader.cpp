@@ -96,6 +96,7 @@ std::string PayloadReader::Validate(std::string* message) {
 
   // The additional checksum: a value in a header, or announced in x-amz-trailer.
   for (const auto& [name, value] : request_.headers) {
+    if (checksum_headers_describe_object_) break;
     if (name.starts_with(kChecksumPrefix) && name != "x-amz-checksum-type" &&
         name != "x-amz-checksum-algorithm" && name != "x-amz-checksum-mode") {
       auto algorithm = ChecksumAlgorithmFromName(name.substr(kChecksumPrefix.size()));

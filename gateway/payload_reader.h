@@ -27,6 +27,10 @@ class PayloadReader {
   // until called): the payload hash to check, or the aws-chunked signatures.
   void Protect(const auth::AuthResult& auth);
 
+  // Before Validate(): the request's x-amz-checksum-* headers describe the
+  // object it makes (CompleteMultipartUpload), not its payload.
+  void ChecksumHeadersDescribeObject() { checksum_headers_describe_object_ = true; }
+
   // Checks the request's payload headers before any byte is read (declared
   // checksum algorithm, decoded length); an S3 error code, or empty.
   std::string Validate(std::string* message);
@@ -85,6 +89,7 @@ class PayloadReader {
   std::string checksum_expected_;  // base64 from the header, or from the trailer at the end
   std::optional<Hasher> checksum_hasher_;
   std::optional<std::pair<std::string, std::string>> checksum_;
+  bool checksum_headers_describe_object_ = false;
 };
 
 }  // namespace fsgate::gateway

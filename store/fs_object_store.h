@@ -57,10 +57,12 @@ class FsObjectStore final : public ObjectStore {
                                                         const std::string& key,
                                                         const std::string& upload_id,
                                                         int part_number) override;
+  using ObjectStore::CompleteMultipartUpload;
   Result<ObjectMeta> CompleteMultipartUpload(const std::string& bucket, const std::string& key,
                                              const std::string& upload_id,
                                              const std::vector<CompletedPart>& parts,
-                                             const WriteConditions& conditions) override;
+                                             const WriteConditions& conditions,
+                                             const CompleteClaims& claims) override;
   Status AbortMultipartUpload(const std::string& bucket, const std::string& key,
                               const std::string& upload_id) override;
   Result<UploadInfo> HeadUpload(const std::string& bucket, const std::string& key,

@@ -212,7 +212,8 @@ Result<ObjectMeta> FsObjectStore::CompleteMultipartUpload(const std::string& buc
                                                           const std::string& key,
                                                           const std::string& upload_id,
                                                           const std::vector<CompletedPart>& parts,
-                                                          const WriteConditions& conditions) {
+                                                          const WriteConditions& conditions,
+                                                          const CompleteClaims& claims) {
   if (Status s = CheckObject(bucket, key); !s.ok()) return s;
   auto upload = LoadUploadOf(*backend_, bucket, key, upload_id);
   if (!upload.ok()) return upload.status();
@@ -260,6 +261,7 @@ Result<ObjectMeta> FsObjectStore::CompleteMultipartUpload(const std::string& buc
   if (meta.content_type.empty()) meta.content_type = kDefaultContentType;
   // The object's checksum, from its parts' (none without an algorithm).
   if (Status s = checksums.Finish(sizes, meta); !s.ok()) return s;
+  if (Status s = checksums.CheckClaims(claims, sizes, meta); !s.ok()) return s;
   meta.parts_count = static_cast<int>(parts.size());
   meta.etag = HexEncode(Digest(HashAlgorithm::kMd5, md5s)) + "-" + std::to_string(parts.size());
 

@@ -82,4 +82,38 @@ Status PartChecksums::Finish(const std::vector<uint64_t>& sizes, ObjectMeta& met
   return Status::Ok();
 }
 
+Status PartChecksums::CheckClaims(const CompleteClaims& claims, const std::vector<uint64_t>& sizes,
+                                  const ObjectMeta& meta) const {
+  if (claims.object_size) {
+    uint64_t total = 0;
+    for (uint64_t size : sizes) total += size;
+    if (*claims.object_size != total) {
+      return S3Error(s3err::kInvalidRequest,
+                     "The provided 'x-amz-mp-object-size' header value " +
+                         std::to_string(*claims.object_size) +
+                         " does not match what was computed: " + std::to_string(total));
+    }
+  }
+  if (algorithm_.empty()) return Status::Ok();  // nothing to hold the claims against
+  if (!claims.checksum_type.empty() && claims.checksum_type != type_) {
+    return S3Error(s3err::kInvalidRequest, "The upload was created using the " + type_ +
+                                               " checksum mode. The complete request must use "
+                                               "the same checksum mode.");
+  }
+  for (const auto& [algorithm, value] : claims.checksums) {
+    if (algorithm != algorithm_) {
+      return S3Error(s3err::kInvalidRequest,
+                     "Checksum Type mismatch occurred, expected checksum Type: " +
+                         LowerChecksumName(algorithm_) +
+                         ", actual checksum Type: " + LowerChecksumName(algorithm));
+    }
+    if (meta.checksums.empty() || value != meta.checksums[0].second) {
+      return S3Error(s3err::kBadDigest, "The " + algorithm_ +
+                                            " you specified did not match the calculated "
+                                            "checksum.");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace fsgate::store

@@ -39,6 +39,13 @@ class PartChecksums {
   // sizes in order); without an algorithm, `meta` keeps none.
   Status Finish(const std::vector<uint64_t>& sizes, ObjectMeta& meta) const;
 
+  // What the completion request claims of the object, against `meta` as
+  // Finish made it: the size (InvalidRequest), the checksum type
+  // (InvalidRequest), the checksum (BadDigest; another algorithm's,
+  // InvalidRequest).
+  Status CheckClaims(const CompleteClaims& claims, const std::vector<uint64_t>& sizes,
+                     const ObjectMeta& meta) const;
+
  private:
   std::string algorithm_;
   std::string type_;

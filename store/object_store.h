@@ -154,6 +154,15 @@ struct CompletedPart {
   HeaderList checksums;  // ChecksumCRC32, ...: algorithm ("CRC32") -> base64, as sent
 };
 
+// What a CompleteMultipartUpload request states of the object it makes:
+// x-amz-checksum-<algorithm> (the object's checksum, as the upload's type
+// makes it), x-amz-checksum-type and x-amz-mp-object-size.
+struct CompleteClaims {
+  HeaderList checksums;  // algorithm ("CRC32") -> base64
+  std::string checksum_type;
+  std::optional<uint64_t> object_size;
+};
+
 struct PartInfo {
   int number = 0;
   std::string etag;
@@ -232,11 +241,19 @@ class ObjectStore {
                                                                 const std::string& key,
                                                                 const std::string& upload_id,
                                                                 int part_number) = 0;
+  // `claims`: what the request says of the whole object, checked before it is published.
   virtual Result<ObjectMeta> CompleteMultipartUpload(const std::string& bucket,
                                                      const std::string& key,
                                                      const std::string& upload_id,
                                                      const std::vector<CompletedPart>& parts,
-                                                     const WriteConditions& conditions) = 0;
+                                                     const WriteConditions& conditions,
+                                                     const CompleteClaims& claims) = 0;
+  Result<ObjectMeta> CompleteMultipartUpload(const std::string& bucket, const std::string& key,
+                                             const std::string& upload_id,
+                                             const std::vector<CompletedPart>& parts,
+                                             const WriteConditions& conditions) {
+    return CompleteMultipartUpload(bucket, key, upload_id, parts, conditions, {});
+  }
   virtual Status AbortMultipartUpload(const std::string& bucket, const std::string& key,
                                       const std::string& upload_id) = 0;
   // The upload `upload_id` of exactly bucket/key (NoSuchUpload otherwise).

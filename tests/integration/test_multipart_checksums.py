@@ -101,9 +101,9 @@ def complete_body(parts):
     return (xml + "</CompleteMultipartUpload>").encode()
 
 
-def complete(server, bucket, key, upload_id, parts):
+def complete(server, bucket, key, upload_id, parts, headers=None):
     return server.raw("POST", f"/{bucket}/{quote_key(key)}", query={"uploadId": upload_id},
-                      body=complete_body(parts))
+                      body=complete_body(parts), headers=headers)
 
 
 def upload_with(server, bucket, key, algorithm, ctype, parts, send_sums=True):
@@ -261,3 +261,32 @@ def test_upload_part_copy_gets_its_checksum(server, s3, bucket):
                  [(1, part["CopyPartResult"]["ETag"], {"CRC32C": checksum("CRC32C", src)})])
     assert r.status == 200, r
     assert ET.fromstring(r.body).find(S3NS + "ChecksumCRC32C").text == composite("CRC32C", [src])
+
+
+def test_completion_claims_of_the_whole_object(server, s3, bucket):
+    """What newer SDKs send with a FULL_OBJECT completion: the object's checksum
+    in x-amz-checksum-<alg>, its type and size. Checked before anything is published."""
+    parts = rand_parts([5 * MiB, 333], 6)
+    whole = b"".join(parts)
+    upload_id, listed = upload_with(server, bucket, "claims", "CRC32", "FULL_OBJECT", parts)
+    refusals = [
+        ({"x-amz-checksum-crc32": checksum("CRC32", b"not it")}, "BadDigest",
+         "The CRC32 you specified did not match the calculated checksum."),
+        ({"x-amz-checksum-crc32c": checksum("CRC32C", whole)}, "InvalidRequest",
+         "Checksum Type mismatch occurred, expected checksum Type: crc32, actual checksum Type: crc32c"),
+        ({"x-amz-checksum-type": "COMPOSITE"}, "InvalidRequest",
+         "The upload was created using the FULL_OBJECT checksum mode. The complete request must "
+         "use the same checksum mode."),
+        ({"x-amz-mp-object-size": str(len(whole) + 1)}, "InvalidRequest",
+         f"The provided 'x-amz-mp-object-size' header value {len(whole) + 1} does not match what "
+         f"was computed: {len(whole)}"),
+    ]
+    for headers, code, message in refusals:
+        r = complete(server, bucket, "claims", upload_id, listed, headers)
+        assert (r.status, r.error_code(), r.error_field("Message")) == (400, code, message), headers
+    expect_error(s3.head_object, "404", 404, Bucket=bucket, Key="claims")
+    r = complete(server, bucket, "claims", upload_id, listed,
+                 {"x-amz-checksum-crc32": checksum("CRC32", whole), "x-amz-checksum-type": "FULL_OBJECT",
+                  "x-amz-mp-object-size": str(len(whole))})
+    assert r.status == 200, r
+    assert ET.fromstring(r.body).find(S3NS + "ChecksumCRC32").text == checksum("CRC32", whole)
