@@ -164,9 +164,26 @@ Status WriteObjectMeta(fs::File& file, const ObjectMeta& meta, uint64_t seq) {
 Status RewriteObjectMeta(fs::File& file, const ObjectMeta& meta) {
   auto record = ReadRecord([&](const char* name) { return file.GetXattr(name); });
   if (!record.ok()) return record.status();
-  const uint64_t seq = record->has_value() ? (*record)->seq : 0;
-  return WriteObjectMeta(file, meta, seq);
+  if (!record->has_value()) {
+    // A file another program placed: its derived ETag is recorded with the
+    // mtime it was derived from, so that a later change of the file by that
+    // program still changes the ETag (see StoredEtag).
+    return file.SetXattr(kXattrRecord, EncodeMetaRecord(meta, 0, /*with_mtime=*/true));
+  }
+  return WriteObjectMeta(file, meta, (*record)->seq);
 }
+
+namespace {
+
+// The ETag of a file's record. Records of files written by fsgate carry no
+// mtime; one that does holds the derived ETag of a foreign file as of that
+// mtime, and a file changed since gets its derived ETag anew.
+std::string StoredEtag(MetaRecord& record, const fs::FileStat& st) {
+  if (record.meta.mtime_ns != 0 && record.meta.mtime_ns != st.mtime_ns) return DerivedEtag(st);
+  return std::move(record.meta.etag);
+}
+
+}  // namespace
 
 Result<ObjectMeta> ReadObjectMeta(fs::File& file) {
   auto st = file.Stat();
@@ -175,7 +192,9 @@ Result<ObjectMeta> ReadObjectMeta(fs::File& file) {
   if (!record.ok()) return record.status();
   ObjectMeta meta;
   if (record->has_value()) {
+    std::string etag = StoredEtag(**record, *st);
     meta = std::move((*record)->meta);
+    meta.etag = std::move(etag);
   } else {
     meta.etag = DerivedEtag(*st);
     meta.content_type = kDefaultContentType;
@@ -189,7 +208,7 @@ Result<std::string> ReadObjectEtag(fs::File& file, const fs::FileStat& st) {
   // Listings call this per file: read only what holds the ETag.
   auto record = ReadV2([&](const char* name) { return file.GetXattr(name); });
   if (!record.ok()) return record.status();
-  if (record->has_value()) return std::move((*record)->meta.etag);
+  if (record->has_value()) return StoredEtag(**record, st);
   auto etag = file.GetXattr(kXattrEtag);  // format 1
   if (etag.ok()) return etag;
   if (etag.status().IsErrno(ENODATA)) return DerivedEtag(st);

@@ -3,6 +3,7 @@ x-amz-tagging on PutObject, CopyObject and CreateMultipartUpload, x-amz-tagging-
 Put/Get/DeleteBucketTagging, and AWS's limits and errors."""
 
 import json
+import os
 import xml.etree.ElementTree as ET
 
 from fsgate_server import expect_error
@@ -210,3 +211,22 @@ def test_aws_cli_object_tagging(server, bucket, tmp_path):
         "--tagging", "TagSet=[{Key=color,Value=red}]")
     out = aws(server, tmp_path, "s3api", "get-object-tagging", "--bucket", bucket, "--key", "cli").stdout
     assert json.loads(out)["TagSet"] == [{"Key": "color", "Value": "red"}]
+
+
+def test_tags_on_a_file_another_program_placed(server, s3, bucket):
+    path = os.path.join(server.root, bucket, "foreign.txt")
+    with open(path, "wb") as f:
+        f.write(b"made by another program")
+    os.utime(path, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
+    before = s3.head_object(Bucket=bucket, Key="foreign.txt")["ETag"]
+    s3.put_object_tagging(Bucket=bucket, Key="foreign.txt", Tagging=tagset([("origin", "posix")]))
+    assert s3.head_object(Bucket=bucket, Key="foreign.txt")["ETag"] == before
+    assert tags_of(s3, bucket, "foreign.txt") == [("origin", "posix")]
+    # The program changes the file: its ETag changes with it, as for any file fsgate did not write.
+    with open(path, "wb") as f:
+        f.write(b"changed by it")
+    got = s3.get_object(Bucket=bucket, Key="foreign.txt")
+    assert got["Body"].read() == b"changed by it"
+    assert got["ETag"] != before
+    listed = s3.list_objects_v2(Bucket=bucket)["Contents"]
+    assert [(o["Key"], o["ETag"]) for o in listed] == [("foreign.txt", got["ETag"])]
