@@ -252,6 +252,12 @@ std::optional<HashAlgorithm> ChecksumAlgorithmFromName(std::string_view name) {
   return std::nullopt;
 }
 
+std::string LowerChecksumName(std::string_view name) {
+  std::string out(name);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
 std::string_view ChecksumAlgorithmName(HashAlgorithm algorithm) {
   switch (algorithm) {
     case HashAlgorithm::kMd5:

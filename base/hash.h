@@ -47,6 +47,8 @@ std::optional<std::string> Base64Decode(std::string_view text);  // strict: padd
 // "CRC32" / "CRC32C" / "CRC64NVME" / "SHA1" / "SHA256" (any case) -> algorithm.
 std::optional<HashAlgorithm> ChecksumAlgorithmFromName(std::string_view name);
 std::string_view ChecksumAlgorithmName(HashAlgorithm algorithm);  // upper case
+// "crc32" for "CRC32": how S3's header names and messages spell an algorithm.
+std::string LowerChecksumName(std::string_view name);
 
 // Constant-time comparison.
 bool ConstantTimeEqual(std::string_view a, std::string_view b);

@@ -78,8 +78,8 @@ void CreateBucket(S3Context& ctx) {
                          "this request was sent to.");
   }
   if (constraint == kUsEast1) return ctx.Error("InvalidLocationConstraint");
-  Status s = ctx.store.CreateBucket(ctx.bucket,
-                                    {.owner = ctx.user->user, .region = std::string(ctx.region)});
+  Status s = ctx.store.CreateBucket(
+      ctx.bucket, {.owner = ctx.user->user, .region = std::string(ctx.region), .tags = {}});
   if (s.Is(s3err::kBucketAlreadyOwnedByYou)) {
     auto info = ctx.store.HeadBucket(ctx.bucket);
     if (!info.ok()) return ctx.Error(info.status());

@@ -1,7 +1,11 @@
+#include <optional>
 #include <vector>
 
+#include "base/hash.h"
+#include "gateway/checksum_fields.h"
 #include "gateway/conditions.h"
 #include "gateway/object_headers.h"
+#include "gateway/object_tags.h"
 #include "gateway/payload_reader.h"
 #include "gateway/s3_handlers.h"
 #include "gateway/s3_time.h"
@@ -9,6 +13,21 @@
 #include "store/s3_errors.h"
 
 namespace fsgate::gateway {
+namespace {
+
+// x-amz-metadata-directive or x-amz-tagging-directive: COPY (the default) or
+// REPLACE; false after answering InvalidArgument.
+bool ReadDirective(S3Context& ctx, const char* header, std::string_view what, bool& replace) {
+  const std::string* d = ctx.request.Header(header);
+  if (d != nullptr && *d != "COPY" && *d != "REPLACE") {
+    ctx.Error("InvalidArgument", "Unknown " + std::string(what) + " directive.");
+    return false;
+  }
+  replace = d != nullptr && *d == "REPLACE";
+  return true;
+}
+
+}  // namespace
 
 bool ParseCopySource(S3Context& ctx, CopySource& source) {
   const std::string* header = ctx.request.Header("x-amz-copy-source");
@@ -44,14 +63,13 @@ void CopyObject(S3Context& ctx) {
   copy.src_key = source.key;
   copy.dst_bucket = ctx.bucket;
   copy.dst_key = ctx.key;
-  std::string directive = "COPY";
-  if (const std::string* d = ctx.request.Header("x-amz-metadata-directive")) directive = *d;
-  if (directive != "COPY" && directive != "REPLACE") {
-    return ctx.Error("InvalidArgument", "Unknown metadata directive.");
-  }
-  copy.replace_metadata = directive == "REPLACE";
+  if (!ReadDirective(ctx, "x-amz-metadata-directive", "metadata", copy.replace_metadata)) return;
   if (copy.replace_metadata) {
     if (Status s = MetaFromRequest(ctx.request, copy.new_meta); !s.ok()) return ctx.Error(s);
+  }
+  if (!ReadDirective(ctx, "x-amz-tagging-directive", "tagging", copy.replace_tags)) return;
+  if (copy.replace_tags) {
+    if (Status s = TagsFromRequest(ctx.request, copy.new_tags); !s.ok()) return ctx.Error(s);
   }
   const http::HttpRequest& request = ctx.request;
   copy.check_source = [&request](const store::ObjectMeta& meta) {
@@ -93,8 +111,15 @@ void UploadPartCopy(S3Context& ctx) {
     }
     length = range.last - range.first + 1;
   }
-  auto writer =
-      ctx.store.BeginUploadPart(ctx.bucket, ctx.key, *ctx.request.Query("uploadId"), part_number);
+  const std::string& upload_id = *ctx.request.Query("uploadId");
+  auto upload = ctx.store.HeadUpload(ctx.bucket, ctx.key, upload_id);
+  if (!upload.ok()) return ctx.Error(upload.status());
+  // The part's checksum, as UploadPart computes it, for an upload with an algorithm.
+  std::optional<Hasher> checksum;
+  if (auto algorithm = ChecksumAlgorithmFromName(upload->checksum_algorithm)) {
+    checksum.emplace(*algorithm);
+  }
+  auto writer = ctx.store.BeginUploadPart(ctx.bucket, ctx.key, upload_id, part_number);
   if (!writer.ok()) return ctx.Error(writer.status());
   std::vector<char> buf(256 * 1024);
   uint64_t done = 0;
@@ -106,13 +131,19 @@ void UploadPartCopy(S3Context& ctx) {
     if (Status s = (*writer)->Write(std::span<const char>(buf.data(), *n)); !s.ok()) {
       return ctx.Error(s);
     }
+    if (checksum) checksum->Update(std::string_view(buf.data(), *n));
     done += *n;
   }
-  auto part = (*writer)->Commit({});
+  store::ObjectMeta part_meta;
+  if (checksum) {
+    part_meta.checksums = {{upload->checksum_algorithm, Base64Encode(checksum->Finish())}};
+  }
+  auto part = (*writer)->Commit(std::move(part_meta));
   if (!part.ok()) return ctx.Error(part.status());
   XmlResponse xml("CopyPartResult");
   AddText(xml.root(), "LastModified", FormatIso8601(part->mtime_ns));
   AddText(xml.root(), "ETag", QuotedEtag(part->etag));
+  AppendChecksumElements(xml.root(), part->checksums);
   ctx.SendXml(200, xml);
 }
 

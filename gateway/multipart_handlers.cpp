@@ -1,7 +1,10 @@
 #include <algorithm>
 #include <charconv>
 
+#include "base/hash.h"
+#include "gateway/checksum_fields.h"
 #include "gateway/object_headers.h"
+#include "gateway/object_tags.h"
 #include "gateway/payload_reader.h"
 #include "gateway/s3_handlers.h"
 #include "gateway/s3_time.h"
@@ -48,6 +51,11 @@ void CreateMultipartUpload(S3Context& ctx) {
   put.bucket = ctx.bucket;
   put.key = ctx.key;
   if (Status s = MetaFromRequest(ctx.request, put.meta); !s.ok()) return ctx.Error(s);
+  if (Status s = TagsFromRequest(ctx.request, put.meta.tags); !s.ok()) return ctx.Error(s);
+  auto mode = ChecksumModeFromRequest(ctx.request);
+  if (!mode.ok()) return ctx.Error(mode.status());
+  put.checksum_algorithm = mode->algorithm;
+  put.meta.checksum_type = mode->type;
   put.sync_dirops = ctx.SyncDiropsRequested();
   auto upload_id = ctx.store.CreateMultipartUpload(put);
   if (!upload_id.ok()) return ctx.Error(upload_id.status());
@@ -55,13 +63,24 @@ void CreateMultipartUpload(S3Context& ctx) {
   AddText(xml.root(), "Bucket", ctx.bucket);
   AddText(xml.root(), "Key", ctx.key);
   AddText(xml.root(), "UploadId", *upload_id);
-  ctx.SendXml(200, xml);
+  http::Headers extra;
+  if (!mode->algorithm.empty()) {
+    extra = {{"x-amz-checksum-algorithm", mode->algorithm}, {"x-amz-checksum-type", mode->type}};
+  }
+  ctx.SendXml(200, xml, std::move(extra));
 }
 
 void UploadPart(S3Context& ctx) {
   int part_number = 0;
   if (!ParsePartNumber(ctx, part_number)) return;
   if (!LimitObjectPayload(ctx)) return;
+  auto upload = ctx.store.HeadUpload(ctx.bucket, ctx.key, UploadId(ctx));
+  if (!upload.ok()) return ctx.Error(upload.status());
+  // Every part of an upload with a checksum algorithm has its checksum: the
+  // client's, verified, or computed here when it sent none.
+  if (auto algorithm = ChecksumAlgorithmFromName(upload->checksum_algorithm)) {
+    if (Status s = ctx.payload.ExpectChecksum(*algorithm); !s.ok()) return ctx.Error(s);
+  }
   auto writer = ctx.store.BeginUploadPart(ctx.bucket, ctx.key, UploadId(ctx), part_number);
   if (!writer.ok()) return ctx.Error(writer.status());
   auto part = StreamIntoWriter(ctx, **writer, {});
@@ -76,14 +95,18 @@ void CompleteMultipartUpload(S3Context& ctx) {
   if (!body.ok()) return ctx.Error(body.status());
   auto parts = ParseCompleteMultipartUpload(*body);
   if (!parts) return ctx.Error("MalformedXML");
+  auto claims = CompleteClaimsFromRequest(ctx.request);
+  if (!claims.ok()) return ctx.Error(claims.status());
   auto meta = ctx.store.CompleteMultipartUpload(ctx.bucket, ctx.key, UploadId(ctx), *parts,
-                                                WriteConditionsFrom(ctx.request));
+                                                WriteConditionsFrom(ctx.request), *claims);
   if (!meta.ok()) return ctx.Error(meta.status());
   XmlResponse xml("CompleteMultipartUploadResult");
   AddText(xml.root(), "Location", ctx.Resource());
   AddText(xml.root(), "Bucket", ctx.bucket);
   AddText(xml.root(), "Key", ctx.key);
   AddText(xml.root(), "ETag", QuotedEtag(meta->etag));
+  AppendChecksumElements(xml.root(), meta->checksums);
+  if (!meta->checksums.empty()) AddText(xml.root(), "ChecksumType", meta->checksum_type);
   ctx.SendXml(200, xml);
 }
 
@@ -107,6 +130,8 @@ void ListParts(S3Context& ctx) {
     }
     max_parts = std::min<long long>(max_parts, kMaxListParts);
   }
+  auto upload = ctx.store.HeadUpload(ctx.bucket, ctx.key, UploadId(ctx));
+  if (!upload.ok()) return ctx.Error(upload.status());
   auto parts = ctx.store.ListParts(ctx.bucket, ctx.key, UploadId(ctx));
   if (!parts.ok()) return ctx.Error(parts.status());
   std::sort(parts->begin(), parts->end(),
@@ -139,6 +164,11 @@ void ListParts(S3Context& ctx) {
     AddText(node, "LastModified", FormatIso8601(part->mtime_ns));
     AddText(node, "ETag", QuotedEtag(part->etag));
     AddText(node, "Size", std::to_string(part->size));
+    AppendChecksumElements(node, part->checksums);
+  }
+  if (!upload->checksum_algorithm.empty()) {
+    AddText(root, "ChecksumAlgorithm", upload->checksum_algorithm);
+    AddText(root, "ChecksumType", upload->checksum_type);
   }
   ctx.SendXml(200, xml);
 }

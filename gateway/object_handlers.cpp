@@ -5,6 +5,7 @@
 #include "base/hash.h"
 #include "gateway/conditions.h"
 #include "gateway/object_headers.h"
+#include "gateway/object_tags.h"
 #include "gateway/payload_reader.h"
 #include "gateway/s3_error.h"
 #include "gateway/s3_handlers.h"
@@ -97,6 +98,19 @@ PartBytes FindPart(const store::ObjectMeta& meta, int part_number) {
   uint64_t first = 0;
   for (size_t i = 0; i + 1 < n; ++i) first += meta.part_sizes[i];
   return {PartBytes::kFound, first, meta.part_sizes[n - 1]};
+}
+
+// The metadata GET/HEAD ?partNumber=N shows: the object's, with the part's
+// checksum for the object's (none when the part checksums were not recorded).
+store::ObjectMeta PartMeta(const store::ObjectMeta& meta, int part_number) {
+  store::ObjectMeta part = meta;
+  if (meta.parts_count == 0) return part;
+  part.checksums.clear();
+  const auto n = static_cast<size_t>(part_number);
+  if (meta.checksums.size() == 1 && n <= meta.part_checksums.size()) {
+    part.checksums = {{meta.checksums[0].first, meta.part_checksums[n - 1]}};
+  }
+  return part;
 }
 
 // Streams [first, first+length) of the object into the response.
@@ -192,9 +206,11 @@ void GetOrHead(S3Context& ctx) {
     ctx.response.Send(416, std::move(error_headers), body);
     return;
   }
-  // Part 1 of a single-part object is the whole object, and its checksums hold.
-  const bool whole_object = rr == RangeResult::kNone || (part_number > 0 && meta.parts_count == 0);
-  http::Headers headers = ObjectResponseHeaders(ctx, meta, whole_object);
+  // Part 1 of a single-part object is the whole object, and its checksums
+  // hold; a part of a multipart object has its own, when they were recorded.
+  const store::ObjectMeta shown = part_number > 0 ? PartMeta(meta, part_number) : meta;
+  const bool whole_object = rr == RangeResult::kNone || part_number > 0;
+  http::Headers headers = ObjectResponseHeaders(ctx, shown, whole_object);
   if (rr == RangeResult::kSatisfiable) {
     headers.emplace_back("Content-Range", "bytes " + std::to_string(range.first) + "-" +
                                               std::to_string(range.last) + "/" +
@@ -274,6 +290,7 @@ void PutObject(S3Context& ctx) {
   put.bucket = ctx.bucket;
   put.key = ctx.key;
   if (Status s = MetaFromRequest(ctx.request, put.meta); !s.ok()) return ctx.Error(s);
+  if (Status s = TagsFromRequest(ctx.request, put.meta.tags); !s.ok()) return ctx.Error(s);
   put.conditions = WriteConditionsFrom(ctx.request);
   put.sync_dirops = ctx.SyncDiropsRequested();
   put.expected_size = declared ? static_cast<int64_t>(*declared) : -1;
@@ -331,14 +348,6 @@ void GetObjectAcl(S3Context& ctx) {
   auto meta = ctx.store.HeadObject(ctx.bucket, ctx.key);
   if (!meta.ok()) return ctx.Error(meta.status());
   GetBucketAcl(ctx);
-}
-
-void GetObjectTagging(S3Context& ctx) {
-  auto meta = ctx.store.HeadObject(ctx.bucket, ctx.key);
-  if (!meta.ok()) return ctx.Error(meta.status());
-  XmlResponse xml("Tagging");
-  xml.root().append_child("TagSet");
-  ctx.SendXml(200, xml);
 }
 
 }  // namespace fsgate::gateway

@@ -1,5 +1,6 @@
 #include "gateway/object_headers.h"
 
+#include "base/hash.h"
 #include "gateway/s3_time.h"
 #include "store/s3_errors.h"
 
@@ -93,14 +94,18 @@ void AppendMetaHeaders(const store::ObjectMeta& meta, bool include_checksums, ht
   for (const auto& [name, value] : meta.user_meta) {
     out.emplace_back(std::string(kMetaPrefix) + name, value);
   }
-  if (include_checksums) AppendChecksumHeaders(meta, out);
+  if (!meta.tags.empty()) out.emplace_back("x-amz-tagging-count", std::to_string(meta.tags.size()));
+  if (include_checksums && !meta.checksums.empty()) {
+    AppendChecksumHeaders(meta, out);
+    // A single-part object's checksum is always of its bytes.
+    out.emplace_back("x-amz-checksum-type",
+                     meta.checksum_type.empty() ? "FULL_OBJECT" : meta.checksum_type);
+  }
 }
 
 void AppendChecksumHeaders(const store::ObjectMeta& meta, http::Headers& out) {
   for (const auto& [algorithm, value] : meta.checksums) {
-    std::string name = "x-amz-checksum-";
-    for (char c : algorithm) name.push_back(static_cast<char>(std::tolower(c)));
-    out.emplace_back(std::move(name), value);
+    out.emplace_back("x-amz-checksum-" + LowerChecksumName(algorithm), value);
   }
 }
 

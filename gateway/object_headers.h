@@ -15,7 +15,7 @@ namespace fsgate::gateway {
 Status MetaFromRequest(const http::HttpRequest& request, store::ObjectMeta& meta);
 
 // ETag, Last-Modified, Content-Type, the stored headers, x-amz-meta-*,
-// x-amz-mp-parts-count (when asked for) and checksums (when asked for).
+// x-amz-tagging-count, and checksums with their type (when asked for).
 void AppendMetaHeaders(const store::ObjectMeta& meta, bool include_checksums, http::Headers& out);
 
 // If-Match / If-None-Match of a write (PutObject, CopyObject target,

@@ -96,6 +96,7 @@ std::string PayloadReader::Validate(std::string* message) {
 
   // The additional checksum: a value in a header, or announced in x-amz-trailer.
   for (const auto& [name, value] : request_.headers) {
+    if (checksum_headers_describe_object_) break;
     if (name.starts_with(kChecksumPrefix) && name != "x-amz-checksum-type" &&
         name != "x-amz-checksum-algorithm" && name != "x-amz-checksum-mode") {
       auto algorithm = ChecksumAlgorithmFromName(name.substr(kChecksumPrefix.size()));
@@ -143,6 +144,21 @@ std::string PayloadReader::Validate(std::string* message) {
   }
   if (checksum_algorithm_) checksum_hasher_.emplace(*checksum_algorithm_);
   return {};
+}
+
+Status PayloadReader::ExpectChecksum(HashAlgorithm algorithm) {
+  if (checksum_algorithm_ && *checksum_algorithm_ != algorithm) {
+    return PayloadError("InvalidRequest",
+                        "Checksum Type mismatch occurred, expected checksum Type: " +
+                            LowerChecksumName(ChecksumAlgorithmName(algorithm)) +
+                            ", actual checksum Type: " +
+                            LowerChecksumName(ChecksumAlgorithmName(*checksum_algorithm_)));
+  }
+  if (!checksum_algorithm_) {
+    checksum_algorithm_ = algorithm;
+    checksum_hasher_.emplace(algorithm);
+  }
+  return Status::Ok();
 }
 
 Result<size_t> PayloadReader::ReadDecoded(std::span<char> buf) {

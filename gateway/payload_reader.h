@@ -27,6 +27,10 @@ class PayloadReader {
   // until called): the payload hash to check, or the aws-chunked signatures.
   void Protect(const auth::AuthResult& auth);
 
+  // Before Validate(): the request's x-amz-checksum-* headers describe the
+  // object it makes (CompleteMultipartUpload), not its payload.
+  void ChecksumHeadersDescribeObject() { checksum_headers_describe_object_ = true; }
+
   // Checks the request's payload headers before any byte is read (declared
   // checksum algorithm, decoded length); an S3 error code, or empty.
   std::string Validate(std::string* message);
@@ -38,6 +42,11 @@ class PayloadReader {
   // decoded length), so nothing over the limit is ever stored.
   [[nodiscard]] Status LimitToObjectSize();
   uint64_t max_object_size() const { return max_object_size_; }
+
+  // After Validate(), before any byte is read: the payload must carry (or
+  // gets computed) an additional checksum of `algorithm`, as a part of an
+  // upload created with one. InvalidRequest when it declares another.
+  [[nodiscard]] Status ExpectChecksum(HashAlgorithm algorithm);
 
   // Reads decoded payload bytes; 0 at the end. On failure the Status carries
   // the S3 error (XAmzContentSHA256Mismatch, SignatureDoesNotMatch,
@@ -80,6 +89,7 @@ class PayloadReader {
   std::string checksum_expected_;  // base64 from the header, or from the trailer at the end
   std::optional<Hasher> checksum_hasher_;
   std::optional<std::pair<std::string, std::string>> checksum_;
+  bool checksum_headers_describe_object_ = false;
 };
 
 }  // namespace fsgate::gateway

@@ -2,6 +2,8 @@
 //   bucket_handlers.cpp     buckets and bucket sub-resources
 //   list_handlers.cpp       ListObjects, ListObjectsV2, ListObjectVersions
 //   object_handlers.cpp     PutObject, GetObject, HeadObject, DeleteObject(s)
+//   tagging_handlers.cpp    object and bucket tagging
+//   object_attributes_handler.cpp  GetObjectAttributes
 //   copy_handler.cpp        CopyObject, UploadPartCopy
 //   multipart_handlers.cpp  multipart uploads
 #pragma once
@@ -27,7 +29,11 @@ namespace fsgate::gateway {
   X(ListObjects) X(ListObjectsV2) X(ListObjectVersions)                                           \
   /* object_handlers.cpp */                                                                       \
   X(PutObject) X(GetObject) X(HeadObject) X(DeleteObject) X(DeleteObjects) X(GetObjectAcl)        \
-  X(GetObjectTagging)                                                                             \
+  /* tagging_handlers.cpp */                                                                      \
+  X(GetObjectTagging) X(PutObjectTagging) X(DeleteObjectTagging) X(GetBucketTagging)              \
+  X(PutBucketTagging) X(DeleteBucketTagging)                                                      \
+  /* object_attributes_handler.cpp */                                                             \
+  X(GetObjectAttributes)                                                                          \
   /* copy_handler.cpp */                                                                          \
   X(CopyObject) X(UploadPartCopy)                                                                 \
   /* multipart_handlers.cpp */                                                                    \
@@ -40,6 +46,9 @@ FSGATE_S3_HANDLERS(FSGATE_S3_DECLARE_HANDLER)
 #undef FSGATE_S3_DECLARE_HANDLER
 
 // Shared by handlers.
+// A versionId on an object request: no bucket is versioned yet, so only
+// "null" names a version; false after answering InvalidArgument for another.
+bool CheckNullVersionId(S3Context& ctx);
 // Who owns what the request addresses: the bucket's owner, or for
 // service-level requests the caller. ID and DisplayName are both the user name.
 std::string OwnerId(const S3Context& ctx);

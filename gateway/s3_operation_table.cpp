@@ -20,6 +20,8 @@ using enum Access;
 constexpr uint64_t kCreateBucketBody = 64 * 1024;
 // 1000 keys of 1024 bytes, escaped, with their version ids fit twice over.
 constexpr uint64_t kDeleteObjectsBody = 2 * 1024 * 1024;
+// 50 tags of 128 + 256 characters of up to 4 UTF-8 bytes each, escaped, fit.
+constexpr uint64_t kTaggingBody = 256 * 1024;
 // 10,000 parts with their ETags and checksums.
 constexpr uint64_t kCompleteMultipartBody = 4 * 1024 * 1024;
 
@@ -141,11 +143,11 @@ constexpr S3OperationRow kRows[] = {
      kAuthSigV4, "s3:GetBucketRequestPayment", kBucketOwner, 0},
     {Op::kPutBucketRequestPayment, On("PUT", kBucket, "requestPayment"), nullptr, kAuthSigV4,
      "s3:PutBucketRequestPayment", kBucketOwner, 0},
-    {Op::kGetBucketTagging, On("GET", kBucket, "tagging"), BucketConfigurationAbsent, kAuthSigV4,
+    {Op::kGetBucketTagging, On("GET", kBucket, "tagging"), GetBucketTagging, kAuthSigV4,
      "s3:GetBucketTagging", kBucketOwner, 0},
-    {Op::kPutBucketTagging, On("PUT", kBucket, "tagging"), nullptr, kAuthSigV4,
-     "s3:PutBucketTagging", kBucketOwner, 0},
-    {Op::kDeleteBucketTagging, On("DELETE", kBucket, "tagging"), nullptr, kAuthSigV4,
+    {Op::kPutBucketTagging, On("PUT", kBucket, "tagging"), PutBucketTagging, kAuthSigV4,
+     "s3:PutBucketTagging", kBucketOwner, kTaggingBody},
+    {Op::kDeleteBucketTagging, On("DELETE", kBucket, "tagging"), DeleteBucketTagging, kAuthSigV4,
      "s3:PutBucketTagging", kBucketOwner, 0},
     {Op::kListMultipartUploads, On("GET", kBucket, "uploads"), ListMultipartUploads, kAuthSigV4,
      "s3:ListBucketMultipartUploads", kBucketOwner, 0},
@@ -204,7 +206,7 @@ constexpr S3OperationRow kRows[] = {
      kBucketOwner, 0},
     {Op::kGetObjectTagging, On("GET", kObject, "tagging"), GetObjectTagging, kAuthSigV4,
      "s3:GetObjectTagging", kBucketOwner, 0},
-    {Op::kGetObjectAttributes, On("GET", kObject, "attributes"), nullptr, kAuthSigV4,
+    {Op::kGetObjectAttributes, On("GET", kObject, "attributes"), GetObjectAttributes, kAuthSigV4,
      "s3:GetObjectAttributes", kBucketOwner, 0},
     {Op::kGetObjectRetention, On("GET", kObject, "retention"), nullptr, kAuthSigV4,
      "s3:GetObjectRetention", kBucketOwner, 0},
@@ -225,8 +227,8 @@ constexpr S3OperationRow kRows[] = {
      kObjectSizeLimit},
     {Op::kPutObjectAcl, On("PUT", kObject, "acl"), nullptr, kAuthSigV4, "s3:PutObjectAcl",
      kBucketOwner, 0},
-    {Op::kPutObjectTagging, On("PUT", kObject, "tagging"), nullptr, kAuthSigV4,
-     "s3:PutObjectTagging", kBucketOwner, 0},
+    {Op::kPutObjectTagging, On("PUT", kObject, "tagging"), PutObjectTagging, kAuthSigV4,
+     "s3:PutObjectTagging", kBucketOwner, kTaggingBody},
     {Op::kPutObjectRetention, On("PUT", kObject, "retention"), nullptr, kAuthSigV4,
      "s3:PutObjectRetention", kBucketOwner, 0},
     {Op::kPutObjectLegalHold, On("PUT", kObject, "legal-hold"), nullptr, kAuthSigV4,
@@ -237,7 +239,7 @@ constexpr S3OperationRow kRows[] = {
      kObjectSizeLimit},
     {Op::kAbortMultipartUpload, On("DELETE", kObject, "uploadId"), AbortMultipartUpload, kAuthSigV4,
      "s3:AbortMultipartUpload", kBucketOwner, 0},
-    {Op::kDeleteObjectTagging, On("DELETE", kObject, "tagging"), nullptr, kAuthSigV4,
+    {Op::kDeleteObjectTagging, On("DELETE", kObject, "tagging"), DeleteObjectTagging, kAuthSigV4,
      "s3:DeleteObjectTagging", kBucketOwner, 0},
     {Op::kDeleteObject, On("DELETE", kObject), DeleteObject, kAuthSigV4, "s3:DeleteObject",
      kBucketOwner, 0},

@@ -104,6 +104,9 @@ bool S3Service::Authorize(S3Context& ctx) { return gateway::Authorize(ctx); }
 
 bool S3Service::CheckPayload(S3Context& ctx) {
   std::string message;
+  if (ctx.operation == S3Operation::kCompleteMultipartUpload) {
+    ctx.payload.ChecksumHeadersDescribeObject();
+  }
   std::string code = ctx.payload.Validate(&message);
   if (code.empty()) return true;
   ctx.Error(code, message);

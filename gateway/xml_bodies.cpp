@@ -42,10 +42,31 @@ std::optional<std::vector<store::CompletedPart>> ParseCompleteMultipartUpload(
         number > kMaxPartNumber) {
       return std::nullopt;
     }
-    parts.push_back({static_cast<int>(number), UnquoteEtag(ChildText(node, "ETag"))});
+    store::CompletedPart part{static_cast<int>(number), UnquoteEtag(ChildText(node, "ETag")), {}};
+    for (auto child : node.children()) {
+      std::string_view name = child.name();
+      if (name.starts_with("Checksum")) {
+        part.checksums.emplace_back(name.substr(8), child.text().get());
+      }
+    }
+    parts.push_back(std::move(part));
   }
   if (parts.empty()) return std::nullopt;
   return parts;
+}
+
+std::optional<store::HeaderList> ParseTagging(std::string_view body) {
+  pugi::xml_document doc;
+  auto root = ParseXmlBody(body, "Tagging", doc);
+  if (!root) return std::nullopt;
+  auto tag_set = root.child("TagSet");
+  if (!tag_set) return std::nullopt;
+  store::HeaderList tags;
+  for (auto tag : tag_set.children("Tag")) {
+    if (!tag.child("Key") || !tag.child("Value")) return std::nullopt;
+    tags.emplace_back(ChildText(tag, "Key"), ChildText(tag, "Value"));
+  }
+  return tags;
 }
 
 }  // namespace fsgate::gateway

@@ -28,9 +28,15 @@ struct DeleteObjectsRequest {
 // <Delete><Quiet/><Object><Key/></Object>...</Delete>: 1 to kMaxDeleteObjects keys.
 std::optional<DeleteObjectsRequest> ParseDeleteObjects(std::string_view body);
 
-// <CompleteMultipartUpload><Part><PartNumber/><ETag/></Part>...: at least one
-// part, numbers 1..kMaxPartNumber, ETags unquoted.
+// <CompleteMultipartUpload><Part><PartNumber/><ETag/><ChecksumCRC32/>…</Part>...:
+// at least one part, numbers 1..kMaxPartNumber, ETags unquoted, checksums by
+// the algorithm their element names.
 std::optional<std::vector<store::CompletedPart>> ParseCompleteMultipartUpload(
     std::string_view body);
+
+// <Tagging><TagSet><Tag><Key/><Value/></Tag>...</TagSet></Tagging> of
+// Put{Object,Bucket}Tagging: every Tag with a Key and a Value, in document
+// order (ValidateTags checks them).
+std::optional<store::HeaderList> ParseTagging(std::string_view body);
 
 }  // namespace fsgate::gateway

@@ -1,4 +1,4 @@
-// Buckets: a directory under ROOT, its record (creation time, owner, region)
+// Buckets: a directory under ROOT, its record (creation time, owner, region, tags)
 // in .fsgate/buckets/<name>.
 #include <algorithm>
 #include <chrono>
@@ -126,6 +126,24 @@ Status FsObjectStore::AdoptBucket(const std::string& bucket, BucketInfo& info) {
       *backend_, BucketRecordPath(bucket),
       EncodeBucketRecord({.created_ns = info.created_ns, .attributes = info.attributes}),
       options_.fsync);
+}
+
+Status FsObjectStore::PutBucketTagging(const std::string& bucket, HeaderList tags) {
+  // Shared gate: the record is never written for a bucket being deleted.
+  auto gate = bucket_gate_.Write(bucket);
+  if (Status s = CheckBucket(bucket); !s.ok()) return s;
+  auto record = ReadBucketRecord(*backend_, bucket);
+  if (!record.ok()) return record.status();
+  if (record->created_ns == 0) {  // a directory made by another program
+    auto st = backend_->Stat(bucket);
+    if (!st.ok()) return st.status();
+    record->created_ns = st->mtime_ns;
+  }
+  record->attributes.tags = std::move(tags);
+  Status s = WriteFileAtomic(*backend_, BucketRecordPath(bucket), EncodeBucketRecord(*record),
+                             options_.fsync);
+  bucket_cache_.Forget(bucket);
+  return s;
 }
 
 Result<std::vector<BucketInfo>> FsObjectStore::ListBuckets() {

@@ -38,6 +38,17 @@ std::string EncodeBucketRecord(const BucketRecord& record) {
   w.Key("region");
   w.String(record.attributes.region.data(),
            static_cast<rapidjson::SizeType>(record.attributes.region.size()));
+  if (!record.attributes.tags.empty()) {
+    w.Key("tags");
+    w.StartArray();
+    for (const auto& [key, value] : record.attributes.tags) {
+      w.StartArray();
+      w.String(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+      w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+      w.EndArray();
+    }
+    w.EndArray();
+  }
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize()) + "\n";
 }
@@ -67,6 +78,17 @@ Result<BucketRecord> DecodeBucketRecord(std::string_view text) {
     if (it == doc.MemberEnd()) continue;
     if (!it->value.IsString()) return Damaged(std::string(name) + " is not a string");
     field->assign(it->value.GetString(), it->value.GetStringLength());
+  }
+  if (auto tags = doc.FindMember("tags"); tags != doc.MemberEnd()) {
+    if (!tags->value.IsArray()) return Damaged("tags is not an array");
+    for (const auto& pair : tags->value.GetArray()) {
+      if (!pair.IsArray() || pair.Size() != 2 || !pair[0].IsString() || !pair[1].IsString()) {
+        return Damaged("a tag is not a [key, value] pair");
+      }
+      record.attributes.tags.emplace_back(
+          std::string(pair[0].GetString(), pair[0].GetStringLength()),
+          std::string(pair[1].GetString(), pair[1].GetStringLength()));
+    }
   }
   return record;
 }

@@ -49,18 +49,25 @@ class FsObjectStore final : public ObjectStore {
                                     bool sync_dirops) override;
   Result<ObjectMeta> CopyObject(const CopyRequest& request) override;
   Result<ListResult> ListObjects(const std::string& bucket, const ListRequest& request) override;
+  Result<ObjectMeta> PutObjectTagging(const std::string& bucket, const std::string& key,
+                                      HeaderList tags) override;
+  Status PutBucketTagging(const std::string& bucket, HeaderList tags) override;
 
   Result<std::string> CreateMultipartUpload(const PutRequest& request) override;
   Result<std::unique_ptr<ObjectWriter>> BeginUploadPart(const std::string& bucket,
                                                         const std::string& key,
                                                         const std::string& upload_id,
                                                         int part_number) override;
+  using ObjectStore::CompleteMultipartUpload;
   Result<ObjectMeta> CompleteMultipartUpload(const std::string& bucket, const std::string& key,
                                              const std::string& upload_id,
                                              const std::vector<CompletedPart>& parts,
-                                             const WriteConditions& conditions) override;
+                                             const WriteConditions& conditions,
+                                             const CompleteClaims& claims) override;
   Status AbortMultipartUpload(const std::string& bucket, const std::string& key,
                               const std::string& upload_id) override;
+  Result<UploadInfo> HeadUpload(const std::string& bucket, const std::string& key,
+                                const std::string& upload_id) override;
   Result<std::vector<PartInfo>> ListParts(const std::string& bucket, const std::string& key,
                                           const std::string& upload_id) override;
   Result<std::vector<UploadInfo>> ListMultipartUploads(const std::string& bucket) override;

@@ -66,7 +66,11 @@ Status CorruptMeta(const std::string& why) {
 }
 
 std::string EncodeMetaRecord(const ObjectMeta& meta, bool with_mtime) {
-  const uint8_t version = meta.part_sizes.empty() ? kMetaRecordOldestVersion : kMetaRecordVersion;
+  // The lowest format that holds the record: an older fsgate still reads it.
+  const bool v4 = !meta.tags.empty() || !meta.checksum_type.empty() || !meta.part_checksums.empty();
+  const uint8_t version = v4                         ? kMetaRecordVersion
+                          : !meta.part_sizes.empty() ? uint8_t{3}
+                                                     : kMetaRecordOldestVersion;
   std::string out(1, static_cast<char>(version));
   if (IsHexMd5(meta.etag)) {
     PutField(out, 'm', *HexDecode(meta.etag));
@@ -84,6 +88,9 @@ std::string EncodeMetaRecord(const ObjectMeta& meta, bool with_mtime) {
     for (uint64_t size : meta.part_sizes) PutVarint(sizes, size);
     PutField(out, 'z', sizes);
   }
+  PutHeaderFields(out, 'g', meta.tags);
+  if (!meta.checksum_type.empty()) PutField(out, 'y', meta.checksum_type);
+  for (const std::string& checksum : meta.part_checksums) PutField(out, 'x', checksum);
   return out;
 }
 
@@ -140,6 +147,17 @@ Result<MetaRecord> DecodeMetaRecord(std::string_view value) {
         break;
       case 'z':
         ok = version >= 3 && DecodePartSizes(bytes, meta.part_sizes);
+        break;
+      case 'g':
+        ok = version >= 4 && DecodeHeader(bytes, meta.tags);
+        break;
+      case 'y':
+        ok = version >= 4;
+        meta.checksum_type = std::string(bytes);
+        break;
+      case 'x':
+        ok = version >= 4;
+        meta.part_checksums.emplace_back(bytes);
         break;
       default:
         ok = false;

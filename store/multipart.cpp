@@ -12,6 +12,7 @@
 #include "metrics/metrics.h"
 #include "store/fs_object_store.h"
 #include "store/key_path.h"
+#include "store/multipart_checksums.h"
 #include "store/multipart_layout.h"
 #include "store/object_io.h"
 #include "store/object_meta_codec.h"
@@ -50,13 +51,6 @@ Status NoSuchUpload() {
   return S3Error(s3err::kNoSuchUpload,
                  "The specified upload does not exist. The upload ID may be invalid, or the "
                  "upload may have been aborted or completed.");
-}
-
-Status InvalidPart() {
-  return S3Error(s3err::kInvalidPart,
-                 "One or more of the specified parts could not be found. The part may not "
-                 "have been uploaded, or the specified entity tag may not match the part's "
-                 "entity tag.");
 }
 
 std::string Unquote(std::string etag) {
@@ -122,6 +116,7 @@ Result<std::string> FsObjectStore::CreateMultipartUpload(const PutRequest& reque
   upload.key = request.key;
   upload.initiated_ns = NowNs();
   upload.meta = request.meta;
+  upload.checksum_algorithm = request.checksum_algorithm;
   const std::string id = NewUploadId(upload.initiated_ns);
   const std::string bucket_dir = BucketUploadsDir(request.bucket);
   Status made = backend_->Mkdir(bucket_dir);
@@ -179,6 +174,15 @@ Result<std::unique_ptr<ObjectWriter>> FsObjectStore::BeginUploadPart(const std::
       *backend_, tmp, ObjectMeta{}, writer_options, std::move(publish), std::move(discard)));
 }
 
+Result<UploadInfo> FsObjectStore::HeadUpload(const std::string& bucket, const std::string& key,
+                                             const std::string& upload_id) {
+  if (Status s = CheckObject(bucket, key); !s.ok()) return s;
+  auto upload = LoadUploadOf(*backend_, bucket, key, upload_id);
+  if (!upload.ok()) return upload.status();
+  return UploadInfo{upload->key, upload_id, upload->initiated_ns, upload->checksum_algorithm,
+                    upload->meta.checksum_type};
+}
+
 Result<std::vector<PartInfo>> FsObjectStore::ListParts(const std::string& bucket,
                                                        const std::string& key,
                                                        const std::string& upload_id) {
@@ -196,7 +200,8 @@ Result<std::vector<PartInfo>> FsObjectStore::ListParts(const std::string& bucket
     if (!file.ok()) continue;  // replaced or aborted meanwhile
     auto meta = ReadObjectMeta(**file);
     if (!meta.ok()) return meta.status();
-    parts.push_back(PartInfo{number, meta->etag, meta->size, meta->mtime_ns});
+    parts.push_back(
+        PartInfo{number, meta->etag, meta->size, meta->mtime_ns, std::move(meta->checksums)});
   }
   std::sort(parts.begin(), parts.end(),
             [](const PartInfo& a, const PartInfo& b) { return a.number < b.number; });
@@ -207,7 +212,8 @@ Result<ObjectMeta> FsObjectStore::CompleteMultipartUpload(const std::string& buc
                                                           const std::string& key,
                                                           const std::string& upload_id,
                                                           const std::vector<CompletedPart>& parts,
-                                                          const WriteConditions& conditions) {
+                                                          const WriteConditions& conditions,
+                                                          const CompleteClaims& claims) {
   if (Status s = CheckObject(bucket, key); !s.ok()) return s;
   auto upload = LoadUploadOf(*backend_, bucket, key, upload_id);
   if (!upload.ok()) return upload.status();
@@ -227,6 +233,7 @@ Result<ObjectMeta> FsObjectStore::CompleteMultipartUpload(const std::string& buc
   std::vector<std::unique_ptr<fs::File>> files;
   std::vector<uint64_t> sizes;
   std::string md5s;
+  PartChecksums checksums(upload->checksum_algorithm, upload->meta.checksum_type);
   for (size_t i = 0; i < parts.size(); ++i) {
     const CompletedPart& part = parts[i];
     if (part.number < 1 || part.number > kMaxPartNumber) return InvalidPart();
@@ -244,10 +251,19 @@ Result<ObjectMeta> FsObjectStore::CompleteMultipartUpload(const std::string& buc
                          std::to_string(part.number) + " is " + std::to_string(meta->size) +
                          " bytes).");
     }
+    if (Status s = checksums.Add(part, i, *meta); !s.ok()) return s;
     md5s += *raw;
     sizes.push_back(meta->size);
     files.push_back(std::move(*file));
   }
+
+  ObjectMeta meta = upload->meta;
+  if (meta.content_type.empty()) meta.content_type = kDefaultContentType;
+  // The object's checksum, from its parts' (none without an algorithm).
+  if (Status s = checksums.Finish(sizes, meta); !s.ok()) return s;
+  if (Status s = checksums.CheckClaims(claims, sizes, meta); !s.ok()) return s;
+  meta.parts_count = static_cast<int>(parts.size());
+  meta.etag = HexEncode(Digest(HashAlgorithm::kMd5, md5s)) + "-" + std::to_string(parts.size());
 
   auto staging = ns_->AcquireStaging();
   if (!staging.ok()) return staging.status();
@@ -266,13 +282,8 @@ Result<ObjectMeta> FsObjectStore::CompleteMultipartUpload(const std::string& buc
     offset += sizes[i];
   }
   files.clear();
-  ObjectMeta meta = upload->meta;
-  if (meta.content_type.empty()) meta.content_type = kDefaultContentType;
-  meta.checksums.clear();  // per-part checksums do not carry over to the whole object
   meta.size = offset;
-  meta.parts_count = static_cast<int>(parts.size());
   meta.part_sizes = std::move(sizes);  // for GET ?partNumber=N
-  meta.etag = HexEncode(Digest(HashAlgorithm::kMd5, md5s)) + "-" + std::to_string(parts.size());
   auto published = PublishStaged(bucket, key, *staging, **target, std::move(meta), conditions,
                                  /*sync_dirops=*/false);
   if (!published.ok()) return published;
@@ -301,7 +312,8 @@ Result<std::vector<UploadInfo>> FsObjectStore::ListMultipartUploads(const std::s
     if (!IsValidUploadId(entry.name)) continue;  // also skips uploads being removed
     auto upload = multipart::LoadUploadRecord(*backend_, UploadDir(bucket, entry.name));
     if (!upload.ok() || upload->bucket != bucket) continue;
-    uploads.push_back(UploadInfo{upload->key, entry.name, upload->initiated_ns});
+    uploads.push_back(UploadInfo{upload->key, entry.name, upload->initiated_ns,
+                                 upload->checksum_algorithm, upload->meta.checksum_type});
   }
   std::sort(uploads.begin(), uploads.end(), [](const UploadInfo& a, const UploadInfo& b) {
     return a.key != b.key ? a.key < b.key : a.initiated_ns < b.initiated_ns;

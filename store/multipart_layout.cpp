@@ -70,6 +70,10 @@ std::string EncodeUploadRecord(const UploadRecord& upload) {
   w.Int64(upload.initiated_ns);
   w.Key("record");
   w.String(record.data(), static_cast<rapidjson::SizeType>(record.size()));
+  if (!upload.checksum_algorithm.empty()) {
+    w.Key("ckalg");
+    w.String(upload.checksum_algorithm.c_str());
+  }
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize());
 }
@@ -97,13 +101,16 @@ Result<UploadRecord> LoadUploadRecord(fs::Backend& backend, const std::string& u
     auto meta = DecodeMetaJson(value);
     if (!meta.ok()) return meta.status();
     upload.meta = std::move(*meta);
-    return upload;
+  } else {
+    auto bytes = HexDecode(value);
+    if (!bytes) return CorruptMeta("multipart upload record " + upload_dir);
+    auto record = DecodeMetaRecord(*bytes);
+    if (!record.ok()) return record.status();
+    upload.meta = std::move(record->meta);
   }
-  auto bytes = HexDecode(value);
-  if (!bytes) return CorruptMeta("multipart upload record " + upload_dir);
-  auto record = DecodeMetaRecord(*bytes);
-  if (!record.ok()) return record.status();
-  upload.meta = std::move(record->meta);
+  if (auto it = doc.FindMember("ckalg"); it != doc.MemberEnd() && it->value.IsString()) {
+    upload.checksum_algorithm = it->value.GetString();
+  }
   return upload;
 }
 

@@ -2,9 +2,10 @@
 //
 //   .fsgate/multipart/<bucket>/<upload-id>/upload       JSON: bucket, key, initiation time,
 //   "record": the object's metadata record (meta_record.h) in hex — the one codec of
-//   ObjectMeta; an upload an older fsgate began has its metadata as JSON ("meta") instead
-//   .fsgate/multipart/<bucket>/<upload-id>/part-00001   one file per part, its ETag in
-//   xattrs
+//   ObjectMeta; an upload an older fsgate began has its metadata as JSON ("meta") instead —
+//   and the checksum algorithm ("ckalg") the upload was created with
+//   .fsgate/multipart/<bucket>/<upload-id>/part-00001   one file per part, its ETag and checksum
+//   in xattrs
 //
 // Per bucket, so that ListMultipartUploads reads only its own bucket's uploads
 // and DeleteBucket drops them with one rename.
@@ -29,7 +30,8 @@ struct UploadRecord {
   std::string bucket;
   std::string key;
   int64_t initiated_ns = 0;
-  ObjectMeta meta;
+  ObjectMeta meta;                 // its checksum_type with an algorithm
+  std::string checksum_algorithm;  // x-amz-checksum-algorithm; empty: none
 };
 
 // 32 lower-case hex digits: nothing else can name an upload directory.

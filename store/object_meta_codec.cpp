@@ -104,8 +104,11 @@ Result<ObjectMeta> DecodeMetaJson(std::string_view json) {
     meta.content_type.assign(it->value.GetString(), it->value.GetStringLength());
   }
   if (!ReadHeaders(doc, "sys", meta.system_headers) || !ReadHeaders(doc, "user", meta.user_meta) ||
-      !ReadHeaders(doc, "ck", meta.checksums)) {
+      !ReadHeaders(doc, "ck", meta.checksums) || !ReadHeaders(doc, "tags", meta.tags)) {
     return CorruptMeta("bad header list");
+  }
+  if (auto it = doc.FindMember("cktype"); it != doc.MemberEnd() && it->value.IsString()) {
+    meta.checksum_type.assign(it->value.GetString(), it->value.GetStringLength());
   }
   if (auto it = doc.FindMember("parts"); it != doc.MemberEnd() && it->value.IsInt()) {
     meta.parts_count = it->value.GetInt();
@@ -127,6 +130,18 @@ std::string EncodeObjectAttrs(const ObjectMeta& meta, bool directory) {
   return EncodeMetaRecord(meta, /*with_mtime=*/directory);
 }
 
+namespace {
+
+// The ETag of a file's record. Records of files written by fsgate carry no
+// mtime; one that does holds the derived ETag of a foreign file as of that
+// mtime, and a file changed since gets its derived ETag anew.
+std::string StoredEtag(MetaRecord& record, const fs::FileStat& st) {
+  if (record.meta.mtime_ns != 0 && record.meta.mtime_ns != st.mtime_ns) return DerivedEtag(st);
+  return std::move(record.meta.etag);
+}
+
+}  // namespace
+
 Result<ObjectMeta> MetaOfNode(fs::Backend& backend, const dirops::NodePath& node,
                               const dirops::NodeView& view) {
   const bool directory = node.kind == dirops::NodeKind::kDirectory;
@@ -139,6 +154,13 @@ Result<ObjectMeta> MetaOfNode(fs::Backend& backend, const dirops::NodePath& node
   }
   auto record = DecodeMetaRecord(*view.attrs);
   if (!record.ok()) return record.status();
+  if (!directory) {
+    fs::FileStat st;
+    st.ino = view.ino;
+    st.size = view.size;
+    st.mtime_ns = view.mtime_ns;
+    record->meta.etag = StoredEtag(*record, st);
+  }
   ObjectMeta meta = std::move(record->meta);
   meta.size = directory ? 0 : view.size;
   if (!directory || meta.mtime_ns == 0) meta.mtime_ns = view.mtime_ns;
@@ -149,6 +171,19 @@ Status WriteObjectMeta(fs::File& file, const ObjectMeta& meta) {
   return file.SetXattr(kXattrRecord, EncodeMetaRecord(meta, /*with_mtime=*/false));
 }
 
+Status RewriteObjectMeta(fs::File& file, const ObjectMeta& meta) {
+  auto record = ReadRecord([&](const char* name) { return file.GetXattr(name); });
+  if (!record.ok()) return record.status();
+  if (!record->has_value()) {
+    // A file another program placed: its derived ETag is recorded with the
+    // mtime it was derived from, so that a later change of the file by that
+    // program still changes the ETag (see StoredEtag).
+    return file.SetXattr(kXattrRecord, EncodeMetaRecord(meta, /*with_mtime=*/true));
+  }
+  return dirops::WriteFileAttrs(file, ObjectAttrNames(),
+                                EncodeMetaRecord(meta, /*with_mtime=*/false), (*record)->seq);
+}
+
 Result<ObjectMeta> ReadObjectMeta(fs::File& file) {
   auto st = file.Stat();
   if (!st.ok()) return st.status();
@@ -156,7 +191,9 @@ Result<ObjectMeta> ReadObjectMeta(fs::File& file) {
   if (!record.ok()) return record.status();
   ObjectMeta meta;
   if (record->has_value()) {
+    std::string etag = StoredEtag(**record, *st);
     meta = std::move((*record)->meta);
+    meta.etag = std::move(etag);
   } else {
     meta.etag = DerivedEtag(*st);
     meta.content_type = kDefaultContentType;
@@ -170,7 +207,7 @@ Result<std::string> ReadObjectEtag(fs::File& file, const fs::FileStat& st) {
   // Listings call this per file: read only what holds the ETag.
   auto record = ReadV2([&](const char* name) { return file.GetXattr(name); });
   if (!record.ok()) return record.status();
-  if (record->has_value()) return std::move((*record)->meta.etag);
+  if (record->has_value()) return StoredEtag(**record, st);
   auto etag = file.GetXattr(kXattrEtag);  // format 1
   if (etag.ok()) return etag;
   if (etag.status().IsErrno(ENODATA)) return DerivedEtag(st);

@@ -57,6 +57,9 @@ Result<ObjectMeta> MetaOfNode(fs::Backend& backend, const dirops::NodePath& node
 
 // Writes the metadata of `meta` on a (staging) file, before the engine links it.
 Status WriteObjectMeta(fs::File& file, const ObjectMeta& meta);
+// Replaces the metadata of a published object file with `meta`, keeping the
+// seq its async create stamped (replay tells creates apart by it).
+Status RewriteObjectMeta(fs::File& file, const ObjectMeta& meta);
 // Reads the metadata of an open object file: xattrs plus size and mtime from
 // fstat; a foreign file gets the defaults above.
 Result<ObjectMeta> ReadObjectMeta(fs::File& file);

@@ -42,6 +42,13 @@ Result<std::string> HashFile(fs::File& file, uint64_t size) {
   return HexEncode(md5.Finish());
 }
 
+// The checksums a copy of `src`'s bytes keeps: a composite one is of the
+// parts' checksums, not of the bytes, and the copy has no parts.
+HeaderList WholeObjectChecksums(const ObjectMeta& src) {
+  if (src.checksum_type == "COMPOSITE") return {};
+  return src.checksums;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<ObjectWriter>> FsObjectStore::BeginPut(PutRequest request) {
@@ -161,13 +168,14 @@ Result<ObjectMeta> FsObjectStore::CopyObject(const CopyRequest& request) {
   ObjectMeta meta;
   if (request.replace_metadata) {
     meta = request.new_meta;
-    if (meta.checksums.empty()) meta.checksums = src.checksums;  // same bytes, same sums
+    if (meta.checksums.empty()) meta.checksums = WholeObjectChecksums(src);  // same bytes
   } else {
     meta.content_type = src.content_type;
     meta.system_headers = src.system_headers;
     meta.user_meta = src.user_meta;
-    meta.checksums = src.checksums;
+    meta.checksums = WholeObjectChecksums(src);
   }
+  meta.tags = request.replace_tags ? request.new_tags : src.tags;
   if (meta.content_type.empty()) meta.content_type = kDefaultContentType;
   meta.size = src.size;
   meta.parts_count = 0;  // a copy is a single-part object

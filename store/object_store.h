@@ -47,6 +47,15 @@ struct ObjectMeta {
   // Empty for single-part objects and for multipart objects completed before
   // fsgate recorded them.
   std::vector<uint64_t> part_sizes;
+  // Object tags (x-amz-tagging, PutObjectTagging): key -> value, at most 10.
+  HeaderList tags;
+  // How `checksums` cover a multipart object: "COMPOSITE" (a checksum of the
+  // parts' checksums, shown "<base64>-N") or "FULL_OBJECT" (of all the bytes).
+  // Empty: FULL_OBJECT, as every single-part object's checksum is.
+  std::string checksum_type;
+  // A multipart object's part checksums (base64, of the algorithm in
+  // `checksums`), in part order (GetObjectAttributes, GET ?partNumber=N).
+  std::vector<std::string> part_checksums;
 };
 
 // Stored with a bucket. The store keeps them and gives them back; what an
@@ -54,6 +63,7 @@ struct ObjectMeta {
 struct BucketAttributes {
   std::string owner;   // the user who created the bucket
   std::string region;  // where it was created; empty when never stated
+  HeaderList tags;     // PutBucketTagging; empty: no tag set
 };
 
 struct BucketInfo {
@@ -76,6 +86,9 @@ struct PutRequest {
   WriteConditions conditions;
   bool sync_dirops = false;    // x-fsgate-dirops: sync
   int64_t expected_size = -1;  // Content-Length of the decoded body, -1 when unknown
+  // CreateMultipartUpload: x-amz-checksum-algorithm ("CRC32", ...; empty:
+  // none), its type in meta.checksum_type.
+  std::string checksum_algorithm;
 };
 
 // Streams a new object's (or part's) body to the filesystem. Destroying a
@@ -124,6 +137,8 @@ struct CopyRequest {
   std::string dst_bucket, dst_key;
   bool replace_metadata = false;  // x-amz-metadata-directive: REPLACE
   ObjectMeta new_meta;            // used when replace_metadata
+  bool replace_tags = false;      // x-amz-tagging-directive: REPLACE
+  HeaderList new_tags;            // used when replace_tags
   // Called with the source's metadata before copying (x-amz-copy-source-if-*).
   std::function<Status(const ObjectMeta&)> check_source;
   WriteConditions conditions;  // on the destination
@@ -131,8 +146,21 @@ struct CopyRequest {
 };
 
 struct CompletedPart {
+  CompletedPart() = default;
+  CompletedPart(int n, std::string e, HeaderList c = {})
+      : number(n), etag(std::move(e)), checksums(std::move(c)) {}
   int number = 0;
-  std::string etag;  // without quotes
+  std::string etag;      // without quotes
+  HeaderList checksums;  // ChecksumCRC32, ...: algorithm ("CRC32") -> base64, as sent
+};
+
+// What a CompleteMultipartUpload request states of the object it makes:
+// x-amz-checksum-<algorithm> (the object's checksum, as the upload's type
+// makes it), x-amz-checksum-type and x-amz-mp-object-size.
+struct CompleteClaims {
+  HeaderList checksums;  // algorithm ("CRC32") -> base64
+  std::string checksum_type;
+  std::optional<uint64_t> object_size;
 };
 
 struct PartInfo {
@@ -140,12 +168,15 @@ struct PartInfo {
   std::string etag;
   uint64_t size = 0;
   int64_t mtime_ns = 0;
+  HeaderList checksums;  // algorithm -> base64, as verified when the part was uploaded
 };
 
 struct UploadInfo {
   std::string key;
   std::string upload_id;
   int64_t initiated_ns = 0;
+  std::string checksum_algorithm;  // empty: the upload has none
+  std::string checksum_type;       // "COMPOSITE" or "FULL_OBJECT" with an algorithm
 };
 
 struct StoreOptions {
@@ -198,6 +229,13 @@ class ObjectStore {
                                             bool sync_dirops = false) = 0;
   virtual Result<ObjectMeta> CopyObject(const CopyRequest& request) = 0;
   virtual Result<ListResult> ListObjects(const std::string& bucket, const ListRequest& request) = 0;
+  // Replaces the tags (empty: removes them) of the current version of
+  // bucket/key, and nothing else of it: its data, ETag and Last-Modified stay.
+  // Durable before it returns; the new metadata.
+  virtual Result<ObjectMeta> PutObjectTagging(const std::string& bucket, const std::string& key,
+                                              HeaderList tags) = 0;
+  // Replaces the bucket's tags (empty: removes them); durable before it returns.
+  virtual Status PutBucketTagging(const std::string& bucket, HeaderList tags) = 0;
 
   // Multipart uploads.
   virtual Result<std::string> CreateMultipartUpload(const PutRequest& request) = 0;
@@ -206,13 +244,24 @@ class ObjectStore {
                                                                 const std::string& key,
                                                                 const std::string& upload_id,
                                                                 int part_number) = 0;
+  // `claims`: what the request says of the whole object, checked before it is published.
   virtual Result<ObjectMeta> CompleteMultipartUpload(const std::string& bucket,
                                                      const std::string& key,
                                                      const std::string& upload_id,
                                                      const std::vector<CompletedPart>& parts,
-                                                     const WriteConditions& conditions) = 0;
+                                                     const WriteConditions& conditions,
+                                                     const CompleteClaims& claims) = 0;
+  Result<ObjectMeta> CompleteMultipartUpload(const std::string& bucket, const std::string& key,
+                                             const std::string& upload_id,
+                                             const std::vector<CompletedPart>& parts,
+                                             const WriteConditions& conditions) {
+    return CompleteMultipartUpload(bucket, key, upload_id, parts, conditions, {});
+  }
   virtual Status AbortMultipartUpload(const std::string& bucket, const std::string& key,
                                       const std::string& upload_id) = 0;
+  // The upload `upload_id` of exactly bucket/key (NoSuchUpload otherwise).
+  virtual Result<UploadInfo> HeadUpload(const std::string& bucket, const std::string& key,
+                                        const std::string& upload_id) = 0;
   virtual Result<std::vector<PartInfo>> ListParts(const std::string& bucket, const std::string& key,
                                                   const std::string& upload_id) = 0;
   virtual Result<std::vector<UploadInfo>> ListMultipartUploads(const std::string& bucket) = 0;

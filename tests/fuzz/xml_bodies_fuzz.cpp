@@ -1,6 +1,6 @@
 // The XML request bodies (CreateBucketConfiguration, DeleteObjects,
-// CompleteMultipartUpload) through pugixml and the S3 body parsers. Every
-// input goes through all three: a body is whatever the client sends.
+// CompleteMultipartUpload, Tagging) through pugixml and the S3 body parsers.
+// Every input goes through all of them: a body is whatever the client sends.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -21,5 +21,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(!parts->empty());
     for (const auto& part : *parts) FUZZ_CHECK(part.number >= 1 && part.number <= kMaxPartNumber);
   }
+  (void)ParseTagging(body);
   return 0;
 }

@@ -4,7 +4,9 @@
 
 #include <thread>
 
+#include "dirops/node_attrs.h"
 #include "fs/fault_backend.h"
+#include "store/object_meta_codec.h"
 #include "store/object_store.h"
 #include "tests/unit/dirops/async_test_util.h"
 
@@ -96,6 +98,28 @@ TEST_F(AsyncStoreTest, ReadAfterWriteListAfterDeleteAndRestart) {
   EXPECT_EQ(ReadLocalFile(dir_.path() + "/bkt/d/big"), big);
   EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/bkt/d/k8"));
   EXPECT_EQ(metrics_.AsyncPending(metrics::AsyncOp::kCreate), 0);
+}
+
+// PutObjectTagging of a key whose async create may still be pending: the
+// create lands first, then only the tags of that file change. Its seq stays,
+// so a replay never takes the file for another op's.
+TEST_F(AsyncStoreTest, TaggingKeepsTheCreatesSeqDataAndEtag) {
+  ASSERT_TRUE(Put("t/first", "1").ok());  // the parent is known from now on
+  ASSERT_TRUE(Put("t/k", "data").ok());
+  auto before = store_->HeadObject("bkt", "t/k");
+  ASSERT_TRUE(before.ok());
+  auto tagged = store_->PutObjectTagging("bkt", "t/k", {{"a", "1"}});
+  ASSERT_TRUE(tagged.ok()) << tagged.status().message();
+  EXPECT_EQ(tagged->etag, before->etag);
+  auto backend = dir_.NewBackend();
+  auto seq = dirops::ReadFileSeq(*backend, "bkt/t/k", ObjectAttrNames());
+  ASSERT_TRUE(seq.ok());
+  EXPECT_GT(*seq, 0u);
+  EXPECT_EQ(store_->HeadObject("bkt", "t/k")->tags, (HeaderList{{"a", "1"}}));
+  EXPECT_EQ(store_->PutObjectTagging("bkt", "t/none", {}).status().reason(), "NoSuchKey");
+  Reopen();
+  EXPECT_EQ(Get("t/k"), "data");
+  EXPECT_EQ(store_->HeadObject("bkt", "t/k")->tags, (HeaderList{{"a", "1"}}));
 }
 
 TEST_F(AsyncStoreTest, DeleteBucketWaitsForPendingOps) {

@@ -14,7 +14,9 @@ using testing::WriteLocalFile;
 
 TEST(BucketRecord, RoundTrips) {
   BucketRecord record{.created_ns = 1733450000123456789,
-                      .attributes = {.owner = "al\"ice\n", .region = "eu-west-1"}};
+                      .attributes = {.owner = "al\"ice\n",
+                                     .region = "eu-west-1",
+                                     .tags = {{"cost-center", "42"}, {"empty", ""}}}};
   std::string text = EncodeBucketRecord(record);
   EXPECT_EQ(text.find('\n'), text.size() - 1) << "one line";
   auto decoded = DecodeBucketRecord(text);
@@ -22,6 +24,7 @@ TEST(BucketRecord, RoundTrips) {
   EXPECT_EQ(decoded->created_ns, record.created_ns);
   EXPECT_EQ(decoded->attributes.owner, record.attributes.owner);
   EXPECT_EQ(decoded->attributes.region, record.attributes.region);
+  EXPECT_EQ(decoded->attributes.tags, record.attributes.tags);
 }
 
 TEST(BucketRecord, ReadsTheCreationTimeOfAnOlderFsgate) {
@@ -37,8 +40,9 @@ TEST(BucketRecord, RefusesNewerAndDamagedRecords) {
   ASSERT_FALSE(newer.ok());
   EXPECT_TRUE(newer.status().IsErrno(EPROTONOSUPPORT));
   EXPECT_NE(newer.status().message().find("newer fsgate"), std::string::npos);
-  for (const char* text : {"{", R"({"created_ns":1})", R"({"v":1})",
-                           R"({"v":1,"created_ns":1,"owner":7})", "12ab\n", ""}) {
+  for (const char* text :
+       {"{", R"({"created_ns":1})", R"({"v":1})", R"({"v":1,"created_ns":1,"owner":7})",
+        R"({"v":1,"created_ns":1,"tags":[["k"]]})", "12ab\n", ""}) {
     auto damaged = DecodeBucketRecord(text);
     ASSERT_FALSE(damaged.ok()) << text;
     EXPECT_TRUE(damaged.status().IsErrno(EINVAL)) << text;
@@ -67,7 +71,8 @@ class BucketAttributesTest : public ::testing::Test {
 
 TEST_F(BucketAttributesTest, KeptWithTheBucketAndGoneWithIt) {
   auto store = Open("main");
-  ASSERT_TRUE(store->CreateBucket("bkt", {.owner = "alice", .region = "eu-west-1"}).ok());
+  ASSERT_TRUE(
+      store->CreateBucket("bkt", {.owner = "alice", .region = "eu-west-1", .tags = {}}).ok());
   store.reset();  // its gateway state stays locked while it lives
   store = Open("main");
   auto info = store->HeadBucket("bkt");
@@ -81,12 +86,12 @@ TEST_F(BucketAttributesTest, KeptWithTheBucketAndGoneWithIt) {
 
 TEST_F(BucketAttributesTest, ABucketMadeAgainIsReadAfresh) {
   auto store = Open("main");
-  ASSERT_TRUE(store->CreateBucket("bkt", {.owner = "alice", .region = ""}).ok());
+  ASSERT_TRUE(store->CreateBucket("bkt", {.owner = "alice", .region = "", .tags = {}}).ok());
   EXPECT_EQ(store->HeadBucket("bkt")->attributes.owner, "alice");
   EXPECT_EQ(store->HeadBucket("bkt")->attributes.owner, "alice");
   ASSERT_TRUE(store->DeleteBucket("bkt").ok());
   EXPECT_TRUE(store->HeadBucket("bkt").status().Is(s3err::kNoSuchBucket));
-  ASSERT_TRUE(store->CreateBucket("bkt", {.owner = "bob", .region = ""}).ok());
+  ASSERT_TRUE(store->CreateBucket("bkt", {.owner = "bob", .region = "", .tags = {}}).ok());
   EXPECT_EQ(store->HeadBucket("bkt")->attributes.owner, "bob");
 }
 
@@ -116,7 +121,7 @@ TEST_F(BucketAttributesTest, ABucketWithoutAnOwnerIsGivenTheDefaultOneAndKeepsIt
 
 TEST_F(BucketAttributesTest, ADamagedRecordFailsTheLookup) {
   auto store = Open("main");
-  ASSERT_TRUE(store->CreateBucket("bkt", {.owner = "alice", .region = ""}).ok());
+  ASSERT_TRUE(store->CreateBucket("bkt", {.owner = "alice", .region = "", .tags = {}}).ok());
   WriteLocalFile(dir_.path() + "/.fsgate/buckets/bkt", "{\"v\":1,");
   auto info = store->HeadBucket("bkt");
   ASSERT_FALSE(info.ok());

@@ -51,6 +51,34 @@ TEST(MetaRecordTest, PartSizesRoundTripInFormat3Only) {
   EXPECT_FALSE(DecodeMetaRecord(std::string("\x03e\x00z\x00", 5)).ok());  // empty list
 }
 
+// Tags, the checksum type and part checksums need format 4; a record without
+// them keeps the lowest format that holds it.
+TEST(MetaRecordTest, TagsAndPartChecksumsRoundTripInFormat4Only) {
+  ObjectMeta m = Full();
+  m.part_sizes = {5u << 20, 300, 0};
+  EXPECT_EQ(EncodeMetaRecord(m, false)[0], 3);
+  m.tags = {{"project", "blue"}, {"empty", ""}};
+  m.checksum_type = "COMPOSITE";
+  m.part_checksums = {"AAAAAAAAAAA=", "AQIDBAUGBwg=", "CQoLDA0ODxA="};
+  std::string v4 = EncodeMetaRecord(m, false);
+  EXPECT_EQ(v4[0], 4);
+  auto r = DecodeMetaRecord(v4);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->meta.tags, m.tags);
+  EXPECT_EQ(r->meta.checksum_type, "COMPOSITE");
+  EXPECT_EQ(r->meta.part_checksums, m.part_checksums);
+  EXPECT_EQ(r->meta.part_sizes, m.part_sizes);
+  ObjectMeta tagged_only;
+  tagged_only.etag = "d41d8cd98f00b204e9800998ecf8427e";
+  tagged_only.tags = {{"a", "b"}};
+  EXPECT_EQ(EncodeMetaRecord(tagged_only, false)[0], 4);
+  // A format 3 record cannot carry them.
+  EXPECT_FALSE(DecodeMetaRecord(std::string("\x03e\x00g\x03\x01"
+                                            "ab",
+                                            9))
+                   .ok());
+}
+
 TEST(MetaRecordTest, FileRecordsLeaveMtimeToTheFile) {
   auto r = DecodeMetaRecord(EncodeMetaRecord(Full(), /*with_mtime=*/false));
   ASSERT_TRUE(r.ok());
