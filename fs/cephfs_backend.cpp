@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
@@ -205,6 +206,9 @@ class CephFile final : public File {
     return CopyThroughBuffer(src, src_offset, *this, dst_offset, len);
   }
 
+  Fh* fh() const { return fh_; }
+  const std::string& path() const { return path_; }
+
   Status Close() override {
     if (fh_ == nullptr) return Status::Ok();
     int rc = ceph_ll_close(cm(), std::exchange(fh_, nullptr));
@@ -221,6 +225,53 @@ class CephFile final : public File {
   InodeRef inode_;
   Fh* fh_;
   std::string path_;
+};
+
+// POSIX byte-range locks through the MDS, one lock owner per handle. An
+// owner with the top bit set is compared by owner alone, not owner and pid
+// (ceph_filelock_owner_equal), as the kernel client's are.
+class CephRangeLock final : public RangeLock {
+ public:
+  CephRangeLock(std::shared_ptr<Mount> mount, std::unique_ptr<CephFile> file)
+      : mount_(std::move(mount)), file_(std::move(file)), owner_(NextOwner()) {}
+  ~CephRangeLock() override { (void)Set(0, 0, F_UNLCK); }
+
+  Status Lock(uint64_t offset, uint64_t len, LockMode mode) override {
+    return Set(offset, len, mode == LockMode::kExclusive ? F_WRLCK : F_RDLCK);
+  }
+  Status Unlock(uint64_t offset, uint64_t len) override { return Set(offset, len, F_UNLCK); }
+  Result<bool> Conflicts(uint64_t offset, uint64_t len, LockMode mode) override {
+    struct flock lock = Range(offset, len, mode == LockMode::kExclusive ? F_WRLCK : F_RDLCK);
+    if (int rc = ceph_ll_getlk(mount_->get(), file_->fh(), &lock, owner_); rc < 0) {
+      return CephError(rc, "getlk", file_->path());
+    }
+    return lock.l_type != F_UNLCK;
+  }
+
+ private:
+  static uint64_t NextOwner() {
+    static std::atomic<uint64_t> next{1};
+    return (1ull << 63) | next.fetch_add(1);
+  }
+  static struct flock Range(uint64_t offset, uint64_t len, short type) {
+    struct flock lock {};
+    lock.l_type = type;
+    lock.l_whence = SEEK_SET;
+    lock.l_start = static_cast<off_t>(offset);
+    lock.l_len = static_cast<off_t>(len);
+    lock.l_pid = ::getpid();
+    return lock;
+  }
+  Status Set(uint64_t offset, uint64_t len, short type) {
+    struct flock lock = Range(offset, len, type);
+    int rc = ceph_ll_setlk(mount_->get(), file_->fh(), &lock, owner_, /*sleep=*/0);
+    if (rc == -EAGAIN || rc == -EACCES) rc = -EWOULDBLOCK;
+    return rc < 0 ? CephError(rc, "setlk", file_->path()) : Status::Ok();
+  }
+
+  std::shared_ptr<Mount> mount_;
+  std::unique_ptr<CephFile> file_;
+  const uint64_t owner_;
 };
 
 class CephfsBackend final : public Backend {
@@ -256,6 +307,16 @@ class CephfsBackend final : public Backend {
       if (rc != -EEXIST || mode == OpenMode::kCreateExclusive) return CephError(rc, "open", path);
     }
     return Status::Errno(EAGAIN, "open " + path + ": created and removed concurrently");
+  }
+
+  Result<std::unique_ptr<RangeLock>> OpenRangeLock(const std::string& path) override {
+    // Never O_TRUNC: that would revoke the caps of every client that has it open.
+    auto file = Open(path, OpenMode::kReadWrite);
+    if (!file.ok() && file.status().IsErrno(ENOENT)) file = Open(path, OpenMode::kCreateExclusive);
+    if (!file.ok() && file.status().IsErrno(EEXIST)) file = Open(path, OpenMode::kReadWrite);
+    if (!file.ok()) return file.status();
+    std::unique_ptr<CephFile> ceph(static_cast<CephFile*>(file->release()));
+    return std::unique_ptr<RangeLock>(std::make_unique<CephRangeLock>(mount_, std::move(ceph)));
   }
 
   Result<FileStat> Stat(const std::string& path) override {
