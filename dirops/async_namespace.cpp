@@ -168,6 +168,7 @@ std::optional<FallbackReason> AsyncNamespace::CreateFallbackReason(const std::st
                                                                    const std::string& key,
                                                                    const StagedObject& object,
                                                                    OpOptions options) {
+  if (options.shared_cap) return FallbackReason::kSharedCap;
   if (options.sync) return FallbackReason::kHeader;
   if (IsDirectoryKey(key)) return FallbackReason::kDirectoryObject;
   if (!object.file.delegated) return FallbackReason::kNoDelegatedInode;
@@ -319,7 +320,9 @@ AsyncNamespace::UnlinkPlan AsyncNamespace::PlanUnlink(const std::string& bucket,
     if (!st->is_regular) return plan;
     target_ino = st->ino;
   }
-  if (options.sync) {
+  if (options.shared_cap) {
+    plan.fallback = FallbackReason::kSharedCap;
+  } else if (options.sync) {
     plan.fallback = FallbackReason::kHeader;
   } else if (BacklogFull(batched)) {
     plan.fallback = FallbackReason::kBacklogFull;

@@ -92,6 +92,9 @@ struct OpOptions {
   // false: an unlink leaves emptied directories for the caller to prune later
   // (the applier does it once per batch, not once per unlink).
   bool prune_now = true;
+  // Another gateway may use the bucket too (its cap is shared, bucket_caps.h):
+  // the op is made synchronously, counted as sync fallback "shared_cap".
+  bool shared_cap = false;
 };
 
 class Namespace {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "dirops/async_namespace.h"
+#include "dirops/capped_namespace.h"
 #include "dirops/journal_segments.h"
 #include "dirops/sync_namespace.h"
 #include "fs/backend_util.h"
@@ -75,8 +76,14 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(std::unique_ptr<fs::Backe
   }
   auto gateway = GatewayState::Open(*backend, options.gateway_id, options.fsync);
   if (!gateway.ok()) return gateway.status();
-  auto ns = MakeNamespace(*backend, options, **gateway, metrics);
+  auto engine = MakeNamespace(*backend, options, **gateway, metrics);
+  if (!engine.ok()) return engine.status();
+  // Every op takes its bucket's cap: other gateways may serve this root too.
+  dirops::BucketCapsOptions caps_options;
+  caps_options.dir = layout::kCaps;
+  auto ns = dirops::CappedNamespace::Open(*backend, std::move(*engine), caps_options, metrics);
   if (!ns.ok()) return ns.status();
+  dirops::BucketCaps& caps = (*ns)->caps();
   auto clean = TakeCleanShutdownMarker(*backend, options.fsync);
   if (!clean.ok()) return clean.status();
   if (!*clean) {
@@ -86,8 +93,10 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(std::unique_ptr<fs::Backe
       spdlog::info("unclean stop: removed {} empty directories left half made", *removed);
     }
   }
-  return std::unique_ptr<ObjectStore>(std::make_unique<FsObjectStore>(
-      std::move(backend), std::move(*gateway), std::move(*ns), options, metrics));
+  auto store = std::make_unique<FsObjectStore>(std::move(backend), std::move(*gateway),
+                                               std::move(*ns), options, metrics);
+  caps.OnTake([s = store.get()](const std::string& bucket) { s->ForgetBucket(bucket); });
+  return std::unique_ptr<ObjectStore>(std::move(store));
 }
 
 FsObjectStore::FsObjectStore(std::unique_ptr<fs::Backend> backend,

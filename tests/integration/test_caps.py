@@ -1,0 +1,149 @@
+"""Two gateways on one root: bucket caps keep every answer visible through both.
+
+Two real fsgate processes with async dirops serve one posix root with
+different --gateway-id. Whatever one answered (PUT, DELETE) the other must
+show at once to GET, HEAD and LIST: the one holding a bucket's exclusive cap
+drains it and goes shared when the other asks (the revoke), a bucket both
+keep writing stays shared (every op sync), and it goes back to exclusive
+once only one gateway uses it.
+"""
+
+import hashlib
+import random
+import time
+import uuid
+
+import pytest
+
+from fsgate_server import FsgateServer
+
+
+def gateway(gid, root=None, like=None):
+    srv = FsgateServer(root=root, extra_args=["--gateway-id", gid])
+    if like is not None:  # one user for both: the same buckets, the same owner
+        srv.access_key, srv.secret_key = like.access_key, like.secret_key
+    return srv
+
+
+@pytest.fixture(scope="module")
+def pair():
+    with gateway("gw-a") as a:
+        with gateway("gw-b", root=a.root, like=a) as b:
+            yield a, b
+
+
+def new_bucket(srv):
+    name = f"caps-{uuid.uuid4().hex[:10]}"
+    srv.client().create_bucket(Bucket=name)
+    return name
+
+
+def seen(srv, bucket, key):
+    """What `srv` answers for `key`: (GET body or None, HEAD status, listed?)."""
+    get = srv.raw("GET", f"/{bucket}/{key}")
+    head = srv.raw("HEAD", f"/{bucket}/{key}")
+    listed = srv.raw("GET", f"/{bucket}", query={"list-type": "2", "prefix": key})
+    assert listed.status == 200, listed
+    in_list = f"<Key>{key}</Key>".encode() in listed.body
+    return (get.body if get.status == 200 else None), head.status, in_list
+
+
+def check(srv, bucket, key, want, violations, what):
+    body, head, listed = seen(srv, bucket, key)
+    expect = (want, 200 if want is not None else 404, want is not None)
+    got = (body, head, listed)
+    if got != expect:
+        def short(t):
+            return (None if t[0] is None else hashlib.md5(t[0]).hexdigest()[:8], t[1], t[2])
+        violations.append(f"{what}: {bucket}/{key} got {short(got)} want {short(expect)}")
+
+
+def metric(srv, name, **labels):
+    return srv.metric_sum(name, **labels)
+
+
+def test_every_answer_is_seen_through_the_other_gateway(pair):
+    """Randomized PUT/DELETE through one, immediate GET/HEAD/LIST through the other."""
+    a, b = pair
+    rng = random.Random(1313)
+    buckets = [new_bucket(a) for _ in range(3)]
+    model = {}
+    violations = []
+    for i in range(240):
+        # Runs of ops through one gateway, so that it holds buckets exclusive
+        # (async) between the other's reads.
+        writer, reader = (a, b) if (i // 8) % 2 == 0 else (b, a)
+        bucket = rng.choice(buckets)
+        key = f"k{rng.randrange(12)}" if rng.random() < 0.7 else f"d{rng.randrange(3)}/k{rng.randrange(4)}"
+        if rng.random() < 0.7:
+            body = rng.randbytes(rng.choice([0, 100, 5000, 70000]))
+            r = writer.raw("PUT", f"/{bucket}/{key}", body=body)
+            assert r.status == 200, r
+            model[(bucket, key)] = body
+        else:
+            r = writer.raw("DELETE", f"/{bucket}/{key}")
+            assert r.status == 204, r
+            model[(bucket, key)] = None
+        check(reader, bucket, key, model[(bucket, key)], violations, f"op {i} through {'a' if reader is a else 'b'}")
+    assert violations == [], f"{len(violations)} violations, first: {violations[:5]}"
+    # Both gateways end up with the whole state, through S3.
+    for (bucket, key), want in model.items():
+        for srv in (a, b):
+            body, head, _ = seen(srv, bucket, key)
+            assert body == want and head == (200 if want is not None else 404), (bucket, key)
+
+
+def test_revoke_drains_the_holder_and_is_measured(pair):
+    """A burst of async PUTs through A, then one GET through B: B waits for A's drain."""
+    a, b = pair
+    bucket = new_bucket(a)
+    s3a = a.client()
+    bodies = {f"burst/{i:04d}": f"body {i} {uuid.uuid4().hex}".encode() for i in range(300)}
+    for key, body in bodies.items():
+        s3a.put_object(Bucket=bucket, Key=key, Body=body)
+    holder_before = metric(a, "fsgate_cap_revokes_total", role="holder")
+    asker_before = metric(b, "fsgate_cap_revokes_total", role="asker")
+    waits_before = metric(b, "fsgate_cap_revoke_wait_seconds_count")
+    start = time.monotonic()
+    got = b.raw("GET", f"/{bucket}/burst/0299")
+    wait = time.monotonic() - start
+    assert got.status == 200 and got.body == bodies["burst/0299"]
+    print(f"\ncross-gateway GET right after 300 async PUTs: {wait * 1e3:.1f} ms")
+    listed = b.client().list_objects_v2(Bucket=bucket, Prefix="burst/")
+    assert [o["Key"] for o in listed["Contents"]] == sorted(bodies)
+    assert metric(a, "fsgate_cap_revokes_total", role="holder") == holder_before + 1
+    assert metric(b, "fsgate_cap_revokes_total", role="asker") == asker_before + 1
+    assert metric(b, "fsgate_cap_revoke_wait_seconds_count") == waits_before + 1
+    waited = metric(b, "fsgate_cap_revoke_wait_seconds_sum")
+    print(f"revoke wait histogram on B: count {waits_before + 1:.0f}, sum {waited * 1e3:.1f} ms")
+
+
+def test_alternating_writers_settle_shared_then_one_goes_exclusive(pair):
+    """Writers taking turns keep the bucket shared (sync); alone again, exclusive."""
+    a, b = pair
+    bucket = new_bucket(a)
+    shared_before = {srv: metric(srv, "fsgate_sync_fallbacks_total", reason="shared_cap") for srv in pair}
+    violations = []
+    for i in range(40):
+        writer, reader = (a, b) if i % 2 == 0 else (b, a)
+        body = f"turn {i}".encode()
+        assert writer.raw("PUT", f"/{bucket}/turns", body=body).status == 200
+        check(reader, bucket, "turns", body, violations, f"turn {i}")
+    assert violations == []
+    for srv in pair:
+        assert metric(srv, "fsgate_sync_fallbacks_total", reason="shared_cap") > shared_before[srv] + 10
+        assert metric(srv, "fsgate_caps_held", mode="shared") >= 1
+    # B stops; A keeps writing. B lets its idle shared lease go, A's cool-down
+    # ends and A holds the bucket alone again: its PUTs are async once more.
+    exclusive_before = metric(a, "fsgate_caps_held", mode="exclusive")
+    deadline = time.monotonic() + 30
+    while metric(a, "fsgate_caps_held", mode="exclusive") <= exclusive_before:
+        assert time.monotonic() < deadline, "A never got the bucket back exclusive"
+        assert a.raw("PUT", f"/{bucket}/alone", body=b"x").status == 200
+        time.sleep(0.2)
+    fallbacks = metric(a, "fsgate_sync_fallbacks_total", reason="shared_cap")
+    for i in range(20):
+        assert a.raw("PUT", f"/{bucket}/async-{i}", body=b"y").status == 200
+    assert metric(a, "fsgate_sync_fallbacks_total", reason="shared_cap") == fallbacks
+    # And B still sees all of it at once (revoking A again).
+    assert b.raw("GET", f"/{bucket}/async-19").body == b"y"
