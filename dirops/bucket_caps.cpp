@@ -169,8 +169,10 @@ void BucketCaps::Forget(const std::string& name) {
 
 void BucketCaps::Watch() {
   std::unique_lock lock(watch_mu_);
-  while (!watch_cv_.wait_for(lock, options_.watch_interval, [&] { return stop_; })) {
+  Clock::duration pause = options_.watch_interval;
+  while (!watch_cv_.wait_for(lock, pause, [&] { return stop_; })) {
     lock.unlock();
+    Clock::duration polling{};  // GETLKs only: a revoke's drain is not the watcher's cost
     std::vector<std::pair<std::string, Bucket*>> held;
     {
       std::lock_guard map_lock(mu_);
@@ -180,12 +182,15 @@ void BucketCaps::Watch() {
     }
     for (auto& [name, b] : held) {
       if (b->mode.load() == CapMode::kExclusive) {
+        const auto start = Clock::now();
         auto wanted = b->lease->Conflicts(kWantedByte, 1, fs::LockMode::kExclusive);
+        polling += Clock::now() - start;
         if (wanted.ok() && *wanted) Revoke(name, *b);
       } else if (b->mode.load() == CapMode::kShared) {
         TryUpgradeOrRelease(name, *b);
       }
     }
+    pause = std::max<Clock::duration>(options_.watch_interval, polling * 9);
     lock.lock();
   }
 }
