@@ -84,7 +84,11 @@ enum class CapMode { kNone, kShared, kExclusive };
 struct BucketCapsOptions {
   std::string dir;  // where the lease files live, outside every bucket
   std::chrono::milliseconds watch_interval{10};
-  std::chrono::milliseconds ask_poll{2};  // an asker's retry of the shared lock
+  // An asker retries the shared lock after ask_poll, doubling up to
+  // ask_poll_max: each retry is an MDS request on CephFS, and a tight loop
+  // there slowed the holder's own drain.
+  std::chrono::milliseconds ask_poll{1};
+  std::chrono::milliseconds ask_poll_max{16};
   std::chrono::milliseconds ask_timeout{10000};
   std::chrono::milliseconds cooldown{2000};
   std::chrono::milliseconds cooldown_max{30000};
