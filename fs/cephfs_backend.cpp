@@ -237,11 +237,11 @@ class CephRangeLock final : public RangeLock {
   ~CephRangeLock() override { (void)Set(0, 0, F_UNLCK); }
 
   Status Lock(uint64_t offset, uint64_t len, LockMode mode) override {
-    return Set(offset, len, mode == LockMode::kExclusive ? F_WRLCK : F_RDLCK);
+    return Set(offset, len, FlockType(mode));
   }
   Status Unlock(uint64_t offset, uint64_t len) override { return Set(offset, len, F_UNLCK); }
   Result<bool> Conflicts(uint64_t offset, uint64_t len, LockMode mode) override {
-    struct flock lock = Range(offset, len, mode == LockMode::kExclusive ? F_WRLCK : F_RDLCK);
+    struct flock lock = FlockRange(offset, len, FlockType(mode), ::getpid());
     if (int rc = ceph_ll_getlk(mount_->get(), file_->fh(), &lock, owner_); rc < 0) {
       return CephError(rc, "getlk", file_->path());
     }
@@ -253,17 +253,8 @@ class CephRangeLock final : public RangeLock {
     static std::atomic<uint64_t> next{1};
     return (1ull << 63) | next.fetch_add(1);
   }
-  static struct flock Range(uint64_t offset, uint64_t len, short type) {
-    struct flock lock {};
-    lock.l_type = type;
-    lock.l_whence = SEEK_SET;
-    lock.l_start = static_cast<off_t>(offset);
-    lock.l_len = static_cast<off_t>(len);
-    lock.l_pid = ::getpid();
-    return lock;
-  }
   Status Set(uint64_t offset, uint64_t len, short type) {
-    struct flock lock = Range(offset, len, type);
+    struct flock lock = FlockRange(offset, len, type, ::getpid());
     int rc = ceph_ll_setlk(mount_->get(), file_->fh(), &lock, owner_, /*sleep=*/0);
     if (rc == -EAGAIN || rc == -EACCES) rc = -EWOULDBLOCK;
     return rc < 0 ? CephError(rc, "setlk", file_->path()) : Status::Ok();

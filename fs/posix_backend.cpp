@@ -106,26 +106,18 @@ class PosixRangeLock final : public RangeLock {
   PosixRangeLock(UniqueFd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
 
   Status Lock(uint64_t offset, uint64_t len, LockMode mode) override {
-    return Set(offset, len, mode == LockMode::kExclusive ? F_WRLCK : F_RDLCK);
+    return Set(offset, len, FlockType(mode));
   }
   Status Unlock(uint64_t offset, uint64_t len) override { return Set(offset, len, F_UNLCK); }
   Result<bool> Conflicts(uint64_t offset, uint64_t len, LockMode mode) override {
-    struct flock lock = Range(offset, len, mode == LockMode::kExclusive ? F_WRLCK : F_RDLCK);
+    struct flock lock = FlockRange(offset, len, FlockType(mode), 0);
     if (::fcntl(fd_.get(), F_OFD_GETLK, &lock) != 0) return ErrnoStatus("getlk", path_);
     return lock.l_type != F_UNLCK;
   }
 
  private:
-  static struct flock Range(uint64_t offset, uint64_t len, short type) {
-    struct flock lock {};
-    lock.l_type = type;
-    lock.l_whence = SEEK_SET;
-    lock.l_start = static_cast<off_t>(offset);
-    lock.l_len = static_cast<off_t>(len);
-    return lock;
-  }
   Status Set(uint64_t offset, uint64_t len, short type) {
-    struct flock lock = Range(offset, len, type);
+    struct flock lock = FlockRange(offset, len, type, 0);
     if (::fcntl(fd_.get(), F_OFD_SETLK, &lock) != 0) {
       if (errno == EACCES || errno == EAGAIN) errno = EWOULDBLOCK;
       return ErrnoStatus("setlk", path_);
