@@ -32,7 +32,9 @@
 // gateway tries exclusive again; a shared bucket unused for shared_idle is
 // let go, so another gateway (or this one) can have it alone again. A gateway
 // alone on the root takes every bucket exclusive at its first op and keeps
-// it: one map lookup and an uncontended shared_mutex per op.
+// it: one map lookup and an uncontended reader lock per op (an interleaved
+// A/B of 4 KiB PUTs and GETs against the binary without caps showed no
+// difference beyond the run-to-run noise).
 //
 // Caches: when this gateway takes a bucket (from none, or shared ->
 // exclusive) the `on_take` callbacks drop what it cached about the bucket
