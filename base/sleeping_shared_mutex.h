@@ -42,6 +42,13 @@ class SleepingSharedMutex {
       reader_gate_.notify_all();
     }
   }
+  // Takes it exclusively only if nobody holds it.
+  bool try_lock() {
+    std::lock_guard guard(mu_);
+    if (writer_ || readers_ > 0) return false;
+    writer_ = true;
+    return true;
+  }
   void lock_shared() {
     std::unique_lock guard(mu_);
     reader_gate_.wait(guard, [&] { return !writer_ && writers_waiting_ == 0; });

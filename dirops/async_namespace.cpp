@@ -177,6 +177,7 @@ std::optional<FallbackReason> AsyncNamespace::CreateFallbackReason(const std::st
                                                                    const std::string& name,
                                                                    const StagedNode& node,
                                                                    OpOptions options) {
+  if (options.shared_cap) return FallbackReason::kSharedCap;
   if (options.sync) return FallbackReason::kHeader;
   if (IsDirName(name)) return FallbackReason::kDirectoryObject;
   if (!node.file.delegated) return FallbackReason::kNoDelegatedInode;
@@ -327,7 +328,9 @@ AsyncNamespace::UnlinkPlan AsyncNamespace::PlanUnlink(const std::string& top,
     if (!st->is_regular) return plan;
     target_ino = st->ino;
   }
-  if (options.sync) {
+  if (options.shared_cap) {
+    plan.fallback = FallbackReason::kSharedCap;
+  } else if (options.sync) {
     plan.fallback = FallbackReason::kHeader;
   } else if (BacklogFull(batched)) {
     plan.fallback = FallbackReason::kBacklogFull;
@@ -432,8 +435,9 @@ Result<NodeView> AsyncNamespace::Find(const NodePath& at) {
   return sync_.FindName(top, name);
 }
 
-std::vector<PendingNode> AsyncNamespace::Pending(const std::string& top, const std::string& prefix,
-                                                 const std::string& after) {
+Result<std::vector<PendingNode>> AsyncNamespace::Pending(const std::string& top,
+                                                         const std::string& prefix,
+                                                         const std::string& after) {
   return PendingNodes(overlay_.Range(top, prefix, after));
 }
 

@@ -81,8 +81,8 @@ class AsyncNamespace final : public Namespace {
   // The async unlinks of the batch share one journal write and sync.
   std::vector<Status> RemoveMany(const std::vector<NodePath>& nodes, OpOptions options) override;
   Result<NodeView> Find(const NodePath& at) override;
-  std::vector<PendingNode> Pending(const std::string& top, const std::string& prefix,
-                                   const std::string& after) override;
+  Result<std::vector<PendingNode>> Pending(const std::string& top, const std::string& prefix,
+                                           const std::string& after) override;
   Status WaitNode(const NodePath& at) override;
   Status WaitTop(const std::string& top) override;
   Status Drain() override;

@@ -16,6 +16,7 @@ enum class FallbackReason {
   kBacklogFull,       // pending ops, bytes or open staging files at their bound
   kPendingConflict,   // pending ops around the name must land first
   kParentUnknown,     // first create under a directory not known to exist yet
+  kSharedCap,         // the bucket's cap is shared with another gateway (bucket_caps.h)
 };
 
 // The metric label of `reason`.
@@ -33,6 +34,8 @@ constexpr std::string_view FallbackLabel(FallbackReason reason) {
       return "pending_conflict";
     case FallbackReason::kParentUnknown:
       return "parent_unknown";
+    case FallbackReason::kSharedCap:
+      return "shared_cap";
   }
   return "unknown";
 }

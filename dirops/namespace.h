@@ -93,6 +93,9 @@ struct OpOptions {
   // false: an unlink leaves emptied directories for the caller to prune later
   // (the applier does it once per batch, not once per unlink).
   bool prune_now = true;
+  // Another gateway may use the bucket too (its cap is shared, bucket_caps.h):
+  // the op is made synchronously, counted as sync fallback "shared_cap".
+  bool shared_cap = false;
 };
 
 class Namespace {
@@ -125,10 +128,11 @@ class Namespace {
   // The overlay's entries under `top` whose name (node.h) starts with `prefix`
   // and sorts after `after`, in name order: the caller merges them over its
   // walk of the directory tree (pending creates replace, unlinks hide).
-  virtual std::vector<PendingNode> Pending(const std::string& top, const std::string& prefix,
-                                           const std::string& after) {
+  virtual Result<std::vector<PendingNode>> Pending(const std::string& top,
+                                                   const std::string& prefix,
+                                                   const std::string& after) {
     (void)top, (void)prefix, (void)after;
-    return {};
+    return std::vector<PendingNode>{};
   }
 
   // Waits until every answered op on the node has reached the filesystem.

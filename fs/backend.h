@@ -76,6 +76,31 @@ class FileLock {
   virtual ~FileLock() = default;
 };
 
+// Byte-range locks on one open lock file: the building block of leases that
+// several gateways on one filesystem coordinate through (dirops/bucket_caps.h).
+// Each handle is its own lock owner, so two handles conflict with each other
+// even in one process, exactly as two gateways on two machines do (posix: one
+// open file description per handle, F_OFD_SETLK/F_OFD_GETLK; cephfs:
+// ceph_ll_setlk/ceph_ll_getlk with an owner per handle, coordinated by the
+// MDS across clients). The destructor lets go of every range the handle
+// holds; so does the holder's death (a lapsed session on CephFS).
+enum class LockMode { kShared, kExclusive };
+
+class RangeLock {
+ public:
+  virtual ~RangeLock() = default;
+  // Locks [offset, offset + len) in `mode` without waiting: EWOULDBLOCK while
+  // another handle holds a conflicting lock there. On a range this handle
+  // holds already it converts the lock in one step: exclusive -> shared
+  // always succeeds; shared -> exclusive succeeds only when no other handle
+  // holds any lock there, and on EWOULDBLOCK the shared lock stays held.
+  virtual Status Lock(uint64_t offset, uint64_t len, LockMode mode) = 0;
+  virtual Status Unlock(uint64_t offset, uint64_t len) = 0;
+  // Whether another handle holds a lock on the range that a lock in `mode`
+  // would conflict with (a test, like F_GETLK: nothing is taken).
+  virtual Result<bool> Conflicts(uint64_t offset, uint64_t len, LockMode mode) = 0;
+};
+
 class Backend {
  public:
   enum class OpenMode {
@@ -117,6 +142,12 @@ class Backend {
   // without locks says so with ENOTSUP, and its caller decides what that
   // costs; a decorator forwards it.
   virtual Result<std::unique_ptr<FileLock>> LockExclusive(const std::string& path) {
+    return Status::Errno(ENOTSUP, "the " + Name() + " backend has no file locks (" + path + ")");
+  }
+  // A RangeLock handle on the file at `path` (created if missing, never
+  // removed: a lock file unlinked while others have it open would let two
+  // holders lock two different inodes). ENOTSUP as for LockExclusive.
+  virtual Result<std::unique_ptr<RangeLock>> OpenRangeLock(const std::string& path) {
     return Status::Errno(ENOTSUP, "the " + Name() + " backend has no file locks (" + path + ")");
   }
 };

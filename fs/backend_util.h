@@ -5,6 +5,9 @@
 #include <string>
 #include <vector>
 
+#include <fcntl.h>
+#include <sys/types.h>
+
 #include <cerrno>
 #include "fs/backend.h"
 
@@ -40,5 +43,19 @@ Status CopyThroughBuffer(File& src, uint64_t src_offset, File& dst, uint64_t dst
 using XattrCall = std::function<long(char* buf, size_t size)>;
 Result<std::string> GetXattrValue(const XattrCall& call, const std::string& what);
 Result<std::vector<std::string>> ListXattrNames(const XattrCall& call, const std::string& what);
+
+// The fcntl lock type of a RangeLock mode.
+inline short FlockType(LockMode mode) { return mode == LockMode::kExclusive ? F_WRLCK : F_RDLCK; }
+// The struct flock of a RangeLock call on [offset, offset + len): `type` is
+// F_RDLCK, F_WRLCK or F_UNLCK; `pid` must be 0 for OFD locks.
+inline struct flock FlockRange(uint64_t offset, uint64_t len, short type, pid_t pid) {
+  struct flock lock {};
+  lock.l_type = type;
+  lock.l_whence = SEEK_SET;
+  lock.l_start = static_cast<off_t>(offset);
+  lock.l_len = static_cast<off_t>(len);
+  lock.l_pid = pid;
+  return lock;
+}
 
 }  // namespace fsgate::fs

@@ -96,6 +96,9 @@ class BackendWrapper : public Backend {
   Result<std::unique_ptr<FileLock>> LockExclusive(const std::string& path) override {
     return target_->LockExclusive(path);
   }
+  Result<std::unique_ptr<RangeLock>> OpenRangeLock(const std::string& path) override {
+    return target_->OpenRangeLock(path);
+  }
 
  private:
   std::unique_ptr<Backend> target_;

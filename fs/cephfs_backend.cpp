@@ -227,6 +227,44 @@ class CephFile final : public File {
   std::string path_;
 };
 
+// POSIX byte-range locks through the MDS, one lock owner per handle. An
+// owner with the top bit set is compared by owner alone, not owner and pid
+// (ceph_filelock_owner_equal), as the kernel client's are.
+class CephRangeLock final : public RangeLock {
+ public:
+  CephRangeLock(std::shared_ptr<Mount> mount, std::unique_ptr<CephFile> file)
+      : mount_(std::move(mount)), file_(std::move(file)), owner_(NextOwner()) {}
+  ~CephRangeLock() override { (void)Set(0, 0, F_UNLCK); }
+
+  Status Lock(uint64_t offset, uint64_t len, LockMode mode) override {
+    return Set(offset, len, FlockType(mode));
+  }
+  Status Unlock(uint64_t offset, uint64_t len) override { return Set(offset, len, F_UNLCK); }
+  Result<bool> Conflicts(uint64_t offset, uint64_t len, LockMode mode) override {
+    struct flock lock = FlockRange(offset, len, FlockType(mode), ::getpid());
+    if (int rc = ceph_ll_getlk(mount_->get(), file_->fh(), &lock, owner_); rc < 0) {
+      return CephError(rc, "getlk", file_->path());
+    }
+    return lock.l_type != F_UNLCK;
+  }
+
+ private:
+  static uint64_t NextOwner() {
+    static std::atomic<uint64_t> next{1};
+    return (1ull << 63) | next.fetch_add(1);
+  }
+  Status Set(uint64_t offset, uint64_t len, short type) {
+    struct flock lock = FlockRange(offset, len, type, ::getpid());
+    int rc = ceph_ll_setlk(mount_->get(), file_->fh(), &lock, owner_, /*sleep=*/0);
+    if (rc == -EAGAIN || rc == -EACCES) rc = -EWOULDBLOCK;
+    return rc < 0 ? CephError(rc, "setlk", file_->path()) : Status::Ok();
+  }
+
+  std::shared_ptr<Mount> mount_;
+  std::unique_ptr<CephFile> file_;
+  const uint64_t owner_;
+};
+
 class CephfsBackend final : public Backend {
  public:
   CephfsBackend(std::shared_ptr<Mount> mount, InodeRef root, std::string name)
@@ -262,6 +300,16 @@ class CephfsBackend final : public Backend {
       if (rc != -EEXIST || mode == OpenMode::kCreateExclusive) return CephError(rc, "open", path);
     }
     return Status::Errno(EAGAIN, "open " + path + ": created and removed concurrently");
+  }
+
+  Result<std::unique_ptr<RangeLock>> OpenRangeLock(const std::string& path) override {
+    // Never O_TRUNC: that would revoke the caps of every client that has it open.
+    auto file = Open(path, OpenMode::kReadWrite);
+    if (!file.ok() && file.status().IsErrno(ENOENT)) file = Open(path, OpenMode::kCreateExclusive);
+    if (!file.ok() && file.status().IsErrno(EEXIST)) file = Open(path, OpenMode::kReadWrite);
+    if (!file.ok()) return file.status();
+    std::unique_ptr<CephFile> ceph(static_cast<CephFile*>(file->release()));
+    return std::unique_ptr<RangeLock>(std::make_unique<CephRangeLock>(mount_, std::move(ceph)));
   }
 
   Result<FileStat> Stat(const std::string& path) override {

@@ -99,6 +99,36 @@ class PosixFileLock final : public FileLock {
   UniqueFd fd_;
 };
 
+// Byte-range OFD locks on one open file description: each handle is its own
+// owner, as each gateway is.
+class PosixRangeLock final : public RangeLock {
+ public:
+  PosixRangeLock(UniqueFd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
+
+  Status Lock(uint64_t offset, uint64_t len, LockMode mode) override {
+    return Set(offset, len, FlockType(mode));
+  }
+  Status Unlock(uint64_t offset, uint64_t len) override { return Set(offset, len, F_UNLCK); }
+  Result<bool> Conflicts(uint64_t offset, uint64_t len, LockMode mode) override {
+    struct flock lock = FlockRange(offset, len, FlockType(mode), 0);
+    if (::fcntl(fd_.get(), F_OFD_GETLK, &lock) != 0) return ErrnoStatus("getlk", path_);
+    return lock.l_type != F_UNLCK;
+  }
+
+ private:
+  Status Set(uint64_t offset, uint64_t len, short type) {
+    struct flock lock = FlockRange(offset, len, type, 0);
+    if (::fcntl(fd_.get(), F_OFD_SETLK, &lock) != 0) {
+      if (errno == EACCES || errno == EAGAIN) errno = EWOULDBLOCK;
+      return ErrnoStatus("setlk", path_);
+    }
+    return Status::Ok();
+  }
+
+  UniqueFd fd_;
+  const std::string path_;
+};
+
 class PosixFile final : public File {
  public:
   PosixFile(UniqueFd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
@@ -254,19 +284,22 @@ class PosixBackend final : public Backend {
   }
 
   Result<std::unique_ptr<FileLock>> LockExclusive(const std::string& path) override {
-    auto parent = ResolveParentOf(path, "lock");
-    if (!parent.ok()) return parent.status();
-    UniqueFd fd(::openat(parent->fd, parent->name.c_str(),
-                         O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
-    if (fd.get() < 0) return ErrnoStatus("open", path);
+    auto fd = OpenLockFile(path);
+    if (!fd.ok()) return fd.status();
     struct flock lock {};
     lock.l_type = F_WRLCK;
     lock.l_whence = SEEK_SET;  // l_start = l_len = 0: the whole file
-    if (::fcntl(fd.get(), F_OFD_SETLK, &lock) != 0) {
+    if (::fcntl(fd->get(), F_OFD_SETLK, &lock) != 0) {
       if (errno == EACCES || errno == EAGAIN) errno = EWOULDBLOCK;
       return ErrnoStatus("lock", path);
     }
-    return std::unique_ptr<FileLock>(std::make_unique<PosixFileLock>(std::move(fd)));
+    return std::unique_ptr<FileLock>(std::make_unique<PosixFileLock>(std::move(*fd)));
+  }
+
+  Result<std::unique_ptr<RangeLock>> OpenRangeLock(const std::string& path) override {
+    auto fd = OpenLockFile(path);
+    if (!fd.ok()) return fd.status();
+    return std::unique_ptr<RangeLock>(std::make_unique<PosixRangeLock>(std::move(*fd), path));
   }
 
   Result<FileStat> Stat(const std::string& path) override {
@@ -411,6 +444,17 @@ class PosixBackend final : public Backend {
   Result<Parent> ResolveParentOf(const std::string& path, const char* what) {
     if (path.empty()) return Status::Errno(EINVAL, std::string(what) + " of the root");
     return ResolveParent(path);
+  }
+
+  // The file a lock lives on, created if missing, opened read-write (an
+  // exclusive fcntl lock needs a descriptor open for writing).
+  Result<UniqueFd> OpenLockFile(const std::string& path) {
+    auto parent = ResolveParentOf(path, "lock");
+    if (!parent.ok()) return parent.status();
+    UniqueFd fd(::openat(parent->fd, parent->name.c_str(),
+                         O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
+    if (fd.get() < 0) return ErrnoStatus("open", path);
+    return fd;
   }
 
   // An O_PATH fd of directory `dir` (non-empty, validated) beneath the root,

@@ -153,12 +153,30 @@ struct Metrics::Impl {
                                            .Help("S3 payload bytes, by direction")
                                            .Register(*registry);
 
+  Family<Gauge>& caps_held_family =
+      prometheus::BuildGauge()
+          .Name("fsgate_caps_held")
+          .Help("Buckets whose lease (cap) this gateway holds, by mode")
+          .Register(*registry);
+  Family<Counter>& cap_revokes_family =
+      prometheus::BuildCounter()
+          .Name("fsgate_cap_revokes_total")
+          .Help("Bucket cap revokes, answered (holder) or asked for (asker)")
+          .Register(*registry);
+  Histogram& cap_revoke_wait = prometheus::BuildHistogram()
+                                   .Name("fsgate_cap_revoke_wait_seconds")
+                                   .Help("Wait for a bucket another gateway held exclusively")
+                                   .Register(*registry)
+                                   .Add({}, LatencyBuckets());
+
   // Series with a fixed label set, created at start so that dashboards and
   // alerts see them (at zero) before the first operation.
   std::array<Gauge*, 2> async_pending{};
   std::array<std::array<Counter*, 2>, 2> async_ops{};  // [op][ok=0, error=1]
   std::array<Histogram*, 2> async_apply{};
-  std::array<Counter*, 2> http_bytes{};  // [in, out]
+  std::array<Counter*, 2> http_bytes{};   // [in, out]
+  std::array<Gauge*, 2> caps_held{};      // [shared, exclusive]
+  std::array<Counter*, 2> cap_revokes{};  // [holder, asker]
 
   // Series whose label values appear at run time.
   std::array<SeriesCache<int, Counter*>, 2> async_errors;  // [op] errno -> counter
@@ -176,6 +194,10 @@ struct Metrics::Impl {
     }
     http_bytes[0] = &http_bytes_family.Add({{"direction", "in"}});
     http_bytes[1] = &http_bytes_family.Add({{"direction", "out"}});
+    caps_held[0] = &caps_held_family.Add({{"mode", "shared"}});
+    caps_held[1] = &caps_held_family.Add({{"mode", "exclusive"}});
+    cap_revokes[0] = &cap_revokes_family.Add({{"role", "holder"}});
+    cap_revokes[1] = &cap_revokes_family.Add({{"role", "asker"}});
   }
 
   ApiSeries& Api(std::string_view api) {
@@ -240,6 +262,20 @@ void Metrics::Commit(size_t batch_size, double seconds) {
   impl_->commit_batch.Observe(static_cast<double>(batch_size));
   impl_->commit_seconds.Observe(seconds);
 }
+
+void Metrics::AddCapsHeld(CapMode mode, int64_t delta) {
+  impl_->caps_held[mode == CapMode::kShared ? 0 : 1]->Increment(static_cast<double>(delta));
+}
+
+double Metrics::CapsHeld(CapMode mode) const {
+  return impl_->caps_held[mode == CapMode::kShared ? 0 : 1]->Value();
+}
+
+void Metrics::CapRevoke(CapRole role) {
+  impl_->cap_revokes[role == CapRole::kHolder ? 0 : 1]->Increment();
+}
+
+void Metrics::CapRevokeWait(double seconds) { impl_->cap_revoke_wait.Observe(seconds); }
 
 void Metrics::HttpRequest(std::string_view api, int status, double seconds) {
   ApiSeries& series = impl_->Api(api);

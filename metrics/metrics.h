@@ -19,6 +19,8 @@ namespace fsgate::metrics {
 
 enum class AsyncOp { kCreate, kUnlink };
 enum class Direction { kIn, kOut };
+enum class CapMode { kShared, kExclusive };
+enum class CapRole { kHolder, kAsker };
 
 class Metrics {
  public:
@@ -52,6 +54,16 @@ class Metrics {
   double JournalsAdoptedTotal() const;
   // fsgate_commit_batch_size and fsgate_commit_seconds.
   void Commit(size_t batch_size, double seconds);
+
+  // fsgate_caps_held{mode}: buckets whose lease this gateway holds, by mode.
+  void AddCapsHeld(CapMode mode, int64_t delta);
+  double CapsHeld(CapMode mode) const;
+  // fsgate_cap_revokes_total{role}: "holder", revokes this gateway answered
+  // (drained the bucket, went shared); "asker", revokes it waited for.
+  void CapRevoke(CapRole role);
+  // fsgate_cap_revoke_wait_seconds: an asker's wait for a bucket held
+  // exclusively by another gateway.
+  void CapRevokeWait(double seconds);
 
   // fsgate_http_requests_total{api,code} and fsgate_http_request_seconds{api}.
   // `api` is an S3 operation name (PutObject, ...), never a path.

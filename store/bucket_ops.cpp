@@ -168,8 +168,9 @@ Status FsObjectStore::DeleteBucket(const std::string& bucket) {
   if (Status s = CheckBucket(bucket); !s.ok()) return s;
   auto gate = bucket_gate_.Delete(bucket);
   if (Status s = ns_->WaitTop(bucket); !s.ok()) return s;
-  auto cursor =
-      MergePending(ns_->Pending(bucket, "", ""), MakeDirKeyCursor(*backend_, bucket, "", ""));
+  auto pending = ns_->Pending(bucket, "", "");
+  if (!pending.ok()) return S3StatusOf(pending.status(), "");
+  auto cursor = MergePending(std::move(*pending), MakeDirKeyCursor(*backend_, bucket, "", ""));
   auto first = cursor->Next();
   if (!first.ok()) return first.status();
   const Status not_empty =

@@ -78,6 +78,9 @@ class FsObjectStore final : public ObjectStore {
   Status WriteHealth() override;
 
   fs::Backend& backend() { return *backend_; }
+  // Drops what is cached about `bucket` (its attributes): called when this
+  // gateway takes the bucket's cap, since another gateway may have changed it.
+  void ForgetBucket(const std::string& bucket) { bucket_cache_.Forget(bucket); }
   Namespace& ns() { return *ns_; }
   // Takes over the adoption of dead gateways' journals and starts its passes
   // (StoreOptions::adopt_interval).

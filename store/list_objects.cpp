@@ -12,7 +12,8 @@ Result<ListResult> FsObjectStore::ListObjects(const std::string& bucket,
   // The pending entries first: an op applied between the two reads is then
   // seen on disk, never missed by both.
   auto pending = ns_->Pending(bucket, request.prefix, request.marker);
-  auto cursor = MergePending(std::move(pending),
+  if (!pending.ok()) return S3StatusOf(pending.status(), request.prefix);
+  auto cursor = MergePending(std::move(*pending),
                              MakeDirKeyCursor(*backend_, bucket, request.prefix, request.marker));
   size_t count = 0;
   for (;;) {

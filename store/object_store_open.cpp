@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "dirops/async_namespace.h"
+#include "dirops/capped_namespace.h"
 #include "dirops/journal_segments.h"
 #include "dirops/sync_namespace.h"
 #include "fs/backend_util.h"
@@ -82,9 +83,11 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(std::unique_ptr<fs::Backe
   }
   auto gateway = GatewayState::Open(*backend, options.gateway_id, options.fsync);
   if (!gateway.ok()) return gateway.status();
-  auto ns = MakeNamespace(*backend, options, **gateway, metrics);
-  if (!ns.ok()) return ns.status();
-  // Before serving: what a dead gateway answered is in place once this one answers.
+  auto engine = MakeNamespace(*backend, options, **gateway, metrics);
+  if (!engine.ok()) return engine.status();
+  // Before serving: what a dead gateway answered is in place once this one
+  // answers; and again before every take of a bucket's cap (a dead holder's
+  // pending ops land before another gateway serves its bucket).
   auto adoption = std::make_unique<JournalAdoption>(
       *backend, JournalAdoption::Options{(*gateway)->id(), options.fsync, options.adopt_interval},
       metrics);
@@ -92,6 +95,13 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(std::unique_ptr<fs::Backe
     spdlog::warn("journal adoption: {} (tried again in {} ms)", s.message(),
                  options.adopt_interval.count());
   }
+  // Every op takes its bucket's cap: other gateways may serve this root too.
+  dirops::BucketCapsOptions caps_options;
+  caps_options.dir = layout::kCaps;
+  caps_options.before_acquire = [a = adoption.get()] { return a->AdoptDeadGateways(); };
+  auto ns = dirops::CappedNamespace::Open(*backend, std::move(*engine), caps_options, metrics);
+  if (!ns.ok()) return ns.status();
+  dirops::BucketCaps& caps = (*ns)->caps();
   auto clean = TakeCleanShutdownMarker(*backend, options.fsync);
   if (!clean.ok()) return clean.status();
   if (!*clean) {
@@ -104,6 +114,7 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(std::unique_ptr<fs::Backe
   auto store = std::make_unique<FsObjectStore>(std::move(backend), std::move(*gateway),
                                                std::move(*ns), options, metrics);
   store->StartAdoption(std::move(adoption));
+  caps.OnTake([s = store.get()](const std::string& bucket) { s->ForgetBucket(bucket); });
   return std::unique_ptr<ObjectStore>(std::move(store));
 }
 

@@ -3,6 +3,7 @@
 #include <array>
 #include <utility>
 
+#include "dirops/bucket_caps.h"
 #include "dirops/namespace.h"
 #include "store/key_path.h"
 
@@ -52,6 +53,7 @@ namespace store {
 
 Status S3StatusOf(Status engine, const std::string& key) {
   if (engine.ok()) return engine;
+  if (engine.Is(dirops::kReasonCapBusy)) return S3Error(s3err::kSlowDown, engine.message());
   const bool no_bucket_dir = engine.Is(dirops::kReasonNoTopDir);
   if (!engine.reason().empty() && !no_bucket_dir) return engine;
   switch (engine.code()) {

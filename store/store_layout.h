@@ -7,6 +7,8 @@
 //                       published), lock
 //   .fsgate/multipart/  uploads in progress, per bucket (store/multipart_layout.h)
 //   .fsgate/buckets/    one record per bucket: creation time, owner, region (bucket_record.h)
+//   .fsgate/caps/       one lease file per bucket, locked by the gateways using
+//                       it (dirops/bucket_caps.h)
 //
 // Format 1 kept one gateway's journal and staging at .fsgate/journal and
 // .fsgate/staging; the first start of format 2 adopts them (legacy_state.h).
@@ -33,6 +35,7 @@ inline constexpr const char* kLegacyStaging = ".fsgate/staging";
 inline constexpr const char* kLegacyJournal = ".fsgate/journal";
 inline constexpr const char* kMultipart = ".fsgate/multipart";
 inline constexpr const char* kBuckets = ".fsgate/buckets";
+inline constexpr const char* kCaps = ".fsgate/caps";
 // Present only between a drained shutdown and the next start.
 inline constexpr const char* kCleanShutdown = ".fsgate/clean-shutdown";
 }  // namespace layout

@@ -2,7 +2,9 @@
 
 import itertools
 import os
+import subprocess
 import sys
+import tempfile
 import uuid
 
 import pytest
@@ -16,6 +18,25 @@ _bucket_seq = itertools.count()
 
 def pytest_report_header(config):
     return f"FSGATE_BIN={os.environ.get('FSGATE_BIN', '(unset)')}"
+
+
+@pytest.fixture(scope="module")
+def ceph_conf():
+    """The ceph.conf of a dev cluster: FSGATE_TEST_CEPH_CONF's (the CTest fixture
+    starts deploy/ceph-dev-cluster.sh once for every cephfs test), or, run
+    alone, one started for this module."""
+    conf = os.environ.get("FSGATE_TEST_CEPH_CONF")
+    if conf:
+        yield conf
+        return
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "deploy",
+                          "ceph-dev-cluster.sh")
+    cluster = tempfile.mkdtemp(prefix="fsgate-ceph-")
+    try:
+        subprocess.run([script, "start", cluster], check=True, stdout=subprocess.DEVNULL)
+        yield os.path.join(cluster, "ceph.conf")
+    finally:
+        subprocess.run([script, "wipe", cluster], check=False)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ import json
 import os
 import re
 import subprocess
-import tempfile
 import time
 import uuid
 
@@ -21,23 +20,7 @@ import pytest
 from fsgate_server import FsgateServer, free_port, fsgate_bin, s3_view
 from test_failover import adopted, answered_then_killed, serves, start_log
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-CLUSTER_SCRIPT = os.path.join(REPO, "deploy", "ceph-dev-cluster.sh")
 MIB = 1024 * 1024
-
-
-@pytest.fixture(scope="module")
-def ceph_conf():
-    conf = os.environ.get("FSGATE_TEST_CEPH_CONF")
-    if conf:
-        yield conf
-        return
-    cluster = tempfile.mkdtemp(prefix="fsgate-ceph-")
-    try:
-        subprocess.run([CLUSTER_SCRIPT, "start", cluster], check=True, stdout=subprocess.DEVNULL)
-        yield os.path.join(cluster, "ceph.conf")
-    finally:
-        subprocess.run([CLUSTER_SCRIPT, "wipe", cluster], check=False)
 
 
 @pytest.fixture(scope="module")

@@ -46,6 +46,19 @@ TEST(SleepingSharedMutexTest, AWriterExcludesReadersAndWriters) {
   EXPECT_EQ(inside.load(), 2);
 }
 
+TEST(SleepingSharedMutexTest, TryLockOnlyWhenNobodyHoldsIt) {
+  SleepingSharedMutex mu;
+  {
+    std::shared_lock reader(mu);
+    EXPECT_FALSE(mu.try_lock());
+  }
+  ASSERT_TRUE(mu.try_lock());
+  EXPECT_FALSE(mu.try_lock());
+  mu.unlock();
+  std::unique_lock writer(mu, std::try_to_lock);
+  EXPECT_TRUE(writer.owns_lock());
+}
+
 TEST(SleepingSharedMutexTest, AWaitingWriterKeepsNewReadersOut) {
   SleepingSharedMutex mu;
   std::shared_lock first_reader(mu);

@@ -159,7 +159,10 @@ class AsyncFixture : public ::testing::Test {
 
   std::vector<std::string> ListKeys(const std::string& prefix = "") {
     std::vector<std::string> keys;
-    auto c = store::MergePending(ns_->Pending("bkt", prefix, ""),
+    auto pending = ns_->Pending("bkt", prefix, "");
+    EXPECT_TRUE(pending.ok());
+    if (!pending.ok()) return keys;
+    auto c = store::MergePending(std::move(*pending),
                                  store::MakeDirKeyCursor(*backend_, "bkt", prefix, ""));
     for (;;) {
       auto n = c->Next();

@@ -446,6 +446,43 @@ TEST_P(BackendConformance, CopyFrom) {
   EXPECT_EQ(Read("copy"), big);
 }
 
+// Two handles on one lock file stand for two gateways: byte 0 shared by both
+// or exclusive to one, conversions in place, a waiter seen through Conflicts,
+// and everything let go with the handle.
+TEST_P(BackendConformance, RangeLocksBetweenTwoHandles) {
+  ASSERT_TRUE(b().Mkdir("caps").ok());
+  auto a = b().OpenRangeLock("caps/bucket");
+  auto c = b().OpenRangeLock("caps/bucket");
+  ASSERT_TRUE(a.ok() && c.ok()) << a.status().message() << c.status().message();
+  RangeLock& first = **a;
+  RangeLock& second = **c;
+  ASSERT_TRUE(first.Lock(0, 1, LockMode::kExclusive).ok());
+  EXPECT_TRUE(second.Lock(0, 1, LockMode::kShared).IsErrno(EWOULDBLOCK));
+  EXPECT_TRUE(second.Lock(0, 1, LockMode::kExclusive).IsErrno(EWOULDBLOCK));
+  EXPECT_EQ(*second.Conflicts(0, 1, LockMode::kShared), true);
+  EXPECT_EQ(*first.Conflicts(0, 1, LockMode::kExclusive), false);  // its own lock is no conflict
+  // The waiter announces itself on byte 1; the holder sees it there.
+  EXPECT_EQ(*first.Conflicts(1, 1, LockMode::kExclusive), false);
+  ASSERT_TRUE(second.Lock(1, 1, LockMode::kShared).ok());
+  EXPECT_EQ(*first.Conflicts(1, 1, LockMode::kExclusive), true);
+  // Downgrade: both share byte 0; neither can upgrade while the other holds it.
+  ASSERT_TRUE(first.Lock(0, 1, LockMode::kShared).ok());
+  ASSERT_TRUE(second.Lock(0, 1, LockMode::kShared).ok());
+  ASSERT_TRUE(second.Unlock(1, 1).ok());
+  EXPECT_EQ(*first.Conflicts(1, 1, LockMode::kExclusive), false);
+  EXPECT_TRUE(first.Lock(0, 1, LockMode::kExclusive).IsErrno(EWOULDBLOCK));
+  EXPECT_EQ(*second.Conflicts(0, 1, LockMode::kExclusive), true);  // the shared lock stayed
+  // The other lets go (its handle closed): the upgrade goes through.
+  c->reset();
+  ASSERT_TRUE(first.Lock(0, 1, LockMode::kExclusive).ok());
+  auto third = b().OpenRangeLock("caps/bucket");
+  ASSERT_TRUE(third.ok());
+  EXPECT_TRUE((*third)->Lock(0, 1, LockMode::kShared).IsErrno(EWOULDBLOCK));
+  ASSERT_TRUE(first.Unlock(0, 1).ok());
+  EXPECT_TRUE((*third)->Lock(0, 1, LockMode::kExclusive).ok());
+  EXPECT_TRUE(b().OpenRangeLock("../outside").status().IsErrno(EINVAL));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, BackendConformance, ::testing::ValuesIn(BackendKinds()),
                          [](const auto& info) { return info.param.name; });
 

@@ -57,6 +57,11 @@ TEST(Metrics, FixedSeriesExistAtZeroBeforeAnyOperation) {
   EXPECT_EQ(At(s, "fsgate_http_bytes_total{direction=\"out\"}"), 0);
   EXPECT_EQ(At(s, "fsgate_commit_batch_size_count"), 0);
   EXPECT_EQ(At(s, "fsgate_commit_seconds_count"), 0);
+  EXPECT_EQ(At(s, "fsgate_caps_held{mode=\"shared\"}"), 0);
+  EXPECT_EQ(At(s, "fsgate_caps_held{mode=\"exclusive\"}"), 0);
+  EXPECT_EQ(At(s, "fsgate_cap_revokes_total{role=\"holder\"}"), 0);
+  EXPECT_EQ(At(s, "fsgate_cap_revokes_total{role=\"asker\"}"), 0);
+  EXPECT_EQ(At(s, "fsgate_cap_revoke_wait_seconds_count"), 0);
 }
 
 TEST(Metrics, TypesAreDeclared) {
@@ -85,6 +90,9 @@ TEST(Metrics, TypesAreDeclared) {
            "# TYPE fsgate_http_request_seconds histogram",
            "# TYPE fsgate_http_inflight_requests gauge",
            "# TYPE fsgate_http_bytes_total counter",
+           "# TYPE fsgate_caps_held gauge",
+           "# TYPE fsgate_cap_revokes_total counter",
+           "# TYPE fsgate_cap_revoke_wait_seconds histogram",
        })
     EXPECT_NE(text.find(std::string(line) + "\n"), std::string::npos) << line;
 }
