@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "base/thread_priority.h"
 #include "fs/backend_util.h"
 #include "metrics/metrics.h"
 
@@ -175,6 +176,7 @@ void BucketCaps::Forget(const std::string& name) {
 }
 
 void BucketCaps::Watch() {
+  NameThread("fsg-caps");
   std::unique_lock lock(watch_mu_);
   Clock::duration pause = options_.watch_interval;
   while (!watch_cv_.wait_for(lock, pause, [&] { return stop_; })) {
