@@ -221,9 +221,10 @@ Status AsyncNamespace::CheckParentsOnDisk(const std::string& top, const std::str
 
 Result<int64_t> AsyncNamespace::PublishSync(const std::string& top, const std::string& name,
                                             StagedNode node, const WriteCheck& check,
-                                            OpOptions /*options: synchronous here*/) {
+                                            OpOptions options /*synchronous here*/) {
   WaitAround(top, name);
-  auto published = sync_.PublishLinked(top, name, std::move(node), check, nullptr);
+  auto published =
+      sync_.PublishLinked(top, name, std::move(node), check, nullptr, options.no_replace);
   if (published.ok()) {
     const std::string path = NodeFsPath(top, name);
     if (IsDirName(name)) caps_.Grant(path);

@@ -96,6 +96,13 @@ struct OpOptions {
   // Another gateway may use the bucket too (its cap is shared, bucket_caps.h):
   // the op is made synchronously, counted as sync fallback "shared_cap".
   bool shared_cap = false;
+  // Create only: a synchronous publish of a file node fails (kFailedPrecondition)
+  // when the name exists, decided by the filesystem in the link itself
+  // (fs::Backend::RenameNoReplace). The check under the key's lock covers
+  // one process; this covers two gateways on one root, whose sync publishes
+  // otherwise both pass the check and both link (two winners in ~30 % of
+  // races of 16 writers).
+  bool no_replace = false;
 };
 
 class Namespace {

@@ -74,11 +74,19 @@ Status SyncNamespace::MakeParents(const std::string& top, const std::string& nam
 }
 
 Status SyncNamespace::PublishFile(const std::string& top, const std::string& name,
-                                  const StagingFile& file) {
+                                  const StagingFile& file, bool no_replace) {
   const std::string path = NodeFsPath(top, name);
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-    Status s = backend_.Rename(file.path, path);
+    Status s =
+        no_replace ? backend_.RenameNoReplace(file.path, path) : backend_.Rename(file.path, path);
     if (s.ok()) return fsync_ ? backend_.SyncDir(fs::ParentPath(path)) : Status::Ok();
+    if (no_replace && s.IsErrno(EEXIST)) {
+      auto there = backend_.Stat(path);
+      if (there.ok() && there->is_regular) {
+        return Status::Error(StatusCode::kFailedPrecondition, path + " exists");
+      }
+      return NameConflict(name);
+    }
     if (IsNotADirectory(s) || s.IsErrno(EISDIR) || s.IsErrno(ENOTEMPTY) || s.IsErrno(EEXIST)) {
       return NameConflict(name);
     }
@@ -118,9 +126,9 @@ Status SyncNamespace::PublishDir(const std::string& top, const std::string& name
 }
 
 Result<int64_t> SyncNamespace::Publish(const NodePath& at, StagedNode node, const WriteCheck& check,
-                                       OpOptions /*options: always synchronous here*/) {
+                                       OpOptions options /*always synchronous here*/) {
   auto [top, name] = SplitNode(at);
-  return PublishLinked(top, name, std::move(node), check, nullptr);
+  return PublishLinked(top, name, std::move(node), check, nullptr, options.no_replace);
 }
 
 // Writes an inline body and its attributes into an (empty) staging file,
@@ -139,7 +147,7 @@ Status MaterializeInline(fs::Backend& backend, const StagedNode& node, const Nod
 
 Result<int64_t> SyncNamespace::PublishLinked(const std::string& top, const std::string& name,
                                              StagedNode node, const WriteCheck& check,
-                                             fs::FileStat* linked) {
+                                             fs::FileStat* linked, bool no_replace) {
   auto lock = LockKey(top, name);
   if (check) {
     auto current = FindName(top, name);
@@ -153,7 +161,7 @@ Result<int64_t> SyncNamespace::PublishLinked(const std::string& top, const std::
   if (node.inline_data) {
     if (Status s = MaterializeInline(backend_, node, attr_names_, fsync_); !s.ok()) return s;
   }
-  if (Status s = PublishFile(top, name, node.file); !s.ok()) return s;
+  if (Status s = PublishFile(top, name, node.file, no_replace); !s.ok()) return s;
   int64_t mtime_ns = node.mtime_ns;
   auto st = backend_.Stat(NodeFsPath(top, name));
   if (st.ok()) {

@@ -51,7 +51,8 @@ class SyncNamespace : public Namespace {
   // `linked` is left as is for a directory node or when the name cannot be
   // read back.
   Result<int64_t> PublishLinked(const std::string& top, const std::string& name, StagedNode node,
-                                const WriteCheck& check, fs::FileStat* linked);
+                                const WriteCheck& check, fs::FileStat* linked,
+                                bool no_replace = false);
   Status Remove(const NodePath& at, OpOptions options) override;
   Status RemoveName(const std::string& top, const std::string& name, OpOptions options);
   Result<NodeView> Find(const NodePath& at) override;
@@ -72,7 +73,8 @@ class SyncNamespace : public Namespace {
                                                           bool may_wait);
 
  private:
-  Status PublishFile(const std::string& top, const std::string& name, const StagingFile& file);
+  Status PublishFile(const std::string& top, const std::string& name, const StagingFile& file,
+                     bool no_replace);
   Status PublishDir(const std::string& top, const std::string& name, const StagedNode& node);
   // mkdir -p of the directories between the top and `path` (exclusive of
   // `path` unless `include_last`), fsyncing the parents of new ones.

@@ -121,6 +121,10 @@ class Backend {
   virtual Status Unlink(const std::string& path) = 0;
   // Atomically replaces `to` if it exists (rename(2) semantics).
   virtual Status Rename(const std::string& from, const std::string& to) = 0;
+  // Like Rename, but EEXIST when `to` exists: the test and the link are one
+  // step of the filesystem, so of two processes (two gateways on one root)
+  // creating one name, exactly one succeeds — what a local lock cannot give.
+  virtual Status RenameNoReplace(const std::string& from, const std::string& to) = 0;
   // Entries other than "." and "..", in no particular order. "" is the root.
   virtual Result<std::vector<DirEntry>> ReadDir(const std::string& path) = 0;
   // fsync of a directory: its entries (creates, renames, unlinks) made durable.

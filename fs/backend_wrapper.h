@@ -73,6 +73,9 @@ class BackendWrapper : public Backend {
   Status Rename(const std::string& from, const std::string& to) override {
     return target_->Rename(from, to);
   }
+  Status RenameNoReplace(const std::string& from, const std::string& to) override {
+    return target_->RenameNoReplace(from, to);
+  }
   Result<std::vector<DirEntry>> ReadDir(const std::string& path) override {
     return target_->ReadDir(path);
   }

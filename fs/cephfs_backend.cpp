@@ -354,6 +354,21 @@ class CephfsBackend final : public Backend {
     return rc < 0 ? CephError(rc, "rename", from + " -> " + to) : Status::Ok();
   }
 
+  // libcephfs's rename has no flags: a hard link (EEXIST from the MDS when
+  // the name exists, decided there for every client) then the unlink of
+  // `from`. A crash between them leaves `from` a second name of the file,
+  // which the staging sweep removes (it holds the object's attributes, so it
+  // is not adopted).
+  Status RenameNoReplace(const std::string& from, const std::string& to) override {
+    auto node = ResolveNode(from, /*refuse_symlink=*/true);
+    if (!node.ok()) return node.status();
+    auto dst = ResolveParentOf(to, "link");
+    if (!dst.ok()) return dst.status();
+    int rc = ceph_ll_link(cm(), node->in, dst->dir, dst->name.c_str(), perms());
+    if (rc < 0) return CephError(rc, "link", from + " -> " + to);
+    return Unlink(from);
+  }
+
   Result<std::vector<DirEntry>> ReadDir(const std::string& path) override {
     auto node = ResolveNode(path, /*refuse_symlink=*/true);
     if (!node.ok()) return node.status();

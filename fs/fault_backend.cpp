@@ -268,6 +268,11 @@ Status FaultBackend::Unlink(const std::string& path) {
   return target().Unlink(path);
 }
 
+Status FaultBackend::RenameNoReplace(const std::string& from, const std::string& to) {
+  if (Status s = Check(FaultOp::kRename, to); !s.ok()) return s;
+  return target().RenameNoReplace(from, to);
+}
+
 Status FaultBackend::Rename(const std::string& from, const std::string& to) {
   if (Status s = Check(FaultOp::kRename, to); !s.ok()) return s;
   if (Status s = target().Rename(from, to); !s.ok()) return s;

@@ -74,6 +74,7 @@ class FaultBackend final : public BackendWrapper {
   Status Rmdir(const std::string& path) override;
   Status Unlink(const std::string& path) override;
   Status Rename(const std::string& from, const std::string& to) override;
+  Status RenameNoReplace(const std::string& from, const std::string& to) override;
   Result<std::vector<DirEntry>> ReadDir(const std::string& path) override;
   Status SyncDir(const std::string& path) override;
   Status SyncFs() override;

@@ -350,6 +350,27 @@ class PosixBackend final : public Backend {
     return Status::Ok();
   }
 
+  Status RenameNoReplace(const std::string& from, const std::string& to) override {
+    auto src = ResolveParentOf(from, "rename");
+    if (!src.ok()) return src.status();
+    auto dst = ResolveParentOf(to, "rename");
+    if (!dst.ok()) return dst.status();
+    if (::renameat2(src->fd, src->name.c_str(), dst->fd, dst->name.c_str(), RENAME_NOREPLACE) ==
+        0) {
+      return Status::Ok();
+    }
+    if (errno != EINVAL && errno != ENOSYS) return ErrnoStatus("rename", from + " -> " + to);
+    // A filesystem without RENAME_NOREPLACE (NFS, some FUSE): linkat also
+    // fails with EEXIST when the name exists. A crash between the link and
+    // the unlink leaves `from` a second name of the file, which the staging
+    // sweep removes (it holds the object's attributes, so it is not adopted).
+    if (::linkat(src->fd, src->name.c_str(), dst->fd, dst->name.c_str(), 0) != 0) {
+      return ErrnoStatus("link", from + " -> " + to);
+    }
+    if (::unlinkat(src->fd, src->name.c_str(), 0) != 0) return ErrnoStatus("unlink", from);
+    return Status::Ok();
+  }
+
   Result<std::vector<DirEntry>> ReadDir(const std::string& path) override {
     auto fd = OpenNode(path, O_RDONLY | O_DIRECTORY);
     if (!fd.ok()) return fd.status();

@@ -63,6 +63,7 @@ Result<ObjectMeta> FsObjectStore::Publish(const std::string& bucket, const std::
   }
   OpOptions op;
   op.sync = sync_dirops;
+  op.no_replace = conditions.if_none_match == "*";
   auto gate = bucket_gate_.Write(bucket);
   auto mtime = ns_->Publish(node, std::move(staged), check, op);
   if (!mtime.ok()) return S3StatusOf(mtime.status(), key);

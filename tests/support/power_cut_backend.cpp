@@ -145,6 +145,16 @@ Status PowerCutBackend::Unlink(const std::string& path) {
 
 Status PowerCutBackend::Rename(const std::string& from, const std::string& to) {
   std::lock_guard lock(mu_);
+  return RenameLocked(from, to);
+}
+
+Status PowerCutBackend::RenameNoReplace(const std::string& from, const std::string& to) {
+  std::lock_guard lock(mu_);
+  if (target().Stat(to).ok()) return Status::Errno(EEXIST, "rename " + from + " -> " + to);
+  return RenameLocked(from, to);
+}
+
+Status PowerCutBackend::RenameLocked(const std::string& from, const std::string& to) {
   auto src = target().Stat(from);
   if (!src.ok()) return Status::Errno(src.status().err(), "rename " + from);
   std::string trash;

@@ -43,6 +43,8 @@ class PowerCutBackend final : public BackendWrapper {
   Status Rmdir(const std::string& path) override;
   Status Unlink(const std::string& path) override;
   Status Rename(const std::string& from, const std::string& to) override;
+  // A rename logged as any other, refused with EEXIST under the same lock.
+  Status RenameNoReplace(const std::string& from, const std::string& to) override;
   Result<std::vector<DirEntry>> ReadDir(const std::string& path) override;
   Status SyncDir(const std::string& path) override;
   Status SyncFs() override;
@@ -62,6 +64,7 @@ class PowerCutBackend final : public BackendWrapper {
     std::string from;   // a rename's source
     std::string trash;  // where the file an unlink or rename took away waits
   };
+  Status RenameLocked(const std::string& from, const std::string& to);
   // Moves the regular file at `path` (if any) into the trash; its trash name, or "".
   Result<std::string> TrashLocked(const std::string& path);
   void MoveStateLocked(const std::string& from, const std::string& to);

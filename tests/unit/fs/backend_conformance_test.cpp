@@ -322,6 +322,22 @@ TEST_P(BackendConformance, RenameReplacesAtomically) {
   EXPECT_EQ(Read("d2/other"), "O");
 }
 
+TEST_P(BackendConformance, RenameNoReplaceRefusesAnExistingName) {
+  Write("a", "A");
+  Write("b", "B");
+  auto before = b().Stat("a");
+  EXPECT_TRUE(b().RenameNoReplace("a", "b").IsErrno(EEXIST));
+  EXPECT_EQ(Read("a"), "A");  // both names as they were
+  EXPECT_EQ(Read("b"), "B");
+  ASSERT_TRUE(b().Mkdir("d").ok());
+  ASSERT_TRUE(b().RenameNoReplace("a", "d/c").ok());
+  EXPECT_EQ(Read("d/c"), "A");
+  EXPECT_EQ(b().Stat("d/c")->ino, before->ino);
+  EXPECT_TRUE(b().Stat("a").status().IsErrno(ENOENT));
+  EXPECT_TRUE(b().RenameNoReplace("a", "e").IsErrno(ENOENT));
+  EXPECT_TRUE(b().RenameNoReplace("b", "d").IsErrno(EEXIST));  // a directory is a name too
+}
+
 TEST_P(BackendConformance, XattrsOnFilesAndDirectories) {
   auto file = b().Open("f", Backend::OpenMode::kCreateExclusive);
   ASSERT_TRUE(file.ok());

@@ -30,6 +30,9 @@ class ReadDirRecorder final : public fs::Backend {
   Status Rename(const std::string& a, const std::string& b) override {
     return inner_->Rename(a, b);
   }
+  Status RenameNoReplace(const std::string& a, const std::string& b) override {
+    return inner_->RenameNoReplace(a, b);
+  }
   Result<std::vector<fs::DirEntry>> ReadDir(const std::string& p) override {
     reads_->push_back(p);
     return inner_->ReadDir(p);
