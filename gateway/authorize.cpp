@@ -62,6 +62,16 @@ auth::PolicyDecision PolicyDecisionOf(const S3Context& ctx, const std::string& b
                                .context = ConditionsOf(ctx)});
 }
 
+// An explicit Deny wins over ownership; an Allow opens the bucket to others.
+bool Allowed(const S3Context& ctx, const std::string& bucket, const std::string& key,
+             std::string_view action, const store::BucketAttributes& attributes) {
+  const bool owner = MayUse(ctx.user, attributes);
+  const auth::PolicyDecision decision =
+      PolicyDecisionOf(ctx, bucket, key, action, attributes.policy);
+  const bool denied = decision == auth::PolicyDecision::kDeny && !(owner && ManagesPolicy(action));
+  return !denied && (owner || decision == auth::PolicyDecision::kAllow);
+}
+
 // false after answering. `attributes` is filled when the bucket exists.
 bool AuthorizeBucket(S3Context& ctx, const std::string& bucket, const std::string& key,
                      std::string_view action, store::BucketAttributes& attributes) {
@@ -75,12 +85,10 @@ bool AuthorizeBucket(S3Context& ctx, const std::string& bucket, const std::strin
     return true;
   }
   attributes = std::move(info->attributes);
-  const bool owner = MayUse(ctx.user, attributes);
-  // An explicit Deny wins over ownership; an Allow opens the bucket to others.
-  const auth::PolicyDecision decision =
-      PolicyDecisionOf(ctx, bucket, key, action, attributes.policy);
-  const bool denied = decision == auth::PolicyDecision::kDeny && !(owner && ManagesPolicy(action));
-  if (!denied && (owner || decision == auth::PolicyDecision::kAllow)) return true;
+  // DeleteObjects names its keys in the body: with a policy, each is
+  // authorized there (MayDeleteKey), as AWS answers AccessDenied per key.
+  if (ctx.operation == S3Operation::kDeleteObjects && !attributes.policy.empty()) return true;
+  if (Allowed(ctx, bucket, key, action, attributes)) return true;
   spdlog::debug("request {}: {} denied {} on bucket {}", ctx.request_id,
                 ctx.user != nullptr ? std::string_view(ctx.user->user) : "anonymous", action,
                 LogField(bucket));
@@ -89,6 +97,10 @@ bool AuthorizeBucket(S3Context& ctx, const std::string& bucket, const std::strin
 }
 
 }  // namespace
+
+bool MayDeleteKey(const S3Context& ctx, const std::string& key) {
+  return Allowed(ctx, ctx.bucket, key, "s3:DeleteObject", ctx.bucket_attributes);
+}
 
 bool Authorize(S3Context& ctx) {
   // A request no operation matches is answered MethodNotAllowed, to the

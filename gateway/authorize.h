@@ -19,4 +19,8 @@ namespace fsgate::gateway {
 // NoSuchBucket and InvalidBucketName are the same for every caller.
 bool Authorize(S3Context& ctx);
 
+// May the caller delete bucket/key (s3:DeleteObject)? DeleteObjects asks for
+// each key of its body, after Authorize filled ctx.bucket_attributes.
+[[nodiscard]] bool MayDeleteKey(const S3Context& ctx, const std::string& key);
+
 }  // namespace fsgate::gateway

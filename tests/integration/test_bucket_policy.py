@@ -120,11 +120,27 @@ def test_explicit_deny_wins_even_over_the_owner(alice, bob, bucket):
     assert bob.get_object(Bucket=bucket, Key="bobs")["Body"].read() == b"from bob"
     expect_denied(bob.delete_object, Bucket=bucket, Key="bobs")
     expect_denied(alice.delete_object, Bucket=bucket, Key="bobs")
+    # DeleteObjects answers the denial per key, as AWS does, and deletes nothing.
+    for client in (bob, alice):
+        res = client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "bobs"}]})
+        assert [(e["Key"], e["Code"]) for e in res["Errors"]] == [("bobs", "AccessDenied")], res
+    assert bob.get_object(Bucket=bucket, Key="bobs")["Body"].read() == b"from bob"
     # The owner may still read, replace and remove the policy that denies it.
     assert alice.get_bucket_policy(Bucket=bucket)["Policy"]
     alice.delete_bucket_policy(Bucket=bucket)
     alice.delete_object(Bucket=bucket, Key="bobs")
     expect_denied(bob.get_object, Bucket=bucket, Key="pub/doc")
+
+
+def test_delete_objects_is_authorized_key_by_key(alice, bob, bucket):
+    alice.put_object(Bucket=bucket, Key="tmp/x", Body=b"scratch")
+    alice.put_bucket_policy(Bucket=bucket, Policy=policy(
+        bucket, {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam:::user/bob"},
+                 "Action": "s3:DeleteObject", "Resource": f"arn:aws:s3:::{bucket}/tmp/*"}))
+    res = bob.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "pub/doc"}, {"Key": "tmp/x"}]})
+    assert [d["Key"] for d in res["Deleted"]] == ["tmp/x"], res
+    assert [(e["Key"], e["Code"]) for e in res["Errors"]] == [("pub/doc", "AccessDenied")], res
+    assert [o["Key"] for o in alice.list_objects_v2(Bucket=bucket)["Contents"]] == ["pub/doc"]
 
 
 def test_source_ip_condition(alice, anon, bucket):
