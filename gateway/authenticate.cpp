@@ -42,8 +42,10 @@ bool Authenticate(S3Context& ctx, const auth::CredentialStore& users,
       ctx.NotImplemented();
       return false;
     }
-    // Authorize decides, as for any caller (ACLs and bucket policies).
-    if ((allowed & kAuthAnonymous) != 0) return true;
+    // Authorize decides, as for any caller: a bucket policy may allow an
+    // anonymous caller any operation on a bucket, so every one that takes a
+    // signature takes none too, and is denied by default.
+    if ((allowed & (kAuthAnonymous | kAuthSigV4)) != 0) return true;
   } else if ((allowed & kAuthSigV4) == 0) {
     ctx.Error("InvalidRequest", "This operation does not take SigV4 authentication.");
     return false;

@@ -14,8 +14,8 @@ class CredentialStore;
 namespace fsgate::gateway {
 
 // Sets ctx.user and how ctx.payload is protected; false after answering the
-// authentication error. A request carrying no credentials where the operation
-// does not allow anonymous callers is AccessDenied.
+// authentication error. A request carrying no credentials goes on with no
+// user (anonymous): Authorize decides, as a bucket policy may allow it.
 bool Authenticate(S3Context& ctx, const auth::CredentialStore& users,
                   std::chrono::system_clock::time_point now);
 

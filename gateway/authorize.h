@@ -1,10 +1,12 @@
 // Authorize: may the authenticated caller do what it asks? Decided here, in
 // one place, after authentication and before the handler.
 //
-// What is checked is the operation's Access (its row in the operation table).
-// Today a bucket and everything in it are its owner's alone; an admin user may
-// do everything. Bucket policies and ACLs will widen this; whatever they do
-// not allow stays denied.
+// What is checked is the operation's Access (its row in the operation table)
+// and the bucket's policy, as AWS evaluates them: an explicit Deny in the
+// policy wins (but over the owner's Get/Put/DeleteBucketPolicy), then the
+// owner (or an admin user) may do everything, then a policy's Allow lets
+// another user or an anonymous caller do its actions; anything else is
+// denied. ACLs will widen this.
 #pragma once
 
 #include "gateway/s3_context.h"
@@ -16,5 +18,9 @@ namespace fsgate::gateway {
 // A bucket that does not exist, or a malformed name, is left to the handler:
 // NoSuchBucket and InvalidBucketName are the same for every caller.
 bool Authorize(S3Context& ctx);
+
+// May the caller delete bucket/key (s3:DeleteObject)? DeleteObjects asks for
+// each key of its body, after Authorize filled ctx.bucket_attributes.
+[[nodiscard]] bool MayDeleteKey(const S3Context& ctx, const std::string& key);
 
 }  // namespace fsgate::gateway

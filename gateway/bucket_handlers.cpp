@@ -79,7 +79,8 @@ void CreateBucket(S3Context& ctx) {
   }
   if (constraint == kUsEast1) return ctx.Error("InvalidLocationConstraint");
   Status s = ctx.store.CreateBucket(
-      ctx.bucket, {.owner = ctx.user->user, .region = std::string(ctx.region), .tags = {}});
+      ctx.bucket,
+      {.owner = ctx.user->user, .region = std::string(ctx.region), .tags = {}, .policy = {}});
   if (s.Is(s3err::kBucketAlreadyOwnedByYou)) {
     auto info = ctx.store.HeadBucket(ctx.bucket);
     if (!info.ok()) return ctx.Error(info.status());
@@ -148,10 +149,6 @@ void BucketConfigurationAbsent(S3Context& ctx) {
                                            : "The configuration does not exist");
   };
   switch (ctx.operation) {
-    case S3Operation::kGetBucketPolicy:
-    // No policy, so no policy status: what AWS answers for a bucket without one.
-    case S3Operation::kGetBucketPolicyStatus:
-      return absent("NoSuchBucketPolicy");
     case S3Operation::kGetPublicAccessBlock:
       return absent("NoSuchPublicAccessBlockConfiguration");
     case S3Operation::kGetBucketCors:

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "base/hash.h"
+#include "gateway/authorize.h"
 #include "gateway/conditions.h"
 #include "gateway/object_headers.h"
 #include "gateway/object_tags.h"
@@ -324,13 +325,21 @@ void DeleteObjects(S3Context& ctx) {
   if (!info.ok()) return ctx.Error(info.status());
 
   XmlResponse xml("DeleteResult");
+  // A key the caller may not delete gets its AccessDenied entry here.
+  std::vector<bool> denied(keys.size());
+  std::vector<std::string> allowed;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    denied[i] = !MayDeleteKey(ctx, keys[i]);
+    if (!denied[i]) allowed.push_back(keys[i]);
+  }
   // One store call for the whole batch: async unlinks share one journal sync.
   // An empty or invalid key gets its InvalidArgument entry from the store.
   const std::vector<Status> results =
-      ctx.store.DeleteObjects(ctx.bucket, keys, ctx.SyncDiropsRequested());
-  for (size_t i = 0; i < keys.size(); ++i) {
+      ctx.store.DeleteObjects(ctx.bucket, allowed, ctx.SyncDiropsRequested());
+  const Status access_denied = S3Error("AccessDenied", "Access Denied");
+  for (size_t i = 0, next = 0; i < keys.size(); ++i) {
     const std::string& key = keys[i];
-    const Status& s = results[i];
+    const Status& s = denied[i] ? access_denied : results[next++];
     if (s.ok()) {
       if (!quiet) AddText(xml.root().append_child("Deleted"), "Key", key);
       continue;

@@ -80,6 +80,7 @@ const std::unordered_map<std::string_view, ErrorInfo>& ErrorTable() {
         "The specified upload does not exist. The upload ID may be invalid, or the upload may "
         "have been aborted or completed."}},
       {"NoSuchLifecycleConfiguration", {404, "The lifecycle configuration does not exist"}},
+      {"MalformedPolicy", {400, "Policies must be valid JSON and the first byte must be '{'"}},
       {"NoSuchBucketPolicy", {404, "The bucket policy does not exist"}},
       {"NoSuchCORSConfiguration", {404, "The CORS configuration does not exist"}},
       {"NoSuchTagSet", {404, "The TagSet does not exist"}},

@@ -32,6 +32,8 @@ namespace fsgate::gateway {
   /* tagging_handlers.cpp */                                                                      \
   X(GetObjectTagging) X(PutObjectTagging) X(DeleteObjectTagging) X(GetBucketTagging)              \
   X(PutBucketTagging) X(DeleteBucketTagging)                                                      \
+  /* policy_handlers.cpp */                                                                       \
+  X(GetBucketPolicy) X(PutBucketPolicy) X(DeleteBucketPolicy) X(GetBucketPolicyStatus)            \
   /* object_attributes_handler.cpp */                                                             \
   X(GetObjectAttributes)                                                                          \
   /* copy_handler.cpp */                                                                          \

@@ -22,6 +22,9 @@ constexpr uint64_t kCreateBucketBody = 64 * 1024;
 constexpr uint64_t kDeleteObjectsBody = 2 * 1024 * 1024;
 // 50 tags of 128 + 256 characters of up to 4 UTF-8 bytes each, escaped, fit.
 constexpr uint64_t kTaggingBody = 256 * 1024;
+// A bucket policy is at most 20 KB (auth::kMaxBucketPolicyBytes); a larger one
+// is read whole so that it is refused with S3's MalformedPolicy message.
+constexpr uint64_t kPolicyBody = 64 * 1024;
 // 10,000 parts with their ETags and checksums.
 constexpr uint64_t kCompleteMultipartBody = 4 * 1024 * 1024;
 
@@ -119,13 +122,13 @@ constexpr S3OperationRow kRows[] = {
      "s3:PutBucketOwnershipControls", kBucketOwner, 0},
     {Op::kDeleteBucketOwnershipControls, On("DELETE", kBucket, "ownershipControls"), nullptr,
      kAuthSigV4, "s3:PutBucketOwnershipControls", kBucketOwner, 0},
-    {Op::kGetBucketPolicy, On("GET", kBucket, "policy"), BucketConfigurationAbsent, kAuthSigV4,
+    {Op::kGetBucketPolicy, On("GET", kBucket, "policy"), GetBucketPolicy, kAuthSigV4,
      "s3:GetBucketPolicy", kBucketOwner, 0},
-    {Op::kPutBucketPolicy, On("PUT", kBucket, "policy"), nullptr, kAuthSigV4, "s3:PutBucketPolicy",
-     kBucketOwner, 0},
-    {Op::kDeleteBucketPolicy, On("DELETE", kBucket, "policy"), nullptr, kAuthSigV4,
+    {Op::kPutBucketPolicy, On("PUT", kBucket, "policy"), PutBucketPolicy, kAuthSigV4,
+     "s3:PutBucketPolicy", kBucketOwner, kPolicyBody},
+    {Op::kDeleteBucketPolicy, On("DELETE", kBucket, "policy"), DeleteBucketPolicy, kAuthSigV4,
      "s3:DeleteBucketPolicy", kBucketOwner, 0},
-    {Op::kGetBucketPolicyStatus, On("GET", kBucket, "policyStatus"), BucketConfigurationAbsent,
+    {Op::kGetBucketPolicyStatus, On("GET", kBucket, "policyStatus"), GetBucketPolicyStatus,
      kAuthSigV4, "s3:GetBucketPolicyStatus", kBucketOwner, 0},
     {Op::kGetPublicAccessBlock, On("GET", kBucket, "publicAccessBlock"), BucketConfigurationAbsent,
      kAuthSigV4, "s3:GetBucketPublicAccessBlock", kBucketOwner, 0},

@@ -35,6 +35,7 @@ struct S3ServiceOptions {
   std::string domain;  // virtual-hosted style: "<bucket>.<domain>"
   std::string region = "us-east-1";
   uint64_t max_object_size = kMaxObjectSize;  // smaller only in tests
+  bool tls = false;                           // served over HTTPS (aws:SecureTransport)
 };
 
 class S3Service {

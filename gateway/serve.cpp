@@ -154,6 +154,7 @@ int RunServe(const ServeConfig& given) {
 
   AccessLog access_log(config.log_format);
   S3ServiceOptions service_options{config.domain, config.region};
+  service_options.tls = !config.tls_cert.empty();
   if (config.test_max_object_size > 0) {
     service_options.max_object_size = static_cast<uint64_t>(config.test_max_object_size);
   }

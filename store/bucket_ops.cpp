@@ -128,7 +128,8 @@ Status FsObjectStore::AdoptBucket(const std::string& bucket, BucketInfo& info) {
       options_.fsync);
 }
 
-Status FsObjectStore::PutBucketTagging(const std::string& bucket, HeaderList tags) {
+Status FsObjectStore::UpdateBucketAttributes(const std::string& bucket,
+                                             const std::function<void(BucketAttributes&)>& change) {
   // Shared gate: the record is never written for a bucket being deleted.
   auto gate = bucket_gate_.Write(bucket);
   if (Status s = CheckBucket(bucket); !s.ok()) return s;
@@ -139,11 +140,21 @@ Status FsObjectStore::PutBucketTagging(const std::string& bucket, HeaderList tag
     if (!st.ok()) return st.status();
     record->created_ns = st->mtime_ns;
   }
-  record->attributes.tags = std::move(tags);
+  change(record->attributes);
   Status s = WriteFileAtomic(*backend_, BucketRecordPath(bucket), EncodeBucketRecord(*record),
                              options_.fsync);
   bucket_cache_.Forget(bucket);
   return s;
+}
+
+Status FsObjectStore::PutBucketTagging(const std::string& bucket, HeaderList tags) {
+  return UpdateBucketAttributes(
+      bucket, [&tags](BucketAttributes& attributes) { attributes.tags = std::move(tags); });
+}
+
+Status FsObjectStore::PutBucketPolicy(const std::string& bucket, std::string policy) {
+  return UpdateBucketAttributes(
+      bucket, [&policy](BucketAttributes& attributes) { attributes.policy = std::move(policy); });
 }
 
 Result<std::vector<BucketInfo>> FsObjectStore::ListBuckets() {

@@ -49,6 +49,11 @@ std::string EncodeBucketRecord(const BucketRecord& record) {
     }
     w.EndArray();
   }
+  if (!record.attributes.policy.empty()) {
+    w.Key("policy");
+    w.String(record.attributes.policy.data(),
+             static_cast<rapidjson::SizeType>(record.attributes.policy.size()));
+  }
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize()) + "\n";
 }
@@ -73,7 +78,8 @@ Result<BucketRecord> DecodeBucketRecord(std::string_view text) {
   if (created == doc.MemberEnd() || !created->value.IsInt64()) return Damaged("no created_ns");
   record.created_ns = created->value.GetInt64();
   for (auto [name, field] : {std::pair{"owner", &record.attributes.owner},
-                             std::pair{"region", &record.attributes.region}}) {
+                             std::pair{"region", &record.attributes.region},
+                             std::pair{"policy", &record.attributes.policy}}) {
     auto it = doc.FindMember(name);
     if (it == doc.MemberEnd()) continue;
     if (!it->value.IsString()) return Damaged(std::string(name) + " is not a string");

@@ -6,6 +6,7 @@
 // list_objects.cpp, multipart.cpp; object_store_open.cpp builds it.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -52,6 +53,7 @@ class FsObjectStore final : public ObjectStore {
   Result<ObjectMeta> PutObjectTagging(const std::string& bucket, const std::string& key,
                                       HeaderList tags) override;
   Status PutBucketTagging(const std::string& bucket, HeaderList tags) override;
+  Status PutBucketPolicy(const std::string& bucket, std::string policy) override;
 
   Result<std::string> CreateMultipartUpload(const PutRequest& request) override;
   Result<std::unique_ptr<ObjectWriter>> BeginUploadPart(const std::string& bucket,
@@ -117,6 +119,9 @@ class FsObjectStore final : public ObjectStore {
   Status RemoveUploadsOf(const std::string& bucket);
   // Records `default_bucket_owner` for a bucket found without an owner.
   Status AdoptBucket(const std::string& bucket, BucketInfo& info);
+  // Rewrites the bucket record with `change` applied to its attributes.
+  Status UpdateBucketAttributes(const std::string& bucket,
+                                const std::function<void(BucketAttributes&)>& change);
 
   std::unique_ptr<fs::Backend> backend_;
   // Before the namespace: its lock is let go only once the engine has stopped.

@@ -64,6 +64,7 @@ struct BucketAttributes {
   std::string owner;   // the user who created the bucket
   std::string region;  // where it was created; empty when never stated
   HeaderList tags;     // PutBucketTagging; empty: no tag set
+  std::string policy;  // PutBucketPolicy's JSON as sent; empty: no policy
 };
 
 struct BucketInfo {
@@ -236,6 +237,8 @@ class ObjectStore {
                                               HeaderList tags) = 0;
   // Replaces the bucket's tags (empty: removes them); durable before it returns.
   virtual Status PutBucketTagging(const std::string& bucket, HeaderList tags) = 0;
+  // Replaces the bucket's policy (empty: removes it); durable before it returns.
+  virtual Status PutBucketPolicy(const std::string& bucket, std::string policy) = 0;
 
   // Multipart uploads.
   virtual Result<std::string> CreateMultipartUpload(const PutRequest& request) = 0;

@@ -16,7 +16,8 @@ TEST(BucketRecord, RoundTrips) {
   BucketRecord record{.created_ns = 1733450000123456789,
                       .attributes = {.owner = "al\"ice\n",
                                      .region = "eu-west-1",
-                                     .tags = {{"cost-center", "42"}, {"empty", ""}}}};
+                                     .tags = {{"cost-center", "42"}, {"empty", ""}},
+                                     .policy = R"({"Statement":[{"Effect":"Allow"}]})"}};
   std::string text = EncodeBucketRecord(record);
   EXPECT_EQ(text.find('\n'), text.size() - 1) << "one line";
   auto decoded = DecodeBucketRecord(text);
@@ -25,6 +26,7 @@ TEST(BucketRecord, RoundTrips) {
   EXPECT_EQ(decoded->attributes.owner, record.attributes.owner);
   EXPECT_EQ(decoded->attributes.region, record.attributes.region);
   EXPECT_EQ(decoded->attributes.tags, record.attributes.tags);
+  EXPECT_EQ(decoded->attributes.policy, record.attributes.policy);
 }
 
 TEST(BucketRecord, ReadsTheCreationTimeOfAnOlderFsgate) {
@@ -72,7 +74,9 @@ class BucketAttributesTest : public ::testing::Test {
 TEST_F(BucketAttributesTest, KeptWithTheBucketAndGoneWithIt) {
   auto store = Open("main");
   ASSERT_TRUE(
-      store->CreateBucket("bkt", {.owner = "alice", .region = "eu-west-1", .tags = {}}).ok());
+      store
+          ->CreateBucket("bkt", {.owner = "alice", .region = "eu-west-1", .tags = {}, .policy = {}})
+          .ok());
   store.reset();  // its gateway state stays locked while it lives
   store = Open("main");
   auto info = store->HeadBucket("bkt");
@@ -86,12 +90,14 @@ TEST_F(BucketAttributesTest, KeptWithTheBucketAndGoneWithIt) {
 
 TEST_F(BucketAttributesTest, ABucketMadeAgainIsReadAfresh) {
   auto store = Open("main");
-  ASSERT_TRUE(store->CreateBucket("bkt", {.owner = "alice", .region = "", .tags = {}}).ok());
+  ASSERT_TRUE(
+      store->CreateBucket("bkt", {.owner = "alice", .region = "", .tags = {}, .policy = {}}).ok());
   EXPECT_EQ(store->HeadBucket("bkt")->attributes.owner, "alice");
   EXPECT_EQ(store->HeadBucket("bkt")->attributes.owner, "alice");
   ASSERT_TRUE(store->DeleteBucket("bkt").ok());
   EXPECT_TRUE(store->HeadBucket("bkt").status().Is(s3err::kNoSuchBucket));
-  ASSERT_TRUE(store->CreateBucket("bkt", {.owner = "bob", .region = "", .tags = {}}).ok());
+  ASSERT_TRUE(
+      store->CreateBucket("bkt", {.owner = "bob", .region = "", .tags = {}, .policy = {}}).ok());
   EXPECT_EQ(store->HeadBucket("bkt")->attributes.owner, "bob");
 }
 
@@ -121,7 +127,8 @@ TEST_F(BucketAttributesTest, ABucketWithoutAnOwnerIsGivenTheDefaultOneAndKeepsIt
 
 TEST_F(BucketAttributesTest, ADamagedRecordFailsTheLookup) {
   auto store = Open("main");
-  ASSERT_TRUE(store->CreateBucket("bkt", {.owner = "alice", .region = "", .tags = {}}).ok());
+  ASSERT_TRUE(
+      store->CreateBucket("bkt", {.owner = "alice", .region = "", .tags = {}, .policy = {}}).ok());
   WriteLocalFile(dir_.path() + "/.fsgate/buckets/bkt", "{\"v\":1,");
   auto info = store->HeadBucket("bkt");
   ASSERT_FALSE(info.ok());

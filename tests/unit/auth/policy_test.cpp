@@ -1,0 +1,188 @@
+// Bucket policies: parsing with S3's messages for each fault, and evaluation
+// as AWS documents it (explicit Deny wins, Allow, else no decision).
+#include "auth/policy.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace fsgate::auth {
+namespace {
+
+constexpr std::string_view kBucket = "photos";
+
+BucketPolicy Parse(const std::string& text) {
+  auto policy = ParseBucketPolicy(text, kBucket);
+  EXPECT_TRUE(policy.ok()) << policy.status().message();
+  return policy.ok() ? *policy : BucketPolicy{};
+}
+
+std::string ParseError(const std::string& text) {
+  auto policy = ParseBucketPolicy(text, kBucket);
+  if (policy.ok()) return "(parsed)";
+  EXPECT_EQ(policy.status().reason(), "MalformedPolicy");
+  return policy.status().message();
+}
+
+std::string Statement(const std::string& body) {
+  return R"({"Version":"2012-10-17","Statement":[)" + body + "]}";
+}
+
+PolicyDecision Decide(const BucketPolicy& policy, std::string_view user, std::string_view action,
+                      std::string_view resource, ConditionContext context = {}) {
+  return EvaluatePolicy(
+      policy,
+      {.user = user, .action = action, .resource = resource, .context = std::move(context)});
+}
+
+const std::string kPublicRead =
+    Statement(R"({"Sid":"PublicRead","Effect":"Allow","Principal":"*","Action":["s3:GetObject"],)"
+              R"("Resource":"arn:aws:s3:::photos/*"})");
+
+TEST(BucketPolicyParse, RefusesWhatS3RefusesWithItsMessage) {
+  EXPECT_EQ(ParseError("not json"), "Policies must be valid JSON and the first byte must be '{'");
+  EXPECT_EQ(ParseError("[]"), "Policies must be valid JSON and the first byte must be '{'");
+  EXPECT_EQ(ParseError(R"({"Version":"2012-10-17"})"), "Missing required field Statement");
+  EXPECT_EQ(ParseError(Statement(R"({"Effect":"Allow","Action":"s3:GetObject",)"
+                                 R"("Resource":"arn:aws:s3:::photos/*"})")),
+            "Missing required field Principal");
+  EXPECT_EQ(ParseError(Statement(R"({"Effect":"Allow","Principal":"*",)"
+                                 R"("Action":"s3:GetObject"})")),
+            "Missing required field Resource");
+  EXPECT_EQ(ParseError(Statement(R"({"Effect":"Allow","Principal":"*","Action":"iam:Foo",)"
+                                 R"("Resource":"arn:aws:s3:::photos/*"})")),
+            "Policy has invalid action");
+  EXPECT_EQ(ParseError(Statement(R"({"Effect":"Allow","Principal":"*","Action":"s3:*",)"
+                                 R"("Resource":"arn:aws:s3:::other/*"})")),
+            "Policy has invalid resource");
+  EXPECT_EQ(ParseError(Statement(R"({"Effect":"Allo","Principal":"*","Action":"s3:*",)"
+                                 R"("Resource":"arn:aws:s3:::photos"})")),
+            "Invalid effect: Allo");
+  EXPECT_EQ(ParseError(R"({"Version":"2020-01-01","Statement":[]})"),
+            "The policy must contain a valid version string");
+  EXPECT_EQ(ParseError(Statement(R"({"Effect":"Allow","Principal":"*","Action":"s3:*",)"
+                                 R"("Resource":"arn:aws:s3:::photos","Condition":)"
+                                 R"({"StringSounds":{"s3:prefix":"a"}}})")),
+            "Invalid Condition type : StringSounds");
+  std::string big = Statement(R"({"Sid":")" + std::string(kMaxBucketPolicyBytes, 'x') +
+                              R"(","Effect":"Allow","Principal":"*","Action":"s3:*",)"
+                              R"("Resource":"arn:aws:s3:::photos"})");
+  EXPECT_EQ(ParseError(big), "Policy exceeds the maximum allowed document size.");
+}
+
+TEST(BucketPolicyParse, TakesAStatementObjectAndEveryPrincipalForm) {
+  auto policy = Parse(R"({"Version":"2008-10-17","Statement":{"Effect":"Deny",)"
+                      R"("Principal":{"AWS":["arn:aws:iam:::user/alice","bob"],)"
+                      R"("CanonicalUser":"carol"},"Action":"s3:DeleteObject",)"
+                      R"("Resource":"arn:aws:s3:::photos/*"}})");
+  ASSERT_EQ(policy.statements.size(), 1u);
+  EXPECT_EQ(policy.statements[0].principals, (std::vector<std::string>{"alice", "bob", "carol"}));
+  EXPECT_EQ(ParseError(Statement(R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:s3:::x"},)"
+                                 R"("Action":"s3:*","Resource":"arn:aws:s3:::photos"})")),
+            "Invalid principal in policy");
+}
+
+TEST(BucketPolicyEval, PublicReadAllowsAnyoneToReadObjectsOnly) {
+  auto policy = Parse(kPublicRead);
+  EXPECT_EQ(Decide(policy, "", "s3:GetObject", "arn:aws:s3:::photos/a/b.jpg"),
+            PolicyDecision::kAllow);
+  EXPECT_EQ(Decide(policy, "bob", "S3:getobject", "arn:aws:s3:::photos/x"), PolicyDecision::kAllow);
+  EXPECT_EQ(Decide(policy, "", "s3:PutObject", "arn:aws:s3:::photos/x"),
+            PolicyDecision::kNoDecision);
+  EXPECT_EQ(Decide(policy, "", "s3:ListBucket", "arn:aws:s3:::photos"),
+            PolicyDecision::kNoDecision);
+  EXPECT_TRUE(IsPublicPolicy(policy));
+}
+
+TEST(BucketPolicyEval, ExplicitDenyWinsOverAllow) {
+  auto policy = Parse(Statement(
+      R"({"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:*","Resource":["arn:aws:s3:::photos","arn:aws:s3:::photos/*"]},)"
+      R"({"Effect":"Deny","Principal":{"AWS":"arn:aws:iam:::user/bob"},"Action":"s3:Delete*","Resource":"arn:aws:s3:::photos/*"})"));
+  EXPECT_EQ(Decide(policy, "bob", "s3:DeleteObject", "arn:aws:s3:::photos/k"),
+            PolicyDecision::kDeny);
+  EXPECT_EQ(Decide(policy, "bob", "s3:GetObject", "arn:aws:s3:::photos/k"), PolicyDecision::kAllow);
+  EXPECT_EQ(Decide(policy, "alice", "s3:DeleteObject", "arn:aws:s3:::photos/k"),
+            PolicyDecision::kAllow);
+}
+
+TEST(BucketPolicyEval, NotPrincipalNotActionNotResource) {
+  auto policy =
+      Parse(Statement(R"({"Effect":"Deny","NotPrincipal":{"AWS":"alice"},"NotAction":"s3:Get*",)"
+                      R"("NotResource":"arn:aws:s3:::photos/public/*"})"));
+  EXPECT_EQ(Decide(policy, "bob", "s3:PutObject", "arn:aws:s3:::photos/k"), PolicyDecision::kDeny);
+  EXPECT_EQ(Decide(policy, "", "s3:PutObject", "arn:aws:s3:::photos/k"), PolicyDecision::kDeny);
+  EXPECT_EQ(Decide(policy, "alice", "s3:PutObject", "arn:aws:s3:::photos/k"),
+            PolicyDecision::kNoDecision);
+  EXPECT_EQ(Decide(policy, "bob", "s3:GetObject", "arn:aws:s3:::photos/k"),
+            PolicyDecision::kNoDecision);
+  EXPECT_EQ(Decide(policy, "bob", "s3:PutObject", "arn:aws:s3:::photos/public/k"),
+            PolicyDecision::kNoDecision);
+}
+
+TEST(BucketPolicyEval, SourceIpConditions) {
+  auto policy = Parse(Statement(
+      R"({"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*",)"
+      R"("Condition":{"IpAddress":{"aws:SourceIp":["10.0.0.0/8","2001:db8::/32"]}}})"));
+  auto from = [&](std::string ip) {
+    return Decide(policy, "", "s3:GetObject", "arn:aws:s3:::photos/k", {{"aws:SourceIp", ip}});
+  };
+  EXPECT_EQ(from("10.200.1.2"), PolicyDecision::kAllow);
+  EXPECT_EQ(from("127.0.0.1"), PolicyDecision::kNoDecision);
+  EXPECT_EQ(from("2001:db8:1::5"), PolicyDecision::kAllow);
+  EXPECT_EQ(from("2001:db9::5"), PolicyDecision::kNoDecision);
+  EXPECT_EQ(Decide(policy, "", "s3:GetObject", "arn:aws:s3:::photos/k"),
+            PolicyDecision::kNoDecision);
+  EXPECT_FALSE(IsPublicPolicy(policy));
+}
+
+TEST(BucketPolicyEval, StringNumericBoolAndIfExists) {
+  auto policy = Parse(Statement(
+      R"({"Effect":"Allow","Principal":"*","Action":"s3:ListBucket","Resource":"arn:aws:s3:::photos",)"
+      R"("Condition":{"StringLike":{"s3:prefix":"home/${aws:username}/*"},)"
+      R"("NumericLessThanEquals":{"s3:max-keys":"100"},"Bool":{"aws:SecureTransport":false},)"
+      R"("StringEqualsIfExists":{"s3:delimiter":"/"}}})"));
+  const std::string_view arn = "arn:aws:s3:::photos";
+  ConditionContext ok = {{"s3:prefix", "home/${aws:username}/a"},
+                         {"s3:max-keys", "50"},
+                         {"aws:SecureTransport", "false"}};
+  EXPECT_EQ(Decide(policy, "", "s3:ListBucket", arn, ok), PolicyDecision::kAllow);
+  auto with = [&](std::string key, std::string value) {
+    ConditionContext c = ok;
+    for (auto& [k, v] : c) {
+      if (k == key) v = value;
+    }
+    if (key == "s3:delimiter") c.emplace_back(key, value);
+    return Decide(policy, "", "s3:ListBucket", arn, c);
+  };
+  EXPECT_EQ(with("s3:max-keys", "101"), PolicyDecision::kNoDecision);
+  EXPECT_EQ(with("aws:SecureTransport", "true"), PolicyDecision::kNoDecision);
+  EXPECT_EQ(with("s3:prefix", "other/a"), PolicyDecision::kNoDecision);
+  EXPECT_EQ(with("s3:delimiter", "/"), PolicyDecision::kAllow);
+  EXPECT_EQ(with("s3:delimiter", "-"), PolicyDecision::kNoDecision);
+}
+
+TEST(BucketPolicyEval, NegatedOperatorsPassAMissingKey) {
+  auto policy = Parse(Statement(
+      R"({"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::photos/*",)"
+      R"("Condition":{"StringNotEquals":{"aws:username":"alice"}}})"));
+  EXPECT_EQ(Decide(policy, "", "s3:GetObject", "arn:aws:s3:::photos/k"), PolicyDecision::kDeny);
+  EXPECT_EQ(
+      Decide(policy, "bob", "s3:GetObject", "arn:aws:s3:::photos/k", {{"aws:username", "bob"}}),
+      PolicyDecision::kDeny);
+  EXPECT_EQ(
+      Decide(policy, "alice", "s3:GetObject", "arn:aws:s3:::photos/k", {{"aws:username", "alice"}}),
+      PolicyDecision::kNoDecision);
+}
+
+TEST(WildcardMatch, StarAndQuestionMark) {
+  EXPECT_TRUE(WildcardMatch("a*c", "abbbc"));
+  EXPECT_TRUE(WildcardMatch("a?c", "abc"));
+  EXPECT_FALSE(WildcardMatch("a?c", "abbc"));
+  EXPECT_TRUE(WildcardMatch("*", ""));
+  EXPECT_TRUE(WildcardMatch("*/x*", "a/b/xy"));
+  EXPECT_FALSE(WildcardMatch("ABC", "abc"));
+  EXPECT_TRUE(WildcardMatch("ABC", "abc", true));
+}
+
+}  // namespace
+}  // namespace fsgate::auth
