@@ -305,6 +305,7 @@ def two_gateways(args, fsync):
                     "p99": max(p["all"]["latency_ms"]["p99"] for p in phases),
                     "errors": sum(p["all"]["errors"] for p in phases),
                 }
+    a.remove_root()  # b shares it
     return cells
 
 
