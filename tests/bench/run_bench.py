@@ -5,7 +5,9 @@ For each --fsync setting (on, off) and each --dirops mode (sync, async) it
 starts a fresh fsgate on a fresh root (all roots on the same disk) and drives
 it with fsgate_load: 4 KiB PUT, GET, DELETE at 1 and 32 connections, and a
 source-like tree of files at 16 connections. Optionally the same workloads
-against another S3 server (--other-endpoint) for comparison.
+against another S3 server (--other-endpoint) for comparison, and
+(--two-gateways) two async gateways on one root loading one bucket together vs
+one bucket each.
 
 Each workload starts with nothing pending: the backlog a phase leaves (its
 "pend" column) is applied before the next one starts, and how long that took
@@ -27,6 +29,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+from concurrent.futures import ThreadPoolExecutor
 import urllib.request
 
 ACCESS_KEY = "fsgatebenchaccesskey"
@@ -72,11 +75,16 @@ def parse_pending(exposition):
 class Server:
     """One fsgate process on a fresh root; stopped and its root removed on exit."""
 
-    def __init__(self, binary, scratch, dirops, fsync, keep, ceph_conf=None):
-        self.root = tempfile.mkdtemp(prefix=f"fsgate-bench-{dirops}-fsync{fsync}-", dir=scratch)
+    def __init__(self, binary, scratch, dirops, fsync, keep, ceph_conf=None, gateway_id=None,
+                 share_root_of=None):
+        # A second gateway (share_root_of: the first) serves the first's root
+        # with its own --gateway-id; its root is the first's to remove.
+        self.owns_root = share_root_of is None
+        self.root = share_root_of.root if share_root_of else tempfile.mkdtemp(
+            prefix=f"fsgate-bench-{dirops}-fsync{fsync}-", dir=scratch)
         self.port, self.metrics_port = free_port(), free_port()
         self.keep = keep
-        self.log_path = self.root + ".log"
+        self.log_path = self.root + (f".{gateway_id}" if gateway_id else "") + ".log"
         env = dict(os.environ, FSGATE_ACCESS_KEY=ACCESS_KEY, FSGATE_SECRET_KEY=SECRET_KEY)
         self.command = [
             binary, "serve", "--root", self.root,
@@ -84,6 +92,8 @@ class Server:
             "--metrics-listen", f"127.0.0.1:{self.metrics_port}",
             "--dirops", dirops, "--fsync", fsync,
         ]
+        if gateway_id:
+            self.command += ["--gateway-id", gateway_id]
         if ceph_conf:  # a fresh directory of the CephFS for each server
             self.command += ["--backend", "cephfs", "--ceph-conf", ceph_conf,
                              "--ceph-root", "/" + os.path.basename(self.root)]
@@ -160,7 +170,7 @@ class Server:
             os.unlink(self.log_path)
 
     def remove_root(self):
-        if not self.keep:
+        if not self.keep and self.owns_root:
             shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self):
@@ -252,6 +262,67 @@ def workloads(args, target, verbose):
                      "--tree-synthetic", str(files)], verbose)["phases"][0]
     cells[f"tree {files} files c16"] = measure(target, tree)
     return cells
+
+
+def two_gateways(args, fsync):
+    """Two async gateways on one root, 16 connections each: PUT then GET of
+    4 KiB objects, both gateways in one bucket (its caps go shared: every op
+    of both is synchronous) and then each in a bucket of its own (each keeps
+    its bucket's exclusive cap: async). Returns {(row, layout): cell} with
+    ops/s summed and p99 the larger of the two."""
+    plan = PLANS["quick" if args.quick else "full"]
+    put_s, get_s = plan["c32"][0], plan["c32"][1]
+    cells = {}
+    with Server(args.fsgate, args.scratch, "async", fsync, args.keep, args.ceph_conf,
+                "gw-a") as a, \
+            Server(args.fsgate, args.scratch, "async", fsync, args.keep, args.ceph_conf,
+                   "gw-b", share_root_of=a) as b:
+        targets = [Target(srv.endpoint, ACCESS_KEY, SECRET_KEY, srv) for srv in (a, b)]
+        stamp = int(time.time() * 1000) % 10**9
+        for layout in ("one bucket", "two buckets"):
+            buckets = ([f"bench-2gw-{stamp}"] * 2 if layout == "one bucket"
+                       else [f"bench-2gw-{stamp}-{i}" for i in (0, 1)])
+            for bucket in sorted(set(buckets)):  # made by the first gateway, before the load
+                run_load(args, targets[0], bucket, ["--create-bucket", "--op", "put",
+                                                    "--count", "1", "--prefix", "first"],
+                         args.verbose)
+
+            def both(extra_of):  # one fsgate_load per gateway, at once; its own keys each
+                def one(i):
+                    return run_load(args, targets[i], buckets[i],
+                                    ["--connections", "16", "--size", "4096", "--dirs", "16",
+                                     "--prefix", f"gw{i}-{layout[:3]}"] + extra_of(i),
+                                    args.verbose)["phases"][0]
+                with ThreadPoolExecutor(2) as pool:
+                    return list(pool.map(one, (0, 1)))
+
+            puts = both(lambda i: ["--op", "put", "--duration", str(put_s)])
+            gets = both(lambda i: ["--op", "get", "--keys", str(puts[i]["indices"]),
+                                   "--duration", str(get_s)])
+            for row, phases in (("PUT 4KiB 2x c16", puts), ("GET 4KiB 2x c16", gets)):
+                cells[(row, layout)] = {
+                    "ops_per_sec": sum(p["all"]["ops_per_sec"] for p in phases),
+                    "p99": max(p["all"]["latency_ms"]["p99"] for p in phases),
+                    "errors": sum(p["all"]["errors"] for p in phases),
+                }
+    a.remove_root()  # b shares it
+    return cells
+
+
+def print_two_gateways(fsync, cells):
+    print(f"\ntwo async gateways on one root, fsync {fsync}, 16 connections each "
+          "(ops/s summed, p99 the larger):")
+    rows = sorted({row for row, _ in cells}, reverse=True)
+    print(f"  {'workload':16}  {'one bucket ops/s':>16}  {'p99 ms':>8}  "
+          f"{'two buckets ops/s':>17}  {'p99 ms':>8}  {'one/two':>7}")
+    for row in rows:
+        one, two = cells[(row, "one bucket")], cells[(row, "two buckets")]
+        print(f"  {row:16}  {one['ops_per_sec']:16.0f}  {one['p99']:8.3f}  "
+              f"{two['ops_per_sec']:17.0f}  {two['p99']:8.3f}  "
+              f"{ratio(one['ops_per_sec'], two['ops_per_sec']):>7}")
+    for (row, layout), cell in cells.items():
+        if cell["errors"]:
+            print(f"  {row} {layout}: {cell['errors']} errors")
 
 
 # Seconds per phase: (PUT, GET, DELETE) at 1 and at 32 connections; DELETE
@@ -350,6 +421,8 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the roots and server logs")
     parser.add_argument("--ceph-conf",
                         help="serve from CephFS (--backend cephfs) on the cluster of this ceph.conf")
+    parser.add_argument("--two-gateways", action="store_true",
+                        help="also two async gateways on one root: one bucket vs two")
     parser.add_argument("--other-endpoint", help="another S3 server host:port to compare with")
     parser.add_argument("--other-access-key",
                         default=os.environ.get("OTHER_ACCESS_KEY",
@@ -404,6 +477,10 @@ def run(args):
         print("\nbacklog applied before the next phase started (waits of 0.1 s or more):")
         for line in settles:
             print("  " + line)
+    if args.two_gateways:
+        for fsync in (["on", "off"] if args.fsync == "both" else [args.fsync]):
+            log(f"two gateways, fsync {fsync}")
+            print_two_gateways(fsync, two_gateways(args, fsync))
     print(f"\n(total {time.monotonic() - started:.0f} s)")
 
 

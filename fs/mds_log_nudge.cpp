@@ -1,0 +1,70 @@
+#include "fs/mds_log_nudge.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "base/thread_priority.h"
+
+namespace fsgate::fs {
+
+MdsLogNudge::MdsLogNudge(std::function<void()> flush, std::chrono::milliseconds after)
+    : flush_(std::move(flush)), after_(after) {
+  thread_ = std::thread([this] {
+    NameThread("fsg-mdslog");
+    Loop();
+  });
+}
+
+MdsLogNudge::~MdsLogNudge() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+MdsLogNudge::Guard::Guard(MdsLogNudge& nudge) : nudge_(nudge) {
+  bool first;
+  {
+    std::lock_guard lock(nudge_.mu_);
+    id_ = nudge_.next_id_++;
+    first = nudge_.waiting_.empty();
+    nudge_.waiting_.emplace(id_, Clock::now());
+  }
+  if (first) nudge_.cv_.notify_one();  // else the thread already waits on an older call
+}
+
+MdsLogNudge::Guard::~Guard() {
+  std::lock_guard lock(nudge_.mu_);
+  nudge_.waiting_.erase(id_);
+}
+
+uint64_t MdsLogNudge::flushes() const {
+  std::lock_guard lock(mu_);
+  return flushes_;
+}
+
+void MdsLogNudge::Loop() {
+  std::unique_lock lock(mu_);
+  Clock::time_point last_flush{};
+  while (!stop_) {
+    if (waiting_.empty()) {
+      cv_.wait(lock);
+      continue;
+    }
+    // The oldest call still waiting; ids grow with start times.
+    const Clock::time_point due = std::max(waiting_.begin()->second, last_flush) + after_;
+    if (Clock::now() < due) {
+      cv_.wait_until(lock, due);
+      continue;
+    }
+    ++flushes_;
+    lock.unlock();
+    flush_();
+    last_flush = Clock::now();
+    lock.lock();
+  }
+}
+
+}  // namespace fsgate::fs
