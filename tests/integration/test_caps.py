@@ -31,9 +31,10 @@ def gateway(gid, backend_args, root=None, like=None):
 # A build without libcephfs has no cephfs backend: CMake says so here.
 BACKENDS = os.environ.get("FSGATE_TEST_BACKENDS", "posix,cephfs").split(",")
 # Fewer ops on the dev CephFS: there the first look by one client at a file
-# another client just made recalls that client's caps on it, ~25 ms per file
-# on 2 shared vCPUs (a LIST of 300 such files took over 30 s, with or without
-# caps), and a random op costs ~0.4 s against ~15 ms on posix.
+# another client just made waits for the MDS to journal the writer's update
+# (fs/mds_log_nudge.h asks for it after 10 ms: ~7-12 ms per file, where an
+# idle MDS's 5 s tick made a LIST of 300 such files take over 30 s), and a
+# random op costs far more than the ~15 ms it does on posix.
 SCALE = {"posix": {"random_ops": 240, "burst": 300}, "cephfs": {"random_ops": 64, "burst": 40}}
 
 
