@@ -27,27 +27,16 @@ CappedNamespace::~CappedNamespace() {
   caps_.reset();
 }
 
-namespace {
-
-const std::string& TopOf(const NodePath& at, std::string& top) {
-  top = SplitNode(at).first;
-  return top;
-}
-
-}  // namespace
-
 Result<int64_t> CappedNamespace::Publish(const NodePath& at, StagedNode node,
                                          const WriteCheck& check, OpOptions options) {
-  std::string top;
-  auto use = caps_->Acquire(TopOf(at, top));
+  auto use = caps_->Acquire(SplitNode(at).first);
   if (!use.ok()) return use.status();
   options.shared_cap = use->shared();
   return inner_->Publish(at, std::move(node), check, options);
 }
 
 Status CappedNamespace::Remove(const NodePath& at, OpOptions options) {
-  std::string top;
-  auto use = caps_->Acquire(TopOf(at, top));
+  auto use = caps_->Acquire(SplitNode(at).first);
   if (!use.ok()) return use.status();
   options.shared_cap = use->shared();
   return inner_->Remove(at, options);
@@ -57,16 +46,14 @@ Status CappedNamespace::Remove(const NodePath& at, OpOptions options) {
 std::vector<Status> CappedNamespace::RemoveMany(const std::vector<NodePath>& nodes,
                                                 OpOptions options) {
   if (nodes.empty()) return {};
-  std::string top;
-  auto use = caps_->Acquire(TopOf(nodes.front(), top));
+  auto use = caps_->Acquire(SplitNode(nodes.front()).first);
   if (!use.ok()) return std::vector<Status>(nodes.size(), use.status());
   options.shared_cap = use->shared();
   return inner_->RemoveMany(nodes, options);
 }
 
 Result<NodeView> CappedNamespace::Find(const NodePath& at) {
-  std::string top;
-  auto use = caps_->Acquire(TopOf(at, top));
+  auto use = caps_->Acquire(SplitNode(at).first);
   if (!use.ok()) return use.status();
   return inner_->Find(at);
 }
@@ -83,8 +70,7 @@ Result<std::vector<PendingNode>> CappedNamespace::Pending(const std::string& top
 }
 
 Status CappedNamespace::WaitNode(const NodePath& at) {
-  std::string top;
-  auto use = caps_->Acquire(TopOf(at, top));
+  auto use = caps_->Acquire(SplitNode(at).first);
   if (!use.ok()) return use.status();
   return inner_->WaitNode(at);
 }
