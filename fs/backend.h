@@ -28,6 +28,9 @@ struct FileStat {
   uint64_t ino = 0;
   uint64_t size = 0;
   int64_t mtime_ns = 0;  // nanoseconds since the Unix epoch
+  // Inode change time (data, xattrs, links, rename); 0 where a backend does
+  // not report it (cephfs: asking for it costs the MDS more caps).
+  int64_t ctime_ns = 0;
   bool is_dir = false;
   bool is_regular = false;
 };

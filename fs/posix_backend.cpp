@@ -59,6 +59,7 @@ FileStat ToFileStat(const struct stat& st) {
   out.ino = st.st_ino;
   out.size = static_cast<uint64_t>(st.st_size);
   out.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  out.ctime_ns = static_cast<int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
   out.is_dir = S_ISDIR(st.st_mode);
   out.is_regular = S_ISREG(st.st_mode);
   return out;

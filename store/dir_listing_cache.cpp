@@ -34,6 +34,37 @@ void DirListingCache::Insert(const std::string& dir, const fs::FileStat& stamp, 
   metrics_.SetListCacheBytes(static_cast<int64_t>(bytes_));
 }
 
+std::optional<std::string> DirListingCache::FindEtag(const fs::FileStat& st) {
+  if (st.ctime_ns == 0) return std::nullopt;
+  std::lock_guard lock(mu_);
+  auto it = etags_.find(st.ino);
+  if (it == etags_.end() || it->second.mtime_ns != st.mtime_ns ||
+      it->second.ctime_ns != st.ctime_ns || it->second.size != st.size) {
+    return std::nullopt;
+  }
+  return it->second.etag;
+}
+
+void DirListingCache::KeepEtag(const fs::FileStat& st, const std::string& etag,
+                               int64_t read_start_ns) {
+  if (st.ctime_ns == 0 || st.ctime_ns > read_start_ns - kRacyMarginNs) return;
+  // The map node, the key and the value with its string's heap block.
+  const size_t bytes = 64 + sizeof(KeptEtag) + (etag.size() > 15 ? etag.size() + 1 : 0);
+  std::lock_guard lock(mu_);
+  if (etag_bytes_ + bytes > max_bytes_ / 2) {
+    bytes_ -= etag_bytes_;
+    etag_bytes_ = 0;
+    etags_.clear();
+  }
+  auto [it, added] =
+      etags_.insert_or_assign(st.ino, KeptEtag{st.mtime_ns, st.ctime_ns, st.size, etag});
+  if (added) {
+    etag_bytes_ += bytes;
+    bytes_ += bytes;
+  }
+  EvictLocked(0);
+}
+
 size_t DirListingCache::bytes() const {
   std::lock_guard lock(mu_);
   return bytes_;

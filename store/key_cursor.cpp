@@ -212,8 +212,8 @@ class DirKeyCursor final : public KeyCursor {
     return std::optional<ListEntry>(ListEntry{key, std::move(**meta)});
   }
 
-  // Size and mtime from a stat of the name now, the ETag from its xattr: a
-  // kept listing holds names only, so nothing here can be stale.
+  // Size and mtime from a stat of the name now, the ETag kept for exactly
+  // that stat or read from its xattr: nothing listed here can be stale.
   Result<std::optional<ListEntry>> FileEntry(fs::Dir& dir, const std::string& name,
                                              std::string key) {
     auto st = dir.StatAt(name);
@@ -222,14 +222,20 @@ class DirKeyCursor final : public KeyCursor {
       return st.status();
     }
     if (!st->is_regular) return std::optional<ListEntry>();  // replaced by a directory or link
-    auto etag = ReadEntryEtag(dir, name, *st);
-    if (!etag.ok()) {
-      if (IsVanished(etag.status())) return std::optional<ListEntry>();
-      return etag.status();
-    }
     ListEntry entry;
+    if (auto kept = cache_ != nullptr ? cache_->FindEtag(*st) : std::nullopt) {
+      entry.meta.etag = std::move(*kept);
+    } else {
+      int64_t read_start = RealtimeNs();
+      auto etag = ReadEntryEtag(dir, name, *st);
+      if (!etag.ok()) {
+        if (IsVanished(etag.status())) return std::optional<ListEntry>();
+        return etag.status();
+      }
+      if (cache_ != nullptr) cache_->KeepEtag(*st, *etag, read_start);
+      entry.meta.etag = std::move(*etag);
+    }
     entry.key = std::move(key);
-    entry.meta.etag = std::move(*etag);
     entry.meta.size = st->size;
     entry.meta.mtime_ns = st->mtime_ns;
     return std::optional<ListEntry>(std::move(entry));
