@@ -91,4 +91,45 @@ Result<std::string> ReadWholeFile(File& file) {
   return data;
 }
 
+namespace {
+
+// Backend::OpenDir's default: every look-up a path call of the backend.
+class PathDir final : public Dir {
+ public:
+  PathDir(Backend& backend, std::string path) : backend_(backend), path_(std::move(path)) {}
+
+  Result<FileStat> Stat() override { return backend_.Stat(path_); }
+  Result<std::vector<DirEntry>> Read() override { return backend_.ReadDir(path_); }
+  Result<FileStat> StatAt(const std::string& name) override {
+    if (!IsOneComponent(name)) return Status::Errno(EINVAL, "not a name: " + name);
+    return backend_.Stat(Child(name));
+  }
+  Result<std::string> GetXattrAt(const std::string& name, const std::string& xattr) override {
+    if (!IsOneComponent(name)) return Status::Errno(EINVAL, "not a name: " + name);
+    return backend_.GetXattr(Child(name), xattr);
+  }
+
+ private:
+  std::string Child(const std::string& name) const {
+    return path_.empty() ? name : path_ + "/" + name;
+  }
+
+  Backend& backend_;
+  const std::string path_;
+};
+
+}  // namespace
+
+bool IsOneComponent(std::string_view name) {
+  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos &&
+         name.find('\0') == std::string_view::npos;
+}
+
+Result<std::unique_ptr<Dir>> Backend::OpenDir(const std::string& path) {
+  auto st = Stat(path);
+  if (!st.ok()) return st.status();
+  if (!st->is_dir) return Status::Errno(ENOTDIR, "opendir " + path);
+  return std::unique_ptr<Dir>(std::make_unique<PathDir>(*this, path));
+}
+
 }  // namespace fsgate::fs

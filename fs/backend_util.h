@@ -27,6 +27,9 @@ inline bool IsMissing(const Status& s) {
   return s.IsErrno(ENOENT) || s.IsErrno(ENOTDIR) || s.IsErrno(ELOOP);
 }
 
+// A single path component: not empty, ".", "..", and without '/' or NUL.
+bool IsOneComponent(std::string_view name);
+
 // The parent of a backend path ("" for a top-level name).
 std::string ParentPath(const std::string& path);
 

@@ -79,6 +79,9 @@ class BackendWrapper : public Backend {
   Result<std::vector<DirEntry>> ReadDir(const std::string& path) override {
     return target_->ReadDir(path);
   }
+  // OpenDir is not forwarded: Backend's default builds the Dir on this
+  // decorator's own path calls, so what a decorator does to Stat, ReadDir and
+  // GetXattr (a fault, a delay) applies to listings too.
   Status SyncDir(const std::string& path) override { return target_->SyncDir(path); }
   Status SyncFs() override { return target_->SyncFs(); }
   void SpreadSubdirectories(const std::string& path) override {

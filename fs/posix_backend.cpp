@@ -59,6 +59,7 @@ FileStat ToFileStat(const struct stat& st) {
   out.ino = st.st_ino;
   out.size = static_cast<uint64_t>(st.st_size);
   out.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  out.ctime_ns = static_cast<int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
   out.is_dir = S_ISDIR(st.st_mode);
   out.is_regular = S_ISREG(st.st_mode);
   return out;
@@ -240,6 +241,89 @@ class PosixFile final : public File {
   std::string path_;
 };
 
+// Every entry of the open directory `fd` (consumed) but "." and "..".
+Result<std::vector<DirEntry>> ReadEntries(UniqueFd fd, const std::string& path) {
+  DIR* dir = ::fdopendir(fd.get());
+  if (dir == nullptr) return ErrnoStatus("opendir", path);
+  fd.release();  // owned by `dir` now
+  std::unique_ptr<DIR, int (*)(DIR*)> closer(dir, &::closedir);
+  std::vector<DirEntry> entries;
+  for (;;) {
+    errno = 0;
+    struct dirent* ent = ::readdir(dir);
+    if (ent == nullptr) {
+      if (errno != 0) return ErrnoStatus("readdir", path);
+      break;
+    }
+    if (std::strcmp(ent->d_name, ".") == 0 || std::strcmp(ent->d_name, "..") == 0) continue;
+    DirEntry entry;
+    entry.name = ent->d_name;
+    entry.type = DirEntryType(ent->d_type);
+    entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
+// Whether /proc/self/fd is there to name an entry of an open directory in
+// one getxattr call (without it: open, fgetxattr, close).
+bool HaveProcFd() {
+  static const bool have = ::access("/proc/self/fd", X_OK) == 0;
+  return have;
+}
+
+class PosixDir final : public Dir {
+ public:
+  PosixDir(UniqueFd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
+
+  Result<FileStat> Stat() override {
+    struct stat st {};
+    if (::fstat(fd_.get(), &st) != 0) return ErrnoStatus("fstat", path_);
+    return ToFileStat(st);
+  }
+
+  Result<std::vector<DirEntry>> Read() override {
+    // A descriptor of its own: readdir moves the offset and closedir closes it.
+    UniqueFd dup(::fcntl(fd_.get(), F_DUPFD_CLOEXEC, 0));
+    if (dup.get() < 0) return ErrnoStatus("dup", path_);
+    if (::lseek(dup.get(), 0, SEEK_SET) != 0) return ErrnoStatus("rewinddir", path_);
+    return ReadEntries(std::move(dup), path_);
+  }
+
+  Result<FileStat> StatAt(const std::string& name) override {
+    if (!IsOneComponent(name)) return Status::Errno(EINVAL, "not a name: " + name);
+    struct stat st {};
+    if (::fstatat(fd_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      return ErrnoStatus("stat", Child(name));
+    }
+    return ToFileStat(st);
+  }
+
+  Result<std::string> GetXattrAt(const std::string& name, const std::string& xattr) override {
+    if (!IsOneComponent(name)) return Status::Errno(EINVAL, "not a name: " + name);
+    if (HaveProcFd()) {
+      // The magic link names this directory; lgetxattr follows no symlink at `name`.
+      std::string at = "/proc/self/fd/" + std::to_string(fd_.get()) + "/" + name;
+      return GetXattrValue(
+          [&](char* buf, size_t size) -> long {
+            ssize_t n = ::lgetxattr(at.c_str(), xattr.c_str(), buf, size);
+            return n < 0 ? -errno : n;
+          },
+          "getxattr " + Child(name));
+    }
+    UniqueFd fd(::openat(fd_.get(), name.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC));
+    if (fd.get() < 0) return ErrnoStatus("open", Child(name));
+    return FdGetXattr(fd.get(), xattr, Child(name));
+  }
+
+ private:
+  std::string Child(const std::string& name) const {
+    return path_.empty() ? name : path_ + "/" + name;
+  }
+
+  UniqueFd fd_;
+  std::string path_;
+};
+
 // openat2(2) through syscall(2): glibc 2.36 has no wrapper.
 long OpenBeneath(int dirfd, const char* path, uint64_t flags) {
   struct open_how how {};
@@ -374,25 +458,13 @@ class PosixBackend final : public Backend {
   Result<std::vector<DirEntry>> ReadDir(const std::string& path) override {
     auto fd = OpenNode(path, O_RDONLY | O_DIRECTORY);
     if (!fd.ok()) return fd.status();
-    DIR* dir = ::fdopendir(fd->get());
-    if (dir == nullptr) return ErrnoStatus("opendir", path);
-    fd->release();  // owned by `dir` now
-    std::unique_ptr<DIR, int (*)(DIR*)> closer(dir, &::closedir);
-    std::vector<DirEntry> entries;
-    for (;;) {
-      errno = 0;
-      struct dirent* ent = ::readdir(dir);
-      if (ent == nullptr) {
-        if (errno != 0) return ErrnoStatus("readdir", path);
-        break;
-      }
-      if (std::strcmp(ent->d_name, ".") == 0 || std::strcmp(ent->d_name, "..") == 0) continue;
-      DirEntry entry;
-      entry.name = ent->d_name;
-      entry.type = DirEntryType(ent->d_type);
-      entries.push_back(std::move(entry));
-    }
-    return entries;
+    return ReadEntries(std::move(*fd), path);
+  }
+
+  Result<std::unique_ptr<Dir>> OpenDir(const std::string& path) override {
+    auto fd = OpenNode(path, O_RDONLY | O_DIRECTORY);
+    if (!fd.ok()) return fd.status();
+    return std::unique_ptr<Dir>(std::make_unique<PosixDir>(std::move(*fd), path));
   }
 
   Status SyncDir(const std::string& path) override {

@@ -1,4 +1,7 @@
+#include <charconv>
+
 #include "auth/credentials.h"
+#include "base/hash.h"
 #include "gateway/payload_reader.h"
 #include "gateway/s3_handlers.h"
 #include "gateway/s3_operation_table.h"
@@ -49,19 +52,64 @@ void AppendOwner(pugi::xml_node parent, const S3Context& ctx) {
   AddText(owner, "DisplayName", id);
 }
 
-// The caller's buckets (an admin's: every bucket).
+// ListBuckets' page size when a client pages without naming one, and the
+// largest it may name: AWS's 10,000 for both.
+constexpr long long kMaxBucketsLimit = 10000;
+
+// The caller's buckets (an admin's: every bucket), in name order, paged as
+// AWS pages them: `max-buckets`, `prefix`, `bucket-region`, and an opaque
+// continuation token (the last name answered, base64) to resume after.
 void ListBuckets(S3Context& ctx) {
+  const http::HttpRequest& r = ctx.request;
+  long long max_buckets = kMaxBucketsLimit;
+  if (const std::string* v = r.Query("max-buckets")) {
+    auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), max_buckets);
+    if (ec != std::errc() || ptr != v->data() + v->size() || max_buckets < 1 ||
+        max_buckets > kMaxBucketsLimit) {
+      return ctx.Error("InvalidArgument",
+                       "Argument max-buckets must be an integer between 1 and 10000.");
+    }
+  }
+  std::string after;
+  const std::string* token = r.Query("continuation-token");
+  if (token != nullptr) {
+    auto decoded = Base64Decode(*token);
+    if (!decoded || token->empty() || token->size() > 1024) {
+      return ctx.Error("InvalidArgument", "The continuation token provided is incorrect");
+    }
+    after = std::move(*decoded);
+  }
+  const std::string* prefix = r.Query("prefix");
+  const std::string* region = r.Query("bucket-region");
+
   auto buckets = ctx.store.ListBuckets();
   if (!buckets.ok()) return ctx.Error(buckets.status());
   XmlResponse xml("ListAllMyBucketsResult");
-  AppendOwner(xml.root(), ctx);
   auto list = xml.root().append_child("Buckets");
+  long long listed = 0;
+  std::string last;
+  bool truncated = false;
   for (const auto& b : *buckets) {
     if (!ctx.user->admin && b.attributes.owner != ctx.user->user) continue;
+    if (b.name <= after) continue;
+    if (prefix != nullptr && !b.name.starts_with(*prefix)) continue;
+    std::string_view bucket_region =
+        b.attributes.region.empty() ? ctx.region : std::string_view(b.attributes.region);
+    if (region != nullptr && bucket_region != *region) continue;
+    if (listed == max_buckets) {
+      truncated = true;
+      break;
+    }
     auto node = list.append_child("Bucket");
     AddText(node, "Name", b.name);
     AddText(node, "CreationDate", FormatIso8601(b.created_ns));
+    AddText(node, "BucketRegion", bucket_region);
+    last = b.name;
+    ++listed;
   }
+  AppendOwner(xml.root(), ctx);
+  if (truncated) AddText(xml.root(), "ContinuationToken", Base64Encode(last));
+  if (prefix != nullptr) AddText(xml.root(), "Prefix", *prefix);
   ctx.SendXml(200, xml);
 }
 

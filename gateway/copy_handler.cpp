@@ -64,6 +64,7 @@ void CopyObject(S3Context& ctx) {
   copy.dst_bucket = ctx.bucket;
   copy.dst_key = ctx.key;
   if (!ReadDirective(ctx, "x-amz-metadata-directive", "metadata", copy.replace_metadata)) return;
+  if (Status s = CheckStorageClass(ctx.request); !s.ok()) return ctx.Error(s);
   if (copy.replace_metadata) {
     if (Status s = MetaFromRequest(ctx.request, copy.new_meta); !s.ok()) return ctx.Error(s);
   }

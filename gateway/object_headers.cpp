@@ -1,6 +1,7 @@
 #include "gateway/object_headers.h"
 
 #include "base/hash.h"
+#include "gateway/mime_words.h"
 #include "gateway/s3_time.h"
 #include "store/s3_errors.h"
 
@@ -53,7 +54,14 @@ std::string WithoutAwsChunked(std::string_view value) {
 
 }  // namespace
 
+Status CheckStorageClass(const http::HttpRequest& request) {
+  const std::string* v = request.Header("x-amz-storage-class");
+  if (v == nullptr || *v == "STANDARD") return Status::Ok();
+  return S3Error("InvalidStorageClass", "The storage class you specified is not valid");
+}
+
 Status MetaFromRequest(const http::HttpRequest& request, store::ObjectMeta& meta) {
+  if (Status s = CheckStorageClass(request); !s.ok()) return s;
   // Every value kept here is sent back as a header on GET and HEAD.
   for (const auto& [name, value] : request.headers) {
     if (!IsStoredHeader(name) || http::IsValidHeaderValue(value)) continue;
@@ -73,7 +81,7 @@ Status MetaFromRequest(const http::HttpRequest& request, store::ObjectMeta& meta
     if (!name.starts_with(kMetaPrefix)) continue;
     std::string key = name.substr(kMetaPrefix.size());
     user_bytes += key.size() + value.size();
-    meta.user_meta.emplace_back(std::move(key), value);
+    meta.user_meta.emplace_back(std::move(key), DecodeMimeWords(value));
   }
   if (user_bytes > kMaxUserMetadataBytes) {
     return S3Error(s3err::kMetadataTooLarge,
@@ -92,7 +100,7 @@ void AppendMetaHeaders(const store::ObjectMeta& meta, bool include_checksums, ht
     out.emplace_back(CanonicalHeaderName(name), value);
   }
   for (const auto& [name, value] : meta.user_meta) {
-    out.emplace_back(std::string(kMetaPrefix) + name, value);
+    out.emplace_back(std::string(kMetaPrefix) + name, EncodeMimeWord(value));
   }
   if (!meta.tags.empty()) out.emplace_back("x-amz-tagging-count", std::to_string(meta.tags.size()));
   if (include_checksums && !meta.checksums.empty()) {

@@ -8,11 +8,17 @@
 
 namespace fsgate::gateway {
 
+// Every object is STANDARD: the header may name it, any other class is
+// refused (InvalidStorageClass) rather than silently stored as STANDARD.
+[[nodiscard]] Status CheckStorageClass(const http::HttpRequest& request);
+
 // Content-Type, Content-Encoding, Content-Disposition, Content-Language,
 // Cache-Control, Expires and x-amz-meta-* from the request. Fails with
 // InvalidArgument when one holds a control character (it could not be sent
-// back as a header) and with MetadataTooLarge over AWS's 2 KB user-metadata limit.
-Status MetaFromRequest(const http::HttpRequest& request, store::ObjectMeta& meta);
+// back as a header) and with MetadataTooLarge over AWS's 2 KB user-metadata limit;
+// checks the storage class too. User metadata values are stored decoded
+// (RFC 2047 encoded words, see mime_words.h).
+[[nodiscard]] Status MetaFromRequest(const http::HttpRequest& request, store::ObjectMeta& meta);
 
 // ETag, Last-Modified, Content-Type, the stored headers, x-amz-meta-*,
 // x-amz-tagging-count, and checksums with their type (when asked for).

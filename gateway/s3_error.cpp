@@ -59,6 +59,7 @@ const std::unordered_map<std::string_view, ErrorInfo>& ErrorTable() {
       {"InvalidPartOrder",
        {400,
         "The list of parts was not in ascending order. Parts must be ordered by part number."}},
+      {"InvalidStorageClass", {400, "The storage class you specified is not valid"}},
       {"InvalidTag", {400, "The tag provided was not a valid tag."}},
       {"InvalidURI", {400, "Couldn't parse the specified URI."}},
       {"InvalidRange", {416, "The requested range is not satisfiable"}},

@@ -169,14 +169,26 @@ struct Metrics::Impl {
                                    .Register(*registry)
                                    .Add({}, LatencyBuckets());
 
+  Gauge& list_cache_bytes = prometheus::BuildGauge()
+                                .Name("fsgate_list_cache_bytes")
+                                .Help("Memory held by sorted directory listings kept between pages")
+                                .Register(*registry)
+                                .Add({});
+  Family<Counter>& list_cache_family =
+      prometheus::BuildCounter()
+          .Name("fsgate_list_cache_lookups_total")
+          .Help("Directory reads of listings: kept listing used (hit) or directory read (miss)")
+          .Register(*registry);
+
   // Series with a fixed label set, created at start so that dashboards and
   // alerts see them (at zero) before the first operation.
   std::array<Gauge*, 2> async_pending{};
   std::array<std::array<Counter*, 2>, 2> async_ops{};  // [op][ok=0, error=1]
   std::array<Histogram*, 2> async_apply{};
-  std::array<Counter*, 2> http_bytes{};   // [in, out]
-  std::array<Gauge*, 2> caps_held{};      // [shared, exclusive]
-  std::array<Counter*, 2> cap_revokes{};  // [holder, asker]
+  std::array<Counter*, 2> http_bytes{};          // [in, out]
+  std::array<Gauge*, 2> caps_held{};             // [shared, exclusive]
+  std::array<Counter*, 2> cap_revokes{};         // [holder, asker]
+  std::array<Counter*, 2> list_cache_lookups{};  // [hit, miss]
 
   // Series whose label values appear at run time.
   std::array<SeriesCache<int, Counter*>, 2> async_errors;  // [op] errno -> counter
@@ -198,6 +210,8 @@ struct Metrics::Impl {
     caps_held[1] = &caps_held_family.Add({{"mode", "exclusive"}});
     cap_revokes[0] = &cap_revokes_family.Add({{"role", "holder"}});
     cap_revokes[1] = &cap_revokes_family.Add({{"role", "asker"}});
+    list_cache_lookups[0] = &list_cache_family.Add({{"result", "hit"}});
+    list_cache_lookups[1] = &list_cache_family.Add({{"result", "miss"}});
   }
 
   ApiSeries& Api(std::string_view api) {
@@ -246,6 +260,16 @@ double Metrics::MultipartExpiredTotal() const { return impl_->multipart_expired.
 void Metrics::JournalAdopted() { impl_->journals_adopted.Increment(); }
 
 double Metrics::JournalsAdoptedTotal() const { return impl_->journals_adopted.Value(); }
+
+void Metrics::SetListCacheBytes(int64_t bytes) {
+  impl_->list_cache_bytes.Set(static_cast<double>(bytes));
+}
+
+void Metrics::ListCacheLookup(bool hit) { impl_->list_cache_lookups[hit ? 0 : 1]->Increment(); }
+
+double Metrics::ListCacheLookups(bool hit) const {
+  return impl_->list_cache_lookups[hit ? 0 : 1]->Value();
+}
 
 void Metrics::SetDelegatedInodesAvailable(int64_t n) {
   impl_->delegated_inodes.Set(static_cast<double>(n));

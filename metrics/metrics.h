@@ -52,6 +52,11 @@ class Metrics {
   // fsgate_journals_adopted_total: dead gateways' journals this one replayed.
   void JournalAdopted();
   double JournalsAdoptedTotal() const;
+  // fsgate_list_cache_bytes: memory of the sorted directory listings kept
+  // between pages; fsgate_list_cache_lookups_total{result="hit"|"miss"}.
+  void SetListCacheBytes(int64_t bytes);
+  void ListCacheLookup(bool hit);
+  double ListCacheLookups(bool hit) const;
   // fsgate_commit_batch_size and fsgate_commit_seconds.
   void Commit(size_t batch_size, double seconds);
 

@@ -15,6 +15,7 @@
 #include "fs/backend.h"
 #include "store/bucket_cache.h"
 #include "store/bucket_gate.h"
+#include "store/dir_listing_cache.h"
 #include "store/gateway_state.h"
 #include "store/journal_adoption.h"
 #include "store/multipart_expiry.h"
@@ -131,6 +132,7 @@ class FsObjectStore final : public ObjectStore {
   BucketCache bucket_cache_;
   const StoreOptions options_;
   metrics::Metrics& metrics_;
+  DirListingCache listing_cache_{DirListingCache::kDefaultMaxBytes, metrics_};
   // Last: their threads call into the members above, and stop first
   // (the destructor says in which order).
   std::unique_ptr<MultipartExpiry> multipart_expiry_;

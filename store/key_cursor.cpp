@@ -2,6 +2,7 @@
 #include "base/utf8.h"
 
 #include <algorithm>
+#include <chrono>
 #include <optional>
 #include <vector>
 
@@ -21,13 +22,23 @@ bool IsVanished(const Status& s) {
          s.IsErrno(EINVAL);
 }
 
+using Entry = DirListingCache::Entry;
+
+int64_t RealtimeNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 class DirKeyCursor final : public KeyCursor {
  public:
-  DirKeyCursor(fs::Backend& backend, std::string bucket, std::string prefix, std::string marker)
+  DirKeyCursor(fs::Backend& backend, std::string bucket, std::string prefix, std::string marker,
+               DirListingCache* cache)
       : backend_(backend),
         bucket_(std::move(bucket)),
         prefix_(std::move(prefix)),
-        marker_(std::move(marker)) {
+        marker_(std::move(marker)),
+        cache_(cache) {
     // Start in the deepest directory the prefix names: "photos/ja" -> "photos/".
     std::string start = prefix_.substr(0, prefix_.rfind('/') + 1);
     if (!start.empty() && !ValidateKey(start).ok()) return;  // no valid key lies under it
@@ -49,7 +60,7 @@ class DirKeyCursor final : public KeyCursor {
     }
     while (!stack_.empty()) {
       Frame& frame = stack_.back();
-      if (!frame.loaded) {
+      if (frame.handle == nullptr) {
         Status s = Load(frame);
         if (!s.ok()) {
           if (IsVanished(s)) {
@@ -59,15 +70,22 @@ class DirKeyCursor final : public KeyCursor {
           return s;
         }
       }
-      if (frame.next == frame.items.size()) {
+      if (frame.next == frame.entries->size()) {
         stack_.pop_back();
         continue;
       }
-      const Item& item = frame.items[frame.next++];
+      const Entry& item = (*frame.entries)[frame.next++];
+      if (!StartsWith(item.sort_name, frame.rel_prefix)) {
+        frame.next = frame.entries->size();  // sorted: no later entry is in the prefix
+        continue;
+      }
       std::string key = frame.key_prefix + item.sort_name;
+      if (!InRange(key, item.is_dir)) continue;
       if (!skip_.empty() && StartsWith(key, skip_)) continue;
-      std::string path = frame.dir + "/" + item.Name();
+      std::string name =
+          item.is_dir ? item.sort_name.substr(0, item.sort_name.size() - 1) : item.sort_name;
       if (item.is_dir) {
+        std::string path = frame.dir + "/" + name;
         // `frame` is invalidated by the push below.
         bool emit_dir = StartsWith(key, prefix_) && key > marker_;
         Frame child;
@@ -79,7 +97,7 @@ class DirKeyCursor final : public KeyCursor {
         if (!entry.ok() || entry->has_value()) return entry;
         continue;
       }
-      auto entry = FileEntry(path, std::move(key));
+      auto entry = FileEntry(*frame.handle, name, std::move(key));
       if (!entry.ok() || entry->has_value()) return entry;
     }
     return std::optional<ListEntry>();
@@ -91,28 +109,70 @@ class DirKeyCursor final : public KeyCursor {
   }
 
  private:
-  struct Item {
-    std::string sort_name;  // the name, plus "/" for a directory
-    bool is_dir = false;
-    std::string Name() const {
-      return is_dir ? sort_name.substr(0, sort_name.size() - 1) : sort_name;
-    }
-  };
   struct Frame {
-    std::string dir;         // backend path
-    std::string key_prefix;  // key of the directory plus "/", "" at the bucket
-    std::vector<Item> items;
+    std::string dir;                  // backend path
+    std::string key_prefix;           // key of the directory plus "/", "" at the bucket
+    std::unique_ptr<fs::Dir> handle;  // null until loaded
+    DirListingCache::Listing entries;
     size_t next = 0;
-    bool loaded = false;
+    std::string rel_prefix;  // what every listed name here starts with
   };
 
-  // Reads and sorts one directory, keeping only entries that can hold keys in
-  // range: inside the prefix and not wholly at or before the marker.
+  // Whether a key (a subtree "a/" when is_dir) can hold keys in range: inside
+  // the prefix and not wholly at or before the marker.
+  bool InRange(const std::string& key, bool is_dir) const {
+    bool in_prefix = StartsWith(key, prefix_) || (is_dir && StartsWith(prefix_, key));
+    if (!in_prefix) return false;
+    return key > marker_ || (is_dir && StartsWith(marker_, key));
+  }
+
+  // Opens a directory and finds its sorted entries (kept, or read and kept),
+  // then places the frame at the first entry that can be in range: a page
+  // deep into a large directory costs a binary search, not a scan.
   Status Load(Frame& frame) {
-    frame.loaded = true;
-    auto entries = backend_.ReadDir(frame.dir);
-    if (!entries.ok()) return entries.status();
-    for (auto& entry : *entries) {
+    auto handle = backend_.OpenDir(frame.dir);
+    if (!handle.ok()) return handle.status();
+    frame.handle = std::move(*handle);
+    auto stamp = frame.handle->Stat();
+    if (!stamp.ok()) return stamp.status();
+    if (cache_ != nullptr) frame.entries = cache_->Find(frame.dir, *stamp);
+    if (frame.entries == nullptr) {
+      int64_t read_start = RealtimeNs();
+      auto entries = ReadSorted(frame);
+      if (!entries.ok()) return entries.status();
+      frame.entries = std::move(*entries);
+      if (cache_ != nullptr) cache_->Insert(frame.dir, *stamp, frame.entries, read_start);
+    }
+    if (StartsWith(prefix_, frame.key_prefix))
+      frame.rel_prefix = prefix_.substr(frame.key_prefix.size());
+    // The first name that can sort after the marker: its component in this
+    // directory, with its "/" when it goes deeper ("a/" for marker "a/b").
+    std::string from = frame.rel_prefix;
+    if (StartsWith(marker_, frame.key_prefix)) {
+      std::string rel = marker_.substr(frame.key_prefix.size());
+      size_t slash = rel.find('/');
+      if (slash != std::string::npos) rel.resize(slash + 1);
+      from = std::max(from, rel);
+    } else if (marker_ > frame.key_prefix) {
+      frame.next = frame.entries->size();  // the whole directory is at or before the marker
+      return Status::Ok();
+    }
+    frame.next = static_cast<size_t>(
+        std::lower_bound(frame.entries->begin(), frame.entries->end(), from,
+                         [](const Entry& e, const std::string& v) { return e.sort_name < v; }) -
+        frame.entries->begin());
+    return Status::Ok();
+  }
+
+  // Every entry of the directory that may be an object or hold objects,
+  // sorted by sort_name (the whole directory, whatever this listing's
+  // prefix and marker: the kept listing serves every later page).
+  Result<DirListingCache::Listing> ReadSorted(const Frame& frame) {
+    auto raw = frame.handle->Read();
+    if (!raw.ok()) return raw.status();
+    auto entries = std::make_shared<std::vector<Entry>>();
+    entries->reserve(raw->size());
+    for (auto& entry : *raw) {
       if (frame.key_prefix.empty() && entry.name == kInternalDir) continue;
       if (!IsValidUtf8(entry.name)) continue;
       bool is_dir;
@@ -124,7 +184,7 @@ class DirKeyCursor final : public KeyCursor {
           is_dir = true;
           break;
         case fs::DirEntry::Type::kUnknown: {
-          auto st = backend_.Stat(frame.dir + "/" + entry.name);
+          auto st = frame.handle->StatAt(entry.name);
           if (!st.ok() || (!st->is_dir && !st->is_regular)) continue;
           is_dir = st->is_dir;
           break;
@@ -132,18 +192,13 @@ class DirKeyCursor final : public KeyCursor {
         default:
           continue;  // symlinks and special files are not objects
       }
-      std::string key = frame.key_prefix + entry.name + (is_dir ? "/" : "");
-      if (key.size() > kMaxKeyBytes && !is_dir) continue;
-      bool in_prefix = StartsWith(key, prefix_) || (is_dir && StartsWith(prefix_, key));
-      if (!in_prefix) continue;
-      // A subtree "a/" holds keys after the marker unless it sorts wholly before it.
-      bool after_marker = key > marker_ || (is_dir && StartsWith(marker_, key));
-      if (!after_marker) continue;
-      frame.items.push_back(Item{entry.name + (is_dir ? "/" : ""), is_dir});
+      if (!is_dir && frame.key_prefix.size() + entry.name.size() > kMaxKeyBytes) continue;
+      if (is_dir) entry.name += '/';
+      entries->push_back(Entry{std::move(entry.name), is_dir});
     }
-    std::sort(frame.items.begin(), frame.items.end(),
-              [](const Item& a, const Item& b) { return a.sort_name < b.sort_name; });
-    return Status::Ok();
+    std::sort(entries->begin(), entries->end(),
+              [](const Entry& a, const Entry& b) { return a.sort_name < b.sort_name; });
+    return DirListingCache::Listing(std::move(entries));
   }
 
   Result<std::optional<ListEntry>> DirObjectEntry(const std::string& path, const std::string& key) {
@@ -157,19 +212,30 @@ class DirKeyCursor final : public KeyCursor {
     return std::optional<ListEntry>(ListEntry{key, std::move(**meta)});
   }
 
-  Result<std::optional<ListEntry>> FileEntry(const std::string& path, std::string key) {
-    auto file = backend_.Open(path, fs::Backend::OpenMode::kRead);
-    if (!file.ok()) {
-      if (IsVanished(file.status())) return std::optional<ListEntry>();
-      return file.status();
+  // Size and mtime from a stat of the name now, the ETag kept for exactly
+  // that stat or read from its xattr: nothing listed here can be stale.
+  Result<std::optional<ListEntry>> FileEntry(fs::Dir& dir, const std::string& name,
+                                             std::string key) {
+    auto st = dir.StatAt(name);
+    if (!st.ok()) {
+      if (IsVanished(st.status())) return std::optional<ListEntry>();
+      return st.status();
     }
-    auto st = (*file)->Stat();
-    if (!st.ok()) return st.status();
-    auto etag = ReadObjectEtag(**file, *st);
-    if (!etag.ok()) return etag.status();
+    if (!st->is_regular) return std::optional<ListEntry>();  // replaced by a directory or link
     ListEntry entry;
+    if (auto kept = cache_ != nullptr ? cache_->FindEtag(*st) : std::nullopt) {
+      entry.meta.etag = std::move(*kept);
+    } else {
+      int64_t read_start = RealtimeNs();
+      auto etag = ReadEntryEtag(dir, name, *st);
+      if (!etag.ok()) {
+        if (IsVanished(etag.status())) return std::optional<ListEntry>();
+        return etag.status();
+      }
+      if (cache_ != nullptr) cache_->KeepEtag(*st, *etag, read_start);
+      entry.meta.etag = std::move(*etag);
+    }
     entry.key = std::move(key);
-    entry.meta.etag = std::move(*etag);
     entry.meta.size = st->size;
     entry.meta.mtime_ns = st->mtime_ns;
     return std::optional<ListEntry>(std::move(entry));
@@ -179,6 +245,7 @@ class DirKeyCursor final : public KeyCursor {
   const std::string bucket_;
   const std::string prefix_;
   const std::string marker_;
+  DirListingCache* const cache_;
   std::string skip_;
   std::vector<Frame> stack_;
   bool check_start_dir_ = false;
@@ -187,9 +254,10 @@ class DirKeyCursor final : public KeyCursor {
 }  // namespace
 
 std::unique_ptr<KeyCursor> MakeDirKeyCursor(fs::Backend& backend, std::string bucket,
-                                            std::string prefix, std::string marker) {
+                                            std::string prefix, std::string marker,
+                                            DirListingCache* cache) {
   return std::make_unique<DirKeyCursor>(backend, std::move(bucket), std::move(prefix),
-                                        std::move(marker));
+                                        std::move(marker), cache);
 }
 
 }  // namespace fsgate::store

@@ -18,6 +18,7 @@
 
 #include "dirops/namespace.h"
 #include "fs/backend.h"
+#include "store/dir_listing_cache.h"
 #include "store/object_store.h"
 
 namespace fsgate::store {
@@ -33,8 +34,10 @@ class KeyCursor {
   virtual void SkipPrefix(const std::string& prefix) = 0;
 };
 
+// `cache` (may be null) keeps sorted directory listings between calls.
 std::unique_ptr<KeyCursor> MakeDirKeyCursor(fs::Backend& backend, std::string bucket,
-                                            std::string prefix, std::string marker);
+                                            std::string prefix, std::string marker,
+                                            DirListingCache* cache = nullptr);
 
 // `disk` with the engine's pending entries of the bucket (Namespace::Pending,
 // named by key: store/key_path.h) merged in, in key order: pending creates

@@ -13,8 +13,9 @@ Result<ListResult> FsObjectStore::ListObjects(const std::string& bucket,
   // seen on disk, never missed by both.
   auto pending = ns_->Pending(bucket, request.prefix, request.marker);
   if (!pending.ok()) return S3StatusOf(pending.status(), request.prefix);
-  auto cursor = MergePending(std::move(*pending),
-                             MakeDirKeyCursor(*backend_, bucket, request.prefix, request.marker));
+  auto cursor = MergePending(
+      std::move(*pending),
+      MakeDirKeyCursor(*backend_, bucket, request.prefix, request.marker, &listing_cache_));
   size_t count = 0;
   for (;;) {
     auto next = cursor->Next();

@@ -203,15 +203,28 @@ Result<ObjectMeta> ReadObjectMeta(fs::File& file) {
   return meta;
 }
 
-Result<std::string> ReadObjectEtag(fs::File& file, const fs::FileStat& st) {
-  // Listings call this per file: read only what holds the ETag.
-  auto record = ReadV2([&](const char* name) { return file.GetXattr(name); });
+namespace {
+
+// Listings read this per file: only what holds the ETag.
+template <typename Getter>
+Result<std::string> EtagVia(Getter get, const fs::FileStat& st) {
+  auto record = ReadV2(get);
   if (!record.ok()) return record.status();
   if (record->has_value()) return StoredEtag(**record, st);
-  auto etag = file.GetXattr(kXattrEtag);  // format 1
+  auto etag = get(kXattrEtag);  // format 1
   if (etag.ok()) return etag;
   if (etag.status().IsErrno(ENODATA)) return DerivedEtag(st);
   return etag.status();
+}
+
+}  // namespace
+
+Result<std::string> ReadObjectEtag(fs::File& file, const fs::FileStat& st) {
+  return EtagVia([&](const char* name) { return file.GetXattr(name); }, st);
+}
+
+Result<std::string> ReadEntryEtag(fs::Dir& dir, const std::string& name, const fs::FileStat& st) {
+  return EtagVia([&](const char* xattr) { return dir.GetXattrAt(name, xattr); }, st);
 }
 
 Result<std::optional<ObjectMeta>> ReadDirObjectMeta(fs::Backend& backend, const std::string& path) {

@@ -38,6 +38,7 @@ struct Worker {
   std::mt19937_64 rng;
   std::vector<std::string> scratch_keys;  // written by this worker, free to delete
   uint64_t scratch_serial = 0;
+  std::string list_token;  // where this worker's walk of the listing resumes; "" = the start
 };
 
 // One request; `index` is the phase-wide operation number (0, 1, 2, ...).

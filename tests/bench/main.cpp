@@ -90,10 +90,25 @@ PhaseResult RunDelete(const Options& o, const S3Endpoint& endpoint, const KeyNam
   });
 }
 
+// The value of the first <name> element of an XML body; "" when absent.
+std::string XmlText(const std::string& body, std::string_view name) {
+  const std::string open = "<" + std::string(name) + ">";
+  const size_t start = body.find(open);
+  if (start == std::string::npos) return {};
+  const size_t from = start + open.size();
+  const size_t end = body.find('<', from);
+  return end == std::string::npos ? std::string() : body.substr(from, end - from);
+}
+
+// Each worker walks the whole listing page by page (1,000 keys, following
+// NextContinuationToken) and starts over at the end: one operation, one page.
 PhaseResult RunList(const Options& o, const S3Endpoint& endpoint, const KeyNamer& keys) {
   return RunPhase(Phase(o, "list", CountOr(o, kUnlimited)), endpoint, [&](Worker& w, uint64_t) {
-    return Exchange(Op::kList, 0,
-                    [&] { return w.client->ListObjects(o.bucket, keys.prefix(), 1000); });
+    return Exchange(Op::kList, 0, [&] {
+      HttpResponse page = w.client->ListObjects(o.bucket, keys.prefix(), 1000, w.list_token);
+      w.list_token = XmlText(page.body, "NextContinuationToken");
+      return page;
+    });
   });
 }
 

@@ -421,6 +421,9 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the roots and server logs")
     parser.add_argument("--ceph-conf",
                         help="serve from CephFS (--backend cephfs) on the cluster of this ceph.conf")
+    parser.add_argument("--list", type=int, default=0, metavar="KEYS",
+                        help="also a LIST phase: KEYS keys nested and in one directory "
+                             "(posix only)")
     parser.add_argument("--two-gateways", action="store_true",
                         help="also two async gateways on one root: one bucket vs two")
     parser.add_argument("--other-endpoint", help="another S3 server host:port to compare with")
@@ -477,11 +480,54 @@ def run(args):
         print("\nbacklog applied before the next phase started (waits of 0.1 s or more):")
         for line in settles:
             print("  " + line)
+    if args.list and args.ceph_conf:
+        print("\n(no LIST phase on cephfs: its keys are written straight into a local root)")
+    elif args.list:
+        log(f"list phase, {args.list} keys")
+        list_phase(args)
     if args.two_gateways:
         for fsync in (["on", "off"] if args.fsync == "both" else [args.fsync]):
             log(f"two gateways, fsync {fsync}")
             print_two_gateways(fsync, two_gateways(args, fsync))
     print(f"\n(total {time.monotonic() - started:.0f} s)")
+
+
+def populate(root, bucket, keys, per_dir):
+    """`keys` 4-byte files written straight into ROOT/bucket (the POSIX view:
+    files made beside fsgate are objects too), `per_dir` to a directory, or
+    all in one directory when per_dir is 0."""
+    os.makedirs(os.path.join(root, bucket))
+    for i in range(keys):
+        rel = f"d{i // per_dir:05d}/k{i:07d}" if per_dir else f"k{i:07d}"
+        path = os.path.join(root, bucket, rel)
+        if per_dir and i % per_dir == 0:
+            os.makedirs(os.path.dirname(path))
+        with open(path, "wb") as f:
+            f.write(b"list")
+
+
+def list_phase(args):
+    """ListObjectsV2 pages of 1,000 through one async fsgate, walking the whole
+    bucket over and over at 1 connection: nested (directories of 100) and flat
+    (one directory). keys/s = pages/s x 1,000 (every page is full)."""
+    rows = []
+    with Server(args.fsgate, args.scratch, "async", "on", args.keep) as server:
+        layouts = [("nested", 100), ("flat", 0)]
+        for name, per_dir in layouts:
+            populate(server.root, name, args.list, per_dir)
+        time.sleep(1.1)  # older than the listing keep's racy margin, as a settled tree is
+        target = Target(server.endpoint, ACCESS_KEY, SECRET_KEY, server)
+        for name, per_dir in layouts:
+            extra = ["--op", "list", "-c", "1", "-d", "3" if args.quick else "10",
+                     "--prefix", "d" if per_dir else "k"]
+            phase = run_load(args, target, name, extra, args.verbose)["phases"][0]
+            cell = measure(target, phase)
+            rows.append((f"LIST {args.list:,} keys {name}", cell))
+    print(f"\nLIST (1 connection, pages of 1,000, async fsgate, fsync on; files written beside it)")
+    print(f"{'workload':<30}{'keys/s':>10}{'ms/page p50':>13}{'p99':>9}{'RSS MiB':>9}{'err':>5}")
+    for label, c in rows:
+        print(f"{label:<30}{c['ops_per_sec'] * 1000:>10,.0f}{c['p50']:>13.1f}{c['p99']:>9.1f}"
+              f"{fmt(c['rss'], '.0f'):>9}{c['errors']:>5}")
 
 
 def run_servers(args, results, settles, finished):

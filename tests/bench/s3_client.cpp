@@ -63,12 +63,16 @@ HttpResponse S3Client::DeleteObject(std::string_view bucket, std::string_view ke
   return Send("DELETE", "/" + UriEncode(bucket, false) + "/" + UriEncode(key, true), {});
 }
 
-HttpResponse S3Client::ListObjects(std::string_view bucket, std::string_view prefix, int max_keys) {
+HttpResponse S3Client::ListObjects(std::string_view bucket, std::string_view prefix, int max_keys,
+                                   std::string_view continuation_token) {
   // Parameters already in canonical (sorted, encoded) order.
-  return Send("GET",
-              "/" + UriEncode(bucket, false) + "?list-type=2&max-keys=" + std::to_string(max_keys) +
-                  "&prefix=" + UriEncode(prefix, false),
-              {});
+  std::string target = "/" + UriEncode(bucket, false) + "?";
+  if (!continuation_token.empty()) {
+    target += "continuation-token=" + UriEncode(continuation_token, false) + "&";
+  }
+  target +=
+      "list-type=2&max-keys=" + std::to_string(max_keys) + "&prefix=" + UriEncode(prefix, false);
+  return Send("GET", target, {});
 }
 
 HttpResponse S3Client::Send(std::string_view method, const std::string& target,

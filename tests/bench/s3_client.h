@@ -34,8 +34,9 @@ class S3Client {
   HttpResponse PutObject(std::string_view bucket, std::string_view key, std::string_view body);
   HttpResponse GetObject(std::string_view bucket, std::string_view key);
   HttpResponse DeleteObject(std::string_view bucket, std::string_view key);
-  // ListObjectsV2, first page only.
-  HttpResponse ListObjects(std::string_view bucket, std::string_view prefix, int max_keys);
+  // ListObjectsV2: the first page, or the page a continuation token names.
+  HttpResponse ListObjects(std::string_view bucket, std::string_view prefix, int max_keys,
+                           std::string_view continuation_token = {});
 
  private:
   HttpResponse Send(std::string_view method, const std::string& target, std::string_view body);

@@ -213,3 +213,60 @@ def test_bucket_survives_restart(server, s3):
     s3.delete_object(Bucket=n, Key="x/y")
     s3.delete_bucket(Bucket=n)
     assert n not in bucket_names(s3)
+
+
+def test_list_buckets_pages_with_prefix_and_token(server, s3):
+    # Debian's botocore predates ListBuckets paging: raw requests, parsed here.
+    import xml.etree.ElementTree as ET
+    ns = {"s3": S3_NS}
+    prefix = new_name("pg") + "-"
+    names = sorted(prefix + str(i) for i in range(5))
+    for n in names:
+        s3.create_bucket(Bucket=n)
+    other = new_name("pz")
+    s3.create_bucket(Bucket=other)
+    try:
+        seen, token, pages = [], None, 0
+        while True:
+            query = {"prefix": prefix, "max-buckets": "2"}
+            if token:
+                query["continuation-token"] = token
+            r = server.raw("GET", "/", query=query)
+            assert r.status == 200, r
+            page = ET.fromstring(r.body)
+            pages += 1
+            assert page.findtext("s3:Prefix", namespaces=ns) == prefix
+            buckets = page.findall("s3:Buckets/s3:Bucket", ns)
+            assert len(buckets) <= 2
+            for b in buckets:
+                assert b.findtext("s3:BucketRegion", namespaces=ns) == "us-east-1"
+            seen += [b.findtext("s3:Name", namespaces=ns) for b in buckets]
+            token = page.findtext("s3:ContinuationToken", namespaces=ns)
+            if not token:
+                break
+        assert seen == names, "pages must list every matching bucket once, in name order"
+        assert pages == 3
+        # Without paging parameters every bucket is listed in one answer, no token.
+        whole = ET.fromstring(server.raw("GET", "/").body)
+        assert whole.find("s3:ContinuationToken", ns) is None
+        listed = {b.findtext("s3:Name", namespaces=ns) for b in whole.findall("s3:Buckets/s3:Bucket", ns)}
+        assert set(names) | {other} <= listed
+        r = server.raw("GET", "/", query={"prefix": prefix, "bucket-region": "eu-west-1"})
+        assert ET.fromstring(r.body).findall("s3:Buckets/s3:Bucket", ns) == []
+    finally:
+        for n in names + [other]:
+            s3.delete_bucket(Bucket=n)
+
+
+@pytest.mark.parametrize("query,message", [
+    ({"max-buckets": "0"}, "Argument max-buckets must be an integer between 1 and 10000."),
+    ({"max-buckets": "10001"}, "Argument max-buckets must be an integer between 1 and 10000."),
+    ({"max-buckets": "x"}, "Argument max-buckets must be an integer between 1 and 10000."),
+    ({"continuation-token": "%%%"}, "The continuation token provided is incorrect"),
+])
+def test_list_buckets_bad_paging_arguments(server, query, message):
+    r = server.raw("GET", "/", query=query)
+    assert r.status == 400, r
+    assert r.error_code() == "InvalidArgument"
+    assert r.error_field("Message") == message
+    assert r.error_field("RequestId")

@@ -833,3 +833,38 @@ def test_put_cut_off_mid_body_leaves_no_trace(any_bucket):
     assert s3.get_object(Bucket=bucket, Key="over")["Body"].read() == b"old bytes"
     assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["over"]
     srv.wait_posix_view(bucket, {"over": b"old bytes"})
+
+
+def test_non_ascii_user_metadata_is_rfc2047(server, s3, bucket):
+    # S3 decodes encoded words on the way in and encodes what is not printable
+    # US-ASCII on the way out.
+    s3.put_object(Bucket=bucket, Key="m", Body=b"x", Metadata={
+        "word": "=?UTF-8?B?w6l0w6k=?=", "ascii": "=?UTF-8?Q?plain_text?=", "raw": "as sent"})
+    for got in (s3.head_object(Bucket=bucket, Key="m"), s3.get_object(Bucket=bucket, Key="m")):
+        assert got["Metadata"] == {"word": "=?UTF-8?B?w6l0w6k=?=", "ascii": "plain text",
+                                   "raw": "as sent"}
+
+
+def test_encoded_control_bytes_never_reach_a_header_raw(server, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="m", Body=b"x",
+                  Metadata={"evil": "=?UTF-8?Q?a=0D=0AX-Forged:_1?="})
+    r = server.raw("HEAD", f"/{bucket}/m")
+    assert r.status == 200
+    assert r.headers.get("x-amz-meta-evil") == "=?UTF-8?B?YQ0KWC1Gb3JnZWQ6IDE=?="
+    assert r.headers.get("X-Forged") is None
+
+
+def test_storage_class_standard_only(server, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="std", Body=b"x", StorageClass="STANDARD")
+    listed = s3.list_objects_v2(Bucket=bucket)["Contents"]
+    assert [(o["Key"], o["StorageClass"]) for o in listed] == [("std", "STANDARD")]
+    for cls in ("GLACIER", "BOGUS"):
+        err = expect_error(s3.put_object, "InvalidStorageClass", 400, Bucket=bucket, Key="k",
+                           Body=b"x", StorageClass=cls)
+        assert err["Error"]["Message"] == "The storage class you specified is not valid"
+        expect_error(s3.copy_object, "InvalidStorageClass", 400, Bucket=bucket, Key="k",
+                     CopySource={"Bucket": bucket, "Key": "std"}, StorageClass=cls)
+        expect_error(s3.create_multipart_upload, "InvalidStorageClass", 400, Bucket=bucket,
+                     Key="k", StorageClass=cls)
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["std"]
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []

@@ -411,6 +411,53 @@ TEST_P(BackendConformance, ReadDirAndRmdir) {
   EXPECT_EQ(Names("many"), want);
 }
 
+// A Dir: per-entry look-ups of one name only, never through a symlink.
+TEST_P(BackendConformance, OpenDirLooksUpOneNameAtATime) {
+  ASSERT_TRUE(b().Mkdir("d").ok());
+  ASSERT_TRUE(b().Mkdir("d/sub").ok());
+  Write("d/f", "12345");
+  ASSERT_TRUE(b().SetXattr("d/sub", "user.x", "on-dir").ok());
+  {
+    auto file = b().Open("d/f", Backend::OpenMode::kReadWrite);
+    ASSERT_TRUE(file.ok());
+    ASSERT_TRUE((*file)->SetXattr("user.x", "on-file").ok());
+  }
+  area_->WriteOutside("secret", "secret");
+  area_->Symlink("../../outside/secret", "d/link");
+  auto dir = b().OpenDir("d");
+  ASSERT_TRUE(dir.ok()) << dir.status().message();
+  auto self = (*dir)->Stat();
+  ASSERT_TRUE(self.ok());
+  EXPECT_TRUE(self->is_dir);
+  auto entries = (*dir)->Read();
+  ASSERT_TRUE(entries.ok());
+  std::vector<std::string> names;
+  for (auto& e : *entries) names.push_back(e.name);
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"f", "link", "sub"}));
+  auto again = (*dir)->Read();  // a second read starts over
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->size(), 3u);
+  auto f = (*dir)->StatAt("f");
+  ASSERT_TRUE(f.ok());
+  EXPECT_TRUE(f->is_regular);
+  EXPECT_EQ(f->size, 5u);
+  EXPECT_EQ(*(*dir)->GetXattrAt("f", "user.x"), "on-file");
+  EXPECT_EQ(*(*dir)->GetXattrAt("sub", "user.x"), "on-dir");
+  EXPECT_TRUE((*dir)->GetXattrAt("f", "user.none").status().IsErrno(ENODATA));
+  auto link = (*dir)->StatAt("link");
+  ASSERT_TRUE(link.ok());
+  EXPECT_FALSE(link->is_regular);  // the link itself, not the file outside
+  EXPECT_TRUE(IsMissing((*dir)->StatAt("gone").status()));
+  for (const char* bad : {"", ".", "..", "sub/x", "../d/f", "/etc/passwd"}) {
+    EXPECT_TRUE((*dir)->StatAt(bad).status().IsErrno(EINVAL)) << bad;
+    EXPECT_TRUE((*dir)->GetXattrAt(bad, "user.x").status().IsErrno(EINVAL)) << bad;
+  }
+  EXPECT_TRUE(b().OpenDir("d/f").status().IsErrno(ENOTDIR));
+  EXPECT_FALSE(b().OpenDir("d/link").ok());
+  EXPECT_TRUE(b().OpenDir("../x").status().IsErrno(EINVAL));
+}
+
 TEST_P(BackendConformance, SyncCalls) {
   ASSERT_TRUE(b().Mkdir("d").ok());
   Write("d/f", "data");

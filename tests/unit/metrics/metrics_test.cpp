@@ -93,6 +93,8 @@ TEST(Metrics, TypesAreDeclared) {
            "# TYPE fsgate_caps_held gauge",
            "# TYPE fsgate_cap_revokes_total counter",
            "# TYPE fsgate_cap_revoke_wait_seconds histogram",
+           "# TYPE fsgate_list_cache_bytes gauge",
+           "# TYPE fsgate_list_cache_lookups_total counter",
        })
     EXPECT_NE(text.find(std::string(line) + "\n"), std::string::npos) << line;
 }
