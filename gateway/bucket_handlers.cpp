@@ -1,4 +1,5 @@
 #include "auth/credentials.h"
+#include "gateway/bucket_access.h"
 #include "gateway/payload_reader.h"
 #include "gateway/s3_handlers.h"
 #include "gateway/s3_operation_table.h"
@@ -78,15 +79,19 @@ void CreateBucket(S3Context& ctx) {
                          "this request was sent to.");
   }
   if (constraint == kUsEast1) return ctx.Error("InvalidLocationConstraint");
-  Status s = ctx.store.CreateBucket(
-      ctx.bucket,
-      {.owner = ctx.user->user, .region = std::string(ctx.region), .tags = {}, .policy = {}});
+  store::BucketAttributes attributes;
+  attributes.owner = ctx.user->user;
+  attributes.region = std::string(ctx.region);
+  std::optional<auth::Acl> acl;
+  if (!AclFromHeaders(ctx, ctx.user->user, attributes, acl)) return;
+  if (acl) attributes.acl = StoredAcl(*acl, ctx.user->user);
+  Status s = ctx.store.CreateBucket(ctx.bucket, attributes);
   if (s.Is(s3err::kBucketAlreadyOwnedByYou)) {
     auto info = ctx.store.HeadBucket(ctx.bucket);
     if (!info.ok()) return ctx.Error(info.status());
     if (info->attributes.owner != ctx.user->user) return ctx.Error("BucketAlreadyExists");
     // AWS's legacy answer in us-east-1: re-creating your own bucket succeeds
-    // (and changes nothing here: fsgate keeps no ACLs to reset).
+    // (and changes nothing here: its ACL stays).
     if (ctx.region != kUsEast1) return ctx.Error(s);
   } else if (!s.ok()) {
     return ctx.Error(s);
@@ -120,22 +125,6 @@ void GetBucketVersioning(S3Context& ctx) {
   auto info = ctx.store.HeadBucket(ctx.bucket);
   if (!info.ok()) return ctx.Error(info.status());
   XmlResponse xml("VersioningConfiguration");  // never enabled: no Status element
-  ctx.SendXml(200, xml);
-}
-
-void GetBucketAcl(S3Context& ctx) {
-  auto info = ctx.store.HeadBucket(ctx.bucket);
-  if (!info.ok()) return ctx.Error(info.status());
-  XmlResponse xml("AccessControlPolicy");
-  AppendOwner(xml.root(), ctx);
-  auto grant = xml.root().append_child("AccessControlList").append_child("Grant");
-  auto grantee = grant.append_child("Grantee");
-  grantee.append_attribute("xmlns:xsi") = "http://www.w3.org/2001/XMLSchema-instance";
-  grantee.append_attribute("xsi:type") = "CanonicalUser";
-  std::string id = OwnerId(ctx);
-  AddText(grantee, "ID", id);
-  AddText(grantee, "DisplayName", id);
-  AddText(grant, "Permission", "FULL_CONTROL");
   ctx.SendXml(200, xml);
 }
 

@@ -25,6 +25,8 @@ constexpr uint64_t kTaggingBody = 256 * 1024;
 // A bucket policy is at most 20 KB (auth::kMaxBucketPolicyBytes); a larger one
 // is read whole so that it is refused with S3's MalformedPolicy message.
 constexpr uint64_t kPolicyBody = 64 * 1024;
+// An AccessControlPolicy: AWS allows 100 grants of a few hundred bytes each.
+constexpr uint64_t kAclBody = 256 * 1024;
 // 10,000 parts with their ETags and checksums.
 constexpr uint64_t kCompleteMultipartBody = 4 * 1024 * 1024;
 
@@ -54,8 +56,8 @@ constexpr S3OperationRow kRows[] = {
      "s3:PutAccelerateConfiguration", kBucketOwner, 0},
     {Op::kGetBucketAcl, On("GET", kBucket, "acl"), GetBucketAcl, kAuthSigV4, "s3:GetBucketAcl",
      kBucketOwner, 0},
-    {Op::kPutBucketAcl, On("PUT", kBucket, "acl"), nullptr, kAuthSigV4, "s3:PutBucketAcl",
-     kBucketOwner, 0},
+    {Op::kPutBucketAcl, On("PUT", kBucket, "acl"), PutBucketAcl, kAuthSigV4, "s3:PutBucketAcl",
+     kBucketOwner, kAclBody},
     {Op::kGetBucketAnalyticsConfiguration, On("GET", kBucket, "analytics"), nullptr, kAuthSigV4,
      "s3:GetAnalyticsConfiguration", kBucketOwner, 0},
     {Op::kPutBucketAnalyticsConfiguration, On("PUT", kBucket, "analytics"), nullptr, kAuthSigV4,
@@ -228,8 +230,8 @@ constexpr S3OperationRow kRows[] = {
      "s3:PutObject",
      kBucketOwner,
      kObjectSizeLimit},
-    {Op::kPutObjectAcl, On("PUT", kObject, "acl"), nullptr, kAuthSigV4, "s3:PutObjectAcl",
-     kBucketOwner, 0},
+    {Op::kPutObjectAcl, On("PUT", kObject, "acl"), PutObjectAcl, kAuthSigV4, "s3:PutObjectAcl",
+     kBucketOwner, kAclBody},
     {Op::kPutObjectTagging, On("PUT", kObject, "tagging"), PutObjectTagging, kAuthSigV4,
      "s3:PutObjectTagging", kBucketOwner, kTaggingBody},
     {Op::kPutObjectRetention, On("PUT", kObject, "retention"), nullptr, kAuthSigV4,

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/acl.h"
 #include "store/object_store.h"
 
 namespace fsgate::gateway {
@@ -38,5 +39,21 @@ std::optional<std::vector<store::CompletedPart>> ParseCompleteMultipartUpload(
 // Put{Object,Bucket}Tagging: every Tag with a Key and a Value, in document
 // order (ValidateTags checks them).
 std::optional<store::HeaderList> ParseTagging(std::string_view body);
+
+// A grant of an AccessControlPolicy as sent: a CanonicalUser's ID, a
+// Group's URI or an AmazonCustomerByEmail's EmailAddress (one of them set).
+struct AclGrantXml {
+  std::string id, uri, email;
+  auth::AclPermission permission = auth::AclPermission::kRead;
+};
+struct AccessControlPolicyXml {
+  std::string owner_id;  // Owner/ID, empty when absent
+  std::vector<AclGrantXml> grants;
+};
+// <AccessControlPolicy><Owner><ID/></Owner><AccessControlList><Grant>
+// <Grantee xsi:type="CanonicalUser|Group|AmazonCustomerByEmail">…</Grantee>
+// <Permission/></Grant>…</AccessControlList></AccessControlPolicy> of
+// Put{Bucket,Object}Acl; nullopt: MalformedACLError.
+std::optional<AccessControlPolicyXml> ParseAccessControlPolicy(std::string_view body);
 
 }  // namespace fsgate::gateway
