@@ -82,6 +82,14 @@ void CreateBucket(S3Context& ctx) {
   store::BucketAttributes attributes;
   attributes.owner = ctx.user->user;
   attributes.region = std::string(ctx.region);
+  if (const std::string* ownership = ctx.request.Header("x-amz-object-ownership")) {
+    if (*ownership != kBucketOwnerEnforced && *ownership != kBucketOwnerPreferred &&
+        *ownership != kObjectWriter) {
+      return ctx.Error("InvalidArgument", "Invalid x-amz-object-ownership header",
+                       ArgumentDetails("x-amz-object-ownership", *ownership));
+    }
+    attributes.ownership = *ownership;
+  }
   std::optional<auth::Acl> acl;
   if (!AclFromHeaders(ctx, ctx.user->user, attributes, acl)) return;
   if (acl) attributes.acl = StoredAcl(*acl, ctx.user->user);
@@ -138,8 +146,6 @@ void BucketConfigurationAbsent(S3Context& ctx) {
                                            : "The configuration does not exist");
   };
   switch (ctx.operation) {
-    case S3Operation::kGetPublicAccessBlock:
-      return absent("NoSuchPublicAccessBlockConfiguration");
     case S3Operation::kGetBucketCors:
       return absent("NoSuchCORSConfiguration");
     case S3Operation::kGetBucketLifecycleConfiguration:
@@ -150,8 +156,6 @@ void BucketConfigurationAbsent(S3Context& ctx) {
       return absent("ServerSideEncryptionConfigurationNotFoundError");
     case S3Operation::kGetObjectLockConfiguration:
       return absent("ObjectLockConfigurationNotFoundError");
-    case S3Operation::kGetBucketOwnershipControls:
-      return absent("OwnershipControlsNotFoundError");
     case S3Operation::kGetBucketWebsite:
       return absent("NoSuchWebsiteConfiguration");
     case S3Operation::kGetBucketReplication:

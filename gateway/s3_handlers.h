@@ -4,6 +4,7 @@
 //   object_handlers.cpp     PutObject, GetObject, HeadObject, DeleteObject(s)
 //   tagging_handlers.cpp    object and bucket tagging
 //   acl_handlers.cpp        bucket and object ACLs
+//   public_access_handlers.cpp  public access block, ownership controls
 //   object_attributes_handler.cpp  GetObjectAttributes
 //   copy_handler.cpp        CopyObject, UploadPartCopy
 //   multipart_handlers.cpp  multipart uploads
@@ -35,6 +36,9 @@ namespace fsgate::gateway {
   X(PutBucketTagging) X(DeleteBucketTagging)                                                      \
   /* acl_handlers.cpp */                                                                          \
   X(GetBucketAcl) X(PutBucketAcl) X(GetObjectAcl) X(PutObjectAcl)                                 \
+  /* public_access_handlers.cpp */                                                                \
+  X(GetPublicAccessBlock) X(PutPublicAccessBlock) X(DeletePublicAccessBlock)                      \
+  X(GetBucketOwnershipControls) X(PutBucketOwnershipControls) X(DeleteBucketOwnershipControls)    \
   /* policy_handlers.cpp */                                                                       \
   X(GetBucketPolicy) X(PutBucketPolicy) X(DeleteBucketPolicy) X(GetBucketPolicyStatus)            \
   /* object_attributes_handler.cpp */                                                             \

@@ -105,4 +105,31 @@ std::optional<AccessControlPolicyXml> ParseAccessControlPolicy(std::string_view 
   return policy;
 }
 
+std::optional<std::array<bool, 4>> ParsePublicAccessBlock(std::string_view body) {
+  pugi::xml_document doc;
+  auto root = ParseXmlBody(body, "PublicAccessBlockConfiguration", doc);
+  if (!root) return std::nullopt;
+  std::array<bool, 4> flags{};
+  constexpr const char* kNames[] = {"BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy",
+                                    "RestrictPublicBuckets"};
+  for (size_t i = 0; i < flags.size(); ++i) {
+    if (!root.child(kNames[i])) continue;
+    const std::string value = ChildText(root, kNames[i]);
+    if (value != "true" && value != "false") return std::nullopt;
+    flags[i] = value == "true";
+  }
+  return flags;
+}
+
+std::optional<std::string> ParseOwnershipControls(std::string_view body) {
+  pugi::xml_document doc;
+  auto root = ParseXmlBody(body, "OwnershipControls", doc);
+  if (!root) return std::nullopt;
+  auto rules = root.children("Rule");
+  if (std::distance(rules.begin(), rules.end()) != 1) return std::nullopt;
+  std::string ownership = ChildText(root.child("Rule"), "ObjectOwnership");
+  if (ownership.empty()) return std::nullopt;
+  return ownership;
+}
+
 }  // namespace fsgate::gateway

@@ -4,6 +4,7 @@
 // names, nothing XML 1.0 forbids. nullopt means MalformedXML.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -55,5 +56,16 @@ struct AccessControlPolicyXml {
 // <Permission/></Grant>…</AccessControlList></AccessControlPolicy> of
 // Put{Bucket,Object}Acl; nullopt: MalformedACLError.
 std::optional<AccessControlPolicyXml> ParseAccessControlPolicy(std::string_view body);
+
+// <PublicAccessBlockConfiguration><BlockPublicAcls>true</BlockPublicAcls>…
+// of PutPublicAccessBlock, the four flags in their order in
+// bucket_access.h's PublicAccessBlock (an absent one is false, a value but
+// true/false is malformed).
+std::optional<std::array<bool, 4>> ParsePublicAccessBlock(std::string_view body);
+
+// <OwnershipControls><Rule><ObjectOwnership>…</ObjectOwnership></Rule>
+// </OwnershipControls> of PutBucketOwnershipControls: exactly one rule, its
+// ObjectOwnership as sent (the handler checks the value).
+std::optional<std::string> ParseOwnershipControls(std::string_view body);
 
 }  // namespace fsgate::gateway

@@ -6,6 +6,7 @@ client and plain curl; s3cmd sets ACLs as its users do. Every refusal is
 checked for its S3 code and status, and for having changed nothing.
 """
 
+import json
 import subprocess
 import uuid
 
@@ -221,3 +222,150 @@ def test_s3cmd_acl_public_then_plain_curl(srv, tmp_path, bucket):
     assert curl(srv, "GET", f"/{bucket}/up.txt") == (200, b"uploaded public")
     s3cmd(srv, tmp_path, "setacl", "--acl-private", f"s3://{bucket}/doc")
     assert curl(srv, "GET", f"/{bucket}/doc")[0] == 403
+
+
+# ----------------------------------------------------------------------------------------
+# Public access block
+
+
+def block(alice, bucket, **flags):
+    config = {name: flags.get(name, False) for name in
+              ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")}
+    alice.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=config)
+    assert alice.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"] == config
+
+
+def public_read_policy(bucket):
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+         "Resource": f"arn:aws:s3:::{bucket}/*"}]})
+
+
+def test_public_access_block_is_kept_managed_and_deleted(srv, alice, bob, bucket):
+    expect_error(alice.get_public_access_block, "NoSuchPublicAccessBlockConfiguration", 404, Bucket=bucket)
+    block(alice, bucket, BlockPublicAcls=True, RestrictPublicBuckets=True)
+    expect_denied(bob.get_public_access_block, Bucket=bucket)
+    expect_denied(bob.delete_public_access_block, Bucket=bucket)
+    resp = srv.raw("PUT", f"/{bucket}", query={"publicAccessBlock": ""},
+                   body=b"<PublicAccessBlockConfiguration><BlockPublicAcls>yes</BlockPublicAcls>"
+                        b"</PublicAccessBlockConfiguration>",
+                   access_key=ALICE["access_key"], secret_key=ALICE["secret_key"])
+    assert (resp.status, resp.error_code()) == (400, "MalformedXML"), resp
+    assert alice.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]["BlockPublicAcls"]
+    alice.delete_public_access_block(Bucket=bucket)
+    expect_error(alice.get_public_access_block, "NoSuchPublicAccessBlockConfiguration", 404, Bucket=bucket)
+
+
+def test_block_public_acls_refuses_public_acls_only(alice, anon, bucket):
+    block(alice, bucket, BlockPublicAcls=True)
+    for call, kwargs in ((alice.put_object, {"Key": "p", "Body": b"x", "ACL": "public-read"}),
+                         (alice.put_object, {"Key": "p", "Body": b"x", "GrantRead": f'uri="{ALL_USERS}"'}),
+                         (alice.put_object_acl, {"Key": "doc", "ACL": "authenticated-read"}),
+                         (alice.put_bucket_acl, {"ACL": "public-read-write"}),
+                         (alice.create_multipart_upload, {"Key": "mp", "ACL": "public-read"}),
+                         (alice.copy_object, {"Key": "c", "ACL": "public-read",
+                                              "CopySource": {"Bucket": bucket, "Key": "doc"}})):
+        expect_denied(call, Bucket=bucket, **kwargs)
+    expect_error(alice.head_object, "404", 404, Bucket=bucket, Key="p")
+    assert alice.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    alice.put_object(Bucket=bucket, Key="shared", Body=b"x", GrantRead='id="bob"')  # not public
+
+
+def test_ignore_public_acls_keeps_them_but_ignores_them(alice, bob, anon, bucket):
+    alice.put_object(Bucket=bucket, Key="pub", Body=b"public", ACL="public-read")
+    alice.put_object(Bucket=bucket, Key="for-bob", Body=b"bob", GrantRead='id="bob"')
+    block(alice, bucket, IgnorePublicAcls=True)
+    expect_denied(anon.get_object, Bucket=bucket, Key="pub")
+    assert bob.get_object(Bucket=bucket, Key="for-bob")["Body"].read() == b"bob"  # a user's grant counts
+    assert (ALL_USERS, "READ") in grants(alice.get_object_acl(Bucket=bucket, Key="pub"))
+    alice.delete_public_access_block(Bucket=bucket)
+    assert anon.get_object(Bucket=bucket, Key="pub")["Body"].read() == b"public"
+
+
+def test_block_and_restrict_public_policy(alice, bob, anon, bucket):
+    block(alice, bucket, BlockPublicPolicy=True)
+    expect_denied(alice.put_bucket_policy, Bucket=bucket, Policy=public_read_policy(bucket))
+    expect_error(alice.get_bucket_policy, "NoSuchBucketPolicy", 404, Bucket=bucket)
+    # A policy for a named user is not public: it goes in.
+    alice.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam:::user/bob"}, "Action": "s3:GetObject",
+         "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
+    assert bob.get_object(Bucket=bucket, Key="doc")["Body"].read() == b"alice's data"
+
+    block(alice, bucket, RestrictPublicBuckets=True)
+    alice.put_bucket_policy(Bucket=bucket, Policy=public_read_policy(bucket))
+    expect_denied(anon.get_object, Bucket=bucket, Key="doc")
+    assert bob.get_object(Bucket=bucket, Key="doc")["Body"].read() == b"alice's data"
+    alice.delete_public_access_block(Bucket=bucket)
+    assert anon.get_object(Bucket=bucket, Key="doc")["Body"].read() == b"alice's data"
+
+
+# ----------------------------------------------------------------------------------------
+# Ownership controls
+
+
+def ownership(alice, bucket, value):
+    alice.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": value}]})
+    got = alice.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
+    assert got == [{"ObjectOwnership": value}]
+
+
+def test_ownership_controls_are_kept_and_deleted(srv, alice, bob, bucket):
+    expect_error(alice.get_bucket_ownership_controls, "OwnershipControlsNotFoundError", 404, Bucket=bucket)
+    ownership(alice, bucket, "BucketOwnerPreferred")
+    expect_denied(bob.get_bucket_ownership_controls, Bucket=bucket)
+    for value in (b"Nobody", b""):
+        resp = srv.raw("PUT", f"/{bucket}", query={"ownershipControls": ""},
+                       body=b"<OwnershipControls><Rule><ObjectOwnership>" + value +
+                            b"</ObjectOwnership></Rule></OwnershipControls>",
+                       access_key=ALICE["access_key"], secret_key=ALICE["secret_key"])
+        assert (resp.status, resp.error_code()) == (400, "MalformedXML"), resp
+    alice.delete_bucket_ownership_controls(Bucket=bucket)
+    expect_error(alice.get_bucket_ownership_controls, "OwnershipControlsNotFoundError", 404, Bucket=bucket)
+
+
+def test_bucket_owner_enforced_disables_acls(alice, bob, anon, bucket):
+    alice.put_bucket_acl(Bucket=bucket, ACL="public-read")
+    expect_error(alice.put_bucket_ownership_controls, "InvalidBucketAclWithObjectOwnership", 400,
+                 Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
+    alice.put_bucket_acl(Bucket=bucket, ACL="private")
+    alice.put_object(Bucket=bucket, Key="pub", Body=b"was public", ACL="public-read")
+    ownership(alice, bucket, "BucketOwnerEnforced")
+    # Stored ACLs count for nothing; setting one is refused with AWS's words.
+    expect_denied(anon.get_object, Bucket=bucket, Key="pub")
+    for call, kwargs in ((alice.put_object, {"Key": "n", "Body": b"x", "ACL": "public-read"}),
+                         (alice.put_object, {"Key": "n", "Body": b"x", "ACL": "private"}),
+                         (alice.put_object_acl, {"Key": "doc", "ACL": "public-read"}),
+                         (alice.put_bucket_acl, {"ACL": "authenticated-read"})):
+        err = expect_error(call, "AccessControlListNotSupported", 400, Bucket=bucket, **kwargs)
+        assert err["Error"]["Message"] == "The bucket does not allow ACLs"
+    expect_error(alice.head_object, "404", 404, Bucket=bucket, Key="n")
+    alice.put_object(Bucket=bucket, Key="n", Body=b"x", ACL="bucket-owner-full-control")
+    # A writer's object is the bucket owner's: bob writes through a policy, alice owns it.
+    alice.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "bob"}, "Action": ["s3:PutObject", "s3:GetObject"],
+         "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
+    bob.put_object(Bucket=bucket, Key="by-bob", Body=b"bob's")
+    acl = alice.get_object_acl(Bucket=bucket, Key="by-bob")
+    assert acl["Owner"]["ID"] == "alice" and grants(acl) == {("alice", "FULL_CONTROL")}
+    # Back to ObjectWriter, the stored public ACL applies again.
+    ownership(alice, bucket, "ObjectWriter")
+    assert anon.get_object(Bucket=bucket, Key="pub")["Body"].read() == b"was public"
+
+
+def test_bucket_owner_preferred_takes_objects_sent_with_full_control(alice, bob, bucket):
+    ownership(alice, bucket, "BucketOwnerPreferred")
+    alice.put_bucket_acl(Bucket=bucket, GrantWrite='id="bob"', GrantFullControl='id="alice"')
+    bob.put_object(Bucket=bucket, Key="given", Body=b"x", ACL="bucket-owner-full-control")
+    assert alice.get_object_acl(Bucket=bucket, Key="given")["Owner"]["ID"] == "alice"
+    bob.put_object(Bucket=bucket, Key="kept", Body=b"x")
+    assert alice.get_object_acl(Bucket=bucket, Key="kept")["Owner"]["ID"] == "bob"
+
+
+def test_create_bucket_with_object_ownership(alice):
+    name = f"acl-{uuid.uuid4().hex[:12]}"
+    alice.create_bucket(Bucket=name, ObjectOwnership="BucketOwnerEnforced")
+    got = alice.get_bucket_ownership_controls(Bucket=name)["OwnershipControls"]["Rules"]
+    assert got == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    expect_error(alice.create_bucket, "InvalidArgument", 400, Bucket=name + "x", ObjectOwnership="Mine")
+    expect_error(alice.head_bucket, "404", 404, Bucket=name + "x")
