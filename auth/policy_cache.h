@@ -1,9 +1,12 @@
 // Parsed bucket policies, kept by their text: a policy is parsed when it is
 // first evaluated, not on every request.
 //
-// Measured (an anonymous GET of a 1-byte object on a bucket with a public-read
-// policy of one statement, 2 cores, keep-alive loop): see the commit adding
-// this cache; parsing was a JSON parse and a few allocations per request.
+// Measured: anonymous GETs of a 1-byte object over one keep-alive connection,
+// on a bucket whose policy allows them, server CPU time (user+sys) per GET on
+// a shared, loaded 2-core host (requests/s were noise there). A policy of 20
+// statements cost 50-66 us/GET parsed on every request, 36-38 us cached; one
+// of 1 statement 32-40 us either way. The parse grows with the policy (up to
+// 20 KB); a lookup costs a hash of its text.
 //
 // Bounded: at most kMaxCachedPolicies entries; when full it starts over (a
 // gateway serves far fewer distinct policies than that).

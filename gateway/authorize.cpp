@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <memory>
 
 #include "auth/access.h"
@@ -10,6 +11,7 @@
 #include "base/log_text.h"
 #include "gateway/bucket_access.h"
 #include "gateway/s3_handlers.h"
+#include "gateway/s3_time.h"
 
 namespace fsgate::gateway {
 namespace {
@@ -25,6 +27,13 @@ auth::ConditionContext ConditionsOf(const S3Context& ctx) {
       {"aws:SourceIp", SourceIp(ctx.request.remote_address)},
       {"aws:SecureTransport", ctx.secure_transport ? "true" : "false"}};
   if (ctx.user != nullptr) context.emplace_back("aws:username", ctx.user->user);
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  context.emplace_back(
+      "aws:CurrentTime",
+      FormatIso8601(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()));
+  context.emplace_back(
+      "aws:EpochTime",
+      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now).count()));
   for (const char* name : {"prefix", "delimiter", "max-keys"}) {
     if (const std::string* value = ctx.request.Query(name)) {
       context.emplace_back(std::string("s3:") + name, *value);

@@ -369,3 +369,43 @@ def test_create_bucket_with_object_ownership(alice):
     assert got == [{"ObjectOwnership": "BucketOwnerEnforced"}]
     expect_error(alice.create_bucket, "InvalidArgument", 400, Bucket=name + "x", ObjectOwnership="Mine")
     expect_error(alice.head_bucket, "404", 404, Bucket=name + "x")
+
+
+# ----------------------------------------------------------------------------------------
+# Policy conditions that go with ACLs and time
+
+
+def test_policy_requires_bucket_owner_full_control_from_writers(alice, bob, bucket):
+    alice.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "bob"}, "Action": "s3:PutObject",
+         "Resource": f"arn:aws:s3:::{bucket}/*",
+         "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}]}))
+    expect_denied(bob.put_object, Bucket=bucket, Key="plain", Body=b"x")
+    expect_denied(bob.put_object, Bucket=bucket, Key="plain", Body=b"x", ACL="public-read")
+    bob.put_object(Bucket=bucket, Key="given", Body=b"x", ACL="bucket-owner-full-control")
+    acl = alice.get_object_acl(Bucket=bucket, Key="given")
+    assert acl["Owner"]["ID"] == "bob"
+    assert grants(acl) == {("bob", "FULL_CONTROL"), ("alice", "FULL_CONTROL")}
+
+
+def test_policy_date_window_and_set_qualifiers(alice, bob, anon, bucket):
+    def allow_get(condition):
+        alice.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+             "Resource": f"arn:aws:s3:::{bucket}/*", "Condition": condition}]}))
+
+    allow_get({"DateGreaterThan": {"aws:CurrentTime": "2000-01-01T00:00:00Z"},
+               "DateLessThan": {"aws:CurrentTime": "2999-01-01T00:00:00Z"}})
+    assert anon.get_object(Bucket=bucket, Key="doc")["Body"].read() == b"alice's data"
+    allow_get({"DateLessThan": {"aws:CurrentTime": "2000-01-01"}})  # expired
+    expect_denied(anon.get_object, Bucket=bucket, Key="doc")
+    allow_get({"NumericGreaterThan": {"aws:EpochTime": "946684800"}})
+    assert anon.get_object(Bucket=bucket, Key="doc")["Body"].read() == b"alice's data"
+    allow_get({"ForAnyValue:StringEquals": {"aws:username": ["carol", "bob"]}})
+    assert bob.get_object(Bucket=bucket, Key="doc")["Body"].read() == b"alice's data"
+    expect_denied(anon.get_object, Bucket=bucket, Key="doc")
+    err = expect_error(alice.put_bucket_policy, "MalformedPolicy", 400, Bucket=bucket, Policy=json.dumps(
+        {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                        "Resource": f"arn:aws:s3:::{bucket}/*",
+                        "Condition": {"ForSomeValues:StringEquals": {"aws:username": "bob"}}}]}))
+    assert err["Error"]["Message"] == "Invalid Condition type : ForSomeValues:StringEquals"
