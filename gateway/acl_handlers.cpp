@@ -116,7 +116,7 @@ void GetObjectAcl(S3Context& ctx) {
   if (!CheckNullVersionId(ctx)) return;
   auto meta = ctx.store.HeadObject(ctx.bucket, ctx.key);
   if (!meta.ok()) return ctx.Error(meta.status());
-  SendAcl(ctx, ObjectAclOf(ctx, *meta, ctx.bucket_attributes.owner));
+  SendAcl(ctx, ObjectAclOf(ctx, *meta, ctx.bucket_attributes));
 }
 
 void PutObjectAcl(S3Context& ctx) {
@@ -124,7 +124,7 @@ void PutObjectAcl(S3Context& ctx) {
   auto meta = ctx.store.HeadObject(ctx.bucket, ctx.key);
   if (!meta.ok()) return ctx.Error(meta.status());
   // The object keeps its owner; only its grants change.
-  const std::string owner = ObjectAclOf(ctx, *meta, ctx.bucket_attributes.owner).owner;
+  const std::string owner = ObjectAclOf(ctx, *meta, ctx.bucket_attributes).owner;
   auth::Acl acl;
   if (!AclToPut(ctx, owner, acl)) return;
   auto updated =

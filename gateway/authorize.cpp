@@ -97,7 +97,7 @@ bool AllowedByObject(const S3Context& ctx, const std::string& bucket, const std:
   if (!meta.ok()) {
     return meta.status().Is("NoSuchKey") && Allowed(ctx, bucket, "", "s3:ListBucket", attributes);
   }
-  const auth::Acl acl = ObjectAclOf(ctx, *meta, attributes.owner);
+  const auth::Acl acl = ObjectAclOf(ctx, *meta, attributes);
   return Allowed(ctx, bucket, key, action, attributes, &acl);
 }
 

@@ -63,12 +63,14 @@ auth::AccessSettings AccessSettingsOf(const store::BucketAttributes& attributes)
 }
 
 auth::Acl BucketAclOf(const S3Context& ctx, const store::BucketAttributes& attributes) {
+  if (attributes.ownership == kBucketOwnerEnforced) return auth::PrivateAcl(attributes.owner);
   return DecodeOr(ctx, attributes.acl, attributes.owner);
 }
 
 auth::Acl ObjectAclOf(const S3Context& ctx, const store::ObjectMeta& meta,
-                      std::string_view bucket_owner) {
-  return DecodeOr(ctx, meta.acl, bucket_owner);
+                      const store::BucketAttributes& attributes) {
+  if (attributes.ownership == kBucketOwnerEnforced) return auth::PrivateAcl(attributes.owner);
+  return DecodeOr(ctx, meta.acl, attributes.owner);
 }
 
 std::string StoredAcl(const auth::Acl& acl, std::string_view bucket_owner) {

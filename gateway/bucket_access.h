@@ -40,12 +40,15 @@ struct PublicAccessBlock {
 [[nodiscard]] auth::AccessSettings AccessSettingsOf(const store::BucketAttributes& attributes);
 
 // The bucket's ACL; a stored one that does not decode is private to the
-// owner (fail closed: its grants are unknown).
+// owner (fail closed: its grants are unknown). With ACLs disabled
+// (BucketOwnerEnforced) it is the owner's FULL_CONTROL, whatever is stored,
+// as AWS answers GetBucketAcl then.
 [[nodiscard]] auth::Acl BucketAclOf(const S3Context& ctx,
                                     const store::BucketAttributes& attributes);
-// An object's ACL in a bucket of `bucket_owner`: absent, private to it.
+// An object's ACL in a bucket with `attributes`: absent (or ACLs disabled),
+// private to the bucket's owner.
 [[nodiscard]] auth::Acl ObjectAclOf(const S3Context& ctx, const store::ObjectMeta& meta,
-                                    std::string_view bucket_owner);
+                                    const store::BucketAttributes& attributes);
 
 // What ACL a request sets, for a resource of `owner` in a bucket with
 // `attributes`: x-amz-acl or x-amz-grant-* headers (nullopt in `acl` when

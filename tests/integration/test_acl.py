@@ -331,8 +331,10 @@ def test_bucket_owner_enforced_disables_acls(alice, bob, anon, bucket):
     alice.put_bucket_acl(Bucket=bucket, ACL="private")
     alice.put_object(Bucket=bucket, Key="pub", Body=b"was public", ACL="public-read")
     ownership(alice, bucket, "BucketOwnerEnforced")
-    # Stored ACLs count for nothing; setting one is refused with AWS's words.
+    # Stored ACLs count for nothing (and read as the owner's alone); setting one is
+    # refused with AWS's words.
     expect_denied(anon.get_object, Bucket=bucket, Key="pub")
+    assert grants(alice.get_object_acl(Bucket=bucket, Key="pub")) == {("alice", "FULL_CONTROL")}
     for call, kwargs in ((alice.put_object, {"Key": "n", "Body": b"x", "ACL": "public-read"}),
                          (alice.put_object, {"Key": "n", "Body": b"x", "ACL": "private"}),
                          (alice.put_object_acl, {"Key": "doc", "ACL": "public-read"}),
