@@ -82,17 +82,22 @@ void CreateBucket(S3Context& ctx) {
   store::BucketAttributes attributes;
   attributes.owner = ctx.user->user;
   attributes.region = std::string(ctx.region);
-  if (const std::string* ownership = ctx.request.Header("x-amz-object-ownership")) {
-    if (*ownership != kBucketOwnerEnforced && *ownership != kBucketOwnerPreferred &&
-        *ownership != kObjectWriter) {
-      return ctx.Error("InvalidArgument", "Invalid x-amz-object-ownership header",
-                       ArgumentDetails("x-amz-object-ownership", *ownership));
-    }
-    attributes.ownership = *ownership;
+  const std::string* ownership = ctx.request.Header("x-amz-object-ownership");
+  if (ownership != nullptr && *ownership != kBucketOwnerEnforced &&
+      *ownership != kBucketOwnerPreferred && *ownership != kObjectWriter) {
+    return ctx.Error("InvalidArgument", "Invalid x-amz-object-ownership header",
+                     ArgumentDetails("x-amz-object-ownership", *ownership));
   }
   std::optional<auth::Acl> acl;
   if (!AclFromHeaders(ctx, ctx.user->user, attributes, acl)) return;
   if (acl) attributes.acl = StoredAcl(*acl, ctx.user->user);
+  if (ownership != nullptr) {
+    // A bucket made with ACLs disabled cannot be made with an ACL granting others.
+    if (*ownership == kBucketOwnerEnforced && !attributes.acl.empty()) {
+      return ctx.Error("InvalidBucketAclWithObjectOwnership");
+    }
+    attributes.ownership = *ownership;
+  }
   Status s = ctx.store.CreateBucket(ctx.bucket, attributes);
   if (s.Is(s3err::kBucketAlreadyOwnedByYou)) {
     auto info = ctx.store.HeadBucket(ctx.bucket);

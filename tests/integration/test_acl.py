@@ -370,6 +370,8 @@ def test_create_bucket_with_object_ownership(alice):
     got = alice.get_bucket_ownership_controls(Bucket=name)["OwnershipControls"]["Rules"]
     assert got == [{"ObjectOwnership": "BucketOwnerEnforced"}]
     expect_error(alice.create_bucket, "InvalidArgument", 400, Bucket=name + "x", ObjectOwnership="Mine")
+    expect_error(alice.create_bucket, "InvalidBucketAclWithObjectOwnership", 400, Bucket=name + "x",
+                 ObjectOwnership="BucketOwnerEnforced", ACL="public-read")
     expect_error(alice.head_bucket, "404", 404, Bucket=name + "x")
 
 
