@@ -111,6 +111,13 @@ void CredentialStore::AddFromFile(const std::string& path) {
   for (auto& c : users) Add(std::move(c));
 }
 
+bool CredentialStore::HasUser(std::string_view name) const {
+  for (const auto& [key, credentials] : by_access_key_) {
+    if (credentials.user == name) return true;
+  }
+  return false;
+}
+
 void CredentialStore::Add(Credentials credentials) {
   // try_emplace leaves `credentials` untouched when the key is taken.
   const std::string key = credentials.access_key;

@@ -36,6 +36,8 @@ class CredentialStore {
   void Add(Credentials credentials);
   // nullptr when unknown.
   const Credentials* Find(std::string_view access_key) const;
+  // Some access key belongs to the user `name` (an ACL grant names users).
+  [[nodiscard]] bool HasUser(std::string_view name) const;
   // The first user added: FSGATE_ACCESS_KEY's when set, else the file's first
   // (or the generated one). Empty while there is none.
   const std::string& main_user() const { return main_user_; }

@@ -109,6 +109,15 @@ Status ParseConditions(const rapidjson::Value& v, PolicyStatement& st) {
   if (!v.IsObject()) return Malformed("Invalid Condition block in policy");
   for (const auto& block : v.GetObject()) {
     std::string op = Str(block.name);
+    ConditionSet set = ConditionSet::kSingle;
+    for (auto [prefix, qualifier] :
+         {std::pair{std::string_view("ForAnyValue:"), ConditionSet::kForAnyValue},
+          std::pair{std::string_view("ForAllValues:"), ConditionSet::kForAllValues}}) {
+      if (op.starts_with(prefix)) {
+        op.erase(0, prefix.size());
+        set = qualifier;
+      }
+    }
     bool if_exists = false;
     if (op.ends_with("IfExists") && op != "NullIfExists") {
       op.resize(op.size() - std::string_view("IfExists").size());
@@ -121,7 +130,8 @@ Status ParseConditions(const rapidjson::Value& v, PolicyStatement& st) {
       return Malformed("Invalid Condition block in policy");
     }
     for (const auto& entry : block.value.GetObject()) {
-      PolicyCondition c{.op = op, .if_exists = if_exists, .key = Str(entry.name), .values = {}};
+      PolicyCondition c{
+          .op = op, .if_exists = if_exists, .set = set, .key = Str(entry.name), .values = {}};
       const auto add = [&c](const rapidjson::Value& value) {
         if (value.IsString())
           c.values.push_back(Str(value));

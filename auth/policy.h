@@ -35,9 +35,16 @@ struct PolicyRequest {
 
 enum class PolicyDecision { kNoDecision, kAllow, kDeny };
 
+// How a condition treats a key of several values (the request's values of
+// one key): kSingle compares its first; ForAnyValue: holds when one of them
+// matches (never for an absent key); ForAllValues: when every one does
+// (always for an absent key).
+enum class ConditionSet { kSingle, kForAnyValue, kForAllValues };
+
 struct PolicyCondition {
-  std::string op;  // "StringEquals", without the IfExists suffix
+  std::string op;  // "StringEquals", without the qualifier and IfExists suffix
   bool if_exists = false;
+  ConditionSet set = ConditionSet::kSingle;
   std::string key;  // as written; compared without case
   std::vector<std::string> values;
 };

@@ -74,6 +74,75 @@ bool InNetwork(std::string_view address, std::string_view network) {
   return true;
 }
 
+// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+// days_from_civil).
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+// Reads `digits` decimal digits off the front of `text`.
+bool Digits(std::string_view& text, size_t digits, int& out) {
+  if (text.size() < digits) return false;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + digits, out);
+  if (ec != std::errc() || ptr != text.data() + digits) return false;
+  text.remove_prefix(digits);
+  return true;
+}
+
+bool Skip(std::string_view& text, char c) {
+  if (text.empty() || text.front() != c) return false;
+  text.remove_prefix(1);
+  return true;
+}
+
+}  // namespace
+
+std::optional<double> PolicyTime(std::string_view text) {
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos) {
+    return Number(text);  // epoch seconds
+  }
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  if (!Digits(text, 4, year) || !Skip(text, '-') || !Digits(text, 2, month) || !Skip(text, '-') ||
+      !Digits(text, 2, day) || month < 1 || month > 12 || day < 1 || day > 31) {
+    return std::nullopt;
+  }
+  double fraction = 0;
+  int offset_minutes = 0;
+  if (Skip(text, 'T')) {
+    if (!Digits(text, 2, hour) || !Skip(text, ':') || !Digits(text, 2, minute)) return std::nullopt;
+    if (Skip(text, ':') && !Digits(text, 2, second)) return std::nullopt;
+    if (!text.empty() && text.front() == '.') {
+      const size_t end = std::min(text.find_first_not_of("0123456789", 1), text.size());
+      auto value = Number(std::string("0") + std::string(text.substr(0, end)));
+      if (!value || end == 1) return std::nullopt;
+      fraction = *value;
+      text.remove_prefix(end);
+    }
+    if (!text.empty() && (text.front() == '+' || text.front() == '-')) {
+      const int sign = text.front() == '-' ? -1 : 1;
+      text.remove_prefix(1);
+      int oh = 0, om = 0;
+      if (!Digits(text, 2, oh) || !Skip(text, ':') || !Digits(text, 2, om)) return std::nullopt;
+      offset_minutes = sign * (oh * 60 + om);
+    } else {
+      Skip(text, 'Z');
+    }
+  }
+  if (!text.empty() || hour > 23 || minute > 59 || second > 60) return std::nullopt;
+  const int64_t days =
+      DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  return static_cast<double>(days * 86400 + hour * 3600 + minute * 60 + second -
+                             offset_minutes * 60) +
+         fraction;
+}
+
+namespace {
+
 // One value of the condition against the request's value.
 bool Matches(std::string_view op, std::string_view wanted, std::string_view actual) {
   if (op == "StringEquals" || op == "StringNotEquals") return wanted == actual;
@@ -83,6 +152,16 @@ bool Matches(std::string_view op, std::string_view wanted, std::string_view actu
   if (op == "StringLike" || op == "StringNotLike") return WildcardMatch(wanted, actual);
   if (op == "Bool") return EqualsIgnoreCase(wanted, actual);
   if (op == "IpAddress" || op == "NotIpAddress") return InNetwork(actual, wanted);
+  if (op.starts_with("Date")) {
+    auto a = PolicyTime(actual);
+    auto w = PolicyTime(wanted);
+    if (!a || !w) return false;
+    if (op == "DateEquals" || op == "DateNotEquals") return *a == *w;
+    if (op == "DateLessThan") return *a < *w;
+    if (op == "DateLessThanEquals") return *a <= *w;
+    if (op == "DateGreaterThan") return *a > *w;
+    return op == "DateGreaterThanEquals" && *a >= *w;
+  }
   auto a = Number(actual);
   auto w = Number(wanted);
   if (!a || !w) return false;
@@ -96,7 +175,7 @@ bool Matches(std::string_view op, std::string_view wanted, std::string_view actu
 
 bool Negated(std::string_view op) {
   return op == "StringNotEquals" || op == "StringNotEqualsIgnoreCase" || op == "StringNotLike" ||
-         op == "NumericNotEquals" || op == "NotIpAddress";
+         op == "NumericNotEquals" || op == "DateNotEquals" || op == "NotIpAddress";
 }
 
 }  // namespace
@@ -114,6 +193,12 @@ bool IsConditionOperator(std::string_view op) {
                                                     "NumericLessThanEquals",
                                                     "NumericGreaterThan",
                                                     "NumericGreaterThanEquals",
+                                                    "DateEquals",
+                                                    "DateNotEquals",
+                                                    "DateLessThan",
+                                                    "DateLessThanEquals",
+                                                    "DateGreaterThan",
+                                                    "DateGreaterThanEquals",
                                                     "Bool",
                                                     "IpAddress",
                                                     "NotIpAddress",
@@ -130,11 +215,24 @@ bool ConditionHolds(const PolicyCondition& condition, const ConditionContext& co
     }
     return false;
   }
+  // One of the request's values against the condition's alternatives.
+  const auto holds = [&condition](const std::string& value) {
+    const bool any = std::any_of(
+        condition.values.begin(), condition.values.end(),
+        [&](const std::string& wanted) { return Matches(condition.op, wanted, value); });
+    return Negated(condition.op) ? !any : any;
+  };
+  if (condition.set != ConditionSet::kSingle) {
+    if (actual == nullptr && condition.if_exists) return true;
+    const bool all = condition.set == ConditionSet::kForAllValues;
+    for (const auto& [name, value] : context) {
+      if (!EqualsIgnoreCase(name, condition.key)) continue;
+      if (holds(value) != all) return !all;  // a match for any, a miss for all
+    }
+    return all;  // every value held (or none there); or no value matched
+  }
   if (actual == nullptr) return condition.if_exists || Negated(condition.op);
-  const bool any = std::any_of(
-      condition.values.begin(), condition.values.end(),
-      [&](const std::string& wanted) { return Matches(condition.op, wanted, *actual); });
-  return Negated(condition.op) ? !any : any;
+  return holds(*actual);
 }
 
 }  // namespace fsgate::auth

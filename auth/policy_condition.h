@@ -4,16 +4,25 @@
 // Operators: StringEquals, StringNotEquals, StringEqualsIgnoreCase,
 // StringNotEqualsIgnoreCase, StringLike, StringNotLike, NumericEquals,
 // NumericNotEquals, NumericLessThan(Equals), NumericGreaterThan(Equals),
-// Bool, IpAddress, NotIpAddress, Null, each but Null with an IfExists form.
+// DateEquals, DateNotEquals, DateLessThan(Equals), DateGreaterThan(Equals),
+// Bool, IpAddress, NotIpAddress, Null, each but Null with an IfExists form
+// and a ForAnyValue: / ForAllValues: qualifier.
 // Keys fsgate fills in: aws:SourceIp, aws:SecureTransport, aws:username,
-// s3:prefix, s3:delimiter, s3:max-keys; any other key is absent.
+// aws:CurrentTime, aws:EpochTime, s3:prefix, s3:delimiter, s3:max-keys,
+// s3:x-amz-acl; any other key is absent.
 #pragma once
 
+#include <optional>
 #include <string_view>
 
 #include "auth/policy.h"
 
 namespace fsgate::auth {
+
+// A Date operator's value, in seconds since the epoch: ISO 8601
+// ("2026-12-06", "2026-12-06T10:00:00Z", with a fraction or a ±hh:mm offset)
+// or epoch seconds, as AWS accepts them; nullopt for anything else.
+[[nodiscard]] std::optional<double> PolicyTime(std::string_view text);
 
 // True for an operator above, written without IfExists.
 [[nodiscard]] bool IsConditionOperator(std::string_view op);

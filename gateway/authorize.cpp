@@ -2,25 +2,19 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+#include <memory>
+
+#include "auth/access.h"
 #include "auth/credentials.h"
-#include "auth/policy.h"
+#include "auth/policy_cache.h"
 #include "base/log_text.h"
+#include "gateway/bucket_access.h"
 #include "gateway/s3_handlers.h"
+#include "gateway/s3_time.h"
 
 namespace fsgate::gateway {
 namespace {
-
-// An anonymous caller (nullptr) owns nothing.
-bool MayUse(const auth::Credentials* user, const store::BucketAttributes& bucket) {
-  return user != nullptr && (user->admin || bucket.owner == user->user);
-}
-
-// AWS keeps a bucket's owner able to read and replace a policy that denies
-// everyone, the owner included: those three actions are never denied to it.
-bool ManagesPolicy(std::string_view action) {
-  return action == "s3:GetBucketPolicy" || action == "s3:PutBucketPolicy" ||
-         action == "s3:DeleteBucketPolicy";
-}
 
 // aws:SourceIp is the peer's address: remote_address is "<ip>:<port>".
 std::string SourceIp(const std::string& remote) {
@@ -33,43 +27,78 @@ auth::ConditionContext ConditionsOf(const S3Context& ctx) {
       {"aws:SourceIp", SourceIp(ctx.request.remote_address)},
       {"aws:SecureTransport", ctx.secure_transport ? "true" : "false"}};
   if (ctx.user != nullptr) context.emplace_back("aws:username", ctx.user->user);
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  context.emplace_back(
+      "aws:CurrentTime",
+      FormatIso8601(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()));
+  context.emplace_back(
+      "aws:EpochTime",
+      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now).count()));
   for (const char* name : {"prefix", "delimiter", "max-keys"}) {
     if (const std::string* value = ctx.request.Query(name)) {
       context.emplace_back(std::string("s3:") + name, *value);
     }
   }
+  if (const std::string* acl = ctx.request.Header("x-amz-acl")) {
+    context.emplace_back("s3:x-amz-acl", *acl);
+  }
   return context;
 }
 
-// What the bucket's policy says of `action` on bucket[/key]; a stored policy
-// that no longer parses denies (fail closed: its Deny statements are unknown).
-auth::PolicyDecision PolicyDecisionOf(const S3Context& ctx, const std::string& bucket,
-                                      const std::string& key, std::string_view action,
-                                      const std::string& policy_text) {
-  if (policy_text.empty() || action.empty()) return auth::PolicyDecision::kNoDecision;
-  auto policy = auth::ParseBucketPolicy(policy_text, bucket);
-  if (!policy.ok()) {
-    spdlog::error("request {}: the policy of bucket {} does not parse: {}", ctx.request_id,
-                  LogField(bucket), LogText(policy.status().message()));
-    return auth::PolicyDecision::kDeny;
-  }
-  std::string resource = "arn:aws:s3:::" + bucket;
-  if (!key.empty()) resource += "/" + key;
-  return auth::EvaluatePolicy(*policy,
-                              {.user = ctx.user != nullptr ? std::string_view(ctx.user->user) : "",
-                               .action = action,
-                               .resource = resource,
-                               .context = ConditionsOf(ctx)});
+// The bucket's policy, parsed; nullptr when it has none. A stored policy
+// that no longer parses denies everything but its owner's repair of it (fail
+// closed: its Deny statements are unknown), as a policy denying "*" would.
+std::shared_ptr<const auth::BucketPolicy> PolicyOf(const S3Context& ctx, const std::string& bucket,
+                                                   const std::string& text) {
+  if (text.empty()) return nullptr;
+  auto policy = auth::CachedBucketPolicy(text, bucket);
+  if (policy.ok()) return *policy;
+  spdlog::error("request {}: the policy of bucket {} does not parse: {}", ctx.request_id,
+                LogField(bucket), LogText(policy.status().message()));
+  static const auto kDenyAll = std::make_shared<const auth::BucketPolicy>(
+      auth::BucketPolicy{.statements = {{.allow = false,
+                                         .not_principal = false,
+                                         .principals = {"*"},
+                                         .not_action = false,
+                                         .actions = {"*"},
+                                         .not_resource = false,
+                                         .resources = {"*"},
+                                         .conditions = {}}}});
+  return kDenyAll;
 }
 
-// An explicit Deny wins over ownership; an Allow opens the bucket to others.
 bool Allowed(const S3Context& ctx, const std::string& bucket, const std::string& key,
-             std::string_view action, const store::BucketAttributes& attributes) {
-  const bool owner = MayUse(ctx.user, attributes);
-  const auth::PolicyDecision decision =
-      PolicyDecisionOf(ctx, bucket, key, action, attributes.policy);
-  const bool denied = decision == auth::PolicyDecision::kDeny && !(owner && ManagesPolicy(action));
-  return !denied && (owner || decision == auth::PolicyDecision::kAllow);
+             std::string_view action, const store::BucketAttributes& attributes,
+             const auth::Acl* object_acl = nullptr) {
+  const auto policy = PolicyOf(ctx, bucket, attributes.policy);
+  const auth::Acl bucket_acl = BucketAclOf(ctx, attributes);
+  std::string resource = "arn:aws:s3:::" + bucket;
+  if (!key.empty()) resource += "/" + key;
+  return auth::IsAllowed(
+      {.request = {.user = ctx.user != nullptr ? std::string_view(ctx.user->user) : "",
+                   .action = action,
+                   .resource = resource,
+                   .context = ConditionsOf(ctx)},
+       .admin = ctx.user != nullptr && ctx.user->admin,
+       .bucket_owner = attributes.owner,
+       .policy = policy.get(),
+       .bucket_acl = &bucket_acl,
+       .object_acl = object_acl,
+       .settings = AccessSettingsOf(attributes)});
+}
+
+// Denied without the object's ACL: may the object's ACL allow it? A missing
+// object is NoSuchKey to a caller who may list the bucket, else AccessDenied,
+// as AWS answers.
+bool AllowedByObject(const S3Context& ctx, const std::string& bucket, const std::string& key,
+                     std::string_view action, const store::BucketAttributes& attributes) {
+  if (key.empty() || !auth::ObjectAclDecides(action)) return false;
+  auto meta = ctx.store.HeadObject(bucket, key);
+  if (!meta.ok()) {
+    return meta.status().Is("NoSuchKey") && Allowed(ctx, bucket, "", "s3:ListBucket", attributes);
+  }
+  const auth::Acl acl = ObjectAclOf(ctx, *meta, attributes);
+  return Allowed(ctx, bucket, key, action, attributes, &acl);
 }
 
 // false after answering. `attributes` is filled when the bucket exists.
@@ -88,7 +117,10 @@ bool AuthorizeBucket(S3Context& ctx, const std::string& bucket, const std::strin
   // DeleteObjects names its keys in the body: with a policy, each is
   // authorized there (MayDeleteKey), as AWS answers AccessDenied per key.
   if (ctx.operation == S3Operation::kDeleteObjects && !attributes.policy.empty()) return true;
-  if (Allowed(ctx, bucket, key, action, attributes)) return true;
+  if (Allowed(ctx, bucket, key, action, attributes) ||
+      AllowedByObject(ctx, bucket, key, action, attributes)) {
+    return true;
+  }
   spdlog::debug("request {}: {} denied {} on bucket {}", ctx.request_id,
                 ctx.user != nullptr ? std::string_view(ctx.user->user) : "anonymous", action,
                 LogField(bucket));

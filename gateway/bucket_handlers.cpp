@@ -2,6 +2,7 @@
 
 #include "auth/credentials.h"
 #include "base/hash.h"
+#include "gateway/bucket_access.h"
 #include "gateway/payload_reader.h"
 #include "gateway/s3_handlers.h"
 #include "gateway/s3_operation_table.h"
@@ -126,15 +127,32 @@ void CreateBucket(S3Context& ctx) {
                          "this request was sent to.");
   }
   if (constraint == kUsEast1) return ctx.Error("InvalidLocationConstraint");
-  Status s = ctx.store.CreateBucket(
-      ctx.bucket,
-      {.owner = ctx.user->user, .region = std::string(ctx.region), .tags = {}, .policy = {}});
+  store::BucketAttributes attributes;
+  attributes.owner = ctx.user->user;
+  attributes.region = std::string(ctx.region);
+  const std::string* ownership = ctx.request.Header("x-amz-object-ownership");
+  if (ownership != nullptr && *ownership != kBucketOwnerEnforced &&
+      *ownership != kBucketOwnerPreferred && *ownership != kObjectWriter) {
+    return ctx.Error("InvalidArgument", "Invalid x-amz-object-ownership header",
+                     ArgumentDetails("x-amz-object-ownership", *ownership));
+  }
+  std::optional<auth::Acl> acl;
+  if (!AclFromHeaders(ctx, ctx.user->user, attributes, acl)) return;
+  if (acl) attributes.acl = StoredAcl(*acl, ctx.user->user);
+  if (ownership != nullptr) {
+    // A bucket made with ACLs disabled cannot be made with an ACL granting others.
+    if (*ownership == kBucketOwnerEnforced && !attributes.acl.empty()) {
+      return ctx.Error("InvalidBucketAclWithObjectOwnership");
+    }
+    attributes.ownership = *ownership;
+  }
+  Status s = ctx.store.CreateBucket(ctx.bucket, attributes);
   if (s.Is(s3err::kBucketAlreadyOwnedByYou)) {
     auto info = ctx.store.HeadBucket(ctx.bucket);
     if (!info.ok()) return ctx.Error(info.status());
     if (info->attributes.owner != ctx.user->user) return ctx.Error("BucketAlreadyExists");
     // AWS's legacy answer in us-east-1: re-creating your own bucket succeeds
-    // (and changes nothing here: fsgate keeps no ACLs to reset).
+    // (and changes nothing here: its ACL stays).
     if (ctx.region != kUsEast1) return ctx.Error(s);
   } else if (!s.ok()) {
     return ctx.Error(s);
@@ -171,22 +189,6 @@ void GetBucketVersioning(S3Context& ctx) {
   ctx.SendXml(200, xml);
 }
 
-void GetBucketAcl(S3Context& ctx) {
-  auto info = ctx.store.HeadBucket(ctx.bucket);
-  if (!info.ok()) return ctx.Error(info.status());
-  XmlResponse xml("AccessControlPolicy");
-  AppendOwner(xml.root(), ctx);
-  auto grant = xml.root().append_child("AccessControlList").append_child("Grant");
-  auto grantee = grant.append_child("Grantee");
-  grantee.append_attribute("xmlns:xsi") = "http://www.w3.org/2001/XMLSchema-instance";
-  grantee.append_attribute("xsi:type") = "CanonicalUser";
-  std::string id = OwnerId(ctx);
-  AddText(grantee, "ID", id);
-  AddText(grantee, "DisplayName", id);
-  AddText(grant, "Permission", "FULL_CONTROL");
-  ctx.SendXml(200, xml);
-}
-
 // Bucket configurations fsgate does not keep: answered as "not configured"
 // with the code AWS uses for each, so SDK calls that probe them succeed.
 void BucketConfigurationAbsent(S3Context& ctx) {
@@ -197,8 +199,6 @@ void BucketConfigurationAbsent(S3Context& ctx) {
                                            : "The configuration does not exist");
   };
   switch (ctx.operation) {
-    case S3Operation::kGetPublicAccessBlock:
-      return absent("NoSuchPublicAccessBlockConfiguration");
     case S3Operation::kGetBucketCors:
       return absent("NoSuchCORSConfiguration");
     case S3Operation::kGetBucketLifecycleConfiguration:
@@ -209,8 +209,6 @@ void BucketConfigurationAbsent(S3Context& ctx) {
       return absent("ServerSideEncryptionConfigurationNotFoundError");
     case S3Operation::kGetObjectLockConfiguration:
       return absent("ObjectLockConfigurationNotFoundError");
-    case S3Operation::kGetBucketOwnershipControls:
-      return absent("OwnershipControlsNotFoundError");
     case S3Operation::kGetBucketWebsite:
       return absent("NoSuchWebsiteConfiguration");
     case S3Operation::kGetBucketReplication:

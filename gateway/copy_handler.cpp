@@ -2,6 +2,7 @@
 #include <vector>
 
 #include "base/hash.h"
+#include "gateway/bucket_access.h"
 #include "gateway/checksum_fields.h"
 #include "gateway/conditions.h"
 #include "gateway/object_headers.h"
@@ -72,6 +73,7 @@ void CopyObject(S3Context& ctx) {
   if (copy.replace_tags) {
     if (Status s = TagsFromRequest(ctx.request, copy.new_tags); !s.ok()) return ctx.Error(s);
   }
+  if (!NewObjectAcl(ctx, copy.acl)) return;
   const http::HttpRequest& request = ctx.request;
   copy.check_source = [&request](const store::ObjectMeta& meta) {
     std::string failed = EvaluateCopySourceConditions(request, meta);

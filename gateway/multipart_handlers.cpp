@@ -2,6 +2,7 @@
 #include <charconv>
 
 #include "base/hash.h"
+#include "gateway/bucket_access.h"
 #include "gateway/checksum_fields.h"
 #include "gateway/object_headers.h"
 #include "gateway/object_tags.h"
@@ -52,6 +53,7 @@ void CreateMultipartUpload(S3Context& ctx) {
   put.key = ctx.key;
   if (Status s = MetaFromRequest(ctx.request, put.meta); !s.ok()) return ctx.Error(s);
   if (Status s = TagsFromRequest(ctx.request, put.meta.tags); !s.ok()) return ctx.Error(s);
+  if (!NewObjectAcl(ctx, put.meta.acl)) return;
   auto mode = ChecksumModeFromRequest(ctx.request);
   if (!mode.ok()) return ctx.Error(mode.status());
   put.checksum_algorithm = mode->algorithm;

@@ -4,6 +4,7 @@
 
 #include "base/hash.h"
 #include "gateway/authorize.h"
+#include "gateway/bucket_access.h"
 #include "gateway/conditions.h"
 #include "gateway/object_headers.h"
 #include "gateway/object_tags.h"
@@ -292,6 +293,7 @@ void PutObject(S3Context& ctx) {
   put.key = ctx.key;
   if (Status s = MetaFromRequest(ctx.request, put.meta); !s.ok()) return ctx.Error(s);
   if (Status s = TagsFromRequest(ctx.request, put.meta.tags); !s.ok()) return ctx.Error(s);
+  if (!NewObjectAcl(ctx, put.meta.acl)) return;
   put.conditions = WriteConditionsFrom(ctx.request);
   put.sync_dirops = ctx.SyncDiropsRequested();
   put.expected_size = declared ? static_cast<int64_t>(*declared) : -1;
@@ -351,12 +353,6 @@ void DeleteObjects(S3Context& ctx) {
     AddText(error, "Message", s3_error.message);
   }
   ctx.SendXml(200, xml);
-}
-
-void GetObjectAcl(S3Context& ctx) {
-  auto meta = ctx.store.HeadObject(ctx.bucket, ctx.key);
-  if (!meta.ok()) return ctx.Error(meta.status());
-  GetBucketAcl(ctx);
 }
 
 }  // namespace fsgate::gateway

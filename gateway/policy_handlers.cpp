@@ -1,6 +1,7 @@
 // Bucket policy: Get/Put/DeleteBucketPolicy and GetBucketPolicyStatus. The
 // policy is kept as sent, in the bucket record; Authorize evaluates it.
 #include "auth/policy.h"
+#include "gateway/bucket_access.h"
 #include "gateway/s3_handlers.h"
 #include "gateway/xml_bodies.h"
 
@@ -40,6 +41,10 @@ void PutBucketPolicy(S3Context& ctx) {
   if (!body.ok()) return ctx.Error(body.status());
   auto policy = auth::ParseBucketPolicy(*body, ctx.bucket);
   if (!policy.ok()) return ctx.Error(policy.status());
+  if (DecodePublicAccessBlock(ctx.bucket_attributes.public_access_block).block_public_policy &&
+      auth::IsPublicPolicy(*policy)) {
+    return ctx.Error("AccessDenied");
+  }
   Status s = ctx.store.PutBucketPolicy(ctx.bucket, std::move(*body));
   if (!s.ok()) return ctx.Error(s);
   ctx.SendEmpty(204);

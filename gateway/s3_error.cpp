@@ -81,6 +81,15 @@ const std::unordered_map<std::string_view, ErrorInfo>& ErrorTable() {
         "The specified upload does not exist. The upload ID may be invalid, or the upload may "
         "have been aborted or completed."}},
       {"NoSuchLifecycleConfiguration", {404, "The lifecycle configuration does not exist"}},
+      {"MalformedACLError",
+       {400,
+        "The XML you provided was not well-formed or did not validate against our published "
+        "schema"}},
+      {"UnresolvableGrantByEmailAddress",
+       {400, "The e-mail address you provided does not match any account on record."}},
+      {"AccessControlListNotSupported", {400, "The bucket does not allow ACLs"}},
+      {"InvalidBucketAclWithObjectOwnership",
+       {400, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting"}},
       {"MalformedPolicy", {400, "Policies must be valid JSON and the first byte must be '{'"}},
       {"NoSuchBucketPolicy", {404, "The bucket policy does not exist"}},
       {"NoSuchCORSConfiguration", {404, "The CORS configuration does not exist"}},

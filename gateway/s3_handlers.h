@@ -3,6 +3,8 @@
 //   list_handlers.cpp       ListObjects, ListObjectsV2, ListObjectVersions
 //   object_handlers.cpp     PutObject, GetObject, HeadObject, DeleteObject(s)
 //   tagging_handlers.cpp    object and bucket tagging
+//   acl_handlers.cpp        bucket and object ACLs
+//   public_access_handlers.cpp  public access block, ownership controls
 //   object_attributes_handler.cpp  GetObjectAttributes
 //   copy_handler.cpp        CopyObject, UploadPartCopy
 //   multipart_handlers.cpp  multipart uploads
@@ -24,14 +26,19 @@ namespace fsgate::gateway {
 #define FSGATE_S3_HANDLERS(X)                                                                     \
   /* bucket_handlers.cpp */                                                                       \
   X(ListBuckets) X(CreateBucket) X(DeleteBucket) X(HeadBucket) X(GetBucketLocation)               \
-  X(GetBucketVersioning) X(GetBucketAcl) X(BucketConfigurationAbsent) X(UnknownSubresource)       \
+  X(GetBucketVersioning) X(BucketConfigurationAbsent) X(UnknownSubresource)                      \
   /* list_handlers.cpp */                                                                         \
   X(ListObjects) X(ListObjectsV2) X(ListObjectVersions)                                           \
   /* object_handlers.cpp */                                                                       \
-  X(PutObject) X(GetObject) X(HeadObject) X(DeleteObject) X(DeleteObjects) X(GetObjectAcl)        \
+  X(PutObject) X(GetObject) X(HeadObject) X(DeleteObject) X(DeleteObjects)                         \
   /* tagging_handlers.cpp */                                                                      \
   X(GetObjectTagging) X(PutObjectTagging) X(DeleteObjectTagging) X(GetBucketTagging)              \
   X(PutBucketTagging) X(DeleteBucketTagging)                                                      \
+  /* acl_handlers.cpp */                                                                          \
+  X(GetBucketAcl) X(PutBucketAcl) X(GetObjectAcl) X(PutObjectAcl)                                 \
+  /* public_access_handlers.cpp */                                                                \
+  X(GetPublicAccessBlock) X(PutPublicAccessBlock) X(DeletePublicAccessBlock)                      \
+  X(GetBucketOwnershipControls) X(PutBucketOwnershipControls) X(DeleteBucketOwnershipControls)    \
   /* policy_handlers.cpp */                                                                       \
   X(GetBucketPolicy) X(PutBucketPolicy) X(DeleteBucketPolicy) X(GetBucketPolicyStatus)            \
   /* object_attributes_handler.cpp */                                                             \

@@ -25,6 +25,10 @@ constexpr uint64_t kTaggingBody = 256 * 1024;
 // A bucket policy is at most 20 KB (auth::kMaxBucketPolicyBytes); a larger one
 // is read whole so that it is refused with S3's MalformedPolicy message.
 constexpr uint64_t kPolicyBody = 64 * 1024;
+// A PublicAccessBlockConfiguration or OwnershipControls: a few short elements.
+constexpr uint64_t kSettingsBody = 64 * 1024;
+// An AccessControlPolicy: AWS allows 100 grants of a few hundred bytes each.
+constexpr uint64_t kAclBody = 256 * 1024;
 // 10,000 parts with their ETags and checksums.
 constexpr uint64_t kCompleteMultipartBody = 4 * 1024 * 1024;
 
@@ -54,8 +58,8 @@ constexpr S3OperationRow kRows[] = {
      "s3:PutAccelerateConfiguration", kBucketOwner, 0},
     {Op::kGetBucketAcl, On("GET", kBucket, "acl"), GetBucketAcl, kAuthSigV4, "s3:GetBucketAcl",
      kBucketOwner, 0},
-    {Op::kPutBucketAcl, On("PUT", kBucket, "acl"), nullptr, kAuthSigV4, "s3:PutBucketAcl",
-     kBucketOwner, 0},
+    {Op::kPutBucketAcl, On("PUT", kBucket, "acl"), PutBucketAcl, kAuthSigV4, "s3:PutBucketAcl",
+     kBucketOwner, kAclBody},
     {Op::kGetBucketAnalyticsConfiguration, On("GET", kBucket, "analytics"), nullptr, kAuthSigV4,
      "s3:GetAnalyticsConfiguration", kBucketOwner, 0},
     {Op::kPutBucketAnalyticsConfiguration, On("PUT", kBucket, "analytics"), nullptr, kAuthSigV4,
@@ -117,11 +121,12 @@ constexpr S3OperationRow kRows[] = {
     {Op::kPutObjectLockConfiguration, On("PUT", kBucket, "object-lock"), nullptr, kAuthSigV4,
      "s3:PutBucketObjectLockConfiguration", kBucketOwner, 0},
     {Op::kGetBucketOwnershipControls, On("GET", kBucket, "ownershipControls"),
-     BucketConfigurationAbsent, kAuthSigV4, "s3:GetBucketOwnershipControls", kBucketOwner, 0},
-    {Op::kPutBucketOwnershipControls, On("PUT", kBucket, "ownershipControls"), nullptr, kAuthSigV4,
-     "s3:PutBucketOwnershipControls", kBucketOwner, 0},
-    {Op::kDeleteBucketOwnershipControls, On("DELETE", kBucket, "ownershipControls"), nullptr,
-     kAuthSigV4, "s3:PutBucketOwnershipControls", kBucketOwner, 0},
+     GetBucketOwnershipControls, kAuthSigV4, "s3:GetBucketOwnershipControls", kBucketOwner, 0},
+    {Op::kPutBucketOwnershipControls, On("PUT", kBucket, "ownershipControls"),
+     PutBucketOwnershipControls, kAuthSigV4, "s3:PutBucketOwnershipControls", kBucketOwner,
+     kSettingsBody},
+    {Op::kDeleteBucketOwnershipControls, On("DELETE", kBucket, "ownershipControls"),
+     DeleteBucketOwnershipControls, kAuthSigV4, "s3:PutBucketOwnershipControls", kBucketOwner, 0},
     {Op::kGetBucketPolicy, On("GET", kBucket, "policy"), GetBucketPolicy, kAuthSigV4,
      "s3:GetBucketPolicy", kBucketOwner, 0},
     {Op::kPutBucketPolicy, On("PUT", kBucket, "policy"), PutBucketPolicy, kAuthSigV4,
@@ -130,12 +135,12 @@ constexpr S3OperationRow kRows[] = {
      "s3:DeleteBucketPolicy", kBucketOwner, 0},
     {Op::kGetBucketPolicyStatus, On("GET", kBucket, "policyStatus"), GetBucketPolicyStatus,
      kAuthSigV4, "s3:GetBucketPolicyStatus", kBucketOwner, 0},
-    {Op::kGetPublicAccessBlock, On("GET", kBucket, "publicAccessBlock"), BucketConfigurationAbsent,
+    {Op::kGetPublicAccessBlock, On("GET", kBucket, "publicAccessBlock"), GetPublicAccessBlock,
      kAuthSigV4, "s3:GetBucketPublicAccessBlock", kBucketOwner, 0},
-    {Op::kPutPublicAccessBlock, On("PUT", kBucket, "publicAccessBlock"), nullptr, kAuthSigV4,
-     "s3:PutBucketPublicAccessBlock", kBucketOwner, 0},
-    {Op::kDeletePublicAccessBlock, On("DELETE", kBucket, "publicAccessBlock"), nullptr, kAuthSigV4,
-     "s3:PutBucketPublicAccessBlock", kBucketOwner, 0},
+    {Op::kPutPublicAccessBlock, On("PUT", kBucket, "publicAccessBlock"), PutPublicAccessBlock,
+     kAuthSigV4, "s3:PutBucketPublicAccessBlock", kBucketOwner, kSettingsBody},
+    {Op::kDeletePublicAccessBlock, On("DELETE", kBucket, "publicAccessBlock"),
+     DeletePublicAccessBlock, kAuthSigV4, "s3:PutBucketPublicAccessBlock", kBucketOwner, 0},
     {Op::kGetBucketReplication, On("GET", kBucket, "replication"), BucketConfigurationAbsent,
      kAuthSigV4, "s3:GetReplicationConfiguration", kBucketOwner, 0},
     {Op::kPutBucketReplication, On("PUT", kBucket, "replication"), nullptr, kAuthSigV4,
@@ -228,8 +233,8 @@ constexpr S3OperationRow kRows[] = {
      "s3:PutObject",
      kBucketOwner,
      kObjectSizeLimit},
-    {Op::kPutObjectAcl, On("PUT", kObject, "acl"), nullptr, kAuthSigV4, "s3:PutObjectAcl",
-     kBucketOwner, 0},
+    {Op::kPutObjectAcl, On("PUT", kObject, "acl"), PutObjectAcl, kAuthSigV4, "s3:PutObjectAcl",
+     kBucketOwner, kAclBody},
     {Op::kPutObjectTagging, On("PUT", kObject, "tagging"), PutObjectTagging, kAuthSigV4,
      "s3:PutObjectTagging", kBucketOwner, kTaggingBody},
     {Op::kPutObjectRetention, On("PUT", kObject, "retention"), nullptr, kAuthSigV4,

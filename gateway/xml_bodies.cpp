@@ -69,4 +69,67 @@ std::optional<store::HeaderList> ParseTagging(std::string_view body) {
   return tags;
 }
 
+std::optional<AccessControlPolicyXml> ParseAccessControlPolicy(std::string_view body) {
+  pugi::xml_document doc;
+  auto root = ParseXmlBody(body, "AccessControlPolicy", doc);
+  if (!root) return std::nullopt;
+  AccessControlPolicyXml policy;
+  policy.owner_id = ChildText(root.child("Owner"), "ID");
+  auto list = root.child("AccessControlList");
+  if (!list) return std::nullopt;
+  for (auto node : list.children("Grant")) {
+    auto grantee = node.child("Grantee");
+    const auto permission = auth::PermissionOf(ChildText(node, "Permission"));
+    if (!grantee || !permission) return std::nullopt;
+    // The type is an xsi:type attribute, whatever prefix the sender bound.
+    std::string type;
+    for (auto attribute : grantee.attributes()) {
+      const std::string_view name = attribute.name();
+      if (name == "type" || name.ends_with(":type")) type = attribute.value();
+    }
+    AclGrantXml grant{.id = {}, .uri = {}, .email = {}, .permission = *permission};
+    if (type == "CanonicalUser") {
+      grant.id = ChildText(grantee, "ID");
+      if (grant.id.empty()) return std::nullopt;
+    } else if (type == "Group") {
+      grant.uri = ChildText(grantee, "URI");
+      if (grant.uri.empty()) return std::nullopt;
+    } else if (type == "AmazonCustomerByEmail") {
+      grant.email = ChildText(grantee, "EmailAddress");
+      if (grant.email.empty()) return std::nullopt;
+    } else {
+      return std::nullopt;
+    }
+    policy.grants.push_back(std::move(grant));
+  }
+  return policy;
+}
+
+std::optional<std::array<bool, 4>> ParsePublicAccessBlock(std::string_view body) {
+  pugi::xml_document doc;
+  auto root = ParseXmlBody(body, "PublicAccessBlockConfiguration", doc);
+  if (!root) return std::nullopt;
+  std::array<bool, 4> flags{};
+  constexpr const char* kNames[] = {"BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy",
+                                    "RestrictPublicBuckets"};
+  for (size_t i = 0; i < flags.size(); ++i) {
+    if (!root.child(kNames[i])) continue;
+    const std::string value = ChildText(root, kNames[i]);
+    if (value != "true" && value != "false") return std::nullopt;
+    flags[i] = value == "true";
+  }
+  return flags;
+}
+
+std::optional<std::string> ParseOwnershipControls(std::string_view body) {
+  pugi::xml_document doc;
+  auto root = ParseXmlBody(body, "OwnershipControls", doc);
+  if (!root) return std::nullopt;
+  auto rules = root.children("Rule");
+  if (std::distance(rules.begin(), rules.end()) != 1) return std::nullopt;
+  std::string ownership = ChildText(root.child("Rule"), "ObjectOwnership");
+  if (ownership.empty()) return std::nullopt;
+  return ownership;
+}
+
 }  // namespace fsgate::gateway

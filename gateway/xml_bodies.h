@@ -4,12 +4,14 @@
 // names, nothing XML 1.0 forbids. nullopt means MalformedXML.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "auth/acl.h"
 #include "store/object_store.h"
 
 namespace fsgate::gateway {
@@ -38,5 +40,32 @@ std::optional<std::vector<store::CompletedPart>> ParseCompleteMultipartUpload(
 // Put{Object,Bucket}Tagging: every Tag with a Key and a Value, in document
 // order (ValidateTags checks them).
 std::optional<store::HeaderList> ParseTagging(std::string_view body);
+
+// A grant of an AccessControlPolicy as sent: a CanonicalUser's ID, a
+// Group's URI or an AmazonCustomerByEmail's EmailAddress (one of them set).
+struct AclGrantXml {
+  std::string id, uri, email;
+  auth::AclPermission permission = auth::AclPermission::kRead;
+};
+struct AccessControlPolicyXml {
+  std::string owner_id;  // Owner/ID, empty when absent
+  std::vector<AclGrantXml> grants;
+};
+// <AccessControlPolicy><Owner><ID/></Owner><AccessControlList><Grant>
+// <Grantee xsi:type="CanonicalUser|Group|AmazonCustomerByEmail">…</Grantee>
+// <Permission/></Grant>…</AccessControlList></AccessControlPolicy> of
+// Put{Bucket,Object}Acl; nullopt: MalformedACLError.
+std::optional<AccessControlPolicyXml> ParseAccessControlPolicy(std::string_view body);
+
+// <PublicAccessBlockConfiguration><BlockPublicAcls>true</BlockPublicAcls>…
+// of PutPublicAccessBlock, the four flags in their order in
+// bucket_access.h's PublicAccessBlock (an absent one is false, a value but
+// true/false is malformed).
+std::optional<std::array<bool, 4>> ParsePublicAccessBlock(std::string_view body);
+
+// <OwnershipControls><Rule><ObjectOwnership>…</ObjectOwnership></Rule>
+// </OwnershipControls> of PutBucketOwnershipControls: exactly one rule, its
+// ObjectOwnership as sent (the handler checks the value).
+std::optional<std::string> ParseOwnershipControls(std::string_view body);
 
 }  // namespace fsgate::gateway

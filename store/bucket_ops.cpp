@@ -157,6 +157,23 @@ Status FsObjectStore::PutBucketPolicy(const std::string& bucket, std::string pol
       bucket, [&policy](BucketAttributes& attributes) { attributes.policy = std::move(policy); });
 }
 
+Status FsObjectStore::PutBucketAcl(const std::string& bucket, std::string acl) {
+  return UpdateBucketAttributes(
+      bucket, [&acl](BucketAttributes& attributes) { attributes.acl = std::move(acl); });
+}
+
+Status FsObjectStore::PutPublicAccessBlock(const std::string& bucket, std::string block) {
+  return UpdateBucketAttributes(bucket, [&block](BucketAttributes& attributes) {
+    attributes.public_access_block = std::move(block);
+  });
+}
+
+Status FsObjectStore::PutBucketOwnershipControls(const std::string& bucket, std::string ownership) {
+  return UpdateBucketAttributes(bucket, [&ownership](BucketAttributes& attributes) {
+    attributes.ownership = std::move(ownership);
+  });
+}
+
 Result<std::vector<BucketInfo>> FsObjectStore::ListBuckets() {
   auto entries = backend_->ReadDir("");
   if (!entries.ok()) return entries.status();

@@ -9,6 +9,15 @@
 namespace fsgate::store {
 namespace {
 
+// The attributes stored as one JSON string each.
+constexpr std::pair<const char*, std::string BucketAttributes::*> kStringFields[] = {
+    {"owner", &BucketAttributes::owner},
+    {"region", &BucketAttributes::region},
+    {"policy", &BucketAttributes::policy},
+    {"acl", &BucketAttributes::acl},
+    {"public_access_block", &BucketAttributes::public_access_block},
+    {"ownership", &BucketAttributes::ownership}};
+
 Status Damaged(std::string_view why) {
   return Status::Errno(EINVAL, "bucket record: " + std::string(why));
 }
@@ -49,10 +58,13 @@ std::string EncodeBucketRecord(const BucketRecord& record) {
     }
     w.EndArray();
   }
-  if (!record.attributes.policy.empty()) {
-    w.Key("policy");
-    w.String(record.attributes.policy.data(),
-             static_cast<rapidjson::SizeType>(record.attributes.policy.size()));
+  for (const auto& [name, member] : kStringFields) {
+    const std::string& field = record.attributes.*member;
+    if (field.empty() || name == std::string_view("owner") || name == std::string_view("region")) {
+      continue;  // written above, always
+    }
+    w.Key(name);
+    w.String(field.data(), static_cast<rapidjson::SizeType>(field.size()));
   }
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize()) + "\n";
@@ -77,13 +89,11 @@ Result<BucketRecord> DecodeBucketRecord(std::string_view text) {
   auto created = doc.FindMember("created_ns");
   if (created == doc.MemberEnd() || !created->value.IsInt64()) return Damaged("no created_ns");
   record.created_ns = created->value.GetInt64();
-  for (auto [name, field] : {std::pair{"owner", &record.attributes.owner},
-                             std::pair{"region", &record.attributes.region},
-                             std::pair{"policy", &record.attributes.policy}}) {
+  for (const auto& [name, member] : kStringFields) {
     auto it = doc.FindMember(name);
     if (it == doc.MemberEnd()) continue;
     if (!it->value.IsString()) return Damaged(std::string(name) + " is not a string");
-    field->assign(it->value.GetString(), it->value.GetStringLength());
+    (record.attributes.*member).assign(it->value.GetString(), it->value.GetStringLength());
   }
   if (auto tags = doc.FindMember("tags"); tags != doc.MemberEnd()) {
     if (!tags->value.IsArray()) return Damaged("tags is not an array");

@@ -53,8 +53,13 @@ class FsObjectStore final : public ObjectStore {
   Result<ListResult> ListObjects(const std::string& bucket, const ListRequest& request) override;
   Result<ObjectMeta> PutObjectTagging(const std::string& bucket, const std::string& key,
                                       HeaderList tags) override;
+  Result<ObjectMeta> PutObjectAcl(const std::string& bucket, const std::string& key,
+                                  std::string acl) override;
   Status PutBucketTagging(const std::string& bucket, HeaderList tags) override;
   Status PutBucketPolicy(const std::string& bucket, std::string policy) override;
+  Status PutBucketAcl(const std::string& bucket, std::string acl) override;
+  Status PutPublicAccessBlock(const std::string& bucket, std::string block) override;
+  Status PutBucketOwnershipControls(const std::string& bucket, std::string ownership) override;
 
   Result<std::string> CreateMultipartUpload(const PutRequest& request) override;
   Result<std::unique_ptr<ObjectWriter>> BeginUploadPart(const std::string& bucket,
@@ -120,6 +125,10 @@ class FsObjectStore final : public ObjectStore {
   Status RemoveUploadsOf(const std::string& bucket);
   // Records `default_bucket_owner` for a bucket found without an owner.
   Status AdoptBucket(const std::string& bucket, BucketInfo& info);
+  // Rewrites the metadata of the current version of bucket/key with `change`
+  // applied (PutObjectTagging, PutObjectAcl); its data stays.
+  Result<ObjectMeta> UpdateObjectMeta(const std::string& bucket, const std::string& key,
+                                      const std::function<void(ObjectMeta&)>& change);
   // Rewrites the bucket record with `change` applied to its attributes.
   Status UpdateBucketAttributes(const std::string& bucket,
                                 const std::function<void(BucketAttributes&)>& change);

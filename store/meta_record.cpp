@@ -68,7 +68,8 @@ Status CorruptMeta(const std::string& why) {
 std::string EncodeMetaRecord(const ObjectMeta& meta, bool with_mtime) {
   // The lowest format that holds the record: an older fsgate still reads it.
   const bool v4 = !meta.tags.empty() || !meta.checksum_type.empty() || !meta.part_checksums.empty();
-  const uint8_t version = v4                         ? kMetaRecordVersion
+  const uint8_t version = !meta.acl.empty()          ? kMetaRecordVersion
+                          : v4                       ? uint8_t{4}
                           : !meta.part_sizes.empty() ? uint8_t{3}
                                                      : kMetaRecordOldestVersion;
   std::string out(1, static_cast<char>(version));
@@ -91,6 +92,7 @@ std::string EncodeMetaRecord(const ObjectMeta& meta, bool with_mtime) {
   PutHeaderFields(out, 'g', meta.tags);
   if (!meta.checksum_type.empty()) PutField(out, 'y', meta.checksum_type);
   for (const std::string& checksum : meta.part_checksums) PutField(out, 'x', checksum);
+  if (!meta.acl.empty()) PutField(out, 'a', meta.acl);
   return out;
 }
 
@@ -158,6 +160,10 @@ Result<MetaRecord> DecodeMetaRecord(std::string_view value) {
       case 'x':
         ok = version >= 4;
         meta.part_checksums.emplace_back(bytes);
+        break;
+      case 'a':
+        ok = version >= 5;
+        meta.acl = std::string(bytes);
         break;
       default:
         ok = false;

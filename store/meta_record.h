@@ -15,6 +15,7 @@
 //     'g' tag: varint key length, key, value
 //     'y' checksum type ("COMPOSITE" / "FULL_OBJECT")
 //     'x' part checksum (base64), one field per part, in order  -- format 4
+//     'a' the object's ACL (auth/acl.h's codec)                 -- format 5
 //
 // A record is written with the lowest version that holds its fields: 2 unless
 // it carries part sizes, 4 when it carries tags, a checksum type or part
@@ -38,7 +39,7 @@
 
 namespace fsgate::store {
 
-inline constexpr uint8_t kMetaRecordVersion = 4;
+inline constexpr uint8_t kMetaRecordVersion = 5;
 inline constexpr uint8_t kMetaRecordOldestVersion = 2;
 
 struct MetaRecord {

@@ -56,6 +56,9 @@ struct ObjectMeta {
   // A multipart object's part checksums (base64, of the algorithm in
   // `checksums`), in part order (GetObjectAttributes, GET ?partNumber=N).
   std::vector<std::string> part_checksums;
+  // The object's ACL in auth/acl.h's codec (owner and grants); empty: private
+  // to the bucket's owner, as every object written before ACLs existed.
+  std::string acl;
 };
 
 // Stored with a bucket. The store keeps them and gives them back; what an
@@ -65,6 +68,12 @@ struct BucketAttributes {
   std::string region;  // where it was created; empty when never stated
   HeaderList tags;     // PutBucketTagging; empty: no tag set
   std::string policy;  // PutBucketPolicy's JSON as sent; empty: no policy
+  std::string acl;     // auth/acl.h's codec; empty: private to the owner
+  // PutPublicAccessBlock's four flags as "0101" (BlockPublicAcls,
+  // IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets); empty: none.
+  std::string public_access_block;
+  // PutBucketOwnershipControls' ObjectOwnership; empty: none (ObjectWriter).
+  std::string ownership;
 };
 
 struct BucketInfo {
@@ -140,6 +149,7 @@ struct CopyRequest {
   ObjectMeta new_meta;            // used when replace_metadata
   bool replace_tags = false;      // x-amz-tagging-directive: REPLACE
   HeaderList new_tags;            // used when replace_tags
+  std::string acl;                // the copy's ACL (ObjectMeta::acl): never the source's
   // Called with the source's metadata before copying (x-amz-copy-source-if-*).
   std::function<Status(const ObjectMeta&)> check_source;
   WriteConditions conditions;  // on the destination
@@ -235,10 +245,19 @@ class ObjectStore {
   // Durable before it returns; the new metadata.
   virtual Result<ObjectMeta> PutObjectTagging(const std::string& bucket, const std::string& key,
                                               HeaderList tags) = 0;
+  // Replaces the ACL (ObjectMeta::acl) of the current version of bucket/key,
+  // as PutObjectTagging replaces its tags.
+  virtual Result<ObjectMeta> PutObjectAcl(const std::string& bucket, const std::string& key,
+                                          std::string acl) = 0;
   // Replaces the bucket's tags (empty: removes them); durable before it returns.
   virtual Status PutBucketTagging(const std::string& bucket, HeaderList tags) = 0;
   // Replaces the bucket's policy (empty: removes it); durable before it returns.
   virtual Status PutBucketPolicy(const std::string& bucket, std::string policy) = 0;
+  // Replace the bucket's ACL, public access block, ownership controls (the
+  // BucketAttributes fields; empty: removes it); durable before they return.
+  virtual Status PutBucketAcl(const std::string& bucket, std::string acl) = 0;
+  virtual Status PutPublicAccessBlock(const std::string& bucket, std::string block) = 0;
+  virtual Status PutBucketOwnershipControls(const std::string& bucket, std::string ownership) = 0;
 
   // Multipart uploads.
   virtual Result<std::string> CreateMultipartUpload(const PutRequest& request) = 0;

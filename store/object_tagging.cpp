@@ -1,5 +1,6 @@
-// PutObjectTagging (and DeleteObjectTagging, an empty tag set): a change of
-// the metadata of the version the key names, never of its data.
+// PutObjectTagging (and DeleteObjectTagging, an empty tag set) and
+// PutObjectAcl: a change of the metadata of the version the key names, never
+// of its data.
 #include "dirops/node_attrs.h"
 #include "store/fs_object_store.h"
 #include "store/key_path.h"
@@ -17,6 +18,17 @@ constexpr int kMaxAttempts = 16;
 
 Result<ObjectMeta> FsObjectStore::PutObjectTagging(const std::string& bucket,
                                                    const std::string& key, HeaderList tags) {
+  return UpdateObjectMeta(bucket, key, [&tags](ObjectMeta& meta) { meta.tags = tags; });
+}
+
+Result<ObjectMeta> FsObjectStore::PutObjectAcl(const std::string& bucket, const std::string& key,
+                                               std::string acl) {
+  return UpdateObjectMeta(bucket, key, [&acl](ObjectMeta& meta) { meta.acl = acl; });
+}
+
+Result<ObjectMeta> FsObjectStore::UpdateObjectMeta(const std::string& bucket,
+                                                   const std::string& key,
+                                                   const std::function<void(ObjectMeta&)>& change) {
   if (Status s = CheckObject(bucket, key); !s.ok()) return s;
   auto gate = bucket_gate_.Write(bucket);
   const dirops::NodePath node = ObjectNode(bucket, key);
@@ -28,7 +40,7 @@ Result<ObjectMeta> FsObjectStore::PutObjectTagging(const std::string& bucket,
     auto version = Find(bucket, key);
     if (!version.ok()) return version.status();
     ObjectMeta meta = std::move(version->meta);
-    meta.tags = tags;
+    change(meta);
     if (node.kind == dirops::NodeKind::kDirectory) {
       Status s = dirops::WriteDirAttrs(*backend_, path, ObjectAttrNames(),
                                        EncodeObjectAttrs(meta, /*directory=*/true));
@@ -49,7 +61,7 @@ Result<ObjectMeta> FsObjectStore::PutObjectTagging(const std::string& bucket,
     if (!s.ok()) return s;
     return meta;
   }
-  return S3Error(s3err::kSlowDown, "The object was replaced too often to change its tags.");
+  return S3Error(s3err::kSlowDown, "The object was replaced too often to change its metadata.");
 }
 
 }  // namespace fsgate::store

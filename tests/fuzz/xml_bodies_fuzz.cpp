@@ -1,5 +1,7 @@
 // The XML request bodies (CreateBucketConfiguration, DeleteObjects,
-// CompleteMultipartUpload, Tagging) through pugixml and the S3 body parsers.
+// CompleteMultipartUpload, Tagging, AccessControlPolicy,
+// PublicAccessBlockConfiguration, OwnershipControls) through pugixml and the
+// S3 body parsers.
 // Every input goes through all of them: a body is whatever the client sends.
 #include <cstddef>
 #include <cstdint>
@@ -22,5 +24,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const auto& part : *parts) FUZZ_CHECK(part.number >= 1 && part.number <= kMaxPartNumber);
   }
   (void)ParseTagging(body);
+  if (auto acl = ParseAccessControlPolicy(body)) {
+    // Each grant names exactly one grantee.
+    for (const auto& g : acl->grants) {
+      FUZZ_CHECK(!g.id.empty() + !g.uri.empty() + !g.email.empty() == 1);
+    }
+  }
+  (void)ParsePublicAccessBlock(body);
+  if (auto ownership = ParseOwnershipControls(body)) FUZZ_CHECK(!ownership->empty());
   return 0;
 }

@@ -1,6 +1,7 @@
 // Bucket policies: parsing with S3's messages for each fault, and evaluation
 // as AWS documents it (explicit Deny wins, Allow, else no decision).
 #include "auth/policy.h"
+#include "auth/policy_condition.h"
 
 #include <gtest/gtest.h>
 
@@ -159,6 +160,58 @@ TEST(BucketPolicyEval, StringNumericBoolAndIfExists) {
   EXPECT_EQ(with("s3:prefix", "other/a"), PolicyDecision::kNoDecision);
   EXPECT_EQ(with("s3:delimiter", "/"), PolicyDecision::kAllow);
   EXPECT_EQ(with("s3:delimiter", "-"), PolicyDecision::kNoDecision);
+}
+
+// A time window on aws:CurrentTime, in ISO 8601 and epoch seconds.
+TEST(BucketPolicyEval, DateOperatorsOnCurrentTime) {
+  auto policy = Parse(Statement(
+      R"({"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*",)"
+      R"("Condition":{"DateGreaterThanEquals":{"aws:CurrentTime":"2026-12-01T00:00:00Z"},)"
+      R"("DateLessThan":{"aws:CurrentTime":"1798761600"}}})"));  // 2027-01-01T00:00:00Z
+  auto at = [&](std::string time) {
+    return Decide(policy, "", "s3:GetObject", "arn:aws:s3:::photos/k", {{"aws:CurrentTime", time}});
+  };
+  EXPECT_EQ(at("2026-12-06T10:00:00.123Z"), PolicyDecision::kAllow);
+  EXPECT_EQ(at("2026-12-01T00:00:00Z"), PolicyDecision::kAllow);
+  EXPECT_EQ(at("2026-11-30T23:59:59Z"), PolicyDecision::kNoDecision);
+  EXPECT_EQ(at("2026-12-01T01:00:00+02:00"), PolicyDecision::kNoDecision);  // 23:00Z the day before
+  EXPECT_EQ(at("2027-01-01T00:00:00Z"), PolicyDecision::kNoDecision);
+  EXPECT_EQ(at("not a date"), PolicyDecision::kNoDecision);
+  EXPECT_EQ(Decide(policy, "", "s3:GetObject", "arn:aws:s3:::photos/k"),
+            PolicyDecision::kNoDecision);
+  EXPECT_EQ(PolicyTime("1970-01-02"), 86400.0);
+  EXPECT_EQ(PolicyTime("2000-03-01T00:00:00Z"), 951868800.0);
+  for (std::string_view bad :
+       {"", "2026-13-01", "2026-12-01T25:00:00Z", "2026-12-01T10:00:00Q", "2026-12-01T10:00:00."}) {
+    EXPECT_FALSE(PolicyTime(bad).has_value()) << bad;
+  }
+  EXPECT_EQ(
+      ParseError(Statement(
+          R"({"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*",)"
+          R"("Condition":{"DateSoon":{"aws:CurrentTime":"2026-12-01"}}})")),
+      "Invalid Condition type : DateSoon");
+}
+
+// ForAnyValue / ForAllValues over a key the request gives several values.
+TEST(BucketPolicyEval, ForAnyValueAndForAllValues) {
+  auto any = Parse(Statement(
+      R"({"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*",)"
+      R"("Condition":{"ForAnyValue:StringLike":{"s3:tag":["blue*","green"]}}})"));
+  auto all = Parse(Statement(
+      R"({"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*",)"
+      R"("Condition":{"ForAllValues:StringEquals":{"s3:tag":["blue","green"]}}})"));
+  auto decide = [](const BucketPolicy& p, ConditionContext c) {
+    return Decide(p, "", "s3:GetObject", "arn:aws:s3:::photos/k", std::move(c));
+  };
+  const ConditionContext mixed = {{"s3:tag", "red"}, {"s3:tag", "bluebell"}};
+  const ConditionContext subset = {{"s3:tag", "green"}, {"s3:tag", "blue"}};
+  const ConditionContext none = {};
+  EXPECT_EQ(decide(any, mixed), PolicyDecision::kAllow);
+  EXPECT_EQ(decide(any, {{"s3:tag", "red"}}), PolicyDecision::kNoDecision);
+  EXPECT_EQ(decide(any, none), PolicyDecision::kNoDecision);  // nothing to match
+  EXPECT_EQ(decide(all, subset), PolicyDecision::kAllow);
+  EXPECT_EQ(decide(all, mixed), PolicyDecision::kNoDecision);
+  EXPECT_EQ(decide(all, none), PolicyDecision::kAllow);  // vacuously, as AWS warns
 }
 
 TEST(BucketPolicyEval, NegatedOperatorsPassAMissingKey) {

@@ -24,5 +24,64 @@ TEST(ParseCompleteMultipartUpload, PartsCarryTheChecksumsTheyList) {
   EXPECT_TRUE((*parts)[2].checksums.empty());
 }
 
+TEST(ParseAccessControlPolicy, GranteesOfEachTypeWhateverTheXsiPrefix) {
+  auto acl = ParseAccessControlPolicy(
+      "<AccessControlPolicy xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+      "<Owner><ID>alice</ID></Owner><AccessControlList>"
+      "<Grant><Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+      "xsi:type=\"CanonicalUser\"><ID>bob</ID><DisplayName>b</DisplayName></Grantee>"
+      "<Permission>WRITE_ACP</Permission></Grant>"
+      "<Grant><Grantee xmlns:x=\"http://www.w3.org/2001/XMLSchema-instance\" x:type=\"Group\">"
+      "<URI>http://acs.amazonaws.com/groups/global/AllUsers</URI></Grantee>"
+      "<Permission>READ</Permission></Grant>"
+      "<Grant><Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+      "xsi:type=\"AmazonCustomerByEmail\"><EmailAddress>a@b.c</EmailAddress></Grantee>"
+      "<Permission>FULL_CONTROL</Permission></Grant>"
+      "</AccessControlList></AccessControlPolicy>");
+  ASSERT_TRUE(acl);
+  EXPECT_EQ(acl->owner_id, "alice");
+  ASSERT_EQ(acl->grants.size(), 3u);
+  EXPECT_EQ(acl->grants[0].id, "bob");
+  EXPECT_EQ(acl->grants[0].permission, auth::AclPermission::kWriteAcp);
+  EXPECT_EQ(acl->grants[1].uri, "http://acs.amazonaws.com/groups/global/AllUsers");
+  EXPECT_EQ(acl->grants[2].email, "a@b.c");
+  // No list, no type, an unknown type or permission, an empty ID: malformed.
+  for (const char* bad :
+       {"<AccessControlPolicy/>",
+        "<AccessControlPolicy><AccessControlList><Grant><Grantee><ID>bob</ID></Grantee>"
+        "<Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>",
+        "<AccessControlPolicy><AccessControlList><Grant><Grantee xsi:type=\"Robot\"><ID>bob</ID>"
+        "</Grantee><Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>",
+        "<AccessControlPolicy><AccessControlList><Grant><Grantee xsi:type=\"CanonicalUser\">"
+        "<ID>bob</ID></Grantee><Permission>ALL</Permission></Grant></AccessControlList>"
+        "</AccessControlPolicy>",
+        "<AccessControlPolicy><AccessControlList><Grant><Grantee xsi:type=\"CanonicalUser\">"
+        "<ID></ID></Grantee><Permission>READ</Permission></Grant></AccessControlList>"
+        "</AccessControlPolicy>"}) {
+    EXPECT_FALSE(ParseAccessControlPolicy(bad)) << bad;
+  }
+}
+
+TEST(ParsePublicAccessBlock, AbsentFlagsAreFalseOthersMustBeBooleans) {
+  auto flags = ParsePublicAccessBlock(
+      "<PublicAccessBlockConfiguration><IgnorePublicAcls>true</IgnorePublicAcls>"
+      "<RestrictPublicBuckets>false</RestrictPublicBuckets></PublicAccessBlockConfiguration>");
+  ASSERT_TRUE(flags);
+  EXPECT_EQ(*flags, (std::array<bool, 4>{false, true, false, false}));
+  EXPECT_FALSE(
+      ParsePublicAccessBlock("<PublicAccessBlockConfiguration><BlockPublicAcls>1</BlockPublicAcls>"
+                             "</PublicAccessBlockConfiguration>"));
+}
+
+TEST(ParseOwnershipControls, ExactlyOneRule) {
+  EXPECT_EQ(ParseOwnershipControls("<OwnershipControls><Rule><ObjectOwnership>ObjectWriter"
+                                   "</ObjectOwnership></Rule></OwnershipControls>"),
+            "ObjectWriter");
+  EXPECT_FALSE(ParseOwnershipControls("<OwnershipControls/>"));
+  EXPECT_FALSE(ParseOwnershipControls(
+      "<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule>"
+      "<Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule></OwnershipControls>"));
+}
+
 }  // namespace
 }  // namespace fsgate::gateway

@@ -12,12 +12,22 @@ using testing::ReadLocalFile;
 using testing::TempDir;
 using testing::WriteLocalFile;
 
+BucketAttributes OwnedBy(std::string owner, std::string region = "") {
+  BucketAttributes attributes;
+  attributes.owner = std::move(owner);
+  attributes.region = std::move(region);
+  return attributes;
+}
+
 TEST(BucketRecord, RoundTrips) {
   BucketRecord record{.created_ns = 1733450000123456789,
                       .attributes = {.owner = "al\"ice\n",
                                      .region = "eu-west-1",
                                      .tags = {{"cost-center", "42"}, {"empty", ""}},
-                                     .policy = R"({"Statement":[{"Effect":"Allow"}]})"}};
+                                     .policy = R"({"Statement":[{"Effect":"Allow"}]})",
+                                     .acl = "al\"ice\n\nFUal\"ice\n\nRA\n",
+                                     .public_access_block = "1001",
+                                     .ownership = "BucketOwnerPreferred"}};
   std::string text = EncodeBucketRecord(record);
   EXPECT_EQ(text.find('\n'), text.size() - 1) << "one line";
   auto decoded = DecodeBucketRecord(text);
@@ -27,6 +37,9 @@ TEST(BucketRecord, RoundTrips) {
   EXPECT_EQ(decoded->attributes.region, record.attributes.region);
   EXPECT_EQ(decoded->attributes.tags, record.attributes.tags);
   EXPECT_EQ(decoded->attributes.policy, record.attributes.policy);
+  EXPECT_EQ(decoded->attributes.acl, record.attributes.acl);
+  EXPECT_EQ(decoded->attributes.public_access_block, record.attributes.public_access_block);
+  EXPECT_EQ(decoded->attributes.ownership, record.attributes.ownership);
 }
 
 TEST(BucketRecord, ReadsTheCreationTimeOfAnOlderFsgate) {
@@ -73,10 +86,7 @@ class BucketAttributesTest : public ::testing::Test {
 
 TEST_F(BucketAttributesTest, KeptWithTheBucketAndGoneWithIt) {
   auto store = Open("main");
-  ASSERT_TRUE(
-      store
-          ->CreateBucket("bkt", {.owner = "alice", .region = "eu-west-1", .tags = {}, .policy = {}})
-          .ok());
+  ASSERT_TRUE(store->CreateBucket("bkt", OwnedBy("alice", "eu-west-1")).ok());
   store.reset();  // its gateway state stays locked while it lives
   store = Open("main");
   auto info = store->HeadBucket("bkt");
@@ -90,14 +100,12 @@ TEST_F(BucketAttributesTest, KeptWithTheBucketAndGoneWithIt) {
 
 TEST_F(BucketAttributesTest, ABucketMadeAgainIsReadAfresh) {
   auto store = Open("main");
-  ASSERT_TRUE(
-      store->CreateBucket("bkt", {.owner = "alice", .region = "", .tags = {}, .policy = {}}).ok());
+  ASSERT_TRUE(store->CreateBucket("bkt", OwnedBy("alice")).ok());
   EXPECT_EQ(store->HeadBucket("bkt")->attributes.owner, "alice");
   EXPECT_EQ(store->HeadBucket("bkt")->attributes.owner, "alice");
   ASSERT_TRUE(store->DeleteBucket("bkt").ok());
   EXPECT_TRUE(store->HeadBucket("bkt").status().Is(s3err::kNoSuchBucket));
-  ASSERT_TRUE(
-      store->CreateBucket("bkt", {.owner = "bob", .region = "", .tags = {}, .policy = {}}).ok());
+  ASSERT_TRUE(store->CreateBucket("bkt", OwnedBy("bob")).ok());
   EXPECT_EQ(store->HeadBucket("bkt")->attributes.owner, "bob");
 }
 
@@ -127,8 +135,7 @@ TEST_F(BucketAttributesTest, ABucketWithoutAnOwnerIsGivenTheDefaultOneAndKeepsIt
 
 TEST_F(BucketAttributesTest, ADamagedRecordFailsTheLookup) {
   auto store = Open("main");
-  ASSERT_TRUE(
-      store->CreateBucket("bkt", {.owner = "alice", .region = "", .tags = {}, .policy = {}}).ok());
+  ASSERT_TRUE(store->CreateBucket("bkt", OwnedBy("alice")).ok());
   WriteLocalFile(dir_.path() + "/.fsgate/buckets/bkt", "{\"v\":1,");
   auto info = store->HeadBucket("bkt");
   ASSERT_FALSE(info.ok());

@@ -79,6 +79,32 @@ TEST(MetaRecordTest, TagsAndPartChecksumsRoundTripInFormat4Only) {
                    .ok());
 }
 
+// An ACL needs format 5; an object without one keeps its older format, so
+// that an fsgate from before ACLs still reads every private object.
+TEST(MetaRecordTest, AclRoundTripsInFormat5Only) {
+  ObjectMeta m = Full();
+  const char first = EncodeMetaRecord(m, false)[0];
+  EXPECT_LT(first, 5);
+  m.acl = "bob\nFUbob\nRA\n";
+  std::string v5 = EncodeMetaRecord(m, false);
+  EXPECT_EQ(v5[0], 5);
+  auto r = DecodeMetaRecord(v5);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->meta.acl, m.acl);
+  EXPECT_EQ(r->meta.etag, m.etag);
+  // A format 4 record cannot carry one.
+  EXPECT_FALSE(DecodeMetaRecord(std::string("\x04e\x00a\x02"
+                                            "ab",
+                                            7))
+                   .ok());
+  // A public-read object of a short owner still fits the inode.
+  ObjectMeta typical;
+  typical.etag = "8aed84801cfdb3c95972aac35f2fc78b";
+  typical.content_type = "binary/octet-stream";
+  typical.acl = "alice\nFUalice\nRA\n";
+  EXPECT_LE(dirops::FrameAttrs(EncodeMetaRecord(typical, false), 19343).size(), 64u);
+}
+
 TEST(MetaRecordTest, FileRecordsLeaveMtimeToTheFile) {
   auto r = DecodeMetaRecord(EncodeMetaRecord(Full(), /*with_mtime=*/false));
   ASSERT_TRUE(r.ok());
