@@ -106,6 +106,7 @@ bool Authorize(S3Context& ctx) {
   // A request no operation matches is answered MethodNotAllowed, to the
   // bucket's owner only.
   const Access access = ctx.row != nullptr ? ctx.row->access : Access::kBucketOwner;
+  if (access == Access::kAnyone) return true;
   if (ctx.bucket.empty() || access == Access::kCaller) {
     if (ctx.user != nullptr) return true;
     ctx.Error("AccessDenied");  // an anonymous caller has no buckets of its own

@@ -78,9 +78,11 @@ void CreateBucket(S3Context& ctx) {
                          "this request was sent to.");
   }
   if (constraint == kUsEast1) return ctx.Error("InvalidLocationConstraint");
-  Status s = ctx.store.CreateBucket(
-      ctx.bucket,
-      {.owner = ctx.user->user, .region = std::string(ctx.region), .tags = {}, .policy = {}});
+  Status s = ctx.store.CreateBucket(ctx.bucket, {.owner = ctx.user->user,
+                                                 .region = std::string(ctx.region),
+                                                 .tags = {},
+                                                 .policy = {},
+                                                 .cors = {}});
   if (s.Is(s3err::kBucketAlreadyOwnedByYou)) {
     auto info = ctx.store.HeadBucket(ctx.bucket);
     if (!info.ok()) return ctx.Error(info.status());
@@ -151,8 +153,6 @@ void BucketConfigurationAbsent(S3Context& ctx) {
   switch (ctx.operation) {
     case S3Operation::kGetPublicAccessBlock:
       return absent("NoSuchPublicAccessBlockConfiguration");
-    case S3Operation::kGetBucketCors:
-      return absent("NoSuchCORSConfiguration");
     case S3Operation::kGetBucketLifecycleConfiguration:
       return absent("NoSuchLifecycleConfiguration");
     case S3Operation::kGetBucketTagging:

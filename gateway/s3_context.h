@@ -43,6 +43,9 @@ struct S3Context {
   // The addressed bucket's stored attributes (owner, region), filled in by
   // Authorize when the bucket exists.
   store::BucketAttributes bucket_attributes;
+  // Access-Control-* and Vary for a browser's request that a CORS rule of the
+  // bucket allows (ApplyCorsRules); on every answer, errors included.
+  http::Headers cors_headers;
 
   // Filled in as the answer goes out, for metrics and the access log.
   int status = 0;

@@ -20,6 +20,7 @@ struct ErrorInfo {
 const std::unordered_map<std::string_view, ErrorInfo>& ErrorTable() {
   static const std::unordered_map<std::string_view, ErrorInfo> table = {
       {"AccessDenied", {403, "Access Denied"}},
+      {"AccessForbidden", {403, "Access Forbidden"}},
       {"AuthorizationHeaderMalformed", {400, "The authorization header is malformed."}},
       {"AuthorizationQueryParametersError", {400, "Error parsing the X-Amz-Credential parameter."}},
       {"BadRequest", {400, "An error occurred when parsing the HTTP request."}},

@@ -34,6 +34,8 @@ namespace fsgate::gateway {
   X(PutBucketTagging) X(DeleteBucketTagging)                                                      \
   /* policy_handlers.cpp */                                                                       \
   X(GetBucketPolicy) X(PutBucketPolicy) X(DeleteBucketPolicy) X(GetBucketPolicyStatus)            \
+  /* cors_handlers.cpp */                                                                         \
+  X(GetBucketCors) X(PutBucketCors) X(DeleteBucketCors) X(OptionsObject)                          \
   /* object_attributes_handler.cpp */                                                             \
   X(GetObjectAttributes)                                                                          \
   /* copy_handler.cpp */                                                                          \

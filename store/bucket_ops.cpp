@@ -157,6 +157,11 @@ Status FsObjectStore::PutBucketPolicy(const std::string& bucket, std::string pol
       bucket, [&policy](BucketAttributes& attributes) { attributes.policy = std::move(policy); });
 }
 
+Status FsObjectStore::PutBucketCors(const std::string& bucket, std::string cors) {
+  return UpdateBucketAttributes(
+      bucket, [&cors](BucketAttributes& attributes) { attributes.cors = std::move(cors); });
+}
+
 Result<std::vector<BucketInfo>> FsObjectStore::ListBuckets() {
   auto entries = backend_->ReadDir("");
   if (!entries.ok()) return entries.status();

@@ -54,6 +54,11 @@ std::string EncodeBucketRecord(const BucketRecord& record) {
     w.String(record.attributes.policy.data(),
              static_cast<rapidjson::SizeType>(record.attributes.policy.size()));
   }
+  if (!record.attributes.cors.empty()) {
+    w.Key("cors");
+    w.String(record.attributes.cors.data(),
+             static_cast<rapidjson::SizeType>(record.attributes.cors.size()));
+  }
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize()) + "\n";
 }
@@ -79,7 +84,8 @@ Result<BucketRecord> DecodeBucketRecord(std::string_view text) {
   record.created_ns = created->value.GetInt64();
   for (auto [name, field] : {std::pair{"owner", &record.attributes.owner},
                              std::pair{"region", &record.attributes.region},
-                             std::pair{"policy", &record.attributes.policy}}) {
+                             std::pair{"policy", &record.attributes.policy},
+                             std::pair{"cors", &record.attributes.cors}}) {
     auto it = doc.FindMember(name);
     if (it == doc.MemberEnd()) continue;
     if (!it->value.IsString()) return Damaged(std::string(name) + " is not a string");

@@ -1,7 +1,7 @@
 // The bucket record, ROOT/.fsgate/buckets/<name>: what is stored with a bucket
 // besides its directory. One JSON object with a format version,
 //   {"v":1,"created_ns":…,"owner":"alice","region":"eu-west-1","tags":[["k","v"],…],
-//    "policy":"<the bucket policy's JSON, as sent>"}
+//    "policy":"<the bucket policy's JSON, as sent>","cors":"<CORSConfiguration XML>"}
 // Records written before the version existed hold only the creation time in
 // nanoseconds ("<ns>\n"); they decode with no owner and no region.
 #pragma once

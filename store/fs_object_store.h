@@ -54,6 +54,7 @@ class FsObjectStore final : public ObjectStore {
                                       HeaderList tags) override;
   Status PutBucketTagging(const std::string& bucket, HeaderList tags) override;
   Status PutBucketPolicy(const std::string& bucket, std::string policy) override;
+  Status PutBucketCors(const std::string& bucket, std::string cors) override;
 
   Result<std::string> CreateMultipartUpload(const PutRequest& request) override;
   Result<std::unique_ptr<ObjectWriter>> BeginUploadPart(const std::string& bucket,

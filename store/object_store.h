@@ -65,6 +65,7 @@ struct BucketAttributes {
   std::string region;  // where it was created; empty when never stated
   HeaderList tags;     // PutBucketTagging; empty: no tag set
   std::string policy;  // PutBucketPolicy's JSON as sent; empty: no policy
+  std::string cors;    // PutBucketCors' CORSConfiguration, as GetBucketCors answers it
 };
 
 struct BucketInfo {
@@ -239,6 +240,8 @@ class ObjectStore {
   virtual Status PutBucketTagging(const std::string& bucket, HeaderList tags) = 0;
   // Replaces the bucket's policy (empty: removes it); durable before it returns.
   virtual Status PutBucketPolicy(const std::string& bucket, std::string policy) = 0;
+  // The CORSConfiguration document; empty deletes it.
+  virtual Status PutBucketCors(const std::string& bucket, std::string cors) = 0;
 
   // Multipart uploads.
   virtual Result<std::string> CreateMultipartUpload(const PutRequest& request) = 0;
