@@ -271,9 +271,11 @@ constexpr std::string_view kListParameters[] = {
 };
 
 // Query parameters any request may carry: presigned-URL authentication
-// (X-Amz-*) and the x-id=<Operation> the AWS SDKs append.
+// (X-Amz-*, and SigV2's AWSAccessKeyId, Expires, Signature) and the
+// x-id=<Operation> the AWS SDKs append.
 bool IsRequestParameter(std::string_view name) {
-  return name == "x-id" || name.starts_with("X-Amz-") || name.starts_with("x-amz-");
+  return name == "x-id" || name.starts_with("X-Amz-") || name.starts_with("x-amz-") ||
+         name == "AWSAccessKeyId" || name == "Expires" || name == "Signature";
 }
 
 bool IsListParameter(std::string_view name) {
