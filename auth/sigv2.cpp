@@ -146,7 +146,11 @@ AuthResult AuthenticatePresignedV2(const RequestView& request, const CredentialS
   }
   const std::string expected = Base64Encode(
       HmacSha1(credentials->secret_key, PresignedV2StringToSign(request, *expires, host_bucket)));
-  if (!ConstantTimeEqual(expected, *signature)) {
+  return SignatureChecked(credentials, ConstantTimeEqual(expected, *signature));
+}
+
+AuthResult SignatureChecked(const Credentials* credentials, bool signature_matches) {
+  if (!signature_matches) {
     return Fail("SignatureDoesNotMatch",
                 "The request signature we calculated does not match the signature you "
                 "provided. Check your key and signing method.");

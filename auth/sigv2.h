@@ -22,6 +22,10 @@ AuthResult AuthenticatePresignedV2(const RequestView& request, const CredentialS
                                    std::chrono::system_clock::time_point now,
                                    std::string_view host_bucket);
 
+// The answer to a signature check of `credentials`' user: ok, or
+// SignatureDoesNotMatch with AWS's message (V2 URLs and POST forms).
+AuthResult SignatureChecked(const Credentials* credentials, bool signature_matches);
+
 // The string a V2 presigned URL signs (for tests and clients).
 std::string PresignedV2StringToSign(const RequestView& request, std::string_view expires,
                                     std::string_view host_bucket);

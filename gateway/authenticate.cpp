@@ -65,11 +65,8 @@ bool Authenticate(S3Context& ctx, const auth::CredentialStore& users,
   const bool v4 = CarriesSigV4(ctx.request);
   const bool v2 = !v4 && CarriesSigV2Query(ctx.request);
   if (!v4 && !v2) {
-    if ((allowed & kAuthPostForm) != 0) {
-      // The policy and its signature are fields of the form; fsgate does not read them yet.
-      ctx.NotImplemented();
-      return false;
-    }
+    // The policy and its signature are fields of the form: its handler reads them.
+    if ((allowed & kAuthPostForm) != 0) return true;
     // Authorize decides, as for any caller: a bucket policy may allow an
     // anonymous caller any operation on a bucket, so every one that takes a
     // signature takes none too, and is denied by default.

@@ -15,7 +15,8 @@
 
 namespace fsgate::auth {
 struct Credentials;
-}
+class CredentialStore;
+}  // namespace fsgate::auth
 
 namespace fsgate::gateway {
 
@@ -38,6 +39,8 @@ struct S3Context {
   S3Operation operation = S3Operation::kUnknown;  // names it in metrics and the access log
   const S3OperationRow* row = nullptr;            // its table row; nullptr for kUnknown
   const auth::Credentials* user = nullptr;
+  // Every user: for POST object, whose form carries its credentials.
+  const auth::CredentialStore* users = nullptr;
   std::string_view region;        // this endpoint's (--region)
   bool secure_transport = false;  // over TLS: aws:SecureTransport of a bucket policy
   // The addressed bucket's stored attributes (owner, region), filled in by

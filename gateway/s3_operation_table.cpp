@@ -178,10 +178,10 @@ constexpr S3OperationRow kRows[] = {
       .addressed = kBucket,
       .header = "content-type",
       .header_prefix = "multipart/form-data"},
-     nullptr,
+     PostObject,
      kAuthPostForm,
      "s3:PutObject",
-     kBucketOwner,
+     kByHandler,
      kObjectSizeLimit},
     // A browser's CORS preflight: no credentials (a presigned URL's are for
     // the request it precedes); the bucket's CORS rules decide.

@@ -66,6 +66,9 @@ enum class Access : uint8_t {
   kBucketOwnerAndCopySource,
   // No one is checked: the CORS preflight, which the bucket's CORS rules decide.
   kAnyone,
+  // Checked by the handler once the body names the caller and the key: POST
+  // object's form (AuthorizeFormUpload).
+  kByHandler,
 };
 
 // body_limit of the rows whose body becomes an object or a part: the

@@ -11,6 +11,8 @@ import botocore.config
 import boto3
 import pytest
 
+from test_clients import s3cmd
+
 
 def curl(url, method="GET"):
     """(status, body) of a plain curl request to `url`."""
@@ -18,21 +20,6 @@ def curl(url, method="GET"):
                          capture_output=True, check=True, timeout=30).stdout
     body, _, status = out.rpartition(b"\n")
     return int(status), body
-
-
-def s3cmd(server, tmp_path, *args):
-    cfg = tmp_path / "s3cfg"
-    cfg.write_text(
-        "[default]\n"
-        f"access_key = {server.access_key}\n"
-        f"secret_key = {server.secret_key}\n"
-        f"host_base = 127.0.0.1:{server.port}\n"
-        f"host_bucket = 127.0.0.1:{server.port}\n"
-        "use_https = False\n")
-    res = subprocess.run(["/usr/bin/s3cmd", "-c", str(cfg), *args], capture_output=True,
-                         text=True, timeout=60)
-    assert res.returncode == 0, res.stderr
-    return res.stdout
 
 
 def v2_client(server, secret_key=None):
@@ -51,7 +38,7 @@ def doc(s3, bucket):
 
 def test_s3cmd_signurl_then_curl(server, doc, tmp_path):
     bucket, key = doc
-    url = s3cmd(server, tmp_path, "signurl", f"s3://{bucket}/{key}", "+120").strip()
+    url = s3cmd(server, tmp_path, "signurl", f"s3://{bucket}/{key}", "+120").stdout.strip()
     assert "AWSAccessKeyId=" in url and "Signature=" in url
     assert curl(url) == (200, b"shared text")
     # The same URL does not open another key, nor a DELETE.
