@@ -17,6 +17,7 @@ import os
 import re
 import subprocess
 import time
+import zlib
 
 import pytest
 
@@ -110,6 +111,24 @@ def test_form_sets_metadata_tags_and_filename(s3, bucket, upload_file):
     assert head["Metadata"] == {"owner": "Ann"}
     tags = s3.get_object_tagging(Bucket=bucket, Key="user/photo.jpg")["TagSet"]
     assert tags == [{"Key": "k", "Value": "v"}]
+
+
+def test_checksum_field(s3, bucket, upload_file):
+    data = upload_file.read_bytes()
+    crc = base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
+    form = presign(s3, bucket, "summed.jpg", fields={"x-amz-checksum-crc32": crc},
+                   conditions=[{"x-amz-checksum-crc32": crc}])
+    status, _, body = post(form["url"], form["fields"], upload_file)
+    assert status == 204, body
+    head = s3.head_object(Bucket=bucket, Key="summed.jpg", ChecksumMode="ENABLED")
+    assert head["ChecksumCRC32"] == crc
+    wrong = base64.b64encode(b"\0\0\0\0").decode()
+    form = presign(s3, bucket, "wrong.jpg", fields={"x-amz-checksum-crc32": wrong},
+                   conditions=[{"x-amz-checksum-crc32": wrong}])
+    status, _, body = post(form["url"], form["fields"], upload_file)
+    assert status == 400 and error_of(body) == (
+        "BadDigest", "The CRC32 you specified did not match the calculated checksum.")
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["summed.jpg"]
 
 
 def test_fields_after_the_file_are_ignored(s3, bucket, upload_file):
