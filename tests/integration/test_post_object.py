@@ -22,6 +22,7 @@ import zlib
 import pytest
 
 from fsgate_server import etag_of
+from test_presigned_v2 import v2_client
 
 
 def post(url, fields, file_path=None, file_field="file", extra=()):
@@ -70,6 +71,17 @@ def test_presigned_post_default_204(s3, bucket, upload_file):
     data = upload_file.read_bytes()
     assert headers["etag"] == etag_of(data)
     assert s3.get_object(Bucket=bucket, Key="up/photo.jpg")["Body"].read() == data
+
+
+def test_sigv2_signed_form(server, s3, bucket, upload_file):
+    form = v2_client(server).generate_presigned_post(bucket, "v2.jpg", ExpiresIn=60)
+    assert "AWSAccessKeyId" in form["fields"] and "signature" in form["fields"]
+    status, _, body = post(form["url"], form["fields"], upload_file)
+    assert status == 204, body
+    assert s3.get_object(Bucket=bucket, Key="v2.jpg")["Body"].read() == upload_file.read_bytes()
+    form["fields"]["signature"] = "AAAA"
+    status, _, body = post(form["url"], form["fields"], upload_file)
+    assert status == 403 and error_of(body)[0] == "SignatureDoesNotMatch"
 
 
 def test_success_action_status_201_and_200(s3, bucket, upload_file):
