@@ -159,7 +159,11 @@ Result<uint64_t> StreamFile(FormReader& form, store::ObjectWriter& writer, uint6
 
 void Answer(S3Context& ctx, const auth::FormFields& fields, const std::string& key,
             const std::string& etag) {
-  const std::string location = "/" + ctx.bucket + "/" + http::UriEncode(key, false);
+  // The object's URL, path-style on the endpoint the form was posted to.
+  const std::string* host = ctx.request.Header("host");
+  const std::string location = std::string(ctx.secure_transport ? "https://" : "http://") +
+                               (host != nullptr && http::IsValidHeaderValue(*host) ? *host : "") +
+                               "/" + ctx.bucket + "/" + http::UriEncode(key, false);
   const std::string* redirect = auth::FormField(fields, "success_action_redirect");
   if (redirect == nullptr) redirect = auth::FormField(fields, "redirect");
   if (redirect != nullptr && !redirect->empty() && http::IsValidHeaderValue(*redirect)) {

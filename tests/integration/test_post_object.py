@@ -84,12 +84,14 @@ def test_sigv2_signed_form(server, s3, bucket, upload_file):
     assert status == 403 and error_of(body)[0] == "SignatureDoesNotMatch"
 
 
-def test_success_action_status_201_and_200(s3, bucket, upload_file):
+def test_success_action_status_201_and_200(server, s3, bucket, upload_file):
     form = presign(s3, bucket, "a.jpg", fields={"success_action_status": "201"},
                    conditions=[{"success_action_status": "201"}])
     status, headers, body = post(form["url"], form["fields"], upload_file)
     assert status == 201, body
     assert "<PostResponse>" in body
+    assert f"<Location>{server.endpoint}/{bucket}/a.jpg</Location>" in body
+    assert headers["location"] == f"{server.endpoint}/{bucket}/a.jpg"
     assert f"<Bucket>{bucket}</Bucket>" in body and "<Key>a.jpg</Key>" in body
     assert f"<ETag>{etag_of(upload_file.read_bytes())}</ETag>" in body.replace("&quot;", '"')
     form = presign(s3, bucket, "b.jpg", fields={"success_action_status": "200"},
