@@ -27,30 +27,12 @@ AuthResult Fail(std::string_view code, std::string message) {
   return result;
 }
 
-char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string ToLower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), Lower);
-  return out;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                    [](char x, char y) { return Lower(x) == Lower(y); });
-}
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
+using sigv4::EqualsIgnoreCase;
+using sigv4::ToLower;
+using sigv4::Trim;
 
 std::optional<std::string_view> FindHeader(const RequestView& request, std::string_view name) {
-  for (const auto& [header, value] : request.headers) {
-    if (EqualsIgnoreCase(header, name)) return Trim(value);
-  }
-  return std::nullopt;
+  return sigv4::FindHeader(request.headers, name);
 }
 
 // "AKID/20130524/us-east-1/s3/aws4_request": the key id is everything before

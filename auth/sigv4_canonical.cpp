@@ -32,11 +32,6 @@ int EscapedByte(std::string_view text, size_t i) {
 
 char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                    [](char x, char y) { return Lower(x) == Lower(y); });
-}
-
 bool IsSpace(char c) { return c == ' ' || c == '\t'; }
 
 // Trimmed, with every inner run of whitespace as one space.
@@ -259,6 +254,30 @@ std::optional<std::chrono::system_clock::time_point> ParseHttpDate(std::string_v
   const auto month = std::find(kMonths.begin(), kMonths.end(), rest.substr(3, 3));
   if (month == kMonths.end()) return std::nullopt;
   return MakeTime(y, static_cast<int>(month - kMonths.begin()) + 1, d, h, mi, s);
+}
+
+std::string ToLower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), Lower);
+  return out;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](char x, char y) { return Lower(x) == Lower(y); });
+}
+
+std::string_view Trim(std::string_view text) {
+  while (!text.empty() && IsSpace(text.front())) text.remove_prefix(1);
+  while (!text.empty() && IsSpace(text.back())) text.remove_suffix(1);
+  return text;
+}
+
+std::optional<std::string_view> FindHeader(const HeaderList& headers, std::string_view name) {
+  for (const auto& [header, value] : headers) {
+    if (EqualsIgnoreCase(header, name)) return Trim(value);
+  }
+  return std::nullopt;
 }
 
 }  // namespace fsgate::auth::sigv4

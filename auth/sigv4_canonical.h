@@ -40,6 +40,14 @@ std::string PercentDecode(std::string_view text);
 // X-Amz-Signature) is left out.
 std::string CanonicalQuery(std::string_view raw_query, std::string_view exclude = {});
 
+// ASCII case folding and blank trimming, as SigV2 and SigV4 compare names
+// and values.
+std::string ToLower(std::string_view text);
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+std::string_view Trim(std::string_view text);  // spaces and tabs at both ends
+// The first header called `name` (any case), trimmed; nullopt when absent.
+std::optional<std::string_view> FindHeader(const HeaderList& headers, std::string_view name);
+
 // Canonical headers block (each "name:value\n") for the ';'-separated
 // `signed_headers`: values trimmed, inner whitespace runs collapsed to one
 // space, repeated headers joined with ','. A signed header that is absent

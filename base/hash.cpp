@@ -136,14 +136,26 @@ std::string Digest(HashAlgorithm algorithm, std::string_view data) {
   return hasher.Finish();
 }
 
-std::string HmacSha256(std::string_view key, std::string_view data) {
+namespace {
+
+std::string Hmac(const EVP_MD* md_type, std::string_view key, std::string_view data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
   unsigned int len = 0;
-  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), Bytes(data), data.size(),
-           md.data(), &len) == nullptr) {
-    throw std::runtime_error("HMAC-SHA256 failed");
+  if (HMAC(md_type, key.data(), static_cast<int>(key.size()), Bytes(data), data.size(), md.data(),
+           &len) == nullptr) {
+    throw std::runtime_error("HMAC failed");
   }
   return std::string(reinterpret_cast<const char*>(md.data()), len);
+}
+
+}  // namespace
+
+std::string HmacSha256(std::string_view key, std::string_view data) {
+  return Hmac(EVP_sha256(), key, data);
+}
+
+std::string HmacSha1(std::string_view key, std::string_view data) {
+  return Hmac(EVP_sha1(), key, data);
 }
 
 uint32_t Crc32c(std::string_view data, uint32_t seed) { return ExtendCrc32c(seed, data); }

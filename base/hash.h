@@ -32,6 +32,8 @@ class Hasher {
 
 std::string Digest(HashAlgorithm algorithm, std::string_view data);
 std::string HmacSha256(std::string_view key, std::string_view data);
+// SigV2's (presigned URLs of older clients, POST policies signed with V2).
+std::string HmacSha1(std::string_view key, std::string_view data);
 // Raw 32-bit CRC32C (Castagnoli), for journal records.
 uint32_t Crc32c(std::string_view data, uint32_t seed = 0);
 

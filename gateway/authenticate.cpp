@@ -1,5 +1,6 @@
 #include "gateway/authenticate.h"
 
+#include "auth/sigv2.h"
 #include "auth/sigv4.h"
 #include "gateway/payload_reader.h"
 
@@ -12,16 +13,40 @@ bool CarriesSigV4(const http::HttpRequest& request) {
          request.HasQuery("X-Amz-Credential") || request.HasQuery("X-Amz-Algorithm");
 }
 
-bool SigV4(S3Context& ctx, const auth::CredentialStore& users,
-           std::chrono::system_clock::time_point now) {
+// SigV2's presigned query (s3cmd signurl); header SigV2 is refused by
+// auth::Authenticate as any malformed Authorization.
+bool CarriesSigV2Query(const http::HttpRequest& request) {
+  return request.HasQuery("AWSAccessKeyId") || request.HasQuery("Signature");
+}
+
+auth::RequestView ViewOf(const http::HttpRequest& request) {
   auth::RequestView view;
-  view.method = ctx.request.method;
-  view.target = ctx.request.target;
-  view.headers.reserve(ctx.request.headers.size());
-  for (const auto& [name, value] : ctx.request.headers) view.headers.emplace_back(name, value);
-  // A request with neither an Authorization header nor a presigned query is
-  // AccessDenied here.
-  const auth::AuthResult result = auth::Authenticate(view, users, now, ctx.region);
+  view.method = request.method;
+  view.target = request.target;
+  view.headers.reserve(request.headers.size());
+  for (const auto& [name, value] : request.headers) view.headers.emplace_back(name, value);
+  return view;
+}
+
+// The bucket a virtual-hosted request names in its Host: a path-style
+// request's path starts with its bucket. (A virtual-hosted key that repeats
+// its bucket's name reads as path-style, and its V2 signature then fails:
+// never the other way round.)
+std::string_view HostBucket(const S3Context& ctx) {
+  const std::string_view path = ctx.request.path;
+  const bool path_style =
+      path.size() > ctx.bucket.size() && path[0] == '/' &&
+      path.substr(1, ctx.bucket.size()) == ctx.bucket &&
+      (path.size() == ctx.bucket.size() + 1 || path[ctx.bucket.size() + 1] == '/');
+  return path_style || ctx.bucket.empty() ? std::string_view{} : std::string_view(ctx.bucket);
+}
+
+bool Verify(S3Context& ctx, const auth::CredentialStore& users,
+            std::chrono::system_clock::time_point now, bool presigned_v2) {
+  const auth::RequestView view = ViewOf(ctx.request);
+  const auth::AuthResult result =
+      presigned_v2 ? auth::AuthenticatePresignedV2(view, users, now, HostBucket(ctx))
+                   : auth::Authenticate(view, users, now, ctx.region);
   if (!result.ok) {
     ctx.Error(result.error_code, result.error_message, result.error_details);
     return false;
@@ -36,21 +61,21 @@ bool SigV4(S3Context& ctx, const auth::CredentialStore& users,
 bool Authenticate(S3Context& ctx, const auth::CredentialStore& users,
                   std::chrono::system_clock::time_point now) {
   const AuthModes allowed = ctx.row != nullptr ? ctx.row->auth : kAuthSigV4;
-  if (!CarriesSigV4(ctx.request)) {
-    if ((allowed & kAuthPostForm) != 0) {
-      // The policy and its signature are fields of the form; fsgate does not read them yet.
-      ctx.NotImplemented();
-      return false;
-    }
+  if (allowed == kAuthNone) return true;
+  const bool v4 = CarriesSigV4(ctx.request);
+  const bool v2 = !v4 && CarriesSigV2Query(ctx.request);
+  if (!v4 && !v2) {
+    // The policy and its signature are fields of the form: its handler reads them.
+    if ((allowed & kAuthPostForm) != 0) return true;
     // Authorize decides, as for any caller: a bucket policy may allow an
     // anonymous caller any operation on a bucket, so every one that takes a
     // signature takes none too, and is denied by default.
     if ((allowed & (kAuthAnonymous | kAuthSigV4)) != 0) return true;
-  } else if ((allowed & kAuthSigV4) == 0) {
+  } else if ((allowed & (v2 ? AuthModes{kAuthPresigned} : kAuthSigV4)) == 0) {
     ctx.Error("InvalidRequest", "This operation does not take SigV4 authentication.");
     return false;
   }
-  return SigV4(ctx, users, now);
+  return Verify(ctx, users, now, v2);
 }
 
 }  // namespace fsgate::gateway

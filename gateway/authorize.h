@@ -19,6 +19,11 @@ namespace fsgate::gateway {
 // NoSuchBucket and InvalidBucketName are the same for every caller.
 bool Authorize(S3Context& ctx);
 
+// Authorize for POST object, whose caller and key its form names: may
+// ctx.user (nullptr: anonymous) do the row's action on ctx.bucket/key? Fills
+// ctx.bucket_attributes; false after answering AccessDenied.
+bool AuthorizeFormUpload(S3Context& ctx, const std::string& key);
+
 // May the caller delete bucket/key (s3:DeleteObject)? DeleteObjects asks for
 // each key of its body, after Authorize filled ctx.bucket_attributes.
 [[nodiscard]] bool MayDeleteKey(const S3Context& ctx, const std::string& key);

@@ -199,8 +199,6 @@ void BucketConfigurationAbsent(S3Context& ctx) {
                                            : "The configuration does not exist");
   };
   switch (ctx.operation) {
-    case S3Operation::kGetBucketCors:
-      return absent("NoSuchCORSConfiguration");
     case S3Operation::kGetBucketLifecycleConfiguration:
       return absent("NoSuchLifecycleConfiguration");
     case S3Operation::kGetBucketTagging:

@@ -17,7 +17,11 @@ http::Headers S3BaseHeaders(std::string_view request_id, std::string_view host_i
           {"Server", "fsgate"}};
 }
 
-http::Headers S3Context::BaseHeaders() const { return S3BaseHeaders(request_id, host_id); }
+http::Headers S3Context::BaseHeaders() const {
+  http::Headers headers = S3BaseHeaders(request_id, host_id);
+  headers.insert(headers.end(), cors_headers.begin(), cors_headers.end());
+  return headers;
+}
 
 std::string S3Context::Resource() const {
   if (bucket.empty()) return "/";

@@ -39,12 +39,16 @@ struct S3Context {
   S3Operation operation = S3Operation::kUnknown;  // names it in metrics and the access log
   const S3OperationRow* row = nullptr;            // its table row; nullptr for kUnknown
   const auth::Credentials* user = nullptr;
-  const auth::CredentialStore* users = nullptr;  // every user: ACL grants name them
-  std::string_view region;                       // this endpoint's (--region)
-  bool secure_transport = false;                 // over TLS: aws:SecureTransport of a bucket policy
+  // Every user: ACL grants name them; a POST form carries its credentials.
+  const auth::CredentialStore* users = nullptr;
+  std::string_view region;        // this endpoint's (--region)
+  bool secure_transport = false;  // over TLS: aws:SecureTransport of a bucket policy
   // The addressed bucket's stored attributes (owner, region), filled in by
   // Authorize when the bucket exists.
   store::BucketAttributes bucket_attributes;
+  // Access-Control-* and Vary for a browser's request that a CORS rule of the
+  // bucket allows (ApplyCorsRules); on every answer, errors included.
+  http::Headers cors_headers;
 
   // Filled in as the answer goes out, for metrics and the access log.
   int status = 0;

@@ -20,6 +20,7 @@ struct ErrorInfo {
 const std::unordered_map<std::string_view, ErrorInfo>& ErrorTable() {
   static const std::unordered_map<std::string_view, ErrorInfo> table = {
       {"AccessDenied", {403, "Access Denied"}},
+      {"AccessForbidden", {403, "Access Forbidden"}},
       {"AuthorizationHeaderMalformed", {400, "The authorization header is malformed."}},
       {"AuthorizationQueryParametersError", {400, "Error parsing the X-Amz-Credential parameter."}},
       {"BadRequest", {400, "An error occurred when parsing the HTTP request."}},
@@ -52,6 +53,13 @@ const std::unordered_map<std::string_view, ErrorInfo>& ErrorTable() {
        {403, "Only the last chunk is allowed to have a size less than 8192 bytes"}},
       {"InvalidDigest", {400, "The Content-MD5 you specified is not valid."}},
       {"InvalidLocationConstraint", {400, "The specified location-constraint is not valid"}},
+      {"InvalidPolicyDocument", {400, "Invalid Policy"}},
+      {"IncorrectNumberOfFilesInPostRequest",
+       {400, "POST requires exactly one file upload per request."}},
+      {"MalformedPOSTRequest",
+       {400, "The body of your POST request is not well-formed multipart/form-data."}},
+      {"MaxPostPreDataLengthExceededError",
+       {400, "Your POST request fields preceding the upload file were too large."}},
       {"InvalidPart",
        {400,
         "One or more of the specified parts could not be found. The part may not have been "

@@ -41,6 +41,10 @@ namespace fsgate::gateway {
   X(GetBucketOwnershipControls) X(PutBucketOwnershipControls) X(DeleteBucketOwnershipControls)    \
   /* policy_handlers.cpp */                                                                       \
   X(GetBucketPolicy) X(PutBucketPolicy) X(DeleteBucketPolicy) X(GetBucketPolicyStatus)            \
+  /* cors_handlers.cpp */                                                                         \
+  X(GetBucketCors) X(PutBucketCors) X(DeleteBucketCors) X(OptionsObject)                          \
+  /* post_object_handler.cpp */                                                                   \
+  X(PostObject)                                                                                   \
   /* object_attributes_handler.cpp */                                                             \
   X(GetObjectAttributes)                                                                          \
   /* copy_handler.cpp */                                                                          \

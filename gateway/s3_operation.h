@@ -25,6 +25,8 @@ namespace fsgate::gateway {
   X(ListMultipartUploads)                        \
   X(DeleteObjects)                               \
   X(PostObject)                                  \
+  X(OptionsBucket)                               \
+  X(OptionsObject)                               \
   X(GetBucketAccelerateConfiguration)            \
   X(PutBucketAccelerateConfiguration)            \
   X(GetBucketAcl)                                \

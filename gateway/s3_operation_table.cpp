@@ -29,6 +29,8 @@ constexpr uint64_t kPolicyBody = 64 * 1024;
 constexpr uint64_t kSettingsBody = 64 * 1024;
 // An AccessControlPolicy: AWS allows 100 grants of a few hundred bytes each.
 constexpr uint64_t kAclBody = 256 * 1024;
+// 100 CORS rules of a few origins, methods and headers each, fit many times.
+constexpr uint64_t kCorsBody = 256 * 1024;
 // 10,000 parts with their ETags and checksums.
 constexpr uint64_t kCompleteMultipartBody = 4 * 1024 * 1024;
 
@@ -66,12 +68,12 @@ constexpr S3OperationRow kRows[] = {
      "s3:PutAnalyticsConfiguration", kBucketOwner, 0},
     {Op::kDeleteBucketAnalyticsConfiguration, On("DELETE", kBucket, "analytics"), nullptr,
      kAuthSigV4, "s3:PutAnalyticsConfiguration", kBucketOwner, 0},
-    {Op::kGetBucketCors, On("GET", kBucket, "cors"), BucketConfigurationAbsent, kAuthSigV4,
-     "s3:GetBucketCORS", kBucketOwner, 0},
-    {Op::kPutBucketCors, On("PUT", kBucket, "cors"), nullptr, kAuthSigV4, "s3:PutBucketCORS",
+    {Op::kGetBucketCors, On("GET", kBucket, "cors"), GetBucketCors, kAuthSigV4, "s3:GetBucketCORS",
      kBucketOwner, 0},
-    {Op::kDeleteBucketCors, On("DELETE", kBucket, "cors"), nullptr, kAuthSigV4, "s3:PutBucketCORS",
-     kBucketOwner, 0},
+    {Op::kPutBucketCors, On("PUT", kBucket, "cors"), PutBucketCors, kAuthSigV4, "s3:PutBucketCORS",
+     kBucketOwner, kCorsBody},
+    {Op::kDeleteBucketCors, On("DELETE", kBucket, "cors"), DeleteBucketCors, kAuthSigV4,
+     "s3:PutBucketCORS", kBucketOwner, 0},
     {Op::kGetBucketEncryption, On("GET", kBucket, "encryption"), BucketConfigurationAbsent,
      kAuthSigV4, "s3:GetEncryptionConfiguration", kBucketOwner, 0},
     {Op::kPutBucketEncryption, On("PUT", kBucket, "encryption"), nullptr, kAuthSigV4,
@@ -181,11 +183,14 @@ constexpr S3OperationRow kRows[] = {
       .addressed = kBucket,
       .header = "content-type",
       .header_prefix = "multipart/form-data"},
-     nullptr,
+     PostObject,
      kAuthPostForm,
      "s3:PutObject",
-     kBucketOwner,
+     kByHandler,
      kObjectSizeLimit},
+    // A browser's CORS preflight: no credentials (a presigned URL's are for
+    // the request it precedes); the bucket's CORS rules decide.
+    {Op::kOptionsBucket, On("OPTIONS", kBucket), OptionsObject, kAuthNone, "", kAnyone, 0},
     {Op::kCreateBucket, On("PUT", kBucket, {}, kNone), CreateBucket, kAuthSigV4, "s3:CreateBucket",
      kCaller, kCreateBucketBody},
     {Op::kDeleteBucket, On("DELETE", kBucket, {}, kNone), DeleteBucket, kAuthSigV4,
@@ -222,6 +227,7 @@ constexpr S3OperationRow kRows[] = {
      "s3:GetObjectLegalHold", kBucketOwner, 0},
     {Op::kGetObjectTorrent, On("GET", kObject, "torrent"), nullptr, kAuthSigV4,
      "s3:GetObjectTorrent", kBucketOwner, 0},
+    {Op::kOptionsObject, On("OPTIONS", kObject), OptionsObject, kAuthNone, "", kAnyone, 0},
     {Op::kGetObject, On("GET", kObject), GetObject, kAuthSigV4, "s3:GetObject", kBucketOwner, 0},
     {Op::kHeadObject, On("HEAD", kObject), HeadObject, kAuthSigV4, "s3:GetObject", kBucketOwner, 0},
     {Op::kUploadPartCopy, OnCopy("PUT", "partNumber", "uploadId"), UploadPartCopy, kAuthSigV4,
@@ -270,9 +276,11 @@ constexpr std::string_view kListParameters[] = {
 };
 
 // Query parameters any request may carry: presigned-URL authentication
-// (X-Amz-*) and the x-id=<Operation> the AWS SDKs append.
+// (X-Amz-*, and SigV2's AWSAccessKeyId, Expires, Signature) and the
+// x-id=<Operation> the AWS SDKs append.
 bool IsRequestParameter(std::string_view name) {
-  return name == "x-id" || name.starts_with("X-Amz-") || name.starts_with("x-amz-");
+  return name == "x-id" || name.starts_with("X-Amz-") || name.starts_with("x-amz-") ||
+         name == "AWSAccessKeyId" || name == "Expires" || name == "Signature";
 }
 
 bool IsListParameter(std::string_view name) {
@@ -314,7 +322,7 @@ bool Matches(const http::HttpRequest& r, Addressed addressed, const S3Match& m) 
 }
 
 // The methods rows name; any other is no S3 operation.
-constexpr std::string_view kMethods[] = {"GET", "HEAD", "PUT", "POST", "DELETE"};
+constexpr std::string_view kMethods[] = {"GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"};
 constexpr size_t kMethodCount = std::size(kMethods);
 
 int MethodIndex(std::string_view method) {

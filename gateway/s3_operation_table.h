@@ -52,6 +52,8 @@ enum AuthMode : uint8_t {
   kAuthAnonymous = 8,  // none: allowed only where an ACL or a bucket policy may allow it
 };
 using AuthModes = uint8_t;
+// No authentication at all, not even of credentials sent: the CORS preflight.
+inline constexpr AuthModes kAuthNone = 0;
 inline constexpr AuthModes kAuthSigV4 = kAuthHeader | kAuthPresigned;
 
 // What Authorize checks before the handler runs (an admin passes every check).
@@ -62,6 +64,11 @@ enum class Access : uint8_t {
   kBucketOwner,
   // The owner of the bucket written to and of the x-amz-copy-source bucket.
   kBucketOwnerAndCopySource,
+  // No one is checked: the CORS preflight, which the bucket's CORS rules decide.
+  kAnyone,
+  // Checked by the handler once the body names the caller and the key: POST
+  // object's form (AuthorizeFormUpload).
+  kByHandler,
 };
 
 // body_limit of the rows whose body becomes an object or a part: the

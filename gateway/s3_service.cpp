@@ -9,6 +9,7 @@
 #include "gateway/access_log.h"
 #include "gateway/authenticate.h"
 #include "gateway/authorize.h"
+#include "gateway/cors_handlers.h"
 #include "gateway/payload_reader.h"
 #include "gateway/s3_error.h"
 #include "gateway/s3_router.h"
@@ -72,15 +73,16 @@ void S3Service::Handle(http::HttpRequest& request, http::BodyReader& body,
                 .region = options_.region,
                 .secure_transport = options_.tls,
                 .bucket_attributes = {},
+                .cors_headers = {},
                 .status = 0,
                 .bytes_out = 0,
                 .error_code = {}};
   // The stages of a request, in order. Each answers (an S3 error) and returns
   // false when the request goes no further.
   using Stage = bool (S3Service::*)(S3Context&);
-  static constexpr Stage kPipeline[] = {&S3Service::Route, &S3Service::Authenticate,
-                                        &S3Service::Authorize, &S3Service::CheckPayload,
-                                        &S3Service::CallHandler};
+  static constexpr Stage kPipeline[] = {&S3Service::Route,        &S3Service::Cors,
+                                        &S3Service::Authenticate, &S3Service::Authorize,
+                                        &S3Service::CheckPayload, &S3Service::CallHandler};
   for (Stage stage : kPipeline) {
     if (!(this->*stage)(ctx)) break;
   }
@@ -96,6 +98,11 @@ bool S3Service::Route(S3Context& ctx) {
   if (http::HasValidEscapes(ctx.request.target)) return true;
   ctx.Error("InvalidURI");
   return false;
+}
+
+bool S3Service::Cors(S3Context& ctx) {
+  ApplyCorsRules(ctx);
+  return true;
 }
 
 bool S3Service::Authenticate(S3Context& ctx) {

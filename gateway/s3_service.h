@@ -52,6 +52,7 @@ class S3Service {
  private:
   // The stages; each returns false once it has answered.
   bool Route(S3Context& ctx);
+  bool Cors(S3Context& ctx);
   bool Authenticate(S3Context& ctx);
   bool Authorize(S3Context& ctx);
   bool CheckPayload(S3Context& ctx);

@@ -174,6 +174,11 @@ Status FsObjectStore::PutBucketOwnershipControls(const std::string& bucket, std:
   });
 }
 
+Status FsObjectStore::PutBucketCors(const std::string& bucket, std::string cors) {
+  return UpdateBucketAttributes(
+      bucket, [&cors](BucketAttributes& attributes) { attributes.cors = std::move(cors); });
+}
+
 Result<std::vector<BucketInfo>> FsObjectStore::ListBuckets() {
   auto entries = backend_->ReadDir("");
   if (!entries.ok()) return entries.status();

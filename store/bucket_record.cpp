@@ -16,7 +16,8 @@ constexpr std::pair<const char*, std::string BucketAttributes::*> kStringFields[
     {"policy", &BucketAttributes::policy},
     {"acl", &BucketAttributes::acl},
     {"public_access_block", &BucketAttributes::public_access_block},
-    {"ownership", &BucketAttributes::ownership}};
+    {"ownership", &BucketAttributes::ownership},
+    {"cors", &BucketAttributes::cors}};
 
 Status Damaged(std::string_view why) {
   return Status::Errno(EINVAL, "bucket record: " + std::string(why));

@@ -2,8 +2,9 @@
 // besides its directory. One JSON object with a format version,
 //   {"v":1,"created_ns":…,"owner":"alice","region":"eu-west-1","tags":[["k","v"],…],
 //    "policy":"<the bucket policy's JSON, as sent>","acl":"<auth/acl.h's codec>",
-//    "public_access_block":"0101","ownership":"BucketOwnerEnforced"}
-// (each of tags, policy, acl, public_access_block, ownership only when set).
+//    "public_access_block":"0101","ownership":"BucketOwnerEnforced",
+//    "cors":"<CORSConfiguration XML>"}
+// (each of tags, policy, acl, public_access_block, ownership, cors only when set).
 // Records written before the version existed hold only the creation time in
 // nanoseconds ("<ns>\n"); they decode with no owner and no region.
 #pragma once

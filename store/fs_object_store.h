@@ -60,6 +60,7 @@ class FsObjectStore final : public ObjectStore {
   Status PutBucketAcl(const std::string& bucket, std::string acl) override;
   Status PutPublicAccessBlock(const std::string& bucket, std::string block) override;
   Status PutBucketOwnershipControls(const std::string& bucket, std::string ownership) override;
+  Status PutBucketCors(const std::string& bucket, std::string cors) override;
 
   Result<std::string> CreateMultipartUpload(const PutRequest& request) override;
   Result<std::unique_ptr<ObjectWriter>> BeginUploadPart(const std::string& bucket,

@@ -74,6 +74,7 @@ struct BucketAttributes {
   std::string public_access_block;
   // PutBucketOwnershipControls' ObjectOwnership; empty: none (ObjectWriter).
   std::string ownership;
+  std::string cors;  // PutBucketCors' CORSConfiguration, as GetBucketCors answers it
 };
 
 struct BucketInfo {
@@ -258,6 +259,8 @@ class ObjectStore {
   virtual Status PutBucketAcl(const std::string& bucket, std::string acl) = 0;
   virtual Status PutPublicAccessBlock(const std::string& bucket, std::string block) = 0;
   virtual Status PutBucketOwnershipControls(const std::string& bucket, std::string ownership) = 0;
+  // The CORSConfiguration document; empty deletes it.
+  virtual Status PutBucketCors(const std::string& bucket, std::string cors) = 0;
 
   // Multipart uploads.
   virtual Result<std::string> CreateMultipartUpload(const PutRequest& request) = 0;

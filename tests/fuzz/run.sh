@@ -6,13 +6,13 @@
 # ${BUILD_DIR}/fuzz-out/<target>/ (crash-*, leak-*, timeout-*), with the log.
 #
 #   tests/fuzz/run.sh [SECONDS] [TARGET...]
-#   TARGET: http_request sigv4 aws_chunked xml_bodies key_path intent_codec (default: all)
+#   TARGET: http_request sigv4 aws_chunked xml_bodies key_path intent_codec post_form (default: all)
 #   Reproduce a finding: build-fuzz/tests/fuzz/<target>_fuzz <crash file>
 set -eu
 cd "$(dirname "$0")/../.."
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-http_request sigv4 aws_chunked xml_bodies key_path intent_codec}
+targets=${*:-http_request sigv4 aws_chunked xml_bodies key_path intent_codec post_form}
 build=${BUILD_DIR:-build-fuzz}
 
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFSGATE_FUZZ=ON -DFSGATE_TESTS=OFF \

@@ -421,19 +421,18 @@ def test_presigned_create_bucket_routes(server, s3):
     s3.delete_bucket(Bucket=name)
 
 
-def test_post_form_upload_is_not_implemented(server, s3, bucket):
+def test_post_form_upload_takes_the_form_signature(server, s3, bucket):
     # A browser's form upload carries its policy and signature as form fields,
-    # not as SigV4: fsgate names the operation it does not serve instead of
-    # refusing the caller.
+    # not as SigV4 (test_post_object.py): unsigned, it is an anonymous upload,
+    # denied without a bucket policy that allows it.
     boundary = "fsgate-form-boundary"
     body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\nform.txt\r\n"
             f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f\"\r\n"
             f"Content-Type: text/plain\r\n\r\nhello\r\n--{boundary}--\r\n").encode()
     r = server.raw("POST", f"/{bucket}", body=body, sign=False,
                    headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
-    assert r.status == 501, r
-    assert r.error_code() == "NotImplemented", r
-    assert r.error_field("Message") == "This operation is not implemented by fsgate: PostObject"
+    assert r.status == 403, r
+    assert r.error_code() == "AccessDenied", r
     # Its row takes the form's own signature, not SigV4.
     r = server.raw("POST", f"/{bucket}", body=body,
                    headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})

@@ -27,7 +27,8 @@ TEST(BucketRecord, RoundTrips) {
                                      .policy = R"({"Statement":[{"Effect":"Allow"}]})",
                                      .acl = "al\"ice\n\nFUal\"ice\n\nRA\n",
                                      .public_access_block = "1001",
-                                     .ownership = "BucketOwnerPreferred"}};
+                                     .ownership = "BucketOwnerPreferred",
+                                     .cors = "<CORSConfiguration/>"}};
   std::string text = EncodeBucketRecord(record);
   EXPECT_EQ(text.find('\n'), text.size() - 1) << "one line";
   auto decoded = DecodeBucketRecord(text);

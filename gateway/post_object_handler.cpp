@@ -1,0 +1,265 @@
+// POST object: a browser's form upload to a bucket (multipart/form-data).
+// The fields before the file are read (at most 20 KB, as S3), the form's
+// signature and policy checked (auth/post_policy.h) or, unsigned, the caller
+// taken as anonymous; then the caller is authorized for s3:PutObject on the
+// key and the file part streams through the same staging/async path as a PUT
+// (store BeginPut), never held in memory. Fields after the file are ignored,
+// as S3 ignores them.
+#include <chrono>
+
+#include "auth/credentials.h"
+#include "auth/post_policy.h"
+#include "gateway/authorize.h"
+#include "gateway/form_reader.h"
+#include "gateway/object_headers.h"
+#include "gateway/object_tags.h"
+#include "gateway/payload_reader.h"
+#include "gateway/s3_handlers.h"
+#include "gateway/xml_bodies.h"
+#include "http/url.h"
+#include "store/s3_errors.h"
+
+namespace fsgate::gateway {
+namespace {
+
+// S3's limit on the form fields before the file.
+constexpr size_t kMaxPreFileFields = 20 * 1024;
+constexpr size_t kIoChunk = 256 * 1024;
+
+// Field names whose value becomes object metadata, as the same headers of a PUT.
+bool IsMetadataField(std::string_view name) {
+  return name == "content-type" || name == "cache-control" || name == "content-disposition" ||
+         name == "content-encoding" || name == "content-language" || name == "expires" ||
+         name.starts_with("x-amz-meta-");
+}
+
+bool SignedForm(const auth::FormFields& fields) {
+  for (const char* name :
+       {"policy", "x-amz-signature", "x-amz-credential", "awsaccesskeyid", "signature"}) {
+    if (auth::FormField(fields, name) != nullptr) return true;
+  }
+  return false;
+}
+
+void FormError(S3Context& ctx, const Status& s) {
+  if (s.Is(FormReader::kTooLarge)) return ctx.Error("MaxPostPreDataLengthExceededError");
+  if (s.Is(FormReader::kMalformed)) return ctx.Error("MalformedPOSTRequest");
+  ctx.Error(s);
+}
+
+std::string Lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+// The form's fields up to its file part; false after answering.
+bool ReadFields(S3Context& ctx, FormReader& form, auth::FormFields& fields, FormPart& file) {
+  size_t total = 0;
+  for (;;) {
+    auto part = form.NextPart();
+    if (!part.ok()) {
+      FormError(ctx, part.status());
+      return false;
+    }
+    if (!*part) break;
+    std::string name = Lower((*part)->name);
+    if (name == "file") {
+      file = std::move(**part);
+      return true;
+    }
+    auto value = form.ReadAll(kMaxPreFileFields - std::min(total, kMaxPreFileFields));
+    if (!value.ok()) {
+      FormError(ctx, value.status());
+      return false;
+    }
+    total += name.size() + value->size();
+    fields.emplace_back(std::move(name), std::move(*value));
+  }
+  ctx.Error("InvalidArgument", "POST requires exactly one file upload per request.",
+            ArgumentDetails("file", "0"));
+  return false;
+}
+
+// Who signed the form, and does its policy allow these fields; false after answering.
+bool CheckSignedForm(S3Context& ctx, const auth::FormFields& fields,
+                     std::optional<std::pair<int64_t, int64_t>>& length_range) {
+  const auth::AuthResult who = auth::AuthenticatePostForm(fields, *ctx.users, ctx.region);
+  if (!who.ok) {
+    ctx.Error(who.error_code, who.error_message, who.error_details);
+    return false;
+  }
+  ctx.user = who.credentials;
+  auto policy = auth::ParsePostPolicy(*auth::FormField(fields, "policy"));
+  if (!policy.ok()) {
+    ctx.Error(policy.status().reason(), policy.status().message());
+    return false;
+  }
+  const std::string failed =
+      auth::CheckPostPolicy(*policy, fields, ctx.bucket, std::chrono::system_clock::now());
+  if (!failed.empty()) {
+    ctx.Error("AccessDenied", failed);
+    return false;
+  }
+  length_range = policy->length_range;
+  return true;
+}
+
+// Content-Type, x-amz-meta-*, … and tagging from the fields.
+Status MetaFromFields(const auth::FormFields& fields, store::ObjectMeta& meta) {
+  http::HttpRequest as_headers;
+  for (const auto& [name, value] : fields) {
+    if (IsMetadataField(name)) as_headers.headers.emplace_back(name, value);
+  }
+  if (Status s = MetaFromRequest(as_headers, meta); !s.ok()) return s;
+  if (const std::string* tagging = auth::FormField(fields, "tagging")) {
+    auto tags = ParseTagging(*tagging);
+    if (!tags)
+      return S3Error(s3err::kMalformedXML, std::string(DefaultErrorMessage("MalformedXML")));
+    if (Status s = ValidateTags(*tags, kMaxObjectTags); !s.ok()) return s;
+    meta.tags = std::move(*tags);
+  }
+  return Status::Ok();
+}
+
+// x-amz-checksum-<algorithm> fields: the file's checksum to verify.
+struct FileChecksum {
+  std::string name;  // upper case
+  std::string expected;
+  std::optional<Hasher> hasher;
+};
+Result<std::optional<FileChecksum>> ChecksumOf(const auth::FormFields& fields) {
+  for (const auto& [name, value] : fields) {
+    if (!name.starts_with("x-amz-checksum-") || name == "x-amz-checksum-algorithm") continue;
+    auto algorithm = ChecksumAlgorithmFromName(name.substr(15));
+    if (!algorithm || *algorithm == HashAlgorithm::kMd5) {
+      return S3Error("InvalidRequest", "Invalid checksum field: " + name);
+    }
+    return std::optional<FileChecksum>(
+        FileChecksum{std::string(ChecksumAlgorithmName(*algorithm)), value, Hasher(*algorithm)});
+  }
+  return std::optional<FileChecksum>{};
+}
+
+// Streams the file part into `writer` within `max` bytes; EntityTooLarge past it.
+Result<uint64_t> StreamFile(FormReader& form, store::ObjectWriter& writer, uint64_t max,
+                            std::optional<FileChecksum>& checksum) {
+  std::vector<char> buf(kIoChunk);
+  uint64_t size = 0;
+  for (;;) {
+    auto n = form.Read(buf);
+    if (!n.ok()) return n.status();
+    if (*n == 0) return size;
+    size += *n;
+    if (size > max) return S3Error(s3err::kEntityTooLarge, "");
+    const std::span<const char> data(buf.data(), *n);
+    if (checksum) checksum->hasher->Update(std::string_view(data.data(), data.size()));
+    if (Status s = writer.Write(data); !s.ok()) return s;
+  }
+}
+
+void Answer(S3Context& ctx, const auth::FormFields& fields, const std::string& key,
+            const std::string& etag) {
+  // The object's URL, path-style on the endpoint the form was posted to.
+  const std::string* host = ctx.request.Header("host");
+  const std::string location = std::string(ctx.secure_transport ? "https://" : "http://") +
+                               (host != nullptr && http::IsValidHeaderValue(*host) ? *host : "") +
+                               "/" + ctx.bucket + "/" + http::UriEncode(key, false);
+  const std::string* redirect = auth::FormField(fields, "success_action_redirect");
+  if (redirect == nullptr) redirect = auth::FormField(fields, "redirect");
+  if (redirect != nullptr && !redirect->empty() && http::IsValidHeaderValue(*redirect)) {
+    const char separator = redirect->find('?') == std::string::npos ? '?' : '&';
+    return ctx.SendEmpty(
+        303, {{"Location", *redirect + separator + "bucket=" + http::UriEncode(ctx.bucket, true) +
+                               "&key=" + http::UriEncode(key, true) +
+                               "&etag=" + http::UriEncode(QuotedEtag(etag), true)},
+              {"ETag", QuotedEtag(etag)}});
+  }
+  const std::string* status = auth::FormField(fields, "success_action_status");
+  http::Headers headers = {{"ETag", QuotedEtag(etag)}, {"Location", location}};
+  if (status != nullptr && *status == "201") {
+    XmlResponse xml("PostResponse", false);
+    AddText(xml.root(), "Location", location);
+    AddText(xml.root(), "Bucket", ctx.bucket);
+    AddText(xml.root(), "Key", key);
+    AddText(xml.root(), "ETag", QuotedEtag(etag));
+    return ctx.SendXml(201, xml, std::move(headers));
+  }
+  ctx.SendEmpty(status != nullptr && *status == "200" ? 200 : 204, std::move(headers));
+}
+
+}  // namespace
+
+void PostObject(S3Context& ctx) {
+  const std::string* content_type = ctx.request.Header("content-type");
+  auto boundary = FormReader::BoundaryOf(content_type != nullptr ? *content_type : "");
+  if (!boundary) return ctx.Error("MalformedPOSTRequest");
+  FormReader form(*boundary, [&ctx](std::span<char> buf) { return ctx.payload.Read(buf); });
+  auth::FormFields fields;
+  FormPart file;
+  if (!ReadFields(ctx, form, fields, file)) return;
+  const std::string* key_field = auth::FormField(fields, "key");
+  if (key_field == nullptr) {
+    return ctx.Error("InvalidArgument",
+                     "Bucket POST must contain a field named 'key'.  If it is specified, please "
+                     "check the order of the fields.",
+                     ArgumentDetails("key", ""));
+  }
+  std::optional<std::pair<int64_t, int64_t>> length_range;
+  if (SignedForm(fields) && !CheckSignedForm(ctx, fields, length_range)) return;
+  // ${filename}: the name the browser gives the file, without its directory.
+  std::string key = *key_field;
+  if (const size_t at = key.find("${filename}"); at != std::string::npos) {
+    std::string name = file.filename.value_or("");
+    name = name.substr(
+        name.find_last_of("/\\") == std::string::npos ? 0 : name.find_last_of("/\\") + 1);
+    key.replace(at, 11, name);
+  }
+  if (!AuthorizeFormUpload(ctx, key)) return;
+
+  store::PutRequest put;
+  put.bucket = ctx.bucket;
+  put.key = key;
+  if (Status s = MetaFromFields(fields, put.meta); !s.ok()) return ctx.Error(s);
+  auto checksum = ChecksumOf(fields);
+  if (!checksum.ok()) return ctx.Error(checksum.status());
+  put.sync_dirops = ctx.SyncDiropsRequested();
+  store::ObjectMeta meta = put.meta;
+  auto writer = ctx.store.BeginPut(std::move(put));
+  if (!writer.ok()) return ctx.Error(writer.status());
+  const uint64_t limit = ctx.payload.max_object_size();
+  const uint64_t max = length_range ? std::min<uint64_t>(length_range->second, limit) : limit;
+  auto size = StreamFile(form, **writer, max, *checksum);
+  if (!size.ok()) {
+    if (!size.status().Is(s3err::kEntityTooLarge)) return FormError(ctx, size.status());
+    return ctx.Error(
+        "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size",
+        {{"ProposedSize",
+          std::to_string(ctx.payload.declared_length().value_or(ctx.payload.bytes_read()))},
+         {"MaxSizeAllowed", std::to_string(max)}});
+  }
+  if (length_range && *size < static_cast<uint64_t>(length_range->first)) {
+    return ctx.Error("EntityTooSmall",
+                     "Your proposed upload is smaller than the minimum allowed size",
+                     {{"ProposedSize", std::to_string(*size)},
+                      {"MinSizeAllowed", std::to_string(length_range->first)}});
+  }
+  if (*checksum) {
+    const std::string got = Base64Encode((*checksum)->hasher->Finish());
+    if (got != (*checksum)->expected) {
+      return ctx.Error("BadDigest", "The " + (*checksum)->name +
+                                        " you specified did not match the calculated checksum.");
+    }
+    meta.checksums.emplace_back((*checksum)->name, got);
+  }
+  // The rest of the form (fields after the file) is read and ignored.
+  for (;;) {
+    auto part = form.NextPart();
+    if (!part.ok()) return FormError(ctx, part.status());
+    if (!*part) break;
+  }
+  auto committed = (*writer)->Commit(std::move(meta));
+  if (!committed.ok()) return ctx.Error(committed.status());
+  Answer(ctx, fields, key, committed->etag);
+}
+
+}  // namespace fsgate::gateway
