@@ -58,6 +58,17 @@ def http_get(url, timeout=5.0):
         return 0, ""
 
 
+def parse_gauge(exposition, name):
+    """The value of an unlabelled gauge, None when absent."""
+    for line in exposition.splitlines():
+        if line.startswith(name + " "):
+            try:
+                return float(line.split()[1])
+            except (IndexError, ValueError):
+                return None
+    return None
+
+
 def parse_pending(exposition):
     """Sum of fsgate_async_pending{op=create|unlink}, None when absent."""
     total, seen = 0.0, 0
@@ -147,15 +158,30 @@ class Server:
         status, body = http_get(f"http://{self.metrics}/metrics")
         return parse_pending(body) if status == 200 else None
 
+    def pool_level(self):
+        status, body = http_get(f"http://{self.metrics}/metrics")
+        return parse_gauge(body, "fsgate_delegated_inodes_available") if status == 200 else None
+
     def settle(self, timeout=300.0):
-        """Waits until nothing is pending; returns the seconds it took."""
+        """Waits until nothing is pending and the staging pool has stopped
+        refilling (its level unchanged for a second: on CephFS each of its
+        creates is an MDS round trip, thousands after a large phase, and the
+        next phase would measure them); returns the seconds it took."""
         started = time.monotonic()
         while time.monotonic() - started < timeout:
             pending = self.pending()
             if pending is None or pending == 0:
                 break
             time.sleep(0.05)
-        return time.monotonic() - started
+        level, stable_since = self.pool_level(), time.monotonic()
+        while level and time.monotonic() - started < timeout:
+            time.sleep(0.1)
+            now = self.pool_level()
+            if now != level:
+                level, stable_since = now, time.monotonic()
+            elif time.monotonic() - stable_since >= 1.0:
+                break
+        return max(0.0, time.monotonic() - started - (1.0 if level else 0.0))
 
     def stop(self):
         if self.process.poll() is None:
@@ -487,7 +513,8 @@ def run(args):
     print()
     print_table(results, other, "rgw" if args.rgw else "other")
     if settles:
-        print("\nbacklog applied before the next phase started (waits of 0.1 s or more):")
+        print("\nbacklog applied and staging pool refilled before the next phase started "
+              "(waits of 0.1 s or more):")
         for line in settles:
             print("  " + line)
     if args.two_gateways:
