@@ -513,8 +513,7 @@ def run(args):
     print()
     print_table(results, other, "rgw" if args.rgw else "other")
     if settles:
-        print("\nbacklog applied and staging pool refilled before the next phase started "
-              "(waits of 0.1 s or more):")
+        print("\nbacklog applied before the next phase started (waits of 0.1 s or more):")
         for line in settles:
             print("  " + line)
     if args.two_gateways:
