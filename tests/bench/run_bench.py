@@ -237,6 +237,20 @@ def run_load(args, target, bucket, extra, verbose):
     return json.loads(done.stdout)
 
 
+def start_rgw(ceph_conf):
+    """(endpoint, access key, secret key) of the RGW on the dev cluster whose
+    ceph.conf this is; deploy/ceph-dev-cluster.sh starts it unless it runs."""
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "deploy",
+                          "ceph-dev-cluster.sh")
+    done = subprocess.run([script, "rgw", os.path.dirname(os.path.abspath(ceph_conf))],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    exports = dict(line[len("export "):].split("=", 1) for line in done.stdout.splitlines()
+                   if line.startswith("export "))
+    if done.returncode != 0 or "S3_ENDPOINT" not in exports:
+        raise RuntimeError(f"no RGW on {ceph_conf}: {done.stderr.strip()}")
+    return exports["S3_ENDPOINT"], exports["S3_ACCESS_KEY"], exports["S3_SECRET_KEY"]
+
+
 def measure(target, phase):
     """One table cell group from a fsgate_load phase and the server's state after it."""
     stats = phase["all"]
@@ -521,20 +535,6 @@ def run(args):
             log(f"two gateways, fsync {fsync}")
             print_two_gateways(fsync, two_gateways(args, fsync))
     print(f"\n(total {time.monotonic() - started:.0f} s)")
-
-
-def start_rgw(ceph_conf):
-    """(endpoint, access key, secret key) of the RGW on the dev cluster whose
-    ceph.conf this is; deploy/ceph-dev-cluster.sh starts it unless it runs."""
-    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "deploy",
-                          "ceph-dev-cluster.sh")
-    done = subprocess.run([script, "rgw", os.path.dirname(os.path.abspath(ceph_conf))],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    exports = dict(line[len("export "):].split("=", 1) for line in done.stdout.splitlines()
-                   if line.startswith("export "))
-    if done.returncode != 0 or "S3_ENDPOINT" not in exports:
-        raise RuntimeError(f"no RGW on {ceph_conf}: {done.stderr.strip()}")
-    return exports["S3_ENDPOINT"], exports["S3_ACCESS_KEY"], exports["S3_SECRET_KEY"]
 
 
 def run_servers(args, results, settles, finished):
