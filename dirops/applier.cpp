@@ -91,6 +91,20 @@ void Applier::Enqueue(Intent intent, bool urgent) {
   metrics_.AddAsyncPending(MetricOp(op), +1);
 }
 
+void Applier::NoteRequest() {
+  if (options_.busy_workers == 0) return;
+  last_request_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
+                         std::memory_order_relaxed);
+}
+
+bool Applier::YieldToRequestsLocked() const {
+  if (options_.busy_workers == 0 || background_applying_ < options_.busy_workers) return false;
+  const auto since =
+      std::chrono::steady_clock::now().time_since_epoch() -
+      std::chrono::steady_clock::duration(last_request_ns_.load(std::memory_order_relaxed));
+  return since < options_.busy_quiet;
+}
+
 void Applier::QueueTurnLocked(const std::string& top, const std::string& name, const KeyQueue& q) {
   if (q.urgent) {
     urgent_ready_.emplace_back(top, name);
@@ -141,6 +155,11 @@ void Applier::WorkerLoop(bool urgent) {
   for (;;) {
     wake.wait(lock, [&] { return HasWorkLocked(urgent); });
     if (stop_) return;
+    if (!urgent && YieldToRequestsLocked()) {
+      // Looks again once requests may have paused (nothing wakes it for that).
+      wake.wait_for(lock, options_.busy_quiet);
+      continue;
+    }
     auto& from = urgent && !urgent_ready_.empty() ? urgent_ready_ : ready_;
     auto [top, name] = std::move(from.front());
     from.pop_front();
@@ -148,6 +167,7 @@ void Applier::WorkerLoop(bool urgent) {
     q.busy = true;
     q.urgent = false;
     const Op op = q.ops.front();
+    if (!urgent) ++background_applying_;
     lock.unlock();
 
     Status last;
@@ -163,6 +183,9 @@ void Applier::WorkerLoop(bool urgent) {
     }
 
     lock.lock();
+    if (!urgent && --background_applying_ < options_.busy_workers && !ready_.empty()) {
+      work_.notify_one();  // a worker that yielded to requests may take the next
+    }
     KeyQueue& queue = queues_[top][name];
     queue.busy = false;
     if (outcome == Outcome::kStopped) return;  // the op stays in the journal

@@ -19,13 +19,17 @@
 // they run at once. Work someone waits for — an urgent op (a sync create), a
 // waited name, any op while a caller drains or waits for a prefix, any op once
 // the backlog nears its bound — is taken by the urgent workers, at normal
-// priority, so no wait is starved by request load.
+// priority, so no wait is starved by request load. Where the filesystem
+// serializes this process's calls (ApplierOptions::busy_workers), CPU priority
+// is not enough: while requests come in, only that many background workers
+// apply at once, and the backlog grows, within its bound, until they pause.
 //
 // One job per file: scheduling (queues, workers, waits) in applier.cpp,
 // applying (backend ops, retries, replay) in applier_apply.cpp, retiring
 // (sync window, journal trim, prune) in applier_retire.cpp.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -60,6 +64,11 @@ struct ApplierOptions {
   // must wait for their own apply) the urgent workers help with the backlog
   // too. 0: never.
   size_t urgent_above = 0;
+  // While requests come in (the last one noted less than busy_quiet ago), at
+  // most this many background workers apply at once; 0: no limit
+  // (fs::Backend::BackgroundCallsWhileBusy says what the filesystem needs).
+  int busy_workers = 0;
+  std::chrono::milliseconds busy_quiet{10};
   int max_attempts = 8;                   // about 6 s of retrying in all
   std::chrono::milliseconds backoff{50};  // doubled after each failed attempt
   bool fsync = true;
@@ -85,6 +94,8 @@ class Applier {
   // Hands over an answered intent: durable in the journal, published in the
   // overlay. An `urgent` one (a caller waits for it) jumps the queue of names.
   void Enqueue(Intent intent, bool urgent = false);
+  // A request is being answered: background applies yield to it (busy_workers).
+  void NoteRequest();
 
   // Recovery: applies a journal intent now unless its effect is already there.
   // Fails only for an error that may go away (the journal keeps the intent).
@@ -150,6 +161,9 @@ class Applier {
   // `may_wait`) goes back for the next pass.
   void Prune(bool may_wait);
   bool HasWorkLocked(bool urgent) const;
+  // A background worker must leave the next op for later: requests are being
+  // answered and busy_workers applies are already in flight.
+  bool YieldToRequestsLocked() const;
   bool BacklogHighLocked() const;
   // Moves the name's next turn to the urgent workers: a caller waits for it.
   void PromoteLocked(const std::string& top, const std::string& name);
@@ -181,7 +195,10 @@ class Applier {
   // in none while an op of it is being applied (KeyQueue::busy).
   std::deque<std::pair<std::string, std::string>> ready_;
   std::deque<std::pair<std::string, std::string>> urgent_ready_;
-  size_t waiters_ = 0;        // callers blocked in a Wait*()
+  size_t waiters_ = 0;  // callers blocked in a Wait*()
+  int background_applying_ = 0;
+  // steady_clock nanoseconds of the last NoteRequest(); written without mu_.
+  std::atomic<int64_t> last_request_ns_{0};
   size_t broad_waiters_ = 0;  // of those, waiting for more than one name
   size_t pending_ = 0;
   size_t pending_by_op_[2] = {0, 0};

@@ -44,6 +44,9 @@ Result<std::unique_ptr<AsyncNamespace>> AsyncNamespace::Open(fs::Backend& backen
   options.applier.fsync = options.fsync;
   // Near the bound the backlog is what blocks requests: drain it at normal priority.
   options.applier.urgent_above = options.max_pending_ops * 9 / 10;
+  if (options.applier.busy_workers == 0) {
+    options.applier.busy_workers = backend.BackgroundCallsWhileBusy();
+  }
   std::unique_ptr<AsyncNamespace> ns(new AsyncNamespace(backend, std::move(options), metrics));
   if (Status s = ns->Recover(); !s.ok()) return s;
   return ns;
@@ -235,6 +238,7 @@ Result<int64_t> AsyncNamespace::PublishSync(const std::string& top, const std::s
 
 Result<int64_t> AsyncNamespace::Publish(const NodePath& at, StagedNode node,
                                         const WriteCheck& check, OpOptions options) {
+  applier_->NoteRequest();
   auto [top, name] = SplitNode(at);
   auto lock = locks_.LockPaths(top, {name});
   if (Status s = AnsweredConflict(top, name); !s.ok()) return s;
@@ -354,6 +358,7 @@ void AsyncNamespace::PublishUnlink(Intent intent) {
 }
 
 Status AsyncNamespace::Remove(const NodePath& at, OpOptions options) {
+  applier_->NoteRequest();
   auto [top, name] = SplitNode(at);
   return RemoveName(top, name, options);
 }
@@ -388,6 +393,7 @@ std::vector<Status> AsyncNamespace::RemoveMany(const std::vector<NodePath>& node
                                                OpOptions options) {
   std::vector<Status> results(nodes.size());
   if (nodes.empty()) return results;
+  applier_->NoteRequest();
   const std::string top = SplitNode(nodes.front()).first;
   std::vector<std::string> names;
   names.reserve(nodes.size());
@@ -426,6 +432,7 @@ std::vector<Status> AsyncNamespace::RemoveMany(const std::vector<NodePath>& node
 }
 
 Result<NodeView> AsyncNamespace::Find(const NodePath& at) {
+  applier_->NoteRequest();
   auto [top, name] = SplitNode(at);
   if (!IsDirName(name)) {
     if (auto e = overlay_.Get(top, name)) {
@@ -439,6 +446,7 @@ Result<NodeView> AsyncNamespace::Find(const NodePath& at) {
 Result<std::vector<PendingNode>> AsyncNamespace::Pending(const std::string& top,
                                                          const std::string& prefix,
                                                          const std::string& after) {
+  applier_->NoteRequest();
   return PendingNodes(overlay_.Range(top, prefix, after));
 }
 

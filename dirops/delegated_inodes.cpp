@@ -102,7 +102,11 @@ void DelegatedInodePool::RefillLoop() {
       wake_.wait(lock);
       continue;
     }
-    while (!stop_ && files_.size() < options_.high_watermark) {
+    // Full batches only, once above the low watermark: requests taking files
+    // while a refill runs would otherwise keep it going in batches of a few
+    // files, each with its own directory sync (an MDS journal wait on CephFS).
+    while (!stop_ && (files_.size() < options_.low_watermark ||
+                      files_.size() + options_.batch <= options_.high_watermark)) {
       size_t want = std::min(options_.batch, options_.high_watermark - files_.size());
       lock.unlock();
       auto batch = CreateBatch(want);

@@ -159,6 +159,12 @@ class Backend {
   // like top-level ones (ext4's FS_TOPDIR_FL); best effort, a no-op where the
   // filesystem has no such notion.
   virtual void SpreadSubdirectories(const std::string& /*path*/) {}
+  // How many background calls (the async applier's) should run at once while
+  // requests are being answered; 0: no limit. Where every call of this
+  // process goes through one client lock and one metadata server (libcephfs),
+  // background calls in flight delay the requests' own; a local filesystem
+  // needs no limit (there the applier's lowest CPU priority is enough).
+  virtual int BackgroundCallsWhileBusy() const { return 0; }
   // Path-based xattrs, for directories (directory objects, bucket state).
   virtual Result<std::string> GetXattr(const std::string& path, const std::string& name) = 0;
   virtual Status SetXattr(const std::string& path, const std::string& name,

@@ -87,6 +87,7 @@ class BackendWrapper : public Backend {
   void SpreadSubdirectories(const std::string& path) override {
     target_->SpreadSubdirectories(path);
   }
+  int BackgroundCallsWhileBusy() const override { return target_->BackgroundCallsWhileBusy(); }
   Result<std::string> GetXattr(const std::string& path, const std::string& name) override {
     return target_->GetXattr(path, name);
   }

@@ -276,6 +276,13 @@ class CephfsBackend final : public Backend {
 
   std::string Name() const override { return name_; }
 
+  // Measured on the dev cluster (4 KiB PUT, 1 connection, fsync on): with the
+  // applier's six workers applying behind the answers, an async PUT answered
+  // 248-369/s (as many as sync); with one apply in flight while requests come
+  // in, 397-683/s. The answer's journal fsync and lookups wait on the client
+  // lock, the MDS and the OSD behind every apply in flight.
+  int BackgroundCallsWhileBusy() const override { return 1; }
+
   Result<std::unique_ptr<FileLock>> LockExclusive(const std::string& path) override;
 
   Result<std::unique_ptr<File>> Open(const std::string& path, OpenMode mode) override {

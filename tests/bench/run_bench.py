@@ -3,9 +3,10 @@
 
 For each --fsync setting (on, off) and each --dirops mode (sync, async) it
 starts a fresh fsgate on a fresh root (all roots on the same disk) and drives
-it with fsgate_load: 4 KiB PUT, GET, DELETE at 1 and 32 connections, and a
+it with fsgate_load: 4 KiB PUT, GET, DELETE at 1 and 32 (--connections), and a
 source-like tree of files at 16 connections. Optionally the same workloads
-against another S3 server (--other-endpoint) for comparison, and
+against another S3 server (--other-endpoint), or against a Ceph RGW it starts
+on the --ceph-conf cluster (--rgw), for comparison, and
 (--two-gateways) two async gateways on one root loading one bucket together vs
 one bucket each.
 
@@ -55,6 +56,17 @@ def http_get(url, timeout=5.0):
         return e.code, ""
     except (urllib.error.URLError, OSError):
         return 0, ""
+
+
+def parse_gauge(exposition, name):
+    """The value of an unlabelled gauge, None when absent."""
+    for line in exposition.splitlines():
+        if line.startswith(name + " "):
+            try:
+                return float(line.split()[1])
+            except (IndexError, ValueError):
+                return None
+    return None
 
 
 def parse_pending(exposition):
@@ -146,15 +158,30 @@ class Server:
         status, body = http_get(f"http://{self.metrics}/metrics")
         return parse_pending(body) if status == 200 else None
 
+    def pool_level(self):
+        status, body = http_get(f"http://{self.metrics}/metrics")
+        return parse_gauge(body, "fsgate_delegated_inodes_available") if status == 200 else None
+
     def settle(self, timeout=300.0):
-        """Waits until nothing is pending; returns the seconds it took."""
+        """Waits until nothing is pending and the staging pool has stopped
+        refilling (its level unchanged for a second: on CephFS each of its
+        creates is an MDS round trip, thousands after a large phase, and the
+        next phase would measure them); returns the seconds it took."""
         started = time.monotonic()
         while time.monotonic() - started < timeout:
             pending = self.pending()
             if pending is None or pending == 0:
                 break
             time.sleep(0.05)
-        return time.monotonic() - started
+        level, stable_since = self.pool_level(), time.monotonic()
+        while level and time.monotonic() - started < timeout:
+            time.sleep(0.1)
+            now = self.pool_level()
+            if now != level:
+                level, stable_since = now, time.monotonic()
+            elif time.monotonic() - stable_since >= 1.0:
+                break
+        return max(0.0, time.monotonic() - started - (1.0 if level else 0.0))
 
     def stop(self):
         if self.process.poll() is None:
@@ -210,6 +237,20 @@ def run_load(args, target, bucket, extra, verbose):
     return json.loads(done.stdout)
 
 
+def start_rgw(ceph_conf):
+    """(endpoint, access key, secret key) of the RGW on the dev cluster whose
+    ceph.conf this is; deploy/ceph-dev-cluster.sh starts it unless it runs."""
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "deploy",
+                          "ceph-dev-cluster.sh")
+    done = subprocess.run([script, "rgw", os.path.dirname(os.path.abspath(ceph_conf))],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    exports = dict(line[len("export "):].split("=", 1) for line in done.stdout.splitlines()
+                   if line.startswith("export "))
+    if done.returncode != 0 or "S3_ENDPOINT" not in exports:
+        raise RuntimeError(f"no RGW on {ceph_conf}: {done.stderr.strip()}")
+    return exports["S3_ENDPOINT"], exports["S3_ACCESS_KEY"], exports["S3_SECRET_KEY"]
+
+
 def measure(target, phase):
     """One table cell group from a fsgate_load phase and the server's state after it."""
     stats = phase["all"]
@@ -239,7 +280,8 @@ def workloads(args, target, verbose):
     """Runs every workload against `target`; returns {row name: cell}."""
     plan = PLANS["quick" if args.quick else "full"]
     cells = {}
-    for connections, put_s, get_s, delete_s in ((1,) + plan["c1"], (32,) + plan["c32"]):
+    for connections, put_s, get_s, delete_s in ((1,) + plan["c1"],
+                                                (args.connections,) + plan["many"]):
         bucket = f"bench-c{connections}-{int(time.time() * 1000) % 10**9}"
         common = ["--connections", str(connections), "--size", "4096",
                   "--prefix", "k", "--dirs", "16"]
@@ -271,7 +313,7 @@ def two_gateways(args, fsync):
     its bucket's exclusive cap: async). Returns {(row, layout): cell} with
     ops/s summed and p99 the larger of the two."""
     plan = PLANS["quick" if args.quick else "full"]
-    put_s, get_s = plan["c32"][0], plan["c32"][1]
+    put_s, get_s = plan["many"][0], plan["many"][1]
     cells = {}
     with Server(args.fsgate, args.scratch, "async", fsync, args.keep, args.ceph_conf,
                 "gw-a") as a, \
@@ -325,11 +367,11 @@ def print_two_gateways(fsync, cells):
             print(f"  {row} {layout}: {cell['errors']} errors")
 
 
-# Seconds per phase: (PUT, GET, DELETE) at 1 and at 32 connections; DELETE
-# stops earlier once every key the PUT wrote is gone.
+# Seconds per phase: (PUT, GET, DELETE) at 1 and at --connections (32)
+# connections; DELETE stops earlier once every key the PUT wrote is gone.
 PLANS = {
-    "quick": {"c1": (2, 2, 2), "c32": (2, 2, 2), "tree_files": 10000},
-    "full": {"c1": (10, 10, 10), "c32": (30, 10, 30), "tree_files": 20000},
+    "quick": {"c1": (2, 2, 2), "many": (2, 2, 2), "tree_files": 10000},
+    "full": {"c1": (10, 10, 10), "many": (30, 10, 30), "tree_files": 20000},
 }
 
 
@@ -346,13 +388,13 @@ def tree_throughput(cell, key):
     return cell["ops"] / seconds if seconds else None
 
 
-def print_table(results, other):
+def print_table(results, other, other_name):
     """results: {fsync: {dirops: {row: cell}}}; other: {row: cell} or None."""
     header = ["workload", "fsync",
               "sync ops/s", "p50 ms", "p99 ms", "RSS MiB", "pend",
               "async ops/s", "p50 ms", "p99 ms", "RSS MiB", "pend", "async/sync"]
     if other is not None:
-        header += ["other ops/s", "p50 ms", "p99 ms", "async/other"]
+        header += [f"{other_name} ops/s", "p50 ms", "p99 ms", f"async/{other_name}"]
     rows = []
     notes = []
     for fsync, modes in results.items():
@@ -382,11 +424,11 @@ def print_table(results, other):
                     row += [fmt(o_rate, ".0f"), fmt(lat(o, "p50"), ".3f"),
                             fmt(lat(o, "p99"), ".3f"), ratio(a_rate, o_rate)]
                 rows.append(row)
-            for mode, cell in (("sync", s), ("async", a), ("other", o)):
+            for mode, cell in (("sync", s), ("async", a), (other_name, o)):
                 if cell and cell["errors"]:
                     notes.append(f"{name} fsync {fsync} {mode}: {cell['errors']} errors "
                                  f"of {cell['ops']}, statuses {cell['status']}")
-                if cell and "answered_s" in cell and mode != "other":
+                if cell and "answered_s" in cell and cell is not o:
                     notes.append(f"{name} fsync {fsync} {mode}: all answered "
                                  f"{fmt(cell['answered_s'], '.2f')} s, all applied "
                                  f"{fmt(cell['applied_s'], '.2f')} s")
@@ -426,6 +468,11 @@ def main():
                              "(posix only)")
     parser.add_argument("--two-gateways", action="store_true",
                         help="also two async gateways on one root: one bucket vs two")
+    parser.add_argument("--connections", type=int, default=32,
+                        help="connections of the PUT/GET/DELETE rows after the c1 ones (default 32)")
+    parser.add_argument("--rgw", action="store_true",
+                        help="also the same load against a Ceph RGW on the --ceph-conf cluster, "
+                             "started by deploy/ceph-dev-cluster.sh rgw (kept running with it)")
     parser.add_argument("--other-endpoint", help="another S3 server host:port to compare with")
     parser.add_argument("--other-access-key",
                         default=os.environ.get("OTHER_ACCESS_KEY",
@@ -439,6 +486,8 @@ def main():
                         help="log every fsgate_load command on stderr")
     args = parser.parse_args()
 
+    if args.rgw and (not args.ceph_conf or args.other_endpoint):
+        parser.error("--rgw needs --ceph-conf (the cluster's) and no --other-endpoint")
     for path in (args.fsgate, args.load):
         if not os.access(path, os.X_OK):
             sys.exit(f"run_bench: {path} is not an executable (build it first)")
@@ -470,12 +519,16 @@ def run(args):
         for server in finished:
             server.remove_root()
     other = None
-    if args.other_endpoint:
+    if args.rgw:
+        endpoint, access_key, secret_key = start_rgw(args.ceph_conf)
+        log(f"rgw {endpoint}")
+        other = workloads(args, Target(endpoint, access_key, secret_key), args.verbose)
+    elif args.other_endpoint:
         log(f"other endpoint {args.other_endpoint}")
         other = workloads(args, Target(args.other_endpoint, args.other_access_key,
                                        args.other_secret_key), args.verbose)
     print()
-    print_table(results, other)
+    print_table(results, other, "rgw" if args.rgw else "other")
     if settles:
         print("\nbacklog applied before the next phase started (waits of 0.1 s or more):")
         for line in settles:
