@@ -78,9 +78,11 @@ void CreateBucket(S3Context& ctx) {
                          "this request was sent to.");
   }
   if (constraint == kUsEast1) return ctx.Error("InvalidLocationConstraint");
-  Status s = ctx.store.CreateBucket(
-      ctx.bucket,
-      {.owner = ctx.user->user, .region = std::string(ctx.region), .tags = {}, .policy = {}});
+  Status s = ctx.store.CreateBucket(ctx.bucket, {.owner = ctx.user->user,
+                                                 .region = std::string(ctx.region),
+                                                 .tags = {},
+                                                 .policy = {},
+                                                 .versioning = {}});
   if (s.Is(s3err::kBucketAlreadyOwnedByYou)) {
     auto info = ctx.store.HeadBucket(ctx.bucket);
     if (!info.ok()) return ctx.Error(info.status());
@@ -113,13 +115,6 @@ void GetBucketLocation(S3Context& ctx) {
   if (std::string_view region = BucketRegion(ctx); region != kUsEast1) {
     xml.root().text().set(std::string(region).c_str());
   }
-  ctx.SendXml(200, xml);
-}
-
-void GetBucketVersioning(S3Context& ctx) {
-  auto info = ctx.store.HeadBucket(ctx.bucket);
-  if (!info.ok()) return ctx.Error(info.status());
-  XmlResponse xml("VersioningConfiguration");  // never enabled: no Status element
   ctx.SendXml(200, xml);
 }
 

@@ -25,6 +25,8 @@ constexpr uint64_t kTaggingBody = 256 * 1024;
 // A bucket policy is at most 20 KB (auth::kMaxBucketPolicyBytes); a larger one
 // is read whole so that it is refused with S3's MalformedPolicy message.
 constexpr uint64_t kPolicyBody = 64 * 1024;
+// A VersioningConfiguration is two short elements.
+constexpr uint64_t kVersioningBody = 64 * 1024;
 // 10,000 parts with their ETags and checksums.
 constexpr uint64_t kCompleteMultipartBody = 4 * 1024 * 1024;
 
@@ -156,8 +158,8 @@ constexpr S3OperationRow kRows[] = {
      "s3:ListBucketMultipartUploads", kBucketOwner, 0},
     {Op::kGetBucketVersioning, On("GET", kBucket, "versioning"), GetBucketVersioning, kAuthSigV4,
      "s3:GetBucketVersioning", kBucketOwner, 0},
-    {Op::kPutBucketVersioning, On("PUT", kBucket, "versioning"), nullptr, kAuthSigV4,
-     "s3:PutBucketVersioning", kBucketOwner, 0},
+    {Op::kPutBucketVersioning, On("PUT", kBucket, "versioning"), PutBucketVersioning, kAuthSigV4,
+     "s3:PutBucketVersioning", kBucketOwner, kVersioningBody},
     {Op::kListObjectVersions, On("GET", kBucket, "versions"), ListObjectVersions, kAuthSigV4,
      "s3:ListBucketVersions", kBucketOwner, 0},
     {Op::kGetBucketWebsite, On("GET", kBucket, "website"), BucketConfigurationAbsent, kAuthSigV4,

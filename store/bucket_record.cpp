@@ -28,8 +28,10 @@ std::string EncodeBucketRecord(const BucketRecord& record) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
   w.StartObject();
+  // Format 2 only with versioning: an older binary must not overwrite the
+  // versions of a bucket it would take for unversioned.
   w.Key("v");
-  w.Int(kBucketRecordVersion);
+  w.Int(record.attributes.versioning.empty() ? 1 : kBucketRecordVersion);
   w.Key("created_ns");
   w.Int64(record.created_ns);
   w.Key("owner");
@@ -53,6 +55,11 @@ std::string EncodeBucketRecord(const BucketRecord& record) {
     w.Key("policy");
     w.String(record.attributes.policy.data(),
              static_cast<rapidjson::SizeType>(record.attributes.policy.size()));
+  }
+  if (!record.attributes.versioning.empty()) {
+    w.Key("versioning");
+    w.String(record.attributes.versioning.data(),
+             static_cast<rapidjson::SizeType>(record.attributes.versioning.size()));
   }
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize()) + "\n";
@@ -79,7 +86,8 @@ Result<BucketRecord> DecodeBucketRecord(std::string_view text) {
   record.created_ns = created->value.GetInt64();
   for (auto [name, field] : {std::pair{"owner", &record.attributes.owner},
                              std::pair{"region", &record.attributes.region},
-                             std::pair{"policy", &record.attributes.policy}}) {
+                             std::pair{"policy", &record.attributes.policy},
+                             std::pair{"versioning", &record.attributes.versioning}}) {
     auto it = doc.FindMember(name);
     if (it == doc.MemberEnd()) continue;
     if (!it->value.IsString()) return Damaged(std::string(name) + " is not a string");

@@ -1,9 +1,10 @@
 // The bucket record, ROOT/.fsgate/buckets/<name>: what is stored with a bucket
 // besides its directory. One JSON object with a format version,
 //   {"v":1,"created_ns":…,"owner":"alice","region":"eu-west-1","tags":[["k","v"],…],
-//    "policy":"<the bucket policy's JSON, as sent>"}
+//    "policy":"<the bucket policy's JSON, as sent>","versioning":"Enabled"|"Suspended"}
 // Records written before the version existed hold only the creation time in
-// nanoseconds ("<ns>\n"); they decode with no owner and no region.
+// nanoseconds ("<ns>\n"); they decode with no owner and no region. A record
+// with "versioning" is of format 2, else of format 1.
 #pragma once
 
 #include <string>
@@ -14,7 +15,7 @@
 
 namespace fsgate::store {
 
-inline constexpr int kBucketRecordVersion = 1;
+inline constexpr int kBucketRecordVersion = 2;
 
 struct BucketRecord {
   int64_t created_ns = 0;

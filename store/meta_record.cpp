@@ -7,6 +7,7 @@
 #include "base/hash.h"
 #include "base/tlv_fields.h"
 #include "store/s3_errors.h"
+#include "store/version_id.h"
 
 namespace fsgate::store {
 namespace {
@@ -68,7 +69,9 @@ Status CorruptMeta(const std::string& why) {
 std::string EncodeMetaRecord(const ObjectMeta& meta, bool with_mtime) {
   // The lowest format that holds the record: an older fsgate still reads it.
   const bool v4 = !meta.tags.empty() || !meta.checksum_type.empty() || !meta.part_checksums.empty();
-  const uint8_t version = v4                         ? kMetaRecordVersion
+  const bool v5 = !meta.version_id.empty() && meta.version_id != kNullVersionId;
+  const uint8_t version = v5                         ? kMetaRecordVersion
+                          : v4                       ? uint8_t{4}
                           : !meta.part_sizes.empty() ? uint8_t{3}
                                                      : kMetaRecordOldestVersion;
   std::string out(1, static_cast<char>(version));
@@ -91,6 +94,7 @@ std::string EncodeMetaRecord(const ObjectMeta& meta, bool with_mtime) {
   PutHeaderFields(out, 'g', meta.tags);
   if (!meta.checksum_type.empty()) PutField(out, 'y', meta.checksum_type);
   for (const std::string& checksum : meta.part_checksums) PutField(out, 'x', checksum);
+  if (v5) PutField(out, 'v', meta.version_id);
   return out;
 }
 
@@ -158,6 +162,10 @@ Result<MetaRecord> DecodeMetaRecord(std::string_view value) {
       case 'x':
         ok = version >= 4;
         meta.part_checksums.emplace_back(bytes);
+        break;
+      case 'v':
+        ok = version >= 5 && DecodeVersionId(bytes).has_value();
+        meta.version_id = std::string(bytes);
         break;
       default:
         ok = false;

@@ -15,11 +15,13 @@
 //     'g' tag: varint key length, key, value
 //     'y' checksum type ("COMPOSITE" / "FULL_OBJECT")
 //     'x' part checksum (base64), one field per part, in order  -- format 4
+//     'v' the S3 version id (version_id.h) of a version made in a versioned
+//         bucket; absent: the null version                  -- format 5
 //
 // A record is written with the lowest version that holds its fields: 2 unless
 // it carries part sizes, 4 when it carries tags, a checksum type or part
-// checksums. An older binary then refuses only the objects whose fields it
-// could not keep, with a clear message.
+// checksums, 5 when it carries a version id. An older binary then refuses only the objects whose
+// fields it could not keep, with a clear message.
 //
 // Why one compact value: ext4 keeps about 64 bytes of a single xattr's value
 // inside a 256-byte inode. The four xattrs of format 1 needed an extra 4 KiB
@@ -38,7 +40,7 @@
 
 namespace fsgate::store {
 
-inline constexpr uint8_t kMetaRecordVersion = 4;
+inline constexpr uint8_t kMetaRecordVersion = 5;
 inline constexpr uint8_t kMetaRecordOldestVersion = 2;
 
 struct MetaRecord {

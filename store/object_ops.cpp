@@ -157,7 +157,9 @@ Result<ObjectMeta> FsObjectStore::CopyObject(const CopyRequest& request) {
                    "itself without changing the object's metadata, storage class, website "
                    "redirect location or encryption attributes.");
   }
-  auto source = Find(request.src_bucket, request.src_key);
+  auto source = request.src_version_id.empty()
+                    ? Find(request.src_bucket, request.src_key)
+                    : FindVersion(request.src_bucket, request.src_key, request.src_version_id);
   if (!source.ok()) return source.status();
   if (request.check_source) {
     if (Status s = request.check_source(source->meta); !s.ok()) return s;

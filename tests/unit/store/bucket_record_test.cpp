@@ -17,7 +17,8 @@ TEST(BucketRecord, RoundTrips) {
                       .attributes = {.owner = "al\"ice\n",
                                      .region = "eu-west-1",
                                      .tags = {{"cost-center", "42"}, {"empty", ""}},
-                                     .policy = R"({"Statement":[{"Effect":"Allow"}]})"}};
+                                     .policy = R"({"Statement":[{"Effect":"Allow"}]})",
+                                     .versioning = "Enabled"}};
   std::string text = EncodeBucketRecord(record);
   EXPECT_EQ(text.find('\n'), text.size() - 1) << "one line";
   auto decoded = DecodeBucketRecord(text);
@@ -27,6 +28,7 @@ TEST(BucketRecord, RoundTrips) {
   EXPECT_EQ(decoded->attributes.region, record.attributes.region);
   EXPECT_EQ(decoded->attributes.tags, record.attributes.tags);
   EXPECT_EQ(decoded->attributes.policy, record.attributes.policy);
+  EXPECT_EQ(decoded->attributes.versioning, record.attributes.versioning);
 }
 
 TEST(BucketRecord, ReadsTheCreationTimeOfAnOlderFsgate) {
@@ -38,7 +40,7 @@ TEST(BucketRecord, ReadsTheCreationTimeOfAnOlderFsgate) {
 }
 
 TEST(BucketRecord, RefusesNewerAndDamagedRecords) {
-  auto newer = DecodeBucketRecord(R"({"v":2,"created_ns":1,"owner":"a"})");
+  auto newer = DecodeBucketRecord(R"({"v":3,"created_ns":1,"owner":"a"})");
   ASSERT_FALSE(newer.ok());
   EXPECT_TRUE(newer.status().IsErrno(EPROTONOSUPPORT));
   EXPECT_NE(newer.status().message().find("newer fsgate"), std::string::npos);
@@ -75,7 +77,9 @@ TEST_F(BucketAttributesTest, KeptWithTheBucketAndGoneWithIt) {
   auto store = Open("main");
   ASSERT_TRUE(
       store
-          ->CreateBucket("bkt", {.owner = "alice", .region = "eu-west-1", .tags = {}, .policy = {}})
+          ->CreateBucket(
+              "bkt",
+              {.owner = "alice", .region = "eu-west-1", .tags = {}, .policy = {}, .versioning = {}})
           .ok());
   store.reset();  // its gateway state stays locked while it lives
   store = Open("main");
@@ -91,13 +95,19 @@ TEST_F(BucketAttributesTest, KeptWithTheBucketAndGoneWithIt) {
 TEST_F(BucketAttributesTest, ABucketMadeAgainIsReadAfresh) {
   auto store = Open("main");
   ASSERT_TRUE(
-      store->CreateBucket("bkt", {.owner = "alice", .region = "", .tags = {}, .policy = {}}).ok());
+      store
+          ->CreateBucket(
+              "bkt", {.owner = "alice", .region = "", .tags = {}, .policy = {}, .versioning = {}})
+          .ok());
   EXPECT_EQ(store->HeadBucket("bkt")->attributes.owner, "alice");
   EXPECT_EQ(store->HeadBucket("bkt")->attributes.owner, "alice");
   ASSERT_TRUE(store->DeleteBucket("bkt").ok());
   EXPECT_TRUE(store->HeadBucket("bkt").status().Is(s3err::kNoSuchBucket));
   ASSERT_TRUE(
-      store->CreateBucket("bkt", {.owner = "bob", .region = "", .tags = {}, .policy = {}}).ok());
+      store
+          ->CreateBucket("bkt",
+                         {.owner = "bob", .region = "", .tags = {}, .policy = {}, .versioning = {}})
+          .ok());
   EXPECT_EQ(store->HeadBucket("bkt")->attributes.owner, "bob");
 }
 
@@ -128,7 +138,10 @@ TEST_F(BucketAttributesTest, ABucketWithoutAnOwnerIsGivenTheDefaultOneAndKeepsIt
 TEST_F(BucketAttributesTest, ADamagedRecordFailsTheLookup) {
   auto store = Open("main");
   ASSERT_TRUE(
-      store->CreateBucket("bkt", {.owner = "alice", .region = "", .tags = {}, .policy = {}}).ok());
+      store
+          ->CreateBucket(
+              "bkt", {.owner = "alice", .region = "", .tags = {}, .policy = {}, .versioning = {}})
+          .ok());
   WriteLocalFile(dir_.path() + "/.fsgate/buckets/bkt", "{\"v\":1,");
   auto info = store->HeadBucket("bkt");
   ASSERT_FALSE(info.ok());
