@@ -96,6 +96,11 @@ class FsObjectStore final : public ObjectStore {
   std::string AsyncStatusJson() override;
   Status WriteHealth() override;
 
+  // After an unclean stop: puts back, as the plain file, each latest version
+  // a crash left only in its key's history (object_versions.cpp), and drops
+  // replaced null versions. How many were put back.
+  Result<size_t> RepairVersions();
+
   fs::Backend& backend() { return *backend_; }
   // Drops what is cached about `bucket` (its attributes): called when this
   // gateway takes the bucket's cap, since another gateway may have changed it.
@@ -142,7 +147,12 @@ class FsObjectStore final : public ObjectStore {
     // Null versions behind a newer null one, left by a crash: hidden, and
     // removed by the next write of the key.
     std::vector<VersionName> stale;
+    // A second name of the plain file's version in the history (a promotion's
+    // rename whose source directory a power cut did not keep): hidden, and
+    // removed by the next write (DropDuplicate).
+    std::optional<VersionName> duplicate;
   };
+  Status DropDuplicate(const std::string& bucket, const std::string& key, KeyHistory& history);
   Result<KeyHistory> LoadHistory(const std::string& bucket, const std::string& key);
   // Serializes the versioned writes of one key (the move of the old latest
   // and the link of the new one are one step to other writers).

@@ -21,10 +21,12 @@
 #include "base/hash.h"
 #include "fs/backend_util.h"
 #include "store/fs_object_store.h"
+#include "store/key_cursor.h"
 #include "store/key_path.h"
 #include "store/object_io.h"
 #include "store/object_meta_codec.h"
 #include "store/s3_errors.h"
+#include "store/store_layout.h"
 #include "store/versions_dir.h"
 
 namespace fsgate::store {
@@ -105,6 +107,14 @@ Result<FsObjectStore::KeyHistory> FsObjectStore::LoadHistory(const std::string& 
     }
   }
   for (const VersionName& name : *names) {
+    // The same version twice: a promotion's rename whose source directory a
+    // power cut did not keep; the plain file is that version.
+    const bool duplicate = history.plain && !name.null && !history.plain_name.null &&
+                           name.stamp == history.plain_name.stamp && !name.delete_marker;
+    if (duplicate) {
+      history.duplicate = name;
+      continue;
+    }
     if (name.null && null_seen) {
       history.stale.push_back(name);
       continue;
@@ -142,7 +152,13 @@ Status FsObjectStore::MovePlainToHistory(const std::string& bucket, const std::s
   if (options_.fsync) {
     if (Status s = backend_->SyncDir(dir); !s.ok()) return s;
   }
+  // A PUT links its file over the same name next and syncs this directory
+  // then; a DELETE must make the name's removal durable itself, or a power
+  // cut could bring the old latest back in front of its delete marker.
   if (!prune) return Status::Ok();
+  if (options_.fsync) {
+    if (Status s = backend_->SyncDir(fs::ParentPath(path)); !s.ok()) return s;
+  }
   // The key's directories, when it was their last object (never a directory
   // object); a crash before this leaves them to the start-up sweep.
   for (std::string parent = fs::ParentPath(path); parent != bucket && !parent.empty();
@@ -182,6 +198,15 @@ Status FsObjectStore::RemoveEntries(const std::string& bucket, const std::string
   return Status::Ok();
 }
 
+Status FsObjectStore::DropDuplicate(const std::string& bucket, const std::string& key,
+                                    KeyHistory& history) {
+  if (!history.duplicate) return Status::Ok();
+  // Both names are one inode: a rename of one over the other would do nothing.
+  Status s = RemoveEntries(bucket, key, {*history.duplicate});
+  if (s.ok()) history.duplicate.reset();
+  return s;
+}
+
 Result<ObjectMeta> FsObjectStore::PublishVersioned(const std::string& bucket,
                                                    const std::string& key, StagedNode staged,
                                                    ObjectMeta meta, const dirops::WriteCheck& check,
@@ -191,6 +216,7 @@ Result<ObjectMeta> FsObjectStore::PublishVersioned(const std::string& bucket,
   if (Status s = ns_->WaitNode(node); !s.ok()) return s;
   auto history = LoadHistory(bucket, key);
   if (!history.ok()) return history.status();
+  if (Status s = DropDuplicate(bucket, key, *history); !s.ok()) return s;
   if (check) {
     Status s = check(history->plain_view ? &*history->plain_view : nullptr);
     if (!s.ok()) return S3StatusOf(s, key);
@@ -304,6 +330,37 @@ Result<std::string> FsObjectStore::LatestDeleteMarker(const std::string& bucket,
   return history->older.front().S3Id();
 }
 
+Result<size_t> FsObjectStore::RepairVersions() {
+  auto buckets = backend_->ReadDir(layout::kVersions);
+  if (!buckets.ok()) {
+    if (fs::IsMissing(buckets.status())) return size_t{0};
+    return buckets.status();
+  }
+  size_t repaired = 0;
+  for (const auto& entry : *buckets) {
+    const std::string& bucket = entry.name;
+    if (!CheckBucket(bucket).ok()) continue;
+    auto cursor = MakeHistoryKeyCursor(*backend_, bucket, "", "");
+    for (;;) {
+      auto next = cursor->Next();
+      if (!next.ok()) return next.status();
+      if (!next->has_value()) break;
+      const std::string& key = (*next)->key;
+      auto lock = LockVersions(bucket, key);
+      auto history = LoadHistory(bucket, key);
+      if (!history.ok()) return history.status();
+      if (Status s = DropDuplicate(bucket, key, *history); !s.ok()) return s;
+      if (Status s = RemoveEntries(bucket, key, history->stale); !s.ok()) return s;
+      // A version moved out of the way of a PUT that never linked its own.
+      if (!history->plain && !history->older.empty() && !history->older.front().delete_marker) {
+        if (Status s = PromoteEntry(bucket, key, history->older.front()); !s.ok()) return s;
+        ++repaired;
+      }
+    }
+  }
+  return repaired;
+}
+
 Result<DeletedVersion> FsObjectStore::DeleteObjectVersion(const std::string& bucket,
                                                           const std::string& key,
                                                           const std::string& version_id,
@@ -322,6 +379,7 @@ Result<DeletedVersion> FsObjectStore::DeleteObjectVersion(const std::string& buc
   if (Status s = ns_->WaitNode(node); !s.ok()) return s;
   auto history = LoadHistory(bucket, key);
   if (!history.ok()) return history.status();
+  if (Status s = DropDuplicate(bucket, key, *history); !s.ok()) return s;
   const std::vector<VersionName>& older = history->older;
   if (version_id.empty()) {
     const bool enabled = *versioning == kEnabled;

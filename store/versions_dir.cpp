@@ -52,6 +52,24 @@ void PruneVersionDirs(fs::Backend& backend, const std::string& bucket, std::stri
   }
 }
 
+namespace {
+
+void RemoveEmptyTree(fs::Backend& backend, const std::string& dir) {
+  auto entries = backend.ReadDir(dir);
+  if (!entries.ok()) return;
+  for (const auto& entry : *entries) {
+    if (entry.type == fs::DirEntry::Type::kDirectory)
+      RemoveEmptyTree(backend, dir + "/" + entry.name);
+  }
+  (void)backend.Rmdir(dir);
+}
+
+}  // namespace
+
+void RemoveVersionsRoot(fs::Backend& backend, const std::string& bucket) {
+  RemoveEmptyTree(backend, VersionsRootOf(bucket));
+}
+
 Status CreateMarkerEntry(fs::Backend& backend, const std::string& dir, const VersionName& name,
                          bool fsync) {
   auto file =

@@ -49,6 +49,10 @@ Status MakeVersionDir(fs::Backend& backend, const std::string& bucket, const std
 // root, while they are empty; best effort (a racing write keeps them).
 void PruneVersionDirs(fs::Backend& backend, const std::string& bucket, std::string dir);
 
+// Removes the bucket's versions root and the empty directories under it
+// (DeleteBucket, once the bucket has no version left); best effort.
+void RemoveVersionsRoot(fs::Backend& backend, const std::string& bucket);
+
 // Makes an empty entry file (a delete marker) named `name` in `dir`, durable
 // with `fsync`.
 Status CreateMarkerEntry(fs::Backend& backend, const std::string& dir, const VersionName& name,

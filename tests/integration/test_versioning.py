@@ -118,7 +118,10 @@ def test_suspended_puts_replace_the_null_version(any_bucket):
 def test_list_object_versions_pages_with_markers(server, bucket):
     s3 = server.client()
     enable(s3, bucket)
+    before = server.metric_sum("fsgate_sync_fallbacks_total", reason="versioned")
     ids = [s3.put_object(Bucket=bucket, Key="many", Body=b"%d" % i)["VersionId"] for i in range(25)]
+    # Every write of a versioned bucket is synchronous, and counted so.
+    assert server.metric_sum("fsgate_sync_fallbacks_total", reason="versioned") >= before + 25
     for key in ("a", "z/1", "z/2"):
         s3.put_object(Bucket=bucket, Key=key, Body=key.encode())
     seen, kw = [], {"MaxKeys": 10}
