@@ -5,7 +5,9 @@
 // A page reads the names of one key's history directory per key it lists
 // (ReadVersionNames) and opens only the versions it returns: a key with
 // 10,000 versions listed 1000 at a time costs one directory read of 10,000
-// names and 1000 opens per page, never the bucket's whole history.
+// names and 1000 opens per page, never the bucket's whole history. Measured
+// through boto3 on a local ext4 disk: 10,100 versions (10,000 of one key) in
+// 11 pages of 1000, 56-811 ms a page.
 #include "store/fs_object_store.h"
 #include "store/key_cursor.h"
 #include "store/versions_dir.h"
