@@ -345,7 +345,7 @@ void DeleteObjects(S3Context& ctx) {
   std::vector<bool> denied(keys.size());
   std::vector<std::string> allowed;
   for (size_t i = 0; i < keys.size(); ++i) {
-    denied[i] = !MayDeleteKey(ctx, keys[i]);
+    denied[i] = !MayDeleteKey(ctx, keys[i], !request->version_ids[i].empty());
     if (!denied[i]) allowed.push_back(keys[i]);
   }
   // One store call for the whole batch: async unlinks share one journal sync.
