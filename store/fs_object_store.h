@@ -144,8 +144,8 @@ class FsObjectStore final : public ObjectStore {
     std::optional<dirops::NodeView> plain_view;
     VersionName plain_name;  // the plain file's place in the history
     std::vector<VersionName> older;
-    // Null versions behind a newer null one, left by a crash: hidden, and
-    // removed by the next write of the key.
+    // Null versions behind a newer null one, and entries newer than a plain
+    // file with an id, left by a crash: hidden, removed by the next write.
     std::vector<VersionName> stale;
     // A second name of the plain file's version in the history (a promotion's
     // rename whose source directory a power cut did not keep): hidden, and
@@ -164,9 +164,13 @@ class FsObjectStore final : public ObjectStore {
                                       StagedNode staged, ObjectMeta meta,
                                       const dirops::WriteCheck& check,
                                       const std::string& versioning);
-  // Moves the plain file into the key's history and prunes its emptied parents.
-  Status MovePlainToHistory(const std::string& bucket, const std::string& key,
-                            const KeyHistory& history, bool prune);
+  // Puts the plain file's version into the key's history, durably: a hard
+  // link (true), or where the backend has none, a rename (false).
+  Result<bool> KeepPlainInHistory(const std::string& bucket, const std::string& key,
+                                  const KeyHistory& history);
+  // Removes the plain file once kept in the history (unlinks it when it was
+  // linked there) and prunes the key's emptied directories.
+  Status RemovePlain(const std::string& bucket, const std::string& key, bool linked);
   // Makes an entry of the key's history the plain file again.
   Status PromoteEntry(const std::string& bucket, const std::string& key, const VersionName& name);
   // Removes history entries (stale or replaced null versions).

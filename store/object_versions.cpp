@@ -4,12 +4,16 @@
 // "versioned") under the key's version lock, in an order that leaves, after
 // kill -9 or a power cut at any point, every answered version in place and
 // the latest right:
-//   PUT     the old latest is renamed into the key's history and that
-//           directory synced; then the new file is linked over the key (its
-//           parent synced). A crash in between leaves no plain file and the
-//           moved version newest in the history: still the latest, as before
-//           the unanswered PUT.
-//   DELETE  the same move, then the delete marker made and synced.
+//   PUT     the old latest is hard-linked into the key's history and that
+//           directory synced; then the new file is renamed over the key (its
+//           parent synced). A crash in between leaves the old latest under
+//           both names: one version, known by its id (KeyHistory::duplicate).
+//           A backend without hard links renames it there instead: a crash
+//           in between leaves no plain file and the moved version newest in
+//           the history, still the latest, put back at the next start.
+//   DELETE  the same, then the delete marker made and synced, then the plain
+//           file unlinked (a crash before that leaves a marker newer than the
+//           plain file: an unanswered DELETE, dropped).
 //   DELETE  of a version by id: an older one is unlinked; the latest is
 //           replaced by the next one renamed over it (one atomic rename), or
 //           unlinked when the next is a marker or none.
@@ -115,7 +119,11 @@ Result<FsObjectStore::KeyHistory> FsObjectStore::LoadHistory(const std::string& 
       history.duplicate = name;
       continue;
     }
-    if (name.null && null_seen) {
+    // Newer than the plain file that has an id: a marker whose DELETE a
+    // crash cut short before it removed the plain file (never answered).
+    const bool unanswered =
+        history.plain && !history.plain_name.null && name.stamp > history.plain_name.stamp;
+    if ((name.null && null_seen) || unanswered) {
       history.stale.push_back(name);
       continue;
     }
@@ -138,29 +146,39 @@ Result<FsObjectStore::Found> FsObjectStore::OpenEntry(const std::string& bucket,
   return Found{std::move(*meta), std::move(data)};
 }
 
-Status FsObjectStore::MovePlainToHistory(const std::string& bucket, const std::string& key,
-                                         const KeyHistory& history, bool prune) {
+Result<bool> FsObjectStore::KeepPlainInHistory(const std::string& bucket, const std::string& key,
+                                               const KeyHistory& history) {
   if (Status s = MakeVersionDir(*backend_, bucket, key, options_.fsync); !s.ok()) {
     return S3StatusOf(s, key);
   }
   const std::string dir = VersionDirOf(bucket, key);
   const std::string path = ObjectPath(bucket, key);
-  if (Status s = backend_->Rename(path, dir + "/" + EncodeVersionName(history.plain_name));
-      !s.ok()) {
-    return s;
+  const std::string entry = dir + "/" + EncodeVersionName(history.plain_name);
+  // A hard link keeps the plain file in place: readers and listings see the
+  // key throughout. Without links, a rename, and the key has no file until
+  // the caller links the next one.
+  Status s = backend_->Link(path, entry);
+  const bool linked = s.ok();
+  if (!linked) {
+    if (!s.IsErrno(ENOTSUP) && !s.IsErrno(EPERM) && !s.IsErrno(EXDEV)) return s;
+    if (s = backend_->Rename(path, entry); !s.ok()) return s;
   }
   if (options_.fsync) {
-    if (Status s = backend_->SyncDir(dir); !s.ok()) return s;
+    if (s = backend_->SyncDir(dir); !s.ok()) return s;
   }
-  // A PUT links its file over the same name next and syncs this directory
-  // then; a DELETE must make the name's removal durable itself, or a power
-  // cut could bring the old latest back in front of its delete marker.
-  if (!prune) return Status::Ok();
+  return linked;
+}
+
+Status FsObjectStore::RemovePlain(const std::string& bucket, const std::string& key, bool linked) {
+  if (linked) return S3StatusOf(ns_->Remove(ObjectNode(bucket, key), VersionedOp()), key);
+  // Renamed away: its removal made durable (or a power cut could bring the
+  // old latest back in front of a delete marker), and the key's directories
+  // pruned when it was their last object (never a directory object); a crash
+  // before that leaves them to the start-up sweep.
+  const std::string path = ObjectPath(bucket, key);
   if (options_.fsync) {
     if (Status s = backend_->SyncDir(fs::ParentPath(path)); !s.ok()) return s;
   }
-  // The key's directories, when it was their last object (never a directory
-  // object); a crash before this leaves them to the start-up sweep.
   for (std::string parent = fs::ParentPath(path); parent != bucket && !parent.empty();
        parent = fs::ParentPath(parent)) {
     auto dir_object = ReadDirObjectMeta(*backend_, parent);
@@ -239,13 +257,18 @@ Result<ObjectMeta> FsObjectStore::PublishVersioned(const std::string& bucket,
   }
   // Suspended: a null latest is replaced in place; any other latest is kept.
   const bool keep_plain = history->plain && (enabled || !history->plain_name.null);
+  bool linked = false;
   if (keep_plain) {
-    if (Status s = MovePlainToHistory(bucket, key, *history, false); !s.ok()) return s;
+    auto kept = KeepPlainInHistory(bucket, key, *history);
+    if (!kept.ok()) return kept.status();
+    linked = *kept;
   }
   auto mtime = ns_->Publish(node, std::move(staged), {}, VersionedOp());
   if (!mtime.ok()) {
-    // The old latest goes back where it was (it stays the latest either way).
-    if (keep_plain) (void)PromoteEntry(bucket, key, history->plain_name);
+    // The old latest stays the latest either way; its history name goes, or
+    // (renamed there) it goes back in place.
+    if (keep_plain && linked) (void)RemoveEntries(bucket, key, {history->plain_name});
+    if (keep_plain && !linked) (void)PromoteEntry(bucket, key, history->plain_name);
     return S3StatusOf(mtime.status(), key);
   }
   std::vector<VersionName> replaced = history->stale;
@@ -383,8 +406,11 @@ Result<DeletedVersion> FsObjectStore::DeleteObjectVersion(const std::string& buc
   const std::vector<VersionName>& older = history->older;
   if (version_id.empty()) {
     const bool enabled = *versioning == kEnabled;
+    std::optional<bool> linked;  // the plain file kept in the history: by a link?
     if (history->plain) {
-      if (Status s = MovePlainToHistory(bucket, key, *history, true); !s.ok()) return s;
+      auto kept = KeepPlainInHistory(bucket, key, *history);
+      if (!kept.ok()) return kept.status();
+      linked = *kept;
     }
     uint64_t newest = history->plain ? history->plain_name.stamp : 0;
     if (!older.empty()) newest = std::max(newest, older.front().stamp);
@@ -395,6 +421,10 @@ Result<DeletedVersion> FsObjectStore::DeleteObjectVersion(const std::string& buc
     if (Status s = CreateMarkerEntry(*backend_, VersionDirOf(bucket, key), marker, options_.fsync);
         !s.ok()) {
       return s;
+    }
+    // Only now the plain file goes: until the marker is durable it is the latest.
+    if (linked) {
+      if (Status s = RemovePlain(bucket, key, *linked); !s.ok()) return s;
     }
     // Suspended: the marker is the null version now; the one it replaces goes.
     std::vector<VersionName> replaced = history->stale;
