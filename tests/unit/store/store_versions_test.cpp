@@ -83,6 +83,31 @@ TEST_F(StoreVersionsTest, AnUncleanStartPutsBackALatestLeftInTheHistory) {
   EXPECT_EQ(Entries("k").size(), 1u);
 }
 
+// What a kill leaves of a PUT or DELETE cut short after the old latest was
+// linked into the history (a second name of it) or after the marker was made
+// (a marker newer than the plain file): neither is a version, and an unclean
+// start removes both.
+TEST_F(StoreVersionsTest, ASecondNameAndAnUnansweredMarkerAreNoVersions) {
+  const std::string v1 = PutVersion("k", "one");
+  const std::string v2 = PutVersion("k", "two");
+  store_.reset();
+  const std::string history = Root(".fsgate/versions/bkt/k/");
+  stdfs::create_hard_link(Root("bkt/k"), history + v2);
+  const std::string marker = EncodeVersionId(*DecodeVersionId(v2) + 1000) + "~marker";
+  testing::WriteLocalFile(history + marker, "");
+  Reopen();
+  auto listed = store_->ListObjectVersions("bkt", {});
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->versions.size(), 2u);
+  EXPECT_EQ(listed->versions[0].meta.version_id, v2);
+  EXPECT_TRUE(listed->versions[0].is_latest);
+  EXPECT_EQ(listed->versions[1].meta.version_id, v1);
+  EXPECT_EQ(Entries("k"), (std::vector<std::string>{v1}));  // the start removed both
+  auto got = Get("bkt", "k");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got, "two");
+}
+
 TEST_F(StoreVersionsTest, ABucketWithOnlyHistoryIsNotEmpty) {
   const std::string v1 = PutVersion("k", "one");
   ASSERT_TRUE(store_->DeleteObjectVersion("bkt", "k", "", false).ok());
