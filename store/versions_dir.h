@@ -10,12 +10,12 @@
 //
 // S3 listings and `ls` of the bucket never see them. The latest version is
 // the plain file when there is one, else the newest entry (a delete marker,
-// or — after a crash between moving the old latest here and linking the new
-// one — the version that was moved: it stays the latest until the next write
-// of the key puts a new one in place).
+// or — where the backend has no hard links and a crash came between moving
+// the old latest here and linking the new one — the version that was moved,
+// put back in place at the next start).
 //
-// A version moves here by rename(2): the plain file's inode, data and xattrs
-// (its metadata and version id) stay as they were. An entry's directory is a
+// A version comes here by link(2) (else rename(2)): the plain file's inode,
+// data and xattrs (its metadata and version id) stay as they were. An entry's directory is a
 // key's path, so a key's history is one directory: ListObjectVersions reads
 // one key's directory at a time, sorted, never the bucket's whole history.
 // A key whose last component is a version entry name of its parent key
