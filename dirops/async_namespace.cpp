@@ -181,6 +181,7 @@ std::optional<FallbackReason> AsyncNamespace::CreateFallbackReason(const std::st
                                                                    const StagedNode& node,
                                                                    OpOptions options) {
   if (options.shared_cap) return FallbackReason::kSharedCap;
+  if (options.versioned) return FallbackReason::kVersioned;
   if (options.sync) return FallbackReason::kHeader;
   if (IsDirName(name)) return FallbackReason::kDirectoryObject;
   if (!node.file.delegated) return FallbackReason::kNoDelegatedInode;
@@ -335,6 +336,8 @@ AsyncNamespace::UnlinkPlan AsyncNamespace::PlanUnlink(const std::string& top,
   }
   if (options.shared_cap) {
     plan.fallback = FallbackReason::kSharedCap;
+  } else if (options.versioned) {
+    plan.fallback = FallbackReason::kVersioned;
   } else if (options.sync) {
     plan.fallback = FallbackReason::kHeader;
   } else if (BacklogFull(batched)) {

@@ -17,6 +17,7 @@ enum class FallbackReason {
   kPendingConflict,   // pending ops around the name must land first
   kParentUnknown,     // first create under a directory not known to exist yet
   kSharedCap,         // the bucket's cap is shared with another gateway (bucket_caps.h)
+  kVersioned,         // the bucket keeps older versions (OpOptions::versioned)
 };
 
 // The metric label of `reason`.
@@ -36,6 +37,8 @@ constexpr std::string_view FallbackLabel(FallbackReason reason) {
       return "parent_unknown";
     case FallbackReason::kSharedCap:
       return "shared_cap";
+    case FallbackReason::kVersioned:
+      return "versioned";
   }
   return "unknown";
 }

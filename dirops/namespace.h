@@ -96,6 +96,10 @@ struct OpOptions {
   // Another gateway may use the bucket too (its cap is shared, bucket_caps.h):
   // the op is made synchronously, counted as sync fallback "shared_cap".
   bool shared_cap = false;
+  // The caller keeps the node's older versions beside it, moved there under
+  // its own lock before this op: the op is made synchronously, counted as
+  // sync fallback "versioned", so that the move and the op land in order.
+  bool versioned = false;
   // Create only: a synchronous publish of a file node fails (kFailedPrecondition)
   // when the name exists, decided by the filesystem in the link itself
   // (fs::Backend::RenameNoReplace). The check under the key's lock covers

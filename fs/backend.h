@@ -146,6 +146,12 @@ class Backend {
   // step of the filesystem, so of two processes (two gateways on one root)
   // creating one name, exactly one succeeds — what a local lock cannot give.
   virtual Status RenameNoReplace(const std::string& from, const std::string& to) = 0;
+  // A second name `to` (which must not exist: EEXIST) for the file `from`
+  // (link(2)). ENOTSUP where the backend has no hard links.
+  virtual Status Link(const std::string& from, const std::string& to) {
+    (void)from;
+    return Status::Errno(ENOTSUP, "link " + to);
+  }
   // Entries other than "." and "..", in no particular order. "" is the root.
   virtual Result<std::vector<DirEntry>> ReadDir(const std::string& path) = 0;
   // The directory at `path` for per-entry look-ups. By default a Dir made of

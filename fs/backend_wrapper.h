@@ -76,6 +76,9 @@ class BackendWrapper : public Backend {
   Status RenameNoReplace(const std::string& from, const std::string& to) override {
     return target_->RenameNoReplace(from, to);
   }
+  Status Link(const std::string& from, const std::string& to) override {
+    return target_->Link(from, to);
+  }
   Result<std::vector<DirEntry>> ReadDir(const std::string& path) override {
     return target_->ReadDir(path);
   }

@@ -365,6 +365,15 @@ class CephfsBackend final : public Backend {
     return rc < 0 ? CephError(rc, "rename", from + " -> " + to) : Status::Ok();
   }
 
+  Status Link(const std::string& from, const std::string& to) override {
+    auto node = ResolveNode(from, /*refuse_symlink=*/true);
+    if (!node.ok()) return node.status();
+    auto dst = ResolveParentOf(to, "link");
+    if (!dst.ok()) return dst.status();
+    int rc = ceph_ll_link(cm(), node->in, dst->dir, dst->name.c_str(), perms());
+    return rc < 0 ? CephError(rc, "link", from + " -> " + to) : Status::Ok();
+  }
+
   // libcephfs's rename has no flags: a hard link (EEXIST from the MDS when
   // the name exists, decided there for every client) then the unlink of
   // `from`. A crash between them leaves `from` a second name of the file,

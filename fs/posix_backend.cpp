@@ -434,6 +434,17 @@ class PosixBackend final : public Backend {
     return Status::Ok();
   }
 
+  Status Link(const std::string& from, const std::string& to) override {
+    auto src = ResolveParentOf(from, "link");
+    if (!src.ok()) return src.status();
+    auto dst = ResolveParentOf(to, "link");
+    if (!dst.ok()) return dst.status();
+    if (::linkat(src->fd, src->name.c_str(), dst->fd, dst->name.c_str(), 0) != 0) {
+      return ErrnoStatus("link", from + " -> " + to);
+    }
+    return Status::Ok();
+  }
+
   Status RenameNoReplace(const std::string& from, const std::string& to) override {
     auto src = ResolveParentOf(from, "rename");
     if (!src.ok()) return src.status();

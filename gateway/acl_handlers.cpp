@@ -9,7 +9,7 @@
 namespace fsgate::gateway {
 namespace {
 
-void SendAcl(S3Context& ctx, const auth::Acl& acl) {
+void SendAcl(S3Context& ctx, const auth::Acl& acl, http::Headers extra = {}) {
   XmlResponse xml("AccessControlPolicy");
   auto owner = xml.root().append_child("Owner");
   AddText(owner, "ID", acl.owner);
@@ -29,7 +29,7 @@ void SendAcl(S3Context& ctx, const auth::Acl& acl) {
     }
     AddText(grant, "Permission", auth::PermissionName(g.permission));
   }
-  ctx.SendXml(200, xml);
+  ctx.SendXml(200, xml, std::move(extra));
 }
 
 // The AccessControlPolicy of a Put*Acl as an ACL of `owner`; false after
@@ -113,16 +113,26 @@ void PutBucketAcl(S3Context& ctx) {
 }
 
 void GetObjectAcl(S3Context& ctx) {
-  if (!CheckNullVersionId(ctx)) return;
-  auto meta = ctx.store.HeadObject(ctx.bucket, ctx.key);
-  if (!meta.ok()) return ctx.Error(meta.status());
-  SendAcl(ctx, ObjectAclOf(ctx, *meta, ctx.bucket_attributes));
+  std::string version_id;
+  if (!ReadVersionId(ctx, version_id)) return;
+  auto reader = ReadObjectVersion(ctx, version_id);
+  if (!reader.ok()) return ErrorOfVersionRead(ctx, reader.status(), version_id);
+  http::Headers extra;
+  AppendVersionHeader((*reader)->meta(), extra);
+  SendAcl(ctx, ObjectAclOf(ctx, (*reader)->meta(), ctx.bucket_attributes), std::move(extra));
 }
 
 void PutObjectAcl(S3Context& ctx) {
-  if (!CheckNullVersionId(ctx)) return;
+  std::string version_id;
+  if (!ReadVersionId(ctx, version_id)) return;
   auto meta = ctx.store.HeadObject(ctx.bucket, ctx.key);
   if (!meta.ok()) return ctx.Error(meta.status());
+  // The ACL of the latest version only: an older one keeps the ACL it had.
+  const std::string latest = meta->version_id.empty() ? "null" : meta->version_id;
+  if (!version_id.empty() && version_id != latest) {
+    return ctx.Error("NotImplemented",
+                     "PutObjectAcl of a version other than the latest is not implemented");
+  }
   // The object keeps its owner; only its grants change.
   const std::string owner = ObjectAclOf(ctx, *meta, ctx.bucket_attributes).owner;
   auth::Acl acl;

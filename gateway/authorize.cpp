@@ -128,6 +128,20 @@ bool AuthorizeBucket(S3Context& ctx, const std::string& bucket, const std::strin
   return false;
 }
 
+// The action a request naming a versionId is authorized as, as in AWS:
+// s3:GetObject -> s3:GetObjectVersion, s3:PutObjectTagging ->
+// s3:PutObjectVersionTagging, ...; other actions stay.
+std::string VersionAction(std::string_view action) {
+  constexpr std::string_view kObject = "Object";
+  for (std::string_view verb : {"s3:GetObject", "s3:DeleteObject", "s3:PutObjectTagging"}) {
+    if (action.starts_with(verb)) {
+      const size_t at = action.find(kObject) + kObject.size();
+      return std::string(action.substr(0, at)) + "Version" + std::string(action.substr(at));
+    }
+  }
+  return std::string(action);
+}
+
 }  // namespace
 
 bool AuthorizeFormUpload(S3Context& ctx, const std::string& key) {
@@ -135,8 +149,9 @@ bool AuthorizeFormUpload(S3Context& ctx, const std::string& key) {
   return AuthorizeBucket(ctx, ctx.bucket, key, ctx.row->action, ctx.bucket_attributes);
 }
 
-bool MayDeleteKey(const S3Context& ctx, const std::string& key) {
-  return Allowed(ctx, ctx.bucket, key, "s3:DeleteObject", ctx.bucket_attributes);
+bool MayDeleteKey(const S3Context& ctx, const std::string& key, bool version) {
+  return Allowed(ctx, ctx.bucket, key, version ? "s3:DeleteObjectVersion" : "s3:DeleteObject",
+                 ctx.bucket_attributes);
 }
 
 bool Authorize(S3Context& ctx) {
@@ -150,13 +165,16 @@ bool Authorize(S3Context& ctx) {
     return false;
   }
   // Unmatched requests name no action: only an owner's, never a policy's.
-  const std::string_view action = ctx.row != nullptr ? ctx.row->action : "";
+  std::string action(ctx.row != nullptr ? ctx.row->action : "");
+  if (ctx.request.HasQuery("versionId")) action = VersionAction(action);
   if (!AuthorizeBucket(ctx, ctx.bucket, ctx.key, action, ctx.bucket_attributes)) return false;
   if (access == Access::kBucketOwnerAndCopySource) {
     CopySource source;
     if (!ParseCopySource(ctx, source)) return false;
     store::BucketAttributes source_attributes;
-    if (!AuthorizeBucket(ctx, source.bucket, source.key, "s3:GetObject", source_attributes)) {
+    const std::string_view read =
+        source.version_id.empty() ? "s3:GetObject" : "s3:GetObjectVersion";
+    if (!AuthorizeBucket(ctx, source.bucket, source.key, read, source_attributes)) {
       return false;
     }
   }

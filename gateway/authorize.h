@@ -24,8 +24,10 @@ bool Authorize(S3Context& ctx);
 // ctx.bucket_attributes; false after answering AccessDenied.
 bool AuthorizeFormUpload(S3Context& ctx, const std::string& key);
 
-// May the caller delete bucket/key (s3:DeleteObject)? DeleteObjects asks for
-// each key of its body, after Authorize filled ctx.bucket_attributes.
-[[nodiscard]] bool MayDeleteKey(const S3Context& ctx, const std::string& key);
+// May the caller delete bucket/key (s3:DeleteObject, or with `version` one
+// version of it: s3:DeleteObjectVersion)? DeleteObjects asks for each key of
+// its body, after Authorize filled ctx.bucket_attributes. A request naming a
+// versionId is authorized as the version form of its action.
+[[nodiscard]] bool MayDeleteKey(const S3Context& ctx, const std::string& key, bool version);
 
 }  // namespace fsgate::gateway

@@ -182,13 +182,6 @@ void GetBucketLocation(S3Context& ctx) {
   ctx.SendXml(200, xml);
 }
 
-void GetBucketVersioning(S3Context& ctx) {
-  auto info = ctx.store.HeadBucket(ctx.bucket);
-  if (!info.ok()) return ctx.Error(info.status());
-  XmlResponse xml("VersioningConfiguration");  // never enabled: no Status element
-  ctx.SendXml(200, xml);
-}
-
 // Bucket configurations fsgate does not keep: answered as "not configured"
 // with the code AWS uses for each, so SDK calls that probe them succeed.
 void BucketConfigurationAbsent(S3Context& ctx) {

@@ -12,6 +12,7 @@
 #include "gateway/s3_time.h"
 #include "http/url.h"
 #include "store/s3_errors.h"
+#include "store/version_id.h"
 
 namespace fsgate::gateway {
 namespace {
@@ -36,10 +37,12 @@ bool ParseCopySource(S3Context& ctx, CopySource& source) {
   auto query = raw.find('?');
   if (query != std::string_view::npos) {
     std::string_view q = raw.substr(query + 1);
-    if (q != "versionId=null") {
+    constexpr std::string_view kVersionParam = "versionId=";
+    if (!q.starts_with(kVersionParam) || !store::IsValidVersionId(q.substr(kVersionParam.size()))) {
       ctx.Error("InvalidArgument", "Invalid version id specified");
       return false;
     }
+    source.version_id = std::string(q.substr(kVersionParam.size()));
     raw = raw.substr(0, query);
   }
   std::string decoded = http::PercentDecode(raw);
@@ -62,6 +65,7 @@ void CopyObject(S3Context& ctx) {
   store::CopyRequest copy;
   copy.src_bucket = source.bucket;
   copy.src_key = source.key;
+  copy.src_version_id = source.version_id;
   copy.dst_bucket = ctx.bucket;
   copy.dst_key = ctx.key;
   if (!ReadDirective(ctx, "x-amz-metadata-directive", "metadata", copy.replace_metadata)) return;
@@ -88,7 +92,11 @@ void CopyObject(S3Context& ctx) {
   XmlResponse xml("CopyObjectResult");
   AddText(xml.root(), "LastModified", FormatIso8601(result->mtime_ns));
   AddText(xml.root(), "ETag", QuotedEtag(result->etag));
-  ctx.SendXml(200, xml);
+  http::Headers extra;
+  AppendVersionHeader(*result, extra);
+  if (!source.version_id.empty())
+    extra.emplace_back("x-amz-copy-source-version-id", source.version_id);
+  ctx.SendXml(200, xml, std::move(extra));
 }
 
 // UploadPartCopy: the part's bytes come from (a range of) an existing object.
@@ -97,7 +105,9 @@ void UploadPartCopy(S3Context& ctx) {
   if (!ParseCopySource(ctx, source)) return;
   int part_number = 0;
   if (!ParsePartNumber(ctx, part_number)) return;
-  auto reader = ctx.store.GetObject(source.bucket, source.key);
+  auto reader = source.version_id.empty()
+                    ? ctx.store.GetObject(source.bucket, source.key)
+                    : ctx.store.GetObjectVersion(source.bucket, source.key, source.version_id);
   if (!reader.ok()) return ctx.Error(reader.status());
   const store::ObjectMeta& meta = (*reader)->meta();
   if (std::string failed = EvaluateCopySourceConditions(ctx.request, meta); !failed.empty()) {

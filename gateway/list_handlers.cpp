@@ -2,9 +2,11 @@
 
 #include "base/hash.h"
 #include "gateway/object_headers.h"
+#include "gateway/s3_error.h"
 #include "gateway/s3_handlers.h"
 #include "gateway/s3_time.h"
 #include "http/url.h"
+#include "store/version_id.h"
 
 namespace fsgate::gateway {
 namespace {
@@ -82,8 +84,9 @@ void AppendObject(pugi::xml_node parent, const store::ListEntry& entry, const Li
   if (owner_ctx != nullptr) AppendOwner(node, *owner_ctx);
 }
 
-void AppendCommon(pugi::xml_node root, const ListParams& p, const store::ListResult& result) {
-  for (const auto& prefix : result.common_prefixes) {
+void AppendCommon(pugi::xml_node root, const ListParams& p,
+                  const std::vector<std::string>& common_prefixes) {
+  for (const auto& prefix : common_prefixes) {
     AddText(root.append_child("CommonPrefixes"), "Prefix", Encoded(p, prefix));
   }
 }
@@ -115,7 +118,7 @@ void ListObjects(S3Context& ctx) {
   }
   if (p.url_encoding) AddText(root, "EncodingType", "url");
   for (const auto& entry : result->objects) AppendObject(root, entry, p, &ctx);
-  AppendCommon(root, p, *result);
+  AppendCommon(root, p, result->common_prefixes);
   ctx.SendXml(200, xml);
 }
 
@@ -157,44 +160,64 @@ void ListObjectsV2(S3Context& ctx) {
   for (const auto& entry : result->objects) {
     AppendObject(root, entry, p, fetch_owner ? &ctx : nullptr);
   }
-  AppendCommon(root, p, *result);
+  AppendCommon(root, p, result->common_prefixes);
   ctx.SendXml(200, xml);
 }
 
-// Versioning is never enabled: every current object is its only version, "null".
+// Each key's versions and delete markers newest first; "null" is the only
+// version of every object in a bucket that never had versioning.
 void ListObjectVersions(S3Context& ctx) {
   ListParams p;
   if (!ParseListParams(ctx, "max-keys", p)) return;
+  store::VersionListRequest request;
+  request.prefix = p.prefix;
+  request.delimiter = p.delimiter;
+  request.max_keys = p.max_keys;
   std::string key_marker;
   if (const std::string* v = ctx.request.Query("key-marker")) key_marker = *v;
-  auto result = RunListing(ctx, p, key_marker);
+  if (const std::string* v = ctx.request.Query("version-id-marker")) {
+    if (key_marker.empty()) {
+      return ctx.Error("InvalidArgument",
+                       "A version-id marker cannot be specified without a key marker.",
+                       ArgumentDetails("version-id-marker", *v));
+    }
+    if (!store::IsValidVersionId(*v)) {
+      return ctx.Error("InvalidArgument", "Invalid version id specified",
+                       ArgumentDetails("version-id-marker", *v));
+    }
+    request.version_id_marker = *v;
+  }
+  request.key_marker = request.version_id_marker.empty() ? ResumeMarker(key_marker, p) : key_marker;
+  auto result = ctx.store.ListObjectVersions(ctx.bucket, request);
   if (!result.ok()) return ctx.Error(result.status());
 
   XmlResponse xml("ListVersionsResult");
   auto root = xml.root();
   AppendHeader(root, ctx, p);
   AddText(root, "KeyMarker", Encoded(p, key_marker));
-  AddText(root, "VersionIdMarker", "");
+  AddText(root, "VersionIdMarker", request.version_id_marker);
   AddText(root, "MaxKeys", std::to_string(p.max_keys));
   if (!p.delimiter.empty()) AddText(root, "Delimiter", Encoded(p, p.delimiter));
   AddText(root, "IsTruncated", result->truncated ? "true" : "false");
   if (result->truncated) {
-    AddText(root, "NextKeyMarker", Encoded(p, result->next_marker));
-    AddText(root, "NextVersionIdMarker", "null");
+    AddText(root, "NextKeyMarker", Encoded(p, result->next_key_marker));
+    AddText(root, "NextVersionIdMarker", result->next_version_id_marker);
   }
   if (p.url_encoding) AddText(root, "EncodingType", "url");
-  for (const auto& entry : result->objects) {
-    auto node = root.append_child("Version");
+  for (const auto& entry : result->versions) {
+    auto node = root.append_child(entry.delete_marker ? "DeleteMarker" : "Version");
     AddText(node, "Key", Encoded(p, entry.key));
-    AddText(node, "VersionId", "null");
-    AddText(node, "IsLatest", "true");
+    AddText(node, "VersionId", entry.meta.version_id);
+    AddText(node, "IsLatest", entry.is_latest ? "true" : "false");
     AddText(node, "LastModified", FormatIso8601(entry.meta.mtime_ns));
-    AddText(node, "ETag", QuotedEtag(entry.meta.etag));
-    AddText(node, "Size", std::to_string(entry.meta.size));
-    AddText(node, "StorageClass", "STANDARD");
+    if (!entry.delete_marker) {
+      AddText(node, "ETag", QuotedEtag(entry.meta.etag));
+      AddText(node, "Size", std::to_string(entry.meta.size));
+      AddText(node, "StorageClass", "STANDARD");
+    }
     AppendOwner(node, ctx);
   }
-  AppendCommon(root, p, *result);
+  AppendCommon(root, p, result->common_prefixes);
   ctx.SendXml(200, xml);
 }
 

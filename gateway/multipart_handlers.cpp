@@ -109,7 +109,9 @@ void CompleteMultipartUpload(S3Context& ctx) {
   AddText(xml.root(), "ETag", QuotedEtag(meta->etag));
   AppendChecksumElements(xml.root(), meta->checksums);
   if (!meta->checksums.empty()) AddText(xml.root(), "ChecksumType", meta->checksum_type);
-  ctx.SendXml(200, xml);
+  http::Headers extra;
+  AppendVersionHeader(*meta, extra);
+  ctx.SendXml(200, xml, std::move(extra));
 }
 
 void AbortMultipartUpload(S3Context& ctx) {

@@ -84,7 +84,8 @@ void AppendObjectParts(pugi::xml_node root, const store::ObjectMeta& meta, long 
 }  // namespace
 
 void GetObjectAttributes(S3Context& ctx) {
-  if (!CheckNullVersionId(ctx)) return;
+  std::string version_id;
+  if (!ReadVersionId(ctx, version_id)) return;
   std::set<std::string, std::less<>> wanted;
   if (!ReadAttributes(ctx, wanted)) return;
   long long max_parts = 0;
@@ -92,8 +93,9 @@ void GetObjectAttributes(S3Context& ctx) {
   if (!ReadCount(ctx, "x-amz-max-parts", "max-parts", kMaxPartsListed, max_parts)) return;
   if (!ReadCount(ctx, "x-amz-part-number-marker", "part-number-marker", 0, marker)) return;
   max_parts = std::min(max_parts, kMaxPartsListed);
-  auto meta = ctx.store.HeadObject(ctx.bucket, ctx.key);
-  if (!meta.ok()) return ctx.Error(meta.status());
+  auto reader = ReadObjectVersion(ctx, version_id);
+  if (!reader.ok()) return ErrorOfVersionRead(ctx, reader.status(), version_id);
+  const store::ObjectMeta* meta = &(*reader)->meta();
 
   XmlResponse xml("GetObjectAttributesResponse");
   auto root = xml.root();
@@ -109,7 +111,9 @@ void GetObjectAttributes(S3Context& ctx) {
   }
   if (wanted.contains("StorageClass")) AddText(root, "StorageClass", "STANDARD");
   if (wanted.contains("ObjectSize")) AddText(root, "ObjectSize", std::to_string(meta->size));
-  ctx.SendXml(200, xml, {{"Last-Modified", FormatHttpDate(meta->mtime_ns)}});
+  http::Headers extra = {{"Last-Modified", FormatHttpDate(meta->mtime_ns)}};
+  AppendVersionHeader(*meta, extra);
+  ctx.SendXml(200, xml, std::move(extra));
 }
 
 }  // namespace fsgate::gateway

@@ -13,6 +13,7 @@
 #include "gateway/s3_handlers.h"
 #include "gateway/xml_bodies.h"
 #include "store/s3_errors.h"
+#include "store/version_id.h"
 
 namespace fsgate::gateway {
 namespace {
@@ -69,6 +70,7 @@ http::Headers ObjectResponseHeaders(const S3Context& ctx, const store::ObjectMet
   http::Headers headers = ctx.BaseHeaders();
   const std::string* mode = ctx.request.Header("x-amz-checksum-mode");
   AppendMetaHeaders(meta, whole_object_checksums && mode != nullptr && *mode == "ENABLED", headers);
+  AppendVersionHeader(meta, headers);
   if (meta.parts_count > 0 && ctx.request.HasQuery("partNumber")) {
     headers.emplace_back("x-amz-mp-parts-count", std::to_string(meta.parts_count));
   }
@@ -162,8 +164,10 @@ void GetOrHead(S3Context& ctx) {
     }
   }
   if (!CheckResponseOverrides(ctx)) return;
-  auto reader = ctx.store.GetObject(ctx.bucket, ctx.key);
-  if (!reader.ok()) return ctx.Error(reader.status());
+  std::string version_id;
+  if (!ReadVersionId(ctx, version_id)) return;
+  auto reader = ReadObjectVersion(ctx, version_id);
+  if (!reader.ok()) return ErrorOfVersionRead(ctx, reader.status(), version_id);
   const store::ObjectMeta& meta = (*reader)->meta();
   if (std::string failed = EvaluateReadConditions(ctx.request, meta); !failed.empty()) {
     if (failed == "NotModified") {
@@ -304,6 +308,7 @@ void PutObject(S3Context& ctx) {
   if (!committed.ok()) return ObjectPayloadError(ctx, committed.status());
   http::Headers extra = {{"ETag", QuotedEtag(committed->etag)}};
   AppendChecksumHeaders(*committed, extra);
+  AppendVersionHeader(*committed, extra);
   ctx.SendEmpty(200, std::move(extra));
 }
 
@@ -311,9 +316,20 @@ void GetObject(S3Context& ctx) { GetOrHead(ctx); }
 void HeadObject(S3Context& ctx) { GetOrHead(ctx); }
 
 void DeleteObject(S3Context& ctx) {
-  Status s = ctx.store.DeleteObject(ctx.bucket, ctx.key, ctx.SyncDiropsRequested());
-  if (!s.ok()) return ctx.Error(s);
-  ctx.SendEmpty(204);
+  std::string version_id;
+  if (!ReadVersionId(ctx, version_id)) return;
+  if (version_id.empty() && !BucketHasVersions(ctx)) {
+    Status s = ctx.store.DeleteObject(ctx.bucket, ctx.key, ctx.SyncDiropsRequested());
+    if (!s.ok()) return ctx.Error(s);
+    return ctx.SendEmpty(204);
+  }
+  auto deleted =
+      ctx.store.DeleteObjectVersion(ctx.bucket, ctx.key, version_id, ctx.SyncDiropsRequested());
+  if (!deleted.ok()) return ctx.Error(deleted.status());
+  http::Headers extra;
+  if (deleted->delete_marker) extra.emplace_back("x-amz-delete-marker", "true");
+  if (!deleted->version_id.empty()) extra.emplace_back("x-amz-version-id", deleted->version_id);
+  ctx.SendEmpty(204, std::move(extra));
 }
 
 void DeleteObjects(S3Context& ctx) {
@@ -331,23 +347,50 @@ void DeleteObjects(S3Context& ctx) {
   std::vector<bool> denied(keys.size());
   std::vector<std::string> allowed;
   for (size_t i = 0; i < keys.size(); ++i) {
-    denied[i] = !MayDeleteKey(ctx, keys[i]);
+    denied[i] = !MayDeleteKey(ctx, keys[i], !request->version_ids[i].empty());
     if (!denied[i]) allowed.push_back(keys[i]);
   }
   // One store call for the whole batch: async unlinks share one journal sync.
   // An empty or invalid key gets its InvalidArgument entry from the store.
-  const std::vector<Status> results =
-      ctx.store.DeleteObjects(ctx.bucket, allowed, ctx.SyncDiropsRequested());
+  // With versions, one call per key: each answers what it removed or made.
+  const bool versioned = BucketHasVersions(ctx) || request->has_version_ids;
+  std::vector<Status> results;
+  std::vector<store::DeletedVersion> deleted(keys.size());
+  if (versioned) {
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (denied[i]) continue;
+      const std::string& version_id = request->version_ids[i];
+      if (!version_id.empty() && !store::IsValidVersionId(version_id)) {
+        results.push_back(S3Error("InvalidArgument", "Invalid version id specified"));
+        continue;
+      }
+      auto one =
+          ctx.store.DeleteObjectVersion(ctx.bucket, keys[i], version_id, ctx.SyncDiropsRequested());
+      if (one.ok()) deleted[i] = std::move(*one);
+      results.push_back(one.ok() ? Status::Ok() : one.status());
+    }
+  } else {
+    results = ctx.store.DeleteObjects(ctx.bucket, allowed, ctx.SyncDiropsRequested());
+  }
   const Status access_denied = S3Error("AccessDenied", "Access Denied");
   for (size_t i = 0, next = 0; i < keys.size(); ++i) {
     const std::string& key = keys[i];
+    const std::string& version_id = request->version_ids[i];
     const Status& s = denied[i] ? access_denied : results[next++];
     if (s.ok()) {
-      if (!quiet) AddText(xml.root().append_child("Deleted"), "Key", key);
+      if (quiet) continue;
+      auto node = xml.root().append_child("Deleted");
+      AddText(node, "Key", key);
+      if (!version_id.empty()) AddText(node, "VersionId", version_id);
+      if (deleted[i].delete_marker) {
+        AddText(node, "DeleteMarker", "true");
+        if (version_id.empty()) AddText(node, "DeleteMarkerVersionId", deleted[i].version_id);
+      }
       continue;
     }
     auto error = xml.root().append_child("Error");
     AddText(error, "Key", key);
+    if (!version_id.empty()) AddText(error, "VersionId", version_id);
     const S3ErrorOfStatus s3_error = S3ErrorFor(s);
     AddText(error, "Code", s3_error.code);
     AddText(error, "Message", s3_error.message);

@@ -28,8 +28,8 @@ std::string S3Context::Resource() const {
   return key.empty() ? "/" + bucket : "/" + bucket + "/" + key;
 }
 
-void S3Context::Error(std::string_view code, std::string_view message,
-                      const ErrorDetails& details) {
+void S3Context::Error(std::string_view code, std::string_view message, const ErrorDetails& details,
+                      http::Headers extra) {
   // Once a streamed body has begun, the status is out: the server can only
   // cut the connection short, which it does when the body falls short.
   if (response.started()) return;
@@ -37,6 +37,7 @@ void S3Context::Error(std::string_view code, std::string_view message,
   error_code = code;
   status = HttpStatusForError(code);
   auto headers = BaseHeaders();
+  for (auto& h : extra) headers.push_back(std::move(h));
   if (status == 304 || request.method == "HEAD") {
     // No body: HEAD answers carry none, and a 304 never does.
     response.Send(status, std::move(headers), "");

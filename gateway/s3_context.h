@@ -59,8 +59,9 @@ struct S3Context {
   http::Headers BaseHeaders() const;
   // An S3 error (message defaults to AWS's text for the code), with the
   // elements it carries after Message (see ErrorDetails).
-  void Error(std::string_view code, std::string_view message = {},
-             const ErrorDetails& details = {});
+  // `extra` headers go with it (x-amz-delete-marker of a read that found one).
+  void Error(std::string_view code, std::string_view message = {}, const ErrorDetails& details = {},
+             http::Headers extra = {});
   // NotImplemented, naming the operation fsgate does not serve.
   void NotImplemented();
   // A failed store call: S3 errors as they are, system errors as

@@ -84,6 +84,9 @@ const std::unordered_map<std::string_view, ErrorInfo>& ErrorTable() {
       {"MissingContentLength", {411, "You must provide the Content-Length HTTP header."}},
       {"NoSuchBucket", {404, "The specified bucket does not exist"}},
       {"NoSuchKey", {404, "The specified key does not exist."}},
+      {"NoSuchVersion", {404, "The specified version does not exist."}},
+      {"IllegalVersioningConfigurationException",
+       {400, "The Versioning element must be specified"}},
       {"NoSuchUpload",
        {404,
         "The specified upload does not exist. The upload ID may be invalid, or the upload may "

@@ -2,6 +2,7 @@
 //   bucket_handlers.cpp     buckets and bucket sub-resources
 //   list_handlers.cpp       ListObjects, ListObjectsV2, ListObjectVersions
 //   object_handlers.cpp     PutObject, GetObject, HeadObject, DeleteObject(s)
+//   versioning_handlers.cpp Put/GetBucketVersioning, versionId and its headers
 //   tagging_handlers.cpp    object and bucket tagging
 //   acl_handlers.cpp        bucket and object ACLs
 //   public_access_handlers.cpp  public access block, ownership controls
@@ -26,7 +27,9 @@ namespace fsgate::gateway {
 #define FSGATE_S3_HANDLERS(X)                                                                     \
   /* bucket_handlers.cpp */                                                                       \
   X(ListBuckets) X(CreateBucket) X(DeleteBucket) X(HeadBucket) X(GetBucketLocation)               \
-  X(GetBucketVersioning) X(BucketConfigurationAbsent) X(UnknownSubresource)                      \
+  X(BucketConfigurationAbsent) X(UnknownSubresource)                                             \
+  /* versioning_handlers.cpp */                                                                   \
+  X(GetBucketVersioning) X(PutBucketVersioning)                                                   \
   /* list_handlers.cpp */                                                                         \
   X(ListObjects) X(ListObjectsV2) X(ListObjectVersions)                                           \
   /* object_handlers.cpp */                                                                       \
@@ -59,9 +62,20 @@ FSGATE_S3_HANDLERS(FSGATE_S3_DECLARE_HANDLER)
 #undef FSGATE_S3_DECLARE_HANDLER
 
 // Shared by handlers.
-// A versionId on an object request: no bucket is versioned yet, so only
-// "null" names a version; false after answering InvalidArgument for another.
-bool CheckNullVersionId(S3Context& ctx);
+// The versionId of an object request ("null" or an id; empty when absent);
+// false after answering InvalidArgument for a malformed one.
+bool ReadVersionId(S3Context& ctx, std::string& version_id);
+// The bucket has had versioning (its stored state, known after Authorize).
+bool BucketHasVersions(const S3Context& ctx);
+// x-amz-version-id for a version's metadata, when it has one.
+void AppendVersionHeader(const store::ObjectMeta& meta, http::Headers& headers);
+// bucket/key's version `version_id` (empty: the latest); the unversioned
+// path unchanged in an unversioned bucket.
+Result<std::unique_ptr<store::ObjectReader>> ReadObjectVersion(S3Context& ctx,
+                                                               const std::string& version_id);
+// Answers a failed read of a version: a delete marker's with
+// x-amz-delete-marker and its x-amz-version-id (404 as the latest, 405 by id).
+void ErrorOfVersionRead(S3Context& ctx, const Status& status, const std::string& version_id);
 // Who owns what the request addresses: the bucket's owner, or for
 // service-level requests the caller. ID and DisplayName are both the user name.
 std::string OwnerId(const S3Context& ctx);
@@ -71,8 +85,9 @@ void AppendOwner(pugi::xml_node parent, const S3Context& ctx);
 struct CopySource {
   std::string bucket;
   std::string key;
+  std::string version_id;  // empty: the latest
 };
-// x-amz-copy-source: "[/]bucket/key[?versionId=null]", percent-encoded; false
+// x-amz-copy-source: "[/]bucket/key[?versionId=ID]", percent-encoded; false
 // after answering InvalidArgument.
 bool ParseCopySource(S3Context& ctx, CopySource& source);
 

@@ -31,6 +31,8 @@ constexpr uint64_t kSettingsBody = 64 * 1024;
 constexpr uint64_t kAclBody = 256 * 1024;
 // 100 CORS rules of a few origins, methods and headers each, fit many times.
 constexpr uint64_t kCorsBody = 256 * 1024;
+// A VersioningConfiguration is two short elements.
+constexpr uint64_t kVersioningBody = 64 * 1024;
 // 10,000 parts with their ETags and checksums.
 constexpr uint64_t kCompleteMultipartBody = 4 * 1024 * 1024;
 
@@ -163,8 +165,8 @@ constexpr S3OperationRow kRows[] = {
      "s3:ListBucketMultipartUploads", kBucketOwner, 0},
     {Op::kGetBucketVersioning, On("GET", kBucket, "versioning"), GetBucketVersioning, kAuthSigV4,
      "s3:GetBucketVersioning", kBucketOwner, 0},
-    {Op::kPutBucketVersioning, On("PUT", kBucket, "versioning"), nullptr, kAuthSigV4,
-     "s3:PutBucketVersioning", kBucketOwner, 0},
+    {Op::kPutBucketVersioning, On("PUT", kBucket, "versioning"), PutBucketVersioning, kAuthSigV4,
+     "s3:PutBucketVersioning", kBucketOwner, kVersioningBody},
     {Op::kListObjectVersions, On("GET", kBucket, "versions"), ListObjectVersions, kAuthSigV4,
      "s3:ListBucketVersions", kBucketOwner, 0},
     {Op::kGetBucketWebsite, On("GET", kBucket, "website"), BucketConfigurationAbsent, kAuthSigV4,

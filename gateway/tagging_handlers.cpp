@@ -8,7 +8,9 @@
 namespace fsgate::gateway {
 namespace {
 
-void SendTagSet(S3Context& ctx, const store::HeaderList& tags) {
+// `version`: the object version the tags are of (x-amz-version-id), if any.
+void SendTagSet(S3Context& ctx, const store::HeaderList& tags,
+                const store::ObjectMeta* version = nullptr) {
   XmlResponse xml("Tagging");
   auto tag_set = xml.root().append_child("TagSet");
   for (const auto& [key, value] : tags) {
@@ -16,7 +18,9 @@ void SendTagSet(S3Context& ctx, const store::HeaderList& tags) {
     AddText(tag, "Key", key);
     AddText(tag, "Value", value);
   }
-  ctx.SendXml(200, xml);
+  http::Headers extra;
+  if (version != nullptr) AppendVersionHeader(*version, extra);
+  ctx.SendXml(200, xml, std::move(extra));
 }
 
 // The Tagging document of a Put*Tagging, checked against AWS's rules for
@@ -43,36 +47,33 @@ bool ReadTagSet(S3Context& ctx, size_t max_tags, store::HeaderList& tags) {
 
 }  // namespace
 
-bool CheckNullVersionId(S3Context& ctx) {
-  const std::string* version = ctx.request.Query("versionId");
-  if (version == nullptr || *version == "null") return true;
-  ctx.Error("InvalidArgument", "Invalid version id specified",
-            ArgumentDetails("versionId", *version));
-  return false;
-}
-
 void GetObjectTagging(S3Context& ctx) {
-  if (!CheckNullVersionId(ctx)) return;
-  auto meta = ctx.store.HeadObject(ctx.bucket, ctx.key);
-  if (!meta.ok()) return ctx.Error(meta.status());
-  SendTagSet(ctx, meta->tags);
+  std::string version_id;
+  if (!ReadVersionId(ctx, version_id)) return;
+  auto reader = ReadObjectVersion(ctx, version_id);
+  if (!reader.ok()) return ErrorOfVersionRead(ctx, reader.status(), version_id);
+  SendTagSet(ctx, (*reader)->meta().tags, &(*reader)->meta());
 }
 
-void PutObjectTagging(S3Context& ctx) {
-  if (!CheckNullVersionId(ctx)) return;
+// Put (tags) or Delete (none) of a version's tags: in a bucket with
+// versions, of the version named (or the latest); else of the object.
+void ChangeObjectTags(S3Context& ctx, bool put) {
+  std::string version_id;
+  if (!ReadVersionId(ctx, version_id)) return;
   store::HeaderList tags;
-  if (!ReadTagSet(ctx, kMaxObjectTags, tags)) return;
-  auto meta = ctx.store.PutObjectTagging(ctx.bucket, ctx.key, std::move(tags));
-  if (!meta.ok()) return ctx.Error(meta.status());
-  ctx.SendEmpty(200);
+  if (put && !ReadTagSet(ctx, kMaxObjectTags, tags)) return;
+  auto meta =
+      version_id.empty() && !BucketHasVersions(ctx)
+          ? ctx.store.PutObjectTagging(ctx.bucket, ctx.key, std::move(tags))
+          : ctx.store.PutObjectVersionTagging(ctx.bucket, ctx.key, version_id, std::move(tags));
+  if (!meta.ok()) return ErrorOfVersionRead(ctx, meta.status(), version_id);
+  http::Headers extra;
+  AppendVersionHeader(*meta, extra);
+  ctx.SendEmpty(put ? 200 : 204, std::move(extra));
 }
 
-void DeleteObjectTagging(S3Context& ctx) {
-  if (!CheckNullVersionId(ctx)) return;
-  auto meta = ctx.store.PutObjectTagging(ctx.bucket, ctx.key, {});
-  if (!meta.ok()) return ctx.Error(meta.status());
-  ctx.SendEmpty(204);
-}
+void PutObjectTagging(S3Context& ctx) { ChangeObjectTags(ctx, true); }
+void DeleteObjectTagging(S3Context& ctx) { ChangeObjectTags(ctx, false); }
 
 void GetBucketTagging(S3Context& ctx) {
   auto info = ctx.store.HeadBucket(ctx.bucket);

@@ -22,6 +22,8 @@ std::optional<DeleteObjectsRequest> ParseDeleteObjects(std::string_view body) {
   request.quiet = ChildText(root, "Quiet") == "true";
   for (auto node : root.children("Object")) {
     request.keys.push_back(ChildText(node, "Key"));
+    request.version_ids.push_back(ChildText(node, "VersionId"));
+    request.has_version_ids = request.has_version_ids || !request.version_ids.back().empty();
     if (request.keys.size() > kMaxDeleteObjects) return std::nullopt;
   }
   if (request.keys.empty()) return std::nullopt;

@@ -26,8 +26,12 @@ std::optional<std::string> ParseCreateBucketConfiguration(std::string_view body)
 struct DeleteObjectsRequest {
   bool quiet = false;
   std::vector<std::string> keys;  // as sent: the store validates each
+  // Each key's VersionId as sent (empty when it has none), in the same order.
+  std::vector<std::string> version_ids;
+  bool has_version_ids = false;
 };
-// <Delete><Quiet/><Object><Key/></Object>...</Delete>: 1 to kMaxDeleteObjects keys.
+// <Delete><Quiet/><Object><Key/><VersionId/></Object>...</Delete>: 1 to
+// kMaxDeleteObjects keys.
 std::optional<DeleteObjectsRequest> ParseDeleteObjects(std::string_view body);
 
 // <CompleteMultipartUpload><Part><PartNumber/><ETag/><ChecksumCRC32/>…</Part>...:

@@ -11,6 +11,7 @@
 #include "store/key_path.h"
 #include "store/s3_errors.h"
 #include "store/store_layout.h"
+#include "store/versions_dir.h"
 
 namespace fsgate::store {
 namespace {
@@ -209,6 +210,10 @@ Status FsObjectStore::DeleteBucket(const std::string& bucket) {
   const Status not_empty =
       S3Error(s3err::kBucketNotEmpty, "The bucket you tried to delete is not empty");
   if (first->has_value()) return not_empty;
+  // Older versions and delete markers keep a bucket, as in S3.
+  auto history = MakeHistoryKeyCursor(*backend_, bucket, "", "")->Next();
+  if (!history.ok()) return history.status();
+  if (history->has_value()) return not_empty;
   // Only directories without objects remain: remove them bottom-up. Anything
   // else found (a symlink, a special file) keeps the bucket.
   std::vector<std::string> dirs{bucket};
@@ -234,6 +239,7 @@ Status FsObjectStore::DeleteBucket(const std::string& bucket) {
   // Its owner goes with it: a directory later made under this name by
   // another program must not inherit the owner.
   if (Status s = backend_->Unlink(BucketRecordPath(bucket)); !s.ok() && !fs::IsMissing(s)) return s;
+  RemoveVersionsRoot(*backend_, bucket);
   bucket_cache_.Forget(bucket);
   if (options_.fsync) {
     if (Status s = backend_->SyncDir(layout::kBuckets); !s.ok()) return s;

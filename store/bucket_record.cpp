@@ -17,7 +17,8 @@ constexpr std::pair<const char*, std::string BucketAttributes::*> kStringFields[
     {"acl", &BucketAttributes::acl},
     {"public_access_block", &BucketAttributes::public_access_block},
     {"ownership", &BucketAttributes::ownership},
-    {"cors", &BucketAttributes::cors}};
+    {"cors", &BucketAttributes::cors},
+    {"versioning", &BucketAttributes::versioning}};
 
 Status Damaged(std::string_view why) {
   return Status::Errno(EINVAL, "bucket record: " + std::string(why));
@@ -38,8 +39,10 @@ std::string EncodeBucketRecord(const BucketRecord& record) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
   w.StartObject();
+  // Format 2 only with versioning: an older binary must not overwrite the
+  // versions of a bucket it would take for unversioned.
   w.Key("v");
-  w.Int(kBucketRecordVersion);
+  w.Int(record.attributes.versioning.empty() ? 1 : kBucketRecordVersion);
   w.Key("created_ns");
   w.Int64(record.created_ns);
   w.Key("owner");

@@ -3,10 +3,11 @@
 //   {"v":1,"created_ns":…,"owner":"alice","region":"eu-west-1","tags":[["k","v"],…],
 //    "policy":"<the bucket policy's JSON, as sent>","acl":"<auth/acl.h's codec>",
 //    "public_access_block":"0101","ownership":"BucketOwnerEnforced",
-//    "cors":"<CORSConfiguration XML>"}
-// (each of tags, policy, acl, public_access_block, ownership, cors only when set).
+//    "cors":"<CORSConfiguration XML>","versioning":"Enabled"|"Suspended"}
+// (each of tags, policy, acl, public_access_block, ownership, cors, versioning only when set).
 // Records written before the version existed hold only the creation time in
-// nanoseconds ("<ns>\n"); they decode with no owner and no region.
+// nanoseconds ("<ns>\n"); they decode with no owner and no region. A record
+// with "versioning" is of format 2, else of format 1.
 #pragma once
 
 #include <string>
@@ -17,7 +18,7 @@
 
 namespace fsgate::store {
 
-inline constexpr int kBucketRecordVersion = 1;
+inline constexpr int kBucketRecordVersion = 2;
 
 struct BucketRecord {
   int64_t created_ns = 0;

@@ -6,8 +6,10 @@
 // list_objects.cpp, multipart.cpp; object_store_open.cpp builds it.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "dirops/async_namespace.h"
@@ -20,6 +22,7 @@
 #include "store/journal_adoption.h"
 #include "store/multipart_expiry.h"
 #include "store/object_store.h"
+#include "store/version_id.h"
 
 namespace fsgate::store {
 
@@ -55,6 +58,20 @@ class FsObjectStore final : public ObjectStore {
                                       HeaderList tags) override;
   Result<ObjectMeta> PutObjectAcl(const std::string& bucket, const std::string& key,
                                   std::string acl) override;
+  Status PutBucketVersioning(const std::string& bucket, const std::string& state) override;
+  Result<std::unique_ptr<ObjectReader>> GetObjectVersion(const std::string& bucket,
+                                                         const std::string& key,
+                                                         const std::string& version_id) override;
+  Result<std::string> LatestDeleteMarker(const std::string& bucket,
+                                         const std::string& key) override;
+  Result<DeletedVersion> DeleteObjectVersion(const std::string& bucket, const std::string& key,
+                                             const std::string& version_id,
+                                             bool sync_dirops) override;
+  Result<ObjectMeta> PutObjectVersionTagging(const std::string& bucket, const std::string& key,
+                                             const std::string& version_id,
+                                             HeaderList tags) override;
+  Result<VersionListResult> ListObjectVersions(const std::string& bucket,
+                                               const VersionListRequest& request) override;
   Status PutBucketTagging(const std::string& bucket, HeaderList tags) override;
   Status PutBucketPolicy(const std::string& bucket, std::string policy) override;
   Status PutBucketAcl(const std::string& bucket, std::string acl) override;
@@ -85,6 +102,11 @@ class FsObjectStore final : public ObjectStore {
   Status Drain() override;
   std::string AsyncStatusJson() override;
   Status WriteHealth() override;
+
+  // After an unclean stop: puts back, as the plain file, each latest version
+  // a crash left only in its key's history (object_versions.cpp), and drops
+  // replaced null versions. How many were put back.
+  Result<size_t> RepairVersions();
 
   fs::Backend& backend() { return *backend_; }
   // Drops what is cached about `bucket` (its attributes): called when this
@@ -119,6 +141,53 @@ class FsObjectStore final : public ObjectStore {
     std::shared_ptr<fs::File> data;  // null for a directory object
   };
   Result<Found> Find(const std::string& bucket, const std::string& key);
+
+  // Versioning (object_versions.cpp). The bucket's state, "" when it never had any.
+  Result<std::string> VersioningOf(const std::string& bucket);
+  // A key's versions as they stand: the plain file (the latest when present)
+  // and the older entries, newest first.
+  struct KeyHistory {
+    std::optional<Found> plain;
+    std::optional<dirops::NodeView> plain_view;
+    VersionName plain_name;  // the plain file's place in the history
+    std::vector<VersionName> older;
+    // Null versions behind a newer null one, and entries newer than a plain
+    // file with an id, left by a crash: hidden, removed by the next write.
+    std::vector<VersionName> stale;
+    // A second name of the plain file's version in the history (a promotion's
+    // rename whose source directory a power cut did not keep): hidden, and
+    // removed by the next write (DropDuplicate).
+    std::optional<VersionName> duplicate;
+  };
+  Status DropDuplicate(const std::string& bucket, const std::string& key, KeyHistory& history);
+  Result<KeyHistory> LoadHistory(const std::string& bucket, const std::string& key);
+  // Serializes the versioned writes of one key (the move of the old latest
+  // and the link of the new one are one step to other writers).
+  std::unique_lock<std::mutex> LockVersions(const std::string& bucket, const std::string& key);
+  // Publish in a versioned bucket: `check` against the latest, the old latest
+  // moved into the key's history (unless the null version it replaces), then
+  // the new one linked.
+  Result<ObjectMeta> PublishVersioned(const std::string& bucket, const std::string& key,
+                                      StagedNode staged, ObjectMeta meta,
+                                      const dirops::WriteCheck& check,
+                                      const std::string& versioning);
+  // Puts the plain file's version into the key's history, durably: a hard
+  // link (true), or where the backend has none, a rename (false).
+  Result<bool> KeepPlainInHistory(const std::string& bucket, const std::string& key,
+                                  const KeyHistory& history);
+  // Removes the plain file once kept in the history (unlinks it when it was
+  // linked there) and prunes the key's emptied directories.
+  Status RemovePlain(const std::string& bucket, const std::string& key, bool linked);
+  // Makes an entry of the key's history the plain file again.
+  Status PromoteEntry(const std::string& bucket, const std::string& key, const VersionName& name);
+  // Removes history entries (stale or replaced null versions).
+  Status RemoveEntries(const std::string& bucket, const std::string& key,
+                       const std::vector<VersionName>& names);
+  // One version: the plain file's, or an entry's (not a delete marker).
+  Result<Found> FindVersion(const std::string& bucket, const std::string& key,
+                            const std::string& version_id);
+  Result<Found> OpenEntry(const std::string& bucket, const std::string& key,
+                          const VersionName& name);
   // Writes `meta` and publishes a staged file that holds the object's data.
   Result<ObjectMeta> PublishStaged(const std::string& bucket, const std::string& key,
                                    StagingFile staging, fs::File& file, ObjectMeta meta,
@@ -143,6 +212,8 @@ class FsObjectStore final : public ObjectStore {
   const StoreOptions options_;
   metrics::Metrics& metrics_;
   DirListingCache listing_cache_{DirListingCache::kDefaultMaxBytes, metrics_};
+  std::array<std::mutex, 64> version_locks_;
+  VersionClock version_clock_;
   // Last: their threads call into the members above, and stop first
   // (the destructor says in which order).
   std::unique_ptr<MultipartExpiry> multipart_expiry_;

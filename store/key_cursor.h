@@ -45,4 +45,12 @@ std::unique_ptr<KeyCursor> MakeDirKeyCursor(fs::Backend& backend, std::string bu
 std::unique_ptr<KeyCursor> MergePending(std::vector<dirops::PendingNode> pending,
                                         std::unique_ptr<KeyCursor> disk);
 
+// The keys that have older versions or delete markers in a versioned bucket
+// (versions_dir.h), in the same order; each with an empty ListEntry::meta.
+std::unique_ptr<KeyCursor> MakeHistoryKeyCursor(fs::Backend& backend, const std::string& bucket,
+                                                std::string prefix, std::string marker);
+
+// The keys of `a` and of `b`, each once (with `a`'s entry when both have it).
+std::unique_ptr<KeyCursor> UnionKeys(std::unique_ptr<KeyCursor> a, std::unique_ptr<KeyCursor> b);
+
 }  // namespace fsgate::store

@@ -7,6 +7,7 @@
 #include "base/hash.h"
 #include "base/tlv_fields.h"
 #include "store/s3_errors.h"
+#include "store/version_id.h"
 
 namespace fsgate::store {
 namespace {
@@ -65,10 +66,16 @@ Status CorruptMeta(const std::string& why) {
   return S3Error(s3err::kInternalError, "object metadata is corrupt: " + why);
 }
 
+// A version id other than the null version's: kept in the record (format 5).
+bool HasVersionId(const ObjectMeta& meta) {
+  return !meta.version_id.empty() && meta.version_id != kNullVersionId;
+}
+
 std::string EncodeMetaRecord(const ObjectMeta& meta, bool with_mtime) {
   // The lowest format that holds the record: an older fsgate still reads it.
   const bool v4 = !meta.tags.empty() || !meta.checksum_type.empty() || !meta.part_checksums.empty();
-  const uint8_t version = !meta.acl.empty()          ? kMetaRecordVersion
+  const bool v5 = !meta.acl.empty() || HasVersionId(meta);
+  const uint8_t version = v5                         ? kMetaRecordVersion
                           : v4                       ? uint8_t{4}
                           : !meta.part_sizes.empty() ? uint8_t{3}
                                                      : kMetaRecordOldestVersion;
@@ -93,6 +100,7 @@ std::string EncodeMetaRecord(const ObjectMeta& meta, bool with_mtime) {
   if (!meta.checksum_type.empty()) PutField(out, 'y', meta.checksum_type);
   for (const std::string& checksum : meta.part_checksums) PutField(out, 'x', checksum);
   if (!meta.acl.empty()) PutField(out, 'a', meta.acl);
+  if (HasVersionId(meta)) PutField(out, 'v', meta.version_id);
   return out;
 }
 
@@ -164,6 +172,10 @@ Result<MetaRecord> DecodeMetaRecord(std::string_view value) {
       case 'a':
         ok = version >= 5;
         meta.acl = std::string(bytes);
+        break;
+      case 'v':
+        ok = version >= 5 && DecodeVersionId(bytes).has_value();
+        meta.version_id = std::string(bytes);
         break;
       default:
         ok = false;

@@ -16,11 +16,13 @@
 //     'y' checksum type ("COMPOSITE" / "FULL_OBJECT")
 //     'x' part checksum (base64), one field per part, in order  -- format 4
 //     'a' the object's ACL (auth/acl.h's codec)                 -- format 5
+//     'v' the S3 version id (version_id.h) of a version made in a versioned
+//         bucket; absent: the null version                  -- format 5
 //
 // A record is written with the lowest version that holds its fields: 2 unless
 // it carries part sizes, 4 when it carries tags, a checksum type or part
-// checksums. An older binary then refuses only the objects whose fields it
-// could not keep, with a clear message.
+// checksums, 5 when it carries an ACL or a version id. An older binary then refuses only the
+// objects whose fields it could not keep, with a clear message.
 //
 // Why one compact value: ext4 keeps about 64 bytes of a single xattr's value
 // inside a 256-byte inode. The four xattrs of format 1 needed an extra 4 KiB

@@ -61,10 +61,18 @@ Result<ObjectMeta> FsObjectStore::Publish(const std::string& bucket, const std::
       return CheckWriteConditions(&*found, conditions);
     };
   }
+  if (!directory) {  // directory objects have no versions
+    auto versioning = VersioningOf(bucket);
+    if (!versioning.ok()) return versioning.status();
+    if (!versioning->empty()) {
+      auto gate = bucket_gate_.Write(bucket);
+      return PublishVersioned(bucket, key, std::move(staged), std::move(meta), check, *versioning);
+    }
+  }
+  auto gate = bucket_gate_.Write(bucket);
   OpOptions op;
   op.sync = sync_dirops;
   op.no_replace = conditions.if_none_match == "*";
-  auto gate = bucket_gate_.Write(bucket);
   auto mtime = ns_->Publish(node, std::move(staged), check, op);
   if (!mtime.ok()) return S3StatusOf(mtime.status(), key);
   meta.mtime_ns = *mtime;

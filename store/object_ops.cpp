@@ -151,13 +151,15 @@ Result<ObjectMeta> FsObjectStore::CopyObject(const CopyRequest& request) {
     if (Status s = CheckUserMeta(request.new_meta); !s.ok()) return s;
   }
   if (request.src_bucket == request.dst_bucket && request.src_key == request.dst_key &&
-      !request.replace_metadata) {
+      request.src_version_id.empty() && !request.replace_metadata) {
     return S3Error(s3err::kInvalidRequest,
                    "This copy request is illegal because it is trying to copy an object to "
                    "itself without changing the object's metadata, storage class, website "
                    "redirect location or encryption attributes.");
   }
-  auto source = Find(request.src_bucket, request.src_key);
+  auto source = request.src_version_id.empty()
+                    ? Find(request.src_bucket, request.src_key)
+                    : FindVersion(request.src_bucket, request.src_key, request.src_version_id);
   if (!source.ok()) return source.status();
   if (request.check_source) {
     if (Status s = request.check_source(source->meta); !s.ok()) return s;

@@ -59,6 +59,9 @@ struct ObjectMeta {
   // The object's ACL in auth/acl.h's codec (owner and grants); empty: private
   // to the bucket's owner, as every object written before ACLs existed.
   std::string acl;
+  // In a bucket that has had versioning: the S3 version id ("null" for the
+  // null version). Empty in a bucket that never had it.
+  std::string version_id;
 };
 
 // Stored with a bucket. The store keeps them and gives them back; what an
@@ -75,6 +78,8 @@ struct BucketAttributes {
   // PutBucketOwnershipControls' ObjectOwnership; empty: none (ObjectWriter).
   std::string ownership;
   std::string cors;  // PutBucketCors' CORSConfiguration, as GetBucketCors answers it
+  // PutBucketVersioning: "Enabled" or "Suspended"; empty: never enabled.
+  std::string versioning;
 };
 
 struct BucketInfo {
@@ -153,8 +158,37 @@ struct CopyRequest {
   std::string acl;                // the copy's ACL (ObjectMeta::acl): never the source's
   // Called with the source's metadata before copying (x-amz-copy-source-if-*).
   std::function<Status(const ObjectMeta&)> check_source;
+  std::string src_version_id;  // x-amz-copy-source's ?versionId; empty: the latest
   WriteConditions conditions;  // on the destination
   bool sync_dirops = false;
+};
+
+// What DeleteObject did in a bucket that has had versioning.
+struct DeletedVersion {
+  std::string version_id;      // of the version removed, or of the delete marker made
+  bool delete_marker = false;  // a delete marker was made, or the version removed was one
+};
+
+struct VersionListRequest {
+  std::string prefix;
+  std::string delimiter;
+  std::string key_marker;         // exclusive, unless version_id_marker is set
+  std::string version_id_marker;  // list key_marker's versions after this one
+  size_t max_keys = 1000;
+};
+
+struct VersionListEntry {
+  std::string key;
+  ObjectMeta meta;  // its version_id set; for a delete marker only mtime_ns
+  bool is_latest = false;
+  bool delete_marker = false;
+};
+
+struct VersionListResult {
+  std::vector<VersionListEntry> versions;  // keys in order, each key's newest first
+  std::vector<std::string> common_prefixes;
+  bool truncated = false;
+  std::string next_key_marker, next_version_id_marker;
 };
 
 struct CompletedPart {
@@ -250,6 +284,34 @@ class ObjectStore {
   // as PutObjectTagging replaces its tags.
   virtual Result<ObjectMeta> PutObjectAcl(const std::string& bucket, const std::string& key,
                                           std::string acl) = 0;
+
+  // Versioning. The bucket's state (BucketAttributes::versioning): "Enabled"
+  // or "Suspended"; durable before it returns.
+  virtual Status PutBucketVersioning(const std::string& bucket, const std::string& state) = 0;
+  // One version of bucket/key: `version_id` ("null" or an id) or, empty, the
+  // latest. A delete marker is NoSuchKey as the latest, MethodNotAllowed by
+  // its id; an id the key does not have is NoSuchVersion.
+  virtual Result<std::unique_ptr<ObjectReader>> GetObjectVersion(const std::string& bucket,
+                                                                 const std::string& key,
+                                                                 const std::string& version_id) = 0;
+  // The id of the delete marker that is bucket/key's latest version;
+  // NoSuchKey when the latest is not one.
+  virtual Result<std::string> LatestDeleteMarker(const std::string& bucket,
+                                                 const std::string& key) = 0;
+  // DeleteObject with S3 versioning: without `version_id` a versioned bucket
+  // gets a delete marker; with it, that version is removed for good (the next
+  // one becoming the latest). Unversioned buckets delete as DeleteObject.
+  virtual Result<DeletedVersion> DeleteObjectVersion(const std::string& bucket,
+                                                     const std::string& key,
+                                                     const std::string& version_id,
+                                                     bool sync_dirops) = 0;
+  // PutObjectTagging of one version (`version_id` empty: the latest).
+  virtual Result<ObjectMeta> PutObjectVersionTagging(const std::string& bucket,
+                                                     const std::string& key,
+                                                     const std::string& version_id,
+                                                     HeaderList tags) = 0;
+  virtual Result<VersionListResult> ListObjectVersions(const std::string& bucket,
+                                                       const VersionListRequest& request) = 0;
   // Replaces the bucket's tags (empty: removes them); durable before it returns.
   virtual Status PutBucketTagging(const std::string& bucket, HeaderList tags) = 0;
   // Replaces the bucket's policy (empty: removes it); durable before it returns.

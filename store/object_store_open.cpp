@@ -113,6 +113,13 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(std::unique_ptr<fs::Backe
   }
   auto store = std::make_unique<FsObjectStore>(std::move(backend), std::move(*gateway),
                                                std::move(*ns), options, metrics);
+  if (!*clean) {
+    auto repaired = store->RepairVersions();
+    if (!repaired.ok()) return repaired.status();
+    if (*repaired > 0) {
+      spdlog::info("unclean stop: put back {} latest versions left in their history", *repaired);
+    }
+  }
   store->StartAdoption(std::move(adoption));
   caps.OnTake([s = store.get()](const std::string& bucket) { s->ForgetBucket(bucket); });
   return std::unique_ptr<ObjectStore>(std::move(store));

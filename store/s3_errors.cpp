@@ -21,6 +21,7 @@ constexpr std::array kNeutralOf = {
     NeutralOf{s3err::kNoSuchBucket, StatusCode::kNotFound},
     NeutralOf{s3err::kNoSuchKey, StatusCode::kNotFound},
     NeutralOf{s3err::kNoSuchUpload, StatusCode::kNotFound},
+    NeutralOf{s3err::kNoSuchVersion, StatusCode::kNotFound},
     NeutralOf{s3err::kBucketNotEmpty, StatusCode::kNotEmpty},
     NeutralOf{s3err::kBucketAlreadyOwnedByYou, StatusCode::kAlreadyExists},
     NeutralOf{s3err::kPreconditionFailed, StatusCode::kFailedPrecondition},

@@ -38,6 +38,7 @@ inline constexpr std::string_view kInternalError = "InternalError";
 inline constexpr std::string_view kSlowDown = "SlowDown";
 inline constexpr std::string_view kInvalidRange = "InvalidRange";
 inline constexpr std::string_view kMethodNotAllowed = "MethodNotAllowed";
+inline constexpr std::string_view kNoSuchVersion = "NoSuchVersion";
 inline constexpr std::string_view kNotImplemented = "NotImplemented";
 inline constexpr std::string_view kMalformedXML = "MalformedXML";
 inline constexpr std::string_view kConditionalRequestConflict = "ConditionalRequestConflict";

@@ -7,6 +7,8 @@
 //                       published), lock
 //   .fsgate/multipart/  uploads in progress, per bucket (store/multipart_layout.h)
 //   .fsgate/buckets/    one record per bucket: creation time, owner, region (bucket_record.h)
+//   .fsgate/versions/   older versions and delete markers of versioned buckets,
+//                       one directory per key (store/versions_dir.h)
 //   .fsgate/caps/       one lease file per bucket, locked by the gateways using
 //                       it (dirops/bucket_caps.h)
 //
@@ -36,6 +38,7 @@ inline constexpr const char* kLegacyJournal = ".fsgate/journal";
 inline constexpr const char* kMultipart = ".fsgate/multipart";
 inline constexpr const char* kBuckets = ".fsgate/buckets";
 inline constexpr const char* kCaps = ".fsgate/caps";
+inline constexpr const char* kVersions = ".fsgate/versions";
 // Present only between a drained shutdown and the next start.
 inline constexpr const char* kCleanShutdown = ".fsgate/clean-shutdown";
 }  // namespace layout

@@ -24,8 +24,15 @@ and the kill, gateway b runs beside it on the same root the whole time and must 
 every op a answered once it has adopted a's journal (within ADOPT_TIMEOUT); a is then
 restarted with its id, must replay nothing (b did), and takes the next storm.
 
+With --versioned the bucket has versioning enabled (every write is then synchronous,
+counted as sync fallback "versioned") and the storm also deletes older versions by id.
+Besides the checks above, every answered version that was not deleted by id is listed
+by ListObjectVersions in answer order (newest first) with its ETag and size, the
+versions answered in the cycle are read back by id with their exact bytes, and only a
+key with an op in flight at the kill may hold one version more.
+
 Usage: FSGATE_BIN=build/gateway/fsgate tests/crash/crash_check.py [--cycles N] [--seed S]
-       [--gateways 1|2]
+       [--gateways 1|2] [--versioned]
 """
 
 import argparse
@@ -73,8 +80,11 @@ def keys_of(tid):
 
 
 class StormThread(threading.Thread):
-    def __init__(self, srv, tid, expected, rnd, stop):
+    def __init__(self, srv, tid, expected, rnd, stop, versions=None):
         super().__init__(daemon=True)
+        # With versioning: key -> [(version id, md5 hex or None for a delete marker)],
+        # oldest first, as answered (shared dict, own keys only).
+        self.versions = versions
         self.s3 = srv.client(connect_timeout=2, read_timeout=10)
         self.tid = tid
         self.expected = expected  # key -> State|None, last answered state (shared dict, own keys only)
@@ -84,10 +94,35 @@ class StormThread(threading.Thread):
         self.answered = 0
         self.refused = []
 
+    def delete_older_version(self, key):
+        """DELETE of one of the key's older versions by id (never the latest)."""
+        older = self.versions[key][:-1]
+        if not older:
+            return True
+        vid, _ = self.rnd.choice(older)
+        self.in_flight = [(key, self.expected[key])]
+        try:
+            self.s3.delete_object(Bucket=BUCKET, Key=key, VersionId=vid)
+        except ClientError as e:
+            self.refused.append(f"DELETE {key}?versionId={vid}: {e}")
+            return False
+        except (BotoCoreError, OSError):
+            self.in_flight_version_delete = (key, vid)
+            return False
+        self.versions[key] = [v for v in self.versions[key] if v[0] != vid]
+        self.in_flight = []
+        self.answered += 1
+        return True
+
     def run(self):
         keys = keys_of(self.tid)
+        self.in_flight_version_delete = None
         while not self.stop.is_set():
             key = self.rnd.choice(keys)
+            if self.versions is not None and self.rnd.random() < 0.15:
+                if not self.delete_older_version(key):
+                    return
+                continue
             if self.rnd.random() < 0.65:
                 size = self.rnd.choice([0, 1, self.rnd.randrange(MAX_SIZE + 1), self.rnd.randrange(4096)])
                 data = self.rnd.randbytes(size)
@@ -109,16 +144,20 @@ class StormThread(threading.Thread):
                     return  # the gateway died: the op stays in flight
                 if resp["ETag"] != '"%s"' % hashlib.md5(data).hexdigest():
                     self.refused.append(f"PUT {key}: ETag {resp['ETag']}")
+                if self.versions is not None:
+                    self.versions[key].append((resp["VersionId"], hashlib.md5(data).hexdigest()))
             elif self.rnd.random() < 0.7:
                 state = None
                 self.in_flight = [(key, None)]
                 try:
-                    self.s3.delete_object(Bucket=BUCKET, Key=key)
+                    resp = self.s3.delete_object(Bucket=BUCKET, Key=key)
                 except ClientError as e:
                     self.refused.append(f"DELETE {key}: {e}")
                     return
                 except (BotoCoreError, OSError):
                     return
+                if self.versions is not None:
+                    self.versions[key].append((resp["VersionId"], None))
             else:
                 # DeleteObjects of a few keys: answered for all of them at once.
                 state = None
@@ -138,6 +177,9 @@ class StormThread(threading.Thread):
                     return
                 for k in batch:
                     self.expected[k] = None
+                if self.versions is not None:
+                    for d in resp.get("Deleted", []):
+                        self.versions[d["Key"]].append((d["DeleteMarkerVersionId"], None))
             # Answered: the client's log of this key moves on.
             self.expected[key] = state
             self.in_flight = []
@@ -203,6 +245,48 @@ def check_cycle(srv, expected, in_flight, log):
     return violations, resolved
 
 
+def check_versions(srv, versions, in_flight, answered_before, version_deletes):
+    """Every answered version listed in answer order with its ETag; the ones answered
+    this cycle (past answered_before[key]) read back by id. Updates `versions` to what
+    is listed (an in-flight op's version or version delete may have landed)."""
+    s3 = srv.client()
+    violations = []
+    listed = {}
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=BUCKET, MaxKeys=200):
+        entries = [(v["Key"], v["VersionId"], v["ETag"].strip('"'), v["IsLatest"]) for v in page.get("Versions", [])]
+        entries += [(d["Key"], d["VersionId"], None, d["IsLatest"]) for d in page.get("DeleteMarkers", [])]
+        # Versions and markers of one key come in separate lists: order them as listed (newest first).
+        for key, vid, etag, latest in entries:
+            listed.setdefault(key, []).append((vid, etag, latest))
+    for key, answered in sorted(versions.items()):
+        got = listed.get(key, [])
+        by_id = {vid: etag for vid, etag, _ in got}
+        latest = [vid for vid, _, is_latest in got if is_latest]
+        for vid, md5 in answered:
+            if vid not in by_id and version_deletes.get(key) != vid:
+                violations.append(f"{key}: answered version {vid} missing")
+            elif vid in by_id and by_id[vid] != md5:
+                violations.append(f"{key}: version {vid} listed with ETag {by_id[vid]}, answered {md5}")
+        order = [vid for vid, _ in answered if vid in by_id]
+        listed_order = sorted((vid for vid in by_id if vid in set(order)), key=lambda v: v)  # ids sort newest first
+        if listed_order != list(reversed(order)):
+            violations.append(f"{key}: versions out of answer order: listed {listed_order} answered {order}")
+        extra = [vid for vid in by_id if vid not in {v for v, _ in answered}]
+        if len(extra) > (1 if key in in_flight else 0):
+            violations.append(f"{key}: versions never answered: {extra}")
+        if len(latest) != (1 if got else 0):
+            violations.append(f"{key}: {len(latest)} latest versions")
+        for vid, md5 in answered[answered_before.get(key, 0):]:
+            if md5 is None or vid not in by_id:
+                continue
+            body = s3.get_object(Bucket=BUCKET, Key=key, VersionId=vid)["Body"].read()
+            if hashlib.md5(body).hexdigest() != md5:
+                violations.append(f"{key}: version {vid} read back with other bytes")
+        # The next cycle starts from what is there, in id order (oldest first).
+        versions[key] = sorted(((vid, etag) for vid, etag, _ in got), key=lambda v: v[0], reverse=True)
+    return violations
+
+
 def check_posix(srv, resolved, timeout=10.0):
     srv.wait_drained(timeout)
     want = {k: v.data for k, v in resolved.items() if v is not None}
@@ -218,10 +302,10 @@ def check_posix(srv, resolved, timeout=10.0):
         time.sleep(0.05)
 
 
-def storm_and_kill(srv, expected, rnd):
+def storm_and_kill(srv, expected, rnd, versions=None):
     """A storm through `srv`, killed -9 at a random moment: (threads, seconds it ran)."""
     stop = threading.Event()
-    threads = [StormThread(srv, t, expected, random.Random(rnd.getrandbits(64)), stop)
+    threads = [StormThread(srv, t, expected, random.Random(rnd.getrandbits(64)), stop, versions)
                for t in range(THREADS)]
     for t in threads:
         t.start()
@@ -265,11 +349,11 @@ def replays_since_start(srv):
     return [line for line in last.splitlines() if "intent journal: replayed" in line]
 
 
-def run(cycles, seed=None, log=print, dirops="async", gateways=1):
+def run(cycles, seed=None, log=print, dirops="async", gateways=1, versioned=False):
     """Run `cycles` kill -9 cycles; returns a list of violations (empty when all held)."""
     seed = seed if seed is not None else random.randrange(1 << 30)
-    log(f"crash_check: {cycles} cycles, {gateways} gateway(s), seed {seed}, "
-        f"FSGATE_BIN={os.environ.get('FSGATE_BIN')}")
+    log(f"crash_check: {cycles} cycles, {gateways} gateway(s){', versioned' if versioned else ''}, "
+        f"seed {seed}, FSGATE_BIN={os.environ.get('FSGATE_BIN')}")
     rnd = random.Random(seed)
     ids = [] if gateways == 1 else ["--gateway-id", "a"]
 
@@ -285,15 +369,19 @@ def run(cycles, seed=None, log=print, dirops="async", gateways=1):
                                                        extra_args=["--gateway-id", "b"])
     violations = []
     expected = {k: None for t in range(THREADS) for k in keys_of(t)}
+    versions = {k: [] for k in expected} if versioned else None
     total_answered = 0
     try:
         srv.start()
         if survivor:
             survivor.start()
         srv.client().create_bucket(Bucket=BUCKET)
+        if versioned:
+            srv.client().put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
         for cycle in range(cycles):
             slow = len(srv.extra_args) > len(ids)
-            threads, delay = storm_and_kill(srv, expected, rnd)
+            answered_before = {k: len(v) for k, v in versions.items()} if versioned else {}
+            threads, delay = storm_and_kill(srv, expected, rnd, versions)
             in_flight = dict(op for t in threads for op in t.in_flight)
             answered = sum(t.answered for t in threads)
             total_answered += answered
@@ -310,6 +398,11 @@ def run(cycles, seed=None, log=print, dirops="async", gateways=1):
             else:
                 srv.start()
                 cycle_violations, resolved = check_cycle(srv, expected, in_flight, log)
+            if versioned and not cycle_violations:
+                version_deletes = dict(t.in_flight_version_delete for t in threads
+                                       if t.in_flight_version_delete)
+                cycle_violations += check_versions(survivor or srv, versions, in_flight,
+                                                   answered_before, version_deletes)
             # A wrong POSIX view does not change what S3 serves: note it and go on, so
             # one run shows every kind of failure; an S3-visible violation stops the run.
             posix_violations = [] if cycle_violations else check_posix(survivor or srv, resolved)
@@ -345,8 +438,11 @@ def main():
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--dirops", default="async", choices=["async", "sync"])
     parser.add_argument("--gateways", type=int, default=1, choices=[1, 2])
+    parser.add_argument("--versioned", action="store_true",
+                        help="a bucket with versioning enabled; check every answered version")
     args = parser.parse_args()
-    violations = run(args.cycles, args.seed, dirops=args.dirops, gateways=args.gateways)
+    violations = run(args.cycles, args.seed, dirops=args.dirops, gateways=args.gateways,
+                     versioned=args.versioned)
     if violations:
         print(f"FAILED: {len(violations)} violations", file=sys.stderr)
         for v in violations[:50]:

@@ -143,6 +143,24 @@ def test_delete_objects_is_authorized_key_by_key(alice, bob, bucket):
     assert [o["Key"] for o in alice.list_objects_v2(Bucket=bucket)["Contents"]] == ["pub/doc"]
 
 
+def test_a_version_is_authorized_as_its_own_action(alice, bob, bucket):
+    alice.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    v1 = alice.put_object(Bucket=bucket, Key="pub/doc", Body=b"one")["VersionId"]
+    alice.put_object(Bucket=bucket, Key="pub/doc", Body=b"two")
+    alice.put_bucket_policy(Bucket=bucket, Policy=policy(
+        bucket, {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam:::user/bob"},
+                 "Action": ["s3:GetObject", "s3:DeleteObject"], "Resource": f"arn:aws:s3:::{bucket}/*"}))
+    assert bob.get_object(Bucket=bucket, Key="pub/doc")["Body"].read() == b"two"
+    expect_error(bob.get_object, "AccessDenied", 403, Bucket=bucket, Key="pub/doc", VersionId=v1)
+    expect_error(bob.delete_object, "AccessDenied", 403, Bucket=bucket, Key="pub/doc", VersionId=v1)
+    res = bob.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "pub/doc", "VersionId": v1}]})
+    assert [(e["Key"], e["Code"]) for e in res["Errors"]] == [("pub/doc", "AccessDenied")], res
+    alice.put_bucket_policy(Bucket=bucket, Policy=policy(
+        bucket, {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam:::user/bob"},
+                 "Action": ["s3:GetObjectVersion"], "Resource": f"arn:aws:s3:::{bucket}/*"}))
+    assert bob.get_object(Bucket=bucket, Key="pub/doc", VersionId=v1)["Body"].read() == b"one"
+
+
 def test_source_ip_condition(alice, anon, bucket):
     def allow_from(cidr):
         alice.put_bucket_policy(Bucket=bucket, Policy=policy(

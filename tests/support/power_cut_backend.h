@@ -45,6 +45,12 @@ class PowerCutBackend final : public BackendWrapper {
   Status Rename(const std::string& from, const std::string& to) override;
   // A rename logged as any other, refused with EEXIST under the same lock.
   Status RenameNoReplace(const std::string& from, const std::string& to) override;
+  // Hard links are not modelled: refused (ENOTSUP) rather than taken as durable,
+  // so callers under a simulated cut take their path without links.
+  Status Link(const std::string& from, const std::string& to) override {
+    (void)from;
+    return Status::Errno(ENOTSUP, "link " + to);
+  }
   Result<std::vector<DirEntry>> ReadDir(const std::string& path) override;
   Status SyncDir(const std::string& path) override;
   Status SyncFs() override;

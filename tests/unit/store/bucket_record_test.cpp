@@ -28,7 +28,8 @@ TEST(BucketRecord, RoundTrips) {
                                      .acl = "al\"ice\n\nFUal\"ice\n\nRA\n",
                                      .public_access_block = "1001",
                                      .ownership = "BucketOwnerPreferred",
-                                     .cors = "<CORSConfiguration/>"}};
+                                     .cors = "<CORSConfiguration/>",
+                                     .versioning = "Enabled"}};
   std::string text = EncodeBucketRecord(record);
   EXPECT_EQ(text.find('\n'), text.size() - 1) << "one line";
   auto decoded = DecodeBucketRecord(text);
@@ -41,6 +42,7 @@ TEST(BucketRecord, RoundTrips) {
   EXPECT_EQ(decoded->attributes.acl, record.attributes.acl);
   EXPECT_EQ(decoded->attributes.public_access_block, record.attributes.public_access_block);
   EXPECT_EQ(decoded->attributes.ownership, record.attributes.ownership);
+  EXPECT_EQ(decoded->attributes.versioning, record.attributes.versioning);
 }
 
 TEST(BucketRecord, ReadsTheCreationTimeOfAnOlderFsgate) {
@@ -52,7 +54,7 @@ TEST(BucketRecord, ReadsTheCreationTimeOfAnOlderFsgate) {
 }
 
 TEST(BucketRecord, RefusesNewerAndDamagedRecords) {
-  auto newer = DecodeBucketRecord(R"({"v":2,"created_ns":1,"owner":"a"})");
+  auto newer = DecodeBucketRecord(R"({"v":3,"created_ns":1,"owner":"a"})");
   ASSERT_FALSE(newer.ok());
   EXPECT_TRUE(newer.status().IsErrno(EPROTONOSUPPORT));
   EXPECT_NE(newer.status().message().find("newer fsgate"), std::string::npos);

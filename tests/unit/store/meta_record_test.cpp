@@ -1,6 +1,7 @@
 #include "store/meta_record.h"
 
 #include "dirops/node_attrs.h"
+#include "store/version_id.h"
 
 #include <gtest/gtest.h>
 
@@ -103,6 +104,17 @@ TEST(MetaRecordTest, AclRoundTripsInFormat5Only) {
   typical.content_type = "binary/octet-stream";
   typical.acl = "alice\nFUalice\nRA\n";
   EXPECT_LE(dirops::FrameAttrs(EncodeMetaRecord(typical, false), 19343).size(), 64u);
+}
+
+// An object in a versioned bucket with an ACL: both format-5 fields, one record.
+TEST(MetaRecordTest, AclAndVersionIdTogether) {
+  ObjectMeta m = Full();
+  m.acl = "bob\nFUbob\nRA\n";
+  m.version_id = EncodeVersionId(42);
+  auto r = DecodeMetaRecord(EncodeMetaRecord(m, false));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->meta.acl, m.acl);
+  EXPECT_EQ(r->meta.version_id, m.version_id);
 }
 
 TEST(MetaRecordTest, FileRecordsLeaveMtimeToTheFile) {

@@ -1,0 +1,461 @@
+// S3 versioning over the plain-file namespace (layout: versions_dir.h).
+//
+// Every write of a versioned bucket is made synchronously (sync fallback
+// "versioned") under the key's version lock, in an order that leaves, after
+// kill -9 or a power cut at any point, every answered version in place and
+// the latest right:
+//   PUT     the old latest is hard-linked into the key's history and that
+//           directory synced; then the new file is renamed over the key (its
+//           parent synced). A crash in between leaves the old latest under
+//           both names: one version, known by its id (KeyHistory::duplicate).
+//           A backend without hard links renames it there instead: a crash
+//           in between leaves no plain file and the moved version newest in
+//           the history, still the latest, put back at the next start.
+//   DELETE  the same, then the delete marker made and synced, then the plain
+//           file unlinked (a crash before that leaves a marker newer than the
+//           plain file: an unanswered DELETE, dropped).
+//   DELETE  of a version by id: an older one is unlinked; the latest is
+//           replaced by the next one renamed over it (one atomic rename), or
+//           unlinked when the next is a marker or none.
+// A null version replaced while versioning is Suspended is removed only after
+// the new null version is durable; until then the newer one hides it
+// (KeyHistory::stale).
+#include <algorithm>
+
+#include "base/hash.h"
+#include "fs/backend_util.h"
+#include "store/fs_object_store.h"
+#include "store/key_cursor.h"
+#include "store/key_path.h"
+#include "store/object_io.h"
+#include "store/object_meta_codec.h"
+#include "store/s3_errors.h"
+#include "store/store_layout.h"
+#include "store/versions_dir.h"
+
+namespace fsgate::store {
+namespace {
+
+constexpr std::string_view kEnabled = "Enabled";
+
+Status NoSuchVersion() {
+  return S3Error(s3err::kNoSuchVersion, "The specified version does not exist.");
+}
+
+OpOptions VersionedOp() {
+  OpOptions op;
+  op.sync = true;
+  op.versioned = true;
+  return op;
+}
+
+// Where `name` is in `names` (matched by S3 id), or names.size().
+size_t FindById(const std::vector<VersionName>& names, const std::string& version_id) {
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i].S3Id() == version_id) return i;
+  }
+  return names.size();
+}
+
+}  // namespace
+
+Result<std::string> FsObjectStore::VersioningOf(const std::string& bucket) {
+  auto info = HeadBucket(bucket);
+  if (!info.ok()) return info.status();
+  return std::move(info->attributes.versioning);
+}
+
+Status FsObjectStore::PutBucketVersioning(const std::string& bucket, const std::string& state) {
+  // Pending async ops of the bucket land first: from now on its writes move
+  // what is on disk.
+  if (Status s = ns_->WaitTop(bucket); !s.ok()) return s;
+  return UpdateBucketAttributes(
+      bucket, [&state](BucketAttributes& attributes) { attributes.versioning = state; });
+}
+
+std::unique_lock<std::mutex> FsObjectStore::LockVersions(const std::string& bucket,
+                                                         const std::string& key) {
+  const size_t slot = std::hash<std::string>{}(bucket + "/" + key) % version_locks_.size();
+  return std::unique_lock(version_locks_[slot]);
+}
+
+Result<FsObjectStore::KeyHistory> FsObjectStore::LoadHistory(const std::string& bucket,
+                                                             const std::string& key) {
+  KeyHistory history;
+  const dirops::NodePath node = ObjectNode(bucket, key);
+  auto view = ns_->Find(node);
+  if (view.ok()) {
+    auto meta = MetaOfNode(*backend_, node, *view);
+    if (!meta.ok()) return meta.status();
+    history.plain = Found{std::move(*meta), view->data};
+    history.plain_view = std::move(*view);
+  } else if (!view.status().Is(StatusCode::kNotFound)) {
+    return view.status();
+  }
+  auto names = ReadVersionNames(*backend_, VersionDirOf(bucket, key));
+  if (!names.ok()) return names.status();
+  bool null_seen = false;
+  if (history.plain) {
+    const std::string& id = history.plain->meta.version_id;
+    if (auto stamp = DecodeVersionId(id)) {
+      history.plain_name.stamp = *stamp;
+    } else {
+      // The null version: newer than everything in the history.
+      history.plain_name.null = true;
+      null_seen = true;
+      history.plain_name.stamp =
+          static_cast<uint64_t>(std::max<int64_t>(history.plain->meta.mtime_ns, 0));
+      if (!names->empty()) {
+        history.plain_name.stamp = std::max(history.plain_name.stamp, names->front().stamp + 1);
+      }
+    }
+  }
+  for (const VersionName& name : *names) {
+    // The same version twice: a promotion's rename whose source directory a
+    // power cut did not keep; the plain file is that version.
+    const bool duplicate = history.plain && !name.null && !history.plain_name.null &&
+                           name.stamp == history.plain_name.stamp && !name.delete_marker;
+    if (duplicate) {
+      history.duplicate = name;
+      continue;
+    }
+    // Newer than the plain file that has an id: a marker whose DELETE a
+    // crash cut short before it removed the plain file (never answered).
+    const bool unanswered =
+        history.plain && !history.plain_name.null && name.stamp > history.plain_name.stamp;
+    if ((name.null && null_seen) || unanswered) {
+      history.stale.push_back(name);
+      continue;
+    }
+    null_seen = null_seen || name.null;
+    history.older.push_back(name);
+  }
+  return history;
+}
+
+Result<FsObjectStore::Found> FsObjectStore::OpenEntry(const std::string& bucket,
+                                                      const std::string& key,
+                                                      const VersionName& name) {
+  auto file = backend_->Open(VersionDirOf(bucket, key) + "/" + EncodeVersionName(name),
+                             fs::Backend::OpenMode::kRead);
+  if (!file.ok()) return fs::IsMissing(file.status()) ? NoSuchVersion() : file.status();
+  std::shared_ptr<fs::File> data = std::move(*file);
+  auto meta = ReadObjectMeta(*data);
+  if (!meta.ok()) return meta.status();
+  meta->version_id = name.S3Id();
+  return Found{std::move(*meta), std::move(data)};
+}
+
+Result<bool> FsObjectStore::KeepPlainInHistory(const std::string& bucket, const std::string& key,
+                                               const KeyHistory& history) {
+  if (Status s = MakeVersionDir(*backend_, bucket, key, options_.fsync); !s.ok()) {
+    return S3StatusOf(s, key);
+  }
+  const std::string dir = VersionDirOf(bucket, key);
+  const std::string path = ObjectPath(bucket, key);
+  const std::string entry = dir + "/" + EncodeVersionName(history.plain_name);
+  // A hard link keeps the plain file in place: readers and listings see the
+  // key throughout. Without links, a rename, and the key has no file until
+  // the caller links the next one.
+  Status s = backend_->Link(path, entry);
+  const bool linked = s.ok();
+  if (!linked) {
+    if (!s.IsErrno(ENOTSUP) && !s.IsErrno(EPERM) && !s.IsErrno(EXDEV)) return s;
+    if (s = backend_->Rename(path, entry); !s.ok()) return s;
+  }
+  if (options_.fsync) {
+    if (s = backend_->SyncDir(dir); !s.ok()) return s;
+  }
+  return linked;
+}
+
+Status FsObjectStore::RemovePlain(const std::string& bucket, const std::string& key, bool linked) {
+  if (linked) return S3StatusOf(ns_->Remove(ObjectNode(bucket, key), VersionedOp()), key);
+  // Renamed away: its removal made durable (or a power cut could bring the
+  // old latest back in front of a delete marker), and the key's directories
+  // pruned when it was their last object (never a directory object); a crash
+  // before that leaves them to the start-up sweep.
+  const std::string path = ObjectPath(bucket, key);
+  if (options_.fsync) {
+    if (Status s = backend_->SyncDir(fs::ParentPath(path)); !s.ok()) return s;
+  }
+  for (std::string parent = fs::ParentPath(path); parent != bucket && !parent.empty();
+       parent = fs::ParentPath(parent)) {
+    auto dir_object = ReadDirObjectMeta(*backend_, parent);
+    if (!dir_object.ok() || dir_object->has_value()) break;
+    if (!backend_->Rmdir(parent).ok()) break;
+  }
+  return Status::Ok();
+}
+
+Status FsObjectStore::PromoteEntry(const std::string& bucket, const std::string& key,
+                                   const VersionName& name) {
+  const std::string path = VersionDirOf(bucket, key) + "/" + EncodeVersionName(name);
+  auto st = backend_->Stat(path);
+  if (!st.ok()) return st.status();
+  StagedNode staged;
+  staged.file.path = path;
+  staged.size = st->size;
+  staged.mtime_ns = st->mtime_ns;
+  auto linked = ns_->Publish(ObjectNode(bucket, key), std::move(staged), {}, VersionedOp());
+  return linked.ok() ? Status::Ok() : S3StatusOf(linked.status(), key);
+}
+
+Status FsObjectStore::RemoveEntries(const std::string& bucket, const std::string& key,
+                                    const std::vector<VersionName>& names) {
+  if (names.empty()) return Status::Ok();
+  const std::string dir = VersionDirOf(bucket, key);
+  for (const VersionName& name : names) {
+    Status s = backend_->Unlink(dir + "/" + EncodeVersionName(name));
+    if (!s.ok() && !fs::IsMissing(s)) return s;
+  }
+  if (options_.fsync) {
+    if (Status s = backend_->SyncDir(dir); !s.ok() && !fs::IsMissing(s)) return s;
+  }
+  PruneVersionDirs(*backend_, bucket, dir);
+  return Status::Ok();
+}
+
+Status FsObjectStore::DropDuplicate(const std::string& bucket, const std::string& key,
+                                    KeyHistory& history) {
+  if (!history.duplicate) return Status::Ok();
+  // Both names are one inode: a rename of one over the other would do nothing.
+  Status s = RemoveEntries(bucket, key, {*history.duplicate});
+  if (s.ok()) history.duplicate.reset();
+  return s;
+}
+
+Result<ObjectMeta> FsObjectStore::PublishVersioned(const std::string& bucket,
+                                                   const std::string& key, StagedNode staged,
+                                                   ObjectMeta meta, const dirops::WriteCheck& check,
+                                                   const std::string& versioning) {
+  const dirops::NodePath node = ObjectNode(bucket, key);
+  auto lock = LockVersions(bucket, key);
+  if (Status s = ns_->WaitNode(node); !s.ok()) return s;
+  auto history = LoadHistory(bucket, key);
+  if (!history.ok()) return history.status();
+  if (Status s = DropDuplicate(bucket, key, *history); !s.ok()) return s;
+  if (check) {
+    Status s = check(history->plain_view ? &*history->plain_view : nullptr);
+    if (!s.ok()) return S3StatusOf(s, key);
+  }
+  const bool enabled = versioning == kEnabled;
+  uint64_t newest = history->plain ? history->plain_name.stamp : 0;
+  if (!history->older.empty()) newest = std::max(newest, history->older.front().stamp);
+  meta.version_id = enabled ? EncodeVersionId(version_clock_.Next(newest + 1)) : "";
+  if (enabled) {
+    // The record the staging file holds must name the version.
+    staged.attrs = EncodeObjectAttrs(meta, false);
+    if (!staged.inline_data) {
+      auto file = backend_->Open(staged.file.path, fs::Backend::OpenMode::kReadWrite);
+      if (!file.ok()) return file.status();
+      Status s = WriteObjectMeta(**file, meta);
+      if (s.ok() && options_.fsync) s = (*file)->Sync();
+      if (s.ok()) s = (*file)->Close();
+      if (!s.ok()) return s;
+    }
+  }
+  // Suspended: a null latest is replaced in place; any other latest is kept.
+  const bool keep_plain = history->plain && (enabled || !history->plain_name.null);
+  bool linked = false;
+  if (keep_plain) {
+    auto kept = KeepPlainInHistory(bucket, key, *history);
+    if (!kept.ok()) return kept.status();
+    linked = *kept;
+  }
+  auto mtime = ns_->Publish(node, std::move(staged), {}, VersionedOp());
+  if (!mtime.ok()) {
+    // The old latest stays the latest either way; its history name goes, or
+    // (renamed there) it goes back in place.
+    if (keep_plain && linked) (void)RemoveEntries(bucket, key, {history->plain_name});
+    if (keep_plain && !linked) (void)PromoteEntry(bucket, key, history->plain_name);
+    return S3StatusOf(mtime.status(), key);
+  }
+  std::vector<VersionName> replaced = history->stale;
+  if (!enabled) {
+    for (const VersionName& name : history->older) {
+      if (name.null) replaced.push_back(name);
+    }
+  }
+  if (Status s = RemoveEntries(bucket, key, replaced); !s.ok()) return s;
+  meta.mtime_ns = *mtime;
+  meta.version_id = enabled ? meta.version_id : std::string(kNullVersionId);
+  return meta;
+}
+
+Result<FsObjectStore::Found> FsObjectStore::FindVersion(const std::string& bucket,
+                                                        const std::string& key,
+                                                        const std::string& version_id) {
+  auto versioning = VersioningOf(bucket);
+  if (!versioning.ok()) return versioning.status();
+  if (versioning->empty()) {
+    if (!version_id.empty() && version_id != kNullVersionId) return NoSuchVersion();
+    return Find(bucket, key);
+  }
+  auto history = LoadHistory(bucket, key);
+  if (!history.ok()) return history.status();
+  if (history->plain) {
+    history->plain->meta.version_id = history->plain_name.S3Id();
+    if (version_id.empty() || version_id == history->plain->meta.version_id) {
+      return std::move(*history->plain);
+    }
+  }
+  const std::vector<VersionName>& older = history->older;
+  const size_t at = version_id.empty() ? (history->plain || older.empty() ? older.size() : 0)
+                                       : FindById(older, version_id);
+  if (at == older.size())
+    return version_id.empty() ? KeyMissing(bucket, key, dirops::NameNotFound()) : NoSuchVersion();
+  if (older[at].delete_marker) {
+    if (version_id.empty()) return S3Error(s3err::kNoSuchKey, "The specified key does not exist.");
+    return S3Error(s3err::kMethodNotAllowed,
+                   "The specified method is not allowed against this resource.");
+  }
+  return OpenEntry(bucket, key, older[at]);
+}
+
+Result<std::unique_ptr<ObjectReader>> FsObjectStore::GetObjectVersion(
+    const std::string& bucket, const std::string& key, const std::string& version_id) {
+  if (Status s = ValidateBucketName(bucket); !s.ok()) return s;
+  if (Status s = ValidateKey(key); !s.ok()) return s;
+  auto version = FindVersion(bucket, key, version_id);
+  if (!version.ok()) return version.status();
+  return std::unique_ptr<ObjectReader>(
+      std::make_unique<FileReader>(std::move(version->meta), std::move(version->data)));
+}
+
+Result<ObjectMeta> FsObjectStore::PutObjectVersionTagging(const std::string& bucket,
+                                                          const std::string& key,
+                                                          const std::string& version_id,
+                                                          HeaderList tags) {
+  if (Status s = CheckObject(bucket, key); !s.ok()) return s;
+  auto gate = bucket_gate_.Write(bucket);
+  auto lock = LockVersions(bucket, key);
+  if (Status s = ns_->WaitNode(ObjectNode(bucket, key)); !s.ok()) return s;
+  auto version = FindVersion(bucket, key, version_id);
+  if (!version.ok()) return version.status();
+  if (!version->data) return PutObjectTagging(bucket, key, std::move(tags));  // a directory
+  // Through the open file: its inode is the version's wherever its name is.
+  version->meta.tags = std::move(tags);
+  Status s = RewriteObjectMeta(*version->data, version->meta);
+  if (s.ok() && options_.fsync) s = version->data->Sync();
+  if (!s.ok()) return s;
+  return std::move(version->meta);
+}
+
+Result<std::string> FsObjectStore::LatestDeleteMarker(const std::string& bucket,
+                                                      const std::string& key) {
+  if (Status s = CheckObject(bucket, key); !s.ok()) return s;
+  auto history = LoadHistory(bucket, key);
+  if (!history.ok()) return history.status();
+  if (history->plain || history->older.empty() || !history->older.front().delete_marker) {
+    return S3Error(s3err::kNoSuchKey, "The specified key does not exist.");
+  }
+  return history->older.front().S3Id();
+}
+
+Result<size_t> FsObjectStore::RepairVersions() {
+  auto buckets = backend_->ReadDir(layout::kVersions);
+  if (!buckets.ok()) {
+    if (fs::IsMissing(buckets.status())) return size_t{0};
+    return buckets.status();
+  }
+  size_t repaired = 0;
+  for (const auto& entry : *buckets) {
+    const std::string& bucket = entry.name;
+    if (!CheckBucket(bucket).ok()) continue;
+    auto cursor = MakeHistoryKeyCursor(*backend_, bucket, "", "");
+    for (;;) {
+      auto next = cursor->Next();
+      if (!next.ok()) return next.status();
+      if (!next->has_value()) break;
+      const std::string& key = (*next)->key;
+      auto lock = LockVersions(bucket, key);
+      auto history = LoadHistory(bucket, key);
+      if (!history.ok()) return history.status();
+      if (Status s = DropDuplicate(bucket, key, *history); !s.ok()) return s;
+      if (Status s = RemoveEntries(bucket, key, history->stale); !s.ok()) return s;
+      // A version moved out of the way of a PUT that never linked its own.
+      if (!history->plain && !history->older.empty() && !history->older.front().delete_marker) {
+        if (Status s = PromoteEntry(bucket, key, history->older.front()); !s.ok()) return s;
+        ++repaired;
+      }
+    }
+  }
+  return repaired;
+}
+
+Result<DeletedVersion> FsObjectStore::DeleteObjectVersion(const std::string& bucket,
+                                                          const std::string& key,
+                                                          const std::string& version_id,
+                                                          bool sync_dirops) {
+  if (Status s = CheckObject(bucket, key); !s.ok()) return s;
+  auto versioning = VersioningOf(bucket);
+  if (!versioning.ok()) return versioning.status();
+  if (versioning->empty() || IsDirectoryKey(key)) {
+    if (!version_id.empty() && version_id != kNullVersionId) return DeletedVersion{version_id};
+    if (Status s = DeleteObject(bucket, key, sync_dirops); !s.ok()) return s;
+    return DeletedVersion{version_id};
+  }
+  const dirops::NodePath node = ObjectNode(bucket, key);
+  auto gate = bucket_gate_.Write(bucket);
+  auto lock = LockVersions(bucket, key);
+  if (Status s = ns_->WaitNode(node); !s.ok()) return s;
+  auto history = LoadHistory(bucket, key);
+  if (!history.ok()) return history.status();
+  if (Status s = DropDuplicate(bucket, key, *history); !s.ok()) return s;
+  const std::vector<VersionName>& older = history->older;
+  if (version_id.empty()) {
+    const bool enabled = *versioning == kEnabled;
+    std::optional<bool> linked;  // the plain file kept in the history: by a link?
+    if (history->plain) {
+      auto kept = KeepPlainInHistory(bucket, key, *history);
+      if (!kept.ok()) return kept.status();
+      linked = *kept;
+    }
+    uint64_t newest = history->plain ? history->plain_name.stamp : 0;
+    if (!older.empty()) newest = std::max(newest, older.front().stamp);
+    VersionName marker{version_clock_.Next(newest + 1), !enabled, true};
+    if (Status s = MakeVersionDir(*backend_, bucket, key, options_.fsync); !s.ok()) {
+      return S3StatusOf(s, key);
+    }
+    if (Status s = CreateMarkerEntry(*backend_, VersionDirOf(bucket, key), marker, options_.fsync);
+        !s.ok()) {
+      return s;
+    }
+    // Only now the plain file goes: until the marker is durable it is the latest.
+    if (linked) {
+      if (Status s = RemovePlain(bucket, key, *linked); !s.ok()) return s;
+    }
+    // Suspended: the marker is the null version now; the one it replaces goes.
+    std::vector<VersionName> replaced = history->stale;
+    if (!enabled) {
+      if (history->plain && history->plain_name.null) replaced.push_back(history->plain_name);
+      for (const VersionName& name : older) {
+        if (name.null) replaced.push_back(name);
+      }
+    }
+    if (Status s = RemoveEntries(bucket, key, replaced); !s.ok()) return s;
+    return DeletedVersion{marker.S3Id(), true};
+  }
+
+  if (history->plain && history->plain_name.S3Id() == version_id) {
+    // The next version replaces it in one rename; a marker or nothing: unlinked.
+    Status s = !older.empty() && !older[0].delete_marker
+                   ? PromoteEntry(bucket, key, older[0])
+                   : S3StatusOf(ns_->Remove(node, VersionedOp()), key);
+    if (!s.ok()) return s;
+    return DeletedVersion{version_id, false};
+  }
+  const size_t at = FindById(older, version_id);
+  if (at == older.size()) return DeletedVersion{version_id, false};
+  const bool was_latest = !history->plain && at == 0;
+  std::vector<VersionName> removed = history->stale;
+  removed.push_back(older[at]);
+  if (Status s = RemoveEntries(bucket, key, removed); !s.ok()) return s;
+  if (was_latest && older.size() > 1 && !older[1].delete_marker) {
+    if (Status s = PromoteEntry(bucket, key, older[1]); !s.ok()) return s;
+  }
+  return DeletedVersion{version_id, older[at].delete_marker};
+}
+
+}  // namespace fsgate::store

@@ -1,0 +1,82 @@
+#include "store/versions_dir.h"
+
+#include <algorithm>
+
+#include "fs/backend_util.h"
+#include "store/store_layout.h"
+
+namespace fsgate::store {
+
+std::string VersionsRootOf(const std::string& bucket) {
+  return std::string(layout::kVersions) + "/" + bucket;
+}
+
+std::string VersionDirOf(const std::string& bucket, const std::string& key) {
+  return VersionsRootOf(bucket) + "/" + key;
+}
+
+Result<std::vector<VersionName>> ReadVersionNames(fs::Backend& backend, const std::string& dir) {
+  auto entries = backend.ReadDir(dir);
+  if (!entries.ok()) {
+    if (fs::IsMissing(entries.status())) return std::vector<VersionName>{};
+    return entries.status();
+  }
+  std::vector<std::pair<std::string, VersionName>> found;
+  for (const auto& entry : *entries) {
+    if (entry.type == fs::DirEntry::Type::kDirectory) continue;
+    if (auto name = DecodeVersionName(entry.name)) found.emplace_back(entry.name, *name);
+  }
+  std::sort(found.begin(), found.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<VersionName> names;
+  names.reserve(found.size());
+  for (auto& [text, name] : found) names.push_back(name);
+  return names;
+}
+
+Status MakeVersionDir(fs::Backend& backend, const std::string& bucket, const std::string& key,
+                      bool fsync) {
+  Status s = fs::MakeDirs(backend, VersionDirOf(bucket, key), fsync);
+  // A version entry of a parent key stands where this key's directory goes.
+  if (s.IsErrno(EEXIST) || s.IsErrno(ENOTDIR)) {
+    return Status::Error(StatusCode::kAlreadyExists, "a version entry stands at " + key);
+  }
+  return s;
+}
+
+void PruneVersionDirs(fs::Backend& backend, const std::string& bucket, std::string dir) {
+  const std::string root = VersionsRootOf(bucket);
+  while (dir.size() > root.size() && dir.starts_with(root + "/")) {
+    if (!backend.Rmdir(dir).ok()) return;
+    dir = fs::ParentPath(dir);
+  }
+}
+
+namespace {
+
+void RemoveEmptyTree(fs::Backend& backend, const std::string& dir) {
+  auto entries = backend.ReadDir(dir);
+  if (!entries.ok()) return;
+  for (const auto& entry : *entries) {
+    if (entry.type == fs::DirEntry::Type::kDirectory)
+      RemoveEmptyTree(backend, dir + "/" + entry.name);
+  }
+  (void)backend.Rmdir(dir);
+}
+
+}  // namespace
+
+void RemoveVersionsRoot(fs::Backend& backend, const std::string& bucket) {
+  RemoveEmptyTree(backend, VersionsRootOf(bucket));
+}
+
+Status CreateMarkerEntry(fs::Backend& backend, const std::string& dir, const VersionName& name,
+                         bool fsync) {
+  auto file =
+      backend.Open(dir + "/" + EncodeVersionName(name), fs::Backend::OpenMode::kCreateExclusive);
+  if (!file.ok()) return file.status();
+  if (Status s = (*file)->Close(); !s.ok()) return s;
+  return fsync ? backend.SyncDir(dir) : Status::Ok();
+}
+
+}  // namespace fsgate::store
