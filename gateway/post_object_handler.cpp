@@ -10,6 +10,7 @@
 #include "auth/credentials.h"
 #include "auth/post_policy.h"
 #include "gateway/authorize.h"
+#include "gateway/bucket_access.h"
 #include "gateway/form_reader.h"
 #include "gateway/object_headers.h"
 #include "gateway/object_tags.h"
@@ -121,6 +122,22 @@ Status MetaFromFields(const auth::FormFields& fields, store::ObjectMeta& meta) {
   return Status::Ok();
 }
 
+// The form's acl field, as the x-amz-acl header NewObjectAcl and the policy's
+// s3:x-amz-acl read; S3 takes a POST's ACL from its form only. False after
+// answering.
+bool AclFieldAsHeader(S3Context& ctx, const auth::FormFields& fields) {
+  auto& headers = ctx.request.headers;
+  std::erase_if(headers, [](const auto& h) { return h.first == "x-amz-acl"; });
+  if (const std::string* acl = auth::FormField(fields, "acl")) {
+    if (!http::IsValidHeaderValue(*acl)) {
+      ctx.Error("InvalidArgument", {}, ArgumentDetails("x-amz-acl", *acl));
+      return false;
+    }
+    headers.emplace_back("x-amz-acl", *acl);
+  }
+  return true;
+}
+
 // x-amz-checksum-<algorithm> fields: the file's checksum to verify.
 struct FileChecksum {
   std::string name;  // upper case
@@ -214,12 +231,16 @@ void PostObject(S3Context& ctx) {
         name.find_last_of("/\\") == std::string::npos ? 0 : name.find_last_of("/\\") + 1);
     key.replace(at, 11, name);
   }
+  // The form's acl is a PUT's x-amz-acl: the policy's s3:x-amz-acl sees it,
+  // and the object stores it under the same ownership and public access rules.
+  if (!AclFieldAsHeader(ctx, fields)) return;
   if (!AuthorizeFormUpload(ctx, key)) return;
 
   store::PutRequest put;
   put.bucket = ctx.bucket;
   put.key = key;
   if (Status s = MetaFromFields(fields, put.meta); !s.ok()) return ctx.Error(s);
+  if (!NewObjectAcl(ctx, put.meta.acl)) return;
   auto checksum = ChecksumOf(fields);
   if (!checksum.ok()) return ctx.Error(checksum.status());
   put.sync_dirops = ctx.SyncDiropsRequested();
