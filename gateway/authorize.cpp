@@ -27,6 +27,8 @@ auth::ConditionContext ConditionsOf(const S3Context& ctx) {
       {"aws:SourceIp", SourceIp(ctx.request.remote_address)},
       {"aws:SecureTransport", ctx.secure_transport ? "true" : "false"}};
   if (ctx.user != nullptr) context.emplace_back("aws:username", ctx.user->user);
+  // A user's id is its canonical id, its name; AWS's for an anonymous caller.
+  context.emplace_back("aws:userid", ctx.user != nullptr ? ctx.user->user : "anonymous");
   const auto now = std::chrono::system_clock::now().time_since_epoch();
   context.emplace_back(
       "aws:CurrentTime",

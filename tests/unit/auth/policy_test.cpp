@@ -143,7 +143,8 @@ TEST(BucketPolicyEval, StringNumericBoolAndIfExists) {
       R"("NumericLessThanEquals":{"s3:max-keys":"100"},"Bool":{"aws:SecureTransport":false},)"
       R"("StringEqualsIfExists":{"s3:delimiter":"/"}}})"));
   const std::string_view arn = "arn:aws:s3:::photos";
-  ConditionContext ok = {{"s3:prefix", "home/${aws:username}/a"},
+  ConditionContext ok = {{"aws:username", "ann"},
+                         {"s3:prefix", "home/ann/a"},
                          {"s3:max-keys", "50"},
                          {"aws:SecureTransport", "false"}};
   EXPECT_EQ(Decide(policy, "", "s3:ListBucket", arn, ok), PolicyDecision::kAllow);
