@@ -218,6 +218,25 @@ Status ParseStatement(const rapidjson::Value& v, std::string_view bucket, bool v
   return Status::Ok();
 }
 
+// A condition on s3:ExistingObjectTag/<key>, or a variable naming one.
+bool MentionsExistingObjectTag(const BucketPolicy& policy) {
+  constexpr std::string_view kKey = "s3:existingobjecttag/";
+  const auto mentions = [kKey](std::string_view text) {
+    return Lower(text).find(kKey) != std::string::npos;
+  };
+  for (const auto& st : policy.statements) {
+    if (st.resource_variables && std::any_of(st.resources.begin(), st.resources.end(), mentions))
+      return true;
+    for (const auto& c : st.conditions) {
+      if (mentions(c.key) ||
+          (c.variables && std::any_of(c.values.begin(), c.values.end(), mentions))) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 Result<BucketPolicy> ParseBucketPolicy(std::string_view text, std::string_view bucket) {
@@ -262,6 +281,7 @@ Result<BucketPolicy> ParseBucketPolicy(std::string_view text, std::string_view b
   } else if (Status s = add(statements->value); !s.ok()) {
     return s;
   }
+  policy.existing_object_tags = MentionsExistingObjectTag(policy);
   return policy;
 }
 

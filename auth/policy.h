@@ -67,6 +67,9 @@ struct PolicyStatement {
 
 struct BucketPolicy {
   std::vector<PolicyStatement> statements;
+  // Some condition names s3:ExistingObjectTag/<key>: only then does a
+  // request pay for reading the object's tags into its context.
+  bool existing_object_tags = false;
 };
 
 // The policy of `bucket` (every Resource must name it or its objects), or an

@@ -9,7 +9,8 @@
 // and a ForAnyValue: / ForAllValues: qualifier.
 // Keys fsgate fills in: aws:SourceIp, aws:SecureTransport, aws:username,
 // aws:userid, aws:CurrentTime, aws:EpochTime, s3:prefix, s3:delimiter, s3:max-keys,
-// s3:x-amz-acl; any other key is absent.
+// s3:x-amz-acl, s3:RequestObjectTag/<key>, s3:RequestObjectTagKeys,
+// s3:ExistingObjectTag/<key>; any other key is absent.
 #pragma once
 
 #include <optional>

@@ -228,6 +228,33 @@ TEST(BucketPolicyEval, NegatedOperatorsPassAMissingKey) {
       PolicyDecision::kNoDecision);
 }
 
+// Object tags: the request's own (x-amz-tagging) and the stored object's,
+// which the gateway reads only for a policy that names them.
+TEST(BucketPolicyEval, ObjectTagConditions) {
+  auto existing = Parse(Statement(
+      R"({"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*",)"
+      R"("Condition":{"StringEquals":{"s3:ExistingObjectTag/share":"yes"}}})"));
+  EXPECT_TRUE(existing.existing_object_tags);
+  EXPECT_EQ(Decide(existing, "", "s3:GetObject", "arn:aws:s3:::photos/k",
+                   {{"s3:ExistingObjectTag/share", "yes"}}),
+            PolicyDecision::kAllow);
+  EXPECT_EQ(Decide(existing, "", "s3:GetObject", "arn:aws:s3:::photos/k", {}),
+            PolicyDecision::kNoDecision);
+  auto request = Parse(Statement(
+      R"({"Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::photos/*",)"
+      R"("Condition":{"ForAnyValue:StringNotEquals":{"s3:RequestObjectTagKeys":["team","cost"]}}})"));
+  EXPECT_FALSE(request.existing_object_tags);
+  const auto put = [&](ConditionContext context) {
+    return Decide(request, "bob", "s3:PutObject", "arn:aws:s3:::photos/k", std::move(context));
+  };
+  EXPECT_EQ(put({{"s3:RequestObjectTagKeys", "team"}}), PolicyDecision::kNoDecision);
+  EXPECT_EQ(put({{"s3:RequestObjectTagKeys", "team"}, {"s3:RequestObjectTagKeys", "secret"}}),
+            PolicyDecision::kDeny);
+  EXPECT_TRUE(Parse(Statement(R"({"Effect":"Allow","Principal":"*","Action":"s3:GetObject",)"
+                              R"("Resource":"arn:aws:s3:::photos/${s3:ExistingObjectTag/dir}/*"})"))
+                  .existing_object_tags);
+}
+
 TEST(WildcardMatch, StarAndQuestionMark) {
   EXPECT_TRUE(WildcardMatch("a*c", "abbbc"));
   EXPECT_TRUE(WildcardMatch("a?c", "abc"));
