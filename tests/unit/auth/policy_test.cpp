@@ -7,16 +7,13 @@
 
 #include <string>
 
+#include "policy_test_util.h"
+
 namespace fsgate::auth {
 namespace {
 
-constexpr std::string_view kBucket = "photos";
-
-BucketPolicy Parse(const std::string& text) {
-  auto policy = ParseBucketPolicy(text, kBucket);
-  EXPECT_TRUE(policy.ok()) << policy.status().message();
-  return policy.ok() ? *policy : BucketPolicy{};
-}
+using testing_util::kBucket;
+using testing_util::Parse;
 
 std::string ParseError(const std::string& text) {
   auto policy = ParseBucketPolicy(text, kBucket);

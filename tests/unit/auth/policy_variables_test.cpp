@@ -8,17 +8,12 @@
 #include <string>
 
 #include "auth/policy.h"
+#include "policy_test_util.h"
 
 namespace fsgate::auth {
 namespace {
 
-constexpr std::string_view kBucket = "photos";
-
-BucketPolicy Parse(const std::string& text) {
-  auto policy = ParseBucketPolicy(text, kBucket);
-  EXPECT_TRUE(policy.ok()) << policy.status().message();
-  return policy.ok() ? *policy : BucketPolicy{};
-}
+using testing_util::Parse;
 
 std::string Policy(std::string_view version, const std::string& statement) {
   return R"({"Version":")" + std::string(version) + R"(","Statement":[)" + statement + "]}";
