@@ -67,6 +67,8 @@ bool CheckNullVersionId(S3Context& ctx);
 std::string OwnerId(const S3Context& ctx);
 // The owner element every listing carries.
 void AppendOwner(pugi::xml_node parent, const S3Context& ctx);
+// An <Owner> of the user `id` (its canonical ID and display name).
+void AppendOwnerId(pugi::xml_node parent, const std::string& id);
 
 struct CopySource {
   std::string bucket;
