@@ -122,12 +122,25 @@ Status MetaFromFields(const auth::FormFields& fields, store::ObjectMeta& meta) {
   return Status::Ok();
 }
 
-// The form's acl field, as the x-amz-acl header NewObjectAcl and the policy's
-// s3:x-amz-acl read; S3 takes a POST's ACL from its form only. False after
-// answering.
-bool AclFieldAsHeader(S3Context& ctx, const auth::FormFields& fields) {
+// The form's acl and tagging fields as a PUT's x-amz-acl and x-amz-tagging
+// headers, which NewObjectAcl and the policy's s3:x-amz-acl and
+// s3:RequestObjectTag/<key> read; S3 takes a POST's from its form only.
+// False after answering.
+bool FieldsAsHeaders(S3Context& ctx, const auth::FormFields& fields) {
   auto& headers = ctx.request.headers;
-  std::erase_if(headers, [](const auto& h) { return h.first == "x-amz-acl"; });
+  std::erase_if(headers,
+                [](const auto& h) { return h.first == "x-amz-acl" || h.first == "x-amz-tagging"; });
+  // A malformed Tagging document is refused with the rest of the metadata.
+  if (const std::string* tagging = auth::FormField(fields, "tagging")) {
+    if (auto tags = ParseTagging(*tagging)) {
+      std::string query;
+      for (const auto& [name, value] : *tags) {
+        if (!query.empty()) query += '&';
+        query += http::UriEncode(name, true) + "=" + http::UriEncode(value, true);
+      }
+      headers.emplace_back("x-amz-tagging", std::move(query));
+    }
+  }
   if (const std::string* acl = auth::FormField(fields, "acl")) {
     if (!http::IsValidHeaderValue(*acl)) {
       ctx.Error("InvalidArgument", {}, ArgumentDetails("x-amz-acl", *acl));
@@ -231,9 +244,7 @@ void PostObject(S3Context& ctx) {
         name.find_last_of("/\\") == std::string::npos ? 0 : name.find_last_of("/\\") + 1);
     key.replace(at, 11, name);
   }
-  // The form's acl is a PUT's x-amz-acl: the policy's s3:x-amz-acl sees it,
-  // and the object stores it under the same ownership and public access rules.
-  if (!AclFieldAsHeader(ctx, fields)) return;
+  if (!FieldsAsHeaders(ctx, fields)) return;
   if (!AuthorizeFormUpload(ctx, key)) return;
 
   store::PutRequest put;

@@ -272,6 +272,28 @@ def test_acl_field_is_applied_as_x_amz_acl(server, s3, bucket, upload_file):
     assert keys == ["public.jpg"]
 
 
+def test_policy_sees_the_forms_tags(server, s3, bucket, upload_file):
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:PutObject",
+                       "Resource": f"arn:aws:s3:::{bucket}/drop/*",
+                       "Condition": {"StringEquals": {"s3:RequestObjectTag/team": "blue team"}}}]}))
+    url = f"{server.endpoint}/{bucket}"
+
+    def tagging(team):
+        return ("<Tagging><TagSet><Tag><Key>team</Key><Value>" + team +
+                "</Value></Tag></TagSet></Tagging>")
+
+    status, _, body = post(url, {"key": "drop/red", "tagging": tagging("red")}, upload_file)
+    assert status == 403 and error_of(body)[0] == "AccessDenied", body
+    status, _, body = post(url, {"key": "drop/none"}, upload_file)
+    assert status == 403 and error_of(body)[0] == "AccessDenied", body
+    status, _, body = post(url, {"key": "drop/blue", "tagging": tagging("blue team")}, upload_file)
+    assert status == 204, body
+    assert s3.get_object_tagging(Bucket=bucket, Key="drop/blue")["TagSet"] == [
+        {"Key": "team", "Value": "blue team"}]
+
+
 def test_malformed_forms(server, bucket, upload_file):
     url = f"{server.endpoint}/{bucket}"
     status, _, body = post(url, {"key": "x"})  # no file part
