@@ -1,5 +1,7 @@
 #include "auth/access.h"
 
+#include <algorithm>
+#include <iterator>
 #include <optional>
 
 namespace fsgate::auth {
@@ -67,6 +69,16 @@ bool AclAllows(const AccessRequest& r) {
 
 bool ObjectAclDecides(std::string_view action) {
   return PermissionFor(kObjectActions, action).has_value();
+}
+
+bool ExistingObjectTagsApply(std::string_view action) {
+  static constexpr std::string_view kActions[] = {
+      "s3:GetObject",           "s3:GetObjectVersion",    "s3:GetObjectAcl",
+      "s3:GetObjectAttributes", "s3:GetObjectTagging",    "s3:PutObjectAcl",
+      "s3:PutObjectTagging",    "s3:DeleteObjectTagging", "s3:GetObjectLegalHold",
+      "s3:GetObjectRetention",  "s3:PutObjectLegalHold",  "s3:PutObjectRetention",
+      "s3:RestoreObject"};
+  return std::find(std::begin(kActions), std::end(kActions), action) != std::end(kActions);
 }
 
 bool IsAllowed(const AccessRequest& r) {

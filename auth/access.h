@@ -54,4 +54,10 @@ struct AccessRequest {
 // PutObjectAcl): only for those does the caller read the object's ACL.
 [[nodiscard]] bool ObjectAclDecides(std::string_view action);
 
+// True for the actions on an existing object whose request context carries
+// its tags as s3:ExistingObjectTag/<key>, the ones AWS lists for that key
+// (reads of the object and of its ACL and tags, their changes; not PutObject
+// or DeleteObject, which AWS does not give them).
+[[nodiscard]] bool ExistingObjectTagsApply(std::string_view action);
+
 }  // namespace fsgate::auth

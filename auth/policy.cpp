@@ -8,6 +8,7 @@
 #include <cctype>
 
 #include "auth/policy_condition.h"
+#include "auth/policy_variables.h"
 
 namespace fsgate::auth {
 namespace {
@@ -105,7 +106,8 @@ bool ValidResource(std::string_view resource, std::string_view bucket) {
   return !bucket_part.empty() && WildcardMatch(bucket_part, bucket);
 }
 
-Status ParseConditions(const rapidjson::Value& v, PolicyStatement& st) {
+// `variables`: the policy's Version (2012-10-17) gives `${…}` its meaning.
+Status ParseConditions(const rapidjson::Value& v, bool variables, PolicyStatement& st) {
   if (!v.IsObject()) return Malformed("Invalid Condition block in policy");
   for (const auto& block : v.GetObject()) {
     std::string op = Str(block.name);
@@ -151,13 +153,17 @@ Status ParseConditions(const rapidjson::Value& v, PolicyStatement& st) {
         ok = add(entry.value);
       }
       if (!ok || c.key.empty()) return Malformed("Invalid Condition block in policy");
+      // AWS replaces variables in string comparisons only.
+      c.variables = variables && op.starts_with("String") &&
+                    std::any_of(c.values.begin(), c.values.end(), HasPolicyVariable);
       st.conditions.push_back(std::move(c));
     }
   }
   return Status::Ok();
 }
 
-Status ParseStatement(const rapidjson::Value& v, std::string_view bucket, PolicyStatement& st) {
+Status ParseStatement(const rapidjson::Value& v, std::string_view bucket, bool variables,
+                      PolicyStatement& st) {
   if (!v.IsObject()) return Malformed("Invalid policy document");
   for (const auto& m : v.GetObject()) {
     static constexpr std::string_view kKnown[] = {"Sid",          "Effect",      "Principal",
@@ -203,11 +209,32 @@ Status ParseStatement(const rapidjson::Value& v, std::string_view bucket, Policy
   for (const auto& r : st.resources) {
     if (!ValidResource(r, bucket)) return Malformed("Policy has invalid resource");
   }
+  st.resource_variables =
+      variables && std::any_of(st.resources.begin(), st.resources.end(), HasPolicyVariable);
 
   if (auto cond = v.FindMember("Condition"); cond != v.MemberEnd()) {
-    if (Status s = ParseConditions(cond->value, st); !s.ok()) return s;
+    if (Status s = ParseConditions(cond->value, variables, st); !s.ok()) return s;
   }
   return Status::Ok();
+}
+
+// A condition on s3:ExistingObjectTag/<key>, or a variable naming one.
+bool MentionsExistingObjectTag(const BucketPolicy& policy) {
+  constexpr std::string_view kKey = "s3:existingobjecttag/";
+  const auto mentions = [kKey](std::string_view text) {
+    return Lower(text).find(kKey) != std::string::npos;
+  };
+  for (const auto& st : policy.statements) {
+    if (st.resource_variables && std::any_of(st.resources.begin(), st.resources.end(), mentions))
+      return true;
+    for (const auto& c : st.conditions) {
+      if (mentions(c.key) ||
+          (c.variables && std::any_of(c.values.begin(), c.values.end(), mentions))) {
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 }  // namespace
@@ -228,18 +255,20 @@ Result<BucketPolicy> ParseBucketPolicy(std::string_view text, std::string_view b
       return Malformed("Unknown field " + name);
     }
   }
+  bool variables = false;  // policy variables came with Version 2012-10-17
   if (auto version = doc.FindMember("Version"); version != doc.MemberEnd()) {
     if (!version->value.IsString() ||
         (Str(version->value) != "2012-10-17" && Str(version->value) != "2008-10-17")) {
       return Malformed("The policy must contain a valid version string");
     }
+    variables = Str(version->value) == "2012-10-17";
   }
   auto statements = doc.FindMember("Statement");
   if (statements == doc.MemberEnd()) return Malformed("Missing required field Statement");
   BucketPolicy policy;
   auto add = [&](const rapidjson::Value& v) {
     PolicyStatement st;
-    Status s = ParseStatement(v, bucket, st);
+    Status s = ParseStatement(v, bucket, variables, st);
     if (s.ok()) policy.statements.push_back(std::move(st));
     return s;
   };
@@ -252,6 +281,7 @@ Result<BucketPolicy> ParseBucketPolicy(std::string_view text, std::string_view b
   } else if (Status s = add(statements->value); !s.ok()) {
     return s;
   }
+  policy.existing_object_tags = MentionsExistingObjectTag(policy);
   return policy;
 }
 

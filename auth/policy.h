@@ -5,7 +5,8 @@
 // Effect, Principal / NotPrincipal ("*", {"AWS": "*" | "arn:aws:iam:::user/<name>"
 // | [...]}, {"CanonicalUser": "<name>"}: an fsgate user's canonical id is its
 // name), Action / NotAction and Resource / NotResource with `*` and `?`
-// wildcards, and Condition (condition.h lists the operators and keys).
+// wildcards, and Condition (condition.h lists the operators and keys);
+// policy variables in Resource and string conditions (policy_variables.h).
 //
 // Evaluation is AWS's: an explicit Deny in any matching statement wins, else
 // an Allow in one, else no decision (the caller's other rights decide).
@@ -47,6 +48,8 @@ struct PolicyCondition {
   ConditionSet set = ConditionSet::kSingle;
   std::string key;  // as written; compared without case
   std::vector<std::string> values;
+  // A String operator's values hold policy variables (policy_variables.h).
+  bool variables = false;
 };
 
 struct PolicyStatement {
@@ -58,11 +61,15 @@ struct PolicyStatement {
   std::vector<std::string> actions;  // lower case
   bool not_resource = false;
   std::vector<std::string> resources;
+  bool resource_variables = false;  // policy variables in resources
   std::vector<PolicyCondition> conditions;
 };
 
 struct BucketPolicy {
   std::vector<PolicyStatement> statements;
+  // Some condition names s3:ExistingObjectTag/<key>: only then does a
+  // request pay for reading the object's tags into its context.
+  bool existing_object_tags = false;
 };
 
 // The policy of `bucket` (every Resource must name it or its objects), or an
@@ -77,8 +84,10 @@ Result<BucketPolicy> ParseBucketPolicy(std::string_view text, std::string_view b
 // without a condition that narrows the callers (aws:SourceIp, aws:username, …).
 [[nodiscard]] bool IsPublicPolicy(const BucketPolicy& policy);
 
-// `text` matches `pattern` with `*` (any run) and `?` (one character).
+// `text` matches `pattern` with `*` (any run) and `?` (one character); a
+// character `literal` flags (a policy variable's value) stands for itself.
 [[nodiscard]] bool WildcardMatch(std::string_view pattern, std::string_view text,
-                                 bool ignore_case = false);
+                                 bool ignore_case = false,
+                                 const std::vector<bool>* literal = nullptr);
 
 }  // namespace fsgate::auth

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <optional>
 
+#include "auth/policy_variables.h"
+
 namespace fsgate::auth {
 namespace {
 
@@ -16,13 +18,6 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
-}
-
-const std::string* Lookup(const ConditionContext& context, std::string_view key) {
-  for (const auto& [name, value] : context) {
-    if (EqualsIgnoreCase(name, key)) return &value;
-  }
-  return nullptr;
 }
 
 std::optional<double> Number(std::string_view text) {
@@ -102,6 +97,13 @@ bool Skip(std::string_view& text, char c) {
 
 }  // namespace
 
+const std::string* ConditionValue(const ConditionContext& context, std::string_view key) {
+  for (const auto& [name, value] : context) {
+    if (EqualsIgnoreCase(name, key)) return &value;
+  }
+  return nullptr;
+}
+
 std::optional<double> PolicyTime(std::string_view text) {
   if (!text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos) {
     return Number(text);  // epoch seconds
@@ -144,12 +146,14 @@ std::optional<double> PolicyTime(std::string_view text) {
 namespace {
 
 // One value of the condition against the request's value.
-bool Matches(std::string_view op, std::string_view wanted, std::string_view actual) {
+bool Matches(std::string_view op, std::string_view wanted, std::string_view actual,
+             const std::vector<bool>* literal = nullptr) {
   if (op == "StringEquals" || op == "StringNotEquals") return wanted == actual;
   if (op == "StringEqualsIgnoreCase" || op == "StringNotEqualsIgnoreCase") {
     return EqualsIgnoreCase(wanted, actual);
   }
-  if (op == "StringLike" || op == "StringNotLike") return WildcardMatch(wanted, actual);
+  if (op == "StringLike" || op == "StringNotLike")
+    return WildcardMatch(wanted, actual, false, literal);
   if (op == "Bool") return EqualsIgnoreCase(wanted, actual);
   if (op == "IpAddress" || op == "NotIpAddress") return InNetwork(actual, wanted);
   if (op.starts_with("Date")) {
@@ -207,7 +211,7 @@ bool IsConditionOperator(std::string_view op) {
 }
 
 bool ConditionHolds(const PolicyCondition& condition, const ConditionContext& context) {
-  const std::string* actual = Lookup(context, condition.key);
+  const std::string* actual = ConditionValue(context, condition.key);
   if (condition.op == "Null") {
     // "true": the key must be absent; "false": present.
     for (const auto& wanted : condition.values) {
@@ -216,10 +220,13 @@ bool ConditionHolds(const PolicyCondition& condition, const ConditionContext& co
     return false;
   }
   // One of the request's values against the condition's alternatives.
-  const auto holds = [&condition](const std::string& value) {
+  const auto holds = [&condition, &context](const std::string& value) {
     const bool any = std::any_of(
-        condition.values.begin(), condition.values.end(),
-        [&](const std::string& wanted) { return Matches(condition.op, wanted, value); });
+        condition.values.begin(), condition.values.end(), [&](const std::string& wanted) {
+          if (!condition.variables) return Matches(condition.op, wanted, value);
+          auto resolved = ResolvePolicyVariables(wanted, context);
+          return resolved && Matches(condition.op, resolved->text, value, &resolved->literal);
+        });
     return Negated(condition.op) ? !any : any;
   };
   if (condition.set != ConditionSet::kSingle) {

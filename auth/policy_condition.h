@@ -8,8 +8,9 @@
 // Bool, IpAddress, NotIpAddress, Null, each but Null with an IfExists form
 // and a ForAnyValue: / ForAllValues: qualifier.
 // Keys fsgate fills in: aws:SourceIp, aws:SecureTransport, aws:username,
-// aws:CurrentTime, aws:EpochTime, s3:prefix, s3:delimiter, s3:max-keys,
-// s3:x-amz-acl; any other key is absent.
+// aws:userid, aws:CurrentTime, aws:EpochTime, s3:prefix, s3:delimiter, s3:max-keys,
+// s3:x-amz-acl, s3:RequestObjectTag/<key>, s3:RequestObjectTagKeys,
+// s3:ExistingObjectTag/<key>; any other key is absent.
 #pragma once
 
 #include <optional>
@@ -23,6 +24,10 @@ namespace fsgate::auth {
 // ("2026-12-06", "2026-12-06T10:00:00Z", with a fraction or a ±hh:mm offset)
 // or epoch seconds, as AWS accepts them; nullopt for anything else.
 [[nodiscard]] std::optional<double> PolicyTime(std::string_view text);
+
+// The request's (first) value of `key`, compared without case; nullptr when absent.
+[[nodiscard]] const std::string* ConditionValue(const ConditionContext& context,
+                                                std::string_view key);
 
 // True for an operator above, written without IfExists.
 [[nodiscard]] bool IsConditionOperator(std::string_view op);

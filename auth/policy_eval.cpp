@@ -5,6 +5,7 @@
 
 #include "auth/policy.h"
 #include "auth/policy_condition.h"
+#include "auth/policy_variables.h"
 
 namespace fsgate::auth {
 namespace {
@@ -21,10 +22,20 @@ bool PrincipalMatches(const PolicyStatement& st, std::string_view user) {
   return named != st.not_principal;
 }
 
+// A resource pattern with policy variables matches once they are replaced;
+// one naming a key the request lacks matches nothing.
+bool AnyResourceMatch(const PolicyStatement& st, const PolicyRequest& request) {
+  if (!st.resource_variables) return AnyMatch(st.resources, request.resource, false);
+  return std::any_of(st.resources.begin(), st.resources.end(), [&](const std::string& p) {
+    auto resolved = ResolvePolicyVariables(p, request.context);
+    return resolved && WildcardMatch(resolved->text, request.resource, false, &resolved->literal);
+  });
+}
+
 bool Applies(const PolicyStatement& st, const PolicyRequest& request) {
   if (!PrincipalMatches(st, request.user)) return false;
   if (AnyMatch(st.actions, request.action, true) == st.not_action) return false;
-  if (AnyMatch(st.resources, request.resource, false) == st.not_resource) return false;
+  if (AnyResourceMatch(st, request) == st.not_resource) return false;
   return std::all_of(st.conditions.begin(), st.conditions.end(),
                      [&](const PolicyCondition& c) { return ConditionHolds(c, request.context); });
 }
@@ -44,7 +55,11 @@ bool NarrowsCallers(const PolicyCondition& condition) {
 
 }  // namespace
 
-bool WildcardMatch(std::string_view pattern, std::string_view text, bool ignore_case) {
+bool WildcardMatch(std::string_view pattern, std::string_view text, bool ignore_case,
+                   const std::vector<bool>* literal) {
+  auto wild = [&](size_t p, char c) {
+    return pattern[p] == c && (literal == nullptr || !(*literal)[p]);
+  };
   auto same = [ignore_case](char a, char b) {
     return ignore_case ? std::tolower(static_cast<unsigned char>(a)) ==
                              std::tolower(static_cast<unsigned char>(b))
@@ -53,11 +68,10 @@ bool WildcardMatch(std::string_view pattern, std::string_view text, bool ignore_
   // Greedy with one backtrack point: linear in practice, no recursion.
   size_t p = 0, t = 0, star = std::string_view::npos, resume = 0;
   while (t < text.size()) {
-    if (p < pattern.size() &&
-        (pattern[p] == '?' || (pattern[p] != '*' && same(pattern[p], text[t])))) {
+    if (p < pattern.size() && (wild(p, '?') || (!wild(p, '*') && same(pattern[p], text[t])))) {
       ++p;
       ++t;
-    } else if (p < pattern.size() && pattern[p] == '*') {
+    } else if (p < pattern.size() && wild(p, '*')) {
       star = p++;
       resume = t;
     } else if (star != std::string_view::npos) {
@@ -67,7 +81,7 @@ bool WildcardMatch(std::string_view pattern, std::string_view text, bool ignore_
       return false;
     }
   }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
+  while (p < pattern.size() && wild(p, '*')) ++p;
   return p == pattern.size();
 }
 

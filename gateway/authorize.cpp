@@ -10,6 +10,7 @@
 #include "auth/policy_cache.h"
 #include "base/log_text.h"
 #include "gateway/bucket_access.h"
+#include "gateway/object_tags.h"
 #include "gateway/s3_handlers.h"
 #include "gateway/s3_time.h"
 
@@ -27,6 +28,8 @@ auth::ConditionContext ConditionsOf(const S3Context& ctx) {
       {"aws:SourceIp", SourceIp(ctx.request.remote_address)},
       {"aws:SecureTransport", ctx.secure_transport ? "true" : "false"}};
   if (ctx.user != nullptr) context.emplace_back("aws:username", ctx.user->user);
+  // A user's id is its canonical id, its name; AWS's for an anonymous caller.
+  context.emplace_back("aws:userid", ctx.user != nullptr ? ctx.user->user : "anonymous");
   const auto now = std::chrono::system_clock::now().time_since_epoch();
   context.emplace_back(
       "aws:CurrentTime",
@@ -42,7 +45,34 @@ auth::ConditionContext ConditionsOf(const S3Context& ctx) {
   if (const std::string* acl = ctx.request.Header("x-amz-acl")) {
     context.emplace_back("s3:x-amz-acl", *acl);
   }
+  // The tags the request gives its object (PutObject, CopyObject,
+  // CreateMultipartUpload); a malformed header is refused by the handler.
+  if (const std::string* tagging = ctx.request.Header("x-amz-tagging")) {
+    if (auto tags = ParseTaggingHeader(*tagging); tags.ok()) {
+      for (const auto& [name, value] : *tags) {
+        context.emplace_back("s3:RequestObjectTag/" + name, value);
+        context.emplace_back("s3:RequestObjectTagKeys", name);
+      }
+    }
+  }
   return context;
+}
+
+// s3:ExistingObjectTag/<key>: the stored object's tags, read only when the
+// policy has a condition on them (one HeadObject more) and AWS gives them to
+// the action; a missing object has none.
+void AddExistingObjectTags(const S3Context& ctx, const auth::BucketPolicy* policy,
+                           const std::string& bucket, const std::string& key,
+                           std::string_view action, auth::ConditionContext& context) {
+  if (policy == nullptr || !policy->existing_object_tags || key.empty() ||
+      !auth::ExistingObjectTagsApply(action)) {
+    return;
+  }
+  auto meta = ctx.store.HeadObject(bucket, key);
+  if (!meta.ok()) return;
+  for (const auto& [name, value] : meta->tags) {
+    context.emplace_back("s3:ExistingObjectTag/" + name, value);
+  }
 }
 
 // The bucket's policy, parsed; nullptr when it has none. A stored policy
@@ -74,11 +104,13 @@ bool Allowed(const S3Context& ctx, const std::string& bucket, const std::string&
   const auth::Acl bucket_acl = BucketAclOf(ctx, attributes);
   std::string resource = "arn:aws:s3:::" + bucket;
   if (!key.empty()) resource += "/" + key;
+  auth::ConditionContext context = ConditionsOf(ctx);
+  AddExistingObjectTags(ctx, policy.get(), bucket, key, action, context);
   return auth::IsAllowed(
       {.request = {.user = ctx.user != nullptr ? std::string_view(ctx.user->user) : "",
                    .action = action,
                    .resource = resource,
-                   .context = ConditionsOf(ctx)},
+                   .context = std::move(context)},
        .admin = ctx.user != nullptr && ctx.user->admin,
        .bucket_owner = attributes.owner,
        .policy = policy.get(),

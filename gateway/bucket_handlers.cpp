@@ -47,8 +47,11 @@ std::string OwnerId(const S3Context& ctx) {
 }
 
 void AppendOwner(pugi::xml_node parent, const S3Context& ctx) {
+  AppendOwnerId(parent, OwnerId(ctx));
+}
+
+void AppendOwnerId(pugi::xml_node parent, const std::string& id) {
   auto owner = parent.append_child("Owner");
-  std::string id = OwnerId(ctx);
   AddText(owner, "ID", id);
   AddText(owner, "DisplayName", id);
 }

@@ -1,6 +1,7 @@
 #include <charconv>
 
 #include "base/hash.h"
+#include "gateway/bucket_access.h"
 #include "gateway/object_headers.h"
 #include "gateway/s3_error.h"
 #include "gateway/s3_handlers.h"
@@ -73,6 +74,14 @@ Result<store::ListResult> RunListing(S3Context& ctx, const ListParams& p,
   return ctx.store.ListObjects(ctx.bucket, request);
 }
 
+// The object's owner (its writer under ObjectWriter), from the ACL in the
+// record the listing read for the ETag: no read more per key. Without an
+// ACL the object is private to the bucket's owner.
+void AppendObjectOwner(pugi::xml_node node, const S3Context& ctx, const store::ObjectMeta& meta) {
+  if (meta.acl.empty()) return AppendOwner(node, ctx);
+  AppendOwnerId(node, ObjectAclOf(ctx, meta, ctx.bucket_attributes).owner);
+}
+
 void AppendObject(pugi::xml_node parent, const store::ListEntry& entry, const ListParams& p,
                   const S3Context* owner_ctx) {
   auto node = parent.append_child("Contents");
@@ -81,7 +90,7 @@ void AppendObject(pugi::xml_node parent, const store::ListEntry& entry, const Li
   AddText(node, "ETag", QuotedEtag(entry.meta.etag));
   AddText(node, "Size", std::to_string(entry.meta.size));
   AddText(node, "StorageClass", "STANDARD");
-  if (owner_ctx != nullptr) AppendOwner(node, *owner_ctx);
+  if (owner_ctx != nullptr) AppendObjectOwner(node, *owner_ctx, entry.meta);
 }
 
 void AppendCommon(pugi::xml_node root, const ListParams& p,
@@ -215,7 +224,7 @@ void ListObjectVersions(S3Context& ctx) {
       AddText(node, "Size", std::to_string(entry.meta.size));
       AddText(node, "StorageClass", "STANDARD");
     }
-    AppendOwner(node, ctx);
+    AppendObjectOwner(node, ctx, entry.meta);
   }
   AppendCommon(root, p, result->common_prefixes);
   ctx.SendXml(200, xml);

@@ -10,6 +10,7 @@
 #include "auth/credentials.h"
 #include "auth/post_policy.h"
 #include "gateway/authorize.h"
+#include "gateway/bucket_access.h"
 #include "gateway/form_reader.h"
 #include "gateway/object_headers.h"
 #include "gateway/object_tags.h"
@@ -121,6 +122,35 @@ Status MetaFromFields(const auth::FormFields& fields, store::ObjectMeta& meta) {
   return Status::Ok();
 }
 
+// The form's acl and tagging fields as a PUT's x-amz-acl and x-amz-tagging
+// headers, which NewObjectAcl and the policy's s3:x-amz-acl and
+// s3:RequestObjectTag/<key> read; S3 takes a POST's from its form only.
+// False after answering.
+bool FieldsAsHeaders(S3Context& ctx, const auth::FormFields& fields) {
+  auto& headers = ctx.request.headers;
+  std::erase_if(headers,
+                [](const auto& h) { return h.first == "x-amz-acl" || h.first == "x-amz-tagging"; });
+  // A malformed Tagging document is refused with the rest of the metadata.
+  if (const std::string* tagging = auth::FormField(fields, "tagging")) {
+    if (auto tags = ParseTagging(*tagging)) {
+      std::string query;
+      for (const auto& [name, value] : *tags) {
+        if (!query.empty()) query += '&';
+        query += http::UriEncode(name, true) + "=" + http::UriEncode(value, true);
+      }
+      headers.emplace_back("x-amz-tagging", std::move(query));
+    }
+  }
+  if (const std::string* acl = auth::FormField(fields, "acl")) {
+    if (!http::IsValidHeaderValue(*acl)) {
+      ctx.Error("InvalidArgument", {}, ArgumentDetails("x-amz-acl", *acl));
+      return false;
+    }
+    headers.emplace_back("x-amz-acl", *acl);
+  }
+  return true;
+}
+
 // x-amz-checksum-<algorithm> fields: the file's checksum to verify.
 struct FileChecksum {
   std::string name;  // upper case
@@ -214,12 +244,14 @@ void PostObject(S3Context& ctx) {
         name.find_last_of("/\\") == std::string::npos ? 0 : name.find_last_of("/\\") + 1);
     key.replace(at, 11, name);
   }
+  if (!FieldsAsHeaders(ctx, fields)) return;
   if (!AuthorizeFormUpload(ctx, key)) return;
 
   store::PutRequest put;
   put.bucket = ctx.bucket;
   put.key = key;
   if (Status s = MetaFromFields(fields, put.meta); !s.ok()) return ctx.Error(s);
+  if (!NewObjectAcl(ctx, put.meta.acl)) return;
   auto checksum = ChecksumOf(fields);
   if (!checksum.ok()) return ctx.Error(checksum.status());
   put.sync_dirops = ctx.SyncDiropsRequested();

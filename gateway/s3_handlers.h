@@ -81,6 +81,8 @@ void ErrorOfVersionRead(S3Context& ctx, const Status& status, const std::string&
 std::string OwnerId(const S3Context& ctx);
 // The owner element every listing carries.
 void AppendOwner(pugi::xml_node parent, const S3Context& ctx);
+// An <Owner> of the user `id` (its canonical ID and display name).
+void AppendOwnerId(pugi::xml_node parent, const std::string& id);
 
 struct CopySource {
   std::string bucket;

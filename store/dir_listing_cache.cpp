@@ -34,7 +34,7 @@ void DirListingCache::Insert(const std::string& dir, const fs::FileStat& stamp, 
   metrics_.SetListCacheBytes(static_cast<int64_t>(bytes_));
 }
 
-std::optional<std::string> DirListingCache::FindEtag(const fs::FileStat& st) {
+std::optional<DirListingCache::FileAttrs> DirListingCache::FindEtag(const fs::FileStat& st) {
   if (st.ctime_ns == 0) return std::nullopt;
   std::lock_guard lock(mu_);
   auto it = etags_.find(st.ino);
@@ -42,22 +42,22 @@ std::optional<std::string> DirListingCache::FindEtag(const fs::FileStat& st) {
       it->second.ctime_ns != st.ctime_ns || it->second.size != st.size) {
     return std::nullopt;
   }
-  return it->second.etag;
+  return it->second.attrs;
 }
 
-void DirListingCache::KeepEtag(const fs::FileStat& st, const std::string& etag,
-                               int64_t read_start_ns) {
+void DirListingCache::KeepEtag(const fs::FileStat& st, FileAttrs attrs, int64_t read_start_ns) {
   if (st.ctime_ns == 0 || st.ctime_ns > read_start_ns - kRacyMarginNs) return;
-  // The map node, the key and the value with its string's heap block.
-  const size_t bytes = 64 + sizeof(KeptEtag) + (etag.size() > 15 ? etag.size() + 1 : 0);
+  // The map node, the key and the value with its strings' heap blocks.
+  const auto heap = [](const std::string& s) { return s.size() > 15 ? s.size() + 1 : 0; };
+  const size_t bytes = 64 + sizeof(KeptEtag) + heap(attrs.etag) + heap(attrs.acl);
   std::lock_guard lock(mu_);
   if (etag_bytes_ + bytes > max_bytes_ / 2) {
     bytes_ -= etag_bytes_;
     etag_bytes_ = 0;
     etags_.clear();
   }
-  auto [it, added] =
-      etags_.insert_or_assign(st.ino, KeptEtag{st.mtime_ns, st.ctime_ns, st.size, etag});
+  auto [it, added] = etags_.insert_or_assign(
+      st.ino, KeptEtag{st.mtime_ns, st.ctime_ns, st.size, std::move(attrs)});
   if (added) {
     etag_bytes_ += bytes;
     bytes_ += bytes;

@@ -20,7 +20,8 @@
 // clean" rule). Entries are names and types only: sizes, ETags and mtimes are
 // read per page, so a file rewritten in place is never listed stale.
 //
-// ETags are kept too, by inode, while the file's mtime, ctime and size are
+// ETags are kept too (with the ACL of the same record, for the owner
+// listings show), by inode, while the file's mtime, ctime and size are
 // those they were read with (ctime moves with every data, xattr, link or
 // rename change; the same racy margin applies to it): a page of kept entries
 // then costs one stat a key instead of a stat and one or two getxattr
@@ -72,10 +73,17 @@ class DirListingCache {
   void Insert(const std::string& dir, const fs::FileStat& stamp, Listing listing,
               int64_t read_start_ns);
 
-  // The ETag kept for the file `st` describes (a stat of it now), if any.
-  std::optional<std::string> FindEtag(const fs::FileStat& st);
-  // Keeps the ETag read for `st`, the read having begun at `read_start_ns`.
-  void KeepEtag(const fs::FileStat& st, const std::string& etag, int64_t read_start_ns);
+  // What a listing reads of a file, from its record: the ETag and the ACL
+  // (ObjectMeta::acl, whose owner listings show).
+  struct FileAttrs {
+    std::string etag;
+    std::string acl;
+    bool operator==(const FileAttrs&) const = default;
+  };
+  // The attributes kept for the file `st` describes (a stat of it now), if any.
+  std::optional<FileAttrs> FindEtag(const fs::FileStat& st);
+  // Keeps the attributes read for `st`, the read having begun at `read_start_ns`.
+  void KeepEtag(const fs::FileStat& st, FileAttrs attrs, int64_t read_start_ns);
 
   size_t bytes() const;
 
@@ -84,7 +92,7 @@ class DirListingCache {
     int64_t mtime_ns = 0;
     int64_t ctime_ns = 0;
     uint64_t size = 0;
-    std::string etag;
+    FileAttrs attrs;
   };
   struct Kept {
     uint64_t ino = 0;

@@ -224,16 +224,15 @@ class DirKeyCursor final : public KeyCursor {
     if (!st->is_regular) return std::optional<ListEntry>();  // replaced by a directory or link
     ListEntry entry;
     if (auto kept = cache_ != nullptr ? cache_->FindEtag(*st) : std::nullopt) {
-      entry.meta.etag = std::move(*kept);
+      entry.meta.etag = std::move(kept->etag);
+      entry.meta.acl = std::move(kept->acl);
     } else {
       int64_t read_start = RealtimeNs();
-      auto etag = ReadEntryEtag(dir, name, *st);
-      if (!etag.ok()) {
-        if (IsVanished(etag.status())) return std::optional<ListEntry>();
-        return etag.status();
+      if (Status s = ReadEntryEtag(dir, name, *st, entry.meta); !s.ok()) {
+        if (IsVanished(s)) return std::optional<ListEntry>();
+        return s;
       }
-      if (cache_ != nullptr) cache_->KeepEtag(*st, *etag, read_start);
-      entry.meta.etag = std::move(*etag);
+      if (cache_ != nullptr) cache_->KeepEtag(*st, {entry.meta.etag, entry.meta.acl}, read_start);
     }
     entry.key = std::move(key);
     entry.meta.size = st->size;

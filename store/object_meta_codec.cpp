@@ -205,26 +205,42 @@ Result<ObjectMeta> ReadObjectMeta(fs::File& file) {
 
 namespace {
 
-// Listings read this per file: only what holds the ETag.
+// Listings read this per file: only what holds the ETag, and the ACL the
+// same record holds (format 1 and foreign files have none).
 template <typename Getter>
-Result<std::string> EtagVia(Getter get, const fs::FileStat& st) {
+Status EtagVia(Getter get, const fs::FileStat& st, ObjectMeta& meta) {
   auto record = ReadV2(get);
   if (!record.ok()) return record.status();
-  if (record->has_value()) return StoredEtag(**record, st);
+  if (record->has_value()) {
+    meta.etag = StoredEtag(**record, st);
+    meta.acl = std::move((*record)->meta.acl);
+    return Status::Ok();
+  }
   auto etag = get(kXattrEtag);  // format 1
-  if (etag.ok()) return etag;
-  if (etag.status().IsErrno(ENODATA)) return DerivedEtag(st);
-  return etag.status();
+  if (etag.ok()) {
+    meta.etag = std::move(*etag);
+  } else if (etag.status().IsErrno(ENODATA)) {
+    meta.etag = DerivedEtag(st);
+  } else {
+    return etag.status();
+  }
+  return Status::Ok();
 }
 
 }  // namespace
 
 Result<std::string> ReadObjectEtag(fs::File& file, const fs::FileStat& st) {
-  return EtagVia([&](const char* name) { return file.GetXattr(name); }, st);
+  ObjectMeta meta;
+  if (Status s = EtagVia([&](const char* name) { return file.GetXattr(name); }, st, meta);
+      !s.ok()) {
+    return s;
+  }
+  return std::move(meta.etag);
 }
 
-Result<std::string> ReadEntryEtag(fs::Dir& dir, const std::string& name, const fs::FileStat& st) {
-  return EtagVia([&](const char* xattr) { return dir.GetXattrAt(name, xattr); }, st);
+Status ReadEntryEtag(fs::Dir& dir, const std::string& name, const fs::FileStat& st,
+                     ObjectMeta& meta) {
+  return EtagVia([&](const char* xattr) { return dir.GetXattrAt(name, xattr); }, st, meta);
 }
 
 Result<std::optional<ObjectMeta>> ReadDirObjectMeta(fs::Backend& backend, const std::string& path) {

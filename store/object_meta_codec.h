@@ -65,8 +65,10 @@ Status RewriteObjectMeta(fs::File& file, const ObjectMeta& meta);
 Result<ObjectMeta> ReadObjectMeta(fs::File& file);
 // The ETag alone (for listings), derived for foreign files.
 Result<std::string> ReadObjectEtag(fs::File& file, const fs::FileStat& st);
-// The same, of the file `name` in an open directory (listings).
-Result<std::string> ReadEntryEtag(fs::Dir& dir, const std::string& name, const fs::FileStat& st);
+// The same, of the file `name` in an open directory (listings), into
+// meta.etag, with meta.acl from the same record: no read more for the owner.
+[[nodiscard]] Status ReadEntryEtag(fs::Dir& dir, const std::string& name, const fs::FileStat& st,
+                                   ObjectMeta& meta);
 
 // Directory objects ("key/"): nullopt when the directory is not one.
 Result<std::optional<ObjectMeta>> ReadDirObjectMeta(fs::Backend& backend, const std::string& path);

@@ -364,6 +364,30 @@ def test_bucket_owner_preferred_takes_objects_sent_with_full_control(alice, bob,
     assert alice.get_object_acl(Bucket=bucket, Key="kept")["Owner"]["ID"] == "bob"
 
 
+def test_listings_show_each_objects_owner(alice, bob, bucket):
+    alice.put_bucket_acl(Bucket=bucket, GrantWrite='id="bob"', GrantFullControl='id="alice"')
+    bob.put_object(Bucket=bucket, Key="by-bob", Body=b"x")
+    alice.put_object(Bucket=bucket, Key="pub", Body=b"y", ACL="public-read")
+
+    def owners():
+        v1 = {o["Key"]: o["Owner"]["ID"] for o in alice.list_objects(Bucket=bucket)["Contents"]}
+        v2 = {o["Key"]: o["Owner"]["ID"] for o in
+              alice.list_objects_v2(Bucket=bucket, FetchOwner=True)["Contents"]}
+        versions = {o["Key"]: o["Owner"]["ID"] for o in
+                    alice.list_object_versions(Bucket=bucket)["Versions"]}
+        assert v1 == v2 == versions
+        return v1
+
+    # Twice: the second listing's ETags (and owners) come from the listing cache.
+    for _ in range(2):
+        assert owners() == {"by-bob": "bob", "doc": "alice", "pub": "alice"}
+    alice.put_object_acl(Bucket=bucket, Key="by-bob", ACL="bucket-owner-full-control")
+    assert owners()["by-bob"] == "bob"
+    alice.put_bucket_acl(Bucket=bucket, ACL="private")
+    ownership(alice, bucket, "BucketOwnerEnforced")
+    assert owners() == {"by-bob": "alice", "doc": "alice", "pub": "alice"}
+
+
 def test_create_bucket_with_object_ownership(alice):
     name = f"acl-{uuid.uuid4().hex[:12]}"
     alice.create_bucket(Bucket=name, ObjectOwnership="BucketOwnerEnforced")

@@ -175,6 +175,54 @@ def test_source_ip_condition(alice, anon, bucket):
     expect_denied(anon.get_object, Bucket=bucket, Key="pub/doc")
 
 
+def test_policy_variables_give_each_user_a_home(alice, bob, anon, bucket):
+    alice.put_bucket_policy(Bucket=bucket, Policy=policy(
+        bucket,
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam:::user/bob"},
+         "Action": ["s3:GetObject", "s3:PutObject"],
+         "Resource": f"arn:aws:s3:::{bucket}/home/${{aws:username}}/*"},
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:ListBucket",
+         "Resource": f"arn:aws:s3:::{bucket}",
+         "Condition": {"StringLike": {"s3:prefix": "home/${aws:userid}/*"}}}))
+    bob.put_object(Bucket=bucket, Key="home/bob/notes", Body=b"bob's")
+    assert bob.get_object(Bucket=bucket, Key="home/bob/notes")["Body"].read() == b"bob's"
+    expect_denied(bob.put_object, Bucket=bucket, Key="home/alice/notes", Body=b"x")
+    expect_denied(bob.put_object, Bucket=bucket, Key="home/${aws:username}/notes", Body=b"x")
+    listed = bob.list_objects_v2(Bucket=bucket, Prefix="home/bob/")["Contents"]
+    assert [o["Key"] for o in listed] == ["home/bob/notes"]
+    expect_denied(bob.list_objects_v2, Bucket=bucket, Prefix="home/alice/")
+    # Anonymous has no username: no home of its own; its aws:userid is "anonymous".
+    expect_denied(anon.get_object, Bucket=bucket, Key="home/bob/notes")
+    assert "Contents" not in anon.list_objects_v2(Bucket=bucket, Prefix="home/anonymous/")
+    expect_denied(anon.list_objects_v2, Bucket=bucket, Prefix="home/bob/")
+
+
+def test_object_tag_conditions(alice, bob, bucket):
+    alice.put_bucket_policy(Bucket=bucket, Policy=policy(
+        bucket,
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam:::user/bob"},
+         "Action": ["s3:GetObject", "s3:GetObjectTagging"], "Resource": f"arn:aws:s3:::{bucket}/*",
+         "Condition": {"StringEquals": {"s3:ExistingObjectTag/share": "bob"}}},
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam:::user/bob"},
+         "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/in/*",
+         "Condition": {"StringEquals": {"s3:RequestObjectTag/team": "blue"}}}))
+    alice.put_object(Bucket=bucket, Key="for-bob", Body=b"yours", Tagging="share=bob")
+    alice.put_object(Bucket=bucket, Key="for-carol", Body=b"hers", Tagging="share=carol")
+    assert bob.get_object(Bucket=bucket, Key="for-bob")["Body"].read() == b"yours"
+    assert bob.get_object_tagging(Bucket=bucket, Key="for-bob")["TagSet"] == [
+        {"Key": "share", "Value": "bob"}]
+    expect_denied(bob.get_object, Bucket=bucket, Key="for-carol")
+    expect_denied(bob.get_object, Bucket=bucket, Key="pub/doc")  # no tags at all
+    alice.put_object_tagging(Bucket=bucket, Key="for-carol",
+                             Tagging={"TagSet": [{"Key": "share", "Value": "bob"}]})
+    assert bob.get_object(Bucket=bucket, Key="for-carol")["Body"].read() == b"hers"
+    bob.put_object(Bucket=bucket, Key="in/a", Body=b"a", Tagging="team=blue&x=1")
+    expect_denied(bob.put_object, Bucket=bucket, Key="in/b", Body=b"b", Tagging="team=red")
+    expect_denied(bob.put_object, Bucket=bucket, Key="in/c", Body=b"c")
+    keys = [o["Key"] for o in alice.list_objects_v2(Bucket=bucket, Prefix="in/")["Contents"]]
+    assert keys == ["in/a"]
+
+
 def test_policy_status_is_public_for_an_unconditional_allow_to_anyone(alice, bucket):
     alice.put_bucket_policy(Bucket=bucket, Policy=public_read(bucket))
     assert alice.get_bucket_policy_status(Bucket=bucket)["PolicyStatus"]["IsPublic"] is True

@@ -242,6 +242,58 @@ def test_anonymous_post_needs_a_bucket_policy(server, s3, bucket, upload_file):
     assert status == 403
 
 
+def test_acl_field_is_applied_as_x_amz_acl(server, s3, bucket, upload_file):
+    def upload(key, acl):
+        form = presign(s3, bucket, key, fields={"acl": acl}, conditions=[{"acl": acl}])
+        return post(form["url"], form["fields"], upload_file)
+
+    status, _, body = upload("public.jpg", "public-read")
+    assert status == 204, body
+    grants = s3.get_object_acl(Bucket=bucket, Key="public.jpg")["Grants"]
+    assert {"Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"},
+            "Permission": "READ"} in grants
+    out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                          f"{server.endpoint}/{bucket}/public.jpg"],
+                         capture_output=True, check=True, timeout=30).stdout
+    assert out == b"200"
+    status, _, body = upload("bad.jpg", "no-such-acl")
+    assert status == 400 and error_of(body)[0] == "InvalidArgument"
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": False, "BlockPublicPolicy": False,
+        "RestrictPublicBuckets": False})
+    status, _, body = upload("blocked.jpg", "public-read")
+    assert status == 403 and error_of(body)[0] == "AccessDenied", body
+    s3.delete_public_access_block(Bucket=bucket)
+    s3.put_bucket_ownership_controls(
+        Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
+    status, _, body = upload("enforced.jpg", "public-read")
+    assert status == 400 and error_of(body)[0] == "AccessControlListNotSupported", body
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert keys == ["public.jpg"]
+
+
+def test_policy_sees_the_forms_tags(server, s3, bucket, upload_file):
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:PutObject",
+                       "Resource": f"arn:aws:s3:::{bucket}/drop/*",
+                       "Condition": {"StringEquals": {"s3:RequestObjectTag/team": "blue team"}}}]}))
+    url = f"{server.endpoint}/{bucket}"
+
+    def tagging(team):
+        return ("<Tagging><TagSet><Tag><Key>team</Key><Value>" + team +
+                "</Value></Tag></TagSet></Tagging>")
+
+    status, _, body = post(url, {"key": "drop/red", "tagging": tagging("red")}, upload_file)
+    assert status == 403 and error_of(body)[0] == "AccessDenied", body
+    status, _, body = post(url, {"key": "drop/none"}, upload_file)
+    assert status == 403 and error_of(body)[0] == "AccessDenied", body
+    status, _, body = post(url, {"key": "drop/blue", "tagging": tagging("blue team")}, upload_file)
+    assert status == 204, body
+    assert s3.get_object_tagging(Bucket=bucket, Key="drop/blue")["TagSet"] == [
+        {"Key": "team", "Value": "blue team"}]
+
+
 def test_malformed_forms(server, bucket, upload_file):
     url = f"{server.endpoint}/{bucket}"
     status, _, body = post(url, {"key": "x"})  # no file part

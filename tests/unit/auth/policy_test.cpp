@@ -7,16 +7,13 @@
 
 #include <string>
 
+#include "policy_test_util.h"
+
 namespace fsgate::auth {
 namespace {
 
-constexpr std::string_view kBucket = "photos";
-
-BucketPolicy Parse(const std::string& text) {
-  auto policy = ParseBucketPolicy(text, kBucket);
-  EXPECT_TRUE(policy.ok()) << policy.status().message();
-  return policy.ok() ? *policy : BucketPolicy{};
-}
+using testing_util::kBucket;
+using testing_util::Parse;
 
 std::string ParseError(const std::string& text) {
   auto policy = ParseBucketPolicy(text, kBucket);
@@ -143,7 +140,8 @@ TEST(BucketPolicyEval, StringNumericBoolAndIfExists) {
       R"("NumericLessThanEquals":{"s3:max-keys":"100"},"Bool":{"aws:SecureTransport":false},)"
       R"("StringEqualsIfExists":{"s3:delimiter":"/"}}})"));
   const std::string_view arn = "arn:aws:s3:::photos";
-  ConditionContext ok = {{"s3:prefix", "home/${aws:username}/a"},
+  ConditionContext ok = {{"aws:username", "ann"},
+                         {"s3:prefix", "home/ann/a"},
                          {"s3:max-keys", "50"},
                          {"aws:SecureTransport", "false"}};
   EXPECT_EQ(Decide(policy, "", "s3:ListBucket", arn, ok), PolicyDecision::kAllow);
@@ -225,6 +223,33 @@ TEST(BucketPolicyEval, NegatedOperatorsPassAMissingKey) {
   EXPECT_EQ(
       Decide(policy, "alice", "s3:GetObject", "arn:aws:s3:::photos/k", {{"aws:username", "alice"}}),
       PolicyDecision::kNoDecision);
+}
+
+// Object tags: the request's own (x-amz-tagging) and the stored object's,
+// which the gateway reads only for a policy that names them.
+TEST(BucketPolicyEval, ObjectTagConditions) {
+  auto existing = Parse(Statement(
+      R"({"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*",)"
+      R"("Condition":{"StringEquals":{"s3:ExistingObjectTag/share":"yes"}}})"));
+  EXPECT_TRUE(existing.existing_object_tags);
+  EXPECT_EQ(Decide(existing, "", "s3:GetObject", "arn:aws:s3:::photos/k",
+                   {{"s3:ExistingObjectTag/share", "yes"}}),
+            PolicyDecision::kAllow);
+  EXPECT_EQ(Decide(existing, "", "s3:GetObject", "arn:aws:s3:::photos/k", {}),
+            PolicyDecision::kNoDecision);
+  auto request = Parse(Statement(
+      R"({"Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::photos/*",)"
+      R"("Condition":{"ForAnyValue:StringNotEquals":{"s3:RequestObjectTagKeys":["team","cost"]}}})"));
+  EXPECT_FALSE(request.existing_object_tags);
+  const auto put = [&](ConditionContext context) {
+    return Decide(request, "bob", "s3:PutObject", "arn:aws:s3:::photos/k", std::move(context));
+  };
+  EXPECT_EQ(put({{"s3:RequestObjectTagKeys", "team"}}), PolicyDecision::kNoDecision);
+  EXPECT_EQ(put({{"s3:RequestObjectTagKeys", "team"}, {"s3:RequestObjectTagKeys", "secret"}}),
+            PolicyDecision::kDeny);
+  EXPECT_TRUE(Parse(Statement(R"({"Effect":"Allow","Principal":"*","Action":"s3:GetObject",)"
+                              R"("Resource":"arn:aws:s3:::photos/${s3:ExistingObjectTag/dir}/*"})"))
+                  .existing_object_tags);
 }
 
 TEST(WildcardMatch, StarAndQuestionMark) {

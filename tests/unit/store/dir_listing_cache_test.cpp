@@ -79,8 +79,8 @@ TEST(DirListingCache, EtagsKeptForTheExactStatTheyWereReadWith) {
   st.size = 5;
   st.mtime_ns = 10 * kSecond;
   st.ctime_ns = 11 * kSecond;
-  cache.KeepEtag(st, "etag-1", 20 * kSecond);
-  EXPECT_EQ(cache.FindEtag(st), "etag-1");
+  cache.KeepEtag(st, {"etag-1", "acl-1"}, 20 * kSecond);
+  EXPECT_EQ(cache.FindEtag(st), (DirListingCache::FileAttrs{"etag-1", "acl-1"}));
   for (auto change :
        {+[](fs::FileStat& s) { s.size += 1; }, +[](fs::FileStat& s) { s.mtime_ns += 1; },
         +[](fs::FileStat& s) { s.ctime_ns += 1; }, +[](fs::FileStat& s) { s.ino += 1; }}) {
@@ -92,13 +92,13 @@ TEST(DirListingCache, EtagsKeptForTheExactStatTheyWereReadWith) {
   fs::FileStat fresh = st;
   fresh.ino = 43;
   fresh.ctime_ns = 20 * kSecond - DirListingCache::kRacyMarginNs + 1;
-  cache.KeepEtag(fresh, "etag-2", 20 * kSecond);
+  cache.KeepEtag(fresh, {"etag-2", ""}, 20 * kSecond);
   EXPECT_EQ(cache.FindEtag(fresh), std::nullopt);
   // A backend without ctime: never kept.
   fs::FileStat no_ctime = st;
   no_ctime.ino = 44;
   no_ctime.ctime_ns = 0;
-  cache.KeepEtag(no_ctime, "etag-3", 20 * kSecond);
+  cache.KeepEtag(no_ctime, {"etag-3", ""}, 20 * kSecond);
   EXPECT_EQ(cache.FindEtag(no_ctime), std::nullopt);
 }
 
@@ -109,11 +109,12 @@ TEST(DirListingCache, EtagsStayWithinHalfTheBound) {
   st.mtime_ns = st.ctime_ns = kSecond;
   for (uint64_t ino = 1; ino <= 5000; ++ino) {
     st.ino = ino;
-    cache.KeepEtag(st, "0123456789abcdef0123456789abcdef", 10 * kSecond);
+    cache.KeepEtag(st, {"0123456789abcdef0123456789abcdef", ""}, 10 * kSecond);
     ASSERT_LE(cache.bytes(), size_t{32} << 10);
   }
   st.ino = 5000;
-  EXPECT_EQ(cache.FindEtag(st), "0123456789abcdef0123456789abcdef");
+  EXPECT_EQ(cache.FindEtag(st),
+            (DirListingCache::FileAttrs{"0123456789abcdef0123456789abcdef", ""}));
 }
 
 }  // namespace
