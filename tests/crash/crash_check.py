@@ -35,6 +35,7 @@ Usage: FSGATE_BIN=build/gateway/fsgate tests/crash/crash_check.py [--cycles N] [
 
 import argparse
 import contextlib
+import functools
 import hashlib
 import os
 import random
@@ -46,8 +47,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from botocore.exceptions import BotoCoreError, ClientError  # noqa: E402
 
-from cephfs_server import CephfsGateway, mounted_reader  # noqa: E402
-from fsgate_server import FsgateServer  # noqa: E402
+from cephfs_server import gateway_on, mounted_reader  # noqa: E402
 
 BUCKET = "crash"
 THREADS = 6
@@ -282,14 +282,7 @@ def run(cycles, seed=None, log=print, dirops="async", gateways=1, ceph_conf=None
     CephFS; returns a list of violations (empty when all held)."""
     backend = "cephfs" if ceph_conf else "posix"
     with (mounted_reader(ceph_conf) if ceph_conf else contextlib.nullcontext()) as reader:
-
-        def gateway(first=None, **kwargs):
-            # A second gateway serves the root of the `first`.
-            if ceph_conf:
-                return CephfsGateway(ceph_conf, reader, dirops=dirops, fsync="on",
-                                     ceph_root=first and first.ceph_root, **kwargs)
-            return FsgateServer(root=first and first.root, fsync="on", dirops=dirops, **kwargs)
-
+        gateway = functools.partial(gateway_on, ceph_conf, reader, fsync="on", dirops=dirops)
         return run_cycles(cycles, seed, log, gateway, gateways, backend)
 
 
@@ -308,7 +301,7 @@ def run_cycles(cycles, seed, log, gateway, gateways, backend):
 
     srv = gateway(extra_args=slowed(0))
     # The checker: srv itself after its restart, or the survivor beside it.
-    survivor = None if gateways == 1 else gateway(srv, extra_args=["--gateway-id", "b"])
+    survivor = None if gateways == 1 else gateway(first=srv, extra_args=["--gateway-id", "b"])
     violations = []
     expected = {k: None for t in range(THREADS) for k in keys_of(t)}
     total_answered = 0

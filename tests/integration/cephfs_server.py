@@ -7,6 +7,10 @@ import uuid
 
 from fsgate_server import FsgateServer
 
+# The backends the parametrized suites run on. A build without libcephfs has no
+# cephfs backend: tests/CMakeLists.txt then sets FSGATE_TEST_BACKENDS=posix.
+BACKENDS = os.environ.get("FSGATE_TEST_BACKENDS", "posix,cephfs").split(",")
+
 # A restart with the id of a gateway killed -9 waits until the MDS closes the dead
 # session, which holds the id's lock: session_timeout + session_autoclose, 30 s each
 # on the dev cluster (deploy/ceph-dev-cluster.sh), measured ~39 s after the kill.
@@ -71,3 +75,11 @@ class CephfsGateway(FsgateServer):
 
         walk(f"{self.ceph_root}/{bucket}", "")
         return files, empty_dirs
+
+
+def gateway_on(ceph_conf, reader, first=None, **kwargs):
+    """A gateway on posix (no `ceph_conf`) or on CephFS, serving the root of the
+    gateway `first` when given (its own fresh root otherwise)."""
+    if ceph_conf:
+        return CephfsGateway(ceph_conf, reader, ceph_root=first and first.ceph_root, **kwargs)
+    return FsgateServer(root=first and first.root, **kwargs)
