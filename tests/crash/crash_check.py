@@ -31,11 +31,18 @@ by ListObjectVersions in answer order (newest first) with its ETag and size, the
 versions answered in the cycle are read back by id with their exact bytes, and only a
 key with an op in flight at the kill may hold one version more.
 
+With --ceph-conf the gateways run on that cluster's CephFS (--backend cephfs, a fresh
+--ceph-root) and ROOT/<bucket> is read through a second libcephfs client. There the
+killed gateway's lock lapses only when the MDS closes its dead session (~39 s on the
+dev cluster): a restart with its id waits for that, and a survivor adopts after it.
+
 Usage: FSGATE_BIN=build/gateway/fsgate tests/crash/crash_check.py [--cycles N] [--seed S]
-       [--gateways 1|2] [--versioned]
+       [--gateways 1|2] [--versioned] [--ceph-conf FILE]
 """
 
 import argparse
+import contextlib
+import functools
 import hashlib
 import os
 import random
@@ -47,15 +54,16 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from botocore.exceptions import BotoCoreError, ClientError  # noqa: E402
 
-from fsgate_server import FsgateServer, posix_view  # noqa: E402
+from cephfs_server import gateway_on, mounted_reader  # noqa: E402
 
 BUCKET = "crash"
 THREADS = 6
 KEYS_PER_THREAD = 6
 MAX_SIZE = 100 * 1024
 # The survivor serves a dead gateway's answered ops within this (the target is 60 s;
-# on posix a dead gateway's lock is free at once and the survivor looks every 2 s).
-ADOPT_TIMEOUT = 30.0
+# on posix a dead gateway's lock is free at once and the survivor looks every 2 s; on
+# the dev CephFS the lock lapses ~39 s after the kill, with the MDS's session timeouts).
+ADOPT_TIMEOUT = {"posix": 30.0, "cephfs": 60.0}
 
 
 class State:
@@ -292,7 +300,7 @@ def check_posix(srv, resolved, timeout=10.0):
     want = {k: v.data for k, v in resolved.items() if v is not None}
     deadline = time.monotonic() + timeout
     while True:
-        files, empty_dirs = posix_view(os.path.join(srv.root, BUCKET))
+        files, empty_dirs = srv.posix_view(BUCKET)
         if files == want and not empty_dirs:
             return []
         if time.monotonic() > deadline:
@@ -319,9 +327,9 @@ def storm_and_kill(srv, expected, rnd, versions=None):
     return threads, delay
 
 
-def check_adopted(survivor, expected, in_flight, log, adoptions):
+def check_adopted(survivor, expected, in_flight, log, adoptions, timeout):
     """check_cycle through a survivor until it holds and the survivor has made its
-    `adoptions`th adoption, or ADOPT_TIMEOUT: (violations, resolved).
+    `adoptions`th adoption, or `timeout` seconds: (violations, resolved).
 
     What the dead gateway had applied is served at once; the rest only once adopted.
     """
@@ -331,9 +339,13 @@ def check_adopted(survivor, expected, in_flight, log, adoptions):
             violations, resolved = check_cycle(survivor, expected, in_flight, log)
         except ClientError as e:  # a key replayed between its HEAD and its GET
             violations, resolved = [f"changed while read: {e}"], {}
+        except BotoCoreError as e:
+            # On CephFS a read of a file whose caps the dead gateway's session holds
+            # waits until the MDS evicts that session (~35 s): not served yet.
+            violations, resolved = [f"no answer: {e}"], {}
         adopted = survivor.metric_sum("fsgate_journals_adopted_total")
         waited = time.monotonic() - started
-        if (not violations and adopted == adoptions) or waited > ADOPT_TIMEOUT:
+        if (not violations and adopted == adoptions) or waited > timeout:
             log(f"  survivor {'served every answered op' if not violations else 'still wrong'} "
                 f"{waited:.2f}s after the kill, {adopted:.0f} journals adopted")
             if not violations and adopted != adoptions:
@@ -349,11 +361,21 @@ def replays_since_start(srv):
     return [line for line in last.splitlines() if "intent journal: replayed" in line]
 
 
-def run(cycles, seed=None, log=print, dirops="async", gateways=1, versioned=False):
-    """Run `cycles` kill -9 cycles; returns a list of violations (empty when all held)."""
+def run(cycles, seed=None, log=print, dirops="async", gateways=1, versioned=False,
+        ceph_conf=None):
+    """Run `cycles` kill -9 cycles, on posix or (with `ceph_conf`) on that cluster's
+    CephFS; returns a list of violations (empty when all held)."""
+    backend = "cephfs" if ceph_conf else "posix"
+    with (mounted_reader(ceph_conf) if ceph_conf else contextlib.nullcontext()) as reader:
+        gateway = functools.partial(gateway_on, ceph_conf, reader, fsync="on", dirops=dirops)
+        return run_cycles(cycles, seed, log, gateway, gateways, backend, versioned)
+
+
+def run_cycles(cycles, seed, log, gateway, gateways, backend, versioned):
     seed = seed if seed is not None else random.randrange(1 << 30)
-    log(f"crash_check: {cycles} cycles, {gateways} gateway(s){', versioned' if versioned else ''}, "
-        f"seed {seed}, FSGATE_BIN={os.environ.get('FSGATE_BIN')}")
+    log(f"crash_check: {cycles} cycles, {gateways} gateway(s) on {backend}"
+        f"{', versioned' if versioned else ''}, seed {seed}, "
+        f"FSGATE_BIN={os.environ.get('FSGATE_BIN')}")
     rnd = random.Random(seed)
     ids = [] if gateways == 1 else ["--gateway-id", "a"]
 
@@ -363,10 +385,9 @@ def run(cycles, seed=None, log=print, dirops="async", gateways=1, versioned=Fals
         slow = cycle % 3 == 2 if gateways == 1 else cycle % 2 == 0
         return ids + (["--test-apply-delay-ms", "20"] if slow else [])
 
-    srv = FsgateServer(fsync="on", dirops=dirops, extra_args=slowed(0))
+    srv = gateway(extra_args=slowed(0))
     # The checker: srv itself after its restart, or the survivor beside it.
-    survivor = None if gateways == 1 else FsgateServer(root=srv.root, fsync="on", dirops=dirops,
-                                                       extra_args=["--gateway-id", "b"])
+    survivor = None if gateways == 1 else gateway(first=srv, extra_args=["--gateway-id", "b"])
     violations = []
     expected = {k: None for t in range(THREADS) for k in keys_of(t)}
     versions = {k: [] for k in expected} if versioned else None
@@ -381,6 +402,7 @@ def run(cycles, seed=None, log=print, dirops="async", gateways=1, versioned=Fals
         for cycle in range(cycles):
             slow = len(srv.extra_args) > len(ids)
             answered_before = {k: len(v) for k, v in versions.items()} if versioned else {}
+            started = time.monotonic()
             threads, delay = storm_and_kill(srv, expected, rnd, versions)
             in_flight = dict(op for t in threads for op in t.in_flight)
             answered = sum(t.answered for t in threads)
@@ -390,7 +412,7 @@ def run(cycles, seed=None, log=print, dirops="async", gateways=1, versioned=Fals
             srv.extra_args = slowed(cycle + 1)
             if survivor:
                 cycle_violations, resolved = check_adopted(survivor, expected, in_flight, log,
-                                                            adoptions=cycle + 1)
+                                                            cycle + 1, ADOPT_TIMEOUT[backend])
                 srv.start()
                 # The survivor applied the journal: the restart has nothing left in it.
                 cycle_violations += [f"restart of a replayed its adopted journal again: {r}"
@@ -409,7 +431,8 @@ def run(cycles, seed=None, log=print, dirops="async", gateways=1, versioned=Fals
             log(f"cycle {cycle}: killed after {delay:.2f}s{' (slow applier)' if slow else ''}, "
                 f"{answered} answered ops, "
                 f"{len(in_flight)} in flight, {sum(v is not None for v in resolved.values())} objects, "
-                f"{len(cycle_violations) + len(posix_violations)} violations")
+                f"{len(cycle_violations) + len(posix_violations)} violations, "
+                f"{time.monotonic() - started:.1f}s")
             violations += [f"cycle {cycle}: {v}" for v in cycle_violations + posix_violations]
             if posix_violations:
                 log("\n".join(posix_violations))
@@ -440,9 +463,11 @@ def main():
     parser.add_argument("--gateways", type=int, default=1, choices=[1, 2])
     parser.add_argument("--versioned", action="store_true",
                         help="a bucket with versioning enabled; check every answered version")
+    parser.add_argument("--ceph-conf", metavar="FILE",
+                        help="run on this Ceph cluster's CephFS (deploy/ceph-dev-cluster.sh)")
     args = parser.parse_args()
     violations = run(args.cycles, args.seed, dirops=args.dirops, gateways=args.gateways,
-                     versioned=args.versioned)
+                     versioned=args.versioned, ceph_conf=args.ceph_conf)
     if violations:
         print(f"FAILED: {len(violations)} violations", file=sys.stderr)
         for v in violations[:50]:

@@ -11,6 +11,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from cephfs_server import BACKENDS, mounted_reader  # noqa: E402
 from fsgate_server import FsgateServer  # noqa: E402
 
 _bucket_seq = itertools.count()
@@ -37,6 +38,21 @@ def ceph_conf():
         yield os.path.join(cluster, "ceph.conf")
     finally:
         subprocess.run([script, "wipe", cluster], check=False)
+
+
+@pytest.fixture(scope="module")
+def reader(ceph_conf):
+    """A second client of the dev cluster's filesystem, mounted at its top."""
+    with mounted_reader(ceph_conf) as fs:
+        yield fs
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(request):
+    """Each backend in turn: ("posix", None), then ("cephfs", the dev cluster's ceph.conf)."""
+    if request.param == "cephfs":
+        return "cephfs", request.getfixturevalue("ceph_conf")
+    return "posix", None
 
 
 @pytest.fixture(scope="module")

@@ -158,6 +158,7 @@ class FsgateServer:
         self._log = None
         self.starts = 0
         self._clients = {}
+        self.ready_timeout = READY_TIMEOUT
 
     # -- life cycle ---------------------------------------------------------
 
@@ -192,7 +193,7 @@ class FsgateServer:
         self.proc = subprocess.Popen(self.command(), stdout=self._log, stderr=subprocess.STDOUT,
                                      env=env, start_new_session=True)
         self.starts += 1
-        deadline = time.monotonic() + READY_TIMEOUT
+        deadline = time.monotonic() + self.ready_timeout
         while time.monotonic() < deadline:
             rc = self.proc.poll()
             if rc is not None:
@@ -202,7 +203,7 @@ class FsgateServer:
                 return self
             time.sleep(0.05)
         self.kill9()
-        raise RuntimeError(f"fsgate not ready within {READY_TIMEOUT}s:\n{self.log_tail()}")
+        raise RuntimeError(f"fsgate not ready within {self.ready_timeout}s:\n{self.log_tail()}")
 
     def stop(self, check=True):
         """SIGTERM: the gateway drains and must exit 0."""

@@ -10,7 +10,6 @@ once only one gateway uses it.
 """
 
 import hashlib
-import os
 import random
 import time
 import uuid
@@ -18,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from cephfs_server import BACKENDS
 from fsgate_server import FsgateServer
 
 
@@ -28,8 +28,6 @@ def gateway(gid, backend_args, root=None, like=None):
     return srv
 
 
-# A build without libcephfs has no cephfs backend: CMake says so here.
-BACKENDS = os.environ.get("FSGATE_TEST_BACKENDS", "posix,cephfs").split(",")
 # Fewer ops on the dev CephFS: there the first look by one client at a file
 # another client just made waits for the MDS to journal the writer's update
 # (fs/mds_log_nudge.h asks for it after 10 ms: ~7-12 ms per file, where an

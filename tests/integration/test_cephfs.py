@@ -14,63 +14,13 @@ import subprocess
 import time
 import uuid
 
-import cephfs
 import pytest
 
-from fsgate_server import FsgateServer, free_port, fsgate_bin, s3_view
+from cephfs_server import CephfsGateway
+from fsgate_server import free_port, fsgate_bin, s3_view
 from test_failover import adopted, answered_then_killed, serves, start_log
 
 MIB = 1024 * 1024
-
-
-@pytest.fixture(scope="module")
-def reader(ceph_conf):
-    """A second client of the same filesystem, mounted at its top."""
-    fs = cephfs.LibCephFS(conffile=ceph_conf)
-    fs.mount()
-    yield fs
-    fs.shutdown()
-
-
-class CephfsGateway(FsgateServer):
-    """An FsgateServer whose POSIX view is read through libcephfs."""
-
-    def __init__(self, conf, reader, dirops, ceph_root=None, extra_args=()):
-        self.ceph_root = ceph_root or f"/it-{dirops}-{uuid.uuid4().hex[:8]}"
-        super().__init__(dirops=dirops, extra_args=[
-            "--backend", "cephfs", "--ceph-conf", conf, "--ceph-root", self.ceph_root,
-            *extra_args])
-        self.reader = reader
-
-    def posix_view(self, bucket):
-        files, empty_dirs = {}, set()
-
-        def walk(path, rel):
-            entries = []
-            d = self.reader.opendir(path.encode())
-            try:
-                while (e := self.reader.readdir(d)) is not None:
-                    if e.d_name not in (b".", b".."):
-                        entries.append(e)
-            finally:
-                self.reader.closedir(d)
-            if rel and not entries:
-                empty_dirs.add(rel)
-            for e in entries:
-                name = e.d_name.decode()
-                child = f"{path}/{name}"
-                if e.is_dir():
-                    walk(child, rel + name + "/")
-                else:
-                    size = self.reader.stat(child.encode()).st_size
-                    fd = self.reader.open(child.encode(), os.O_RDONLY)
-                    try:
-                        files[rel + name] = self.reader.read(fd, 0, size) if size else b""
-                    finally:
-                        self.reader.close(fd)
-
-        walk(f"{self.ceph_root}/{bucket}", "")
-        return files, empty_dirs
 
 
 @pytest.fixture(scope="module", params=["sync", "async"])
