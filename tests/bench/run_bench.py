@@ -564,7 +564,8 @@ def list_phase(args):
     bucket over and over at 1 connection: nested (directories of 100) and flat
     (one directory). keys/s = pages/s x 1,000 (every page is full)."""
     rows = []
-    with Server(args.fsgate, args.scratch, "async", "on", args.keep) as server:
+    server = Server(args.fsgate, args.scratch, "async", "on", args.keep)
+    try:
         layouts = [("nested", 100), ("flat", 0)]
         for name, per_dir in layouts:
             populate(server.root, name, args.list, per_dir)
@@ -576,6 +577,9 @@ def list_phase(args):
             phase = run_load(args, target, name, extra, args.verbose)["phases"][0]
             cell = measure(target, phase)
             rows.append((f"LIST {args.list:,} keys {name}", cell))
+    finally:
+        server.stop()
+        server.remove_root()  # its 2 x KEYS files, unless --keep
     print(f"\nLIST (1 connection, pages of 1,000, async fsgate, fsync on; files written beside it)")
     print(f"{'workload':<30}{'keys/s':>10}{'ms/page p50':>13}{'p99':>9}{'RSS MiB':>9}{'err':>5}")
     for label, c in rows:
