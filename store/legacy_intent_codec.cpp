@@ -59,9 +59,11 @@ std::optional<dirops::Intent> DecodeLegacyIntent(uint32_t /*version: one layout*
   if (!r.ok() || !dirops::ValidIntentOp(op)) return std::nullopt;
   intent.op = static_cast<dirops::IntentOp>(op);
   if (intent.op == dirops::IntentOp::kCheckpoint) return intent;
-  // Journaled keys were validated when answered; a record naming none is garbage.
-  if (bucket.empty() || key.empty()) return std::nullopt;
+  // Journaled buckets and keys were validated when answered; a record naming
+  // an invalid one is garbage (a bucket "/x" would split into no top directory).
+  if (!ValidateBucketName(bucket).ok() || !ValidateKey(key).ok()) return std::nullopt;
   std::tie(intent.top, intent.name) = dirops::SplitNode(ObjectNode(bucket, key));
+  if (intent.top.empty() || intent.name.empty()) return std::nullopt;
   if (intent.op == dirops::IntentOp::kCreate) {
     intent.attrs = EncodeMetaRecord(m, /*with_mtime=*/IsDirectoryKey(key));  // EncodeObjectAttrs
     intent.mtime_ns = m.mtime_ns;

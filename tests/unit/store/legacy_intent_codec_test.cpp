@@ -80,6 +80,10 @@ TEST(LegacyIntentCodec, GarbageIsRefusedNeverGuessed) {
     EXPECT_FALSE(DecodeLegacyIntent(3, std::string_view(good).substr(0, n))) << n;
   }
   EXPECT_FALSE(DecodeLegacyIntent(3, EncodeLegacyIntent(old, "bkt", "", {})));  // no key
+  // A bucket no CreateBucket accepts: "/hotos" would name no top directory
+  // (found by the intent_codec fuzz target: its re-encoding did not decode).
+  EXPECT_FALSE(DecodeLegacyIntent(3, EncodeLegacyIntent(old, "/hotos", "2024/a.jpg", {})));
+  EXPECT_FALSE(DecodeLegacyIntent(3, EncodeLegacyIntent(old, "bkt", "a/../../b", {})));
   std::string bad_op = good;
   bad_op[0] = 9;
   EXPECT_FALSE(DecodeLegacyIntent(3, bad_op));
