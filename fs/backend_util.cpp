@@ -110,9 +110,7 @@ class PathDir final : public Dir {
   }
 
  private:
-  std::string Child(const std::string& name) const {
-    return path_.empty() ? name : path_ + "/" + name;
-  }
+  std::string Child(const std::string& name) const { return ChildPath(path_, name); }
 
   Backend& backend_;
   const std::string path_;

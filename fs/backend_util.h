@@ -30,6 +30,11 @@ inline bool IsMissing(const Status& s) {
 // A single path component: not empty, ".", "..", and without '/' or NUL.
 bool IsOneComponent(std::string_view name);
 
+// The backend path of `name` inside directory `dir` ("" is the root).
+inline std::string ChildPath(const std::string& dir, const std::string& name) {
+  return dir.empty() ? name : dir + "/" + name;
+}
+
 // The parent of a backend path ("" for a top-level name).
 std::string ParentPath(const std::string& path);
 

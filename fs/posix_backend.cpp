@@ -316,9 +316,7 @@ class PosixDir final : public Dir {
   }
 
  private:
-  std::string Child(const std::string& name) const {
-    return path_.empty() ? name : path_ + "/" + name;
-  }
+  std::string Child(const std::string& name) const { return ChildPath(path_, name); }
 
   UniqueFd fd_;
   std::string path_;
