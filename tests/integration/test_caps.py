@@ -1,4 +1,4 @@
-"""Two gateways on one root: bucket caps keep every answer visible through both.
+"""Two and three gateways on one root: bucket caps keep every answer visible through all.
 
 Two real fsgate processes with async dirops serve one root — a posix
 directory, and a directory of a CephFS (conftest.py's dev cluster) — with
@@ -9,6 +9,7 @@ keep writing stays shared (every op sync), and it goes back to exclusive
 once only one gateway uses it.
 """
 
+import contextlib
 import hashlib
 import random
 import time
@@ -36,17 +37,35 @@ def gateway(gid, backend_args, root=None, like=None):
 SCALE = {"posix": {"random_ops": 240, "burst": 300}, "cephfs": {"random_ops": 64, "burst": 40}}
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def pair(request):
+@contextlib.contextmanager
+def gateways_on_one_root(request, count):
+    """`count` async gateways (gw-a, gw-b, ...) on one root of the backend
+    `request.param`, one user for all, their staging pools filled."""
     backend_args = []
     if request.param == "cephfs":
         backend_args = ["--backend", "cephfs", "--ceph-conf", request.getfixturevalue("ceph_conf"),
                         "--ceph-root", f"/caps-{uuid.uuid4().hex[:8]}"]
-    with gateway("gw-a", backend_args) as a:
-        with gateway("gw-b", backend_args, root=a.root, like=a) as b:
-            wait_pools_filled(a, b)
-            a.scale = b.scale = SCALE[request.param]
-            yield a, b
+    with contextlib.ExitStack() as stack:
+        first = stack.enter_context(gateway("gw-a", backend_args))
+        servers = [first] + [stack.enter_context(gateway(f"gw-{chr(ord('a') + i)}", backend_args,
+                                                         root=first.root, like=first))
+                             for i in range(1, count)]
+        wait_pools_filled(*servers)
+        for srv in servers:
+            srv.scale = SCALE[request.param]
+        yield tuple(servers)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def pair(request):
+    with gateways_on_one_root(request, 2) as servers:
+        yield servers
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def trio(request):
+    with gateways_on_one_root(request, 3) as servers:
+        yield servers
 
 
 def wait_pools_filled(*servers, timeout=120.0):
@@ -93,45 +112,65 @@ def metric(srv, name, **labels):
     return srv.metric_sum(name, **labels)
 
 
-def test_every_answer_is_seen_through_the_other_gateway(pair):
-    """Randomized PUT/DELETE through one, immediate GET/HEAD/LIST through the other."""
-    a, b = pair
-    rng = random.Random(1313)
-    buckets = [new_bucket(a) for _ in range(3)]
+def storm(servers, seed):
+    """Rounds of 8 PUT/DELETEs on distinct keys, sent at once through one
+    gateway (so that it holds buckets exclusive, its applier behind), each op
+    read through every other gateway as soon as it is answered; the writer
+    rotates. Returns the violations."""
+    rng = random.Random(seed)
+    buckets = [new_bucket(servers[0]) for _ in range(3)]
     model = {}
     violations = []
 
-    def write_then_read(writer, reader, bucket, key, body, what):
+    def write_then_read(writer, readers, bucket, key, body, what):
         if body is None:
             ok = writer.raw("DELETE", f"/{bucket}/{key}").status == 204
         else:
             ok = writer.raw("PUT", f"/{bucket}/{key}", body=body).status == 200
-        check(reader, bucket, key, body, violations, what)
+        for name, reader in readers:
+            check(reader, bucket, key, body, violations, f"{what} through {name}")
         return ok
 
-    # Rounds of 8 ops on distinct keys, sent at once through one gateway (so
-    # that it holds buckets exclusive, its applier behind), each op read
-    # through the other as soon as it is answered; the direction alternates.
+    names = "abcdefgh"
     with ThreadPoolExecutor(8) as pool:
-        for round_ in range(a.scale["random_ops"] // 8):
-            writer, reader = (a, b) if round_ % 2 == 0 else (b, a)
+        for round_ in range(servers[0].scale["random_ops"] // 8):
+            w = round_ % len(servers)
+            writer = servers[w]
+            # The readers in a different order each round: which one asks first
+            # (and so makes the writer drain) varies.
+            readers = [(names[i], srv) for i, srv in enumerate(servers) if i != w]
+            rng.shuffle(readers)
             ops = {}
             while len(ops) < 8:
                 key = (f"k{rng.randrange(12)}" if rng.random() < 0.7
                        else f"d{rng.randrange(3)}/k{rng.randrange(4)}")
                 body = rng.randbytes(rng.choice([0, 100, 5000, 70000])) if rng.random() < 0.7 else None
                 ops[(rng.choice(buckets), key)] = body
-            what = f"round {round_} through {'a' if reader is a else 'b'}"
-            done = pool.map(lambda op: write_then_read(writer, reader, *op[0], op[1], what),
+            what = f"round {round_} written through {names[w]}"
+            done = pool.map(lambda op: write_then_read(writer, readers, *op[0], op[1], what),
                             ops.items())
             assert all(done)
             model.update(ops)
-    assert violations == [], f"{len(violations)} violations, first: {violations[:5]}"
-    # Both gateways end up with the whole state, through S3.
+    # Every gateway ends up with the whole state, through S3.
     for (bucket, key), want in model.items():
-        for srv in (a, b):
+        for name, srv in zip(names, servers):
             body, head, _ = seen(srv, bucket, key)
-            assert body == want and head == (200 if want is not None else 404), (bucket, key)
+            if body != want or head != (200 if want is not None else 404):
+                violations.append(f"final state: {bucket}/{key} through {name}")
+    return violations
+
+
+def test_every_answer_is_seen_through_the_other_gateway(pair):
+    """Randomized PUT/DELETE through one, immediate GET/HEAD/LIST through the other."""
+    violations = storm(pair, seed=1313)
+    assert violations == [], f"{len(violations)} violations, first: {violations[:5]}"
+
+
+def test_every_answer_is_seen_through_both_other_gateways(trio):
+    """Three gateways: each answer seen at once through the two others, the
+    writer and the order of the readers changing every round."""
+    violations = storm(trio, seed=2727)
+    assert violations == [], f"{len(violations)} violations, first: {violations[:5]}"
 
 
 def test_revoke_drains_the_holder_and_is_measured(pair):
