@@ -117,6 +117,8 @@ std::string PresignedV2StringToSign(const RequestView& request, std::string_view
   return text;
 }
 
+constexpr int64_t kMaxPresignedV2Seconds = 604800;
+
 AuthResult AuthenticatePresignedV2(const RequestView& request, const CredentialStore& users,
                                    std::chrono::system_clock::time_point now,
                                    std::string_view host_bucket) {
@@ -138,7 +140,12 @@ AuthResult AuthenticatePresignedV2(const RequestView& request, const CredentialS
   }
   const int64_t seconds =
       std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  if (seconds > expiry) return Fail("AccessDenied", "Request has expired");
+  // Expires is the first second the URL no longer works (ExpiresIn=0 makes a
+  // URL that never does); and, as SigV4's X-Amz-Expires, at most a week ahead.
+  if (seconds >= expiry) return Fail("AccessDenied", "Request has expired");
+  if (expiry - seconds > kMaxPresignedV2Seconds) {
+    return Fail("AccessDenied", "Expires must be less than a week (in seconds) that is 604800");
+  }
   const Credentials* credentials = users.Find(*key);
   if (credentials == nullptr) {
     return Fail("InvalidAccessKeyId",

@@ -397,7 +397,9 @@ AuthResult AuthenticatePresigned(const RequestView& request,
   if (*time > now + kMaxSkew) {
     return Fail("AccessDenied", "Request is not valid yet");
   }
-  if (now > *time + std::chrono::seconds(expires_seconds)) {
+  // X-Amz-Expires=0 makes a URL that never works (valid through the last of
+  // its seconds otherwise).
+  if (expires_seconds == 0 || now > *time + std::chrono::seconds(expires_seconds)) {
     return Fail("AccessDenied", "Request has expired");
   }
 

@@ -134,8 +134,15 @@ bool AllowedByObject(const S3Context& ctx, const std::string& bucket, const std:
 }
 
 // false after answering. `attributes` is filled when the bucket exists.
+constexpr std::string_view kExpectedBucketOwner = "x-amz-expected-bucket-owner";
+
+// `expected_owner_header` (x-amz-expected-bucket-owner, or for a copy's
+// source x-amz-source-expected-bucket-owner), when sent, must name the
+// bucket's owner: AccessDenied otherwise, whoever asks, as AWS answers — a
+// client's guard against a bucket that changed hands.
 bool AuthorizeBucket(S3Context& ctx, const std::string& bucket, const std::string& key,
-                     std::string_view action, store::BucketAttributes& attributes) {
+                     std::string_view action, std::string_view expected_owner_header,
+                     store::BucketAttributes& attributes) {
   auto info = ctx.store.HeadBucket(bucket);
   if (!info.ok()) {
     // A bucket whose owner cannot be read is nobody's to use: fail closed.
@@ -146,6 +153,11 @@ bool AuthorizeBucket(S3Context& ctx, const std::string& bucket, const std::strin
     return true;
   }
   attributes = std::move(info->attributes);
+  if (const std::string* expected = ctx.request.Header(expected_owner_header);
+      expected != nullptr && *expected != attributes.owner) {
+    ctx.Error("AccessDenied");
+    return false;
+  }
   // DeleteObjects names its keys in the body: with a policy, each is
   // authorized there (MayDeleteKey), as AWS answers AccessDenied per key.
   if (ctx.operation == S3Operation::kDeleteObjects && !attributes.policy.empty()) return true;
@@ -178,7 +190,8 @@ std::string VersionAction(std::string_view action) {
 
 bool AuthorizeFormUpload(S3Context& ctx, const std::string& key) {
   // A bucket that does not exist passes: the upload answers NoSuchBucket.
-  return AuthorizeBucket(ctx, ctx.bucket, key, ctx.row->action, ctx.bucket_attributes);
+  return AuthorizeBucket(ctx, ctx.bucket, key, ctx.row->action, kExpectedBucketOwner,
+                         ctx.bucket_attributes);
 }
 
 bool MayDeleteKey(const S3Context& ctx, const std::string& key, bool version) {
@@ -199,14 +212,18 @@ bool Authorize(S3Context& ctx) {
   // Unmatched requests name no action: only an owner's, never a policy's.
   std::string action(ctx.row != nullptr ? ctx.row->action : "");
   if (ctx.request.HasQuery("versionId")) action = VersionAction(action);
-  if (!AuthorizeBucket(ctx, ctx.bucket, ctx.key, action, ctx.bucket_attributes)) return false;
+  if (!AuthorizeBucket(ctx, ctx.bucket, ctx.key, action, kExpectedBucketOwner,
+                       ctx.bucket_attributes)) {
+    return false;
+  }
   if (access == Access::kBucketOwnerAndCopySource) {
     CopySource source;
     if (!ParseCopySource(ctx, source)) return false;
     store::BucketAttributes source_attributes;
     const std::string_view read =
         source.version_id.empty() ? "s3:GetObject" : "s3:GetObjectVersion";
-    if (!AuthorizeBucket(ctx, source.bucket, source.key, read, source_attributes)) {
+    if (!AuthorizeBucket(ctx, source.bucket, source.key, read, "x-amz-source-expected-bucket-owner",
+                         source_attributes)) {
       return false;
     }
   }

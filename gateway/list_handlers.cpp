@@ -100,9 +100,13 @@ void AppendCommon(pugi::xml_node root, const ListParams& p,
   }
 }
 
-void AppendHeader(pugi::xml_node root, const S3Context& ctx, const ListParams& p) {
+// ListObjectsV2 url-encodes the Prefix it echoes; ListObjects (V1) sends it
+// as given, as AWS does and SDKs expect (botocore decodes V1's Marker,
+// NextMarker and Delimiter, never its Prefix).
+void AppendHeader(pugi::xml_node root, const S3Context& ctx, const ListParams& p,
+                  bool encode_prefix) {
   AddText(root, "Name", ctx.bucket);
-  AddText(root, "Prefix", Encoded(p, p.prefix));
+  AddText(root, "Prefix", encode_prefix ? Encoded(p, p.prefix) : p.prefix);
 }
 
 }  // namespace
@@ -117,7 +121,7 @@ void ListObjects(S3Context& ctx) {
 
   XmlResponse xml("ListBucketResult");
   auto root = xml.root();
-  AppendHeader(root, ctx, p);
+  AppendHeader(root, ctx, p, /*encode_prefix=*/false);
   AddText(root, "Marker", Encoded(p, marker));
   AddText(root, "MaxKeys", std::to_string(p.max_keys));
   if (!p.delimiter.empty()) AddText(root, "Delimiter", Encoded(p, p.delimiter));
@@ -138,9 +142,11 @@ void ListObjectsV2(S3Context& ctx) {
   std::string start_after;
   const std::string* token = ctx.request.Query("continuation-token");
   if (const std::string* v = ctx.request.Query("start-after")) start_after = *v;
-  if (token != nullptr) {
+  // An empty token is no token (start-after applies), echoed as sent: AWS's
+  // answer, which SDKs that always send the parameter rely on.
+  if (token != nullptr && !token->empty()) {
     auto decoded = Base64Decode(*token);
-    if (!decoded || token->empty()) {
+    if (!decoded) {
       return ctx.Error("InvalidArgument", "The continuation token provided is incorrect");
     }
     marker = *decoded;
@@ -154,7 +160,7 @@ void ListObjectsV2(S3Context& ctx) {
 
   XmlResponse xml("ListBucketResult");
   auto root = xml.root();
-  AppendHeader(root, ctx, p);
+  AppendHeader(root, ctx, p, /*encode_prefix=*/true);
   if (token != nullptr) AddText(root, "ContinuationToken", *token);
   if (!start_after.empty()) AddText(root, "StartAfter", Encoded(p, start_after));
   AddText(root, "KeyCount",
@@ -202,7 +208,7 @@ void ListObjectVersions(S3Context& ctx) {
 
   XmlResponse xml("ListVersionsResult");
   auto root = xml.root();
-  AppendHeader(root, ctx, p);
+  AppendHeader(root, ctx, p, /*encode_prefix=*/true);
   AddText(root, "KeyMarker", Encoded(p, key_marker));
   AddText(root, "VersionIdMarker", request.version_id_marker);
   AddText(root, "MaxKeys", std::to_string(p.max_keys));

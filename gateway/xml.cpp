@@ -97,7 +97,11 @@ pugi::xml_node AddText(pugi::xml_node parent, const char* name, std::string_view
 
 pugi::xml_node ParseXmlBody(std::string_view body, const char* root_name, pugi::xml_document& doc) {
   if (!IsXmlText(body)) return {};
-  if (!doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8)) {
+  // parse_ws_pcdata_single: an element holding only whitespace keeps it
+  // (`<Key> </Key>` names the key " "), while the whitespace that indents
+  // elements is still dropped.
+  constexpr unsigned kOptions = pugi::parse_default | pugi::parse_ws_pcdata_single;
+  if (!doc.load_buffer(body.data(), body.size(), kOptions, pugi::encoding_utf8)) {
     return {};
   }
   pugi::xml_node root = doc.document_element();

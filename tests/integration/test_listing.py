@@ -345,6 +345,30 @@ def test_encoding_type_url_and_xml_escaping(server, s3, bucket):
     assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == byte_sorted(keys)
 
 
+def test_v1_echoes_its_prefix_as_sent_and_v2_encodes_it(server, s3, bucket):
+    """botocore decodes ListObjectsV2's Prefix but never ListObjects' (V1):
+    both come back to the SDK as the prefix asked for."""
+    put_all(s3, bucket, ["foo/bar", "quux"])
+    for prefix in ["\n", "a b/ü"]:
+        v1 = s3.list_objects(Bucket=bucket, Prefix=prefix)
+        assert v1["Prefix"] == prefix and "Contents" not in v1
+        v2 = s3.list_objects_v2(Bucket=bucket, Prefix=prefix)
+        assert v2["Prefix"] == prefix and v2["KeyCount"] == 0
+    root = _raw_list(server, bucket, **{"encoding-type": "url", "prefix": "a b"})
+    assert root.find(f"{NS}Prefix").text == "a b"
+    root = _raw_list(server, bucket, **{"list-type": "2", "encoding-type": "url", "prefix": "a b"})
+    assert root.find(f"{NS}Prefix").text == "a%20b"
+
+
+def test_an_empty_continuation_token_is_no_token(server, s3, bucket):
+    put_all(s3, bucket, ["bar", "baz", "foo"])
+    got = s3.list_objects_v2(Bucket=bucket, ContinuationToken="")
+    assert got["ContinuationToken"] == "" and not got["IsTruncated"]
+    assert [o["Key"] for o in got["Contents"]] == ["bar", "baz", "foo"]
+    got = s3.list_objects_v2(Bucket=bucket, ContinuationToken="", StartAfter="baz")
+    assert [o["Key"] for o in got["Contents"]] == ["foo"]
+
+
 def test_listing_never_shows_internal_state(server, s3, bucket):
     # Staging inodes, journals and multipart parts live under ROOT/.fsgate: never listed.
     up = s3.create_multipart_upload(Bucket=bucket, Key="mp")

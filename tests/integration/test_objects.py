@@ -868,3 +868,15 @@ def test_storage_class_standard_only(server, s3, bucket):
                      Key="k", StorageClass=cls)
     assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["std"]
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+def test_delete_objects_of_keys_of_whitespace(any_bucket):
+    """<Key> </Key> names the key " ": the XML body keeps an element's only
+    whitespace (it once came out as an empty key, and the object stayed)."""
+    srv, s3, bucket = any_bucket
+    keys = [" ", "_ _", "  ", "\t"]
+    _put_many(s3, bucket, keys)
+    resp = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys]})
+    assert not resp.get("Errors"), resp.get("Errors")
+    assert sorted(d["Key"] for d in resp["Deleted"]) == sorted(keys)
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0

@@ -109,3 +109,21 @@ def test_wrong_secret_and_header_v2_are_refused(server, doc):
     with pytest.raises(botocore.exceptions.ClientError) as info:
         v2_client(server).get_object(Bucket=bucket, Key=key)
     assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] in (400, 403)
+
+
+@pytest.mark.parametrize("expires_in,message", [
+    (0, "Request has expired"),  # Expires is the first second the URL is refused
+    (-7, "Request has expired"),
+    (609901, "Expires must be less than a week (in seconds) that is 604800"),
+])
+def test_expiry_out_of_range_is_refused_even_on_a_public_object(server, doc, expires_in, message):
+    """A URL that is refused is not served as an anonymous request instead."""
+    bucket, key = doc
+    s3 = server.client()
+    s3.put_object_acl(Bucket=bucket, Key=key, ACL="public-read")
+    assert curl(f"{server.endpoint}/{bucket}/{urllib.parse.quote(key)}")[0] == 200
+    url = v2_client(server).generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_in)
+    status, body = curl(url)
+    assert status == 403, body
+    assert b"<Code>AccessDenied</Code>" in body and f"<Message>{message}</Message>".encode() in body

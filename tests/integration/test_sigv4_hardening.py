@@ -104,6 +104,36 @@ def test_presigned_refuses_empty_signed_headers(server, s3, bucket):
                       sign=False).status == 200
 
 
+def test_presigned_for_zero_seconds_never_works(server, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    resp = server.raw("GET", server.presign_v4("GET", f"/{bucket}/k", expires=0), sign=False)
+    assert_error(resp, 403, "AccessDenied", "Request has expired")
+    resp = server.raw("GET", server.presign_v4("GET", f"/{bucket}/k", expires=1), sign=False)
+    assert resp.status == 200 and resp.body == b"x"
+
+
+def test_expected_bucket_owner_must_be_the_owner(server, s3, bucket):
+    """x-amz-expected-bucket-owner (and for a copy's source
+    x-amz-source-expected-bucket-owner): another owner is AccessDenied and
+    nothing changes; the owner's own id passes."""
+    owner = s3.get_bucket_acl(Bucket=bucket)["Owner"]["ID"]
+    s3.put_object(Bucket=bucket, Key="src", Body=b"s")
+    for headers in ({"x-amz-expected-bucket-owner": owner + "x"},
+                    {"x-amz-expected-bucket-owner": ""}):
+        assert_error(server.raw("PUT", f"/{bucket}/k", headers=headers, body=b"x"), 403,
+                     "AccessDenied")
+        assert_error(server.raw("GET", f"/{bucket}", headers=headers), 403, "AccessDenied")
+    assert_error(server.raw("PUT", f"/{bucket}/copy", headers={
+        "x-amz-copy-source": f"/{bucket}/src",
+        "x-amz-source-expected-bucket-owner": owner + "x"}), 403, "AccessDenied")
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["src"]
+    assert server.raw("PUT", f"/{bucket}/k", headers={"x-amz-expected-bucket-owner": owner},
+                      body=b"x").status == 200
+    assert server.raw("PUT", f"/{bucket}/copy", headers={
+        "x-amz-copy-source": f"/{bucket}/src", "x-amz-expected-bucket-owner": owner,
+        "x-amz-source-expected-bucket-owner": owner}).status == 200
+
+
 # ----------------------------------------------------------------------------------------
 # The credential scope names the gateway's region
 

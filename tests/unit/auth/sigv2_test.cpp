@@ -63,12 +63,17 @@ TEST(SigV2Presigned, Refusals) {
         .error_code;
   };
   const std::string path = "/johnsmith/photos/puppy.jpg";
+  const int64_t before = 1175139000;  // the example's Expires is 1175139620
   EXPECT_EQ(code(path + kQuery, 1175139621), "AccessDenied") << "expired";
-  EXPECT_EQ(code(path + "?AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Expires=1175139620", 0),
+  EXPECT_EQ(code(path + kQuery, 1175139620), "AccessDenied") << "Expires is the first second out";
+  EXPECT_EQ(code(path + kQuery, 1175139620 - 604801), "AccessDenied") << "over a week ahead";
+  EXPECT_EQ(code(path + kQuery, 1175139620 - 604800), "") << "a week ahead";
+  EXPECT_EQ(code(path + "?AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Expires=1175139620", before),
             "AccessDenied");
-  EXPECT_EQ(code(path + "?AWSAccessKeyId=AKIAOTHER&Expires=1175139620&Signature=x", 0),
+  EXPECT_EQ(code(path + "?AWSAccessKeyId=AKIAOTHER&Expires=1175139620&Signature=x", before),
             "InvalidAccessKeyId");
-  EXPECT_EQ(code("/johnsmith/photos/kitten.jpg" + std::string(kQuery), 0), "SignatureDoesNotMatch");
+  EXPECT_EQ(code("/johnsmith/photos/kitten.jpg" + std::string(kQuery), before),
+            "SignatureDoesNotMatch");
 }
 
 }  // namespace

@@ -179,6 +179,7 @@ TEST(SigV4S3Examples, PresignedOverSevenDays) {
   ExpectError(Auth(PresignedExample("604801")), "AuthorizationQueryParametersError",
               "X-Amz-Expires must be less than a week (in seconds) that is 604800");
   ExpectError(Auth(PresignedExample("-1")), "AuthorizationQueryParametersError");
+  ExpectError(Auth(PresignedExample("0"), ExampleTime()), "AccessDenied", "Request has expired");
   ExpectError(Auth(PresignedExample("soon")), "AuthorizationQueryParametersError");
   // Within the limit, the signature (over X-Amz-Expires too) is what fails.
   ExpectError(Auth(PresignedExample("604800")), "SignatureDoesNotMatch");

@@ -24,6 +24,18 @@ TEST(ParseCompleteMultipartUpload, PartsCarryTheChecksumsTheyList) {
   EXPECT_TRUE((*parts)[2].checksums.empty());
 }
 
+// S3 keys may be or end in whitespace; an indented document's layout is no key.
+TEST(ParseDeleteObjects, KeysOfWhitespaceAreKeptAsSent) {
+  auto request = ParseDeleteObjects(
+      "<Delete>\n  <Object>\n    <Key> </Key>\n  </Object>\n"
+      "  <Object><Key>_ _</Key><VersionId>null</VersionId></Object>\n"
+      "  <Object><Key>\t a \t</Key></Object>\n  <Quiet>true</Quiet>\n</Delete>");
+  ASSERT_TRUE(request);
+  EXPECT_EQ(request->keys, (std::vector<std::string>{" ", "_ _", "\t a \t"}));
+  EXPECT_EQ(request->version_ids, (std::vector<std::string>{"", "null", ""}));
+  EXPECT_TRUE(request->quiet);
+}
+
 TEST(ParseAccessControlPolicy, GranteesOfEachTypeWhateverTheXsiPrefix) {
   auto acl = ParseAccessControlPolicy(
       "<AccessControlPolicy xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
