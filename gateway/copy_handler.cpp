@@ -1,3 +1,4 @@
+#include <charconv>
 #include <optional>
 #include <vector>
 
@@ -99,6 +100,31 @@ void CopyObject(S3Context& ctx) {
   ctx.SendXml(200, xml, std::move(extra));
 }
 
+namespace {
+
+// x-amz-copy-source-range: exactly "bytes=first-last", first <= last.
+std::optional<ByteRange> ParseCopySourceRange(std::string_view value) {
+  constexpr std::string_view kUnit = "bytes=";
+  if (!value.starts_with(kUnit)) return std::nullopt;
+  value.remove_prefix(kUnit.size());
+  const size_t dash = value.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  auto number = [](std::string_view digits) -> std::optional<uint64_t> {
+    uint64_t n = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size()) {
+      return std::nullopt;
+    }
+    return n;
+  };
+  auto first = number(value.substr(0, dash));
+  auto last = number(value.substr(dash + 1));
+  if (!first || !last || *first > *last) return std::nullopt;
+  return ByteRange{*first, *last};
+}
+
+}  // namespace
+
 // UploadPartCopy: the part's bytes come from (a range of) an existing object.
 void UploadPartCopy(S3Context& ctx) {
   CopySource source;
@@ -116,12 +142,20 @@ void UploadPartCopy(S3Context& ctx) {
   ByteRange range{0, meta.size == 0 ? 0 : meta.size - 1};
   uint64_t length = meta.size;
   if (const std::string* r = ctx.request.Header("x-amz-copy-source-range")) {
-    if (ParseRange(*r, meta.size, range) != RangeResult::kSatisfiable) {
+    auto parsed = ParseCopySourceRange(*r);
+    if (!parsed) {
       return ctx.Error("InvalidArgument",
                        "The x-amz-copy-source-range value must be of the form "
                        "bytes=first-last where first and last are the "
                        "zero-based offsets of the first and last bytes to copy");
     }
+    // Unlike a GET's Range, the last byte must be in the source: no clamping.
+    if (parsed->last >= meta.size) {
+      return ctx.Error(
+          "InvalidArgument",
+          "Range specified is not valid for source object of size: " + std::to_string(meta.size));
+    }
+    range = *parsed;
     length = range.last - range.first + 1;
   }
   const std::string& upload_id = *ctx.request.Query("uploadId");

@@ -34,22 +34,27 @@ std::string CanonicalHeaderName(std::string_view lower) {
 }
 
 // aws-chunked is the transfer framing of this request, not a property of the
-// object: S3 drops it from the stored Content-Encoding.
+// object: S3 drops it from the stored Content-Encoding, which otherwise is
+// kept as sent ("deflate, gzip" stays so).
 std::string WithoutAwsChunked(std::string_view value) {
+  const std::string_view sent = value;
+  bool dropped = false;
   std::string out;
   while (!value.empty()) {
     auto comma = value.find(',');
     std::string_view item = value.substr(0, comma);
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (!item.empty() && item != "aws-chunked") {
-      if (!out.empty()) out += ",";
+    if (item == "aws-chunked") {
+      dropped = true;
+    } else if (!item.empty()) {
+      if (!out.empty()) out += ", ";
       out += item;
     }
     if (comma == std::string_view::npos) break;
     value.remove_prefix(comma + 1);
   }
-  return out;
+  return dropped ? out : std::string(sent);
 }
 
 }  // namespace

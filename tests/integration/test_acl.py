@@ -437,3 +437,20 @@ def test_policy_date_window_and_set_qualifiers(alice, bob, anon, bucket):
                         "Resource": f"arn:aws:s3:::{bucket}/*",
                         "Condition": {"ForSomeValues:StringEquals": {"aws:username": "bob"}}}]}))
     assert err["Error"]["Message"] == "Invalid Condition type : ForSomeValues:StringEquals"
+
+
+def test_group_grants_are_listed_before_user_grants(alice, bucket):
+    """Grants have no meaning by order; fsgate lists the groups' first, then the
+    users', as Ceph RGW does and its s3-tests compare."""
+    alice.put_object(Bucket=bucket, Key="doc", Body=b"x", ACL="public-read-write")
+    kinds = [g["Grantee"]["Type"] for g in alice.get_object_acl(Bucket=bucket, Key="doc")["Grants"]]
+    assert kinds == ["Group", "Group", "CanonicalUser"]
+    acl = alice.get_bucket_acl(Bucket=bucket)
+    acl["Grants"].append({"Grantee": {"Type": "Group",
+                                      "URI": "http://acs.amazonaws.com/groups/global/AllUsers"},
+                          "Permission": "READ"})
+    alice.put_bucket_acl(Bucket=bucket, AccessControlPolicy={"Grants": acl["Grants"],
+                                                             "Owner": acl["Owner"]})
+    got = alice.get_bucket_acl(Bucket=bucket)["Grants"]
+    assert [(g["Grantee"]["Type"], g["Permission"]) for g in got] == \
+        [("Group", "READ"), ("CanonicalUser", "FULL_CONTROL")]

@@ -880,3 +880,10 @@ def test_delete_objects_of_keys_of_whitespace(any_bucket):
     assert not resp.get("Errors"), resp.get("Errors")
     assert sorted(d["Key"] for d in resp["Deleted"]) == sorted(keys)
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+
+
+def test_content_encoding_is_kept_as_sent_but_aws_chunked(server, s3, bucket):
+    for sent, stored in [("deflate, gzip", "deflate, gzip"), ("gzip,br", "gzip,br"),
+                         ("gzip, aws-chunked", "gzip"), ("aws-chunked,deflate, gzip", "deflate, gzip")]:
+        s3.put_object(Bucket=bucket, Key="enc", Body=b"x", ContentEncoding=sent)
+        assert s3.head_object(Bucket=bucket, Key="enc")["ContentEncoding"] == stored, sent
