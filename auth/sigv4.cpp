@@ -4,6 +4,7 @@
 #include <array>
 #include <set>
 
+#include "auth/signing_key_cache.h"
 #include "auth/sigv4_canonical.h"
 #include "base/hash.h"
 
@@ -200,8 +201,8 @@ AuthResult Verify(const RequestView& request, const CredentialStore& users, cons
                 "The AWS Access Key Id you provided does not exist in our records.");
   }
   const sigv4::HeaderList headers(request.headers.begin(), request.headers.end());
-  std::string key = sigv4::SigningKey(user->secret_key, claim.credential.date,
-                                      claim.credential.region, claim.credential.service);
+  std::string key = SigningKeyCache::Shared().Get(
+      user->secret_key, claim.credential.date, claim.credential.region, claim.credential.service);
   auto sign = [&](bool target_as_sent) {
     const std::string canonical = sigv4::CanonicalRequest({
         .method = request.method,
