@@ -140,10 +140,35 @@ std::string Hasher::Finish() {
   return out;
 }
 
+namespace {
+
+// This thread's digest context for one-shot digests and HMACs: a Hasher
+// allocates its own and its Impl per use (SigV4 hashes each request's
+// canonical request once).
+EVP_MD_CTX* ThreadDigestContext() {
+  static thread_local const EvpMdCtx ctx(EVP_MD_CTX_new());
+  if (!ctx) throw std::runtime_error("EVP_MD_CTX_new failed");
+  return ctx.get();
+}
+
+}  // namespace
+
 std::string Digest(HashAlgorithm algorithm, std::string_view data) {
-  Hasher hasher(algorithm);
-  hasher.Update(data);
-  return hasher.Finish();
+  const EVP_MD* md = EvpDigest(algorithm);
+  if (md == nullptr) {  // the CRCs
+    Hasher hasher(algorithm);
+    hasher.Update(data);
+    return hasher.Finish();
+  }
+  EVP_MD_CTX* ctx = ThreadDigestContext();
+  std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
+  unsigned int len = 0;
+  if (EVP_DigestInit_ex2(ctx, md, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx, data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx, out.data(), &len) != 1) {
+    throw std::runtime_error("digest failed");
+  }
+  return std::string(reinterpret_cast<const char*>(out.data()), len);
 }
 
 namespace {
@@ -155,7 +180,7 @@ namespace {
 // signing key cache).
 std::string Hmac(HashAlgorithm algorithm, std::string_view key, std::string_view data) {
   constexpr size_t kBlock = 64;  // SHA-1's and SHA-256's block size
-  static thread_local const EvpMdCtx ctx(EVP_MD_CTX_new());
+  EVP_MD_CTX* ctx = ThreadDigestContext();
   const EVP_MD* md = EvpDigest(algorithm);
   std::string hashed_key;
   if (key.size() > kBlock) {
@@ -172,14 +197,14 @@ std::string Hmac(HashAlgorithm algorithm, std::string_view key, std::string_view
     for (size_t i = 0; i < key.size(); ++i) pad[i] ^= static_cast<unsigned char>(key[i]);
     return pad.data();
   };
-  const bool ok = ctx && EVP_DigestInit_ex2(ctx.get(), md, nullptr) == 1 &&
-                  EVP_DigestUpdate(ctx.get(), padded_key(0x36), kBlock) == 1 &&
-                  EVP_DigestUpdate(ctx.get(), data.data(), data.size()) == 1 &&
-                  EVP_DigestFinal_ex(ctx.get(), inner.data(), &inner_len) == 1 &&
-                  EVP_DigestInit_ex2(ctx.get(), md, nullptr) == 1 &&
-                  EVP_DigestUpdate(ctx.get(), padded_key(0x5c), kBlock) == 1 &&
-                  EVP_DigestUpdate(ctx.get(), inner.data(), inner_len) == 1 &&
-                  EVP_DigestFinal_ex(ctx.get(), outer.data(), &outer_len) == 1;
+  const bool ok = EVP_DigestInit_ex2(ctx, md, nullptr) == 1 &&
+                  EVP_DigestUpdate(ctx, padded_key(0x36), kBlock) == 1 &&
+                  EVP_DigestUpdate(ctx, data.data(), data.size()) == 1 &&
+                  EVP_DigestFinal_ex(ctx, inner.data(), &inner_len) == 1 &&
+                  EVP_DigestInit_ex2(ctx, md, nullptr) == 1 &&
+                  EVP_DigestUpdate(ctx, padded_key(0x5c), kBlock) == 1 &&
+                  EVP_DigestUpdate(ctx, inner.data(), inner_len) == 1 &&
+                  EVP_DigestFinal_ex(ctx, outer.data(), &outer_len) == 1;
   OPENSSL_cleanse(pad.data(), pad.size());
   if (!ok) throw std::runtime_error("HMAC failed");
   return std::string(reinterpret_cast<const char*>(outer.data()), outer_len);
