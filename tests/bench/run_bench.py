@@ -663,7 +663,7 @@ def main():
                         help="fsgate_null_server binary, the reference rows' server "
                              "(default ./build/tests/bench/fsgate_null_server)")
     parser.add_argument("--quick", action="store_true",
-                        help="short phases and a 10,000-file tree (about 2 minutes)")
+                        help="short phases and a 10,000-file tree (about 4 minutes)")
     parser.add_argument("--fsync", choices=["on", "off", "both"], default="both")
     parser.add_argument("--scratch", default=tempfile.gettempdir(),
                         help="where the fresh roots go (one disk for all)")
@@ -829,6 +829,9 @@ def connections_phase(args, idle):
         print(f"  opened in {held['open_seconds']:.1f} s; {held['held_at_end']:,} still open after "
               f"the GET phase" + (f"; first refused: {held['first_failure']}"
                                   if held["first_failure"] else ""))
+    for label, _, _, c in rows:
+        if c["errors"]:  # "transport": no answer, e.g. a connection refused at the limit
+            print(f"  {label}: the 16 clients' statuses {c['status']}")
 
 
 def answered_ok_per_sec(cell):
