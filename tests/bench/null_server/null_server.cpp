@@ -9,9 +9,13 @@
 // With --durable DIR each PUT and DELETE first does one pwrite of its body (a
 // DELETE's: its target, as a journal would record it) to a file in DIR and one
 // fdatasync: the least any durable server must do before it answers. The file
-// is one per connection, unnamed (O_TMPFILE), overwritten at offset 0, so after
-// a connection's first request the sync carries no metadata — a floor, not a
-// model of a filesystem create.
+// is one per connection (DIR/connection-N, removed when it closes), overwritten
+// at offset 0, so after a connection's first request the sync carries no
+// metadata — a floor, not a model of a filesystem create. Not O_TMPFILE: its
+// syncs were the slowest of the variants tried (1.4–2.5 ms against 0.6–2.2 ms
+// for a named file, 400 syncs each, ext4 on virtio); a named file overwritten
+// in place synced as fast as appends to a pre-zeroed log, fsgate's journal's
+// pattern (p50 0.08 vs 0.10 ms, alternating in one loop).
 //
 // One thread per connection with blocking I/O: one recv and one send per small
 // request, no event loop in between (at 1 connection that is the least CPU and
@@ -25,7 +29,9 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <iostream>
 #include <memory>
@@ -76,7 +82,7 @@ RequestHead ParseHead(std::string_view head) {
     std::string_view value = line.substr(colon + 1);
     while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
     if (IEquals(name, "content-length")) {
-      r.content_length = std::strtoull(std::string(value).c_str(), nullptr, 10);
+      std::from_chars(value.data(), value.data() + value.size(), r.content_length);
     } else if (IEquals(name, "connection") && IEquals(value, "close")) {
       r.close = true;
     }
@@ -99,7 +105,10 @@ class Connection {
   Connection(int fd, const Options& options, const std::string& get_response)
       : fd_(fd), options_(options), get_response_(get_response) {}
   ~Connection() {
-    if (file_ >= 0) ::close(file_);
+    if (file_ >= 0) {
+      ::close(file_);
+      ::unlink(path_.c_str());
+    }
     ::close(fd_);
   }
   Connection(const Connection&) = delete;
@@ -107,10 +116,11 @@ class Connection {
 
   void Serve() {
     if (!options_.durable_dir.empty()) {
-      file_ = ::open(options_.durable_dir.c_str(), O_TMPFILE | O_RDWR, 0600);
+      static std::atomic<uint64_t> serial{0};
+      path_ = options_.durable_dir + "/connection-" + std::to_string(serial++);
+      file_ = ::open(path_.c_str(), O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0600);
       if (file_ < 0) {
-        std::cerr << "fsgate_null_server: O_TMPFILE in " << options_.durable_dir << ": "
-                  << std::strerror(errno) << "\n";
+        std::cerr << "fsgate_null_server: " << path_ << ": " << std::strerror(errno) << "\n";
         return;
       }
     }
@@ -177,6 +187,7 @@ class Connection {
   }
 
   int fd_;
+  std::string path_;  // with --durable: this connection's file
   int file_ = -1;
   const Options& options_;
   const std::string& get_response_;
