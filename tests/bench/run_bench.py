@@ -419,6 +419,22 @@ def measure(target, phase):
     return cell
 
 
+def put_phase(args, target, bucket, connections, seconds):
+    """4 KiB PUTs of new keys over 16 directories, into a bucket it creates."""
+    return run_load(args, target, bucket,
+                    ["--connections", str(connections), "--size", "4096", "--prefix", "k",
+                     "--dirs", "16", "--create-bucket", "--op", "put", "--duration", str(seconds)],
+                    args.verbose)["phases"][0]
+
+
+def durable_floor_put_c1(args):
+    """The durable null server's PUT 4KiB c1 row alone, on a fresh server."""
+    with NullServer(args.null_server, args.scratch, True) as null:
+        target = Target(null.endpoint, ACCESS_KEY, SECRET_KEY, pid=null.process.pid)
+        seconds = PLANS["quick" if args.quick else "full"]["c1"][0]
+        return measure(target, put_phase(args, target, "bench-floor", 1, seconds))
+
+
 def workloads(args, target, verbose, trees=True):
     """Runs every workload against `target` (the tree's only when `trees`);
     returns {row name: cell}."""
@@ -429,9 +445,7 @@ def workloads(args, target, verbose, trees=True):
         bucket = f"bench-c{connections}-{int(time.time() * 1000) % 10**9}"
         common = ["--connections", str(connections), "--size", "4096",
                   "--prefix", "k", "--dirs", "16"]
-        put = run_load(args, target, bucket,
-                       common + ["--create-bucket", "--op", "put", "--duration", str(put_s)],
-                       verbose)["phases"][0]
+        put = put_phase(args, target, bucket, connections, put_s)
         cells[f"PUT 4KiB c{connections}"] = measure(target, put)
         keys = str(put["indices"])
         get = run_load(args, target, bucket,
@@ -562,9 +576,10 @@ def print_rows(header, rows):
         print(line(r))
 
 
-def print_reference(results, reference):
+def print_reference(results, reference, floor_after):
     """fsgate's PUT/GET/DELETE rows beside the reference servers' (the floor
-    of this machine), and fsgate async at 1 connection as a share of it."""
+    of this machine), and fsgate async at 1 connection as a share of it;
+    `floor_after`: the durable null's PUT c1 measured again after fsgate's."""
     print("\nreference servers: the same fsgate_load against fsgate_null_server, "
           "which does no S3 work")
     header = ["workload", "server", "ops/s", "p50 ms", "p99 ms", "CPU us"]
@@ -588,6 +603,11 @@ def print_reference(results, reference):
             continue  # an answer from the page cache is no share of a synced write
         share = asynchronous[row]["ops_per_sec"] / max(reference[server][row]["ops_per_sec"], 1e-9)
         print(f"  {row}: {share:.0%} of {server} (target >= {target}%)")
+    before = reference[DURABLE_NULL]["PUT 4KiB c1"]
+    print(f"  (the durable null's PUT 4KiB c1 before fsgate's phases: "
+          f"{before['ops_per_sec']:.0f} ops/s, p50 {before['p50']:.3f} ms; after them: "
+          f"{floor_after['ops_per_sec']:.0f} ops/s, p50 {floor_after['p50']:.3f} ms: "
+          f"the shares above are only as steady as the disk was in between)")
     for label, cells in reference.items():
         for name, cell in cells.items():
             if cell["errors"]:
@@ -734,6 +754,9 @@ def run(args):
             reference[label] = workloads(args, target, args.verbose, trees=False)
     try:
         run_servers(args, results, settles, finished)
+        # The same floor again after fsgate's phases: how steady the disk was between.
+        log("durable null PUT c1 again")
+        floor_after = durable_floor_put_c1(args)
     finally:
         for server in finished:
             server.remove_root()
@@ -748,7 +771,7 @@ def run(args):
                                        args.other_secret_key), args.verbose)
     print()
     print_table(results, other, "rgw" if args.rgw else "other")
-    print_reference(results, reference)
+    print_reference(results, reference, floor_after)
     if settles:
         print("\nbacklog applied before the next phase started (waits of 0.1 s or more):")
         for line in settles:
