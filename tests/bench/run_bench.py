@@ -806,8 +806,9 @@ def connections_phase(args, idle):
              "--idle-timeout", "600"]
     open_files = (idle + 64) * 8 + 1024
     rows = []
-    with Server(args.fsgate, args.scratch, "async", "on", args.keep, args.ceph_conf,
-                flags=flags, open_files=open_files) as server:
+    server = Server(args.fsgate, args.scratch, "async", "on", args.keep, args.ceph_conf,
+                    flags=flags, open_files=open_files)
+    try:
         target = Target(server.endpoint, ACCESS_KEY, SECRET_KEY, server)
         bucket = "bench-connections"
         common = ["--connections", "16", "--size", "4096", "--prefix", "k", "--dirs", "16"]
@@ -826,7 +827,9 @@ def connections_phase(args, idle):
         server.log_file.flush()
         with open(server.log_path, "rb") as f:  # its start-up line gives the limit in force
             found = re.search(rb"max-connections=(\d+)", f.read(1 << 16))
-    server.remove_root()
+    finally:
+        server.stop()
+        server.remove_root()
     print(f"\nconnections: {idle:,} idle keep-alive connections (one HeadBucket each, from "
           f"127.0.0.2) held while 16 clients GET 4 KiB for {get_s} s; one async fsgate, fsync on, "
           f"started with {' '.join(flags)} and open files {limits} (asked for {open_files:,}); "
