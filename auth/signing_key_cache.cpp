@@ -26,8 +26,10 @@ size_t SigningKeyCache::size() const {
 }
 
 SigningKeyCache& SigningKeyCache::Shared() {
-  static SigningKeyCache cache;
-  return cache;
+  // Never destroyed: a connection thread may still verify a request while
+  // the process exits.
+  static SigningKeyCache* const cache = new SigningKeyCache;
+  return *cache;
 }
 
 }  // namespace fsgate::auth
