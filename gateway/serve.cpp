@@ -145,6 +145,7 @@ int RunServe(const ServeConfig& given) {
   store_options.default_bucket_owner = users.main_user();
   store_options.multipart_expiry = std::chrono::seconds(config.multipart_expiry_seconds);
   store_options.gateway_id = config.gateway_id;
+  store_options.nest_key_conflicts = config.key_conflicts == KeyConflicts::kNest;
   auto opened = store::ObjectStore::Open(std::move(*backend), store_options, metrics);
   if (!opened.ok()) {
     spdlog::critical("cannot open the store: {}", opened.status().message());

@@ -120,6 +120,12 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(std::unique_ptr<fs::Backe
       spdlog::info("unclean stop: put back {} latest versions left in their history", *repaired);
     }
   }
+  // Always, whatever --key-conflicts says now: a nest cut short by a crash
+  // leaves an object that only this finishes.
+  auto nested = store->RepairNests();
+  if (!nested.ok()) return nested.status();
+  if (*nested > 0)
+    spdlog::info("unclean stop: finished {} moves of objects into their directories", *nested);
   store->StartAdoption(std::move(adoption));
   caps.OnTake([s = store.get()](const std::string& bucket) { s->ForgetBucket(bucket); });
   return std::unique_ptr<ObjectStore>(std::move(store));

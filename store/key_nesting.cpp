@@ -1,0 +1,219 @@
+// --key-conflicts nest: an object "a" beside objects under "a/" (layout and
+// crash reasoning: nested_key.h; locks: nest_locks.h).
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <functional>
+
+#include "base/log_text.h"
+#include "fs/backend_util.h"
+#include "store/fs_object_store.h"
+#include "store/key_path.h"
+#include "store/nested_key.h"
+#include "store/s3_errors.h"
+
+namespace fsgate::store {
+namespace {
+
+// Each round of a nesting publish either lands or moves one file out of the
+// way first; more rounds than a key has components mean writers racing it.
+constexpr int kMaxNestRounds = 8;
+
+bool IsNameConflict(const Status& s) { return s.Is(StatusCode::kAlreadyExists); }
+
+}  // namespace
+
+size_t NestLocks::KeySlot(const std::string& bucket, const std::string& key) {
+  return std::hash<std::string>{}(bucket + "/" + key) % 256;
+}
+
+size_t NestLocks::BucketSlot(const std::string& bucket) {
+  return std::hash<std::string>{}(bucket) % 16;
+}
+
+std::vector<std::unique_lock<std::mutex>> NestLocks::LockKeys(
+    const std::string& bucket, const std::vector<std::string>& keys) {
+  std::vector<size_t> slots;
+  slots.reserve(keys.size());
+  for (const std::string& key : keys) slots.push_back(KeySlot(bucket, key));
+  std::sort(slots.begin(), slots.end());
+  slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
+  std::vector<std::unique_lock<std::mutex>> held;
+  held.reserve(slots.size());
+  for (size_t slot : slots) held.emplace_back(keys_[slot]);
+  return held;
+}
+
+dirops::NodePath FsObjectStore::KeyNode(const std::string& bucket, const std::string& key) {
+  if (options_.nest_key_conflicts && !IsDirectoryKey(key)) {
+    dirops::NodePath nested = NestedNode(bucket, key);
+    if (ns_->Find(nested).ok()) return nested;
+  }
+  return ObjectNode(bucket, key);
+}
+
+Result<dirops::NodeView> FsObjectStore::FindNode(const std::string& bucket, const std::string& key,
+                                                 dirops::NodePath& node) {
+  node = ObjectNode(bucket, key);
+  auto view = ns_->Find(node);
+  if (view.ok() || !options_.nest_key_conflicts || IsDirectoryKey(key) ||
+      !view.status().Is(StatusCode::kNotFound)) {
+    return view;
+  }
+  for (int look = 0; look < 2; ++look) {
+    dirops::NodePath nested = NestedNode(bucket, key);
+    if (auto found = ns_->Find(nested); found.ok() || !found.status().Is(StatusCode::kNotFound)) {
+      if (found.ok()) node = std::move(nested);
+      return found;
+    }
+    // Missed under both names: a move of the file may be between them.
+    if (look == 1 || !nest_locks_.WaitMove(bucket)) break;
+    if (auto again = ns_->Find(node); again.ok()) return again;
+  }
+  return view;
+}
+
+std::optional<std::string> FsObjectStore::FileAbove(const std::string& bucket,
+                                                    const std::string& key) {
+  for (size_t slash = key.find('/'); slash != std::string::npos; slash = key.find('/', slash + 1)) {
+    std::string above = key.substr(0, slash);
+    if (ns_->Find(ObjectNode(bucket, above)).ok()) return above;
+  }
+  return std::nullopt;
+}
+
+Result<int64_t> FsObjectStore::PublishNesting(const std::string& bucket, const std::string& key,
+                                              const StagedNode& staged,
+                                              const dirops::WriteCheck& check, OpOptions op) {
+  const bool dir_key = IsDirectoryKey(key);
+  Status conflict;
+  for (int round = 0; round < kMaxNestRounds; ++round) {
+    {
+      std::unique_lock<std::mutex> lock;
+      if (!dir_key) lock = nest_locks_.LockKey(bucket, key);
+      const dirops::NodePath node = KeyNode(bucket, key);
+      const bool nested = node.path != ObjectPath(bucket, key);
+      auto published = ns_->Publish(node, staged, check, op);
+      if (!IsNameConflict(published.status())) return published;
+      conflict = published.status();
+      // A file stands where the key needs a directory: move it first.
+      if (auto above = FileAbove(bucket, key)) {
+        lock = {};
+        if (Status s = NestKey(bucket, *above); !s.ok()) return s;
+        continue;
+      }
+      if (!nested && !dir_key) {
+        // Objects under "key/": the key goes inside its directory.
+        published = ns_->Publish(NestedNode(bucket, key), staged, check, op);
+        if (!IsNameConflict(published.status())) return published;
+        conflict = published.status();
+      }
+    }
+  }
+  return conflict;
+}
+
+Status FsObjectStore::NestKey(const std::string& bucket, const std::string& key) {
+  auto key_lock = nest_locks_.LockKey(bucket, key);
+  const dirops::NodePath file = ObjectNode(bucket, key);
+  if (Status s = ns_->WaitNode(file); !s.ok()) return s;
+  auto move = nest_locks_.LockMove(bucket);
+  const std::string& path = file.path;
+  auto st = backend_->Stat(path);
+  if (!st.ok() || !st->is_regular) return Status::Ok();  // moved or gone meanwhile
+  // The applied create of the file durable first: a replay after a power cut
+  // must never find its staging name again and link it back at `path`.
+  if (options_.fsync) {
+    if (Status s = backend_->SyncFs(); !s.ok()) return s;
+  }
+  const std::string temp = NestTempPath(gateway_->dir(), bucket, key);
+  if (Status s = fs::MakeDirs(*backend_, fs::ParentPath(temp), options_.fsync); !s.ok()) return s;
+  if (Status s = backend_->Rename(path, temp); !s.ok()) return s;
+  if (options_.fsync) {
+    Status s = backend_->SyncDir(fs::ParentPath(temp));
+    if (s.ok()) s = backend_->SyncDir(fs::ParentPath(path));
+    if (!s.ok()) return s;
+  }
+  StagedNode staged;
+  staged.file.path = temp;
+  staged.size = st->size;
+  staged.mtime_ns = st->mtime_ns;
+  OpOptions op;
+  op.sync = true;
+  op.nesting = true;
+  auto linked = ns_->Publish(NestedNode(bucket, key), std::move(staged), {}, op);
+  if (!linked.ok()) {
+    // Back where it was; failing that, the next start's RepairNests nests it.
+    if (Status back = backend_->Rename(temp, path); !back.ok()) {
+      spdlog::error("key nest: {}/{} left at {}: {}", LogField(bucket), LogField(key),
+                    LogField(temp), back.message());
+    }
+    return linked.status();
+  }
+  if (options_.fsync) (void)backend_->SyncDir(fs::ParentPath(temp));
+  return Status::Ok();
+}
+
+Result<size_t> FsObjectStore::RepairNests() {
+  const std::string root = NestTempRoot(gateway_->dir());
+  size_t repaired = 0;
+  // Depth first: each file's path under the root is <bucket>/<key>.
+  std::function<Status(const std::string&)> walk = [&](const std::string& rel) -> Status {
+    const std::string dir = rel.empty() ? root : root + "/" + rel;
+    auto entries = backend_->ReadDir(dir);
+    if (!entries.ok()) return fs::IsMissing(entries.status()) ? Status::Ok() : entries.status();
+    for (const fs::DirEntry& e : *entries) {
+      const std::string child = rel.empty() ? e.name : rel + "/" + e.name;
+      const std::string temp = root + "/" + child;
+      auto st = backend_->Stat(temp);
+      if (!st.ok()) continue;
+      if (st->is_dir) {
+        if (Status s = walk(child); !s.ok()) return s;
+        (void)backend_->Rmdir(temp);
+        continue;
+      }
+      const size_t slash = child.find('/');
+      if (slash == std::string::npos) {
+        (void)backend_->Unlink(temp);
+        continue;
+      }
+      const std::string bucket = child.substr(0, slash);
+      const std::string key = child.substr(slash + 1);
+      if (!backend_->Stat(bucket).ok() || !ValidateKey(key).ok()) {
+        spdlog::error("key nest: {} names no key of an existing bucket, left there",
+                      LogField(temp));
+        continue;
+      }
+      const std::string plain = ObjectPath(bucket, key);
+      const std::string nested = NestedNode(bucket, key).path;
+      auto at_plain = backend_->Stat(plain);
+      auto at_nested = backend_->Stat(nested);
+      // A power cut may keep both names of a rename: the file is in place.
+      const bool in_place = (at_plain.ok() && at_plain->ino == st->ino) ||
+                            (at_nested.ok() && at_nested->ino == st->ino);
+      if (!in_place) {
+        if (Status s = fs::MakeDirs(*backend_, plain, options_.fsync); !s.ok()) {
+          spdlog::error("key nest: cannot put back {} as {}/{}: {}", LogField(temp),
+                        LogField(bucket), LogField(key), s.message());
+          continue;
+        }
+        if (Status s = backend_->RenameNoReplace(temp, nested); !s.ok()) {
+          if (!s.IsErrno(EEXIST)) return s;
+        } else {
+          ++repaired;
+          if (options_.fsync) {
+            if (Status sync = backend_->SyncDir(plain); !sync.ok()) return sync;
+          }
+          continue;
+        }
+      }
+      (void)backend_->Unlink(temp);
+    }
+    return Status::Ok();
+  };
+  if (Status s = walk(""); !s.ok()) return s;
+  if (options_.fsync) (void)backend_->SyncDir(root);
+  return repaired;
+}
+
+}  // namespace fsgate::store
