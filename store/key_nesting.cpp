@@ -21,6 +21,16 @@ constexpr int kMaxNestRounds = 8;
 
 bool IsNameConflict(const Status& s) { return s.Is(StatusCode::kAlreadyExists); }
 
+// Removes the directories a move made above `temp` up to the nest root (held
+// off for the bucket's other moves by its move lock), best effort: a later
+// move of a key beneath ("a/b" after "a") needs a file where they stood.
+void PruneTempDirs(fs::Backend& backend, const std::string& root, const std::string& temp) {
+  for (std::string dir = fs::ParentPath(temp); dir.size() > root.size() && dir.starts_with(root);
+       dir = fs::ParentPath(dir)) {
+    if (!backend.Rmdir(dir).ok()) return;
+  }
+}
+
 }  // namespace
 
 size_t NestLocks::KeySlot(const std::string& bucket, const std::string& key) {
@@ -147,10 +157,13 @@ Status FsObjectStore::NestKey(const std::string& bucket, const std::string& key)
     if (Status back = backend_->Rename(temp, path); !back.ok()) {
       spdlog::error("key nest: {}/{} left at {}: {}", LogField(bucket), LogField(key),
                     LogField(temp), back.message());
+    } else {
+      PruneTempDirs(*backend_, NestTempRoot(gateway_->dir()), temp);
     }
     return linked.status();
   }
   if (options_.fsync) (void)backend_->SyncDir(fs::ParentPath(temp));
+  PruneTempDirs(*backend_, NestTempRoot(gateway_->dir()), temp);
   return Status::Ok();
 }
 
