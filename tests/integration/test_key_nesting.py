@@ -6,6 +6,7 @@ arrival; listings are compared page by page with a sorted model of the keys.
 
 import os
 import random
+import threading
 
 import pytest
 from botocore.exceptions import ClientError
@@ -174,6 +175,49 @@ def test_nested_objects_survive_a_restart_and_keep_the_bucket(nb):
     s3 = server.client()
     assert keys_of(s3, bucket) == ["r"]
     assert body(s3, bucket, "r") == b"r"
+
+
+def test_a_versioned_bucket_refuses_the_conflict(nb):
+    _, s3, bucket = nb
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket=bucket, Key="v", Body=b"v")
+    expect_error(s3.put_object, "InvalidRequest", 400, Bucket=bucket, Key="v/w", Body=b"vw")
+    assert keys_of(s3, bucket) == ["v"]
+
+
+def test_a_key_and_a_key_beneath_it_put_at_once_are_both_kept(nb):
+    server, s3, bucket = nb
+    errors_before = server.metric_sum("fsgate_async_errors_total")
+    answers, lock = [], threading.Lock()
+
+    def side(pair, beneath):
+        barrier = barriers[pair]
+        for i in range(25):
+            key = f"race/p{pair}/k{i}" + (["/f", "/"][i % 2] if beneath else "")
+            barrier.wait()
+            try:
+                s3.put_object(Bucket=bucket, Key=key, Body=b"" if key.endswith("/") else key.encode())
+                result = "ok"
+            except ClientError as e:
+                result = e.response["Error"]["Code"]
+            with lock:
+                answers.append((key, result))
+
+    for pair in range(3):
+        s3.put_object(Bucket=bucket, Key=f"race/p{pair}/seed", Body=b"seed")
+    barriers = [threading.Barrier(2) for _ in range(3)]
+    threads = [threading.Thread(target=side, args=(p, b)) for p in range(3) for b in (False, True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [a for a in answers if a[1] != "ok"] == []
+    server.wait_drained()
+    for key, _ in answers:
+        assert body(s3, bucket, key) == (b"" if key.endswith("/") else key.encode()), key
+    listed = set(keys_of(s3, bucket, Prefix="race/"))
+    assert {k for k, _ in answers} <= listed
+    assert server.metric_sum("fsgate_async_errors_total") == errors_before
 
 
 def test_reject_mode_still_refuses_the_conflict():
