@@ -162,6 +162,9 @@ class FsObjectStore final : public ObjectStore {
   std::optional<std::string> FileAbove(const std::string& bucket, const std::string& key);
   // Moves the file object `key` to its nested name, durably (nested_key.h).
   Status NestKey(const std::string& bucket, const std::string& key);
+  // InvalidRequest when the bucket holds a nested object: versions are kept
+  // only at a key's plain path (versions_dir.h).
+  Status CheckNoNestedObjects(const std::string& bucket);
 
   // Versioning (object_versions.cpp). The bucket's state, "" when it never had any.
   Result<std::string> VersioningOf(const std::string& bucket);

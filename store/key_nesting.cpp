@@ -167,6 +167,38 @@ Status FsObjectStore::NestKey(const std::string& bucket, const std::string& key)
   return Status::Ok();
 }
 
+Status FsObjectStore::CheckNoNestedObjects(const std::string& bucket) {
+  // Every directory's names, read once (PutBucketVersioning is rare); the
+  // bucket's pending creates have landed (the caller waited for them).
+  std::function<Result<bool>(const std::string&, bool)> holds = [&](const std::string& dir,
+                                                                    bool top) -> Result<bool> {
+    auto entries = backend_->ReadDir(dir);
+    if (!entries.ok()) {
+      if (fs::IsMissing(entries.status())) return false;
+      return entries.status();
+    }
+    for (const fs::DirEntry& e : *entries) {
+      if (e.name == kNestedObjectName) return true;
+      if (top && e.name == kInternalDir) continue;
+      bool is_dir = e.type == fs::DirEntry::Type::kDirectory;
+      if (e.type == fs::DirEntry::Type::kUnknown) {
+        auto st = backend_->Stat(dir + "/" + e.name);
+        is_dir = st.ok() && st->is_dir;
+      }
+      if (!is_dir) continue;
+      auto below = holds(dir + "/" + e.name, false);
+      if (!below.ok() || *below) return below;
+    }
+    return false;
+  };
+  auto nested = holds(bucket, true);
+  if (!nested.ok()) return nested.status();
+  if (!*nested) return Status::Ok();
+  return S3Error(s3err::kInvalidRequest,
+                 "The bucket holds objects beside objects under them (--key-conflicts nest), "
+                 "which versioning cannot keep: delete one of each pair first");
+}
+
 Result<size_t> FsObjectStore::RepairNests() {
   const std::string root = NestTempRoot(gateway_->dir());
   size_t repaired = 0;

@@ -54,6 +54,9 @@ def test_both_keys_are_served_and_posix_keeps_the_plain_file(nb, order):
     assert head["ContentType"] == "text/x-a"
     assert head["ContentLength"] == 6
     assert keys_of(s3, bucket) == ["a", "a/b"]
+    if server.dirops == "async":  # the move is synchronous, and counted
+        assert server.metric_sum("fsgate_sync_fallbacks_total", reason="key_nest") >= (
+            1 if order == "file_first" else 0)
     server.wait_drained()
     top = os.path.join(server.root, bucket)
     assert os.path.isdir(os.path.join(top, "a"))
@@ -177,12 +180,26 @@ def test_nested_objects_survive_a_restart_and_keep_the_bucket(nb):
     assert body(s3, bucket, "r") == b"r"
 
 
-def test_a_versioned_bucket_refuses_the_conflict(nb):
+def test_versioning_and_nesting_exclude_each_other(nb):
     _, s3, bucket = nb
-    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket=bucket, Key="u", Body=b"u")
+    s3.put_object(Bucket=bucket, Key="u/w", Body=b"uw")
+    # Unversioned: the nested key is the null version of its key.
+    listed = s3.list_object_versions(Bucket=bucket)["Versions"]
+    assert [(v["Key"], v["VersionId"], v["IsLatest"]) for v in listed] == [
+        ("u", "null", True), ("u/w", "null", True)]
+    assert s3.get_object(Bucket=bucket, Key="u", VersionId="null")["Body"].read() == b"u"
+    # Versions live at a key's plain path: not while a nested object is there.
+    versioning = {"Status": "Enabled"}
+    expect_error(s3.put_bucket_versioning, "InvalidRequest", 400, Bucket=bucket,
+                 VersioningConfiguration=versioning)
+    s3.delete_object(Bucket=bucket, Key="u")
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration=versioning)
+    # A versioned bucket refuses the conflict, as --key-conflicts reject does.
     s3.put_object(Bucket=bucket, Key="v", Body=b"v")
     expect_error(s3.put_object, "InvalidRequest", 400, Bucket=bucket, Key="v/w", Body=b"vw")
-    assert keys_of(s3, bucket) == ["v"]
+    expect_error(s3.put_object, "InvalidRequest", 400, Bucket=bucket, Key="u", Body=b"u")
+    assert keys_of(s3, bucket) == ["u/w", "v"]
 
 
 def test_a_key_and_a_key_beneath_it_put_at_once_are_both_kept(nb):
