@@ -108,9 +108,6 @@ class FsObjectStore final : public ObjectStore {
   // a crash left only in its key's history (object_versions.cpp), and drops
   // replaced null versions. How many were put back.
   Result<size_t> RepairVersions();
-  // Finishes the moves of files into their directories that a crash cut
-  // short (nested_key.h). How many were finished.
-  Result<size_t> RepairNests();
 
   fs::Backend& backend() { return *backend_; }
   // Drops what is cached about `bucket` (its attributes): called when this

@@ -20,9 +20,9 @@
 //   2. it is renamed to the gateway's nest/<bucket>/<key> (both directories
 //      synced);
 //   3. the engine links it to "a/.fsgate-object" (making "a", synced).
-// A crash after 2 leaves it under nest/: RepairNests, at every start before
-// serving, finishes step 3 (a nested "a" is always a valid layout, whatever
-// the replay made under "a/"). A crash before 2 leaves the old layout.
+// A crash after 2 leaves it under nest/: FinishNests, at every start before
+// serving (and a survivor adopting the gateway's journal), finishes step 3 (a nested "a" is always
+// a valid layout, whatever the replay made under "a/"). A crash before 2 leaves the old layout.
 //
 // Once nested, "a" stays nested while "a" is a directory: deleting every "a/…"
 // leaves the directory "a" holding only the hidden file (S3 sees "a" alone; ls
@@ -36,7 +36,9 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
 #include "dirops/namespace.h"
+#include "fs/backend.h"
 
 namespace fsgate::store {
 
@@ -51,6 +53,13 @@ dirops::NodePath NestedNode(std::string_view bucket, std::string_view key);
 std::string NestTempPath(const std::string& gateway_dir, std::string_view bucket,
                          std::string_view key);
 std::string NestTempRoot(const std::string& gateway_dir);
+
+// Finishes the moves into directories that a crash of the gateway owning
+// `gateway_dir` cut short: each file under its nest/ is linked at its nested
+// name (or dropped, when a power cut kept it in place as well). Run by that
+// gateway at start, and by a survivor adopting it, before serving; how many
+// were finished.
+Result<size_t> FinishNests(fs::Backend& backend, const std::string& gateway_dir, bool fsync);
 
 // The engine's pending entries (named by node: "a/.fsgate-object" for a
 // nested "a") renamed to their keys, in key order, those outside `prefix` or
