@@ -8,6 +8,7 @@
 
 #include "store/key_path.h"
 #include "store/nested_key.h"
+#include "tests/support/power_cut_backend.h"
 #include "tests/unit/store/store_test_util.h"
 
 namespace fsgate::store {
@@ -139,6 +140,32 @@ TEST_F(KeyNestingTest, RejectModeKeepsRefusingTheConflict) {
   ASSERT_FALSE(put.ok());
   EXPECT_EQ(put.status().reason(), "InvalidRequest");
   EXPECT_FALSE(std::filesystem::exists(Temp("r")));
+}
+
+// The move's renames are durable once PUT "a/b" is answered: a power cut
+// right after it keeps both objects (fs::PowerCutBackend drops every name
+// change whose directory was not synced).
+TEST_F(KeyNestingTest, APowerCutAfterTheAnswerKeepsBothObjects) {
+  store_.reset();
+  auto posix = fs::MakePosixBackend(dir_.path());
+  ASSERT_TRUE(posix.ok());
+  auto cut = std::make_unique<fs::PowerCutBackend>(std::move(*posix));
+  fs::PowerCutBackend* power = cut.get();
+  ASSERT_TRUE(power->SyncFs().ok());
+  StoreOptions options;
+  options.async_dirops = false;
+  options.gateway_id = "test";
+  options.nest_key_conflicts = true;
+  auto store = ObjectStore::Open(std::move(cut), options, metrics_);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  store_ = std::move(*store);
+  ASSERT_TRUE(Put("bkt", "a", "file a").ok());
+  ASSERT_TRUE(Put("bkt", "a/b", "file a/b").ok());
+  ASSERT_TRUE(power->SimulatePowerCut().ok());
+  Reopen();  // over the rolled-back directory
+  EXPECT_EQ(*Get("bkt", "a"), "file a");
+  EXPECT_EQ(*Get("bkt", "a/b"), "file a/b");
+  EXPECT_EQ(AllKeys("bkt"), (std::vector<std::string>{"a", "a/b"}));
 }
 
 }  // namespace
