@@ -237,6 +237,44 @@ def test_a_key_and_a_key_beneath_it_put_at_once_are_both_kept(nb):
     assert server.metric_sum("fsgate_async_errors_total") == errors_before
 
 
+def test_readers_never_miss_a_key_while_it_moves(nb):
+    """GET, HEAD and LIST of "g{i}" at the moment "g{i}/x" moves it into its directory."""
+    server, s3, bucket = nb
+    n = 40
+    for i in range(n):
+        s3.put_object(Bucket=bucket, Key=f"g{i}", Body=f"g{i}".encode())
+    misses, barrier = [], threading.Barrier(3)
+
+    def writer():
+        for i in range(n):
+            barrier.wait()
+            s3.put_object(Bucket=bucket, Key=f"g{i}/x", Body=b"x")
+
+    def reader(kind):
+        for i in range(n):
+            key = f"g{i}"
+            barrier.wait()
+            for _ in range(3):
+                try:
+                    if kind == "get":
+                        ok = body(s3, bucket, key) == key.encode()
+                    else:
+                        ok = key in keys_of(s3, bucket, Prefix=key)
+                except ClientError as e:
+                    ok = e.response["Error"]["Code"]
+                if ok is not True:
+                    misses.append((kind, key, ok))
+
+    threads = [threading.Thread(target=writer), threading.Thread(target=reader, args=("get",)),
+               threading.Thread(target=reader, args=("list",))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert misses == []
+    assert keys_of(s3, bucket, Prefix="g1/") == ["g1/x"]
+
+
 def test_reject_mode_still_refuses_the_conflict():
     with FsgateServer(dirops="sync") as srv:
         s3 = srv.client()
