@@ -182,6 +182,7 @@ std::optional<FallbackReason> AsyncNamespace::CreateFallbackReason(const std::st
                                                                    OpOptions options) {
   if (options.shared_cap) return FallbackReason::kSharedCap;
   if (options.versioned) return FallbackReason::kVersioned;
+  if (options.nesting) return FallbackReason::kKeyNest;
   if (options.sync) return FallbackReason::kHeader;
   if (IsDirName(name)) return FallbackReason::kDirectoryObject;
   if (!node.file.delegated) return FallbackReason::kNoDelegatedInode;

@@ -18,6 +18,7 @@ enum class FallbackReason {
   kParentUnknown,     // first create under a directory not known to exist yet
   kSharedCap,         // the bucket's cap is shared with another gateway (bucket_caps.h)
   kVersioned,         // the bucket keeps older versions (OpOptions::versioned)
+  kKeyNest,           // a file moved into the directory of its name (OpOptions::nesting)
 };
 
 // The metric label of `reason`.
@@ -39,6 +40,8 @@ constexpr std::string_view FallbackLabel(FallbackReason reason) {
       return "shared_cap";
     case FallbackReason::kVersioned:
       return "versioned";
+    case FallbackReason::kKeyNest:
+      return "key_nest";
   }
   return "unknown";
 }

@@ -100,6 +100,10 @@ struct OpOptions {
   // its own lock before this op: the op is made synchronously, counted as
   // sync fallback "versioned", so that the move and the op land in order.
   bool versioned = false;
+  // The caller moves a file that stood where a directory is now needed into
+  // that directory, under its own lock: made synchronously, counted as sync
+  // fallback "key_nest" (rare: only a name conflict leads to it).
+  bool nesting = false;
   // Create only: a synchronous publish of a file node fails (kFailedPrecondition)
   // when the name exists, decided by the filesystem in the link itself
   // (fs::Backend::RenameNoReplace). The check under the key's lock covers

@@ -58,6 +58,9 @@ int main(int argc, char** argv) {
   serve->add_option("--region", config.region, "Region of this endpoint (default us-east-1)");
   serve->add_option("--log-level", config.given.log_level, "trace|debug|info|warn|error|off");
   serve->add_option("--log-format", config.given.log_format, "text|json access log");
+  serve->add_option("--key-conflicts", config.given.key_conflicts,
+                    "reject|nest: an object 'a' beside 'a/b' is refused, or kept inside the "
+                    "directory 'a' (reject)");
   serve->add_option("--max-connections", config.max_connections, "Open connections at most");
   serve->add_option("--max-connections-per-client", config.max_connections_per_client,
                     "Open connections from one client address at most");

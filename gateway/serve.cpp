@@ -33,12 +33,13 @@ void LogConfig(const ServeConfig& c) {
   spdlog::info(
       "config: tls={} domain={} region={} max-connections={} max-connections-per-client={} "
       "idle-timeout={}s read-timeout={}s log-level={} log-format={} credentials-file={} "
-      "multipart-expiry={}",
+      "multipart-expiry={} key-conflicts={}",
       c.tls_cert.empty() ? "off" : "on", c.domain.empty() ? "-" : c.domain, c.region,
       c.max_connections, c.max_connections_per_client, c.idle_timeout_seconds,
       c.read_timeout_seconds, ConfigName(c.log_level), ConfigName(c.log_format),
       c.credentials.empty() ? "-" : c.credentials,
-      c.multipart_expiry_seconds > 0 ? std::to_string(c.multipart_expiry_seconds) + "s" : "off");
+      c.multipart_expiry_seconds > 0 ? std::to_string(c.multipart_expiry_seconds) + "s" : "off",
+      ConfigName(c.key_conflicts));
   if (c.fsync == Fsync::kOff) {
     spdlog::warn(
         "--fsync off: answers come from the page cache; a power cut or kernel crash can "
@@ -145,6 +146,7 @@ int RunServe(const ServeConfig& given) {
   store_options.default_bucket_owner = users.main_user();
   store_options.multipart_expiry = std::chrono::seconds(config.multipart_expiry_seconds);
   store_options.gateway_id = config.gateway_id;
+  store_options.nest_key_conflicts = config.key_conflicts == KeyConflicts::kNest;
   auto opened = store::ObjectStore::Open(std::move(*backend), store_options, metrics);
   if (!opened.ok()) {
     spdlog::critical("cannot open the store: {}", opened.status().message());

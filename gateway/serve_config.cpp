@@ -60,6 +60,7 @@ const std::map<std::string, Setter>& Keys() {
       {"region", String(&ServeConfig::region, "region")},
       {"log_level", Given(&ServeConfig::Given::log_level, "log_level")},
       {"log_format", Given(&ServeConfig::Given::log_format, "log_format")},
+      {"key_conflicts", Given(&ServeConfig::Given::key_conflicts, "key_conflicts")},
       {"max_connections", Integer(&ServeConfig::max_connections, "max_connections")},
       {"max_connections_per_client",
        Integer(&ServeConfig::max_connections_per_client, "max_connections_per_client")},
@@ -82,6 +83,7 @@ constexpr std::string_view kFsyncNames[] = {"on", "off"};
 constexpr std::string_view kBackendNames[] = {"posix", "cephfs"};
 constexpr std::string_view kLogLevelNames[] = {"trace", "debug", "info", "warn", "error", "off"};
 constexpr std::string_view kLogFormatNames[] = {"text", "json"};
+constexpr std::string_view kKeyConflictsNames[] = {"reject", "nest"};
 
 // The value named `text`, or nullopt.
 template <class E, size_t N>
@@ -164,6 +166,9 @@ std::string_view ConfigName(Fsync value) { return kFsyncNames[static_cast<size_t
 std::string_view ConfigName(BackendKind value) { return kBackendNames[static_cast<size_t>(value)]; }
 std::string_view ConfigName(LogLevel value) { return kLogLevelNames[static_cast<size_t>(value)]; }
 std::string_view ConfigName(LogFormat value) { return kLogFormatNames[static_cast<size_t>(value)]; }
+std::string_view ConfigName(KeyConflicts value) {
+  return kKeyConflictsNames[static_cast<size_t>(value)];
+}
 
 void ValidateConfig(ServeConfig& c) {
   const ServeConfig::Given& given = c.given;
@@ -175,6 +180,7 @@ void ValidateConfig(ServeConfig& c) {
   c.backend = Parse<BackendKind>(given.backend, "--backend", kBackendNames);
   c.log_level = Parse<LogLevel>(given.log_level, "--log-level", kLogLevelNames);
   c.log_format = Parse<LogFormat>(given.log_format, "--log-format", kLogFormatNames);
+  c.key_conflicts = Parse<KeyConflicts>(given.key_conflicts, "--key-conflicts", kKeyConflictsNames);
   if (c.backend == BackendKind::kCephfs && c.ceph_conf.empty()) {
     throw std::runtime_error("--backend cephfs needs --ceph-conf FILE");
   }

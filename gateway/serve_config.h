@@ -15,6 +15,7 @@ enum class Fsync : uint8_t { kOn, kOff };
 enum class BackendKind : uint8_t { kPosix, kCephfs };
 enum class LogLevel : uint8_t { kTrace, kDebug, kInfo, kWarn, kError, kOff };
 enum class LogFormat : uint8_t { kText, kJson };
+enum class KeyConflicts : uint8_t { kReject, kNest };
 
 // The word a value is given as ("async", "json"): for the start-up log.
 std::string_view ConfigName(Dirops value);
@@ -22,6 +23,7 @@ std::string_view ConfigName(Fsync value);
 std::string_view ConfigName(BackendKind value);
 std::string_view ConfigName(LogLevel value);
 std::string_view ConfigName(LogFormat value);
+std::string_view ConfigName(KeyConflicts value);
 
 struct ServeConfig {
   std::string root;
@@ -32,7 +34,10 @@ struct ServeConfig {
   BackendKind backend = BackendKind::kPosix;
   LogLevel log_level = LogLevel::kInfo;
   LogFormat log_format = LogFormat::kText;  // of the access log
-  // The five settings above as the flags and the config file give them (flags
+  // An object "a" beside an object "a/b": refused, or "a" nested in the
+  // directory (store/nested_key.h).
+  KeyConflicts key_conflicts = KeyConflicts::kReject;
+  // The six settings above as the flags and the config file give them (flags
   // win). ValidateConfig parses them into the enums; nothing else reads them.
   struct Given {
     std::string dirops = "async";
@@ -40,6 +45,7 @@ struct ServeConfig {
     std::string backend = "posix";
     std::string log_level = "info";
     std::string log_format = "text";
+    std::string key_conflicts = "reject";
   } given;
   std::string credentials;  // JSON users file
   std::string tls_cert;

@@ -9,6 +9,7 @@
 #include "store/fs_object_store.h"
 #include "store/key_cursor.h"
 #include "store/key_path.h"
+#include "store/nested_key.h"
 #include "store/s3_errors.h"
 #include "store/store_layout.h"
 #include "store/versions_dir.h"
@@ -204,7 +205,9 @@ Status FsObjectStore::DeleteBucket(const std::string& bucket) {
   if (Status s = ns_->WaitTop(bucket); !s.ok()) return s;
   auto pending = ns_->Pending(bucket, "", "");
   if (!pending.ok()) return S3StatusOf(pending.status(), "");
-  auto cursor = MergePending(std::move(*pending), MakeDirKeyCursor(*backend_, bucket, "", ""));
+  auto cursor = MergePending(
+      PendingKeys(std::move(*pending), "", ""),
+      MakeDirKeyCursor(*backend_, bucket, "", "", nullptr, options_.nest_key_conflicts));
   auto first = cursor->Next();
   if (!first.ok()) return first.status();
   const Status not_empty =

@@ -51,6 +51,8 @@ class DirListingCache {
   struct Entry {
     std::string sort_name;  // the name, plus "/" for a directory (S3 order of a depth-first walk)
     bool is_dir = false;
+    // The place of the object nested in the directory `sort_name` (nested_key.h).
+    bool nested = false;
   };
   // Sorted by sort_name; shared by every cursor using it, never changed.
   using Listing = std::shared_ptr<const std::vector<Entry>>;

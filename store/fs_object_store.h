@@ -21,6 +21,7 @@
 #include "store/gateway_state.h"
 #include "store/journal_adoption.h"
 #include "store/multipart_expiry.h"
+#include "store/nest_locks.h"
 #include "store/object_store.h"
 #include "store/version_id.h"
 
@@ -142,6 +143,26 @@ class FsObjectStore final : public ObjectStore {
   };
   Result<Found> Find(const std::string& bucket, const std::string& key);
 
+  // --key-conflicts nest (key_nesting.cpp; nested_key.h). The node of `key`
+  // found, and which (its nested file or ObjectNode).
+  Result<dirops::NodeView> FindNode(const std::string& bucket, const std::string& key,
+                                    dirops::NodePath& node);
+  // The node `key` is at now: its nested file when there is one (nest mode),
+  // else ObjectNode. Stable under the key's nest lock.
+  dirops::NodePath KeyNode(const std::string& bucket, const std::string& key);
+  // Publish in nest mode: at KeyNode; on a name conflict, a file above the
+  // key is moved into its directory, or the key goes into its own.
+  Result<int64_t> PublishNesting(const std::string& bucket, const std::string& key,
+                                 const StagedNode& staged, const dirops::WriteCheck& check,
+                                 OpOptions op);
+  // The shortest key above `key` ("a" for "a/b/c") that is a file object.
+  std::optional<std::string> FileAbove(const std::string& bucket, const std::string& key);
+  // Moves the file object `key` to its nested name, durably (nested_key.h).
+  Status NestKey(const std::string& bucket, const std::string& key);
+  // InvalidRequest when the bucket holds a nested object: versions are kept
+  // only at a key's plain path (versions_dir.h).
+  Status CheckNoNestedObjects(const std::string& bucket);
+
   // Versioning (object_versions.cpp). The bucket's state, "" when it never had any.
   Result<std::string> VersioningOf(const std::string& bucket);
   // A key's versions as they stand: the plain file (the latest when present)
@@ -213,6 +234,7 @@ class FsObjectStore final : public ObjectStore {
   metrics::Metrics& metrics_;
   DirListingCache listing_cache_{DirListingCache::kDefaultMaxBytes, metrics_};
   std::array<std::mutex, 64> version_locks_;
+  NestLocks nest_locks_;
   VersionClock version_clock_;
   // Last: their threads call into the members above, and stop first
   // (the destructor says in which order).

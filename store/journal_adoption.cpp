@@ -1,4 +1,5 @@
 #include "store/journal_adoption.h"
+#include "store/nested_key.h"
 
 #include <spdlog/spdlog.h>
 
@@ -87,6 +88,10 @@ Result<bool> JournalAdoption::AdoptIfDead(const std::string& id) {
           backend_, GatewayEngineOptions(dir, options_.fsync), metrics_);
       !s.ok()) {
     return s;
+  }
+  // Its objects caught between their two names by the crash (nested_key.h).
+  if (auto nested = FinishNests(backend_, dir, options_.fsync); !nested.ok()) {
+    return nested.status();
   }
   if (Status s = WriteFileAtomic(backend_, marker, "by gateway " + options_.self_id + "\n",
                                  options_.fsync);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "store/key_path.h"
+#include "store/nested_key.h"
 #include "store/object_meta_codec.h"
 
 namespace fsgate::store {
@@ -33,12 +34,13 @@ int64_t RealtimeNs() {
 class DirKeyCursor final : public KeyCursor {
  public:
   DirKeyCursor(fs::Backend& backend, std::string bucket, std::string prefix, std::string marker,
-               DirListingCache* cache)
+               DirListingCache* cache, bool nested_keys)
       : backend_(backend),
         bucket_(std::move(bucket)),
         prefix_(std::move(prefix)),
         marker_(std::move(marker)),
-        cache_(cache) {
+        cache_(cache),
+        nested_keys_(nested_keys) {
     // Start in the deepest directory the prefix names: "photos/ja" -> "photos/".
     std::string start = prefix_.substr(0, prefix_.rfind('/') + 1);
     if (!start.empty() && !ValidateKey(start).ok()) return;  // no valid key lies under it
@@ -82,6 +84,17 @@ class DirKeyCursor final : public KeyCursor {
       std::string key = frame.key_prefix + item.sort_name;
       if (!InRange(key, item.is_dir)) continue;
       if (!skip_.empty() && StartsWith(key, skip_)) continue;
+      if (item.nested) {
+        // The directory's own object, at "a" in key order ("a" < "a!" < "a/").
+        auto dir = backend_.OpenDir(frame.dir + "/" + item.sort_name);
+        if (!dir.ok()) {
+          if (IsVanished(dir.status())) continue;
+          return dir.status();
+        }
+        auto entry = FileEntry(**dir, std::string(kNestedObjectName), std::move(key));
+        if (!entry.ok() || entry->has_value()) return entry;
+        continue;
+      }
       std::string name =
           item.is_dir ? item.sort_name.substr(0, item.sort_name.size() - 1) : item.sort_name;
       if (item.is_dir) {
@@ -174,6 +187,7 @@ class DirKeyCursor final : public KeyCursor {
     entries->reserve(raw->size());
     for (auto& entry : *raw) {
       if (frame.key_prefix.empty() && entry.name == kInternalDir) continue;
+      if (entry.name == kNestedObjectName) continue;  // listed as its directory's key
       if (!IsValidUtf8(entry.name)) continue;
       bool is_dir;
       switch (entry.type) {
@@ -193,6 +207,9 @@ class DirKeyCursor final : public KeyCursor {
           continue;  // symlinks and special files are not objects
       }
       if (!is_dir && frame.key_prefix.size() + entry.name.size() > kMaxKeyBytes) continue;
+      // A directory may hold the object of its own name (nested_key.h): a
+      // place for it, found or not when the walk reaches it (one stat).
+      if (is_dir && nested_keys_) entries->push_back(Entry{entry.name, false, true});
       if (is_dir) entry.name += '/';
       entries->push_back(Entry{std::move(entry.name), is_dir});
     }
@@ -245,6 +262,7 @@ class DirKeyCursor final : public KeyCursor {
   const std::string prefix_;
   const std::string marker_;
   DirListingCache* const cache_;
+  const bool nested_keys_;
   std::string skip_;
   std::vector<Frame> stack_;
   bool check_start_dir_ = false;
@@ -254,9 +272,9 @@ class DirKeyCursor final : public KeyCursor {
 
 std::unique_ptr<KeyCursor> MakeDirKeyCursor(fs::Backend& backend, std::string bucket,
                                             std::string prefix, std::string marker,
-                                            DirListingCache* cache) {
+                                            DirListingCache* cache, bool nested_keys) {
   return std::make_unique<DirKeyCursor>(backend, std::move(bucket), std::move(prefix),
-                                        std::move(marker), cache);
+                                        std::move(marker), cache, nested_keys);
 }
 
 }  // namespace fsgate::store

@@ -8,7 +8,8 @@
 // SkipPrefix drops a subtree (a delimiter's common prefix) without reading it.
 // ".fsgate" at the top of the bucket, symlinks, special files and names that are
 // not valid keys are never listed; directories holding no object yield nothing;
-// a directory object yields "dir/" just before its contents.
+// a directory object yields "dir/" just before its contents. The hidden name
+// of a nested object is never listed as a key of its own.
 #pragma once
 
 #include <memory>
@@ -34,10 +35,13 @@ class KeyCursor {
   virtual void SkipPrefix(const std::string& prefix) = 0;
 };
 
-// `cache` (may be null) keeps sorted directory listings between calls.
+// `cache` (may be null) keeps sorted directory listings between calls. With
+// `nested_keys` (--key-conflicts nest), a directory "a" holding the nested
+// object "a" (nested_key.h) yields the key "a" at its place, before "a!".
 std::unique_ptr<KeyCursor> MakeDirKeyCursor(fs::Backend& backend, std::string bucket,
                                             std::string prefix, std::string marker,
-                                            DirListingCache* cache = nullptr);
+                                            DirListingCache* cache = nullptr,
+                                            bool nested_keys = false);
 
 // `disk` with the engine's pending entries of the bucket (Namespace::Pending,
 // named by key: store/key_path.h) merged in, in key order: pending creates

@@ -1,5 +1,6 @@
 #include "store/key_path.h"
 #include "base/utf8.h"
+#include "store/nested_key.h"
 #include "store/s3_errors.h"
 
 #include <cstdint>
@@ -104,6 +105,9 @@ Status ValidateKey(std::string_view key) {
     }
     if (first && component == kInternalDir) {
       return BadKey("keys at or under '.fsgate/' are reserved");
+    }
+    if (component == kNestedObjectName) {
+      return BadKey("a '.fsgate-object' path component is reserved (store/nested_key.h)");
     }
     first = false;
     pos = end + 1;

@@ -8,9 +8,10 @@
 // Keys a POSIX tree cannot hold get a clear S3 error here, before any path is
 // built: over 1024 bytes or a component over 255 bytes (KeyTooLongError), empty
 // key, invalid UTF-8, NUL, empty components ("a//b", "/a"), "." or ".."
-// components, and anything at or under ".fsgate" at the top of a bucket
+// components, anything at or under ".fsgate" at the top of a bucket, and any
+// ".fsgate-object" component (the name of a nested object, nested_key.h)
 // (InvalidArgument). An object "a" next to an object "a/b" is a conflict found
-// only at write time (see kKeyConflictCode).
+// only at write time (see kKeyConflictCode), unless --key-conflicts nest.
 #pragma once
 
 #include <cstddef>

@@ -1,6 +1,7 @@
 // ListObjects: delimiter folding over the namespace's key cursor.
 #include "store/fs_object_store.h"
 #include "store/key_cursor.h"
+#include "store/nested_key.h"
 
 namespace fsgate::store {
 
@@ -9,13 +10,16 @@ Result<ListResult> FsObjectStore::ListObjects(const std::string& bucket,
   if (Status s = CheckBucket(bucket); !s.ok()) return s;
   ListResult result;
   if (request.max_keys == 0) return result;
+  // No file of the bucket moves into its directory during the page.
+  std::shared_lock<std::shared_mutex> nest_lock;
+  if (options_.nest_key_conflicts) nest_lock = nest_locks_.LockListing(bucket);
   // The pending entries first: an op applied between the two reads is then
   // seen on disk, never missed by both.
   auto pending = ns_->Pending(bucket, request.prefix, request.marker);
   if (!pending.ok()) return S3StatusOf(pending.status(), request.prefix);
-  auto cursor = MergePending(
-      std::move(*pending),
-      MakeDirKeyCursor(*backend_, bucket, request.prefix, request.marker, &listing_cache_));
+  auto cursor = MergePending(PendingKeys(std::move(*pending), request.prefix, request.marker),
+                             MakeDirKeyCursor(*backend_, bucket, request.prefix, request.marker,
+                                              &listing_cache_, options_.nest_key_conflicts));
   size_t count = 0;
   for (;;) {
     auto next = cursor->Next();

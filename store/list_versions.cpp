@@ -10,6 +10,7 @@
 // 11 pages of 1000, 56-811 ms a page.
 #include "store/fs_object_store.h"
 #include "store/key_cursor.h"
+#include "store/nested_key.h"
 #include "store/versions_dir.h"
 
 namespace fsgate::store {
@@ -67,10 +68,11 @@ Result<VersionListResult> FsObjectStore::ListObjectVersions(const std::string& b
   }
   auto pending = ns_->Pending(bucket, request.prefix, request.key_marker);
   if (!pending.ok()) return S3StatusOf(pending.status(), request.prefix);
-  auto cursor = UnionKeys(
-      MergePending(std::move(*pending),
-                   MakeDirKeyCursor(*backend_, bucket, request.prefix, request.key_marker)),
-      MakeHistoryKeyCursor(*backend_, bucket, request.prefix, request.key_marker));
+  auto cursor =
+      UnionKeys(MergePending(PendingKeys(std::move(*pending), request.prefix, request.key_marker),
+                             MakeDirKeyCursor(*backend_, bucket, request.prefix, request.key_marker,
+                                              nullptr, options_.nest_key_conflicts)),
+                MakeHistoryKeyCursor(*backend_, bucket, request.prefix, request.key_marker));
   for (;;) {
     auto next = cursor->Next();
     if (!next.ok()) return next.status();

@@ -73,7 +73,8 @@ Result<ObjectMeta> FsObjectStore::Publish(const std::string& bucket, const std::
   OpOptions op;
   op.sync = sync_dirops;
   op.no_replace = conditions.if_none_match == "*";
-  auto mtime = ns_->Publish(node, std::move(staged), check, op);
+  auto mtime = options_.nest_key_conflicts ? PublishNesting(bucket, key, staged, check, op)
+                                           : ns_->Publish(node, std::move(staged), check, op);
   if (!mtime.ok()) return S3StatusOf(mtime.status(), key);
   meta.mtime_ns = *mtime;
   return meta;
@@ -81,8 +82,8 @@ Result<ObjectMeta> FsObjectStore::Publish(const std::string& bucket, const std::
 
 Result<FsObjectStore::Found> FsObjectStore::Find(const std::string& bucket,
                                                  const std::string& key) {
-  const dirops::NodePath node = ObjectNode(bucket, key);
-  auto view = ns_->Find(node);
+  dirops::NodePath node;
+  auto view = FindNode(bucket, key, node);
   if (!view.ok()) return KeyMissing(bucket, key, view.status());
   auto meta = MetaOfNode(*backend_, node, *view);
   if (!meta.ok()) return KeyMissing(bucket, key, meta.status());

@@ -101,8 +101,10 @@ Status FsObjectStore::DeleteObject(const std::string& bucket, const std::string&
   if (Status s = CheckObject(bucket, key); !s.ok()) return s;
   OpOptions op;
   op.sync = sync_dirops;
+  std::unique_lock<std::mutex> nest_lock;
+  if (options_.nest_key_conflicts) nest_lock = nest_locks_.LockKey(bucket, key);
   auto gate = bucket_gate_.Write(bucket);
-  return S3StatusOf(ns_->Remove(ObjectNode(bucket, key), op), key);
+  return S3StatusOf(ns_->Remove(KeyNode(bucket, key), op), key);
 }
 
 std::vector<Status> FsObjectStore::DeleteObjects(const std::string& bucket,
@@ -111,10 +113,12 @@ std::vector<Status> FsObjectStore::DeleteObjects(const std::string& bucket,
   std::vector<Status> results(keys.size());
   std::vector<dirops::NodePath> valid;
   std::vector<size_t> owners;
+  std::vector<std::unique_lock<std::mutex>> nest_locks;
+  if (options_.nest_key_conflicts) nest_locks = nest_locks_.LockKeys(bucket, keys);
   for (size_t i = 0; i < keys.size(); ++i) {
     results[i] = CheckObject(bucket, keys[i]);
     if (!results[i].ok()) continue;
-    valid.push_back(ObjectNode(bucket, keys[i]));
+    valid.push_back(KeyNode(bucket, keys[i]));
     owners.push_back(i);
   }
   if (valid.empty()) return results;

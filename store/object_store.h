@@ -242,6 +242,9 @@ struct StoreOptions {
   // Between passes that replay the journals of dead gateways of the root
   // (journal_adoption.h); 0: only the pass at Open.
   std::chrono::milliseconds adopt_interval{2000};
+  // --key-conflicts nest: an object "a" beside objects under "a/" is kept
+  // inside the directory "a" (nested_key.h) instead of refused.
+  bool nest_key_conflicts = false;
 };
 
 class ObjectStore {

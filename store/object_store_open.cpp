@@ -12,6 +12,7 @@
 #include "store/fs_object_store.h"
 #include "store/legacy_intent_codec.h"
 #include "store/multipart_layout.h"
+#include "store/nested_key.h"
 #include "store/object_meta_codec.h"
 #include "store/store_layout.h"
 
@@ -111,6 +112,12 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(std::unique_ptr<fs::Backe
       spdlog::info("unclean stop: removed {} empty directories left half made", *removed);
     }
   }
+  // Always, whatever --key-conflicts says now: a nest cut short by a crash
+  // leaves an object that only this finishes.
+  auto nested = FinishNests(*backend, (*gateway)->dir(), options.fsync);
+  if (!nested.ok()) return nested.status();
+  if (*nested > 0)
+    spdlog::info("unclean stop: finished {} moves of objects into their directories", *nested);
   auto store = std::make_unique<FsObjectStore>(std::move(backend), std::move(*gateway),
                                                std::move(*ns), options, metrics);
   if (!*clean) {

@@ -30,8 +30,10 @@ Result<ObjectMeta> FsObjectStore::UpdateObjectMeta(const std::string& bucket,
                                                    const std::string& key,
                                                    const std::function<void(ObjectMeta&)>& change) {
   if (Status s = CheckObject(bucket, key); !s.ok()) return s;
+  std::unique_lock<std::mutex> nest_lock;
+  if (options_.nest_key_conflicts) nest_lock = nest_locks_.LockKey(bucket, key);
   auto gate = bucket_gate_.Write(bucket);
-  const dirops::NodePath node = ObjectNode(bucket, key);
+  const dirops::NodePath node = KeyNode(bucket, key);
   const std::string& path = node.path;
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     // The key's pending create or unlink lands first: the file at its path is

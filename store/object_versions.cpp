@@ -69,6 +69,9 @@ Status FsObjectStore::PutBucketVersioning(const std::string& bucket, const std::
   // Pending async ops of the bucket land first: from now on its writes move
   // what is on disk.
   if (Status s = ns_->WaitTop(bucket); !s.ok()) return s;
+  if (options_.nest_key_conflicts && !state.empty()) {
+    if (Status s = CheckNoNestedObjects(bucket); !s.ok()) return s;
+  }
   return UpdateBucketAttributes(
       bucket, [&state](BucketAttributes& attributes) { attributes.versioning = state; });
 }
@@ -82,8 +85,10 @@ std::unique_lock<std::mutex> FsObjectStore::LockVersions(const std::string& buck
 Result<FsObjectStore::KeyHistory> FsObjectStore::LoadHistory(const std::string& bucket,
                                                              const std::string& key) {
   KeyHistory history;
-  const dirops::NodePath node = ObjectNode(bucket, key);
-  auto view = ns_->Find(node);
+  // A nested plain file only in a bucket that was never versioned: enabling
+  // versioning is refused while one is there (CheckNoNestedObjects).
+  dirops::NodePath node;
+  auto view = FindNode(bucket, key, node);
   if (view.ok()) {
     auto meta = MetaOfNode(*backend_, node, *view);
     if (!meta.ok()) return meta.status();

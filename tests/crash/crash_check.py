@@ -36,8 +36,13 @@ With --ceph-conf the gateways run on that cluster's CephFS (--backend cephfs, a 
 killed gateway's lock lapses only when the MDS closes its dead session (~39 s on the
 dev cluster): a restart with its id waits for that, and a survivor adopts after it.
 
+With --key-conflicts nest the gateway runs with that flag and each thread's keys
+include objects beside objects under them ("n", "n/a", "n/a/b"): its storm moves
+files into their directories (store/nested_key.h) and kills may cut such a move
+short; the POSIX view then holds a nested object "n" at n/.fsgate-object.
+
 Usage: FSGATE_BIN=build/gateway/fsgate tests/crash/crash_check.py [--cycles N] [--seed S]
-       [--gateways 1|2] [--versioned] [--ceph-conf FILE]
+       [--gateways 1|2] [--versioned] [--key-conflicts reject|nest] [--ceph-conf FILE]
 """
 
 import argparse
@@ -82,7 +87,14 @@ def describe(state):
     return "absent" if state is None else state.describe()
 
 
+# --key-conflicts nest: keys that a POSIX tree holds only with nesting.
+NEST_KEYS = False
+NESTED_NAME = "/.fsgate-object"
+
+
 def keys_of(tid):
+    if NEST_KEYS:
+        return [f"t{tid}/n", f"t{tid}/n/a", f"t{tid}/n/a/b", f"t{tid}/m", f"t{tid}/m/x", f"t{tid}/k"]
     # Some nested, so that the applier creates and prunes directories.
     return [f"t{tid}/k{i}" if i % 2 == 0 else f"t{tid}/d{i % 3}/sub/k{i}" for i in range(KEYS_PER_THREAD)]
 
@@ -301,6 +313,8 @@ def check_posix(srv, resolved, timeout=10.0):
     deadline = time.monotonic() + timeout
     while True:
         files, empty_dirs = srv.posix_view(BUCKET)
+        # A nested object is its directory's hidden file.
+        files = {k[:-len(NESTED_NAME)] if k.endswith(NESTED_NAME) else k: v for k, v in files.items()}
         if files == want and not empty_dirs:
             return []
         if time.monotonic() > deadline:
@@ -362,9 +376,11 @@ def replays_since_start(srv):
 
 
 def run(cycles, seed=None, log=print, dirops="async", gateways=1, versioned=False,
-        ceph_conf=None):
+        ceph_conf=None, key_conflicts="reject"):
     """Run `cycles` kill -9 cycles, on posix or (with `ceph_conf`) on that cluster's
     CephFS; returns a list of violations (empty when all held)."""
+    global NEST_KEYS
+    NEST_KEYS = key_conflicts == "nest"
     backend = "cephfs" if ceph_conf else "posix"
     with (mounted_reader(ceph_conf) if ceph_conf else contextlib.nullcontext()) as reader:
         gateway = functools.partial(gateway_on, ceph_conf, reader, fsync="on", dirops=dirops)
@@ -374,10 +390,12 @@ def run(cycles, seed=None, log=print, dirops="async", gateways=1, versioned=Fals
 def run_cycles(cycles, seed, log, gateway, gateways, backend, versioned):
     seed = seed if seed is not None else random.randrange(1 << 30)
     log(f"crash_check: {cycles} cycles, {gateways} gateway(s) on {backend}"
-        f"{', versioned' if versioned else ''}, seed {seed}, "
+        f"{', versioned' if versioned else ''}{', nesting keys' if NEST_KEYS else ''}, seed {seed}, "
         f"FSGATE_BIN={os.environ.get('FSGATE_BIN')}")
     rnd = random.Random(seed)
     ids = [] if gateways == 1 else ["--gateway-id", "a"]
+    if NEST_KEYS:
+        ids += ["--key-conflicts", "nest"]
 
     def slowed(cycle):
         # Every third cycle (every other one across gateways) runs with a slowed applier,
@@ -387,7 +405,8 @@ def run_cycles(cycles, seed, log, gateway, gateways, backend, versioned):
 
     srv = gateway(extra_args=slowed(0))
     # The checker: srv itself after its restart, or the survivor beside it.
-    survivor = None if gateways == 1 else gateway(first=srv, extra_args=["--gateway-id", "b"])
+    survivor = None if gateways == 1 else gateway(
+        first=srv, extra_args=["--gateway-id", "b"] + ids[2:])
     violations = []
     expected = {k: None for t in range(THREADS) for k in keys_of(t)}
     versions = {k: [] for k in expected} if versioned else None
@@ -463,11 +482,14 @@ def main():
     parser.add_argument("--gateways", type=int, default=1, choices=[1, 2])
     parser.add_argument("--versioned", action="store_true",
                         help="a bucket with versioning enabled; check every answered version")
+    parser.add_argument("--key-conflicts", default="reject", choices=["reject", "nest"],
+                        help="nest: run with --key-conflicts nest over keys beside keys under them")
     parser.add_argument("--ceph-conf", metavar="FILE",
                         help="run on this Ceph cluster's CephFS (deploy/ceph-dev-cluster.sh)")
     args = parser.parse_args()
     violations = run(args.cycles, args.seed, dirops=args.dirops, gateways=args.gateways,
-                     versioned=args.versioned, ceph_conf=args.ceph_conf)
+                     versioned=args.versioned, ceph_conf=args.ceph_conf,
+                     key_conflicts=args.key_conflicts)
     if violations:
         print(f"FAILED: {len(violations)} violations", file=sys.stderr)
         for v in violations[:50]:

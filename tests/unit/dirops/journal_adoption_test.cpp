@@ -90,6 +90,19 @@ TEST_F(JournalAdoptionTest, ReplaysADeadGatewaysJournalOnceAndItsRestartResumesA
   EXPECT_EQ(OnDisk("d/inline"), "<absent>");
 }
 
+// A move of a file into its directory that the crash cut short
+// (store/nested_key.h) is finished by the survivor too.
+TEST_F(JournalAdoptionTest, FinishesTheDeadGatewaysCutShortMoves) {
+  KillWithAnsweredOps();
+  const std::string temp = dir_.path() + "/.fsgate/gw/dead/nest/bkt/d/moved";
+  stdfs::create_directories(stdfs::path(temp).parent_path());
+  ::fsgate::testing::WriteLocalFile(temp, "moved away");
+  ASSERT_TRUE(Survivor().AdoptDeadGateways().ok());
+  ExpectEveryAnsweredOp();
+  EXPECT_EQ(OnDisk("d/moved/.fsgate-object"), "moved away");
+  EXPECT_FALSE(stdfs::exists(temp));
+}
+
 TEST_F(JournalAdoptionTest, AGatewayHoldingItsLockIsNeverAdopted) {
   KillWithAnsweredOps();
   auto alive = GatewayState::Open(*backend_, "dead", true);  // it came back

@@ -26,13 +26,14 @@ TEST(ServeConfigTest, FileValuesAndErrors) {
   ServeConfig c;
   std::string ok = WriteTemp(
       R"({"root":"/srv/s3","dirops":"sync","max_connections":7,"max_connections_per_client":3,)"
-      R"("gateway_id":"east-1"})");
+      R"("gateway_id":"east-1","key_conflicts":"nest"})");
   LoadConfigFile(ok, c);
   EXPECT_EQ(c.root, "/srv/s3");
   EXPECT_EQ(c.given.dirops, "sync");
   EXPECT_EQ(c.max_connections, 7);
   EXPECT_EQ(c.max_connections_per_client, 3);
   EXPECT_EQ(c.gateway_id, "east-1");
+  EXPECT_EQ(c.given.key_conflicts, "nest");
   std::remove(ok.c_str());
 
   for (const char* bad : {R"({"root": 5})", R"({"nope": "x"})", "{not json", "[]"}) {
@@ -85,16 +86,20 @@ TEST(ServeConfigTest, ChoicesParsedOnceWithTheirErrorLines) {
   EXPECT_EQ(c.backend, BackendKind::kPosix);
   EXPECT_EQ(c.log_level, LogLevel::kInfo);
   EXPECT_EQ(c.log_format, LogFormat::kText);
+  EXPECT_EQ(c.key_conflicts, KeyConflicts::kReject);
   c.given = {.dirops = "sync",
              .fsync = "off",
              .backend = "posix",
              .log_level = "error",
-             .log_format = "json"};
+             .log_format = "json",
+             .key_conflicts = "nest"};
   ValidateConfig(c);
   EXPECT_EQ(c.dirops, Dirops::kSync);
   EXPECT_EQ(c.fsync, Fsync::kOff);
   EXPECT_EQ(c.log_level, LogLevel::kError);
   EXPECT_EQ(c.log_format, LogFormat::kJson);
+  EXPECT_EQ(c.key_conflicts, KeyConflicts::kNest);
+  EXPECT_EQ(ConfigName(c.key_conflicts), "nest");
   EXPECT_EQ(ConfigName(c.log_level), "error");
   EXPECT_EQ(ConfigName(BackendKind::kCephfs), "cephfs");
 
@@ -113,6 +118,8 @@ TEST(ServeConfigTest, ChoicesParsedOnceWithTheirErrorLines) {
             "--dirops: 'maybe' is not one of async|sync");
   EXPECT_EQ(error_line([](ServeConfig& x) { x.given.fsync = "yes"; }),
             "--fsync: 'yes' is not one of on|off");
+  EXPECT_EQ(error_line([](ServeConfig& x) { x.given.key_conflicts = "merge"; }),
+            "--key-conflicts: 'merge' is not one of reject|nest");
   EXPECT_EQ(error_line([](ServeConfig& x) { x.given.backend = "nfs"; }),
             "--backend: 'nfs' is not one of posix|cephfs");
   EXPECT_EQ(error_line([](ServeConfig& x) { x.given.log_level = "loud"; }),

@@ -44,6 +44,7 @@ class StoreTest : public ::testing::Test {
     options.async_dirops = false;
     options.fsync = fsync_;
     options.gateway_id = "test";  // its staging: .fsgate/gw/test/staging
+    options.nest_key_conflicts = nest_keys_;
     auto store = ObjectStore::Open(std::move(*backend), options, metrics_);
     ASSERT_TRUE(store.ok()) << store.status().message();
     store_ = std::move(*store);
@@ -93,7 +94,8 @@ class StoreTest : public ::testing::Test {
     return keys;
   }
 
-  bool fsync_ = false;  // the page cache is enough for logic tests
+  bool fsync_ = false;      // the page cache is enough for logic tests
+  bool nest_keys_ = false;  // --key-conflicts nest
   TempDir dir_;
   metrics::Metrics metrics_;
   std::unique_ptr<ObjectStore> store_;

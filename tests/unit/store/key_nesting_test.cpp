@@ -1,0 +1,172 @@
+// --key-conflicts nest (store/nested_key.h): the mapping of a nested object to
+// its hidden name and of pending nodes to keys, and the move of a file into its
+// directory over the real posix backend, including what a crash leaves of it.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "store/key_path.h"
+#include "store/nested_key.h"
+#include "tests/support/power_cut_backend.h"
+#include "tests/unit/store/store_test_util.h"
+
+namespace fsgate::store {
+namespace {
+
+using testing::ReadLocalFile;
+using testing::StoreTest;
+
+TEST(NestedKeyTest, TheNestedObjectIsAHiddenFileInItsDirectory) {
+  dirops::NodePath node = NestedNode("bkt", "a/b");
+  EXPECT_EQ(node.path, "bkt/a/b/.fsgate-object");
+  EXPECT_EQ(node.kind, dirops::NodeKind::kFile);
+  EXPECT_EQ(NestTempPath(".fsgate/gw/g1", "bkt", "a/b"), ".fsgate/gw/g1/nest/bkt/a/b");
+}
+
+TEST(NestedKeyTest, NoKeyMapsToTheHiddenName) {
+  for (const char* key :
+       {".fsgate-object", "a/.fsgate-object", "a/.fsgate-object/b", ".fsgate-object/"}) {
+    Status s = ValidateKey(key);
+    EXPECT_FALSE(s.ok()) << key;
+    EXPECT_EQ(s.reason(), "InvalidArgument") << key;
+  }
+  EXPECT_TRUE(ValidateKey("a/.fsgate-objects").ok());
+  EXPECT_TRUE(ValidateKey("a/x.fsgate-object").ok());
+}
+
+dirops::PendingNode Create(std::string name) { return {std::move(name), dirops::NodeView{}}; }
+dirops::PendingNode Unlink(std::string name) { return {std::move(name), std::nullopt}; }
+
+std::vector<std::pair<std::string, bool>> Shown(const std::vector<dirops::PendingNode>& nodes) {
+  std::vector<std::pair<std::string, bool>> out;
+  for (const auto& [name, view] : nodes) out.emplace_back(name, view.has_value());
+  return out;
+}
+
+TEST(NestedKeyTest, PendingNodesAreListedByKeyInKeyOrder) {
+  // The engine's name order: "a!" < "a/.fsgate-object" < "a/b"; the key "a"
+  // goes first.
+  auto keys =
+      PendingKeys({Create("a!"), Create("a/.fsgate-object"), Create("a/b"), Create("b")}, "", "");
+  EXPECT_EQ(Shown(keys), (std::vector<std::pair<std::string, bool>>{
+                             {"a", true}, {"a!", true}, {"a/b", true}, {"b", true}}));
+  // A pending unlink of the file "a" and a pending create of the nested "a":
+  // the create is the key's state, whichever name sorts first.
+  keys = PendingKeys({Unlink("a"), Create("a/.fsgate-object")}, "", "");
+  EXPECT_EQ(Shown(keys), (std::vector<std::pair<std::string, bool>>{{"a", true}}));
+  keys = PendingKeys({Create("a"), Unlink("a/.fsgate-object")}, "", "");
+  EXPECT_EQ(Shown(keys), (std::vector<std::pair<std::string, bool>>{{"a", true}}));
+  // The engine chose by name: a nested key outside the prefix or at the marker goes.
+  keys = PendingKeys({Create("a/.fsgate-object"), Create("a/b")}, "a/", "");
+  EXPECT_EQ(Shown(keys), (std::vector<std::pair<std::string, bool>>{{"a/b", true}}));
+  keys = PendingKeys({Create("a/.fsgate-object"), Create("a/b")}, "", "a");
+  EXPECT_EQ(Shown(keys), (std::vector<std::pair<std::string, bool>>{{"a/b", true}}));
+  // Nothing nested: the engine's answer as it is.
+  keys = PendingKeys({Create("x"), Unlink("y")}, "", "");
+  EXPECT_EQ(Shown(keys), (std::vector<std::pair<std::string, bool>>{{"x", true}, {"y", false}}));
+}
+
+class KeyNestingTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    nest_keys_ = true;
+    fsync_ = true;
+    StoreTest::SetUp();
+    ASSERT_TRUE(store_->CreateBucket("bkt").ok());
+  }
+  std::string Temp(const std::string& key) { return Root(".fsgate/gw/test/nest/bkt/" + key); }
+};
+
+TEST_F(KeyNestingTest, TheFileMovesIntoItsDirectoryWhenAKeyBeneathArrives) {
+  ASSERT_TRUE(Put("bkt", "a", "file a").ok());
+  ASSERT_TRUE(Put("bkt", "a/b", "file a/b").ok());
+  EXPECT_EQ(ReadLocalFile(Root("bkt/a/.fsgate-object")), "file a");
+  EXPECT_EQ(ReadLocalFile(Root("bkt/a/b")), "file a/b");
+  EXPECT_FALSE(std::filesystem::exists(Temp("a")));
+  EXPECT_EQ(*Get("bkt", "a"), "file a");
+  EXPECT_EQ(*Get("bkt", "a/b"), "file a/b");
+  ASSERT_TRUE(Put("bkt", "a!", "x").ok());
+  EXPECT_EQ(AllKeys("bkt"), (std::vector<std::string>{"a", "a!", "a/b"}));
+}
+
+TEST_F(KeyNestingTest, AKeyWhoseDirectoryExistsGoesInsideIt) {
+  ASSERT_TRUE(Put("bkt", "d/e", "e").ok());
+  ASSERT_TRUE(Put("bkt", "d", "d").ok());
+  EXPECT_EQ(ReadLocalFile(Root("bkt/d/.fsgate-object")), "d");
+  // Its deletion leaves what is under "d/"; the last key under it takes the
+  // directory along.
+  ASSERT_TRUE(store_->DeleteObject("bkt", "d", false).ok());
+  EXPECT_FALSE(std::filesystem::exists(Root("bkt/d/.fsgate-object")));
+  EXPECT_EQ(AllKeys("bkt"), (std::vector<std::string>{"d/e"}));
+  ASSERT_TRUE(store_->DeleteObject("bkt", "d/e", false).ok());
+  EXPECT_FALSE(std::filesystem::exists(Root("bkt/d")));
+}
+
+// A crash between the two renames of the move: the file is only at its
+// temporary name. The next start nests it, whatever was made under "a/".
+TEST_F(KeyNestingTest, AStartFinishesAMoveACrashCutShort) {
+  ASSERT_TRUE(Put("bkt", "a", "file a").ok());
+  std::filesystem::create_directories(std::filesystem::path(Temp("a")).parent_path());
+  std::filesystem::rename(Root("bkt/a"), Temp("a"));
+  store_.reset();  // as after kill -9 (the store has nothing pending in sync mode)
+  Reopen();
+  EXPECT_EQ(ReadLocalFile(Root("bkt/a/.fsgate-object")), "file a");
+  EXPECT_FALSE(std::filesystem::exists(Temp("a")));
+  EXPECT_EQ(*Get("bkt", "a"), "file a");
+  EXPECT_EQ(AllKeys("bkt"), (std::vector<std::string>{"a"}));
+  ASSERT_TRUE(Put("bkt", "a/b", "b").ok());
+  EXPECT_EQ(AllKeys("bkt"), (std::vector<std::string>{"a", "a/b"}));
+}
+
+// A power cut may keep both names of the first rename: the file is in place
+// under its old name, and the temporary one goes.
+TEST_F(KeyNestingTest, ASecondNameOfAFileInPlaceIsDropped) {
+  ASSERT_TRUE(Put("bkt", "a", "file a").ok());
+  std::filesystem::create_directories(std::filesystem::path(Temp("a")).parent_path());
+  ASSERT_EQ(::link(Root("bkt/a").c_str(), Temp("a").c_str()), 0);
+  store_.reset();
+  Reopen();
+  EXPECT_FALSE(std::filesystem::exists(Temp("a")));
+  EXPECT_EQ(ReadLocalFile(Root("bkt/a")), "file a");
+  EXPECT_EQ(AllKeys("bkt"), (std::vector<std::string>{"a"}));
+}
+
+TEST_F(KeyNestingTest, RejectModeKeepsRefusingTheConflict) {
+  nest_keys_ = false;
+  Reopen();
+  ASSERT_TRUE(Put("bkt", "r", "r").ok());
+  auto put = Put("bkt", "r/s", "s");
+  ASSERT_FALSE(put.ok());
+  EXPECT_EQ(put.status().reason(), "InvalidRequest");
+  EXPECT_FALSE(std::filesystem::exists(Temp("r")));
+}
+
+// The move's renames are durable once PUT "a/b" is answered: a power cut
+// right after it keeps both objects (fs::PowerCutBackend drops every name
+// change whose directory was not synced).
+TEST_F(KeyNestingTest, APowerCutAfterTheAnswerKeepsBothObjects) {
+  store_.reset();
+  auto posix = fs::MakePosixBackend(dir_.path());
+  ASSERT_TRUE(posix.ok());
+  auto cut = std::make_unique<fs::PowerCutBackend>(std::move(*posix));
+  fs::PowerCutBackend* power = cut.get();
+  ASSERT_TRUE(power->SyncFs().ok());
+  StoreOptions options;
+  options.async_dirops = false;
+  options.gateway_id = "test";
+  options.nest_key_conflicts = true;
+  auto store = ObjectStore::Open(std::move(cut), options, metrics_);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  store_ = std::move(*store);
+  ASSERT_TRUE(Put("bkt", "a", "file a").ok());
+  ASSERT_TRUE(Put("bkt", "a/b", "file a/b").ok());
+  ASSERT_TRUE(power->SimulatePowerCut().ok());
+  Reopen();  // over the rolled-back directory
+  EXPECT_EQ(*Get("bkt", "a"), "file a");
+  EXPECT_EQ(*Get("bkt", "a/b"), "file a/b");
+  EXPECT_EQ(AllKeys("bkt"), (std::vector<std::string>{"a", "a/b"}));
+}
+
+}  // namespace
+}  // namespace fsgate::store
