@@ -1,0 +1,45 @@
+// OpenConnection: what stays of an accepted connection between its requests.
+//
+// A connection is served by a worker thread only while a request is in flight
+// (and a short grace after, for the next one); otherwise it is parked on the
+// idle reactor. What it keeps across those turns must be small: 10,000 parked
+// connections are held in a few MiB (the 64 KiB read buffer and the parser
+// live in the worker's turn, not here).
+#pragma once
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <list>
+#include <memory>
+#include <string>
+
+namespace fsgate::http {
+
+struct OpenConnection {
+  OpenConnection(int fd, std::string client, std::string remote)
+      : fd(fd), client(std::move(client)), remote(std::move(remote)) {}
+  ~OpenConnection() {
+    tls.reset();  // before the descriptor it was speaking over goes
+    if (fd >= 0) ::close(fd);
+  }
+  OpenConnection(const OpenConnection&) = delete;
+  OpenConnection& operator=(const OpenConnection&) = delete;
+
+  const int fd;              // non-blocking; closed with the last reference
+  const std::string client;  // remote IP address: the per-client limit's key
+  const std::string remote;  // address:port, for logs and handlers
+  // Set by Stop(): the request in flight is answered with Connection: close.
+  std::atomic<bool> closing{false};
+  // The TLS session (an asio::ssl::stream over the descriptor), made by the
+  // first turn; type-erased so that this header stays free of Asio.
+  std::shared_ptr<void> tls;
+
+  // Guarded by ConnectionTable's mutex.
+  enum class State { kBusy, kParked, kGone } state = State::kBusy;
+  std::chrono::steady_clock::time_point parked_since;
+  std::list<std::shared_ptr<OpenConnection>>::iterator parked_at;
+};
+
+}  // namespace fsgate::http

@@ -1,0 +1,145 @@
+"""Thousands of idle keep-alive connections cost a descriptor each and no thread,
+and a client that opens more than the server holds pushes out its own idle
+connections, never another client's service."""
+
+import os
+import resource
+import socket
+import time
+import uuid
+
+from fsgate_server import FsgateServer
+
+IDLE = 3000
+REQUEST = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+def raise_own_open_file_limit(needed):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    assert hard == resource.RLIM_INFINITY or hard >= needed, f"ulimit -Hn {hard} < {needed}"
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def answered(sock):
+    """Sends a request on `sock` and reads its answer's status (the body is
+    small: one read after the head suffices for an error answer)."""
+    sock.sendall(REQUEST)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, f"connection closed before an answer: {data!r}"
+        data += chunk
+    head, body = data.split(b"\r\n\r\n", 1)
+    length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                  if line.lower().startswith(b"content-length:"))
+    while len(body) < length:
+        body += sock.recv(65536)
+    return int(head.split()[1])
+
+
+def kept_alive(srv, source="127.0.0.1"):
+    """A connection that has been answered once and stays open."""
+    sock = socket.create_connection(("127.0.0.1", srv.port), timeout=10,
+                                    source_address=(source, 0))
+    assert answered(sock) == 403
+    return sock
+
+
+def closed_now(sock):
+    """True when the server has closed `sock` (EOF or reset waiting), without waiting."""
+    sock.setblocking(False)
+    try:
+        return sock.recv(1) == b""
+    except ConnectionResetError:
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        sock.settimeout(10)
+
+
+def process_status(pid):
+    status = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            name, value = line.split(":", 1)
+            status[name] = value.split()[:1]
+    return int(status["Threads"][0]), int(status["VmRSS"][0]) * 1024
+
+
+def open_descriptors(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def served_at_once(srv):
+    """A separate client's PUT and GET, and how long they took."""
+    s3 = srv.client()
+    bucket = f"ic-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=bucket)
+    started = time.monotonic()
+    s3.put_object(Bucket=bucket, Key="k", Body=b"served")
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"served"
+    return time.monotonic() - started
+
+
+def test_idle_keep_alive_connections_cost_a_descriptor_each_and_no_thread():
+    raise_own_open_file_limit(IDLE + 256)
+    with FsgateServer() as srv:
+        pid = srv.proc.pid
+        served_at_once(srv)  # the request path warmed up before the baseline
+        time.sleep(0.2)
+        fds_before = open_descriptors(pid)
+        _, rss_before = process_status(pid)
+        conns = []
+        try:
+            for _ in range(IDLE):
+                conns.append(kept_alive(srv))
+            # Past the grace a worker keeps a quiet connection, and the time
+            # an idle worker thread lasts.
+            time.sleep(2.5)
+            threads, rss = process_status(pid)
+            fds = open_descriptors(pid)
+            assert threads < 64, f"{threads} threads for {IDLE} idle connections"
+            assert IDLE - 8 <= fds - fds_before <= IDLE + 32, (fds_before, fds)
+            # 200 MiB for 10,000: about 20 KiB each.
+            assert rss - rss_before < IDLE * 20 * 1024, (rss_before, rss)
+            assert served_at_once(srv) < 1.0
+            # Every one of them is still served, on the connection it opened.
+            for sock in (conns[0], conns[IDLE // 2], conns[-1]):
+                assert answered(sock) == 403
+        finally:
+            for sock in conns:
+                sock.close()
+
+
+def test_a_client_over_max_connections_closes_its_longest_idle_not_others():
+    limit = 40
+    with FsgateServer(extra_args=["--max-connections", str(limit)]) as srv:
+        conns = []
+        try:
+            for _ in range(limit):
+                conns.append(kept_alive(srv))
+            time.sleep(0.2)  # all idle now
+            for _ in range(10):  # each closes one of the idle ones to get in
+                conns.append(kept_alive(srv))
+                time.sleep(0.02)
+            time.sleep(0.2)
+            closed = [closed_now(sock) for sock in conns]
+            assert sum(closed[:limit]) == 10 and not any(closed[limit:]), closed
+            for sock, gone in zip(conns, closed):
+                if not gone:
+                    assert answered(sock) == 403
+            # A fresh client (another address) is served, and makes room by
+            # closing an idle connection of the client holding the most.
+            time.sleep(0.2)
+            fresh = kept_alive(srv, source="127.0.0.2")
+            try:
+                time.sleep(0.2)
+                assert sum(closed_now(sock) for sock in conns) == 11
+                assert answered(fresh) == 403
+                assert served_at_once(srv) < 1.0
+            finally:
+                fresh.close()
+        finally:
+            for sock in conns:
+                sock.close()
