@@ -17,6 +17,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/system/error_code.hpp>
+#include <boost/system/system_error.hpp>
 #include <chrono>
 #include <cstddef>
 
@@ -56,16 +57,12 @@ class TimedSocket {
   template <class MutableBuffers>
   size_t read_some(const MutableBuffers& buffers) {
     boost::system::error_code ec;
-    size_t n = read_some(buffers, ec);
-    if (ec) throw boost::system::system_error(ec);
-    return n;
+    return OrThrow(read_some(buffers, ec), ec);
   }
   template <class ConstBuffers>
   size_t write_some(const ConstBuffers& buffers) {
     boost::system::error_code ec;
-    size_t n = write_some(buffers, ec);
-    if (ec) throw boost::system::system_error(ec);
-    return n;
+    return OrThrow(write_some(buffers, ec), ec);
   }
 
  private:
@@ -93,6 +90,11 @@ class TimedSocket {
   }
 
   size_t Transfer(Iov& iov, bool reading, boost::system::error_code& ec);
+
+  static size_t OrThrow(size_t n, const boost::system::error_code& ec) {
+    if (ec) throw boost::system::system_error(ec);
+    return n;
+  }
 
   int fd_;
   executor_type executor_;

@@ -234,7 +234,8 @@ def test_a_client_over_its_limit_closes_its_own_longest_idle_connection():
             for c in held:  # each answered: the server holds all three
                 c.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
                 assert read_response(c)[0] == 403
-            time.sleep(0.2)  # all three idle, the first the longest
+                time.sleep(0.05)  # idle from then on: the first the longest
+            time.sleep(0.2)
             with connect(srv) as extra:
                 extra.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
                 assert read_response(extra)[0] == 403

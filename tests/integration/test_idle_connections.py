@@ -9,6 +9,7 @@ import time
 import uuid
 
 from fsgate_server import FsgateServer
+from test_http_hardening import read_response
 
 IDLE = 3000
 REQUEST = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -21,20 +22,9 @@ def raise_own_open_file_limit(needed):
 
 
 def answered(sock):
-    """Sends a request on `sock` and reads its answer's status (the body is
-    small: one read after the head suffices for an error answer)."""
+    """Sends a request on `sock`; the status of its answer."""
     sock.sendall(REQUEST)
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        assert chunk, f"connection closed before an answer: {data!r}"
-        data += chunk
-    head, body = data.split(b"\r\n\r\n", 1)
-    length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                  if line.lower().startswith(b"content-length:"))
-    while len(body) < length:
-        body += sock.recv(65536)
-    return int(head.split()[1])
+    return read_response(sock)[0]
 
 
 def kept_alive(srv, source="127.0.0.1"):
