@@ -278,7 +278,8 @@ def access_lines(srv):
         return [l for l in f.read().decode(errors="replace").splitlines() if " access " in l]
 
 
-def test_tls_close_without_close_notify_is_not_a_request(tmp_path):
+def self_signed_tls(tmp_path):
+    """A certificate and key for 127.0.0.1 in `tmp_path`, and a client context trusting any."""
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
                     "-nodes", "-subj", "/CN=127.0.0.1", "-days", "1", "-keyout", str(key),
@@ -286,6 +287,11 @@ def test_tls_close_without_close_notify_is_not_a_request(tmp_path):
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
+    return cert, key, context
+
+
+def test_tls_close_without_close_notify_is_not_a_request(tmp_path):
+    cert, key, context = self_signed_tls(tmp_path)
     with FsgateServer(extra_args=["--tls-cert", str(cert), "--tls-key", str(key)]) as srv:
         def tls_connect():
             return context.wrap_socket(connect(srv), server_hostname="127.0.0.1")

@@ -9,7 +9,7 @@ import time
 import uuid
 
 from fsgate_server import FsgateServer
-from test_http_hardening import read_response
+from test_http_hardening import read_response, self_signed_tls
 
 IDLE = 3000
 REQUEST = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -133,3 +133,24 @@ def test_a_client_over_max_connections_closes_its_longest_idle_not_others():
         finally:
             for sock in conns:
                 sock.close()
+
+
+def test_tls_keep_alive_survives_parking_and_pipelining(tmp_path):
+    cert, key, context = self_signed_tls(tmp_path)
+    with FsgateServer(extra_args=["--tls-cert", str(cert), "--tls-key", str(key),
+                                  "--idle-timeout", "1"]) as srv:
+        plain = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+        with context.wrap_socket(plain, server_hostname="127.0.0.1") as sock:
+            assert answered(sock) == 403
+            time.sleep(0.2)  # parked: the TLS session waits without a thread
+            assert answered(sock) == 403
+            time.sleep(0.2)
+            # Two requests in one TLS record: the second, decrypted along with the
+            # first, is answered without waiting for more bytes from the client.
+            sock.sendall(REQUEST + REQUEST)
+            assert read_response(sock)[0] == 403
+            assert read_response(sock)[0] == 403
+            started = time.monotonic()
+            sock.settimeout(5)
+            assert sock.recv(1) == b""  # the idle timeout closes it
+            assert 0.5 < time.monotonic() - started < 3
