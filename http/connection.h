@@ -20,6 +20,7 @@
 #include "http/http_message.h"
 #include "http/http_request_head.h"
 #include "http/http_server.h"
+#include "http/open_connection.h"
 #include "http/timed_socket.h"
 
 namespace fsgate::http {
@@ -96,15 +97,20 @@ enum class TurnEnd { kPark, kClose };
 template <class Stream>
 class Connection final : public BodyReader, public ResponseWriter {
  public:
-  Connection(TimedSocket& socket, Stream& stream, const std::atomic<bool>& closing,
-             const HttpServerOptions& options, const HttpHandler& handler,
-             const std::string& remote)
+  Connection(TimedSocket& socket, Stream& stream, OpenConnection& conn,
+             const HttpServerOptions& options, const HttpHandler& handler)
       : socket_(socket),
         stream_(stream),
-        closing_(closing),
+        conn_(conn),
+        closing_(conn.closing),
         options_(options),
         handler_(handler),
-        remote_(remote) {
+        remote_(conn.remote),
+        resuming_(conn.stalled_parser != nullptr),
+        parser_holder_(resuming_ ? std::static_pointer_cast<std::optional<Parser>>(
+                                       std::move(conn.stalled_parser))
+                                 : std::make_shared<std::optional<Parser>>()),
+        parser_(*parser_holder_) {
     // Beast sizes each socket read by the buffer's free capacity (at least
     // 512 bytes): room for a small PUT's header and body in one read.
     buffer_.reserve(connection_detail::kReadBufferBytes);
@@ -115,27 +121,37 @@ class Connection final : public BodyReader, public ResponseWriter {
   // shut down here; the owner closes the descriptor).
   TurnEnd Serve() {
     using namespace connection_detail;
-    while (!closing_) {
-      parser_.emplace();
-      parser_->header_limit(static_cast<uint32_t>(options_.max_header_bytes));
-      parser_->body_limit(boost::none);
-      expect_continue_ = false;
-      // Between requests: a connection that ends here, before a byte of a
-      // request, carried no request: it is neither answered nor logged (TLS
-      // clients mostly go without close_notify). One quiet for the grace is
-      // parked, under the idle timeout.
-      if (buffer_.size() == 0) {
-        auto ec = ReadSome(
-            std::min<std::chrono::steady_clock::duration>(kParkGrace, options_.idle_timeout));
-        if (ec == beast::error::timeout && !closing_) return TurnEnd::kPark;
-        if (ec || buffer_.size() == 0) break;
+    while (!closing_ || resuming_) {
+      std::chrono::steady_clock::time_point header_deadline;
+      if (resuming_) {
+        // The header section that stalled: its parser goes on where it was.
+        resuming_ = false;
+        buffer_.commit(asio::buffer_copy(buffer_.prepare(conn_.stalled_bytes.size()),
+                                         asio::buffer(conn_.stalled_bytes)));
+        std::string().swap(conn_.stalled_bytes);
+        header_deadline = conn_.header_deadline;
+      } else {
+        parser_.emplace();
+        parser_->header_limit(static_cast<uint32_t>(options_.max_header_bytes));
+        parser_->body_limit(boost::none);
+        expect_continue_ = false;
+        // Between requests: a connection that ends here, before a byte of a
+        // request, carried no request: it is neither answered nor logged (TLS
+        // clients mostly go without close_notify). One quiet for the grace is
+        // parked, under the idle timeout.
+        if (buffer_.size() == 0) {
+          auto ec = ReadSome(
+              std::min<std::chrono::steady_clock::duration>(kParkGrace, options_.idle_timeout));
+          if (ec == beast::error::timeout && !closing_) return TurnEnd::kPark;
+          if (ec || buffer_.size() == 0) break;
+        }
+        // Once a request began, its whole header section must arrive within
+        // the read timeout: a client dribbling bytes cannot hold the connection.
+        header_deadline = std::chrono::steady_clock::now() + options_.read_timeout;
       }
-      // Once a request began, its whole header section must arrive within
-      // the read timeout: a client dribbling bytes cannot hold the connection.
       auto ec = ParseBuffered();
-      if (ec == http::error::need_more) {
-        socket_.expires_after(options_.read_timeout);
-        http::read_header(stream_, buffer_, *parser_, ec);
+      if (ec == http::error::need_more && ReadHeader(header_deadline, ec)) {
+        return TurnEnd::kPark;
       }
       if (ec) {
         if (!IsStreamEnd(ec)) RefuseRequest(StatusForHeaderError(ec));
@@ -221,6 +237,35 @@ class Connection final : public BodyReader, public ResponseWriter {
         buffer_.prepare(boost::beast::read_size(buffer_, connection_detail::kReadBufferBytes)), ec);
     buffer_.commit(n);
     return ec;
+  }
+
+  // Reads the rest of a header section until it is parsed (ec clear) or
+  // fails (ec set; a timeout once `deadline` passed). True when the client
+  // went quiet for the park grace before the deadline: the section is put
+  // aside in the connection, which is parked instead of holding this thread.
+  bool ReadHeader(std::chrono::steady_clock::time_point deadline, error_code& ec) {
+    for (;;) {
+      auto now = std::chrono::steady_clock::now();
+      socket_.expires_at(std::min(deadline, now + connection_detail::kParkGrace));
+      ec = {};
+      size_t n = stream_.read_some(
+          buffer_.prepare(boost::beast::read_size(buffer_, connection_detail::kReadBufferBytes)),
+          ec);
+      buffer_.commit(n);
+      if (ec == boost::beast::error::timeout && !closing_ &&
+          std::chrono::steady_clock::now() < deadline) {
+        ec = {};
+        conn_.stalled_bytes = boost::beast::buffers_to_string(buffer_.data());
+        conn_.header_deadline = deadline;
+        conn_.stalled_parser = parser_holder_;
+        return true;
+      }
+      // The peer left inside the header section (as Beast's read_header says).
+      if (ec == boost::asio::error::eof) ec = boost::beast::http::error::partial_message;
+      if (ec) return false;
+      ec = ParseBuffered();
+      if (ec != boost::beast::http::error::need_more) return false;
+    }
   }
 
   // Parses the header section from what is already read: most requests' fit
@@ -349,14 +394,21 @@ class Connection final : public BodyReader, public ResponseWriter {
     while (!ec) socket_.read_some(boost::asio::buffer(scratch), ec);
   }
 
+  using Parser = boost::beast::http::request_parser<boost::beast::http::buffer_body>;
+
   TimedSocket& socket_;
   Stream& stream_;
+  OpenConnection& conn_;
   const std::atomic<bool>& closing_;
   const HttpServerOptions& options_;
   const HttpHandler& handler_;
   const std::string& remote_;
+  bool resuming_;  // the turn begins with a stalled header section
+  // On the heap for a turn (not per request), so that a stalled header
+  // section's parser, which cannot be moved, can wait in the connection.
+  std::shared_ptr<std::optional<Parser>> parser_holder_;
+  std::optional<Parser>& parser_;
   boost::beast::flat_buffer buffer_;
-  std::optional<boost::beast::http::request_parser<boost::beast::http::buffer_body>> parser_;
   bool keep_alive_ = true;
   bool expect_continue_ = false;
   bool started_ = false;

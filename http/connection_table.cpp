@@ -34,17 +34,22 @@ bool ConnectionTable::Park(const ConnectionPtr& c) {
   }
   c->state = OpenConnection::State::kParked;
   c->parked_since = Clock::now();
-  c->parked_at = parked_.insert(parked_.end(), c);
-  ++clients_[c->client].parked;
+  if (c->stalled_parser) {
+    c->listed = OpenConnection::Listed::kStalled;
+    c->stalled_at = stalled_.emplace(c->header_deadline, c);
+  } else {
+    c->listed = OpenConnection::Listed::kIdle;
+    c->parked_at = parked_.insert(parked_.end(), c);
+    ++clients_[c->client].parked;
+  }
   return true;
 }
 
 bool ConnectionTable::Unpark(OpenConnection& c) {
   std::lock_guard lock(mu_);
   if (c.state != OpenConnection::State::kParked) return false;
-  --clients_[c.client].parked;
+  Unlist(c);  // may drop a reference, never the caller's last
   c.state = OpenConnection::State::kBusy;
-  parked_.erase(c.parked_at);  // may drop a reference, never the caller's last
   return true;
 }
 
@@ -53,9 +58,20 @@ void ConnectionTable::Remove(OpenConnection& c) {
   if (c.state == OpenConnection::State::kBusy) Unlink(c);
 }
 
+// Takes a parked `c` off the list it waits in.
+void ConnectionTable::Unlist(OpenConnection& c) {
+  if (c.listed == OpenConnection::Listed::kIdle) {
+    --clients_[c.client].parked;
+    parked_.erase(c.parked_at);
+  } else if (c.listed == OpenConnection::Listed::kStalled) {
+    stalled_.erase(c.stalled_at);
+  }
+  c.listed = OpenConnection::Listed::kNowhere;
+}
+
 void ConnectionTable::Unlink(OpenConnection& c) {
+  if (c.state == OpenConnection::State::kParked) Unlist(c);
   auto client = clients_.find(c.client);
-  if (c.state == OpenConnection::State::kParked) --client->second.parked;
   if (--client->second.open == 0) clients_.erase(client);
   --open_;
   all_.erase(&c);
@@ -67,8 +83,7 @@ bool ConnectionTable::EvictIdlest(const std::string& client, std::vector<Connect
   auto it = std::find_if(parked_.begin(), parked_.end(),
                          [&](const ConnectionPtr& p) { return p->client == client; });
   if (it == parked_.end()) return false;
-  ConnectionPtr victim = std::move(*it);
-  parked_.erase(it);
+  ConnectionPtr victim = *it;
   Unlink(*victim);
   evicted.push_back(std::move(victim));
   return true;
@@ -91,17 +106,31 @@ std::vector<ConnectionTable::ConnectionPtr> ConnectionTable::TakeIdle(
   std::vector<ConnectionPtr> idle;
   std::lock_guard lock(mu_);
   while (!parked_.empty() && parked_.front()->parked_since + idle_timeout <= now) {
-    idle.push_back(std::move(parked_.front()));
-    parked_.pop_front();
+    idle.push_back(parked_.front());
     Unlink(*idle.back());
   }
   return idle;
 }
 
-std::optional<ConnectionTable::Clock::time_point> ConnectionTable::OldestParked() {
+std::vector<ConnectionTable::ConnectionPtr> ConnectionTable::TakeStalled(Clock::time_point now) {
+  std::vector<ConnectionPtr> due;
   std::lock_guard lock(mu_);
-  if (parked_.empty()) return std::nullopt;
-  return parked_.front()->parked_since;
+  while (!stalled_.empty() && stalled_.begin()->first <= now) {
+    due.push_back(stalled_.begin()->second);
+    Unlist(*due.back());
+  }
+  return due;
+}
+
+std::optional<ConnectionTable::Clock::time_point> ConnectionTable::NextDeadline(
+    Clock::duration idle_timeout) {
+  std::lock_guard lock(mu_);
+  std::optional<Clock::time_point> next;
+  if (!parked_.empty()) next = parked_.front()->parked_since + idle_timeout;
+  if (!stalled_.empty() && (!next || stalled_.begin()->first < *next)) {
+    next = stalled_.begin()->first;
+  }
+  return next;
 }
 
 std::vector<ConnectionTable::ConnectionPtr> ConnectionTable::CloseAll() {
@@ -109,7 +138,7 @@ std::vector<ConnectionTable::ConnectionPtr> ConnectionTable::CloseAll() {
   stopping_ = true;
   for (OpenConnection* c : all_) c->closing = true;
   std::vector<ConnectionPtr> parked(parked_.begin(), parked_.end());
-  parked_.clear();
+  for (auto& [deadline, c] : stalled_) parked.push_back(c);
   for (auto& c : parked) Unlink(*c);
   return parked;
 }

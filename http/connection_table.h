@@ -15,6 +15,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <list>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -39,8 +40,9 @@ class ConnectionTable {
   // to `evicted` (already gone from the table: the caller closes them). On
   // refusal returns the flag whose limit was reached, otherwise nullptr.
   [[nodiscard]] const char* Admit(const ConnectionPtr& c, std::vector<ConnectionPtr>& evicted);
-  // `c` waits for its next request. False when it must close instead (the
-  // server stops): it is then gone from the table.
+  // `c` waits for its next request (or, with a stalled header section, for
+  // the rest of it). False when it must close instead (the server stops): it
+  // is then gone from the table.
   [[nodiscard]] bool Park(const ConnectionPtr& c);
   // A parked `c` became readable. False when it was closed meanwhile
   // (evicted, timed out, the server stopping).
@@ -50,7 +52,11 @@ class ConnectionTable {
   // Parked connections idle for `idle_timeout` by `now`, taken out of the
   // table; and when the next one will be.
   std::vector<ConnectionPtr> TakeIdle(Clock::time_point now, Clock::duration idle_timeout);
-  std::optional<Clock::time_point> OldestParked();
+  // Stalled connections whose header deadline passed by `now`: still parked,
+  // to be woken and answered by a worker.
+  std::vector<ConnectionPtr> TakeStalled(Clock::time_point now);
+  // When TakeIdle or TakeStalled next has something to take.
+  std::optional<Clock::time_point> NextDeadline(Clock::duration idle_timeout);
   // Stop: no more parking; parked connections are taken out (returned) and
   // busy ones told to close after their request.
   std::vector<ConnectionPtr> CloseAll();
@@ -65,6 +71,7 @@ class ConnectionTable {
   };
   // Under mu_.
   void Unlink(OpenConnection& c);
+  void Unlist(OpenConnection& c);
   bool EvictIdlest(const std::string& client, std::vector<ConnectionPtr>& evicted);
   const std::string* BusiestClientWithParked() const;
 
@@ -77,6 +84,8 @@ class ConnectionTable {
   std::unordered_map<std::string, Client> clients_;
   // Parked connections, the longest idle first.
   std::list<ConnectionPtr> parked_;
+  // Parked connections with a stalled header section, by deadline.
+  std::multimap<Clock::time_point, ConnectionPtr> stalled_;
   // Every connection in the table (each leaves through Unlink before it is
   // freed), so that Stop() can tell the busy ones to close.
   std::unordered_set<OpenConnection*> all_;

@@ -179,10 +179,9 @@ struct HttpServer::Impl {
   }
 
   TurnEnd ServeTurn(OpenConnection& c) {
-    const std::string& remote = c.remote;
     if (!tls) {
       TimedSocket socket(c.fd, reactor->executor());
-      Connection<TimedSocket> connection(socket, socket, c.closing, options, handler, remote);
+      Connection<TimedSocket> connection(socket, socket, c, options, handler);
       return connection.Serve();
     }
     if (!c.tls) {
@@ -197,8 +196,7 @@ struct HttpServer::Impl {
       c.tls = std::move(stream);
     }
     auto& stream = *static_cast<TlsStream*>(c.tls.get());
-    Connection<TlsStream> connection(stream.next_layer(), stream, c.closing, options, handler,
-                                     remote);
+    Connection<TlsStream> connection(stream.next_layer(), stream, c, options, handler);
     return connection.Serve();
   }
 };

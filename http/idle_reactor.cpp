@@ -7,6 +7,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -27,10 +28,11 @@ struct IdleReactor::Impl {
   // Reactor thread only. The descriptor is borrowed from the connection
   // (released, never closed, when the wait ends).
   std::unordered_map<OpenConnection*, asio::posix::stream_descriptor> waits;
-  // Fires when the longest-parked connection reaches the idle timeout: one
-  // timer for all, not one per connection.
-  asio::steady_timer idle_sweep{ioc};
-  bool sweep_armed = false;
+  // Fires at the next deadline of a parked connection (the idle timeout of
+  // the longest idle, or a stalled header section's): one timer for all, not
+  // one per connection.
+  asio::steady_timer sweep{ioc};
+  std::optional<Clock::time_point> sweep_at;
 
   Impl(ConnectionTable& table, Clock::duration idle_timeout, Readable readable)
       : table(table), idle_timeout(idle_timeout), readable(std::move(readable)) {}
@@ -66,14 +68,19 @@ struct IdleReactor::Impl {
   }
 
   void ArmSweep() {
-    if (sweep_armed) return;
-    auto oldest = table.OldestParked();
-    if (!oldest) return;
-    sweep_armed = true;
-    idle_sweep.expires_at(*oldest + idle_timeout);
-    idle_sweep.async_wait([this](boost::system::error_code) {
-      sweep_armed = false;
-      for (auto& c : table.TakeIdle(Clock::now(), idle_timeout)) CancelWait(c);
+    auto next = table.NextDeadline(idle_timeout);
+    if (!next || (sweep_at && *sweep_at <= *next)) return;
+    sweep_at = next;
+    sweep.expires_at(*next);  // a wait armed for later ends, aborted
+    sweep.async_wait([this](boost::system::error_code ec) {
+      if (ec == asio::error::operation_aborted) return;
+      sweep_at.reset();
+      auto now = Clock::now();
+      // Idle ones are gone from the table: their woken wait closes them. A
+      // stalled one is still parked: woken, it goes to a worker, which answers
+      // 408 RequestTimeout.
+      for (auto& c : table.TakeIdle(now, idle_timeout)) CancelWait(c);
+      for (auto& c : table.TakeStalled(now)) CancelWait(c);
       ArmSweep();
     });
   }
@@ -94,7 +101,7 @@ void IdleReactor::Start() {
 void IdleReactor::Stop() {
   if (!impl_->thread.joinable()) return;
   asio::post(impl_->ioc, [this] {
-    impl_->idle_sweep.cancel();
+    impl_->sweep.cancel();
     for (auto& [c, wait] : impl_->waits) wait.cancel();
     impl_->work.reset();
   });

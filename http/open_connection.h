@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <list>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -36,11 +37,26 @@ struct OpenConnection {
   // The TLS session (an asio::ssl::stream over the descriptor), made by the
   // first turn; type-erased so that this header stays free of Asio.
   std::shared_ptr<void> tls;
+  // A header section begun, then quiet past the grace (a slow client, or one
+  // dribbling bytes): its parser (type-erased, as tls), the bytes read and not
+  // yet parsed, and when the whole section must be in (the read timeout from
+  // its first byte). Parked meanwhile, it holds no worker; but it counts as
+  // busy (a request began): it is never closed to make room, and at its
+  // deadline a worker answers 408.
+  std::shared_ptr<void> stalled_parser;
+  std::string stalled_bytes;
+  std::chrono::steady_clock::time_point header_deadline;
 
   // Guarded by ConnectionTable's mutex.
   enum class State { kBusy, kParked, kGone } state = State::kBusy;
   std::chrono::steady_clock::time_point parked_since;
+  // Where a parked connection is listed: with the idle ones (evictable, under
+  // the idle timeout), with the stalled ones (under their header deadline), or
+  // nowhere (a stalled one past its deadline, on its way to a worker).
+  enum class Listed { kNowhere, kIdle, kStalled } listed = Listed::kNowhere;
   std::list<std::shared_ptr<OpenConnection>>::iterator parked_at;
+  std::multimap<std::chrono::steady_clock::time_point, std::shared_ptr<OpenConnection>>::iterator
+      stalled_at;
 };
 
 }  // namespace fsgate::http

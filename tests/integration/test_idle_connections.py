@@ -154,3 +154,26 @@ def test_tls_keep_alive_survives_parking_and_pipelining(tmp_path):
             sock.settimeout(5)
             assert sock.recv(1) == b""  # the idle timeout closes it
             assert 0.5 < time.monotonic() - started < 3
+
+
+def test_stalled_header_sections_hold_no_thread_and_are_answered_when_complete():
+    stalled = 500
+    raise_own_open_file_limit(stalled + 256)
+    with FsgateServer(extra_args=["--read-timeout", "30"]) as srv:
+        conns = []
+        try:
+            for _ in range(stalled):  # a request begun, then quiet: a slow client
+                sock = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+                sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+                conns.append(sock)
+            time.sleep(2.5)  # past the grace, and the time an idle worker thread lasts
+            threads, _ = process_status(srv.proc.pid)
+            assert threads < 64, f"{threads} threads for {stalled} stalled requests"
+            assert served_at_once(srv) < 1.0
+            for sock in conns:  # each header section completed: each request answered
+                sock.sendall(b"\r\n")
+            for sock in conns:
+                assert read_response(sock)[0] == 403
+        finally:
+            for sock in conns:
+                sock.close()

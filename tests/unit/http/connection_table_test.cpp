@@ -68,15 +68,34 @@ TEST(ConnectionTableTest, IdleTimeoutTakesTheParkedLongEnough) {
   auto a = Conn("a"), b = Conn("a");
   AdmitOk(table, a);
   AdmitOk(table, b);
-  ASSERT_TRUE(table.Park(a));
-  auto oldest = table.OldestParked();
-  ASSERT_TRUE(oldest);
-  ASSERT_TRUE(table.Park(b));
   const auto timeout = std::chrono::seconds(60);
-  EXPECT_TRUE(table.TakeIdle(*oldest + timeout - std::chrono::nanoseconds(1), timeout).empty());
+  ASSERT_TRUE(table.Park(a));
+  auto next = table.NextDeadline(timeout);
+  ASSERT_TRUE(next);
+  ASSERT_TRUE(table.Park(b));
+  EXPECT_EQ(table.NextDeadline(timeout), next);
+  EXPECT_TRUE(table.TakeIdle(*next - std::chrono::nanoseconds(1), timeout).empty());
   auto idle = table.TakeIdle(b->parked_since + timeout, timeout);
   EXPECT_EQ(idle, (std::vector<Ptr>{a, b}));
-  EXPECT_FALSE(table.OldestParked());
+  EXPECT_FALSE(table.NextDeadline(timeout));
+  EXPECT_EQ(table.size(), 0u);
+}
+
+TEST(ConnectionTableTest, AStalledHeaderSectionIsNeverEvictedAndIsWokenAtItsDeadline) {
+  ConnectionTable table(1, 10);
+  auto slow = Conn("a");
+  AdmitOk(table, slow);
+  slow->stalled_parser = std::make_shared<int>(0);
+  slow->header_deadline = ConnectionTable::Clock::now() + std::chrono::hours(1);
+  ASSERT_TRUE(table.Park(slow));
+  std::vector<Ptr> evicted;
+  EXPECT_STREQ(table.Admit(Conn("b"), evicted), "--max-connections");  // a request began
+  EXPECT_EQ(table.NextDeadline(std::chrono::seconds(1)), slow->header_deadline);
+  EXPECT_TRUE(table.TakeStalled(slow->header_deadline - std::chrono::nanoseconds(1)).empty());
+  EXPECT_EQ(table.TakeStalled(slow->header_deadline), std::vector<Ptr>{slow});
+  EXPECT_FALSE(table.NextDeadline(std::chrono::seconds(1)));
+  EXPECT_TRUE(table.Unpark(*slow));  // still the table's: a worker answers it
+  table.Remove(*slow);
   EXPECT_EQ(table.size(), 0u);
 }
 
