@@ -135,7 +135,7 @@ def test_a_client_over_max_connections_closes_its_longest_idle_not_others():
                 sock.close()
 
 
-def test_tls_keep_alive_survives_parking_and_pipelining(tmp_path):
+def test_tls_keep_alive_survives_parking_pipelining_and_a_stalled_header(tmp_path):
     cert, key, context = self_signed_tls(tmp_path)
     with FsgateServer(extra_args=["--tls-cert", str(cert), "--tls-key", str(key),
                                   "--idle-timeout", "1"]) as srv:
@@ -149,6 +149,10 @@ def test_tls_keep_alive_survives_parking_and_pipelining(tmp_path):
             # first, is answered without waiting for more bytes from the client.
             sock.sendall(REQUEST + REQUEST)
             assert read_response(sock)[0] == 403
+            assert read_response(sock)[0] == 403
+            sock.sendall(REQUEST[:20])  # a header section stalled: parked with the session
+            time.sleep(0.2)
+            sock.sendall(REQUEST[20:])
             assert read_response(sock)[0] == 403
             started = time.monotonic()
             sock.settimeout(5)
