@@ -245,15 +245,18 @@ class Connection final : public BodyReader, public ResponseWriter {
   // aside in the connection, which is parked instead of holding this thread.
   bool ReadHeader(std::chrono::steady_clock::time_point deadline, error_code& ec) {
     for (;;) {
+      // While the server stops, the request is read here to the end, and
+      // answered: no more parking.
       auto now = std::chrono::steady_clock::now();
-      socket_.expires_at(std::min(deadline, now + connection_detail::kParkGrace));
+      socket_.expires_at(closing_ ? deadline
+                                  : std::min(deadline, now + connection_detail::kParkGrace));
       ec = {};
       size_t n = stream_.read_some(
           buffer_.prepare(boost::beast::read_size(buffer_, connection_detail::kReadBufferBytes)),
           ec);
       buffer_.commit(n);
-      if (ec == boost::beast::error::timeout && !closing_ &&
-          std::chrono::steady_clock::now() < deadline) {
+      if (ec == boost::beast::error::timeout && std::chrono::steady_clock::now() < deadline) {
+        if (closing_) continue;
         ec = {};
         conn_.stalled_bytes = boost::beast::buffers_to_string(buffer_.data());
         conn_.header_deadline = deadline;

@@ -138,8 +138,13 @@ std::vector<ConnectionTable::ConnectionPtr> ConnectionTable::CloseAll() {
   stopping_ = true;
   for (OpenConnection* c : all_) c->closing = true;
   std::vector<ConnectionPtr> parked(parked_.begin(), parked_.end());
-  for (auto& [deadline, c] : stalled_) parked.push_back(c);
   for (auto& c : parked) Unlink(*c);
+  // A stalled header section stays: woken, its request is read to the end
+  // (within the read timeout) and answered, with Connection: close.
+  while (!stalled_.empty()) {
+    parked.push_back(stalled_.begin()->second);
+    Unlist(*parked.back());
+  }
   return parked;
 }
 

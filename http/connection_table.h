@@ -57,8 +57,9 @@ class ConnectionTable {
   std::vector<ConnectionPtr> TakeStalled(Clock::time_point now);
   // When TakeIdle or TakeStalled next has something to take.
   std::optional<Clock::time_point> NextDeadline(Clock::duration idle_timeout);
-  // Stop: no more parking; parked connections are taken out (returned) and
-  // busy ones told to close after their request.
+  // Stop: no more parking; busy connections are told to close after their
+  // request. Returns the parked ones, whose waits are to end: idle ones are
+  // gone from the table, stalled ones go on to be answered.
   std::vector<ConnectionPtr> CloseAll();
   // Blocks until no connection is left.
   void WaitEmpty();

@@ -4,6 +4,7 @@ connections, never another client's service."""
 
 import os
 import resource
+import signal
 import socket
 import time
 import uuid
@@ -33,6 +34,16 @@ def kept_alive(srv, source="127.0.0.1"):
                                     source_address=(source, 0))
     assert answered(sock) == 403
     return sock
+
+
+def closed_by_server(sock, within):
+    sock.settimeout(within)
+    try:
+        return sock.recv(1) == b""
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
 
 
 def closed_now(sock):
@@ -181,3 +192,20 @@ def test_stalled_header_sections_hold_no_thread_and_are_answered_when_complete()
         finally:
             for sock in conns:
                 sock.close()
+
+
+def test_stop_answers_a_stalled_request_and_closes_idle_connections():
+    with FsgateServer() as srv:
+        idle = kept_alive(srv)
+        slow = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+        slow.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        time.sleep(0.2)  # both parked: one idle, one with its header section stalled
+        srv.proc.send_signal(signal.SIGTERM)
+        assert closed_by_server(idle, within=3)
+        time.sleep(0.2)
+        slow.sendall(b"\r\n")
+        status, headers, _ = read_response(slow)
+        assert status == 403 and headers["connection"].lower() == "close"
+        assert srv.proc.wait(timeout=10) == 0
+        idle.close()
+        slow.close()

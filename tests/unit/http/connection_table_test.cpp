@@ -95,6 +95,9 @@ TEST(ConnectionTableTest, AStalledHeaderSectionIsNeverEvictedAndIsWokenAtItsDead
   EXPECT_EQ(table.TakeStalled(slow->header_deadline), std::vector<Ptr>{slow});
   EXPECT_FALSE(table.NextDeadline(std::chrono::seconds(1)));
   EXPECT_TRUE(table.Unpark(*slow));  // still the table's: a worker answers it
+  ASSERT_TRUE(table.Park(slow));
+  EXPECT_EQ(table.CloseAll(), std::vector<Ptr>{slow});
+  EXPECT_TRUE(table.Unpark(*slow));  // answered before the server stops
   table.Remove(*slow);
   EXPECT_EQ(table.size(), 0u);
 }
