@@ -10,7 +10,7 @@ import time
 import uuid
 
 from fsgate_server import FsgateServer
-from test_http_hardening import read_response, self_signed_tls
+from test_http_hardening import closed_by_server, read_response, self_signed_tls
 
 IDLE = 3000
 REQUEST = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -34,16 +34,6 @@ def kept_alive(srv, source="127.0.0.1"):
                                     source_address=(source, 0))
     assert answered(sock) == 403
     return sock
-
-
-def closed_by_server(sock, within):
-    sock.settimeout(within)
-    try:
-        return sock.recv(1) == b""
-    except ConnectionResetError:
-        return True
-    except socket.timeout:
-        return False
 
 
 def closed_now(sock):
