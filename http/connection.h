@@ -5,6 +5,10 @@
 // Stream is a TimedSocket (plain TCP) or an asio::ssl::stream over one; every
 // read and write is a blocking call bounded by the TimedSocket's deadline.
 // Included by http_server.cpp only: it holds Beast's headers.
+// Over 400 lines because it is one state machine — the request loop and the
+// BodyReader and ResponseWriter it hands the handler share one parser, one
+// buffer and the keep-alive/linger/100-continue state; split, each part would
+// reach into the others'.
 #pragma once
 
 #include <spdlog/spdlog.h>
