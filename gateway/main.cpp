@@ -61,9 +61,11 @@ int main(int argc, char** argv) {
   serve->add_option("--key-conflicts", config.given.key_conflicts,
                     "reject|nest: an object 'a' beside 'a/b' is refused, or kept inside the "
                     "directory 'a' (reject)");
-  serve->add_option("--max-connections", config.max_connections, "Open connections at most");
+  serve->add_option("--max-connections", config.max_connections,
+                    "Open connections at most; a new one past it closes the longest idle");
   serve->add_option("--max-connections-per-client", config.max_connections_per_client,
-                    "Open connections from one client address at most");
+                    "Open connections from one client address at most; a new one past it closes "
+                    "that client's longest idle");
   serve->add_option("--idle-timeout", config.idle_timeout_seconds, "Keep-alive idle seconds");
   serve->add_option("--read-timeout", config.read_timeout_seconds,
                     "Seconds for a header section, or without a body byte");

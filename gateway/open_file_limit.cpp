@@ -8,13 +8,18 @@
 namespace fsgate::gateway {
 namespace {
 
-// A connection's socket and its io_context's reactor (epoll, eventfd, timerfd),
-// plus the files its request holds open (the object, a staging file).
-constexpr uint64_t kDescriptorsPerConnection = 6;
+// A connection is its socket; an idle one (most of them) holds nothing else.
+constexpr uint64_t kDescriptorsPerConnection = 1;
 
 // Kept for everything else: the journal, the staging pool, the listeners,
 // the metrics server's connections, the backend's directories.
 constexpr uint64_t kReservedDescriptors = 128;
+
+// A quarter of the limit is kept for the files requests in flight hold open
+// (the object, a staging file: two each): room for one busy request per
+// eight connections. Past that a request's open fails (an error answer) or
+// accepting backs off; the server goes on.
+constexpr uint64_t kRequestFilesShare = 4;
 
 }  // namespace
 
@@ -28,15 +33,15 @@ int64_t FitConnectionsToOpenFileLimit(int64_t wanted) {
   }
   if (limit.rlim_cur == RLIM_INFINITY) return wanted;
   const uint64_t open_files = limit.rlim_cur;
-  const uint64_t spare = open_files > kReservedDescriptors ? open_files - kReservedDescriptors : 0;
+  const uint64_t kept = kReservedDescriptors + open_files / kRequestFilesShare;
+  const uint64_t spare = open_files > kept ? open_files - kept : 0;
   const auto affordable =
       static_cast<int64_t>(std::max<uint64_t>(spare / kDescriptorsPerConnection, 1));
   if (wanted <= affordable) return wanted;
   spdlog::warn(
-      "max-connections={} (not {}): the open-file limit is {} (hard limit {}), {} descriptors "
-      "per connection after {} for the store; raise `ulimit -n` for more",
-      affordable, wanted, open_files, limit.rlim_max, kDescriptorsPerConnection,
-      kReservedDescriptors);
+      "max-connections={} (not {}): the open-file limit is {} (hard limit {}), {} descriptor(s) "
+      "per connection after {} for the store and its requests' files; raise `ulimit -n` for more",
+      affordable, wanted, open_files, limit.rlim_max, kDescriptorsPerConnection, kept);
   return affordable;
 }
 

@@ -54,8 +54,8 @@ struct ServeConfig {
   // The region SigV4 credential scopes must name, and GetBucketLocation's
   // answer for a bucket created without a LocationConstraint.
   std::string region = "us-east-1";
-  int64_t max_connections = 1024;            // lowered at start to what the open-file limit allows
-  int64_t max_connections_per_client = 256;  // per remote IP address
+  int64_t max_connections = 16384;  // lowered at start to what the open-file limit allows
+  int64_t max_connections_per_client = 16384;  // per remote IP address
   int64_t idle_timeout_seconds = 60;
   int64_t read_timeout_seconds = 60;
   // Multipart uploads older than this are aborted in the background; 0 never.

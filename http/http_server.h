@@ -1,11 +1,14 @@
 // HttpServer: HTTP/1.1 (optionally TLS) on one listening address.
 //
-// One thread per open connection: a request's handler blocks on the
+// A thread per request in flight: a request's handler blocks on the
 // filesystem and on the intent journal's group commit, and it is exactly the
-// many requests blocked at once that share one journal flush. Connections are
-// bounded (--max-connections, and per client address); idle and read timeouts
-// cut stalled peers. Running out of descriptors, threads or memory refuses
-// connections for a while (with backoff), never stops the server.
+// many requests blocked at once that share one journal flush. A connection
+// between requests holds no thread: it is parked on one shared reactor (see
+// http_server.cpp). Connections are bounded (--max-connections, and per client
+// address), fairly: a newcomer over a limit closes the longest-idle
+// connection (http/connection_table.h). Idle and read timeouts cut stalled
+// peers. Running out of descriptors, threads or memory refuses connections
+// for a while (with backoff), never stops the server.
 // Stop() drains: no new connections, idle ones closed, in-flight requests
 // finished and answered.
 #pragma once
@@ -33,8 +36,8 @@ using ProtocolErrorHandler =
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 9000;  // 0 picks a free port
-  size_t max_connections = 1024;
-  size_t max_connections_per_client = 256;  // per remote IP address
+  size_t max_connections = 16384;
+  size_t max_connections_per_client = 16384;  // per remote IP address
   size_t max_header_bytes = 16 * 1024;
   std::chrono::seconds idle_timeout{60};  // waiting for the next request on a kept-alive connection
   // The whole header section once its first byte came, and each body read.
