@@ -9,6 +9,7 @@
 #include <array>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <string>
 
@@ -120,6 +121,10 @@ class FsObjectStore final : public ObjectStore {
   JournalAdoption& adoption() { return *adoption_; }
 
  private:
+  // The object at bucket/key when it is the one CompleteMultipartUpload of
+  // `parts` made (its multipart ETag): a completion's retry answers it again.
+  std::optional<ObjectMeta> CompletedFrom(const std::string& bucket, const std::string& key,
+                                          const std::vector<CompletedPart>& parts);
   // NoSuchBucket (or InvalidBucketName) unless the bucket exists.
   Status CheckBucket(const std::string& bucket);
   // CheckBucket, and the directory's stat when it exists.
