@@ -9,8 +9,8 @@
 #include <array>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "dirops/async_namespace.h"
