@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "auth/signing_key_cache.h"
 #include "auth/sigv2.h"
 #include "auth/sigv4_canonical.h"
 #include "base/hash.h"
@@ -225,8 +226,8 @@ AuthResult AuthenticatePostForm(const FormFields& fields, const CredentialStore&
     return Fail("InvalidAccessKeyId",
                 "The AWS Access Key Id you provided does not exist in our records.");
   }
-  const std::string expected =
-      sigv4::Signature(sigv4::SigningKey(credentials->secret_key, scope[1], region, "s3"), *policy);
+  const std::string expected = sigv4::Signature(
+      SigningKeyCache::Shared().Get(credentials->secret_key, scope[1], region, "s3"), *policy);
   return SignatureChecked(credentials,
                           ConstantTimeEqual(expected, *FormField(fields, "x-amz-signature")));
 }

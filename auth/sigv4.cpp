@@ -4,6 +4,7 @@
 #include <array>
 #include <set>
 
+#include "auth/signing_key_cache.h"
 #include "auth/sigv4_canonical.h"
 #include "base/hash.h"
 
@@ -114,26 +115,35 @@ AuthResult FailScope(std::string_view code, std::string_view prefix, ScopeProble
 // change what a request does: copy source, metadata directive, user metadata,
 // ACL). x-amz-content-sha256 may go unsigned, as on S3: its value is the last
 // line of the canonical request, so the signature covers it either way.
-std::optional<AuthResult> RefuseUnsignedHeaders(const RequestView& request,
-                                                std::string_view signed_headers) {
-  std::set<std::string, std::less<>> signed_names;
+// Whether the ';'-separated `signed_headers` names `name` (any case). A
+// scan of the list per header, not a set of lowered copies: a request has a
+// handful of each, and this runs on every request.
+bool NamesSigned(std::string_view signed_headers, std::string_view name) {
   for (std::string_view list = signed_headers; !list.empty();) {
     const size_t semi = list.find(';');
-    signed_names.insert(ToLower(list.substr(0, semi)));
+    if (EqualsIgnoreCase(list.substr(0, semi), name)) return true;
     list = semi == std::string_view::npos ? std::string_view{} : list.substr(semi + 1);
   }
+  return false;
+}
+
+bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() && EqualsIgnoreCase(text.substr(0, prefix.size()), prefix);
+}
+
+std::optional<AuthResult> RefuseUnsignedHeaders(const RequestView& request,
+                                                std::string_view signed_headers) {
   std::vector<std::string> unsigned_names;
   auto add = [&](std::string name) {
     if (std::find(unsigned_names.begin(), unsigned_names.end(), name) == unsigned_names.end()) {
       unsigned_names.push_back(std::move(name));
     }
   };
-  if (!signed_names.contains("host")) add("host");
+  if (!NamesSigned(signed_headers, "host")) add("host");
   for (const auto& [name, value] : request.headers) {
-    std::string lower = ToLower(name);
-    if (lower.starts_with("x-amz-") && lower != "x-amz-content-sha256" &&
-        !signed_names.contains(lower)) {
-      add(std::move(lower));
+    if (StartsWithIgnoreCase(name, "x-amz-") && !EqualsIgnoreCase(name, "x-amz-content-sha256") &&
+        !NamesSigned(signed_headers, name)) {
+      add(ToLower(name));
     }
   }
   if (unsigned_names.empty()) return std::nullopt;
@@ -200,8 +210,8 @@ AuthResult Verify(const RequestView& request, const CredentialStore& users, cons
                 "The AWS Access Key Id you provided does not exist in our records.");
   }
   const sigv4::HeaderList headers(request.headers.begin(), request.headers.end());
-  std::string key = sigv4::SigningKey(user->secret_key, claim.credential.date,
-                                      claim.credential.region, claim.credential.service);
+  std::string key = SigningKeyCache::Shared().Get(
+      user->secret_key, claim.credential.date, claim.credential.region, claim.credential.service);
   auto sign = [&](bool target_as_sent) {
     const std::string canonical = sigv4::CanonicalRequest({
         .method = request.method,

@@ -132,7 +132,14 @@ class PosixRangeLock final : public RangeLock {
 
 class PosixFile final : public File {
  public:
-  PosixFile(UniqueFd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
+  // `opened`: the fstat Open made to refuse a directory or a special file. It
+  // answers the first Stat() unless the file was changed through this handle
+  // first: a GET and an applied PUT stat the file right after opening it, and
+  // that second fstat was one syscall of each (as fresh as the caller's own
+  // fstat a microsecond later would be; another handle may change the file
+  // at any time either way).
+  PosixFile(UniqueFd fd, std::string path, const struct stat& opened)
+      : fd_(std::move(fd)), path_(std::move(path)), opened_stat_(ToFileStat(opened)) {}
 
   int fd() const { return fd_.get(); }
 
@@ -145,6 +152,7 @@ class PosixFile final : public File {
   }
 
   Status PWrite(uint64_t offset, std::span<const char> data) override {
+    opened_stat_fresh_.store(false, std::memory_order_relaxed);
     while (!data.empty()) {
       ssize_t n = ::pwrite(fd_.get(), data.data(), data.size(), static_cast<off_t>(offset));
       if (n < 0) {
@@ -158,6 +166,7 @@ class PosixFile final : public File {
   }
 
   Status Truncate(uint64_t size) override {
+    opened_stat_fresh_.store(false, std::memory_order_relaxed);
     if (::ftruncate(fd_.get(), static_cast<off_t>(size)) != 0) {
       return ErrnoStatus("truncate", path_);
     }
@@ -170,6 +179,7 @@ class PosixFile final : public File {
   }
 
   Status SetMtime(int64_t mtime_ns) override {
+    opened_stat_fresh_.store(false, std::memory_order_relaxed);
     const struct timespec times[2] = {
         {0, UTIME_OMIT},
         {static_cast<time_t>(mtime_ns / 1000000000), static_cast<long>(mtime_ns % 1000000000)}};
@@ -183,6 +193,7 @@ class PosixFile final : public File {
   }
 
   Result<FileStat> Stat() override {
+    if (opened_stat_fresh_.exchange(false, std::memory_order_relaxed)) return opened_stat_;
     struct stat st {};
     if (::fstat(fd_.get(), &st) != 0) return ErrnoStatus("fstat", path_);
     return ToFileStat(st);
@@ -192,9 +203,11 @@ class PosixFile final : public File {
     return FdGetXattr(fd_.get(), name, path_);
   }
   Status SetXattr(const std::string& name, std::string_view value) override {
+    opened_stat_fresh_.store(false, std::memory_order_relaxed);
     return FdSetXattr(fd_.get(), name, value, path_);
   }
   Status RemoveXattr(const std::string& name) override {
+    opened_stat_fresh_.store(false, std::memory_order_relaxed);
     return FdRemoveXattr(fd_.get(), name, path_);
   }
 
@@ -208,6 +221,7 @@ class PosixFile final : public File {
   }
 
   Status CopyFrom(File& src, uint64_t src_offset, uint64_t dst_offset, uint64_t len) override {
+    opened_stat_fresh_.store(false, std::memory_order_relaxed);
     if (auto* posix_src = dynamic_cast<PosixFile*>(&src)) {
       auto in = static_cast<off_t>(src_offset);
       auto out = static_cast<off_t>(dst_offset);
@@ -231,6 +245,7 @@ class PosixFile final : public File {
   }
 
   Status Close() override {
+    opened_stat_fresh_.store(false, std::memory_order_relaxed);
     if (fd_.get() < 0) return Status::Ok();
     if (fd_.Reset() != 0) return ErrnoStatus("close", path_);
     return Status::Ok();
@@ -239,6 +254,8 @@ class PosixFile final : public File {
  private:
   UniqueFd fd_;
   std::string path_;
+  const FileStat opened_stat_;
+  std::atomic<bool> opened_stat_fresh_{true};
 };
 
 // Every entry of the open directory `fd` (consumed) but "." and "..".
@@ -323,9 +340,10 @@ class PosixDir final : public Dir {
 };
 
 // openat2(2) through syscall(2): glibc 2.36 has no wrapper.
-long OpenBeneath(int dirfd, const char* path, uint64_t flags) {
+long OpenBeneath(int dirfd, const char* path, uint64_t flags, uint64_t mode = 0) {
   struct open_how how {};
   how.flags = flags;
+  how.mode = mode;
   how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
   return ::syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 }
@@ -339,8 +357,6 @@ class PosixBackend final : public Backend {
 
   Result<std::unique_ptr<File>> Open(const std::string& path, OpenMode mode) override {
     if (path.empty()) return Status::Errno(EISDIR, "open of the root");
-    auto parent = ResolveParent(path);
-    if (!parent.ok()) return parent.status();
     int flags = O_CLOEXEC | O_NOFOLLOW;
     switch (mode) {
       case OpenMode::kRead:
@@ -356,13 +372,14 @@ class PosixBackend final : public Backend {
         flags |= O_RDWR | O_CREAT | O_TRUNC;
         break;
     }
-    UniqueFd fd(::openat(parent->fd, parent->name.c_str(), flags, 0644));
-    if (fd.get() < 0) return ErrnoStatus("open", path);
+    auto opened = OpenFileBeneath(path, flags);
+    if (!opened.ok()) return opened.status();
+    UniqueFd fd = std::move(*opened);
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) return ErrnoStatus("fstat", path);
     if (S_ISDIR(st.st_mode)) return Status::Errno(EISDIR, "open " + path);
     if (!S_ISREG(st.st_mode)) return Status::Errno(EINVAL, "open of a non-regular file " + path);
-    return std::unique_ptr<File>(std::make_unique<PosixFile>(std::move(fd), path));
+    return std::unique_ptr<File>(std::make_unique<PosixFile>(std::move(fd), path, st));
   }
 
   Result<std::unique_ptr<FileLock>> LockExclusive(const std::string& path) override {
@@ -555,6 +572,27 @@ class PosixBackend final : public Backend {
     if (!parent.ok()) return parent.status();
     UniqueFd fd(::openat(parent->fd, parent->name.c_str(),
                          O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
+    if (fd.get() < 0) return ErrnoStatus("open", path);
+    return fd;
+  }
+
+  // `path` opened with `flags` (creating with mode 0644), refusing any symlink
+  // on the way. One openat2 of the whole path where the kernel has it: an
+  // O_PATH open of the parent, the openat and the parent's close cost a GET
+  // and an applied PUT two syscalls more each.
+  Result<UniqueFd> OpenFileBeneath(const std::string& path, int flags) {
+    if (!IsValidBackendPath(path) || path.empty()) {
+      return Status::Errno(EINVAL, "invalid backend path '" + path + "'");
+    }
+    if (path.find('/') != std::string::npos && have_openat2_.load(std::memory_order_relaxed)) {
+      const uint64_t mode = (flags & O_CREAT) != 0 ? 0644 : 0;
+      long fd = OpenBeneath(root_.get(), path.c_str(), static_cast<uint64_t>(flags), mode);
+      if (fd >= 0) return UniqueFd(static_cast<int>(fd));
+      if (errno != ENOSYS && errno != EPERM) return ErrnoStatus("open", path);
+    }
+    auto parent = ResolveParent(path);
+    if (!parent.ok()) return parent.status();
+    UniqueFd fd(::openat(parent->fd, parent->name.c_str(), flags, 0644));
     if (fd.get() < 0) return ErrnoStatus("open", path);
     return fd;
   }

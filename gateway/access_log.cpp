@@ -3,7 +3,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <spdlog/async.h>
-#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
 #include "base/log_text.h"
@@ -16,6 +16,43 @@ namespace {
 // for room (no line is dropped).
 constexpr size_t kQueuedLines = 8192;
 
+// Stdout, written when the writer thread has no further line queued (or
+// kBatchBytes are pending): a line is never held back while the writer is
+// idle, and under load one write(2) carries many lines. Written line by line
+// (fwrite and fflush each), the writer spent 3.2 % of a GET's server CPU at 16
+// connections on them, one write(2) per request. The destructor, run once the
+// pool's thread has drained the queue (spdlog::shutdown), writes the rest.
+class BatchedStdoutSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit BatchedStdoutSink(std::weak_ptr<spdlog::details::thread_pool> pool)
+      : pool_(std::move(pool)) {}
+  ~BatchedStdoutSink() override {
+    std::lock_guard lock(mutex_);
+    WriteOut();
+  }
+
+ private:
+  static constexpr size_t kBatchBytes = 64 * 1024;
+
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    formatter_->format(msg, pending_);
+    const auto pool = pool_.lock();
+    if (pending_.size() >= kBatchBytes || !pool || pool->queue_size() == 0) WriteOut();
+  }
+  void flush_() override { WriteOut(); }
+
+  void WriteOut() {
+    if (pending_.size() == 0) return;
+    std::fwrite(pending_.data(), 1, pending_.size(), stdout);
+    std::fflush(stdout);
+    pending_.clear();
+  }
+
+  // Weak: the pool's queued lines hold the logger, and so this sink.
+  const std::weak_ptr<spdlog::details::thread_pool> pool_;
+  spdlog::memory_buf_t pending_;  // whole lines not yet written
+};
+
 }  // namespace
 
 AccessLog::AccessLog(LogFormat format) : json_(format == LogFormat::kJson) {
@@ -26,7 +63,7 @@ AccessLog::AccessLog(LogFormat format) : json_(format == LogFormat::kJson) {
     // a write(2) and a flush: a 20,000-file tree at 16 connections answered in
     // 3.84-4.10 s with the access log on, 3.23-3.55 s with it off.
     spdlog::init_thread_pool(kQueuedLines, 1, [] { NameThread("fsg-access-log"); });
-    logger_ = spdlog::create_async<spdlog::sinks::stdout_sink_mt>("access");
+    logger_ = spdlog::create_async<BatchedStdoutSink>("access", spdlog::thread_pool());
     // The record carries its own fields; JSON lines stay pure JSON.
     logger_->set_pattern(json_ ? "%v" : "%Y-%m-%dT%H:%M:%S.%eZ access %v",
                          spdlog::pattern_time_type::utc);

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/bench/idle_connections.h"
 #include "tests/bench/load_runner.h"
 #include "tests/bench/metrics_probe.h"
 #include "tests/bench/report.h"
@@ -43,6 +44,8 @@ struct Options {
   bool sign_payload = false;
   double apply_timeout = 300;
   uint64_t seed = 1;
+  uint64_t idle_connections = 0;
+  std::string idle_from;
 };
 
 const char* EnvOr(const char* name, const char* fallback) {
@@ -187,6 +190,22 @@ int Run(const Options& o, const std::string& command_line) {
     }
   }
 
+  // Held open through every phase; counted again after the last one.
+  IdleConnections idle;
+  std::optional<IdleSummary> idle_summary;
+  if (o.idle_connections > 0) {
+    if (!IdleConnections::MakeRoomFor(o.idle_connections)) {
+      std::cerr << "fsgate_load: cannot raise the open-file limit for " << o.idle_connections
+                << " idle connections; opening as many as fit\n";
+    }
+    idle_summary.emplace();
+    idle_summary->wanted = o.idle_connections;
+    idle_summary->held = idle.Open(host, port, o.idle_from, o.idle_connections,
+                                   S3Client(endpoint).HeadBucketRequest(o.bucket));
+    idle_summary->open_seconds = idle.open_seconds();
+    idle_summary->first_failure = idle.first_failure();
+  }
+
   std::vector<PhaseResult> phases;
   std::optional<MetricsProbe> probe;
   if (!o.metrics.empty()) {
@@ -234,7 +253,8 @@ int Run(const Options& o, const std::string& command_line) {
     if (o.op == "mixed") add(RunMixed(o, endpoint, keys, key_space, body));
   }
 
-  const RunInfo info{o.endpoint, o.bucket, command_line};
+  if (idle_summary) idle_summary->held_at_end = idle.StillOpen();
+  const RunInfo info{o.endpoint, o.bucket, command_line, idle_summary};
 
   if (o.json) {
     PrintJson(std::cout, info, phases);
@@ -289,6 +309,11 @@ int main(int argc, char** argv) {
   app.add_flag("--sign-payload", o.sign_payload, "send the body's SHA-256, not UNSIGNED-PAYLOAD");
   app.add_option("--seed", o.seed, "random seed")->capture_default_str();
   app.add_flag("--json", o.json, "print one JSON document");
+  app.add_option("--idle-connections", o.idle_connections,
+                 "first open N keep-alive connections (one HeadBucket each) and hold them idle "
+                 "through the phases");
+  app.add_option("--idle-from", o.idle_from,
+                 "local address of the idle connections (e.g. 127.0.0.2: another client)");
   CLI11_PARSE(app, argc, argv);
 
   const bool tree_mode = !o.tree.empty() || o.tree_synthetic > 0;

@@ -71,6 +71,13 @@ void WriteStatsJson(Writer& w, OpStats& stats, double seconds) {
 void PrintText(std::ostream& out, const RunInfo& info, std::vector<PhaseResult>& phases) {
   out << "fsgate_load against " << info.endpoint << " bucket " << info.bucket << "\n";
   out << "command: " << info.command_line << "\n";
+  if (info.idle) {
+    out << "idle connections: " << info.idle->held << " of " << info.idle->wanted << " held ("
+        << Format("%.2f", info.idle->open_seconds) << " s to open), " << info.idle->held_at_end
+        << " still open after the phases";
+    if (!info.idle->first_failure.empty()) out << "; first refused: " << info.idle->first_failure;
+    out << "\n";
+  }
   for (auto& phase : phases) {
     out << "phase " << phase.name << " (" << phase.connections << " connections, "
         << Format("%.3f", phase.seconds) << " s to the last response)\n";
@@ -104,6 +111,21 @@ void PrintJson(std::ostream& out, const RunInfo& info, std::vector<PhaseResult>&
   w.String(info.bucket.c_str());
   w.Key("command");
   w.String(info.command_line.c_str());
+  if (info.idle) {
+    w.Key("idle");
+    w.StartObject();
+    w.Key("wanted");
+    w.Uint64(info.idle->wanted);
+    w.Key("held");
+    w.Uint64(info.idle->held);
+    w.Key("held_at_end");
+    w.Uint64(info.idle->held_at_end);
+    w.Key("open_seconds");
+    w.Double(info.idle->open_seconds);
+    w.Key("first_failure");
+    w.String(info.idle->first_failure.c_str());
+    w.EndObject();
+  }
   w.Key("phases");
   w.StartArray();
   for (auto& phase : phases) {

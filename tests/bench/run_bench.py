@@ -4,7 +4,11 @@
 For each --fsync setting (on, off) and each --dirops mode (sync, async) it
 starts a fresh fsgate on a fresh root (all roots on the same disk) and drives
 it with fsgate_load: 4 KiB PUT, GET, DELETE at 1 and 32 (--connections), and a
-source-like tree of files at 16 connections. Optionally the same workloads
+source-like tree of files (or --tree DIR) at 1 and 16 connections, with the
+server's CPU per request. The same PUT/GET/DELETE against fsgate_null_server,
+plain and durable (one pwrite+fdatasync per write), give the reference rows:
+the machine's floor. Then N idle keep-alive connections (--idle-connections)
+held by one async fsgate while 16 clients GET. Optionally the same workloads
 against another S3 server (--other-endpoint), or against a Ceph RGW it starts
 on the --ceph-conf cluster (--rgw), for comparison, and
 (--two-gateways) two async gateways on one root loading one bucket together vs
@@ -21,6 +25,8 @@ A benchmark, not a test: nothing here asserts a speed. See README.md.
 import argparse
 import json
 import os
+import re
+import resource
 import shlex
 import shutil
 import signal
@@ -28,6 +34,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 from concurrent.futures import ThreadPoolExecutor
@@ -84,11 +91,122 @@ def parse_pending(exposition):
     return total if seen else None
 
 
+def cpu_seconds(pid):
+    """User+sys CPU seconds of process `pid` so far, its threads (live and
+    exited) included: the kernel's per-process CPU clock (nanoseconds; the
+    clock id clock_getcpuclockid(pid) returns), else /proc/PID/stat's
+    utime+stime (clock ticks, 10 ms)."""
+    try:
+        return time.clock_gettime((~pid << 3) | 2)
+    except OSError:
+        pass
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def raise_open_files(wanted):
+    """Lets this process open `wanted` files, raising the hard limit too when
+    allowed (as root); otherwise leaves the limits as they are."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, wanted))
+            return
+        except (OSError, ValueError):
+            pass
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(wanted, hard)), hard))
+
+
+def process_size(pid):
+    """(RSS MiB, open descriptors, threads) of a live process; None for what cannot be read."""
+    rss = threads = fds = None
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    rss = int(line.split()[1]) / 1024.0
+                elif line.startswith("Threads:"):
+                    threads = int(line.split()[1])
+        fds = len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        pass
+    return rss, fds, threads
+
+
+class PeakSize:
+    """The largest process_size(pid) seen while the `with` block runs, read every 0.1 s."""
+
+    def __init__(self, pid):
+        self.pid, self.peak = pid, (None, None, None)
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self):
+        while True:
+            now = process_size(self.pid)
+            self.peak = tuple(v if p is None else max(p, v) if v is not None else p
+                              for p, v in zip(self.peak, now))
+            if self.done.wait(0.1):
+                return
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.thread.join()
+
+
+def wait_listening(port, process, what, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode} at start")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1.0).close()
+            return
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError(f"{what} not listening after {timeout:.0f} s")
+
+
+class NullServer:
+    """fsgate_null_server on a free port: the reference rows. `durable` gives
+    it a fresh directory under scratch for its pwrite+fdatasync per write."""
+
+    def __init__(self, binary, scratch, durable):
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="fsgate-bench-null-", dir=scratch) if durable else None
+        self.command = [binary, "--listen", f"127.0.0.1:{self.port}"]
+        if durable:
+            self.command += ["--durable", self.dir]
+        self.process = subprocess.Popen(self.command)
+        wait_listening(self.port, self.process, "fsgate_null_server")
+
+    @property
+    def endpoint(self):
+        return f"127.0.0.1:{self.port}"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        self.process.wait()
+        if self.dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
 class Server:
     """One fsgate process on a fresh root; stopped and its root removed on exit."""
 
     def __init__(self, binary, scratch, dirops, fsync, keep, ceph_conf=None, gateway_id=None,
-                 share_root_of=None):
+                 share_root_of=None, flags=(), open_files=None):
         # A second gateway (share_root_of: the first) serves the first's root
         # with its own --gateway-id; its root is the first's to remove.
         self.owns_root = share_root_of is None
@@ -109,9 +227,12 @@ class Server:
         if ceph_conf:  # a fresh directory of the CephFS for each server
             self.command += ["--backend", "cephfs", "--ceph-conf", ceph_conf,
                              "--ceph-root", "/" + os.path.basename(self.root)]
+        self.command += list(flags)
         self.log_file = open(self.log_path, "wb")
         self.process = subprocess.Popen(self.command, env=env, stdout=self.log_file,
-                                        stderr=subprocess.STDOUT)
+                                        stderr=subprocess.STDOUT,
+                                        preexec_fn=(lambda: raise_open_files(open_files))
+                                        if open_files else None)
         try:
             self._wait_ready()
         except BaseException:
@@ -210,17 +331,30 @@ class Server:
 class Target:
     """Where the load goes: an fsgate we started, or another S3 endpoint."""
 
-    def __init__(self, endpoint, access_key, secret_key, server=None):
+    def __init__(self, endpoint, access_key, secret_key, server=None, pid=None):
         self.endpoint, self.access_key, self.secret_key = endpoint, access_key, secret_key
         self.server = server
+        # Whose CPU a phase is charged: the fsgate we started, or a reference server.
+        self.pid = server.process.pid if server is not None else pid
+        self.settled = False  # the server has nothing left to do since the last fsgate_load
         self.settle_notes = []  # how long each backlog took to apply between phases
+
+    def settle(self):
+        """Waits for our fsgate to apply its backlog; notes how long it took."""
+        if self.server is not None:
+            seconds = self.server.settle()
+            if seconds >= 0.1:
+                self.settle_notes.append(f"{seconds:.1f} s")
+        self.settled = True
 
 
 def run_load(args, target, bucket, extra, verbose):
-    if target.server is not None:
-        settled = target.server.settle()
-        if settled >= 0.1:
-            target.settle_notes.append(f"{settled:.1f} s")
+    """One fsgate_load run's JSON; each phase (of a one-phase run) gets
+    "server_cpu_s": the server's CPU from the start of the run until the work
+    it left behind (async applies, the staging pool's refill) is done, when
+    the target's process is ours."""
+    if not target.settled:
+        target.settle()
     command = [args.load, "--endpoint", target.endpoint, "--bucket", bucket, "--json"] + extra
     if target.server is not None:
         command += ["--metrics", target.server.metrics]
@@ -228,13 +362,20 @@ def run_load(args, target, bucket, extra, verbose):
                FSGATE_SECRET_KEY=target.secret_key)
     if verbose:
         log("  $ " + shlex.join(command))
+    cpu_before = cpu_seconds(target.pid) if target.pid else None
     done = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           text=True)
+    target.settle()  # the backlog this run left is its work too
+    cpu_after = cpu_seconds(target.pid) if target.pid else None
     if done.returncode not in (0, 1) or not done.stdout.strip():
         raise RuntimeError(f"fsgate_load failed ({done.returncode}): {done.stderr.strip()}")
     if done.stderr.strip():
         log("  fsgate_load: " + done.stderr.strip())
-    return json.loads(done.stdout)
+    result = json.loads(done.stdout)
+    cpu = cpu_after - cpu_before if None not in (cpu_before, cpu_after) else None
+    for phase in result["phases"]:  # the CPU is one phase's when the run has one
+        phase["server_cpu_s"] = cpu if len(result["phases"]) == 1 else None
+    return result
 
 
 def start_rgw(ceph_conf):
@@ -263,6 +404,8 @@ def measure(target, phase):
         "ops": stats["ops"],
         "rss": None,
         "pending": None,
+        "cpu_us": (phase["server_cpu_s"] * 1e6 / stats["ops"]
+                   if phase.get("server_cpu_s") is not None and stats["ops"] else None),
     }
     if target.server is not None:
         cell["rss"] = target.server.peak_rss_mib()
@@ -276,8 +419,25 @@ def measure(target, phase):
     return cell
 
 
-def workloads(args, target, verbose):
-    """Runs every workload against `target`; returns {row name: cell}."""
+def put_phase(args, target, bucket, connections, seconds):
+    """4 KiB PUTs of new keys over 16 directories, into a bucket it creates."""
+    return run_load(args, target, bucket,
+                    ["--connections", str(connections), "--size", "4096", "--prefix", "k",
+                     "--dirs", "16", "--create-bucket", "--op", "put", "--duration", str(seconds)],
+                    args.verbose)["phases"][0]
+
+
+def durable_floor_put_c1(args):
+    """The durable null server's PUT 4KiB c1 row alone, on a fresh server."""
+    with NullServer(args.null_server, args.scratch, True) as null:
+        target = Target(null.endpoint, ACCESS_KEY, SECRET_KEY, pid=null.process.pid)
+        seconds = PLANS["quick" if args.quick else "full"]["c1"][0]
+        return measure(target, put_phase(args, target, "bench-floor", 1, seconds))
+
+
+def workloads(args, target, verbose, trees=True):
+    """Runs every workload against `target` (the tree's only when `trees`);
+    returns {row name: cell}."""
     plan = PLANS["quick" if args.quick else "full"]
     cells = {}
     for connections, put_s, get_s, delete_s in ((1,) + plan["c1"],
@@ -285,9 +445,7 @@ def workloads(args, target, verbose):
         bucket = f"bench-c{connections}-{int(time.time() * 1000) % 10**9}"
         common = ["--connections", str(connections), "--size", "4096",
                   "--prefix", "k", "--dirs", "16"]
-        put = run_load(args, target, bucket,
-                       common + ["--create-bucket", "--op", "put", "--duration", str(put_s)],
-                       verbose)["phases"][0]
+        put = put_phase(args, target, bucket, connections, put_s)
         cells[f"PUT 4KiB c{connections}"] = measure(target, put)
         keys = str(put["indices"])
         get = run_load(args, target, bucket,
@@ -298,11 +456,19 @@ def workloads(args, target, verbose):
                           common + ["--op", "delete", "--keys", keys, "--duration", str(delete_s)],
                           verbose)["phases"][0]
         cells[f"DELETE 4KiB c{connections}"] = measure(target, delete)
-    files = plan["tree_files"]
-    tree = run_load(args, target, f"bench-tree-{int(time.time() * 1000) % 10**9}",
-                    ["--create-bucket", "--connections", "16", "--prefix", "src",
-                     "--tree-synthetic", str(files)], verbose)["phases"][0]
-    cells[f"tree {files} files c16"] = measure(target, tree)
+    if not trees:
+        return cells
+    # A real tree (--tree DIR, e.g. an unpacked linux source) or a synthetic one.
+    if args.tree:
+        source, name = ["--tree", args.tree], f"tree {os.path.basename(os.path.normpath(args.tree))}"
+    else:
+        files = plan["tree_files"]
+        source, name = ["--tree-synthetic", str(files)], f"tree {files} files"
+    for connections in TREE_CONNECTIONS:
+        tree = run_load(args, target, f"bench-tree-{int(time.time() * 1000) % 10**9}",
+                        ["--create-bucket", "--connections", str(connections), "--prefix", "src"]
+                        + source, verbose)["phases"][0]
+        cells[f"{name} c{connections}"] = measure(target, tree)
     return cells
 
 
@@ -367,6 +533,14 @@ def print_two_gateways(fsync, cells):
             print(f"  {row} {layout}: {cell['errors']} errors")
 
 
+# The reference rows' servers (fsgate_null_server, plain and --durable).
+NULL = "null server"
+DURABLE_NULL = "durable null (pwrite+fdatasync)"
+
+# The tree is uploaded at 1 connection (the latency of a create: async's gain
+# whole) and at 16.
+TREE_CONNECTIONS = (1, 16)
+
 # Seconds per phase: (PUT, GET, DELETE) at 1 and at --connections (32)
 # connections; DELETE stops earlier once every key the PUT wrote is gone.
 PLANS = {
@@ -388,11 +562,64 @@ def tree_throughput(cell, key):
     return cell["ops"] / seconds if seconds else None
 
 
+def print_rows(header, rows):
+    """An aligned table: the first column left-aligned, the others right-aligned."""
+    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+
+    def line(cells):
+        return "  ".join(str(v).rjust(w) if i else str(v).ljust(w)
+                         for i, (v, w) in enumerate(zip(cells, widths)))
+
+    print(line(header))
+    print("  ".join("-" * w for w in widths))
+    for r in rows:
+        print(line(r))
+
+
+def print_reference(results, reference, floor_after):
+    """fsgate's PUT/GET/DELETE rows beside the reference servers' (the floor
+    of this machine), and fsgate async at 1 connection as a share of it;
+    `floor_after`: the durable null's PUT c1 measured again after fsgate's."""
+    print("\nreference servers: the same fsgate_load against fsgate_null_server, "
+          "which does no S3 work")
+    header = ["workload", "server", "ops/s", "p50 ms", "p99 ms", "CPU us"]
+    rows = []
+    for name in reference[NULL]:
+        servers = [(f"fsgate {dirops}, fsync {fsync}", modes[dirops][name])
+                   for fsync, modes in results.items() for dirops in ("sync", "async")]
+        servers += [(label, cells[name]) for label, cells in reference.items()]
+        for i, (label, cell) in enumerate(servers):
+            rows.append([name if i == 0 else "", label, fmt(cell["ops_per_sec"], ".0f"),
+                         fmt(cell["p50"], ".3f"), fmt(cell["p99"], ".3f"),
+                         fmt(cell["cpu_us"], ".0f")])
+    print_rows(header, rows)
+    fsync = "on" if "on" in results else next(iter(results))
+    asynchronous = results[fsync]["async"]
+    print(f"\nfsgate async, fsync {fsync}, at 1 connection as a share of the reference:")
+    floors = [("PUT 4KiB c1", DURABLE_NULL, 70), ("DELETE 4KiB c1", DURABLE_NULL, 70),
+              ("GET 4KiB c1", NULL, 50)]
+    for row, server, target in floors:
+        if server == DURABLE_NULL and fsync != "on":
+            continue  # an answer from the page cache is no share of a synced write
+        share = asynchronous[row]["ops_per_sec"] / max(reference[server][row]["ops_per_sec"], 1e-9)
+        print(f"  {row}: {share:.0%} of {server} (target >= {target}%)")
+    before = reference[DURABLE_NULL]["PUT 4KiB c1"]
+    print(f"  (the durable null's PUT 4KiB c1 before fsgate's phases: "
+          f"{before['ops_per_sec']:.0f} ops/s, p50 {before['p50']:.3f} ms; after them: "
+          f"{floor_after['ops_per_sec']:.0f} ops/s, p50 {floor_after['p50']:.3f} ms: "
+          f"the shares above are only as steady as the disk was in between)")
+    for label, cells in reference.items():
+        for name, cell in cells.items():
+            if cell["errors"]:
+                print(f"  {name} {label}: {cell['errors']} errors of {cell['ops']}, "
+                      f"statuses {cell['status']}")
+
+
 def print_table(results, other, other_name):
     """results: {fsync: {dirops: {row: cell}}}; other: {row: cell} or None."""
     header = ["workload", "fsync",
-              "sync ops/s", "p50 ms", "p99 ms", "RSS MiB", "pend",
-              "async ops/s", "p50 ms", "p99 ms", "RSS MiB", "pend", "async/sync"]
+              "sync ops/s", "p50 ms", "p99 ms", "RSS MiB", "pend", "CPU us",
+              "async ops/s", "p50 ms", "p99 ms", "RSS MiB", "pend", "CPU us", "async/sync"]
     if other is not None:
         header += [f"{other_name} ops/s", "p50 ms", "p99 ms", f"async/{other_name}"]
     rows = []
@@ -417,9 +644,10 @@ def print_table(results, other, other_name):
                 pend = lambda cell: 0 if applied and cell["applied_s"] else cell["pending"]
                 row = [label, fsync,
                        fmt(s_rate, ".0f"), fmt(lat(s, "p50"), ".3f"), fmt(lat(s, "p99"), ".3f"),
-                       fmt(s["rss"], ".0f"), fmt(pend(s), ".0f"),
+                       fmt(s["rss"], ".0f"), fmt(pend(s), ".0f"), fmt(lat(s, "cpu_us"), ".0f"),
                        fmt(a_rate, ".0f"), fmt(lat(a, "p50"), ".3f"), fmt(lat(a, "p99"), ".3f"),
-                       fmt(a["rss"], ".0f"), fmt(pend(a), ".0f"), ratio(a_rate, s_rate)]
+                       fmt(a["rss"], ".0f"), fmt(pend(a), ".0f"), fmt(lat(a, "cpu_us"), ".0f"),
+                       ratio(a_rate, s_rate)]
                 if other is not None:
                     row += [fmt(o_rate, ".0f"), fmt(lat(o, "p50"), ".3f"),
                             fmt(lat(o, "p99"), ".3f"), ratio(a_rate, o_rate)]
@@ -432,16 +660,12 @@ def print_table(results, other, other_name):
                     notes.append(f"{name} fsync {fsync} {mode}: all answered "
                                  f"{fmt(cell['answered_s'], '.2f')} s, all applied "
                                  f"{fmt(cell['applied_s'], '.2f')} s")
-    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
-
-    def line(cells):  # the workload name left-aligned, numbers right-aligned
-        return "  ".join(str(v).rjust(w) if i else str(v).ljust(w)
-                         for i, (v, w) in enumerate(zip(cells, widths)))
-
-    print(line(header))
-    print("  ".join("-" * w for w in widths))
-    for r in rows:
-        print(line(r))
+            if "answered_s" in s:
+                target = " (target <= 0.50x)" if name.endswith(" c1") else ""
+                notes.append(f"{name} fsync {fsync}: async/sync time, all answered "
+                             f"{ratio(a['answered_s'], s['answered_s'])}{target}, all applied "
+                             f"{ratio(a['applied_s'], s['applied_s'])}")
+    print_rows(header, rows)
     if notes:
         print()
         for n in notes:
@@ -455,8 +679,11 @@ def main():
                         help="fsgate binary (default ./build/gateway/fsgate)")
     parser.add_argument("--load", default="./build/tests/bench/fsgate_load",
                         help="fsgate_load binary (default ./build/tests/bench/fsgate_load)")
+    parser.add_argument("--null-server", default="./build/tests/bench/fsgate_null_server",
+                        help="fsgate_null_server binary, the reference rows' server "
+                             "(default ./build/tests/bench/fsgate_null_server)")
     parser.add_argument("--quick", action="store_true",
-                        help="short phases and a 10,000-file tree (about 2 minutes)")
+                        help="short phases and a 10,000-file tree (about 4 minutes)")
     parser.add_argument("--fsync", choices=["on", "off", "both"], default="both")
     parser.add_argument("--scratch", default=tempfile.gettempdir(),
                         help="where the fresh roots go (one disk for all)")
@@ -466,6 +693,12 @@ def main():
     parser.add_argument("--list", type=int, default=0, metavar="KEYS",
                         help="also a LIST phase: KEYS keys nested and in one directory "
                              "(posix only)")
+    parser.add_argument("--tree", metavar="DIR",
+                        help="upload this directory tree (e.g. an unpacked linux source) in the "
+                             "tree rows instead of the synthetic one")
+    parser.add_argument("--idle-connections", type=int, metavar="N",
+                        help="idle keep-alive connections of the connections phase (default "
+                             "10,000; 0 skips the phase)")
     parser.add_argument("--two-gateways", action="store_true",
                         help="also two async gateways on one root: one bucket vs two")
     parser.add_argument("--connections", type=int, default=32,
@@ -488,7 +721,7 @@ def main():
 
     if args.rgw and (not args.ceph_conf or args.other_endpoint):
         parser.error("--rgw needs --ceph-conf (the cluster's) and no --other-endpoint")
-    for path in (args.fsgate, args.load):
+    for path in (args.fsgate, args.load, args.null_server):
         if not os.access(path, os.X_OK):
             sys.exit(f"run_bench: {path} is not an executable (build it first)")
 
@@ -513,8 +746,17 @@ def run(args):
     # filesystem busy with the deletion (ext4 skips recently freed inodes when
     # it allocates new ones), a handicap the first server did not have.
     finished = []
+    reference = {}
+    for label, durable in ((NULL, False), (DURABLE_NULL, True)):
+        log(label)
+        with NullServer(args.null_server, args.scratch, durable) as null:
+            target = Target(null.endpoint, ACCESS_KEY, SECRET_KEY, pid=null.process.pid)
+            reference[label] = workloads(args, target, args.verbose, trees=False)
     try:
         run_servers(args, results, settles, finished)
+        # The same floor again after fsgate's phases: how steady the disk was between.
+        log("durable null PUT c1 again")
+        floor_after = durable_floor_put_c1(args)
     finally:
         for server in finished:
             server.remove_root()
@@ -529,10 +771,16 @@ def run(args):
                                        args.other_secret_key), args.verbose)
     print()
     print_table(results, other, "rgw" if args.rgw else "other")
+    print_reference(results, reference, floor_after)
     if settles:
         print("\nbacklog applied before the next phase started (waits of 0.1 s or more):")
         for line in settles:
             print("  " + line)
+    if args.idle_connections is None:
+        args.idle_connections = 10000
+    if args.idle_connections:
+        log(f"connections phase, {args.idle_connections} idle")
+        connections_phase(args, args.idle_connections)
     if args.list and args.ceph_conf:
         print("\n(no LIST phase on cephfs: its keys are written straight into a local root)")
     elif args.list:
@@ -543,6 +791,91 @@ def run(args):
             log(f"two gateways, fsync {fsync}")
             print_two_gateways(fsync, two_gateways(args, fsync))
     print(f"\n(total {time.monotonic() - started:.0f} s)")
+
+
+def connections_phase(args, idle):
+    """`idle` idle keep-alive connections held open (from 127.0.0.2, another
+    client than the active ones) to one async fsgate while 16 clients GET
+    4 KiB objects, beside the same 16 clients without them: what the server
+    holds (peak RSS, descriptors, threads) and whether the active clients
+    are still served at full speed."""
+    get_s = PLANS["quick" if args.quick else "full"]["many"][1]
+    # fsgate's defaults (1,024 connections, 256 per client, 6 descriptors
+    # each) would refuse most of them: raised for this measurement only.
+    flags = ["--max-connections", str(idle + 64), "--max-connections-per-client", str(idle),
+             "--idle-timeout", "600"]
+    open_files = (idle + 64) * 8 + 1024
+    rows = []
+    server = Server(args.fsgate, args.scratch, "async", "on", args.keep, args.ceph_conf,
+                    flags=flags, open_files=open_files)
+    try:
+        target = Target(server.endpoint, ACCESS_KEY, SECRET_KEY, server)
+        bucket = "bench-connections"
+        common = ["--connections", "16", "--size", "4096", "--prefix", "k", "--dirs", "16"]
+        run_load(args, target, bucket, common + ["--create-bucket", "--op", "put", "--count",
+                                                 "1000"], args.verbose)
+        for label, extra in (("without idle connections", []),
+                             (f"with {idle:,} idle", ["--idle-connections", str(idle),
+                                                      "--idle-from", "127.0.0.2"])):
+            with PeakSize(server.process.pid) as peak:
+                result = run_load(args, target, bucket, common + [
+                    "--op", "get", "--keys", "1000", "--duration", str(get_s)] + extra,
+                    args.verbose)
+            rows.append((label, result.get("idle"), peak.peak, measure(target,
+                                                                      result["phases"][0])))
+        limits = process_open_file_limit(server.process.pid)
+        server.log_file.flush()
+        with open(server.log_path, "rb") as f:  # its start-up line gives the limit in force
+            found = re.search(rb"max-connections=(\d+)", f.read(1 << 16))
+    finally:
+        server.stop()
+        server.remove_root()
+    print(f"\nconnections: {idle:,} idle keep-alive connections (one HeadBucket each, from "
+          f"127.0.0.2) held while 16 clients GET 4 KiB for {get_s} s; one async fsgate, fsync on, "
+          f"started with {' '.join(flags)} and open files {limits} (asked for {open_files:,}); "
+          f"max-connections in force: {found.group(1).decode() if found else '?'}")
+    header = ["", "held", "RSS MiB", "fds", "threads", "GET c16 ok/s", "p99 ms", "CPU us",
+              "errors"]
+    table = []
+    for label, held, (rss, fds, threads), cell in rows:
+        table.append([label, fmt(held["held"], ",d") if held else "0",
+                      fmt(rss, ".0f"), fmt(fds, ",d"), fmt(threads, ",d"),
+                      fmt(answered_ok_per_sec(cell), ".0f"), fmt(cell["p99"], ".3f"),
+                      fmt(cell["cpu_us"], ".0f"), cell["errors"]])
+    (_, _, base, base_cell), (_, held, size, cell) = rows
+    count = held["held"] if held else 0
+    if count and None not in base + size:
+        table.append(["per idle connection", "",
+                      f"{(size[0] - base[0]) * 1024 / count:.1f} KiB",
+                      f"{(size[1] - base[1]) / count:.2f}", f"{(size[2] - base[2]) / count:.2f}",
+                      ratio(answered_ok_per_sec(cell), answered_ok_per_sec(base_cell)), "", "",
+                      ""])
+    print_rows(header, table)
+    if held:
+        print(f"  opened in {held['open_seconds']:.1f} s; {held['held_at_end']:,} still open after "
+              f"the GET phase" + (f"; first refused: {held['first_failure']}"
+                                  if held["first_failure"] else ""))
+    for label, _, _, c in rows:
+        if c["errors"]:  # "transport": no answer, e.g. a connection refused at the limit
+            print(f"  {label}: the 16 clients' statuses {c['status']}")
+
+
+def answered_ok_per_sec(cell):
+    """Requests per second that got a 2xx: a refused connection fails fast, and
+    counting it as served would flatter a server that locks clients out."""
+    return cell["ops_per_sec"] * (cell["ops"] - cell["errors"]) / cell["ops"] if cell["ops"] else 0
+
+
+def process_open_file_limit(pid):
+    """The soft open-file limit of a live process, as /proc/PID/limits says it."""
+    try:
+        with open(f"/proc/{pid}/limits") as f:
+            for line in f:
+                if line.startswith("Max open files"):
+                    return line.split()[3]
+    except OSError:
+        pass
+    return "?"
 
 
 def populate(root, bucket, keys, per_dir):

@@ -75,15 +75,29 @@ HttpResponse S3Client::ListObjects(std::string_view bucket, std::string_view pre
   return Send("GET", target, {});
 }
 
-HttpResponse S3Client::Send(std::string_view method, const std::string& target,
-                            std::string_view body) {
+HeaderList S3Client::SignedHeaders(std::string_view method, const std::string& target,
+                                   std::string_view body) const {
   HeaderList headers{{"host", host_header_}};
   const std::string payload_hash = endpoint_.sign_payload
                                        ? HexEncode(Digest(HashAlgorithm::kSha256, body))
                                        : std::string("UNSIGNED-PAYLOAD");
   auth::SignRequest(method, target, headers, payload_hash, endpoint_.credentials, endpoint_.region,
                     std::chrono::system_clock::now());
-  return connection_.Send(method, target, headers, body);
+  return headers;
+}
+
+HttpResponse S3Client::Send(std::string_view method, const std::string& target,
+                            std::string_view body) {
+  return connection_.Send(method, target, SignedHeaders(method, target, body), body);
+}
+
+std::string S3Client::HeadBucketRequest(std::string_view bucket) const {
+  const std::string target = "/" + UriEncode(bucket, false);
+  std::string request = "HEAD " + target + " HTTP/1.1\r\n";
+  for (const auto& [name, value] : SignedHeaders("HEAD", target, {})) {
+    request += name + ": " + value + "\r\n";
+  }
+  return request + "\r\n";
 }
 
 }  // namespace fsgate::bench

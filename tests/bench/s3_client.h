@@ -38,8 +38,15 @@ class S3Client {
   HttpResponse ListObjects(std::string_view bucket, std::string_view prefix, int max_keys,
                            std::string_view continuation_token = {});
 
+  // HeadBucket as raw HTTP/1.1 request bytes, signed now: for connections the
+  // caller drives itself (IdleConnections), valid for SigV4's 15 minutes.
+  std::string HeadBucketRequest(std::string_view bucket) const;
+
  private:
   HttpResponse Send(std::string_view method, const std::string& target, std::string_view body);
+  // Host, x-amz-date, x-amz-content-sha256 and Authorization for the request.
+  HeaderList SignedHeaders(std::string_view method, const std::string& target,
+                           std::string_view body) const;
 
   S3Endpoint endpoint_;
   std::string host_header_;

@@ -65,6 +65,23 @@ TEST(Hash, HmacSha256Rfc4231Case2) {
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
+// The HMAC is computed by hand over a reused digest context: short keys,
+// keys longer than the block (hashed first) and both digests, several times
+// on one thread, give the RFCs' values.
+TEST(Hash, HmacMatchesRfcVectorsForShortAndLongKeys) {
+  const std::string long_data = "Test Using Larger Than Block-Size Key - Hash Key First";
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_EQ(HexEncode(HmacSha256(std::string(20, '\x0b'), "Hi There")),
+              "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+    EXPECT_EQ(HexEncode(HmacSha256(std::string(131, '\xaa'), long_data)),
+              "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+    EXPECT_EQ(HexEncode(HmacSha1("Jefe", "what do ya want for nothing?")),
+              "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
+    EXPECT_EQ(HexEncode(HmacSha1(std::string(80, '\xaa'), long_data)),
+              "aa4ae5e15272d00e95705637ce8a3b55ed402112");
+  }
+}
+
 TEST(Hash, HexRoundTripAndRejects) {
   const std::string raw("\x00\x01\xab\xff", 4);
   EXPECT_EQ(HexEncode(raw), "0001abff");

@@ -300,6 +300,45 @@ TEST_P(BackendConformance, FileCallsReadBackThroughStat) {
   EXPECT_TRUE(b().Stat("missing").status().IsErrno(ENOENT));
 }
 
+// A handle's Stat answers the file as it is now: right after the open, and
+// after each change made through the handle (the posix backend answers the
+// first Stat from the fstat its open made).
+TEST_P(BackendConformance, HandleStatFollowsChangesThroughTheHandle) {
+  ASSERT_TRUE(b().Mkdir("d").ok());
+  Write("d/f", "hello");
+  auto file = b().Open("d/f", Backend::OpenMode::kReadWrite);
+  ASSERT_TRUE(file.ok()) << file.status().message();
+  auto st = (*file)->Stat();
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->size, 5u);
+  EXPECT_TRUE(st->is_regular);
+  EXPECT_EQ(st->ino, b().Stat("d/f")->ino);
+
+  auto fresh = b().Open("d/f", Backend::OpenMode::kReadWrite);
+  ASSERT_TRUE(fresh.ok());
+  ASSERT_TRUE((*fresh)->PWrite(5, std::string_view(" world")).ok());
+  st = (*fresh)->Stat();
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->size, 11u);
+
+  auto truncated = b().Open("d/f", Backend::OpenMode::kReadWrite);
+  ASSERT_TRUE(truncated.ok());
+  ASSERT_TRUE((*truncated)->Truncate(2).ok());
+  EXPECT_EQ((*truncated)->Stat()->size, 2u);
+
+  const int64_t mtime = int64_t{1700000000} * 1000000000 + 5;
+  auto touched = b().Open("d/f", Backend::OpenMode::kReadWrite);
+  ASSERT_TRUE(touched.ok());
+  ASSERT_TRUE((*touched)->SetMtime(mtime).ok());
+  EXPECT_EQ((*touched)->Stat()->mtime_ns, mtime);
+
+  auto created = b().Open("d/g", Backend::OpenMode::kCreateExclusive);
+  ASSERT_TRUE(created.ok());
+  EXPECT_EQ((*created)->Stat()->size, 0u);
+  ASSERT_TRUE((*created)->PWrite(0, std::string_view("abc")).ok());
+  EXPECT_EQ((*created)->Stat()->size, 3u);
+}
+
 TEST_P(BackendConformance, RenameReplacesAtomically) {
   Write("a", "A");
   Write("b", "B");

@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <ctime>
+#include <string>
+#include <vector>
+
 #include "gateway/conditions.h"
 #include "gateway/object_headers.h"
 #include "gateway/s3_time.h"
@@ -104,6 +108,28 @@ TEST(S3TimeTest, Formats) {
   EXPECT_EQ(FormatHttpDate(1'255'369'830'000'000'000LL), "Mon, 12 Oct 2009 17:50:30 GMT");
   EXPECT_EQ(ParseHttpDate("Mon, 12 Oct 2009 17:50:30 GMT"), 1'255'369'830);
   EXPECT_FALSE(ParseHttpDate("yesterday").has_value());
+}
+
+// The formats are spelt by hand: they give gmtime_r's and strftime's answer
+// for times across leap years and centuries, to the end of what nanoseconds
+// in 64 bits hold (2262).
+TEST(S3TimeTest, HandSpeltFormatsMatchTheLibrary) {
+  auto reference = [](int64_t seconds, const char* format) {
+    const auto t = static_cast<time_t>(seconds);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char buf[64];
+    strftime(buf, sizeof buf, format, &tm);
+    return std::string(buf);
+  };
+  std::vector<int64_t> times = {0, 59, 951782400 /* 2000-02-29 */, 4107542399 /* 2100-02-28 */,
+                                9223372035 /* 2262-04-11 */};
+  for (int64_t t = 0; t < 9223372036; t += 86400 * 7 + 3671) times.push_back(t);
+  for (int64_t seconds : times) {
+    const int64_t nanos = seconds * 1'000'000'000 + 987'654'321;
+    ASSERT_EQ(FormatHttpDate(nanos), reference(seconds, "%a, %d %b %Y %H:%M:%S GMT")) << seconds;
+    ASSERT_EQ(FormatIso8601(nanos), reference(seconds, "%Y-%m-%dT%H:%M:%S") + ".987Z") << seconds;
+  }
 }
 
 }  // namespace
