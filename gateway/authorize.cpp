@@ -97,9 +97,11 @@ std::shared_ptr<const auth::BucketPolicy> PolicyOf(const S3Context& ctx, const s
   return kDenyAll;
 }
 
+// `listed_prefix`, when set, is the s3:prefix a ListBucket is judged with in
+// place of the request's own.
 bool Allowed(const S3Context& ctx, const std::string& bucket, const std::string& key,
              std::string_view action, const store::BucketAttributes& attributes,
-             const auth::Acl* object_acl = nullptr) {
+             const auth::Acl* object_acl = nullptr, const std::string* listed_prefix = nullptr) {
   const auto policy = PolicyOf(ctx, bucket, attributes.policy);
   const auth::Acl bucket_acl = BucketAclOf(ctx, attributes);
   std::string resource = "arn:aws:s3:::" + bucket;
@@ -110,6 +112,10 @@ bool Allowed(const S3Context& ctx, const std::string& bucket, const std::string&
   if (policy != nullptr) {
     context = ConditionsOf(ctx);
     AddExistingObjectTags(ctx, policy.get(), bucket, key, action, context);
+    if (listed_prefix != nullptr) {
+      std::erase_if(context, [](const auto& entry) { return entry.first == "s3:prefix"; });
+      context.emplace_back("s3:prefix", *listed_prefix);
+    }
   }
   return auth::IsAllowed(
       {.request = {.user = ctx.user != nullptr ? std::string_view(ctx.user->user) : "",
@@ -126,13 +132,15 @@ bool Allowed(const S3Context& ctx, const std::string& bucket, const std::string&
 
 // Denied without the object's ACL: may the object's ACL allow it? A missing
 // object is NoSuchKey to a caller who may list the bucket, else AccessDenied,
-// as AWS answers.
+// as AWS answers — listing judged with s3:prefix the key, the listing that
+// would show the key.
 bool AllowedByObject(const S3Context& ctx, const std::string& bucket, const std::string& key,
                      std::string_view action, const store::BucketAttributes& attributes) {
   if (key.empty() || !auth::ObjectAclDecides(action)) return false;
   auto meta = ctx.store.HeadObject(bucket, key);
   if (!meta.ok()) {
-    return meta.status().Is("NoSuchKey") && Allowed(ctx, bucket, "", "s3:ListBucket", attributes);
+    return meta.status().Is("NoSuchKey") &&
+           Allowed(ctx, bucket, "", "s3:ListBucket", attributes, nullptr, &key);
   }
   const auth::Acl acl = ObjectAclOf(ctx, *meta, attributes);
   return Allowed(ctx, bucket, key, action, attributes, &acl);

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "dirops/async_namespace.h"
@@ -121,6 +122,10 @@ class FsObjectStore final : public ObjectStore {
   JournalAdoption& adoption() { return *adoption_; }
 
  private:
+  // The object at bucket/key when it is the one CompleteMultipartUpload of
+  // `parts` made (its multipart ETag): a completion's retry answers it again.
+  std::optional<ObjectMeta> CompletedFrom(const std::string& bucket, const std::string& key,
+                                          const std::vector<CompletedPart>& parts);
   // NoSuchBucket (or InvalidBucketName) unless the bucket exists.
   Status CheckBucket(const std::string& bucket);
   // CheckBucket, and the directory's stat when it exists.

@@ -216,7 +216,14 @@ Result<ObjectMeta> FsObjectStore::CompleteMultipartUpload(const std::string& buc
                                                           const CompleteClaims& claims) {
   if (Status s = CheckObject(bucket, key); !s.ok()) return s;
   auto upload = LoadUploadOf(*backend_, bucket, key, upload_id);
-  if (!upload.ok()) return upload.status();
+  if (!upload.ok()) {
+    // A retry of a completion whose answer was lost (AWS answers it again):
+    // the upload is gone, and the key holds the object these parts make.
+    if (upload.status().Is(s3err::kNoSuchUpload) && IsValidUploadId(upload_id)) {
+      if (auto done = CompletedFrom(bucket, key, parts); done) return *done;
+    }
+    return upload.status();
+  }
   if (parts.empty()) {
     return S3Error(s3err::kMalformedXML,
                    "The XML you provided was not well-formed or did not validate against our "
@@ -289,6 +296,25 @@ Result<ObjectMeta> FsObjectStore::CompleteMultipartUpload(const std::string& buc
   if (!published.ok()) return published;
   (void)RemoveUploadDir(*backend_, bucket, upload_id, options_.fsync);
   return published;
+}
+
+std::optional<ObjectMeta> FsObjectStore::CompletedFrom(const std::string& bucket,
+                                                       const std::string& key,
+                                                       const std::vector<CompletedPart>& parts) {
+  // The multipart ETag depends on the parts' MD5s alone, which the request
+  // names: no state of the finished upload need be kept to recognise it.
+  std::string md5s;
+  for (const CompletedPart& part : parts) {
+    auto raw = HexDecode(Unquote(part.etag));
+    if (!raw || raw->size() != 16) return std::nullopt;
+    md5s += *raw;
+  }
+  if (parts.empty()) return std::nullopt;
+  const std::string etag =
+      HexEncode(Digest(HashAlgorithm::kMd5, md5s)) + "-" + std::to_string(parts.size());
+  auto current = HeadObject(bucket, key);
+  if (!current.ok() || current->etag != etag) return std::nullopt;
+  return *current;
 }
 
 Status FsObjectStore::AbortMultipartUpload(const std::string& bucket, const std::string& key,

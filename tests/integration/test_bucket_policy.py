@@ -249,3 +249,17 @@ def test_malformed_policies_are_refused_with_s3s_message(alice, bucket, document
     err = expect_error(alice.put_bucket_policy, "MalformedPolicy", 400, Bucket=bucket, Policy=text)
     assert err["Error"]["Message"] == message, err
     expect_error(alice.get_bucket_policy, "NoSuchBucketPolicy", 404, Bucket=bucket)
+
+
+def test_a_missing_key_is_404_to_whoever_may_list_the_prefix_naming_it(alice, bob, bucket):
+    """Without s3:GetObject, a missing key is NoSuchKey to a caller who may
+    list a prefix that would show it (s3:prefix judged as the key), and
+    AccessDenied otherwise; an existing one stays AccessDenied."""
+    alice.put_bucket_policy(Bucket=bucket, Policy=policy(bucket, {
+        "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:ListBucket",
+        "Resource": f"arn:aws:s3:::{bucket}", "Condition": {"StringLike": {"s3:prefix": "pub/*"}}}))
+    expect_error(bob.head_object, "404", 404, Bucket=bucket, Key="pub/missing")
+    expect_error(bob.get_object, "NoSuchKey", 404, Bucket=bucket, Key="pub/missing")
+    expect_error(bob.head_object, "403", 403, Bucket=bucket, Key="priv/missing")
+    expect_denied(bob.get_object, Bucket=bucket, Key="priv/missing")
+    expect_denied(bob.get_object, Bucket=bucket, Key="pub/doc")

@@ -325,3 +325,24 @@ def test_upload_part_copy_range_must_lie_in_the_source(server, s3, bucket):
     s3.complete_multipart_upload(Bucket=bucket, Key="dst", UploadId=up, MultipartUpload={
         "Parts": [{"PartNumber": 1, "ETag": part["CopyPartResult"]["ETag"]}]})
     assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == b"2345"
+
+
+def test_a_completion_retried_is_answered_again(any_bucket):
+    """A client whose CompleteMultipartUpload answer was lost retries it: the
+    same 200 and ETag (as AWS answers), not NoSuchUpload; other part lists and
+    other upload ids stay NoSuchUpload."""
+    _, s3, bucket = any_bucket
+    up = s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
+    part = s3.upload_part(Bucket=bucket, Key="mp", UploadId=up, PartNumber=1, Body=b"one part")
+    parts = {"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]}
+    first = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=up, MultipartUpload=parts)
+    assert first["ETag"] == multipart_etag([b"one part"])
+    again = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=up, MultipartUpload=parts)
+    assert again["ETag"] == first["ETag"] and again["Key"] == "mp"
+    assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == b"one part"
+    other = {"Parts": [{"PartNumber": 1, "ETag": '"' + "0" * 32 + '"'}]}
+    expect_error(s3.complete_multipart_upload, "NoSuchUpload", 404, Bucket=bucket, Key="mp",
+                 UploadId=up, MultipartUpload=other)
+    s3.put_object(Bucket=bucket, Key="mp", Body=b"replaced")
+    expect_error(s3.complete_multipart_upload, "NoSuchUpload", 404, Bucket=bucket, Key="mp",
+                 UploadId=up, MultipartUpload=parts)
