@@ -13,6 +13,7 @@
 #include "gateway/object_tags.h"
 #include "gateway/s3_handlers.h"
 #include "gateway/s3_time.h"
+#include "http/url.h"
 
 namespace fsgate::gateway {
 namespace {
@@ -42,8 +43,28 @@ auth::ConditionContext ConditionsOf(const S3Context& ctx) {
       context.emplace_back(std::string("s3:") + name, *value);
     }
   }
-  if (const std::string* acl = ctx.request.Header("x-amz-acl")) {
-    context.emplace_back("s3:x-amz-acl", *acl);
+  // The request headers AWS makes condition keys of, as sent.
+  for (const char* name :
+       {"x-amz-acl", "x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp",
+        "x-amz-grant-write-acp", "x-amz-grant-full-control", "x-amz-metadata-directive",
+        "x-amz-storage-class", "x-amz-server-side-encryption"}) {
+    if (const std::string* value = ctx.request.Header(name)) {
+      context.emplace_back(std::string("s3:") + name, *value);
+    }
+  }
+  // s3:x-amz-copy-source is "bucket/key": decoded, without a leading slash
+  // or a ?versionId.
+  if (const std::string* source = ctx.request.Header("x-amz-copy-source")) {
+    std::string_view path = *source;
+    path = path.substr(0, path.find('?'));
+    if (path.starts_with('/')) path.remove_prefix(1);
+    context.emplace_back("s3:x-amz-copy-source", http::PercentDecode(path));
+  }
+  if (const std::string* referer = ctx.request.Header("referer")) {
+    context.emplace_back("aws:Referer", *referer);
+  }
+  if (const std::string* agent = ctx.request.Header("user-agent")) {
+    context.emplace_back("aws:UserAgent", *agent);
   }
   // The tags the request gives its object (PutObject, CopyObject,
   // CreateMultipartUpload); a malformed header is refused by the handler.

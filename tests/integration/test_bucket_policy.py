@@ -263,3 +263,38 @@ def test_a_missing_key_is_404_to_whoever_may_list_the_prefix_naming_it(alice, bo
     expect_error(bob.head_object, "403", 403, Bucket=bucket, Key="priv/missing")
     expect_denied(bob.get_object, Bucket=bucket, Key="priv/missing")
     expect_denied(bob.get_object, Bucket=bucket, Key="pub/doc")
+
+
+def test_conditions_on_the_copy_source_grants_and_referer(alice, bob, bucket):
+    """s3:x-amz-copy-source (bucket/key, decoded), s3:x-amz-grant-full-control
+    and aws:Referer are condition keys, as in AWS."""
+    alice.put_object(Bucket=bucket, Key="priv/doc", Body=b"private")
+    src = f"{bucket}-src"
+    alice.create_bucket(Bucket=src)
+    alice.put_object(Bucket=src, Key="pub/a b", Body=b"copied")
+    alice.put_object(Bucket=src, Key="priv/x", Body=b"no")
+    alice.put_bucket_policy(Bucket=src, Policy=policy(src, {
+        "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{src}/*"}))
+    alice.put_bucket_policy(Bucket=bucket, Policy=policy(bucket, {
+        "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{bucket}/copies/*",
+        "Condition": {"StringLike": {"s3:x-amz-copy-source": f"{src}/pub/*"}}}, {
+        "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{bucket}/granted/*",
+        "Condition": {"StringEquals": {"s3:x-amz-grant-full-control": "id=alice"}}}, {
+        "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{bucket}/priv/*",
+        "Condition": {"StringLike": {"aws:Referer": "http://www.example.com/*"}}}))
+    bob.copy_object(Bucket=bucket, Key="copies/1", CopySource={"Bucket": src, "Key": "pub/a b"})
+    assert alice.get_object(Bucket=bucket, Key="copies/1")["Body"].read() == b"copied"
+    expect_denied(bob.copy_object, Bucket=bucket, Key="copies/2",
+                  CopySource={"Bucket": src, "Key": "priv/x"})
+    expect_denied(bob.put_object, Bucket=bucket, Key="copies/3", Body=b"not a copy")
+    bob.put_object(Bucket=bucket, Key="granted/1", Body=b"g", GrantFullControl="id=alice")
+    expect_denied(bob.put_object, Bucket=bucket, Key="granted/2", Body=b"g",
+                  GrantFullControl="id=bob")
+    with_referer = lambda value: lambda request, **_: request.headers.__setitem__("Referer", value)
+    bob.meta.events.register("before-sign.s3.GetObject", with_referer("http://www.example.com/p"))
+    assert bob.get_object(Bucket=bucket, Key="priv/doc")["Body"].read() == b"private"
+    bob.meta.events.unregister("before-sign.s3.GetObject")
