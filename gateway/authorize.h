@@ -30,4 +30,9 @@ bool AuthorizeFormUpload(S3Context& ctx, const std::string& key);
 // versionId is authorized as the version form of its action.
 [[nodiscard]] bool MayDeleteKey(const S3Context& ctx, const std::string& key, bool version);
 
+// Does the request ask to bypass GOVERNANCE retention of bucket/key
+// (x-amz-bypass-governance-retention: true), and may the caller
+// (s3:BypassGovernanceRetention; the owner may)?
+[[nodiscard]] bool MayBypassGovernance(const S3Context& ctx, const std::string& key);
+
 }  // namespace fsgate::gateway
