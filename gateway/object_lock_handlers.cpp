@@ -6,6 +6,7 @@
 #include <charconv>
 #include <chrono>
 
+#include "base/iso8601.h"
 #include "gateway/authorize.h"
 #include "gateway/s3_handlers.h"
 #include "gateway/s3_time.h"
@@ -36,7 +37,7 @@ Status MissingLockConfiguration() {
 // nanoseconds in 64 bits, so a date past 2255 is refused rather than wrapped.
 Result<int64_t> RetainUntil(std::string_view text) {
   constexpr int64_t kLastSecond = 9'000'000'000;
-  auto until_s = ParseIso8601(text);
+  auto until_s = ParseIso8601Seconds(text);
   if (!until_s) {
     return S3Error(s3err::kInvalidArgument,
                    "The retain until date must be provided in ISO 8601 format");
@@ -75,9 +76,10 @@ bool RequireObjectLock(S3Context& ctx) {
   return false;
 }
 
-// The version the request names (versionId, else the latest), read; false
-// after answering an error.
+// The version the request names (versionId, else the latest) in a bucket
+// with object lock, read; false after answering an error.
 bool ReadLockedVersion(S3Context& ctx, store::ObjectMeta& meta) {
+  if (!RequireObjectLock(ctx)) return false;
   std::string version_id;
   if (!ReadVersionId(ctx, version_id)) return false;
   auto reader = ReadObjectVersion(ctx, version_id);
@@ -87,6 +89,22 @@ bool ReadLockedVersion(S3Context& ctx, store::ObjectMeta& meta) {
   }
   meta = (*reader)->meta();
   return true;
+}
+
+// The document of a Put request, which must come with Content-MD5 or a
+// checksum as AWS requires; `of_version`: of a version, in a bucket with
+// object lock. An empty node after answering an error.
+pugi::xml_node ReadLockDocument(S3Context& ctx, const char* root_name, pugi::xml_document& doc,
+                                bool of_version) {
+  if (of_version && !RequireObjectLock(ctx)) return {};
+  auto body = ReadXmlBody(ctx, /*integrity_required=*/true);
+  if (!body.ok()) {
+    ctx.Error(body.status());
+    return {};
+  }
+  auto root = ParseXmlBody(*body, root_name, doc);
+  if (!root) ctx.Error("MalformedXML");
+  return root;
 }
 
 // Applies `change` to the version the request names, answering 200 or the error.
@@ -170,11 +188,10 @@ Status CheckVersionRemovable(S3Context& ctx, const std::string& key,
 // [<Rule><DefaultRetention><Mode>M</Mode><Days>N</Days>|<Years>N</Years>
 // </DefaultRetention></Rule>]</ObjectLockConfiguration>
 void PutObjectLockConfiguration(S3Context& ctx) {
-  auto body = ReadXmlBody(ctx, /*integrity_required=*/true);
-  if (!body.ok()) return ctx.Error(body.status());
   pugi::xml_document doc;
-  auto root = ParseXmlBody(*body, "ObjectLockConfiguration", doc);
-  if (!root || ChildText(root, "ObjectLockEnabled") != "Enabled") return ctx.Error("MalformedXML");
+  auto root = ReadLockDocument(ctx, "ObjectLockConfiguration", doc, /*of_version=*/false);
+  if (!root) return;
+  if (ChildText(root, "ObjectLockEnabled") != "Enabled") return ctx.Error("MalformedXML");
   std::optional<store::DefaultRetention> rule;
   if (auto rule_node = root.child("Rule")) {
     auto retention = rule_node.child("DefaultRetention");
@@ -216,12 +233,9 @@ void GetObjectLockConfiguration(S3Context& ctx) {
 // <Retention><Mode>M</Mode><RetainUntilDate>ISO 8601</RetainUntilDate></Retention>;
 // both absent removes the retention (GOVERNANCE with the bypass only).
 void PutObjectRetention(S3Context& ctx) {
-  if (!RequireObjectLock(ctx)) return;
-  auto body = ReadXmlBody(ctx, /*integrity_required=*/true);
-  if (!body.ok()) return ctx.Error(body.status());
   pugi::xml_document doc;
-  auto root = ParseXmlBody(*body, "Retention", doc);
-  if (!root) return ctx.Error("MalformedXML");
+  auto root = ReadLockDocument(ctx, "Retention", doc, /*of_version=*/true);
+  if (!root) return;
   const std::string mode = ChildText(root, "Mode");
   const bool has_until = root.child("RetainUntilDate");
   if (!mode.empty() && !store::IsRetentionMode(mode)) return ctx.Error("MalformedXML");
@@ -243,7 +257,6 @@ void PutObjectRetention(S3Context& ctx) {
 }
 
 void GetObjectRetention(S3Context& ctx) {
-  if (!RequireObjectLock(ctx)) return;
   store::ObjectMeta meta;
   if (!ReadLockedVersion(ctx, meta)) return;
   if (meta.lock.mode.empty()) return ctx.Error("NoSuchObjectLockConfiguration");
@@ -255,12 +268,10 @@ void GetObjectRetention(S3Context& ctx) {
 
 // <LegalHold><Status>ON|OFF</Status></LegalHold>
 void PutObjectLegalHold(S3Context& ctx) {
-  if (!RequireObjectLock(ctx)) return;
-  auto body = ReadXmlBody(ctx, /*integrity_required=*/true);
-  if (!body.ok()) return ctx.Error(body.status());
   pugi::xml_document doc;
-  auto root = ParseXmlBody(*body, "LegalHold", doc);
-  const std::string status = root ? ChildText(root, "Status") : "";
+  auto root = ReadLockDocument(ctx, "LegalHold", doc, /*of_version=*/true);
+  if (!root) return;
+  const std::string status = ChildText(root, "Status");
   if (status != "ON" && status != "OFF") return ctx.Error("MalformedXML");
   ChangeVersionLock(ctx, [on = status == "ON"](store::ObjectMeta& meta) {
     meta.lock.legal_hold = on;
@@ -269,7 +280,6 @@ void PutObjectLegalHold(S3Context& ctx) {
 }
 
 void GetObjectLegalHold(S3Context& ctx) {
-  if (!RequireObjectLock(ctx)) return;
   store::ObjectMeta meta;
   if (!ReadLockedVersion(ctx, meta)) return;
   XmlResponse xml("LegalHold");

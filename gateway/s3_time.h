@@ -14,8 +14,5 @@ std::string FormatIso8601(int64_t unix_nanos);
 std::string FormatHttpDate(int64_t unix_nanos);
 // RFC 7231 IMF-fixdate (also RFC 850 and asctime forms); seconds since the epoch.
 std::optional<int64_t> ParseHttpDate(std::string_view text);
-// ISO 8601 in UTC as the SDKs write it, "2030-01-01T00:00:00Z", with any
-// fraction of a second (dropped) or "+00:00"; seconds since the epoch.
-std::optional<int64_t> ParseIso8601(std::string_view text);
 
 }  // namespace fsgate::gateway
