@@ -190,7 +190,11 @@ bool MayDeleteKey(const S3Context& ctx, const std::string& key, bool version) {
 bool MayBypassGovernance(const S3Context& ctx, const std::string& key) {
   const std::string* header = ctx.request.Header("x-amz-bypass-governance-retention");
   if (header == nullptr || !auth::sigv4::EqualsIgnoreCase(*header, "true")) return false;
-  return Allowed(ctx, ctx.bucket, key, "s3:BypassGovernanceRetention", ctx.bucket_attributes);
+  return MayOnObject(ctx, key, "s3:BypassGovernanceRetention");
+}
+
+bool MayOnObject(const S3Context& ctx, const std::string& key, std::string_view action) {
+  return Allowed(ctx, ctx.bucket, key, action, ctx.bucket_attributes);
 }
 
 bool Authorize(S3Context& ctx) {

@@ -35,4 +35,9 @@ bool AuthorizeFormUpload(S3Context& ctx, const std::string& key);
 // (s3:BypassGovernanceRetention; the owner may)?
 [[nodiscard]] bool MayBypassGovernance(const S3Context& ctx, const std::string& key);
 
+// May the caller do `action` on ctx.bucket/key besides the operation's own
+// action (a PutObject setting object lock needs s3:PutObjectRetention too)?
+[[nodiscard]] bool MayOnObject(const S3Context& ctx, const std::string& key,
+                               std::string_view action);
+
 }  // namespace fsgate::gateway

@@ -136,6 +136,10 @@ bool ObjectLockFromRequest(S3Context& ctx, store::ObjectLock& lock) {
   Status s;
   if (configured.empty()) {
     s = MissingLockConfiguration();
+  } else if ((mode != nullptr && !MayOnObject(ctx, ctx.key, "s3:PutObjectRetention")) ||
+             (hold != nullptr && !MayOnObject(ctx, ctx.key, "s3:PutObjectLegalHold"))) {
+    // A write that sets a lock needs the permission to set it, as in AWS.
+    s = S3Error(s3err::kAccessDenied, "Access Denied");
   } else if ((mode == nullptr) != (until == nullptr)) {
     s = S3Error(s3err::kInvalidArgument,
                 "x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be "

@@ -213,10 +213,19 @@ def test_bypass_needs_the_permission(srv, s3):
             {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam:::user/bob"}, "Action": list(actions),
              "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
 
-    allow("s3:DeleteObjectVersion")
+    allow("s3:PutObject", "s3:DeleteObjectVersion")
+    # Setting a lock on a write needs the permission to set it.
+    expect_error(bob.put_object, "AccessDenied", 403, Bucket=bucket, Key="b", Body=b"b",
+                 ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=FUTURE)
+    expect_error(bob.put_object, "AccessDenied", 403, Bucket=bucket, Key="b", Body=b"b",
+                 ObjectLockLegalHoldStatus="ON")
+    bob.put_object(Bucket=bucket, Key="b", Body=b"b")
     expect_error(bob.delete_object, "AccessDenied", 403, Bucket=bucket, Key="k", VersionId=vid,
                  BypassGovernanceRetention=True)
     assert s3.head_object(Bucket=bucket, Key="k", VersionId=vid)["ObjectLockMode"] == "GOVERNANCE"
-    allow("s3:DeleteObjectVersion", "s3:BypassGovernanceRetention")
+    allow("s3:PutObject", "s3:PutObjectRetention", "s3:DeleteObjectVersion",
+          "s3:BypassGovernanceRetention")
+    bob.put_object(Bucket=bucket, Key="b", Body=b"b2", ObjectLockMode="GOVERNANCE",
+                   ObjectLockRetainUntilDate=FUTURE)
     bob.delete_object(Bucket=bucket, Key="k", VersionId=vid, BypassGovernanceRetention=True)
-    assert "Versions" not in s3.list_object_versions(Bucket=bucket)
+    assert [v["Key"] for v in s3.list_object_versions(Bucket=bucket)["Versions"]] == ["b", "b"]
