@@ -120,17 +120,20 @@ void ChangeVersionLock(S3Context& ctx, const std::function<Status(store::ObjectM
 
 }  // namespace
 
+void DefaultObjectLock(const S3Context& ctx, store::ObjectLock& lock) {
+  if (auto rule = store::DecodeDefaultRetention(ctx.bucket_attributes.object_lock)) {
+    lock.mode = rule->mode;
+    lock.until_s = rule->UntilFrom(NowSeconds());
+  }
+}
+
 bool ObjectLockFromRequest(S3Context& ctx, store::ObjectLock& lock) {
   const std::string* mode = ctx.request.Header(kModeHeader);
   const std::string* until = ctx.request.Header(kUntilHeader);
   const std::string* hold = ctx.request.Header(kLegalHoldHeader);
   const std::string& configured = ctx.bucket_attributes.object_lock;
   if (mode == nullptr && until == nullptr && hold == nullptr) {
-    // The bucket's default retention, counted from now.
-    if (auto rule = store::DecodeDefaultRetention(configured)) {
-      lock.mode = rule->mode;
-      lock.until_s = rule->UntilFrom(NowSeconds());
-    }
+    DefaultObjectLock(ctx, lock);
     return true;
   }
   Status s;
@@ -161,9 +164,8 @@ bool ObjectLockFromRequest(S3Context& ctx, store::ObjectLock& lock) {
   if (mode != nullptr) {
     lock.mode = *mode;
     lock.until_s = *until_s;
-  } else if (auto rule = store::DecodeDefaultRetention(configured)) {
-    lock.mode = rule->mode;
-    lock.until_s = rule->UntilFrom(NowSeconds());
+  } else {
+    DefaultObjectLock(ctx, lock);
   }
   lock.legal_hold = hold != nullptr && *hold == "ON";
   return true;

@@ -93,6 +93,9 @@ void AppendOwnerId(pugi::xml_node parent, const std::string& id);
 // default retention. False after answering an error (InvalidRequest in a
 // bucket without object lock, InvalidArgument for bad values).
 bool ObjectLockFromRequest(S3Context& ctx, store::ObjectLock& lock);
+// The bucket's default retention (if its object lock has a rule), counted
+// from now: the lock of a POST upload, whose form fsgate takes no lock from.
+void DefaultObjectLock(const S3Context& ctx, store::ObjectLock& lock);
 // x-amz-object-lock-mode, -retain-until-date and -legal-hold of a GET/HEAD.
 void AppendObjectLockHeaders(const store::ObjectMeta& meta, http::Headers& headers);
 // May bucket/key's version `version_id` be removed for good (a DELETE naming

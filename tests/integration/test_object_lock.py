@@ -13,6 +13,7 @@ import uuid
 import pytest
 
 from fsgate_server import FsgateServer, expect_error
+from test_post_object import post
 
 BOB = {"name": "bob", "access_key": "AKIABOB0000000000077", "secret_key": "bob-secret-0077"}
 FUTURE = datetime.datetime(2100, 1, 1, tzinfo=datetime.timezone.utc)
@@ -178,6 +179,19 @@ def test_default_retention_applies_to_put_copy_and_multipart(s3):
         assert (before + datetime.timedelta(days=2, seconds=-1) <= until
                 <= after + datetime.timedelta(days=2)), (key, until)
     assert s3.get_object_retention(Bucket=bucket, Key="src")["Retention"]["Mode"] == "COMPLIANCE"
+
+
+def test_default_retention_applies_to_a_browser_post(s3, tmp_path):
+    bucket = locked_bucket(s3)
+    s3.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration=rule("COMPLIANCE", Years=1))
+    upload = tmp_path / "upload.txt"
+    upload.write_bytes(b"posted")
+    form = s3.generate_presigned_post(bucket, "posted", ExpiresIn=300)
+    status, _, body = post(form["url"], form["fields"], upload)
+    assert status == 204, body
+    retention = s3.get_object_retention(Bucket=bucket, Key="posted")["Retention"]
+    assert retention["Mode"] == "COMPLIANCE"
+    assert retention["RetainUntilDate"] > datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=364)
 
 
 def test_bad_lock_input_is_refused_and_changes_nothing(s3):
