@@ -9,6 +9,7 @@
 #include "auth/sigv2.h"
 #include "auth/sigv4_canonical.h"
 #include "base/hash.h"
+#include "base/iso8601.h"
 
 namespace fsgate::auth {
 namespace {
@@ -20,20 +21,12 @@ Status InvalidPolicy(std::string_view why) {
 
 // "2026-12-06T12:00:00Z" or with milliseconds "…:00.000Z", as the SDKs write it.
 std::optional<std::chrono::system_clock::time_point> ParseExpiration(std::string_view text) {
-  const std::string s(text);
-  struct tm tm = {};
-  const char* end = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-  if (end == nullptr) return std::nullopt;
-  std::string_view rest(end);
-  if (rest.starts_with('.')) {
-    rest.remove_prefix(1);
-    while (!rest.empty() && rest.front() >= '0' && rest.front() <= '9') rest.remove_prefix(1);
-  }
-  if (rest != "Z") return std::nullopt;
+  const auto parsed = ParseIso8601Seconds(text);
+  if (!parsed) return std::nullopt;
   // The clock counts nanoseconds in 64 bits, from 1677 to 2262: a later
   // expiration never comes, as it never does for S3 either, and one before
   // 1970 has passed.
-  const time_t seconds = timegm(&tm);
+  const time_t seconds = static_cast<time_t>(*parsed);
   constexpr time_t kLastSecond = 9'000'000'000;  // 2255
   if (seconds > kLastSecond) return std::chrono::system_clock::time_point::max();
   if (seconds < 0) return std::chrono::system_clock::time_point{};

@@ -8,6 +8,7 @@
 #include "auth/access.h"
 #include "auth/credentials.h"
 #include "auth/policy_cache.h"
+#include "auth/sigv4_canonical.h"
 #include "base/log_text.h"
 #include "gateway/bucket_access.h"
 #include "gateway/object_tags.h"
@@ -231,6 +232,16 @@ bool AuthorizeFormUpload(S3Context& ctx, const std::string& key) {
 bool MayDeleteKey(const S3Context& ctx, const std::string& key, bool version) {
   return Allowed(ctx, ctx.bucket, key, version ? "s3:DeleteObjectVersion" : "s3:DeleteObject",
                  ctx.bucket_attributes);
+}
+
+bool MayBypassGovernance(const S3Context& ctx, const std::string& key) {
+  const std::string* header = ctx.request.Header("x-amz-bypass-governance-retention");
+  if (header == nullptr || !auth::sigv4::EqualsIgnoreCase(*header, "true")) return false;
+  return MayOnObject(ctx, key, "s3:BypassGovernanceRetention");
+}
+
+bool MayOnObject(const S3Context& ctx, const std::string& key, std::string_view action) {
+  return Allowed(ctx, ctx.bucket, key, action, ctx.bucket_attributes);
 }
 
 bool Authorize(S3Context& ctx) {

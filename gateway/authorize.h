@@ -30,4 +30,14 @@ bool AuthorizeFormUpload(S3Context& ctx, const std::string& key);
 // versionId is authorized as the version form of its action.
 [[nodiscard]] bool MayDeleteKey(const S3Context& ctx, const std::string& key, bool version);
 
+// Does the request ask to bypass GOVERNANCE retention of bucket/key
+// (x-amz-bypass-governance-retention: true), and may the caller
+// (s3:BypassGovernanceRetention; the owner may)?
+[[nodiscard]] bool MayBypassGovernance(const S3Context& ctx, const std::string& key);
+
+// May the caller do `action` on ctx.bucket/key besides the operation's own
+// action (a PutObject setting object lock needs s3:PutObjectRetention too)?
+[[nodiscard]] bool MayOnObject(const S3Context& ctx, const std::string& key,
+                               std::string_view action);
+
 }  // namespace fsgate::gateway

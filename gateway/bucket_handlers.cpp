@@ -1,6 +1,7 @@
 #include <charconv>
 
 #include "auth/credentials.h"
+#include "auth/sigv4_canonical.h"
 #include "base/hash.h"
 #include "gateway/bucket_access.h"
 #include "gateway/payload_reader.h"
@@ -8,6 +9,7 @@
 #include "gateway/s3_operation_table.h"
 #include "gateway/s3_time.h"
 #include "gateway/xml_bodies.h"
+#include "store/object_lock.h"
 #include "store/s3_errors.h"
 
 namespace fsgate::gateway {
@@ -149,6 +151,12 @@ void CreateBucket(S3Context& ctx) {
     }
     attributes.ownership = *ownership;
   }
+  if (const std::string* lock = ctx.request.Header("x-amz-bucket-object-lock-enabled");
+      lock != nullptr && auth::sigv4::EqualsIgnoreCase(*lock, "true")) {
+    // Object lock keeps every version: the bucket is versioned from the start.
+    attributes.versioning = "Enabled";
+    attributes.object_lock = store::EncodeBucketObjectLock(std::nullopt);
+  }
   Status s = ctx.store.CreateBucket(ctx.bucket, attributes);
   if (s.Is(s3err::kBucketAlreadyOwnedByYou)) {
     auto info = ctx.store.HeadBucket(ctx.bucket);
@@ -201,8 +209,6 @@ void BucketConfigurationAbsent(S3Context& ctx) {
       return absent("NoSuchTagSet");
     case S3Operation::kGetBucketEncryption:
       return absent("ServerSideEncryptionConfigurationNotFoundError");
-    case S3Operation::kGetObjectLockConfiguration:
-      return absent("ObjectLockConfigurationNotFoundError");
     case S3Operation::kGetBucketWebsite:
       return absent("NoSuchWebsiteConfiguration");
     case S3Operation::kGetBucketReplication:

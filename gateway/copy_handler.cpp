@@ -79,6 +79,7 @@ void CopyObject(S3Context& ctx) {
     if (Status s = TagsFromRequest(ctx.request, copy.new_tags); !s.ok()) return ctx.Error(s);
   }
   if (!NewObjectAcl(ctx, copy.acl)) return;
+  if (!ObjectLockFromRequest(ctx, copy.lock)) return;
   const http::HttpRequest& request = ctx.request;
   copy.check_source = [&request](const store::ObjectMeta& meta) {
     std::string failed = EvaluateCopySourceConditions(request, meta);

@@ -54,6 +54,7 @@ void CreateMultipartUpload(S3Context& ctx) {
   if (Status s = MetaFromRequest(ctx.request, put.meta); !s.ok()) return ctx.Error(s);
   if (Status s = TagsFromRequest(ctx.request, put.meta.tags); !s.ok()) return ctx.Error(s);
   if (!NewObjectAcl(ctx, put.meta.acl)) return;
+  if (!ObjectLockFromRequest(ctx, put.meta.lock)) return;
   auto mode = ChecksumModeFromRequest(ctx.request);
   if (!mode.ok()) return ctx.Error(mode.status());
   put.checksum_algorithm = mode->algorithm;

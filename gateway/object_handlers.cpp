@@ -71,6 +71,7 @@ http::Headers ObjectResponseHeaders(const S3Context& ctx, const store::ObjectMet
   const std::string* mode = ctx.request.Header("x-amz-checksum-mode");
   AppendMetaHeaders(meta, whole_object_checksums && mode != nullptr && *mode == "ENABLED", headers);
   AppendVersionHeader(meta, headers);
+  AppendObjectLockHeaders(meta, headers);
   if (meta.parts_count > 0 && ctx.request.HasQuery("partNumber")) {
     headers.emplace_back("x-amz-mp-parts-count", std::to_string(meta.parts_count));
   }
@@ -298,6 +299,7 @@ void PutObject(S3Context& ctx) {
   if (Status s = MetaFromRequest(ctx.request, put.meta); !s.ok()) return ctx.Error(s);
   if (Status s = TagsFromRequest(ctx.request, put.meta.tags); !s.ok()) return ctx.Error(s);
   if (!NewObjectAcl(ctx, put.meta.acl)) return;
+  if (!ObjectLockFromRequest(ctx, put.meta.lock)) return;
   put.conditions = WriteConditionsFrom(ctx.request);
   put.sync_dirops = ctx.SyncDiropsRequested();
   put.expected_size = declared ? static_cast<int64_t>(*declared) : -1;
@@ -323,6 +325,7 @@ void DeleteObject(S3Context& ctx) {
     if (!s.ok()) return ctx.Error(s);
     return ctx.SendEmpty(204);
   }
+  if (Status s = CheckVersionRemovable(ctx, ctx.key, version_id); !s.ok()) return ctx.Error(s);
   auto deleted =
       ctx.store.DeleteObjectVersion(ctx.bucket, ctx.key, version_id, ctx.SyncDiropsRequested());
   if (!deleted.ok()) return ctx.Error(deleted.status());
@@ -362,6 +365,10 @@ void DeleteObjects(S3Context& ctx) {
       const std::string& version_id = request->version_ids[i];
       if (!version_id.empty() && !store::IsValidVersionId(version_id)) {
         results.push_back(S3Error("InvalidArgument", "Invalid version id specified"));
+        continue;
+      }
+      if (Status s = CheckVersionRemovable(ctx, keys[i], version_id); !s.ok()) {
+        results.push_back(s);
         continue;
       }
       auto one =

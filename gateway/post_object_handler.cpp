@@ -252,6 +252,7 @@ void PostObject(S3Context& ctx) {
   put.key = key;
   if (Status s = MetaFromFields(fields, put.meta); !s.ok()) return ctx.Error(s);
   if (!NewObjectAcl(ctx, put.meta.acl)) return;
+  DefaultObjectLock(ctx, put.meta.lock);
   auto checksum = ChecksumOf(fields);
   if (!checksum.ok()) return ctx.Error(checksum.status());
   put.sync_dirops = ctx.SyncDiropsRequested();

@@ -9,6 +9,7 @@
 //   object_attributes_handler.cpp  GetObjectAttributes
 //   copy_handler.cpp        CopyObject, UploadPartCopy
 //   multipart_handlers.cpp  multipart uploads
+//   object_lock_handlers.cpp  object lock: configuration, retention, legal hold
 #pragma once
 
 #include <functional>
@@ -54,7 +55,10 @@ namespace fsgate::gateway {
   X(CopyObject) X(UploadPartCopy)                                                                 \
   /* multipart_handlers.cpp */                                                                    \
   X(CreateMultipartUpload) X(UploadPart) X(CompleteMultipartUpload) X(AbortMultipartUpload)       \
-  X(ListParts) X(ListMultipartUploads)
+  X(ListParts) X(ListMultipartUploads)                                                             \
+  /* object_lock_handlers.cpp */                                                                  \
+  X(GetObjectLockConfiguration) X(PutObjectLockConfiguration) X(GetObjectRetention)              \
+  X(PutObjectRetention) X(GetObjectLegalHold) X(PutObjectLegalHold)
 // clang-format on
 
 #define FSGATE_S3_DECLARE_HANDLER(name) void name(S3Context& ctx);
@@ -83,6 +87,22 @@ std::string OwnerId(const S3Context& ctx);
 void AppendOwner(pugi::xml_node parent, const S3Context& ctx);
 // An <Owner> of the user `id` (its canonical ID and display name).
 void AppendOwnerId(pugi::xml_node parent, const std::string& id);
+
+// The object lock of a version a write makes (PutObject, CopyObject,
+// CreateMultipartUpload): the x-amz-object-lock-* headers, else the bucket's
+// default retention. False after answering an error (InvalidRequest in a
+// bucket without object lock, InvalidArgument for bad values).
+bool ObjectLockFromRequest(S3Context& ctx, store::ObjectLock& lock);
+// The bucket's default retention (if its object lock has a rule), counted
+// from now: the lock of a POST upload, whose form fsgate takes no lock from.
+void DefaultObjectLock(const S3Context& ctx, store::ObjectLock& lock);
+// x-amz-object-lock-mode, -retain-until-date and -legal-hold of a GET/HEAD.
+void AppendObjectLockHeaders(const store::ObjectMeta& meta, http::Headers& headers);
+// May bucket/key's version `version_id` be removed for good (a DELETE naming
+// it)? AccessDenied while its object lock holds; Ok for a delete without a
+// version, in a bucket without object lock, or of a version not there.
+[[nodiscard]] Status CheckVersionRemovable(S3Context& ctx, const std::string& key,
+                                           const std::string& version_id);
 
 struct CopySource {
   std::string bucket;

@@ -33,6 +33,8 @@ constexpr uint64_t kAclBody = 256 * 1024;
 constexpr uint64_t kCorsBody = 256 * 1024;
 // A VersioningConfiguration is two short elements.
 constexpr uint64_t kVersioningBody = 64 * 1024;
+// An ObjectLockConfiguration, Retention or LegalHold: a few short elements.
+constexpr uint64_t kObjectLockBody = 64 * 1024;
 // 10,000 parts with their ETags and checksums.
 constexpr uint64_t kCompleteMultipartBody = 4 * 1024 * 1024;
 
@@ -120,10 +122,10 @@ constexpr S3OperationRow kRows[] = {
      BucketConfigurationAbsent, kAuthSigV4, "s3:GetBucketNotification", kBucketOwner, 0},
     {Op::kPutBucketNotificationConfiguration, On("PUT", kBucket, "notification"), nullptr,
      kAuthSigV4, "s3:PutBucketNotification", kBucketOwner, 0},
-    {Op::kGetObjectLockConfiguration, On("GET", kBucket, "object-lock"), BucketConfigurationAbsent,
+    {Op::kGetObjectLockConfiguration, On("GET", kBucket, "object-lock"), GetObjectLockConfiguration,
      kAuthSigV4, "s3:GetBucketObjectLockConfiguration", kBucketOwner, 0},
-    {Op::kPutObjectLockConfiguration, On("PUT", kBucket, "object-lock"), nullptr, kAuthSigV4,
-     "s3:PutBucketObjectLockConfiguration", kBucketOwner, 0},
+    {Op::kPutObjectLockConfiguration, On("PUT", kBucket, "object-lock"), PutObjectLockConfiguration,
+     kAuthSigV4, "s3:PutBucketObjectLockConfiguration", kBucketOwner, kObjectLockBody},
     {Op::kGetBucketOwnershipControls, On("GET", kBucket, "ownershipControls"),
      GetBucketOwnershipControls, kAuthSigV4, "s3:GetBucketOwnershipControls", kBucketOwner, 0},
     {Op::kPutBucketOwnershipControls, On("PUT", kBucket, "ownershipControls"),
@@ -223,9 +225,9 @@ constexpr S3OperationRow kRows[] = {
      "s3:GetObjectTagging", kBucketOwner, 0},
     {Op::kGetObjectAttributes, On("GET", kObject, "attributes"), GetObjectAttributes, kAuthSigV4,
      "s3:GetObjectAttributes", kBucketOwner, 0},
-    {Op::kGetObjectRetention, On("GET", kObject, "retention"), nullptr, kAuthSigV4,
+    {Op::kGetObjectRetention, On("GET", kObject, "retention"), GetObjectRetention, kAuthSigV4,
      "s3:GetObjectRetention", kBucketOwner, 0},
-    {Op::kGetObjectLegalHold, On("GET", kObject, "legal-hold"), nullptr, kAuthSigV4,
+    {Op::kGetObjectLegalHold, On("GET", kObject, "legal-hold"), GetObjectLegalHold, kAuthSigV4,
      "s3:GetObjectLegalHold", kBucketOwner, 0},
     {Op::kGetObjectTorrent, On("GET", kObject, "torrent"), nullptr, kAuthSigV4,
      "s3:GetObjectTorrent", kBucketOwner, 0},
@@ -245,10 +247,10 @@ constexpr S3OperationRow kRows[] = {
      kBucketOwner, kAclBody},
     {Op::kPutObjectTagging, On("PUT", kObject, "tagging"), PutObjectTagging, kAuthSigV4,
      "s3:PutObjectTagging", kBucketOwner, kTaggingBody},
-    {Op::kPutObjectRetention, On("PUT", kObject, "retention"), nullptr, kAuthSigV4,
-     "s3:PutObjectRetention", kBucketOwner, 0},
-    {Op::kPutObjectLegalHold, On("PUT", kObject, "legal-hold"), nullptr, kAuthSigV4,
-     "s3:PutObjectLegalHold", kBucketOwner, 0},
+    {Op::kPutObjectRetention, On("PUT", kObject, "retention"), PutObjectRetention, kAuthSigV4,
+     "s3:PutObjectRetention", kBucketOwner, kObjectLockBody},
+    {Op::kPutObjectLegalHold, On("PUT", kObject, "legal-hold"), PutObjectLegalHold, kAuthSigV4,
+     "s3:PutObjectLegalHold", kBucketOwner, kObjectLockBody},
     {Op::kCopyObject, OnCopy("PUT"), CopyObject, kAuthSigV4, "s3:PutObject",
      kBucketOwnerAndCopySource, 0},
     {Op::kPutObject, On("PUT", kObject), PutObject, kAuthSigV4, "s3:PutObject", kBucketOwner,

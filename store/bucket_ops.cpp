@@ -181,6 +181,21 @@ Status FsObjectStore::PutBucketCors(const std::string& bucket, std::string cors)
       bucket, [&cors](BucketAttributes& attributes) { attributes.cors = std::move(cors); });
 }
 
+Status FsObjectStore::PutBucketObjectLock(const std::string& bucket, std::string object_lock) {
+  bool versioned = false;
+  Status s = UpdateBucketAttributes(bucket, [&](BucketAttributes& attributes) {
+    versioned = attributes.versioning == "Enabled";
+    if (versioned) attributes.object_lock = std::move(object_lock);
+  });
+  if (!s.ok()) return s;
+  if (!versioned) {
+    return S3Error(s3err::kInvalidBucketState,
+                   "Versioning must be 'Enabled' on the bucket to apply a Object Lock "
+                   "configuration");
+  }
+  return Status::Ok();
+}
+
 Result<std::vector<BucketInfo>> FsObjectStore::ListBuckets() {
   auto entries = backend_->ReadDir("");
   if (!entries.ok()) return entries.status();

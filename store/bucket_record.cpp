@@ -18,7 +18,8 @@ constexpr std::pair<const char*, std::string BucketAttributes::*> kStringFields[
     {"public_access_block", &BucketAttributes::public_access_block},
     {"ownership", &BucketAttributes::ownership},
     {"cors", &BucketAttributes::cors},
-    {"versioning", &BucketAttributes::versioning}};
+    {"versioning", &BucketAttributes::versioning},
+    {"object_lock", &BucketAttributes::object_lock}};
 
 Status Damaged(std::string_view why) {
   return Status::Errno(EINVAL, "bucket record: " + std::string(why));

@@ -3,8 +3,10 @@
 //   {"v":1,"created_ns":…,"owner":"alice","region":"eu-west-1","tags":[["k","v"],…],
 //    "policy":"<the bucket policy's JSON, as sent>","acl":"<auth/acl.h's codec>",
 //    "public_access_block":"0101","ownership":"BucketOwnerEnforced",
-//    "cors":"<CORSConfiguration XML>","versioning":"Enabled"|"Suspended"}
-// (each of tags, policy, acl, public_access_block, ownership, cors, versioning only when set).
+//    "cors":"<CORSConfiguration XML>","versioning":"Enabled"|"Suspended",
+//    "object_lock":"Enabled[ <MODE> <N>d|y]" (object_lock.h)}
+// (each of tags, policy, acl, public_access_block, ownership, cors, versioning,
+// object_lock only when set; object lock implies versioning, so format 2).
 // Records written before the version existed hold only the creation time in
 // nanoseconds ("<ns>\n"); they decode with no owner and no region. A record
 // with "versioning" is of format 2, else of format 1.

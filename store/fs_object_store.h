@@ -69,6 +69,9 @@ class FsObjectStore final : public ObjectStore {
   Result<DeletedVersion> DeleteObjectVersion(const std::string& bucket, const std::string& key,
                                              const std::string& version_id,
                                              bool sync_dirops) override;
+  Result<ObjectMeta> UpdateVersionMeta(const std::string& bucket, const std::string& key,
+                                       const std::string& version_id,
+                                       const std::function<Status(ObjectMeta&)>& change) override;
   Result<ObjectMeta> PutObjectVersionTagging(const std::string& bucket, const std::string& key,
                                              const std::string& version_id,
                                              HeaderList tags) override;
@@ -80,6 +83,7 @@ class FsObjectStore final : public ObjectStore {
   Status PutPublicAccessBlock(const std::string& bucket, std::string block) override;
   Status PutBucketOwnershipControls(const std::string& bucket, std::string ownership) override;
   Status PutBucketCors(const std::string& bucket, std::string cors) override;
+  Status PutBucketObjectLock(const std::string& bucket, std::string object_lock) override;
 
   Result<std::string> CreateMultipartUpload(const PutRequest& request) override;
   Result<std::unique_ptr<ObjectWriter>> BeginUploadPart(const std::string& bucket,

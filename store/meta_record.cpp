@@ -6,6 +6,7 @@
 
 #include "base/hash.h"
 #include "base/tlv_fields.h"
+#include "store/object_lock.h"
 #include "store/s3_errors.h"
 #include "store/version_id.h"
 
@@ -53,6 +54,15 @@ bool DecodeHeader(std::string_view bytes, HeaderList& out) {
   return true;
 }
 
+bool DecodeRetention(std::string_view bytes, ObjectMeta& meta) {
+  FieldReader r(bytes);
+  uint64_t until = 0;
+  if (!r.Varint(until) || until > INT64_MAX) return false;
+  meta.lock.until_s = static_cast<int64_t>(until);
+  meta.lock.mode = std::string(r.rest());
+  return IsRetentionMode(meta.lock.mode);
+}
+
 }  // namespace
 
 Status NewerMetaFormat(int version) {
@@ -75,7 +85,9 @@ std::string EncodeMetaRecord(const ObjectMeta& meta, bool with_mtime) {
   // The lowest format that holds the record: an older fsgate still reads it.
   const bool v4 = !meta.tags.empty() || !meta.checksum_type.empty() || !meta.part_checksums.empty();
   const bool v5 = !meta.acl.empty() || HasVersionId(meta);
-  const uint8_t version = v5                         ? kMetaRecordVersion
+  const bool v6 = !meta.lock.mode.empty() || meta.lock.legal_hold;
+  const uint8_t version = v6                         ? kMetaRecordVersion
+                          : v5                       ? uint8_t{5}
                           : v4                       ? uint8_t{4}
                           : !meta.part_sizes.empty() ? uint8_t{3}
                                                      : kMetaRecordOldestVersion;
@@ -101,6 +113,13 @@ std::string EncodeMetaRecord(const ObjectMeta& meta, bool with_mtime) {
   for (const std::string& checksum : meta.part_checksums) PutField(out, 'x', checksum);
   if (!meta.acl.empty()) PutField(out, 'a', meta.acl);
   if (HasVersionId(meta)) PutField(out, 'v', meta.version_id);
+  if (!meta.lock.mode.empty()) {
+    std::string retention;
+    PutVarint(retention, static_cast<uint64_t>(meta.lock.until_s));
+    retention += meta.lock.mode;
+    PutField(out, 'r', retention);
+  }
+  if (meta.lock.legal_hold) PutField(out, 'o', "ON");
   return out;
 }
 
@@ -176,6 +195,13 @@ Result<MetaRecord> DecodeMetaRecord(std::string_view value) {
       case 'v':
         ok = version >= 5 && DecodeVersionId(bytes).has_value();
         meta.version_id = std::string(bytes);
+        break;
+      case 'r':
+        ok = version >= 6 && DecodeRetention(bytes, meta);
+        break;
+      case 'o':
+        ok = version >= 6 && bytes == "ON";
+        meta.lock.legal_hold = true;
         break;
       default:
         ok = false;

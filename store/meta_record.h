@@ -18,11 +18,16 @@
 //     'a' the object's ACL (auth/acl.h's codec)                 -- format 5
 //     'v' the S3 version id (version_id.h) of a version made in a versioned
 //         bucket; absent: the null version                  -- format 5
+//     'r' Object Lock retention: varint retain-until (seconds since the
+//         epoch), then the mode ("GOVERNANCE" / "COMPLIANCE") -- format 6
+//     'o' legal hold ON (absent: OFF)                           -- format 6
 //
 // A record is written with the lowest version that holds its fields: 2 unless
 // it carries part sizes, 4 when it carries tags, a checksum type or part
-// checksums, 5 when it carries an ACL or a version id. An older binary then refuses only the
-// objects whose fields it could not keep, with a clear message.
+// checksums, 5 when it carries an ACL or a version id, 6 with object lock
+// fields. An older binary then refuses only the objects whose fields it could
+// not keep, with a clear message: it never serves, nor lets a client delete,
+// a locked version as if it were not locked.
 //
 // Why one compact value: ext4 keeps about 64 bytes of a single xattr's value
 // inside a 256-byte inode. The four xattrs of format 1 needed an extra 4 KiB
@@ -41,7 +46,7 @@
 
 namespace fsgate::store {
 
-inline constexpr uint8_t kMetaRecordVersion = 5;
+inline constexpr uint8_t kMetaRecordVersion = 6;
 inline constexpr uint8_t kMetaRecordOldestVersion = 2;
 
 struct MetaRecord {

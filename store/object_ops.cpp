@@ -183,6 +183,7 @@ Result<ObjectMeta> FsObjectStore::CopyObject(const CopyRequest& request) {
   }
   meta.tags = request.replace_tags ? request.new_tags : src.tags;
   meta.acl = request.acl;
+  meta.lock = request.lock;
   if (meta.content_type.empty()) meta.content_type = kDefaultContentType;
   meta.size = src.size;
   meta.parts_count = 0;  // a copy is a single-part object

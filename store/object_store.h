@@ -29,6 +29,13 @@ namespace fsgate::store {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
+// Object Lock of one version (object_lock.h).
+struct ObjectLock {
+  std::string mode;     // "GOVERNANCE" or "COMPLIANCE"; empty: no retention
+  int64_t until_s = 0;  // retain until, seconds since the epoch
+  bool legal_hold = false;
+};
+
 struct ObjectMeta {
   std::string etag;  // without quotes: hex MD5, or "<hex>-<parts>" for multipart
   uint64_t size = 0;
@@ -62,6 +69,7 @@ struct ObjectMeta {
   // In a bucket that has had versioning: the S3 version id ("null" for the
   // null version). Empty in a bucket that never had it.
   std::string version_id;
+  ObjectLock lock;
 };
 
 // Stored with a bucket. The store keeps them and gives them back; what an
@@ -80,6 +88,8 @@ struct BucketAttributes {
   std::string cors;  // PutBucketCors' CORSConfiguration, as GetBucketCors answers it
   // PutBucketVersioning: "Enabled" or "Suspended"; empty: never enabled.
   std::string versioning;
+  // Object Lock, object_lock.h's EncodeBucketObjectLock; empty: none.
+  std::string object_lock;
 };
 
 struct BucketInfo {
@@ -156,6 +166,7 @@ struct CopyRequest {
   bool replace_tags = false;      // x-amz-tagging-directive: REPLACE
   HeaderList new_tags;            // used when replace_tags
   std::string acl;                // the copy's ACL (ObjectMeta::acl): never the source's
+  ObjectLock lock;                // the copy's object lock: never the source's
   // Called with the source's metadata before copying (x-amz-copy-source-if-*).
   std::function<Status(const ObjectMeta&)> check_source;
   std::string src_version_id;  // x-amz-copy-source's ?versionId; empty: the latest
@@ -289,7 +300,8 @@ class ObjectStore {
                                           std::string acl) = 0;
 
   // Versioning. The bucket's state (BucketAttributes::versioning): "Enabled"
-  // or "Suspended"; durable before it returns.
+  // or "Suspended"; durable before it returns. A bucket with object lock
+  // cannot be suspended (InvalidBucketState).
   virtual Status PutBucketVersioning(const std::string& bucket, const std::string& state) = 0;
   // One version of bucket/key: `version_id` ("null" or an id) or, empty, the
   // latest. A delete marker is NoSuchKey as the latest, MethodNotAllowed by
@@ -308,6 +320,13 @@ class ObjectStore {
                                                      const std::string& key,
                                                      const std::string& version_id,
                                                      bool sync_dirops) = 0;
+  // Changes the metadata of one version (`version_id` empty: the latest) by
+  // `change`, under the key's version lock, so that what it checks of the
+  // version (its object lock) still holds when the change is written; an
+  // error of `change` changes nothing. Durable before it returns.
+  virtual Result<ObjectMeta> UpdateVersionMeta(
+      const std::string& bucket, const std::string& key, const std::string& version_id,
+      const std::function<Status(ObjectMeta&)>& change) = 0;
   // PutObjectTagging of one version (`version_id` empty: the latest).
   virtual Result<ObjectMeta> PutObjectVersionTagging(const std::string& bucket,
                                                      const std::string& key,
@@ -326,6 +345,10 @@ class ObjectStore {
   virtual Status PutBucketOwnershipControls(const std::string& bucket, std::string ownership) = 0;
   // The CORSConfiguration document; empty deletes it.
   virtual Status PutBucketCors(const std::string& bucket, std::string cors) = 0;
+  // Sets the bucket's object lock (BucketAttributes::object_lock, never
+  // empty): InvalidBucketState unless its versioning is Enabled, checked
+  // with the write. Durable before it returns.
+  virtual Status PutBucketObjectLock(const std::string& bucket, std::string object_lock) = 0;
 
   // Multipart uploads.
   virtual Result<std::string> CreateMultipartUpload(const PutRequest& request) = 0;

@@ -72,8 +72,19 @@ Status FsObjectStore::PutBucketVersioning(const std::string& bucket, const std::
   if (options_.nest_key_conflicts && !state.empty()) {
     if (Status s = CheckNoNestedObjects(bucket); !s.ok()) return s;
   }
-  return UpdateBucketAttributes(
-      bucket, [&state](BucketAttributes& attributes) { attributes.versioning = state; });
+  bool locked = false;
+  Status s = UpdateBucketAttributes(bucket, [&](BucketAttributes& attributes) {
+    // Object lock keeps every version: versioning stays Enabled.
+    locked = !attributes.object_lock.empty() && state != "Enabled";
+    if (!locked) attributes.versioning = state;
+  });
+  if (!s.ok()) return s;
+  if (locked) {
+    return S3Error(s3err::kInvalidBucketState,
+                   "An Object Lock configuration is present on this bucket, so the versioning "
+                   "state cannot be changed.");
+  }
+  return Status::Ok();
 }
 
 std::unique_lock<std::mutex> FsObjectStore::LockVersions(const std::string& bucket,
@@ -328,23 +339,37 @@ Result<std::unique_ptr<ObjectReader>> FsObjectStore::GetObjectVersion(
       std::make_unique<FileReader>(std::move(version->meta), std::move(version->data)));
 }
 
-Result<ObjectMeta> FsObjectStore::PutObjectVersionTagging(const std::string& bucket,
-                                                          const std::string& key,
-                                                          const std::string& version_id,
-                                                          HeaderList tags) {
+Result<ObjectMeta> FsObjectStore::UpdateVersionMeta(
+    const std::string& bucket, const std::string& key, const std::string& version_id,
+    const std::function<Status(ObjectMeta&)>& change) {
   if (Status s = CheckObject(bucket, key); !s.ok()) return s;
   auto gate = bucket_gate_.Write(bucket);
   auto lock = LockVersions(bucket, key);
   if (Status s = ns_->WaitNode(ObjectNode(bucket, key)); !s.ok()) return s;
   auto version = FindVersion(bucket, key, version_id);
   if (!version.ok()) return version.status();
-  if (!version->data) return PutObjectTagging(bucket, key, std::move(tags));  // a directory
+  ObjectMeta changed = version->meta;
+  if (Status s = change(changed); !s.ok()) return s;
+  if (!version->data) {  // a directory: its one metadata, as for an unversioned key
+    // `change` succeeded on what was found; it is applied again to what the
+    // write finds, and fails the same way only if that changed meanwhile.
+    return UpdateObjectMeta(bucket, key, [&change](ObjectMeta& meta) { (void)change(meta); });
+  }
   // Through the open file: its inode is the version's wherever its name is.
-  version->meta.tags = std::move(tags);
-  Status s = RewriteObjectMeta(*version->data, version->meta);
+  Status s = RewriteObjectMeta(*version->data, changed);
   if (s.ok() && options_.fsync) s = version->data->Sync();
   if (!s.ok()) return s;
-  return std::move(version->meta);
+  return changed;
+}
+
+Result<ObjectMeta> FsObjectStore::PutObjectVersionTagging(const std::string& bucket,
+                                                          const std::string& key,
+                                                          const std::string& version_id,
+                                                          HeaderList tags) {
+  return UpdateVersionMeta(bucket, key, version_id, [&tags](ObjectMeta& meta) {
+    meta.tags = std::move(tags);
+    return Status::Ok();
+  });
 }
 
 Result<std::string> FsObjectStore::LatestDeleteMarker(const std::string& bucket,

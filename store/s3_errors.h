@@ -42,6 +42,8 @@ inline constexpr std::string_view kNoSuchVersion = "NoSuchVersion";
 inline constexpr std::string_view kNotImplemented = "NotImplemented";
 inline constexpr std::string_view kMalformedXML = "MalformedXML";
 inline constexpr std::string_view kConditionalRequestConflict = "ConditionalRequestConflict";
+inline constexpr std::string_view kInvalidBucketState = "InvalidBucketState";
+inline constexpr std::string_view kAccessDenied = "AccessDenied";
 }  // namespace s3err
 
 // The neutral code an S3 error code stands for (kInvalidArgument for a code

@@ -29,7 +29,8 @@ TEST(BucketRecord, RoundTrips) {
                                      .public_access_block = "1001",
                                      .ownership = "BucketOwnerPreferred",
                                      .cors = "<CORSConfiguration/>",
-                                     .versioning = "Enabled"}};
+                                     .versioning = "Enabled",
+                                     .object_lock = "Enabled COMPLIANCE 3y"}};
   std::string text = EncodeBucketRecord(record);
   EXPECT_EQ(text.find('\n'), text.size() - 1) << "one line";
   auto decoded = DecodeBucketRecord(text);
@@ -43,6 +44,7 @@ TEST(BucketRecord, RoundTrips) {
   EXPECT_EQ(decoded->attributes.public_access_block, record.attributes.public_access_block);
   EXPECT_EQ(decoded->attributes.ownership, record.attributes.ownership);
   EXPECT_EQ(decoded->attributes.versioning, record.attributes.versioning);
+  EXPECT_EQ(decoded->attributes.object_lock, record.attributes.object_lock);
 }
 
 TEST(BucketRecord, ReadsTheCreationTimeOfAnOlderFsgate) {
