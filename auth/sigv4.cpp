@@ -13,7 +13,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr auto kMaxSkew = 15min;
+using sigv4::kMaxSkew;
 constexpr long kMaxPresignedExpires = 604800;  // seven days
 constexpr std::string_view kService = "s3";
 constexpr std::string_view kTerminator = "aws4_request";
