@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "auth/sigv2.h"
+#include "base/hash.h"
 #include "sigv4_test_util.h"
 
 namespace fsgate::auth {
@@ -125,6 +126,31 @@ TEST(SigV2Header, SubResourcesAreSignedSortedOthersNot) {
                         {{"Date", "Tue, 27 Mar 2007 19:36:42 +0000"}}};
   EXPECT_EQ(HeaderV2StringToSign(request.view(), ""),
             "GET\n\n\nTue, 27 Mar 2007 19:36:42 +0000\n/b/k?acl&uploads&versionId=v1");
+}
+
+// The resource as botocore's HmacV1Auth spells it: "/bucket/" for a
+// bucket-only path, an operation's fixed query repeated before the
+// sub-resources. Each is accepted; nothing else is.
+TEST(SigV2Header, BotocoreResourceSpellings) {
+  const CredentialStore users = ExampleUsers();
+  auto check = [&](const std::string& method, const std::string& target,
+                   const std::string& resource) {
+    const std::string date = "Tue, 27 Mar 2007 19:36:42 +0000";
+    const std::string text = method + "\n\n\n" + date + "\n" + resource;
+    const std::string authorization =
+        Authorization(Base64Encode(HmacSha1(testing_util::kSecretKey, text)));
+    const Request request{method, target, {{"Date", date}, {"Authorization", authorization}}};
+    return AuthenticateHeaderV2(request.view(), authorization, users, At(kGetTime), "").error_code;
+  };
+  EXPECT_EQ(check("PUT", "/bucket", "/bucket"), "");
+  EXPECT_EQ(check("PUT", "/bucket", "/bucket/"), "");
+  EXPECT_EQ(check("GET", "/bucket?list-type=2&prefix=a", "/bucket?list-type=2"), "");
+  EXPECT_EQ(check("PUT", "/bucket/k?tagging", "/bucket/k?tagging?tagging"), "");
+  EXPECT_EQ(check("PUT", "/bucket/k?tagging", "/bucket/k?tagging"), "");
+  EXPECT_EQ(check("PUT", "/bucket/k", "/bucket/k/"), "SignatureDoesNotMatch");
+  EXPECT_EQ(check("PUT", "/bucket", "/other/"), "SignatureDoesNotMatch");
+  EXPECT_EQ(check("GET", "/bucket?list-type=2&prefix=a", "/bucket?prefix=a"),
+            "SignatureDoesNotMatch");
 }
 
 class SigV2HeaderRefusal : public testing::Test {
