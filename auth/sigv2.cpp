@@ -196,6 +196,10 @@ AuthResult AuthenticateHeaderV2(const RequestView& request, std::string_view aut
     return Fail("InvalidArgument",
                 "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature");
   }
+  if (const Query q = SplitTarget(request.target);
+      Param(q, "Signature") != nullptr || Param(q, "AWSAccessKeyId") != nullptr) {
+    return Fail("InvalidArgument", sigv4::kOneAuthMechanism);
+  }
   // x-amz-date, when sent (even empty), is the request's time; else Date.
   // Before 1970 is no valid time (S3 answers AccessDenied, not a skew).
   const auto amz_date = sigv4::FindHeader(request.headers, "x-amz-date");

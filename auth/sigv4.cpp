@@ -447,10 +447,7 @@ AuthResult Authenticate(const RequestView& request, const CredentialStore& users
                          FindParameter(params, "X-Amz-Credential") != nullptr;
   const auto authorization = FindHeader(request, "authorization");
   if (authorization && presigned) {
-    return Fail("InvalidArgument",
-                "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "
-                "Signature query string parameter or the Authorization header should be "
-                "specified");
+    return Fail("InvalidArgument", std::string(sigv4::kOneAuthMechanism));
   }
   if (authorization) return AuthenticateHeader(request, *authorization, users, now, region);
   if (presigned) return AuthenticatePresigned(request, params, users, now, region);

@@ -206,6 +206,12 @@ TEST_F(SigV2HeaderRefusal, WrongSignatureUnknownKeyMalformedHeader) {
     EXPECT_EQ(result.error_message,
               "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature");
   }
+  // Signed in the header and in the query: one mechanism only.
+  const Request both{"GET",
+                     "/photos/puppy.jpg?AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Signature=x",
+                     {{"Date", "Tue, 27 Mar 2007 19:36:42 +0000"}}};
+  EXPECT_EQ(AuthenticateHeaderV2(both.view(), good_, users_, At(kGetTime), "johnsmith").error_code,
+            "InvalidArgument");
   EXPECT_TRUE(IsHeaderV2(good_));
   EXPECT_FALSE(IsHeaderV2("AWS4-HMAC-SHA256 Credential=x"));
 }
