@@ -11,8 +11,6 @@
 namespace fsgate::auth {
 namespace {
 
-using namespace std::chrono_literals;
-
 using sigv4::kMaxSkew;
 constexpr long kMaxPresignedExpires = 604800;  // seven days
 constexpr std::string_view kService = "s3";
