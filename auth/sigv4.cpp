@@ -11,9 +11,7 @@
 namespace fsgate::auth {
 namespace {
 
-using namespace std::chrono_literals;
-
-constexpr auto kMaxSkew = 15min;
+using sigv4::kMaxSkew;
 constexpr long kMaxPresignedExpires = 604800;  // seven days
 constexpr std::string_view kService = "s3";
 constexpr std::string_view kTerminator = "aws4_request";
@@ -447,10 +445,7 @@ AuthResult Authenticate(const RequestView& request, const CredentialStore& users
                          FindParameter(params, "X-Amz-Credential") != nullptr;
   const auto authorization = FindHeader(request, "authorization");
   if (authorization && presigned) {
-    return Fail("InvalidArgument",
-                "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "
-                "Signature query string parameter or the Authorization header should be "
-                "specified");
+    return Fail("InvalidArgument", std::string(sigv4::kOneAuthMechanism));
   }
   if (authorization) return AuthenticateHeader(request, *authorization, users, now, region);
   if (presigned) return AuthenticatePresigned(request, params, users, now, region);

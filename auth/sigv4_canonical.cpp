@@ -238,15 +238,17 @@ std::optional<std::chrono::system_clock::time_point> ParseAmzDate(std::string_vi
 
 std::optional<std::chrono::system_clock::time_point> ParseHttpDate(std::string_view text) {
   if (auto iso = ParseAmzDate(text)) return iso;
-  // "Fri, 24 May 2013 00:00:00 GMT"
+  // "Fri, 24 May 2013 00:00:00 GMT", or "... +0000" as SigV2 clients (and
+  // AWS's SigV2 examples) spell UTC.
   static constexpr std::array<std::string_view, 12> kMonths = {
       "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   const size_t comma = text.find(", ");
   if (comma == std::string_view::npos) return std::nullopt;
   const std::string_view rest = text.substr(comma + 2);  // "24 May 2013 00:00:00 GMT"
+  const std::string_view zone = rest.size() < 20 ? std::string_view{} : rest.substr(20);
   int d, y, h, mi, s;
-  if (rest.size() != 24 || rest[2] != ' ' || rest[6] != ' ' || rest[11] != ' ' || rest[14] != ':' ||
-      rest[17] != ':' || rest.substr(20) != " GMT" || !ParseDigits(rest, 0, 2, d) ||
+  if (rest.size() < 20 || rest[2] != ' ' || rest[6] != ' ' || rest[11] != ' ' || rest[14] != ':' ||
+      rest[17] != ':' || (zone != " GMT" && zone != " +0000") || !ParseDigits(rest, 0, 2, d) ||
       !ParseDigits(rest, 7, 4, y) || !ParseDigits(rest, 12, 2, h) ||
       !ParseDigits(rest, 15, 2, mi) || !ParseDigits(rest, 18, 2, s)) {
     return std::nullopt;

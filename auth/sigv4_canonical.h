@@ -17,6 +17,14 @@ using HeaderList = std::vector<std::pair<std::string_view, std::string_view>>;
 
 inline constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 inline constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
+// How far a signed request's time may be from the server's clock (SigV4 and
+// the SigV2 header alike), as S3 allows: RequestTimeTooSkewed beyond.
+inline constexpr std::chrono::minutes kMaxSkew{15};
+// InvalidArgument's message for a request signed both in the Authorization
+// header and in the query string.
+inline constexpr std::string_view kOneAuthMechanism =
+    "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query "
+    "string parameter or the Authorization header should be specified";
 
 // Where received text sits decides what two literal bytes mean, as S3 (and the
 // gateway's router) read them: in the path '/' is a boundary and '+' a plus;

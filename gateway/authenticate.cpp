@@ -7,17 +7,26 @@
 namespace fsgate::gateway {
 namespace {
 
-// An Authorization header or a presigned URL's parameters.
-bool CarriesSigV4(const http::HttpRequest& request) {
-  return request.Header("authorization") != nullptr || request.HasQuery("X-Amz-Signature") ||
-         request.HasQuery("X-Amz-Credential") || request.HasQuery("X-Amz-Algorithm");
+// SigV2's Authorization header ("AWS AccessKeyId:Signature").
+bool CarriesSigV2Header(const http::HttpRequest& request) {
+  const std::string* authorization = request.Header("authorization");
+  return authorization != nullptr && auth::IsHeaderV2(*authorization);
 }
 
-// SigV2's presigned query (s3cmd signurl); header SigV2 is refused by
-// auth::Authenticate as any malformed Authorization.
+// Any other Authorization header or a presigned URL's parameters: a header
+// of another scheme is refused by auth::Authenticate, as is one beside them.
+bool CarriesSigV4(const http::HttpRequest& request) {
+  return (request.Header("authorization") != nullptr && !CarriesSigV2Header(request)) ||
+         request.HasQuery("X-Amz-Signature") || request.HasQuery("X-Amz-Credential") ||
+         request.HasQuery("X-Amz-Algorithm");
+}
+
+// SigV2's presigned query (s3cmd signurl).
 bool CarriesSigV2Query(const http::HttpRequest& request) {
   return request.HasQuery("AWSAccessKeyId") || request.HasQuery("Signature");
 }
+
+enum class Scheme { kSigV4, kHeaderV2, kPresignedV2 };
 
 auth::RequestView ViewOf(const http::HttpRequest& request) {
   auth::RequestView view;
@@ -42,11 +51,15 @@ std::string_view HostBucket(const S3Context& ctx) {
 }
 
 bool Verify(S3Context& ctx, const auth::CredentialStore& users,
-            std::chrono::system_clock::time_point now, bool presigned_v2) {
+            std::chrono::system_clock::time_point now, Scheme scheme) {
   const auth::RequestView view = ViewOf(ctx.request);
   const auth::AuthResult result =
-      presigned_v2 ? auth::AuthenticatePresignedV2(view, users, now, HostBucket(ctx))
-                   : auth::Authenticate(view, users, now, ctx.region);
+      scheme == Scheme::kPresignedV2
+          ? auth::AuthenticatePresignedV2(view, users, now, HostBucket(ctx))
+      : scheme == Scheme::kHeaderV2
+          ? auth::AuthenticateHeaderV2(view, *ctx.request.Header("authorization"), users, now,
+                                       HostBucket(ctx))
+          : auth::Authenticate(view, users, now, ctx.region);
   if (!result.ok) {
     ctx.Error(result.error_code, result.error_message, result.error_details);
     return false;
@@ -63,8 +76,9 @@ bool Authenticate(S3Context& ctx, const auth::CredentialStore& users,
   const AuthModes allowed = ctx.row != nullptr ? ctx.row->auth : kAuthSigV4;
   if (allowed == kAuthNone) return true;
   const bool v4 = CarriesSigV4(ctx.request);
-  const bool v2 = !v4 && CarriesSigV2Query(ctx.request);
-  if (!v4 && !v2) {
+  const bool v2_header = !v4 && CarriesSigV2Header(ctx.request);
+  const bool v2 = !v4 && !v2_header && CarriesSigV2Query(ctx.request);
+  if (!v4 && !v2_header && !v2) {
     // The policy and its signature are fields of the form: its handler reads them.
     if ((allowed & kAuthPostForm) != 0) return true;
     // Authorize decides, as for any caller: a bucket policy may allow an
@@ -75,7 +89,10 @@ bool Authenticate(S3Context& ctx, const auth::CredentialStore& users,
     ctx.Error("InvalidRequest", "This operation does not take SigV4 authentication.");
     return false;
   }
-  return Verify(ctx, users, now, v2);
+  return Verify(ctx, users, now,
+                v2          ? Scheme::kPresignedV2
+                : v2_header ? Scheme::kHeaderV2
+                            : Scheme::kSigV4);
 }
 
 }  // namespace fsgate::gateway

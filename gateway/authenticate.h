@@ -1,5 +1,5 @@
 // Authenticate: who is asking? The second stage of a request, after routing:
-// the ways the operation's row allows (SigV4 header or presigned URL, POST
+// the ways the operation's row allows (SigV4 or SigV2 header or presigned URL, POST
 // form, anonymous), checked against what the request carries.
 #pragma once
 

@@ -46,8 +46,8 @@ struct S3Match {
 
 // How a caller may prove who it is; a row allows a set of them.
 enum AuthMode : uint8_t {
-  kAuthHeader = 1,     // SigV4 Authorization header
-  kAuthPresigned = 2,  // SigV4 in the query string (presigned URL)
+  kAuthHeader = 1,     // Authorization header (SigV4 or SigV2)
+  kAuthPresigned = 2,  // SigV4 or SigV2 in the query string (presigned URL)
   kAuthPostForm = 4,   // policy and signature as fields of a multipart/form-data body
   kAuthAnonymous = 8,  // none: allowed only where an ACL or a bucket policy may allow it
 };
