@@ -6,7 +6,7 @@ namespace fsgate::auth {
 
 std::string SigningKeyCache::Get(std::string_view secret_key, std::string_view date,
                                  std::string_view region, std::string_view service) {
-  const auto scope = std::make_tuple(secret_key, date, region, service);
+  const ScopeView scope(secret_key, date, region, service);
   {
     std::lock_guard lock(mutex_);
     if (auto it = keys_.find(scope); it != keys_.end()) return it->second;

@@ -36,8 +36,24 @@ class SigningKeyCache {
 
  private:
   using Scope = std::tuple<std::string, std::string, std::string, std::string>;
+  using ScopeView =
+      std::tuple<std::string_view, std::string_view, std::string_view, std::string_view>;
+  // Orders stored scopes and looked-up views alike, as views: a lookup makes
+  // no copies (libc++ and clang's libstdc++ do not compare a tuple of strings
+  // with a tuple of views directly).
+  struct ScopeLess {
+    using is_transparent = void;
+    static ScopeView View(const Scope& s) {
+      return {std::get<0>(s), std::get<1>(s), std::get<2>(s), std::get<3>(s)};
+    }
+    static const ScopeView& View(const ScopeView& s) { return s; }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      return View(a) < View(b);
+    }
+  };
   mutable std::mutex mutex_;  // guards keys_
-  std::map<Scope, std::string, std::less<>> keys_;
+  std::map<Scope, std::string, ScopeLess> keys_;
 };
 
 }  // namespace fsgate::auth
