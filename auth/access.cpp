@@ -21,10 +21,13 @@ constexpr ActionPermission kBucketActions[] = {
     {"s3:GetBucketAcl", AclPermission::kReadAcp},
     {"s3:PutBucketAcl", AclPermission::kWriteAcp}};
 
-constexpr ActionPermission kObjectActions[] = {{"s3:GetObject", AclPermission::kRead},
-                                               {"s3:GetObjectVersion", AclPermission::kRead},
-                                               {"s3:GetObjectAcl", AclPermission::kReadAcp},
-                                               {"s3:PutObjectAcl", AclPermission::kWriteAcp}};
+constexpr ActionPermission kObjectActions[] = {
+    {"s3:GetObject", AclPermission::kRead},
+    {"s3:GetObjectVersion", AclPermission::kRead},
+    {"s3:GetObjectAcl", AclPermission::kReadAcp},
+    {"s3:GetObjectVersionAcl", AclPermission::kReadAcp},
+    {"s3:PutObjectAcl", AclPermission::kWriteAcp},
+    {"s3:PutObjectVersionAcl", AclPermission::kWriteAcp}};
 
 template <size_t N>
 std::optional<AclPermission> PermissionFor(const ActionPermission (&table)[N],

@@ -136,14 +136,27 @@ void GetObjectAcl(S3Context& ctx) {
 void PutObjectAcl(S3Context& ctx) {
   std::string version_id;
   if (!ReadVersionId(ctx, version_id)) return;
+  if (!version_id.empty()) {
+    // One version's own metadata record, the latest's or an older one's in
+    // the key's history; a delete marker has none (MethodNotAllowed).
+    auto version = ReadObjectVersion(ctx, version_id);
+    if (!version.ok()) return ErrorOfVersionRead(ctx, version.status(), version_id);
+    const std::string owner = ObjectAclOf(ctx, (*version)->meta(), ctx.bucket_attributes).owner;
+    auth::Acl acl;
+    if (!AclToPut(ctx, owner, acl)) return;
+    const std::string stored = StoredAcl(acl, ctx.bucket_attributes.owner);
+    auto updated = ctx.store.UpdateVersionMeta(ctx.bucket, ctx.key, version_id,
+                                               [&stored](store::ObjectMeta& m) {
+                                                 m.acl = stored;
+                                                 return Status::Ok();
+                                               });
+    if (!updated.ok()) return ctx.Error(updated.status());
+    http::Headers extra;
+    AppendVersionHeader(*updated, extra);
+    return ctx.SendEmpty(200, std::move(extra));
+  }
   auto meta = ctx.store.HeadObject(ctx.bucket, ctx.key);
   if (!meta.ok()) return ctx.Error(meta.status());
-  // The ACL of the latest version only: an older one keeps the ACL it had.
-  const std::string latest = meta->version_id.empty() ? "null" : meta->version_id;
-  if (!version_id.empty() && version_id != latest) {
-    return ctx.Error("NotImplemented",
-                     "PutObjectAcl of a version other than the latest is not implemented");
-  }
   // The object keeps its owner; only its grants change.
   const std::string owner = ObjectAclOf(ctx, *meta, ctx.bucket_attributes).owner;
   auth::Acl acl;

@@ -212,7 +212,8 @@ bool AuthorizeBucket(S3Context& ctx, const std::string& bucket, const std::strin
 // s3:PutObjectVersionTagging, ...; other actions stay.
 std::string VersionAction(std::string_view action) {
   constexpr std::string_view kObject = "Object";
-  for (std::string_view verb : {"s3:GetObject", "s3:DeleteObject", "s3:PutObjectTagging"}) {
+  for (std::string_view verb :
+       {"s3:GetObject", "s3:DeleteObject", "s3:PutObjectTagging", "s3:PutObjectAcl"}) {
     if (action.starts_with(verb)) {
       const size_t at = action.find(kObject) + kObject.size();
       return std::string(action.substr(0, at)) + "Version" + std::string(action.substr(at));

@@ -152,9 +152,8 @@ void UploadPartCopy(S3Context& ctx) {
     }
     // Unlike a GET's Range, the last byte must be in the source: no clamping.
     if (parsed->last >= meta.size) {
-      return ctx.Error(
-          "InvalidArgument",
-          "Range specified is not valid for source object of size: " + std::to_string(meta.size));
+      return ctx.Error("InvalidRange", "Range specified is not valid for source object of size: " +
+                                           std::to_string(meta.size));
     }
     range = *parsed;
     length = range.last - range.first + 1;

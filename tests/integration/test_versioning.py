@@ -231,9 +231,16 @@ def test_acls_by_version(server, bucket):
     assert grants() == ["FULL_CONTROL"]
     s3.put_object_acl(Bucket=bucket, Key="a", VersionId=v2, ACL="public-read")
     assert grants() == ["FULL_CONTROL", "READ"]
-    expect_error(s3.put_object_acl, "NotImplemented", 501, Bucket=bucket, Key="a", VersionId=v1,
-                 ACL="private")
-    assert grants(VersionId=v1) == ["FULL_CONTROL", "READ"]
+    # An older version's ACL is its own record's, in the key's history.
+    s3.put_object_acl(Bucket=bucket, Key="a", VersionId=v1, ACL="private")
+    assert grants(VersionId=v1) == ["FULL_CONTROL"]
+    assert grants() == ["FULL_CONTROL", "READ"]
+    s3.put_object_acl(Bucket=bucket, Key="a", VersionId=v1, ACL="public-read-write")
+    assert grants(VersionId=v1) == ["FULL_CONTROL", "READ", "WRITE"]
+    assert s3.get_object(Bucket=bucket, Key="a", VersionId=v1)["Body"].read() == b"one"
+    marker = s3.delete_object(Bucket=bucket, Key="a")["VersionId"]
+    expect_error(s3.put_object_acl, "MethodNotAllowed", 405, Bucket=bucket, Key="a",
+                 VersionId=marker, ACL="private")
 
 
 def test_version_id_errors(server, bucket):
