@@ -47,11 +47,18 @@ class CephfsGateway(FsgateServer):
                                     "--ceph-root", self.ceph_root]
 
     def posix_view(self, bucket):
+        import cephfs  # only where a CephFS reader exists (python3-cephfs)
         files, empty_dirs = {}, set()
 
+        # The applier and the directory prune may remove what a walk just
+        # listed (wait_posix_view polls until the view settles): an entry gone
+        # by the time it is opened is not in the view, as os.walk skips it.
         def walk(path, rel):
             entries = []
-            d = self.reader.opendir(path.encode())
+            try:
+                d = self.reader.opendir(path.encode())
+            except cephfs.ObjectNotFound:
+                return
             try:
                 while (e := self.reader.readdir(d)) is not None:
                     if e.d_name not in (b".", b".."):
@@ -65,13 +72,16 @@ class CephfsGateway(FsgateServer):
                 child = f"{path}/{name}"
                 if e.is_dir():
                     walk(child, rel + name + "/")
-                else:
+                    continue
+                try:
                     size = self.reader.stat(child.encode()).st_size
                     fd = self.reader.open(child.encode(), os.O_RDONLY)
-                    try:
-                        files[rel + name] = self.reader.read(fd, 0, size) if size else b""
-                    finally:
-                        self.reader.close(fd)
+                except cephfs.ObjectNotFound:
+                    continue
+                try:
+                    files[rel + name] = self.reader.read(fd, 0, size) if size else b""
+                finally:
+                    self.reader.close(fd)
 
         walk(f"{self.ceph_root}/{bucket}", "")
         return files, empty_dirs
