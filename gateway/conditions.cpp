@@ -52,6 +52,8 @@ std::string Evaluate(const http::HttpRequest& request, const store::ObjectMeta& 
   return {};
 }
 
+constexpr std::string_view kPrefix = "bytes=";
+
 bool ParseNumber(std::string_view text, uint64_t& out) {
   if (text.empty()) return false;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
@@ -76,7 +78,6 @@ std::string EvaluateCopySourceConditions(const http::HttpRequest& request,
 }
 
 RangeResult ParseRange(std::string_view header, uint64_t size, ByteRange& range) {
-  constexpr std::string_view kPrefix = "bytes=";
   if (!header.starts_with(kPrefix)) return RangeResult::kNone;
   std::string_view spec = header.substr(kPrefix.size());
   if (spec.find(',') != std::string_view::npos) return RangeResult::kNone;
@@ -103,6 +104,18 @@ RangeResult ParseRange(std::string_view header, uint64_t size, ByteRange& range)
   range.first = first;
   range.last = std::min(last, size - 1);
   return RangeResult::kSatisfiable;
+}
+
+std::optional<ByteRange> ParseCopySourceRange(std::string_view value) {
+  if (!value.starts_with(kPrefix)) return std::nullopt;
+  value.remove_prefix(kPrefix.size());
+  const size_t dash = value.find('-');
+  ByteRange range;
+  if (dash == std::string_view::npos || !ParseNumber(value.substr(0, dash), range.first) ||
+      !ParseNumber(value.substr(dash + 1), range.last) || range.first > range.last) {
+    return std::nullopt;
+  }
+  return range;
 }
 
 }  // namespace fsgate::gateway

@@ -31,4 +31,8 @@ enum class RangeResult { kNone, kSatisfiable, kUnsatisfiable };
 // syntactically invalid or multi-range header is ignored (kNone), as S3 does.
 RangeResult ParseRange(std::string_view header, uint64_t size, ByteRange& range);
 
+// x-amz-copy-source-range: exactly "bytes=first-last", first <= last; no
+// suffix or open range, and nothing clamped (the caller checks the size).
+std::optional<ByteRange> ParseCopySourceRange(std::string_view value);
+
 }  // namespace fsgate::gateway

@@ -1,4 +1,3 @@
-#include <charconv>
 #include <optional>
 #include <vector>
 
@@ -100,31 +99,6 @@ void CopyObject(S3Context& ctx) {
     extra.emplace_back("x-amz-copy-source-version-id", source.version_id);
   ctx.SendXml(200, xml, std::move(extra));
 }
-
-namespace {
-
-// x-amz-copy-source-range: exactly "bytes=first-last", first <= last.
-std::optional<ByteRange> ParseCopySourceRange(std::string_view value) {
-  constexpr std::string_view kUnit = "bytes=";
-  if (!value.starts_with(kUnit)) return std::nullopt;
-  value.remove_prefix(kUnit.size());
-  const size_t dash = value.find('-');
-  if (dash == std::string_view::npos) return std::nullopt;
-  auto number = [](std::string_view digits) -> std::optional<uint64_t> {
-    uint64_t n = 0;
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size()) {
-      return std::nullopt;
-    }
-    return n;
-  };
-  auto first = number(value.substr(0, dash));
-  auto last = number(value.substr(dash + 1));
-  if (!first || !last || *first > *last) return std::nullopt;
-  return ByteRange{*first, *last};
-}
-
-}  // namespace
 
 // UploadPartCopy: the part's bytes come from (a range of) an existing object.
 void UploadPartCopy(S3Context& ctx) {
