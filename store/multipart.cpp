@@ -47,6 +47,12 @@ int ParsePartName(const std::string& name) {
   return number >= 1 && number <= kMaxPartNumber ? number : 0;
 }
 
+// S3's ETag of a multipart object: the MD5 of its parts' raw MD5s, then
+// "-" and the number of parts.
+std::string MultipartEtag(std::string_view raw_md5s, size_t parts) {
+  return HexEncode(Digest(HashAlgorithm::kMd5, raw_md5s)) + "-" + std::to_string(parts);
+}
+
 Status NoSuchUpload() {
   return S3Error(s3err::kNoSuchUpload,
                  "The specified upload does not exist. The upload ID may be invalid, or the "
@@ -270,7 +276,7 @@ Result<ObjectMeta> FsObjectStore::CompleteMultipartUpload(const std::string& buc
   if (Status s = checksums.Finish(sizes, meta); !s.ok()) return s;
   if (Status s = checksums.CheckClaims(claims, sizes, meta); !s.ok()) return s;
   meta.parts_count = static_cast<int>(parts.size());
-  meta.etag = HexEncode(Digest(HashAlgorithm::kMd5, md5s)) + "-" + std::to_string(parts.size());
+  meta.etag = MultipartEtag(md5s, parts.size());
 
   auto staging = ns_->AcquireStaging();
   if (!staging.ok()) return staging.status();
@@ -310,8 +316,7 @@ std::optional<ObjectMeta> FsObjectStore::CompletedFrom(const std::string& bucket
     md5s += *raw;
   }
   if (parts.empty()) return std::nullopt;
-  const std::string etag =
-      HexEncode(Digest(HashAlgorithm::kMd5, md5s)) + "-" + std::to_string(parts.size());
+  const std::string etag = MultipartEtag(md5s, parts.size());
   auto current = HeadObject(bucket, key);
   if (!current.ok() || current->etag != etag) return std::nullopt;
   return *current;
