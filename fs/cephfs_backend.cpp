@@ -380,12 +380,7 @@ class CephfsBackend final : public Backend {
   // which the staging sweep removes (it holds the object's attributes, so it
   // is not adopted).
   Status RenameNoReplace(const std::string& from, const std::string& to) override {
-    auto node = ResolveNode(from, /*refuse_symlink=*/true);
-    if (!node.ok()) return node.status();
-    auto dst = ResolveParentOf(to, "link");
-    if (!dst.ok()) return dst.status();
-    int rc = ceph_ll_link(cm(), node->in, dst->dir, dst->name.c_str(), perms());
-    if (rc < 0) return CephError(rc, "link", from + " -> " + to);
+    if (Status s = Link(from, to); !s.ok()) return s;
     return Unlink(from);
   }
 
