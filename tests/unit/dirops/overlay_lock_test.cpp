@@ -5,8 +5,10 @@
 // connections, and as waits of 1.2-2.1 s in this test with std::shared_mutex.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,7 +28,8 @@ OverlayEntry Entry(uint64_t seq) {
   return e;
 }
 
-TEST(OverlayLockTest, RequestThreadsAreNotStalledByANice19Resolver) {
+// One 3-second run: the worst time a request thread waited for the overlay.
+int64_t WorstRequestWaitUs() {
   Overlay overlay;
   std::atomic<bool> stop{false};
   std::atomic<int64_t> worst_us{0};
@@ -62,9 +65,20 @@ TEST(OverlayLockTest, RequestThreadsAreNotStalledByANice19Resolver) {
   stop = true;
   applier.join();
   for (auto& t : requests) t.join();
-  // A lock whose waiters sleep keeps the worst wait to a few ms on two CPUs;
-  // the bound leaves room for a loaded CI machine.
-  EXPECT_LT(worst_us.load(), 500'000) << "a request waited " << worst_us.load() << " us";
+  return worst_us.load();
+}
+
+TEST(OverlayLockTest, RequestThreadsAreNotStalledByANice19Resolver) {
+  // A lock whose waiters sleep keeps the worst wait to a few ms on two CPUs; a
+  // spinning one stalls every run for over a second. A machine loaded by other
+  // work can stall one run on its own (a wait of 0.5 s was seen once at a load
+  // of 13 on two CPUs), so the best of up to three runs is judged: a spinning
+  // lock fails all three.
+  int64_t best_us = INT64_MAX;
+  for (int run = 0; run < 3 && best_us >= 500'000; ++run) {
+    best_us = std::min(best_us, WorstRequestWaitUs());
+  }
+  EXPECT_LT(best_us, 500'000) << "a request waited " << best_us << " us in the best of 3 runs";
 }
 
 }  // namespace
