@@ -74,6 +74,10 @@ bool ObjectAclDecides(std::string_view action) {
   return PermissionFor(kObjectActions, action).has_value();
 }
 
+bool InitiatorMay(std::string_view action) {
+  return action == "s3:AbortMultipartUpload" || action == "s3:ListMultipartUploadParts";
+}
+
 bool ExistingObjectTagsApply(std::string_view action) {
   static constexpr std::string_view kActions[] = {
       "s3:GetObject",           "s3:GetObjectVersion",    "s3:GetObjectAcl",
@@ -92,6 +96,7 @@ bool IsAllowed(const AccessRequest& r) {
                                       : PolicyDecision::kNoDecision;
   if (decision == PolicyDecision::kDeny) return owner && ManagesPolicy(r.request.action);
   if (owner) return true;
+  if (!user.empty() && user == r.upload_initiator && InitiatorMay(r.request.action)) return true;
   if (decision == PolicyDecision::kAllow) {
     // RestrictPublicBuckets: a public policy serves only signed callers.
     const bool restricted =

@@ -5,7 +5,10 @@
 //   1. an explicit Deny in the bucket policy wins (but never over the bucket
 //      owner's Get/Put/DeleteBucketPolicy: AWS keeps an owner able to repair
 //      a policy that locks everyone out);
-//   2. the bucket's owner (and an admin user) may do everything;
+//   2. the bucket's owner (and an admin user) may do everything, and a
+//      multipart upload's initiator may list its parts and abort it
+//      (s3:ListMultipartUploadParts, s3:AbortMultipartUpload), as AWS's
+//      multipart permissions allow them by default;
 //   3. an Allow of the policy, or a grant of an ACL, allows the action —
 //      unless the public access block says to ignore it (IgnorePublicAcls:
 //      grants to AllUsers/AuthenticatedUsers; RestrictPublicBuckets: a
@@ -46,6 +49,9 @@ struct AccessRequest {
   // object then grants nothing beyond the bucket's owner).
   const Acl* object_acl = nullptr;
   AccessSettings settings;
+  // The initiator of the multipart upload the request addresses; empty: none
+  // (or not read: only for the actions InitiatorMay).
+  std::string_view upload_initiator;
 };
 
 [[nodiscard]] bool IsAllowed(const AccessRequest& request);
@@ -53,6 +59,10 @@ struct AccessRequest {
 // True for the actions an object's ACL may allow (GetObject, GetObjectAcl,
 // PutObjectAcl): only for those does the caller read the object's ACL.
 [[nodiscard]] bool ObjectAclDecides(std::string_view action);
+
+// True for the actions an upload's initiator may do on it by default
+// (ListParts, AbortMultipartUpload): only for those is the upload read.
+[[nodiscard]] bool InitiatorMay(std::string_view action);
 
 // True for the actions on an existing object whose request context carries
 // its tags as s3:ExistingObjectTag/<key>, the ones AWS lists for that key

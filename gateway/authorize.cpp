@@ -121,9 +121,11 @@ std::shared_ptr<const auth::BucketPolicy> PolicyOf(const S3Context& ctx, const s
 
 // `listed_prefix`, when set, is the s3:prefix a ListBucket is judged with in
 // place of the request's own.
+// `initiator`: the addressed upload's, for the actions auth::InitiatorMay.
 bool Allowed(const S3Context& ctx, const std::string& bucket, const std::string& key,
              std::string_view action, const store::BucketAttributes& attributes,
-             const auth::Acl* object_acl = nullptr, const std::string* listed_prefix = nullptr) {
+             const auth::Acl* object_acl = nullptr, const std::string* listed_prefix = nullptr,
+             std::string_view initiator = {}) {
   const auto policy = PolicyOf(ctx, bucket, attributes.policy);
   const auth::Acl bucket_acl = BucketAclOf(ctx, attributes);
   std::string resource = "arn:aws:s3:::" + bucket;
@@ -149,7 +151,20 @@ bool Allowed(const S3Context& ctx, const std::string& bucket, const std::string&
        .policy = policy.get(),
        .bucket_acl = &bucket_acl,
        .object_acl = object_acl,
-       .settings = AccessSettingsOf(attributes)});
+       .settings = AccessSettingsOf(attributes),
+       .upload_initiator = initiator});
+}
+
+// Denied without the upload's initiator: is the caller the initiator of the
+// upload it addresses (ListParts, AbortMultipartUpload)? A missing upload is
+// AccessDenied to a caller who may not know of it.
+bool AllowedByUpload(const S3Context& ctx, const std::string& bucket, const std::string& key,
+                     std::string_view action, const store::BucketAttributes& attributes) {
+  const std::string* upload_id = ctx.request.Query("uploadId");
+  if (ctx.user == nullptr || upload_id == nullptr || !auth::InitiatorMay(action)) return false;
+  auto upload = ctx.store.HeadUpload(bucket, key, *upload_id);
+  return upload.ok() && upload->initiator == ctx.user->user &&
+         Allowed(ctx, bucket, key, action, attributes, nullptr, nullptr, upload->initiator);
 }
 
 // Denied without the object's ACL: may the object's ACL allow it? A missing
@@ -197,7 +212,8 @@ bool AuthorizeBucket(S3Context& ctx, const std::string& bucket, const std::strin
   // authorized there (MayDeleteKey), as AWS answers AccessDenied per key.
   if (ctx.operation == S3Operation::kDeleteObjects && !attributes.policy.empty()) return true;
   if (Allowed(ctx, bucket, key, action, attributes) ||
-      AllowedByObject(ctx, bucket, key, action, attributes)) {
+      AllowedByObject(ctx, bucket, key, action, attributes) ||
+      AllowedByUpload(ctx, bucket, key, action, attributes)) {
     return true;
   }
   spdlog::debug("request {}: {} denied {} on bucket {}", ctx.request_id,

@@ -52,10 +52,16 @@ void AppendOwner(pugi::xml_node parent, const S3Context& ctx) {
   AppendOwnerId(parent, OwnerId(ctx));
 }
 
-void AppendOwnerId(pugi::xml_node parent, const std::string& id) {
-  auto owner = parent.append_child("Owner");
+void AppendOwnerId(pugi::xml_node parent, const std::string& id, const char* element) {
+  auto owner = parent.append_child(element);
   AddText(owner, "ID", id);
   AddText(owner, "DisplayName", id);
+}
+
+// From the ACL in the record a listing read for the ETag: no read more per key.
+void AppendObjectOwner(pugi::xml_node node, const S3Context& ctx, const store::ObjectMeta& meta) {
+  if (meta.acl.empty()) return AppendOwner(node, ctx);
+  AppendOwnerId(node, ObjectAclOf(ctx, meta, ctx.bucket_attributes).owner);
 }
 
 // ListBuckets' page size when a client pages without naming one, and the

@@ -74,14 +74,6 @@ Result<store::ListResult> RunListing(S3Context& ctx, const ListParams& p,
   return ctx.store.ListObjects(ctx.bucket, request);
 }
 
-// The object's owner (its writer under ObjectWriter), from the ACL in the
-// record the listing read for the ETag: no read more per key. Without an
-// ACL the object is private to the bucket's owner.
-void AppendObjectOwner(pugi::xml_node node, const S3Context& ctx, const store::ObjectMeta& meta) {
-  if (meta.acl.empty()) return AppendOwner(node, ctx);
-  AppendOwnerId(node, ObjectAclOf(ctx, meta, ctx.bucket_attributes).owner);
-}
-
 void AppendObject(pugi::xml_node parent, const store::ListEntry& entry, const ListParams& p,
                   const S3Context* owner_ctx) {
   auto node = parent.append_child("Contents");

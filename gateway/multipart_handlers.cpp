@@ -23,13 +23,16 @@ bool ParseInt(const std::string& text, long long& out) {
 
 const std::string& UploadId(const S3Context& ctx) { return *ctx.request.Query("uploadId"); }
 
-void AppendInitiatorAndOwner(pugi::xml_node node, const S3Context& ctx) {
-  // Only the owner (or an admin) gets here, so the owner stands for the initiator.
-  auto initiator = node.append_child("Initiator");
-  std::string id = OwnerId(ctx);
-  AddText(initiator, "ID", id);
-  AddText(initiator, "DisplayName", id);
-  AppendOwner(node, ctx);
+// The Initiator is who began the upload; the Owner, who will own the object
+// it makes (the initiator too when it writes into another's bucket, under
+// ObjectWriter). An upload begun anonymously, or by an fsgate that kept no
+// initiator, shows the bucket's owner, whose the object will be.
+void AppendInitiatorAndOwner(pugi::xml_node node, const S3Context& ctx,
+                             const store::UploadInfo& upload) {
+  AppendOwnerId(node, upload.initiator.empty() ? OwnerId(ctx) : upload.initiator, "Initiator");
+  store::ObjectMeta object;
+  object.acl = upload.acl;
+  AppendObjectOwner(node, ctx, object);
 }
 
 }  // namespace
@@ -60,6 +63,7 @@ void CreateMultipartUpload(S3Context& ctx) {
   put.checksum_algorithm = mode->algorithm;
   put.meta.checksum_type = mode->type;
   put.sync_dirops = ctx.SyncDiropsRequested();
+  if (ctx.user != nullptr) put.initiator = ctx.user->user;
   auto upload_id = ctx.store.CreateMultipartUpload(put);
   if (!upload_id.ok()) return ctx.Error(upload_id.status());
   XmlResponse xml("InitiateMultipartUploadResult");
@@ -147,7 +151,7 @@ void ListParts(S3Context& ctx) {
   AddText(root, "Bucket", ctx.bucket);
   AddText(root, "Key", ctx.key);
   AddText(root, "UploadId", UploadId(ctx));
-  AppendInitiatorAndOwner(root, ctx);
+  AppendInitiatorAndOwner(root, ctx, *upload);
   AddText(root, "StorageClass", "STANDARD");
   AddText(root, "PartNumberMarker", std::to_string(marker));
   std::vector<const store::PartInfo*> page;
@@ -246,7 +250,7 @@ void ListMultipartUploads(S3Context& ctx) {
     auto node = root.append_child("Upload");
     AddText(node, "Key", upload->key);
     AddText(node, "UploadId", upload->upload_id);
-    AppendInitiatorAndOwner(node, ctx);
+    AppendInitiatorAndOwner(node, ctx, *upload);
     AddText(node, "StorageClass", "STANDARD");
     AddText(node, "Initiated", FormatIso8601(upload->initiated_ns));
   }

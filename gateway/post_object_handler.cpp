@@ -5,6 +5,8 @@
 // key and the file part streams through the same staging/async path as a PUT
 // (store BeginPut), never held in memory. Fields after the file are ignored,
 // as S3 ignores them.
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 
 #include "auth/credentials.h"
@@ -79,6 +81,27 @@ bool ReadFields(S3Context& ctx, FormReader& form, auth::FormFields& fields, Form
   ctx.Error("InvalidArgument", "POST requires exactly one file upload per request.",
             ArgumentDetails("file", "0"));
   return false;
+}
+
+// ${filename} in the key field, each time: the name the browser gives the
+// file, without its directory.
+std::string SubstituteFilename(std::string key, const FormPart& file) {
+  constexpr std::string_view kVariable = "${filename}";
+  std::string name = file.filename.value_or("");
+  if (const size_t slash = name.find_last_of("/\\"); slash != std::string::npos) {
+    name.erase(0, slash + 1);
+  }
+  for (size_t at = key.find(kVariable); at != std::string::npos;
+       at = key.find(kVariable, at + name.size())) {
+    key.replace(at, kVariable.size(), name);
+  }
+  return key;
+}
+
+void SetField(auth::FormFields& fields, std::string_view name, std::string value) {
+  for (auto& field : fields) {
+    if (field.first == name) field.second = std::move(value);
+  }
 }
 
 // Who signed the form, and does its policy allow these fields; false after answering.
@@ -187,6 +210,24 @@ Result<uint64_t> StreamFile(FormReader& form, store::ObjectWriter& writer, uint6
   }
 }
 
+// An absolute URL a browser can follow: scheme://host..., within what a
+// header may carry. S3 ignores a success_action_redirect it cannot interpret
+// and answers as success_action_status says.
+bool IsRedirectUrl(std::string_view url) {
+  const size_t colon = url.find("://");
+  if (colon == 0 || colon == std::string_view::npos || !http::IsValidHeaderValue(url)) return false;
+  const std::string_view scheme = url.substr(0, colon);
+  const std::string_view rest = url.substr(colon + 3);
+  const auto alpha = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; };
+  return alpha(scheme[0]) &&
+         std::all_of(scheme.begin(), scheme.end(),
+                     [&](char c) {
+                       return alpha(c) || std::isdigit(static_cast<unsigned char>(c)) || c == '+' ||
+                              c == '-' || c == '.';
+                     }) &&
+         !rest.empty() && rest[0] != '/' && url.find_first_of(" \t") == std::string_view::npos;
+}
+
 void Answer(S3Context& ctx, const auth::FormFields& fields, const std::string& key,
             const std::string& etag) {
   // The object's URL, path-style on the endpoint the form was posted to.
@@ -196,7 +237,7 @@ void Answer(S3Context& ctx, const auth::FormFields& fields, const std::string& k
                                "/" + ctx.bucket + "/" + http::UriEncode(key, false);
   const std::string* redirect = auth::FormField(fields, "success_action_redirect");
   if (redirect == nullptr) redirect = auth::FormField(fields, "redirect");
-  if (redirect != nullptr && !redirect->empty() && http::IsValidHeaderValue(*redirect)) {
+  if (redirect != nullptr && IsRedirectUrl(*redirect)) {
     const char separator = redirect->find('?') == std::string::npos ? '?' : '&';
     return ctx.SendEmpty(
         303, {{"Location", *redirect + separator + "bucket=" + http::UriEncode(ctx.bucket, true) +
@@ -234,16 +275,11 @@ void PostObject(S3Context& ctx) {
                      "check the order of the fields.",
                      ArgumentDetails("key", ""));
   }
+  // The key the policy's conditions judge is the one the object gets.
+  const std::string key = SubstituteFilename(*key_field, file);
+  SetField(fields, "key", key);
   std::optional<std::pair<int64_t, int64_t>> length_range;
   if (SignedForm(fields) && !CheckSignedForm(ctx, fields, length_range)) return;
-  // ${filename}: the name the browser gives the file, without its directory.
-  std::string key = *key_field;
-  if (const size_t at = key.find("${filename}"); at != std::string::npos) {
-    std::string name = file.filename.value_or("");
-    name = name.substr(
-        name.find_last_of("/\\") == std::string::npos ? 0 : name.find_last_of("/\\") + 1);
-    key.replace(at, 11, name);
-  }
   if (!FieldsAsHeaders(ctx, fields)) return;
   if (!AuthorizeFormUpload(ctx, key)) return;
 

@@ -85,8 +85,12 @@ void ErrorOfVersionRead(S3Context& ctx, const Status& status, const std::string&
 std::string OwnerId(const S3Context& ctx);
 // The owner element every listing carries.
 void AppendOwner(pugi::xml_node parent, const S3Context& ctx);
-// An <Owner> of the user `id` (its canonical ID and display name).
-void AppendOwnerId(pugi::xml_node parent, const std::string& id);
+// An <Owner> (or another `element`, an <Initiator>) of the user `id`: its
+// canonical ID and display name.
+void AppendOwnerId(pugi::xml_node parent, const std::string& id, const char* element = "Owner");
+// The <Owner> of an object of `meta` (its writer under ObjectWriter), from
+// its ACL; without one the object is private to the bucket's owner.
+void AppendObjectOwner(pugi::xml_node node, const S3Context& ctx, const store::ObjectMeta& meta);
 
 // The object lock of a version a write makes (PutObject, CopyObject,
 // CreateMultipartUpload): the x-amz-object-lock-* headers, else the bucket's

@@ -87,6 +87,16 @@ Result<UploadRecord> LoadUploadOf(fs::Backend& backend, const std::string& bucke
   return upload;
 }
 
+UploadInfo InfoOf(const UploadRecord& upload, const std::string& id) {
+  return UploadInfo{upload.key,
+                    id,
+                    upload.initiated_ns,
+                    upload.checksum_algorithm,
+                    upload.meta.checksum_type,
+                    upload.initiator,
+                    upload.meta.acl};
+}
+
 // Makes the upload disappear at once (one rename), then deletes its files.
 Status RemoveUploadDir(fs::Backend& backend, const std::string& bucket, const std::string& id,
                        bool fsync) {
@@ -123,6 +133,7 @@ Result<std::string> FsObjectStore::CreateMultipartUpload(const PutRequest& reque
   upload.initiated_ns = NowNs();
   upload.meta = request.meta;
   upload.checksum_algorithm = request.checksum_algorithm;
+  upload.initiator = request.initiator;
   const std::string id = NewUploadId(upload.initiated_ns);
   const std::string bucket_dir = BucketUploadsDir(request.bucket);
   Status made = backend_->Mkdir(bucket_dir);
@@ -185,8 +196,7 @@ Result<UploadInfo> FsObjectStore::HeadUpload(const std::string& bucket, const st
   if (Status s = CheckObject(bucket, key); !s.ok()) return s;
   auto upload = LoadUploadOf(*backend_, bucket, key, upload_id);
   if (!upload.ok()) return upload.status();
-  return UploadInfo{upload->key, upload_id, upload->initiated_ns, upload->checksum_algorithm,
-                    upload->meta.checksum_type};
+  return InfoOf(*upload, upload_id);
 }
 
 Result<std::vector<PartInfo>> FsObjectStore::ListParts(const std::string& bucket,
@@ -343,8 +353,7 @@ Result<std::vector<UploadInfo>> FsObjectStore::ListMultipartUploads(const std::s
     if (!IsValidUploadId(entry.name)) continue;  // also skips uploads being removed
     auto upload = multipart::LoadUploadRecord(*backend_, UploadDir(bucket, entry.name));
     if (!upload.ok() || upload->bucket != bucket) continue;
-    uploads.push_back(UploadInfo{upload->key, entry.name, upload->initiated_ns,
-                                 upload->checksum_algorithm, upload->meta.checksum_type});
+    uploads.push_back(InfoOf(*upload, entry.name));
   }
   std::sort(uploads.begin(), uploads.end(), [](const UploadInfo& a, const UploadInfo& b) {
     return a.key != b.key ? a.key < b.key : a.initiated_ns < b.initiated_ns;

@@ -74,6 +74,10 @@ std::string EncodeUploadRecord(const UploadRecord& upload) {
     w.Key("ckalg");
     w.String(upload.checksum_algorithm.c_str());
   }
+  if (!upload.initiator.empty()) {
+    w.Key("initiator");
+    w.String(upload.initiator.data(), static_cast<rapidjson::SizeType>(upload.initiator.size()));
+  }
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize());
 }
@@ -110,6 +114,9 @@ Result<UploadRecord> LoadUploadRecord(fs::Backend& backend, const std::string& u
   }
   if (auto it = doc.FindMember("ckalg"); it != doc.MemberEnd() && it->value.IsString()) {
     upload.checksum_algorithm = it->value.GetString();
+  }
+  if (auto it = doc.FindMember("initiator"); it != doc.MemberEnd() && it->value.IsString()) {
+    upload.initiator.assign(it->value.GetString(), it->value.GetStringLength());
   }
   return upload;
 }

@@ -3,7 +3,8 @@
 //   .fsgate/multipart/<bucket>/<upload-id>/upload       JSON: bucket, key, initiation time,
 //   "record": the object's metadata record (meta_record.h) in hex — the one codec of
 //   ObjectMeta; an upload an older fsgate began has its metadata as JSON ("meta") instead —
-//   and the checksum algorithm ("ckalg") the upload was created with
+//   the checksum algorithm ("ckalg") the upload was created with and who initiated it
+//   ("initiator", absent for an anonymous caller or an upload an older fsgate began)
 //   .fsgate/multipart/<bucket>/<upload-id>/part-00001   one file per part, its ETag and checksum
 //   in xattrs
 //
@@ -32,6 +33,7 @@ struct UploadRecord {
   int64_t initiated_ns = 0;
   ObjectMeta meta;                 // its checksum_type with an algorithm
   std::string checksum_algorithm;  // x-amz-checksum-algorithm; empty: none
+  std::string initiator;           // the user; empty: anonymous or not recorded
 };
 
 // 32 lower-case hex digits: nothing else can name an upload directory.

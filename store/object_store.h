@@ -115,6 +115,8 @@ struct PutRequest {
   // CreateMultipartUpload: x-amz-checksum-algorithm ("CRC32", ...; empty:
   // none), its type in meta.checksum_type.
   std::string checksum_algorithm;
+  // CreateMultipartUpload: the user who initiates it; empty: anonymous.
+  std::string initiator;
 };
 
 // Streams a new object's (or part's) body to the filesystem. Destroying a
@@ -234,6 +236,10 @@ struct UploadInfo {
   int64_t initiated_ns = 0;
   std::string checksum_algorithm;  // empty: the upload has none
   std::string checksum_type;       // "COMPOSITE" or "FULL_OBJECT" with an algorithm
+  // Who initiated it (its Initiator, who may list its parts and abort it);
+  // empty: anonymous, or an upload begun before initiators were kept.
+  std::string initiator;
+  std::string acl;  // the object-to-be's ACL (ObjectMeta::acl), which names its Owner
 };
 
 struct StoreOptions {

@@ -7,6 +7,7 @@ checked for its S3 code and status, and for having changed nothing.
 """
 
 import json
+import os
 import subprocess
 import uuid
 
@@ -454,3 +455,79 @@ def test_group_grants_are_listed_before_user_grants(alice, bucket):
     got = alice.get_bucket_acl(Bucket=bucket)["Grants"]
     assert [(g["Grantee"]["Type"], g["Permission"]) for g in got] == \
         [("Group", "READ"), ("CanonicalUser", "FULL_CONTROL")]
+
+
+def who(element):
+    return element["ID"], element["DisplayName"]
+
+
+def test_multipart_uploads_show_their_initiator_and_owner(srv, alice, bob, anon, bucket):
+    """Each upload names who began it (Initiator) and who will own its object
+    (Owner): bob, for bob's upload into alice's public-read-write bucket."""
+    alice.put_bucket_acl(Bucket=bucket, ACL="public-read-write")
+    mine = alice.create_multipart_upload(Bucket=bucket, Key="a-alice")["UploadId"]
+    his = bob.create_multipart_upload(Bucket=bucket, Key="b-bob")["UploadId"]
+    for caller in (alice, bob, anon):  # READ on the bucket lists its uploads
+        uploads = caller.list_multipart_uploads(Bucket=bucket)["Uploads"]
+        assert [(u["Key"], u["UploadId"], who(u["Initiator"]), who(u["Owner"])) for u in uploads] == [
+            ("a-alice", mine, ("alice", "alice"), ("alice", "alice")),
+            ("b-bob", his, ("bob", "bob"), ("bob", "bob"))]
+    parts = bob.list_parts(Bucket=bucket, Key="b-bob", UploadId=his)
+    assert who(parts["Initiator"]) == ("bob", "bob") and who(parts["Owner"]) == ("bob", "bob")
+    parts = alice.list_parts(Bucket=bucket, Key="b-bob", UploadId=his)  # the bucket's owner may
+    assert who(parts["Initiator"]) == ("bob", "bob")
+    # Only the bucket's owner and the initiator may list an upload's parts or abort it.
+    expect_denied(bob.list_parts, Bucket=bucket, Key="a-alice", UploadId=mine)
+    expect_denied(bob.abort_multipart_upload, Bucket=bucket, Key="a-alice", UploadId=mine)
+    expect_denied(anon.abort_multipart_upload, Bucket=bucket, Key="b-bob", UploadId=his)
+    bob.abort_multipart_upload(Bucket=bucket, Key="b-bob", UploadId=his)
+    alice.abort_multipart_upload(Bucket=bucket, Key="a-alice", UploadId=mine)
+    assert "Uploads" not in alice.list_multipart_uploads(Bucket=bucket)
+
+
+def test_initiator_writes_into_a_bucket_whose_policy_lets_it(srv, alice, bob, bucket):
+    """With s3:PutObject from the bucket policy (no ACL), bob uploads, lists his
+    parts, completes and aborts his own uploads; a Deny of
+    s3:AbortMultipartUpload takes the initiator's default away."""
+    def allow_put(*extra):
+        alice.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam:::user/bob"]},
+             "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/*"}, *extra]}))
+    allow_put()
+    upload = bob.create_multipart_upload(Bucket=bucket, Key="big")["UploadId"]
+    etag = bob.upload_part(Bucket=bucket, Key="big", UploadId=upload, PartNumber=1, Body=b"bob's part")["ETag"]
+    parts = bob.list_parts(Bucket=bucket, Key="big", UploadId=upload)
+    assert [p["ETag"] for p in parts["Parts"]] == [etag] and who(parts["Owner"]) == ("bob", "bob")
+    expect_denied(bob.list_multipart_uploads, Bucket=bucket)  # s3:ListBucketMultipartUploads: not his
+    bob.complete_multipart_upload(Bucket=bucket, Key="big", UploadId=upload,
+                                  MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+    assert alice.get_object(Bucket=bucket, Key="big")["Body"].read() == b"bob's part"
+    assert alice.get_object_acl(Bucket=bucket, Key="big")["Owner"]["ID"] == "bob"
+
+    doomed = bob.create_multipart_upload(Bucket=bucket, Key="doomed")["UploadId"]
+    allow_put({"Effect": "Deny", "Principal": "*", "Action": "s3:AbortMultipartUpload",
+               "Resource": f"arn:aws:s3:::{bucket}/*"})
+    expect_denied(bob.abort_multipart_upload, Bucket=bucket, Key="doomed", UploadId=doomed)
+    allow_put()
+    bob.abort_multipart_upload(Bucket=bucket, Key="doomed", UploadId=doomed)
+    # Gone, it has no initiator: bob may not learn of it; its bucket's owner is told.
+    expect_denied(bob.abort_multipart_upload, Bucket=bucket, Key="doomed", UploadId=doomed)
+    expect_error(alice.abort_multipart_upload, "NoSuchUpload", 404, Bucket=bucket, Key="doomed",
+                 UploadId=doomed)
+
+
+def test_upload_without_a_recorded_initiator_shows_the_bucket_owner(srv, alice, bob, bucket):
+    """An upload an older fsgate began has no initiator in its record: it lists
+    with the bucket's owner, and only that owner may abort it."""
+    alice.put_bucket_acl(Bucket=bucket, ACL="public-read-write")
+    upload = bob.create_multipart_upload(Bucket=bucket, Key="old")["UploadId"]
+    path = os.path.join(srv.root, ".fsgate", "multipart", bucket, upload, "upload")
+    with open(path) as f:
+        record = json.load(f)
+    assert record.pop("initiator") == "bob"
+    with open(path, "w") as f:
+        json.dump(record, f)
+    [listed] = alice.list_multipart_uploads(Bucket=bucket)["Uploads"]
+    assert who(listed["Initiator"]) == ("alice", "alice") and who(listed["Owner"]) == ("bob", "bob")
+    expect_denied(bob.abort_multipart_upload, Bucket=bucket, Key="old", UploadId=upload)
+    alice.abort_multipart_upload(Bucket=bucket, Key="old", UploadId=upload)

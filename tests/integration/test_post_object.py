@@ -331,3 +331,36 @@ def test_large_upload_streams(server, s3, bucket, tmp_path):
     assert headers["etag"] == etag_of(data)
     head = s3.head_object(Bucket=bucket, Key="big.bin")
     assert head["ContentLength"] == len(data)
+
+
+def test_policy_judges_the_key_with_the_filename_in_it(s3, bucket, upload_file):
+    """${filename} is replaced before the policy's conditions are checked: they
+    judge the key the object gets, each ${filename} in it replaced."""
+    form = presign(s3, bucket, "${filename}", conditions=[["starts-with", "$key", "photo"]])
+    status, _, body = post(form["url"], form["fields"], upload_file)
+    assert status == 204, body
+    assert s3.get_object(Bucket=bucket, Key="photo.jpg")["Body"].read() == upload_file.read_bytes()
+    form = presign(s3, bucket, "photo${filename}")  # boto3's condition: starts-with "photo"
+    form["fields"]["key"] = "photo/${filename}/${filename}"
+    status, _, body = post(form["url"], form["fields"], upload_file)
+    assert status == 204, body
+    assert s3.head_object(Bucket=bucket, Key="photo/photo.jpg/photo.jpg")["ContentLength"] == \
+        upload_file.stat().st_size
+    form = presign(s3, bucket, "other/${filename}", conditions=[["starts-with", "$key", "photo"]])
+    status, _, body = post(form["url"], form["fields"], upload_file)
+    assert status == 403 and error_of(body)[0] == "AccessDenied", body
+    assert "Contents" not in s3.list_objects_v2(Bucket=bucket, Prefix="other")
+
+
+@pytest.mark.parametrize("target", ["not a url", "/relative/path", "done.html", "://nohost", "http://"])
+def test_a_redirect_that_is_no_url_is_ignored(s3, bucket, upload_file, target):
+    """S3 ignores a success_action_redirect it cannot interpret: the answer is
+    the one success_action_status asks for."""
+    form = presign(s3, bucket, "r.jpg", fields={"success_action_redirect": target},
+                   conditions=[{"success_action_redirect": target}])
+    status, headers, body = post(form["url"], form["fields"], upload_file)
+    assert status == 204 and "bucket=" not in headers.get("location", ""), (status, headers, body)
+    fields = {"success_action_redirect": target, "success_action_status": "201"}
+    form = presign(s3, bucket, "s.jpg", fields=fields, conditions=[{k: v} for k, v in fields.items()])
+    status, _, body = post(form["url"], form["fields"], upload_file)
+    assert status == 201 and "<PostResponse>" in body, body

@@ -126,7 +126,8 @@ TEST(AccessTest, DecidesAsAwsDocuments) {
                                 .policy = policy ? &*policy : nullptr,
                                 .bucket_acl = bucket_acl ? &*bucket_acl : nullptr,
                                 .object_acl = object_acl ? &*object_acl : nullptr,
-                                .settings = SettingsOf(row.settings)};
+                                .settings = SettingsOf(row.settings),
+                                .upload_initiator = {}};
     EXPECT_EQ(IsAllowed(request), row.allowed);
   }
 }
@@ -139,7 +140,33 @@ TEST(AccessTest, AnAdminIsAnOwner) {
        .policy = nullptr,
        .bucket_acl = nullptr,
        .object_acl = nullptr,
-       .settings = {}}));
+       .settings = {},
+       .upload_initiator = {}}));
+}
+
+// AWS's multipart permissions: an upload's initiator may list its parts and
+// abort it by default, nothing more, and an explicit Deny takes that away.
+TEST(AccessTest, AnUploadsInitiatorListsItsPartsAndAbortsIt) {
+  auto deny_bob = ParseBucketPolicy(kDenyBobPolicy, "b");
+  ASSERT_TRUE(deny_bob.ok());
+  auto decide = [&](std::string_view user, std::string_view action, std::string_view initiator,
+                    const BucketPolicy* policy) {
+    return IsAllowed(
+        {.request = {.user = user, .action = action, .resource = "arn:aws:s3:::b/k", .context = {}},
+         .admin = false,
+         .bucket_owner = kOwner,
+         .policy = policy,
+         .bucket_acl = nullptr,
+         .object_acl = nullptr,
+         .settings = {},
+         .upload_initiator = initiator});
+  };
+  EXPECT_TRUE(decide("bob", "s3:AbortMultipartUpload", "bob", nullptr));
+  EXPECT_TRUE(decide("bob", "s3:ListMultipartUploadParts", "bob", nullptr));
+  EXPECT_FALSE(decide("bob", "s3:PutObject", "bob", nullptr));
+  EXPECT_FALSE(decide("bob", "s3:AbortMultipartUpload", "carol", nullptr));
+  EXPECT_FALSE(decide("", "s3:AbortMultipartUpload", "", nullptr));
+  EXPECT_FALSE(decide("bob", "s3:AbortMultipartUpload", "bob", &*deny_bob));
 }
 
 TEST(AclTest, CannedAclsAreAwss) {
