@@ -112,7 +112,7 @@ void Applier::QueueTurnLocked(const std::string& top, const std::string& name, c
     return;
   }
   ready_.emplace_back(top, name);
-  work_.notify_one();
+  if (!gathering_) work_.notify_one();  // else the gathering worker takes it
   if (broad_waiters_ > 0 || BacklogHighLocked()) urgent_work_.notify_one();
 }
 
@@ -153,6 +153,12 @@ void Applier::WorkerLoop(bool urgent) {
   std::condition_variable& wake = urgent ? urgent_work_ : work_;
   std::unique_lock lock(mu_);
   for (;;) {
+    if (!urgent && options_.gather.count() > 0 && !gathering_ && !HasWorkLocked(false)) {
+      // Out of work: wait a window for more before sleeping until woken.
+      gathering_ = true;
+      wake.wait_for(lock, options_.gather, [&] { return stop_; });
+      gathering_ = false;
+    }
     wake.wait(lock, [&] { return HasWorkLocked(urgent); });
     if (stop_) return;
     if (!urgent && YieldToRequestsLocked()) {
@@ -167,7 +173,11 @@ void Applier::WorkerLoop(bool urgent) {
     q.busy = true;
     q.urgent = false;
     const Op op = q.ops.front();
-    if (!urgent) ++background_applying_;
+    if (!urgent) {
+      ++background_applying_;
+      // Ops a gather window brought apply in parallel, as if each had woken one.
+      if (!ready_.empty()) work_.notify_one();
+    }
     lock.unlock();
 
     Status last;
