@@ -322,6 +322,16 @@ class Connection final : public BodyReader, public ResponseWriter {
       linger_ = !keep_alive_;
     }
     for (const auto& [name, value] : headers) {
+      if (boost::beast::iequals(name, "Connection")) {
+        // A handler asking to close: what the client sent past the request
+        // is not trusted to start a next one. Read and dropped (the
+        // lingering close) so that the answer is not lost to a reset.
+        if (boost::beast::iequals(value, "close")) {
+          keep_alive_ = false;
+          linger_ = true;
+        }
+        continue;
+      }
       // Handlers refuse such values on input; a CR or LF that still got here
       // must not split the response.
       if (!IsValidHeaderValue(value)) {
