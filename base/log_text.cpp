@@ -16,9 +16,7 @@ bool Kept(unsigned char c, bool keep_space) {
   return c >= 0x21 && c <= 0x7E && c != '%' && c != '"' && c != '\\';
 }
 
-std::string PercentEncode(std::string_view text, bool keep_space) {
-  std::string out;
-  out.reserve(text.size());
+void AppendEscaped(std::string& out, std::string_view text, bool keep_space) {
   for (char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
     if (Kept(c, keep_space)) {
@@ -27,18 +25,33 @@ std::string PercentEncode(std::string_view text, bool keep_space) {
       AppendPercentEncoded(out, c);
     }
   }
-  return out;
 }
 
 }  // namespace
 
 std::string LogField(std::string_view text) {
-  if (text.empty()) return "-";
-  if (text == "-") return "%2D";
-  return PercentEncode(text, false);
+  std::string out;
+  AppendLogField(out, text);
+  return out;
 }
 
-std::string LogText(std::string_view text) { return PercentEncode(text, true); }
+void AppendLogField(std::string& out, std::string_view text) {
+  if (text.empty()) {
+    out += '-';
+  } else if (text == "-") {
+    out += "%2D";
+  } else {
+    out.reserve(out.size() + text.size());
+    AppendEscaped(out, text, false);
+  }
+}
+
+std::string LogText(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  AppendEscaped(out, text, true);
+  return out;
+}
 
 std::string ValidUtf8(std::string_view text) {
   std::string out;

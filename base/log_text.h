@@ -17,6 +17,8 @@ namespace fsgate {
 // holds a space, so fields split on spaces. An empty field is "-", and a
 // field that is "-" itself is written "%2D" so the two stay apart.
 std::string LogField(std::string_view text);
+// LogField(text) appended to `out`, with no string of its own.
+void AppendLogField(std::string& out, std::string_view text);
 
 // Free text at the end of a log line (an error message that may echo a key):
 // LogField's rule with spaces kept, for reading; it still cannot end the line.

@@ -1,20 +1,19 @@
 // AccessLog: one line per request (time, request id, remote address, access
 // key, api, bucket, key, status, bytes in/out, duration), as text or JSON, on
-// stdout. A thread of its own ("fsg-access-log") writes the lines, in order;
-// spdlog::shutdown() before exit writes out what is still queued. Fields the
+// stdout. A thread of its own ("fsg-access-log") writes the lines, in order,
+// in batches; the destructor writes out what is still pending. Fields the
 // client controls are escaped (base/log_text.h): one request, one line.
+// Written only when the log level lets info lines through (--log-level).
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
-#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "gateway/serve_config.h"
-
-namespace spdlog {
-class logger;
-}
 
 namespace fsgate::gateway {
 
@@ -34,13 +33,25 @@ struct AccessRecord {
 
 class AccessLog {
  public:
-  // Lines go to the "access" logger at info level.
   explicit AccessLog(LogFormat format);
+  ~AccessLog();
+  AccessLog(const AccessLog&) = delete;
+  AccessLog& operator=(const AccessLog&) = delete;
+
   void Write(const AccessRecord& record);
 
  private:
-  bool json_;
-  std::shared_ptr<spdlog::logger> logger_;
+  void AppendText(const AccessRecord& r, std::string& line) const;
+  void AppendJson(const AccessRecord& r, std::string& line) const;
+  void WriterLoop();
+
+  const bool json_;
+  std::mutex mu_;
+  std::condition_variable wake_;  // the writer: lines pending, or stopping
+  std::condition_variable room_;  // requests waiting for the pending lines to shrink
+  std::string pending_;           // whole lines not yet written
+  bool stopping_ = false;
+  std::thread writer_;
 };
 
 }  // namespace fsgate::gateway

@@ -104,7 +104,8 @@ int main(int argc, char** argv) {
     return kUsageError;
   }
   const int rc = fsgate::gateway::RunServe(config);
-  // Joins the access log's writer once it has written every queued line.
+  // Writes out what the loggers still hold (the access log wrote its own lines
+  // before RunServe returned).
   spdlog::shutdown();
   return rc;
 }

@@ -28,6 +28,18 @@ std::string S3Context::Resource() const {
   return key.empty() ? "/" + bucket : "/" + bucket + "/" + key;
 }
 
+namespace {
+
+// Errors saying the body read is not the one its header declared. Its bytes
+// past the declared length (a client's framing bug, or a smuggling attempt)
+// may still be on the connection, where they would be parsed as the start of
+// the next request: the connection closes after the answer.
+bool BodyNotAsDeclared(std::string_view code) {
+  return code == "BadDigest" || code == "XAmzContentSHA256Mismatch" || code == "IncompleteBody";
+}
+
+}  // namespace
+
 void S3Context::Error(std::string_view code, std::string_view message, const ErrorDetails& details,
                       http::Headers extra) {
   // Once a streamed body has begun, the status is out: the server can only
@@ -38,6 +50,7 @@ void S3Context::Error(std::string_view code, std::string_view message, const Err
   status = HttpStatusForError(code);
   auto headers = BaseHeaders();
   for (auto& h : extra) headers.push_back(std::move(h));
+  if (BodyNotAsDeclared(code)) headers.emplace_back("Connection", "close");
   if (status == 304 || request.method == "HEAD") {
     // No body: HEAD answers carry none, and a 304 never does.
     response.Send(status, std::move(headers), "");

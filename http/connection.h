@@ -11,6 +11,7 @@
 // reach into the others'.
 #pragma once
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
@@ -45,6 +46,30 @@ constexpr size_t kReadBufferBytes = 64 * 1024;
 // soon moves on from a connection gone quiet.
 constexpr auto kParkGrace = std::chrono::milliseconds(5);
 
+// At most this many workers wait out the park grace at once; a connection
+// finding them all taken is parked at once when nothing of its next request
+// is there yet. Each waiting worker is a thread: 10,000 connections opened one
+// after another (one HeadBucket each, fsgate_load --idle-connections) peaked
+// at 133-142 threads when each held its worker for the grace, 54-61 with this
+// bound; the active clients a busy server keeps on their threads are fewer.
+constexpr int kMaxGraceWaiters = 32;
+
+// A worker's place among those waiting out the grace (kMaxGraceWaiters).
+class GraceWait {
+ public:
+  explicit GraceWait(std::atomic<int>& waiters)
+      : waiters_(waiters),
+        held_(waiters.fetch_add(1, std::memory_order_relaxed) < kMaxGraceWaiters) {}
+  ~GraceWait() { waiters_.fetch_sub(1, std::memory_order_relaxed); }
+  GraceWait(const GraceWait&) = delete;
+  GraceWait& operator=(const GraceWait&) = delete;
+  bool held() const { return held_; }
+
+ private:
+  std::atomic<int>& waiters_;
+  const bool held_;
+};
+
 // An unread request body up to this size is drained to keep the connection.
 constexpr uint64_t kMaxDrainBytes = 1 << 20;
 
@@ -52,9 +77,13 @@ constexpr uint64_t kMaxDrainBytes = 1 << 20;
 // and dropping what the client still sends.
 constexpr auto kLingerTime = std::chrono::seconds(1);
 
-inline std::string ReasonLine(int status) {
-  auto reason = http::obsolete_reason(static_cast<http::status>(status));
-  return "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason) + "\r\n";
+inline void AppendStatusLine(std::string& out, int status) {
+  const auto code = fmt::format_int(status);
+  out += "HTTP/1.1 ";
+  out.append(code.data(), code.size());
+  out += ' ';
+  out += http::obsolete_reason(static_cast<http::status>(status));
+  out += "\r\n";
 }
 
 inline bool StatusHasNoBody(int status) { return status == 204 || status == 304 || status < 200; }
@@ -101,14 +130,17 @@ enum class TurnEnd { kPark, kClose };
 template <class Stream>
 class Connection final : public BodyReader, public ResponseWriter {
  public:
+  // `grace_waiters` counts the server's workers waiting out the park grace.
   Connection(TimedSocket& socket, Stream& stream, OpenConnection& conn,
-             const HttpServerOptions& options, const HttpHandler& handler)
+             const HttpServerOptions& options, const HttpHandler& handler,
+             std::atomic<int>& grace_waiters)
       : socket_(socket),
         stream_(stream),
         conn_(conn),
         closing_(conn.closing),
         options_(options),
         handler_(handler),
+        grace_waiters_(grace_waiters),
         remote_(conn.remote),
         resuming_(conn.stalled_parser != nullptr),
         parser_holder_(resuming_ ? std::static_pointer_cast<std::optional<Parser>>(
@@ -142,10 +174,15 @@ class Connection final : public BodyReader, public ResponseWriter {
         // Between requests: a connection that ends here, before a byte of a
         // request, carried no request: it is neither answered nor logged (TLS
         // clients mostly go without close_notify). One quiet for the grace is
-        // parked, under the idle timeout.
+        // parked, under the idle timeout; at once when too many workers wait.
         if (buffer_.size() == 0) {
-          auto ec = ReadSome(
-              std::min<std::chrono::steady_clock::duration>(kParkGrace, options_.idle_timeout));
+          error_code ec;
+          {
+            GraceWait grace(grace_waiters_);
+            ec = ReadSome(grace.held() ? std::min<std::chrono::steady_clock::duration>(
+                                             kParkGrace, options_.idle_timeout)
+                                       : std::chrono::steady_clock::duration::zero());
+          }
           if (ec == beast::error::timeout && !closing_) return TurnEnd::kPark;
           if (ec || buffer_.size() == 0) break;
         }
@@ -303,7 +340,12 @@ class Connection final : public BodyReader, public ResponseWriter {
   }
 
   std::string Head(int status, const Headers& headers, int64_t content_length) {
+    // Sized once: grown piece by piece, a GET's head was reallocated several
+    // times (1,200 instructions per GET in the string's growth alone).
+    size_t size = 128;
+    for (const auto& [name, value] : headers) size += name.size() + value.size() + 4;
     std::string head;
+    head.reserve(size);
     if (expect_continue_ && parser_->is_done()) {
       // An empty body the client still waits to be asked for: answer the
       // expectation first. botocore keeps the status line of an unexpected
@@ -311,7 +353,7 @@ class Connection final : public BodyReader, public ResponseWriter {
       expect_continue_ = false;
       head = "HTTP/1.1 100 Continue\r\n\r\n";
     }
-    head += connection_detail::ReasonLine(status);
+    connection_detail::AppendStatusLine(head, status);
     if (!parser_->is_done()) {
       // Answered before the body was read (an error): the connection is kept
       // only if the rest of the body can be drained cheaply afterwards.
@@ -322,6 +364,16 @@ class Connection final : public BodyReader, public ResponseWriter {
       linger_ = !keep_alive_;
     }
     for (const auto& [name, value] : headers) {
+      if (boost::beast::iequals(name, "Connection")) {
+        // A handler asking to close: what the client sent past the request
+        // is not trusted to start a next one. Read and dropped (the
+        // lingering close) so that the answer is not lost to a reset.
+        if (boost::beast::iequals(value, "close")) {
+          keep_alive_ = false;
+          linger_ = true;
+        }
+        continue;
+      }
       // Handlers refuse such values on input; a CR or LF that still got here
       // must not split the response.
       if (!IsValidHeaderValue(value)) {
@@ -333,7 +385,12 @@ class Connection final : public BodyReader, public ResponseWriter {
       head += value;
       head += "\r\n";
     }
-    if (content_length >= 0) head += "Content-Length: " + std::to_string(content_length) + "\r\n";
+    if (content_length >= 0) {
+      const auto length = fmt::format_int(content_length);
+      head += "Content-Length: ";
+      head.append(length.data(), length.size());
+      head += "\r\n";
+    }
     if (!keep_alive_ || closing_) head += "Connection: close\r\n";
     head += "\r\n";
     return head;
@@ -409,6 +466,7 @@ class Connection final : public BodyReader, public ResponseWriter {
   const std::atomic<bool>& closing_;
   const HttpServerOptions& options_;
   const HttpHandler& handler_;
+  std::atomic<int>& grace_waiters_;
   const std::string& remote_;
   bool resuming_;  // the turn begins with a stalled header section
   // On the heap for a turn (not per request), so that a stalled header

@@ -48,6 +48,8 @@ class BodyReader {
 
 // The response. Either Send() a complete small response (one write, so that a
 // small GET is one TCP segment), or Begin() + Write()... for a streamed body.
+// A "Connection: close" header closes the connection after the answer, its
+// unread input dropped.
 class ResponseWriter {
  public:
   virtual ~ResponseWriter() = default;

@@ -81,7 +81,8 @@ struct HttpServer::Impl {
   std::optional<ConnectionTable> table;
   std::optional<IdleReactor> reactor;
   WorkerPool workers{"fsg-http", kWorkerIdleExit};
-  uint64_t refused = 0;  // over a limit, since start; accept thread only
+  std::atomic<int> grace_waiters{0};  // workers waiting out the park grace
+  uint64_t refused = 0;               // over a limit, since start; accept thread only
   // A connection could not get its resources: the accept loop backs off.
   std::atomic<bool> resource_shortage{false};
   std::atomic<bool> stopping{false};
@@ -181,7 +182,7 @@ struct HttpServer::Impl {
   TurnEnd ServeTurn(OpenConnection& c) {
     if (!tls) {
       TimedSocket socket(c.fd, reactor->executor());
-      Connection<TimedSocket> connection(socket, socket, c, options, handler);
+      Connection<TimedSocket> connection(socket, socket, c, options, handler, grace_waiters);
       return connection.Serve();
     }
     if (!c.tls) {
@@ -196,7 +197,8 @@ struct HttpServer::Impl {
       c.tls = std::move(stream);
     }
     auto& stream = *static_cast<TlsStream*>(c.tls.get());
-    Connection<TlsStream> connection(stream.next_layer(), stream, c, options, handler);
+    Connection<TlsStream> connection(stream.next_layer(), stream, c, options, handler,
+                                     grace_waiters);
     return connection.Serve();
   }
 };

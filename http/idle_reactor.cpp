@@ -1,12 +1,14 @@
 #include "http/idle_reactor.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cerrno>
 #include <optional>
 #include <thread>
 #include <unordered_map>
@@ -59,7 +61,22 @@ struct IdleReactor::Impl {
       wait->second.release();
       waits.erase(wait);
     }
-    if (table.Unpark(*c)) readable(c);
+    if (!table.Unpark(*c)) return;
+    if (ClosedByPeer(c->fd)) {
+      table.Remove(*c);
+      return;
+    }
+    readable(c);
+  }
+
+  // True when the peer closed or reset the connection and sent nothing
+  // before: it is closed here, with no worker. A client leaving with 10,000
+  // idle connections at once woke them all, and their workers, each finding
+  // only the end of the stream, grew the pool to 240 threads.
+  static bool ClosedByPeer(int fd) {
+    char byte;
+    ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
   }
 
   // Cancelling the wait runs Woken, where the table says the connection is gone.

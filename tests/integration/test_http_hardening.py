@@ -3,6 +3,8 @@ running out of descriptors, request framing the server does not read,
 clients that stall or hog connections, and TLS clients that leave without
 close_notify."""
 
+import base64
+import hashlib
 import re
 import resource
 import socket
@@ -188,6 +190,41 @@ def test_chunked_transfer_encoding_is_still_read(server, bucket):
         assert status == 200, body
     got = server.client().get_object(Bucket=bucket, Key="chunked")["Body"].read()
     assert got == b"hello"
+
+
+# -- a body that is not what its header declared
+
+@pytest.mark.parametrize("digest", ["content-md5", "x-amz-content-sha256"])
+def test_a_body_longer_than_declared_fails_its_digest_and_closes_the_connection(server, bucket,
+                                                                                digest):
+    """Content-Length 10, 20 bytes sent, the digest of the 20: the digest fails on the 10 read,
+    and the 10 left over must not be read as the start of the connection's next request."""
+    intended = b"0123456789abcdefghij"
+    server.client().put_object(Bucket=bucket, Key="there", Body=b"x")
+    path = f"/{bucket}/long"
+    if digest == "content-md5":
+        payload_hash = "UNSIGNED-PAYLOAD"
+        extra = {"Content-MD5": base64.b64encode(hashlib.md5(intended).digest()).decode()}
+        code = "BadDigest"
+    else:
+        payload_hash = hashlib.sha256(intended).hexdigest()
+        extra = {}
+        code = "XAmzContentSHA256Mismatch"
+    signed, _, _, _ = server.sign_v4("PUT", path, "", {}, payload_hash)
+    lines = [f"PUT {path} HTTP/1.1"] + [f"{k}: {v}" for k, v in {**signed, **extra}.items()]
+    put = ("\r\n".join(lines + ["Content-Length: 10"]) + "\r\n\r\n").encode() + intended
+    get_path = f"/{bucket}/there"
+    get_signed, _, _, _ = server.sign_v4("GET", get_path, "", {}, "UNSIGNED-PAYLOAD")
+    get = ("\r\n".join([f"GET {get_path} HTTP/1.1"] +
+                        [f"{k}: {v}" for k, v in get_signed.items()]) + "\r\n\r\n").encode()
+    with connect(server) as sock:
+        sock.sendall(put + get)
+        status, headers, body = read_response(sock)
+        assert (status, error_code(body)) == (400, code), body
+        assert headers["connection"].lower() == "close"
+        assert closed_by_server(sock, within=5), "the body's rest was read as a next request"
+    assert_no_object(server, bucket, "long")
+    assert_still_serving(server)
 
 
 # -- read timeout and connections per client

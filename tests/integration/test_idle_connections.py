@@ -6,6 +6,7 @@ import os
 import resource
 import signal
 import socket
+import threading
 import time
 import uuid
 
@@ -101,6 +102,54 @@ def test_idle_keep_alive_connections_cost_a_descriptor_each_and_no_thread():
         finally:
             for sock in conns:
                 sock.close()
+
+
+class PeakThreads:
+    """The most threads process `pid` had while the `with` block ran, sampled every 5 ms."""
+
+    def __init__(self, pid):
+        self.pid, self.peak = pid, 0
+        self.done = threading.Event()
+        self.sampler = threading.Thread(target=self._sample)
+
+    def _sample(self):
+        while not self.done.wait(0.005):
+            self.peak = max(self.peak, process_status(self.pid)[0])
+
+    def __enter__(self):
+        self.sampler.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.sampler.join()
+
+
+def test_a_storm_of_connections_opened_and_closed_leaves_few_threads():
+    """Thousands of connections opened one after another, each answered once, then all
+    closed by their client at once: the workers never grow with their number."""
+    raise_own_open_file_limit(IDLE + 256)
+    with FsgateServer() as srv:
+        served_at_once(srv)
+        conns = []
+        try:
+            with PeakThreads(srv.proc.pid) as opening:
+                for _ in range(IDLE):
+                    conns.append(kept_alive(srv))
+            time.sleep(0.1)  # parked: each is the reactor's
+            before, _ = process_status(srv.proc.pid)
+            with PeakThreads(srv.proc.pid) as closing:
+                for sock in conns:
+                    sock.close()
+                time.sleep(0.5)
+        finally:
+            for sock in conns:
+                sock.close()
+        # At most 32 workers wait out the grace after an answer (3000 opened: 57-78
+        # threads when each did); a connection closed while parked needs none (76-83).
+        assert opening.peak < 80, f"{opening.peak} threads while {IDLE} connections opened"
+        assert closing.peak <= before + 4, f"{before} threads, {closing.peak} as they closed"
+        assert served_at_once(srv) < 1.0
 
 
 def test_a_client_over_max_connections_closes_its_longest_idle_not_others():
