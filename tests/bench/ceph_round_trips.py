@@ -1,9 +1,10 @@
 #!/usr/bin/python3
-"""Where a CephFS PUT's time goes: cluster round trips per S3 operation.
+"""Where a CephFS PUT's (and DELETE's) time goes: cluster round trips per op.
 
 Starts one fsgate per --dirops mode on a fresh directory of the CephFS of
 --ceph-conf (as run_bench.py does), writes --count 4 KiB objects at one
-connection, and reads the counters Ceph itself keeps, before and after:
+connection, then deletes them, and reads the counters Ceph itself keeps,
+before and after each phase:
 
   - the MDS's requests by kind (`ceph daemon mds.X perf dump mds_server`:
     create, rename, setxattr, lookup, getattr, ...) and its client-session
@@ -11,9 +12,9 @@ connection, and reads the counters Ceph itself keeps, before and after:
   - fsgate's own libcephfs client (its admin socket, `perf dump`): MDS
     requests sent, fsyncs, and OSD operations (objecter op_w / op_r).
 
-"answered" is counted when the last PUT was answered, "all" once the
+"answered" is counted when the phase's last op was answered, "all" once the
 applier and the staging pool's refill are done: in async mode the difference
-is the work left behind the answers. Divided by the number of PUTs.
+is the work left behind the answers. Divided by the number of operations.
 
 A measurement, not a test: nothing here asserts a number.
 
@@ -30,6 +31,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run_bench  # noqa: E402  (Server, Target, run_load)
+
+BUCKET = "round-trips"
 
 
 def daemon_perf(ceph_conf, socket_or_name):
@@ -102,38 +105,50 @@ def wait_pool_full(server, steady_s=3.0, timeout=300.0):
             level, since = now, time.monotonic()
 
 
+def counted_phase(args, server, client, extra):
+    """One fsgate_load phase at 1 connection, with the counters per op once
+    its last op was answered and once everything it left was applied."""
+    before = snapshot(args.ceph_conf, args.mds, client)
+    done = subprocess.run(
+        [args.load, "--endpoint", server.endpoint, "--bucket", BUCKET, "--json",
+         "--connections", "1", "--size", "4096", "--dirs", "16", "--prefix", "k"] + extra,
+        env=dict(os.environ, FSGATE_ACCESS_KEY=run_bench.ACCESS_KEY,
+                 FSGATE_SECRET_KEY=run_bench.SECRET_KEY),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=True)
+    answered = snapshot(args.ceph_conf, args.mds, client)
+    phase = json.loads(done.stdout)["phases"][0]
+    server.settle()
+    applied = snapshot(args.ceph_conf, args.mds, client)
+    ops = phase["all"]["ops"]
+    if phase["all"]["errors"]:
+        raise RuntimeError(f"{extra}: {phase['all']['errors']} errors, statuses "
+                           f"{phase['all']['status']}")
+    return {
+        "ops_per_sec": phase["all"]["ops_per_sec"],
+        "p50": phase["all"]["latency_ms"]["p50"],
+        "answered": per_op(before, answered, ops),
+        "all": per_op(before, applied, ops),
+    }
+
+
 def measure(args, dirops):
+    """{"PUT": phase, "DELETE": phase} of one fresh fsgate in `dirops` mode."""
     with run_bench.Server(args.fsgate, args.scratch, dirops, "on", False,
                           args.ceph_conf) as server:
         target = run_bench.Target(server.endpoint, run_bench.ACCESS_KEY, run_bench.SECRET_KEY,
                                   server)
         client = client_socket(args.ceph_conf, server.process.pid)
-        common = ["--connections", "1", "--size", "4096", "--dirs", "16", "--create-bucket",
-                  "--op", "put"]
         # Warm up: the bucket, its 16 directories, the staging pool.
-        run_bench.run_load(args, target, "round-trips", common + ["--prefix", "w", "--count", "64"],
+        run_bench.run_load(args, target, BUCKET,
+                           ["--connections", "1", "--size", "4096", "--dirs", "16",
+                            "--create-bucket", "--op", "put", "--prefix", "w", "--count", "64"],
                            False)
         wait_pool_full(server)
-        before = snapshot(args.ceph_conf, args.mds, client)
-        started = time.monotonic()
-        done = subprocess.run(
-            [args.load, "--endpoint", server.endpoint, "--bucket", "round-trips", "--json",
-             "--prefix", "k", "--count", str(args.count)] + common,
-            env=dict(os.environ, FSGATE_ACCESS_KEY=run_bench.ACCESS_KEY,
-                     FSGATE_SECRET_KEY=run_bench.SECRET_KEY),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=True)
-        answered = snapshot(args.ceph_conf, args.mds, client)
-        phase = json.loads(done.stdout)["phases"][0]
-        server.settle()
-        applied = snapshot(args.ceph_conf, args.mds, client)
-        ops = phase["all"]["ops"]
+        count = str(args.count)
         return {
-            "ops": ops,
-            "ops_per_sec": phase["all"]["ops_per_sec"],
-            "p50": phase["all"]["latency_ms"]["p50"],
-            "seconds": time.monotonic() - started,
-            "answered": per_op(before, answered, ops),
-            "all": per_op(before, applied, ops),
+            "PUT": counted_phase(args, server, client, ["--op", "put", "--count", count]),
+            "DELETE": counted_phase(args, server, client,
+                                    ["--op", "delete", "--keys", count, "--count", count]),
         }
 
 
@@ -144,20 +159,22 @@ def main():
     parser.add_argument("--load", default="./build/tests/bench/fsgate_load")
     parser.add_argument("--ceph-conf", required=True)
     parser.add_argument("--mds", default="mds.a", help="the MDS daemon (its admin socket)")
-    parser.add_argument("--count", type=int, default=1000, help="PUTs per mode")
+    parser.add_argument("--count", type=int, default=1000, help="PUTs (then DELETEs) per mode")
     parser.add_argument("--scratch", default="/tmp")
     parser.add_argument("--modes", default="sync,async")
     args = parser.parse_args()
     results = {mode: measure(args, mode) for mode in args.modes.split(",")}
-    names = sorted({k for r in results.values() for k in r["all"]})
-    columns = [(mode, part) for mode in results for part in ("answered", "all")]
     print("command: " + " ".join(sys.argv))
-    print(f"per 4 KiB PUT, 1 connection, fsync on, {args.count} PUTs")
-    print(f"{'':28}" + "".join(f"{m + ' ' + p:>16}" for m, p in columns))
-    for name in names:
-        print(f"{name:28}" + "".join(f"{results[m][p].get(name, 0):>16.2f}" for m, p in columns))
-    for mode, r in results.items():
-        print(f"{mode}: {r['ops_per_sec']:.0f} PUT/s, p50 {r['p50']:.2f} ms")
+    for op in ("PUT", "DELETE"):
+        cells = {mode: r[op] for mode, r in results.items()}
+        names = sorted({k for c in cells.values() for k in c["all"]})
+        columns = [(mode, part) for mode in cells for part in ("answered", "all")]
+        print(f"\nper 4 KiB {op}, 1 connection, fsync on, {args.count} {op}s")
+        print(f"{'':28}" + "".join(f"{m + ' ' + p:>16}" for m, p in columns))
+        for name in names:
+            print(f"{name:28}" + "".join(f"{cells[m][p].get(name, 0):>16.2f}" for m, p in columns))
+        for mode, c in cells.items():
+            print(f"{mode}: {c['ops_per_sec']:.0f} {op}/s, p50 {c['p50']:.2f} ms")
 
 
 if __name__ == "__main__":
