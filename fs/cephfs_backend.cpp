@@ -591,6 +591,26 @@ Result<std::unique_ptr<FileLock>> CephfsBackend::LockExclusive(const std::string
   return std::unique_ptr<FileLock>(std::move(lock));
 }
 
+// By default libcephfs gathers its client's debug messages up to level 5 in
+// memory (debug_client 0/5: logged at 0, kept at 5 for a crash dump), so every
+// call formats several lines and wakes the "log" thread that files them away.
+// Measured with perf on an async PUT load at 1 connection: that thread alone
+// was 10 % of fsgate's CPU samples. Levels at their library default gather
+// nothing; a level the operator's ceph.conf sets is left as it is.
+void QuietDebugGathering(struct ceph_mount_info* cm) {
+  static constexpr std::pair<const char*, const char*> kDefaults[] = {
+      {"debug_client", "0/5"}, {"debug_objectcacher", "0/5"}, {"debug_objecter", "0/1"},
+      {"debug_filer", "0/1"},  {"debug_striper", "0/1"},      {"debug_monc", "0/10"},
+  };
+  for (const auto& [name, library_default] : kDefaults) {
+    char value[32] = {};
+    if (ceph_conf_get(cm, name, value, sizeof(value)) == 0 &&
+        std::strcmp(value, library_default) == 0) {
+      (void)ceph_conf_set(cm, name, "0/0");
+    }
+  }
+}
+
 // A mount of `root` with the options' identity, config and filesystem.
 Result<std::shared_ptr<Mount>> Connect(const CephfsOptions& options, const std::string& root) {
   struct ceph_mount_info* cm = nullptr;
@@ -606,6 +626,7 @@ Result<std::shared_ptr<Mount>> Connect(const CephfsOptions& options, const std::
   // into fsgate's output: a failed mount is fsgate's one line, not two.
   (void)ceph_conf_set(cm, "err_to_stderr", "false");
   (void)ceph_conf_set(cm, "log_to_stderr", "false");
+  QuietDebugGathering(cm);
   // Reaching the monitors is bounded by mount_timeout_seconds; the mount's own
   // lookup of `root` is not: after a kill -9 the dead client's session may hold
   // caps on `root`, and the MDS answers only once it has evicted that session
