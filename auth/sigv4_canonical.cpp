@@ -149,7 +149,12 @@ std::string CanonicalQuery(std::string_view raw_query, std::string_view exclude)
 }
 
 std::string CanonicalHeaders(const HeaderList& headers, std::string_view signed_headers) {
+  // Sized once for every header being signed: grown piece by piece, it was
+  // reallocated several times per request.
+  size_t size = signed_headers.size() + 1;
+  for (const auto& [header, value] : headers) size += header.size() + value.size() + 2;
   std::string out;
+  out.reserve(size);
   while (!signed_headers.empty()) {
     const size_t semi = signed_headers.find(';');
     const std::string_view name = signed_headers.substr(0, semi);
@@ -174,7 +179,10 @@ std::string CanonicalRequest(const CanonicalRequestParts& parts) {
   const std::string_view path = parts.target.substr(0, question);
   const std::string_view query =
       question == std::string_view::npos ? std::string_view{} : parts.target.substr(question + 1);
+  const std::string canonical_headers = CanonicalHeaders(*parts.headers, parts.signed_headers);
   std::string out;
+  out.reserve(parts.method.size() + parts.target.size() + canonical_headers.size() +
+              parts.signed_headers.size() + parts.payload_hash.size() + 64);
   out.append(parts.method).push_back('\n');
   if (parts.target_as_sent) {
     out.append(path).push_back('\n');
@@ -183,7 +191,7 @@ std::string CanonicalRequest(const CanonicalRequestParts& parts) {
     out.append(NormalizeEncoding(path.empty() ? "/" : path, UriPart::kPath)).push_back('\n');
     out.append(CanonicalQuery(query, parts.exclude_query_parameter)).push_back('\n');
   }
-  out.append(CanonicalHeaders(*parts.headers, parts.signed_headers)).push_back('\n');
+  out.append(canonical_headers).push_back('\n');
   for (char c : parts.signed_headers) out.push_back(Lower(c));
   out.push_back('\n');
   out.append(parts.payload_hash);
@@ -192,8 +200,9 @@ std::string CanonicalRequest(const CanonicalRequestParts& parts) {
 
 std::string StringToSign(std::string_view amz_date, std::string_view scope,
                          std::string_view canonical_request) {
-  std::string out(kAlgorithm);
-  out.push_back('\n');
+  std::string out;
+  out.reserve(kAlgorithm.size() + amz_date.size() + scope.size() + 3 + 2 * 32);
+  out.append(kAlgorithm).push_back('\n');
   out.append(amz_date).push_back('\n');
   out.append(scope).push_back('\n');
   out.append(HexEncode(Digest(HashAlgorithm::kSha256, canonical_request)));

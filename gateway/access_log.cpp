@@ -9,7 +9,6 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
-#include <iterator>
 
 #include "base/clock.h"
 #include "base/log_text.h"
@@ -99,12 +98,29 @@ void AccessLog::AppendText(const AccessRecord& r, std::string& line) const {
     line += ' ';
     AppendLogField(line, field);
   }
-  fmt::format_to(std::back_inserter(line), " {} ", r.status);
+  const auto append_number = [&line](uint64_t n) {
+    const auto digits = fmt::format_int(n);
+    line.append(digits.data(), digits.size());
+  };
+  line += ' ';
+  append_number(static_cast<uint64_t>(r.status));
+  line += ' ';
   AppendLogField(line, r.error_code);
+  line += ' ';
+  append_number(r.bytes_in);
+  line += ' ';
+  append_number(r.bytes_out);
+  line += ' ';
   // The duration in milliseconds with three decimals, from whole microseconds.
   const auto us = static_cast<uint64_t>(std::llround(r.seconds * 1e6));
-  fmt::format_to(std::back_inserter(line), " {} {} {}.{:03}ms", r.bytes_in, r.bytes_out, us / 1000,
-                 us % 1000);
+  append_number(us / 1000);
+  const char fraction[] = {'.',
+                           static_cast<char>('0' + us % 1000 / 100),
+                           static_cast<char>('0' + us % 100 / 10),
+                           static_cast<char>('0' + us % 10),
+                           'm',
+                           's'};
+  line.append(fraction, sizeof fraction);
 }
 
 void AccessLog::AppendJson(const AccessRecord& r, std::string& line) const {
