@@ -7,6 +7,7 @@ a second libcephfs client (Debian's python3-cephfs) checks that the objects
 are plain files in the CephFS, with the bytes that were PUT.
 """
 
+import glob
 import json
 import os
 import re
@@ -150,3 +151,31 @@ def test_mount_errors_are_one_line_and_exit_2(ceph_conf, tmp_path):
     rc, line = run_fsgate("--backend", "cephfs", "--ceph-conf", str(dead))
     assert rc == 2 and "no answer within 10 s" in line, line
     assert time.monotonic() - started < 30
+
+
+def client_debug_levels(conf, pid):
+    """debug_client of each libcephfs client in process `pid`, through its admin
+    socket (the dev cluster's ceph.conf names them run/client.<id>.<pid>.<n>.asok)."""
+    run_dir = os.path.join(os.path.dirname(os.path.abspath(conf)), "run")
+    sockets = glob.glob(os.path.join(run_dir, f"client.*.{pid}.*.asok"))
+    assert sockets, f"no admin socket of pid {pid} in {run_dir}"
+    levels = set()
+    for sock in sockets:
+        res = subprocess.run(["ceph", "--conf", conf, "daemon", sock, "config", "get",
+                              "debug_client"], capture_output=True, text=True, timeout=60,
+                             check=True)
+        levels.add(json.loads(res.stdout)["debug_client"])
+    return levels
+
+
+def test_libcephfs_gathers_no_debug_messages_unless_the_conf_asks(ceph_conf, reader, tmp_path):
+    # Gathered at 5 by default, each call formatted lines nobody reads.
+    with CephfsGateway(ceph_conf, reader, "sync") as srv:
+        assert client_debug_levels(ceph_conf, srv.proc.pid) == {"0/0"}
+    # A level the operator's ceph.conf sets is kept.
+    with open(ceph_conf) as f:
+        text = f.read()
+    conf = tmp_path / "ceph.conf"
+    conf.write_text(text.replace("[global]\n", "[global]\ndebug_client = 1/5\n", 1))
+    with CephfsGateway(str(conf), reader, "sync") as srv:
+        assert client_debug_levels(ceph_conf, srv.proc.pid) == {"1/5"}
