@@ -267,7 +267,8 @@ Status FsObjectStore::DropDuplicate(const std::string& bucket, const std::string
 Result<ObjectMeta> FsObjectStore::PublishVersioned(const std::string& bucket,
                                                    const std::string& key, StagedNode staged,
                                                    ObjectMeta meta, const dirops::WriteCheck& check,
-                                                   const std::string& versioning) {
+                                                   const std::string& versioning,
+                                                   bool sync_dirops) {
   const dirops::NodePath node = ObjectNode(bucket, key);
   auto lock = LockVersions(bucket, key);
   const bool enabled = versioning == kEnabled;
@@ -317,6 +318,7 @@ Result<ObjectMeta> FsObjectStore::PublishVersioned(const std::string& bucket,
   OpOptions op = VersionedOp();
   if (as_intent) {
     op = OpOptions{};
+    op.sync = sync_dirops;  // the engine then moves and links before answering
     if (keep_plain) {
       // Its directory made now (once per key), so that a version entry of a
       // key above standing in the way is refused before the answer.
