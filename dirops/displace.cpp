@@ -7,6 +7,17 @@ namespace fsgate::dirops {
 Result<Displacement> DisplaceFile(fs::Backend& backend, const std::string& from,
                                   const std::string& to, bool fsync) {
   if (backend.Stat(to).ok()) return Displacement::kNothing;
+  if (fsync) {
+    // Its bytes too: an applied create's are made durable by the applier's
+    // syncfs, maybe not run yet, and once its name moves durably, replay takes
+    // that create for done (its staging name gone). Clean, this costs little.
+    auto file = backend.Open(from, fs::Backend::OpenMode::kRead);
+    if (!file.ok()) {
+      if (fs::IsMissing(file.status())) return Displacement::kNothing;
+      return file.status();
+    }
+    if (Status s = (*file)->Sync(); !s.ok()) return s;
+  }
   const std::string dir = fs::ParentPath(to);
   Displacement how = Displacement::kLinked;
   Status s;

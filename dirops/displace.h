@@ -24,9 +24,10 @@ enum class Displacement {
 };
 
 // Moves the file at `from` to `to`, making the directories above `to`. With
-// `fsync`, `to` is durable on return: the link of the new file that follows
-// may become durable by any later sync of its directory, and must never be
-// the only one of the two a power cut keeps (the old file would have no name).
+// `fsync`, the file (data and name `to`) is durable on return: the link of the
+// new file that follows may become durable by any later sync of its
+// directory, and must never be the only one of the two a power cut keeps (the
+// old file would have no name).
 Result<Displacement> DisplaceFile(fs::Backend& backend, const std::string& from,
                                   const std::string& to, bool fsync);
 

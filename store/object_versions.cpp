@@ -30,6 +30,7 @@
 #include <algorithm>
 
 #include "base/hash.h"
+#include "dirops/displace.h"
 #include "fs/backend_util.h"
 #include "store/fs_object_store.h"
 #include "store/key_cursor.h"
@@ -190,22 +191,15 @@ Result<bool> FsObjectStore::KeepPlainInHistory(const std::string& bucket, const 
   if (Status s = MakeVersionDir(*backend_, bucket, key, options_.fsync); !s.ok()) {
     return S3StatusOf(s, key);
   }
-  const std::string dir = VersionDirOf(bucket, key);
-  const std::string path = ObjectPath(bucket, key);
-  const std::string entry = dir + "/" + EncodeVersionName(history.plain_name);
   // A hard link keeps the plain file in place: readers and listings see the
   // key throughout. Without links, a rename, and the key has no file until
-  // the caller links the next one.
-  Status s = backend_->Link(path, entry);
-  const bool linked = s.ok();
-  if (!linked) {
-    if (!s.IsErrno(ENOTSUP) && !s.IsErrno(EPERM) && !s.IsErrno(EXDEV)) return s;
-    if (s = backend_->Rename(path, entry); !s.ok()) return s;
-  }
-  if (options_.fsync) {
-    if (s = backend_->SyncDir(dir); !s.ok()) return s;
-  }
-  return linked;
+  // the caller links the next one. Its bytes are made durable first: an
+  // async create's may not be yet (dirops/displace.h).
+  auto moved = dirops::DisplaceFile(
+      *backend_, ObjectPath(bucket, key),
+      VersionDirOf(bucket, key) + "/" + EncodeVersionName(history.plain_name), options_.fsync);
+  if (!moved.ok()) return moved.status();
+  return *moved != dirops::Displacement::kRenamed;
 }
 
 Status FsObjectStore::RemovePlain(const std::string& bucket, const std::string& key, bool linked) {
