@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "base/log_text.h"
+#include "dirops/displace.h"
 #include "dirops/inline_file.h"
 #include "dirops/node_attrs.h"
 #include "fs/backend_util.h"
@@ -84,6 +85,14 @@ Status Applier::ApplyOnce(const Intent& intent) {
 
 Status Applier::ApplyCreate(const Intent& in) {
   if (Status s = PrepareStaging(backend_, apply_ns_.attr_names(), in); !s.ok()) return s;
+  if (!in.displace_to.empty()) {
+    // The one sync of an apply: the moved file must be durable at its new
+    // path before the rename below can be (displace.h). Repeated by a retry
+    // or a replay, it finds the file already there.
+    auto moved =
+        DisplaceFile(backend_, NodeFsPath(in.top, in.name), in.displace_to, options_.fsync);
+    if (!moved.ok()) return moved.status();
+  }
   // The applier's SyncNamespace links the file without syncs: the applier's
   // batched syncfs makes it durable before retiring.
   fs::FileStat linked;  // what the name holds right after the rename

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "base/clock.h"
+#include "dirops/displace.h"
 #include "fs/backend_util.h"
 #include "metrics/metrics.h"
 
@@ -228,10 +229,18 @@ Result<int64_t> AsyncNamespace::PublishSync(const std::string& top, const std::s
                                             StagedNode node, const WriteCheck& check,
                                             OpOptions options /*synchronous here*/) {
   WaitAround(top, name);
+  const std::string path = NodeFsPath(top, name);
+  Displacement displaced = Displacement::kNothing;
+  if (!options.displace_to.empty() && !IsDirName(name)) {
+    // Durable at its new path before the new file replaces it (displace.h).
+    auto moved = DisplaceFile(backend_, path, options.displace_to, options_.fsync);
+    if (!moved.ok()) return moved.status();
+    displaced = *moved;
+  }
   auto published =
       sync_.PublishLinked(top, name, std::move(node), check, nullptr, options.no_replace);
+  if (!published.ok()) UndoDisplace(backend_, path, options.displace_to, displaced);
   if (published.ok()) {
-    const std::string path = NodeFsPath(top, name);
     if (IsDirName(name)) caps_.Grant(path);
     caps_.Grant(fs::ParentPath(path));
   }
@@ -269,8 +278,9 @@ Result<int64_t> AsyncNamespace::Publish(const NodePath& at, StagedNode node,
     // intent names it (the pool does this for delegated ones in batches).
     if (Status s = backend_.SyncDir(fs::ParentPath(node.file.path)); !s.ok()) return s;
   }
-  if (check) {
-    std::optional<NodeView> current;
+  const bool displacing = !options.displace_to.empty();
+  std::optional<NodeView> current;
+  if (check || displacing) {
     if (auto e = overlay_.Get(top, name)) {
       if (!e->tombstone) current = e->View();
     } else if (auto v = sync_.FindName(top, name); v.ok()) {
@@ -278,6 +288,8 @@ Result<int64_t> AsyncNamespace::Publish(const NodePath& at, StagedNode node,
     } else if (!v.status().Is(StatusCode::kNotFound)) {
       return v.status();
     }
+  }
+  if (check) {
     if (Status s = check(current ? &*current : nullptr); !s.ok()) return s;
   }
 
@@ -302,10 +314,16 @@ Result<int64_t> AsyncNamespace::Publish(const NodePath& at, StagedNode node,
   intent.attrs = entry.attrs;
   intent.mtime_ns = entry.mtime_ns;
   intent.inline_data = node.inline_data;
+  // Nothing at the name (as answered): nothing to move. Otherwise what the
+  // name holds when the applier reaches this op is `current`: the ops before
+  // it on the name apply first.
+  if (displacing && current) intent.displace_to = options.displace_to;
   if (Status s = journal_->Append(intent); !s.ok()) return s;
   entry.seq = intent.seq;
   const int64_t answered = entry.mtime_ns;
-  overlay_.Put(top, name, std::move(entry));
+  std::optional<DisplacedNode> moved;
+  if (!intent.displace_to.empty()) moved = DisplacedNode{intent.displace_to, intent.seq, *current};
+  overlay_.Put(top, name, std::move(entry), std::move(moved));
   const uint64_t seq = intent.seq;
   applier_->Enqueue(std::move(intent), /*urgent=*/answer_when_applied);
   if (answer_when_applied) {
@@ -452,6 +470,15 @@ Result<std::vector<PendingNode>> AsyncNamespace::Pending(const std::string& top,
                                                          const std::string& after) {
   applier_->NoteRequest();
   return PendingNodes(overlay_.Range(top, prefix, after));
+}
+
+Result<std::vector<DisplacedView>> AsyncNamespace::Displaced(const NodePath& at) {
+  auto [top, name] = SplitNode(at);
+  std::vector<DisplacedView> out;
+  for (DisplacedNode& d : overlay_.Displaced(top, name)) {
+    out.emplace_back(std::move(d.path), std::move(d.view));
+  }
+  return out;
 }
 
 Status AsyncNamespace::WaitNode(const NodePath& at) {

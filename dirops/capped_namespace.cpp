@@ -69,6 +69,12 @@ Result<std::vector<PendingNode>> CappedNamespace::Pending(const std::string& top
   return inner_->Pending(top, prefix, after);
 }
 
+Result<std::vector<DisplacedView>> CappedNamespace::Displaced(const NodePath& at) {
+  auto use = caps_->Acquire(SplitNode(at).first);
+  if (!use.ok()) return use.status();
+  return inner_->Displaced(at);
+}
+
 Status CappedNamespace::WaitNode(const NodePath& at) {
   auto use = caps_->Acquire(SplitNode(at).first);
   if (!use.ok()) return use.status();

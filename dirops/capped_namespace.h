@@ -41,6 +41,7 @@ class CappedNamespace final : public Namespace {
   Result<NodeView> Find(const NodePath& at) override;
   Result<std::vector<PendingNode>> Pending(const std::string& top, const std::string& prefix,
                                            const std::string& after) override;
+  Result<std::vector<DisplacedView>> Displaced(const NodePath& at) override;
   Status WaitNode(const NodePath& at) override;
   Status WaitTop(const std::string& top) override;
   Status Drain() override { return inner_->Drain(); }

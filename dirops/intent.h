@@ -38,6 +38,9 @@ struct Intent {
   // kUnlink: inode number of the file the unlink was answered against. Replay
   // unlinks the node only while it still names that file (or an older async create).
   uint64_t target_ino = 0;
+  // kCreate: where the file the node holds is moved before the new one is
+  // linked (OpOptions::displace_to), a path relative to the root; empty: none.
+  std::string displace_to;
 
   NodePath node() const { return JoinNode(top, name); }
 };

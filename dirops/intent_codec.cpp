@@ -60,6 +60,7 @@ void AppendIntentRecord(const Intent& intent, std::string* out) {
   PutInt<uint64_t>(out, intent.target_ino);
   PutInt<int64_t>(out, intent.mtime_ns);
   PutString(out, intent.attrs);
+  PutString(out, intent.displace_to);
   PutU8(out, intent.inline_data ? 1 : 0);
   if (intent.inline_data) PutString(out, *intent.inline_data);
 
@@ -90,8 +91,8 @@ std::optional<Intent> DecodeIntentRecord(std::string_view data, uint32_t seed, s
   std::string_view payload = data.substr(kRecordHeaderSize, length);
   if (Crc32c(payload, seed) != crc) return std::nullopt;
   std::optional<Intent> intent;
-  if (version >= kJournalFormatVersion) {
-    intent = DecodeIntentPayload(payload);
+  if (version >= kNodeRecordFormat) {
+    intent = DecodeIntentPayload(payload, version);
   } else if (legacy) {
     intent = legacy(version, payload);
   }
@@ -99,7 +100,7 @@ std::optional<Intent> DecodeIntentRecord(std::string_view data, uint32_t seed, s
   return intent;
 }
 
-std::optional<Intent> DecodeIntentPayload(std::string_view payload) {
+std::optional<Intent> DecodeIntentPayload(std::string_view payload, uint32_t version) {
   RecordReader r(payload);
   Intent intent;
   auto op = r.Int<uint8_t>();
@@ -114,6 +115,7 @@ std::optional<Intent> DecodeIntentPayload(std::string_view payload) {
   intent.target_ino = r.Int<uint64_t>();
   intent.mtime_ns = r.Int<int64_t>();
   intent.attrs = r.String();
+  if (version >= 5) intent.displace_to = r.String();
   if (r.Int<uint8_t>() != 0) intent.inline_data = std::make_shared<const std::string>(r.String());
   // A record that passed its CRC but does not parse was written by a different
   // layout of the same version: never guess.

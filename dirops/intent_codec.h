@@ -24,17 +24,21 @@ namespace fsgate::dirops {
 
 // Bump when the record layout changes; an older binary refuses a newer journal.
 //
-//   format 4 payload := u8 op  u64 seq  string path  u8 kind (node.h)
+//   format 5 payload := u8 op  u64 seq  string path  u8 kind (node.h)
 //                       string staging_path  u64 staging_ino  u8 delegated
 //                       u64 target_ino  i64 mtime_ns  string attrs
-//                       u8 has_inline  [string inline_body]
+//                       string displace_to  u8 has_inline  [string inline_body]
 //   string := u32 length, bytes
 //
+// Format 4 is format 5 without displace_to (a create that moves nothing
+// away); its records are still decoded here.
 // Formats 1-3 named an S3 bucket and key and spelt out the object's metadata
 // fields; their records are decoded by the caller's LegacyRecordDecoder (the
 // store's, which maps them to a node and an attribute blob), so the engine
 // carries no S3 layout and still replays a journal an older fsgate left.
-inline constexpr uint32_t kJournalFormatVersion = 4;
+inline constexpr uint32_t kJournalFormatVersion = 5;
+// The first format whose records name nodes, decoded by this codec.
+inline constexpr uint32_t kNodeRecordFormat = 4;
 inline constexpr size_t kSegmentHeaderSize = 32;
 inline constexpr size_t kRecordHeaderSize = 8;
 // Larger lengths can only come from garbage: inline bodies are <= kInlineObjectMax.
@@ -60,7 +64,7 @@ void AppendIntentRecord(const Intent& intent, std::string* out);
 // Stamps the CRC of every record in `records` with the segment's `seed`.
 void SealRecords(std::string* records, uint32_t seed);
 
-// The payload of a record of format `version` < kJournalFormatVersion as an
+// The payload of a record of format `version` < kNodeRecordFormat as an
 // intent; nullopt when it does not parse (record_fields.h reads its fields).
 using LegacyRecordDecoder =
     std::function<std::optional<Intent>(uint32_t version, std::string_view payload)>;
@@ -77,7 +81,8 @@ inline bool ValidIntentOp(uint8_t op) {
 std::optional<Intent> DecodeIntentRecord(std::string_view data, uint32_t seed, size_t* consumed,
                                          uint32_t version = kJournalFormatVersion,
                                          const LegacyRecordDecoder& legacy = {});
-// A format-4 payload (the framing stripped).
-std::optional<Intent> DecodeIntentPayload(std::string_view payload);
+// A payload of format `version` >= kNodeRecordFormat (the framing stripped).
+std::optional<Intent> DecodeIntentPayload(std::string_view payload,
+                                          uint32_t version = kJournalFormatVersion);
 
 }  // namespace fsgate::dirops

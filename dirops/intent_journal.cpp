@@ -54,7 +54,7 @@ Status IntentJournal::Recover(std::vector<Intent>* live) {
       if (data->size() < kSegmentHeaderSize) continue;  // cut while being started: empty
       return Status::Errno(header.status().err(), segment.path + ": " + header.status().message());
     }
-    if (header->version < kJournalFormatVersion && !options_.legacy_records) {
+    if (header->version < kNodeRecordFormat && !options_.legacy_records) {
       return Status::Errno(EPROTO, segment.path + ": intent journal format " +
                                        std::to_string(header->version) +
                                        " needs the decoder of its records, none given");

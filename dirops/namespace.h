@@ -111,7 +111,17 @@ struct OpOptions {
   // otherwise both pass the check and both link (two winners in ~30 % of
   // races of 16 writers).
   bool no_replace = false;
+  // Create of a file node only: the file the name holds is first moved to
+  // this path (relative to the root, outside every top directory; displace.h),
+  // in the same op as the link of the new one — one intent, applied in the
+  // name's order, replayed as one. Until applied, the moved file is read at
+  // that path through Displaced(). Empty: the file replaced goes.
+  std::string displace_to{};
 };
+
+// A file a pending create moves away from its node (OpOptions::displace_to):
+// the path it is moved to, and its view with open data.
+using DisplacedView = std::pair<std::string, NodeView>;
 
 class Namespace {
  public:
@@ -148,6 +158,14 @@ class Namespace {
                                                    const std::string& after) {
     (void)top, (void)prefix, (void)after;
     return std::vector<PendingNode>{};
+  }
+
+  // The files answered creates at `at` move away that are not moved yet,
+  // oldest first; once moved they are at their paths on the filesystem. A
+  // caller looks here before it looks on the filesystem.
+  virtual Result<std::vector<DisplacedView>> Displaced(const NodePath& at) {
+    (void)at;
+    return std::vector<DisplacedView>{};
   }
 
   // Waits until every answered op on the node has reached the filesystem.

@@ -1,5 +1,6 @@
 #include "dirops/overlay.h"
 
+#include <algorithm>
 #include <mutex>
 #include <shared_mutex>
 
@@ -21,11 +22,13 @@ NodeView OverlayEntry::View() const {
   return v;
 }
 
-void Overlay::Put(const std::string& top, const std::string& name, OverlayEntry entry) {
+void Overlay::Put(const std::string& top, const std::string& name, OverlayEntry entry,
+                  std::optional<DisplacedNode> displaced) {
   // The entry replaced is dropped after the lock is released: it may hold the
   // last reference to an open staging file, and closing it is a syscall.
   OverlayEntryPtr published = std::make_shared<const OverlayEntry>(std::move(entry));
   std::lock_guard lock(mu_);
+  if (displaced) displaced_[{top, name}].push_back(std::move(*displaced));
   auto [it, inserted] = tops_[top].try_emplace(name);
   std::swap(it->second, published);
   if (inserted) ++size_;
@@ -40,9 +43,27 @@ OverlayEntryPtr Overlay::Get(const std::string& top, const std::string& name) co
   return it->second;
 }
 
+std::vector<DisplacedNode> Overlay::Displaced(const std::string& top,
+                                              const std::string& name) const {
+  std::shared_lock lock(mu_);
+  auto it = displaced_.find({top, name});
+  return it == displaced_.end() ? std::vector<DisplacedNode>{} : it->second;
+}
+
 void Overlay::Resolve(const std::string& top, const std::string& name, uint64_t seq) {
-  OverlayEntryPtr resolved;  // dropped after the lock is released, as in Put()
+  OverlayEntryPtr resolved;          // dropped after the lock is released, as in Put()
+  std::vector<DisplacedNode> moved;  // likewise: its view may hold an open file
   std::lock_guard lock(mu_);
+  if (auto d = displaced_.find({top, name}); d != displaced_.end()) {
+    auto& nodes = d->second;
+    auto at = std::find_if(nodes.begin(), nodes.end(),
+                           [seq](const DisplacedNode& n) { return n.seq == seq; });
+    if (at != nodes.end()) {
+      moved.push_back(std::move(*at));
+      nodes.erase(at);
+      if (nodes.empty()) displaced_.erase(d);
+    }
+  }
   auto b = tops_.find(top);
   if (b == tops_.end()) return;
   auto it = b->second.find(name);

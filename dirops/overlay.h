@@ -3,11 +3,18 @@
 // tombstone. Readers consult it before the filesystem, so an answered PUT or
 // DELETE is visible at once; the applier resolves an entry once the op with
 // that entry's seq is on disk (a later op on the name keeps its own entry).
+//
+// A create that displaces the file its name held (OpOptions::displace_to)
+// also leaves that file's view here, by the path it is moved to, until the
+// same op is applied: each pending create on a name displaces one file, so a
+// name may have several. Both are published under one lock hold, so a reader
+// never sees the new file without the displaced one.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,6 +38,14 @@ struct OverlayEntry {
   NodeView View() const;
 };
 
+// A file a pending create moves away from its name: readable at `path` (a
+// path relative to the root) until op `seq` is applied.
+struct DisplacedNode {
+  std::string path;
+  uint64_t seq = 0;
+  NodeView view;
+};
+
 // Entries are shared and immutable once published: a lookup or a LIST's
 // snapshot copies pointers under the lock, never metadata.
 using OverlayEntryPtr = std::shared_ptr<const OverlayEntry>;
@@ -38,10 +53,14 @@ using OverlayRange = std::vector<std::pair<std::string, OverlayEntryPtr>>;
 
 class Overlay {
  public:
-  void Put(const std::string& top, const std::string& name, OverlayEntry entry);
+  void Put(const std::string& top, const std::string& name, OverlayEntry entry,
+           std::optional<DisplacedNode> displaced = std::nullopt);
   // The entry of top/name, or null.
   OverlayEntryPtr Get(const std::string& top, const std::string& name) const;
-  // Drops the entry of top/name if it is still the one of op `seq`.
+  // The files pending creates move away from top/name, oldest first.
+  std::vector<DisplacedNode> Displaced(const std::string& top, const std::string& name) const;
+  // Drops the entry of top/name if it is still the one of op `seq`, and the
+  // file op `seq` displaced.
   void Resolve(const std::string& top, const std::string& name, uint64_t seq);
   // Entries whose name starts with `prefix` and sorts after `marker`, in name order.
   OverlayRange Range(const std::string& top, const std::string& prefix,
@@ -55,6 +74,8 @@ class Overlay {
   // sleeping_shared_mutex.h).
   mutable SleepingSharedMutex mu_;
   std::map<std::string, std::map<std::string, OverlayEntryPtr>> tops_;
+  // (top, name) -> the files its pending creates displace, in seq order.
+  std::map<std::pair<std::string, std::string>, std::vector<DisplacedNode>> displaced_;
   size_t size_ = 0;
 };
 

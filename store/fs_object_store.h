@@ -200,7 +200,7 @@ class FsObjectStore final : public ObjectStore {
   Result<ObjectMeta> PublishVersioned(const std::string& bucket, const std::string& key,
                                       StagedNode staged, ObjectMeta meta,
                                       const dirops::WriteCheck& check,
-                                      const std::string& versioning);
+                                      const std::string& versioning, bool sync_dirops);
   // Puts the plain file's version into the key's history, durably: a hard
   // link (true), or where the backend has none, a rename (false).
   Result<bool> KeepPlainInHistory(const std::string& bucket, const std::string& key,

@@ -66,7 +66,8 @@ Result<ObjectMeta> FsObjectStore::Publish(const std::string& bucket, const std::
     if (!versioning.ok()) return versioning.status();
     if (!versioning->empty()) {
       auto gate = bucket_gate_.Write(bucket);
-      return PublishVersioned(bucket, key, std::move(staged), std::move(meta), check, *versioning);
+      return PublishVersioned(bucket, key, std::move(staged), std::move(meta), check, *versioning,
+                              sync_dirops);
     }
   }
   auto gate = bucket_gate_.Write(bucket);

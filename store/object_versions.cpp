@@ -1,9 +1,16 @@
 // S3 versioning over the plain-file namespace (layout: versions_dir.h).
 //
-// Every write of a versioned bucket is made synchronously (sync fallback
-// "versioned") under the key's version lock, in an order that leaves, after
-// kill -9 or a power cut at any point, every answered version in place and
-// the latest right:
+// With async dirops a PUT while versioning is Enabled is one intent of the
+// engine (OpOptions::displace_to): the old latest is displaced to its history
+// entry and the new file linked, answered once the intent is journaled; until
+// the applier has moved it, the old latest is read at its entry's path from
+// the engine's overlay (Namespace::Displaced), so GET/HEAD ?versionId and
+// ListObjectVersions see it at once. Replay repeats either step idempotently.
+//
+// Every other write of a versioned bucket (and every one with sync dirops)
+// is made synchronously (sync fallback "versioned") under the key's version
+// lock, in an order that leaves, after kill -9 or a power cut at any point,
+// every answered version in place and the latest right:
 //   PUT     the old latest is hard-linked into the key's history and that
 //           directory synced; then the new file is renamed over the key (its
 //           parent synced). A crash in between leaves the old latest under
@@ -23,6 +30,7 @@
 #include <algorithm>
 
 #include "base/hash.h"
+#include "dirops/displace.h"
 #include "fs/backend_util.h"
 #include "store/fs_object_store.h"
 #include "store/key_cursor.h"
@@ -108,8 +116,14 @@ Result<FsObjectStore::KeyHistory> FsObjectStore::LoadHistory(const std::string& 
   } else if (!view.status().Is(StatusCode::kNotFound)) {
     return view.status();
   }
-  auto names = ReadVersionNames(*backend_, VersionDirOf(bucket, key));
+  // The versions answered writes are moving into the history, read before
+  // the history itself: one applied in between is then found on disk.
+  auto moved = ns_->Displaced(ObjectNode(bucket, key));
+  if (!moved.ok()) return moved.status();
+  const std::string dir = VersionDirOf(bucket, key);
+  auto names = ReadVersionNames(*backend_, dir);
   if (!names.ok()) return names.status();
+  AddPendingVersionNames(*names, *moved, dir);
   bool null_seen = false;
   if (history.plain) {
     const std::string& id = history.plain->meta.version_id;
@@ -152,8 +166,18 @@ Result<FsObjectStore::KeyHistory> FsObjectStore::LoadHistory(const std::string& 
 Result<FsObjectStore::Found> FsObjectStore::OpenEntry(const std::string& bucket,
                                                       const std::string& key,
                                                       const VersionName& name) {
-  auto file = backend_->Open(VersionDirOf(bucket, key) + "/" + EncodeVersionName(name),
-                             fs::Backend::OpenMode::kRead);
+  const std::string path = VersionDirOf(bucket, key) + "/" + EncodeVersionName(name);
+  // Still being moved there by an answered write: read where it is now.
+  auto moved = ns_->Displaced(ObjectNode(bucket, key));
+  if (!moved.ok()) return moved.status();
+  for (auto& [to, view] : *moved) {
+    if (to != path) continue;
+    auto meta = MetaOfNode(*backend_, dirops::NodePath{to, dirops::NodeKind::kFile}, view);
+    if (!meta.ok()) return meta.status();
+    meta->version_id = name.S3Id();
+    return Found{std::move(*meta), std::move(view.data)};
+  }
+  auto file = backend_->Open(path, fs::Backend::OpenMode::kRead);
   if (!file.ok()) return fs::IsMissing(file.status()) ? NoSuchVersion() : file.status();
   std::shared_ptr<fs::File> data = std::move(*file);
   auto meta = ReadObjectMeta(*data);
@@ -167,22 +191,15 @@ Result<bool> FsObjectStore::KeepPlainInHistory(const std::string& bucket, const 
   if (Status s = MakeVersionDir(*backend_, bucket, key, options_.fsync); !s.ok()) {
     return S3StatusOf(s, key);
   }
-  const std::string dir = VersionDirOf(bucket, key);
-  const std::string path = ObjectPath(bucket, key);
-  const std::string entry = dir + "/" + EncodeVersionName(history.plain_name);
   // A hard link keeps the plain file in place: readers and listings see the
   // key throughout. Without links, a rename, and the key has no file until
-  // the caller links the next one.
-  Status s = backend_->Link(path, entry);
-  const bool linked = s.ok();
-  if (!linked) {
-    if (!s.IsErrno(ENOTSUP) && !s.IsErrno(EPERM) && !s.IsErrno(EXDEV)) return s;
-    if (s = backend_->Rename(path, entry); !s.ok()) return s;
-  }
-  if (options_.fsync) {
-    if (s = backend_->SyncDir(dir); !s.ok()) return s;
-  }
-  return linked;
+  // the caller links the next one. Its bytes are made durable first: an
+  // async create's may not be yet (dirops/displace.h).
+  auto moved = dirops::DisplaceFile(
+      *backend_, ObjectPath(bucket, key),
+      VersionDirOf(bucket, key) + "/" + EncodeVersionName(history.plain_name), options_.fsync);
+  if (!moved.ok()) return moved.status();
+  return *moved != dirops::Displacement::kRenamed;
 }
 
 Status FsObjectStore::RemovePlain(const std::string& bucket, const std::string& key, bool linked) {
@@ -244,18 +261,36 @@ Status FsObjectStore::DropDuplicate(const std::string& bucket, const std::string
 Result<ObjectMeta> FsObjectStore::PublishVersioned(const std::string& bucket,
                                                    const std::string& key, StagedNode staged,
                                                    ObjectMeta meta, const dirops::WriteCheck& check,
-                                                   const std::string& versioning) {
+                                                   const std::string& versioning,
+                                                   bool sync_dirops) {
   const dirops::NodePath node = ObjectNode(bucket, key);
   auto lock = LockVersions(bucket, key);
-  if (Status s = ns_->WaitNode(node); !s.ok()) return s;
-  auto history = LoadHistory(bucket, key);
-  if (!history.ok()) return history.status();
-  if (Status s = DropDuplicate(bucket, key, *history); !s.ok()) return s;
+  const bool enabled = versioning == kEnabled;
+  // With async dirops an Enabled write is one intent of the engine: the old
+  // latest displaced into the history and the new one linked, answered once
+  // journaled, read from the overlay at both paths until applied. What a
+  // crash left to clean up (a duplicate, stale entries) takes the sync path.
+  bool as_intent = enabled && options_.async_dirops;
+  std::optional<KeyHistory> history;
+  auto load = [&]() -> Status {
+    auto loaded = LoadHistory(bucket, key);
+    if (!loaded.ok()) return loaded.status();
+    history = std::move(*loaded);
+    return Status::Ok();
+  };
+  if (as_intent) {
+    if (Status s = load(); !s.ok()) return s;
+    as_intent = !history->duplicate && history->stale.empty();
+  }
+  if (!as_intent) {
+    if (Status s = ns_->WaitNode(node); !s.ok()) return s;
+    if (Status s = load(); !s.ok()) return s;
+    if (Status s = DropDuplicate(bucket, key, *history); !s.ok()) return s;
+  }
   if (check) {
     Status s = check(history->plain_view ? &*history->plain_view : nullptr);
     if (!s.ok()) return S3StatusOf(s, key);
   }
-  const bool enabled = versioning == kEnabled;
   uint64_t newest = history->plain ? history->plain_name.stamp : 0;
   if (!history->older.empty()) newest = std::max(newest, history->older.front().stamp);
   meta.version_id = enabled ? EncodeVersionId(version_clock_.Next(newest + 1)) : "";
@@ -274,13 +309,26 @@ Result<ObjectMeta> FsObjectStore::PublishVersioned(const std::string& bucket,
   // Suspended: a null latest is replaced in place; any other latest is kept.
   const bool keep_plain = history->plain && (enabled || !history->plain_name.null);
   bool linked = false;
-  if (keep_plain) {
+  OpOptions op = VersionedOp();
+  if (as_intent) {
+    op = OpOptions{};
+    op.sync = sync_dirops;  // the engine then moves and links before answering
+    if (keep_plain) {
+      // Its directory made now (once per key), so that a version entry of a
+      // key above standing in the way is refused before the answer.
+      if (Status s = MakeVersionDir(*backend_, bucket, key, options_.fsync); !s.ok()) {
+        return S3StatusOf(s, key);
+      }
+      op.displace_to = VersionDirOf(bucket, key) + "/" + EncodeVersionName(history->plain_name);
+    }
+  } else if (keep_plain) {
     auto kept = KeepPlainInHistory(bucket, key, *history);
     if (!kept.ok()) return kept.status();
     linked = *kept;
   }
-  auto mtime = ns_->Publish(node, std::move(staged), {}, VersionedOp());
+  auto mtime = ns_->Publish(node, std::move(staged), {}, op);
   if (!mtime.ok()) {
+    if (as_intent) return S3StatusOf(mtime.status(), key);  // the engine undid its move
     // The old latest stays the latest either way; its history name goes, or
     // (renamed there) it goes back in place.
     if (keep_plain && linked) (void)RemoveEntries(bucket, key, {history->plain_name});

@@ -34,6 +34,29 @@ Result<std::vector<VersionName>> ReadVersionNames(fs::Backend& backend, const st
   return names;
 }
 
+void AddPendingVersionNames(std::vector<VersionName>& names,
+                            const std::vector<dirops::DisplacedView>& moved,
+                            const std::string& dir) {
+  std::vector<std::pair<std::string, VersionName>> all;
+  for (const VersionName& name : names) all.emplace_back(EncodeVersionName(name), name);
+  const size_t on_disk = all.size();
+  for (const auto& [path, view] : moved) {
+    if (!path.starts_with(dir) || path.size() <= dir.size() || path[dir.size()] != '/') continue;
+    const std::string entry = path.substr(dir.size() + 1);
+    auto name = DecodeVersionName(entry);
+    if (!name || entry.find('/') != std::string::npos) continue;
+    // Applied between the caller's two reads: on disk too.
+    auto same = [&entry](const auto& e) { return e.first == entry; };
+    if (std::none_of(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(on_disk), same)) {
+      all.emplace_back(entry, *name);
+    }
+  }
+  if (all.size() == on_disk) return;
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  names.clear();
+  for (auto& [text, name] : all) names.push_back(name);
+}
+
 Status MakeVersionDir(fs::Backend& backend, const std::string& bucket, const std::string& key,
                       bool fsync) {
   Status s = fs::MakeDirs(backend, VersionDirOf(bucket, key), fsync);

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "dirops/namespace.h"
 #include "fs/backend.h"
 #include "store/version_id.h"
 
@@ -39,6 +40,13 @@ std::string VersionDirOf(const std::string& bucket, const std::string& key);
 // The version entries of a key's directory, newest first; none when it is
 // missing. Subdirectories (other keys' histories) and foreign names are skipped.
 Result<std::vector<VersionName>> ReadVersionNames(fs::Backend& backend, const std::string& dir);
+
+// Adds to `names` (newest first, as ReadVersionNames gives them) the
+// entries of `dir` that answered writes have moved there but the applier not
+// yet (dirops::Namespace::Displaced): a reader sees them before they land.
+void AddPendingVersionNames(std::vector<VersionName>& names,
+                            const std::vector<dirops::DisplacedView>& moved,
+                            const std::string& dir);
 
 // Makes a key's directory (and those above it) when missing; with `fsync`,
 // each one made is durable in its parent.

@@ -24,7 +24,8 @@ and the kill, gateway b runs beside it on the same root the whole time and must 
 every op a answered once it has adopted a's journal (within ADOPT_TIMEOUT); a is then
 restarted with its id, must replay nothing (b did), and takes the next storm.
 
-With --versioned the bucket has versioning enabled (every write is then synchronous,
+With --versioned the bucket has versioning enabled (with async dirops a PUT is then one
+async intent, the old latest displaced into the key's history; deletes are synchronous,
 counted as sync fallback "versioned") and the storm also deletes older versions by id.
 Besides the checks above, every answered version that was not deleted by id is listed
 by ListObjectVersions in answer order (newest first) with its ETag and size, the

@@ -64,7 +64,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     record.append(in.substr(kRecordHeaderSize));
     SealRecords(&record, kSeed);
     DecodeRecords(record, kSeed);
-    DecodeRecords(record, kSeed, kJournalFormatVersion - 1);
+    DecodeRecords(record, kSeed, kNodeRecordFormat);
+    DecodeRecords(record, kSeed, kNodeRecordFormat - 1);
   }
   return 0;
 }

@@ -111,7 +111,7 @@ class Run {
  private:
   std::unique_ptr<ObjectStore> OpenStore(std::unique_ptr<fs::Backend> backend) {
     StoreOptions options;
-    options.async_dirops = async_;  // versioned writes are synchronous in both modes
+    options.async_dirops = async_;
     options.fsync = true;
     options.gateway_id = "test";
     auto store = ObjectStore::Open(std::move(backend), options, metrics_);
@@ -318,12 +318,23 @@ TEST(VersionsCrashPointTest, SuspendedDeleteReplacesTheNullVersionWithAMarker) {
                        kSync);
 }
 
-// Versioned writes go sync under the async engine too, but there they pass
-// its journal, staging pool and applier (every run waits for the pool's first
-// fill: seconds, so two cases only).
+// Under the async engine a PUT is one intent (the old latest displaced, the
+// new one linked) answered once journaled, and the applier's steps are crash
+// points too; a DELETE goes sync there but passes its journal, staging pool
+// and applier (every run waits for the pool's first fill: seconds, so few cases).
 TEST(VersionsCrashPointTest, PutOverALatestUnderTheAsyncEngine) {
   CheckEveryCrashPoint(
       {"async PUT over a latest", PutThree, [](Model& m) { return m.Put("d/k", "four"); }}, kAsync);
+}
+
+TEST(VersionsCrashPointTest, PutOverADeleteMarkerUnderTheAsyncEngine) {
+  CheckEveryCrashPoint({"async PUT over a marker",
+                        [](Model& m) {
+                          PutThree(m);
+                          ASSERT_TRUE(m.Delete("d/k").ok());
+                        },
+                        [](Model& m) { return m.Put("d/k", "back"); }},
+                       kAsync);
 }
 
 TEST(VersionsCrashPointTest, DeleteMakesAMarkerUnderTheAsyncEngine) {

@@ -1,0 +1,50 @@
+#include "dirops/displace.h"
+
+#include "fs/backend_util.h"
+
+namespace fsgate::dirops {
+
+Result<Displacement> DisplaceFile(fs::Backend& backend, const std::string& from,
+                                  const std::string& to, bool fsync) {
+  if (backend.Stat(to).ok()) return Displacement::kNothing;
+  if (fsync) {
+    // Its bytes too: an applied create's are made durable by the applier's
+    // syncfs, maybe not run yet, and once its name moves durably, replay takes
+    // that create for done (its staging name gone). Clean, this costs little.
+    auto file = backend.Open(from, fs::Backend::OpenMode::kRead);
+    if (!file.ok()) {
+      if (fs::IsMissing(file.status())) return Displacement::kNothing;
+      return file.status();
+    }
+    if (Status s = (*file)->Sync(); !s.ok()) return s;
+  }
+  const std::string dir = fs::ParentPath(to);
+  Displacement how = Displacement::kLinked;
+  Status s;
+  // A directory above `to` goes missing between its making and the link only
+  // when a prune of the caller's emptied directories raced it: made again.
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    if (s = fs::MakeDirs(backend, dir, fsync); !s.ok()) return s;
+    s = how == Displacement::kLinked ? backend.Link(from, to) : backend.Rename(from, to);
+    if (how == Displacement::kLinked &&
+        (s.IsErrno(ENOTSUP) || s.IsErrno(EPERM) || s.IsErrno(EXDEV))) {
+      how = Displacement::kRenamed;
+      s = backend.Rename(from, to);
+    }
+    if (!fs::IsMissing(s)) break;
+    if (!backend.Stat(from).ok()) return Displacement::kNothing;  // nothing at the name
+  }
+  if (!s.ok()) return s;
+  if (fsync) {
+    if (Status sync = backend.SyncDir(dir); !sync.ok()) return sync;
+  }
+  return how;
+}
+
+void UndoDisplace(fs::Backend& backend, const std::string& from, const std::string& to,
+                  Displacement how) {
+  if (how == Displacement::kLinked) (void)backend.Unlink(to);
+  if (how == Displacement::kRenamed) (void)backend.Rename(to, from);
+}
+
+}  // namespace fsgate::dirops
