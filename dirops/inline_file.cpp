@@ -51,13 +51,13 @@ std::shared_ptr<fs::File> MakeInlineFile(std::shared_ptr<const std::string> data
 }
 
 Status WriteInlineBody(fs::File& file, const std::string& data) {
-  // A staging file is empty unless an earlier attempt wrote it. Truncating an
-  // empty file to zero is not free: ext4 then flushes the file on close.
-  auto st = file.Stat();
-  if (!st.ok()) return st.status();
-  if (Status s = file.PWrite(0, data); !s.ok()) return s;
-  if (st->size > data.size()) return file.Truncate(data.size());
-  return Status::Ok();
+  // A staging file is created empty (the delegated pool adopts only empty
+  // ones) and only this body is ever written into it, so whatever an earlier
+  // attempt left is a prefix of `data`: writing it whole leaves exactly `data`,
+  // with no fstat to learn the size and no truncate (truncating an empty file
+  // to zero is not free: ext4 then flushes the file on close). Measured: one
+  // syscall less per applied inline create.
+  return file.PWrite(0, data);
 }
 
 }  // namespace fsgate::dirops

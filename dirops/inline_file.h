@@ -12,7 +12,7 @@ namespace fsgate::dirops {
 std::shared_ptr<fs::File> MakeInlineFile(std::shared_ptr<const std::string> data, int64_t mtime_ns);
 
 // Writes a body that rode inline (in memory or in the journal) into an open
-// staging file, whatever an earlier attempt left in it.
+// staging file that is empty or holds what an earlier attempt wrote of it.
 Status WriteInlineBody(fs::File& file, const std::string& data);
 
 }  // namespace fsgate::dirops

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <random>
 
 #include "base/hash.h"
 
@@ -13,6 +14,28 @@ std::chrono::nanoseconds ThreadCpuTime() {
   struct timespec ts {};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
+// A staging file's name only needs to be unique, never secret: it is created
+// O_EXCL under .fsgate/staging, which no S3 request names. So names come from
+// a per-thread generator seeded once from the system's entropy, not from
+// RAND_bytes, whose fork check costs a getpid syscall per name (one of the
+// refill's 4-6 syscalls per file).
+std::string StagingName(std::string_view prefix) {
+  thread_local std::mt19937_64 rng = [] {
+    std::random_device entropy;  // 32 bits a draw: 128 bits of seed
+    std::seed_seq seed{entropy(), entropy(), entropy(), entropy()};
+    return std::mt19937_64(seed);
+  }();
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(prefix);
+  // 96 bits, the 24 hex digits RandomHex(12) gave.
+  const auto append_hex = [&](uint64_t bits, int digits) {
+    for (; digits > 0; --digits, bits >>= 4) out.push_back(kDigits[bits & 0xf]);
+  };
+  append_hex(rng(), 16);
+  append_hex(rng(), 8);
+  return out;
 }
 
 StagingDirs::Options WithDefaultClock(StagingDirs::Options options) {
@@ -36,7 +59,7 @@ Result<StagingDirs::NewFile> StagingDirs::Create(std::string_view prefix) {
     ++generations_.back().creating;
     out.dir = generations_.back().dir;
   }
-  out.path = out.dir + "/" + std::string(prefix) + RandomHex(12);
+  out.path = out.dir + "/" + StagingName(prefix);
   const std::chrono::nanoseconds cpu_before = options_.thread_cpu_time();
   auto file = backend_.Open(out.path, fs::Backend::OpenMode::kCreateExclusive);
   const std::chrono::nanoseconds cpu_spent = options_.thread_cpu_time() - cpu_before;

@@ -74,11 +74,11 @@ Status SyncNamespace::MakeParents(const std::string& top, const std::string& nam
 }
 
 Status SyncNamespace::PublishFile(const std::string& top, const std::string& name,
-                                  const StagingFile& file, bool no_replace) {
+                                  const StagingFile& file, bool no_replace, fs::FileStat* linked) {
   const std::string path = NodeFsPath(top, name);
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-    Status s =
-        no_replace ? backend_.RenameNoReplace(file.path, path) : backend_.Rename(file.path, path);
+    Status s = no_replace ? backend_.RenameNoReplace(file.path, path)
+                          : backend_.RenameAndStat(file.path, path, linked);
     if (s.ok()) return fsync_ ? backend_.SyncDir(fs::ParentPath(path)) : Status::Ok();
     if (no_replace && s.IsErrno(EEXIST)) {
       auto there = backend_.Stat(path);
@@ -161,14 +161,15 @@ Result<int64_t> SyncNamespace::PublishLinked(const std::string& top, const std::
   if (node.inline_data) {
     if (Status s = MaterializeInline(backend_, node, attr_names_, fsync_); !s.ok()) return s;
   }
-  if (Status s = PublishFile(top, name, node.file, no_replace); !s.ok()) return s;
-  int64_t mtime_ns = node.mtime_ns;
-  auto st = backend_.Stat(NodeFsPath(top, name));
-  if (st.ok()) {
-    mtime_ns = st->mtime_ns;
-    if (linked) *linked = *st;
+  fs::FileStat st;  // ino 0 until a stat answers
+  if (Status s = PublishFile(top, name, node.file, no_replace, &st); !s.ok()) return s;
+  if (st.ino == 0) {
+    auto stat = backend_.Stat(NodeFsPath(top, name));
+    if (!stat.ok()) return node.mtime_ns;
+    st = *stat;
   }
-  return mtime_ns;
+  if (linked) *linked = st;
+  return st.mtime_ns;
 }
 
 std::vector<KeyLocks::Held> SyncNamespace::LockKey(const std::string& top,

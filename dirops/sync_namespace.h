@@ -73,8 +73,10 @@ class SyncNamespace : public Namespace {
                                                           bool may_wait);
 
  private:
+  // `linked`: what the name holds right after a replacing rename, when the
+  // backend learned it with the rename (ino 0 otherwise).
   Status PublishFile(const std::string& top, const std::string& name, const StagingFile& file,
-                     bool no_replace);
+                     bool no_replace, fs::FileStat* linked);
   Status PublishDir(const std::string& top, const std::string& name, const StagedNode& node);
   // mkdir -p of the directories between the top and `path` (exclusive of
   // `path` unless `include_last`), fsyncing the parents of new ones.

@@ -142,6 +142,16 @@ class Backend {
   virtual Status Unlink(const std::string& path) = 0;
   // Atomically replaces `to` if it exists (rename(2) semantics).
   virtual Status Rename(const std::string& from, const std::string& to) = 0;
+  // Rename, then `linked` set to what `to` names right after it (left as it
+  // was when that stat fails): how a publish learns the linked node's inode
+  // and mtime. By default the two calls; posix stats the name through the
+  // directory descriptor the rename used, an fstatat where the path's stat
+  // was an openat2, an fstatat and a close per applied create.
+  virtual Status RenameAndStat(const std::string& from, const std::string& to, FileStat* linked) {
+    if (Status s = Rename(from, to); !s.ok()) return s;
+    if (auto st = Stat(to); st.ok()) *linked = *st;
+    return Status::Ok();
+  }
   // Like Rename, but EEXIST when `to` exists: the test and the link are one
   // step of the filesystem, so of two processes (two gateways on one root)
   // creating one name, exactly one succeeds — what a local lock cannot give.

@@ -439,12 +439,20 @@ class PosixBackend final : public Backend {
   }
 
   Status Rename(const std::string& from, const std::string& to) override {
+    return RenameAndStat(from, to, nullptr);
+  }
+
+  Status RenameAndStat(const std::string& from, const std::string& to, FileStat* linked) override {
     auto src = ResolveParentOf(from, "rename");
     if (!src.ok()) return src.status();
     auto dst = ResolveParentOf(to, "rename");
     if (!dst.ok()) return dst.status();
     if (::renameat(src->fd, src->name.c_str(), dst->fd, dst->name.c_str()) != 0) {
       return ErrnoStatus("rename", from + " -> " + to);
+    }
+    struct stat st {};
+    if (linked != nullptr && ::fstatat(dst->fd, dst->name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+      *linked = ToFileStat(st);
     }
     return Status::Ok();
   }

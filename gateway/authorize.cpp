@@ -192,7 +192,7 @@ constexpr std::string_view kExpectedBucketOwner = "x-amz-expected-bucket-owner";
 // client's guard against a bucket that changed hands.
 bool AuthorizeBucket(S3Context& ctx, const std::string& bucket, const std::string& key,
                      std::string_view action, std::string_view expected_owner_header,
-                     store::BucketAttributes& attributes) {
+                     store::BucketAttributes& attributes, bool* found = nullptr) {
   auto info = ctx.store.HeadBucket(bucket);
   if (!info.ok()) {
     // A bucket whose owner cannot be read is nobody's to use: fail closed.
@@ -202,6 +202,7 @@ bool AuthorizeBucket(S3Context& ctx, const std::string& bucket, const std::strin
     }
     return true;
   }
+  if (found != nullptr) *found = true;
   attributes = std::move(info->attributes);
   if (const std::string* expected = ctx.request.Header(expected_owner_header);
       expected != nullptr && *expected != attributes.owner) {
@@ -275,7 +276,7 @@ bool Authorize(S3Context& ctx) {
   std::string action(ctx.row != nullptr ? ctx.row->action : "");
   if (ctx.request.HasQuery("versionId")) action = VersionAction(action);
   if (!AuthorizeBucket(ctx, ctx.bucket, ctx.key, action, kExpectedBucketOwner,
-                       ctx.bucket_attributes)) {
+                       ctx.bucket_attributes, &ctx.bucket_found)) {
     return false;
   }
   if (access == Access::kBucketOwnerAndCopySource) {

@@ -303,6 +303,7 @@ void PutObject(S3Context& ctx) {
   put.conditions = WriteConditionsFrom(ctx.request);
   put.sync_dirops = ctx.SyncDiropsRequested();
   put.expected_size = declared ? static_cast<int64_t>(*declared) : -1;
+  put.bucket_found = ctx.bucket_found;
   store::ObjectMeta meta = put.meta;
   auto writer = ctx.store.BeginPut(std::move(put));
   if (!writer.ok()) return ctx.Error(writer.status());

@@ -46,6 +46,7 @@ struct S3Context {
   // The addressed bucket's stored attributes (owner, region), filled in by
   // Authorize when the bucket exists.
   store::BucketAttributes bucket_attributes;
+  bool bucket_found = false;  // Authorize found the addressed bucket
   // Access-Control-* and Vary for a browser's request that a CORS rule of the
   // bucket allows (ApplyCorsRules); on every answer, errors included.
   http::Headers cors_headers;

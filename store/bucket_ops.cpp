@@ -58,9 +58,13 @@ Status FsObjectStore::CheckBucket(const std::string& bucket) {
   return st.ok() ? Status::Ok() : st.status();
 }
 
-Status FsObjectStore::CheckObject(const std::string& bucket, const std::string& key) {
+Status FsObjectStore::ValidateObjectNames(const std::string& bucket, const std::string& key) {
   if (Status s = ValidateBucketName(bucket); !s.ok()) return s;
-  if (Status s = ValidateKey(key); !s.ok()) return s;
+  return ValidateKey(key);
+}
+
+Status FsObjectStore::CheckObject(const std::string& bucket, const std::string& key) {
+  if (Status s = ValidateObjectNames(bucket, key); !s.ok()) return s;
   return CheckBucket(bucket);
 }
 

@@ -136,6 +136,8 @@ class FsObjectStore final : public ObjectStore {
   Result<fs::FileStat> StatBucket(const std::string& bucket);
   // Bucket and key both valid, bucket existing.
   Status CheckObject(const std::string& bucket, const std::string& key);
+  // CheckObject without the bucket's stat.
+  static Status ValidateObjectNames(const std::string& bucket, const std::string& key);
   // The S3 error a failed lookup of `key` means (S3StatusOf); NoSuchKey
   // becomes NoSuchBucket when the bucket is gone.
   Status KeyMissing(const std::string& bucket, const std::string& key, Status engine);

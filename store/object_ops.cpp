@@ -52,9 +52,14 @@ HeaderList WholeObjectChecksums(const ObjectMeta& src) {
 }  // namespace
 
 Result<std::unique_ptr<ObjectWriter>> FsObjectStore::BeginPut(PutRequest request) {
-  if (Status s = CheckObject(request.bucket, request.key); !s.ok()) return s;
-  if (Status s = CheckUserMeta(request.meta); !s.ok()) return s;
   const bool dir_key = IsDirectoryKey(request.key);
+  // A directory object's commit has no versioning lookup to stat the bucket.
+  if (Status s = request.bucket_found && !dir_key ? ValidateObjectNames(request.bucket, request.key)
+                                                  : CheckObject(request.bucket, request.key);
+      !s.ok()) {
+    return s;
+  }
+  if (Status s = CheckUserMeta(request.meta); !s.ok()) return s;
   if (dir_key && request.expected_size > 0) return DirectoryObjectHasData();
   auto staging = ns_->AcquireStaging();
   if (!staging.ok()) return staging.status();

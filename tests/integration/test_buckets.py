@@ -270,3 +270,21 @@ def test_list_buckets_bad_paging_arguments(server, query, message):
     assert r.error_code() == "InvalidArgument"
     assert r.error_field("Message") == message
     assert r.error_field("RequestId")
+
+
+def test_put_into_bucket_removed_by_rmdir_is_no_such_bucket(server, s3):
+    # The gateway has stat'ed the bucket for earlier requests; a POSIX rmdir
+    # behind its back still makes a PUT NoSuchBucket and changes nothing.
+    name = new_name()
+    s3.create_bucket(Bucket=name)
+    s3.head_bucket(Bucket=name)
+    s3.put_object(Bucket=name, Key="d/", Body=b"")
+    s3.delete_object(Bucket=name, Key="d/")
+    path = os.path.join(server.root, name)
+    deadline = time.time() + 10
+    while os.listdir(path) and time.time() < deadline:
+        time.sleep(0.05)
+    os.rmdir(path)
+    for key in ("k", "d2/"):
+        expect_error(s3.put_object, "NoSuchBucket", 404, Bucket=name, Key=key, Body=b"")
+    assert not os.path.exists(path)

@@ -361,6 +361,23 @@ TEST_P(BackendConformance, RenameReplacesAtomically) {
   EXPECT_EQ(Read("d2/other"), "O");
 }
 
+TEST_P(BackendConformance, RenameAndStatAnswersWhatTheNameHoldsAfterIt) {
+  Write("a", "AA");
+  Write("b", "B");
+  ASSERT_TRUE(b().Mkdir("d").ok());
+  Write("d/c", "C");
+  auto before = b().Stat("a");
+  FileStat linked;
+  ASSERT_TRUE(b().RenameAndStat("a", "d/c", &linked).ok());
+  EXPECT_EQ(Read("d/c"), "AA");
+  EXPECT_EQ(linked.ino, before->ino);
+  EXPECT_EQ(linked.size, 2u);
+  EXPECT_TRUE(linked.is_regular);
+  FileStat untouched;
+  EXPECT_TRUE(b().RenameAndStat("a", "e", &untouched).IsErrno(ENOENT));
+  EXPECT_EQ(untouched.ino, 0u);
+}
+
 TEST_P(BackendConformance, RenameNoReplaceRefusesAnExistingName) {
   Write("a", "A");
   Write("b", "B");
