@@ -2,13 +2,19 @@
 // mutating call, as a kill -9 or a power cut would stop a process between two
 // system calls. Armed with n, it lets n mutating calls through (creates,
 // writes, syncs, name changes, xattr changes) and fails that one and every
-// later one with EIO: nothing the process does afterwards reaches the
-// filesystem. Reads pass. Stacked over a PowerCutBackend, a test can stop an
-// operation at each of its steps in turn, cut the power, and check what a
+// later one with ENOTRECOVERABLE: nothing the process does afterwards reaches
+// the filesystem. Reads pass. Stacked over a PowerCutBackend, a test can stop
+// an operation at each of its steps in turn, cut the power, and check what a
 // restart finds — every crash point, not the few a sleep happens to hit.
+//
+// Not EIO, which the applier retries with backoff (about 6 s an op before it
+// gives up): a stopped process retries nothing, and the engine's shutdown
+// waited out those retries at every crash point — a minute for one
+// operation's crash points under the async engine.
 #pragma once
 
 #include <atomic>
+#include <cerrno>
 #include <memory>
 #include <string>
 
@@ -35,7 +41,7 @@ class CrashPointBackend final : public BackendWrapper {
     return true;
   }
   static Status Stopped(const std::string& what) {
-    return Status::Errno(EIO, "stopped at a crash point: " + what);
+    return Status::Errno(ENOTRECOVERABLE, "stopped at a crash point: " + what);
   }
 
   std::string Name() const override { return "crashpoint(" + target().Name() + ")"; }
