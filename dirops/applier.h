@@ -181,6 +181,8 @@ class Applier {
   Status ApplyOnce(const Intent& intent);
   Status ApplyCreate(const Intent& intent);
   Status ApplyUnlink(const Intent& intent);
+  // Replay of a create whose staging name is gone (see the .cpp).
+  Status RestoreInlineBody(const Intent& intent);
   void RecordFailure(const Intent& intent, const Status& status, int attempts);
   bool HasPendingLocked(const std::string& top, const std::string& prefix, bool exact) const;
 

@@ -122,13 +122,34 @@ Status Applier::ApplyUnlink(const Intent& in) {
   return Status::Ok();
 }
 
+// The rename that consumed the staging name may have become durable before
+// the body the applier wrote into the file: ext4 commits every name change
+// with any fsync (one journal for the filesystem) or a sync of the directory
+// by another op, while delayed allocation writes the data later — after a
+// power cut the node is there, empty. A body that rode in the journal is
+// written again while the node still holds this create's file (its seq
+// stamp; a later create's file is left alone); recovery's syncfs then makes it
+// durable. Bodies staged as files were synced before the create was answered.
+Status Applier::RestoreInlineBody(const Intent& in) {
+  if (!in.inline_data) return Status::Ok();
+  const std::string path = NodeFsPath(in.top, in.name);
+  auto seq = ReadFileSeq(backend_, path, apply_ns_.attr_names());
+  if (!seq.ok()) return fs::IsMissing(seq.status()) ? Status::Ok() : seq.status();
+  if (*seq != in.seq) return Status::Ok();
+  auto file = backend_.Open(path, fs::Backend::OpenMode::kReadWrite);
+  if (!file.ok()) return file.status();
+  if (Status s = WriteInlineBody(**file, *in.inline_data); !s.ok()) return s;
+  if (Status s = (*file)->SetMtime(in.mtime_ns); !s.ok()) return s;
+  return (*file)->Close();
+}
+
 Status Applier::Replay(const Intent& in) {
   const std::string path = NodeFsPath(in.top, in.name);
   if (in.op == IntentOp::kCreate) {
     // The staging name is consumed by the rename: gone means already applied.
     auto st = backend_.Stat(in.staging.path);
     if (!st.ok()) {
-      if (fs::IsMissing(st.status())) return Status::Ok();
+      if (fs::IsMissing(st.status())) return RestoreInlineBody(in);
       return st.status();
     }
     // Staging names are random and never reused: the file is the one the
