@@ -10,6 +10,13 @@ from fsgate_server import expect_error
 from test_clients import aws
 
 
+def applied_view(srv, bucket):
+    """The POSIX view once every answered op is applied: an async versioned
+    write lands on disk behind its answer."""
+    srv.wait_drained()
+    return srv.posix_view(bucket)
+
+
 def enable(s3, bucket, status="Enabled"):
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": status})
 
@@ -65,7 +72,7 @@ def test_versions_put_get_delete_marker_and_promotion(any_bucket):
         [("dir/k", ids[2], True), ("dir/k", ids[1], False), ("dir/k", ids[0], False),
          ("dir/k", "null", False)]
     # The POSIX view: the latest is the plain file, nothing else in the bucket.
-    assert srv.posix_view(bucket)[0] == {"dir/k": b"v3"}
+    assert applied_view(srv, bucket)[0] == {"dir/k": b"v3"}
 
     deleted = s3.delete_object(Bucket=bucket, Key="dir/k")
     assert deleted["DeleteMarker"] is True
@@ -75,7 +82,7 @@ def test_versions_put_get_delete_marker_and_promotion(any_bucket):
     assert err["ResponseMetadata"]["HTTPHeaders"]["x-amz-version-id"] == marker
     expect_error(s3.head_object, "405", 405, Bucket=bucket, Key="dir/k", VersionId=marker)
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
-    assert srv.posix_view(bucket) == ({}, set())
+    assert applied_view(srv, bucket) == ({}, set())
     resp, listed = versions_of(s3, bucket)
     assert resp["DeleteMarkers"][0]["IsLatest"] and resp["DeleteMarkers"][0]["VersionId"] == marker
 
@@ -83,7 +90,7 @@ def test_versions_put_get_delete_marker_and_promotion(any_bucket):
     removed = s3.delete_object(Bucket=bucket, Key="dir/k", VersionId=marker)
     assert removed["DeleteMarker"] is True and removed["VersionId"] == marker
     assert s3.get_object(Bucket=bucket, Key="dir/k")["Body"].read() == b"v3"
-    assert srv.posix_view(bucket)[0] == {"dir/k": b"v3"}
+    assert applied_view(srv, bucket)[0] == {"dir/k": b"v3"}
     # Deleting the latest by id promotes the next; an older one just goes.
     s3.delete_object(Bucket=bucket, Key="dir/k", VersionId=ids[2])
     assert s3.get_object(Bucket=bucket, Key="dir/k")["VersionId"] == ids[1]
@@ -91,7 +98,7 @@ def test_versions_put_get_delete_marker_and_promotion(any_bucket):
     expect_error(s3.get_object, "NoSuchVersion", 404, Bucket=bucket, Key="dir/k", VersionId=ids[0])
     _, listed = versions_of(s3, bucket)
     assert [v for _, v, _, _, _ in listed] == [ids[1], "null"]
-    assert srv.posix_view(bucket)[0] == {"dir/k": b"v2"}
+    assert applied_view(srv, bucket)[0] == {"dir/k": b"v2"}
 
 
 def test_suspended_puts_replace_the_null_version(any_bucket):
