@@ -281,13 +281,9 @@ Result<int64_t> AsyncNamespace::Publish(const NodePath& at, StagedNode node,
   const bool displacing = !options.displace_to.empty();
   std::optional<NodeView> current;
   if (check || displacing) {
-    if (auto e = overlay_.Get(top, name)) {
-      if (!e->tombstone) current = e->View();
-    } else if (auto v = sync_.FindName(top, name); v.ok()) {
-      current = std::move(*v);
-    } else if (!v.status().Is(StatusCode::kNotFound)) {
-      return v.status();
-    }
+    auto found = CurrentView(top, name);
+    if (!found.ok()) return found.status();
+    current = std::move(*found);
   }
   if (check) {
     if (Status s = check(current ? &*current : nullptr); !s.ok()) return s;
@@ -385,9 +381,27 @@ Status AsyncNamespace::Remove(const NodePath& at, OpOptions options) {
   return RemoveName(top, name, options);
 }
 
+Result<std::optional<NodeView>> AsyncNamespace::CurrentView(const std::string& top,
+                                                            const std::string& name) {
+  if (auto e = overlay_.Get(top, name)) {
+    if (e->tombstone) return std::optional<NodeView>();
+    return std::optional<NodeView>(e->View());
+  }
+  auto v = sync_.FindName(top, name);
+  if (v.ok()) return std::optional<NodeView>(std::move(*v));
+  if (v.status().Is(StatusCode::kNotFound)) return std::optional<NodeView>();
+  return v.status();
+}
+
 Status AsyncNamespace::RemoveName(const std::string& top, const std::string& name,
                                   OpOptions options) {
   auto lock = locks_.LockPaths(top, {name});
+  if (options.remove_check != nullptr) {
+    auto current = CurrentView(top, name);
+    if (!current.ok()) return current.status();
+    if (Status s = (*options.remove_check)(*current ? &**current : nullptr); !s.ok()) return s;
+    options.remove_check = nullptr;  // held: a sync fallback below need not read it again
+  }
   UnlinkPlan plan = PlanUnlink(top, name, options, 0);
   if (plan.fallback) {
     metrics_.SyncFallback(FallbackLabel(*plan.fallback));

@@ -112,6 +112,9 @@ class AsyncNamespace final : public Namespace {
   Result<int64_t> PublishSync(const std::string& top, const std::string& name, StagedNode node,
                               const WriteCheck& check, OpOptions options);
   Status RemoveName(const std::string& top, const std::string& name, OpOptions options);
+  // The name's current version as answered: the overlay's, else the
+  // filesystem's; nullopt when absent or pending unlink. Under the name's lock.
+  Result<std::optional<NodeView>> CurrentView(const std::string& top, const std::string& name);
   // `more`: ops about to join the backlog with this one (a batch).
   bool BacklogFull(size_t more = 0) const;
   // What a DELETE of top/name takes, decided under its name lock: an unlink

@@ -117,6 +117,11 @@ struct OpOptions {
   // name's order, replayed as one. Until applied, the moved file is read at
   // that path through Displaced(). Empty: the file replaced goes.
   std::string displace_to{};
+  // Remove only: the caller's condition (a conditional DeleteObject), seen
+  // with the node's current version (nullptr: absent) under the name's lock,
+  // atomically with the unlink, as Publish's check; an error leaves the node.
+  // Borrowed for the call. RemoveMany takes none.
+  const WriteCheck* remove_check = nullptr;
 };
 
 // A file a pending create moves away from its node (OpOptions::displace_to):

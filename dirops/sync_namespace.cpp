@@ -212,6 +212,11 @@ Status SyncNamespace::RemoveName(const std::string& top, const std::string& name
   const std::string path = NodeFsPath(top, name);
   {
     auto lock = LockKey(top, name);
+    if (options.remove_check != nullptr) {
+      auto current = FindName(top, name);
+      if (!current.ok() && !current.status().Is(StatusCode::kNotFound)) return current.status();
+      if (Status s = (*options.remove_check)(current.ok() ? &*current : nullptr); !s.ok()) return s;
+    }
     if (IsDirName(name)) {
       auto st = backend_.Stat(path);
       if (!st.ok() || !st->is_dir) return IsAbsent(st.status()) ? Status::Ok() : st.status();

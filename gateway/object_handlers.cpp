@@ -318,17 +318,34 @@ void PutObject(S3Context& ctx) {
 void GetObject(S3Context& ctx) { GetOrHead(ctx); }
 void HeadObject(S3Context& ctx) { GetOrHead(ctx); }
 
+namespace {
+
+// DeleteObject, or one key of DeleteObjects, in a bucket that has versions,
+// by version id, or conditional.
+Result<store::DeletedVersion> DeleteOneVersion(S3Context& ctx, const std::string& key,
+                                               const std::string& version_id,
+                                               const store::DeleteConditions& conditions) {
+  if (Status s = CheckVersionRemovable(ctx, key, version_id); !s.ok()) return s;
+  if (conditions.Any()) {
+    return ctx.store.DeleteObjectIf(ctx.bucket, key, version_id, conditions,
+                                    ctx.SyncDiropsRequested());
+  }
+  return ctx.store.DeleteObjectVersion(ctx.bucket, key, version_id, ctx.SyncDiropsRequested());
+}
+
+}  // namespace
+
 void DeleteObject(S3Context& ctx) {
   std::string version_id;
   if (!ReadVersionId(ctx, version_id)) return;
-  if (version_id.empty() && !BucketHasVersions(ctx)) {
+  store::DeleteConditions conditions;
+  if (Status s = DeleteConditionsFrom(ctx.request, conditions); !s.ok()) return ctx.Error(s);
+  if (version_id.empty() && !conditions.Any() && !BucketHasVersions(ctx)) {
     Status s = ctx.store.DeleteObject(ctx.bucket, ctx.key, ctx.SyncDiropsRequested());
     if (!s.ok()) return ctx.Error(s);
     return ctx.SendEmpty(204);
   }
-  if (Status s = CheckVersionRemovable(ctx, ctx.key, version_id); !s.ok()) return ctx.Error(s);
-  auto deleted =
-      ctx.store.DeleteObjectVersion(ctx.bucket, ctx.key, version_id, ctx.SyncDiropsRequested());
+  auto deleted = DeleteOneVersion(ctx, ctx.key, version_id, conditions);
   if (!deleted.ok()) return ctx.Error(deleted.status());
   http::Headers extra;
   if (deleted->delete_marker) extra.emplace_back("x-amz-delete-marker", "true");
@@ -356,8 +373,10 @@ void DeleteObjects(S3Context& ctx) {
   }
   // One store call for the whole batch: async unlinks share one journal sync.
   // An empty or invalid key gets its InvalidArgument entry from the store.
-  // With versions, one call per key: each answers what it removed or made.
-  const bool versioned = BucketHasVersions(ctx) || request->has_version_ids;
+  // With versions or conditions, one call per key: each answers what it
+  // removed or made.
+  const bool versioned =
+      BucketHasVersions(ctx) || request->has_version_ids || request->has_conditions;
   std::vector<Status> results;
   std::vector<store::DeletedVersion> deleted(keys.size());
   if (versioned) {
@@ -368,12 +387,7 @@ void DeleteObjects(S3Context& ctx) {
         results.push_back(S3Error("InvalidArgument", "Invalid version id specified"));
         continue;
       }
-      if (Status s = CheckVersionRemovable(ctx, keys[i], version_id); !s.ok()) {
-        results.push_back(s);
-        continue;
-      }
-      auto one =
-          ctx.store.DeleteObjectVersion(ctx.bucket, keys[i], version_id, ctx.SyncDiropsRequested());
+      auto one = DeleteOneVersion(ctx, keys[i], version_id, request->conditions[i]);
       if (one.ok()) deleted[i] = std::move(*one);
       results.push_back(one.ok() ? Status::Ok() : one.status());
     }

@@ -1,6 +1,9 @@
 #include "gateway/object_headers.h"
 
+#include <charconv>
+
 #include "base/hash.h"
+#include "base/iso8601.h"
 #include "gateway/mime_words.h"
 #include "gateway/s3_time.h"
 #include "store/s3_errors.h"
@@ -127,6 +130,45 @@ store::WriteConditions WriteConditionsFrom(const http::HttpRequest& request) {
   if (const std::string* v = request.Header("if-match")) c.if_match = UnquoteEtag(*v);
   if (const std::string* v = request.Header("if-none-match")) c.if_none_match = UnquoteEtag(*v);
   return c;
+}
+
+Status AddDeleteCondition(DeleteCondition which, std::string_view value,
+                          store::DeleteConditions& out) {
+  switch (which) {
+    case DeleteCondition::kEtag:
+      out.if_match = UnquoteEtag(value);
+      return Status::Ok();
+    case DeleteCondition::kLastModified: {
+      std::optional<int64_t> seconds = ParseHttpDate(value);
+      if (!seconds) seconds = ParseIso8601Seconds(value);
+      if (!seconds) return S3Error("InvalidArgument", "Invalid last modified time specified");
+      out.last_modified_s = seconds;
+      return Status::Ok();
+    }
+    case DeleteCondition::kSize: {
+      uint64_t size = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), size);
+      if (value.empty() || ec != std::errc() || end != value.data() + value.size()) {
+        return S3Error("InvalidArgument", "Invalid size specified");
+      }
+      out.size = size;
+      return Status::Ok();
+    }
+  }
+  return Status::Ok();
+}
+
+Status DeleteConditionsFrom(const http::HttpRequest& request, store::DeleteConditions& out) {
+  constexpr std::pair<const char*, DeleteCondition> kHeaders[] = {
+      {"if-match", DeleteCondition::kEtag},
+      {"x-amz-if-match-last-modified-time", DeleteCondition::kLastModified},
+      {"x-amz-if-match-size", DeleteCondition::kSize}};
+  for (const auto& [name, which] : kHeaders) {
+    if (const std::string* v = request.Header(name)) {
+      if (Status s = AddDeleteCondition(which, *v, out); !s.ok()) return s;
+    }
+  }
+  return Status::Ok();
 }
 
 std::string QuotedEtag(const std::string& etag) { return "\"" + etag + "\""; }

@@ -28,6 +28,18 @@ void AppendMetaHeaders(const store::ObjectMeta& meta, bool include_checksums, ht
 // CompleteMultipartUpload), checked by the store atomically with the commit.
 store::WriteConditions WriteConditionsFrom(const http::HttpRequest& request);
 
+// One condition of a conditional delete as sent, in a header of DeleteObject
+// or an <Object> of DeleteObjects: an ETag (quotes stripped; "*" any), a
+// last-modified time (an HTTP date, or ISO 8601), a size in bytes.
+enum class DeleteCondition { kEtag, kLastModified, kSize };
+// InvalidArgument for a time or size that does not parse.
+[[nodiscard]] Status AddDeleteCondition(DeleteCondition which, std::string_view value,
+                                        store::DeleteConditions& out);
+// If-Match, x-amz-if-match-last-modified-time and x-amz-if-match-size of a
+// DeleteObject, checked by the store atomically with the delete.
+[[nodiscard]] Status DeleteConditionsFrom(const http::HttpRequest& request,
+                                          store::DeleteConditions& out);
+
 // x-amz-checksum-<algorithm> headers for the stored checksums.
 void AppendChecksumHeaders(const store::ObjectMeta& meta, http::Headers& out);
 

@@ -24,6 +24,16 @@ std::optional<DeleteObjectsRequest> ParseDeleteObjects(std::string_view body) {
     request.keys.push_back(ChildText(node, "Key"));
     request.version_ids.push_back(ChildText(node, "VersionId"));
     request.has_version_ids = request.has_version_ids || !request.version_ids.back().empty();
+    store::DeleteConditions& conditions = request.conditions.emplace_back();
+    constexpr std::pair<const char*, DeleteCondition> kFields[] = {
+        {"ETag", DeleteCondition::kEtag},
+        {"LastModifiedTime", DeleteCondition::kLastModified},
+        {"Size", DeleteCondition::kSize}};
+    for (const auto& [name, which] : kFields) {
+      if (!node.child(name)) continue;
+      if (!AddDeleteCondition(which, ChildText(node, name), conditions).ok()) return std::nullopt;
+    }
+    request.has_conditions = request.has_conditions || conditions.Any();
     if (request.keys.size() > kMaxDeleteObjects) return std::nullopt;
   }
   if (request.keys.empty()) return std::nullopt;

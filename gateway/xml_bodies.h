@@ -29,9 +29,13 @@ struct DeleteObjectsRequest {
   // Each key's VersionId as sent (empty when it has none), in the same order.
   std::vector<std::string> version_ids;
   bool has_version_ids = false;
+  // Each key's <ETag>, <LastModifiedTime>, <Size> (a conditional delete of
+  // that key), in the same order.
+  std::vector<store::DeleteConditions> conditions;
+  bool has_conditions = false;
 };
-// <Delete><Quiet/><Object><Key/><VersionId/></Object>...</Delete>: 1 to
-// kMaxDeleteObjects keys.
+// <Delete><Quiet/><Object><Key/><VersionId/><ETag/><LastModifiedTime/><Size/>
+// </Object>...</Delete>: 1 to kMaxDeleteObjects keys.
 std::optional<DeleteObjectsRequest> ParseDeleteObjects(std::string_view body);
 
 // <CompleteMultipartUpload><Part><PartNumber/><ETag/><ChecksumCRC32/>…</Part>...:

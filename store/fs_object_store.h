@@ -69,6 +69,10 @@ class FsObjectStore final : public ObjectStore {
   Result<DeletedVersion> DeleteObjectVersion(const std::string& bucket, const std::string& key,
                                              const std::string& version_id,
                                              bool sync_dirops) override;
+  Result<DeletedVersion> DeleteObjectIf(const std::string& bucket, const std::string& key,
+                                        const std::string& version_id,
+                                        const DeleteConditions& conditions,
+                                        bool sync_dirops) override;
   Result<ObjectMeta> UpdateVersionMeta(const std::string& bucket, const std::string& key,
                                        const std::string& version_id,
                                        const std::function<Status(ObjectMeta&)>& change) override;
@@ -193,6 +197,19 @@ class FsObjectStore final : public ObjectStore {
   };
   Status DropDuplicate(const std::string& bucket, const std::string& key, KeyHistory& history);
   Result<KeyHistory> LoadHistory(const std::string& bucket, const std::string& key);
+  // DeleteObject and DeleteObjectVersion, made only if `conditions` hold
+  // (nullptr: none) for what they remove (delete_conditions.cpp).
+  Status RemoveObject(const std::string& bucket, const std::string& key, bool sync_dirops,
+                      const DeleteConditions* conditions);
+  Result<DeletedVersion> DeleteVersion(const std::string& bucket, const std::string& key,
+                                       const std::string& version_id, bool sync_dirops,
+                                       const DeleteConditions* conditions);
+  // `conditions` against the version `version_id` (empty: the latest) of
+  // `history`, under the key's version lock: whether there is such a version
+  // (a conditional delete of nothing makes no delete marker).
+  Result<bool> CheckVersionConditions(const std::string& bucket, const std::string& key,
+                                      const KeyHistory& history, const std::string& version_id,
+                                      const DeleteConditions& conditions);
   // Serializes the versioned writes of one key (the move of the old latest
   // and the link of the new one are one step to other writers).
   std::unique_lock<std::mutex> LockVersions(const std::string& bucket, const std::string& key);

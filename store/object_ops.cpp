@@ -104,12 +104,7 @@ Result<ObjectMeta> FsObjectStore::HeadObject(const std::string& bucket, const st
 Status FsObjectStore::DeleteObject(const std::string& bucket, const std::string& key,
                                    bool sync_dirops) {
   if (Status s = CheckObject(bucket, key); !s.ok()) return s;
-  OpOptions op;
-  op.sync = sync_dirops;
-  std::unique_lock<std::mutex> nest_lock;
-  if (options_.nest_key_conflicts) nest_lock = nest_locks_.LockKey(bucket, key);
-  auto gate = bucket_gate_.Write(bucket);
-  return S3StatusOf(ns_->Remove(KeyNode(bucket, key), op), key);
+  return RemoveObject(bucket, key, sync_dirops, nullptr);
 }
 
 std::vector<Status> FsObjectStore::DeleteObjects(const std::string& bucket,

@@ -189,6 +189,19 @@ struct DeletedVersion {
   bool delete_marker = false;  // a delete marker was made, or the version removed was one
 };
 
+// Conditions of a conditional delete (DeleteObject's If-Match,
+// x-amz-if-match-last-modified-time and x-amz-if-match-size; DeleteObjects'
+// ETag, LastModifiedTime and Size): each that is set must hold for the
+// version the delete removes or hides (a delete marker has no ETag), checked
+// atomically with the delete; a key or version that is not there is deleted
+// as usual (204), a condition that does not hold is PreconditionFailed.
+struct DeleteConditions {
+  std::optional<std::string> if_match;     // ETag without quotes, or "*"
+  std::optional<int64_t> last_modified_s;  // seconds since the epoch
+  std::optional<uint64_t> size;
+  bool Any() const { return if_match || last_modified_s || size; }
+};
+
 struct VersionListRequest {
   std::string prefix;
   std::string delimiter;
@@ -333,6 +346,12 @@ class ObjectStore {
                                                      const std::string& key,
                                                      const std::string& version_id,
                                                      bool sync_dirops) = 0;
+  // DeleteObjectVersion (DeleteObject without a version, unversioned buckets)
+  // made only if `conditions` hold.
+  virtual Result<DeletedVersion> DeleteObjectIf(const std::string& bucket, const std::string& key,
+                                                const std::string& version_id,
+                                                const DeleteConditions& conditions,
+                                                bool sync_dirops) = 0;
   // Changes the metadata of one version (`version_id` empty: the latest) by
   // `change`, under the key's version lock, so that what it checks of the
   // version (its object lock) still holds when the change is written; an

@@ -466,12 +466,19 @@ Result<DeletedVersion> FsObjectStore::DeleteObjectVersion(const std::string& buc
                                                           const std::string& key,
                                                           const std::string& version_id,
                                                           bool sync_dirops) {
+  return DeleteVersion(bucket, key, version_id, sync_dirops, nullptr);
+}
+
+Result<DeletedVersion> FsObjectStore::DeleteVersion(const std::string& bucket,
+                                                    const std::string& key,
+                                                    const std::string& version_id, bool sync_dirops,
+                                                    const DeleteConditions* conditions) {
   if (Status s = CheckObject(bucket, key); !s.ok()) return s;
   auto versioning = VersioningOf(bucket);
   if (!versioning.ok()) return versioning.status();
   if (versioning->empty() || IsDirectoryKey(key)) {
     if (!version_id.empty() && version_id != kNullVersionId) return DeletedVersion{version_id};
-    if (Status s = DeleteObject(bucket, key, sync_dirops); !s.ok()) return s;
+    if (Status s = RemoveObject(bucket, key, sync_dirops, conditions); !s.ok()) return s;
     return DeletedVersion{version_id};
   }
   const dirops::NodePath node = ObjectNode(bucket, key);
@@ -481,6 +488,11 @@ Result<DeletedVersion> FsObjectStore::DeleteObjectVersion(const std::string& buc
   auto history = LoadHistory(bucket, key);
   if (!history.ok()) return history.status();
   if (Status s = DropDuplicate(bucket, key, *history); !s.ok()) return s;
+  if (conditions != nullptr) {
+    auto there = CheckVersionConditions(bucket, key, *history, version_id, *conditions);
+    if (!there.ok()) return there.status();
+    if (!*there) return DeletedVersion{version_id};  // nothing to delete, no marker made
+  }
   const std::vector<VersionName>& older = history->older;
   if (version_id.empty()) {
     const bool enabled = *versioning == kEnabled;
