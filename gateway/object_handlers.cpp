@@ -322,7 +322,8 @@ void DeleteObject(S3Context& ctx) {
   std::string version_id;
   if (!ReadVersionId(ctx, version_id)) return;
   if (version_id.empty() && !BucketHasVersions(ctx)) {
-    Status s = ctx.store.DeleteObject(ctx.bucket, ctx.key, ctx.SyncDiropsRequested());
+    Status s =
+        ctx.store.DeleteObject(ctx.bucket, ctx.key, ctx.SyncDiropsRequested(), ctx.bucket_found);
     if (!s.ok()) return ctx.Error(s);
     return ctx.SendEmpty(204);
   }
