@@ -51,7 +51,8 @@ class FsObjectStore final : public ObjectStore {
   Result<std::unique_ptr<ObjectReader>> GetObject(const std::string& bucket,
                                                   const std::string& key) override;
   Result<ObjectMeta> HeadObject(const std::string& bucket, const std::string& key) override;
-  Status DeleteObject(const std::string& bucket, const std::string& key, bool sync_dirops) override;
+  Status DeleteObject(const std::string& bucket, const std::string& key, bool sync_dirops,
+                      bool bucket_found = false) override;
   std::vector<Status> DeleteObjects(const std::string& bucket, const std::vector<std::string>& keys,
                                     bool sync_dirops) override;
   Result<ObjectMeta> CopyObject(const CopyRequest& request) override;

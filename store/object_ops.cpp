@@ -102,8 +102,11 @@ Result<ObjectMeta> FsObjectStore::HeadObject(const std::string& bucket, const st
 }
 
 Status FsObjectStore::DeleteObject(const std::string& bucket, const std::string& key,
-                                   bool sync_dirops) {
-  if (Status s = CheckObject(bucket, key); !s.ok()) return s;
+                                   bool sync_dirops, bool bucket_found) {
+  if (Status s = bucket_found ? ValidateObjectNames(bucket, key) : CheckObject(bucket, key);
+      !s.ok()) {
+    return s;
+  }
   return RemoveObject(bucket, key, sync_dirops, nullptr);
 }
 
