@@ -16,15 +16,19 @@ def fallbacks(srv):
     return srv.metric_sum("fsgate_sync_fallbacks_total")
 
 
-def test_versioned_puts_are_async_intents_not_sync_fallbacks(server, bucket):
-    s3 = server.client()
-    enable(s3, bucket)
-    # The first create under a directory is answered once applied (parent_unknown):
-    # one per directory, before counting.
+def warm(server, s3, bucket):
+    """The fallbacks so far, once "warm" and "d/warm" are written: the first create
+    under a directory is answered once applied (parent_unknown), one per directory."""
     s3.put_object(Bucket=bucket, Key="warm", Body=b"w")
     s3.put_object(Bucket=bucket, Key="d/warm", Body=b"w")
     server.wait_drained()
-    before = fallbacks(server)
+    return fallbacks(server)
+
+
+def test_versioned_puts_are_async_intents_not_sync_fallbacks(server, bucket):
+    s3 = server.client()
+    enable(s3, bucket)
+    before = warm(server, s3, bucket)
     before_versioned = server.metric_sum("fsgate_sync_fallbacks_total", reason="versioned")
     ids = {}
     for i in range(5):
@@ -111,10 +115,7 @@ def latest_is_marker(s3, bucket, key):
 def test_versioned_deletes_are_async_intents_not_sync_fallbacks(server, bucket):
     s3 = server.client()
     enable(s3, bucket)
-    s3.put_object(Bucket=bucket, Key="warm", Body=b"w")
-    s3.put_object(Bucket=bucket, Key="d/warm", Body=b"w")
-    server.wait_drained()
-    before = fallbacks(server)
+    before = warm(server, s3, bucket)
     puts, markers = {}, {}
     for key in ("k", "d/k", "warm"):
         puts[key] = s3.put_object(Bucket=bucket, Key=key, Body=b"v-" + key.encode())["VersionId"]

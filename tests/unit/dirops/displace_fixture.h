@@ -5,13 +5,31 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
 #include <string>
+#include <thread>
 
 #include "async_fixture.h"
 #include "dirops/displace.h"
+#include "dirops/intent_codec.h"
 
 namespace fsgate::dirops::testing {
+
+// The record of `in`, sealed for segment 1; with `dropped`, as an older
+// format wrote it: the last `dropped` string fields before has_inline (empty
+// in `in`, and no inline body) left out, as the formats before them had none.
+inline std::string SealedRecord(const Intent& in, size_t dropped) {
+  std::string record;
+  AppendIntentRecord(in, &record);
+  const size_t tail = 4 * dropped + 1;
+  EXPECT_EQ(record.substr(record.size() - tail), std::string(tail, '\0'));
+  record.erase(record.size() - tail, tail - 1);
+  const auto length = static_cast<uint32_t>(record.size() - kRecordHeaderSize);
+  for (int i = 0; i < 4; ++i) record[i] = static_cast<char>(length >> (8 * i));
+  SealRecords(&record, RecordSeed(1));
+  return record;
+}
 
 // Hidden paths, outside the bucket, as the store's versions are.
 constexpr const char* kOld1 = ".fsgate/moved/bkt/k/1";
@@ -58,6 +76,39 @@ class DisplaceTest : public AsyncFixture {
     if (!f.ok()) return "<absent>";
     auto data = fs::ReadWholeFile(**f);
     return data.ok() ? *data : "<error>";
+  }
+  // Opens the namespace with "k" holding "one", applied.
+  void OpenWithOne(AsyncOptions options = TestOptions()) {
+    OpenNs(std::move(options));
+    ASSERT_TRUE(Put("k", "one").ok());
+    ASSERT_TRUE(ns_->Drain().ok());
+  }
+  // Options under which an applied op is not retired before the test ends.
+  static AsyncOptions NeverRetired() {
+    auto options = TestOptions();
+    options.applier.sync_window = std::chrono::hours(1);
+    return options;
+  }
+  // Options under which a failing apply is still being retried at a crash.
+  static AsyncOptions RetriedThroughTheCrash() {
+    auto options = TestOptions();
+    options.applier.max_attempts = 1000;
+    return options;
+  }
+  // Waits (at most a second) until `path` holds `want`.
+  void WaitAt(const std::string& path, const std::string& want) {
+    for (int i = 0; i < 500 && At(path) != want; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    ASSERT_EQ(At(path), want);
+  }
+  // kill -9, then the power cut (SetUpWithPowerCut): what was not synced is
+  // undone, and the namespace opened again.
+  void CutPowerAndReopen() {
+    ns_->Abandon();
+    ns_.reset();
+    ASSERT_TRUE(cut_->SimulatePowerCut().ok());
+    OpenNs();
   }
   // Opens the namespace again after Abandon(), as a restart after kill -9.
   void Restart() {

@@ -14,6 +14,7 @@ namespace {
 using testing::DisplaceTest;
 using testing::kOld1;
 using testing::kOld2;
+using testing::SealedRecord;
 using testing::TestOptions;
 
 TEST_F(DisplaceTest, TheMovedFileIsReadAtItsNewPathUntilAppliedThenOnDisk) {
@@ -135,10 +136,7 @@ TEST_F(DisplacePowerCutTest, PowerCutAfterTheApplyKeepsBothFiles) {
   ASSERT_TRUE(backend_->SyncFs().ok());
   ASSERT_TRUE(PutDisplacing("k", "two", kOld1).ok());
   ASSERT_TRUE(ns_->Drain().ok());
-  ns_->Abandon();
-  ns_.reset();
-  ASSERT_TRUE(cut_->SimulatePowerCut().ok());
-  OpenNs();
+  CutPowerAndReopen();
   EXPECT_EQ(OnDisk("k"), "two");
   EXPECT_EQ(At(kOld1), "one");
 }
@@ -177,13 +175,7 @@ TEST(DisplaceCodec, TheMovePathRoundTripsAndFormat4RecordsStillDecode) {
   // their empty strings' u32 lengths (before the last byte, has_inline = 0)
   // dropped give the record an older fsgate wrote.
   in.displace_to.clear();
-  std::string v4;
-  AppendIntentRecord(in, &v4);
-  ASSERT_EQ(v4.substr(v4.size() - 13), std::string(13, '\0'));
-  v4.erase(v4.size() - 13, 12);
-  const auto length = static_cast<uint32_t>(v4.size() - kRecordHeaderSize);
-  for (int i = 0; i < 4; ++i) v4[i] = static_cast<char>(length >> (8 * i));
-  SealRecords(&v4, RecordSeed(1));
+  const std::string v4 = SealedRecord(in, 3);
   auto old = DecodeIntentRecord(v4, RecordSeed(1), &consumed, kNodeRecordFormat);
   ASSERT_TRUE(old);
   EXPECT_EQ(consumed, v4.size());

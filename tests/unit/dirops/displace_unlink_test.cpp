@@ -17,6 +17,7 @@ using testing::DisplaceTest;
 using testing::kMark;
 using testing::kOld1;
 using testing::kOld2;
+using testing::SealedRecord;
 using testing::TestOptions;
 
 TEST(DisplaceCodec, AnUnlinksMarkerAndDropRoundTripAndFormat5RecordsStillDecode) {
@@ -29,11 +30,8 @@ TEST(DisplaceCodec, AnUnlinksMarkerAndDropRoundTripAndFormat5RecordsStillDecode)
   in.displace_to = ".fsgate/versions/bkt/a/k/0123";
   in.marker = ".fsgate/versions/bkt/a/k/0122~marker";
   in.drop = ".fsgate/versions/bkt/a/k/0200~null";
-  std::string record;
-  AppendIntentRecord(in, &record);
-  SealRecords(&record, RecordSeed(1));
   size_t consumed = 0;
-  auto out = DecodeIntentRecord(record, RecordSeed(1), &consumed);
+  auto out = DecodeIntentRecord(SealedRecord(in, 0), RecordSeed(1), &consumed);
   ASSERT_TRUE(out);
   EXPECT_EQ(out->op, IntentOp::kUnlink);
   EXPECT_EQ(out->target_ino, 77u);
@@ -44,13 +42,7 @@ TEST(DisplaceCodec, AnUnlinksMarkerAndDropRoundTripAndFormat5RecordsStillDecode)
   // Format 5: no marker and no drop (their empty strings' lengths dropped).
   in.marker.clear();
   in.drop.clear();
-  std::string v5;
-  AppendIntentRecord(in, &v5);
-  ASSERT_EQ(v5.substr(v5.size() - 9), std::string(9, '\0'));
-  v5.erase(v5.size() - 9, 8);
-  const auto length = static_cast<uint32_t>(v5.size() - kRecordHeaderSize);
-  for (int i = 0; i < 4; ++i) v5[i] = static_cast<char>(length >> (8 * i));
-  SealRecords(&v5, RecordSeed(1));
+  const std::string v5 = SealedRecord(in, 2);
   auto old = DecodeIntentRecord(v5, RecordSeed(1), &consumed, 5);
   ASSERT_TRUE(old);
   EXPECT_EQ(consumed, v5.size());
@@ -62,9 +54,7 @@ TEST(DisplaceCodec, AnUnlinksMarkerAndDropRoundTripAndFormat5RecordsStillDecode)
 // An unlink that keeps its file (displace_to) and leaves a marker: one intent,
 // both read at their paths while pending, the name gone, no sync fallback.
 TEST_F(DisplaceTest, AnUnlinkKeepingItsFileIsReadAtBothPathsUntilApplied) {
-  OpenNs();
-  ASSERT_TRUE(Put("k", "one").ok());
-  ASSERT_TRUE(ns_->Drain().ok());
+  OpenWithOne();
   const double fallbacks = Metric("fsgate_sync_fallbacks_total");
   SlowDown(fs::FaultOp::kOpen, 300, kMark);  // the apply waits at the marker
   ASSERT_TRUE(RemoveKeeping("k").ok());
@@ -82,17 +72,10 @@ TEST_F(DisplaceTest, AnUnlinkKeepingItsFileIsReadAtBothPathsUntilApplied) {
 
 // A crash after the marker and the move, before the unlink: replay unlinks.
 TEST_F(DisplaceTest, ReplayAfterTheMoveUnlinksTheName) {
-  auto options = TestOptions();
-  options.applier.max_attempts = 1000;
-  OpenNs(options);
-  ASSERT_TRUE(Put("k", "one").ok());
-  ASSERT_TRUE(ns_->Drain().ok());
+  OpenWithOne(RetriedThroughTheCrash());
   fault_->AddRule({.op = fs::FaultOp::kUnlink, .path_contains = "bkt/k", .err = EIO, .count = -1});
   ASSERT_TRUE(RemoveKeeping("k").ok());
-  for (int i = 0; i < 500 && At(kOld1) == "<absent>"; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  ASSERT_EQ(At(kOld1), "one");
+  WaitAt(kOld1, "one");
   ASSERT_EQ(OnDisk("k"), "one");
   Restart();
   EXPECT_EQ(OnDisk("k"), "<absent>");
@@ -104,11 +87,7 @@ TEST_F(DisplaceTest, ReplayAfterTheMoveUnlinksTheName) {
 
 // A crash before the marker: replay makes every step.
 TEST_F(DisplaceTest, ReplayBeforeTheMarkerMakesEveryStep) {
-  auto options = TestOptions();
-  options.applier.max_attempts = 1000;
-  OpenNs(options);
-  ASSERT_TRUE(Put("k", "one").ok());
-  ASSERT_TRUE(ns_->Drain().ok());
+  OpenWithOne(RetriedThroughTheCrash());
   fault_->AddRule(
       {.op = fs::FaultOp::kMkdir, .path_contains = ".fsgate/moved", .err = EIO, .count = -1});
   ASSERT_TRUE(RemoveKeeping("k").ok());
@@ -123,11 +102,7 @@ TEST_F(DisplaceTest, ReplayBeforeTheMarkerMakesEveryStep) {
 // Applied, not yet retired, and its marker removed since (a DELETE of that
 // version): replay finds the name without its file and makes no marker again.
 TEST_F(DisplaceTest, ReplayOfAnAppliedUnlinkDoesNotMakeItsMarkerAgain) {
-  auto options = TestOptions();
-  options.applier.sync_window = std::chrono::hours(1);
-  OpenNs(options);
-  ASSERT_TRUE(Put("k", "one").ok());
-  ASSERT_TRUE(ns_->Drain().ok());
+  OpenWithOne(NeverRetired());
   ASSERT_TRUE(RemoveKeeping("k").ok());
   ASSERT_TRUE(ns_->Drain().ok());
   ASSERT_GT(ns_->unretired(), 0u);
@@ -141,20 +116,13 @@ TEST_F(DisplaceTest, ReplayOfAnAppliedUnlinkDoesNotMakeItsMarkerAgain) {
 // A create that supersedes a file (OpOptions::drop) removes it once linked; a
 // crash before the drop leaves it to replay, which repeats it.
 TEST_F(DisplaceTest, ACreateDropsTheFileItSupersedesAndReplayRepeatsTheDrop) {
-  auto options = TestOptions();
-  options.applier.max_attempts = 1000;
-  OpenNs(options);
-  ASSERT_TRUE(Put("k", "one").ok());
-  ASSERT_TRUE(ns_->Drain().ok());
+  OpenWithOne(RetriedThroughTheCrash());
   ASSERT_TRUE(MakeMarker(*backend_, kOld2, false).ok());
   fault_->AddRule({.op = fs::FaultOp::kUnlink, .path_contains = kOld2, .err = EIO, .count = -1});
   OpOptions op;
   op.drop = kOld2;
   ASSERT_TRUE(Put("k", "two", op).ok());
-  for (int i = 0; i < 500 && OnDisk("k") != "two"; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  ASSERT_EQ(OnDisk("k"), "two");
+  WaitAt("bkt/k", "two");
   ASSERT_EQ(At(kOld2), "");
   Restart();
   EXPECT_EQ(OnDisk("k"), "two");
@@ -163,8 +131,7 @@ TEST_F(DisplaceTest, ACreateDropsTheFileItSupersedesAndReplayRepeatsTheDrop) {
 
 // A sync fallback (the header) makes every step before answering.
 TEST_F(DisplaceTest, ASyncFallbackKeepsTheFileBeforeAnswering) {
-  OpenNs();
-  ASSERT_TRUE(Put("k", "one").ok());
+  OpenWithOne();
   ASSERT_TRUE(RemoveKeeping("k", /*sync=*/true).ok());
   EXPECT_EQ(OnDisk("k"), "<absent>");
   EXPECT_EQ(At(kOld1), "one");
@@ -179,18 +146,11 @@ class DisplaceUnlinkPowerCutTest : public DisplaceTest {
 };
 
 TEST_F(DisplaceUnlinkPowerCutTest, PowerCutAfterAnUnlinkKeepsTheMovedFileAndTheMarker) {
-  auto options = TestOptions();
-  options.applier.sync_window = std::chrono::hours(1);
-  OpenNs(options);
-  ASSERT_TRUE(Put("k", "one").ok());
-  ASSERT_TRUE(ns_->Drain().ok());
+  OpenWithOne(NeverRetired());
   ASSERT_TRUE(backend_->SyncFs().ok());
   ASSERT_TRUE(RemoveKeeping("k").ok());
   ASSERT_TRUE(ns_->Drain().ok());
-  ns_->Abandon();
-  ns_.reset();
-  ASSERT_TRUE(cut_->SimulatePowerCut().ok());
-  OpenNs();
+  CutPowerAndReopen();
   EXPECT_EQ(OnDisk("k"), "<absent>");
   EXPECT_EQ(At(kOld1), "one");
   EXPECT_EQ(At(kMark), "");
