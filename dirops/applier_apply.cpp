@@ -102,6 +102,9 @@ Status Applier::ApplyCreate(const Intent& in) {
   node.mtime_ns = in.mtime_ns;
   auto published = apply_ns_.PublishLinked(in.top, in.name, std::move(node), {}, &linked);
   if (!published.ok()) return published.status();
+  if (!in.drop.empty()) {
+    if (Status s = DropFile(backend_, in.drop); !s.ok()) return s;
+  }
   caps_.Grant(fs::ParentPath(NodeFsPath(in.top, in.name)));
   if (linked.ino != 0 && linked.ino != in.staging.ino) {
     // The filesystem is the authority: the node is whatever the name holds now.
@@ -114,9 +117,20 @@ Status Applier::ApplyCreate(const Intent& in) {
 }
 
 Status Applier::ApplyUnlink(const Intent& in) {
+  // The one sync of such an apply, as for a displacing create: the marker and
+  // the moved file durable before the unlink can be. Repeated by a retry, it
+  // finds both there.
+  if (Status s = KeepBeforeUnlink(backend_, NodeFsPath(in.top, in.name), in.displace_to, in.marker,
+                                  options_.fsync);
+      !s.ok()) {
+    return s;
+  }
   OpOptions op;
   op.prune_now = false;
   if (Status s = apply_ns_.RemoveName(in.top, in.name, op); !s.ok()) return s;
+  if (!in.drop.empty()) {
+    if (Status s = DropFile(backend_, in.drop); !s.ok()) return s;
+  }
   std::lock_guard lock(mu_);
   to_prune_.emplace(in.top, fs::ParentPath(NodeFsPath(in.top, in.name)));
   return Status::Ok();
@@ -145,12 +159,18 @@ Status Applier::RestoreInlineBody(const Intent& in) {
 
 Status Applier::Replay(const Intent& in) {
   const std::string path = NodeFsPath(in.top, in.name);
+  // An op found applied: its drop may not have been durable, and repeating it
+  // is harmless (OpOptions::drop). Its displacement and marker were durable
+  // before its change of the name could be (displace.h), and are not made
+  // again: a marker removed since must stay removed.
+  auto applied = [&] { return in.drop.empty() ? Status::Ok() : DropFile(backend_, in.drop); };
   if (in.op == IntentOp::kCreate) {
     // The staging name is consumed by the rename: gone means already applied.
     auto st = backend_.Stat(in.staging.path);
     if (!st.ok()) {
-      if (fs::IsMissing(st.status())) return RestoreInlineBody(in);
-      return st.status();
+      if (!fs::IsMissing(st.status())) return st.status();
+      if (Status s = RestoreInlineBody(in); !s.ok()) return s;
+      return applied();
     }
     // Staging names are random and never reused: the file is the one the
     // intent named even under another inode number, as in a copy of the root
@@ -168,16 +188,16 @@ Status Applier::Replay(const Intent& in) {
     if (!st.ok() && fs::IsMissing(st.status())) {
       // Unlinked before the crash, maybe not pruned: finish the prune.
       (void)apply_ns_.PruneEmptyDirs(in.top, fs::ParentPath(path), /*may_wait=*/true);
-      return Status::Ok();
+      return applied();
     }
     if (!st.ok()) return st.status();
-    if (!st->is_regular) return Status::Ok();
+    if (!st->is_regular) return applied();
     // A later async create's file is never the one this unlink was answered against.
     auto seq = ReadFileSeq(backend_, path, apply_ns_.attr_names());
     const uint64_t file_seq = seq.ok() ? *seq : 0;
-    if (file_seq > in.seq) return Status::Ok();
+    if (file_seq > in.seq) return applied();
     // Another file holds the name: unlink it only if an older async create put it there.
-    if (in.target_ino != 0 && st->ino != in.target_ino && file_seq == 0) return Status::Ok();
+    if (in.target_ino != 0 && st->ino != in.target_ino && file_seq == 0) return applied();
   }
   Op op{in, std::chrono::steady_clock::now()};
   Status last;

@@ -240,10 +240,10 @@ Result<int64_t> AsyncNamespace::PublishSync(const std::string& top, const std::s
   auto published =
       sync_.PublishLinked(top, name, std::move(node), check, nullptr, options.no_replace);
   if (!published.ok()) UndoDisplace(backend_, path, options.displace_to, displaced);
-  if (published.ok()) {
-    if (IsDirName(name)) caps_.Grant(path);
-    caps_.Grant(fs::ParentPath(path));
-  }
+  if (!published.ok()) return published;
+  if (IsDirName(name)) caps_.Grant(path);
+  caps_.Grant(fs::ParentPath(path));
+  if (Status s = DropSync(options.drop); !s.ok()) return s;
   return published;
 }
 
@@ -314,11 +314,12 @@ Result<int64_t> AsyncNamespace::Publish(const NodePath& at, StagedNode node,
   // name holds when the applier reaches this op is `current`: the ops before
   // it on the name apply first.
   if (displacing && current) intent.displace_to = options.displace_to;
+  intent.drop = options.drop;
   if (Status s = journal_->Append(intent); !s.ok()) return s;
   entry.seq = intent.seq;
   const int64_t answered = entry.mtime_ns;
-  std::optional<DisplacedNode> moved;
-  if (!intent.displace_to.empty()) moved = DisplacedNode{intent.displace_to, intent.seq, *current};
+  std::vector<DisplacedNode> moved;
+  if (!intent.displace_to.empty()) moved.push_back({intent.displace_to, intent.seq, *current});
   overlay_.Put(top, name, std::move(entry), std::move(moved));
   const uint64_t seq = intent.seq;
   applier_->Enqueue(std::move(intent), /*urgent=*/answer_when_applied);
@@ -336,10 +337,29 @@ AsyncNamespace::UnlinkPlan AsyncNamespace::PlanUnlink(const std::string& top,
     plan.fallback = FallbackReason::kDirectoryObject;
     return plan;
   }
+  // The caller keeps what the name holds: the intent needs its view, and
+  // with nothing there the marker is still made, synchronously.
+  const bool keeping = !options.displace_to.empty() || !options.marker.empty();
   uint64_t target_ino = 0;
   if (auto e = overlay_.Get(top, name)) {
-    if (e->tombstone) return plan;  // already deleted, as answered
+    if (e->tombstone) {
+      if (keeping) plan.fallback = FallbackReason::kVersioned;
+      return plan;  // already deleted, as answered
+    }
     target_ino = e->ino;
+    if (keeping) plan.current = e->View();
+  } else if (keeping) {
+    auto view = sync_.FindName(top, name);
+    if (!view.ok()) {
+      if (view.status().Is(StatusCode::kNotFound)) {
+        plan.fallback = FallbackReason::kVersioned;
+      } else {
+        plan.status = view.status();
+      }
+      return plan;
+    }
+    target_ino = view->ino;
+    plan.current = std::move(*view);
   } else {
     auto st = backend_.Stat(NodeFsPath(top, name));
     if (!st.ok()) {
@@ -363,16 +383,46 @@ AsyncNamespace::UnlinkPlan AsyncNamespace::PlanUnlink(const std::string& top,
     intent.top = top;
     intent.name = name;
     intent.target_ino = target_ino;
+    intent.displace_to = options.displace_to;
+    intent.marker = options.marker;
+    intent.drop = options.drop;
   }
   return plan;
 }
 
-void AsyncNamespace::PublishUnlink(Intent intent) {
+void AsyncNamespace::PublishUnlink(Intent intent, std::optional<NodeView> current) {
   OverlayEntry tombstone;
   tombstone.seq = intent.seq;
   tombstone.tombstone = true;
-  overlay_.Put(intent.top, intent.name, std::move(tombstone));
+  std::vector<DisplacedNode> kept;
+  if (!intent.displace_to.empty() && current) {
+    kept.push_back({intent.displace_to, intent.seq, std::move(*current)});
+  }
+  if (!intent.marker.empty()) {
+    NodeView mark;
+    mark.mtime_ns = NowNs();
+    kept.push_back({intent.marker, intent.seq, std::move(mark)});
+  }
+  overlay_.Put(intent.top, intent.name, std::move(tombstone), std::move(kept));
   applier_->Enqueue(std::move(intent));
+}
+
+Status AsyncNamespace::RemoveKeepingSync(const std::string& top, const std::string& name,
+                                         OpOptions options) {
+  const std::string path = NodeFsPath(top, name);
+  if (Status s =
+          KeepBeforeUnlink(backend_, path, options.displace_to, options.marker, options_.fsync);
+      !s.ok()) {
+    return s;
+  }
+  if (Status s = sync_.RemoveName(top, name, options); !s.ok()) return s;
+  return DropSync(options.drop);
+}
+
+Status AsyncNamespace::DropSync(const std::string& drop) {
+  if (drop.empty()) return Status::Ok();
+  if (Status s = DropFile(backend_, drop); !s.ok()) return s;
+  return options_.fsync ? backend_.SyncDir(fs::ParentPath(drop)) : Status::Ok();
 }
 
 Status AsyncNamespace::Remove(const NodePath& at, OpOptions options) {
@@ -410,7 +460,7 @@ Status AsyncNamespace::RemoveName(const std::string& top, const std::string& nam
     // holding it, the prune could not wait for the locks of the parents.
     const bool prune = options.prune_now;
     options.prune_now = false;
-    Status s = sync_.RemoveName(top, name, options);
+    Status s = RemoveKeepingSync(top, name, options);
     if (s.ok() && prune) {
       const std::string path = NodeFsPath(top, name);
       applier_->PruneLater(top, IsDirName(name) ? path : fs::ParentPath(path));
@@ -421,7 +471,7 @@ Status AsyncNamespace::RemoveName(const std::string& top, const std::string& nam
   }
   if (!plan.intent) return plan.status;
   if (Status s = journal_->Append(*plan.intent); !s.ok()) return s;
-  PublishUnlink(std::move(*plan.intent));
+  PublishUnlink(std::move(*plan.intent), std::move(plan.current));
   return Status::Ok();
 }
 
@@ -441,6 +491,7 @@ std::vector<Status> AsyncNamespace::RemoveMany(const std::vector<NodePath>& node
     // Remove holds one: the per-name answer order stays the journal's order.
     auto held = locks_.LockPaths(top, names);
     std::vector<Intent> intents;
+    std::vector<std::optional<NodeView>> currents;
     std::vector<size_t> owners;
     for (size_t i = 0; i < names.size(); ++i) {
       if (!first.emplace(names[i], i).second) continue;
@@ -449,6 +500,7 @@ std::vector<Status> AsyncNamespace::RemoveMany(const std::vector<NodePath>& node
         one_by_one.push_back(i);
       } else if (plan.intent) {
         intents.push_back(std::move(*plan.intent));
+        currents.push_back(std::move(plan.current));
         owners.push_back(i);
       } else {
         results[i] = plan.status;
@@ -458,7 +510,9 @@ std::vector<Status> AsyncNamespace::RemoveMany(const std::vector<NodePath>& node
       if (Status s = journal_->AppendMany(intents); !s.ok()) {
         for (size_t i : owners) results[i] = s;
       } else {
-        for (Intent& intent : intents) PublishUnlink(std::move(intent));
+        for (size_t j = 0; j < intents.size(); ++j) {
+          PublishUnlink(std::move(intents[j]), std::move(currents[j]));
+        }
       }
     }
   }

@@ -123,11 +123,19 @@ class AsyncNamespace final : public Namespace {
     Status status;
     std::optional<FallbackReason> fallback;
     std::optional<Intent> intent;
+    // The file the intent moves away (OpOptions::displace_to), as answered.
+    std::optional<NodeView> current;
   };
   UnlinkPlan PlanUnlink(const std::string& top, const std::string& name, OpOptions options,
                         size_t batched);
-  // Publishes a durable unlink intent: the tombstone, then the applier.
-  void PublishUnlink(Intent intent);
+  // Publishes a durable unlink intent: the tombstone (with the files it
+  // moves away or makes), then the applier.
+  void PublishUnlink(Intent intent, std::optional<NodeView> current);
+  // A sync unlink's steps around RemoveName that OpOptions::displace_to,
+  // marker and drop ask for.
+  Status RemoveKeepingSync(const std::string& top, const std::string& name, OpOptions options);
+  // Removes OpOptions::drop (if any) durably.
+  Status DropSync(const std::string& drop);
   // A name the overlay rules out: an answered, pending create of a file where
   // this name needs a directory, or (for a file) of a name beneath it.
   Status AnsweredConflict(const std::string& top, const std::string& name) const;

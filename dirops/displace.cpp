@@ -47,4 +47,36 @@ void UndoDisplace(fs::Backend& backend, const std::string& from, const std::stri
   if (how == Displacement::kRenamed) (void)backend.Rename(to, from);
 }
 
+Status MakeMarker(fs::Backend& backend, const std::string& path, bool fsync) {
+  const std::string dir = fs::ParentPath(path);
+  if (Status s = fs::MakeDirs(backend, dir, fsync); !s.ok()) return s;
+  auto file = backend.Open(path, fs::Backend::OpenMode::kCreateExclusive);
+  if (file.ok()) {
+    if (Status s = (*file)->Close(); !s.ok()) return s;
+  } else if (!file.status().IsErrno(EEXIST)) {
+    return file.status();
+  }
+  return fsync ? backend.SyncDir(dir) : Status::Ok();
+}
+
+Status KeepBeforeUnlink(fs::Backend& backend, const std::string& from, const std::string& to,
+                        const std::string& marker, bool fsync) {
+  if (!marker.empty()) {
+    // A move into the marker's directory syncs it below: one sync for both.
+    // The directories above it are made durable here either way.
+    const std::string dir = fs::ParentPath(marker);
+    if (Status s = fs::MakeDirs(backend, dir, fsync); !s.ok()) return s;
+    const bool sync_here = fsync && (to.empty() || fs::ParentPath(to) != dir);
+    if (Status s = MakeMarker(backend, marker, sync_here); !s.ok()) return s;
+  }
+  if (to.empty()) return Status::Ok();
+  auto moved = DisplaceFile(backend, from, to, fsync);
+  return moved.ok() ? Status::Ok() : moved.status();
+}
+
+Status DropFile(fs::Backend& backend, const std::string& path) {
+  Status s = backend.Unlink(path);
+  return fs::IsMissing(s) ? Status::Ok() : s;
+}
+
 }  // namespace fsgate::dirops

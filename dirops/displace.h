@@ -36,4 +36,22 @@ Result<Displacement> DisplaceFile(fs::Backend& backend, const std::string& from,
 void UndoDisplace(fs::Backend& backend, const std::string& from, const std::string& to,
                   Displacement how);
 
+// Makes the empty file `path` (OpOptions::marker) and the directories above
+// it; one already there is this one, made before a crash or a retry (the
+// paths a caller makes marks at are never reused). With `fsync`, its name is
+// durable on return.
+Status MakeMarker(fs::Backend& backend, const std::string& path, bool fsync);
+
+// What an unlink of `from` that keeps its file does before the unlink
+// (OpOptions::marker, displace_to; either may be empty): the marker made, then
+// the file moved to `to`. With `fsync` both are durable on return: the unlink
+// that follows may become durable with any later sync and must never be the
+// only one of them a power cut keeps. A replay knows the unlink applied once
+// `from` no longer holds the file, and then repeats none of this.
+Status KeepBeforeUnlink(fs::Backend& backend, const std::string& from, const std::string& to,
+                        const std::string& marker, bool fsync);
+
+// Removes the file `path` (OpOptions::drop); already gone is done.
+Status DropFile(fs::Backend& backend, const std::string& path);
+
 }  // namespace fsgate::dirops

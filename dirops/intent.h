@@ -38,9 +38,14 @@ struct Intent {
   // kUnlink: inode number of the file the unlink was answered against. Replay
   // unlinks the node only while it still names that file (or an older async create).
   uint64_t target_ino = 0;
-  // kCreate: where the file the node holds is moved before the new one is
-  // linked (OpOptions::displace_to), a path relative to the root; empty: none.
+  // Where the file the node holds is moved (OpOptions::displace_to), a path
+  // relative to the root; empty: none. kCreate: before the new one is linked;
+  // kUnlink: instead of its unlink.
   std::string displace_to;
+  // kUnlink: the empty file made beside it (OpOptions::marker); empty: none.
+  std::string marker;
+  // The file removed once the node's change is made (OpOptions::drop).
+  std::string drop;
 
   NodePath node() const { return JoinNode(top, name); }
 };

@@ -61,6 +61,8 @@ void AppendIntentRecord(const Intent& intent, std::string* out) {
   PutInt<int64_t>(out, intent.mtime_ns);
   PutString(out, intent.attrs);
   PutString(out, intent.displace_to);
+  PutString(out, intent.marker);
+  PutString(out, intent.drop);
   PutU8(out, intent.inline_data ? 1 : 0);
   if (intent.inline_data) PutString(out, *intent.inline_data);
 
@@ -116,6 +118,10 @@ std::optional<Intent> DecodeIntentPayload(std::string_view payload, uint32_t ver
   intent.mtime_ns = r.Int<int64_t>();
   intent.attrs = r.String();
   if (version >= 5) intent.displace_to = r.String();
+  if (version >= 6) {
+    intent.marker = r.String();
+    intent.drop = r.String();
+  }
   if (r.Int<uint8_t>() != 0) intent.inline_data = std::make_shared<const std::string>(r.String());
   // A record that passed its CRC but does not parse was written by a different
   // layout of the same version: never guess.

@@ -24,19 +24,24 @@ namespace fsgate::dirops {
 
 // Bump when the record layout changes; an older binary refuses a newer journal.
 //
-//   format 5 payload := u8 op  u64 seq  string path  u8 kind (node.h)
+//   format 6 payload := u8 op  u64 seq  string path  u8 kind (node.h)
 //                       string staging_path  u64 staging_ino  u8 delegated
 //                       u64 target_ino  i64 mtime_ns  string attrs
-//                       string displace_to  u8 has_inline  [string inline_body]
+//                       string displace_to  string marker  string drop
+//                       u8 has_inline  [string inline_body]
 //   string := u32 length, bytes
 //
-// Format 4 is format 5 without displace_to (a create that moves nothing
-// away); its records are still decoded here.
+// Format 5 is format 6 without marker and drop (an unlink that keeps nothing,
+// a create that supersedes nothing else); format 4 is format 5 without
+// displace_to (a create that moves nothing away). Their records are still
+// decoded here. Format 6 is a bump, not an added optional field: a format-5
+// binary would take an unlink that displaces its file for a plain unlink and
+// lose that file.
 // Formats 1-3 named an S3 bucket and key and spelt out the object's metadata
 // fields; their records are decoded by the caller's LegacyRecordDecoder (the
 // store's, which maps them to a node and an attribute blob), so the engine
 // carries no S3 layout and still replays a journal an older fsgate left.
-inline constexpr uint32_t kJournalFormatVersion = 5;
+inline constexpr uint32_t kJournalFormatVersion = 6;
 // The first format whose records name nodes, decoded by this codec.
 inline constexpr uint32_t kNodeRecordFormat = 4;
 inline constexpr size_t kSegmentHeaderSize = 32;

@@ -116,7 +116,19 @@ struct OpOptions {
   // in the same op as the link of the new one — one intent, applied in the
   // name's order, replayed as one. Until applied, the moved file is read at
   // that path through Displaced(). Empty: the file replaced goes.
+  // Remove of a file node (not RemoveMany): the file is moved there instead
+  // of unlinked, in the same way.
   std::string displace_to{};
+  // Remove of a file node: an empty file made at this path (relative to the
+  // root, outside every top directory) in the same op, durable before the
+  // name's unlink can be — a mark the caller keeps beside the displaced files
+  // (the store's delete marker). Read through Displaced() until applied.
+  std::string marker{};
+  // A file outside every top directory (relative to the root) that the op
+  // removes once the name's change is made: a caller's older file this op
+  // supersedes. Removing it again is harmless (its path is never reused), so
+  // replay always repeats it.
+  std::string drop{};
   // Remove only: the caller's condition (a conditional DeleteObject), seen
   // with the node's current version (nullptr: absent) under the name's lock,
   // atomically with the unlink, as Publish's check; an error leaves the node.
@@ -124,8 +136,9 @@ struct OpOptions {
   const WriteCheck* remove_check = nullptr;
 };
 
-// A file a pending create moves away from its node (OpOptions::displace_to):
-// the path it is moved to, and its view with open data.
+// A file a pending op moves away from its node (OpOptions::displace_to) or
+// makes beside it (OpOptions::marker, empty, with no open data): its path and
+// its view.
 using DisplacedView = std::pair<std::string, NodeView>;
 
 class Namespace {
@@ -165,9 +178,9 @@ class Namespace {
     return std::vector<PendingNode>{};
   }
 
-  // The files answered creates at `at` move away that are not moved yet,
-  // oldest first; once moved they are at their paths on the filesystem. A
-  // caller looks here before it looks on the filesystem.
+  // The files answered ops on `at` move away or make (markers) that are not
+  // there yet, oldest first; once applied they are at their paths on the
+  // filesystem. A caller looks here before it looks on the filesystem.
   virtual Result<std::vector<DisplacedView>> Displaced(const NodePath& at) {
     (void)at;
     return std::vector<DisplacedView>{};

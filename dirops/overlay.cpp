@@ -1,6 +1,7 @@
 #include "dirops/overlay.h"
 
 #include <algorithm>
+#include <iterator>
 #include <mutex>
 #include <shared_mutex>
 
@@ -23,12 +24,15 @@ NodeView OverlayEntry::View() const {
 }
 
 void Overlay::Put(const std::string& top, const std::string& name, OverlayEntry entry,
-                  std::optional<DisplacedNode> displaced) {
+                  std::vector<DisplacedNode> displaced) {
   // The entry replaced is dropped after the lock is released: it may hold the
   // last reference to an open staging file, and closing it is a syscall.
   OverlayEntryPtr published = std::make_shared<const OverlayEntry>(std::move(entry));
   std::lock_guard lock(mu_);
-  if (displaced) displaced_[{top, name}].push_back(std::move(*displaced));
+  if (!displaced.empty()) {
+    auto& nodes = displaced_[{top, name}];
+    for (DisplacedNode& d : displaced) nodes.push_back(std::move(d));
+  }
   auto [it, inserted] = tops_[top].try_emplace(name);
   std::swap(it->second, published);
   if (inserted) ++size_;
@@ -56,13 +60,11 @@ void Overlay::Resolve(const std::string& top, const std::string& name, uint64_t 
   std::lock_guard lock(mu_);
   if (auto d = displaced_.find({top, name}); d != displaced_.end()) {
     auto& nodes = d->second;
-    auto at = std::find_if(nodes.begin(), nodes.end(),
-                           [seq](const DisplacedNode& n) { return n.seq == seq; });
-    if (at != nodes.end()) {
-      moved.push_back(std::move(*at));
-      nodes.erase(at);
-      if (nodes.empty()) displaced_.erase(d);
-    }
+    auto at = std::stable_partition(nodes.begin(), nodes.end(),
+                                    [seq](const DisplacedNode& n) { return n.seq != seq; });
+    std::move(at, nodes.end(), std::back_inserter(moved));
+    nodes.erase(at, nodes.end());
+    if (nodes.empty()) displaced_.erase(d);
   }
   auto b = tops_.find(top);
   if (b == tops_.end()) return;

@@ -4,11 +4,12 @@
 // DELETE is visible at once; the applier resolves an entry once the op with
 // that entry's seq is on disk (a later op on the name keeps its own entry).
 //
-// A create that displaces the file its name held (OpOptions::displace_to)
-// also leaves that file's view here, by the path it is moved to, until the
-// same op is applied: each pending create on a name displaces one file, so a
-// name may have several. Both are published under one lock hold, so a reader
-// never sees the new file without the displaced one.
+// An op that displaces the file its name holds (OpOptions::displace_to) also
+// leaves that file's view here, by the path it is moved to, until the same op
+// is applied, and so does an unlink for the marker it makes beside it
+// (OpOptions::marker, an empty view): each pending op on a name adds at most
+// two, so a name may have several. They and the entry are published under one
+// lock hold, so a reader never sees the new state without them.
 #pragma once
 
 #include <cstdint>
@@ -38,8 +39,8 @@ struct OverlayEntry {
   NodeView View() const;
 };
 
-// A file a pending create moves away from its name: readable at `path` (a
-// path relative to the root) until op `seq` is applied.
+// A file a pending op moves away from its name, or makes beside it: readable
+// at `path` (a path relative to the root) until op `seq` is applied.
 struct DisplacedNode {
   std::string path;
   uint64_t seq = 0;
@@ -54,13 +55,13 @@ using OverlayRange = std::vector<std::pair<std::string, OverlayEntryPtr>>;
 class Overlay {
  public:
   void Put(const std::string& top, const std::string& name, OverlayEntry entry,
-           std::optional<DisplacedNode> displaced = std::nullopt);
+           std::vector<DisplacedNode> displaced = {});
   // The entry of top/name, or null.
   OverlayEntryPtr Get(const std::string& top, const std::string& name) const;
-  // The files pending creates move away from top/name, oldest first.
+  // The files pending ops move away from top/name or make, oldest first.
   std::vector<DisplacedNode> Displaced(const std::string& top, const std::string& name) const;
   // Drops the entry of top/name if it is still the one of op `seq`, and the
-  // file op `seq` displaced.
+  // files op `seq` displaced or made.
   void Resolve(const std::string& top, const std::string& name, uint64_t seq);
   // Entries whose name starts with `prefix` and sorts after `marker`, in name order.
   OverlayRange Range(const std::string& top, const std::string& prefix,

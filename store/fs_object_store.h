@@ -225,6 +225,10 @@ class FsObjectStore final : public ObjectStore {
   // link (true), or where the backend has none, a rename (false).
   Result<bool> KeepPlainInHistory(const std::string& bucket, const std::string& key,
                                   const KeyHistory& history);
+  // A DELETE without a version id of a key with a plain file, as one intent
+  // of the engine (async dirops).
+  Result<DeletedVersion> DeleteAsIntent(const std::string& bucket, const std::string& key,
+                                        const KeyHistory& history, bool enabled, bool sync_dirops);
   // Removes the plain file once kept in the history (unlinks it when it was
   // linked there) and prunes the key's emptied directories.
   Status RemovePlain(const std::string& bucket, const std::string& key, bool linked);

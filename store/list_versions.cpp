@@ -11,6 +11,7 @@
 #include "store/fs_object_store.h"
 #include "store/key_cursor.h"
 #include "store/nested_key.h"
+#include "store/object_meta_codec.h"
 #include "store/versions_dir.h"
 
 namespace fsgate::store {
@@ -68,11 +69,23 @@ Result<VersionListResult> FsObjectStore::ListObjectVersions(const std::string& b
   }
   auto pending = ns_->Pending(bucket, request.prefix, request.key_marker);
   if (!pending.ok()) return S3StatusOf(pending.status(), request.prefix);
-  auto cursor =
-      UnionKeys(MergePending(PendingKeys(std::move(*pending), request.prefix, request.key_marker),
-                             MakeDirKeyCursor(*backend_, bucket, request.prefix, request.key_marker,
-                                              nullptr, options_.nest_key_conflicts)),
-                MakeHistoryKeyCursor(*backend_, bucket, request.prefix, request.key_marker));
+  auto keys = PendingKeys(std::move(*pending), request.prefix, request.key_marker);
+  // A key an answered DELETE left with a delete marker may have its history
+  // only in the engine until applied: its pending unlink hides the plain
+  // file, not the key, which is listed with those that have a history (and
+  // lists nothing when it has none).
+  std::vector<dirops::PendingNode> deleted;
+  dirops::NodeView listed;  // only its key is used
+  listed.attrs = EncodeObjectAttrs(ObjectMeta{}, false);
+  for (const auto& [key, view] : keys) {
+    if (!view) deleted.emplace_back(key, listed);
+  }
+  auto cursor = UnionKeys(
+      MergePending(std::move(keys),
+                   MakeDirKeyCursor(*backend_, bucket, request.prefix, request.key_marker, nullptr,
+                                    options_.nest_key_conflicts)),
+      MergePending(std::move(deleted),
+                   MakeHistoryKeyCursor(*backend_, bucket, request.prefix, request.key_marker)));
   for (;;) {
     auto next = cursor->Next();
     if (!next.ok()) return next.status();

@@ -1,14 +1,19 @@
 // S3 versioning over the plain-file namespace (layout: versions_dir.h).
 //
-// With async dirops a PUT while versioning is Enabled is one intent of the
-// engine (OpOptions::displace_to): the old latest is displaced to its history
-// entry and the new file linked, answered once the intent is journaled; until
-// the applier has moved it, the old latest is read at its entry's path from
-// the engine's overlay (Namespace::Displaced), so GET/HEAD ?versionId and
-// ListObjectVersions see it at once. Replay repeats either step idempotently.
+// With async dirops a PUT, and a DELETE without a version id of a key that
+// has a plain file, are one intent of the engine each (OpOptions::displace_to,
+// marker, drop): the old latest is displaced to its history entry (unless it
+// is the null version a Suspended write replaces) and the new file linked, or
+// the delete marker made and the name unlinked; Suspended, the null version
+// of the history is dropped. Answered once the intent is journaled; until the
+// applier has made them, the old latest and the marker are read at their
+// entries' paths from the engine's overlay (Namespace::Displaced), so GET/HEAD
+// ?versionId and ListObjectVersions see them at once. Replay repeats every
+// step not done, idempotently.
 //
-// Every other write of a versioned bucket (and every one with sync dirops)
-// is made synchronously (sync fallback "versioned") under the key's version
+// Every other write of a versioned bucket (by version id, a DELETE of a key
+// whose latest is a marker, what a crash left to clean up, and every one with
+// sync dirops) is made synchronously (sync fallback "versioned") under the key's version
 // lock, in an order that leaves, after kill -9 or a power cut at any point,
 // every answered version in place and the latest right:
 //   PUT     the old latest is hard-linked into the key's history and that
@@ -63,6 +68,18 @@ size_t FindById(const std::vector<VersionName>& names, const std::string& versio
     if (names[i].S3Id() == version_id) return i;
   }
   return names.size();
+}
+
+// Suspended: the entry of `dir` a new null version (or null delete marker)
+// replaces — the one null version among `older` (a second would be stale, and
+// such a history takes the sync path); empty: none.
+std::string SupersededNull(const std::string& dir, const std::vector<VersionName>& older,
+                           bool enabled) {
+  if (enabled) return {};
+  for (const VersionName& name : older) {
+    if (name.null) return dir + "/" + EncodeVersionName(name);
+  }
+  return {};
 }
 
 }  // namespace
@@ -266,11 +283,14 @@ Result<ObjectMeta> FsObjectStore::PublishVersioned(const std::string& bucket,
   const dirops::NodePath node = ObjectNode(bucket, key);
   auto lock = LockVersions(bucket, key);
   const bool enabled = versioning == kEnabled;
-  // With async dirops an Enabled write is one intent of the engine: the old
-  // latest displaced into the history and the new one linked, answered once
-  // journaled, read from the overlay at both paths until applied. What a
-  // crash left to clean up (a duplicate, stale entries) takes the sync path.
-  bool as_intent = enabled && options_.async_dirops;
+  // With async dirops a write is one intent of the engine: the old latest
+  // displaced into the history (unless it is the null version a Suspended
+  // write replaces) and the new one linked, and, Suspended, the null version
+  // in the history dropped; answered once journaled, read from the overlay at
+  // both paths until applied (a dropped null version is hidden by the newer
+  // one meanwhile: KeyHistory::stale). What a crash left to clean up (a
+  // duplicate, stale entries) takes the sync path.
+  bool as_intent = options_.async_dirops;
   std::optional<KeyHistory> history;
   auto load = [&]() -> Status {
     auto loaded = LoadHistory(bucket, key);
@@ -321,6 +341,7 @@ Result<ObjectMeta> FsObjectStore::PublishVersioned(const std::string& bucket,
       }
       op.displace_to = VersionDirOf(bucket, key) + "/" + EncodeVersionName(history->plain_name);
     }
+    op.drop = SupersededNull(VersionDirOf(bucket, key), history->older, enabled);
   } else if (keep_plain) {
     auto kept = KeepPlainInHistory(bucket, key, *history);
     if (!kept.ok()) return kept.status();
@@ -335,13 +356,15 @@ Result<ObjectMeta> FsObjectStore::PublishVersioned(const std::string& bucket,
     if (keep_plain && !linked) (void)PromoteEntry(bucket, key, history->plain_name);
     return S3StatusOf(mtime.status(), key);
   }
-  std::vector<VersionName> replaced = history->stale;
-  if (!enabled) {
-    for (const VersionName& name : history->older) {
-      if (name.null) replaced.push_back(name);
+  if (!as_intent) {
+    std::vector<VersionName> replaced = history->stale;
+    if (!enabled) {
+      for (const VersionName& name : history->older) {
+        if (name.null) replaced.push_back(name);
+      }
     }
+    if (Status s = RemoveEntries(bucket, key, replaced); !s.ok()) return s;
   }
-  if (Status s = RemoveEntries(bucket, key, replaced); !s.ok()) return s;
   meta.mtime_ns = *mtime;
   meta.version_id = enabled ? meta.version_id : std::string(kNullVersionId);
   return meta;
@@ -462,6 +485,35 @@ Result<size_t> FsObjectStore::RepairVersions() {
   return repaired;
 }
 
+// One intent of the engine: the plain file displaced to its history entry
+// (unless it is the null version a Suspended DELETE replaces: then it goes),
+// the delete marker made beside it, and, Suspended, the older null version
+// dropped. Until applied the overlay serves the key as deleted, the moved
+// version and the marker at their entries' paths.
+Result<DeletedVersion> FsObjectStore::DeleteAsIntent(const std::string& bucket,
+                                                     const std::string& key,
+                                                     const KeyHistory& history, bool enabled,
+                                                     bool sync_dirops) {
+  uint64_t newest = history.plain_name.stamp;
+  if (!history.older.empty()) newest = std::max(newest, history.older.front().stamp);
+  const VersionName marker{version_clock_.Next(newest + 1), !enabled, true};
+  // Its directory made now (once per key), so that a version entry of a key
+  // above standing in the way is refused before the answer.
+  if (Status s = MakeVersionDir(*backend_, bucket, key, options_.fsync); !s.ok()) {
+    return S3StatusOf(s, key);
+  }
+  const std::string dir = VersionDirOf(bucket, key);
+  OpOptions op;
+  op.sync = sync_dirops;  // the engine then makes every step before answering
+  op.marker = dir + "/" + EncodeVersionName(marker);
+  if (enabled || !history.plain_name.null) {
+    op.displace_to = dir + "/" + EncodeVersionName(history.plain_name);
+  }
+  op.drop = SupersededNull(dir, history.older, enabled);
+  if (Status s = ns_->Remove(ObjectNode(bucket, key), op); !s.ok()) return S3StatusOf(s, key);
+  return DeletedVersion{marker.S3Id(), true};
+}
+
 Result<DeletedVersion> FsObjectStore::DeleteObjectVersion(const std::string& bucket,
                                                           const std::string& key,
                                                           const std::string& version_id,
@@ -484,10 +536,21 @@ Result<DeletedVersion> FsObjectStore::DeleteVersion(const std::string& bucket,
   const dirops::NodePath node = ObjectNode(bucket, key);
   auto gate = bucket_gate_.Write(bucket);
   auto lock = LockVersions(bucket, key);
-  if (Status s = ns_->WaitNode(node); !s.ok()) return s;
-  auto history = LoadHistory(bucket, key);
-  if (!history.ok()) return history.status();
-  if (Status s = DropDuplicate(bucket, key, *history); !s.ok()) return s;
+  // With async dirops a DELETE of a key that has a plain file is one intent,
+  // as a PUT is (PublishVersioned); anything else, or what a crash left to
+  // clean up, takes the sync path once the key's pending ops have landed.
+  auto loaded = LoadHistory(bucket, key);
+  if (!loaded.ok()) return loaded.status();
+  std::optional<KeyHistory> history = std::move(*loaded);
+  const bool as_intent = version_id.empty() && options_.async_dirops && history->plain &&
+                         !history->duplicate && history->stale.empty();
+  if (!as_intent) {
+    if (Status s = ns_->WaitNode(node); !s.ok()) return s;
+    loaded = LoadHistory(bucket, key);
+    if (!loaded.ok()) return loaded.status();
+    history = std::move(*loaded);
+    if (Status s = DropDuplicate(bucket, key, *history); !s.ok()) return s;
+  }
   if (conditions != nullptr) {
     auto there = CheckVersionConditions(bucket, key, *history, version_id, *conditions);
     if (!there.ok()) return there.status();
@@ -496,6 +559,7 @@ Result<DeletedVersion> FsObjectStore::DeleteVersion(const std::string& bucket,
   const std::vector<VersionName>& older = history->older;
   if (version_id.empty()) {
     const bool enabled = *versioning == kEnabled;
+    if (as_intent) return DeleteAsIntent(bucket, key, *history, enabled, sync_dirops);
     std::optional<bool> linked;  // the plain file kept in the history: by a link?
     if (history->plain) {
       auto kept = KeepPlainInHistory(bucket, key, *history);

@@ -25,8 +25,10 @@ every op a answered once it has adopted a's journal (within ADOPT_TIMEOUT); a is
 restarted with its id, must replay nothing (b did), and takes the next storm.
 
 With --versioned the bucket has versioning enabled (with async dirops a PUT is then one
-async intent, the old latest displaced into the key's history; deletes are synchronous,
-counted as sync fallback "versioned") and the storm also deletes older versions by id.
+async intent, the old latest displaced into the key's history, and so is a DELETE or
+DeleteObjects of a key with a plain file: its marker made, the plain file displaced;
+a DELETE of a key whose latest is a marker, and deletes by id, are synchronous, counted
+as sync fallback "versioned") and the storm also deletes older versions by id.
 Besides the checks above, every answered version that was not deleted by id is listed
 by ListObjectVersions in answer order (newest first) with its ETag and size, the
 versions answered in the cycle are read back by id with their exact bytes, and only a

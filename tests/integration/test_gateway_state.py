@@ -5,7 +5,7 @@ answered ops in its journal (tests/data/legacy-root-9c16464.*), is adopted by
 the first start and every answered op is served; a start cut in the middle of
 the adoption is finished by the next. A root of the per-gateway layout made by
 fsgate 7e45d9c (journal format 3, tests/data/legacy-root-7e45d9c.*) is replayed
-by this binary's store-registered decoder, which then journals format 5. One id runs once per root; two ids run
+by this binary's store-registered decoder, which then journals format 6. One id runs once per root; two ids run
 side by side, each sweeping only its own staging.
 """
 
@@ -259,7 +259,7 @@ def test_gateway_id_from_the_config_file(tmp_path):
         assert not os.path.exists(os.path.join(srv.root, ".fsgate", "gateway-id"))
 
 
-def test_format3_journal_is_replayed_and_the_next_is_format5(format3_root):
+def test_format3_journal_is_replayed_and_the_next_is_format6(format3_root):
     gid = stored_id(format3_root)
     assert journal_versions(format3_root, gid) == [3]  # what the old binary left
     want = expected_state(FORMAT3)
@@ -272,7 +272,7 @@ def test_format3_journal_is_replayed_and_the_next_is_format5(format3_root):
         assert part["Body"].read() == b"part 2\n"
         s3.put_object(Bucket=bucket, Key="after", Body=b"after")
         versions = journal_versions(format3_root, gid)
-        assert 5 in versions and max(versions) == 5, versions
+        assert 6 in versions and max(versions) == 6, versions
         srv.restart(kill=True)
         check_every_answered_op(srv, also=dict(want["multipart"], after=hashlib.md5(b"after").hexdigest()),
                                 name=FORMAT3)

@@ -5,56 +5,17 @@
 
 #include <thread>
 
-#include "async_fixture.h"
 #include "dirops/intent_codec.h"
+#include "displace_fixture.h"
 
 namespace fsgate::dirops {
 namespace {
 
-using testing::AsyncFixture;
+using testing::DisplaceTest;
+using testing::kOld1;
+using testing::kOld2;
+using testing::SealedRecord;
 using testing::TestOptions;
-
-// Hidden paths, outside the bucket, as the store's versions are.
-constexpr const char* kOld1 = ".fsgate/moved/bkt/k/1";
-constexpr const char* kOld2 = ".fsgate/moved/bkt/k/2";
-
-class DisplaceTest : public AsyncFixture {
- protected:
-  Result<int64_t> PutDisplacing(const std::string& key, const std::string& body,
-                                const std::string& to) {
-    OpOptions op;
-    op.displace_to = to;
-    return Put(key, body, op);
-  }
-  // The displaced files of `key` the namespace answers: path -> body.
-  std::map<std::string, std::string> Moved(const std::string& key) {
-    std::map<std::string, std::string> out;
-    auto moved = ns_->Displaced(Node(key));
-    EXPECT_TRUE(moved.ok());
-    if (!moved.ok()) return out;
-    for (const auto& [path, view] : *moved) {
-      auto data = fs::ReadWholeFile(*view.data);
-      EXPECT_TRUE(data.ok()) << path;
-      if (!data.ok()) continue;
-      EXPECT_EQ(EtagOf(view), MetaFor(*data).etag) << path;
-      out[path] = *data;
-    }
-    return out;
-  }
-  std::string At(const std::string& path) {
-    auto f = backend_->Open(path, fs::Backend::OpenMode::kRead);
-    if (!f.ok()) return "<absent>";
-    auto data = fs::ReadWholeFile(**f);
-    return data.ok() ? *data : "<error>";
-  }
-  // Opens the namespace again after Abandon(), as a restart after kill -9.
-  void Restart() {
-    ns_->Abandon();
-    ns_.reset();
-    fault_->ClearRules();
-    OpenNs();
-  }
-};
 
 TEST_F(DisplaceTest, TheMovedFileIsReadAtItsNewPathUntilAppliedThenOnDisk) {
   OpenNs();
@@ -175,10 +136,7 @@ TEST_F(DisplacePowerCutTest, PowerCutAfterTheApplyKeepsBothFiles) {
   ASSERT_TRUE(backend_->SyncFs().ok());
   ASSERT_TRUE(PutDisplacing("k", "two", kOld1).ok());
   ASSERT_TRUE(ns_->Drain().ok());
-  ns_->Abandon();
-  ns_.reset();
-  ASSERT_TRUE(cut_->SimulatePowerCut().ok());
-  OpenNs();
+  CutPowerAndReopen();
   EXPECT_EQ(OnDisk("k"), "two");
   EXPECT_EQ(At(kOld1), "one");
 }
@@ -213,24 +171,18 @@ TEST(DisplaceCodec, TheMovePathRoundTripsAndFormat4RecordsStillDecode) {
   EXPECT_EQ(out->displace_to, in.displace_to);
   EXPECT_EQ(out->name, "a/k");
 
-  // Format 4 is format 5 without the move path: an empty one's u32 length
-  // (before the last byte, has_inline = 0) dropped gives the record an older
-  // fsgate wrote.
+  // Format 4 is format 6 without the move path, the marker and the drop:
+  // their empty strings' u32 lengths (before the last byte, has_inline = 0)
+  // dropped give the record an older fsgate wrote.
   in.displace_to.clear();
-  std::string v4;
-  AppendIntentRecord(in, &v4);
-  ASSERT_EQ(v4.substr(v4.size() - 5), std::string(5, '\0'));
-  v4.erase(v4.size() - 5, 4);
-  const auto length = static_cast<uint32_t>(v4.size() - kRecordHeaderSize);
-  for (int i = 0; i < 4; ++i) v4[i] = static_cast<char>(length >> (8 * i));
-  SealRecords(&v4, RecordSeed(1));
+  const std::string v4 = SealedRecord(in, 3);
   auto old = DecodeIntentRecord(v4, RecordSeed(1), &consumed, kNodeRecordFormat);
   ASSERT_TRUE(old);
   EXPECT_EQ(consumed, v4.size());
   EXPECT_EQ(old->name, "a/k");
   EXPECT_EQ(old->attrs, "attrs");
   EXPECT_TRUE(old->displace_to.empty());
-  // Read as format 5 it is short by a field: refused, never guessed.
+  // Read as format 6 it is short by fields: refused, never guessed.
   EXPECT_FALSE(DecodeIntentRecord(v4, RecordSeed(1), &consumed));
 }
 

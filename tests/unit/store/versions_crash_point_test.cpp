@@ -319,9 +319,11 @@ TEST(VersionsCrashPointTest, SuspendedDeleteReplacesTheNullVersionWithAMarker) {
 }
 
 // Under the async engine a PUT is one intent (the old latest displaced, the
-// new one linked) answered once journaled, and the applier's steps are crash
-// points too; a DELETE goes sync there but passes its journal, staging pool
-// and applier (every run waits for the pool's first fill: seconds, so few cases).
+// new one linked) answered once journaled, and so is a DELETE of a key with a
+// plain file (the marker made, the old latest displaced, the name unlinked)
+// and a Suspended write (dropping the null version it replaces); the
+// applier's steps are crash points too (every run waits for the pool's first
+// fill: seconds, so few cases).
 TEST(VersionsCrashPointTest, PutOverALatestUnderTheAsyncEngine) {
   CheckEveryCrashPoint(
       {"async PUT over a latest", PutThree, [](Model& m) { return m.Put("d/k", "four"); }}, kAsync);
@@ -339,6 +341,34 @@ TEST(VersionsCrashPointTest, PutOverADeleteMarkerUnderTheAsyncEngine) {
 
 TEST(VersionsCrashPointTest, DeleteMakesAMarkerUnderTheAsyncEngine) {
   CheckEveryCrashPoint({"async DELETE", PutThree, [](Model& m) { return m.Delete("d/k"); }},
+                       kAsync);
+}
+
+// The null marker in the history is dropped by the PUT's intent.
+TEST(VersionsCrashPointTest, SuspendedPutOverANullMarkerUnderTheAsyncEngine) {
+  CheckEveryCrashPoint({"async suspended PUT over a null marker",
+                        [](Model& m) {
+                          PutThree(m);
+                          ASSERT_TRUE(m.SetVersioning("Suspended").ok());
+                          ASSERT_TRUE(m.Delete("d/k").ok());
+                        },
+                        [](Model& m) { return m.Put("d/k", "null two"); }},
+                       kAsync);
+}
+
+// The latest (with an id) displaced, a null marker made, the older null
+// version in the history dropped: every step of the intent.
+TEST(VersionsCrashPointTest, SuspendedDeleteUnderTheAsyncEngine) {
+  CheckEveryCrashPoint({"async suspended DELETE",
+                        [](Model& m) {
+                          PutThree(m);
+                          ASSERT_TRUE(m.SetVersioning("Suspended").ok());
+                          ASSERT_TRUE(m.Put("d/k", "null one").ok());
+                          ASSERT_TRUE(m.SetVersioning("Enabled").ok());
+                          ASSERT_TRUE(m.Put("d/k", "four").ok());
+                          ASSERT_TRUE(m.SetVersioning("Suspended").ok());
+                        },
+                        [](Model& m) { return m.Delete("d/k"); }},
                        kAsync);
 }
 
