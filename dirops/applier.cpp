@@ -69,6 +69,7 @@ void Applier::Stop(bool drain) {
 void Applier::Enqueue(Intent intent, bool urgent) {
   const IntentOp op = intent.op;
   const uint64_t bytes = intent.inline_data ? intent.inline_data->size() : 0;
+  Wakeups wakeups;
   {
     std::lock_guard lock(mu_);
     KeyQueue& q = queues_[intent.top][intent.name];
@@ -81,13 +82,17 @@ void Applier::Enqueue(Intent intent, bool urgent) {
     if (op == IntentOp::kCreate && !in.inline_data) ++pending_files_;
     if (idle) {
       q.urgent = urgent;
-      QueueTurnLocked(in.top, in.name, q);
+      wakeups = QueueTurnLocked(in.top, in.name, q);
     } else if (urgent) {
       PromoteLocked(in.top, in.name);
     } else if (BacklogHighLocked()) {
-      urgent_work_.notify_one();  // the backlog grew past the mark: help with it
+      wakeups.urgent = true;  // the backlog grew past the mark: help with it
     }
   }
+  // Woken after the unlock: a worker woken while the request thread still held
+  // mu_ blocked on it at once, and the unlock then cost a second futex call
+  // (0.4 a PUT at one connection, strace).
+  Wake(wakeups);
   metrics_.AddAsyncPending(MetricOp(op), +1);
 }
 
@@ -105,15 +110,20 @@ bool Applier::YieldToRequestsLocked() const {
   return since < options_.busy_quiet;
 }
 
-void Applier::QueueTurnLocked(const std::string& top, const std::string& name, const KeyQueue& q) {
+Applier::Wakeups Applier::QueueTurnLocked(const std::string& top, const std::string& name,
+                                          const KeyQueue& q) {
   if (q.urgent) {
     urgent_ready_.emplace_back(top, name);
-    urgent_work_.notify_one();
-    return;
+    return {.urgent = true};
   }
   ready_.emplace_back(top, name);
-  if (!gathering_) work_.notify_one();  // else the gathering worker takes it
-  if (broad_waiters_ > 0 || BacklogHighLocked()) urgent_work_.notify_one();
+  return {.background = !gathering_,  // else the gathering worker takes it
+          .urgent = broad_waiters_ > 0 || BacklogHighLocked()};
+}
+
+void Applier::Wake(Wakeups wakeups) {
+  if (wakeups.background) work_.notify_one();
+  if (wakeups.urgent) urgent_work_.notify_one();
 }
 
 // A caller blocked on done_. One waiting for a single name keeps that name
@@ -205,7 +215,7 @@ void Applier::WorkerLoop(bool urgent) {
     pending_bytes_ -= op.intent.inline_data ? op.intent.inline_data->size() : 0;
     if (op.intent.op == IntentOp::kCreate && !op.intent.inline_data) --pending_files_;
     if (!queue.ops.empty()) {
-      QueueTurnLocked(top, name, queue);
+      Wake(QueueTurnLocked(top, name, queue));
     } else {
       auto b = queues_.find(top);
       b->second.erase(name);
@@ -238,7 +248,7 @@ void Applier::PromoteLocked(const std::string& top, const std::string& name) {
   // Neither busy nor urgent yet: the name waits in ready_.
   auto it = std::find(ready_.begin(), ready_.end(), std::make_pair(top, name));
   if (it != ready_.end()) ready_.erase(it);
-  QueueTurnLocked(top, name, q->second);
+  Wake(QueueTurnLocked(top, name, q->second));
 }
 
 void Applier::WaitKey(const std::string& top, const std::string& name) {

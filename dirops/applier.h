@@ -165,9 +165,16 @@ class Applier {
   // wait lasts or the backlog is high; a background one only ready_, at the
   // lowest CPU priority.
   void WorkerLoop(bool urgent);
-  // Puts the name's next turn in urgent_ready_ or ready_ (by KeyQueue::urgent)
-  // and wakes a worker that may take it.
-  void QueueTurnLocked(const std::string& top, const std::string& name, const KeyQueue& q);
+  // The workers a queued turn needs woken.
+  struct Wakeups {
+    bool background = false;
+    bool urgent = false;
+  };
+  // Puts the name's next turn in urgent_ready_ or ready_ (by KeyQueue::urgent);
+  // returns the workers that may take it, for Wake().
+  [[nodiscard]] Wakeups QueueTurnLocked(const std::string& top, const std::string& name,
+                                        const KeyQueue& q);
+  void Wake(Wakeups wakeups);
   // One pass over to_prune_; a directory whose lock is busy (without
   // `may_wait`) goes back for the next pass.
   void Prune(bool may_wait);
