@@ -105,6 +105,11 @@ class Applier {
   // Hands over an answered intent: durable in the journal, published in the
   // overlay. An `urgent` one (a caller waits for it) jumps the queue of names.
   void Enqueue(Intent intent, bool urgent = false);
+  // Hands over an answered intent that its caller waits for (Enqueue, urgent,
+  // then WaitApplied): with no op before it on the name the caller applies it
+  // on its own thread, sparing the wakeup of an urgent worker and its own
+  // wakeup when the worker is done. Its failure if it failed.
+  Status ApplyNow(Intent intent);
   // A request is being answered: background applies yield to it (busy_workers).
   void NoteRequest();
 
@@ -189,6 +194,12 @@ class Applier {
   class Waiter;
   void SyncLoop();
   Outcome ApplyWithRetries(const Op& op, Status* last, int* attempts);
+  // Applies with retries and reports the outcome (overlay, metrics, failures).
+  Outcome Apply(const Op& op, Status* last);
+  // Appends to the name's queue and counts it pending.
+  const Op& PushLocked(KeyQueue& q, Intent intent);
+  // The name's front op is done (or stopped, then it stays): the queue moves on.
+  void FinishLocked(const std::string& top, const std::string& name, const Op& op, Outcome outcome);
   Status ApplyOnce(const Intent& intent);
   Status ApplyCreate(const Intent& intent);
   Status ApplyUnlink(const Intent& intent);
