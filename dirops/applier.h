@@ -105,6 +105,11 @@ class Applier {
   // Hands over an answered intent: durable in the journal, published in the
   // overlay. An `urgent` one (a caller waits for it) jumps the queue of names.
   void Enqueue(Intent intent, bool urgent = false);
+  // Hands over an answered intent that its caller waits for (Enqueue, urgent,
+  // then WaitApplied): with no op before it on the name the caller applies it
+  // on its own thread, sparing the wakeup of an urgent worker and its own
+  // wakeup when the worker is done. Its failure if it failed.
+  Status ApplyNow(Intent intent);
   // A request is being answered: background applies yield to it (busy_workers).
   void NoteRequest();
 
@@ -165,9 +170,16 @@ class Applier {
   // wait lasts or the backlog is high; a background one only ready_, at the
   // lowest CPU priority.
   void WorkerLoop(bool urgent);
-  // Puts the name's next turn in urgent_ready_ or ready_ (by KeyQueue::urgent)
-  // and wakes a worker that may take it.
-  void QueueTurnLocked(const std::string& top, const std::string& name, const KeyQueue& q);
+  // The workers a queued turn needs woken.
+  struct Wakeups {
+    bool background = false;
+    bool urgent = false;
+  };
+  // Puts the name's next turn in urgent_ready_ or ready_ (by KeyQueue::urgent);
+  // returns the workers that may take it, for Wake().
+  [[nodiscard]] Wakeups QueueTurnLocked(const std::string& top, const std::string& name,
+                                        const KeyQueue& q);
+  void Wake(Wakeups wakeups);
   // One pass over to_prune_; a directory whose lock is busy (without
   // `may_wait`) goes back for the next pass.
   void Prune(bool may_wait);
@@ -182,6 +194,12 @@ class Applier {
   class Waiter;
   void SyncLoop();
   Outcome ApplyWithRetries(const Op& op, Status* last, int* attempts);
+  // Applies with retries and reports the outcome (overlay, metrics, failures).
+  Outcome Apply(const Op& op, Status* last);
+  // Appends to the name's queue and counts it pending.
+  const Op& PushLocked(KeyQueue& q, Intent intent);
+  // The name's front op is done (or stopped, then it stays): the queue moves on.
+  void FinishLocked(const std::string& top, const std::string& name, const Op& op, Outcome outcome);
   Status ApplyOnce(const Intent& intent);
   Status ApplyCreate(const Intent& intent);
   Status ApplyUnlink(const Intent& intent);

@@ -321,10 +321,10 @@ Result<int64_t> AsyncNamespace::Publish(const NodePath& at, StagedNode node,
   std::vector<DisplacedNode> moved;
   if (!intent.displace_to.empty()) moved.push_back({intent.displace_to, intent.seq, *current});
   overlay_.Put(top, name, std::move(entry), std::move(moved));
-  const uint64_t seq = intent.seq;
-  applier_->Enqueue(std::move(intent), /*urgent=*/answer_when_applied);
   if (answer_when_applied) {
-    if (Status s = applier_->WaitApplied(top, name, seq); !s.ok()) return s;
+    if (Status s = applier_->ApplyNow(std::move(intent)); !s.ok()) return s;
+  } else {
+    applier_->Enqueue(std::move(intent));
   }
   return answered;
 }
