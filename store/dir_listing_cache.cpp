@@ -70,14 +70,9 @@ size_t DirListingCache::bytes() const {
   return bytes_;
 }
 
-size_t DirListingCache::BytesOf(const std::string& dir, const std::vector<Entry>& entries) {
-  // The vector, each name's heap block past its inline buffer, the key twice
-  // (map and LRU list) and the map's node.
-  size_t bytes = entries.capacity() * sizeof(Entry) + 2 * dir.size() + 128;
-  for (const Entry& e : entries) {
-    if (e.sort_name.capacity() > 15) bytes += e.sort_name.capacity() + 1;
-  }
-  return bytes;
+size_t DirListingCache::BytesOf(const std::string& dir, const DirListing& listing) {
+  // The listing, the key twice (map and LRU list) and the map's node.
+  return listing.bytes() + 2 * dir.size() + 128;
 }
 
 void DirListingCache::EvictLocked(size_t need) {

@@ -43,19 +43,14 @@
 
 #include "fs/backend.h"
 #include "metrics/metrics.h"
+#include "store/dir_listing.h"
 
 namespace fsgate::store {
 
 class DirListingCache {
  public:
-  struct Entry {
-    std::string sort_name;  // the name, plus "/" for a directory (S3 order of a depth-first walk)
-    bool is_dir = false;
-    // The place of the object nested in the directory `sort_name` (nested_key.h).
-    bool nested = false;
-  };
   // Sorted by sort_name; shared by every cursor using it, never changed.
-  using Listing = std::shared_ptr<const std::vector<Entry>>;
+  using Listing = std::shared_ptr<const DirListing>;
 
   // 1 s: far above any filesystem's timestamp granularity, and above the
   // clock skew between a gateway and a CephFS MDS on one network.
@@ -103,7 +98,7 @@ class DirListingCache {
     size_t bytes = 0;
     std::list<std::string>::iterator lru;  // position in lru_ (front: most recent)
   };
-  static size_t BytesOf(const std::string& dir, const std::vector<Entry>& entries);
+  static size_t BytesOf(const std::string& dir, const DirListing& listing);
   void EvictLocked(size_t need);
 
   const size_t max_bytes_;
