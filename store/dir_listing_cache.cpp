@@ -50,6 +50,7 @@ void DirListingCache::KeepEtag(const fs::FileStat& st, FileAttrs attrs, int64_t 
   // The map node, the key and the value with its strings' heap blocks.
   const auto heap = [](const std::string& s) { return s.size() > 15 ? s.size() + 1 : 0; };
   const size_t bytes = 64 + sizeof(KeptEtag) + heap(attrs.etag) + heap(attrs.acl);
+  if (bytes > max_bytes_ / 2) return;
   std::lock_guard lock(mu_);
   if (etag_bytes_ + bytes > max_bytes_ / 2) {
     bytes_ -= etag_bytes_;
