@@ -69,6 +69,8 @@ int main(int argc, char** argv) {
   serve->add_option("--idle-timeout", config.idle_timeout_seconds, "Keep-alive idle seconds");
   serve->add_option("--read-timeout", config.read_timeout_seconds,
                     "Seconds for a header section, or without a body byte");
+  serve->add_option("--list-cache-mib", config.list_cache_mib,
+                    "MiB of directory listings kept between pages; 0 keeps none (128)");
   std::string multipart_expiry;
   serve->add_option("--multipart-expiry", multipart_expiry,
                     "Abort uploads older than this: seconds, or with s/m/h/d; 0 never (7d)");

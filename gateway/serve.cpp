@@ -33,13 +33,13 @@ void LogConfig(const ServeConfig& c) {
   spdlog::info(
       "config: tls={} domain={} region={} max-connections={} max-connections-per-client={} "
       "idle-timeout={}s read-timeout={}s log-level={} log-format={} credentials-file={} "
-      "multipart-expiry={} key-conflicts={}",
+      "multipart-expiry={} key-conflicts={} list-cache-mib={}",
       c.tls_cert.empty() ? "off" : "on", c.domain.empty() ? "-" : c.domain, c.region,
       c.max_connections, c.max_connections_per_client, c.idle_timeout_seconds,
       c.read_timeout_seconds, ConfigName(c.log_level), ConfigName(c.log_format),
       c.credentials.empty() ? "-" : c.credentials,
       c.multipart_expiry_seconds > 0 ? std::to_string(c.multipart_expiry_seconds) + "s" : "off",
-      ConfigName(c.key_conflicts));
+      ConfigName(c.key_conflicts), c.list_cache_mib);
   if (c.fsync == Fsync::kOff) {
     spdlog::warn(
         "--fsync off: answers come from the page cache; a power cut or kernel crash can "
@@ -147,6 +147,7 @@ int RunServe(const ServeConfig& given) {
   store_options.multipart_expiry = std::chrono::seconds(config.multipart_expiry_seconds);
   store_options.gateway_id = config.gateway_id;
   store_options.nest_key_conflicts = config.key_conflicts == KeyConflicts::kNest;
+  store_options.list_cache_bytes = static_cast<size_t>(config.list_cache_mib) << 20;
   auto opened = store::ObjectStore::Open(std::move(*backend), store_options, metrics);
   if (!opened.ok()) {
     spdlog::critical("cannot open the store: {}", opened.status().message());

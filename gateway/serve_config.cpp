@@ -66,6 +66,7 @@ const std::map<std::string, Setter>& Keys() {
        Integer(&ServeConfig::max_connections_per_client, "max_connections_per_client")},
       {"idle_timeout_seconds", Integer(&ServeConfig::idle_timeout_seconds, "idle_timeout_seconds")},
       {"read_timeout_seconds", Integer(&ServeConfig::read_timeout_seconds, "read_timeout_seconds")},
+      {"list_cache_mib", Integer(&ServeConfig::list_cache_mib, "list_cache_mib")},
       {"multipart_expiry_seconds",
        Integer(&ServeConfig::multipart_expiry_seconds, "multipart_expiry_seconds")},
       {"gateway_id", String(&ServeConfig::gateway_id, "gateway_id")},
@@ -198,6 +199,9 @@ void ValidateConfig(ServeConfig& c) {
   }
   if (c.idle_timeout_seconds < 1 || c.read_timeout_seconds < 1) {
     throw std::runtime_error("timeouts must be at least 1 second");
+  }
+  if (c.list_cache_mib < 0 || c.list_cache_mib > (int64_t{1} << 20)) {
+    throw std::runtime_error("--list-cache-mib must be between 0 and 1048576");
   }
   if (c.multipart_expiry_seconds < 0 || c.multipart_expiry_seconds > kMaxDurationSeconds) {
     throw std::runtime_error("multipart expiry must be between 0 (never) and 36500 days");

@@ -58,6 +58,8 @@ struct ServeConfig {
   int64_t max_connections_per_client = 16384;  // per remote IP address
   int64_t idle_timeout_seconds = 60;
   int64_t read_timeout_seconds = 60;
+  // Memory of the directory listings kept between pages (store/dir_listing_cache.h).
+  int64_t list_cache_mib = 128;
   // Multipart uploads older than this are aborted in the background; 0 never.
   int64_t multipart_expiry_seconds = 7 * 24 * 3600;
   // Whose engine state (ROOT/.fsgate/gw/<id>/) this process runs on; empty:

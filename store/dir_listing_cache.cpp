@@ -50,6 +50,7 @@ void DirListingCache::KeepEtag(const fs::FileStat& st, FileAttrs attrs, int64_t 
   // The map node, the key and the value with its strings' heap blocks.
   const auto heap = [](const std::string& s) { return s.size() > 15 ? s.size() + 1 : 0; };
   const size_t bytes = 64 + sizeof(KeptEtag) + heap(attrs.etag) + heap(attrs.acl);
+  if (bytes > max_bytes_ / 2) return;
   std::lock_guard lock(mu_);
   if (etag_bytes_ + bytes > max_bytes_ / 2) {
     bytes_ -= etag_bytes_;
@@ -70,14 +71,9 @@ size_t DirListingCache::bytes() const {
   return bytes_;
 }
 
-size_t DirListingCache::BytesOf(const std::string& dir, const std::vector<Entry>& entries) {
-  // The vector, each name's heap block past its inline buffer, the key twice
-  // (map and LRU list) and the map's node.
-  size_t bytes = entries.capacity() * sizeof(Entry) + 2 * dir.size() + 128;
-  for (const Entry& e : entries) {
-    if (e.sort_name.capacity() > 15) bytes += e.sort_name.capacity() + 1;
-  }
-  return bytes;
+size_t DirListingCache::BytesOf(const std::string& dir, const DirListing& listing) {
+  // The listing, the key twice (map and LRU list) and the map's node.
+  return listing.bytes() + 2 * dir.size() + 128;
 }
 
 void DirListingCache::EvictLocked(size_t need) {

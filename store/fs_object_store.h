@@ -265,7 +265,7 @@ class FsObjectStore final : public ObjectStore {
   BucketCache bucket_cache_;
   const StoreOptions options_;
   metrics::Metrics& metrics_;
-  DirListingCache listing_cache_{DirListingCache::kDefaultMaxBytes, metrics_};
+  DirListingCache listing_cache_{options_.list_cache_bytes, metrics_};
   std::array<std::mutex, 64> version_locks_;
   NestLocks nest_locks_;
   VersionClock version_clock_;

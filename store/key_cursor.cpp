@@ -23,7 +23,7 @@ bool IsVanished(const Status& s) {
          s.IsErrno(EINVAL);
 }
 
-using Entry = DirListingCache::Entry;
+using Entry = DirListing::Entry;
 
 int64_t RealtimeNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -76,17 +76,18 @@ class DirKeyCursor final : public KeyCursor {
         stack_.pop_back();
         continue;
       }
-      const Entry& item = (*frame.entries)[frame.next++];
+      const Entry item = (*frame.entries)[frame.next++];
       if (!StartsWith(item.sort_name, frame.rel_prefix)) {
         frame.next = frame.entries->size();  // sorted: no later entry is in the prefix
         continue;
       }
-      std::string key = frame.key_prefix + item.sort_name;
+      std::string key = frame.key_prefix;
+      key += item.sort_name;
       if (!InRange(key, item.is_dir)) continue;
       if (!skip_.empty() && StartsWith(key, skip_)) continue;
       if (item.nested) {
         // The directory's own object, at "a" in key order ("a" < "a!" < "a/").
-        auto dir = backend_.OpenDir(frame.dir + "/" + item.sort_name);
+        auto dir = backend_.OpenDir(frame.dir + "/" + std::string(item.sort_name));
         if (!dir.ok()) {
           if (IsVanished(dir.status())) continue;
           return dir.status();
@@ -95,8 +96,8 @@ class DirKeyCursor final : public KeyCursor {
         if (!entry.ok() || entry->has_value()) return entry;
         continue;
       }
-      std::string name =
-          item.is_dir ? item.sort_name.substr(0, item.sort_name.size() - 1) : item.sort_name;
+      std::string name(item.is_dir ? item.sort_name.substr(0, item.sort_name.size() - 1)
+                                   : item.sort_name);
       if (item.is_dir) {
         std::string path = frame.dir + "/" + name;
         // `frame` is invalidated by the push below.
@@ -170,10 +171,7 @@ class DirKeyCursor final : public KeyCursor {
       frame.next = frame.entries->size();  // the whole directory is at or before the marker
       return Status::Ok();
     }
-    frame.next = static_cast<size_t>(
-        std::lower_bound(frame.entries->begin(), frame.entries->end(), from,
-                         [](const Entry& e, const std::string& v) { return e.sort_name < v; }) -
-        frame.entries->begin());
+    frame.next = frame.entries->LowerBound(from);
     return Status::Ok();
   }
 
@@ -183,8 +181,10 @@ class DirKeyCursor final : public KeyCursor {
   Result<DirListingCache::Listing> ReadSorted(const Frame& frame) {
     auto raw = frame.handle->Read();
     if (!raw.ok()) return raw.status();
-    auto entries = std::make_shared<std::vector<Entry>>();
-    entries->reserve(raw->size());
+    DirListing::Builder entries;
+    size_t name_bytes = 0;
+    for (const auto& entry : *raw) name_bytes += entry.name.size() + 1;
+    entries.Reserve(raw->size(), name_bytes);
     for (auto& entry : *raw) {
       if (frame.key_prefix.empty() && entry.name == kInternalDir) continue;
       if (entry.name == kNestedObjectName) continue;  // listed as its directory's key
@@ -209,13 +209,10 @@ class DirKeyCursor final : public KeyCursor {
       if (!is_dir && frame.key_prefix.size() + entry.name.size() > kMaxKeyBytes) continue;
       // A directory may hold the object of its own name (nested_key.h): a
       // place for it, found or not when the walk reaches it (one stat).
-      if (is_dir && nested_keys_) entries->push_back(Entry{entry.name, false, true});
-      if (is_dir) entry.name += '/';
-      entries->push_back(Entry{std::move(entry.name), is_dir});
+      if (is_dir && nested_keys_) entries.Add(entry.name, false, true);
+      entries.Add(entry.name, is_dir);
     }
-    std::sort(entries->begin(), entries->end(),
-              [](const Entry& a, const Entry& b) { return a.sort_name < b.sort_name; });
-    return DirListingCache::Listing(std::move(entries));
+    return std::move(entries).Finish();
   }
 
   Result<std::optional<ListEntry>> DirObjectEntry(const std::string& path, const std::string& key) {

@@ -282,6 +282,9 @@ struct StoreOptions {
   // --key-conflicts nest: an object "a" beside objects under "a/" is kept
   // inside the directory "a" (nested_key.h) instead of refused.
   bool nest_key_conflicts = false;
+  // --list-cache-mib: the bound of the directory listings and ETags kept
+  // between pages (dir_listing_cache.h).
+  size_t list_cache_bytes = size_t{128} << 20;
 };
 
 class ObjectStore {

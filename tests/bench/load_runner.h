@@ -68,6 +68,16 @@ struct PhaseOptions {
   uint64_t seed = 1;
 };
 
+// A list phase's pages by their place in a walk of the whole listing: whether
+// a page deep into a large directory costs what the first ones do.
+struct ListWalks {
+  uint64_t complete = 0;     // walks that reached the last page
+  uint64_t pages = 0;        // pages of a complete walk
+  double cold_first_ms = 0;  // the first page of the first walk (a directory not read before)
+  double first_ms = 0;       // median of the first 10 pages of every walk
+  double last_ms = 0;        // median of the last 10 pages of every complete walk
+};
+
 struct PhaseResult {
   std::string name;
   int connections = 0;
@@ -79,6 +89,7 @@ struct PhaseResult {
   // With --metrics: fsgate_async_pending{op=create|unlink} read just after the last response.
   std::optional<std::pair<double, double>> pending_at_end;
   std::optional<double> all_applied_s;  // tree mode with --metrics
+  std::optional<ListWalks> list_walks;  // list phase
 };
 
 PhaseResult RunPhase(const PhaseOptions& options, const S3Endpoint& endpoint,

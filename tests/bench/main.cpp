@@ -4,6 +4,7 @@
 // SigV4-signed. Phases: put, get, delete, list, mixed, or a whole tree of
 // files; see tests/bench/README.md.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -103,16 +104,55 @@ std::string XmlText(const std::string& body, std::string_view name) {
   return end == std::string::npos ? std::string() : body.substr(from, end - from);
 }
 
+// The median of `v` (sorted in place); 0 when empty.
+double Median(std::vector<float>& v) {
+  if (v.empty()) return 0;
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+  return v[v.size() / 2];
+}
+
 // Each worker walks the whole listing page by page (1,000 keys, following
 // NextContinuationToken) and starts over at the end: one operation, one page.
+// Every page's time is kept by its place in its walk (list_walks).
 PhaseResult RunList(const Options& o, const S3Endpoint& endpoint, const KeyNamer& keys) {
-  return RunPhase(Phase(o, "list", CountOr(o, kUnlimited)), endpoint, [&](Worker& w, uint64_t) {
-    return Exchange(Op::kList, 0, [&] {
-      HttpResponse page = w.client->ListObjects(o.bucket, keys.prefix(), 1000, w.list_token);
-      w.list_token = XmlText(page.body, "NextContinuationToken");
-      return page;
-    });
-  });
+  using Clock = std::chrono::steady_clock;
+  constexpr size_t kEnds = 10;  // pages at each end of a walk
+  // Per worker: its walks, each the milliseconds of its pages in order.
+  std::vector<std::vector<std::vector<float>>> walks(static_cast<size_t>(o.connections));
+  std::vector<char> complete_last(walks.size(), 0);  // whether a worker's last walk ended
+  PhaseResult result =
+      RunPhase(Phase(o, "list", CountOr(o, kUnlimited)), endpoint, [&](Worker& w, uint64_t) {
+        auto& mine = walks[static_cast<size_t>(w.id)];
+        if (w.list_token.empty()) mine.emplace_back();  // a new walk from the first page
+        const auto begin = Clock::now();
+        OpOutcome outcome = Exchange(Op::kList, 0, [&] {
+          HttpResponse page = w.client->ListObjects(o.bucket, keys.prefix(), 1000, w.list_token);
+          w.list_token = XmlText(page.body, "NextContinuationToken");
+          return page;
+        });
+        mine.back().push_back(
+            std::chrono::duration<float, std::milli>(Clock::now() - begin).count());
+        complete_last[static_cast<size_t>(w.id)] = w.list_token.empty();
+        return outcome;
+      });
+  ListWalks summary;
+  std::vector<float> first, last;
+  for (size_t t = 0; t < walks.size(); ++t) {
+    for (size_t i = 0; i < walks[t].size(); ++i) {
+      const std::vector<float>& pages = walks[t][i];
+      if (t == 0 && i == 0 && !pages.empty()) summary.cold_first_ms = pages.front();
+      first.insert(first.end(), pages.begin(), pages.begin() + std::min(kEnds, pages.size()));
+      if (i + 1 < walks[t].size() || complete_last[t]) {
+        ++summary.complete;
+        summary.pages = pages.size();
+        last.insert(last.end(), pages.end() - std::min(kEnds, pages.size()), pages.end());
+      }
+    }
+  }
+  summary.first_ms = Median(first);
+  summary.last_ms = Median(last);
+  result.list_walks = summary;
+  return result;
 }
 
 // 50% GET of the preloaded keys, 25% PUT of new keys, 15% DELETE of keys this

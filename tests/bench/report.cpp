@@ -91,6 +91,13 @@ void PrintText(std::ostream& out, const RunInfo& info, std::vector<PhaseResult>&
       out << "  pending at the last response: create " << phase.pending_at_end->first << ", unlink "
           << phase.pending_at_end->second << "\n";
     }
+    if (phase.list_walks) {
+      const ListWalks& walks = *phase.list_walks;
+      out << "  walks: " << walks.complete << " complete of " << walks.pages
+          << " pages; first page of the first walk " << Format("%.3f", walks.cold_first_ms)
+          << " ms; median of the first 10 pages " << Format("%.3f", walks.first_ms)
+          << " ms, of the last 10 " << Format("%.3f", walks.last_ms) << " ms\n";
+    }
     if (phase.name == "tree") {
       out << "  all answered: " << Format("%.3f", phase.seconds) << " s\n";
       out << "  all applied:  "
@@ -154,6 +161,22 @@ void PrintJson(std::ostream& out, const RunInfo& info, std::vector<PhaseResult>&
       w.Double(phase.pending_at_end->first);
       w.Key("unlink");
       w.Double(phase.pending_at_end->second);
+      w.EndObject();
+    }
+    if (phase.list_walks) {
+      const ListWalks& walks = *phase.list_walks;
+      w.Key("list_walks");
+      w.StartObject();
+      w.Key("complete");
+      w.Uint64(walks.complete);
+      w.Key("pages");
+      w.Uint64(walks.pages);
+      w.Key("cold_first_ms");
+      w.Double(walks.cold_first_ms);
+      w.Key("first_ms");
+      w.Double(walks.first_ms);
+      w.Key("last_ms");
+      w.Double(walks.last_ms);
       w.EndObject();
     }
     if (phase.name == "tree") {

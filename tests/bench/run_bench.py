@@ -693,6 +693,11 @@ def main():
     parser.add_argument("--list", type=int, default=0, metavar="KEYS",
                         help="also a LIST phase: KEYS keys nested and in one directory "
                              "(posix only)")
+    parser.add_argument("--list-flat", type=int, default=0, metavar="KEYS",
+                        help="also a LIST phase of KEYS keys in one directory (e.g. 1000000; "
+                             "posix only)")
+    parser.add_argument("--only-list", action="store_true",
+                        help="run the LIST phase alone (with --list and/or --list-flat)")
     parser.add_argument("--tree", metavar="DIR",
                         help="upload this directory tree (e.g. an unpacked linux source) in the "
                              "tree rows instead of the synthetic one")
@@ -719,6 +724,8 @@ def main():
                         help="log every fsgate_load command on stderr")
     args = parser.parse_args()
 
+    if args.only_list and (args.ceph_conf or not (args.list or args.list_flat)):
+        parser.error("--only-list needs --list or --list-flat, and the posix backend")
     if args.rgw and (not args.ceph_conf or args.other_endpoint):
         parser.error("--rgw needs --ceph-conf (the cluster's) and no --other-endpoint")
     for path in (args.fsgate, args.load, args.null_server):
@@ -739,6 +746,10 @@ def main():
 
 def run(args):
     started = time.monotonic()
+    if args.only_list:
+        list_phase(args)
+        print(f"\n(total {time.monotonic() - started:.0f} s)")
+        return
     results = {}
     settles = []
     # Roots are removed only at the end: removing one server's hundred
@@ -790,8 +801,8 @@ def run(args):
         connections_phase(args, args.idle_connections)
     if args.list and args.ceph_conf:
         print("\n(no LIST phase on cephfs: its keys are written straight into a local root)")
-    elif args.list:
-        log(f"list phase, {args.list} keys")
+    elif args.list or args.list_flat:
+        log(f"list phase, {args.list} keys, flat {args.list_flat}")
         list_phase(args)
     if args.two_gateways:
         for fsync in (["on", "off"] if args.fsync == "both" else [args.fsync]):
@@ -886,45 +897,89 @@ def process_open_file_limit(pid):
 
 
 def populate(root, bucket, keys, per_dir):
-    """`keys` 4-byte files written straight into ROOT/bucket (the POSIX view:
-    files made beside fsgate are objects too), `per_dir` to a directory, or
-    all in one directory when per_dir is 0."""
+    """`keys` empty files made straight in ROOT/bucket (the POSIX view: files
+    made beside fsgate are objects too), `per_dir` to a directory, or all in
+    one directory when per_dir is 0. Names of 17 bytes, a camera's. Empty: a
+    byte of data would be a block to allocate and write back for each (4 GB
+    for 1,000,000 files, 15 minutes for 650,000 on a busy disk), while a
+    listing reads the same stat and xattrs of an empty file; each its own
+    inode (not hard links of a few: the ETags listings keep are by inode)."""
     os.makedirs(os.path.join(root, bucket))
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
     for i in range(keys):
-        rel = f"d{i // per_dir:05d}/k{i:07d}" if per_dir else f"k{i:07d}"
+        rel = f"d{i // per_dir:05d}/IMG_{i:08d}.jpeg" if per_dir else f"IMG_{i:08d}.jpeg"
         path = os.path.join(root, bucket, rel)
         if per_dir and i % per_dir == 0:
             os.makedirs(os.path.dirname(path))
-        with open(path, "wb") as f:
-            f.write(b"list")
+        os.close(os.open(path, flags, 0o644))
 
 
 def list_phase(args):
-    """ListObjectsV2 pages of 1,000 through one async fsgate, walking the whole
-    bucket over and over at 1 connection: nested (directories of 100) and flat
-    (one directory). keys/s = pages/s x 1,000 (every page is full)."""
+    """ListObjectsV2 pages of 1,000 through one async fsgate, walking each
+    bucket whole several times at 1 connection: nested (directories of 100),
+    flat (one directory), and with --list-flat one large directory. The
+    first walk alone (every directory read and sorted: its time, its first
+    page's, the server's CPU a page), then the later walks: keys/s = pages/s x
+    1,000, the medians of the first and last 10 pages of each walk, the CPU a
+    page; the server's RSS and fsgate_list_cache_bytes after them."""
+    layouts = []
+    if args.list:
+        layouts += [(f"{args.list:,} keys nested", "nested", args.list, 100),
+                    (f"{args.list:,} keys flat", "flat", args.list, 0)]
+    if args.list_flat:
+        layouts.append((f"{args.list_flat:,} keys flat", "flat-large", args.list_flat, 0))
+    walks = 3 if args.quick else 5
     rows = []
     server = Server(args.fsgate, args.scratch, "async", "on", args.keep)
     try:
-        layouts = [("nested", 100), ("flat", 0)]
-        for name, per_dir in layouts:
-            populate(server.root, name, args.list, per_dir)
+        started = time.monotonic()
+        for _, bucket, keys, per_dir in layouts:
+            populate(server.root, bucket, keys, per_dir)
+        log(f"  populated in {time.monotonic() - started:.0f} s")
         time.sleep(1.1)  # older than the listing keep's racy margin, as a settled tree is
         target = Target(server.endpoint, ACCESS_KEY, SECRET_KEY, server)
-        for name, per_dir in layouts:
-            extra = ["--op", "list", "-c", "1", "-d", "3" if args.quick else "10",
-                     "--prefix", "d" if per_dir else "k"]
-            phase = run_load(args, target, name, extra, args.verbose)["phases"][0]
-            cell = measure(target, phase)
-            rows.append((f"LIST {args.list:,} keys {name}", cell))
+        for label, bucket, keys, per_dir in layouts:
+            pages = (keys + 999) // 1000
+            cells = []
+            for count in (pages, pages * (walks - 1)):  # the first walk, then the later ones
+                extra = ["--op", "list", "-c", "1", "--count", str(count),
+                         "--prefix", "d" if per_dir else "IMG_"]
+                phase = run_load(args, target, bucket, extra, args.verbose)["phases"][0]
+                cell = measure(target, phase)
+                cell["walks"] = phase.get("list_walks") or {}
+                cell["seconds"] = phase["seconds"]
+                cells.append(cell)
+            cold, warm = cells
+            warm["cold_walk_s"] = cold["seconds"]
+            warm["cold_first_ms"] = cold["walks"].get("cold_first_ms")
+            warm["cold_cpu_us"] = cold["cpu_us"]
+            warm["rss_now"] = process_size(server.process.pid)[0]
+            status, body = http_get(f"http://{server.metrics}/metrics")
+            warm["cache_bytes"] = (parse_gauge(body, "fsgate_list_cache_bytes")
+                                   if status == 200 else None)
+            rows.append((label, warm))
     finally:
         server.stop()
-        server.remove_root()  # its 2 x KEYS files, unless --keep
-    print(f"\nLIST (1 connection, pages of 1,000, async fsgate, fsync on; files written beside it)")
-    print(f"{'workload':<30}{'keys/s':>10}{'ms/page p50':>13}{'p99':>9}{'RSS MiB':>9}{'err':>5}")
+        server.remove_root()  # its files, unless --keep
+    print(f"\nLIST (1 connection, pages of 1,000, {walks} walks of each bucket, async fsgate, "
+          f"fsync on; empty files made beside it)")
+    header = ["workload", "keys/s", "first ms", "last ms", "p99 ms", "CPU ms/page",
+              "1st walk s", "1st page ms", "1st CPU ms/page", "RSS MiB", "peak MiB",
+              "cache MiB", "err"]
+    table = []
+    ms = lambda us: fmt(us / 1000 if us is not None else None, ".2f")
     for label, c in rows:
-        print(f"{label:<30}{c['ops_per_sec'] * 1000:>10,.0f}{c['p50']:>13.1f}{c['p99']:>9.1f}"
-              f"{fmt(c['rss'], '.0f'):>9}{c['errors']:>5}")
+        w = c["walks"]
+        table.append([label, f"{c['ops_per_sec'] * 1000:,.0f}", fmt(w.get("first_ms"), ".2f"),
+                      fmt(w.get("last_ms"), ".2f"), fmt(c["p99"], ".1f"), ms(c["cpu_us"]),
+                      fmt(c["cold_walk_s"], ".2f"), fmt(c["cold_first_ms"], ".1f"),
+                      ms(c["cold_cpu_us"]), fmt(c["rss_now"], ".0f"), fmt(c["rss"], ".0f"),
+                      fmt(c["cache_bytes"] / 1048576 if c["cache_bytes"] is not None else None,
+                          ".1f"), c["errors"]])
+    print_rows(header, table)
+    print("  keys/s, first/last (medians of the first and last 10 pages of each walk), p99, "
+          "CPU (the server's): the walks after the first; 1st: the first walk, every "
+          "directory read and sorted, every ETag read; RSS after the walks, peak since start")
 
 
 def run_servers(args, results, settles, finished):

@@ -425,3 +425,57 @@ def test_kept_listing_sees_every_change_beside_the_gateway(server, s3, bucket):
     s3.delete_object(Bucket=bucket, Key="d/k0501")
     latest = list_all(s3, bucket, MaxKeys=400)
     assert latest["d/k0500"][0] == 8 and "d/k0501" not in latest
+
+
+def test_directory_larger_than_the_keep_lists_page_by_page():
+    """A directory larger than the listing keep's bound (--list-cache-mib 0:
+    nothing is kept) is read again for each page and still listed whole, in
+    order, each key once; a PUT ahead of the walk between pages appears, one
+    behind it does not, a DELETE ahead of it hides the key."""
+    import os
+    from fsgate_server import FsgateServer
+    with FsgateServer(extra_args=["--list-cache-mib", "0"]) as srv:
+        s3 = srv.client()
+        bucket = "big-listing"
+        s3.create_bucket(Bucket=bucket)
+        d = os.path.join(srv.root, bucket, "big")
+        os.makedirs(os.path.join(d, "sub"))
+        names = [f"big/f{i:05d}" for i in range(2500)] + ["big/sub/x", "big/f00010.b"]
+        for key in names:
+            with open(os.path.join(srv.root, bucket, key), "wb") as f:
+                f.write(b"v")
+        for key in ["big.txt", "big0"]:
+            s3.put_object(Bucket=bucket, Key=key, Body=b"v")
+        expected = set(names) | {"big.txt", "big0"}
+        keys, token, pages = [], None, 0
+        while True:
+            args = dict(Bucket=bucket, MaxKeys=700)
+            if token:
+                args["ContinuationToken"] = token
+            page = s3.list_objects_v2(**args)
+            pages += 1
+            keys += [o["Key"] for o in page.get("Contents", [])]
+            if pages == 1:
+                assert keys[-1] < "big/f01000"
+                s3.put_object(Bucket=bucket, Key="big/f00001x", Body=b"behind")
+                s3.put_object(Bucket=bucket, Key="big/f02000x", Body=b"ahead")
+                s3.delete_object(Bucket=bucket, Key="big/f02001")
+                expected |= {"big/f02000x"}
+                expected -= {"big/f02001"}
+            token = page.get("NextContinuationToken")
+            if not token:
+                break
+        assert keys == byte_sorted(expected)
+        assert pages == 4
+        assert srv.metric_sum("fsgate_list_cache_bytes") == 0
+        assert srv.metric_sum("fsgate_list_cache_lookups_total", result="hit") == 0
+
+
+def test_list_cache_bound_out_of_range_is_refused(tmp_path):
+    import subprocess
+    from fsgate_server import fsgate_bin
+    done = subprocess.run([fsgate_bin(), "serve", "--root", str(tmp_path), "--list-cache-mib",
+                           "-1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          timeout=30)
+    assert done.returncode == 2
+    assert "--list-cache-mib must be between 0 and 1048576" in done.stdout

@@ -8,9 +8,9 @@ namespace {
 constexpr int64_t kSecond = 1'000'000'000;
 
 DirListingCache::Listing Names(std::initializer_list<const char*> names) {
-  auto v = std::make_shared<std::vector<DirListingCache::Entry>>();
-  for (const char* n : names) v->push_back({n, false});
-  return v;
+  DirListing::Builder b;
+  for (const char* n : names) b.Add(n, false);
+  return *std::move(b).Finish();
 }
 
 fs::FileStat Stamp(uint64_t ino, int64_t mtime_ns) {
@@ -53,7 +53,7 @@ TEST(DirListingCache, BoundedLeastRecentlyUsedFirst) {
   metrics::Metrics m;
   auto one = Names({"0123456789abcdef0123456789"});
   // Room for about two such listings.
-  const size_t each = sizeof(DirListingCache::Entry) + 27 + 2 * 2 + 128;
+  const size_t each = one->bytes() + 2 * 2 + 128;
   DirListingCache cache(2 * each + 8, m);
   cache.Insert("d1", Stamp(1, kSecond), one, 10 * kSecond);
   cache.Insert("d2", Stamp(2, kSecond), one, 10 * kSecond);
@@ -64,9 +64,9 @@ TEST(DirListingCache, BoundedLeastRecentlyUsedFirst) {
   EXPECT_NE(cache.Find("d3", Stamp(3, kSecond)), nullptr);
   EXPECT_LE(cache.bytes(), 2 * each + 8);
   // A listing larger than the whole bound is never kept.
-  std::vector<DirListingCache::Entry> big(1000, {"name-of-an-object-in-a-big-dir", false});
-  cache.Insert("big", Stamp(4, kSecond),
-               std::make_shared<std::vector<DirListingCache::Entry>>(std::move(big)), 10 * kSecond);
+  DirListing::Builder big;
+  for (int i = 0; i < 1000; ++i) big.Add("name-of-an-object-in-a-big-dir", false);
+  cache.Insert("big", Stamp(4, kSecond), *std::move(big).Finish(), 10 * kSecond);
   EXPECT_EQ(cache.Find("big", Stamp(4, kSecond)), nullptr);
   EXPECT_NE(cache.Find("d1", Stamp(1, kSecond)), nullptr);
 }
