@@ -356,13 +356,17 @@ class CephfsBackend final : public Backend {
   }
 
   Status Rename(const std::string& from, const std::string& to) override {
-    auto src = ResolveParentOf(from, "rename");
-    if (!src.ok()) return src.status();
-    auto dst = ResolveParentOf(to, "rename");
+    return RenameTo(from, to).status();
+  }
+
+  // The linked name looked up in the rename's own destination inode: the
+  // rename's reply left that dentry in the client's cache, where a Stat(to)
+  // walked the whole path again, one lookup per component.
+  Status RenameAndStat(const std::string& from, const std::string& to, FileStat* linked) override {
+    auto dst = RenameTo(from, to);
     if (!dst.ok()) return dst.status();
-    int rc =
-        ceph_ll_rename(cm(), src->dir, src->name.c_str(), dst->dir, dst->name.c_str(), perms());
-    return rc < 0 ? CephError(rc, "rename", from + " -> " + to) : Status::Ok();
+    if (auto node = Lookup(dst->dir, dst->name, to); node.ok()) *linked = ToFileStat(node->stx);
+    return Status::Ok();
   }
 
   Status Link(const std::string& from, const std::string& to) override {
@@ -490,6 +494,18 @@ class CephfsBackend final : public Backend {
     }
     parent.name = path.substr(pos);
     return parent;
+  }
+
+  // Renames `from` to `to`; returns the destination's parent, held.
+  Result<Parent> RenameTo(const std::string& from, const std::string& to) {
+    auto src = ResolveParentOf(from, "rename");
+    if (!src.ok()) return src.status();
+    auto dst = ResolveParentOf(to, "rename");
+    if (!dst.ok()) return dst.status();
+    int rc =
+        ceph_ll_rename(cm(), src->dir, src->name.c_str(), dst->dir, dst->name.c_str(), perms());
+    if (rc < 0) return CephError(rc, "rename", from + " -> " + to);
+    return dst;
   }
 
   Result<Parent> ResolveParentOf(const std::string& path, const char* what) {
