@@ -115,15 +115,19 @@ def main():
     parser.add_argument("--idle", type=float, default=10.0)
     parser.add_argument("--rounds", type=int, default=100)
     parser.add_argument("--scratch", default=tempfile.gettempdir())
+    parser.add_argument("--keep", action="store_true", help="keep the servers' logs (debug level)")
     args = parser.parse_args()
-    with run_bench.Server(args.fsgate, args.scratch, "async", "on", False, args.ceph_conf,
-                          "gw-a") as a:
+    flags = ["--log-level", "debug"] if args.keep else []
+    with run_bench.Server(args.fsgate, args.scratch, "async", "on", args.keep, args.ceph_conf,
+                          "gw-a", flags=flags) as a:
         ca = s3(a)
         idle_load(args, a, ca)
-        with run_bench.Server(args.fsgate, args.scratch, "async", "on", False, args.ceph_conf,
-                              "gw-b", share_root_of=a) as b:
+        with run_bench.Server(args.fsgate, args.scratch, "async", "on", args.keep, args.ceph_conf,
+                              "gw-b", share_root_of=a, flags=flags) as b:
             cross_gateway_wait(args, ca, s3(b))
     a.remove_root()
+    if args.keep:
+        print(f"logs: {a.log_path} {b.log_path}")
 
 
 if __name__ == "__main__":
