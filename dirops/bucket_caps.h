@@ -59,7 +59,8 @@
 // requests/s with 6 idle buckets held: it grew with buckets x gateways. A
 // round that does test bucket by bucket waits 9 times its GETLKs' length
 // before the next, so the watcher never keeps the MDS busy more than a tenth
-// of the time, whatever the number of buckets.
+// of the time, whatever the number of buckets; a round of one test does not
+// (its length is the client's or the MDS's load, not the watcher's).
 #pragma once
 
 #include <atomic>
