@@ -125,9 +125,11 @@ Result<BucketCaps::Use> BucketCaps::Acquire(const std::string& bucket) {
 }
 
 Status BucketCaps::Take(const std::string& name, Bucket& b) {
+  const auto start = Clock::now();
   if (options_.before_acquire) {
     if (Status s = options_.before_acquire(); !s.ok()) return s;
   }
+  const auto checked = Clock::now();
   CapMode mode = CapMode::kExclusive;
   if (have_locks_) {
     if (!b.lease) {
@@ -136,6 +138,9 @@ Status BucketCaps::Take(const std::string& name, Bucket& b) {
       b.lease = std::move(*lease);
     }
     const auto now = Clock::now();
+    spdlog::debug("bucket caps: taking {}: before_acquire {:.1f} ms, lease open {:.1f} ms", name,
+                  std::chrono::duration<double, std::milli>(checked - start).count(),
+                  std::chrono::duration<double, std::milli>(now - checked).count());
     if (now < b.cool_until || !b.lease->Lock(kCapByte, 1, fs::LockMode::kExclusive).ok()) {
       mode = CapMode::kShared;
       if (!b.lease->Lock(kCapByte, 1, fs::LockMode::kShared).ok()) {
