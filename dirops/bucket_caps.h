@@ -5,8 +5,10 @@
 //
 // One lease file per bucket, <dir>/<bucket> (outside every bucket, never
 // removed). Byte 0 is the cap: its exclusive holder write-locks it, shared
-// users read-lock it. Byte 1 is "wanted": a gateway that needs the bucket and
-// cannot get it read-locks byte 1 while it waits.
+// users read-lock it. One "wanted" file, <dir>/.wanted (no bucket name starts
+// with a dot), for all buckets: a gateway that needs a bucket and cannot get
+// it read-locks that bucket's byte there (WantedByte, a hash of the name)
+// while it waits.
 //
 // Modes of a bucket in this gateway:
 //   none       no lock; the next op takes the bucket.
@@ -21,11 +23,14 @@
 // and wait, up to ask_timeout, for the holder's revoke -> shared. A timeout
 // is SlowDown to the client (reason kReasonCapBusy).
 //
-// Revoke, by the one watcher thread: every watch_interval it tests (GETLK)
-// byte 1 of each bucket held exclusive; when someone wants one, it stops new
-// ops on the bucket (the bucket's `use` lock), drains it (every answered op
-// applied: `drain`), and downgrades byte 0 to shared. So a cross-gateway read
-// waits at most a watch interval plus the holder's drain of that bucket.
+// Revoke, by the one watcher thread: every watch_interval, while this
+// gateway holds any bucket exclusive, it tests (GETLK) the whole wanted file
+// at once — one lock test whatever the number of buckets held; only when
+// someone asks for something does it test the byte of each bucket it holds.
+// When someone wants one, it stops new ops on the bucket (the bucket's `use`
+// lock), drains it (every answered op applied: `drain`), and downgrades byte
+// 0 to shared. So a cross-gateway read waits at most a watch interval plus
+// the holder's drain of that bucket.
 //
 // Hysteresis: a revoked bucket stays shared for `cooldown` (doubling while
 // revokes come within 30 s of each other, up to cooldown_max) before this
@@ -47,12 +52,15 @@
 //
 // The watch interval, measured (GETLK of one byte, 2 shared vCPUs): posix
 // F_OFD_GETLK 1.2 µs; CephFS ceph_ll_getlk 0.27 ms (0.31 ms with a waiter),
-// an MDS round trip on the dev cluster on loopback. Every 10 ms, that is
-// 0.01 % of a core per bucket held exclusive on posix and, on CephFS, 100 MDS
-// requests/s per such bucket (the MDS makes ~2,000 creates/s here), for ~5 ms
-// added on average to a cross-gateway revoke. A sweep over many buckets waits
-// 9 times its GETLKs' length before the next, so the watcher never keeps the MDS
-// busy more than a tenth of the time, whatever the number of buckets.
+// an MDS round trip on the dev cluster on loopback. Every 10 ms, that is 100
+// MDS requests/s per gateway holding any bucket exclusive (the MDS makes
+// ~2,000 creates/s here), for ~5 ms added on average to a cross-gateway
+// revoke. A test per held bucket, as before the wanted file, made 451 MDS
+// requests/s with 6 idle buckets held: it grew with buckets x gateways. A
+// round that does test bucket by bucket waits 9 times its GETLKs' length
+// before the next, so the watcher never keeps the MDS busy more than a tenth
+// of the time, whatever the number of buckets; a round of one test does not
+// (its length is the client's or the MDS's load, not the watcher's).
 #pragma once
 
 #include <atomic>
@@ -80,6 +88,8 @@ namespace fsgate::dirops {
 
 // The reason of the error an Acquire gives up with (SlowDown in S3).
 inline constexpr std::string_view kReasonCapBusy = "cap-busy";
+// The file of every bucket's "wanted" byte, in BucketCapsOptions::dir.
+inline constexpr std::string_view kWantedFile = ".wanted";
 
 enum class CapMode { kNone, kShared, kExclusive };
 
@@ -142,7 +152,7 @@ class BucketCaps {
   Bucket& Get(const std::string& bucket);
   // From none to shared or exclusive; under the bucket's `use`, exclusively.
   Status Take(const std::string& name, Bucket& b);
-  // Waits for the exclusive holder's revoke, announced on byte 1.
+  // Waits for the exclusive holder's revoke, announced in the wanted file.
   Status Ask(const std::string& name, fs::RangeLock& lease);
   void SetMode(Bucket& b, CapMode mode);
   void Forget(const std::string& name);
@@ -154,6 +164,11 @@ class BucketCaps {
   const BucketCapsOptions options_;
   metrics::Metrics& metrics_;
   bool have_locks_ = true;  // false on a backend without locks: alone by assumption
+  // The wanted file, opened once (each open of a file another client has
+  // open recalls that client's caps on CephFS). Several threads lock on it
+  // at once (askers, the watcher): one lock owner, this gateway, whose own
+  // asks are then no conflict to its own watcher.
+  std::unique_ptr<fs::RangeLock> wanted_;
 
   std::mutex mu_;  // buckets_ (entries are never removed) and forgets_
   std::map<std::string, std::unique_ptr<Bucket>, std::less<>> buckets_;

@@ -100,7 +100,9 @@ class RangeLock {
   virtual Status Lock(uint64_t offset, uint64_t len, LockMode mode) = 0;
   virtual Status Unlock(uint64_t offset, uint64_t len) = 0;
   // Whether another handle holds a lock on the range that a lock in `mode`
-  // would conflict with (a test, like F_GETLK: nothing is taken).
+  // would conflict with (a test, like F_GETLK: nothing is taken). `len` 0,
+  // as fcntl's l_len 0, is the range from `offset` on, however far: one test
+  // over many lock holders' bytes.
   virtual Result<bool> Conflicts(uint64_t offset, uint64_t len, LockMode mode) = 0;
 };
 

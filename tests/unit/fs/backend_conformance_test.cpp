@@ -584,6 +584,15 @@ TEST_P(BackendConformance, RangeLocksBetweenTwoHandles) {
   EXPECT_EQ(*first.Conflicts(1, 1, LockMode::kExclusive), false);
   ASSERT_TRUE(second.Lock(1, 1, LockMode::kShared).ok());
   EXPECT_EQ(*first.Conflicts(1, 1, LockMode::kExclusive), true);
+  // One test from an offset on (len 0) sees a lock however far past it.
+  constexpr uint64_t kFar = (uint64_t{1} << 62) + 7;
+  EXPECT_EQ(*first.Conflicts(2, 0, LockMode::kExclusive), false);
+  ASSERT_TRUE(second.Lock(kFar, 1, LockMode::kShared).ok());
+  EXPECT_EQ(*first.Conflicts(2, 0, LockMode::kExclusive), true);
+  EXPECT_EQ(*first.Conflicts(2, kFar - 2, LockMode::kExclusive), false);
+  EXPECT_EQ(*first.Conflicts(kFar + 1, 0, LockMode::kExclusive), false);
+  ASSERT_TRUE(second.Unlock(kFar, 1).ok());
+  EXPECT_EQ(*first.Conflicts(2, 0, LockMode::kExclusive), false);
   // Downgrade: both share byte 0; neither can upgrade while the other holds it.
   ASSERT_TRUE(first.Lock(0, 1, LockMode::kShared).ok());
   ASSERT_TRUE(second.Lock(0, 1, LockMode::kShared).ok());
