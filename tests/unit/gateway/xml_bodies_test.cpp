@@ -36,6 +36,30 @@ TEST(ParseDeleteObjects, KeysOfWhitespaceAreKeptAsSent) {
   EXPECT_TRUE(request->quiet);
 }
 
+TEST(ParseDeleteObjects, ConditionsOfEachKeyAsSentAndMalformedOnesRefused) {
+  auto request = ParseDeleteObjects(
+      "<Delete><Object><Key>a</Key><ETag>\"abc\"</ETag></Object>"
+      "<Object><Key>b</Key></Object>"
+      "<Object><Key>c</Key><LastModifiedTime>Thu, 01 Jan 2015 00:00:01 GMT</LastModifiedTime>"
+      "<Size>7</Size></Object>"
+      "<Object><Key>d</Key><LastModifiedTime>2015-01-01T00:00:02.000Z</LastModifiedTime>"
+      "</Object></Delete>");
+  ASSERT_TRUE(request);
+  ASSERT_EQ(request->conditions.size(), 4u);
+  EXPECT_TRUE(request->has_conditions);
+  EXPECT_EQ(request->conditions[0].if_match, "abc");
+  EXPECT_FALSE(request->conditions[1].Any());
+  EXPECT_EQ(request->conditions[2].last_modified_s, 1420070401);
+  EXPECT_EQ(request->conditions[2].size, 7u);
+  EXPECT_EQ(request->conditions[3].last_modified_s, 1420070402);
+  EXPECT_FALSE(ParseDeleteObjects("<Delete><Object><Key>a</Key><Size>-1</Size></Object></Delete>"));
+  EXPECT_FALSE(ParseDeleteObjects(
+      "<Delete><Object><Key>a</Key><LastModifiedTime>soon</LastModifiedTime></Object></Delete>"));
+  auto plain = ParseDeleteObjects("<Delete><Object><Key>a</Key></Object></Delete>");
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->has_conditions);
+}
+
 TEST(ParseAccessControlPolicy, GranteesOfEachTypeWhateverTheXsiPrefix) {
   auto acl = ParseAccessControlPolicy(
       "<AccessControlPolicy xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
