@@ -48,6 +48,20 @@ TEST_F(AsyncNamespaceTest, FirstCreateInADirectoryIsSyncLaterOnesAsync) {
   EXPECT_EQ(ns_->overlay_size(), 0u);
 }
 
+// The first create under a directory is applied by the request that waits for
+// it, on its own thread: no urgent worker is woken (here there is none at all),
+// and its answer needs no wakeup back.
+TEST_F(AsyncNamespaceTest, FirstCreateInADirectoryIsAppliedByItsCaller) {
+  OpenWithWorkers(/*background=*/1, /*urgent=*/0);
+  ASSERT_TRUE(Put("d/a", "one").ok());
+  EXPECT_EQ(OnDisk("d/a"), "one");
+  ASSERT_TRUE(Put("e/f/a", "two").ok());
+  EXPECT_EQ(OnDisk("e/f/a"), "two");
+  EXPECT_EQ(Metric("fsgate_sync_fallbacks_total", {{"reason", "parent_unknown"}}), 2);
+  EXPECT_EQ(Metric("fsgate_async_ops_total", {{"op", "create"}, {"result", "ok"}}), 2);
+  EXPECT_EQ(metrics_.AsyncPending(metrics::AsyncOp::kCreate), 0);
+}
+
 // LastModified is fixed by the answer: applying the create does not move it,
 // not even for an empty body (whose write would not touch the file's mtime).
 TEST_F(AsyncNamespaceTest, AppliedObjectKeepsTheAnsweredLastModified) {
