@@ -117,5 +117,19 @@ TEST(DirListingCache, EtagsStayWithinHalfTheBound) {
             (DirListingCache::FileAttrs{"0123456789abcdef0123456789abcdef", ""}));
 }
 
+// --list-cache-mib 0: neither listings nor ETags are kept.
+TEST(DirListingCache, ABoundOfZeroKeepsNothing) {
+  metrics::Metrics m;
+  DirListingCache cache(0, m);
+  cache.Insert("d", Stamp(1, kSecond), Names({"a"}), 10 * kSecond);
+  EXPECT_EQ(cache.Find("d", Stamp(1, kSecond)), nullptr);
+  fs::FileStat st;
+  st.ino = 9;
+  st.mtime_ns = st.ctime_ns = kSecond;
+  cache.KeepEtag(st, {"etag", ""}, 10 * kSecond);
+  EXPECT_EQ(cache.FindEtag(st), std::nullopt);
+  EXPECT_EQ(cache.bytes(), 0u);
+}
+
 }  // namespace
 }  // namespace fsgate::store
