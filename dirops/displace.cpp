@@ -49,13 +49,17 @@ void UndoDisplace(fs::Backend& backend, const std::string& from, const std::stri
 
 Status MakeMarker(fs::Backend& backend, const std::string& path, bool fsync) {
   const std::string dir = fs::ParentPath(path);
-  if (Status s = fs::MakeDirs(backend, dir, fsync); !s.ok()) return s;
-  auto file = backend.Open(path, fs::Backend::OpenMode::kCreateExclusive);
-  if (file.ok()) {
-    if (Status s = (*file)->Close(); !s.ok()) return s;
-  } else if (!file.status().IsErrno(EEXIST)) {
-    return file.status();
+  Status made;
+  // As in DisplaceFile: a prune of the caller's emptied directories may race
+  // the making of the marker's; they are made again.
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    if (Status s = fs::MakeDirs(backend, dir, fsync); !s.ok()) return s;
+    auto file = backend.Open(path, fs::Backend::OpenMode::kCreateExclusive);
+    made = file.ok() ? (*file)->Close() : file.status();
+    if (made.IsErrno(EEXIST)) made = Status::Ok();
+    if (!fs::IsMissing(made)) break;
   }
+  if (!made.ok()) return made;
   return fsync ? backend.SyncDir(dir) : Status::Ok();
 }
 

@@ -334,11 +334,9 @@ Result<ObjectMeta> FsObjectStore::PublishVersioned(const std::string& bucket,
     op = OpOptions{};
     op.sync = sync_dirops;  // the engine then moves and links before answering
     if (keep_plain) {
-      // Its directory made now (once per key), so that a version entry of a
-      // key above standing in the way is refused before the answer.
-      if (Status s = MakeVersionDir(*backend_, bucket, key, options_.fsync); !s.ok()) {
-        return S3StatusOf(s, key);
-      }
+      // A version entry of a key above standing in the way is refused before
+      // the answer; the applier makes the directory.
+      if (Status s = CheckVersionDir(*backend_, bucket, key); !s.ok()) return S3StatusOf(s, key);
       op.displace_to = VersionDirOf(bucket, key) + "/" + EncodeVersionName(history->plain_name);
     }
     op.drop = SupersededNull(VersionDirOf(bucket, key), history->older, enabled);
@@ -497,11 +495,9 @@ Result<DeletedVersion> FsObjectStore::DeleteAsIntent(const std::string& bucket,
   uint64_t newest = history.plain_name.stamp;
   if (!history.older.empty()) newest = std::max(newest, history.older.front().stamp);
   const VersionName marker{version_clock_.Next(newest + 1), !enabled, true};
-  // Its directory made now (once per key), so that a version entry of a key
-  // above standing in the way is refused before the answer.
-  if (Status s = MakeVersionDir(*backend_, bucket, key, options_.fsync); !s.ok()) {
-    return S3StatusOf(s, key);
-  }
+  // A version entry of a key above standing in the way is refused before the
+  // answer; the applier makes the directory.
+  if (Status s = CheckVersionDir(*backend_, bucket, key); !s.ok()) return S3StatusOf(s, key);
   const std::string dir = VersionDirOf(bucket, key);
   OpOptions op;
   op.sync = sync_dirops;  // the engine then makes every step before answering

@@ -67,6 +67,21 @@ Status MakeVersionDir(fs::Backend& backend, const std::string& bucket, const std
   return s;
 }
 
+Status CheckVersionDir(fs::Backend& backend, const std::string& bucket, const std::string& key) {
+  const std::string root = VersionsRootOf(bucket);
+  // The nearest of the directory and those above it that exists must be one.
+  for (std::string dir = VersionDirOf(bucket, key); dir.size() > root.size();
+       dir = fs::ParentPath(dir)) {
+    auto st = backend.Stat(dir);
+    if (st.ok()) {
+      if (st->is_dir) return Status::Ok();
+      return Status::Error(StatusCode::kAlreadyExists, "a version entry stands at " + key);
+    }
+    if (!fs::IsMissing(st.status())) return st.status();
+  }
+  return Status::Ok();
+}
+
 void PruneVersionDirs(fs::Backend& backend, const std::string& bucket, std::string dir) {
   const std::string root = VersionsRootOf(bucket);
   while (dir.size() > root.size() && dir.starts_with(root + "/")) {

@@ -53,6 +53,14 @@ void AddPendingVersionNames(std::vector<VersionName>& names,
 Status MakeVersionDir(fs::Backend& backend, const std::string& bucket, const std::string& key,
                       bool fsync);
 
+// What an async version write checks before its answer, where the sync path
+// makes the key's directory (MakeVersionDir): the engine's applier makes it,
+// durably, before it moves a version there (dirops/displace.h). A missing
+// directory costs a stat or two here, not a mkdir and a directory sync per
+// new key on the request path. kAlreadyExists when a version entry of a key
+// above stands where a directory of it goes, as MakeVersionDir answers.
+Status CheckVersionDir(fs::Backend& backend, const std::string& bucket, const std::string& key);
+
 // Removes `dir` and the directories above it, up to the bucket's versions
 // root, while they are empty; best effort (a racing write keeps them).
 void PruneVersionDirs(fs::Backend& backend, const std::string& bucket, std::string dir);
