@@ -3,7 +3,7 @@ on posix and on CephFS.
 
 20 cycles on posix and 2 on CephFS in the normal suite (there each restart waits for the
 MDS to evict the dead gateway's session: ~40 s a cycle on the dev cluster), 6 on posix
-in a versioned bucket (whose writes are all synchronous) and 6 on posix with
+in a versioned bucket (its PUTs and DELETEs async intents) and 6 on posix with
 --key-conflicts nest over keys beside keys under them; CRASH_CYCLES=N for a long run.
 """
 
