@@ -110,6 +110,14 @@ TEST(StagingDirs, AGenerationWhoseCreatesStaySlowIsLeftEarly) {
     before = !before;
     return now;
   };
+  // The wall clock as slow as the CPU one (a local filesystem).
+  std::chrono::nanoseconds wall_now{0};
+  bool wall_before = true;
+  options.wall_time = [&] {
+    if (!wall_before) wall_now += cost;
+    wall_before = !wall_before;
+    return wall_now;
+  };
   StagingDirs staging(*backend, "staging", options);
   auto dir_of_next = [&] {
     auto created = staging.Create("d.");
@@ -128,6 +136,44 @@ TEST(StagingDirs, AGenerationWhoseCreatesStaySlowIsLeftEarly) {
   const std::string second = dir_of_next();
   EXPECT_NE(second, first);
   EXPECT_EQ(dir_of_next(), second);
+}
+
+// The thread's CPU clock (a syscall) is read only while creates are slow by
+// the wall clock; creates slow by the wall clock alone (a remote filesystem)
+// never end a generation.
+TEST(StagingDirs, CpuClockIsReadOnlyWhileCreatesAreSlowByTheWallClock) {
+  ScratchDir dir;
+  auto backend = dir.NewBackend();
+  ASSERT_TRUE(backend->Mkdir("staging").ok());
+  std::chrono::nanoseconds wall_now{0}, wall_cost{std::chrono::microseconds(20)};
+  bool wall_before = true;
+  int cpu_reads = 0;
+  StagingDirs::Options options = StagingDirs::DurableIf(false);
+  options.files_per_generation = 1000;
+  options.slow_create = std::chrono::microseconds(150);
+  options.slow_run = 4;
+  options.thread_cpu_time = [&] { return std::chrono::microseconds(20) * (++cpu_reads / 2); };
+  options.wall_time = [&] {
+    if (!wall_before) wall_now += wall_cost;
+    wall_before = !wall_before;
+    return wall_now;
+  };
+  StagingDirs staging(*backend, "staging", options);
+  auto dir_of_next = [&] {
+    auto created = staging.Create("d.");
+    EXPECT_TRUE(created.ok()) << created.status().message();
+    return created.ok() ? created->dir : std::string();
+  };
+  const std::string first = dir_of_next();
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(dir_of_next(), first);
+  EXPECT_EQ(cpu_reads, 0);
+  wall_cost = std::chrono::microseconds(500);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(dir_of_next(), first);
+  EXPECT_EQ(cpu_reads, 2 * 9);  // all but the first slow one
+  wall_cost = std::chrono::microseconds(20);
+  EXPECT_EQ(dir_of_next(), first);
+  EXPECT_EQ(dir_of_next(), first);
+  EXPECT_EQ(cpu_reads, 2 * 10);  // the first fast one, measured
 }
 
 // On ext4 the staging directory carries FS_TOPDIR_FL, so the allocator spreads
