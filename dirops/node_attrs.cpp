@@ -80,9 +80,11 @@ Result<std::optional<std::string>> ReadDirAttrs(fs::Backend& backend, const std:
   // directory each delete leaves (empty or not, before its rmdir), and a path
   // getxattr per name (posix: openat2 of the parent, open, fgetxattr, two
   // closes) made a sync DELETE of a key in a directory 42 syscalls, 25 of them
-  // for these five names; relative to the open parent each is one call.
+  // for these five names; relative to the open parent each is one call. A
+  // backend without directory handles (CephFS, any decorator) would only add
+  // the default OpenDir's stat: its path calls stay.
   const size_t slash = path.rfind('/');
-  if (slash == std::string::npos) {
+  if (slash == std::string::npos || !backend.HasDirHandles()) {
     return ReadDirAttrsWith([&](const std::string& x) { return backend.GetXattr(path, x); }, names);
   }
   auto parent = backend.OpenDir(path.substr(0, slash));

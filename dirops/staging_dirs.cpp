@@ -16,6 +16,8 @@ std::chrono::nanoseconds ThreadCpuTime() {
   return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
 }
 
+std::chrono::nanoseconds WallTime() { return std::chrono::steady_clock::now().time_since_epoch(); }
+
 // A staging file's name only needs to be unique, never secret: it is created
 // O_EXCL under .fsgate/staging, which no S3 request names. So names come from
 // a per-thread generator seeded once from the system's entropy, not from
@@ -40,6 +42,7 @@ std::string StagingName(std::string_view prefix) {
 
 StagingDirs::Options WithDefaultClock(StagingDirs::Options options) {
   if (!options.thread_cpu_time) options.thread_cpu_time = ThreadCpuTime;
+  if (!options.wall_time) options.wall_time = WallTime;
   return options;
 }
 
@@ -60,9 +63,15 @@ Result<StagingDirs::NewFile> StagingDirs::Create(std::string_view prefix) {
     out.dir = generations_.back().dir;
   }
   out.path = out.dir + "/" + StagingName(prefix);
-  const std::chrono::nanoseconds cpu_before = options_.thread_cpu_time();
+  const bool time_cpu = time_cpu_.load(std::memory_order_relaxed);
+  const std::chrono::nanoseconds wall_before = options_.wall_time();
+  const std::chrono::nanoseconds cpu_before = time_cpu ? options_.thread_cpu_time() : wall_before;
   auto file = backend_.Open(out.path, fs::Backend::OpenMode::kCreateExclusive);
-  const std::chrono::nanoseconds cpu_spent = options_.thread_cpu_time() - cpu_before;
+  const std::chrono::nanoseconds wall_spent = options_.wall_time() - wall_before;
+  time_cpu_.store(wall_spent > options_.slow_create, std::memory_order_relaxed);
+  // Unread, the CPU time is bounded by the wall time: exact for a fast create.
+  const std::chrono::nanoseconds cpu_spent =
+      time_cpu ? options_.thread_cpu_time() - cpu_before : wall_spent;
   {
     std::lock_guard lock(mu_);
     // Still listed: a generation with a create in flight is never removed.

@@ -17,13 +17,18 @@
 // delegated inode. So a generation whose creates keep costing more CPU than a
 // create in a fresh group ever does (`slow_create`, `slow_run` in a row) is
 // left early for a new one, which the allocator places elsewhere. CPU time,
-// not wall time: a remote filesystem's slow creates cost no CPU here.
+// not wall time: a remote filesystem's slow creates cost no CPU here. The
+// thread's CPU clock is a syscall (no vDSO), two per PUT, and a create's CPU
+// time never exceeds its wall time (vDSO): so the CPU clock is read only
+// while creates are slow by the wall clock, the first such create of a run
+// counted slow by its wall time alone.
 //
 //   .fsgate/staging/g.<hex>/<prefix><hex>
 //
 // Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -59,6 +64,8 @@ class StagingDirs {
     size_t slow_run = 64;
     // The calling thread's CPU time (CLOCK_THREAD_CPUTIME_ID when empty).
     std::function<std::chrono::nanoseconds()> thread_cpu_time;
+    // A monotonic wall clock (CLOCK_MONOTONIC when empty).
+    std::function<std::chrono::nanoseconds()> wall_time;
   };
 
   StagingDirs(fs::Backend& backend, std::string dir, Options options);
@@ -91,6 +98,8 @@ class StagingDirs {
   std::deque<Generation> generations_;  // the last one is being filled
   size_t used_ = 0;                     // files named in the last one
   size_t slow_in_a_row_ = 0;            // in the last one
+  // The last create was slow by the wall clock: the next one reads the CPU clock.
+  std::atomic<bool> time_cpu_{false};
 };
 
 }  // namespace fsgate::dirops

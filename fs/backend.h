@@ -169,6 +169,12 @@ class Backend {
   // The directory at `path` for per-entry look-ups. By default a Dir made of
   // this backend's path calls; a backend with directory handles does better.
   virtual Result<std::unique_ptr<Dir>> OpenDir(const std::string& path);
+  // True when OpenDir holds a handle its look-ups are relative to (one call
+  // each). False for the default's path calls, whose opening Stat makes a
+  // caller with only a few look-ups in a directory pay one call more than
+  // path calls would (a delete's prune reads a directory's attributes, one to
+  // five names, on every DELETE).
+  virtual bool HasDirHandles() const { return false; }
   // fsync of a directory: its entries (creates, renames, unlinks) made durable.
   virtual Status SyncDir(const std::string& path) = 0;
   // Everything written so far made durable (syncfs).

@@ -500,6 +500,7 @@ class PosixBackend final : public Backend {
     if (!fd.ok()) return fd.status();
     return std::unique_ptr<Dir>(std::make_unique<PosixDir>(std::move(*fd), path));
   }
+  bool HasDirHandles() const override { return true; }
 
   Status SyncDir(const std::string& path) override {
     auto fd = OpenNode(path, O_RDONLY | O_DIRECTORY);

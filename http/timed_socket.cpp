@@ -18,18 +18,30 @@ size_t TimedSocket::Transfer(Iov& iov, bool reading, boost::system::error_code& 
   msghdr msg{};
   msg.msg_iov = reinterpret_cast<iovec*>(iov.parts);
   msg.msg_iovlen = iov.count;
+  // A wait skips the read before it only while the deadline is ahead: a read
+  // due now (zero grace) reads what is there.
+  bool wait_first = reading && drained_;
   for (;;) {
-    ssize_t n = reading ? ::recvmsg(fd_, &msg, 0) : ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
-    if (n > 0) return static_cast<size_t>(n);
-    if (n == 0) {
-      ec = boost::asio::error::eof;
-      return 0;
+    if (wait_first && deadline_ != Clock::time_point::max() && deadline_ <= Clock::now()) {
+      wait_first = false;
     }
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) {
-      ec.assign(errno, boost::system::system_category());
-      return 0;
+    if (!wait_first) {
+      ssize_t n = reading ? ::recvmsg(fd_, &msg, 0) : ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+      if (n > 0) {
+        if (reading) drained_ = static_cast<size_t>(n) < iov.bytes;
+        return static_cast<size_t>(n);
+      }
+      if (n == 0) {
+        ec = boost::asio::error::eof;
+        return 0;
+      }
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        ec.assign(errno, boost::system::system_category());
+        return 0;
+      }
     }
+    wait_first = false;
     // Nothing to read or no room to write yet: wait on this one descriptor
     // until the deadline. An error or hang-up makes it ready, and the next
     // recvmsg/sendmsg reports it.

@@ -102,6 +102,12 @@ class TimedSocket {
   int fd_;
   executor_type executor_;
   Clock::time_point deadline_ = Clock::time_point::max();
+  // The last read filled less than it was given: the socket was empty then,
+  // and a request thread's next read (the next request, a body's next
+  // segment) mostly found it still empty, a recvmsg failing with EAGAIN
+  // before every ppoll. So that read waits first. Per turn on a worker: a
+  // connection the idle reactor hands back is readable, and read at once.
+  bool drained_ = false;
 };
 
 }  // namespace fsgate::http

@@ -8,6 +8,7 @@
 #include "async_test_util.h"
 #include "base/tlv_fields.h"
 #include "dirops/node.h"
+#include "fs/backend_wrapper.h"
 
 namespace fsgate::dirops {
 namespace {
@@ -72,6 +73,35 @@ TEST(NodeAttrs, FileAndDirectoryNodesOnTheBackend) {
   EXPECT_EQ(**ReadDirAttrs(*backend, "bkt/d", names), Blob());
   ASSERT_TRUE(RemoveDirAttrs(*backend, "bkt/d", names).ok());
   EXPECT_FALSE(ReadDirAttrs(*backend, "bkt/d", names)->has_value());  // both gone
+}
+
+// A decorator counting the path stats it is asked for; as every decorator,
+// it has no directory handles of its own (CephFS has none either).
+class StatCounting final : public fs::BackendWrapper {
+ public:
+  using BackendWrapper::BackendWrapper;
+  Result<fs::FileStat> Stat(const std::string& path) override {
+    ++stats;
+    return BackendWrapper::Stat(path);
+  }
+  int stats = 0;
+};
+
+// Through a backend without directory handles a directory node's attributes
+// cost only their path reads: no stat of the parent to open it.
+TEST(NodeAttrs, DirAttrsWithoutDirHandlesAddNoStat) {
+  ScratchDir dir;
+  StatCounting backend(dir.NewBackend());
+  NodeAttrNames names;
+  names.legacy = {"user.fsgate.v", "user.fsgate.w"};
+  ASSERT_FALSE(backend.HasDirHandles());
+  ASSERT_TRUE(backend.Mkdir("bkt").ok());
+  ASSERT_TRUE(backend.Mkdir("bkt/d").ok());
+  EXPECT_FALSE(ReadDirAttrs(backend, "bkt/d", names)->has_value());
+  ASSERT_TRUE(WriteDirAttrs(backend, "bkt/d", names, Blob()).ok());
+  EXPECT_EQ(**ReadDirAttrs(backend, "bkt/d", names), Blob());
+  EXPECT_EQ(backend.stats, 0);
+  EXPECT_EQ(ReadDirAttrs(backend, "bkt/gone", names).status().IsErrno(ENOENT), true);
 }
 
 }  // namespace

@@ -8,8 +8,11 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <set>
 #include <thread>
+#include <utility>
 
 #include "async_test_util.h"
 
@@ -92,42 +95,82 @@ TEST(StagingDirs, ConcurrentCreatesAcrossRotationsAllSucceed) {
   EXPECT_EQ(failures.load(), 0);
 }
 
+// A fake clock read twice a create: each create costs `*cost`.
+std::function<std::chrono::nanoseconds()> PairClock(const std::chrono::nanoseconds* cost) {
+  auto state = std::make_shared<std::pair<std::chrono::nanoseconds, bool>>();
+  return [state, cost] {
+    if (state->second) state->first += *cost;
+    state->second = !state->second;
+    return state->first;
+  };
+}
+
+// Four creates slower than 150 us in a row end a generation.
+StagingDirs::Options SlowRunOfFour() {
+  StagingDirs::Options options = StagingDirs::DurableIf(false);
+  options.files_per_generation = 1000;
+  options.slow_create = std::chrono::microseconds(150);
+  options.slow_run = 4;
+  return options;
+}
+
+// The directory the next staging file is created in.
+std::string DirOfNext(StagingDirs& staging) {
+  auto created = staging.Create("d.");
+  EXPECT_TRUE(created.ok()) << created.status().message();
+  return created.ok() ? created->dir : std::string();
+}
+
 // Creates that keep costing more CPU than a fresh group ever takes (a group
 // churned by deletes) end the generation early; one cheap create resets the count.
 TEST(StagingDirs, AGenerationWhoseCreatesStaySlowIsLeftEarly) {
   ScratchDir dir;
   auto backend = dir.NewBackend();
   ASSERT_TRUE(backend->Mkdir("staging").ok());
-  // A fake CPU clock: each create (two readings) costs `cost`.
-  std::chrono::nanoseconds now{0}, cost{std::chrono::microseconds(20)};
-  bool before = true;
-  StagingDirs::Options options = StagingDirs::DurableIf(false);
-  options.files_per_generation = 1000;
-  options.slow_create = std::chrono::microseconds(150);
-  options.slow_run = 4;
-  options.thread_cpu_time = [&] {
-    if (!before) now += cost;
-    before = !before;
-    return now;
-  };
+  // Fake clocks: each create costs `cost`, of CPU and of wall time (a local
+  // filesystem).
+  std::chrono::nanoseconds cost{std::chrono::microseconds(20)};
+  StagingDirs::Options options = SlowRunOfFour();
+  options.thread_cpu_time = PairClock(&cost);
+  options.wall_time = PairClock(&cost);
   StagingDirs staging(*backend, "staging", options);
-  auto dir_of_next = [&] {
-    auto created = staging.Create("d.");
-    EXPECT_TRUE(created.ok()) << created.status().message();
-    return created.ok() ? created->dir : std::string();
-  };
-  const std::string first = dir_of_next();
+  const std::string first = DirOfNext(staging);
   cost = std::chrono::microseconds(500);
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(dir_of_next(), first);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(DirOfNext(staging), first);
   cost = std::chrono::microseconds(20);  // one cheap create: the run starts over
-  EXPECT_EQ(dir_of_next(), first);
+  EXPECT_EQ(DirOfNext(staging), first);
   cost = std::chrono::microseconds(500);
-  for (int i = 0; i < 4; ++i) EXPECT_EQ(dir_of_next(), first);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(DirOfNext(staging), first);
   // Four slow ones in a row: the next create goes to a new generation.
   cost = std::chrono::microseconds(20);
-  const std::string second = dir_of_next();
+  const std::string second = DirOfNext(staging);
   EXPECT_NE(second, first);
-  EXPECT_EQ(dir_of_next(), second);
+  EXPECT_EQ(DirOfNext(staging), second);
+}
+
+// The thread's CPU clock (a syscall) is read only while creates are slow by
+// the wall clock; creates slow by the wall clock alone (a remote filesystem)
+// never end a generation.
+TEST(StagingDirs, CpuClockIsReadOnlyWhileCreatesAreSlowByTheWallClock) {
+  ScratchDir dir;
+  auto backend = dir.NewBackend();
+  ASSERT_TRUE(backend->Mkdir("staging").ok());
+  std::chrono::nanoseconds wall_cost{std::chrono::microseconds(20)};
+  int cpu_reads = 0;
+  StagingDirs::Options options = SlowRunOfFour();
+  options.thread_cpu_time = [&] { return std::chrono::microseconds(20) * (++cpu_reads / 2); };
+  options.wall_time = PairClock(&wall_cost);
+  StagingDirs staging(*backend, "staging", options);
+  const std::string first = DirOfNext(staging);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(DirOfNext(staging), first);
+  EXPECT_EQ(cpu_reads, 0);
+  wall_cost = std::chrono::microseconds(500);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(DirOfNext(staging), first);
+  EXPECT_EQ(cpu_reads, 2 * 9);  // all but the first slow one
+  wall_cost = std::chrono::microseconds(20);
+  EXPECT_EQ(DirOfNext(staging), first);
+  EXPECT_EQ(DirOfNext(staging), first);
+  EXPECT_EQ(cpu_reads, 2 * 10);  // the first fast one, measured
 }
 
 // On ext4 the staging directory carries FS_TOPDIR_FL, so the allocator spreads
