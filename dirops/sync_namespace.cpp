@@ -53,7 +53,15 @@ Status SyncNamespace::MakeParents(const std::string& top, const std::string& nam
       Status s = backend_.Mkdir(dir);
       if (s.ok()) {
         if (fsync_) {
-          if (Status sync = backend_.SyncDir(parent); !sync.ok()) return sync;
+          // A concurrent prune may take the new, still empty `dir` and then
+          // `parent` before this sync opens it: walk again (a nesting storm's
+          // PUT answered 500 for it: "open crash/t3 (errno 2)").
+          Status sync = backend_.SyncDir(parent);
+          if (fs::IsMissing(sync)) {
+            restart = true;
+            break;
+          }
+          if (!sync.ok()) return sync;
         }
         continue;
       }

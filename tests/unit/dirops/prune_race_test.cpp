@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "async_fixture.h"
+#include "dirops/sync_namespace.h"
 
 namespace fsgate::dirops {
 namespace {
@@ -37,6 +38,26 @@ TEST_F(PruneRaceTest, PruneNeverRemovesADirectoryObjectAnsweredDuringIt) {
   ASSERT_TRUE(st.ok()) << st.status().message();
   EXPECT_TRUE(st->is_dir);
   EXPECT_EQ(Get("d/f"), "<absent>");
+}
+
+// A create makes its missing parents, syncing each one's parent after its
+// mkdir; a concurrent prune may take the new, still empty directory and its
+// parent before that sync opens it (ENOENT, injected here once): the create
+// makes them again instead of failing (a nesting storm's PUT answered 500).
+TEST_F(PruneRaceTest, ParentsAPruneTakesBeforeTheirSyncAreMadeAgain) {
+  ASSERT_TRUE(backend_->Mkdir("sync-staging").ok());
+  auto sync = SyncNamespace::Standalone(*backend_, "sync-staging", /*fsync=*/true, NodeAttrNames{});
+  fault_->AddRule({.op = fs::FaultOp::kSyncDir,
+                   .path_contains = "bkt/p",
+                   .err = ENOENT,
+                   .count = 1,
+                   .skip = 0,
+                   .delay = std::chrono::milliseconds(0)});
+  auto staging = sync->AcquireStaging();
+  ASSERT_TRUE(staging.ok()) << staging.status().message();
+  auto put = sync->Publish(Node("p/q/f"), Staged(*staging, "body", true), {}, {});
+  ASSERT_TRUE(put.ok()) << put.status().message();
+  EXPECT_EQ(OnDisk("p/q/f"), "body");
 }
 
 }  // namespace
