@@ -688,8 +688,12 @@ Result<std::unique_ptr<Backend>> MakePosixBackend(const std::string& root) {
     return Status::Errno(errno, "cannot open root directory " + root + ": " + std::strerror(errno));
   }
   // Object metadata lives in user.* xattrs: refuse a filesystem without them now,
-  // rather than failing the first PUT.
-  static const std::string kProbe = "user.fsgate.probe";
+  // rather than failing the first PUT. The probe's name is this open's own:
+  // two gateways starting on one root at once removed each other's (ENODATA),
+  // and one refused to start.
+  static std::atomic<uint64_t> probes{0};
+  const std::string kProbe =
+      "user.fsgate.probe." + std::to_string(::getpid()) + "." + std::to_string(probes++);
   std::string failure;
   if (::fsetxattr(fd.get(), kProbe.c_str(), "1", 1, 0) != 0) {
     failure = "set";

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 #include "tests/support/temp_dir.h"
 
@@ -37,6 +40,24 @@ TEST(PosixBackend, MissingRootIsAClearError) {
   auto backend = MakePosixBackend("/nonexistent/fsgate-root");
   ASSERT_FALSE(backend.ok());
   EXPECT_NE(backend.status().message().find("/nonexistent/fsgate-root"), std::string::npos);
+}
+
+// Gateways started on one root at once (failover survivors) each probe its
+// xattr support; with one shared probe name they removed each other's and one
+// refused to start.
+TEST(PosixBackend, RootsOpenedAtOnceAllPassTheXattrProbe) {
+  TempDir root;
+  std::atomic<int> refused{0};
+  std::vector<std::thread> opens;
+  for (int t = 0; t < 4; ++t) {
+    opens.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) {
+        if (!MakePosixBackend(root.path()).ok()) ++refused;
+      }
+    });
+  }
+  for (std::thread& t : opens) t.join();
+  EXPECT_EQ(refused.load(), 0);
 }
 
 }  // namespace
