@@ -58,13 +58,16 @@ Status FsObjectStore::RemoveObject(const std::string& bucket, const std::string&
   std::unique_lock<std::mutex> nest_lock;
   if (options_.nest_key_conflicts) nest_lock = nest_locks_.LockKey(bucket, key);
   const dirops::NodePath node = KeyNode(bucket, key);
-  const dirops::WriteCheck check = [&](const dirops::NodeView* current) -> Status {
-    if (current == nullptr) return Status::Ok();
-    auto meta = MetaOfNode(*backend_, node, *current);
-    if (!meta.ok()) return meta.status().Is(StatusCode::kNotFound) ? Status::Ok() : meta.status();
-    return CheckTarget(*conditions, TargetOf(*meta));
-  };
-  if (conditions != nullptr) op.remove_check = &check;
+  dirops::WriteCheck check;  // built only for a conditional delete: every DELETE comes here
+  if (conditions != nullptr) {
+    check = [&](const dirops::NodeView* current) -> Status {
+      if (current == nullptr) return Status::Ok();
+      auto meta = MetaOfNode(*backend_, node, *current);
+      if (!meta.ok()) return meta.status().Is(StatusCode::kNotFound) ? Status::Ok() : meta.status();
+      return CheckTarget(*conditions, TargetOf(*meta));
+    };
+    op.remove_check = &check;
+  }
   auto gate = bucket_gate_.Write(bucket);
   return S3StatusOf(ns_->Remove(node, op), key);
 }
