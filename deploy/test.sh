@@ -5,6 +5,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 ./deploy/install-deps.sh
+# The JavaScript SDK test's npm packages, as locked.
+(cd tests/integration/js && npm ci --no-audit --no-fund)
 FSGATE_WERROR=ON BUILD_DIR=${BUILD_DIR:-build} ./deploy/build.sh
 ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j 2
 # A packager's Release build (-O3) of the server and the load generator must
