@@ -45,9 +45,14 @@ class StoreTest : public ::testing::Test {
     options.fsync = fsync_;
     options.gateway_id = "test";  // its staging: .fsgate/gw/test/staging
     options.nest_key_conflicts = nest_keys_;
-    auto store = ObjectStore::Open(std::move(*backend), options, metrics_);
+    auto store = ObjectStore::Open(WrapBackend(std::move(*backend)), options, metrics_);
     ASSERT_TRUE(store.ok()) << store.status().message();
     store_ = std::move(*store);
+  }
+
+  // A test's decorator over the posix backend (one that counts calls, say).
+  virtual std::unique_ptr<fs::Backend> WrapBackend(std::unique_ptr<fs::Backend> backend) {
+    return backend;
   }
 
   std::string Root(const std::string& rel = "") const { return dir_.path() + "/" + rel; }
