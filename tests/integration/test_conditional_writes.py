@@ -155,3 +155,44 @@ def test_copy_if_none_match_one_winner(gateways, bucket):
         winner = the_winner(responses)
         assert md5_hex(body_of(winner)).encode() in responses[winner].body
         assert_holds(gateways, bucket, key, body_of(winner))
+
+
+@pytest.mark.parametrize("gateways", ["async", "sync"], indirect=True)
+def test_complete_multipart_if_match_one_winner(gateways, bucket):
+    srv = gateways[0]
+    for r in rounds(gateways):
+        key = f"matched/multipart-key-{r}"
+        first = srv.raw("PUT", f"/{bucket}/{quote_key(key)}", body=b"the first version")
+        assert first.status == 200, first
+        etag = first.headers["ETag"]
+
+        def upload(i, srv):
+            created = srv.client().create_multipart_upload(Bucket=bucket, Key=key)
+            part = srv.client().upload_part(Bucket=bucket, Key=key, PartNumber=1,
+                                            UploadId=created["UploadId"], Body=body_of(i))
+            return created["UploadId"], part["ETag"]
+
+        uploads = race(gateways, upload)
+        responses = race(gateways, lambda i, srv: srv.raw(
+            "POST", f"/{bucket}/{quote_key(key)}", query={"uploadId": uploads[i][0]},
+            headers={"If-Match": etag}, body=complete_xml(uploads[i][1])))
+        winner = the_winner(responses)
+        assert_holds(gateways, bucket, key, body_of(winner))
+
+
+@pytest.mark.parametrize("gateways", ["async", "sync"], indirect=True)
+def test_copy_if_match_one_winner(gateways, bucket):
+    srv = gateways[0]
+    for i in range(WRITERS):
+        put = srv.raw("PUT", f"/{bucket}/src-{i}", body=body_of(i))
+        assert put.status == 200, put
+    for r in rounds(gateways):
+        key = f"matched/copied-key-{r}"
+        first = srv.raw("PUT", f"/{bucket}/{quote_key(key)}", body=b"the first version")
+        assert first.status == 200, first
+        etag = first.headers["ETag"]
+        responses = race(gateways, lambda i, srv: srv.raw(
+            "PUT", f"/{bucket}/{quote_key(key)}",
+            headers={"If-Match": etag, "x-amz-copy-source": f"/{bucket}/src-{i}"}))
+        winner = the_winner(responses)
+        assert_holds(gateways, bucket, key, body_of(winner))
