@@ -225,6 +225,19 @@ def test_tagging_and_attributes_by_version(server, bucket):
     assert s3.get_object_tagging(Bucket=bucket, Key="t")["TagSet"] == []
     attrs = s3.get_object_attributes(Bucket=bucket, Key="t", VersionId=v1, ObjectAttributes=["ObjectSize"])
     assert attrs["ObjectSize"] == 3 and attrs["VersionId"] == v1
+    head = s3.head_object(Bucket=bucket, Key="t", VersionId=v1)["ResponseMetadata"]["HTTPHeaders"]
+    assert head["x-amz-tagging-count"] == "1"
+    assert "x-amz-tagging-count" not in s3.head_object(Bucket=bucket, Key="t")["ResponseMetadata"]["HTTPHeaders"]
+    # DeleteObjectTagging of that version alone, answered with its id.
+    s3.put_object_tagging(Bucket=bucket, Key="t", Tagging={"TagSet": [{"Key": "new", "Value": "1"}]})
+    deleted = s3.delete_object_tagging(Bucket=bucket, Key="t", VersionId=v1)
+    assert deleted["VersionId"] == v1
+    assert s3.get_object_tagging(Bucket=bucket, Key="t", VersionId=v1)["TagSet"] == []
+    assert s3.get_object_tagging(Bucket=bucket, Key="t")["TagSet"] == [{"Key": "new", "Value": "1"}]
+    # x-amz-tagging on a PUT tags the new version only.
+    v3 = s3.put_object(Bucket=bucket, Key="t", Body=b"four", Tagging="k=v")["VersionId"]
+    assert s3.get_object_tagging(Bucket=bucket, Key="t", VersionId=v3)["TagSet"] == [{"Key": "k", "Value": "v"}]
+    assert s3.get_object(Bucket=bucket, Key="t", VersionId=v3)["TagCount"] == 1
 
 
 def test_acls_by_version(server, bucket):
