@@ -845,6 +845,19 @@ def test_non_ascii_user_metadata_is_rfc2047(server, s3, bucket):
                                    "raw": "as sent"}
 
 
+def test_raw_utf8_user_metadata_comes_back_rfc2047_encoded(server, s3, bucket):
+    # A client that sends the UTF-8 bytes themselves (curl, SigV4 over the same bytes).
+    value = "été ok"
+    h, _, _, _ = server.sign_v4("PUT", f"/{bucket}/raw", "", {"x-amz-meta-u": value},
+                                hashlib.sha256(b"x").hexdigest())
+    h["x-amz-meta-u"] = value.encode().decode("latin-1")  # http.client sends it byte for byte
+    r = server.raw("PUT", f"/{bucket}/raw", headers=h, body=b"x", sign=False)
+    assert r.status == 200, r
+    for method in ("HEAD", "GET"):
+        assert server.raw(method, f"/{bucket}/raw").headers["x-amz-meta-u"] == "=?UTF-8?B?w6l0w6kgb2s=?="
+    assert s3.head_object(Bucket=bucket, Key="raw")["Metadata"] == {"u": "=?UTF-8?B?w6l0w6kgb2s=?="}
+
+
 def test_encoded_control_bytes_never_reach_a_header_raw(server, s3, bucket):
     s3.put_object(Bucket=bucket, Key="m", Body=b"x",
                   Metadata={"evil": "=?UTF-8?Q?a=0D=0AX-Forged:_1?="})
