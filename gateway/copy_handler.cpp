@@ -11,6 +11,7 @@
 #include "gateway/s3_handlers.h"
 #include "gateway/s3_time.h"
 #include "http/url.h"
+#include "store/multipart_checksums.h"
 #include "store/s3_errors.h"
 #include "store/version_id.h"
 
@@ -79,6 +80,9 @@ void CopyObject(S3Context& ctx) {
   }
   if (!NewObjectAcl(ctx, copy.acl)) return;
   if (!ObjectLockFromRequest(ctx, copy.lock)) return;
+  auto checksum = ChecksumModeFromRequest(ctx.request);
+  if (!checksum.ok()) return ctx.Error(checksum.status());
+  copy.checksum_algorithm = checksum->algorithm;
   const http::HttpRequest& request = ctx.request;
   copy.check_source = [&request](const store::ObjectMeta& meta) {
     std::string failed = EvaluateCopySourceConditions(request, meta);
@@ -93,6 +97,10 @@ void CopyObject(S3Context& ctx) {
   XmlResponse xml("CopyObjectResult");
   AddText(xml.root(), "LastModified", FormatIso8601(result->mtime_ns));
   AddText(xml.root(), "ETag", QuotedEtag(result->etag));
+  if (!result->checksums.empty()) {
+    AddText(xml.root(), "ChecksumType", store::kChecksumFullObject);  // a copy has no parts
+    AppendChecksumElements(xml.root(), result->checksums);
+  }
   http::Headers extra;
   AppendVersionHeader(*result, extra);
   if (!source.version_id.empty())

@@ -316,6 +316,8 @@ void PutObject(S3Context& ctx) {
   if (!committed.ok()) return ObjectPayloadError(ctx, committed.status());
   http::Headers extra = {{"ETag", QuotedEtag(committed->etag)}};
   AppendChecksumHeaders(*committed, extra);
+  // As AWS answers it: a PutObject's checksum is of the whole object.
+  if (!committed->checksums.empty()) extra.emplace_back("x-amz-checksum-type", "FULL_OBJECT");
   AppendVersionHeader(*committed, extra);
   ctx.SendEmpty(200, std::move(extra));
 }

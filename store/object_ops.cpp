@@ -29,17 +29,18 @@ bool IsPlainMd5Etag(const std::string& etag) {
   return etag.size() == 32 && etag.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
 
-Result<std::string> HashFile(fs::File& file, uint64_t size) {
-  Hasher md5(HashAlgorithm::kMd5);
+// The digest of a file's first `size` bytes.
+Result<std::string> HashFile(fs::File& file, uint64_t size, HashAlgorithm algorithm) {
+  Hasher hasher(algorithm);
   std::string buf(1 << 20, '\0');
   for (uint64_t offset = 0; offset < size;) {
     auto n = file.PRead(offset, std::span<char>(buf.data(), buf.size()));
     if (!n.ok()) return n.status();
     if (*n == 0) break;
-    md5.Update(std::string_view(buf.data(), *n));
+    hasher.Update(std::string_view(buf.data(), *n));
     offset += *n;
   }
-  return HexEncode(md5.Finish());
+  return hasher.Finish();
 }
 
 // The checksums a copy of `src`'s bytes keeps: a composite one is of the
@@ -206,18 +207,33 @@ Result<ObjectMeta> FsObjectStore::CopyObject(const CopyRequest& request) {
       return s;
     }
   }
+  // Digests of the copy's bytes, read back from the staged copy: the source
+  // may change meanwhile, the copy does not.
+  auto digest = [&](HashAlgorithm algorithm) -> Result<std::string> {
+    if (!source->data) return Digest(algorithm, "");
+    return HashFile(**file, src.size, algorithm);
+  };
+  Status hashed = Status::Ok();
   if (IsPlainMd5Etag(src.etag) && src.parts_count == 0) {
     meta.etag = src.etag;
-  } else if (source->data) {
-    auto etag = HashFile(**file, src.size);
-    if (!etag.ok()) {
-      file->reset();
-      ns_->ReleaseStaging(*staging);
-      return etag.status();
-    }
-    meta.etag = std::move(*etag);
+  } else if (auto md5 = digest(HashAlgorithm::kMd5); md5.ok()) {
+    meta.etag = HexEncode(*md5);
   } else {
-    meta.etag = HexEncode(Digest(HashAlgorithm::kMd5, ""));
+    hashed = md5.status();
+  }
+  const auto algorithm = ChecksumAlgorithmFromName(request.checksum_algorithm);
+  if (algorithm && hashed.ok() &&
+      !(meta.checksums.size() == 1 && meta.checksums[0].first == request.checksum_algorithm)) {
+    if (auto sum = digest(*algorithm); sum.ok()) {
+      meta.checksums = {{request.checksum_algorithm, Base64Encode(*sum)}};
+    } else {
+      hashed = sum.status();
+    }
+  }
+  if (!hashed.ok()) {
+    file->reset();
+    ns_->ReleaseStaging(*staging);
+    return hashed;
   }
   return PublishStaged(request.dst_bucket, request.dst_key, *staging, **file, std::move(meta),
                        request.conditions, request.sync_dirops);

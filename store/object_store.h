@@ -179,6 +179,9 @@ struct CopyRequest {
   // Called with the source's metadata before copying (x-amz-copy-source-if-*).
   std::function<Status(const ObjectMeta&)> check_source;
   std::string src_version_id;  // x-amz-copy-source's ?versionId; empty: the latest
+  // x-amz-checksum-algorithm (upper case): the copy's checksum, of its bytes;
+  // empty: the source's whole-object checksum, if it has one.
+  std::string checksum_algorithm;
   WriteConditions conditions;  // on the destination
   bool sync_dirops = false;
 };

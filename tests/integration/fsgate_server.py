@@ -436,21 +436,25 @@ class FsgateServer:
         del h["content-length"]
         return self.raw("PUT", path, headers=h, body=body, sign=False)
 
-    def put_unsigned_trailer(self, path, data, checksum_b64=None, chunk_size=64 * 1024):
+    def put_unsigned_trailer(self, path, data, checksum_b64=None, chunk_size=64 * 1024,
+                             algorithm="crc32", query=None):
         """PUT with STREAMING-UNSIGNED-PAYLOAD-TRAILER and an x-amz-checksum-crc32 trailer
-        (what recent AWS SDKs send by default)."""
+        (what recent AWS SDKs send by default), or the trailer of `algorithm` (its value
+        checksum_b64, which only crc32 computes by default); `query`: an UploadPart's."""
         import zlib
         if checksum_b64 is None:
             checksum_b64 = base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
+        trailer = f"x-amz-checksum-{algorithm.lower()}"
         headers = {"content-encoding": "aws-chunked", "x-amz-decoded-content-length": str(len(data)),
-                   "x-amz-trailer": "x-amz-checksum-crc32"}
+                   "x-amz-trailer": trailer}
         body = b""
         for i in range(0, len(data), chunk_size):
             c = data[i:i + chunk_size]
             body += f"{len(c):x}\r\n".encode() + c + b"\r\n"
-        body += f"0\r\nx-amz-checksum-crc32:{checksum_b64}\r\n\r\n".encode()
-        h, _, _, _ = self.sign_v4("PUT", path, "", headers, "STREAMING-UNSIGNED-PAYLOAD-TRAILER")
-        return self.raw("PUT", path, headers=h, body=body, sign=False)
+        body += f"0\r\n{trailer}:{checksum_b64}\r\n\r\n".encode()
+        qs = quote_query(query)
+        h, _, _, _ = self.sign_v4("PUT", path, qs, headers, "STREAMING-UNSIGNED-PAYLOAD-TRAILER")
+        return self.raw("PUT", path, raw_query=qs, headers=h, body=body, sign=False)
 
     # -- metrics and the POSIX view --------------------------------------------
 
