@@ -30,6 +30,21 @@ bool ReadDirective(S3Context& ctx, const char* header, std::string_view what, bo
   return true;
 }
 
+// A failed read of a copy's source. AWS refuses a source version id that
+// names a delete marker as InvalidRequest (a GET of it is 405).
+Status CopySourceError(const CopySource& source, Status s) {
+  if (source.version_id.empty() || !s.Is(s3err::kMethodNotAllowed)) return s;
+  return S3Error(s3err::kInvalidRequest,
+                 "The source of a copy request may not specifically refer to a delete marker by "
+                 "version id.");
+}
+
+// x-amz-copy-source-version-id: the source version a copy read, when named.
+http::Headers CopySourceVersionHeader(const CopySource& source) {
+  if (source.version_id.empty()) return {};
+  return {{"x-amz-copy-source-version-id", source.version_id}};
+}
+
 }  // namespace
 
 bool ParseCopySource(S3Context& ctx, CopySource& source) {
@@ -93,7 +108,7 @@ void CopyObject(S3Context& ctx) {
   copy.conditions = WriteConditionsFrom(ctx.request);
   copy.sync_dirops = ctx.SyncDiropsRequested();
   auto result = ctx.store.CopyObject(copy);
-  if (!result.ok()) return ctx.Error(result.status());
+  if (!result.ok()) return ctx.Error(CopySourceError(source, result.status()));
   XmlResponse xml("CopyObjectResult");
   AddText(xml.root(), "LastModified", FormatIso8601(result->mtime_ns));
   AddText(xml.root(), "ETag", QuotedEtag(result->etag));
@@ -101,10 +116,8 @@ void CopyObject(S3Context& ctx) {
     AddText(xml.root(), "ChecksumType", store::kChecksumFullObject);  // a copy has no parts
     AppendChecksumElements(xml.root(), result->checksums);
   }
-  http::Headers extra;
+  http::Headers extra = CopySourceVersionHeader(source);
   AppendVersionHeader(*result, extra);
-  if (!source.version_id.empty())
-    extra.emplace_back("x-amz-copy-source-version-id", source.version_id);
   ctx.SendXml(200, xml, std::move(extra));
 }
 
@@ -117,7 +130,7 @@ void UploadPartCopy(S3Context& ctx) {
   auto reader = source.version_id.empty()
                     ? ctx.store.GetObject(source.bucket, source.key)
                     : ctx.store.GetObjectVersion(source.bucket, source.key, source.version_id);
-  if (!reader.ok()) return ctx.Error(reader.status());
+  if (!reader.ok()) return ctx.Error(CopySourceError(source, reader.status()));
   const store::ObjectMeta& meta = (*reader)->meta();
   if (std::string failed = EvaluateCopySourceConditions(ctx.request, meta); !failed.empty()) {
     return ctx.Error(failed);
@@ -173,7 +186,7 @@ void UploadPartCopy(S3Context& ctx) {
   AddText(xml.root(), "LastModified", FormatIso8601(part->mtime_ns));
   AddText(xml.root(), "ETag", QuotedEtag(part->etag));
   AppendChecksumElements(xml.root(), part->checksums);
-  ctx.SendXml(200, xml);
+  ctx.SendXml(200, xml, CopySourceVersionHeader(source));
 }
 
 }  // namespace fsgate::gateway

@@ -174,10 +174,13 @@ Result<std::unique_ptr<ObjectWriter>> FsObjectStore::BeginUploadPart(const std::
   const bool fsync = options_.fsync;
   auto publish = [&backend, dir, part, tmp, fsync](
                      ObjectMeta meta, std::shared_ptr<const std::string>) -> Result<ObjectMeta> {
-    // Re-uploading a part number replaces the previous part.
-    Status s = backend.Rename(tmp, part);
+    // Re-uploading a part number replaces the previous part. Its mtime is
+    // the part's LastModified (UploadPartCopy's answer, ListParts).
+    fs::FileStat linked;
+    Status s = backend.RenameAndStat(tmp, part, &linked);
     if (s.IsErrno(ENOENT)) return NoSuchUpload();  // aborted meanwhile
     if (!s.ok()) return s;
+    meta.mtime_ns = linked.mtime_ns;
     if (fsync) {
       if (Status sync = backend.SyncDir(dir); !sync.ok()) return sync;
     }

@@ -207,11 +207,38 @@ def test_copy_and_multipart_carry_version_ids(server, bucket):
     # UploadPartCopy from an older version of the source.
     part = s3.upload_part_copy(Bucket=bucket, Key="dst", UploadId=upload, PartNumber=1,
                                CopySource={"Bucket": bucket, "Key": "src", "VersionId": old})
+    assert part["CopySourceVersionId"] == old
+    # The part's LastModified is its own, as ListParts gives it.
+    listed = s3.list_parts(Bucket=bucket, Key="dst", UploadId=upload)["Parts"]
+    assert part["CopyPartResult"]["LastModified"] == listed[0]["LastModified"]
+    assert part["CopyPartResult"]["LastModified"].year >= 2020
     done = s3.complete_multipart_upload(Bucket=bucket, Key="dst", UploadId=upload, MultipartUpload={"Parts": [
         {"PartNumber": 1, "ETag": part["CopyPartResult"]["ETag"]}]})
     assert done["VersionId"] not in (None, "null", copied["VersionId"])
     assert s3.get_object(Bucket=bucket, Key="dst", VersionId=copied["VersionId"])["Body"].read() == b"old"
     assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == b"old"
+
+
+def test_a_copy_source_naming_a_delete_marker_is_refused(server, bucket):
+    s3 = server.client()
+    enable(s3, bucket)
+    kept = s3.put_object(Bucket=bucket, Key="src", Body=b"kept")["VersionId"]
+    marker = s3.delete_object(Bucket=bucket, Key="src")["VersionId"]
+    message = "The source of a copy request may not specifically refer to a delete marker by version id."
+    err = expect_error(s3.copy_object, "InvalidRequest", 400, Bucket=bucket, Key="dst",
+                       CopySource={"Bucket": bucket, "Key": "src", "VersionId": marker})
+    assert err["Error"]["Message"] == message
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="dst")["UploadId"]
+    err = expect_error(s3.upload_part_copy, "InvalidRequest", 400, Bucket=bucket, Key="dst",
+                       UploadId=upload, PartNumber=1,
+                       CopySource={"Bucket": bucket, "Key": "src", "VersionId": marker})
+    assert err["Error"]["Message"] == message
+    # The latest being a marker: the key is not there. The version it hides is.
+    expect_error(s3.copy_object, "NoSuchKey", 404, Bucket=bucket, Key="dst",
+                 CopySource={"Bucket": bucket, "Key": "src"})
+    s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src", "VersionId": kept})
+    assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == b"kept"
+    assert "Parts" not in s3.list_parts(Bucket=bucket, Key="dst", UploadId=upload)
 
 
 def test_tagging_and_attributes_by_version(server, bucket):
