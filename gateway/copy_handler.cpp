@@ -39,10 +39,12 @@ Status CopySourceError(const CopySource& source, Status s) {
                  "version id.");
 }
 
-// x-amz-copy-source-version-id: the source version a copy read, when named.
-http::Headers CopySourceVersionHeader(const CopySource& source) {
-  if (source.version_id.empty()) return {};
-  return {{"x-amz-copy-source-version-id", source.version_id}};
+// x-amz-copy-source-version-id: the source version a copy read, named or
+// the latest, when it has an id (a version made in a versioned bucket).
+http::Headers CopySourceVersionHeader(const CopySource& source, const std::string& read) {
+  const std::string& id = source.version_id.empty() ? read : source.version_id;
+  if (id.empty()) return {};
+  return {{"x-amz-copy-source-version-id", id}};
 }
 
 }  // namespace
@@ -99,7 +101,9 @@ void CopyObject(S3Context& ctx) {
   if (!checksum.ok()) return ctx.Error(checksum.status());
   copy.checksum_algorithm = checksum->algorithm;
   const http::HttpRequest& request = ctx.request;
-  copy.check_source = [&request](const store::ObjectMeta& meta) {
+  std::string source_version;
+  copy.check_source = [&request, &source_version](const store::ObjectMeta& meta) {
+    source_version = meta.version_id;
     std::string failed = EvaluateCopySourceConditions(request, meta);
     return failed.empty()
                ? Status::Ok()
@@ -116,7 +120,7 @@ void CopyObject(S3Context& ctx) {
     AddText(xml.root(), "ChecksumType", store::kChecksumFullObject);  // a copy has no parts
     AppendChecksumElements(xml.root(), result->checksums);
   }
-  http::Headers extra = CopySourceVersionHeader(source);
+  http::Headers extra = CopySourceVersionHeader(source, source_version);
   AppendVersionHeader(*result, extra);
   ctx.SendXml(200, xml, std::move(extra));
 }
@@ -186,7 +190,7 @@ void UploadPartCopy(S3Context& ctx) {
   AddText(xml.root(), "LastModified", FormatIso8601(part->mtime_ns));
   AddText(xml.root(), "ETag", QuotedEtag(part->etag));
   AppendChecksumElements(xml.root(), part->checksums);
-  ctx.SendXml(200, xml, CopySourceVersionHeader(source));
+  ctx.SendXml(200, xml, CopySourceVersionHeader(source, meta.version_id));
 }
 
 }  // namespace fsgate::gateway

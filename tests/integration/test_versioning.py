@@ -199,7 +199,10 @@ def test_copy_and_multipart_carry_version_ids(server, bucket):
     s3 = server.client()
     enable(s3, bucket)
     old = s3.put_object(Bucket=bucket, Key="src", Body=b"old")["VersionId"]
-    s3.put_object(Bucket=bucket, Key="src", Body=b"new")
+    new = s3.put_object(Bucket=bucket, Key="src", Body=b"new")["VersionId"]
+    # Without a version id, the answer names the latest, which it copied.
+    latest = s3.copy_object(Bucket=bucket, Key="latest", CopySource={"Bucket": bucket, "Key": "src"})
+    assert latest["CopySourceVersionId"] == new
     copied = s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src", "VersionId": old})
     assert copied["CopySourceVersionId"] == old and copied["VersionId"] not in (None, "null", old)
     assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == b"old"
@@ -208,6 +211,9 @@ def test_copy_and_multipart_carry_version_ids(server, bucket):
     part = s3.upload_part_copy(Bucket=bucket, Key="dst", UploadId=upload, PartNumber=1,
                                CopySource={"Bucket": bucket, "Key": "src", "VersionId": old})
     assert part["CopySourceVersionId"] == old
+    latest = s3.upload_part_copy(Bucket=bucket, Key="dst", UploadId=upload, PartNumber=2,
+                                 CopySource={"Bucket": bucket, "Key": "src"})
+    assert latest["CopySourceVersionId"] == new
     # The part's LastModified is its own, as ListParts gives it.
     listed = s3.list_parts(Bucket=bucket, Key="dst", UploadId=upload)["Parts"]
     assert part["CopyPartResult"]["LastModified"] == listed[0]["LastModified"]
@@ -217,6 +223,17 @@ def test_copy_and_multipart_carry_version_ids(server, bucket):
     assert done["VersionId"] not in (None, "null", copied["VersionId"])
     assert s3.get_object(Bucket=bucket, Key="dst", VersionId=copied["VersionId"])["Body"].read() == b"old"
     assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == b"old"
+
+
+def test_a_copy_in_an_unversioned_bucket_names_no_source_version(server, bucket):
+    s3 = server.client()
+    s3.put_object(Bucket=bucket, Key="src", Body=b"x")
+    copied = s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src"})
+    assert "x-amz-copy-source-version-id" not in copied["ResponseMetadata"]["HTTPHeaders"]
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="dst")["UploadId"]
+    part = s3.upload_part_copy(Bucket=bucket, Key="dst", UploadId=upload, PartNumber=1,
+                               CopySource={"Bucket": bucket, "Key": "src"})
+    assert "x-amz-copy-source-version-id" not in part["ResponseMetadata"]["HTTPHeaders"]
 
 
 def test_a_copy_source_naming_a_delete_marker_is_refused(server, bucket):
