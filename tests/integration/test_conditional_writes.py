@@ -117,6 +117,17 @@ def test_put_if_match_one_winner(gateways, bucket):
         assert_holds(gateways, bucket, key, body_of(winner))
 
 
+def uploader(bucket, key):
+    """upload(i, srv): writer i's multipart upload of key, one part of body_of(i);
+    returns (upload id, part ETag)."""
+    def upload(i, srv):
+        created = srv.client().create_multipart_upload(Bucket=bucket, Key=key)
+        part = srv.client().upload_part(Bucket=bucket, Key=key, PartNumber=1,
+                                        UploadId=created["UploadId"], Body=body_of(i))
+        return created["UploadId"], part["ETag"]
+    return upload
+
+
 def complete_xml(etag):
     return (f"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber>"
             f"<ETag>{escape(etag)}</ETag></Part></CompleteMultipartUpload>").encode()
@@ -125,14 +136,7 @@ def complete_xml(etag):
 def test_complete_multipart_if_none_match_one_winner(gateways, bucket):
     for r in rounds(gateways, share=0.5):  # 32 requests to set up each round
         key = f"new/multipart-key-{r}"
-
-        def upload(i, srv):
-            created = srv.client().create_multipart_upload(Bucket=bucket, Key=key)
-            part = srv.client().upload_part(Bucket=bucket, Key=key, PartNumber=1,
-                                            UploadId=created["UploadId"], Body=body_of(i))
-            return created["UploadId"], part["ETag"]
-
-        uploads = race(gateways, upload)
+        uploads = race(gateways, uploader(bucket, key))
         responses = race(gateways, lambda i, srv: srv.raw(
             "POST", f"/{bucket}/{quote_key(key)}", query={"uploadId": uploads[i][0]},
             headers={"If-None-Match": "*"}, body=complete_xml(uploads[i][1])))
@@ -165,14 +169,7 @@ def test_complete_multipart_if_match_one_winner(gateways, bucket):
         first = srv.raw("PUT", f"/{bucket}/{quote_key(key)}", body=b"the first version")
         assert first.status == 200, first
         etag = first.headers["ETag"]
-
-        def upload(i, srv):
-            created = srv.client().create_multipart_upload(Bucket=bucket, Key=key)
-            part = srv.client().upload_part(Bucket=bucket, Key=key, PartNumber=1,
-                                            UploadId=created["UploadId"], Body=body_of(i))
-            return created["UploadId"], part["ETag"]
-
-        uploads = race(gateways, upload)
+        uploads = race(gateways, uploader(bucket, key))
         responses = race(gateways, lambda i, srv: srv.raw(
             "POST", f"/{bucket}/{quote_key(key)}", query={"uploadId": uploads[i][0]},
             headers={"If-Match": etag}, body=complete_xml(uploads[i][1])))

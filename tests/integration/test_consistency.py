@@ -212,6 +212,13 @@ def run_round(srv, bucket, seed, ops, models=None):
     if models:
         for c in checkers:
             c.model = dict(models[c.tid])
+    violations, pending_max = run_checkers(srv, checkers)
+    return checkers, violations, pending_max, shared_values
+
+
+def run_checkers(srv, checkers):
+    """Each checker's run() in its own thread; returns their violations and the most
+    answered-but-unapplied ops seen meanwhile."""
     threads = [threading.Thread(target=c.run) for c in checkers]
     pending_max = 0
     for t in threads:
@@ -221,8 +228,7 @@ def run_round(srv, bucket, seed, ops, models=None):
         time.sleep(0.05)
     for t in threads:
         t.join()
-    violations = [v for c in checkers for v in c.violations]
-    return checkers, violations, pending_max, shared_values
+    return [v for c in checkers for v in c.violations], pending_max
 
 
 def test_randomized_consistency_with_slow_applier(slow_server, backend):

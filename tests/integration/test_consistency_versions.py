@@ -10,14 +10,12 @@ marker). Then a kill -9 and a restart: every answered version is still there,
 and the filesystem holds each latest as a plain file. Zero violations allowed."""
 
 import random
-import threading
-import time
 import xml.etree.ElementTree as ET
 
 from botocore.exceptions import ClientError
 
 from fsgate_server import FsgateServer
-from test_consistency import etag, status_of
+from test_consistency import etag, run_checkers, status_of
 
 S3NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 THREADS = 4
@@ -188,16 +186,7 @@ def test_randomized_versioned_consistency_with_slow_applier():
         s3.create_bucket(Bucket=bucket)
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
         checkers = [VersionChecker(srv, bucket, t, 1000 + t) for t in range(THREADS)]
-        threads = [threading.Thread(target=c.run) for c in checkers]
-        pending_max = 0
-        for t in threads:
-            t.start()
-        while any(t.is_alive() for t in threads):
-            pending_max = max(pending_max, srv.async_pending())
-            time.sleep(0.05)
-        for t in threads:
-            t.join()
-        violations = [v for c in checkers for v in c.violations]
+        violations, pending_max = run_checkers(srv, checkers)
         assert not violations, f"{len(violations)} violations:\n" + "\n".join(violations[:30])
         assert pending_max > 0, "the applier never lagged: --test-apply-delay-ms had no visible effect"
         assert sum(len(v) for c in checkers for v in c.model.values()) > 100
