@@ -3,7 +3,8 @@ tests/integration/js/) through the real gateway, with the SDK's defaults: CRC32
 checksums on every upload, sent in aws-chunked trailers. lib-storage's Upload
 of a 30 MiB stream (six 5 MiB parts, a COMPOSITE CRC32), GetObject with
 ChecksumMode ENABLED (of the object, and of part 2, which the SDK validates), a
-ranged GET, GetObjectAttributes, and a PutObject read back validated. The
+ranged GET, GetObjectAttributes, a PutObject read back validated, and ListBuckets
+paged by the SDK (MaxBuckets, Prefix, ContinuationToken). The
 script prints what it got; this checks it against its own computation."""
 
 import base64
@@ -76,9 +77,12 @@ def test_lib_storage_upload_checksums_range_and_attributes(server, bucket, sdk):
 
     small_crc = checksum("CRC32", base[:100000])
     assert small_crc == zlib_crc32_b64(base[:100000])
-    assert got["put"] == {"ChecksumCRC32": small_crc}
+    assert got["put"] == {"ChecksumCRC32": small_crc, "ChecksumType": "FULL_OBJECT"}
     assert got["small"] == {"ok": True, "ChecksumCRC32": small_crc, "ChecksumType": "FULL_OBJECT"}
     assert got["head"] == {"ChecksumCRC32": small_crc, "ChecksumType": "FULL_OBJECT"}
+    prefix = f"{bucket}-lb-"
+    assert got["listBuckets"] == [{"names": [prefix + "0", prefix + "1"], "Prefix": prefix},
+                                  {"names": [prefix + "2"], "Prefix": prefix}]
     # The bytes are the plain file at the key's path.
     server.wait_drained()
     with open(os.path.join(server.root, bucket, "streamed"), "rb") as f:

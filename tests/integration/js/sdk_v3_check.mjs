@@ -8,9 +8,12 @@ import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 
 import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
   GetObjectAttributesCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListBucketsCommand,
   PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
@@ -98,5 +101,18 @@ const got = await client.send(new GetObjectCommand({ Bucket, Key: "small", Check
 out.small = { ok: (await body(got)).equals(small), ...checksums(got) };
 const head = await client.send(new HeadObjectCommand({ Bucket, Key: "small", ChecksumMode: "ENABLED" }));
 out.head = checksums(head);
+
+// ListBuckets paged by the SDK: MaxBuckets, Prefix, ContinuationToken.
+const Prefix = `${Bucket}-lb-`;
+const names = [0, 1, 2].map((i) => `${Prefix}${i}`);
+for (const name of names) await client.send(new CreateBucketCommand({ Bucket: name }));
+out.listBuckets = [];
+let ContinuationToken;
+do {
+  const page = await client.send(new ListBucketsCommand({ MaxBuckets: 2, Prefix, ContinuationToken }));
+  out.listBuckets.push({ names: (page.Buckets ?? []).map((b) => b.Name), Prefix: page.Prefix });
+  ContinuationToken = page.ContinuationToken;
+} while (ContinuationToken);
+for (const name of names) await client.send(new DeleteBucketCommand({ Bucket: name }));
 
 process.stdout.write(JSON.stringify(out));
