@@ -109,7 +109,9 @@ void CopyObject(S3Context& ctx) {
                ? Status::Ok()
                : S3Error(failed, "At least one of the pre-conditions you specified did not hold");
   };
-  copy.conditions = WriteConditionsFrom(ctx.request);
+  auto conditions = WriteConditionsFrom(ctx.request);
+  if (!conditions.ok()) return ctx.Error(conditions.status());
+  copy.conditions = std::move(*conditions);
   copy.sync_dirops = ctx.SyncDiropsRequested();
   auto result = ctx.store.CopyObject(copy);
   if (!result.ok()) return ctx.Error(CopySourceError(source, result.status()));

@@ -104,8 +104,10 @@ void CompleteMultipartUpload(S3Context& ctx) {
   if (!parts) return ctx.Error("MalformedXML");
   auto claims = CompleteClaimsFromRequest(ctx.request);
   if (!claims.ok()) return ctx.Error(claims.status());
+  auto conditions = WriteConditionsFrom(ctx.request);
+  if (!conditions.ok()) return ctx.Error(conditions.status());
   auto meta = ctx.store.CompleteMultipartUpload(ctx.bucket, ctx.key, UploadId(ctx), *parts,
-                                                WriteConditionsFrom(ctx.request), *claims);
+                                                *conditions, *claims);
   if (!meta.ok()) return ctx.Error(meta.status());
   XmlResponse xml("CompleteMultipartUploadResult");
   AddText(xml.root(), "Location", ctx.Resource());

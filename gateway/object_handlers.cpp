@@ -305,7 +305,9 @@ void PutObject(S3Context& ctx) {
   if (Status s = TagsFromRequest(ctx.request, put.meta.tags); !s.ok()) return ctx.Error(s);
   if (!NewObjectAcl(ctx, put.meta.acl)) return;
   if (!ObjectLockFromRequest(ctx, put.meta.lock)) return;
-  put.conditions = WriteConditionsFrom(ctx.request);
+  auto conditions = WriteConditionsFrom(ctx.request);
+  if (!conditions.ok()) return ctx.Error(conditions.status());
+  put.conditions = std::move(*conditions);
   put.sync_dirops = ctx.SyncDiropsRequested();
   put.expected_size = declared ? static_cast<int64_t>(*declared) : -1;
   put.bucket_found = ctx.bucket_found;

@@ -125,10 +125,16 @@ void AppendChecksumHeaders(const store::ObjectMeta& meta, http::Headers& out) {
   }
 }
 
-store::WriteConditions WriteConditionsFrom(const http::HttpRequest& request) {
+Result<store::WriteConditions> WriteConditionsFrom(const http::HttpRequest& request) {
   store::WriteConditions c;
   if (const std::string* v = request.Header("if-match")) c.if_match = UnquoteEtag(*v);
-  if (const std::string* v = request.Header("if-none-match")) c.if_none_match = UnquoteEtag(*v);
+  if (const std::string* v = request.Header("if-none-match")) {
+    if (*v != "*") {
+      return S3Error(s3err::kNotImplemented,
+                     "A header you provided implies functionality that is not implemented");
+    }
+    c.if_none_match = "*";
+  }
   return c;
 }
 

@@ -26,7 +26,9 @@ void AppendMetaHeaders(const store::ObjectMeta& meta, bool include_checksums, ht
 
 // If-Match / If-None-Match of a write (PutObject, CopyObject target,
 // CompleteMultipartUpload), checked by the store atomically with the commit.
-store::WriteConditions WriteConditionsFrom(const http::HttpRequest& request);
+// As AWS, a write's If-None-Match is "*" only: another value is NotImplemented
+// (501), answered before anything is read or written.
+Result<store::WriteConditions> WriteConditionsFrom(const http::HttpRequest& request);
 
 // One condition of a conditional delete as sent, in a header of DeleteObject
 // or an <Object> of DeleteObjects: an ETag (quotes stripped; "*" any), a

@@ -193,3 +193,33 @@ def test_copy_if_match_one_winner(gateways, bucket):
             headers={"If-Match": etag, "x-amz-copy-source": f"/{bucket}/src-{i}"}))
         winner = the_winner(responses)
         assert_holds(gateways, bucket, key, body_of(winner))
+
+
+@pytest.mark.parametrize("gateways", ["async", "sync"], indirect=True)
+def test_if_none_match_other_than_star_is_not_implemented(gateways, bucket):
+    """As AWS: a write's If-None-Match is "*" only; another value is 501 NotImplemented,
+    and nothing is written."""
+    srv = gateways[0]
+    assert srv.raw("PUT", f"/{bucket}/src", body=b"source").status == 200
+    etag = etag_of(b"source")
+    created = srv.client().create_multipart_upload(Bucket=bucket, Key="mp")
+    part = srv.client().upload_part(Bucket=bucket, Key="mp", PartNumber=1,
+                                    UploadId=created["UploadId"], Body=b"part")
+    for value in (etag, '"0123456789abcdef0123456789abcdef"', "true"):
+        headers = {"If-None-Match": value}
+        answers = [
+            srv.raw("PUT", f"/{bucket}/put", headers=headers, body=b"x"),
+            srv.raw("PUT", f"/{bucket}/copied", headers={**headers, "x-amz-copy-source": f"/{bucket}/src"}),
+            srv.raw("POST", f"/{bucket}/mp", query={"uploadId": created["UploadId"]}, headers=headers,
+                    body=complete_xml(part["ETag"])),
+        ]
+        for r in answers:
+            assert (r.status, r.error_code()) == (501, "NotImplemented"), r
+            assert r.error_field("Message") == (
+                "A header you provided implies functionality that is not implemented")
+    for key in ("put", "copied", "mp"):
+        assert srv.raw("HEAD", f"/{bucket}/{key}").status == 404
+    # The upload is still there and completes.
+    r = srv.raw("POST", f"/{bucket}/mp", query={"uploadId": created["UploadId"]},
+                headers={"If-None-Match": "*"}, body=complete_xml(part["ETag"]))
+    assert r.status == 200, r
