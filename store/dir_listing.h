@@ -66,6 +66,7 @@ class DirListing {
   }
 
  private:
+  void SortSlots();
   std::string_view NameOf(const Slot& slot) const {
     return std::string_view(arena_).substr(slot.offset, slot.size);
   }

@@ -5,7 +5,8 @@ namespace fsgate::store {
 DirListingCache::DirListingCache(size_t max_bytes, metrics::Metrics& metrics)
     : max_bytes_(max_bytes), metrics_(metrics) {}
 
-DirListingCache::Listing DirListingCache::Find(const std::string& dir, const fs::FileStat& stamp) {
+DirListingCache::Listing DirListingCache::Find(const std::string& dir, const fs::FileStat& stamp,
+                                               Etags* etags) {
   std::lock_guard lock(mu_);
   auto it = kept_.find(dir);
   bool hit =
@@ -13,57 +14,55 @@ DirListingCache::Listing DirListingCache::Find(const std::string& dir, const fs:
   metrics_.ListCacheLookup(hit);
   if (!hit) return nullptr;
   lru_.splice(lru_.begin(), lru_, it->second.lru);
+  if (etags != nullptr) *etags = it->second.etags;
   return it->second.listing;
 }
 
-void DirListingCache::Insert(const std::string& dir, const fs::FileStat& stamp, Listing listing,
-                             int64_t read_start_ns) {
-  if (stamp.mtime_ns > read_start_ns - kRacyMarginNs) return;  // racy: may change unseen
-  size_t bytes = BytesOf(dir, *listing);
-  if (bytes > max_bytes_) return;
+DirListingCache::Etags DirListingCache::Insert(const std::string& dir, const fs::FileStat& stamp,
+                                               Listing listing, int64_t read_start_ns) {
+  if (stamp.mtime_ns > read_start_ns - kRacyMarginNs) return nullptr;  // racy: may change unseen
+  const size_t bytes = BytesOf(dir, *listing);
+  if (bytes > max_bytes_) return nullptr;
+  const bool with_etags = bytes + EtagKeep::BytesFor(listing->size()) <= max_bytes_;
   std::lock_guard lock(mu_);
+  // The listing this one replaces, whose ETags it carries over.
+  Kept old;
   if (auto it = kept_.find(dir); it != kept_.end()) {
-    bytes_ -= it->second.bytes;
-    lru_.erase(it->second.lru);
-    kept_.erase(it);
+    old = it->second;
+    EraseLocked(it, /*drop=*/false);
   }
-  EvictLocked(bytes);
+  Etags etags = with_etags ? std::make_shared<EtagKeep>(listing->size()) : nullptr;
+  EvictLocked(bytes + (etags ? etags->bytes() : 0));
+  if (etags && old.etags) etags->CarryFrom(*old.listing, *old.etags, *listing);
+  if (old.etags) old.etags->Drop();
   lru_.push_front(dir);
-  kept_.emplace(dir, Kept{stamp.ino, stamp.mtime_ns, std::move(listing), bytes, lru_.begin()});
-  bytes_ += bytes;
+  Kept& kept = kept_[dir];
+  kept = Kept{stamp.ino, stamp.mtime_ns, std::move(listing), etags, bytes, lru_.begin()};
+  bytes_ += BytesOf(kept);
+  EvictLocked(0);  // strings the carried ETags added
+  return etags;
+}
+
+std::optional<FileAttrs> DirListingCache::FindEtag(const Etags& etags, size_t slot,
+                                                   const fs::FileStat& st) {
+  if (etags == nullptr) return std::nullopt;
+  std::lock_guard lock(mu_);
+  return etags->Find(slot, st);
+}
+
+void DirListingCache::KeepEtag(const Etags& etags, size_t slot, const fs::FileStat& st,
+                               const FileAttrs& attrs, int64_t read_start_ns) {
+  if (etags == nullptr || st.ctime_ns == 0 || st.ctime_ns > read_start_ns - kRacyMarginNs) return;
+  std::lock_guard lock(mu_);
+  if (slot >= etags->slots()) return;  // dropped with its listing
+  const size_t growth = etags->GrowthOf(attrs);
+  if (growth > 0) {
+    EvictLocked(growth);
+    if (slot >= etags->slots()) return;  // its own listing was the one to go
+  }
+  etags->Keep(slot, st, attrs);
+  bytes_ += growth;
   metrics_.SetListCacheBytes(static_cast<int64_t>(bytes_));
-}
-
-std::optional<DirListingCache::FileAttrs> DirListingCache::FindEtag(const fs::FileStat& st) {
-  if (st.ctime_ns == 0) return std::nullopt;
-  std::lock_guard lock(mu_);
-  auto it = etags_.find(st.ino);
-  if (it == etags_.end() || it->second.mtime_ns != st.mtime_ns ||
-      it->second.ctime_ns != st.ctime_ns || it->second.size != st.size) {
-    return std::nullopt;
-  }
-  return it->second.attrs;
-}
-
-void DirListingCache::KeepEtag(const fs::FileStat& st, FileAttrs attrs, int64_t read_start_ns) {
-  if (st.ctime_ns == 0 || st.ctime_ns > read_start_ns - kRacyMarginNs) return;
-  // The map node, the key and the value with its strings' heap blocks.
-  const auto heap = [](const std::string& s) { return s.size() > 15 ? s.size() + 1 : 0; };
-  const size_t bytes = 64 + sizeof(KeptEtag) + heap(attrs.etag) + heap(attrs.acl);
-  if (bytes > max_bytes_ / 2) return;
-  std::lock_guard lock(mu_);
-  if (etag_bytes_ + bytes > max_bytes_ / 2) {
-    bytes_ -= etag_bytes_;
-    etag_bytes_ = 0;
-    etags_.clear();
-  }
-  auto [it, added] = etags_.insert_or_assign(
-      st.ino, KeptEtag{st.mtime_ns, st.ctime_ns, st.size, std::move(attrs)});
-  if (added) {
-    etag_bytes_ += bytes;
-    bytes_ += bytes;
-  }
-  EvictLocked(0);
 }
 
 size_t DirListingCache::bytes() const {
@@ -76,13 +75,19 @@ size_t DirListingCache::BytesOf(const std::string& dir, const DirListing& listin
   return listing.bytes() + 2 * dir.size() + 128;
 }
 
+size_t DirListingCache::BytesOf(const Kept& kept) {
+  return kept.bytes + (kept.etags ? kept.etags->bytes() : 0);
+}
+
+void DirListingCache::EraseLocked(std::unordered_map<std::string, Kept>::iterator it, bool drop) {
+  bytes_ -= BytesOf(it->second);
+  if (drop && it->second.etags) it->second.etags->Drop();
+  lru_.erase(it->second.lru);
+  kept_.erase(it);
+}
+
 void DirListingCache::EvictLocked(size_t need) {
-  while (!lru_.empty() && bytes_ + need > max_bytes_) {
-    auto it = kept_.find(lru_.back());
-    bytes_ -= it->second.bytes;
-    kept_.erase(it);
-    lru_.pop_back();
-  }
+  while (!lru_.empty() && bytes_ + need > max_bytes_) EraseLocked(kept_.find(lru_.back()));
   metrics_.SetListCacheBytes(static_cast<int64_t>(bytes_));
 }
 

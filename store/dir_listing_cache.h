@@ -21,24 +21,27 @@
 // read per page, so a file rewritten in place is never listed stale.
 //
 // ETags are kept too (with the ACL of the same record, for the owner
-// listings show), by inode, while the file's mtime, ctime and size are
-// those they were read with (ctime moves with every data, xattr, link or
-// rename change; the same racy margin applies to it): a page of kept entries
-// then costs one stat a key instead of a stat and one or two getxattr
-// (measured, 100,000 keys in one directory: 2 lgetxattr + 1 fstatat a key).
+// listings show), one packed slot per entry of the kept listing (etag_keep.h),
+// used while the file's inode, mtime, ctime and size are those they were read
+// with (ctime moves with every data, xattr, link or rename change; the same
+// racy margin applies to it): a page of kept entries then costs one stat a
+// key instead of a stat and one or two getxattr (measured, 100,000 keys in
+// one directory: 2 lgetxattr + 1 fstatat a key). A directory read again
+// after a change of its entries carries the ETags of the names it still has
+// over from the listing it replaces.
 //
 // Memory is bounded (--list-cache-mib, default 128 MiB: least recently used
-// listings go first; the ETags all at once when they pass half the bound) and
-// exported as fsgate_list_cache_bytes; a directory larger than the bound is
-// never kept, and is read and sorted again for each page. A listing is its
-// names' bytes and 8 more each (dir_listing.h): 1,000,000 names of 17 bytes
-// take 25 MB, listed at the rate of small directories' pages (CPU per page
-// independent of the page's place; before, at 72 bytes a name, that directory
-// fell out of the bound beside its ETags and each page re-read it: 81 ms of
-// CPU a page, a first walk of 303 s, now 39 s). An ETag kept costs about 190
-// bytes: half the default bound holds some 350,000, so a walk of a larger
-// directory reads its ETags again (measured, 1,000,000 files made beside
-// fsgate: 11.3 ms of CPU a page against 4.5 ms for 100,000).
+// listings go first, each with its ETags) and exported as
+// fsgate_list_cache_bytes, counting the bytes allocated; a directory whose
+// names pass the bound is never kept, and is read and sorted again for each
+// page; one whose names fit but not its ETags' slots is kept without them. A
+// listing is its names' bytes and 8 more each (dir_listing.h), its ETags 56
+// bytes each: 1,000,000 names of 17 bytes take 25 MB and their ETags 56 MB,
+// both within the default bound, so every page of a walk after the first is
+// one stat a key, as in a small directory (before, an ETag took about 190
+// bytes in a map by inode, half the bound held some 350,000, and a walk of a
+// 1,000,000-key directory read them all again: 11.3 ms of CPU a page against
+// 4.5 ms for 100,000).
 #pragma once
 
 #include <cstdint>
@@ -53,6 +56,7 @@
 #include "fs/backend.h"
 #include "metrics/metrics.h"
 #include "store/dir_listing.h"
+#include "store/etag_keep.h"
 
 namespace fsgate::store {
 
@@ -68,53 +72,51 @@ class DirListingCache {
   DirListingCache(const DirListingCache&) = delete;
   DirListingCache& operator=(const DirListingCache&) = delete;
 
+  // The ETags kept for a listing's entries, by index. Used only through the
+  // calls below (under the cache's lock); emptied when its listing is evicted.
+  using Etags = std::shared_ptr<EtagKeep>;
+
   // The kept listing of `dir` when `stamp` (the directory's stat now) is the
-  // one it was read with; null otherwise. Counts a hit or a miss.
-  Listing Find(const std::string& dir, const fs::FileStat& stamp);
+  // one it was read with, with its ETags in `etags` (null when the bound had
+  // no room for them); null otherwise. Counts a hit or a miss.
+  Listing Find(const std::string& dir, const fs::FileStat& stamp, Etags* etags = nullptr);
   // Keeps `listing`, read from `dir` with stat `stamp`, the read having begun
-  // at `read_start_ns` (CLOCK_REALTIME): unless the invariant above forbids it.
-  void Insert(const std::string& dir, const fs::FileStat& stamp, Listing listing,
-              int64_t read_start_ns);
+  // at `read_start_ns` (CLOCK_REALTIME): unless the invariant above forbids
+  // it. Returns its ETags' keep, null when it or they are not kept.
+  Etags Insert(const std::string& dir, const fs::FileStat& stamp, Listing listing,
+               int64_t read_start_ns);
 
-  // What a listing reads of a file, from its record: the ETag and the ACL
-  // (ObjectMeta::acl, whose owner listings show).
-  struct FileAttrs {
-    std::string etag;
-    std::string acl;
-    bool operator==(const FileAttrs&) const = default;
-  };
-  // The attributes kept for the file `st` describes (a stat of it now), if any.
-  std::optional<FileAttrs> FindEtag(const fs::FileStat& st);
+  // The attributes kept for entry `slot` of the listing of `etags`, for the
+  // file `st` describes (a stat of it now), if any.
+  std::optional<FileAttrs> FindEtag(const Etags& etags, size_t slot, const fs::FileStat& st);
   // Keeps the attributes read for `st`, the read having begun at `read_start_ns`.
-  void KeepEtag(const fs::FileStat& st, FileAttrs attrs, int64_t read_start_ns);
+  void KeepEtag(const Etags& etags, size_t slot, const fs::FileStat& st, const FileAttrs& attrs,
+                int64_t read_start_ns);
 
+  // Every byte held: the listings, their ETags and the bookkeeping.
   size_t bytes() const;
 
  private:
-  struct KeptEtag {
-    int64_t mtime_ns = 0;
-    int64_t ctime_ns = 0;
-    uint64_t size = 0;
-    FileAttrs attrs;
-  };
   struct Kept {
     uint64_t ino = 0;
     int64_t mtime_ns = 0;
     Listing listing;
-    size_t bytes = 0;
+    Etags etags;       // null: kept without ETags
+    size_t bytes = 0;  // of the listing and its key; the ETags' are etags->bytes()
     std::list<std::string>::iterator lru;  // position in lru_ (front: most recent)
   };
   static size_t BytesOf(const std::string& dir, const DirListing& listing);
+  static size_t BytesOf(const Kept& kept);
+  // Forgets `it`; with `drop`, empties its ETags (a cursor may still hold them).
+  void EraseLocked(std::unordered_map<std::string, Kept>::iterator it, bool drop = true);
   void EvictLocked(size_t need);
 
   const size_t max_bytes_;
   metrics::Metrics& metrics_;
-  mutable std::mutex mu_;  // guards everything below
+  mutable std::mutex mu_;  // guards everything below and every EtagKeep handed out
   std::unordered_map<std::string, Kept> kept_;
   std::list<std::string> lru_;
-  std::unordered_map<uint64_t, KeptEtag> etags_;  // by inode
-  size_t etag_bytes_ = 0;
-  size_t bytes_ = 0;  // listings and etags
+  size_t bytes_ = 0;  // listings and their ETags
 };
 
 }  // namespace fsgate::store

@@ -76,7 +76,8 @@ class DirKeyCursor final : public KeyCursor {
         stack_.pop_back();
         continue;
       }
-      const Entry item = (*frame.entries)[frame.next++];
+      const size_t slot = frame.next++;
+      const Entry item = (*frame.entries)[slot];
       if (!StartsWith(item.sort_name, frame.rel_prefix)) {
         frame.next = frame.entries->size();  // sorted: no later entry is in the prefix
         continue;
@@ -92,7 +93,8 @@ class DirKeyCursor final : public KeyCursor {
           if (IsVanished(dir.status())) continue;
           return dir.status();
         }
-        auto entry = FileEntry(**dir, std::string(kNestedObjectName), std::move(key));
+        auto entry =
+            FileEntry(**dir, std::string(kNestedObjectName), std::move(key), frame.etags, slot);
         if (!entry.ok() || entry->has_value()) return entry;
         continue;
       }
@@ -111,7 +113,7 @@ class DirKeyCursor final : public KeyCursor {
         if (!entry.ok() || entry->has_value()) return entry;
         continue;
       }
-      auto entry = FileEntry(*frame.handle, name, std::move(key));
+      auto entry = FileEntry(*frame.handle, name, std::move(key), frame.etags, slot);
       if (!entry.ok() || entry->has_value()) return entry;
     }
     return std::optional<ListEntry>();
@@ -128,6 +130,7 @@ class DirKeyCursor final : public KeyCursor {
     std::string key_prefix;           // key of the directory plus "/", "" at the bucket
     std::unique_ptr<fs::Dir> handle;  // null until loaded
     DirListingCache::Listing entries;
+    DirListingCache::Etags etags;  // of `entries`, by index; null when not kept
     size_t next = 0;
     std::string rel_prefix;  // what every listed name here starts with
   };
@@ -149,13 +152,14 @@ class DirKeyCursor final : public KeyCursor {
     frame.handle = std::move(*handle);
     auto stamp = frame.handle->Stat();
     if (!stamp.ok()) return stamp.status();
-    if (cache_ != nullptr) frame.entries = cache_->Find(frame.dir, *stamp);
+    if (cache_ != nullptr) frame.entries = cache_->Find(frame.dir, *stamp, &frame.etags);
     if (frame.entries == nullptr) {
       int64_t read_start = RealtimeNs();
       auto entries = ReadSorted(frame);
       if (!entries.ok()) return entries.status();
       frame.entries = std::move(*entries);
-      if (cache_ != nullptr) cache_->Insert(frame.dir, *stamp, frame.entries, read_start);
+      if (cache_ != nullptr)
+        frame.etags = cache_->Insert(frame.dir, *stamp, frame.entries, read_start);
     }
     if (StartsWith(prefix_, frame.key_prefix))
       frame.rel_prefix = prefix_.substr(frame.key_prefix.size());
@@ -226,10 +230,11 @@ class DirKeyCursor final : public KeyCursor {
     return std::optional<ListEntry>(ListEntry{key, std::move(**meta)});
   }
 
-  // Size and mtime from a stat of the name now, the ETag kept for exactly
-  // that stat or read from its xattr: nothing listed here can be stale.
-  Result<std::optional<ListEntry>> FileEntry(fs::Dir& dir, const std::string& name,
-                                             std::string key) {
+  // Size and mtime from a stat of the name now, the ETag kept (in `slot` of
+  // `etags`) for exactly that stat or read from its xattr: nothing listed
+  // here can be stale.
+  Result<std::optional<ListEntry>> FileEntry(fs::Dir& dir, const std::string& name, std::string key,
+                                             const DirListingCache::Etags& etags, size_t slot) {
     auto st = dir.StatAt(name);
     if (!st.ok()) {
       if (IsVanished(st.status())) return std::optional<ListEntry>();
@@ -237,7 +242,7 @@ class DirKeyCursor final : public KeyCursor {
     }
     if (!st->is_regular) return std::optional<ListEntry>();  // replaced by a directory or link
     ListEntry entry;
-    if (auto kept = cache_ != nullptr ? cache_->FindEtag(*st) : std::nullopt) {
+    if (auto kept = cache_ != nullptr ? cache_->FindEtag(etags, slot, *st) : std::nullopt) {
       entry.meta.etag = std::move(kept->etag);
       entry.meta.acl = std::move(kept->acl);
     } else {
@@ -246,7 +251,9 @@ class DirKeyCursor final : public KeyCursor {
         if (IsVanished(s)) return std::optional<ListEntry>();
         return s;
       }
-      if (cache_ != nullptr) cache_->KeepEtag(*st, {entry.meta.etag, entry.meta.acl}, read_start);
+      if (cache_ != nullptr) {
+        cache_->KeepEtag(etags, slot, *st, {entry.meta.etag, entry.meta.acl}, read_start);
+      }
     }
     entry.key = std::move(key);
     entry.meta.size = st->size;

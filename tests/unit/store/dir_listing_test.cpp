@@ -76,6 +76,34 @@ TEST(DirListing, OrderAndLowerBoundMatchSortedStrings) {
   }
 }
 
+// The multikey sort (8 bytes at a time) agrees with std::sort where names
+// share long prefixes, end at a digit's edge, or extend one another, and on
+// bytes past 0x7f.
+TEST(DirListing, OrderMatchesSortedStringsAcrossDigitEdges) {
+  std::mt19937 rng(11);
+  std::vector<std::string> names;
+  const std::string stems[] = {
+      "", "a", "IMG_0000", "IMG_00000000", "common-prefix-of-24-byte", "\xc3\xa9t\xc3\xa9"};
+  const std::string alphabet = "0a/.-\x7f\x80\xff";
+  for (const std::string& stem : stems) {
+    for (int i = 0; i < 400; ++i) {
+      std::string name = stem;
+      const size_t extra = rng() % 20;
+      for (size_t j = 0; j < extra; ++j) name += alphabet[rng() % alphabet.size()];
+      if (!name.empty()) names.push_back(name);
+    }
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  std::vector<std::string> shuffled = names;
+  std::shuffle(shuffled.begin(), shuffled.end(), rng);
+  DirListing::Builder b;
+  for (const std::string& name : shuffled) b.Add(name, false);
+  auto listing = std::move(b).Finish();
+  ASSERT_TRUE(listing.ok());
+  EXPECT_EQ(SortNames(**listing), names);
+}
+
 // What the listing keep's bound counts: the names' bytes and 8 per slot,
 // not a std::string per name.
 TEST(DirListing, BytesAreTheNamesAndASlotEach) {
