@@ -274,7 +274,12 @@ std::string ToLower(std::string_view text) {
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+  if (a.size() != b.size()) return false;
+  // Most names compared here are lower-case on both sides already (header
+  // names as parsed, SigV4's SignedHeaders): one memcmp decides those, where
+  // the byte-by-byte folding cost a signed request 2,100 instructions (callgrind).
+  if (a == b) return true;
+  return std::equal(a.begin(), a.end(), b.begin(),
                     [](char x, char y) { return Lower(x) == Lower(y); });
 }
 

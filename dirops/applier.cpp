@@ -115,7 +115,7 @@ Status Applier::ApplyNow(Intent intent) {
   }
   // The caller's turn, as a worker's: busy keeps the workers off the name.
   q.busy = true;
-  const Op op = PushLocked(q, std::move(intent));
+  const Op& op = PushLocked(q, std::move(intent));
   lock.unlock();
   metrics_.AddAsyncPending(MetricOp(op.intent.op), +1);
   Status last;
@@ -211,7 +211,10 @@ void Applier::WorkerLoop(bool urgent) {
     KeyQueue& q = queues_[top][name];
     q.busy = true;
     q.urgent = false;
-    const Op op = q.ops.front();
+    // Not copied (a copy of the intent's strings was two mallocs a PUT): the
+    // front op stays put while unlocked, as busy keeps every other worker off
+    // the name and appends to a list move no element.
+    const Op& op = q.ops.front();
     if (!urgent) {
       ++background_applying_;
       // Ops a gather window brought apply in parallel, as if each had woken one.
@@ -250,11 +253,13 @@ void Applier::FinishLocked(const std::string& top, const std::string& name, cons
   KeyQueue& queue = queues_[top][name];
   queue.busy = false;
   if (outcome == Outcome::kStopped) return;  // the op stays in the journal
-  queue.ops.pop_front();
+  const IntentOp kind = op.intent.op;
+  const uint64_t seq = op.intent.seq;
   --pending_;
-  --pending_by_op_[op.intent.op == IntentOp::kCreate ? 0 : 1];
+  --pending_by_op_[kind == IntentOp::kCreate ? 0 : 1];
   pending_bytes_ -= op.intent.inline_data ? op.intent.inline_data->size() : 0;
-  if (op.intent.op == IntentOp::kCreate && !op.intent.inline_data) --pending_files_;
+  if (kind == IntentOp::kCreate && !op.intent.inline_data) --pending_files_;
+  queue.ops.pop_front();  // `op` is that front op: read no further
   if (!queue.ops.empty()) {
     Wake(QueueTurnLocked(top, name, queue));
   } else {
@@ -262,8 +267,8 @@ void Applier::FinishLocked(const std::string& top, const std::string& name, cons
     b->second.erase(name);
     if (b->second.empty()) queues_.erase(b);
   }
-  applied_.push_back(op.intent.seq);
-  metrics_.AddAsyncPending(MetricOp(op.intent.op), -1);
+  applied_.push_back(seq);
+  metrics_.AddAsyncPending(MetricOp(kind), -1);
   // The syncer waits for the first applied op of a batch; later ones only
   // join the batch (waking it for each cost a context switch per op).
   if (applied_.size() == 1) sync_wake_.notify_one();

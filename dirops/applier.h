@@ -34,6 +34,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <list>
 #include <map>
 #include <mutex>
 #include <set>
@@ -145,7 +146,10 @@ class Applier {
     std::chrono::steady_clock::time_point answered;
   };
   struct KeyQueue {
-    std::deque<Op> ops;
+    // A list: a name's queue mostly holds one op at a time, which a deque
+    // made two allocations for, and an element never moves while a worker
+    // applies it unlocked.
+    std::list<Op> ops;
     bool busy = false;
     // Its next turn belongs to the urgent workers: set while the name sits in
     // urgent_ready_ or, promoted while busy, until its op is done; cleared

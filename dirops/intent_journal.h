@@ -93,7 +93,8 @@ class IntentJournal {
   Status WriteBatch(std::string& records, uint64_t first_seq);
   // Queues `record` for the next flush; an intent stays live until retired.
   void QueueLocked(const Intent& record);
-  // Flushes what is queued (leading or following a batch) and waits for it.
+  // Flushes what is queued (leading or following a batch) and waits for it;
+  // a leader returns with `lock` released.
   Status FlushLocked(std::unique_lock<std::mutex>& lock);
 
   fs::Backend& backend_;

@@ -128,17 +128,22 @@ void SendObjectBody(S3Context& ctx, store::ObjectReader& reader, int status, htt
     return;
   }
   if (length <= kSmallResponse) {
-    std::string body(length, '\0');
+    // This thread's buffer, grown to its largest small answer and never
+    // zeroed again (Send writes it out before returning): a string per GET
+    // was a malloc, a memset and a free of the whole body.
+    thread_local std::string buffer;
+    if (buffer.size() < length) buffer.resize(length);
+    char* body = buffer.data();
     uint64_t done = 0;
     while (done < length) {
-      auto n = reader.Read(first + done, std::span(body.data() + done, length - done));
+      auto n = reader.Read(first + done, std::span(body + done, length - done));
       if (!n.ok()) return ctx.Error(n.status());
       if (*n == 0) break;
       done += *n;
     }
     if (done != length) return ctx.Error("InternalError");
     ctx.bytes_out += length;
-    ctx.response.Send(status, std::move(headers), body);
+    ctx.response.Send(status, std::move(headers), std::string_view(body, length));
     return;
   }
   if (!ctx.response.Begin(status, std::move(headers), length).ok()) return;
