@@ -183,7 +183,8 @@ Result<std::unique_ptr<fs::File>> JournalSegments::Create(uint64_t first_seq,
   if (options_.fsync) {
     if (Status s = backend_.SyncDir(options_.dir); !s.ok()) return s;
   }
-  return backend_.Open(path, fs::Backend::OpenMode::kReadWrite);
+  // Read back only by a recovery, before this process writes to the journal.
+  return backend_.Open(path, fs::Backend::OpenMode::kReadWriteLog);
 }
 
 Status JournalSegments::Retire(const std::string& path) {

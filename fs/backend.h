@@ -131,6 +131,10 @@ class Backend {
     kReadWrite,        // existing file
     kCreateExclusive,  // new file; EEXIST if the name exists
     kCreateTruncate,   // create or truncate
+    // Existing file written as a log: every write is followed by a sync, and
+    // nothing of the file is read back through this process while it is
+    // written. A backend may write it around its cache (CephFS: O_DIRECT).
+    kReadWriteLog,
   };
 
   virtual ~Backend() = default;

@@ -557,6 +557,15 @@ class CephfsBackend final : public Backend {
     int flags = O_RDWR;
     if (mode == OpenMode::kRead) flags = O_RDONLY;
     if (mode == OpenMode::kCreateTruncate) flags = O_RDWR | O_TRUNC;
+    // A log's write goes to the OSD at once, around the ObjectCacher, and its
+    // sync then has nothing to flush: one hop fewer before the commit wakes
+    // the writer. 4 KiB-spaced 512-byte writes into a preallocated file, each
+    // with ceph_fsync(dataonly), on the dev cluster (a loaded 2-CPU machine):
+    // p50 0.75-0.92 ms buffered, 0.46-0.67 ms with O_DIRECT. Such writes leave
+    // what this client cached of the range as it was (a read through another
+    // handle here still saw the old bytes), hence kReadWriteLog's promise
+    // that nothing reads the file back while it is written.
+    if (mode == OpenMode::kReadWriteLog) flags = O_RDWR | O_DIRECT;
     Fh* fh = nullptr;
     MdsLogNudge::Guard waiting(nudge_);
     if (int rc = ceph_ll_open(cm(), node.in, flags, &fh, perms()); rc < 0) {

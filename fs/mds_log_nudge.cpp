@@ -25,14 +25,15 @@ MdsLogNudge::~MdsLogNudge() {
 }
 
 MdsLogNudge::Guard::Guard(MdsLogNudge& nudge) : nudge_(nudge) {
-  bool first;
+  bool wake;
   {
     std::lock_guard lock(nudge_.mu_);
     id_ = nudge_.next_id_++;
-    first = nudge_.waiting_.empty();
     nudge_.waiting_.emplace(id_, Clock::now());
+    wake = std::exchange(nudge_.idle_, false);  // else the thread looks again within `after`
+    nudge_.wakes_ += wake ? 1 : 0;
   }
-  if (first) nudge_.cv_.notify_one();  // else the thread already waits on an older call
+  if (wake) nudge_.cv_.notify_one();
 }
 
 MdsLogNudge::Guard::~Guard() {
@@ -45,14 +46,27 @@ uint64_t MdsLogNudge::flushes() const {
   return flushes_;
 }
 
+uint64_t MdsLogNudge::wakes() const {
+  std::lock_guard lock(mu_);
+  return wakes_;
+}
+
 void MdsLogNudge::Loop() {
   std::unique_lock lock(mu_);
   Clock::time_point last_flush{};
+  uint64_t seen = next_id_;  // calls started when the thread last looked
   while (!stop_) {
     if (waiting_.empty()) {
-      cv_.wait(lock);
+      if (next_id_ == seen) {  // none for `after`: sleep until one wakes the thread
+        idle_ = true;
+        cv_.wait(lock);
+      } else {  // calls come and go: look again after `after`, unwoken by them
+        seen = next_id_;
+        cv_.wait_for(lock, after_);
+      }
       continue;
     }
+    seen = next_id_;
     // The oldest call still waiting; ids grow with start times.
     const Clock::time_point due = std::max(waiting_.begin()->second, last_flush) + after_;
     if (Clock::now() < due) {

@@ -18,7 +18,12 @@
 // until the oldest registered call has run `after`, then flushes, at most once
 // per `after`, while any call is still waiting. A call that returns within
 // `after` (the usual: caps already held, or one MDS round trip) costs two
-// uncontended lock operations.
+// uncontended lock operations. Calls do not wake the thread while calls keep
+// coming: it looks again every `after` until one passes with none, and only
+// then sleeps until a call wakes it. Waking it at every call that found none
+// waiting (each of a request's stats, reads and xattr reads at one
+// connection) switched to it 1,500 times a second under async 4 KiB PUTs at
+// one connection on the dev cluster (perf sched_switch), on 2 shared CPUs.
 #pragma once
 
 #include <chrono>
@@ -54,6 +59,8 @@ class MdsLogNudge {
 
   // How many flushes were asked so far.
   [[nodiscard]] uint64_t flushes() const;
+  // How many calls woke the thread so far.
+  [[nodiscard]] uint64_t wakes() const;
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -64,8 +71,10 @@ class MdsLogNudge {
   mutable std::mutex mu_;  // guards everything below
   std::condition_variable cv_;
   std::map<uint64_t, Clock::time_point> waiting_;  // call id -> its start; ids grow
-  uint64_t next_id_ = 0;
+  uint64_t next_id_ = 0;                           // also how many calls have started
   uint64_t flushes_ = 0;
+  uint64_t wakes_ = 0;
+  bool idle_ = false;  // the thread sleeps until a call wakes it
   bool stop_ = false;
   std::thread thread_;
 };

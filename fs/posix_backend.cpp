@@ -363,6 +363,7 @@ class PosixBackend final : public Backend {
         flags |= O_RDONLY | O_NONBLOCK;  // O_NONBLOCK: never hang on a FIFO placed in the tree
         break;
       case OpenMode::kReadWrite:
+      case OpenMode::kReadWriteLog:
         flags |= O_RDWR | O_NONBLOCK;
         break;
       case OpenMode::kCreateExclusive:

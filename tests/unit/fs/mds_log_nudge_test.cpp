@@ -51,5 +51,17 @@ TEST(MdsLogNudge, CallReturningBeforeTheDelayGetsNone) {
   EXPECT_EQ(nudge.flushes(), 0u);
 }
 
+TEST(MdsLogNudge, CallsInARowDoNotEachWakeTheThread) {
+  FlushCounter counter;
+  MdsLogNudge nudge([&] { counter.Flush(); }, std::chrono::hours(1));
+  for (int i = 0; i < 1000; ++i) {
+    MdsLogNudge::Guard quick(nudge);
+  }
+  // The first call may wake it; it then looks again only after the delay. A
+  // spurious wakeup may add one.
+  EXPECT_LE(nudge.wakes(), 2u);
+  EXPECT_EQ(nudge.flushes(), 0u);
+}
+
 }  // namespace
 }  // namespace fsgate::fs
