@@ -166,18 +166,31 @@ class FsObjectStore final : public ObjectStore {
   // The node `key` is at now: its nested file when there is one (nest mode),
   // else ObjectNode. Stable under the key's nest lock.
   dirops::NodePath KeyNode(const std::string& bucket, const std::string& key);
+  // The key's nest lock in nest mode (none for a directory key, or else):
+  // held, the key's node (KeyNode) stays where it is.
+  std::unique_lock<std::mutex> LockNest(const std::string& bucket, const std::string& key);
   // Publish in nest mode: at KeyNode; on a name conflict, a file above the
-  // key is moved into its directory, or the key goes into its own.
+  // key is moved into its directory, or the key goes into its own. `lock` is
+  // the key's nest lock, taken when not held, let go while a file above
+  // moves, held on return.
   Result<int64_t> PublishNesting(const std::string& bucket, const std::string& key,
                                  const StagedNode& staged, const dirops::WriteCheck& check,
-                                 OpOptions op);
+                                 OpOptions op, std::unique_lock<std::mutex>& lock);
+  // Publish at the key's node: PublishNesting in nest mode, else at ObjectNode.
+  Result<int64_t> PublishAtKey(const std::string& bucket, const std::string& key, StagedNode staged,
+                               const dirops::WriteCheck& check, OpOptions op,
+                               std::unique_lock<std::mutex>& lock);
   // The shortest key above `key` ("a" for "a/b/c") that is a file object.
   std::optional<std::string> FileAbove(const std::string& bucket, const std::string& key);
   // Moves the file object `key` to its nested name, durably (nested_key.h).
   Status NestKey(const std::string& bucket, const std::string& key);
-  // InvalidRequest when the bucket holds a nested object: versions are kept
-  // only at a key's plain path (versions_dir.h).
-  Status CheckNoNestedObjects(const std::string& bucket);
+  // Waits for the answered ops of the key's node (both of its names in nest
+  // mode: a nested key deleted, its directory gone, may be a plain file again).
+  Status WaitKey(const std::string& bucket, const std::string& key);
+  // The files answered ops of the key move into its history, not there yet
+  // (Namespace::Displaced of both its names in nest mode).
+  Result<std::vector<dirops::DisplacedView>> DisplacedOf(const std::string& bucket,
+                                                         const std::string& key);
 
   // Versioning (object_versions.cpp). The bucket's state, "" when it never had any.
   Result<std::string> VersioningOf(const std::string& bucket);
@@ -186,6 +199,9 @@ class FsObjectStore final : public ObjectStore {
   struct KeyHistory {
     std::optional<Found> plain;
     std::optional<dirops::NodeView> plain_view;
+    // Where the plain file is (its nested name in nest mode: nested_key.h),
+    // or, with none, ObjectNode.
+    dirops::NodePath node;
     VersionName plain_name;  // the plain file's place in the history
     std::vector<VersionName> older;
     // Null versions behind a newer null one, and entries newer than a plain
@@ -231,9 +247,12 @@ class FsObjectStore final : public ObjectStore {
                                         const KeyHistory& history, bool enabled, bool sync_dirops);
   // Removes the plain file once kept in the history (unlinks it when it was
   // linked there) and prunes the key's emptied directories.
-  Status RemovePlain(const std::string& bucket, const std::string& key, bool linked);
-  // Makes an entry of the key's history the plain file again.
-  Status PromoteEntry(const std::string& bucket, const std::string& key, const VersionName& name);
+  Status RemovePlain(const std::string& bucket, const std::string& key,
+                     const dirops::NodePath& node, bool linked);
+  // Makes an entry of the key's history the plain file again (nested when
+  // "key/" is a directory; `nest`: the key's nest lock, as PublishNesting).
+  Status PromoteEntry(const std::string& bucket, const std::string& key, const VersionName& name,
+                      std::unique_lock<std::mutex>& nest);
   // Removes history entries (stale or replaced null versions).
   Status RemoveEntries(const std::string& bucket, const std::string& key,
                        const std::vector<VersionName>& names);

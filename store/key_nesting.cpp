@@ -92,15 +92,38 @@ std::optional<std::string> FsObjectStore::FileAbove(const std::string& bucket,
   return std::nullopt;
 }
 
+Status FsObjectStore::WaitKey(const std::string& bucket, const std::string& key) {
+  if (Status s = ns_->WaitNode(ObjectNode(bucket, key)); !s.ok()) return s;
+  if (!options_.nest_key_conflicts || IsDirectoryKey(key)) return Status::Ok();
+  return ns_->WaitNode(NestedNode(bucket, key));
+}
+
+Result<std::vector<dirops::DisplacedView>> FsObjectStore::DisplacedOf(const std::string& bucket,
+                                                                      const std::string& key) {
+  auto moved = ns_->Displaced(ObjectNode(bucket, key));
+  if (!moved.ok() || !options_.nest_key_conflicts || IsDirectoryKey(key)) return moved;
+  auto nested = ns_->Displaced(NestedNode(bucket, key));
+  if (!nested.ok()) return nested.status();
+  moved->insert(moved->end(), std::make_move_iterator(nested->begin()),
+                std::make_move_iterator(nested->end()));
+  return moved;
+}
+
+std::unique_lock<std::mutex> FsObjectStore::LockNest(const std::string& bucket,
+                                                     const std::string& key) {
+  if (!options_.nest_key_conflicts || IsDirectoryKey(key)) return {};
+  return nest_locks_.LockKey(bucket, key);
+}
+
 Result<int64_t> FsObjectStore::PublishNesting(const std::string& bucket, const std::string& key,
                                               const StagedNode& staged,
-                                              const dirops::WriteCheck& check, OpOptions op) {
+                                              const dirops::WriteCheck& check, OpOptions op,
+                                              std::unique_lock<std::mutex>& lock) {
   const bool dir_key = IsDirectoryKey(key);
   Status conflict;
   for (int round = 0; round < kMaxNestRounds; ++round) {
     {
-      std::unique_lock<std::mutex> lock;
-      if (!dir_key) lock = nest_locks_.LockKey(bucket, key);
+      if (!dir_key && !lock.owns_lock()) lock = nest_locks_.LockKey(bucket, key);
       const dirops::NodePath node = KeyNode(bucket, key);
       const bool nested = node.path != ObjectPath(bucket, key);
       auto published = ns_->Publish(node, staged, check, op);
@@ -108,7 +131,7 @@ Result<int64_t> FsObjectStore::PublishNesting(const std::string& bucket, const s
       conflict = published.status();
       // A file stands where the key needs a directory: move it first.
       if (auto above = FileAbove(bucket, key)) {
-        lock = {};
+        if (lock.owns_lock()) lock.unlock();
         if (Status s = NestKey(bucket, *above); !s.ok()) return s;
         continue;
       }
@@ -121,6 +144,15 @@ Result<int64_t> FsObjectStore::PublishNesting(const std::string& bucket, const s
     }
   }
   return conflict;
+}
+
+Result<int64_t> FsObjectStore::PublishAtKey(const std::string& bucket, const std::string& key,
+                                            StagedNode staged, const dirops::WriteCheck& check,
+                                            OpOptions op, std::unique_lock<std::mutex>& lock) {
+  if (!options_.nest_key_conflicts) {
+    return ns_->Publish(ObjectNode(bucket, key), std::move(staged), check, op);
+  }
+  return PublishNesting(bucket, key, staged, check, op, lock);
 }
 
 Status FsObjectStore::NestKey(const std::string& bucket, const std::string& key) {
@@ -165,38 +197,6 @@ Status FsObjectStore::NestKey(const std::string& bucket, const std::string& key)
   if (options_.fsync) (void)backend_->SyncDir(fs::ParentPath(temp));
   PruneTempDirs(*backend_, NestTempRoot(gateway_->dir()), temp);
   return Status::Ok();
-}
-
-Status FsObjectStore::CheckNoNestedObjects(const std::string& bucket) {
-  // Every directory's names, read once (PutBucketVersioning is rare); the
-  // bucket's pending creates have landed (the caller waited for them).
-  std::function<Result<bool>(const std::string&, bool)> holds = [&](const std::string& dir,
-                                                                    bool top) -> Result<bool> {
-    auto entries = backend_->ReadDir(dir);
-    if (!entries.ok()) {
-      if (fs::IsMissing(entries.status())) return false;
-      return entries.status();
-    }
-    for (const fs::DirEntry& e : *entries) {
-      if (e.name == kNestedObjectName) return true;
-      if (top && e.name == kInternalDir) continue;
-      bool is_dir = e.type == fs::DirEntry::Type::kDirectory;
-      if (e.type == fs::DirEntry::Type::kUnknown) {
-        auto st = backend_->Stat(dir + "/" + e.name);
-        is_dir = st.ok() && st->is_dir;
-      }
-      if (!is_dir) continue;
-      auto below = holds(dir + "/" + e.name, false);
-      if (!below.ok() || *below) return below;
-    }
-    return false;
-  };
-  auto nested = holds(bucket, true);
-  if (!nested.ok()) return nested.status();
-  if (!*nested) return Status::Ok();
-  return S3Error(s3err::kInvalidRequest,
-                 "The bucket holds objects beside objects under them (--key-conflicts nest), "
-                 "which versioning cannot keep: delete one of each pair first");
 }
 
 }  // namespace fsgate::store

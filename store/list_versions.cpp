@@ -19,6 +19,9 @@ namespace fsgate::store {
 Result<VersionListResult> FsObjectStore::ListObjectVersions(const std::string& bucket,
                                                             const VersionListRequest& request) {
   if (Status s = CheckBucket(bucket); !s.ok()) return s;
+  // No page walks past a key while its file moves to its nested name.
+  std::shared_lock<std::shared_mutex> nest_lock;
+  if (options_.nest_key_conflicts) nest_lock = nest_locks_.LockListing(bucket);
   VersionListResult result;
   if (request.max_keys == 0) return result;
   size_t count = 0;

@@ -9,7 +9,11 @@
 //   holds it shared, so no page walks past "a" while the file is between its
 //   two names. GET and HEAD do not take it: only one that found the key under
 //   neither name while a move is in flight waits for it, then looks again.
-// Order: a key lock before a bucket move lock, never the reverse.
+// - A versioned write of a key holds its version lock, then its key lock
+//   (FsObjectStore::LockNest) to its end; it lets the key lock go, never the
+//   version lock, while it moves a file above it into its directory.
+// Order: a version lock before a key lock before a bucket move lock, never
+// the reverse; no one holds two key locks but DeleteObjects (stripe order).
 #pragma once
 
 #include <array>

@@ -27,8 +27,29 @@
 // Once nested, "a" stays nested while "a" is a directory: deleting every "a/…"
 // leaves the directory "a" holding only the hidden file (S3 sees "a" alone; ls
 // shows a directory). Deleting "a" unlinks the hidden file, and the directory
-// goes with the empty-directory prune as for any last object. Versioned
-// buckets do not nest: a conflict there is refused as with reject.
+// goes with the empty-directory prune as for any last object.
+//
+// Versioned buckets nest the same way; only the latest version has a place
+// in the bucket's tree:
+//   ROOT/<bucket>/a/.fsgate-object         the latest "a" (a plain file)
+//   ROOT/.fsgate/versions/<bucket>/a/<id>  the older versions and markers of "a"
+//   ROOT/.fsgate/versions/<bucket>/a/b/    the history of "a/b"
+// A key's history directory is named by the key, never by its node, so the
+// move changes nothing there, and "a"'s entries (files) and "a/b"'s
+// directory (a subdirectory of "a"'s) cannot collide (versions_dir.h). A
+// version write of a nested "a" is the write of any versioned key
+// (object_versions.cpp) at the node its plain file is at (KeyHistory::node),
+// under the key's version lock and then its nest lock, so the file stays at
+// that name throughout: with async dirops one intent (the old latest
+// displaced from a/.fsgate-object, the new one linked there; replayed like
+// any other), with sync dirops the same crash-ordered sequence. A version
+// write that meets the conflict nests first, as above: the move is its own
+// synchronous, crash-safe step before the write (the file above moves with
+// its version id in its metadata; its history stays where it is), and a
+// version brought back (DELETE of a marker, or of the latest by id) goes to
+// the nested name when "key/" is a directory. A start after a crash finishes
+// the moves (FinishNests) before RepairVersions looks for latest versions
+// left only in a history, so a nested latest is never taken for missing.
 #pragma once
 
 #include <optional>

@@ -74,8 +74,8 @@ Result<ObjectMeta> FsObjectStore::Publish(const std::string& bucket, const std::
   OpOptions op;
   op.sync = sync_dirops;
   op.no_replace = conditions.if_none_match == "*";
-  auto mtime = options_.nest_key_conflicts ? PublishNesting(bucket, key, staged, check, op)
-                                           : ns_->Publish(node, std::move(staged), check, op);
+  std::unique_lock<std::mutex> nest_lock;
+  auto mtime = PublishAtKey(bucket, key, std::move(staged), check, op, nest_lock);
   if (!mtime.ok()) return S3StatusOf(mtime.status(), key);
   meta.mtime_ns = *mtime;
   return meta;

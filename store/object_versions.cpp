@@ -94,9 +94,6 @@ Status FsObjectStore::PutBucketVersioning(const std::string& bucket, const std::
   // Pending async ops of the bucket land first: from now on its writes move
   // what is on disk.
   if (Status s = ns_->WaitTop(bucket); !s.ok()) return s;
-  if (options_.nest_key_conflicts && !state.empty()) {
-    if (Status s = CheckNoNestedObjects(bucket); !s.ok()) return s;
-  }
   bool locked = false;
   Status s = UpdateBucketAttributes(bucket, [&](BucketAttributes& attributes) {
     // Object lock keeps every version: versioning stays Enabled.
@@ -121,9 +118,9 @@ std::unique_lock<std::mutex> FsObjectStore::LockVersions(const std::string& buck
 Result<FsObjectStore::KeyHistory> FsObjectStore::LoadHistory(const std::string& bucket,
                                                              const std::string& key) {
   KeyHistory history;
-  // A nested plain file only in a bucket that was never versioned: enabling
-  // versioning is refused while one is there (CheckNoNestedObjects).
-  dirops::NodePath node;
+  // The plain file at its nested name too (nest mode): its history is the
+  // key's all the same.
+  dirops::NodePath& node = history.node;
   auto view = FindNode(bucket, key, node);
   if (view.ok()) {
     auto meta = MetaOfNode(*backend_, node, *view);
@@ -135,7 +132,7 @@ Result<FsObjectStore::KeyHistory> FsObjectStore::LoadHistory(const std::string& 
   }
   // The versions answered writes are moving into the history, read before
   // the history itself: one applied in between is then found on disk.
-  auto moved = ns_->Displaced(ObjectNode(bucket, key));
+  auto moved = DisplacedOf(bucket, key);
   if (!moved.ok()) return moved.status();
   const std::string dir = VersionDirOf(bucket, key);
   auto names = ReadVersionNames(*backend_, dir);
@@ -185,7 +182,7 @@ Result<FsObjectStore::Found> FsObjectStore::OpenEntry(const std::string& bucket,
                                                       const VersionName& name) {
   const std::string path = VersionDirOf(bucket, key) + "/" + EncodeVersionName(name);
   // Still being moved there by an answered write: read where it is now.
-  auto moved = ns_->Displaced(ObjectNode(bucket, key));
+  auto moved = DisplacedOf(bucket, key);
   if (!moved.ok()) return moved.status();
   for (auto& [to, view] : *moved) {
     if (to != path) continue;
@@ -213,19 +210,20 @@ Result<bool> FsObjectStore::KeepPlainInHistory(const std::string& bucket, const 
   // the caller links the next one. Its bytes are made durable first: an
   // async create's may not be yet (dirops/displace.h).
   auto moved = dirops::DisplaceFile(
-      *backend_, ObjectPath(bucket, key),
+      *backend_, history.node.path,
       VersionDirOf(bucket, key) + "/" + EncodeVersionName(history.plain_name), options_.fsync);
   if (!moved.ok()) return moved.status();
   return *moved != dirops::Displacement::kRenamed;
 }
 
-Status FsObjectStore::RemovePlain(const std::string& bucket, const std::string& key, bool linked) {
-  if (linked) return S3StatusOf(ns_->Remove(ObjectNode(bucket, key), VersionedOp()), key);
+Status FsObjectStore::RemovePlain(const std::string& bucket, const std::string& key,
+                                  const dirops::NodePath& node, bool linked) {
+  if (linked) return S3StatusOf(ns_->Remove(node, VersionedOp()), key);
   // Renamed away: its removal made durable (or a power cut could bring the
   // old latest back in front of a delete marker), and the key's directories
   // pruned when it was their last object (never a directory object); a crash
   // before that leaves them to the start-up sweep.
-  const std::string path = ObjectPath(bucket, key);
+  const std::string& path = node.path;
   if (options_.fsync) {
     if (Status s = backend_->SyncDir(fs::ParentPath(path)); !s.ok()) return s;
   }
@@ -239,7 +237,7 @@ Status FsObjectStore::RemovePlain(const std::string& bucket, const std::string& 
 }
 
 Status FsObjectStore::PromoteEntry(const std::string& bucket, const std::string& key,
-                                   const VersionName& name) {
+                                   const VersionName& name, std::unique_lock<std::mutex>& nest) {
   const std::string path = VersionDirOf(bucket, key) + "/" + EncodeVersionName(name);
   auto st = backend_->Stat(path);
   if (!st.ok()) return st.status();
@@ -247,7 +245,8 @@ Status FsObjectStore::PromoteEntry(const std::string& bucket, const std::string&
   staged.file.path = path;
   staged.size = st->size;
   staged.mtime_ns = st->mtime_ns;
-  auto linked = ns_->Publish(ObjectNode(bucket, key), std::move(staged), {}, VersionedOp());
+  // At the key's nested name when "key/" is a directory (nest mode).
+  auto linked = PublishAtKey(bucket, key, std::move(staged), {}, VersionedOp(), nest);
   return linked.ok() ? Status::Ok() : S3StatusOf(linked.status(), key);
 }
 
@@ -280,8 +279,9 @@ Result<ObjectMeta> FsObjectStore::PublishVersioned(const std::string& bucket,
                                                    ObjectMeta meta, const dirops::WriteCheck& check,
                                                    const std::string& versioning,
                                                    bool sync_dirops) {
-  const dirops::NodePath node = ObjectNode(bucket, key);
   auto lock = LockVersions(bucket, key);
+  // Held throughout: the plain file stays at the name its history found it.
+  auto nest = LockNest(bucket, key);
   const bool enabled = versioning == kEnabled;
   // With async dirops a write is one intent of the engine: the old latest
   // displaced into the history (unless it is the null version a Suspended
@@ -303,7 +303,7 @@ Result<ObjectMeta> FsObjectStore::PublishVersioned(const std::string& bucket,
     as_intent = !history->duplicate && history->stale.empty();
   }
   if (!as_intent) {
-    if (Status s = ns_->WaitNode(node); !s.ok()) return s;
+    if (Status s = WaitKey(bucket, key); !s.ok()) return s;
     if (Status s = load(); !s.ok()) return s;
     if (Status s = DropDuplicate(bucket, key, *history); !s.ok()) return s;
   }
@@ -345,13 +345,17 @@ Result<ObjectMeta> FsObjectStore::PublishVersioned(const std::string& bucket,
     if (!kept.ok()) return kept.status();
     linked = *kept;
   }
-  auto mtime = ns_->Publish(node, std::move(staged), {}, op);
+  // At the plain file's name; with none, a name conflict nests (nest mode):
+  // the file of a key above moves into its directory first (only a new key
+  // meets one: the plain file's name holds no conflict), or the key goes in
+  // its own directory, as for an unversioned key.
+  auto mtime = PublishAtKey(bucket, key, std::move(staged), {}, op, nest);
   if (!mtime.ok()) {
     if (as_intent) return S3StatusOf(mtime.status(), key);  // the engine undid its move
     // The old latest stays the latest either way; its history name goes, or
     // (renamed there) it goes back in place.
     if (keep_plain && linked) (void)RemoveEntries(bucket, key, {history->plain_name});
-    if (keep_plain && !linked) (void)PromoteEntry(bucket, key, history->plain_name);
+    if (keep_plain && !linked) (void)PromoteEntry(bucket, key, history->plain_name, nest);
     return S3StatusOf(mtime.status(), key);
   }
   if (!as_intent) {
@@ -414,12 +418,14 @@ Result<ObjectMeta> FsObjectStore::UpdateVersionMeta(
   if (Status s = CheckObject(bucket, key); !s.ok()) return s;
   auto gate = bucket_gate_.Write(bucket);
   auto lock = LockVersions(bucket, key);
-  if (Status s = ns_->WaitNode(ObjectNode(bucket, key)); !s.ok()) return s;
+  auto nest = LockNest(bucket, key);
+  if (Status s = WaitKey(bucket, key); !s.ok()) return s;
   auto version = FindVersion(bucket, key, version_id);
   if (!version.ok()) return version.status();
   ObjectMeta changed = version->meta;
   if (Status s = change(changed); !s.ok()) return s;
   if (!version->data) {  // a directory: its one metadata, as for an unversioned key
+    if (nest.owns_lock()) nest.unlock();  // UpdateObjectMeta takes it
     // `change` succeeded on what was found; it is applied again to what the
     // write finds, and fails the same way only if that changed meanwhile.
     return UpdateObjectMeta(bucket, key, [&change](ObjectMeta& meta) { (void)change(meta); });
@@ -469,13 +475,14 @@ Result<size_t> FsObjectStore::RepairVersions() {
       if (!next->has_value()) break;
       const std::string& key = (*next)->key;
       auto lock = LockVersions(bucket, key);
+      auto nest = LockNest(bucket, key);
       auto history = LoadHistory(bucket, key);
       if (!history.ok()) return history.status();
       if (Status s = DropDuplicate(bucket, key, *history); !s.ok()) return s;
       if (Status s = RemoveEntries(bucket, key, history->stale); !s.ok()) return s;
       // A version moved out of the way of a PUT that never linked its own.
       if (!history->plain && !history->older.empty() && !history->older.front().delete_marker) {
-        if (Status s = PromoteEntry(bucket, key, history->older.front()); !s.ok()) return s;
+        if (Status s = PromoteEntry(bucket, key, history->older.front(), nest); !s.ok()) return s;
         ++repaired;
       }
     }
@@ -506,7 +513,7 @@ Result<DeletedVersion> FsObjectStore::DeleteAsIntent(const std::string& bucket,
     op.displace_to = dir + "/" + EncodeVersionName(history.plain_name);
   }
   op.drop = SupersededNull(dir, history.older, enabled);
-  if (Status s = ns_->Remove(ObjectNode(bucket, key), op); !s.ok()) return S3StatusOf(s, key);
+  if (Status s = ns_->Remove(history.node, op); !s.ok()) return S3StatusOf(s, key);
   return DeletedVersion{marker.S3Id(), true};
 }
 
@@ -529,9 +536,9 @@ Result<DeletedVersion> FsObjectStore::DeleteVersion(const std::string& bucket,
     if (Status s = RemoveObject(bucket, key, sync_dirops, conditions); !s.ok()) return s;
     return DeletedVersion{version_id};
   }
-  const dirops::NodePath node = ObjectNode(bucket, key);
   auto gate = bucket_gate_.Write(bucket);
   auto lock = LockVersions(bucket, key);
+  auto nest = LockNest(bucket, key);
   // With async dirops a DELETE of a key that has a plain file is one intent,
   // as a PUT is (PublishVersioned); anything else, or what a crash left to
   // clean up, takes the sync path once the key's pending ops have landed.
@@ -541,7 +548,7 @@ Result<DeletedVersion> FsObjectStore::DeleteVersion(const std::string& bucket,
   const bool as_intent = version_id.empty() && options_.async_dirops && history->plain &&
                          !history->duplicate && history->stale.empty();
   if (!as_intent) {
-    if (Status s = ns_->WaitNode(node); !s.ok()) return s;
+    if (Status s = WaitKey(bucket, key); !s.ok()) return s;
     loaded = LoadHistory(bucket, key);
     if (!loaded.ok()) return loaded.status();
     history = std::move(*loaded);
@@ -574,7 +581,7 @@ Result<DeletedVersion> FsObjectStore::DeleteVersion(const std::string& bucket,
     }
     // Only now the plain file goes: until the marker is durable it is the latest.
     if (linked) {
-      if (Status s = RemovePlain(bucket, key, *linked); !s.ok()) return s;
+      if (Status s = RemovePlain(bucket, key, history->node, *linked); !s.ok()) return s;
     }
     // Suspended: the marker is the null version now; the one it replaces goes.
     std::vector<VersionName> replaced = history->stale;
@@ -591,8 +598,8 @@ Result<DeletedVersion> FsObjectStore::DeleteVersion(const std::string& bucket,
   if (history->plain && history->plain_name.S3Id() == version_id) {
     // The next version replaces it in one rename; a marker or nothing: unlinked.
     Status s = !older.empty() && !older[0].delete_marker
-                   ? PromoteEntry(bucket, key, older[0])
-                   : S3StatusOf(ns_->Remove(node, VersionedOp()), key);
+                   ? PromoteEntry(bucket, key, older[0], nest)
+                   : S3StatusOf(ns_->Remove(history->node, VersionedOp()), key);
     if (!s.ok()) return s;
     return DeletedVersion{version_id, false};
   }
@@ -603,7 +610,7 @@ Result<DeletedVersion> FsObjectStore::DeleteVersion(const std::string& bucket,
   removed.push_back(older[at]);
   if (Status s = RemoveEntries(bucket, key, removed); !s.ok()) return s;
   if (was_latest && older.size() > 1 && !older[1].delete_marker) {
-    if (Status s = PromoteEntry(bucket, key, older[1]); !s.ok()) return s;
+    if (Status s = PromoteEntry(bucket, key, older[1], nest); !s.ok()) return s;
   }
   return DeletedVersion{version_id, older[at].delete_marker};
 }

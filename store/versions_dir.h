@@ -20,7 +20,9 @@
 // one key's directory at a time, sorted, never the bucket's whole history.
 // A key whose last component is a version entry name of its parent key
 // ("k/ffff…") cannot be kept beside that entry: its write is refused as a
-// key conflict.
+// key conflict. Keys "a" and "a/b" both versioned (--key-conflicts nest) keep
+// their histories side by side: "a"'s entries are files of a/, "a/b"'s
+// directory a subdirectory of it, which ReadVersionNames skips.
 #pragma once
 
 #include <string>

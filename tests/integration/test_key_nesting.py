@@ -180,26 +180,15 @@ def test_nested_objects_survive_a_restart_and_keep_the_bucket(nb):
     assert body(s3, bucket, "r") == b"r"
 
 
-def test_versioning_and_nesting_exclude_each_other(nb):
+def test_an_unversioned_nested_key_is_its_null_version(nb):
     _, s3, bucket = nb
     s3.put_object(Bucket=bucket, Key="u", Body=b"u")
     s3.put_object(Bucket=bucket, Key="u/w", Body=b"uw")
-    # Unversioned: the nested key is the null version of its key.
     listed = s3.list_object_versions(Bucket=bucket)["Versions"]
     assert [(v["Key"], v["VersionId"], v["IsLatest"]) for v in listed] == [
         ("u", "null", True), ("u/w", "null", True)]
     assert s3.get_object(Bucket=bucket, Key="u", VersionId="null")["Body"].read() == b"u"
-    # Versions live at a key's plain path: not while a nested object is there.
-    versioning = {"Status": "Enabled"}
-    expect_error(s3.put_bucket_versioning, "InvalidRequest", 400, Bucket=bucket,
-                 VersioningConfiguration=versioning)
-    s3.delete_object(Bucket=bucket, Key="u")
-    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration=versioning)
-    # A versioned bucket refuses the conflict, as --key-conflicts reject does.
-    s3.put_object(Bucket=bucket, Key="v", Body=b"v")
-    expect_error(s3.put_object, "InvalidRequest", 400, Bucket=bucket, Key="v/w", Body=b"vw")
-    expect_error(s3.put_object, "InvalidRequest", 400, Bucket=bucket, Key="u", Body=b"u")
-    assert keys_of(s3, bucket) == ["u/w", "v"]
+    # Versioned buckets: test_key_nesting_versions.py.
 
 
 def test_a_key_and_a_key_beneath_it_put_at_once_are_both_kept(nb):
