@@ -150,6 +150,13 @@ def test_a_key_and_keys_under_it_keep_every_version(vb):
     server.wait_posix_view(bucket, {"a/.fsgate-object": b"a2", "a/b": b"b1", "a!": b"bang",
                                     "c": b"a1"})
 
+    # Every answered version survives kill -9, "a" brought back by removing
+    # its marker included.
+    server.restart(kill=True)
+    s3 = server.client()
+    assert body(s3, bucket, "a") == b"a2" and body(s3, bucket, "a/b") == b"b1"
+    assert listing(server, bucket)[0] == full
+
 
 def test_enabling_versioning_keeps_the_nested_pairs(nest_server):
     server = nest_server
