@@ -123,13 +123,9 @@ class StormThread(threading.Thread):
         self.answered = 0
         self.refused = []
 
-    def delete_older_version(self, key):
-        """DELETE of one of the key's older versions by id (never the latest)."""
-        older = self.versions[key][:-1]
-        if not older:
-            return True
-        vid, _ = self.rnd.choice(older)
-        self.in_flight = [(key, self.expected[key])]
+    def delete_version(self, key, vid, after):
+        """DELETE of the key's version `vid` by id; `after`: the key's state once done."""
+        self.in_flight = [(key, after)]
         try:
             self.s3.delete_object(Bucket=BUCKET, Key=key, VersionId=vid)
         except ClientError as e:
@@ -139,9 +135,18 @@ class StormThread(threading.Thread):
             self.in_flight_version_delete = (key, vid)
             return False
         self.versions[key] = [v for v in self.versions[key] if v[0] != vid]
+        self.expected[key] = after
         self.in_flight = []
         self.answered += 1
         return True
+
+    def delete_older_version(self, key):
+        """DELETE of one of the key's older versions by id (never the latest)."""
+        older = self.versions[key][:-1]
+        if not older:
+            return True
+        vid, _ = self.rnd.choice(older)
+        return self.delete_version(key, vid, self.expected[key])
 
     def remove_latest_marker(self, key):
         """DELETE of the key's latest version by id when it is a delete marker whose
@@ -153,21 +158,7 @@ class StormThread(threading.Thread):
         if before is not None and before[1] is not None and (key, before[0]) not in VERSION_STATES:
             return True
         state = VERSION_STATES.get((key, before[0])) if before is not None else None
-        vid = answered[-1][0]
-        self.in_flight = [(key, state)]
-        try:
-            self.s3.delete_object(Bucket=BUCKET, Key=key, VersionId=vid)
-        except ClientError as e:
-            self.refused.append(f"DELETE {key}?versionId={vid} (marker): {e}")
-            return False
-        except (BotoCoreError, OSError):
-            self.in_flight_version_delete = (key, vid)
-            return False
-        self.versions[key] = answered[:-1]
-        self.expected[key] = state
-        self.in_flight = []
-        self.answered += 1
-        return True
+        return self.delete_version(key, answered[-1][0], state)
 
     def run(self):
         keys = keys_of(self.tid)

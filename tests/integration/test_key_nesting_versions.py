@@ -10,26 +10,17 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from fsgate_server import FsgateServer, expect_error
+from fsgate_server import expect_error
+from test_key_nesting import nb, nest_server  # noqa: F401 (fixtures)
 
-NEST = ["--key-conflicts", "nest"]
 NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 
 
-@pytest.fixture(scope="module", params=["async", "sync"])
-def nest_server(request):
-    with FsgateServer(dirops=request.param, extra_args=NEST) as srv:
-        yield srv
-
-
 @pytest.fixture
-def vb(nest_server):
+def vb(nb):
     """(server, client, fresh bucket with versioning Enabled) on the nesting gateway."""
-    s3 = nest_server.client()
-    name = f"vnest-{random.getrandbits(48):012x}"
-    s3.create_bucket(Bucket=name)
-    enable(s3, name)
-    return nest_server, s3, name
+    enable(nb[1], nb[2])
+    return nb
 
 
 def enable(s3, bucket, status="Enabled"):
