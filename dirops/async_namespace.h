@@ -136,6 +136,9 @@ class AsyncNamespace final : public Namespace {
   Status RemoveKeepingSync(const std::string& top, const std::string& name, OpOptions options);
   // Removes OpOptions::drop (if any) durably.
   Status DropSync(const std::string& drop);
+  // Stamps the file a versioned sync create links (OpOptions::versioned)
+  // with the journal's next seq, durably: see PublishSync.
+  Status StampLaterSeq(const std::string& path);
   // A name the overlay rules out: an answered, pending create of a file where
   // this name needs a directory, or (for a file) of a name beneath it.
   Status AnsweredConflict(const std::string& top, const std::string& name) const;

@@ -28,7 +28,8 @@ With --versioned the bucket has versioning enabled (with async dirops a PUT is t
 async intent, the old latest displaced into the key's history, and so is a DELETE or
 DeleteObjects of a key with a plain file: its marker made, the plain file displaced;
 a DELETE of a key whose latest is a marker, and deletes by id, are synchronous, counted
-as sync fallback "versioned") and the storm also deletes older versions by id.
+as sync fallback "versioned") and the storm also deletes older versions by id, and
+removes a key's latest delete marker by id (its previous version is the latest again).
 Besides the checks above, every answered version that was not deleted by id is listed
 by ListObjectVersions in answer order (newest first) with its ETag and size, the
 versions answered in the cycle are read back by id with their exact bytes, and only a
@@ -42,7 +43,8 @@ dev cluster): a restart with its id waits for that, and a survivor adopts after 
 With --key-conflicts nest the gateway runs with that flag and each thread's keys
 include objects beside objects under them ("n", "n/a", "n/a/b"): its storm moves
 files into their directories (store/nested_key.h) and kills may cut such a move
-short; the POSIX view then holds a nested object "n" at n/.fsgate-object.
+short; the POSIX view then holds a nested object "n" at n/.fsgate-object. With
+--versioned too, the nested keys keep every version of each (store/nested_key.h).
 
 Usage: FSGATE_BIN=build/gateway/fsgate tests/crash/crash_check.py [--cycles N] [--seed S]
        [--gateways 1|2] [--versioned] [--key-conflicts reject|nest] [--ceph-conf FILE]
@@ -90,6 +92,10 @@ def describe(state):
     return "absent" if state is None else state.describe()
 
 
+# --versioned: (key, version id) -> State of each PUT answered in this run, so that a
+# removed delete marker's previous version is known.
+VERSION_STATES = {}
+
 # --key-conflicts nest: keys that a POSIX tree holds only with nesting.
 NEST_KEYS = False
 NESTED_NAME = "/.fsgate-object"
@@ -117,13 +123,9 @@ class StormThread(threading.Thread):
         self.answered = 0
         self.refused = []
 
-    def delete_older_version(self, key):
-        """DELETE of one of the key's older versions by id (never the latest)."""
-        older = self.versions[key][:-1]
-        if not older:
-            return True
-        vid, _ = self.rnd.choice(older)
-        self.in_flight = [(key, self.expected[key])]
+    def delete_version(self, key, vid, after):
+        """DELETE of the key's version `vid` by id; `after`: the key's state once done."""
+        self.in_flight = [(key, after)]
         try:
             self.s3.delete_object(Bucket=BUCKET, Key=key, VersionId=vid)
         except ClientError as e:
@@ -133,9 +135,30 @@ class StormThread(threading.Thread):
             self.in_flight_version_delete = (key, vid)
             return False
         self.versions[key] = [v for v in self.versions[key] if v[0] != vid]
+        self.expected[key] = after
         self.in_flight = []
         self.answered += 1
         return True
+
+    def delete_older_version(self, key):
+        """DELETE of one of the key's older versions by id (never the latest)."""
+        older = self.versions[key][:-1]
+        if not older:
+            return True
+        vid, _ = self.rnd.choice(older)
+        return self.delete_version(key, vid, self.expected[key])
+
+    def remove_latest_marker(self, key):
+        """DELETE of the key's latest version by id when it is a delete marker whose
+        previous version's state is known: that version is the latest again."""
+        answered = self.versions[key]
+        if not answered or answered[-1][1] is not None:
+            return True
+        before = answered[-2] if len(answered) > 1 else None
+        if before is not None and before[1] is not None and (key, before[0]) not in VERSION_STATES:
+            return True
+        state = VERSION_STATES.get((key, before[0])) if before is not None else None
+        return self.delete_version(key, answered[-1][0], state)
 
     def run(self):
         keys = keys_of(self.tid)
@@ -143,7 +166,9 @@ class StormThread(threading.Thread):
         while not self.stop.is_set():
             key = self.rnd.choice(keys)
             if self.versions is not None and self.rnd.random() < 0.15:
-                if not self.delete_older_version(key):
+                by_id = (self.remove_latest_marker if self.rnd.random() < 0.4
+                         else self.delete_older_version)
+                if not by_id(key):
                     return
                 continue
             if self.rnd.random() < 0.65:
@@ -169,6 +194,7 @@ class StormThread(threading.Thread):
                     self.refused.append(f"PUT {key}: ETag {resp['ETag']}")
                 if self.versions is not None:
                     self.versions[key].append((resp["VersionId"], hashlib.md5(data).hexdigest()))
+                    VERSION_STATES[(key, resp["VersionId"])] = state
             elif self.rnd.random() < 0.7:
                 state = None
                 self.in_flight = [(key, None)]
@@ -384,6 +410,7 @@ def run(cycles, seed=None, log=print, dirops="async", gateways=1, versioned=Fals
     CephFS; returns a list of violations (empty when all held)."""
     global NEST_KEYS
     NEST_KEYS = key_conflicts == "nest"
+    VERSION_STATES.clear()
     backend = "cephfs" if ceph_conf else "posix"
     with (mounted_reader(ceph_conf) if ceph_conf else contextlib.nullcontext()) as reader:
         gateway = functools.partial(gateway_on, ceph_conf, reader, fsync="on", dirops=dirops)

@@ -10,26 +10,17 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from fsgate_server import FsgateServer, expect_error
+from fsgate_server import expect_error
+from test_key_nesting import nb, nest_server  # noqa: F401 (fixtures)
 
-NEST = ["--key-conflicts", "nest"]
 NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 
 
-@pytest.fixture(scope="module", params=["async", "sync"])
-def nest_server(request):
-    with FsgateServer(dirops=request.param, extra_args=NEST) as srv:
-        yield srv
-
-
 @pytest.fixture
-def vb(nest_server):
+def vb(nb):
     """(server, client, fresh bucket with versioning Enabled) on the nesting gateway."""
-    s3 = nest_server.client()
-    name = f"vnest-{random.getrandbits(48):012x}"
-    s3.create_bucket(Bucket=name)
-    enable(s3, name)
-    return nest_server, s3, name
+    enable(nb[1], nb[2])
+    return nb
 
 
 def enable(s3, bucket, status="Enabled"):
@@ -149,6 +140,13 @@ def test_a_key_and_keys_under_it_keep_every_version(vb):
         ("v", "a", a[1], True), ("v", "a/b", b[0], True)]
     server.wait_posix_view(bucket, {"a/.fsgate-object": b"a2", "a/b": b"b1", "a!": b"bang",
                                     "c": b"a1"})
+
+    # Every answered version survives kill -9, "a" brought back by removing
+    # its marker included.
+    server.restart(kill=True)
+    s3 = server.client()
+    assert body(s3, bucket, "a") == b"a2" and body(s3, bucket, "a/b") == b"b1"
+    assert listing(server, bucket)[0] == full
 
 
 def test_enabling_versioning_keeps_the_nested_pairs(nest_server):

@@ -251,3 +251,23 @@ def test_a_key_named_like_a_version_entry_of_the_key_above_keeps_no_history(serv
     assert s3.get_object(Bucket=bucket, Key="k", VersionId=old)["Body"].read() == b"1"
     _, listed = versions_of(s3, bucket, Prefix=f"k/{old}")
     assert [(v, latest) for _, v, latest, _, _ in listed] == [(first, True)]
+
+
+def test_a_version_brought_back_survives_kill_9_before_its_delete_is_retired(server, bucket):
+    """An async DELETE's marker removed by id brings the same file back at the
+    key; a kill -9 before the journal lets the DELETE go must not replay it."""
+    s3 = server.client()
+    enable(s3, bucket)
+    keys = [f"back{i}" for i in range(4)]
+    for key in keys:
+        s3.put_object(Bucket=bucket, Key=key, Body=b"old " + key.encode())
+        s3.put_object(Bucket=bucket, Key=key, Body=key.encode())
+        marker = s3.delete_object(Bucket=bucket, Key=key)["VersionId"]
+        s3.delete_object(Bucket=bucket, Key=key, VersionId=marker)
+    server.wait_drained()
+    server.restart(kill=True)
+    s3 = server.client()
+    for key in keys:
+        assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == key.encode()
+        _, listed = versions_of(s3, bucket, Prefix=key)
+        assert [(kind, latest) for _, _, latest, kind, _ in listed] == [("v", True), ("v", False)]

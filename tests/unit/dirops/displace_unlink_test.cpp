@@ -113,6 +113,33 @@ TEST_F(DisplaceTest, ReplayOfAnAppliedUnlinkDoesNotMakeItsMarkerAgain) {
   EXPECT_EQ(OnDisk("k"), "<absent>");
 }
 
+// Applied, not yet retired, and its file brought back since by a versioned
+// sync create (a DELETE of the marker by version id): the same inode at the
+// name, which replay must not unlink again (it is stamped later than the unlink).
+TEST_F(DisplaceTest, ReplayOfAnAppliedUnlinkKeepsTheFileBroughtBackOverIt) {
+  OpenWithOne(NeverRetired());
+  ASSERT_TRUE(RemoveKeeping("k").ok());
+  ASSERT_TRUE(ns_->Drain().ok());
+  ASSERT_GT(ns_->unretired(), 0u);
+  ASSERT_TRUE(backend_->Unlink(kMark).ok());
+  auto st = backend_->Stat(kOld1);
+  ASSERT_TRUE(st.ok());
+  StagedNode back;
+  back.file.path = kOld1;
+  back.size = st->size;
+  back.mtime_ns = st->mtime_ns;
+  OpOptions op;
+  op.sync = true;
+  op.versioned = true;
+  ASSERT_TRUE(ns_->Publish(Node("k"), std::move(back), {}, op).ok());
+  ASSERT_EQ(OnDisk("k"), "one");
+  Restart();
+  EXPECT_EQ(OnDisk("k"), "one");
+  EXPECT_EQ(Get("k"), "one");
+  EXPECT_EQ(At(kOld1), "<absent>");
+  EXPECT_EQ(At(kMark), "<absent>");
+}
+
 // A create that supersedes a file (OpOptions::drop) removes it once linked; a
 // crash before the drop leaves it to replay, which repeats it.
 TEST_F(DisplaceTest, ACreateDropsTheFileItSupersedesAndReplayRepeatsTheDrop) {

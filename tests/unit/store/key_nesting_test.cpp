@@ -8,6 +8,7 @@
 
 #include "store/key_path.h"
 #include "store/nested_key.h"
+#include "store/store_layout.h"
 #include "tests/support/power_cut_backend.h"
 #include "tests/unit/store/store_test_util.h"
 
@@ -130,6 +131,71 @@ TEST_F(KeyNestingTest, ASecondNameOfAFileInPlaceIsDropped) {
   EXPECT_FALSE(std::filesystem::exists(Temp("a")));
   EXPECT_EQ(ReadLocalFile(Root("bkt/a")), "file a");
   EXPECT_EQ(AllKeys("bkt"), (std::vector<std::string>{"a"}));
+}
+
+// Versioned (nested_key.h): the latest "a" at its hidden name, the older
+// versions of "a" and of "a/b" in their own history directories, "a/b"'s a
+// subdirectory of "a"'s.
+TEST_F(KeyNestingTest, AVersionedNestedKeyKeepsItsHistoryBesideTheKeysUnderIt) {
+  ASSERT_TRUE(store_->PutBucketVersioning("bkt", "Enabled").ok());
+  auto a1 = Put("bkt", "a", "a1");
+  auto b1 = Put("bkt", "a/b", "b1");
+  auto a2 = Put("bkt", "a", "a2");
+  auto b2 = Put("bkt", "a/b", "b2");
+  ASSERT_TRUE(a1.ok() && b1.ok() && a2.ok() && b2.ok());
+  EXPECT_EQ(ReadLocalFile(Root("bkt/a/.fsgate-object")), "a2");
+  EXPECT_EQ(ReadLocalFile(Root("bkt/a/b")), "b2");
+  EXPECT_EQ(ReadLocalFile(Root(".fsgate/versions/bkt/a/" + a1->version_id)), "a1");
+  EXPECT_EQ(ReadLocalFile(Root(".fsgate/versions/bkt/a/b/" + b1->version_id)), "b1");
+  auto listed = store_->ListObjectVersions("bkt", {});
+  ASSERT_TRUE(listed.ok());
+  std::vector<std::pair<std::string, std::string>> versions;
+  for (const auto& v : listed->versions) versions.emplace_back(v.key, v.meta.version_id);
+  EXPECT_EQ(versions, (std::vector<std::pair<std::string, std::string>>{{"a", a2->version_id},
+                                                                        {"a", a1->version_id},
+                                                                        {"a/b", b2->version_id},
+                                                                        {"a/b", b1->version_id}}));
+}
+
+// A crash that left a nested key's latest only in its history (a backend
+// without hard links renames it there before linking the new one): the next
+// unclean start puts it back at the nested name, "a/" being a directory.
+TEST_F(KeyNestingTest, AnUncleanStartPutsANestedLatestBackAtItsHiddenName) {
+  ASSERT_TRUE(store_->PutBucketVersioning("bkt", "Enabled").ok());
+  ASSERT_TRUE(Put("bkt", "a", "a1").ok());
+  ASSERT_TRUE(Put("bkt", "a/b", "b1").ok());
+  auto a2 = Put("bkt", "a", "a2");
+  ASSERT_TRUE(a2.ok());
+  store_.reset();
+  std::filesystem::rename(Root("bkt/a/.fsgate-object"),
+                          Root(".fsgate/versions/bkt/a/" + a2->version_id));
+  std::filesystem::remove(Root(layout::kCleanShutdown));
+  Reopen();
+  EXPECT_EQ(ReadLocalFile(Root("bkt/a/.fsgate-object")), "a2");
+  EXPECT_FALSE(std::filesystem::exists(Root(".fsgate/versions/bkt/a/" + a2->version_id)));
+  EXPECT_EQ(*Get("bkt", "a"), "a2");
+  EXPECT_EQ(*Get("bkt", "a/b"), "b1");
+}
+
+// A nest move cut short in a versioned bucket: the file with its version id
+// is finished into place before the start looks for missing latest versions.
+TEST_F(KeyNestingTest, AMoveCutShortInAVersionedBucketKeepsTheLatestVersion) {
+  ASSERT_TRUE(store_->PutBucketVersioning("bkt", "Enabled").ok());
+  ASSERT_TRUE(Put("bkt", "a", "a1").ok());
+  auto a2 = Put("bkt", "a", "a2");
+  ASSERT_TRUE(a2.ok());
+  store_.reset();
+  std::filesystem::create_directories(std::filesystem::path(Temp("a")).parent_path());
+  std::filesystem::rename(Root("bkt/a"), Temp("a"));
+  std::filesystem::remove(Root(layout::kCleanShutdown));
+  Reopen();
+  EXPECT_EQ(ReadLocalFile(Root("bkt/a/.fsgate-object")), "a2");
+  auto found = store_->GetObjectVersion("bkt", "a", "");
+  ASSERT_TRUE(found.ok()) << found.status().message();
+  EXPECT_EQ((*found)->meta().version_id, a2->version_id);
+  auto listed = store_->ListObjectVersions("bkt", {});
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->versions.size(), 2u);
 }
 
 TEST_F(KeyNestingTest, RejectModeKeepsRefusingTheConflict) {
