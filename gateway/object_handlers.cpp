@@ -32,16 +32,6 @@ constexpr std::pair<const char*, const char*> kResponseOverrides[] = {
     {"response-content-encoding", "Content-Encoding"},
 };
 
-void SetHeader(http::Headers& headers, const std::string& name, const std::string& value) {
-  for (auto& [n, v] : headers) {
-    if (n == name) {
-      v = value;
-      return;
-    }
-  }
-  headers.emplace_back(name, value);
-}
-
 // The response-* overrides of a GET/HEAD, checked before anything is read:
 // honoured only on signed requests (AWS: InvalidRequest for anonymous ones),
 // and refused when a value could not be a header value. False after answering.
@@ -77,7 +67,7 @@ http::Headers ObjectResponseHeaders(const S3Context& ctx, const store::ObjectMet
     headers.emplace_back("x-amz-mp-parts-count", std::to_string(meta.parts_count));
   }
   for (const auto& [query, header] : kResponseOverrides) {
-    if (const std::string* v = ctx.request.Query(query)) SetHeader(headers, header, *v);
+    if (const std::string* v = ctx.request.Query(query)) headers.Set(header, *v);
   }
   return headers;
 }

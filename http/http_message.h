@@ -11,17 +11,19 @@
 #include <vector>
 
 #include "base/status.h"
+#include "http/response_headers.h"
 
 namespace fsgate::http {
 
-using Headers = std::vector<std::pair<std::string, std::string>>;
+// A request's header fields: names lower-cased, values as received.
+using RequestHeaders = std::vector<std::pair<std::string, std::string>>;
 
 struct HttpRequest {
   std::string method;  // upper case
   std::string target;  // as received: percent-encoded path '?' raw query
   std::string path;    // percent-decoded path
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
-  Headers headers;                                         // names lower-cased, values as received
+  RequestHeaders headers;
   std::optional<uint64_t> content_length;
   std::string remote_address;
 
@@ -31,11 +33,6 @@ struct HttpRequest {
   const std::string* Query(std::string_view name) const;
   bool HasQuery(std::string_view name) const { return Query(name) != nullptr; }
 };
-
-// True when `value` may be sent as a header field value: no control character
-// (0x00-0x1F but HTAB, and 0x7F). A CR or LF would end the header line and
-// let the value write headers (or a body) of its own: response splitting.
-bool IsValidHeaderValue(std::string_view value);
 
 // The request body, read on demand; the server sends "100 Continue" on the
 // first Read() when the client asked for it.

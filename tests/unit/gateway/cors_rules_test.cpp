@@ -7,7 +7,7 @@ namespace {
 
 std::string Header(const http::Headers& headers, std::string_view name) {
   for (const auto& [n, v] : headers) {
-    if (n == name) return v;
+    if (n == name) return std::string(v);
   }
   return "<absent>";
 }

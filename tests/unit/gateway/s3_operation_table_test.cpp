@@ -16,7 +16,7 @@ namespace {
 
 using Op = S3Operation;
 
-http::HttpRequest Make(std::string method, std::string target, http::Headers headers = {}) {
+http::HttpRequest Make(std::string method, std::string target, http::RequestHeaders headers = {}) {
   http::HttpRequest r;
   r.method = std::move(method);
   r.target = std::move(target);
@@ -71,7 +71,7 @@ TEST(S3OperationTableTest, EveryRowIsReachable) {
       sep = '&';
     }
     if (row.operation == Op::kUnknownSubresource) target += "?foo";
-    http::Headers headers;
+    http::RequestHeaders headers;
     if (!m.header.empty()) {
       headers.emplace_back(std::string(m.header), std::string(m.header_prefix) + "; x");
     }
@@ -85,12 +85,12 @@ struct Case {
   const char* method;
   const char* target;
   Op want;
-  http::Headers headers = {};
+  http::RequestHeaders headers = {};
 };
 
 TEST(S3OperationTableTest, RequestsThatLookAlike) {
-  const http::Headers copy = {{"x-amz-copy-source", "/src/k"}};
-  const http::Headers form = {{"content-type", "multipart/form-data; boundary=xyz"}};
+  const http::RequestHeaders copy = {{"x-amz-copy-source", "/src/k"}};
+  const http::RequestHeaders form = {{"content-type", "multipart/form-data; boundary=xyz"}};
   const Case cases[] = {
       {"POST", "/bkt?delete", Op::kDeleteObjects},
       {"POST", "/bkt?delete", Op::kDeleteObjects, form},

@@ -1,0 +1,76 @@
+#include "http/response_headers.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/beast/core/string.hpp>
+
+namespace fsgate::http {
+
+bool IsValidHeaderValue(std::string_view value) {
+  for (char ch : value) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+  }
+  return true;
+}
+
+Headers::Headers(std::initializer_list<Field> fields) {
+  size_t size = 0;
+  for (const auto& [name, value] : fields) size += name.size() + value.size() + 4;
+  wire_.reserve(size);
+  for (const auto& [name, value] : fields) emplace_back(name, value);
+}
+
+void Headers::emplace_back(std::string_view name, std::string_view value) {
+  if (boost::beast::iequals(name, "Connection")) {
+    // A handler asking to close: the server says so itself, once.
+    if (boost::beast::iequals(value, "close")) closes_ = true;
+    return;
+  }
+  if (!IsValidHeaderValue(value)) {
+    spdlog::error("response header {} dropped: its value holds a control character", name);
+    return;
+  }
+  wire_.append(name);
+  wire_ += ": ";
+  wire_.append(value);
+  wire_ += "\r\n";
+}
+
+void Headers::Append(const Headers& other) {
+  wire_ += other.wire_;
+  closes_ = closes_ || other.closes_;
+}
+
+void Headers::Set(std::string_view name, std::string_view value) {
+  for (size_t pos = 0; pos < wire_.size();) {
+    const size_t eol = wire_.find("\r\n", pos);
+    const std::string_view line = std::string_view(wire_).substr(pos, eol - pos);
+    if (line.substr(0, line.find(": ")) != name) {
+      pos = eol + 2;
+      continue;
+    }
+    if (!IsValidHeaderValue(value)) {
+      spdlog::error("response header {} dropped: its value holds a control character", name);
+      wire_.erase(pos, eol + 2 - pos);
+      return;
+    }
+    const size_t at = pos + name.size() + 2;
+    wire_.replace(at, eol - at, value);
+    return;
+  }
+  emplace_back(name, value);
+}
+
+Headers::Field Headers::const_iterator::operator*() const {
+  const std::string_view line = wire_.substr(pos_, wire_.find("\r\n", pos_) - pos_);
+  const size_t colon = line.find(": ");
+  return {line.substr(0, colon), line.substr(colon + 2)};
+}
+
+Headers::const_iterator& Headers::const_iterator::operator++() {
+  pos_ = wire_.find("\r\n", pos_) + 2;
+  return *this;
+}
+
+}  // namespace fsgate::http
