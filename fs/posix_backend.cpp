@@ -258,26 +258,32 @@ class PosixFile final : public File {
   std::atomic<bool> opened_stat_fresh_{true};
 };
 
-// Every entry of the open directory `fd` (consumed) but "." and "..".
-Result<std::vector<DirEntry>> ReadEntries(UniqueFd fd, const std::string& path) {
+// Hands every entry of the open directory `fd` (consumed) but "." and ".."
+// to `each`.
+Status ForEachEntry(UniqueFd fd, const std::string& path, const Dir::EachEntry& each) {
   DIR* dir = ::fdopendir(fd.get());
   if (dir == nullptr) return ErrnoStatus("opendir", path);
   fd.release();  // owned by `dir` now
   std::unique_ptr<DIR, int (*)(DIR*)> closer(dir, &::closedir);
-  std::vector<DirEntry> entries;
   for (;;) {
     errno = 0;
     struct dirent* ent = ::readdir(dir);
     if (ent == nullptr) {
       if (errno != 0) return ErrnoStatus("readdir", path);
-      break;
+      return Status::Ok();
     }
     if (std::strcmp(ent->d_name, ".") == 0 || std::strcmp(ent->d_name, "..") == 0) continue;
-    DirEntry entry;
-    entry.name = ent->d_name;
-    entry.type = DirEntryType(ent->d_type);
-    entries.push_back(std::move(entry));
+    each(ent->d_name, DirEntryType(ent->d_type));
   }
+}
+
+// Every entry of the open directory `fd` (consumed) but "." and "..".
+Result<std::vector<DirEntry>> ReadEntries(UniqueFd fd, const std::string& path) {
+  std::vector<DirEntry> entries;
+  Status s = ForEachEntry(std::move(fd), path, [&entries](std::string_view name, auto type) {
+    entries.push_back(DirEntry{std::string(name), type});
+  });
+  if (!s.ok()) return s;
   return entries;
 }
 
@@ -299,11 +305,15 @@ class PosixDir final : public Dir {
   }
 
   Result<std::vector<DirEntry>> Read() override {
-    // A descriptor of its own: readdir moves the offset and closedir closes it.
-    UniqueFd dup(::fcntl(fd_.get(), F_DUPFD_CLOEXEC, 0));
-    if (dup.get() < 0) return ErrnoStatus("dup", path_);
-    if (::lseek(dup.get(), 0, SEEK_SET) != 0) return ErrnoStatus("rewinddir", path_);
-    return ReadEntries(std::move(dup), path_);
+    auto dup = Rewound();
+    if (!dup.ok()) return dup.status();
+    return ReadEntries(std::move(*dup), path_);
+  }
+
+  Status ForEach(const EachEntry& each) override {
+    auto dup = Rewound();
+    if (!dup.ok()) return dup.status();
+    return ForEachEntry(std::move(*dup), path_, each);
   }
 
   Result<FileStat> StatAt(const std::string& name) override {
@@ -334,6 +344,15 @@ class PosixDir final : public Dir {
 
  private:
   std::string Child(const std::string& name) const { return ChildPath(path_, name); }
+
+  // A descriptor of its own at the first entry: readdir moves the offset and
+  // closedir closes it.
+  Result<UniqueFd> Rewound() {
+    UniqueFd dup(::fcntl(fd_.get(), F_DUPFD_CLOEXEC, 0));
+    if (dup.get() < 0) return ErrnoStatus("dup", path_);
+    if (::lseek(dup.get(), 0, SEEK_SET) != 0) return ErrnoStatus("rewinddir", path_);
+    return dup;
+  }
 
   UniqueFd fd_;
   std::string path_;

@@ -8,11 +8,6 @@
 
 namespace fsgate::store {
 
-void DirListing::Builder::Reserve(size_t entries, size_t name_bytes) {
-  slots_.reserve(entries);
-  arena_.reserve(name_bytes);
-}
-
 void DirListing::Builder::Add(std::string_view name, bool is_dir, bool nested) {
   const size_t size = name.size() + (is_dir ? 1 : 0);
   if (arena_.size() + size > std::numeric_limits<uint32_t>::max() ||

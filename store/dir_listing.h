@@ -45,7 +45,6 @@ class DirListing {
   // Collects entries in any order; Finish sorts them by sort_name.
   class Builder {
    public:
-    void Reserve(size_t entries, size_t name_bytes);
     // `name` without the "/" a directory sorts with: Add appends it.
     void Add(std::string_view name, bool is_dir, bool nested = false);
     [[nodiscard]] Result<std::shared_ptr<const DirListing>> Finish() &&;

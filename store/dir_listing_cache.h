@@ -42,6 +42,17 @@
 // bytes in a map by inode, half the bound held some 350,000, and a walk of a
 // 1,000,000-key directory read them all again: 11.3 ms of CPU a page against
 // 4.5 ms for 100,000).
+//
+// Why a kept listing is dropped, not updated in place, when fsgate itself
+// creates or unlinks a name in its directory: the update would have to move
+// the listing's stamp to the directory's new mtime, and nothing tells that
+// mtime from one a writer beside fsgate (a POSIX program, another gateway on
+// CephFS) set in the same interval: a stat before the op and one after it
+// leave a window between them in which a foreign create or unlink changes the
+// directory unseen, its mtime then overwritten by fsgate's own, or equal to
+// it within a tick. Without a lock the other writers take, no stamp proves
+// that fsgate's change was the only one, and the new mtime is also within the
+// racy margin of any read. The ETags at least survive a re-read (above).
 #pragma once
 
 #include <cstdint>

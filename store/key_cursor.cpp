@@ -183,18 +183,13 @@ class DirKeyCursor final : public KeyCursor {
   // sorted by sort_name (the whole directory, whatever this listing's
   // prefix and marker: the kept listing serves every later page).
   Result<DirListingCache::Listing> ReadSorted(const Frame& frame) {
-    auto raw = frame.handle->Read();
-    if (!raw.ok()) return raw.status();
     DirListing::Builder entries;
-    size_t name_bytes = 0;
-    for (const auto& entry : *raw) name_bytes += entry.name.size() + 1;
-    entries.Reserve(raw->size(), name_bytes);
-    for (auto& entry : *raw) {
-      if (frame.key_prefix.empty() && entry.name == kInternalDir) continue;
-      if (entry.name == kNestedObjectName) continue;  // listed as its directory's key
-      if (!IsValidUtf8(entry.name)) continue;
+    Status read = frame.handle->ForEach([&](std::string_view name, fs::DirEntry::Type type) {
+      if (frame.key_prefix.empty() && name == kInternalDir) return;
+      if (name == kNestedObjectName) return;  // listed as its directory's key
+      if (!IsValidUtf8(name)) return;
       bool is_dir;
-      switch (entry.type) {
+      switch (type) {
         case fs::DirEntry::Type::kRegular:
           is_dir = false;
           break;
@@ -202,20 +197,21 @@ class DirKeyCursor final : public KeyCursor {
           is_dir = true;
           break;
         case fs::DirEntry::Type::kUnknown: {
-          auto st = frame.handle->StatAt(entry.name);
-          if (!st.ok() || (!st->is_dir && !st->is_regular)) continue;
+          auto st = frame.handle->StatAt(std::string(name));
+          if (!st.ok() || (!st->is_dir && !st->is_regular)) return;
           is_dir = st->is_dir;
           break;
         }
         default:
-          continue;  // symlinks and special files are not objects
+          return;  // symlinks and special files are not objects
       }
-      if (!is_dir && frame.key_prefix.size() + entry.name.size() > kMaxKeyBytes) continue;
+      if (!is_dir && frame.key_prefix.size() + name.size() > kMaxKeyBytes) return;
       // A directory may hold the object of its own name (nested_key.h): a
       // place for it, found or not when the walk reaches it (one stat).
-      if (is_dir && nested_keys_) entries.Add(entry.name, false, true);
-      entries.Add(entry.name, is_dir);
-    }
+      if (is_dir && nested_keys_) entries.Add(name, false, true);
+      entries.Add(name, is_dir);
+    });
+    if (!read.ok()) return read;
     return std::move(entries).Finish();
   }
 

@@ -393,6 +393,21 @@ def list_all(s3, bucket, **kwargs):
             return keys
 
 
+def pages_v2(s3, bucket, **kw):
+    """Each ListObjectsV2 page in turn, the next asked for when the caller
+    comes back for it."""
+    token = None
+    while True:
+        args = dict(Bucket=bucket, **kw)
+        if token:
+            args["ContinuationToken"] = token
+        page = s3.list_objects_v2(**args)
+        yield page
+        token = page.get("NextContinuationToken")
+        if not token:
+            return
+
+
 def test_kept_listing_sees_every_change_beside_the_gateway(server, s3, bucket):
     """Sorted directory listings are kept between pages while the directory is
     unchanged: a POSIX writer adding, removing or rewriting a file in place is
@@ -480,12 +495,8 @@ def test_kept_etags_under_puts_and_deletes_during_a_paged_walk(server, s3, bucke
     thread = threading.Thread(target=writer)
     thread.start()
     try:
-        walked, token, page_no = [], None, 0
-        while True:
-            args = dict(Bucket=bucket, MaxKeys=100)
-            if token:
-                args["ContinuationToken"] = token
-            page = s3.list_objects_v2(**args)
+        walked = []
+        for page_no, page in enumerate(pages_v2(s3, bucket, MaxKeys=100)):
             for o in page.get("Contents", []):
                 walked.append(o["Key"])
                 with lock:
@@ -505,10 +516,6 @@ def test_kept_etags_under_puts_and_deletes_during_a_paged_walk(server, s3, bucke
             with lock:
                 touched.add(gone)
                 model.pop(gone, None)
-            page_no += 1
-            token = page.get("NextContinuationToken")
-            if not token:
-                break
     finally:
         stop.set()
         thread.join()
@@ -545,12 +552,8 @@ def test_directory_larger_than_the_keep_lists_page_by_page():
         for key in ["big.txt", "big0"]:
             s3.put_object(Bucket=bucket, Key=key, Body=b"v")
         expected = set(names) | {"big.txt", "big0"}
-        keys, token, pages = [], None, 0
-        while True:
-            args = dict(Bucket=bucket, MaxKeys=700)
-            if token:
-                args["ContinuationToken"] = token
-            page = s3.list_objects_v2(**args)
+        keys, pages = [], 0
+        for page in pages_v2(s3, bucket, MaxKeys=700):
             pages += 1
             keys += [o["Key"] for o in page.get("Contents", [])]
             if pages == 1:
@@ -560,9 +563,6 @@ def test_directory_larger_than_the_keep_lists_page_by_page():
                 s3.delete_object(Bucket=bucket, Key="big/f02001")
                 expected |= {"big/f02000x"}
                 expected -= {"big/f02001"}
-            token = page.get("NextContinuationToken")
-            if not token:
-                break
         assert keys == byte_sorted(expected)
         assert pages == 4
         assert srv.metric_sum("fsgate_list_cache_bytes") == 0
