@@ -14,6 +14,17 @@ bool IsValidHeaderValue(std::string_view value) {
   return true;
 }
 
+namespace {
+
+// A value that could not be a header value is dropped, and said in the log.
+bool Acceptable(std::string_view name, std::string_view value) {
+  if (IsValidHeaderValue(value)) return true;
+  spdlog::error("response header {} dropped: its value holds a control character", name);
+  return false;
+}
+
+}  // namespace
+
 Headers::Headers(std::initializer_list<Field> fields) {
   size_t size = 0;
   for (const auto& [name, value] : fields) size += name.size() + value.size() + 4;
@@ -27,10 +38,7 @@ void Headers::emplace_back(std::string_view name, std::string_view value) {
     if (boost::beast::iequals(value, "close")) closes_ = true;
     return;
   }
-  if (!IsValidHeaderValue(value)) {
-    spdlog::error("response header {} dropped: its value holds a control character", name);
-    return;
-  }
+  if (!Acceptable(name, value)) return;
   wire_.append(name);
   wire_ += ": ";
   wire_.append(value);
@@ -50,8 +58,7 @@ void Headers::Set(std::string_view name, std::string_view value) {
       pos = eol + 2;
       continue;
     }
-    if (!IsValidHeaderValue(value)) {
-      spdlog::error("response header {} dropped: its value holds a control character", name);
+    if (!Acceptable(name, value)) {
       wire_.erase(pos, eol + 2 - pos);
       return;
     }
