@@ -123,7 +123,7 @@ void CopyObject(S3Context& ctx) {
     AppendChecksumElements(xml.root(), result->checksums);
   }
   http::Headers extra = CopySourceVersionHeader(source, source_version);
-  AppendVersionHeader(*result, extra);
+  AppendWrittenVersionHeader(*result, extra);
   ctx.SendXml(200, xml, std::move(extra));
 }
 

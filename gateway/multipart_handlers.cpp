@@ -117,7 +117,7 @@ void CompleteMultipartUpload(S3Context& ctx) {
   AppendChecksumElements(xml.root(), meta->checksums);
   if (!meta->checksums.empty()) AddText(xml.root(), "ChecksumType", meta->checksum_type);
   http::Headers extra;
-  AppendVersionHeader(*meta, extra);
+  AppendWrittenVersionHeader(*meta, extra);
   ctx.SendXml(200, xml, std::move(extra));
 }
 

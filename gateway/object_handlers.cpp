@@ -315,7 +315,7 @@ void PutObject(S3Context& ctx) {
   AppendChecksumHeaders(*committed, extra);
   // As AWS answers it: a PutObject's checksum is of the whole object.
   if (!committed->checksums.empty()) extra.emplace_back("x-amz-checksum-type", "FULL_OBJECT");
-  AppendVersionHeader(*committed, extra);
+  AppendWrittenVersionHeader(*committed, extra);
   ctx.SendEmpty(200, std::move(extra));
 }
 

@@ -229,7 +229,10 @@ bool IsRedirectUrl(std::string_view url) {
 }
 
 void Answer(S3Context& ctx, const auth::FormFields& fields, const std::string& key,
-            const std::string& etag) {
+            const store::ObjectMeta& written) {
+  const std::string& etag = written.etag;
+  http::Headers headers = {{"ETag", QuotedEtag(etag)}};
+  AppendWrittenVersionHeader(written, headers);
   // The object's URL, path-style on the endpoint the form was posted to.
   const std::string* host = ctx.request.Header("host");
   const std::string location = std::string(ctx.secure_transport ? "https://" : "http://") +
@@ -239,14 +242,14 @@ void Answer(S3Context& ctx, const auth::FormFields& fields, const std::string& k
   if (redirect == nullptr) redirect = auth::FormField(fields, "redirect");
   if (redirect != nullptr && IsRedirectUrl(*redirect)) {
     const char separator = redirect->find('?') == std::string::npos ? '?' : '&';
-    return ctx.SendEmpty(
-        303, {{"Location", *redirect + separator + "bucket=" + http::UriEncode(ctx.bucket, true) +
-                               "&key=" + http::UriEncode(key, true) +
-                               "&etag=" + http::UriEncode(QuotedEtag(etag), true)},
-              {"ETag", QuotedEtag(etag)}});
+    headers.emplace_back("Location", *redirect + separator +
+                                         "bucket=" + http::UriEncode(ctx.bucket, true) +
+                                         "&key=" + http::UriEncode(key, true) +
+                                         "&etag=" + http::UriEncode(QuotedEtag(etag), true));
+    return ctx.SendEmpty(303, std::move(headers));
   }
   const std::string* status = auth::FormField(fields, "success_action_status");
-  http::Headers headers = {{"ETag", QuotedEtag(etag)}, {"Location", location}};
+  headers.emplace_back("Location", location);
   if (status != nullptr && *status == "201") {
     XmlResponse xml("PostResponse", false);
     AddText(xml.root(), "Location", location);
@@ -328,7 +331,7 @@ void PostObject(S3Context& ctx) {
   }
   auto committed = (*writer)->Commit(std::move(meta));
   if (!committed.ok()) return ctx.Error(committed.status());
-  Answer(ctx, fields, key, committed->etag);
+  Answer(ctx, fields, key, *committed);
 }
 
 }  // namespace fsgate::gateway

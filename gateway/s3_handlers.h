@@ -73,6 +73,11 @@ bool ReadVersionId(S3Context& ctx, std::string& version_id);
 bool BucketHasVersions(const S3Context& ctx);
 // x-amz-version-id for a version's metadata, when it has one.
 void AppendVersionHeader(const store::ObjectMeta& meta, http::Headers& headers);
+// x-amz-version-id for the version a write (PutObject, PostObject, CopyObject,
+// CompleteMultipartUpload) made: AWS names it only when versioning is
+// enabled; a write into a suspended bucket makes the null version and is
+// answered without the header (its GET and HEAD do say "null").
+void AppendWrittenVersionHeader(const store::ObjectMeta& meta, http::Headers& headers);
 // bucket/key's version `version_id` (empty: the latest); the unversioned
 // path unchanged in an unversioned bucket.
 Result<std::unique_ptr<store::ObjectReader>> ReadObjectVersion(S3Context& ctx,

@@ -26,6 +26,10 @@ void AppendVersionHeader(const store::ObjectMeta& meta, http::Headers& headers) 
   if (!meta.version_id.empty()) headers.emplace_back("x-amz-version-id", meta.version_id);
 }
 
+void AppendWrittenVersionHeader(const store::ObjectMeta& meta, http::Headers& headers) {
+  if (meta.version_id != store::kNullVersionId) AppendVersionHeader(meta, headers);
+}
+
 void ErrorOfVersionRead(S3Context& ctx, const Status& status, const std::string& version_id) {
   http::Headers marker;
   if (status.Is(s3err::kMethodNotAllowed)) {
