@@ -212,7 +212,8 @@ constexpr S3OperationRow kRows[] = {
      0},
     {Op::kListObjects, On("GET", kBucket, {}, kListing), ListObjects, kAuthSigV4, "s3:ListBucket",
      kBucketOwner, 0},
-    // A GET of a bucket with a parameter nothing above takes ("?foo"): never a listing.
+    // A GET of a bucket naming a sub-resource nothing above serves for GET
+    // ("?delete", "?abac"): never a listing.
     {Op::kUnknownSubresource, On("GET", kBucket), UnknownSubresource, kAuthSigV4, "s3:ListBucket",
      kBucketOwner, 0},
 
@@ -294,6 +295,23 @@ bool IsListParameter(std::string_view name) {
   return false;
 }
 
+// Sub-resources of AWS's newer bucket APIs that no row names.
+constexpr std::string_view kOtherSubresources[] = {
+    "abac", "metadataConfiguration", "metadataInventoryTable", "metadataJournalTable", "session"};
+
+// A name S3 gives a sub-resource: a row's, or one of kOtherSubresources.
+bool IsSubresourceName(std::string_view name) {
+  for (const S3OperationRow& row : kRows) {
+    for (std::string_view q : row.match.query) {
+      if (!q.empty() && q == name) return true;
+    }
+  }
+  for (std::string_view other : kOtherSubresources) {
+    if (other == name) return true;
+  }
+  return false;
+}
+
 bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size()) return false;
   for (size_t i = 0; i < prefix.size(); ++i) {
@@ -306,7 +324,10 @@ bool OthersAllowed(const http::HttpRequest& r, const S3Match& m) {
   if (m.others == kAny) return true;
   for (const auto& [name, value] : r.query) {
     if (IsRequestParameter(name) || name == m.query[0] || name == m.query[1]) continue;
-    if (m.others == kListing && IsListParameter(name)) continue;
+    // As AWS does, a listing ignores a parameter S3 has no meaning for
+    // ("?bucket=b&key=k&etag=e" of a form's redirect back to its bucket, a
+    // cache buster); a sub-resource's name makes it no listing.
+    if (m.others == kListing && (IsListParameter(name) || !IsSubresourceName(name))) continue;
     return false;
   }
   return true;
@@ -378,7 +399,7 @@ const S3OperationRow* MatchS3Operation(const http::HttpRequest& request, Address
 
 std::string_view UnknownBucketParameter(const http::HttpRequest& request) {
   for (const auto& [name, value] : request.query) {
-    if (!IsRequestParameter(name) && !IsListParameter(name)) return name;
+    if (!IsRequestParameter(name) && !IsListParameter(name) && IsSubresourceName(name)) return name;
   }
   return {};
 }

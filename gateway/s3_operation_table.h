@@ -31,7 +31,8 @@ enum class Addressed : uint8_t { kService, kBucket, kObject };
 enum class OtherParameters : uint8_t {
   kAny,      // ignored: objects, and a bucket's sub-resource operations
   kNone,     // PUT or DELETE of a bucket: "?foo" is no CreateBucket
-  kListing,  // the listings' (prefix, delimiter, max-keys, ...): "?foo" is no listing
+  kListing,  // the listings' (prefix, delimiter, ...) and names S3 gives nothing ("?foo");
+             // a sub-resource's name ("?abac") makes a GET no listing
 };
 
 struct S3Match {

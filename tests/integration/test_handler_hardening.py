@@ -360,13 +360,13 @@ def test_part_number_with_range_is_invalid_request(server, s3, bucket):
     ("policyStatus", 404, "NoSuchBucketPolicy"),
     ("publicAccessBlock", 404, "NoSuchPublicAccessBlockConfiguration"),
     ("policy", 404, "NoSuchBucketPolicy"),
-    ("foo", 501, "NotImplemented"),
-    ("foo=bar", 501, "NotImplemented"),
     ("analytics", 501, "NotImplemented"),
     ("metrics", 501, "NotImplemented"),
     ("inventory", 501, "NotImplemented"),
     ("intelligent-tiering", 501, "NotImplemented"),
-    ("prefix=a&foo", 501, "NotImplemented"),
+    ("abac", 501, "NotImplemented"),
+    ("metadataConfiguration", 501, "NotImplemented"),
+    ("prefix=a&delete", 501, "NotImplemented"),
 ])
 def test_unserved_bucket_subresources_are_errors(server, s3, bucket, query, status, code):
     s3.put_object(Bucket=bucket, Key="a", Body=b"x")
@@ -375,6 +375,16 @@ def test_unserved_bucket_subresources_are_errors(server, s3, bucket, query, stat
     assert r.error_code() == code, r
     assert b"ListBucketResult" not in r.body
     assert r.error_field("RequestId") == r.headers["x-amz-request-id"]
+
+
+@pytest.mark.parametrize("query", ["foo", "foo=bar", "prefix=a&foo", "_=1700000000",
+                                   "bucket=b&key=k&etag=%22e%22", "list-type=2&foo"])
+def test_a_listing_ignores_parameters_s3_gives_no_meaning(server, s3, bucket, query):
+    """As AWS does: a form's success_action_redirect back to its bucket, a cache buster."""
+    s3.put_object(Bucket=bucket, Key="a", Body=b"x")
+    r = server.raw("GET", f"/{bucket}", raw_query=query)
+    assert r.status == 200, r
+    assert b"ListBucketResult" in r.body and b"<Key>a</Key>" in r.body, r
 
 
 def test_sdk_calls_of_unserved_subresources_get_their_errors(s3, bucket):

@@ -110,6 +110,26 @@ def test_success_action_redirect_303(s3, bucket, upload_file):
     assert headers["location"] == f"{target}&bucket={bucket}&key=r.jpg&etag=%22{etag}%22"
 
 
+def test_a_redirect_back_to_the_public_bucket_is_followed_to_its_listing(s3, bucket, upload_file):
+    """A browser follows the 303 with a GET of the bucket carrying bucket, key
+    and etag: a listing, as in AWS (the parameters mean nothing to S3)."""
+    s3.put_bucket_acl(Bucket=bucket, ACL="public-read")
+    target = form_url = presign(s3, bucket, "back.jpg")["url"]
+    form = presign(s3, bucket, "back.jpg", fields={"success_action_redirect": target},
+                   conditions=[{"success_action_redirect": target}])
+    out = subprocess.run(["curl", "-s", "-L", "-o", "-", "-w", "\n%{http_code} %{url_effective}"]
+                         + [a for name, value in form["fields"].items()
+                            for a in ("--form-string", f"{name}={value}")]
+                         + ["-F", f"file=@{upload_file}", form_url],
+                         capture_output=True, check=True, timeout=60).stdout.decode()
+    body, _, last = out.rpartition("\n")
+    status, url = last.split(" ", 1)
+    etag = etag_of(upload_file.read_bytes()).strip('"')
+    assert url == f"{target}?bucket={bucket}&key=back.jpg&etag=%22{etag}%22"
+    assert status == "200", body
+    assert "<ListBucketResult" in body and "<Key>back.jpg</Key>" in body, body
+
+
 def test_form_sets_metadata_tags_and_filename(s3, bucket, upload_file):
     tagging = "<Tagging><TagSet><Tag><Key>k</Key><Value>v</Value></Tag></TagSet></Tagging>"
     fields = {"Content-Type": "image/jpeg", "x-amz-meta-owner": "Ann", "tagging": tagging,

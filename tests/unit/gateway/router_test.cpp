@@ -75,16 +75,27 @@ TEST(RouterTest, BucketSubresourcesByMethod) {
   EXPECT_EQ(Api(Make("GET", "/bkt/k?torrent"), ""), "GetObjectTorrent");
 }
 
-TEST(RouterTest, UnknownBucketSubresourceIsNotAListing) {
-  for (const char* target :
-       {"/bkt?foo", "/bkt?foo=bar", "/bkt?prefix=a&foo", "/bkt?list-type=2&x"}) {
+TEST(RouterTest, UnservedBucketSubresourceIsNotAListing) {
+  for (const char* target : {"/bkt?abac", "/bkt?metadataConfiguration=1", "/bkt?prefix=a&delete",
+                             "/bkt?list-type=2&session"}) {
     auto request = Make("GET", target);
     EXPECT_EQ(RouteRequest(request, "").operation, S3Operation::kUnknownSubresource) << target;
   }
-  EXPECT_EQ(UnknownBucketParameter(Make("GET", "/bkt?prefix=a&foo=1&bar")), "foo");
+  EXPECT_EQ(UnknownBucketParameter(Make("GET", "/bkt?prefix=a&foo=1&abac&bar")), "abac");
   // PUT and DELETE of a bucket take no parameters.
   EXPECT_EQ(Api(Make("PUT", "/bkt?foo"), ""), "Unknown");
   EXPECT_EQ(Api(Make("DELETE", "/bkt?foo"), ""), "Unknown");
+}
+
+TEST(RouterTest, AListingIgnoresParametersS3GivesNoMeaning) {
+  // As AWS: a form's success_action_redirect back to its bucket, a cache buster.
+  for (const char* target : {"/bkt?foo", "/bkt?foo=bar", "/bkt?prefix=a&foo",
+                             "/bkt?bucket=b&key=k&etag=%22e%22", "/bkt?_=1700000000"}) {
+    auto request = Make("GET", target);
+    EXPECT_EQ(RouteRequest(request, "").operation, S3Operation::kListObjects) << target;
+  }
+  auto v2 = Make("GET", "/bkt?list-type=2&x");
+  EXPECT_EQ(RouteRequest(v2, "").operation, S3Operation::kListObjectsV2);
 }
 
 TEST(RouterTest, ListingAndRequestParametersStillRoute) {

@@ -70,7 +70,7 @@ TEST(S3OperationTableTest, EveryRowIsReachable) {
       if (q == m.query[0] && !m.query_value.empty()) target += "=" + std::string(m.query_value);
       sep = '&';
     }
-    if (row.operation == Op::kUnknownSubresource) target += "?foo";
+    if (row.operation == Op::kUnknownSubresource) target += "?abac";
     http::RequestHeaders headers;
     if (!m.header.empty()) {
       headers.emplace_back(std::string(m.header), std::string(m.header_prefix) + "; x");
@@ -122,9 +122,13 @@ TEST(S3OperationTableTest, RequestsThatLookAlike) {
       {"GET", "/bkt?list-type=2", Op::kListObjectsV2},
       {"GET", "/bkt?list-type=2&prefix=a&delimiter=%2F", Op::kListObjectsV2},
       {"GET", "/bkt?list-type=1", Op::kListObjects},
-      {"GET", "/bkt?list-type=2&foo", Op::kUnknownSubresource},
+      {"GET", "/bkt?list-type=2&foo", Op::kListObjectsV2},
+      {"GET", "/bkt?list-type=2&abac", Op::kUnknownSubresource},
+      {"GET", "/bkt?prefix=a&delete", Op::kUnknownSubresource},
+      {"GET", "/bkt?bucket=b&key=k&etag=%22e%22", Op::kListObjects},
       {"GET", "/bkt?prefix=a", Op::kListObjects},
-      {"GET", "/bkt?foo", Op::kUnknownSubresource},
+      {"GET", "/bkt?foo", Op::kListObjects},
+      {"GET", "/bkt?metadataConfiguration", Op::kUnknownSubresource},
       {"GET", "/bkt/k?foo", Op::kGetObject},
       {"HEAD", "/bkt", Op::kHeadBucket},
       {"HEAD", "/bkt?acl", Op::kHeadBucket},
