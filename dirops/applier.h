@@ -184,6 +184,8 @@ class Applier {
   [[nodiscard]] Wakeups QueueTurnLocked(const std::string& top, const std::string& name,
                                         const KeyQueue& q);
   void Wake(Wakeups wakeups);
+  // Wakes a background worker (an AfterAnswer callback: `applier` is this).
+  static void WakeBackground(void* applier);
   // One pass over to_prune_; a directory whose lock is busy (without
   // `may_wait`) goes back for the next pass.
   void Prune(bool may_wait);
