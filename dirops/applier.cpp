@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "base/after_answer.h"
 #include "base/thread_priority.h"
 #include "metrics/errno_name.h"
 #include "metrics/metrics.h"
@@ -96,10 +97,15 @@ void Applier::Enqueue(Intent intent, bool urgent) {
   }
   // Woken after the unlock: a worker woken while the request thread still held
   // mu_ blocked on it at once, and the unlock then cost a second futex call
-  // (0.4 a PUT at one connection, strace).
-  Wake(wakeups);
+  // (0.4 a PUT at one connection, strace). A background worker is woken once
+  // the answer is out (base/after_answer.h): nobody waits for it, and the wake
+  // no longer sits between the journal sync and the answer.
+  if (wakeups.background) AfterAnswer(&Applier::WakeBackground, this);
+  if (wakeups.urgent) urgent_work_.notify_one();
   metrics_.AddAsyncPending(MetricOp(op), +1);
 }
+
+void Applier::WakeBackground(void* applier) { static_cast<Applier*>(applier)->work_.notify_one(); }
 
 Status Applier::ApplyNow(Intent intent) {
   const std::string top = intent.top;

@@ -22,6 +22,7 @@
 #include <boost/beast/http.hpp>
 #include <optional>
 
+#include "base/after_answer.h"
 #include "http/http_message.h"
 #include "http/http_request_head.h"
 #include "http/http_server.h"
@@ -390,8 +391,13 @@ class Connection final : public BodyReader, public ResponseWriter {
     expect_continue_ = boost::beast::iequals(expect, "100-continue");
     started_ = false;
 
-    handler_(request, *this, *this);
-    if (!started_ && !broken_) Send(500, {}, "");
+    {
+      // What the handler puts off until its answer is out (an applier
+      // worker's wake) runs once this ends: the answer has been written.
+      AnswerScope answering;
+      handler_(request, *this, *this);
+      if (!started_ && !broken_) Send(500, {}, "");
+    }
     if (broken_) return;
     // The handler may answer without reading the body (an error). A small
     // unread body is drained to keep the connection; a large one closes it.
