@@ -88,9 +88,13 @@ bool ExistingObjectTagsApply(std::string_view action) {
   return std::find(std::begin(kActions), std::end(kActions), action) != std::end(kActions);
 }
 
+bool OwnsBucket(std::string_view user, bool admin, std::string_view bucket_owner) {
+  return admin || (!user.empty() && user == bucket_owner);
+}
+
 bool IsAllowed(const AccessRequest& r) {
   const std::string_view user = r.request.user;
-  const bool owner = r.admin || (!user.empty() && user == r.bucket_owner);
+  const bool owner = OwnsBucket(user, r.admin, r.bucket_owner);
   const PolicyDecision decision = r.policy != nullptr && !r.request.action.empty()
                                       ? EvaluatePolicy(*r.policy, r.request)
                                       : PolicyDecision::kNoDecision;

@@ -55,6 +55,9 @@ struct AccessRequest {
 };
 
 [[nodiscard]] bool IsAllowed(const AccessRequest& request);
+// Whether `user` (empty: anonymous) owns the bucket of `bucket_owner`, or is
+// an admin: with no bucket policy, IsAllowed allows such a caller anything.
+[[nodiscard]] bool OwnsBucket(std::string_view user, bool admin, std::string_view bucket_owner);
 
 // True for the actions an object's ACL may allow (GetObject, GetObjectAcl,
 // PutObjectAcl): only for those does the caller read the object's ACL.

@@ -281,9 +281,16 @@ Result<NodeView> SyncNamespace::FindName(const std::string& top, const std::stri
   if (!file.ok()) return IsAbsent(file.status()) ? NameNotFound() : file.status();
   auto st = (*file)->Stat();
   if (!st.ok()) return st.status();
-  auto attrs = ReadFileAttrs(**file, attr_names_);
-  if (!attrs.ok()) return attrs.status();
-  if (attrs->has_value()) view.attrs = std::move((*attrs)->blob);
+  if (auto kept = attrs_keep_.Find(*st)) {
+    view.attrs = std::move(*kept);
+  } else {
+    auto attrs = ReadFileAttrs(**file, attr_names_);
+    if (!attrs.ok()) return attrs.status();
+    if (attrs->has_value()) {
+      attrs_keep_.Keep(*st, (*attrs)->blob, NowNs());
+      view.attrs = std::move((*attrs)->blob);
+    }
+  }
   view.size = st->size;
   view.mtime_ns = st->mtime_ns;
   view.ino = st->ino;

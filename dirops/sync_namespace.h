@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "dirops/attrs_keep.h"
 #include "dirops/key_locks.h"
 #include "dirops/namespace.h"
 #include "dirops/node_attrs.h"
@@ -95,6 +96,8 @@ class SyncNamespace : public Namespace {
   const DirRemoved dir_removed_;
   // Durable names when fsync is on: an async fallback's intent may name the file.
   StagingDirs staging_dirs_;
+  // The blobs FindName read, for the next read of the same unchanged file.
+  AttrsKeep attrs_keep_;
 };
 
 }  // namespace fsgate::dirops

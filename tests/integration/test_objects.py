@@ -732,6 +732,43 @@ def test_files_written_by_other_programs_are_objects(any_bucket):
     srv.wait_posix_view(bucket, {})
 
 
+def test_a_read_metadata_record_follows_every_change_of_the_file(any_bucket):
+    """A GET or HEAD of a file unchanged for over a second takes its metadata
+    record from what an earlier read kept (no xattr read): a record rewritten
+    beside the gateway, one removed, and the gateway's own rewrites (tags, ACL)
+    are each seen by the very next read."""
+    srv, s3, bucket = any_bucket
+    s3.put_object(Bucket=bucket, Key="a", Body=b"same size", ContentType="text/a", Metadata={"m": "1"})
+    s3.put_object(Bucket=bucket, Key="b", Body=b"size same", ContentType="text/b", Metadata={"m": "2"})
+    srv.wait_drained()
+    time.sleep(1.2)  # older than the racy margin: the next read may keep the record
+    for _ in range(2):
+        head = s3.head_object(Bucket=bucket, Key="a")
+        assert head["ContentType"] == "text/a" and head["Metadata"] == {"m": "1"}
+    path_a = os.path.join(srv.root, bucket, "a")
+    path_b = os.path.join(srv.root, bucket, "b")
+    # Rewritten beside the gateway, in the same clock tick as the read: b's record on a.
+    os.setxattr(path_a, "user.fsgate.m", os.getxattr(path_b, "user.fsgate.m"))
+    got = s3.get_object(Bucket=bucket, Key="a")
+    assert got["ContentType"] == "text/b" and got["Metadata"] == {"m": "2"}
+    assert got["ETag"] == etag_of(b"size same") and got["Body"].read() == b"same size"
+    time.sleep(1.2)
+    s3.head_object(Bucket=bucket, Key="a")
+    s3.head_object(Bucket=bucket, Key="a")
+    # The gateway's own rewrites of the record.
+    s3.put_object_tagging(Bucket=bucket, Key="a", Tagging={"TagSet": [{"Key": "t", "Value": "v"}]})
+    assert s3.get_object_tagging(Bucket=bucket, Key="a")["TagSet"] == [{"Key": "t", "Value": "v"}]
+    assert s3.get_object(Bucket=bucket, Key="a")["TagCount"] == 1
+    time.sleep(1.2)
+    s3.head_object(Bucket=bucket, Key="a")
+    # Removed beside the gateway: a foreign file's defaults and derived ETag.
+    os.removexattr(path_a, "user.fsgate.m")
+    head = s3.head_object(Bucket=bucket, Key="a")
+    assert head["ContentType"] == "binary/octet-stream" and head["Metadata"] == {}
+    assert head["ETag"].endswith('-1"')
+    srv.wait_posix_view(bucket, {"a": b"same size", "b": b"size same"})
+
+
 def test_fsgate_files_are_plain_with_md5_etag_after_restart(server, s3, bucket):
     data = rand_bytes(12345, 5)
     s3.put_object(Bucket=bucket, Key="p/q", Body=data, Metadata={"m": "v"}, ContentType="a/b")
