@@ -97,6 +97,10 @@ Status StagingDirs::StartGeneration() {
   if (options_.durable_dirs) {
     if (Status s = backend_.SyncDir(dir_); !s.ok()) return s;
   }
+  // Every staging file is created, opened, renamed out of or removed from its
+  // generation by path: held open, the generation spares each of them a walk
+  // of the staging path (fs::Backend::PinDir). Unpinned by its Rmdir below.
+  backend_.PinDir(next);
   // Files of older generations leave as they are published; one still holding
   // some, or about to get one, stays for a later try (rmdir refuses a
   // non-empty directory).
