@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <optional>
 #include <random>
 
 #include "base/hash.h"
@@ -69,16 +70,22 @@ Result<StagingDirs::NewFile> StagingDirs::Create(std::string_view prefix) {
   auto file = backend_.Open(out.path, fs::Backend::OpenMode::kCreateExclusive);
   const std::chrono::nanoseconds wall_spent = options_.wall_time() - wall_before;
   time_cpu_.store(wall_spent > options_.slow_create, std::memory_order_relaxed);
-  // Unread, the CPU time is bounded by the wall time: exact for a fast create.
-  const std::chrono::nanoseconds cpu_spent =
-      time_cpu ? options_.thread_cpu_time() - cpu_before : wall_spent;
+  // Unread, the CPU time is bounded by the wall time: exact enough for a fast
+  // create. A slow one by the wall clock alone may have waited (preempted,
+  // a remote filesystem): not counted, the next create's CPU time is read.
+  std::optional<std::chrono::nanoseconds> cpu_spent;
+  if (time_cpu) {
+    cpu_spent = options_.thread_cpu_time() - cpu_before;
+  } else if (wall_spent <= options_.slow_create) {
+    cpu_spent = wall_spent;
+  }
   {
     std::lock_guard lock(mu_);
     // Still listed: a generation with a create in flight is never removed.
     std::find_if(generations_.begin(), generations_.end(), [&](const Generation& g) {
       return g.dir == out.dir;
     })->creating--;
-    if (file.ok()) NoteCreateCost(out.dir, cpu_spent);
+    if (file.ok() && cpu_spent) NoteCreateCost(out.dir, *cpu_spent);
   }
   if (!file.ok()) return file.status();
   auto st = (*file)->Stat();
@@ -97,6 +104,10 @@ Status StagingDirs::StartGeneration() {
   if (options_.durable_dirs) {
     if (Status s = backend_.SyncDir(dir_); !s.ok()) return s;
   }
+  // Every staging file is created, opened, renamed out of or removed from its
+  // generation by path: held open, the generation spares each of them a walk
+  // of the staging path (fs::Backend::PinDir). Unpinned by its Rmdir below.
+  backend_.PinDir(next);
   // Files of older generations leave as they are published; one still holding
   // some, or about to get one, stays for a later try (rmdir refuses a
   // non-empty directory).
@@ -107,15 +118,29 @@ Status StagingDirs::StartGeneration() {
   });
   generations_.push_back({std::move(next), 0});
   used_ = 0;
-  slow_in_a_row_ = 0;
+  if (window_best_) previous_best_ = window_best_;
+  window_best_.reset();
+  window_cpu_ = {};
+  window_creates_ = 0;
   return Status::Ok();
 }
 
 void StagingDirs::NoteCreateCost(const std::string& dir, std::chrono::nanoseconds cpu) {
   if (generations_.empty() || generations_.back().dir != dir) return;
-  slow_in_a_row_ = cpu > options_.slow_create ? slow_in_a_row_ + 1 : 0;
-  // The next create starts a new generation.
-  if (slow_in_a_row_ >= options_.slow_run) used_ = options_.files_per_generation;
+  window_cpu_ += cpu;
+  if (++window_creates_ < options_.slow_run) return;
+  const std::chrono::nanoseconds mean = window_cpu_ / window_creates_;
+  window_cpu_ = {};
+  window_creates_ = 0;
+  window_best_ = window_best_ ? std::min(*window_best_, mean) : mean;
+  if (mean <= options_.slow_create) return;
+  // The first generation measured has nothing to be compared with: a slow one
+  // is left for a second look. Later, the cheapest window of this generation
+  // and of the one before is the reference: two slow ones in a row mean the
+  // filesystem is that slow now, and the generation is kept.
+  const bool slow = !previous_best_ ||
+                    mean > options_.slower_than_best * std::min(*previous_best_, *window_best_);
+  if (slow) used_ = options_.files_per_generation;  // the next create starts a new generation
 }
 
 }  // namespace fsgate::dirops

@@ -14,14 +14,19 @@
 // the deleted objects came from have the most free inodes, and the allocator
 // prefers those. Measured: after 197,000 deletes a 20,000-file tree answered
 // in 5.8 s instead of 2.9 s, 5,310 of its creates falling back for want of a
-// delegated inode. So a generation whose creates keep costing more CPU than a
-// create in a fresh group ever does (`slow_create`, `slow_run` in a row) is
-// left early for a new one, which the allocator places elsewhere. CPU time,
-// not wall time: a remote filesystem's slow creates cost no CPU here. The
-// thread's CPU clock is a syscall (no vDSO), two per PUT, and a create's CPU
-// time never exceeds its wall time (vDSO): so the CPU clock is read only
-// while creates are slow by the wall clock, the first such create of a run
-// counted slow by its wall time alone.
+// delegated inode. Nor do deletes elsewhere on the disk (other programs) stay
+// out of a new generation's group: 3 of 20 generations made right after
+// other work's deletes cost 37-64 us of CPU per create on average, the rest
+// 6-11 us (ext4 without a journal; the refill thread's CPU per PUT swung from
+// 6 to 53 us between runs of one benchmark). So a generation is judged by the
+// mean CPU of each window of `slow_run` creates: one whose window costs more
+// than `slow_create` and `slower_than_best` times the cheapest window of it
+// and of the generation before is left early for a new one, which the
+// allocator most likely places in a fresh group. CPU time, not wall time: a
+// remote filesystem's slow creates cost no CPU here. The thread's CPU clock
+// is a syscall (no vDSO), two per create, and a create's CPU time never
+// exceeds its wall time (vDSO): so the CPU clock is read only while creates
+// are slow by the wall clock; the first such create of a run is not counted.
 //
 //   .fsgate/staging/g.<hex>/<prefix><hex>
 //
@@ -34,6 +39,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -58,10 +64,12 @@ class StagingDirs {
     // any file is created in it.
     bool durable_dirs = true;
     size_t files_per_generation = 4096;
-    // A create in a fresh group costs about 20 us of CPU; one in a group
-    // churned by deletes 400-800 us.
-    std::chrono::nanoseconds slow_create{std::chrono::microseconds(150)};
-    size_t slow_run = 64;
+    // A create in a fresh group costs 6-11 us of CPU here; one in a group
+    // churned by recent deletes 30-800 us. Windows cheaper than this never end
+    // a generation.
+    std::chrono::nanoseconds slow_create{std::chrono::microseconds(20)};
+    size_t slow_run = 64;  // creates per window
+    double slower_than_best = 3;
     // The calling thread's CPU time (CLOCK_THREAD_CPUTIME_ID when empty).
     std::function<std::chrono::nanoseconds()> thread_cpu_time;
     // A monotonic wall clock (CLOCK_MONOTONIC when empty).
@@ -97,7 +105,12 @@ class StagingDirs {
   std::mutex mu_;
   std::deque<Generation> generations_;  // the last one is being filled
   size_t used_ = 0;                     // files named in the last one
-  size_t slow_in_a_row_ = 0;            // in the last one
+  // The last one's window so far, its cheapest window, and the cheapest
+  // window of the one before it (none yet: the first generation measured).
+  std::chrono::nanoseconds window_cpu_{};
+  size_t window_creates_ = 0;
+  std::optional<std::chrono::nanoseconds> window_best_;
+  std::optional<std::chrono::nanoseconds> previous_best_;
   // The last create was slow by the wall clock: the next one reads the CPU clock.
   std::atomic<bool> time_cpu_{false};
 };

@@ -199,6 +199,12 @@ class Backend {
   // like top-level ones (ext4's FS_TOPDIR_FL); best effort, a no-op where the
   // filesystem has no such notion.
   virtual void SpreadSubdirectories(const std::string& /*path*/) {}
+  // A hint that the directory at `path` is this process's own (a staging
+  // generation: nothing else names, moves or removes it) and busy: the
+  // backend may keep it open and resolve its entries from that handle, with
+  // no walk of the path, until Rmdir removes it. Best effort; a no-op by
+  // default and in decorators (their calls stay path calls).
+  virtual void PinDir(const std::string& /*path*/) {}
   // How many background calls (the async applier's) should run at once while
   // requests are being answered; 0: no limit. Where every call of this
   // process goes through one client lock and one metadata server (libcephfs),

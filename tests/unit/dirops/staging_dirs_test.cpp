@@ -105,12 +105,13 @@ std::function<std::chrono::nanoseconds()> PairClock(const std::chrono::nanosecon
   };
 }
 
-// Four creates slower than 150 us in a row end a generation.
-StagingDirs::Options SlowRunOfFour() {
+// Generations of 8 files, judged by windows of four creates.
+StagingDirs::Options WindowsOfFour() {
   StagingDirs::Options options = StagingDirs::DurableIf(false);
-  options.files_per_generation = 1000;
-  options.slow_create = std::chrono::microseconds(150);
+  options.files_per_generation = 8;
+  options.slow_create = std::chrono::microseconds(20);
   options.slow_run = 4;
+  options.slower_than_best = 3;
   return options;
 }
 
@@ -121,31 +122,61 @@ std::string DirOfNext(StagingDirs& staging) {
   return created.ok() ? created->dir : std::string();
 }
 
-// Creates that keep costing more CPU than a fresh group ever takes (a group
-// churned by deletes) end the generation early; one cheap create resets the count.
-TEST(StagingDirs, AGenerationWhoseCreatesStaySlowIsLeftEarly) {
+// A generation whose creates cost much more CPU than those of the one before
+// (a group churned by recent deletes) is left after one window; one only a
+// little slower, or slow after a slow one (the filesystem is that slow now),
+// is kept.
+TEST(StagingDirs, AGenerationMuchSlowerThanTheOneBeforeIsLeftEarly) {
   ScratchDir dir;
   auto backend = dir.NewBackend();
   ASSERT_TRUE(backend->Mkdir("staging").ok());
   // Fake clocks: each create costs `cost`, of CPU and of wall time (a local
   // filesystem).
-  std::chrono::nanoseconds cost{std::chrono::microseconds(20)};
-  StagingDirs::Options options = SlowRunOfFour();
+  std::chrono::nanoseconds cost{std::chrono::microseconds(10)};
+  StagingDirs::Options options = WindowsOfFour();
   options.thread_cpu_time = PairClock(&cost);
   options.wall_time = PairClock(&cost);
   StagingDirs staging(*backend, "staging", options);
   const std::string first = DirOfNext(staging);
-  cost = std::chrono::microseconds(500);
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(DirOfNext(staging), first);
-  cost = std::chrono::microseconds(20);  // one cheap create: the run starts over
-  EXPECT_EQ(DirOfNext(staging), first);
-  cost = std::chrono::microseconds(500);
-  for (int i = 0; i < 4; ++i) EXPECT_EQ(DirOfNext(staging), first);
-  // Four slow ones in a row: the next create goes to a new generation.
-  cost = std::chrono::microseconds(20);
+  for (int i = 1; i < 8; ++i) EXPECT_EQ(DirOfNext(staging), first);
+  // A full generation; the next one's creates cost ten times as much. The
+  // first slow one by the wall clock is not counted (it may have waited), so
+  // its first window ends with the fifth create.
+  cost = std::chrono::microseconds(100);
   const std::string second = DirOfNext(staging);
   EXPECT_NE(second, first);
-  EXPECT_EQ(DirOfNext(staging), second);
+  for (int i = 1; i < 5; ++i) EXPECT_EQ(DirOfNext(staging), second);
+  const std::string third = DirOfNext(staging);
+  EXPECT_NE(third, second);
+  // As slow as the one before: kept to its end.
+  for (int i = 1; i < 8; ++i) EXPECT_EQ(DirOfNext(staging), third);
+  // Cheap again, then a little over slow_create but not three times the
+  // cheapest window: kept.
+  cost = std::chrono::microseconds(10);
+  const std::string fourth = DirOfNext(staging);
+  EXPECT_NE(fourth, third);
+  for (int i = 1; i < 4; ++i) EXPECT_EQ(DirOfNext(staging), fourth);
+  cost = std::chrono::microseconds(25);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(DirOfNext(staging), fourth);
+  EXPECT_NE(DirOfNext(staging), fourth);  // full
+}
+
+// The first generation measured has nothing to be compared with: slow, it is
+// left after one window for a second look, and kept if that one is as slow.
+TEST(StagingDirs, ASlowFirstGenerationIsLeftForASecondLook) {
+  ScratchDir dir;
+  auto backend = dir.NewBackend();
+  ASSERT_TRUE(backend->Mkdir("staging").ok());
+  std::chrono::nanoseconds cost{std::chrono::microseconds(100)};
+  StagingDirs::Options options = WindowsOfFour();
+  options.thread_cpu_time = PairClock(&cost);
+  options.wall_time = PairClock(&cost);
+  StagingDirs staging(*backend, "staging", options);
+  const std::string first = DirOfNext(staging);  // slow by the wall clock: not counted
+  for (int i = 1; i < 5; ++i) EXPECT_EQ(DirOfNext(staging), first);
+  const std::string second = DirOfNext(staging);
+  EXPECT_NE(second, first);
+  for (int i = 1; i < 8; ++i) EXPECT_EQ(DirOfNext(staging), second);
 }
 
 // The thread's CPU clock (a syscall) is read only while creates are slow by
@@ -157,7 +188,8 @@ TEST(StagingDirs, CpuClockIsReadOnlyWhileCreatesAreSlowByTheWallClock) {
   ASSERT_TRUE(backend->Mkdir("staging").ok());
   std::chrono::nanoseconds wall_cost{std::chrono::microseconds(20)};
   int cpu_reads = 0;
-  StagingDirs::Options options = SlowRunOfFour();
+  StagingDirs::Options options = WindowsOfFour();
+  options.files_per_generation = 1000;
   options.thread_cpu_time = [&] { return std::chrono::microseconds(20) * (++cpu_reads / 2); };
   options.wall_time = PairClock(&wall_cost);
   StagingDirs staging(*backend, "staging", options);
@@ -165,8 +197,8 @@ TEST(StagingDirs, CpuClockIsReadOnlyWhileCreatesAreSlowByTheWallClock) {
   for (int i = 0; i < 10; ++i) EXPECT_EQ(DirOfNext(staging), first);
   EXPECT_EQ(cpu_reads, 0);
   wall_cost = std::chrono::microseconds(500);
-  for (int i = 0; i < 10; ++i) EXPECT_EQ(DirOfNext(staging), first);
-  EXPECT_EQ(cpu_reads, 2 * 9);  // all but the first slow one
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(DirOfNext(staging), first);  // 20 us of CPU each
+  EXPECT_EQ(cpu_reads, 2 * 9);                                        // all but the first slow one
   wall_cost = std::chrono::microseconds(20);
   EXPECT_EQ(DirOfNext(staging), first);
   EXPECT_EQ(DirOfNext(staging), first);

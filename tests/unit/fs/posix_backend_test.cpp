@@ -60,6 +60,40 @@ TEST(PosixBackend, RootsOpenedAtOnceAllPassTheXattrProbe) {
   EXPECT_EQ(refused.load(), 0);
 }
 
+// A pinned directory (a staging generation) resolves its entries from its
+// open handle: creates, opens, stats, renames and unlinks there work as path
+// calls do (a symlink in it is still not followed), and its Rmdir lets the
+// handle go, so a directory made again at the path gets the later files, not
+// the removed one.
+TEST_F(PosixBackendTest, PinnedDirectoryServesItsEntriesUntilItsRmdir) {
+  ASSERT_TRUE(backend_->Mkdir("s").ok());
+  ASSERT_TRUE(backend_->Mkdir("s/g").ok());
+  ASSERT_TRUE(backend_->Mkdir("d").ok());
+  backend_->PinDir("s/g");
+  auto made = backend_->Open("s/g/f", Backend::OpenMode::kCreateExclusive);
+  ASSERT_TRUE(made.ok()) << made.status().message();
+  ASSERT_TRUE((*made)->PWrite(0, std::string_view("body")).ok());
+  ASSERT_TRUE((*made)->Close().ok());
+  EXPECT_TRUE(
+      backend_->Open("s/g/f", Backend::OpenMode::kCreateExclusive).status().IsErrno(EEXIST));
+  auto st = backend_->Stat("s/g/f");
+  ASSERT_TRUE(st.ok()) << st.status().message();
+  EXPECT_EQ(st->size, 4u);
+  FileStat linked;
+  ASSERT_TRUE(backend_->RenameAndStat("s/g/f", "d/x", &linked).ok());
+  EXPECT_EQ(linked.ino, st->ino);
+  EXPECT_TRUE(std::filesystem::is_regular_file(Local("d/x")));
+  std::filesystem::create_symlink(root_.path() + "/outside", Local("s/g/link"));
+  EXPECT_FALSE(backend_->Open("s/g/link", Backend::OpenMode::kCreateTruncate).ok());
+  EXPECT_FALSE(std::filesystem::exists(root_.path() + "/outside"));
+  ASSERT_TRUE(backend_->Unlink("s/g/link").ok());
+  ASSERT_TRUE(backend_->Rmdir("s/g").ok());
+  ASSERT_TRUE(backend_->Mkdir("s/g").ok());
+  auto again = backend_->Open("s/g/f2", Backend::OpenMode::kCreateExclusive);
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_TRUE(std::filesystem::is_regular_file(Local("s/g/f2")));
+}
+
 }  // namespace
 // The gateway's lock: one holder at a time, even within one process (another
 // open of the file is another holder), let go with the lock object; a symlink
