@@ -23,6 +23,7 @@
 #include "fs/backend_util.h"
 #include "fs/mds_log_nudge.h"
 #include "fs/posix_backend.h"
+#include "fs/read_handle_cache.h"
 
 namespace fsgate::fs {
 namespace {
@@ -59,6 +60,9 @@ class Mount {
   Mount(const Mount&) = delete;
   Mount& operator=(const Mount&) = delete;
   ~Mount() {
+    // Every CephFile, holding the mount, is gone; the cache and its sweeper
+    // (which may be closing a handle) stop before the mount does.
+    read_handles_.reset();
     nudge_.reset();  // its thread flushes through the mount: stopped first
     if (mounted_) ceph_unmount(cm_);
     ceph_release(cm_);
@@ -72,11 +76,14 @@ class Mount {
     nudge_.emplace([cm = cm_] { (void)ceph_sync_fs(cm); }, kNudgeAfter);
   }
   MdsLogNudge& nudge() { return *nudge_; }
+  ReadHandleCache& read_handles() { return *read_handles_; }
 
  private:
   struct ceph_mount_info* cm_;
   bool mounted_ = false;
   std::optional<MdsLogNudge> nudge_;  // from the mount on
+  std::unique_ptr<ReadHandleCache> read_handles_ =
+      std::make_unique<ReadHandleCache>(ReadHandleCache::Options{});
 };
 
 // One reference on a client-cached inode, dropped with ceph_ll_put.
@@ -142,6 +149,14 @@ class CephFile final : public File {
  public:
   CephFile(std::shared_ptr<Mount> mount, InodeRef inode, Fh* fh, std::string path)
       : mount_(std::move(mount)), inode_(std::move(inode)), fh_(fh), path_(std::move(path)) {}
+  // A read through a handle of the mount's ReadHandleCache, left open at Close.
+  CephFile(std::shared_ptr<Mount> mount, InodeRef inode, ReadHandleCache::Handle cached,
+           std::string path)
+      : mount_(std::move(mount)),
+        inode_(std::move(inode)),
+        fh_(static_cast<Fh*>(cached.get())),
+        cached_(std::move(cached)),
+        path_(std::move(path)) {}
   ~CephFile() override { (void)Close(); }
 
   Result<size_t> PRead(uint64_t offset, std::span<char> buf) override {
@@ -229,6 +244,12 @@ class CephFile final : public File {
 
   Status Close() override {
     if (fh_ == nullptr) return Status::Ok();
+    if (cached_) {
+      fh_ = nullptr;
+      cached_.reset();
+      inode_.Reset();
+      return Status::Ok();
+    }
     int rc = ceph_ll_close(cm(), std::exchange(fh_, nullptr));
     inode_.Reset();
     return rc < 0 ? CephError(rc, "close", path_) : Status::Ok();
@@ -242,6 +263,7 @@ class CephFile final : public File {
   std::shared_ptr<Mount> mount_;
   InodeRef inode_;
   Fh* fh_;
+  ReadHandleCache::Handle cached_;  // set when fh_ is the cache's
   std::string path_;
 };
 
@@ -566,6 +588,7 @@ class CephfsBackend final : public Backend {
     // handle here still saw the old bytes), hence kReadWriteLog's promise
     // that nothing reads the file back while it is written.
     if (mode == OpenMode::kReadWriteLog) flags = O_RDWR | O_DIRECT;
+    if (mode == OpenMode::kRead) return OpenCachedRead(std::move(node), path);
     Fh* fh = nullptr;
     MdsLogNudge::Guard waiting(nudge_);
     if (int rc = ceph_ll_open(cm(), node.in, flags, &fh, perms()); rc < 0) {
@@ -573,6 +596,24 @@ class CephfsBackend final : public Backend {
     }
     return std::unique_ptr<File>(
         std::make_unique<CephFile>(mount_, std::move(node.owned), fh, path));
+  }
+
+  // A read-only open through the mount's ReadHandleCache (read_handle_cache.h:
+  // a handle kept open spares the MDS a cap message at each open and close).
+  // The open Fh holds the Inode, so the Inode* key stays this file's while cached.
+  Result<std::unique_ptr<File>> OpenCachedRead(Node node, const std::string& path) {
+    auto handle = mount_->read_handles().Get(node.in, [&]() -> Result<ReadHandleCache::Handle> {
+      Fh* fh = nullptr;
+      MdsLogNudge::Guard waiting(nudge_);
+      if (int rc = ceph_ll_open(cm(), node.in, O_RDONLY, &fh, perms()); rc < 0) {
+        return CephError(rc, "open", path);
+      }
+      return ReadHandleCache::Handle(
+          fh, [cm = cm()](void* open) { (void)ceph_ll_close(cm, static_cast<Fh*>(open)); });
+    });
+    if (!handle.ok()) return handle.status();
+    return std::unique_ptr<File>(
+        std::make_unique<CephFile>(mount_, std::move(node.owned), std::move(*handle), path));
   }
 
   std::shared_ptr<Mount> mount_;

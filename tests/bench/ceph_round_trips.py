@@ -3,14 +3,17 @@
 
 Starts one fsgate per --dirops mode on a fresh directory of the CephFS of
 --ceph-conf (as run_bench.py does), writes --count 4 KiB objects at one
-connection, then deletes them, and reads the counters Ceph itself keeps,
+connection, reads them (10 GETs each, once the staging pool's cap releases
+have gone by), then deletes them, and reads the counters Ceph itself keeps,
 before and after each phase:
 
   - the MDS's requests by kind (`ceph daemon mds.X perf dump mds_server`:
     create, rename, setxattr, lookup, getattr, ...) and its client-session
     messages (a "flush mdlog" asked by a directory fsync);
+  - the MDS's cap messages: those clients sent it, its grants and revokes;
   - fsgate's own libcephfs client (its admin socket, `perf dump`): MDS
-    requests sent, fsyncs, and OSD operations (objecter op_w / op_r).
+    requests sent, fsyncs, OSD operations (objecter op_w / op_r), and every
+    message it sent or received.
 
 "answered" is counted when the phase's last op was answered, "all" once the
 applier and the staging pool's refill are done: in async mode the difference
@@ -60,18 +63,30 @@ def client_socket(ceph_conf, pid):
 def snapshot(ceph_conf, mds, client):
     """{counter: value} of the MDS's requests and fsgate's client."""
     out = {}
-    server = daemon_perf(ceph_conf, mds)["mds_server"]
+    mds_perf = daemon_perf(ceph_conf, mds)
+    server = mds_perf["mds_server"]
     for name, value in server.items():
         if name.startswith("req_") and name.endswith("_latency"):
             kind = name[len("req_"):-len("_latency")]
             out["mds " + kind] = count(value)
             out["mds " + kind + " s"] = value["sum"]
     out["mds session msgs"] = count(server["handle_client_session"])
+    # Cap messages: not requests, but each is a message both ways and MDS work
+    # (a client's cap update or flush; the MDS's grants and revokes).
+    mds = mds_perf["mds"]
+    out["mds cap msgs in"] = count(mds["handle_client_caps"])
+    out["mds cap grants"] = count(mds["ceph_cap_op_grant"])
+    out["mds cap revokes"] = count(mds["ceph_cap_op_revoke"])
     perf = daemon_perf(ceph_conf, client)
     out["client mds requests"] = count(perf["client"]["reply"])
     out["client fsyncs"] = count(perf["client"]["fsync"])
     out["client osd writes"] = count(perf["objecter"]["op_w"])
     out["client osd reads"] = count(perf["objecter"]["op_r"])
+    # Every message this client sent or received (MDS, OSDs, monitors):
+    # caps and session traffic included, which no request counter shows.
+    workers = [v for k, v in perf.items() if k.startswith("AsyncMessenger::Worker")]
+    out["client msgs sent"] = sum(w["msgr_send_messages"] for w in workers)
+    out["client msgs received"] = sum(w["msgr_recv_messages"] for w in workers)
     # Sums of seconds, for the averages below.
     out["fsync s"] = perf["client"]["fsync"]["sum"]
     out["mds request s"] = perf["client"]["reply"]["sum"]
@@ -145,8 +160,15 @@ def measure(args, dirops):
                            False)
         wait_pool_full(server)
         count = str(args.count)
+        put = counted_phase(args, server, client, ["--op", "put", "--count", count])
+        # A pool file's caps are let go 5 s after its create (libcephfs's
+        # client_caps_release_delay), one message each: not the GETs' doing.
+        time.sleep(6)
+        get = counted_phase(args, server, client,
+                            ["--op", "get", "--keys", count, "--count", str(10 * args.count)])
         return {
-            "PUT": counted_phase(args, server, client, ["--op", "put", "--count", count]),
+            "PUT": put,
+            "GET": get,
             "DELETE": counted_phase(args, server, client,
                                     ["--op", "delete", "--keys", count, "--count", count]),
         }
@@ -159,17 +181,19 @@ def main():
     parser.add_argument("--load", default="./build/tests/bench/fsgate_load")
     parser.add_argument("--ceph-conf", required=True)
     parser.add_argument("--mds", default="mds.a", help="the MDS daemon (its admin socket)")
-    parser.add_argument("--count", type=int, default=1000, help="PUTs (then DELETEs) per mode")
+    parser.add_argument("--count", type=int, default=1000,
+                        help="PUTs (then 10 GETs each, then DELETEs) per mode")
     parser.add_argument("--scratch", default="/tmp")
     parser.add_argument("--modes", default="sync,async")
     args = parser.parse_args()
     results = {mode: measure(args, mode) for mode in args.modes.split(",")}
     print("command: " + " ".join(sys.argv))
-    for op in ("PUT", "DELETE"):
+    for op in ("PUT", "GET", "DELETE"):
         cells = {mode: r[op] for mode, r in results.items()}
         names = sorted({k for c in cells.values() for k in c["all"]})
         columns = [(mode, part) for mode in cells for part in ("answered", "all")]
-        print(f"\nper 4 KiB {op}, 1 connection, fsync on, {args.count} {op}s")
+        ops = args.count * (10 if op == "GET" else 1)
+        print(f"\nper 4 KiB {op}, 1 connection, fsync on, {ops} {op}s")
         print(f"{'':28}" + "".join(f"{m + ' ' + p:>16}" for m, p in columns))
         for name in names:
             print(f"{name:28}" + "".join(f"{cells[m][p].get(name, 0):>16.2f}" for m, p in columns))
