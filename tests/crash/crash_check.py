@@ -458,6 +458,11 @@ def run_cycles(cycles, seed, log, gateway, gateways, backend, versioned):
             total_answered += answered
             for t in threads:
                 violations += [f"cycle {cycle}: refused during storm: {r}" for r in t.refused]
+            if any(t.refused for t in threads):
+                # Why the gateway refused: its error lines (the errno stays in its log).
+                errors = [line for line in srv.log_tail(100000).splitlines() if "[error]" in line]
+                log(f"cycle {cycle}: a storm op was refused; the gateway's error lines:\n"
+                    + "\n".join(errors[-20:]))
             srv.extra_args = slowed(cycle + 1)
             if survivor:
                 cycle_violations, resolved = check_adopted(survivor, expected, in_flight, log,
