@@ -26,7 +26,7 @@ std::optional<std::string> AttrsKeep::Find(const fs::FileStat& st) const {
 }
 
 void AttrsKeep::Keep(const fs::FileStat& st, std::string_view blob, int64_t now_ns) {
-  if (st.ctime_ns == 0 || st.ctime_ns > now_ns - kRacyMarginNs || blob.size() > kMaxBlob) return;
+  if (!fs::CtimeSettled(st, now_ns) || blob.size() > kMaxBlob) return;
   std::call_once(allocated_, [this] {
     auto* slots = static_cast<Slot*>(std::calloc(kSlots, sizeof(Slot)));
     if (slots == nullptr) throw std::bad_alloc();

@@ -36,9 +36,6 @@ namespace fsgate::dirops {
 
 class AttrsKeep {
  public:
-  // git's and the listing keep's margin: far past any kernel's ctime tick.
-  static constexpr int64_t kRacyMarginNs = 1'000'000'000;
-
   AttrsKeep() = default;
   ~AttrsKeep() { std::free(slots_.load(std::memory_order_relaxed)); }
   AttrsKeep(const AttrsKeep&) = delete;

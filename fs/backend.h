@@ -36,6 +36,22 @@ struct FileStat {
   bool is_regular = false;
 };
 
+// A copy of what a read found of a file or directory (a listing, a metadata
+// record, an ETag) is kept against its stat only when the stamp that any
+// change moves (ctime; a directory's mtime) was already this old when the
+// read began: the kernel stamps from a coarse clock (~4 ms a tick), so a
+// change in the tick of the read could leave the stamp equal (git's "racy
+// clean" rule). 1 s: far above any filesystem's timestamp granularity, and
+// above the clock skew between a gateway and a CephFS MDS on one network.
+inline constexpr int64_t kRacyMarginNs = 1'000'000'000;
+
+// Whether what a read that began at `read_start_ns` found of the file `st`
+// describes may be kept against `st`: its ctime is known (not 0, as on
+// CephFS) and older than the racy margin.
+inline bool CtimeSettled(const FileStat& st, int64_t read_start_ns) {
+  return st.ctime_ns != 0 && st.ctime_ns <= read_start_ns - kRacyMarginNs;
+}
+
 struct DirEntry {
   enum class Type { kRegular, kDirectory, kOther, kUnknown };
   std::string name;

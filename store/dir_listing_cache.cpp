@@ -20,7 +20,8 @@ DirListingCache::Listing DirListingCache::Find(const std::string& dir, const fs:
 
 DirListingCache::Etags DirListingCache::Insert(const std::string& dir, const fs::FileStat& stamp,
                                                Listing listing, int64_t read_start_ns) {
-  if (stamp.mtime_ns > read_start_ns - kRacyMarginNs) return nullptr;  // racy: may change unseen
+  if (stamp.mtime_ns > read_start_ns - fs::kRacyMarginNs)
+    return nullptr;  // racy: may change unseen
   const size_t bytes = BytesOf(dir, *listing);
   if (bytes > max_bytes_) return nullptr;
   const bool with_etags = bytes + EtagKeep::BytesFor(listing->size()) <= max_bytes_;
@@ -52,7 +53,7 @@ std::optional<FileAttrs> DirListingCache::FindEtag(const Etags& etags, size_t sl
 
 void DirListingCache::KeepEtag(const Etags& etags, size_t slot, const fs::FileStat& st,
                                const FileAttrs& attrs, int64_t read_start_ns) {
-  if (etags == nullptr || st.ctime_ns == 0 || st.ctime_ns > read_start_ns - kRacyMarginNs) return;
+  if (etags == nullptr || !fs::CtimeSettled(st, read_start_ns)) return;
   std::lock_guard lock(mu_);
   if (slot >= etags->slots()) return;  // dropped with its listing
   const size_t growth = etags->GrowthOf(attrs);

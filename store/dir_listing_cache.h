@@ -11,7 +11,7 @@
 //
 // When a kept listing may be used (the invariant): the directory's inode and
 // mtime are those it had when it was read, and that mtime lay at least
-// kRacyMarginNs before the read began. Adding or removing an entry sets the
+// fs::kRacyMarginNs before the read began. Adding or removing an entry sets the
 // directory's mtime to the current time — through fsgate (the applier, a sync
 // op, another gateway) or beside it (a POSIX writer). A change in the same
 // clock tick as the read could leave the mtime equal (ext4 stamps with a
@@ -76,9 +76,6 @@ class DirListingCache {
   // Sorted by sort_name; shared by every cursor using it, never changed.
   using Listing = std::shared_ptr<const DirListing>;
 
-  // 1 s: far above any filesystem's timestamp granularity, and above the
-  // clock skew between a gateway and a CephFS MDS on one network.
-  static constexpr int64_t kRacyMarginNs = 1'000'000'000;
   DirListingCache(size_t max_bytes, metrics::Metrics& metrics);
   DirListingCache(const DirListingCache&) = delete;
   DirListingCache& operator=(const DirListingCache&) = delete;

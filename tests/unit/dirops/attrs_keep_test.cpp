@@ -45,10 +45,10 @@ TEST(AttrsKeepTest, AnyChangedStampMisses) {
 TEST(AttrsKeepTest, KeepsNothingChangedWithinTheRacyMargin) {
   AttrsKeep keep;
   fs::FileStat racy = Settled(7);
-  racy.ctime_ns = kNow - AttrsKeep::kRacyMarginNs + 1;
+  racy.ctime_ns = kNow - fs::kRacyMarginNs + 1;
   keep.Keep(racy, "record-7", kNow);
   EXPECT_FALSE(keep.Find(racy).has_value());
-  racy.ctime_ns = kNow - AttrsKeep::kRacyMarginNs;
+  racy.ctime_ns = kNow - fs::kRacyMarginNs;
   keep.Keep(racy, "record-7", kNow);
   EXPECT_EQ(keep.Find(racy), "record-7");
 }

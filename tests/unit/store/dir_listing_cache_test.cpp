@@ -47,11 +47,10 @@ TEST(DirListingCache, RacyDirectoriesAreNotKept) {
   metrics::Metrics m;
   DirListingCache cache(1 << 20, m);
   const int64_t read_at = 500 * kSecond;
-  cache.Insert("racy", Stamp(1, read_at - DirListingCache::kRacyMarginNs + 1), Names({"a"}),
-               read_at);
-  EXPECT_EQ(cache.Find("racy", Stamp(1, read_at - DirListingCache::kRacyMarginNs + 1)), nullptr);
-  cache.Insert("calm", Stamp(2, read_at - DirListingCache::kRacyMarginNs), Names({"a"}), read_at);
-  EXPECT_NE(cache.Find("calm", Stamp(2, read_at - DirListingCache::kRacyMarginNs)), nullptr);
+  cache.Insert("racy", Stamp(1, read_at - fs::kRacyMarginNs + 1), Names({"a"}), read_at);
+  EXPECT_EQ(cache.Find("racy", Stamp(1, read_at - fs::kRacyMarginNs + 1)), nullptr);
+  cache.Insert("calm", Stamp(2, read_at - fs::kRacyMarginNs), Names({"a"}), read_at);
+  EXPECT_NE(cache.Find("calm", Stamp(2, read_at - fs::kRacyMarginNs)), nullptr);
   EXPECT_EQ(cache.bytes() > 0, true);
 }
 
@@ -105,7 +104,7 @@ TEST(DirListingCache, EtagsKeptForTheExactStatTheyWereReadWith) {
   }
   // Changed within the racy margin before the read: not kept.
   fs::FileStat fresh = FileStamp(43);
-  fresh.ctime_ns = 20 * kSecond - DirListingCache::kRacyMarginNs + 1;
+  fresh.ctime_ns = 20 * kSecond - fs::kRacyMarginNs + 1;
   cache.KeepEtag(etags, 0, fresh, {"etag-2", ""}, 20 * kSecond);
   EXPECT_EQ(cache.FindEtag(etags, 0, fresh), std::nullopt);
   // A backend without ctime: never kept.
