@@ -3,9 +3,8 @@
 
 Starts one fsgate per --dirops mode on a fresh directory of the CephFS of
 --ceph-conf (as run_bench.py does), writes --count 4 KiB objects at one
-connection, reads them (10 GETs each, once the staging pool's cap releases
-have gone by), then deletes them, and reads the counters Ceph itself keeps,
-before and after each phase:
+connection, reads them (10 GETs each), then deletes them, and reads the
+counters Ceph itself keeps, before and after each phase:
 
   - the MDS's requests by kind (`ceph daemon mds.X perf dump mds_server`:
     create, rename, setxattr, lookup, getattr, ...) and its client-session
@@ -14,6 +13,10 @@ before and after each phase:
   - fsgate's own libcephfs client (its admin socket, `perf dump`): MDS
     requests sent, fsyncs, OSD operations (objecter op_w / op_r), and every
     message it sent or received.
+
+Before each phase it waits until the MDS gets no cap message for 2 s, so the
+cap releases of the work before it (the staging pool's fill at start:
+thousands, 5 s after the creates) are not counted against its ops.
 
 "answered" is counted when the phase's last op was answered, "all" once the
 applier and the staging pool's refill are done: in async mode the difference
@@ -120,6 +123,22 @@ def wait_pool_full(server, steady_s=3.0, timeout=300.0):
             level, since = now, time.monotonic()
 
 
+def let_releases_pass(args, steady_s=2.0, timeout=60.0):
+    """Waits until the MDS has had no cap message for `steady_s`: the staging
+    pool's fill at start sends its cap releases in a burst a few seconds
+    after its creates (client_caps_release_delay, 5 s by default), which
+    would count against the next phase's ops (~10 per PUT of 300 before
+    this wait). A release the client holds back longer (fsgate asks for 60 s)
+    may still land in a later phase of a long run."""
+    deadline = time.monotonic() + timeout
+    seen, since = None, time.monotonic()
+    while time.monotonic() - since < steady_s and time.monotonic() < deadline:
+        time.sleep(0.25)
+        now = count(daemon_perf(args.ceph_conf, args.mds)["mds"]["handle_client_caps"])
+        if now != seen:
+            seen, since = now, time.monotonic()
+
+
 def counted_phase(args, server, client, extra):
     """One fsgate_load phase at 1 connection, with the counters per op once
     its last op was answered and once everything it left was applied."""
@@ -160,12 +179,12 @@ def measure(args, dirops):
                            False)
         wait_pool_full(server)
         count = str(args.count)
+        let_releases_pass(args)
         put = counted_phase(args, server, client, ["--op", "put", "--count", count])
-        # A pool file's caps are let go 5 s after its create (libcephfs's
-        # client_caps_release_delay), one message each: not the GETs' doing.
-        time.sleep(6)
+        let_releases_pass(args)
         get = counted_phase(args, server, client,
                             ["--op", "get", "--keys", count, "--count", str(10 * args.count)])
+        let_releases_pass(args)
         return {
             "PUT": put,
             "GET": get,
