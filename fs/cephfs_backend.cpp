@@ -688,6 +688,31 @@ void QuietDebugGathering(struct ceph_mount_info* cm) {
   }
 }
 
+// libcephfs lets go of the caps a closed file's handle no longer needs (Fw,
+// Fx and the client's max_size) client_caps_release_delay after the close,
+// 5 s by default: one cap message each, and the next open for writing then
+// asks the MDS again — an open request, then a cap update for a max_size and
+// its grant before the first write. The staging pool creates its files
+// (each create issues those caps) seconds to minutes before the applier
+// opens them to write an object's body, so every async PUT paid that, and
+// the pool's refill sent its releases in bursts of thousands. Held for
+// kCapsReleaseDelay instead, a pool file used within it is opened and
+// written with no MDS message. Measured on the dev cluster (50 async 4 KiB
+// PUTs at 1 connection, the client's message log): MDS requests per PUT
+// 3 -> 2, cap messages 10.6 -> 8.3. Other clients are not kept waiting:
+// caps another one needs are revoked as before; a client keeps only caps it
+// was granted, and a sync(fs) still flushes every dirty one. A delay the
+// operator's ceph.conf sets is left as it is.
+constexpr const char* kCapsReleaseDelay = "60";
+
+void HoldCapsOfClosedFiles(struct ceph_mount_info* cm) {
+  char value[32] = {};
+  if (ceph_conf_get(cm, "client_caps_release_delay", value, sizeof(value)) == 0 &&
+      std::strcmp(value, "5") == 0) {
+    (void)ceph_conf_set(cm, "client_caps_release_delay", kCapsReleaseDelay);
+  }
+}
+
 // A mount of `root` with the options' identity, config and filesystem.
 Result<std::shared_ptr<Mount>> Connect(const CephfsOptions& options, const std::string& root) {
   struct ceph_mount_info* cm = nullptr;
@@ -704,6 +729,7 @@ Result<std::shared_ptr<Mount>> Connect(const CephfsOptions& options, const std::
   (void)ceph_conf_set(cm, "err_to_stderr", "false");
   (void)ceph_conf_set(cm, "log_to_stderr", "false");
   QuietDebugGathering(cm);
+  HoldCapsOfClosedFiles(cm);
   // Reaching the monitors is bounded by mount_timeout_seconds; the mount's own
   // lookup of `root` is not: after a kill -9 the dead client's session may hold
   // caps on `root`, and the MDS answers only once it has evicted that session

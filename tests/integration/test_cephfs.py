@@ -214,3 +214,50 @@ def test_libcephfs_gathers_no_debug_messages_unless_the_conf_asks(ceph_conf, rea
     conf.write_text(text.replace("[global]\n", "[global]\ndebug_client = 1/5\n", 1))
     with CephfsGateway(str(conf), reader, "sync") as srv:
         assert client_debug_levels(ceph_conf, srv.proc.pid) == {"1/5"}
+
+
+def wait_pool_filled(srv, steady_s=1.0, timeout=120.0):
+    """Until the staging pool's level has held still for `steady_s` (a new
+    gateway fills it at start: thousands of creates)."""
+    deadline = time.monotonic() + timeout
+    level, since = None, time.monotonic()
+    while time.monotonic() - since < steady_s:
+        assert time.monotonic() < deadline, "the staging pool never held still"
+        now = srv.metric_sum("fsgate_delegated_inodes_available")
+        if now != level:
+            level, since = now, time.monotonic()
+        time.sleep(0.1)
+
+
+def test_an_async_put_is_applied_without_opening_its_staging_file_at_the_mds(
+        ceph_conf, reader, tmp_path):
+    # The staging pool creates its files long before the applier writes an
+    # object's body into one. libcephfs let go of a closed file's write caps
+    # 5 s after its create, so each apply then sent the MDS an open request
+    # (and a cap update for a max_size before its write): held, they are used
+    # as they are. The gateway's client logs every message it sends.
+    with open(ceph_conf) as f:
+        text = f.read()
+    conf = tmp_path / "ceph.conf"
+    conf.write_text(text.replace("[client]\n", "[client]\ndebug_ms = 1\n", 1))
+    log_dir = os.path.join(os.path.dirname(os.path.abspath(ceph_conf)), "log")
+    with CephfsGateway(str(conf), reader, "async") as srv:
+        s3 = srv.client()
+        s3.create_bucket(Bucket="held-caps")
+        wait_pool_filled(srv)
+        time.sleep(6)  # past libcephfs's default delay, counted from the last create
+        (log,) = glob.glob(os.path.join(log_dir, f"client.*.{srv.proc.pid}.log"))
+        start = os.path.getsize(log)
+        bodies = {f"d{i % 4}/k{i}": os.urandom(4096) for i in range(20)}
+        for key, body in bodies.items():
+            s3.put_object(Bucket="held-caps", Key=key, Body=body)
+        srv.wait_drained()
+        with open(log, "rb") as f:
+            f.seek(start)
+            sent = [line for line in f.read().decode("utf-8", "replace").splitlines()
+                    if " --> " in line and "client_request(" in line]
+        opens = [line for line in sent if re.search(r"client_request\(\S+ open ", line)]
+        assert not opens, f"{len(opens)} MDS opens for {len(bodies)} applied PUTs: {opens[0]}"
+        assert sum(" rename " in line for line in sent) == len(bodies), sent
+        for key, body in bodies.items():
+            assert s3.get_object(Bucket="held-caps", Key=key)["Body"].read() == body
