@@ -47,16 +47,24 @@ int FailureErrno(const Status& s) {
   return EINVAL;
 }
 
-// Readies the staging file in one open before it is linked: the body when it
-// rode in the journal, the attributes with the create's seq stamp, and the
+// Readies the staging file in one open before it is linked: the attributes
+// with the create's seq stamp, the body when it rode in the journal, and the
 // mtime the create was answered with (so it does not move when applied).
+//
+// Attributes before the body: on CephFS a setxattr is an MDS request that
+// revokes this client's Xx cap, and a client holding a dirty size and mtime
+// (a body written) must flush them in its answer to the revoke: one more
+// update the MDS journals and acknowledges. Written after, the body's size
+// and mtime go with the rename's revoke, which flushes the mtime set below
+// anyway. Either order leaves the same file; a replay redoes both (the file
+// is linked only after this).
 Status PrepareStaging(fs::Backend& backend, const NodeAttrNames& names, const Intent& in) {
   auto file = backend.Open(in.staging.path, fs::Backend::OpenMode::kReadWrite);
   if (!file.ok()) return file.status();
+  if (Status s = WriteFileAttrs(**file, names, in.attrs, in.seq); !s.ok()) return s;
   if (in.inline_data) {
     if (Status s = WriteInlineBody(**file, *in.inline_data); !s.ok()) return s;
   }
-  if (Status s = WriteFileAttrs(**file, names, in.attrs, in.seq); !s.ok()) return s;
   if (Status s = (*file)->SetMtime(in.mtime_ns); !s.ok()) return s;
   return (*file)->Close();
 }
