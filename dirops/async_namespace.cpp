@@ -161,7 +161,23 @@ bool AsyncNamespace::BacklogFull(size_t more) const {
          applier_->pending_bytes() >= options_.max_pending_bytes;
 }
 
-Status AsyncNamespace::AnsweredConflict(const std::string& top, const std::string& name) const {
+AsyncNamespace::AncestorEntries AsyncNamespace::AncestorsInOverlay(const std::string& top,
+                                                                   const std::string& name) const {
+  AncestorEntries found;
+  for (const std::string& a : AncestorNames(name)) {
+    auto e = overlay_.Get(top, a);
+    if (!e) continue;
+    found.any = true;
+    if (!e->tombstone) {
+      found.create = true;
+      break;
+    }
+  }
+  return found;
+}
+
+Status AsyncNamespace::AnsweredConflict(const std::string& top, const std::string& name,
+                                        const AncestorEntries& ancestors) const {
   bool conflict = false;
   if (IsDirName(name)) {
     // "a/b/" makes the directory a/b: a pending file "a/b" rules it out.
@@ -170,16 +186,12 @@ Status AsyncNamespace::AnsweredConflict(const std::string& top, const std::strin
   } else {
     conflict = overlay_.HasCreateUnder(top, name + "/");
   }
-  for (const std::string& a : AncestorNames(name)) {
-    if (conflict) break;
-    auto e = overlay_.Get(top, a);
-    conflict = e && !e->tombstone;
-  }
-  return conflict ? NameConflict(name) : Status::Ok();
+  return conflict || ancestors.create ? NameConflict(name) : Status::Ok();
 }
 
 std::optional<FallbackReason> AsyncNamespace::CreateFallbackReason(const std::string& top,
                                                                    const std::string& name,
+                                                                   const AncestorEntries& ancestors,
                                                                    const StagedNode& node,
                                                                    OpOptions options) {
   if (options.shared_cap) return FallbackReason::kSharedCap;
@@ -195,9 +207,8 @@ std::optional<FallbackReason> AsyncNamespace::CreateFallbackReason(const std::st
   const std::string path = NodeFsPath(top, name);
   // Pending deletes around the name decide whether it can be a file at all:
   // let them land, then create synchronously.
-  if (!overlay_.Range(top, name + "/", "").empty()) return FallbackReason::kPendingConflict;
-  for (const std::string& a : AncestorNames(name)) {
-    if (overlay_.Get(top, a)) return FallbackReason::kPendingConflict;
+  if (ancestors.any || !overlay_.Range(top, name + "/", "").empty()) {
+    return FallbackReason::kPendingConflict;
   }
   if (auto st = backend_.Stat(path); st.ok() && st->is_dir) return FallbackReason::kPendingConflict;
   return std::nullopt;
@@ -259,8 +270,11 @@ Result<int64_t> AsyncNamespace::Publish(const NodePath& at, StagedNode node,
   applier_->NoteRequest();
   auto [top, name] = SplitNode(at);
   auto lock = locks_.LockPaths(top, {name});
-  if (Status s = AnsweredConflict(top, name); !s.ok()) return s;
-  const std::optional<FallbackReason> reason = CreateFallbackReason(top, name, node, options);
+  // The overlay's entries at the ancestors, looked up once for both checks.
+  const AncestorEntries ancestors = AncestorsInOverlay(top, name);
+  if (Status s = AnsweredConflict(top, name, ancestors); !s.ok()) return s;
+  const std::optional<FallbackReason> reason =
+      CreateFallbackReason(top, name, ancestors, node, options);
   if (reason) metrics_.SyncFallback(FallbackLabel(*reason));
   // A small file refused async for want of a delegated inode or of backlog
   // room is still journaled (its body rides in the record) and answered once

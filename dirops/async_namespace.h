@@ -103,9 +103,17 @@ class AsyncNamespace final : public Namespace {
   AsyncNamespace(fs::Backend& backend, AsyncOptions options, metrics::Metrics& metrics);
   Status Recover();
   Status SweepStaging();
+  // What the overlay holds at a name's ancestors: any entry (a create or a
+  // tombstone), and an answered create among them.
+  struct AncestorEntries {
+    bool any = false;
+    bool create = false;
+  };
+  AncestorEntries AncestorsInOverlay(const std::string& top, const std::string& name) const;
   // The reason this create cannot go async, or nullopt. Called under the name lock.
   std::optional<FallbackReason> CreateFallbackReason(const std::string& top,
                                                      const std::string& name,
+                                                     const AncestorEntries& ancestors,
                                                      const StagedNode& node, OpOptions options);
   // Ops that must land before a sync op on `name`: the name, its ancestors, its subtree.
   void WaitAround(const std::string& top, const std::string& name);
@@ -141,7 +149,8 @@ class AsyncNamespace final : public Namespace {
   Status StampLaterSeq(const std::string& path);
   // A name the overlay rules out: an answered, pending create of a file where
   // this name needs a directory, or (for a file) of a name beneath it.
-  Status AnsweredConflict(const std::string& top, const std::string& name) const;
+  Status AnsweredConflict(const std::string& top, const std::string& name,
+                          const AncestorEntries& ancestors) const;
   Status CheckParentsOnDisk(const std::string& top, const std::string& name);
 
   fs::Backend& backend_;

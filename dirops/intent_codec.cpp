@@ -47,7 +47,20 @@ Result<SegmentHeader> DecodeSegmentHeader(std::string_view data) {
 }
 
 void AppendIntentRecord(const Intent& intent, std::string* out) {
-  size_t start = out->size();
+  // Sized once: grown field by field, a 4 KiB PUT's record was reallocated
+  // and copied as it grew, on the request thread before its sync (with
+  // PutInt's one append: 4,230 -> 1,890 instructions a record, callgrind).
+  // The fixed-size fields: op, seq, kind, staging ino, delegated, target ino,
+  // mtime, the inline flag, and the seven length prefixes.
+  constexpr size_t kFixedBytes = 1 + 8 + 1 + 8 + 1 + 8 + 8 + 1 + 7 * 4;
+  const std::string_view variable[] = {intent.top,   intent.name,        intent.staging.path,
+                                       intent.attrs, intent.displace_to, intent.marker,
+                                       intent.drop};
+  size_t bytes = kRecordHeaderSize + kFixedBytes + 1;  // and the '/' of the node's path
+  for (std::string_view field : variable) bytes += field.size();
+  if (intent.inline_data) bytes += intent.inline_data->size();
+  out->reserve(out->size() + bytes);
+  const size_t start = out->size();
   out->append(kRecordHeaderSize, '\0');
   PutU8(out, static_cast<uint8_t>(intent.op));
   PutInt<uint64_t>(out, intent.seq);

@@ -12,6 +12,12 @@
 #include "metrics/metrics.h"
 
 namespace fsgate::dirops {
+namespace {
+
+// The largest batch buffer kept for the next batch (see spare_records_).
+constexpr size_t kKeptBatchBytes = 1 << 20;
+
+}  // namespace
 
 IntentJournal::IntentJournal(fs::Backend& backend, JournalOptions options,
                              metrics::Metrics& metrics)
@@ -162,9 +168,9 @@ Status IntentJournal::FlushLocked(std::unique_lock<std::mutex>& lock) {
     // Lead: flush everything queued so far, this record included, as one batch.
     flushing_ = true;
     const uint64_t batch = open_batch_++;
-    std::string records = std::move(queued_);
-    queued_.clear();
-    const std::vector<uint64_t> seqs = std::exchange(queued_seqs_, {});
+    // The next batch queues into the buffers this leader's last batch left.
+    std::string records = std::exchange(queued_, std::move(spare_records_));
+    std::vector<uint64_t> seqs = std::exchange(queued_seqs_, std::move(spare_seqs_));
     const size_t count = std::exchange(queued_records_, 0);
     const uint64_t first_seq = queued_first_seq_;
     lock.unlock();
@@ -172,6 +178,8 @@ Status IntentJournal::FlushLocked(std::unique_lock<std::mutex>& lock) {
     Status s = WriteBatch(records, first_seq);
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
     if (s.ok()) metrics_.Commit(count, took.count());
+    records.clear();
+    if (records.capacity() > kKeptBatchBytes) records = std::string();  // a rare large batch
     lock.lock();
     if (!s.ok()) {
       spdlog::error("intent journal: append of {} records failed: {} (errno {})", count,
@@ -181,6 +189,9 @@ Status IntentJournal::FlushLocked(std::unique_lock<std::mutex>& lock) {
       // Waiters of older failed batches have read theirs long ago.
       while (failed_batches_.size() > 64) failed_batches_.erase(failed_batches_.begin());
     }
+    seqs.clear();
+    spare_records_ = std::move(records);
+    spare_seqs_ = std::move(seqs);
     done_batch_ = batch;
     flushing_ = false;
     const bool next_queued = queued_records_ > 0;

@@ -109,6 +109,11 @@ class IntentJournal {
   std::condition_variable flushed_[2];
   std::string queued_;                 // framed records not yet handed to a leader
   std::vector<uint64_t> queued_seqs_;  // intents (not checkpoints) queued
+  // The buffers of the last batch written, emptied, kept for the next batch to
+  // queue into: a fresh queue each batch allocated (and grew) a 4 KiB PUT's
+  // record buffer on the request thread every time.
+  std::string spare_records_;
+  std::vector<uint64_t> spare_seqs_;
   size_t queued_records_ = 0;
   uint64_t queued_first_seq_ = 0;
   uint64_t next_seq_ = 1;
