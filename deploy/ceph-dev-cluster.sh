@@ -80,6 +80,33 @@ mon_warn_on_pool_no_redundancy = false
 mon_data_avail_warn = 2
 mon_data_avail_crit = 1
 mgr_initial_modules =
+# The daemons' debug logging off, gathering in memory included (Pacific keeps
+# 1/5 for most subsystems: every message formatted at level 5 for a crash
+# dump). On this 2-core machine the cluster's CPU is what bounds an async
+# PUT at 1 connection: with these at 0/0 (set at run time, 4 KiB PUTs at 1
+# connection, 8 s a round, interleaved) the MDS spent 1,094 against 1,227 µs
+# a PUT and async/sync went 2.23x -> 2.64x (medians of 2 rounds each).
+# Errors still reach the cluster log and a crash still leaves its report.
+debug_mds = 0/0
+debug_mds_balancer = 0/0
+debug_mds_locker = 0/0
+debug_mds_log = 0/0
+debug_mds_log_expire = 0/0
+debug_mds_migrator = 0/0
+debug_osd = 0/0
+debug_ms = 0/0
+debug_mon = 0/0
+debug_paxos = 0/0
+debug_rocksdb = 0/0
+debug_auth = 0/0
+debug_monc = 0/0
+debug_journaler = 0/0
+debug_objecter = 0/0
+debug_finisher = 0/0
+debug_objectcacher = 0/0
+debug_filer = 0/0
+debug_context = 0/0
+debug_heartbeatmap = 0/0
 
 [mon]
 mon_data = $DIR/\$name
