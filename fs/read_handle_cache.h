@@ -42,7 +42,13 @@ class ReadHandleCache {
   using Handle = std::shared_ptr<void>;
 
   struct Options {
-    size_t capacity = 1024;
+    // A working set beyond the capacity, read in turn, never hits (least
+    // recently used goes first). 3,000 keys read at 16 connections on the
+    // dev cluster: 1,024 handles, async 59 us of fsgate CPU a GET and 6 us
+    // of the MDS's; 4,096 handles, 34 and 3 (sync: 39-41 and 1). A quarter
+    // of libcephfs's inode cache (client_cache_size 16,384), which open
+    // handles pin.
+    size_t capacity = 4096;
     std::chrono::milliseconds idle{2000};
   };
 
