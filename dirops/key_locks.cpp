@@ -6,9 +6,18 @@
 namespace fsgate::dirops {
 namespace {
 
-// The stripes this thread holds (of any KeyLocks): a shared stripe has many
-// holders, so who holds it is kept by each holder rather than in the stripe.
-thread_local std::vector<const void*> t_held;
+// The stripes this thread holds (of any KeyLocks), each with whether only
+// shared: a shared stripe has many holders, so who holds it is kept by each
+// holder rather than in the stripe.
+struct HeldStripe {
+  const void* stripe;
+  bool shared;
+};
+thread_local std::vector<HeldStripe> t_held;
+
+std::vector<HeldStripe>::iterator FindHeld(const void* stripe) {
+  return std::ranges::find(t_held, stripe, &HeldStripe::stripe);
+}
 
 // Calls fn with each directory name above `name`, as both spellings:
 // "a/b/c" -> "a", "a/", "a/b", "a/b/"; "a/b/" -> "a", "a/", "a/b". Views of
@@ -35,7 +44,7 @@ KeyLocks::Held& KeyLocks::Held::operator=(Held&& other) noexcept {
 
 void KeyLocks::Held::Release() {
   if (stripe_ == nullptr) return;
-  t_held.erase(std::find(t_held.begin(), t_held.end(), stripe_));
+  t_held.erase(FindHeld(stripe_));
   Stripe* s = std::exchange(stripe_, nullptr);
   if (shared_) {
     s->mu.unlock_shared();
@@ -46,12 +55,15 @@ void KeyLocks::Held::Release() {
 
 bool KeyLocks::ThisThreadHoldsAny() { return !t_held.empty(); }
 
-bool KeyLocks::HeldHere(const Stripe& s) {
-  return std::find(t_held.begin(), t_held.end(), &s) != t_held.end();
+bool KeyLocks::HeldHere(const Stripe& s) { return FindHeld(&s) != t_held.end(); }
+
+bool KeyLocks::HeldHereExclusive(const Stripe& s) {
+  auto it = FindHeld(&s);
+  return it != t_held.end() && !it->shared;
 }
 
 KeyLocks::Held KeyLocks::Take(Stripe& s, bool shared) {
-  t_held.push_back(&s);
+  t_held.push_back({&s, shared});
   return Held(&s, shared);
 }
 
@@ -64,7 +76,10 @@ KeyLocks::Held KeyLocks::Lock(std::string_view top, std::string_view name) {
 
 std::optional<KeyLocks::Held> KeyLocks::TryLock(std::string_view top, std::string_view name) {
   Stripe& s = stripes_[StripeOf(top, name)];
-  if (HeldHere(s)) return Held();
+  // Held here only shared, it is not this thread's alone: other creates under
+  // the same directory hold it too, and what it guards (a prune) would pull
+  // the directory from under them — or from under this thread's own create.
+  if (HeldHere(s)) return HeldHereExclusive(s) ? std::optional<Held>(Held()) : std::nullopt;
   if (!s.mu.try_lock()) return std::nullopt;
   return Take(s, false);
 }
@@ -79,11 +94,18 @@ std::vector<KeyLocks::Held> KeyLocks::LockMany(std::string_view top,
 std::vector<KeyLocks::Held> KeyLocks::LockPaths(std::string_view top,
                                                 const std::vector<std::string>& names) {
   std::vector<std::pair<size_t, bool>> wanted;
-  size_t stripes = 0;  // at most: the name and two spellings of each directory above it
-  for (const std::string& name : names) stripes += 1 + 2 * std::ranges::count(name, '/');
+  // At most: the name, its directory-node spelling, two spellings of each
+  // directory above it.
+  size_t stripes = 0;
+  for (const std::string& name : names) stripes += 2 + 2 * std::ranges::count(name, '/');
   wanted.reserve(stripes);
+  thread_local std::string dir_node;  // "a/b" -> "a/b/", no allocation once warm
   for (const std::string& name : names) {
     wanted.emplace_back(StripeOf(top, name), false);
+    if (!name.empty() && name.back() != '/') {
+      dir_node.assign(name).push_back('/');
+      wanted.emplace_back(StripeOf(top, dir_node), false);
+    }
     ForEachDirectoryAbove(
         name, [&](std::string_view dir) { wanted.emplace_back(StripeOf(top, dir), true); });
   }

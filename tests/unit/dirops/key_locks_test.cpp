@@ -91,9 +91,30 @@ TEST(KeyLocksTest, LockPathsExcludesAncestorKeysAndSharesThemWithSiblings) {
   EXPECT_FALSE(other_thread([&] { return locks.TryLock("bkt", "a/b").has_value(); }));
   EXPECT_FALSE(other_thread([&] { return locks.TryLock("bkt", "a/b/").has_value(); }));
   EXPECT_FALSE(other_thread([&] { return locks.TryLock("bkt", "a").has_value(); }));
-  EXPECT_TRUE(other_thread([&] { return !locks.LockPaths("bkt", {"a/b/g"}).empty(); }));
+  // A sibling whose stripes differ from these (stripes are shared by unrelated
+  // names: "a/b/g/" falls on the stripe of "a/b/", so a create of "a/b/g"
+  // would wait for this one).
+  EXPECT_TRUE(other_thread([&] { return !locks.LockPaths("bkt", {"a/b/h"}).empty(); }));
   held.clear();
   EXPECT_TRUE(other_thread([&] { return locks.TryLock("bkt", "a/b").has_value(); }));
+}
+
+// A stripe this thread holds only shared is not its own: TryLock does not
+// upgrade it. A create's prune (run under the create's locks) took the shared
+// stripe of the directory above the key as granted and removed that emptied
+// directory from under the create (a nesting storm's PUT answered 500: open of
+// the directory, ENOENT). A file name's directory-node spelling is held
+// exclusive with it, so that create may prune an emptied directory of its name.
+TEST(KeyLocksTest, TryLockDoesNotUpgradeAStripeThisThreadHoldsShared) {
+  KeyLocks locks;
+  auto held = locks.LockPaths("bkt", {"a/b/f"});
+  EXPECT_FALSE(locks.TryLock("bkt", "a/b/").has_value());
+  EXPECT_FALSE(locks.TryLock("bkt", "a/").has_value());
+  EXPECT_TRUE(locks.TryLock("bkt", "a/b/f").has_value());
+  EXPECT_TRUE(locks.TryLock("bkt", "a/b/f/").has_value());
+  bool other_got_it = true;
+  std::thread([&] { other_got_it = locks.TryLock("bkt", "a/b/f/").has_value(); }).join();
+  EXPECT_FALSE(other_got_it);
 }
 
 }  // namespace
