@@ -65,6 +65,7 @@ dirops::NodePath FsObjectStore::KeyNode(const std::string& bucket, const std::st
 Result<dirops::NodeView> FsObjectStore::FindNode(const std::string& bucket, const std::string& key,
                                                  dirops::NodePath& node) {
   node = ObjectNode(bucket, key);
+  const uint64_t epoch = nest_locks_.MoveEpoch();
   auto view = ns_->Find(node);
   if (view.ok() || !options_.nest_key_conflicts || IsDirectoryKey(key) ||
       !view.status().Is(StatusCode::kNotFound)) {
@@ -77,7 +78,7 @@ Result<dirops::NodeView> FsObjectStore::FindNode(const std::string& bucket, cons
       return found;
     }
     // Missed under both names: a move of the file may be between them.
-    if (look == 1 || !nest_locks_.WaitMove(bucket)) break;
+    if (look == 1 || !nest_locks_.WaitMove(bucket, epoch)) break;
     if (auto again = ns_->Find(node); again.ok()) return again;
   }
   return view;

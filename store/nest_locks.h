@@ -18,6 +18,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstdint>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
@@ -36,25 +37,40 @@ class NestLocks {
   // Held by a move from before the file leaves its name until it has its new one.
   class Move {
    public:
-    Move(std::shared_mutex& mu, std::atomic<int>& in_flight) : lock_(mu), in_flight_(in_flight) {
-      in_flight_.fetch_add(1);
+    // Counted done before it is no longer in flight: a reader that sees it
+    // gone also sees it done (MoveEpoch).
+    ~Move() {
+      done_.fetch_add(1);
+      in_flight_.fetch_sub(1);
     }
-    ~Move() { in_flight_.fetch_sub(1); }
     Move(const Move&) = delete;
     Move& operator=(const Move&) = delete;
 
    private:
+    friend class NestLocks;
+    Move(std::shared_mutex& mu, std::atomic<int>& in_flight, std::atomic<uint64_t>& done)
+        : lock_(mu), in_flight_(in_flight), done_(done) {
+      in_flight_.fetch_add(1);
+    }
     std::unique_lock<std::shared_mutex> lock_;
     std::atomic<int>& in_flight_;
+    std::atomic<uint64_t>& done_;
   };
-  Move LockMove(const std::string& bucket) { return Move(buckets_[BucketSlot(bucket)], moves_); }
+  Move LockMove(const std::string& bucket) {
+    return Move(buckets_[BucketSlot(bucket)], moves_, moves_done_);
+  }
   std::shared_lock<std::shared_mutex> LockListing(const std::string& bucket) {
     return std::shared_lock(buckets_[BucketSlot(bucket)]);
   }
-  // A reader that missed a key: waits out a move in flight in its bucket;
-  // false when none was (the miss stands).
-  bool WaitMove(const std::string& bucket) {
-    if (moves_.load() == 0) return false;
+  // Taken by a reader before its first look at a key.
+  uint64_t MoveEpoch() const { return moves_done_.load(); }
+  // A reader that missed a key under both names: waits out a move in flight
+  // in its bucket; true when one was, or when one ended since `epoch` (it may
+  // have moved the key between the reader's two looks: a GET answered
+  // NoSuchKey for a key being nested, once in a full ctest run), so the
+  // reader looks again; false when the miss stands.
+  bool WaitMove(const std::string& bucket, uint64_t epoch) {
+    if (moves_.load() == 0) return moves_done_.load() != epoch;
     std::shared_lock wait(buckets_[BucketSlot(bucket)]);
     return true;
   }
@@ -66,6 +82,7 @@ class NestLocks {
   std::array<std::mutex, 256> keys_;
   std::array<std::shared_mutex, 16> buckets_;
   std::atomic<int> moves_{0};
+  std::atomic<uint64_t> moves_done_{0};  // moves ended, ever
 };
 
 }  // namespace fsgate::store

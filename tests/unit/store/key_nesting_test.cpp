@@ -8,6 +8,7 @@
 
 #include "fs/backend_wrapper.h"
 #include "store/key_path.h"
+#include "store/nest_locks.h"
 #include "store/nested_key.h"
 #include "store/store_layout.h"
 #include "tests/support/power_cut_backend.h"
@@ -67,6 +68,19 @@ TEST(NestedKeyTest, PendingNodesAreListedByKeyInKeyOrder) {
   // Nothing nested: the engine's answer as it is.
   keys = PendingKeys({Create("x"), Unlink("y")}, "", "");
   EXPECT_EQ(Shown(keys), (std::vector<std::pair<std::string, bool>>{{"x", true}, {"y", false}}));
+}
+
+// A reader that missed a key under both names looks again when a move ran
+// between its looks, not only while one is in flight: the move may have taken
+// the file from its name before the first look and linked it at the nested
+// name after the second (a GET answered NoSuchKey for a key being nested).
+TEST(NestLocksTest, AReaderLooksAgainAfterAMoveThatEndedBetweenItsLooks) {
+  NestLocks locks;
+  const uint64_t epoch = locks.MoveEpoch();
+  EXPECT_FALSE(locks.WaitMove("bkt", epoch));  // no move: the miss stands
+  { auto move = locks.LockMove("bkt"); }
+  EXPECT_TRUE(locks.WaitMove("bkt", epoch));
+  EXPECT_FALSE(locks.WaitMove("bkt", locks.MoveEpoch()));
 }
 
 class KeyNestingTest : public StoreTest {
