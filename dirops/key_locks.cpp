@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "dirops/node.h"
+
 namespace fsgate::dirops {
 namespace {
 
@@ -57,11 +59,6 @@ bool KeyLocks::ThisThreadHoldsAny() { return !t_held.empty(); }
 
 bool KeyLocks::HeldHere(const Stripe& s) { return FindHeld(&s) != t_held.end(); }
 
-bool KeyLocks::HeldHereExclusive(const Stripe& s) {
-  auto it = FindHeld(&s);
-  return it != t_held.end() && !it->shared;
-}
-
 KeyLocks::Held KeyLocks::Take(Stripe& s, bool shared) {
   t_held.push_back({&s, shared});
   return Held(&s, shared);
@@ -79,7 +76,9 @@ std::optional<KeyLocks::Held> KeyLocks::TryLock(std::string_view top, std::strin
   // Held here only shared, it is not this thread's alone: other creates under
   // the same directory hold it too, and what it guards (a prune) would pull
   // the directory from under them — or from under this thread's own create.
-  if (HeldHere(s)) return HeldHereExclusive(s) ? std::optional<Held>(Held()) : std::nullopt;
+  if (auto held = FindHeld(&s); held != t_held.end()) {
+    return held->shared ? std::nullopt : std::optional<Held>(Held());
+  }
   if (!s.mu.try_lock()) return std::nullopt;
   return Take(s, false);
 }
@@ -102,7 +101,7 @@ std::vector<KeyLocks::Held> KeyLocks::LockPaths(std::string_view top,
   thread_local std::string dir_node;  // "a/b" -> "a/b/", no allocation once warm
   for (const std::string& name : names) {
     wanted.emplace_back(StripeOf(top, name), false);
-    if (!name.empty() && name.back() != '/') {
+    if (!name.empty() && !IsDirName(name)) {
       dir_node.assign(name).push_back('/');
       wanted.emplace_back(StripeOf(top, dir_node), false);
     }

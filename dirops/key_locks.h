@@ -107,7 +107,6 @@ class KeyLocks {
     return h % kStripes;
   }
   static bool HeldHere(const Stripe& s);
-  static bool HeldHereExclusive(const Stripe& s);
   static Held Take(Stripe& s, bool shared);  // `s.mu` just locked by this thread
   // Blocks on one wanted stripe at a time, holding none (std::lock's back-off).
   std::vector<Held> LockAll(std::vector<std::pair<size_t, bool>> wanted);
