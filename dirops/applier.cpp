@@ -50,6 +50,8 @@ void Applier::Stop(bool drain) {
   {
     std::lock_guard lock(mu_);
     stop_ = true;
+    // Those waiting for room fall back (their ops go synchronous).
+    for (RoomWaiter* waiter : room_line_) waiter->granted_cv.notify_one();
   }
   work_.notify_all();
   urgent_work_.notify_all();
@@ -135,6 +137,65 @@ void Applier::NoteRequest() {
   if (options_.busy_workers == 0) return;
   last_request_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
                          std::memory_order_relaxed);
+}
+
+Applier::BacklogRoom Applier::ReserveRoom(size_t ops, bool file,
+                                          std::chrono::steady_clock::time_point deadline) {
+  // A batch larger than the bound fits once nothing else is pending.
+  if (options_.bound.ops > 0) ops = std::min(ops, options_.bound.ops);
+  std::unique_lock lock(mu_);
+  if (room_line_.empty() && HasRoomLocked(ops, file)) {
+    HoldRoomLocked(ops, file);
+    return BacklogRoom(this, ops, file);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  if (deadline <= start) return BacklogRoom();  // no wait allowed
+  RoomWaiter waiter;
+  waiter.ops = ops;
+  waiter.file = file;
+  room_line_.push_back(&waiter);
+  // As for a broad wait: the urgent workers take the whole backlog now.
+  if (broad_waiters_++ == 0) urgent_work_.notify_all();
+  waiter.granted_cv.wait_until(lock, deadline, [&] { return waiter.granted || stop_; });
+  --broad_waiters_;
+  if (!waiter.granted) {
+    room_line_.erase(std::find(room_line_.begin(), room_line_.end(), &waiter));
+    GrantRoomLocked();  // those behind it may fit where it did not
+  }
+  lock.unlock();
+  metrics_.BacklogWait(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return waiter.granted ? BacklogRoom(this, ops, file) : BacklogRoom();
+}
+
+bool Applier::HasRoomLocked(size_t ops, bool file) const {
+  const ApplierOptions::Bound& bound = options_.bound;
+  if (bound.ops > 0 && pending_ + reserved_ + ops > bound.ops) return false;
+  if (bound.bytes > 0 && pending_bytes_ >= bound.bytes) return false;
+  return !file || bound.files == 0 || pending_files_ + reserved_files_ < bound.files;
+}
+
+void Applier::HoldRoomLocked(size_t ops, bool file) {
+  reserved_ += ops;
+  if (file) ++reserved_files_;
+}
+
+void Applier::GrantRoomLocked() {
+  while (!room_line_.empty() && !stop_) {
+    RoomWaiter* next = room_line_.front();
+    if (!HasRoomLocked(next->ops, next->file)) return;
+    HoldRoomLocked(next->ops, next->file);
+    next->granted = true;
+    room_line_.pop_front();
+    next->granted_cv.notify_one();
+  }
+}
+
+void Applier::ReleaseRoom(size_t ops, bool file) {
+  std::lock_guard lock(mu_);
+  reserved_ -= ops;
+  if (file) --reserved_files_;
+  if (!room_line_.empty()) GrantRoomLocked();
 }
 
 bool Applier::YieldToRequestsLocked() const {
@@ -279,6 +340,7 @@ void Applier::FinishLocked(const std::string& top, const std::string& name, cons
   // join the batch (waking it for each cost a context switch per op).
   if (applied_.size() == 1) sync_wake_.notify_one();
   if (waiters_ > 0) done_.notify_all();
+  if (!room_line_.empty()) GrantRoomLocked();
 }
 
 bool Applier::HasPendingLocked(const std::string& top, const std::string& prefix,

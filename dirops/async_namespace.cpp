@@ -46,6 +46,9 @@ Result<std::unique_ptr<AsyncNamespace>> AsyncNamespace::Open(fs::Backend& backen
   options.applier.fsync = options.fsync;
   // Near the bound the backlog is what blocks requests: drain it at normal priority.
   options.applier.urgent_above = options.max_pending_ops * 9 / 10;
+  options.applier.bound = {.ops = options.max_pending_ops,
+                           .bytes = options.max_pending_bytes,
+                           .files = options.max_pending_files};
   if (options.applier.busy_workers == 0) {
     options.applier.busy_workers = backend.BackgroundCallsWhileBusy();
   }
@@ -156,9 +159,17 @@ Result<StagingFile> AsyncNamespace::AcquireStaging() {
 
 void AsyncNamespace::ReleaseStaging(const StagingFile& file) { sync_.ReleaseStaging(file); }
 
-bool AsyncNamespace::BacklogFull(size_t more) const {
-  return applier_->pending() + more >= options_.max_pending_ops ||
-         applier_->pending_bytes() >= options_.max_pending_bytes;
+std::chrono::steady_clock::time_point AsyncNamespace::RoomDeadline() const {
+  return std::chrono::steady_clock::now() + options_.backlog_wait;
+}
+
+Applier::BacklogRoom AsyncNamespace::ReserveRoom(size_t ops, const std::string& name,
+                                                 OpOptions options, const StagedNode* create,
+                                                 std::chrono::steady_clock::time_point until) {
+  // The fallbacks decided before the backlog's (CreateFallbackReason, PlanUnlink).
+  if (options.shared_cap || options.versioned || options.sync || IsDirName(name)) return {};
+  if (create != nullptr && (options.nesting || !create->file.delegated)) return {};
+  return applier_->ReserveRoom(ops, create != nullptr && !create->inline_data, until);
 }
 
 AsyncNamespace::AncestorEntries AsyncNamespace::AncestorsInOverlay(const std::string& top,
@@ -193,17 +204,14 @@ std::optional<FallbackReason> AsyncNamespace::CreateFallbackReason(const std::st
                                                                    const std::string& name,
                                                                    const AncestorEntries& ancestors,
                                                                    const StagedNode& node,
-                                                                   OpOptions options) {
+                                                                   OpOptions options, bool room) {
   if (options.shared_cap) return FallbackReason::kSharedCap;
   if (options.versioned) return FallbackReason::kVersioned;
   if (options.nesting) return FallbackReason::kKeyNest;
   if (options.sync) return FallbackReason::kHeader;
   if (IsDirName(name)) return FallbackReason::kDirectoryObject;
   if (!node.file.delegated) return FallbackReason::kNoDelegatedInode;
-  if (BacklogFull()) return FallbackReason::kBacklogFull;
-  if (!node.inline_data && applier_->pending_files() >= options_.max_pending_files) {
-    return FallbackReason::kBacklogFull;
-  }
+  if (!room) return FallbackReason::kBacklogFull;
   const std::string path = NodeFsPath(top, name);
   // Pending deletes around the name decide whether it can be a file at all:
   // let them land, then create synchronously.
@@ -269,12 +277,13 @@ Result<int64_t> AsyncNamespace::Publish(const NodePath& at, StagedNode node,
                                         const WriteCheck& check, OpOptions options) {
   applier_->NoteRequest();
   auto [top, name] = SplitNode(at);
+  const Applier::BacklogRoom room = ReserveRoom(1, name, options, &node, RoomDeadline());
   auto lock = locks_.LockPaths(top, {name});
   // The overlay's entries at the ancestors, looked up once for both checks.
   const AncestorEntries ancestors = AncestorsInOverlay(top, name);
   if (Status s = AnsweredConflict(top, name, ancestors); !s.ok()) return s;
   const std::optional<FallbackReason> reason =
-      CreateFallbackReason(top, name, ancestors, node, options);
+      CreateFallbackReason(top, name, ancestors, node, options, room.granted());
   if (reason) metrics_.SyncFallback(FallbackLabel(*reason));
   // A small file refused async for want of a delegated inode or of backlog
   // room is still journaled (its body rides in the record) and answered once
@@ -352,7 +361,7 @@ Result<int64_t> AsyncNamespace::Publish(const NodePath& at, StagedNode node,
 
 AsyncNamespace::UnlinkPlan AsyncNamespace::PlanUnlink(const std::string& top,
                                                       const std::string& name, OpOptions options,
-                                                      size_t batched) {
+                                                      bool room) {
   UnlinkPlan plan;
   if (IsDirName(name)) {
     plan.fallback = FallbackReason::kDirectoryObject;
@@ -396,7 +405,7 @@ AsyncNamespace::UnlinkPlan AsyncNamespace::PlanUnlink(const std::string& top,
     plan.fallback = FallbackReason::kVersioned;
   } else if (options.sync) {
     plan.fallback = FallbackReason::kHeader;
-  } else if (BacklogFull(batched)) {
+  } else if (!room) {
     plan.fallback = FallbackReason::kBacklogFull;
   } else {
     Intent& intent = plan.intent.emplace();
@@ -472,7 +481,7 @@ Status AsyncNamespace::DropSync(const std::string& drop) {
 Status AsyncNamespace::Remove(const NodePath& at, OpOptions options) {
   applier_->NoteRequest();
   auto [top, name] = SplitNode(at);
-  return RemoveName(top, name, options);
+  return RemoveName(top, name, options, RoomDeadline());
 }
 
 Result<std::optional<NodeView>> AsyncNamespace::CurrentView(const std::string& top,
@@ -488,7 +497,9 @@ Result<std::optional<NodeView>> AsyncNamespace::CurrentView(const std::string& t
 }
 
 Status AsyncNamespace::RemoveName(const std::string& top, const std::string& name,
-                                  OpOptions options) {
+                                  OpOptions options,
+                                  std::chrono::steady_clock::time_point room_until) {
+  const Applier::BacklogRoom room = ReserveRoom(1, name, options, nullptr, room_until);
   auto lock = locks_.LockPaths(top, {name});
   if (options.remove_check != nullptr) {
     auto current = CurrentView(top, name);
@@ -496,7 +507,7 @@ Status AsyncNamespace::RemoveName(const std::string& top, const std::string& nam
     if (Status s = (*options.remove_check)(*current ? &**current : nullptr); !s.ok()) return s;
     options.remove_check = nullptr;  // held: a sync fallback below need not read it again
   }
-  UnlinkPlan plan = PlanUnlink(top, name, options, 0);
+  UnlinkPlan plan = PlanUnlink(top, name, options, room.granted());
   if (plan.fallback) {
     metrics_.SyncFallback(FallbackLabel(*plan.fallback));
     applier_->WaitKey(top, name);
@@ -530,7 +541,10 @@ std::vector<Status> AsyncNamespace::RemoveMany(const std::vector<NodePath>& node
   for (const NodePath& node : nodes) names.push_back(SplitNode(node).second);
   std::vector<size_t> one_by_one;            // sync fallbacks, each under its own lock later
   std::map<std::string_view, size_t> first;  // a repeated name shares its first's answer
+  // One wait for room for the whole batch (a fallback below does not wait again).
+  const auto room_until = RoomDeadline();
   {
+    const Applier::BacklogRoom room = ReserveRoom(names.size(), "", options, nullptr, room_until);
     // Every name's lock from the checks until the tombstones are published, as
     // Remove holds one: the per-name answer order stays the journal's order.
     auto held = locks_.LockPaths(top, names);
@@ -539,7 +553,7 @@ std::vector<Status> AsyncNamespace::RemoveMany(const std::vector<NodePath>& node
     std::vector<size_t> owners;
     for (size_t i = 0; i < names.size(); ++i) {
       if (!first.emplace(names[i], i).second) continue;
-      UnlinkPlan plan = PlanUnlink(top, names[i], options, intents.size());
+      UnlinkPlan plan = PlanUnlink(top, names[i], options, room.granted());
       if (plan.fallback) {
         one_by_one.push_back(i);
       } else if (plan.intent) {
@@ -560,7 +574,7 @@ std::vector<Status> AsyncNamespace::RemoveMany(const std::vector<NodePath>& node
       }
     }
   }
-  for (size_t i : one_by_one) results[i] = RemoveName(top, names[i], options);
+  for (size_t i : one_by_one) results[i] = RemoveName(top, names[i], options, room_until);
   for (size_t i = 0; i < names.size(); ++i) results[i] = results[first.at(names[i])];
   return results;
 }

@@ -44,6 +44,10 @@ struct AsyncOptions {
   uint64_t max_pending_bytes = 512ull << 20;
   // Each pending streamed (non-inline) create keeps its staging file open for readers.
   size_t max_pending_files = 256;
+  // A full backlog makes a new op wait this long at most for room (the
+  // applier's back-pressure, Applier::ReserveRoom) before it falls back; 0:
+  // falls back at once.
+  std::chrono::milliseconds backlog_wait{1000};
   // Apply everything pending when destroyed (false only to simulate a crash).
   bool drain_on_close = true;
   // Where the staging files named by an adopted journal's intents were: the
@@ -111,20 +115,31 @@ class AsyncNamespace final : public Namespace {
   };
   AncestorEntries AncestorsInOverlay(const std::string& top, const std::string& name) const;
   // The reason this create cannot go async, or nullopt. Called under the name lock.
+  // `room`: the create holds room in the backlog (ReserveRoom).
   std::optional<FallbackReason> CreateFallbackReason(const std::string& top,
                                                      const std::string& name,
                                                      const AncestorEntries& ancestors,
-                                                     const StagedNode& node, OpOptions options);
+                                                     const StagedNode& node, OpOptions options,
+                                                     bool room);
   // Ops that must land before a sync op on `name`: the name, its ancestors, its subtree.
   void WaitAround(const std::string& top, const std::string& name);
   Result<int64_t> PublishSync(const std::string& top, const std::string& name, StagedNode node,
                               const WriteCheck& check, OpOptions options);
-  Status RemoveName(const std::string& top, const std::string& name, OpOptions options);
+  // `room_until`: how long it may wait for room in the backlog.
+  Status RemoveName(const std::string& top, const std::string& name, OpOptions options,
+                    std::chrono::steady_clock::time_point room_until);
   // The name's current version as answered: the overlay's, else the
   // filesystem's; nullopt when absent or pending unlink. Under the name's lock.
   Result<std::optional<NodeView>> CurrentView(const std::string& top, const std::string& name);
-  // `more`: ops about to join the backlog with this one (a batch).
-  bool BacklogFull(size_t more = 0) const;
+  // Room in the applier's backlog for `ops` ops about to be answered async,
+  // waited for until `until` (see AsyncOptions::backlog_wait). Taken before
+  // any name lock: the applier may need those locks to make room. None is
+  // asked for an op that goes synchronous anyway: `create` says whether
+  // it is a create (of `node`) or an unlink.
+  Applier::BacklogRoom ReserveRoom(size_t ops, const std::string& name, OpOptions options,
+                                   const StagedNode* create,
+                                   std::chrono::steady_clock::time_point until);
+  std::chrono::steady_clock::time_point RoomDeadline() const;
   // What a DELETE of top/name takes, decided under its name lock: an unlink
   // intent, a sync fallback (`fallback` set), or nothing to do (neither).
   struct UnlinkPlan {
@@ -134,8 +149,9 @@ class AsyncNamespace final : public Namespace {
     // The file the intent moves away (OpOptions::displace_to), as answered.
     std::optional<NodeView> current;
   };
+  // `room`: the unlink holds room in the backlog (ReserveRoom).
   UnlinkPlan PlanUnlink(const std::string& top, const std::string& name, OpOptions options,
-                        size_t batched);
+                        bool room);
   // Publishes a durable unlink intent: the tombstone (with the files it
   // moves away or makes), then the applier.
   void PublishUnlink(Intent intent, std::optional<NodeView> current);

@@ -169,6 +169,13 @@ struct Metrics::Impl {
                                    .Register(*registry)
                                    .Add({}, LatencyBuckets());
 
+  Histogram& backlog_wait =
+      prometheus::BuildHistogram()
+          .Name("fsgate_async_backlog_wait_seconds")
+          .Help("Wait of an async create or unlink for room in the applier's full backlog")
+          .Register(*registry)
+          .Add({}, LatencyBuckets());
+
   Gauge& list_cache_bytes = prometheus::BuildGauge()
                                 .Name("fsgate_list_cache_bytes")
                                 .Help("Memory held by sorted directory listings kept between pages")
@@ -300,6 +307,8 @@ void Metrics::CapRevoke(CapRole role) {
 }
 
 void Metrics::CapRevokeWait(double seconds) { impl_->cap_revoke_wait.Observe(seconds); }
+
+void Metrics::BacklogWait(double seconds) { impl_->backlog_wait.Observe(seconds); }
 
 void Metrics::HttpRequest(std::string_view api, int status, double seconds) {
   ApiSeries& series = impl_->Api(api);

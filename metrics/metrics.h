@@ -43,6 +43,9 @@ class Metrics {
   double InoMismatchTotal() const;
   // fsgate_delegated_inodes_available.
   void SetDelegatedInodesAvailable(int64_t n);
+  // fsgate_async_backlog_wait_seconds: an async op's wait for room in a full
+  // backlog (back-pressure, Applier::ReserveRoom); only waits are observed.
+  void BacklogWait(double seconds);
   // fsgate_sync_fallbacks_total{reason}: "no_delegated_inode", "parent_unknown",
   // "header", "backlog_full", "lease", ...
   void SyncFallback(std::string_view reason);

@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
 #include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -269,6 +272,7 @@ TEST_F(AsyncNamespaceTest, PoolRefillsAndDrainsToFallback) {
 TEST_F(AsyncNamespaceTest, BacklogFullFallsBackToSync) {
   auto options = TestOptions();
   options.max_pending_ops = 5;
+  options.backlog_wait = std::chrono::milliseconds(0);
   OpenNs(options);
   ASSERT_TRUE(Put("seed", "s").ok());
   SlowRenames(30);
@@ -276,6 +280,90 @@ TEST_F(AsyncNamespaceTest, BacklogFullFallsBackToSync) {
   EXPECT_GE(Metric("fsgate_sync_fallbacks_total", {{"reason", "backlog_full"}}), 1);
   ASSERT_TRUE(ns_->Drain().ok());
   for (int i = 0; i < 12; ++i) EXPECT_EQ(OnDisk("k" + std::to_string(i)), "v");
+}
+
+// Back-pressure: with the backlog at its bound a new op waits for room and
+// still goes async; the waits are counted, nothing falls back.
+TEST_F(AsyncNamespaceTest, AFullBacklogMakesNewOpsWaitForRoom) {
+  auto options = TestOptions();
+  options.max_pending_ops = 5;
+  options.backlog_wait = std::chrono::seconds(30);
+  OpenNs(options);
+  ASSERT_TRUE(Put("seed", "s").ok());
+  ASSERT_TRUE(ns_->Drain().ok());
+  SlowRenames(30);
+  for (int i = 0; i < 12; ++i) ASSERT_TRUE(Put("k" + std::to_string(i), "v").ok());
+  for (int i = 0; i < 12; i += 2) ASSERT_TRUE(ns_->Remove(Node("k" + std::to_string(i)), {}).ok());
+  EXPECT_EQ(Metric("fsgate_sync_fallbacks_total", {{"reason", "backlog_full"}}), 0);
+  EXPECT_GE(Metric("fsgate_async_backlog_wait_seconds"), 1);
+  EXPECT_EQ(Metric("fsgate_async_ops_total", {{"op", "create"}, {"result", "ok"}}) +
+                metrics_.AsyncPending(metrics::AsyncOp::kCreate),
+            12 + 1);  // all async, the seed's sync create counted applied too
+  ASSERT_TRUE(ns_->Drain().ok());
+  for (int i = 0; i < 12; ++i) {
+    EXPECT_EQ(OnDisk("k" + std::to_string(i)), i % 2 == 0 ? "<absent>" : "v") << i;
+  }
+}
+
+// Room is held from the wait until the op is queued: threads racing for the
+// last room never take the backlog past its bound, and none falls back.
+TEST_F(AsyncNamespaceTest, RacingOpsNeverTakeTheBacklogPastItsBound) {
+  auto options = TestOptions();
+  options.max_pending_ops = 4;
+  options.backlog_wait = std::chrono::seconds(30);
+  OpenNs(options);
+  ASSERT_TRUE(Put("seed", "s").ok());
+  ASSERT_TRUE(ns_->Drain().ok());
+  SlowRenames(2);
+  std::atomic<bool> done{false};
+  double most = 0;
+  std::thread sampler([&] {
+    while (!done) {
+      most = std::max(most, metrics_.AsyncPending(metrics::AsyncOp::kCreate) +
+                                metrics_.AsyncPending(metrics::AsyncOp::kUnlink));
+      std::this_thread::yield();
+    }
+  });
+  std::vector<std::thread> writers;
+  std::atomic<int> failed{0};
+  for (int t = 0; t < 8; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) {
+        const std::string key = "t" + std::to_string(t) + "/k" + std::to_string(i % 5);
+        if (!Put(key, "v" + std::to_string(i)).ok()) ++failed;
+        if (i % 3 == 2 && !ns_->Remove(Node(key), {}).ok()) ++failed;
+      }
+    });
+  }
+  for (auto& w : writers) w.join();
+  done = true;
+  sampler.join();
+  EXPECT_EQ(failed, 0);
+  EXPECT_LE(most, 4);
+  EXPECT_EQ(Metric("fsgate_sync_fallbacks_total", {{"reason", "backlog_full"}}), 0);
+  ASSERT_TRUE(ns_->Drain().ok());
+}
+
+// A backlog that stays full past AsyncOptions::backlog_wait: the op falls
+// back (and is answered once applied) instead of waiting on.
+TEST_F(AsyncNamespaceTest, ABacklogThatStaysFullFallsBackAfterTheWait) {
+  auto options = TestOptions();
+  options.max_pending_ops = 2;
+  options.backlog_wait = std::chrono::milliseconds(100);
+  OpenNs(options);
+  ASSERT_TRUE(Put("seed", "s").ok());
+  ASSERT_TRUE(ns_->Drain().ok());
+  SlowRenames(1500);
+  ASSERT_TRUE(Put("a", "1").ok());
+  ASSERT_TRUE(Put("b", "2").ok());
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(Put("c", "3").ok());
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(100));
+  EXPECT_EQ(Metric("fsgate_sync_fallbacks_total", {{"reason", "backlog_full"}}), 1);
+  EXPECT_EQ(Metric("fsgate_async_backlog_wait_seconds"), 1);
+  EXPECT_EQ(Get("c"), "3");
+  ASSERT_TRUE(ns_->Drain().ok());
+  EXPECT_EQ(OnDisk("c"), "3");
 }
 
 TEST_F(AsyncNamespaceTest, ConditionalWritesSeeTheOverlay) {
@@ -494,6 +582,7 @@ TEST_F(AsyncNamespaceTest, PermanentUnlinkFailureShowsWhatTheFilesystemHolds) {
 TEST_F(AsyncNamespaceTest, PendingStreamedCreatesAreBounded) {
   auto options = TestOptions();
   options.max_pending_files = 2;
+  options.backlog_wait = std::chrono::milliseconds(0);
   OpenNs(options);
   ASSERT_TRUE(Put("seed", "s").ok());
   SlowRenames(30);
