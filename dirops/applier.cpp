@@ -200,6 +200,8 @@ void Applier::ReleaseRoom(size_t ops, bool file) {
 
 bool Applier::YieldToRequestsLocked() const {
   if (options_.busy_workers == 0 || background_applying_ < options_.busy_workers) return false;
+  // Callers waiting for room in the backlog wait on the applies themselves.
+  if (!room_line_.empty()) return false;
   const auto since =
       std::chrono::steady_clock::now().time_since_epoch() -
       std::chrono::steady_clock::duration(last_request_ns_.load(std::memory_order_relaxed));

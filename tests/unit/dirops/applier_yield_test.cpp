@@ -49,13 +49,15 @@ class ApplierYieldTest : public AsyncFixture {
   // The namespace over a backend that asks for `calls_while_busy` background
   // calls while busy; a request keeps the applier "busy" for a whole minute,
   // so scheduling hiccups of a loaded machine cannot end it mid-test.
-  void OpenOver(int calls_while_busy) {
+  void OpenOver(int calls_while_busy, size_t max_pending_ops = 20000) {
     auto counting = std::make_unique<InFlightRenames>(dir_.NewBackend(), calls_while_busy);
     renames_ = counting.get();
     UseBackend(std::move(counting));
     AsyncOptions options = testing::TestOptions();
     options.applier.workers = 4;
     options.applier.busy_quiet = std::chrono::minutes(1);
+    options.max_pending_ops = max_pending_ops;
+    options.backlog_wait = std::chrono::seconds(30);
     OpenNs(options);
     ASSERT_TRUE(Put("d/seed", "seed").ok());  // makes d/ known: later creates are async
   }
@@ -74,6 +76,19 @@ TEST_F(ApplierYieldTest, OneApplyInFlightWhileRequestsComeIn) {
   EXPECT_EQ(metrics_.AsyncPending(metrics::AsyncOp::kCreate), 0);
   EXPECT_GT(renames_->max_in_flight(), 1);
   for (int i = 0; i < 24; ++i) EXPECT_EQ(OnDisk("d/k" + std::to_string(i)), "body");
+}
+
+// Requests waiting for room in a full backlog wait on the applies: the
+// background workers stop yielding to them and apply side by side.
+TEST_F(ApplierYieldTest, AppliesRunSideBySideWhileRequestsWaitForRoom) {
+  OpenOver(/*calls_while_busy=*/1, /*max_pending_ops=*/6);
+  renames_->ResetMax();
+  PutKeys("d/k", 40, "body");
+  EXPECT_GE(Metric("fsgate_async_backlog_wait_seconds"), 1);
+  // 2 urgent workers and the one background apply allowed while busy make 3.
+  EXPECT_GT(renames_->max_in_flight(), 3);
+  ASSERT_TRUE(ns_->Drain().ok());
+  for (int i = 0; i < 40; ++i) EXPECT_EQ(OnDisk("d/k" + std::to_string(i)), "body");
 }
 
 TEST_F(ApplierYieldTest, WithoutTheFilesystemsLimitAppliesRunSideBySide) {
