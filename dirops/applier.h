@@ -163,6 +163,11 @@ class Applier {
   // holding a name lock only prunes what it can lock at once; the rest waits
   // for a later pass.
   void PruneNow();
+  // The same, and also `dir` and the directories below it that another
+  // thread's pass took and has not pruned yet: a create of a file at `dir`
+  // must not find one standing there, though that pass is busy before it or
+  // stopped by the directory's lock this caller holds.
+  void PruneNow(const std::string& top, const std::string& dir);
   // Adds `dir` (a directory path) to the next prune.
   void PruneLater(const std::string& top, const std::string& dir);
 
@@ -219,9 +224,10 @@ class Applier {
   void Wake(Wakeups wakeups);
   // Wakes a background worker (an AfterAnswer callback: `applier` is this).
   static void WakeBackground(void* applier);
-  // One pass over to_prune_; a directory whose lock is busy (without
-  // `may_wait`) goes back for the next pass.
-  void Prune(bool may_wait);
+  // One pass over to_prune_ (and over what other passes hold at or below
+  // `held_under`, a (top, directory)); a directory whose lock is busy
+  // (without `may_wait`) goes back for the next pass.
+  void Prune(bool may_wait, const std::pair<std::string, std::string>* held_under = nullptr);
   bool HasWorkLocked(bool urgent) const;
   // A background worker must leave the next op for later: requests are being
   // answered and busy_workers applies are already in flight.
@@ -297,6 +303,9 @@ class Applier {
   std::vector<uint64_t> applied_;  // seqs applied (or given up), not yet durable
   // Directories unlinks may have emptied: pruned once per batch, before its syncfs.
   std::set<std::pair<std::string, std::string>> to_prune_;  // (top, directory)
+  // The lists Prune() passes took from to_prune_ and are still pruning: each
+  // its pass's own, registered here (and read) under mu_.
+  std::vector<const std::set<std::pair<std::string, std::string>>*> pruning_;
   std::deque<Failure> failed_;
   size_t failed_total_ = 0;
   bool stop_ = false;

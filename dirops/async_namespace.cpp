@@ -226,8 +226,13 @@ void AsyncNamespace::WaitAround(const std::string& top, const std::string& name)
   applier_->WaitKey(top, name);
   for (const std::string& a : AncestorNames(name)) applier_->WaitKey(top, a);
   applier_->WaitPrefix(top, IsDirName(name) ? name : name + "/");
-  // A directory emptied by those unlinks must not stand where the name goes.
-  applier_->PruneNow();
+  // A directory emptied by those unlinks must not stand where the name goes,
+  // though another thread's prune pass holds it.
+  if (IsDirName(name)) {
+    applier_->PruneNow();
+  } else {
+    applier_->PruneNow(top, NodeFsPath(top, name));
+  }
 }
 
 // The first create under a directory not known yet: refuse what the directory
