@@ -48,6 +48,14 @@ class AsyncFixture : public ::testing::Test {
   }
   void TearDown() override { ns_.reset(); }
 
+  // The namespace with its backlog bounded to `max_pending_ops` ops, a full
+  // one waited on for room for `backlog_wait` at most (0: falls back at once).
+  void OpenWithBacklog(size_t max_pending_ops, std::chrono::milliseconds backlog_wait) {
+    AsyncOptions options = TestOptions();
+    options.max_pending_ops = max_pending_ops;
+    options.backlog_wait = backlog_wait;
+    OpenNs(options);
+  }
   void OpenNs(AsyncOptions options = TestOptions()) {
     ns_.reset();
     auto ns = AsyncNamespace::Open(*backend_, options, metrics_);

@@ -270,10 +270,7 @@ TEST_F(AsyncNamespaceTest, PoolRefillsAndDrainsToFallback) {
 }
 
 TEST_F(AsyncNamespaceTest, BacklogFullFallsBackToSync) {
-  auto options = TestOptions();
-  options.max_pending_ops = 5;
-  options.backlog_wait = std::chrono::milliseconds(0);
-  OpenNs(options);
+  OpenWithBacklog(5, std::chrono::milliseconds(0));
   ASSERT_TRUE(Put("seed", "s").ok());
   SlowRenames(30);
   for (int i = 0; i < 12; ++i) ASSERT_TRUE(Put("k" + std::to_string(i), "v").ok());
@@ -285,10 +282,7 @@ TEST_F(AsyncNamespaceTest, BacklogFullFallsBackToSync) {
 // Back-pressure: with the backlog at its bound a new op waits for room and
 // still goes async; the waits are counted, nothing falls back.
 TEST_F(AsyncNamespaceTest, AFullBacklogMakesNewOpsWaitForRoom) {
-  auto options = TestOptions();
-  options.max_pending_ops = 5;
-  options.backlog_wait = std::chrono::seconds(30);
-  OpenNs(options);
+  OpenWithBacklog(5, std::chrono::seconds(30));
   ASSERT_TRUE(Put("seed", "s").ok());
   ASSERT_TRUE(ns_->Drain().ok());
   SlowRenames(30);
@@ -308,10 +302,7 @@ TEST_F(AsyncNamespaceTest, AFullBacklogMakesNewOpsWaitForRoom) {
 // Room is held from the wait until the op is queued: threads racing for the
 // last room never take the backlog past its bound, and none falls back.
 TEST_F(AsyncNamespaceTest, RacingOpsNeverTakeTheBacklogPastItsBound) {
-  auto options = TestOptions();
-  options.max_pending_ops = 4;
-  options.backlog_wait = std::chrono::seconds(30);
-  OpenNs(options);
+  OpenWithBacklog(4, std::chrono::seconds(30));
   ASSERT_TRUE(Put("seed", "s").ok());
   ASSERT_TRUE(ns_->Drain().ok());
   SlowRenames(2);
@@ -347,10 +338,7 @@ TEST_F(AsyncNamespaceTest, RacingOpsNeverTakeTheBacklogPastItsBound) {
 // A backlog that stays full past AsyncOptions::backlog_wait: the op falls
 // back (and is answered once applied) instead of waiting on.
 TEST_F(AsyncNamespaceTest, ABacklogThatStaysFullFallsBackAfterTheWait) {
-  auto options = TestOptions();
-  options.max_pending_ops = 2;
-  options.backlog_wait = std::chrono::milliseconds(100);
-  OpenNs(options);
+  OpenWithBacklog(2, std::chrono::milliseconds(100));
   ASSERT_TRUE(Put("seed", "s").ok());
   ASSERT_TRUE(ns_->Drain().ok());
   SlowRenames(1500);

@@ -2,6 +2,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <thread>
 
 #include "async_fixture.h"
@@ -92,6 +94,29 @@ class PowerCutAsyncTest : public testing::AsyncFixture {
     ASSERT_TRUE(cut_->SimulatePowerCut().ok());
     OpenNs();
   }
+  // `count` answered ops on key_of(i): a DELETE every `remove_every`th, else
+  // a PUT of "v<i>"; each answer recorded in `answered`.
+  void AnswerMixedOps(int count, int remove_every, const std::function<std::string(int)>& key_of,
+                      std::map<std::string, std::string>& answered) {
+    for (int i = 0; i < count; ++i) {
+      const std::string key = key_of(i);
+      if (i % remove_every == remove_every - 1) {
+        ASSERT_TRUE(ns_->Remove(Node(key), {}).ok());
+        answered[key] = "<absent>";
+      } else {
+        const std::string body = "v" + std::to_string(i);
+        ASSERT_TRUE(Put(key, body).ok());
+        answered[key] = body;
+      }
+    }
+  }
+  // Replay applied each before Open returned; a GET sees it too.
+  void ExpectAsAnswered(const std::map<std::string, std::string>& answered) {
+    for (const auto& [key, body] : answered) {
+      EXPECT_EQ(OnDisk(key), body) << key;
+      EXPECT_EQ(Get(key), body) << key;
+    }
+  }
 };
 
 TEST_F(PowerCutAsyncTest, EveryAnsweredOpSurvivesACutWithTheApplierBehind) {
@@ -100,25 +125,13 @@ TEST_F(PowerCutAsyncTest, EveryAnsweredOpSurvivesACutWithTheApplierBehind) {
   ASSERT_TRUE(Put("e/seed", "seed").ok());
   std::map<std::string, std::string> answered{{"d/seed", "seed"}, {"e/seed", "seed"}};
   SlowRenames(15);
-  for (int i = 0; i < 120; ++i) {
-    const std::string key = (i % 2 ? "d/k" : "e/k") + std::to_string(i % 40);
-    if (i % 5 == 4) {
-      ASSERT_TRUE(ns_->Remove(Node(key), {}).ok());
-      answered[key] = "<absent>";
-    } else {
-      const std::string body = "v" + std::to_string(i);
-      ASSERT_TRUE(Put(key, body).ok());
-      answered[key] = body;
-    }
-  }
+  AnswerMixedOps(
+      120, 5, [](int i) { return (i % 2 ? "d/k" : "e/k") + std::to_string(i % 40); }, answered);
   ASSERT_TRUE(ns_->Remove(Node("d/seed"), {}).ok());
   answered["d/seed"] = "<absent>";
   EXPECT_GT(metrics_.AsyncPending(metrics::AsyncOp::kCreate), 0);
   CrashCutAndRecover();
-  for (const auto& [key, body] : answered) {
-    EXPECT_EQ(OnDisk(key), body) << key;  // replay applied it before Open returned
-    EXPECT_EQ(Get(key), body) << key;
-  }
+  ExpectAsAnswered(answered);
   // Nothing is left pending or staged with data.
   EXPECT_EQ(ns_->overlay_size(), 0u);
   for (const auto& path : testing::FilesUnder(stdfs::path(dir_.path()) / ".fsgate/staging")) {
@@ -129,32 +142,17 @@ TEST_F(PowerCutAsyncTest, EveryAnsweredOpSurvivesACutWithTheApplierBehind) {
 // Ops answered after waiting for room in a full backlog (back-pressure) are
 // journaled and answered like any other: a cut loses none of them.
 TEST_F(PowerCutAsyncTest, OpsAnsweredAfterAWaitForRoomSurviveACut) {
-  auto options = TestOptions();
-  options.max_pending_ops = 6;
-  options.backlog_wait = std::chrono::seconds(30);
-  OpenNs(options);
+  OpenWithBacklog(6, std::chrono::seconds(30));
   ASSERT_TRUE(Put("d/seed", "seed").ok());
   std::map<std::string, std::string> answered{{"d/seed", "seed"}};
   SlowRenames(10);
-  for (int i = 0; i < 60; ++i) {
-    const std::string key = "d/k" + std::to_string(i % 25);
-    if (i % 4 == 3) {
-      ASSERT_TRUE(ns_->Remove(Node(key), {}).ok());
-      answered[key] = "<absent>";
-    } else {
-      const std::string body = "v" + std::to_string(i);
-      ASSERT_TRUE(Put(key, body).ok());
-      answered[key] = body;
-    }
-  }
+  AnswerMixedOps(
+      60, 4, [](int i) { return "d/k" + std::to_string(i % 25); }, answered);
   EXPECT_GE(MetricValue(metrics_, "fsgate_async_backlog_wait_seconds"), 1);
   EXPECT_EQ(MetricValue(metrics_, "fsgate_sync_fallbacks_total", {{"reason", "backlog_full"}}), 0);
   EXPECT_GT(metrics_.AsyncPending(metrics::AsyncOp::kCreate), 0);
   CrashCutAndRecover();
-  for (const auto& [key, body] : answered) {
-    EXPECT_EQ(OnDisk(key), body) << key;
-    EXPECT_EQ(Get(key), body) << key;
-  }
+  ExpectAsAnswered(answered);
 }
 
 TEST_F(PowerCutAsyncTest, AnsweredDeleteObjectsBatchSurvivesACut) {
