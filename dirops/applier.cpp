@@ -413,21 +413,6 @@ void Applier::Drain() {
   PruneNow();  // drained means on disk as answered, emptied directories gone too
 }
 
-size_t Applier::pending() const {
-  std::lock_guard lock(mu_);
-  return pending_;
-}
-
-uint64_t Applier::pending_bytes() const {
-  std::lock_guard lock(mu_);
-  return pending_bytes_;
-}
-
-size_t Applier::pending_files() const {
-  std::lock_guard lock(mu_);
-  return pending_files_;
-}
-
 size_t Applier::failed_count() const {
   std::lock_guard lock(mu_);
   return failed_total_;

@@ -171,10 +171,6 @@ class Applier {
   // Adds `dir` (a directory path) to the next prune.
   void PruneLater(const std::string& top, const std::string& dir);
 
-  size_t pending() const;
-  uint64_t pending_bytes() const;
-  // Pending creates whose bytes are in an (open) staging file, not inline.
-  size_t pending_files() const;
   size_t failed_count() const;
   std::string StatusJson() const;
 
@@ -294,7 +290,7 @@ class Applier {
   size_t pending_ = 0;
   size_t pending_by_op_[2] = {0, 0};
   uint64_t pending_bytes_ = 0;
-  size_t pending_files_ = 0;
+  size_t pending_files_ = 0;  // pending creates whose bytes are in an open staging file
   // Room held by BacklogRooms (counted with pending_ against the bound), and
   // the callers waiting for room, first in line first.
   size_t reserved_ = 0;
