@@ -163,12 +163,31 @@ std::chrono::steady_clock::time_point AsyncNamespace::RoomDeadline() const {
   return std::chrono::steady_clock::now() + options_.backlog_wait;
 }
 
+std::optional<FallbackReason> AsyncNamespace::AskedFallback(OpOptions options, bool create) {
+  if (options.shared_cap) return FallbackReason::kSharedCap;
+  if (options.versioned) return FallbackReason::kVersioned;
+  if (create && options.nesting) return FallbackReason::kKeyNest;
+  if (options.sync) return FallbackReason::kHeader;
+  return std::nullopt;
+}
+
+std::optional<FallbackReason> AsyncNamespace::CreateFallbackBeforeRoom(const std::string& name,
+                                                                       const StagedNode& node,
+                                                                       OpOptions options) {
+  if (auto asked = AskedFallback(options, /*create=*/true)) return asked;
+  if (IsDirName(name)) return FallbackReason::kDirectoryObject;
+  if (!node.file.delegated) return FallbackReason::kNoDelegatedInode;
+  return std::nullopt;
+}
+
 Applier::BacklogRoom AsyncNamespace::ReserveRoom(size_t ops, const std::string& name,
                                                  OpOptions options, const StagedNode* create,
                                                  std::chrono::steady_clock::time_point until) {
-  // The fallbacks decided before the backlog's (CreateFallbackReason, PlanUnlink).
-  if (options.shared_cap || options.versioned || options.sync || IsDirName(name)) return {};
-  if (create != nullptr && (options.nesting || !create->file.delegated)) return {};
+  // An op that falls back before the backlog is asked about needs no room.
+  if (create != nullptr ? CreateFallbackBeforeRoom(name, *create, options).has_value()
+                        : IsDirName(name) || AskedFallback(options, /*create=*/false)) {
+    return {};
+  }
   return applier_->ReserveRoom(ops, create != nullptr && !create->inline_data, until);
 }
 
@@ -205,12 +224,7 @@ std::optional<FallbackReason> AsyncNamespace::CreateFallbackReason(const std::st
                                                                    const AncestorEntries& ancestors,
                                                                    const StagedNode& node,
                                                                    OpOptions options, bool room) {
-  if (options.shared_cap) return FallbackReason::kSharedCap;
-  if (options.versioned) return FallbackReason::kVersioned;
-  if (options.nesting) return FallbackReason::kKeyNest;
-  if (options.sync) return FallbackReason::kHeader;
-  if (IsDirName(name)) return FallbackReason::kDirectoryObject;
-  if (!node.file.delegated) return FallbackReason::kNoDelegatedInode;
+  if (auto reason = CreateFallbackBeforeRoom(name, node, options)) return reason;
   if (!room) return FallbackReason::kBacklogFull;
   const std::string path = NodeFsPath(top, name);
   // Pending deletes around the name decide whether it can be a file at all:
@@ -404,12 +418,8 @@ AsyncNamespace::UnlinkPlan AsyncNamespace::PlanUnlink(const std::string& top,
     if (!st->is_regular) return plan;
     target_ino = st->ino;
   }
-  if (options.shared_cap) {
-    plan.fallback = FallbackReason::kSharedCap;
-  } else if (options.versioned) {
-    plan.fallback = FallbackReason::kVersioned;
-  } else if (options.sync) {
-    plan.fallback = FallbackReason::kHeader;
+  if (auto asked = AskedFallback(options, /*create=*/false)) {
+    plan.fallback = asked;
   } else if (!room) {
     plan.fallback = FallbackReason::kBacklogFull;
   } else {

@@ -114,6 +114,15 @@ class AsyncNamespace final : public Namespace {
     bool create = false;
   };
   AncestorEntries AncestorsInOverlay(const std::string& top, const std::string& name) const;
+  // The fallback the caller asked for (OpOptions: shared cap, versioned,
+  // nesting for a create, sync header), or nullopt.
+  static std::optional<FallbackReason> AskedFallback(OpOptions options, bool create);
+  // A create's fallback decided before the backlog's room (asked, a directory
+  // object, no delegated inode): known before the name lock, so ReserveRoom
+  // asks no room for it.
+  static std::optional<FallbackReason> CreateFallbackBeforeRoom(const std::string& name,
+                                                                const StagedNode& node,
+                                                                OpOptions options);
   // The reason this create cannot go async, or nullopt. Called under the name lock.
   // `room`: the create holds room in the backlog (ReserveRoom).
   std::optional<FallbackReason> CreateFallbackReason(const std::string& top,
