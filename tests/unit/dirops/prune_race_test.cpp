@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <initializer_list>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -17,7 +19,28 @@ namespace {
 
 using testing::AsyncFixture;
 
-class PruneRaceTest : public AsyncFixture {};
+class PruneRaceTest : public AsyncFixture {
+ protected:
+  // A request-side sync namespace on `locks` (its staging in "sync-staging"),
+  // after making `dirs` in order.
+  std::unique_ptr<SyncNamespace> RequestSync(KeyLocks& locks,
+                                             std::initializer_list<const char*> dirs) {
+    EXPECT_TRUE(backend_->Mkdir("sync-staging").ok());
+    for (const char* dir : dirs) EXPECT_TRUE(backend_->Mkdir(dir).ok()) << dir;
+    return std::make_unique<SyncNamespace>(*backend_, locks, "sync-staging", /*fsync=*/true,
+                                           NodeAttrNames{}, SyncNamespace::Caller::kRequests);
+  }
+  // A PUT made `after` a drain started on another thread (whose prune the
+  // test has slowed), answered; returned once the drain is done.
+  Result<int64_t> PutDuringADrain(const std::string& key, const std::string& body,
+                                  std::chrono::milliseconds after) {
+    std::thread drain([&] { ns_->Drain(); });
+    std::this_thread::sleep_for(after);
+    auto put = Put(key, body);
+    drain.join();
+    return put;
+  }
+};
 
 TEST_F(PruneRaceTest, PruneNeverRemovesADirectoryObjectAnsweredDuringIt) {
   OpenNs();
@@ -28,10 +51,7 @@ TEST_F(PruneRaceTest, PruneNeverRemovesADirectoryObjectAnsweredDuringIt) {
   // drain on another thread starts the prune now (whichever thread runs it).
   SlowDown(fs::FaultOp::kRmdir, 400, "bkt/d");
   ASSERT_TRUE(ns_->Remove(Node("d/f"), {}).ok());
-  std::thread drain([&] { ns_->Drain(); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  auto put = Put("d/", "");
-  drain.join();
+  auto put = PutDuringADrain("d/", "", std::chrono::milliseconds(250));
   ASSERT_TRUE(put.ok()) << put.status().message();
   ns_->Drain();
 
@@ -68,17 +88,13 @@ TEST_F(PruneRaceTest, ParentsAPruneTakesBeforeTheirSyncAreMadeAgain) {
 // created name alone, even when empty for now: the create is about to use
 // them. Removing them answered a nesting storm's PUT 500 (ENOENT).
 TEST_F(PruneRaceTest, APruneUnderACreatesLocksLeavesTheDirectoriesAboveIt) {
-  ASSERT_TRUE(backend_->Mkdir("sync-staging").ok());
-  ASSERT_TRUE(backend_->Mkdir("bkt/d").ok());
-  ASSERT_TRUE(backend_->Mkdir("bkt/d/e").ok());
   KeyLocks locks;
-  SyncNamespace sync(*backend_, locks, "sync-staging", /*fsync=*/true, NodeAttrNames{},
-                     SyncNamespace::Caller::kRequests);
+  auto sync = RequestSync(locks, {"bkt/d", "bkt/d/e"});
   auto held = locks.LockPaths("bkt", {"d/e/f"});
-  EXPECT_EQ(sync.PruneEmptyDirs("bkt", "bkt/d/e", /*may_wait=*/false), "bkt/d/e");
+  EXPECT_EQ(sync->PruneEmptyDirs("bkt", "bkt/d/e", /*may_wait=*/false), "bkt/d/e");
   EXPECT_TRUE(backend_->Stat("bkt/d/e").ok());
   held.clear();
-  EXPECT_EQ(sync.PruneEmptyDirs("bkt", "bkt/d/e", /*may_wait=*/false), std::nullopt);
+  EXPECT_EQ(sync->PruneEmptyDirs("bkt", "bkt/d/e", /*may_wait=*/false), std::nullopt);
   EXPECT_FALSE(backend_->Stat("bkt/d").ok());
 }
 
@@ -88,12 +104,8 @@ TEST_F(PruneRaceTest, APruneUnderACreatesLocksLeavesTheDirectoriesAboveIt) {
 // stripe left the directory standing and the PUT was refused as a name
 // conflict (400 in 2 of 8 runs of the consistency test).
 TEST_F(PruneRaceTest, ACreatePrunesTheEmptiedDirectoryOfItsNameThoughOthersWantIt) {
-  ASSERT_TRUE(backend_->Mkdir("sync-staging").ok());
-  ASSERT_TRUE(backend_->Mkdir("bkt/t").ok());
-  ASSERT_TRUE(backend_->Mkdir("bkt/t/f").ok());
   KeyLocks locks;
-  SyncNamespace sync(*backend_, locks, "sync-staging", /*fsync=*/true, NodeAttrNames{},
-                     SyncNamespace::Caller::kRequests);
+  auto sync = RequestSync(locks, {"bkt/t", "bkt/t/f"});
   auto held = locks.LockPaths("bkt", {"t/f"});
   // Another thread's op on a name sharing the stripe of "t/f/" holds it now.
   std::optional<KeyLocks::Held> other;
@@ -113,7 +125,7 @@ TEST_F(PruneRaceTest, ACreatePrunesTheEmptiedDirectoryOfItsNameThoughOthersWantI
     cv.wait(lock, [&] { return tried; });
   }
   // The walk stops above, at "t" (held shared by this create): left for later.
-  EXPECT_EQ(sync.PruneEmptyDirs("bkt", "bkt/t/f", /*may_wait=*/false), "bkt/t");
+  EXPECT_EQ(sync->PruneEmptyDirs("bkt", "bkt/t/f", /*may_wait=*/false), "bkt/t");
   EXPECT_FALSE(backend_->Stat("bkt/t/f").ok());
   EXPECT_TRUE(backend_->Stat("bkt/t").ok());
   {
@@ -144,10 +156,7 @@ TEST_F(PruneRaceTest, ACreatePrunesTheEmptiedDirectoriesAtItsNameThatAnotherPass
   ASSERT_TRUE(ns_->Remove(Node("a/x"), {}).ok());
   ASSERT_TRUE(ns_->Remove(Node("t/f/g"), {}).ok());
   ASSERT_TRUE(ns_->Remove(Node("t/f/h/i"), {}).ok());
-  std::thread drain([&] { ns_->Drain(); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  auto put = Put("t/f", "file");
-  drain.join();
+  auto put = PutDuringADrain("t/f", "file", std::chrono::milliseconds(200));
   ASSERT_TRUE(put.ok()) << put.status().message();
   EXPECT_EQ(Get("t/f"), "file");
   EXPECT_EQ(OnDisk("t/f"), "file");
