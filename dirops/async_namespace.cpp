@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 
@@ -52,6 +53,7 @@ Result<std::unique_ptr<AsyncNamespace>> AsyncNamespace::Open(fs::Backend& backen
   if (options.applier.busy_workers == 0) {
     options.applier.busy_workers = backend.BackgroundCallsWhileBusy();
   }
+  if (backend.RemoteMetadata()) options.pool.fill_before_start = true;
   std::unique_ptr<AsyncNamespace> ns(new AsyncNamespace(backend, std::move(options), metrics));
   if (Status s = ns->Recover(); !s.ok()) return s;
   return ns;
@@ -109,7 +111,23 @@ Status AsyncNamespace::Recover() {
   if (Status s = SweepStaging(); !s.ok()) return s;
   pool_->Start();
   applier_->Start();
+  FillPoolBeforeStart();
   return Status::Ok();
+}
+
+void AsyncNamespace::FillPoolBeforeStart() {
+  if (!options_.pool.fill_before_start || options_.pool.high_watermark == 0) return;
+  const auto start = std::chrono::steady_clock::now();
+  const bool filled = pool_->WaitFirstFill(options_.pool.fill_wait);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+  if (filled) {
+    spdlog::info("delegated inodes: {} ready before serving ({} ms)", pool_->available(), ms);
+  } else {
+    spdlog::warn("delegated inodes: {} ready after {} ms; serving with the pool filling",
+                 pool_->available(), ms);
+  }
 }
 
 // After replay no intent names a staging file: empty delegated files go back to

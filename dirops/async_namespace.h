@@ -107,6 +107,8 @@ class AsyncNamespace final : public Namespace {
   AsyncNamespace(fs::Backend& backend, AsyncOptions options, metrics::Metrics& metrics);
   Status Recover();
   Status SweepStaging();
+  // Waits for the pool's first fill when options.pool.fill_before_start (bounded).
+  void FillPoolBeforeStart();
   // What the overlay holds at a name's ancestors: any entry (a create or a
   // tombstone), and an answered create among them.
   struct AncestorEntries {

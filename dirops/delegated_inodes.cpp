@@ -65,6 +65,18 @@ bool DelegatedInodePool::WaitAvailable(size_t n, std::chrono::milliseconds timeo
   return filled_.wait_for(lock, timeout, [&] { return files_.size() >= n; });
 }
 
+bool DelegatedInodePool::WaitFirstFill(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  return filled_.wait_for(lock, timeout, [&] { return rested_; });
+}
+
+void DelegatedInodePool::RestLocked() {
+  if (!rested_) {
+    rested_ = true;
+    filled_.notify_all();
+  }
+}
+
 // Under mu_, so the gauge never lags behind a waiter that saw the new level.
 void DelegatedInodePool::PublishLevelLocked() {
   metrics_.SetDelegatedInodesAvailable(static_cast<int64_t>(files_.size()));
@@ -99,6 +111,7 @@ void DelegatedInodePool::RefillLoop() {
   std::unique_lock lock(mu_);
   while (!stop_) {
     if (files_.size() >= options_.low_watermark && !files_.empty()) {
+      RestLocked();
       wake_.wait(lock);
       continue;
     }
@@ -113,6 +126,7 @@ void DelegatedInodePool::RefillLoop() {
       lock.lock();
       if (batch.empty()) {
         // The filesystem refuses (ENOSPC, ...): retry later, creates fall back meanwhile.
+        RestLocked();
         wake_.wait_for(lock, std::chrono::seconds(1));
         break;
       }

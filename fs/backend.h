@@ -227,6 +227,10 @@ class Backend {
   // background calls in flight delay the requests' own; a local filesystem
   // needs no limit (there the applier's lowest CPU priority is enough).
   virtual int BackgroundCallsWhileBusy() const { return 0; }
+  // True where every create, rename and unlink is a round trip to a metadata
+  // server (CephFS's MDS) rather than a local call: work worth doing before
+  // the gateway serves, not while its first requests wait behind it.
+  virtual bool RemoteMetadata() const { return false; }
   // Path-based xattrs, for directories (directory objects, bucket state).
   virtual Result<std::string> GetXattr(const std::string& path, const std::string& name) = 0;
   virtual Status SetXattr(const std::string& path, const std::string& name,

@@ -91,6 +91,7 @@ class BackendWrapper : public Backend {
     target_->SpreadSubdirectories(path);
   }
   int BackgroundCallsWhileBusy() const override { return target_->BackgroundCallsWhileBusy(); }
+  bool RemoteMetadata() const override { return target_->RemoteMetadata(); }
   Result<std::string> GetXattr(const std::string& path, const std::string& name) override {
     return target_->GetXattr(path, name);
   }

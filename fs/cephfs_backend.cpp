@@ -321,6 +321,7 @@ class CephfsBackend final : public Backend {
   // in, 397-683/s. The answer's journal fsync and lookups wait on the client
   // lock, the MDS and the OSD behind every apply in flight.
   int BackgroundCallsWhileBusy() const override { return 1; }
+  bool RemoteMetadata() const override { return true; }
 
   Result<std::unique_ptr<FileLock>> LockExclusive(const std::string& path) override;
 

@@ -216,6 +216,22 @@ def test_libcephfs_gathers_no_debug_messages_unless_the_conf_asks(ceph_conf, rea
         assert client_debug_levels(ceph_conf, srv.proc.pid) == {"1/5"}
 
 
+def test_an_async_gateway_is_ready_with_its_staging_pool_full(ceph_conf, reader):
+    """On CephFS every create is an MDS round trip: a fresh gateway fills its
+    pool of delegated files (8,192) before it reports ready, so its first PUTs
+    do not share the MDS with the pool's first fill; a restart adopts the
+    files its pool left."""
+    with CephfsGateway(ceph_conf, reader, "async") as srv:
+        assert srv.metric_sum("fsgate_delegated_inodes_available") == 8192
+        s3 = srv.client()
+        s3.create_bucket(Bucket="pool-at-start")
+        s3.put_object(Bucket="pool-at-start", Key="k", Body=b"x")
+        srv.restart()
+        assert srv.metric_sum("fsgate_delegated_inodes_available") >= 8191
+        s3 = srv.client()  # the restarted gateway listens on a new port
+        assert s3.get_object(Bucket="pool-at-start", Key="k")["Body"].read() == b"x"
+
+
 def wait_pool_filled(srv, steady_s=1.0, timeout=120.0):
     """Until the staging pool's level has held still for `steady_s` (a new
     gateway fills it at start: thousands of creates)."""

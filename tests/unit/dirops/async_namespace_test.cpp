@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "async_fixture.h"
+#include "fs/backend_wrapper.h"
 #include "store/object_store.h"
 
 namespace fsgate::dirops {
@@ -267,6 +268,64 @@ TEST_F(AsyncNamespaceTest, PoolRefillsAndDrainsToFallback) {
   }
   EXPECT_GE(taken.size(), 4u);
   ASSERT_TRUE(ns_->pool().WaitAvailable(2, std::chrono::seconds(5)));
+}
+
+// A pool asked to fill before start is full when Open returns: a fresh
+// gateway's first PUTs take delegated files instead of waiting on the refill.
+// A restart adopts the files the pool left and does not wait for a refill
+// that will not run (the pool is above its low watermark).
+TEST_F(AsyncNamespaceTest, APoolToFillBeforeStartIsFullWhenOpenReturns) {
+  auto options = TestOptions();
+  options.pool.low_watermark = 100;
+  options.pool.high_watermark = 300;
+  options.pool.batch = 50;
+  options.pool.fill_before_start = true;
+  OpenNs(options);
+  EXPECT_EQ(ns_->pool().available(), 300u);
+  ASSERT_TRUE(ns_->pool().Acquire().has_value());
+  ns_.reset();
+  const auto start = std::chrono::steady_clock::now();
+  OpenNs(options);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, options.pool.fill_wait / 2);
+  EXPECT_EQ(ns_->pool().available(), 300u);  // the file taken but never used comes back too
+}
+
+namespace {
+// A local directory that says its namespace calls are MDS round trips.
+class RemoteMetadataBackend : public fs::BackendWrapper {
+ public:
+  using fs::BackendWrapper::BackendWrapper;
+  bool RemoteMetadata() const override { return true; }
+};
+}  // namespace
+
+// Where creates are MDS round trips, the pool fills to its high watermark
+// before start by default; on a local disk start does not wait for it. Each
+// batch's directory sync is slowed (6 batches, 100 ms each) so the two differ.
+TEST_F(AsyncNamespaceTest, ABackendWithRemoteMetadataFillsThePoolBeforeStart) {
+  auto options = TestOptions();
+  options.pool.low_watermark = 100;
+  options.pool.high_watermark = 300;
+  options.pool.batch = 50;
+  SlowDown(fs::FaultOp::kSyncDir, 100, ".fsgate/staging");
+  {
+    auto ns = AsyncNamespace::Open(*backend_, options, metrics_);
+    ASSERT_TRUE(ns.ok()) << ns.status().message();
+    EXPECT_LT((*ns)->pool().available(), 300u) << "a local disk's start waited for the pool";
+  }
+  testing::ScratchDir other;
+  auto fault = std::make_unique<fs::FaultBackend>(other.NewBackend());
+  fault->AddRule({.op = fs::FaultOp::kSyncDir,
+                  .path_contains = ".fsgate/staging",
+                  .err = 0,
+                  .count = -1,
+                  .skip = 0,
+                  .delay = std::chrono::milliseconds(100)});
+  RemoteMetadataBackend remote(std::move(fault));
+  ASSERT_TRUE(remote.Mkdir("bkt").ok());
+  auto ns = AsyncNamespace::Open(remote, options, metrics_);
+  ASSERT_TRUE(ns.ok()) << ns.status().message();
+  EXPECT_EQ((*ns)->pool().available(), 300u);
 }
 
 TEST_F(AsyncNamespaceTest, BacklogFullFallsBackToSync) {
