@@ -199,13 +199,26 @@ void Applier::ReleaseRoom(size_t ops, bool file) {
 }
 
 bool Applier::YieldToRequestsLocked() const {
-  if (options_.busy_workers == 0 || background_applying_ < options_.busy_workers) return false;
+  if (options_.busy_workers == 0) return false;
   // Callers waiting for room in the backlog wait on the applies themselves.
   if (!room_line_.empty()) return false;
   const auto since =
       std::chrono::steady_clock::now().time_since_epoch() -
       std::chrono::steady_clock::duration(last_request_ns_.load(std::memory_order_relaxed));
-  return since < options_.busy_quiet;
+  if (since >= options_.busy_quiet) return false;
+  return background_applying_ >= options_.busy_workers || DeferLocked().count() > 0;
+}
+
+std::chrono::steady_clock::duration Applier::DeferLocked() const {
+  if (options_.busy_defer.count() <= 0 || ready_.empty()) return {};
+  const auto& [top, name] = ready_.front();
+  auto queues = queues_.find(top);
+  if (queues == queues_.end()) return {};
+  auto q = queues->second.find(name);
+  if (q == queues->second.end() || q->second.ops.empty()) return {};
+  const auto left =
+      q->second.ops.front().answered + options_.busy_defer - std::chrono::steady_clock::now();
+  return std::max(left, std::chrono::steady_clock::duration::zero());
 }
 
 Applier::Wakeups Applier::QueueTurnLocked(const std::string& top, const std::string& name,
@@ -270,8 +283,13 @@ void Applier::WorkerLoop(bool urgent) {
     wake.wait(lock, [&] { return HasWorkLocked(urgent); });
     if (stop_) return;
     if (!urgent && YieldToRequestsLocked()) {
-      // Looks again once requests may have paused (nothing wakes it for that).
-      wake.wait_for(lock, options_.busy_quiet);
+      // Looks again once requests may have paused or the defer has passed
+      // (nothing wakes it for either).
+      const auto defer_left = DeferLocked();
+      wake.wait_for(lock, defer_left.count() > 0
+                              ? std::min<std::chrono::steady_clock::duration>(defer_left,
+                                                                              options_.busy_quiet)
+                              : options_.busy_quiet);
       continue;
     }
     auto& from = urgent && !urgent_ready_.empty() ? urgent_ready_ : ready_;

@@ -24,6 +24,7 @@ class InFlightRenames final : public fs::BackendWrapper {
       : BackendWrapper(std::move(target)), calls_while_busy_(calls_while_busy) {}
 
   Status Rename(const std::string& from, const std::string& to) override {
+    ++renames_;
     const int now = ++in_flight_;
     int seen = max_.load();
     while (now > seen && !max_.compare_exchange_weak(seen, now)) {
@@ -35,12 +36,14 @@ class InFlightRenames final : public fs::BackendWrapper {
   int BackgroundCallsWhileBusy() const override { return calls_while_busy_; }
 
   int max_in_flight() const { return max_.load(); }
+  int renames() const { return renames_.load(); }
   void ResetMax() { max_ = in_flight_.load(); }
 
  private:
   const int calls_while_busy_;
   std::atomic<int> in_flight_{0};
   std::atomic<int> max_{0};
+  std::atomic<int> renames_{0};
 };
 
 class ApplierYieldTest : public AsyncFixture {
@@ -49,13 +52,15 @@ class ApplierYieldTest : public AsyncFixture {
   // The namespace over a backend that asks for `calls_while_busy` background
   // calls while busy; a request keeps the applier "busy" for a whole minute,
   // so scheduling hiccups of a loaded machine cannot end it mid-test.
-  void OpenOver(int calls_while_busy, size_t max_pending_ops = 20000) {
+  void OpenOver(int calls_while_busy, size_t max_pending_ops = 20000,
+                std::chrono::milliseconds busy_defer = std::chrono::milliseconds(0)) {
     auto counting = std::make_unique<InFlightRenames>(dir_.NewBackend(), calls_while_busy);
     renames_ = counting.get();
     UseBackend(std::move(counting));
     AsyncOptions options = testing::TestOptions();
     options.applier.workers = 4;
     options.applier.busy_quiet = std::chrono::minutes(1);
+    options.applier.busy_defer = busy_defer;
     options.max_pending_ops = max_pending_ops;
     options.backlog_wait = std::chrono::seconds(30);
     OpenNs(options);
@@ -76,6 +81,29 @@ TEST_F(ApplierYieldTest, OneApplyInFlightWhileRequestsComeIn) {
   EXPECT_EQ(metrics_.AsyncPending(metrics::AsyncOp::kCreate), 0);
   EXPECT_GT(renames_->max_in_flight(), 1);
   for (int i = 0; i < 24; ++i) EXPECT_EQ(OnDisk("d/k" + std::to_string(i)), "body");
+}
+
+// While requests come in, nothing is applied until the op next in line is
+// busy_defer old; then one at a time again. The seed's own apply comes first.
+TEST_F(ApplierYieldTest, NothingIsAppliedWhileRequestsComeInUntilTheDeferHasPassed) {
+  OpenOver(/*calls_while_busy=*/1, 20000, /*busy_defer=*/std::chrono::milliseconds(800));
+  ASSERT_TRUE(ns_->Drain().ok());
+  renames_->ResetMax();
+  const int before = renames_->renames();
+  const auto start = std::chrono::steady_clock::now();
+  PutKeys("d/k", 12, "body");
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  if (std::chrono::steady_clock::now() - start < std::chrono::milliseconds(700)) {
+    EXPECT_EQ(renames_->renames(), before) << "applied while the burst was younger than the defer";
+    EXPECT_EQ(metrics_.AsyncPending(metrics::AsyncOp::kCreate), 12);
+  }
+  // Past it, applied one at a time though requests still count as coming in.
+  for (int i = 0; i < 300 && metrics_.AsyncPending(metrics::AsyncOp::kCreate) > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(metrics_.AsyncPending(metrics::AsyncOp::kCreate), 0);
+  EXPECT_LE(renames_->max_in_flight(), 1);
+  for (int i = 0; i < 12; ++i) EXPECT_EQ(OnDisk("d/k" + std::to_string(i)), "body");
 }
 
 // Requests waiting for room in a full backlog wait on the applies: the
