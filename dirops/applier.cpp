@@ -285,11 +285,9 @@ void Applier::WorkerLoop(bool urgent) {
     if (!urgent && YieldToRequestsLocked()) {
       // Looks again once requests may have paused or the defer has passed
       // (nothing wakes it for either).
-      const auto defer_left = DeferLocked();
-      wake.wait_for(lock, defer_left.count() > 0
-                              ? std::min<std::chrono::steady_clock::duration>(defer_left,
-                                                                              options_.busy_quiet)
-                              : options_.busy_quiet);
+      auto recheck = std::chrono::steady_clock::duration(options_.busy_quiet);
+      if (const auto left = DeferLocked(); left.count() > 0) recheck = std::min(recheck, left);
+      wake.wait_for(lock, recheck);
       continue;
     }
     auto& from = urgent && !urgent_ready_.empty() ? urgent_ready_ : ready_;
