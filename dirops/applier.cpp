@@ -198,15 +198,18 @@ void Applier::ReleaseRoom(size_t ops, bool file) {
   if (!room_line_.empty()) GrantRoomLocked();
 }
 
-bool Applier::YieldToRequestsLocked() const {
-  if (options_.busy_workers == 0) return false;
+std::chrono::steady_clock::duration Applier::YieldToRequestsLocked() const {
+  using Duration = std::chrono::steady_clock::duration;
+  if (options_.busy_workers == 0) return Duration::zero();
   // Callers waiting for room in the backlog wait on the applies themselves.
-  if (!room_line_.empty()) return false;
-  const auto since =
-      std::chrono::steady_clock::now().time_since_epoch() -
-      std::chrono::steady_clock::duration(last_request_ns_.load(std::memory_order_relaxed));
-  if (since >= options_.busy_quiet) return false;
-  return background_applying_ >= options_.busy_workers || DeferLocked().count() > 0;
+  if (!room_line_.empty()) return Duration::zero();
+  const auto since = std::chrono::steady_clock::now().time_since_epoch() -
+                     Duration(last_request_ns_.load(std::memory_order_relaxed));
+  if (since >= options_.busy_quiet) return Duration::zero();
+  const Duration quiet = options_.busy_quiet;
+  if (background_applying_ >= options_.busy_workers) return quiet;
+  const Duration defer_left = DeferLocked();
+  return defer_left.count() > 0 ? std::min(quiet, defer_left) : Duration::zero();
 }
 
 std::chrono::steady_clock::duration Applier::DeferLocked() const {
@@ -282,12 +285,12 @@ void Applier::WorkerLoop(bool urgent) {
     }
     wake.wait(lock, [&] { return HasWorkLocked(urgent); });
     if (stop_) return;
-    if (!urgent && YieldToRequestsLocked()) {
+    if (const auto yield =
+            urgent ? std::chrono::steady_clock::duration::zero() : YieldToRequestsLocked();
+        yield.count() > 0) {
       // Looks again once requests may have paused or the defer has passed
       // (nothing wakes it for either).
-      auto recheck = std::chrono::steady_clock::duration(options_.busy_quiet);
-      if (const auto left = DeferLocked(); left.count() > 0) recheck = std::min(recheck, left);
-      wake.wait_for(lock, recheck);
+      wake.wait_for(lock, yield);
       continue;
     }
     auto& from = urgent && !urgent_ready_.empty() ? urgent_ready_ : ready_;

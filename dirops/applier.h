@@ -239,9 +239,11 @@ class Applier {
   // (without `may_wait`) goes back for the next pass.
   void Prune(bool may_wait, const std::pair<std::string, std::string>* held_under = nullptr);
   bool HasWorkLocked(bool urgent) const;
-  // A background worker must leave the next op for later: requests are being
-  // answered and busy_workers applies are already in flight.
-  bool YieldToRequestsLocked() const;
+  // How long a background worker must leave the next op for before it looks
+  // again (zero: it may take it): requests are being answered and
+  // busy_workers applies are already in flight, or the op is younger than
+  // busy_defer. Worked out once per look (DeferLocked finds the op's queue).
+  std::chrono::steady_clock::duration YieldToRequestsLocked() const;
   // How long until the op next in line was answered busy_defer ago; zero
   // once it was (or nothing waits, or no defer).
   std::chrono::steady_clock::duration DeferLocked() const;
