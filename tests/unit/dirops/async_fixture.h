@@ -66,14 +66,18 @@ class AsyncFixture : public ::testing::Test {
     }
   }
 
+  // The rule that makes every `op` on a path containing `path_contains` take `ms` longer.
+  static fs::FaultRule SlowRule(fs::FaultOp op, int ms, const std::string& path_contains = "") {
+    return {.op = op,
+            .path_contains = path_contains,
+            .err = 0,
+            .count = -1,
+            .skip = 0,
+            .delay = std::chrono::milliseconds(ms)};
+  }
   // Every `op` on a path containing `path_contains` takes `ms` longer.
   void SlowDown(fs::FaultOp op, int ms, const std::string& path_contains = "") {
-    fault_->AddRule({.op = op,
-                     .path_contains = path_contains,
-                     .err = 0,
-                     .count = -1,
-                     .skip = 0,
-                     .delay = std::chrono::milliseconds(ms)});
+    fault_->AddRule(SlowRule(op, ms, path_contains));
   }
   // Every rename (the applier's link into place) takes `ms` longer.
   void SlowRenames(int ms, const std::string& path_contains = "") {

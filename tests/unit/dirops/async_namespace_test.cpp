@@ -315,12 +315,7 @@ TEST_F(AsyncNamespaceTest, ABackendWithRemoteMetadataFillsThePoolBeforeStart) {
   }
   testing::ScratchDir other;
   auto fault = std::make_unique<fs::FaultBackend>(other.NewBackend());
-  fault->AddRule({.op = fs::FaultOp::kSyncDir,
-                  .path_contains = ".fsgate/staging",
-                  .err = 0,
-                  .count = -1,
-                  .skip = 0,
-                  .delay = std::chrono::milliseconds(100)});
+  fault->AddRule(SlowRule(fs::FaultOp::kSyncDir, 100, ".fsgate/staging"));
   RemoteMetadataBackend remote(std::move(fault));
   ASSERT_TRUE(remote.Mkdir("bkt").ok());
   auto ns = AsyncNamespace::Open(remote, options, metrics_);
