@@ -669,6 +669,17 @@ Result<std::unique_ptr<FileLock>> CephfsBackend::LockExclusive(const std::string
   return std::unique_ptr<FileLock>(std::move(lock));
 }
 
+// Sets the client option `name` to `ours` where the conf leaves it at the
+// library's default: a value the operator's ceph.conf sets is left as it is.
+void SetUnlessConfigured(struct ceph_mount_info* cm, const char* name, const char* library_default,
+                         const char* ours) {
+  char value[32] = {};
+  if (ceph_conf_get(cm, name, value, sizeof(value)) == 0 &&
+      std::strcmp(value, library_default) == 0) {
+    (void)ceph_conf_set(cm, name, ours);
+  }
+}
+
 // By default libcephfs gathers its client's debug messages up to level 5 in
 // memory (debug_client 0/5: logged at 0, kept at 5 for a crash dump), so every
 // call formats several lines and wakes the "log" thread that files them away.
@@ -681,11 +692,7 @@ void QuietDebugGathering(struct ceph_mount_info* cm) {
       {"debug_filer", "0/1"},  {"debug_striper", "0/1"},      {"debug_monc", "0/10"},
   };
   for (const auto& [name, library_default] : kDefaults) {
-    char value[32] = {};
-    if (ceph_conf_get(cm, name, value, sizeof(value)) == 0 &&
-        std::strcmp(value, library_default) == 0) {
-      (void)ceph_conf_set(cm, name, "0/0");
-    }
+    SetUnlessConfigured(cm, name, library_default, "0/0");
   }
 }
 
@@ -707,11 +714,25 @@ void QuietDebugGathering(struct ceph_mount_info* cm) {
 constexpr const char* kCapsReleaseDelay = "60";
 
 void HoldCapsOfClosedFiles(struct ceph_mount_info* cm) {
-  char value[32] = {};
-  if (ceph_conf_get(cm, "client_caps_release_delay", value, sizeof(value)) == 0 &&
-      std::strcmp(value, "5") == 0) {
-    (void)ceph_conf_set(cm, "client_caps_release_delay", kCapsReleaseDelay);
-  }
+  SetUnlessConfigured(cm, "client_caps_release_delay", "5", kCapsReleaseDelay);
+}
+
+// libcephfs keeps client_cache_size inodes (16,384 by default, sized for a
+// desktop mount); past that it trims the least recently used, and the next
+// GET of a trimmed object asks the MDS again for its dentry, inode and caps.
+// A gateway's working set is the objects its clients read: GET at 16
+// connections over 24,000 applier-made 4 KiB objects read in turn on the dev
+// cluster (the second pass, fresh gateway): 2,200-2,500 GET/s and 330-390 us
+// of fsgate CPU a GET with 16,384, 14,100-15,300/s and 88-97 us with 65,536.
+// The memory this holds: 8.3 KiB a cached inode measured there (RSS 85 MiB
+// idle, 285-297 after the pass with 16,384 cached, 354-359 with all 24,000),
+// besides file data in the object cacher (client_oc_size, 200 MiB by
+// default): at most ~0.55 GiB of inodes. A size the operator's ceph.conf sets
+// is left as it is.
+constexpr const char* kClientCacheSize = "65536";
+
+void CacheTheWorkingSet(struct ceph_mount_info* cm) {
+  SetUnlessConfigured(cm, "client_cache_size", "16384", kClientCacheSize);
 }
 
 // A mount of `root` with the options' identity, config and filesystem.
@@ -731,6 +752,7 @@ Result<std::shared_ptr<Mount>> Connect(const CephfsOptions& options, const std::
   (void)ceph_conf_set(cm, "log_to_stderr", "false");
   QuietDebugGathering(cm);
   HoldCapsOfClosedFiles(cm);
+  CacheTheWorkingSet(cm);
   // Reaching the monitors is bounded by mount_timeout_seconds; the mount's own
   // lookup of `root` is not: after a kill -9 the dead client's session may hold
   // caps on `root`, and the MDS answers only once it has evicted that session
