@@ -54,6 +54,13 @@ class SleepingSharedMutex {
     reader_gate_.wait(guard, [&] { return !writer_ && writers_waiting_ == 0; });
     ++readers_;
   }
+  // Takes it shared only if no writer holds it or waits for it.
+  bool try_lock_shared() {
+    std::lock_guard guard(mu_);
+    if (writer_ || writers_waiting_ > 0) return false;
+    ++readers_;
+    return true;
+  }
   void unlock_shared() {
     bool last = false;
     {

@@ -80,5 +80,23 @@ TEST(SleepingSharedMutexTest, AWaitingWriterKeepsNewReadersOut) {
   EXPECT_TRUE(late_reader.get());
 }
 
+TEST(SleepingSharedMutexTest, TryLockSharedBesideReadersNotBesideOrBeforeAWriter) {
+  SleepingSharedMutex mu;
+  std::shared_lock first_reader(mu);
+  ASSERT_TRUE(mu.try_lock_shared());
+  mu.unlock_shared();
+  auto writer = std::async(std::launch::async, [&] { std::unique_lock lock(mu); });
+  std::this_thread::sleep_for(100ms);  // queued behind the reader
+  EXPECT_FALSE(mu.try_lock_shared());
+  first_reader.unlock();
+  ASSERT_EQ(writer.wait_for(5s), std::future_status::ready);
+  ASSERT_TRUE(mu.try_lock_shared());
+  EXPECT_FALSE(mu.try_lock());
+  mu.unlock_shared();
+  mu.lock();
+  EXPECT_FALSE(mu.try_lock_shared());
+  mu.unlock();
+}
+
 }  // namespace
 }  // namespace fsgate
