@@ -203,17 +203,22 @@ def client_conf_values(conf, pid, name):
     return values
 
 
-def test_libcephfs_gathers_no_debug_messages_unless_the_conf_asks(ceph_conf, reader, tmp_path):
-    # Gathered at 5 by default, each call formatted lines nobody reads.
+def check_client_option(ceph_conf, reader, tmp_path, name, ours, configured):
+    """fsgate's mounts run with `ours` for the client option `name`, and with
+    `configured` where the operator's ceph.conf sets it."""
     with CephfsGateway(ceph_conf, reader, "sync") as srv:
-        assert client_conf_values(ceph_conf, srv.proc.pid, "debug_client") == {"0/0"}
-    # A level the operator's ceph.conf sets is kept.
+        assert client_conf_values(ceph_conf, srv.proc.pid, name) == {ours}
     with open(ceph_conf) as f:
         text = f.read()
     conf = tmp_path / "ceph.conf"
-    conf.write_text(text.replace("[global]\n", "[global]\ndebug_client = 1/5\n", 1))
+    conf.write_text(text.replace("[client]\n", f"[client]\n{name} = {configured}\n", 1))
     with CephfsGateway(str(conf), reader, "sync") as srv:
-        assert client_conf_values(ceph_conf, srv.proc.pid, "debug_client") == {"1/5"}
+        assert client_conf_values(ceph_conf, srv.proc.pid, name) == {configured}
+
+
+def test_libcephfs_gathers_no_debug_messages_unless_the_conf_asks(ceph_conf, reader, tmp_path):
+    # Gathered at 5 by default, each call formatted lines nobody reads.
+    check_client_option(ceph_conf, reader, tmp_path, "debug_client", "0/0", "1/5")
 
 
 def test_libcephfs_caches_a_gateways_working_set_unless_the_conf_sizes_it(ceph_conf, reader,
@@ -222,14 +227,7 @@ def test_libcephfs_caches_a_gateways_working_set_unless_the_conf_sizes_it(ceph_c
     GET of a trimmed object asks the MDS again (GET c16 over 24,000 objects
     on the dev cluster: 2,200-2,500/s, against 14,100-15,300/s with 65,536
     cached). fsgate's mounts keep 65,536 unless ceph.conf says otherwise."""
-    with CephfsGateway(ceph_conf, reader, "sync") as srv:
-        assert client_conf_values(ceph_conf, srv.proc.pid, "client_cache_size") == {"65536"}
-    with open(ceph_conf) as f:
-        text = f.read()
-    conf = tmp_path / "ceph.conf"
-    conf.write_text(text.replace("[client]\n", "[client]\nclient_cache_size = 20000\n", 1))
-    with CephfsGateway(str(conf), reader, "sync") as srv:
-        assert client_conf_values(ceph_conf, srv.proc.pid, "client_cache_size") == {"20000"}
+    check_client_option(ceph_conf, reader, tmp_path, "client_cache_size", "65536", "20000")
 
 
 def test_an_async_gateway_is_ready_with_its_staging_pool_full(ceph_conf, reader):
