@@ -45,9 +45,10 @@ class ReadHandleCache {
     // A working set beyond the capacity, read in turn, never hits (least
     // recently used goes first). 3,000 keys read at 16 connections on the
     // dev cluster: 1,024 handles, async 59 us of fsgate CPU a GET and 6 us
-    // of the MDS's; 4,096 handles, 34 and 3 (sync: 39-41 and 1). A quarter
-    // of libcephfs's inode cache (client_cache_size 16,384), which open
-    // handles pin.
+    // of the MDS's; 4,096 handles, 34 and 3 (sync: 39-41 and 1). Open
+    // handles pin their inodes in the mount's inode cache: 4,096 is a
+    // sixteenth of the 65,536 fsgate's mounts keep (cephfs_backend.cpp,
+    // CacheTheWorkingSet), chosen when that cache held 16,384.
     size_t capacity = 4096;
     std::chrono::milliseconds idle{2000};
   };
