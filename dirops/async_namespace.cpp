@@ -250,7 +250,9 @@ std::optional<FallbackReason> AsyncNamespace::CreateFallbackReason(const std::st
   if (ancestors.any || !overlay_.Range(top, name + "/", "").empty()) {
     return FallbackReason::kPendingConflict;
   }
-  if (auto st = backend_.Stat(path); st.ok() && st->is_dir) return FallbackReason::kPendingConflict;
+  if (auto st = backend_.StatNoTimes(path); st.ok() && st->is_dir) {
+    return FallbackReason::kPendingConflict;
+  }
   return std::nullopt;
 }
 
@@ -428,7 +430,7 @@ AsyncNamespace::UnlinkPlan AsyncNamespace::PlanUnlink(const std::string& top,
     target_ino = view->ino;
     plan.current = std::move(*view);
   } else {
-    auto st = backend_.Stat(NodeFsPath(top, name));
+    auto st = backend_.StatNoTimes(NodeFsPath(top, name));
     if (!st.ok()) {
       if (!fs::IsMissing(st.status())) plan.status = st.status();
       return plan;

@@ -67,6 +67,8 @@ class BackendWrapper : public Backend {
     return target_->Open(path, mode);
   }
   Result<FileStat> Stat(const std::string& path) override { return target_->Stat(path); }
+  // StatNoTimes is not forwarded: it reaches this wrapper's Stat (Backend's
+  // default), so a decorator that changes Stat changes it too.
   Status Mkdir(const std::string& path) override { return target_->Mkdir(path); }
   Status Rmdir(const std::string& path) override { return target_->Rmdir(path); }
   Status Unlink(const std::string& path) override { return target_->Unlink(path); }

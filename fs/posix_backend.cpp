@@ -59,6 +59,19 @@ Status ErrnoStatus(const char* what, const std::string& path) {
   return Status::Errno(errno, std::string(what) + " " + (path.empty() ? "." : path));
 }
 
+// The fields of a FileStat but the times, which are not asked for (see
+// Backend::StatNoTimes). -1 with errno set on failure.
+int StatxNoTimes(int dirfd, const char* name, int flags, FileStat* out) {
+  struct statx sx {};
+  if (::statx(dirfd, name, flags, STATX_TYPE | STATX_INO | STATX_SIZE, &sx) != 0) return -1;
+  *out = {};
+  out->ino = sx.stx_ino;
+  out->size = sx.stx_size;
+  out->is_dir = S_ISDIR(sx.stx_mode);
+  out->is_regular = S_ISREG(sx.stx_mode);
+  return 0;
+}
+
 FileStat ToFileStat(const struct stat& st) {
   FileStat out;
   out.ino = st.st_ino;
@@ -143,8 +156,13 @@ class PosixFile final : public File {
   // that second fstat was one syscall of each (as fresh as the caller's own
   // fstat a microsecond later would be; another handle may change the file
   // at any time either way).
-  PosixFile(UniqueFd fd, std::string path, const struct stat& opened)
-      : fd_(std::move(fd)), path_(std::move(path)), opened_stat_(ToFileStat(opened)) {}
+  // `opened`: the stat taken at the open, answered by the first Stat() when
+  // it has the times (else that Stat() asks the kernel).
+  PosixFile(UniqueFd fd, std::string path, const FileStat& opened, bool opened_has_times)
+      : fd_(std::move(fd)),
+        path_(std::move(path)),
+        opened_stat_(opened),
+        opened_stat_fresh_(opened_has_times) {}
 
   int fd() const { return fd_.get(); }
 
@@ -260,7 +278,7 @@ class PosixFile final : public File {
   UniqueFd fd_;
   std::string path_;
   const FileStat opened_stat_;
-  std::atomic<bool> opened_stat_fresh_{true};
+  std::atomic<bool> opened_stat_fresh_;
 };
 
 // Hands every entry of the open directory `fd` (consumed) but "." and ".."
@@ -400,11 +418,21 @@ class PosixBackend final : public Backend {
     auto opened = OpenFileBeneath(path, flags);
     if (!opened.ok()) return opened.status();
     UniqueFd fd = std::move(*opened);
-    struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) return ErrnoStatus("fstat", path);
-    if (S_ISDIR(st.st_mode)) return Status::Errno(EISDIR, "open " + path);
-    if (!S_ISREG(st.st_mode)) return Status::Errno(EINVAL, "open of a non-regular file " + path);
-    return std::unique_ptr<File>(std::make_unique<PosixFile>(std::move(fd), path, st));
+    // A read answers the file's times (Last-Modified) from this stat; a
+    // writer is about to change the file, so its times are not read here
+    // (Backend::StatNoTimes).
+    const bool read = mode == OpenMode::kRead;
+    FileStat st;
+    if (read) {
+      struct stat full {};
+      if (::fstat(fd.get(), &full) != 0) return ErrnoStatus("fstat", path);
+      st = ToFileStat(full);
+    } else if (StatxNoTimes(fd.get(), "", AT_EMPTY_PATH, &st) != 0) {
+      return ErrnoStatus("fstat", path);
+    }
+    if (st.is_dir) return Status::Errno(EISDIR, "open " + path);
+    if (!st.is_regular) return Status::Errno(EINVAL, "open of a non-regular file " + path);
+    return std::unique_ptr<File>(std::make_unique<PosixFile>(std::move(fd), path, st, read));
   }
 
   Result<std::unique_ptr<FileLock>> LockExclusive(const std::string& path) override {
@@ -438,6 +466,20 @@ class PosixBackend final : public Backend {
       return ErrnoStatus("stat", path);
     }
     return ToFileStat(st);
+  }
+
+  Result<FileStat> StatNoTimes(const std::string& path) override {
+    FileStat st;
+    if (path.empty()) {
+      if (StatxNoTimes(root_.get(), "", AT_EMPTY_PATH, &st) != 0) return ErrnoStatus("fstat", path);
+      return st;
+    }
+    auto parent = ResolveParent(path);
+    if (!parent.ok()) return parent.status();
+    if (StatxNoTimes(parent->fd, parent->name.c_str(), AT_SYMLINK_NOFOLLOW, &st) != 0) {
+      return ErrnoStatus("stat", path);
+    }
+    return st;
   }
 
   Status Mkdir(const std::string& path) override {

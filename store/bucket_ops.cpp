@@ -45,7 +45,7 @@ Result<BucketRecord> ReadBucketRecord(fs::Backend& backend, const std::string& b
 
 Result<fs::FileStat> FsObjectStore::StatBucket(const std::string& bucket) {
   if (Status s = ValidateBucketName(bucket); !s.ok()) return s;
-  auto st = backend_->Stat(bucket);
+  auto st = backend_->StatNoTimes(bucket);  // its kind and inode number
   if (st.ok() && st->is_dir) return st;
   if (st.ok() || st.status().IsErrno(ENOENT) || st.status().IsErrno(ENOTDIR)) {
     return NoSuchBucket();
@@ -107,7 +107,11 @@ Result<BucketInfo> FsObjectStore::HeadBucket(const std::string& bucket) {
   if (!record.ok()) return record.status();
   BucketInfo info{
       .name = bucket, .created_ns = record->created_ns, .attributes = record->attributes};
-  if (info.created_ns == 0) info.created_ns = st->mtime_ns;  // a directory made by another program
+  if (info.created_ns == 0) {  // a directory made by another program: dated by its mtime
+    auto dated = backend_->Stat(bucket);
+    if (!dated.ok()) return fs::IsMissing(dated.status()) ? NoSuchBucket() : dated.status();
+    info.created_ns = dated->mtime_ns;
+  }
   if (info.attributes.owner.empty() && !options_.default_bucket_owner.empty()) {
     if (Status s = AdoptBucket(bucket, info); !s.ok()) return s;
   }

@@ -137,7 +137,8 @@ class FsObjectStore final : public ObjectStore {
                                           const std::vector<CompletedPart>& parts);
   // NoSuchBucket (or InvalidBucketName) unless the bucket exists.
   Status CheckBucket(const std::string& bucket);
-  // CheckBucket, and the directory's stat when it exists.
+  // CheckBucket, and the directory's stat when it exists: its kind and inode
+  // number, no times (fs::Backend::StatNoTimes).
   Result<fs::FileStat> StatBucket(const std::string& bucket);
   // Bucket and key both valid, bucket existing.
   Status CheckObject(const std::string& bucket, const std::string& key);

@@ -185,6 +185,7 @@ TEST_P(BackendConformance, RefusesPathsOutsideTheRoot) {
   for (const char* bad : {"/etc/passwd", "/x", "..", "../x", "../outside/secret", "a/../../x",
                           "a//b", "./a", "a/.", "a/"}) {
     EXPECT_TRUE(b().Stat(bad).status().IsErrno(EINVAL)) << bad;
+    EXPECT_TRUE(b().StatNoTimes(bad).status().IsErrno(EINVAL)) << bad;
     EXPECT_TRUE(b().Open(bad, Backend::OpenMode::kCreateTruncate).status().IsErrno(EINVAL)) << bad;
     EXPECT_TRUE(b().Mkdir(bad).IsErrno(EINVAL)) << bad;
     EXPECT_TRUE(b().Unlink(bad).IsErrno(EINVAL)) << bad;
@@ -210,6 +211,7 @@ TEST_P(BackendConformance, NeverFollowsASymlink) {
     EXPECT_FALSE(b().Open(d + "/secret", Backend::OpenMode::kRead).ok()) << d;
     EXPECT_FALSE(b().Stat(d + "/secret").ok()) << d;
     EXPECT_TRUE(IsMissing(b().Stat(d + "/secret").status())) << d;
+    EXPECT_TRUE(IsMissing(b().StatNoTimes(d + "/secret").status())) << d;
     EXPECT_FALSE(b().Open(d + "/new", Backend::OpenMode::kCreateExclusive).ok()) << d;
     EXPECT_FALSE(b().Open(d + "/secret", Backend::OpenMode::kCreateTruncate).ok()) << d;
     EXPECT_FALSE(b().Mkdir(d + "/newdir").ok()) << d;
@@ -228,6 +230,11 @@ TEST_P(BackendConformance, NeverFollowsASymlink) {
   ASSERT_TRUE(st.ok()) << st.status().message();
   EXPECT_FALSE(st->is_regular);
   EXPECT_FALSE(st->is_dir);
+  auto kind = b().StatNoTimes("filelink");
+  ASSERT_TRUE(kind.ok()) << kind.status().message();
+  EXPECT_FALSE(kind->is_regular);
+  EXPECT_FALSE(kind->is_dir);
+  EXPECT_EQ(kind->ino, st->ino);
   EXPECT_FALSE(area_->ExistsOutside("new"));
   EXPECT_FALSE(area_->ExistsOutside("newdir"));
   EXPECT_FALSE(area_->ExistsOutside("moved"));
@@ -314,6 +321,25 @@ TEST_P(BackendConformance, FileCallsReadBackThroughStat) {
   ASSERT_TRUE(root.ok());
   EXPECT_TRUE(root->is_dir);
   EXPECT_TRUE(b().Stat("missing").status().IsErrno(ENOENT));
+
+  // StatNoTimes: the same kind, inode number and size (the times may be 0).
+  auto kind = b().StatNoTimes("f");
+  ASSERT_TRUE(kind.ok()) << kind.status().message();
+  EXPECT_TRUE(kind->is_regular);
+  EXPECT_FALSE(kind->is_dir);
+  EXPECT_EQ(kind->size, 4u);
+  EXPECT_EQ(kind->ino, st->ino);
+  ASSERT_TRUE(b().Mkdir("d").ok());
+  auto dir = b().StatNoTimes("d");
+  ASSERT_TRUE(dir.ok());
+  EXPECT_TRUE(dir->is_dir);
+  EXPECT_EQ(dir->ino, b().Stat("d")->ino);
+  auto root_kind = b().StatNoTimes("");
+  ASSERT_TRUE(root_kind.ok());
+  EXPECT_TRUE(root_kind->is_dir);
+  EXPECT_EQ(root_kind->ino, root->ino);
+  EXPECT_TRUE(b().StatNoTimes("missing").status().IsErrno(ENOENT));
+  EXPECT_TRUE(b().StatNoTimes("f/x").status().IsErrno(ENOTDIR));
 }
 
 // A handle's Stat answers the file as it is now: right after the open, and
@@ -347,6 +373,16 @@ TEST_P(BackendConformance, HandleStatFollowsChangesThroughTheHandle) {
   ASSERT_TRUE(touched.ok());
   ASSERT_TRUE((*touched)->SetMtime(mtime).ok());
   EXPECT_EQ((*touched)->Stat()->mtime_ns, mtime);
+  // Opened for writing, a handle's first Stat has the times too (the posix
+  // backend's open does not read them for a writer).
+  for (auto mode : {Backend::OpenMode::kReadWrite, Backend::OpenMode::kReadWriteLog}) {
+    auto writer = b().Open("d/f", mode);
+    ASSERT_TRUE(writer.ok());
+    auto times = (*writer)->Stat();
+    ASSERT_TRUE(times.ok());
+    EXPECT_EQ(times->mtime_ns, mtime);
+    EXPECT_EQ(times->size, 2u);
+  }
 
   auto created = b().Open("d/g", Backend::OpenMode::kCreateExclusive);
   ASSERT_TRUE(created.ok());

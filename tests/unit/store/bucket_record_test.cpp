@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "fs/posix_backend.h"
 #include "store_test_util.h"
 
@@ -121,6 +123,12 @@ TEST_F(BucketAttributesTest, ABucketWithoutAnOwnerIsGivenTheDefaultOneAndKeepsIt
   ASSERT_TRUE(info.ok());
   EXPECT_TRUE(info->attributes.owner.empty()) << "no default owner: none is recorded";
   EXPECT_EQ(Record("foreign"), "");
+  // Dated by the directory's mtime.
+  const auto mtime = std::filesystem::last_write_time(dir_.path() + "/foreign");
+  const auto mtime_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::file_clock::to_sys(mtime).time_since_epoch())
+                            .count();
+  EXPECT_EQ(info->created_ns, mtime_ns);
 
   store.reset();
   store = Open("main");
