@@ -87,6 +87,17 @@ Status InitStoreLayout(fs::Backend& backend, bool fsync) {
   for (const char* dir : {layout::kGateways, layout::kMultipart, layout::kBuckets}) {
     if (Status s = MkdirIfMissing(backend, dir); !s.ok()) return s;
   }
+  // Each gateway's directory (its intent journal, its staging) in a block
+  // group of its own, away from where the buckets' new directories go. On
+  // ext4 without a journal, a journal fdatasync also writes the inode table
+  // block of its segment file whenever inodes beside it in that block keep
+  // changing; a bucket's subdirectories, made right after a gateway's first
+  // start, took the slots next to the segment's. Measured (4 KiB async PUTs
+  // at one connection over 16 subdirectories, fsync on, 3 s of bpftrace on
+  // block_rq_issue): 2,974 inode-table writes for ~9,000 fdatasyncs, 3,183
+  // PUT/s; spread, 790-797 (the clock ticks that move the journal's mtime),
+  // 3,389-3,420 PUT/s. For gateway directories made from now on.
+  backend.SpreadSubdirectories(layout::kGateways);
   if (fsync) {
     if (Status s = backend.SyncDir(layout::kRoot); !s.ok()) return s;
     if (Status s = backend.SyncDir(""); !s.ok()) return s;
