@@ -59,19 +59,6 @@ Status ErrnoStatus(const char* what, const std::string& path) {
   return Status::Errno(errno, std::string(what) + " " + (path.empty() ? "." : path));
 }
 
-// The fields of a FileStat but the times, which are not asked for (see
-// Backend::StatNoTimes). -1 with errno set on failure.
-int StatxNoTimes(int dirfd, const char* name, int flags, FileStat* out) {
-  struct statx sx {};
-  if (::statx(dirfd, name, flags, STATX_TYPE | STATX_INO | STATX_SIZE, &sx) != 0) return -1;
-  *out = {};
-  out->ino = sx.stx_ino;
-  out->size = sx.stx_size;
-  out->is_dir = S_ISDIR(sx.stx_mode);
-  out->is_regular = S_ISREG(sx.stx_mode);
-  return 0;
-}
-
 FileStat ToFileStat(const struct stat& st) {
   FileStat out;
   out.ino = st.st_ino;
@@ -81,6 +68,26 @@ FileStat ToFileStat(const struct stat& st) {
   out.is_dir = S_ISDIR(st.st_mode);
   out.is_regular = S_ISREG(st.st_mode);
   return out;
+}
+
+// Stats `name` under `dirfd` ("" with AT_EMPTY_PATH: `dirfd` itself) into
+// `out`, with the times or without them, which are then not asked for (see
+// Backend::StatNoTimes). -1 with errno set on failure.
+int StatAt(int dirfd, const char* name, int flags, bool times, FileStat* out) {
+  if (times) {
+    struct stat st {};
+    if (::fstatat(dirfd, name, &st, flags) != 0) return -1;
+    *out = ToFileStat(st);
+    return 0;
+  }
+  struct statx sx {};
+  if (::statx(dirfd, name, flags, STATX_TYPE | STATX_INO | STATX_SIZE, &sx) != 0) return -1;
+  *out = {};
+  out->ino = sx.stx_ino;
+  out->size = sx.stx_size;
+  out->is_dir = S_ISDIR(sx.stx_mode);
+  out->is_regular = S_ISREG(sx.stx_mode);
+  return 0;
 }
 
 Result<std::string> FdGetXattr(int fd, const std::string& name, const std::string& what) {
@@ -423,11 +430,7 @@ class PosixBackend final : public Backend {
     // (Backend::StatNoTimes).
     const bool read = mode == OpenMode::kRead;
     FileStat st;
-    if (read) {
-      struct stat full {};
-      if (::fstat(fd.get(), &full) != 0) return ErrnoStatus("fstat", path);
-      st = ToFileStat(full);
-    } else if (StatxNoTimes(fd.get(), "", AT_EMPTY_PATH, &st) != 0) {
+    if (StatAt(fd.get(), "", AT_EMPTY_PATH, /*times=*/read, &st) != 0) {
       return ErrnoStatus("fstat", path);
     }
     if (st.is_dir) return Status::Errno(EISDIR, "open " + path);
@@ -454,33 +457,8 @@ class PosixBackend final : public Backend {
     return std::unique_ptr<RangeLock>(std::make_unique<PosixRangeLock>(std::move(*fd), path));
   }
 
-  Result<FileStat> Stat(const std::string& path) override {
-    struct stat st {};
-    if (path.empty()) {
-      if (::fstat(root_.get(), &st) != 0) return ErrnoStatus("fstat", path);
-      return ToFileStat(st);
-    }
-    auto parent = ResolveParent(path);
-    if (!parent.ok()) return parent.status();
-    if (::fstatat(parent->fd, parent->name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-      return ErrnoStatus("stat", path);
-    }
-    return ToFileStat(st);
-  }
-
-  Result<FileStat> StatNoTimes(const std::string& path) override {
-    FileStat st;
-    if (path.empty()) {
-      if (StatxNoTimes(root_.get(), "", AT_EMPTY_PATH, &st) != 0) return ErrnoStatus("fstat", path);
-      return st;
-    }
-    auto parent = ResolveParent(path);
-    if (!parent.ok()) return parent.status();
-    if (StatxNoTimes(parent->fd, parent->name.c_str(), AT_SYMLINK_NOFOLLOW, &st) != 0) {
-      return ErrnoStatus("stat", path);
-    }
-    return st;
-  }
+  Result<FileStat> Stat(const std::string& path) override { return StatPath(path, true); }
+  Result<FileStat> StatNoTimes(const std::string& path) override { return StatPath(path, false); }
 
   Status Mkdir(const std::string& path) override {
     auto parent = ResolveParentOf(path, "mkdir");
@@ -640,6 +618,23 @@ class PosixBackend final : public Backend {
       const char* c_str() const { return tail; }
     } name;
   };
+
+  // Stat and StatNoTimes: `times` says which.
+  Result<FileStat> StatPath(const std::string& path, bool times) {
+    FileStat st;
+    if (path.empty()) {
+      if (StatAt(root_.get(), "", AT_EMPTY_PATH, times, &st) != 0) {
+        return ErrnoStatus("fstat", path);
+      }
+      return st;
+    }
+    auto parent = ResolveParent(path);
+    if (!parent.ok()) return parent.status();
+    if (StatAt(parent->fd, parent->name.c_str(), AT_SYMLINK_NOFOLLOW, times, &st) != 0) {
+      return ErrnoStatus("stat", path);
+    }
+    return st;
+  }
 
   Result<Parent> ResolveParent(const std::string& path) {
     if (!IsValidBackendPath(path) || path.empty()) {
