@@ -162,7 +162,17 @@ Status IntentJournal::FlushLocked(std::unique_lock<std::mutex>& lock) {
   const uint64_t my_batch = open_batch_;
   while (done_batch_ < my_batch) {
     if (flushing_) {
-      flushed_[my_batch % 2].wait(lock);
+      // Read under mu_ while a leader flushes: the word moves only after
+      // done_ does, when that batch (or the one before ours) has finished.
+      WaitWord& flushed = flushed_[my_batch % 2];
+      const uint32_t seen = flushed.Load();
+      lock.unlock();
+      flushed.WaitWhile(seen);
+      if (done_.load(std::memory_order_acquire) >= my_batch &&
+          newest_failed_.load(std::memory_order_acquire) < my_batch) {
+        return Status::Ok();
+      }
+      lock.lock();  // to lead the next batch, or to read our batch's failure
       continue;
     }
     // Lead: flush everything queued so far, this record included, as one batch.
@@ -185,6 +195,7 @@ Status IntentJournal::FlushLocked(std::unique_lock<std::mutex>& lock) {
       spdlog::error("intent journal: append of {} records failed: {} (errno {})", count,
                     s.message(), s.err());
       failed_batches_[batch] = s;
+      newest_failed_.store(batch, std::memory_order_release);
       for (uint64_t seq : seqs) live_.erase(seq);
       // Waiters of older failed batches have read theirs long ago.
       while (failed_batches_.size() > 64) failed_batches_.erase(failed_batches_.begin());
@@ -193,6 +204,7 @@ Status IntentJournal::FlushLocked(std::unique_lock<std::mutex>& lock) {
     spare_records_ = std::move(records);
     spare_seqs_ = std::move(seqs);
     done_batch_ = batch;
+    done_.store(batch, std::memory_order_release);
     flushing_ = false;
     const bool next_queued = queued_records_ > 0;
     // The leader led its own batch (my_batch == batch): it has its answer.
@@ -201,9 +213,9 @@ Status IntentJournal::FlushLocked(std::unique_lock<std::mutex>& lock) {
     // futex wait and wake more per follower (16 connections of async DELETE,
     // strace -f: 4.3 futex calls a request on the request threads).
     lock.unlock();
-    flushed_[batch % 2].notify_all();
+    flushed_[batch % 2].Advance();
     // Waiters of the next batch (if any queued) need one of them to lead it.
-    if (next_queued) flushed_[(batch + 1) % 2].notify_one();
+    if (next_queued) flushed_[(batch + 1) % 2].Advance(1);
     return s;
   }
   if (auto it = failed_batches_.find(my_batch); it != failed_batches_.end()) return it->second;

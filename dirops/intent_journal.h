@@ -9,6 +9,7 @@
 // applied effect that is itself durable.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "base/wait_word.h"
 #include "dirops/intent.h"
 #include "dirops/intent_codec.h"
 #include "dirops/journal_segments.h"
@@ -103,12 +105,16 @@ class IntentJournal {
 
   // Group commit state.
   mutable std::mutex mu_;
-  // Waiters of batch b wait on flushed_[b % 2]: a finished batch wakes its own
-  // waiters and one waiter of the next batch to lead it, not every thread
-  // queued behind (half of them would only go back to sleep).
-  std::condition_variable flushed_[2];
-  std::string queued_;                 // framed records not yet handed to a leader
-  std::vector<uint64_t> queued_seqs_;  // intents (not checkpoints) queued
+  // Waiters of batch b sleep on flushed_[b % 2] without mu_: a finished batch
+  // wakes its own waiters, who return without retaking mu_ (done_, and
+  // newest_failed_ only when a batch failed), and one waiter of the next batch
+  // to lead it, not every thread queued behind (half of them would only go
+  // back to sleep).
+  WaitWord flushed_[2];
+  std::atomic<uint64_t> done_{0};           // done_batch_, for waiters without mu_
+  std::atomic<uint64_t> newest_failed_{0};  // the newest batch that failed
+  std::string queued_;                      // framed records not yet handed to a leader
+  std::vector<uint64_t> queued_seqs_;       // intents (not checkpoints) queued
   // The buffers of the last batch written, emptied, kept for the next batch to
   // queue into: a fresh queue each batch allocated (and grew) a 4 KiB PUT's
   // record buffer on the request thread every time.

@@ -1,5 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
 #include "async_test_util.h"
 #include "dirops/intent_journal.h"
 #include "fs/fault_backend.h"
@@ -68,6 +73,46 @@ TEST_F(FaultJournalTest, WriteEnospcIsSlowDown) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.code(), StatusCode::kNoSpace);
   EXPECT_TRUE(Reopen().empty());
+}
+
+// Followers of a batch whose write failed get the failure, those of the
+// batches around it their success, none hangs: slow writes (3 ms) make
+// batches of several appends, and three of them fail.
+TEST_F(FaultJournalTest, EveryAppendOfAFailedBatchFailsAndEveryOtherIsKept) {
+  fault_->AddRule({.op = fs::FaultOp::kWrite,
+                   .path_contains = ".log",
+                   .err = 0,
+                   .count = -1,
+                   .delay = std::chrono::milliseconds(3)});
+  fault_->AddRule(
+      {.op = fs::FaultOp::kWrite, .path_contains = ".log", .err = ENOSPC, .count = 3, .skip = 4});
+  constexpr int kThreads = 8, kPerThread = 30;
+  std::mutex mu;
+  std::set<std::string> kept, refused;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        Intent in = Unlink("t" + std::to_string(t) + "-" + std::to_string(i));
+        Status s = journal_->Append(in);
+        std::lock_guard lock(mu);
+        if (s.ok()) {
+          kept.insert(in.name);
+        } else {
+          EXPECT_EQ(s.code(), StatusCode::kNoSpace) << s.message();
+          refused.insert(in.name);
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(kept.size() + refused.size(), size_t{kThreads * kPerThread});
+  // Three failed batches, some of them shared: more refusals than batches.
+  EXPECT_GT(refused.size(), 3u);
+  fault_->ClearRules();
+  std::set<std::string> live;
+  for (const Intent& in : Reopen()) live.insert(in.name);
+  EXPECT_EQ(live, kept);
 }
 
 TEST_F(FaultJournalTest, FailedSyncBreaksTheJournalForGood) {
