@@ -88,12 +88,12 @@ Result<StagingDirs::NewFile> StagingDirs::Create(std::string_view prefix) {
     if (file.ok() && cpu_spent) NoteCreateCost(out.dir, *cpu_spent);
   }
   if (!file.ok()) return file.status();
-  auto st = (*file)->Stat();
-  if (!st.ok()) {
+  auto ino = (*file)->Ino();
+  if (!ino.ok()) {
     (void)backend_.Unlink(out.path);
-    return st.status();
+    return ino.status();
   }
-  out.ino = st->ino;
+  out.ino = *ino;
   return out;
 }
 

@@ -74,6 +74,16 @@ class File {
   // commit, which is what makes a pre-written journal segment cheap to sync.
   virtual Status SyncData() { return Sync(); }
   virtual Result<FileStat> Stat() = 0;
+  // Its inode number, which an open file keeps. Posix answers from the stat
+  // its open made, with no system call: a delegated inode's create asked
+  // for a second fstat, with times, only for this (one a PUT on the refill
+  // thread). A decorator that overrides Stat sees this call as Stat (it is
+  // not forwarded).
+  virtual Result<uint64_t> Ino() {
+    auto st = Stat();
+    if (!st.ok()) return st.status();
+    return st->ino;
+  }
   // Sets the modification time (the object's LastModified); atime is left alone.
   virtual Status SetMtime(int64_t mtime_ns) = 0;
   // ENODATA when the attribute is absent.

@@ -222,6 +222,8 @@ class PosixFile final : public File {
     return Status::Ok();
   }
 
+  Result<uint64_t> Ino() override { return opened_stat_.ino; }
+
   Result<FileStat> Stat() override {
     if (opened_stat_fresh_.exchange(false, std::memory_order_relaxed)) return opened_stat_;
     struct stat st {};

@@ -342,6 +342,34 @@ TEST_P(BackendConformance, FileCallsReadBackThroughStat) {
   EXPECT_TRUE(b().StatNoTimes("f/x").status().IsErrno(ENOTDIR));
 }
 
+// A handle's Ino is its file's inode number, in every open mode, and stays
+// the file's after the name moves to another file.
+TEST_P(BackendConformance, HandleInoIsTheOpenedFilesInodeNumber) {
+  ASSERT_TRUE(b().Mkdir("d").ok());
+  auto made = b().Open("d/new", Backend::OpenMode::kCreateExclusive);
+  ASSERT_TRUE(made.ok()) << made.status().message();
+  auto ino = (*made)->Ino();
+  ASSERT_TRUE(ino.ok());
+  EXPECT_EQ(*ino, b().Stat("d/new")->ino);
+  EXPECT_EQ(*ino, (*made)->Stat()->ino);
+  for (auto mode : {Backend::OpenMode::kRead, Backend::OpenMode::kReadWrite,
+                    Backend::OpenMode::kReadWriteLog, Backend::OpenMode::kCreateTruncate}) {
+    auto again = b().Open("d/new", mode);
+    ASSERT_TRUE(again.ok());
+    auto again_ino = (*again)->Ino();
+    ASSERT_TRUE(again_ino.ok());
+    EXPECT_EQ(*again_ino, *ino);
+  }
+  Write("d/other", "x");
+  const uint64_t other = b().Stat("d/other")->ino;
+  ASSERT_NE(other, *ino);
+  ASSERT_TRUE(b().Rename("d/other", "d/new").ok());
+  auto kept = (*made)->Ino();
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(*kept, *ino);
+  EXPECT_EQ(b().Stat("d/new")->ino, other);
+}
+
 // A handle's Stat answers the file as it is now: right after the open, and
 // after each change made through the handle (the posix backend answers the
 // first Stat from the fstat its open made).
