@@ -160,15 +160,15 @@ void IntentJournal::QueueLocked(const Intent& record) {
 
 Status IntentJournal::FlushLocked(std::unique_lock<std::mutex>& lock) {
   const uint64_t my_batch = open_batch_;
-  while (done_batch_ < my_batch) {
+  while (done_batch_.load(std::memory_order_relaxed) < my_batch) {
     if (flushing_) {
       // Read under mu_ while a leader flushes: the word moves only after
-      // done_ does, when that batch (or the one before ours) has finished.
+      // done_batch_ does, when that batch (or the one before ours) has finished.
       WaitWord& flushed = flushed_[my_batch % 2];
       const uint32_t seen = flushed.Load();
       lock.unlock();
       flushed.WaitWhile(seen);
-      if (done_.load(std::memory_order_acquire) >= my_batch &&
+      if (done_batch_.load(std::memory_order_acquire) >= my_batch &&
           newest_failed_.load(std::memory_order_acquire) < my_batch) {
         return Status::Ok();
       }
@@ -203,8 +203,7 @@ Status IntentJournal::FlushLocked(std::unique_lock<std::mutex>& lock) {
     seqs.clear();
     spare_records_ = std::move(records);
     spare_seqs_ = std::move(seqs);
-    done_batch_ = batch;
-    done_.store(batch, std::memory_order_release);
+    done_batch_.store(batch, std::memory_order_release);
     flushing_ = false;
     const bool next_queued = queued_records_ > 0;
     // The leader led its own batch (my_batch == batch): it has its answer.

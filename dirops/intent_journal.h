@@ -11,7 +11,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -106,12 +105,11 @@ class IntentJournal {
   // Group commit state.
   mutable std::mutex mu_;
   // Waiters of batch b sleep on flushed_[b % 2] without mu_: a finished batch
-  // wakes its own waiters, who return without retaking mu_ (done_, and
+  // wakes its own waiters, who return without retaking mu_ (done_batch_, and
   // newest_failed_ only when a batch failed), and one waiter of the next batch
   // to lead it, not every thread queued behind (half of them would only go
   // back to sleep).
   WaitWord flushed_[2];
-  std::atomic<uint64_t> done_{0};           // done_batch_, for waiters without mu_
   std::atomic<uint64_t> newest_failed_{0};  // the newest batch that failed
   std::string queued_;                      // framed records not yet handed to a leader
   std::vector<uint64_t> queued_seqs_;       // intents (not checkpoints) queued
@@ -124,7 +122,9 @@ class IntentJournal {
   uint64_t queued_first_seq_ = 0;
   uint64_t next_seq_ = 1;
   uint64_t open_batch_ = 1;  // the batch new records join
-  uint64_t done_batch_ = 0;  // every batch <= this has finished (ok or not)
+  // Every batch <= this has finished (ok or not). Written under mu_; read
+  // without it by a woken follower.
+  std::atomic<uint64_t> done_batch_{0};
   bool flushing_ = false;
   std::map<uint64_t, Status> failed_batches_;
   Status broken_;            // sticky after a failed sync

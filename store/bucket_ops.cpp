@@ -41,6 +41,17 @@ Result<BucketRecord> ReadBucketRecord(fs::Backend& backend, const std::string& b
   return record;
 }
 
+// A bucket directory made by another program has no record, or one without
+// a date: it is dated by the directory's mtime (a full stat: StatBucket's
+// reads no times). `created_ns` is left as it is when it has a date.
+Status DateForeignBucket(fs::Backend& backend, const std::string& bucket, int64_t& created_ns) {
+  if (created_ns != 0) return Status::Ok();
+  auto st = backend.Stat(bucket);
+  if (!st.ok()) return st.status();
+  created_ns = st->mtime_ns;
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<fs::FileStat> FsObjectStore::StatBucket(const std::string& bucket) {
@@ -107,10 +118,8 @@ Result<BucketInfo> FsObjectStore::HeadBucket(const std::string& bucket) {
   if (!record.ok()) return record.status();
   BucketInfo info{
       .name = bucket, .created_ns = record->created_ns, .attributes = record->attributes};
-  if (info.created_ns == 0) {  // a directory made by another program: dated by its mtime
-    auto dated = backend_->Stat(bucket);
-    if (!dated.ok()) return fs::IsMissing(dated.status()) ? NoSuchBucket() : dated.status();
-    info.created_ns = dated->mtime_ns;
+  if (Status s = DateForeignBucket(*backend_, bucket, info.created_ns); !s.ok()) {
+    return fs::IsMissing(s) ? NoSuchBucket() : s;
   }
   if (info.attributes.owner.empty() && !options_.default_bucket_owner.empty()) {
     if (Status s = AdoptBucket(bucket, info); !s.ok()) return s;
@@ -145,11 +154,7 @@ Status FsObjectStore::UpdateBucketAttributes(const std::string& bucket,
   if (Status s = CheckBucket(bucket); !s.ok()) return s;
   auto record = ReadBucketRecord(*backend_, bucket);
   if (!record.ok()) return record.status();
-  if (record->created_ns == 0) {  // a directory made by another program
-    auto st = backend_->Stat(bucket);
-    if (!st.ok()) return st.status();
-    record->created_ns = st->mtime_ns;
-  }
+  if (Status s = DateForeignBucket(*backend_, bucket, record->created_ns); !s.ok()) return s;
   change(record->attributes);
   Status s = WriteFileAtomic(*backend_, BucketRecordPath(bucket), EncodeBucketRecord(*record),
                              options_.fsync);
