@@ -53,7 +53,11 @@ Result<std::unique_ptr<AsyncNamespace>> AsyncNamespace::Open(fs::Backend& backen
   if (options.applier.busy_workers == 0) {
     options.applier.busy_workers = backend.BackgroundCallsWhileBusy();
   }
-  if (backend.RemoteMetadata()) options.pool.fill_before_start = true;
+  if (backend.RemoteMetadata()) {
+    options.pool.fill_before_start = true;
+    // A directory's rename is an MDS op as its mkdir is: nothing to gain.
+    options.pool.dir_low_watermark = options.pool.dir_high_watermark = 0;
+  }
   std::unique_ptr<AsyncNamespace> ns(new AsyncNamespace(backend, std::move(options), metrics));
   if (Status s = ns->Recover(); !s.ok()) return s;
   return ns;
@@ -136,6 +140,11 @@ void AsyncNamespace::FillPoolBeforeStart() {
 Status AsyncNamespace::SweepStaging() {
   size_t adopted = 0, removed = 0;
   auto sweep_file = [&](const std::string& path, const std::string& name) {
+    if (name.starts_with(kDelegatedDirPrefix)) {
+      // Empty unless renamed out: the pool makes new ones.
+      if (backend_.Rmdir(path).ok()) ++removed;
+      return;
+    }
     if (name.starts_with(kDelegatedPrefix)) {
       auto file = backend_.Open(path, fs::Backend::OpenMode::kRead);
       if (file.ok()) {
@@ -270,18 +279,41 @@ void AsyncNamespace::WaitAround(const std::string& top, const std::string& name)
 }
 
 // The first create under a directory not known yet: refuse what the directory
-// tree already rules out (no top; a file where a directory is needed).
-Status AsyncNamespace::CheckParentsOnDisk(const std::string& top, const std::string& name) {
+// tree already rules out (no top; a file where a directory is needed). Checked
+// under the name's lock, which holds every ancestor's name shared: no create
+// of a file at an ancestor can come between this and the directories' making.
+Result<size_t> AsyncNamespace::CheckParentsOnDisk(const std::string& top, const std::string& name) {
   auto st = backend_.Stat(top);
   if (!st.ok() || !st->is_dir) {
     return TopDirNotFound();
   }
+  size_t present = 0;
   for (const std::string& a : AncestorNames(name)) {
     auto parent = backend_.Stat(NodeFsPath(top, a));
-    if (!parent.ok()) break;  // missing from here on: the applier makes them
+    if (!parent.ok()) break;  // missing from here on
     if (!parent->is_dir) return NameConflict(name);
+    ++present;
   }
-  return Status::Ok();
+  return present;
+}
+
+Status AsyncNamespace::MakeMissingParents(const std::string& top, const std::string& name,
+                                          size_t present) {
+  const std::vector<std::string> ancestors = AncestorNames(name);
+  size_t made = present;
+  for (; made < ancestors.size(); ++made) {
+    std::optional<std::string> delegated = pool_->AcquireDir();
+    if (!delegated) break;
+    Status s = backend_.RenameNoReplace(*delegated, NodeFsPath(top, ancestors[made]));
+    if (!s.ok()) {
+      // There already (a concurrent first create made it), or anything else:
+      // mkdir -p from here says which, with the sync path's errors.
+      pool_->ReturnDir(std::move(*delegated));
+      break;
+    }
+  }
+  if (made == ancestors.size()) return Status::Ok();
+  return apply_ns_.MakeParentDirs(top, name);
 }
 
 Result<int64_t> AsyncNamespace::PublishSync(const std::string& top, const std::string& name,
@@ -334,14 +366,20 @@ Result<int64_t> AsyncNamespace::Publish(const NodePath& at, StagedNode node,
   if (reason && !journaled_fallback) {
     return PublishSync(top, name, std::move(node), check, options);
   }
-  // The first create under a directory is synchronous: answered once applied.
-  // It still goes through the journal first, for the same reason.
-  const bool parent_unknown = !caps_.Has(fs::ParentPath(NodeFsPath(top, name)));
+  // The first create under a directory this gateway does not know yet: what
+  // the tree rules out is refused now, and (below, once nothing else can
+  // refuse the create) its directories are made synchronously, as a CephFS
+  // client's mkdir is a synchronous MDS op; the directory is then known and
+  // the create goes async like any other.
+  const std::string parent = fs::ParentPath(NodeFsPath(top, name));
+  const bool parent_unknown = !caps_.Has(parent);
+  size_t parents_present = 0;
   if (parent_unknown) {
-    if (!reason) metrics_.SyncFallback(FallbackLabel(FallbackReason::kParentUnknown));
-    if (Status s = CheckParentsOnDisk(top, name); !s.ok()) return s;
+    auto present = CheckParentsOnDisk(top, name);
+    if (!present.ok()) return present.status();
+    parents_present = *present;
   }
-  const bool answer_when_applied = parent_unknown || journaled_fallback;
+  const bool answer_when_applied = journaled_fallback;
   if (journaled_fallback && !node.file.delegated && options_.fsync) {
     // A staging file made on the spot: its name must be durable before an
     // intent names it (the pool does this for delegated ones in batches).
@@ -384,7 +422,23 @@ Result<int64_t> AsyncNamespace::Publish(const NodePath& at, StagedNode node,
   // it on the name apply first.
   if (displacing && current) intent.displace_to = options.displace_to;
   intent.drop = options.drop;
-  if (Status s = journal_->Append(intent); !s.ok()) return s;
+  // Made without syncs: the intent's replay makes them again, and the syncfs
+  // that retires the intent covers them. A crash before the append leaves
+  // them empty (listings skip them; the start after an unclean stop sweeps
+  // them). 4 KiB PUTs each under a new directory, 1 connection, fsync on
+  // (`fsgate_load --keys-per-dir 1`, interleaved): answered once applied,
+  // 1,838-2,167/s, p50 0.40-0.49 ms; made here with mkdir, no better (the
+  // mkdir was most of the apply); with delegated directories, 2,773-2,822/s,
+  // p50 0.33 ms (a create in a known directory: ~3,100/s, 0.31 ms).
+  const bool made_parents = parent_unknown && !answer_when_applied;
+  if (made_parents) {
+    if (Status s = MakeMissingParents(top, name, parents_present); !s.ok()) return s;
+    caps_.Grant(parent);
+  }
+  if (Status s = journal_->Append(intent); !s.ok()) {
+    if (made_parents) applier_->PruneLater(top, parent);
+    return s;
+  }
   entry.seq = intent.seq;
   const int64_t answered = entry.mtime_ns;
   std::vector<DisplacedNode> moved;

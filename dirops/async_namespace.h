@@ -8,8 +8,9 @@
 // async is not safe or not possible: sync requested (header), no delegated
 // inode, backlog full, a directory node, or pending ops around the name that
 // must land first — each counted in fsgate_sync_fallbacks_total{reason}
-// (fallback_reason.h). The first create under a directory not yet known is
-// journaled like an async one but answered only once applied.
+// (fallback_reason.h). The first create under a directory not yet known
+// makes the directory synchronously (without syncs: the intent's replay makes
+// it again) and then goes async like the rest.
 #pragma once
 
 #include <memory>
@@ -178,7 +179,11 @@ class AsyncNamespace final : public Namespace {
   // this name needs a directory, or (for a file) of a name beneath it.
   Status AnsweredConflict(const std::string& top, const std::string& name,
                           const AncestorEntries& ancestors) const;
-  Status CheckParentsOnDisk(const std::string& top, const std::string& name);
+  // How many of the name's directories (from the top down) stand already.
+  Result<size_t> CheckParentsOnDisk(const std::string& top, const std::string& name);
+  // The directories of `name` below the first `present`: delegated ones
+  // renamed into place while the pool has them, then mkdir -p, without syncs.
+  Status MakeMissingParents(const std::string& top, const std::string& name, size_t present);
 
   fs::Backend& backend_;
   const AsyncOptions options_;

@@ -45,6 +45,25 @@ std::optional<StagingFile> DelegatedInodePool::Acquire() {
   return file;
 }
 
+std::optional<std::string> DelegatedInodePool::AcquireDir() {
+  std::lock_guard lock(mu_);
+  if (DirsLowLocked()) wake_.notify_one();
+  if (dirs_.empty()) return std::nullopt;
+  std::string dir = std::move(dirs_.front());
+  dirs_.pop_front();
+  return dir;
+}
+
+void DelegatedInodePool::ReturnDir(std::string path) {
+  std::lock_guard lock(mu_);
+  dirs_.push_front(std::move(path));
+}
+
+size_t DelegatedInodePool::dirs_available() const {
+  std::lock_guard lock(mu_);
+  return dirs_.size();
+}
+
 void DelegatedInodePool::Adopt(StagingFile file) {
   file.delegated = true;
   {
@@ -63,6 +82,11 @@ size_t DelegatedInodePool::available() const {
 bool DelegatedInodePool::WaitAvailable(size_t n, std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
   return filled_.wait_for(lock, timeout, [&] { return files_.size() >= n; });
+}
+
+bool DelegatedInodePool::WaitDirsAvailable(size_t n, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  return filled_.wait_for(lock, timeout, [&] { return dirs_.size() >= n; });
 }
 
 bool DelegatedInodePool::WaitFirstFill(std::chrono::milliseconds timeout) {
@@ -106,11 +130,34 @@ std::deque<StagingFile> DelegatedInodePool::CreateBatch(size_t n) {
   return batch;
 }
 
+bool DelegatedInodePool::RefillDirsLocked(std::unique_lock<std::mutex>& lock) {
+  bool ok = true;
+  while (!stop_ && dirs_.size() < options_.dir_high_watermark) {
+    lock.unlock();
+    auto made = staging_dirs_.CreateDir(kDelegatedDirPrefix);
+    lock.lock();
+    if (!made.ok()) {
+      // Creates make their directories themselves until a later refill.
+      spdlog::warn("delegated inodes: cannot make a directory: {}", made.status().message());
+      ok = false;
+      break;
+    }
+    dirs_.push_back(std::move(made->path));
+  }
+  filled_.notify_all();
+  return ok;
+}
+
 void DelegatedInodePool::RefillLoop() {
   NameThread("fsg-ino-refill");
   std::unique_lock lock(mu_);
   while (!stop_) {
     if (files_.size() >= options_.low_watermark && !files_.empty()) {
+      if (DirsLowLocked()) {
+        // The lock was let go meanwhile: look at the files again before sleeping.
+        if (!RefillDirsLocked(lock)) wake_.wait_for(lock, std::chrono::seconds(1));
+        continue;
+      }
       RestLocked();
       wake_.wait(lock);
       continue;

@@ -1,7 +1,8 @@
 // DirCaps: the directories this gateway knows to exist — the CephFS client's
-// DIR_CREATE cap plus cached layout. The first create under a directory is
-// synchronous and leaves the directory here; later creates under it may go
-// async. The applier forgets a directory when an unlink prunes it.
+// DIR_CREATE cap plus cached layout. The first create under a directory not
+// here makes (or finds) the directory synchronously and leaves it here;
+// creates under a directory here may go async. The applier forgets a
+// directory when an unlink prunes it.
 #pragma once
 
 #include <mutex>

@@ -15,7 +15,6 @@ enum class FallbackReason {
   kNoDelegatedInode,  // the staging pool was empty
   kBacklogFull,       // pending ops, bytes or open staging files at their bound
   kPendingConflict,   // pending ops around the name must land first
-  kParentUnknown,     // first create under a directory not known to exist yet
   kSharedCap,         // the bucket's cap is shared with another gateway (bucket_caps.h)
   kVersioned,         // the bucket keeps older versions (OpOptions::versioned)
   kKeyNest,           // a file moved into the directory of its name (OpOptions::nesting)
@@ -34,8 +33,6 @@ constexpr std::string_view FallbackLabel(FallbackReason reason) {
       return "backlog_full";
     case FallbackReason::kPendingConflict:
       return "pending_conflict";
-    case FallbackReason::kParentUnknown:
-      return "parent_unknown";
     case FallbackReason::kSharedCap:
       return "shared_cap";
     case FallbackReason::kVersioned:

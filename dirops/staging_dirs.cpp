@@ -53,6 +53,14 @@ StagingDirs::StagingDirs(fs::Backend& backend, std::string dir, Options options)
     : backend_(backend), dir_(std::move(dir)), options_(WithDefaultClock(std::move(options))) {}
 
 Result<StagingDirs::NewFile> StagingDirs::Create(std::string_view prefix) {
+  return Make(prefix, /*directory=*/false);
+}
+
+Result<StagingDirs::NewFile> StagingDirs::CreateDir(std::string_view prefix) {
+  return Make(prefix, /*directory=*/true);
+}
+
+Result<StagingDirs::NewFile> StagingDirs::Make(std::string_view prefix, bool directory) {
   NewFile out;
   {
     std::lock_guard lock(mu_);
@@ -67,7 +75,12 @@ Result<StagingDirs::NewFile> StagingDirs::Create(std::string_view prefix) {
   const bool time_cpu = time_cpu_.load(std::memory_order_relaxed);
   const std::chrono::nanoseconds wall_before = options_.wall_time();
   const std::chrono::nanoseconds cpu_before = time_cpu ? options_.thread_cpu_time() : wall_before;
-  auto file = backend_.Open(out.path, fs::Backend::OpenMode::kCreateExclusive);
+  Result<std::unique_ptr<fs::File>> file = std::unique_ptr<fs::File>();
+  if (directory) {
+    if (Status s = backend_.Mkdir(out.path); !s.ok()) file = s;
+  } else {
+    file = backend_.Open(out.path, fs::Backend::OpenMode::kCreateExclusive);
+  }
   const std::chrono::nanoseconds wall_spent = options_.wall_time() - wall_before;
   time_cpu_.store(wall_spent > options_.slow_create, std::memory_order_relaxed);
   // Unread, the CPU time is bounded by the wall time: exact enough for a fast
@@ -88,6 +101,7 @@ Result<StagingDirs::NewFile> StagingDirs::Create(std::string_view prefix) {
     if (file.ok() && cpu_spent) NoteCreateCost(out.dir, *cpu_spent);
   }
   if (!file.ok()) return file.status();
+  if (directory) return out;
   auto ino = (*file)->Ino();
   if (!ino.ok()) {
     (void)backend_.Unlink(out.path);

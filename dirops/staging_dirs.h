@@ -54,7 +54,7 @@ inline constexpr std::string_view kStagingGenerationPrefix = "g.";
 class StagingDirs {
  public:
   struct NewFile {
-    uint64_t ino = 0;  // the new file's inode number
+    uint64_t ino = 0;  // the new file's inode number (0 for a directory)
     std::string path;  // the new file's path
     std::string dir;   // its directory (synced by whoever needs the name durable)
   };
@@ -89,8 +89,11 @@ class StagingDirs {
   // Creates a new staging file (O_EXCL) whose name starts with `prefix`; one
   // whose inode number cannot be read is removed again and the error returned.
   Result<NewFile> Create(std::string_view prefix);
+  // Makes a new, empty staging directory whose name starts with `prefix`.
+  Result<NewFile> CreateDir(std::string_view prefix);
 
  private:
+  Result<NewFile> Make(std::string_view prefix, bool directory);
   struct Generation {
     std::string dir;
     size_t creating = 0;  // creates between naming a file here and opening it

@@ -69,6 +69,13 @@ class SyncNamespace : public Namespace {
   // `may_wait` a busy lock stops the walk there and that directory is
   // returned, to be pruned later.
   const NodeAttrNames& attr_names() const { return attr_names_; }
+  // mkdir -p of the directories above `name`, fsyncing the parents of new
+  // ones when this namespace syncs. A file where a directory must be made
+  // under it is a name conflict; a file at the parent itself is not seen
+  // (nothing is made under it): callers check the tree first.
+  Status MakeParentDirs(const std::string& top, const std::string& name) {
+    return MakeParents(top, name, NodeFsPath(top, name), false);
+  }
 
   [[nodiscard]] std::optional<std::string> PruneEmptyDirs(const std::string& top, std::string dir,
                                                           bool may_wait);

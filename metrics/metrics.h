@@ -46,7 +46,7 @@ class Metrics {
   // fsgate_async_backlog_wait_seconds: an async op's wait for room in a full
   // backlog (back-pressure, Applier::ReserveRoom); only waits are observed.
   void BacklogWait(double seconds);
-  // fsgate_sync_fallbacks_total{reason}: "no_delegated_inode", "parent_unknown",
+  // fsgate_sync_fallbacks_total{reason}: "no_delegated_inode", "pending_conflict",
   // "header", "backlog_full", "lease", ...
   void SyncFallback(std::string_view reason);
   // fsgate_multipart_expired_total: uploads aborted by --multipart-expiry.

@@ -84,8 +84,9 @@ def main():
     while srv.metric_sum("fsgate_delegated_inodes_available") < 1000:  # else creates go sync
         assert time.monotonic() < deadline, "the delegated inode pool never filled"
         time.sleep(0.1)
-    # The first create in each directory is answered once applied (3 s), and
-    # so is a PUT over a pending DELETE: those come first, the async burst last.
+    # A PUT over a pending DELETE is answered once applied (3 s) (and, when the
+    # fixtures were made, so was the first create in each directory): those
+    # come first, the async burst last.
     put(s3, "pdp", body("pdp v1"))
     delete(s3, "pdp")
     put(s3, "pdp", body("pdp v2"))

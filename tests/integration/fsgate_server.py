@@ -480,6 +480,15 @@ class FsgateServer:
                 raise AssertionError(f"fsgate_async_pending still {pending} after {timeout}s")
             time.sleep(0.02)
 
+    def wait_delegated_inodes(self, count=64, timeout=20.0):
+        """Poll fsgate_delegated_inodes_available until `count`: a create finding the
+        pool empty (a fresh gateway on a loaded machine) goes synchronous."""
+        deadline = time.monotonic() + timeout
+        while self.metric_sum("fsgate_delegated_inodes_available") < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"fewer than {count} delegated inodes after {timeout}s")
+            time.sleep(0.05)
+
     def posix_view(self, bucket):
         """(files {key: bytes}, empty_dirs set) under ROOT/<bucket>."""
         return posix_view(os.path.join(self.root, bucket))

@@ -29,8 +29,8 @@ def test_idle_gateway_applies_an_answered_put_and_delete_at_once():
     with FsgateServer() as srv:
         s3 = srv.client()
         s3.create_bucket(Bucket="lag")
-        # The first create in a directory is answered once applied: the ones after
-        # it are the async creates this is about.
+        # The bucket's and the directory's first create, applied before the
+        # rounds: each round times one create and one unlink alone.
         s3.put_object(Bucket="lag", Key="d/first", Body=b"x")
         srv.wait_drained()
         path = os.path.join(srv.root, "lag", "d", "k")

@@ -243,7 +243,8 @@ def test_error_log_lines_escape_keys():
     key = b"forge\n" + FORGED.encode()
     with FsgateServer(extra_args=args) as srv:
         bucket = new_bucket(srv)
-        put(srv, bucket, "plain", b"x")  # the first create: the bucket's directory is known
+        put(srv, bucket, "plain", b"x")  # makes the bucket's directory known
+        srv.wait_delegated_inodes()  # else the next PUT goes sync (no_delegated_inode)
         path = object_path(bucket, key.decode())
         # Async: answered, then the applier's rename fails for good and is logged.
         r = request(srv, "PUT", path, body=b"data")

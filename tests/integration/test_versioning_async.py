@@ -6,7 +6,6 @@ version and marker is readable through the gateway at once, under
 concurrency, before the applier runs."""
 
 import concurrent.futures
-import time
 
 import botocore.exceptions
 
@@ -20,16 +19,11 @@ def fallbacks(srv):
 
 
 def warm(server, s3, bucket):
-    """The fallbacks so far, once "warm" and "d/warm" are written: the first create
-    under a directory is answered once applied (parent_unknown), one per directory."""
+    """The fallbacks so far, once "warm" and "d/warm" are written and applied."""
     s3.put_object(Bucket=bucket, Key="warm", Body=b"w")
     s3.put_object(Bucket=bucket, Key="d/warm", Body=b"w")
     server.wait_drained()
-    # A loaded machine may not have filled the delegated inode pool yet: a
-    # create without one falls back (no_delegated_inode), whatever it writes.
-    deadline = time.monotonic() + 20
-    while server.metric_sum("fsgate_delegated_inodes_available") < 64 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    server.wait_delegated_inodes()
     return fallbacks(server)
 
 

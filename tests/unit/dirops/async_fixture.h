@@ -24,6 +24,8 @@ inline AsyncOptions TestOptions() {
   o.pool.low_watermark = 16;
   o.pool.high_watermark = 64;
   o.pool.batch = 16;
+  o.pool.dir_low_watermark = 8;
+  o.pool.dir_high_watermark = 16;
   o.applier.backoff = std::chrono::milliseconds(2);
   o.applier.max_attempts = 4;
   return o;

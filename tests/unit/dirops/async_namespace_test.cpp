@@ -34,36 +34,132 @@ class AsyncNamespaceTest : public AsyncFixture {
   }
 };
 
-TEST_F(AsyncNamespaceTest, FirstCreateInADirectoryIsSyncLaterOnesAsync) {
+// The first create under a directory not known yet makes the directory at
+// once and goes async like the ones after it: answered before it is applied,
+// no fallback counted.
+TEST_F(AsyncNamespaceTest, FirstCreateInADirectoryMakesItAndGoesAsync) {
   OpenNs();
+  SlowRenames(2000, "/a");  // the applies of d/a and e/f/g/a held behind their answers
   ASSERT_TRUE(Put("d/a", "one").ok());
-  EXPECT_EQ(Metric("fsgate_sync_fallbacks_total", {{"reason", "parent_unknown"}}), 1);
-  EXPECT_EQ(OnDisk("d/a"), "one");  // synchronous: on disk at the answer
-  ASSERT_TRUE(Put("d/b", "two").ok());
-  ASSERT_TRUE(Put("d/c", "three").ok());
-  EXPECT_EQ(Metric("fsgate_sync_fallbacks_total", {{"reason", "parent_unknown"}}), 1);
-  EXPECT_EQ(Get("d/b"), "two");
+  ASSERT_TRUE(Put("e/f/g/a", "two").ok());
+  ASSERT_TRUE(Put("d/b", "three").ok());
+  EXPECT_EQ(Metric("fsgate_sync_fallbacks_total"), 0);
+  EXPECT_EQ(OnDisk("d/a"), "<absent>");  // answered, not applied yet
+  EXPECT_EQ(OnDisk("e/f/g/a"), "<absent>");
+  EXPECT_GE(metrics_.AsyncPending(metrics::AsyncOp::kCreate), 2);
+  // The directories stand already: the create's own part is all that is pending.
+  for (const char* dir : {"d", "e", "e/f", "e/f/g"}) {
+    EXPECT_TRUE(std::filesystem::is_directory(std::filesystem::path(dir_.path()) / "bkt" / dir))
+        << dir;
+  }
+  EXPECT_EQ(Get("d/a"), "one");
+  EXPECT_EQ(Get("e/f/g/a"), "two");
+  EXPECT_EQ(ListKeys(""), (std::vector<std::string>{"d/a", "d/b", "e/f/g/a"}));
   ASSERT_TRUE(ns_->Drain().ok());
-  EXPECT_EQ(OnDisk("d/b"), "two");
-  EXPECT_EQ(OnDisk("d/c"), "three");
-  // The first went through the journal and the applier too, answered once applied.
+  EXPECT_EQ(OnDisk("d/a"), "one");
+  EXPECT_EQ(OnDisk("e/f/g/a"), "two");
+  EXPECT_EQ(OnDisk("d/b"), "three");
   EXPECT_EQ(Metric("fsgate_async_ops_total", {{"op", "create"}, {"result", "ok"}}), 3);
   EXPECT_EQ(metrics_.AsyncPending(metrics::AsyncOp::kCreate), 0);
   EXPECT_EQ(ns_->overlay_size(), 0u);
 }
 
-// The first create under a directory is applied by the request that waits for
-// it, on its own thread: no urgent worker is woken (here there is none at all),
-// and its answer needs no wakeup back.
-TEST_F(AsyncNamespaceTest, FirstCreateInADirectoryIsAppliedByItsCaller) {
-  OpenWithWorkers(/*background=*/1, /*urgent=*/0);
-  ASSERT_TRUE(Put("d/a", "one").ok());
-  EXPECT_EQ(OnDisk("d/a"), "one");
-  ASSERT_TRUE(Put("e/f/a", "two").ok());
-  EXPECT_EQ(OnDisk("e/f/a"), "two");
-  EXPECT_EQ(Metric("fsgate_sync_fallbacks_total", {{"reason", "parent_unknown"}}), 2);
-  EXPECT_EQ(Metric("fsgate_async_ops_total", {{"op", "create"}, {"result", "ok"}}), 2);
-  EXPECT_EQ(metrics_.AsyncPending(metrics::AsyncOp::kCreate), 0);
+// What the tree rules out is refused before any directory is made: a file
+// where a directory is needed, at the parent or higher up.
+TEST_F(AsyncNamespaceTest, FirstCreateOfANewGatewayUnderFilesOnDiskIsANameConflict) {
+  OpenNs();
+  ASSERT_TRUE(Put("f", "file").ok());
+  ASSERT_TRUE(Put("g/h", "file").ok());
+  ASSERT_TRUE(ns_->Drain().ok());
+  OpenNs();  // a new gateway: no directory known
+  for (const char* key : {"f/x", "f/y/z", "g/h/x"}) {
+    auto put = Put(key, "x");
+    ASSERT_FALSE(put.ok()) << key;
+    EXPECT_TRUE(put.status().Is(StatusCode::kAlreadyExists))
+        << key << ": " << put.status().message();
+  }
+  EXPECT_EQ(OnDisk("f"), "file");
+  EXPECT_EQ(OnDisk("g/h"), "file");
+  EXPECT_EQ(ListKeys(""), (std::vector<std::string>{"f", "g/h"}));
+}
+
+// A create refused after its directories were made (the journal's write
+// failed) leaves them to the next prune: no empty directory stays behind.
+TEST_F(AsyncNamespaceTest, DirectoriesOfAFailedFirstCreateArePruned) {
+  OpenNs();
+  fault_->AddRule({.op = fs::FaultOp::kWrite,
+                   .path_contains = "journal",
+                   .err = EIO,
+                   .count = 1,
+                   .skip = 0,
+                   .delay = {}});
+  ASSERT_FALSE(Put("n/m/a", "x").ok());
+  ASSERT_TRUE(Put("keep/a", "y").ok());  // the journal goes on, in a new segment
+  ASSERT_TRUE(ns_->Drain().ok());
+  ns_.reset();  // closing prunes what is left to prune
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(dir_.path()) / "bkt" / "n"));
+  EXPECT_EQ(OnDisk("keep/a"), "y");
+}
+
+// The directories a first create needs are delegated ones renamed into place
+// while the pool has them (no mkdir under the bucket at all), then made.
+TEST_F(AsyncNamespaceTest, FirstCreateRenamesDelegatedDirectoriesIntoPlace) {
+  OpenNs();
+  ASSERT_TRUE(ns_->pool().WaitDirsAvailable(8, std::chrono::seconds(10)));
+  fault_->AddRule({.op = fs::FaultOp::kMkdir,
+                   .path_contains = "bkt/",
+                   .err = EACCES,
+                   .count = -1,
+                   .skip = 0,
+                   .delay = {}});
+  ASSERT_TRUE(Put("x/y/z/k", "v").ok());
+  ASSERT_TRUE(Put("x/w/k", "v2").ok());  // x stands: only x/w is needed
+  EXPECT_EQ(Get("x/y/z/k"), "v");
+  ASSERT_TRUE(ns_->Drain().ok());
+  EXPECT_EQ(OnDisk("x/y/z/k"), "v");
+  EXPECT_EQ(OnDisk("x/w/k"), "v2");
+  EXPECT_EQ(Metric("fsgate_async_errors_total"), 0);
+}
+
+TEST_F(AsyncNamespaceTest, WithoutDelegatedDirectoriesTheFirstCreateMakesThem) {
+  auto options = TestOptions();
+  options.pool.dir_low_watermark = options.pool.dir_high_watermark = 0;
+  OpenNs(options);
+  EXPECT_EQ(ns_->pool().dirs_available(), 0u);
+  ASSERT_TRUE(Put("x/y/k", "v").ok());
+  fault_->AddRule({.op = fs::FaultOp::kMkdir,
+                   .path_contains = "bkt/",
+                   .err = EACCES,
+                   .count = -1,
+                   .skip = 0,
+                   .delay = {}});
+  EXPECT_FALSE(Put("n/k", "v").ok());  // refused, as mkdir refuses: nothing answered
+  fault_->ClearRules();
+  ASSERT_TRUE(ns_->Drain().ok());
+  EXPECT_EQ(OnDisk("x/y/k"), "v");
+  EXPECT_EQ(OnDisk("n/k"), "<absent>");
+}
+
+// Delegated directories left in the staging directory by a stop are removed
+// at the next start (the pool makes new ones).
+TEST_F(AsyncNamespaceTest, LeftoverDelegatedDirectoriesAreSweptAtStart) {
+  OpenNs();
+  ASSERT_TRUE(ns_->pool().WaitDirsAvailable(8, std::chrono::seconds(10)));
+  std::vector<std::string> left;
+  for (int i = 0; i < 3; ++i) {
+    auto d = ns_->pool().AcquireDir();
+    ASSERT_TRUE(d.has_value());
+    left.push_back(*d);
+  }
+  for (const auto& d : left) ns_->pool().ReturnDir(d);
+  ns_.reset();
+  for (const auto& d : left) {
+    EXPECT_TRUE(std::filesystem::is_directory(std::filesystem::path(dir_.path()) / d)) << d;
+  }
+  OpenNs();
+  for (const auto& d : left) {
+    EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(dir_.path()) / d)) << d;
+  }
 }
 
 // LastModified is fixed by the answer: applying the create does not move it,
@@ -196,7 +292,8 @@ TEST_F(AsyncNamespaceTest, ApplyEioIsRetried) {
 
 TEST_F(AsyncNamespaceTest, PermanentFailureIsCountedListedAndResolved) {
   OpenNs();
-  ASSERT_TRUE(Put("f", "old").ok());  // sync (first in bucket dir): on disk
+  ASSERT_TRUE(Put("f", "old").ok());
+  ASSERT_TRUE(ns_->Drain().ok());  // on disk
   fault_->AddRule({.op = fs::FaultOp::kRename,
                    .path_contains = "bkt/f",
                    .err = EROFS,

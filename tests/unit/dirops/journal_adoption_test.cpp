@@ -33,7 +33,8 @@ class JournalAdoptionTest : public testing::AsyncFixture {
   // inline and a streamed create and an unlink of the first, and dies.
   void KillWithAnsweredOps() {
     OpenNs(DeadGatewayOptions());
-    ASSERT_TRUE(Put("d/seed", "s").ok());  // d/ known: the next ops go async
+    ASSERT_TRUE(Put("d/seed", "s").ok());
+    ASSERT_TRUE(ns_->Drain().ok());  // d/seed on disk; the ops below stay pending
     fault_->AddRule({.op = fs::FaultOp::kRename, .path_contains = "bkt/d/", .count = -1});
     fault_->AddRule({.op = fs::FaultOp::kUnlink, .path_contains = "bkt/d/", .count = -1});
     ASSERT_TRUE(Put("d/inline", "small body").ok());

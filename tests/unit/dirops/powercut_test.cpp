@@ -139,6 +139,26 @@ TEST_F(PowerCutAsyncTest, EveryAnsweredOpSurvivesACutWithTheApplierBehind) {
   }
 }
 
+// The first create under a new directory makes the directory without a sync:
+// a cut before the applier's syncfs takes the directory away with the
+// unapplied create, and replay makes both again.
+TEST_F(PowerCutAsyncTest, AnsweredFirstCreatesUnderNewDirectoriesSurviveACut) {
+  auto options = TestOptions();
+  options.applier.sync_window = std::chrono::milliseconds(60000);  // no syncfs before the cut
+  OpenNs(options);
+  SlowRenames(1000, "/sub/k");  // the applier's links, not the directories' renames
+  std::map<std::string, std::string> answered;
+  for (int i = 0; i < 6; ++i) {
+    const std::string key = "new" + std::to_string(i) + "/sub/k";
+    ASSERT_TRUE(Put(key, "v" + std::to_string(i)).ok());
+    answered[key] = "v" + std::to_string(i);
+  }
+  EXPECT_EQ(MetricValue(metrics_, "fsgate_sync_fallbacks_total"), 0);
+  EXPECT_GE(cut_->unsynced_name_ops(), 12u);  // the directories made, none durable
+  CrashCutAndRecover();
+  ExpectAsAnswered(answered);
+}
+
 // Ops answered after waiting for room in a full backlog (back-pressure) are
 // journaled and answered like any other: a cut loses none of them.
 TEST_F(PowerCutAsyncTest, OpsAnsweredAfterAWaitForRoomSurviveACut) {

@@ -68,6 +68,27 @@ TEST(StagingDirs, RotatesGenerationsAndRemovesEmptiedOnes) {
   EXPECT_FALSE(gens.contains(stdfs::path(paths[0]).parent_path().filename().string()));
 }
 
+// Directories are made in the generations as files are, and count towards them.
+TEST(StagingDirs, MakesEmptyDirectoriesInTheCurrentGeneration) {
+  ScratchDir dir;
+  auto backend = dir.NewBackend();
+  ASSERT_TRUE(backend->Mkdir("staging").ok());
+  StagingDirs::Options options = StagingDirs::DurableIf(false);
+  options.files_per_generation = 2;
+  StagingDirs staging(*backend, "staging", options);
+  auto file = staging.Create("d.");
+  auto made = staging.CreateDir("dir.");
+  ASSERT_TRUE(file.ok() && made.ok()) << made.status().message();
+  EXPECT_EQ(made->dir, file->dir);
+  EXPECT_TRUE(made->path.starts_with(made->dir + "/dir.")) << made->path;
+  const stdfs::path on_disk = stdfs::path(dir.path()) / made->path;
+  EXPECT_TRUE(stdfs::is_directory(on_disk));
+  EXPECT_TRUE(stdfs::is_empty(on_disk));
+  auto next = staging.CreateDir("dir.");
+  ASSERT_TRUE(next.ok());
+  EXPECT_NE(next->dir, made->dir);  // the generation was full
+}
+
 // Creates racing a rotation never lose their directory: a generation is not
 // removed between naming a file in it and creating that file.
 TEST(StagingDirs, ConcurrentCreatesAcrossRotationsAllSucceed) {
