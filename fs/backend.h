@@ -171,7 +171,8 @@ class Backend {
     kCreateTruncate,   // create or truncate
     // Existing file written as a log: every write is followed by a sync, and
     // nothing of the file is read back through this process while it is
-    // written. A backend may write it around its cache (CephFS: O_DIRECT).
+    // written; a write may zero the rest of the block it ends in. A backend
+    // may write it around its cache (O_DIRECT: direct_log_file.h on posix).
     kReadWriteLog,
   };
 

@@ -20,6 +20,7 @@
 #include <utility>
 
 #include "fs/backend_util.h"
+#include "fs/direct_log_file.h"
 
 namespace fsgate::fs {
 namespace {
@@ -414,8 +415,10 @@ class PosixBackend final : public Backend {
         flags |= O_RDONLY | O_NONBLOCK;  // O_NONBLOCK: never hang on a FIFO placed in the tree
         break;
       case OpenMode::kReadWrite:
-      case OpenMode::kReadWriteLog:
         flags |= O_RDWR | O_NONBLOCK;
+        break;
+      case OpenMode::kReadWriteLog:
+        flags |= O_RDWR | O_NONBLOCK | O_DIRECT;  // direct_log_file.h
         break;
       case OpenMode::kCreateExclusive:
         flags |= O_RDWR | O_CREAT | O_EXCL;
@@ -425,6 +428,10 @@ class PosixBackend final : public Backend {
         break;
     }
     auto opened = OpenFileBeneath(path, flags);
+    if (!opened.ok() && (flags & O_DIRECT) != 0 && opened.status().IsErrno(EINVAL)) {
+      flags &= ~O_DIRECT;  // a filesystem without direct I/O: written through its cache
+      opened = OpenFileBeneath(path, flags);
+    }
     if (!opened.ok()) return opened.status();
     UniqueFd fd = std::move(*opened);
     // A read answers the file's times (Last-Modified) from this stat; a
@@ -437,7 +444,11 @@ class PosixBackend final : public Backend {
     }
     if (st.is_dir) return Status::Errno(EISDIR, "open " + path);
     if (!st.is_regular) return Status::Errno(EINVAL, "open of a non-regular file " + path);
-    return std::unique_ptr<File>(std::make_unique<PosixFile>(std::move(fd), path, st, read));
+    auto file = std::make_unique<PosixFile>(std::move(fd), path, st, read);
+    if ((flags & O_DIRECT) != 0) {
+      return std::unique_ptr<File>(std::make_unique<DirectLogFile>(std::move(file), st.size));
+    }
+    return std::unique_ptr<File>(std::move(file));
   }
 
   Result<std::unique_ptr<FileLock>> LockExclusive(const std::string& path) override {
