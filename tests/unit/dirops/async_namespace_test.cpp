@@ -26,6 +26,15 @@ using testing::TestOptions;
 
 class AsyncNamespaceTest : public AsyncFixture {
  protected:
+  // Every mkdir under the bucket fails (EACCES).
+  void RefuseMkdirUnderTheBucket() {
+    fault_->AddRule({.op = fs::FaultOp::kMkdir,
+                     .path_contains = "bkt/",
+                     .err = EACCES,
+                     .count = -1,
+                     .skip = 0,
+                     .delay = {}});
+  }
   void OpenWithWorkers(int background, int urgent) {
     AsyncOptions options = TestOptions();
     options.applier.workers = background;
@@ -106,12 +115,7 @@ TEST_F(AsyncNamespaceTest, DirectoriesOfAFailedFirstCreateArePruned) {
 TEST_F(AsyncNamespaceTest, FirstCreateRenamesDelegatedDirectoriesIntoPlace) {
   OpenNs();
   ASSERT_TRUE(ns_->pool().WaitDirsAvailable(8, std::chrono::seconds(10)));
-  fault_->AddRule({.op = fs::FaultOp::kMkdir,
-                   .path_contains = "bkt/",
-                   .err = EACCES,
-                   .count = -1,
-                   .skip = 0,
-                   .delay = {}});
+  RefuseMkdirUnderTheBucket();
   ASSERT_TRUE(Put("x/y/z/k", "v").ok());
   ASSERT_TRUE(Put("x/w/k", "v2").ok());  // x stands: only x/w is needed
   EXPECT_EQ(Get("x/y/z/k"), "v");
@@ -127,12 +131,7 @@ TEST_F(AsyncNamespaceTest, WithoutDelegatedDirectoriesTheFirstCreateMakesThem) {
   OpenNs(options);
   EXPECT_EQ(ns_->pool().dirs_available(), 0u);
   ASSERT_TRUE(Put("x/y/k", "v").ok());
-  fault_->AddRule({.op = fs::FaultOp::kMkdir,
-                   .path_contains = "bkt/",
-                   .err = EACCES,
-                   .count = -1,
-                   .skip = 0,
-                   .delay = {}});
+  RefuseMkdirUnderTheBucket();
   EXPECT_FALSE(Put("n/k", "v").ok());  // refused, as mkdir refuses: nothing answered
   fault_->ClearRules();
   ASSERT_TRUE(ns_->Drain().ok());

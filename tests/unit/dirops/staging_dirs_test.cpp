@@ -28,13 +28,24 @@ std::set<std::string> Generations(const stdfs::path& dir) {
   return out;
 }
 
-TEST(StagingDirs, RotatesGenerationsAndRemovesEmptiedOnes) {
+// A scratch root with its "staging" directory.
+struct StagingRoot {
   ScratchDir dir;
-  auto backend = dir.NewBackend();
-  ASSERT_TRUE(backend->Mkdir("staging").ok());
-  StagingDirs::Options options = StagingDirs::DurableIf(true);
-  options.files_per_generation = 3;
-  StagingDirs staging(*backend, "staging", options);
+  std::unique_ptr<fs::Backend> backend = dir.NewBackend();
+  StagingRoot() { EXPECT_TRUE(backend->Mkdir("staging").ok()); }
+};
+
+StagingDirs::Options GenerationsOf(size_t files, bool durable) {
+  StagingDirs::Options options = StagingDirs::DurableIf(durable);
+  options.files_per_generation = files;
+  return options;
+}
+
+TEST(StagingDirs, RotatesGenerationsAndRemovesEmptiedOnes) {
+  StagingRoot scratch;
+  ScratchDir& dir = scratch.dir;
+  auto& backend = scratch.backend;
+  StagingDirs staging(*backend, "staging", GenerationsOf(3, /*durable=*/true));
   std::vector<std::string> paths;
   for (int i = 0; i < 3; ++i) {
     auto created = staging.Create("d.");
@@ -70,18 +81,14 @@ TEST(StagingDirs, RotatesGenerationsAndRemovesEmptiedOnes) {
 
 // Directories are made in the generations as files are, and count towards them.
 TEST(StagingDirs, MakesEmptyDirectoriesInTheCurrentGeneration) {
-  ScratchDir dir;
-  auto backend = dir.NewBackend();
-  ASSERT_TRUE(backend->Mkdir("staging").ok());
-  StagingDirs::Options options = StagingDirs::DurableIf(false);
-  options.files_per_generation = 2;
-  StagingDirs staging(*backend, "staging", options);
+  StagingRoot root;
+  StagingDirs staging(*root.backend, "staging", GenerationsOf(2, /*durable=*/false));
   auto file = staging.Create("d.");
   auto made = staging.CreateDir("dir.");
   ASSERT_TRUE(file.ok() && made.ok()) << made.status().message();
   EXPECT_EQ(made->dir, file->dir);
   EXPECT_TRUE(made->path.starts_with(made->dir + "/dir.")) << made->path;
-  const stdfs::path on_disk = stdfs::path(dir.path()) / made->path;
+  const stdfs::path on_disk = stdfs::path(root.dir.path()) / made->path;
   EXPECT_TRUE(stdfs::is_directory(on_disk));
   EXPECT_TRUE(stdfs::is_empty(on_disk));
   auto next = staging.CreateDir("dir.");
@@ -92,12 +99,9 @@ TEST(StagingDirs, MakesEmptyDirectoriesInTheCurrentGeneration) {
 // Creates racing a rotation never lose their directory: a generation is not
 // removed between naming a file in it and creating that file.
 TEST(StagingDirs, ConcurrentCreatesAcrossRotationsAllSucceed) {
-  ScratchDir dir;
-  auto backend = dir.NewBackend();
-  ASSERT_TRUE(backend->Mkdir("staging").ok());
-  StagingDirs::Options options = StagingDirs::DurableIf(false);
-  options.files_per_generation = 2;
-  StagingDirs staging(*backend, "staging", options);
+  StagingRoot root;
+  auto& backend = root.backend;
+  StagingDirs staging(*backend, "staging", GenerationsOf(2, /*durable=*/false));
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
