@@ -9,6 +9,8 @@
 #include "base/hash.h"
 #include "dirops/intent_codec.h"
 #include "dirops/intent_journal.h"
+#include "dirops/journal_segments.h"
+#include "fs/direct_log_file.h"
 #include "store/legacy_intent_codec.h"
 #include "tests/unit/store/legacy_intent_writer.h"
 
@@ -154,6 +156,23 @@ class JournalTest : public ::testing::Test {
   std::unique_ptr<fs::Backend> backend_ = dir_.NewBackend();
   metrics::Metrics metrics_;
 };
+
+// A segment is a log (written around the cache, direct_log_file.h) only when
+// each append is synced: with --fsync off a direct write would wait for the
+// disk that nothing else waits for.
+TEST(JournalSegments, SegmentsGoAroundTheCacheOnlyWhenAppendsAreSynced) {
+  for (bool fsync : {true, false}) {
+    ScratchDir dir;
+    auto backend = dir.NewBackend();
+    ASSERT_TRUE(backend->Mkdir("j").ok());
+    JournalSegments segments(*backend, {.dir = "j", .segment_bytes = 1 << 16, .fsync = fsync});
+    ASSERT_TRUE(segments.Start({}).ok());
+    auto file = segments.Create(1, "HEADER");
+    ASSERT_TRUE(file.ok()) << file.status().message();
+    EXPECT_EQ(dynamic_cast<fs::DirectLogFile*>(file->get()) != nullptr, fsync) << fsync;
+    segments.Stop();
+  }
+}
 
 TEST_F(JournalTest, ConcurrentAppendsShareFlushesAndAllSurviveReopen) {
   std::vector<Intent> live;
